@@ -1,0 +1,39 @@
+// The `tack` command line. Each subcommand lives in its own module.
+import { loadCore } from '../host/core';
+
+const USAGE = `Usage: tack <command> [options]
+
+Commands:
+  exec [options] PROMPT        run one task to completion, headless
+  apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
+  --version                    print the version
+  --help                       print this help
+
+Run \`tack <command> --help\` for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case '--version':
+      process.stdout.write(`tack ${loadCore().coreVersion()}\n`);
+      return 0;
+    default:
+      process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`tack: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,148 @@
+// Builds everything, installing what it needs first. A second run redoes only what changed.
+//   node scripts/build.mjs [--release-only]
+// Outputs (all under extension/):
+//   src/generated/          TypeScript types generated from the Rust types (ts-rs) and the wasm glue
+//   dist/wasm/              the optimised wasm module
+//   dist/bin/tack-sidecar   the sidecar release binary for this platform
+//   dist/{extension,cli}.js the bundled extension and CLI; dist/webview/ the webview bundle
+//   tack-<version>.vsix     the installable extension
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, toolsDir,
+} from './lib.mjs';
+
+const WASM_TARGET = 'wasm32-unknown-unknown';
+const generated = path.join(ext, 'src', 'generated');
+
+function ensureWasmTarget() {
+  const installed = capture('rustup', ['target', 'list', '--installed']) ?? '';
+  if (!installed.split('\n').includes(WASM_TARGET)) {
+    step(`installing the Rust target ${WASM_TARGET}`);
+    run('rustup', ['target', 'add', WASM_TARGET]);
+  }
+}
+
+/** The wasm-bindgen CLI must match the wasm-bindgen crate exactly; install it into .tools if needed. */
+function ensureWasmBindgen() {
+  const want = lockedCrateVersion('wasm-bindgen');
+  const local = path.join(toolsDir, 'bin', 'wasm-bindgen');
+  for (const candidate of [local, 'wasm-bindgen']) {
+    const v = capture(candidate, ['--version']);
+    if (v && v.trim().endsWith(` ${want}`)) return candidate;
+  }
+  step(`installing wasm-bindgen-cli ${want} into .tools (once; takes a few minutes)`);
+  run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--root', toolsDir]);
+  return local;
+}
+
+function ensureNpmDeps() {
+  const stampFile = path.join(root, 'node_modules', '.tack-install-stamp');
+  const inputs = ['package.json', 'package-lock.json', 'extension/package.json', 'tests/package.json'].map((f) =>
+    path.join(root, f),
+  );
+  const want = hashFiles(inputs);
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === want) return;
+  step('installing npm dependencies');
+  run('npm', ['install', '--no-audit', '--no-fund']);
+  fs.writeFileSync(stampFile, want);
+}
+
+function buildSidecar() {
+  step('building the sidecar (release)');
+  run('cargo', ['build', '--release', '-p', 'tack-sidecar']);
+  const built = path.join(root, 'target', 'release', 'tack-sidecar');
+  const out = path.join(dist, 'bin', 'tack-sidecar');
+  if (mtime(out) < mtime(built)) {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.copyFileSync(built, out);
+    fs.chmodSync(out, 0o755);
+  }
+}
+
+function buildWasm(wasmBindgen) {
+  step('building the wasm core');
+  run('cargo', ['build', '--profile', 'wasm', '--target', WASM_TARGET, '-p', 'wasm-ui-core']);
+  const built = path.join(root, 'target', WASM_TARGET, 'wasm', 'wasm_ui_core.wasm');
+  const glueDir = path.join(generated, 'wasm');
+  const outWasm = path.join(dist, 'wasm', 'wasm_ui_core_bg.wasm');
+  if (mtime(outWasm) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) return;
+  // --target web gives an ES module with initSync(), which the host feeds with bytes it read itself,
+  // so the same glue works in the bundled extension, the CLI and tests run from source.
+  run(wasmBindgen, ['--target', 'web', '--out-dir', glueDir, '--out-name', 'wasm_ui_core', built]);
+  fs.mkdirSync(path.dirname(outWasm), { recursive: true });
+  const raw = path.join(glueDir, 'wasm_ui_core_bg.wasm');
+  const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
+  run(wasmOpt, ['-Os', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
+  fs.rmSync(raw);
+}
+
+/** ts-rs writes one .ts file per exported Rust type when the crates' `export_bindings` tests run. */
+function generateTypes() {
+  step('generating TypeScript types from the Rust types');
+  const typesDir = path.join(generated, 'types');
+  const stamp = path.join(typesDir, '.stamp');
+  const srcNewest = newestMtime([path.join(root, 'wasm-ui-core', 'src'), path.join(root, 'sidecar', 'src')]);
+  if (mtime(stamp) >= srcNewest) return;
+  fs.rmSync(typesDir, { recursive: true, force: true });
+  fs.mkdirSync(typesDir, { recursive: true });
+  run('cargo', ['test', '--quiet', '--workspace', '--lib', '--bins', 'export_bindings'], {
+    env: { TS_RS_EXPORT_DIR: typesDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  fs.writeFileSync(stamp, '');
+}
+
+async function bundle() {
+  step('bundling the extension, the CLI and the webview');
+  const esbuild = await import(path.join(root, 'node_modules', 'esbuild', 'lib', 'main.js'));
+  const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
+  const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
+  const entries = [
+    { ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') },
+    { ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js') },
+    {
+      ...common,
+      platform: 'browser',
+      format: 'iife',
+      entryPoints: [path.join(ext, 'src', 'webview', 'main.ts')],
+      outdir: path.join(dist, 'webview'),
+      loader: { '.ttf': 'file' },
+    },
+  ];
+  await Promise.all(entries.filter((e) => fs.existsSync(e.entryPoints[0])).map((e) => esbuild.build(e)));
+  const codicons = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
+  fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) {
+    fs.copyFileSync(path.join(codicons, f), path.join(dist, 'webview', f));
+  }
+}
+
+function packageVsix() {
+  const version = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8')).version;
+  const vsix = path.join(ext, `tack-${version}.vsix`);
+  const inputs = [dist, path.join(ext, 'package.json'), path.join(ext, 'README.md'), path.join(ext, 'media')];
+  if (mtime(vsix) >= newestMtime(inputs)) return vsix;
+  step('packaging the .vsix');
+  // Everything is bundled, so the package needs no node_modules.
+  run(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '-o', vsix], {
+    cwd: ext,
+  });
+  return vsix;
+}
+
+export async function build() {
+  ensureWasmTarget();
+  const wasmBindgen = ensureWasmBindgen();
+  ensureNpmDeps();
+  generateTypes();
+  buildWasm(wasmBindgen);
+  buildSidecar();
+  await bundle();
+  const vsix = packageVsix();
+  step(`built: ${path.relative(process.cwd(), vsix)}`);
+  return { vsix };
+}
+
+if (isMain(import.meta.url)) runMain(build);

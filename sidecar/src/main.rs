@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("tack-sidecar: under construction");
+    std::process::exit(2);
+}

@@ -1,0 +1,1 @@
+//! The agent session as a state machine: events in, effects out.
