@@ -8,3 +8,5 @@ use wasm_bindgen::prelude::*;
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+// The engines' functions (apply_patch, diff) and the session's class each live in their own file.
