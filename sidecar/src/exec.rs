@@ -162,10 +162,27 @@ fn set_winsize(fd: i32, cols: u16, rows: u16) -> std::io::Result<()> {
 /// on another thread cannot inherit (and hold open) this one's terminal.
 fn open_pty(cols: u16, rows: u16) -> std::io::Result<(OwnedFd, OwnedFd)> {
     use nix::fcntl::OFlag;
-    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
-    nix::pty::grantpt(&master)?;
-    nix::pty::unlockpt(&master)?;
-    let name = nix::pty::ptsname_r(&master)?;
+    #[cfg(target_os = "linux")]
+    let (master, name) = {
+        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
+        nix::pty::grantpt(&master)?;
+        nix::pty::unlockpt(&master)?;
+        let name = nix::pty::ptsname_r(&master)?;
+        (master, name)
+    };
+    // Elsewhere (macOS, untested) posix_openpt takes no O_CLOEXEC and ptsname uses a static buffer:
+    // serialise, and set close-on-exec right after.
+    #[cfg(not(target_os = "linux"))]
+    let (master, name) = {
+        static PTY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = PTY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY)?;
+        unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+        nix::pty::grantpt(&master)?;
+        nix::pty::unlockpt(&master)?;
+        let name = unsafe { nix::pty::ptsname(&master) }?;
+        (master, name)
+    };
     let slave = nix::fcntl::open(
         Path::new(&name),
         OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
