@@ -429,41 +429,54 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     })
 }
 
+fn read_fd(fd: i32, buf: &mut [u8]) -> std::io::Result<usize> {
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 async fn read_pty(master: Arc<AsyncFd<OwnedFd>>, tx: mpsc::Sender<(OutputStream, Vec<u8>)>) {
+    let fd = master.get_ref().as_raw_fd();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let Ok(mut guard) = master.readable().await else {
             return;
         };
-        let res = guard.try_io(|inner| {
-            let n = unsafe {
-                libc::read(
-                    inner.get_ref().as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                )
-            };
-            if n < 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        });
-        match res {
+        let mut filled = match guard.try_io(|_| read_fd(fd, &mut buf)) {
             Ok(Ok(0)) => return,
-            Ok(Ok(n)) => {
-                // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
-                if tx
-                    .send((OutputStream::Stdout, buf[..n].to_vec()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
+            Ok(Ok(n)) => n,
             // EIO: every holder of the terminal's other end has closed it.
             Ok(Err(_)) => return,
             Err(_would_block) => continue,
+        };
+        drop(guard);
+        // A terminal hands out small reads; gather what is already there into one chunk.
+        let mut end = false;
+        while filled < buf.len() {
+            match read_fd(fd, &mut buf[filled..]) {
+                Ok(0) => {
+                    end = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    end = true;
+                    break;
+                }
+            }
+        }
+        // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
+        if tx
+            .send((OutputStream::Stdout, buf[..filled].to_vec()))
+            .await
+            .is_err()
+            || end
+        {
+            return;
         }
     }
 }
