@@ -84,6 +84,17 @@ fn an_interactive_program_is_answered_through_exec_write() {
     let e = s.wait_exit(&id);
     assert_eq!(e.output, "piped text");
     assert_eq!(e.exited["exitCode"], 0);
+
+    // Writing after closing stdin is a clear error, and the command is unaffected.
+    let id =
+        s.start_exec(json!({"argv": ["sh", "-c", "cat; echo after"], "cwd": "/", "tty": false}));
+    s.request("exec/write", json!({"execId": id, "data": "", "eof": true}))
+        .unwrap();
+    let err = s
+        .request("exec/write", json!({"execId": id, "data": "late"}))
+        .unwrap_err();
+    assert_eq!(s.wait_exit(&id).output, "after\n");
+    assert!(err["code"] == -32005 || err["code"] == -32001, "{err}");
 }
 
 #[test]
