@@ -71,6 +71,8 @@ enum Input {
 pub struct ExecControl {
     pub pgid: i32,
     input: AsyncMutex<Input>,
+    /// The PTY master again, so a resize never waits behind a write the command is not reading.
+    terminal: Option<Arc<AsyncFd<OwnedFd>>>,
     kill: Notify,
 }
 
@@ -100,15 +102,12 @@ impl ExecControl {
         }
     }
 
-    pub async fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
-        let input = self.input.lock().await;
-        match &*input {
-            Input::Pty(master) => {
-                set_winsize(master.get_ref().as_raw_fd(), cols, rows).map_err(|e| {
-                    RpcError::new(codes::IO_FAILED, format!("cannot resize the terminal: {e}"))
-                })
-            }
-            Input::Pipe(_) => Err(RpcError::new(
+    pub fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
+        match &self.terminal {
+            Some(master) => set_winsize(master.get_ref().as_raw_fd(), cols, rows).map_err(|e| {
+                RpcError::new(codes::IO_FAILED, format!("cannot resize the terminal: {e}"))
+            }),
+            None => Err(RpcError::new(
                 codes::INVALID_PARAMS,
                 "this command runs with pipes (tty: false); there is no terminal to resize",
             )),
@@ -410,9 +409,14 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             Input::Pipe(child.stdin.take())
         }
     };
+    let terminal = match &input {
+        Input::Pty(master) => Some(master.clone()),
+        Input::Pipe(_) => None,
+    };
     let control = Arc::new(ExecControl {
         pgid: pid as i32,
         input: AsyncMutex::new(input),
+        terminal,
         kill: Notify::new(),
     });
     Ok(Started {
