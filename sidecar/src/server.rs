@@ -46,10 +46,16 @@ fn result_line(id: &Value, result: Value) -> String {
 
 fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, RpcError> {
     let params = if params.is_null() { json!({}) } else { params };
-    serde_json::from_value(params).map_err(|e| {
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let where_ = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
         RpcError::new(
             codes::INVALID_PARAMS,
-            format!("invalid params for {method}: {e}"),
+            format!("invalid params for {method}: {where_}{}", e.into_inner()),
         )
     })
 }
@@ -181,7 +187,7 @@ impl Server {
                 "cols and rows must be at least 1",
             ));
         }
-        self.control(&p.exec_id)?.resize(p.cols, p.rows).await?;
+        self.control(&p.exec_id)?.resize(p.cols, p.rows)?;
         Ok(Value::Null)
     }
 
@@ -434,6 +440,10 @@ pub async fn serve() {
     if !stopped_by_request {
         server.shutdown().await;
     }
-    let _ = tx.send(String::new()).await;
-    let _ = writer.await;
+    // Flush what is queued; a client that stopped reading but keeps stdout open cannot hold us.
+    let flushed = async {
+        let _ = tx.send(String::new()).await;
+        let _ = writer.await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
 }
