@@ -260,3 +260,20 @@ test('events already received are not handed on after an abort', async () => {
     },
   );
 });
+
+test('a Responses `error` event is handed on and ends the stream; a rate-limit one is retried', async () => {
+  await withRawServer(
+    (_req, res, n) => {
+      sse(res);
+      if (n === 0) res.end('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Slow down. Please try again in 10ms."}\n\n');
+      else res.end('event: error\ndata: {"type":"error","code":"invalid_prompt","message":"bad prompt"}\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { events, error, retries } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.equal(error, undefined, 'the end after an error event is not a dropped stream');
+      assert.deepEqual(retries.map((r) => r.delayMs), [10]);
+      assert.deepEqual(events, [{ type: 'error', code: 'invalid_prompt', message: 'bad prompt' }]);
+      assert.equal(hits(), 2);
+    },
+  );
+});
