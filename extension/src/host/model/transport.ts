@@ -43,8 +43,19 @@ export interface StreamOptions {
 
 const terminalResponseEvents = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
+/** `{base}/{route}`; a base URL that is not http(s) is a clear, final error rather than a retried network failure. */
 export function endpointUrl(endpoint: Pick<ModelEndpoint, 'baseUrl'>, route: string): string {
-  return `${endpoint.baseUrl.replace(/\/+$/, '')}/${route}`;
+  const base = endpoint.baseUrl.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(base);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new ModelError('badRequest', `the base URL "${base}" is not an http(s) URL — set it like https://api.openai.com/v1 or http://localhost:11434/v1`);
+  }
+  return `${base.replace(/\/+$/, '')}/${route}`;
 }
 
 export function requestHeaders(endpoint: ModelEndpoint, accept: string): Record<string, string> {
@@ -96,6 +107,9 @@ interface AttemptState {
  */
 export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: StreamOptions): AsyncGenerator<StreamItem, void, undefined> {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
+  if (endpoint.wire !== 'responses' && endpoint.wire !== 'chat') {
+    throw new ModelError('badRequest', `unknown wire API "${String(endpoint.wire)}": use "responses" or "chat"`);
+  }
   const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
   const payload = JSON.stringify({ stream: true, ...body });
   const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
