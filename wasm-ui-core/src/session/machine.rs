@@ -1106,10 +1106,17 @@ impl Session {
         }
     }
 
+    /// Whether a command matches a prefix approved for the session (and if so, whether unsandboxed).
+    /// Prefixes compare against the command's words (`cargo build`), not the shell wrapper.
     fn prefix_approved(&self, argv: &[String]) -> Option<bool> {
+        let words = tools::command_words(argv);
         self.approved_prefixes
             .iter()
-            .find(|(prefix, _)| argv.len() >= prefix.len() && argv[..prefix.len()] == prefix[..])
+            .find(|(prefix, _)| {
+                !prefix.is_empty()
+                    && words.len() >= prefix.len()
+                    && words[..prefix.len()] == prefix[..]
+            })
             .map(|(_, unsandboxed)| *unsandboxed)
     }
 
@@ -1265,8 +1272,10 @@ impl Session {
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
             ApprovalDecision::ApprovedForSession => {
-                self.approved_prefixes
-                    .push((prefix.unwrap_or(argv), unsandboxed));
+                let prefix = prefix
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| tools::command_words(&argv));
+                self.approved_prefixes.push((prefix, unsandboxed));
                 self.run_exec(idx, unsandboxed, out);
             }
             ApprovalDecision::Denied | ApprovalDecision::Abort => {

@@ -805,3 +805,46 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_prefix_rule_approved_for_the_session_covers_later_commands_with_that_prefix() {
+    let mut s = Session::new(config(ApprovalPolicy::Untrusted));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall(
+            "c1",
+            "exec_command",
+            json!({"cmd":"cargo test -p a","prefix_rule":["cargo","test"]}),
+        )],
+        100,
+    );
+    let Some(Effect::RequestApproval { request }) = out
+        .iter()
+        .find(|e| matches!(e, Effect::RequestApproval { .. }))
+    else {
+        panic!("no approval request")
+    };
+    s.handle(SessionEvent::ApprovalDecided {
+        request_id: request.request_id.clone(),
+        decision: ApprovalDecision::ApprovedForSession,
+        message: None,
+    });
+    s.handle(exited("c1", 0, ""));
+    let out = respond(
+        &mut s,
+        &[
+            fcall("c2", "exec_command", json!({"cmd":"cargo test -p b"})),
+            fcall("c3", "exec_command", json!({"cmd":"cargo publish"})),
+        ],
+        100,
+    );
+    assert_eq!(
+        execs(&out).iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["c2"],
+        "cargo test runs, cargo publish asks"
+    );
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::RequestApproval { request } if request.call_id == "c3")));
+}

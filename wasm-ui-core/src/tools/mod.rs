@@ -499,6 +499,19 @@ pub fn is_known_safe(argv: &[String]) -> bool {
     is_safe_simple(argv)
 }
 
+/// The words of a command for approval prefixes: a script of one simple command gives its words;
+/// anything else keeps the argv as it is (so only the same script matches).
+pub fn command_words(argv: &[String]) -> Vec<String> {
+    if let Some(script) = shell_script(argv) {
+        if let Some(mut cmds) = split_simple_script(script) {
+            if cmds.len() == 1 {
+                return cmds.remove(0);
+            }
+        }
+    }
+    argv.to_vec()
+}
+
 /// `[bash|sh|zsh, -c|-lc, script]` -> the script.
 pub fn shell_script(argv: &[String]) -> Option<&str> {
     if argv.len() != 3 {
