@@ -105,7 +105,17 @@ test('a killed sidecar rejects everything waiting with SidecarCrashedError, then
   client.onRestart(({ previousError }) => restarts.push(previousError.message));
   const h = await client.exec({ argv: ['bash', '-c', 'echo started; sleep 600'], cwd: '/' });
   const firstPid = client.pid!;
+  // A request the sidecar cannot finish: 1 MB into a terminal whose program never reads.
+  const stuckWrite = h.write('y'.repeat(1_000_000));
+  let settled = false;
+  stuckWrite.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(settled, false, 'the write should still be pending');
   process.kill(firstPid, 'SIGKILL');
+  await assert.rejects(stuckWrite, SidecarCrashedError);
   await assert.rejects(h.exited, (e: unknown) => {
     assert.ok(e instanceof SidecarCrashedError);
     assert.equal(e.signal, 'SIGKILL');
