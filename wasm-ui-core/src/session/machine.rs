@@ -1405,7 +1405,7 @@ impl Session {
                 let shown = format!(
                     "{}{}",
                     call.shown_output,
-                    tools::bound_output(&clean, (max_tokens as usize) * 4)
+                    tools::bound_output(&clean, (max_tokens as usize).saturating_mul(4))
                 );
                 let item_id = call.item_id.clone().unwrap_or_default();
                 emit(

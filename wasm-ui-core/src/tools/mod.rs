@@ -274,8 +274,9 @@ fn clamp_ms(requested: Option<f64>, default: u64, min: u64, max: u64) -> u64 {
 }
 
 pub fn max_output_tokens(requested: Option<f64>) -> u64 {
+    // Capped so a wild number cannot overflow byte budgets.
     match requested {
-        Some(v) if v.is_finite() && v >= 1.0 => v as u64,
+        Some(v) if v.is_finite() && v >= 1.0 => (v as u64).min(1 << 30),
         _ => DEFAULT_MAX_OUTPUT_TOKENS,
     }
 }
