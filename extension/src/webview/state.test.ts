@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostMessage, ThreadEvent, ThreadItem } from '../shared/chat-protocol';
-import { capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type ChatState } from './state';
+import { capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
 
 const ev = (event: ThreadEvent): HostMessage => ({ type: 'event', event });
 
-function run(state: ChatState, ...msgs: HostMessage[]): ChatState {
+function run(state: ChatState, ...msgs: Action[]): ChatState {
   for (const m of msgs) reduce(state, m);
   return state;
 }
