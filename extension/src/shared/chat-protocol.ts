@@ -6,40 +6,17 @@
 // extension/src/generated/types; the aliases below name the parts the chat reads.
 
 // ---------------------------------------------------------------------------------------------
-// The agent's UI events and approvals: generated from the Rust core (wasm-ui-core/src/session).
+// The agent's UI events, approvals and diffs: generated from the Rust core (wasm-ui-core/src/session,
+// wasm-ui-core/src/diff).
 
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
+import type { DiffRow } from '../generated/types/DiffRow';
 import type { FileDiff } from '../generated/types/FileDiff';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ThreadItem } from '../generated/types/ThreadItem';
 import type { Usage } from '../generated/types/Usage';
-export type { ApprovalDecision, ApprovalRequest, FileDiff, ThreadEvent, ThreadItem, Usage };
-
-/** One row of the core's diff render model (diff::DiffRow). */
-export interface DiffRowView {
-  kind: 'context' | 'insert' | 'delete';
-  oldLine: number | null;
-  newLine: number | null;
-  text: string;
-  /** Changed words: UTF-16 ranges [start, end) into `text`. */
-  highlights: Array<{ start: number; end: number }>;
-  /** Null for context rows. */
-  hunkId: string | null;
-  noNewline?: boolean;
-}
-
-/**
- * The parts of the core's FileDiff the chat draws. `rows`/`hunks`/`sections` are the diff engine's
- * render model; when absent (older core) the view reads the unified text instead.
- */
-export type FileDiffView = FileDiff & {
-  rows?: DiffRowView[];
-  hunks?: Array<{ id: string; firstRow: number; rowCount: number }>;
-  sections?: Array<{ oldStart: number; oldLines: number; newStart: number; newLines: number; firstRow: number; rowCount: number; hunkIds: string[] }>;
-  additions?: number;
-  deletions?: number;
-};
+export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, ThreadEvent, ThreadItem, Usage };
 
 /** The answers an approval card offers ("abort" is the controller's, e.g. when a turn is stopped). */
 export type ApprovalChoice = Exclude<ApprovalDecision, 'abort'>;

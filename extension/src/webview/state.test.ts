@@ -2,6 +2,7 @@
 // approvals, hunk states, errors, clearing, and restoring a saved state.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { engines } from '../host/patch/engine';
 import type { HostMessage, ThreadEvent, ThreadItem } from '../shared/chat-protocol';
 import { capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
 
@@ -123,7 +124,7 @@ test('hunk states: host reports and local choices redraw the file-change card', 
     type: 'file_change',
     status: 'pending',
     changes: [{ path: 'a.ts', kind: 'update' }],
-    diffs: [{ hunkIds: ['h1', 'h2'], unified: '' }],
+    diffs: [engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n')],
   };
   run(s, ev({ type: 'item.started', item }));
   assert.deepEqual(hunkStatesFor(s, 'p1', 'a.ts', ['h1', 'h2'], 'pending'), { h1: 'pending', h2: 'pending' });

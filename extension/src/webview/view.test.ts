@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, ThreadEvent, ViewMessage } from '../shared/chat-protocol';
+import { engines } from '../host/patch/engine';
 import { webviewPage } from '../vscode/chat/html';
 
 const webviewDist = path.resolve(__dirname, '..', '..', 'dist', 'webview');
@@ -157,7 +158,9 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
       message: 'no network, use the cache',
     });
 
-    // A file change with two hunks: accept one, reject the other, the host confirms.
+    // A file change with two hunks (diffed by the real engine): accept one, reject the other, the host confirms.
+    const diff = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+    const [h1, h2] = diff.hunkIds;
     await host(
       page,
       ev({
@@ -167,18 +170,18 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
           type: 'file_change',
           status: 'pending',
           changes: [{ path: 'src/a.js', kind: 'update' }],
-          diffs: [{ hunkIds: ['h1', 'h2'], unified: '@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n' }],
+          diffs: [diff],
         },
       }),
     );
     await page.waitForSelector(tid('file-change-card'));
     assert.equal(await page.locator(tid('hunk-accept')).count(), 2);
-    await page.click(`${tid('hunk')}[data-hunk-id="h1"] ${tid('hunk-accept')}`);
-    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', callId: 'p1', path: 'src/a.js', hunkIds: ['h1'], accept: true });
-    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="h1"][data-state="accepted"]`);
-    await page.click(`${tid('hunk')}[data-hunk-id="h2"] ${tid('hunk-reject')}`);
-    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="h2"][data-state="rejected"]`);
-    await host(page, { type: 'hunkStates', callId: 'p1', path: 'src/a.js', states: { h1: 'accepted', h2: 'rejected' } });
+    await page.click(`${tid('hunk')}[data-hunk-id="${h1}"] ${tid('hunk-accept')}`);
+    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', callId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
+    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h1}"][data-state="accepted"]`);
+    await page.click(`${tid('hunk')}[data-hunk-id="${h2}"] ${tid('hunk-reject')}`);
+    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h2}"][data-state="rejected"]`);
+    await host(page, { type: 'hunkStates', callId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
     assert.equal(await page.locator(tid('hunk-accept')).count(), 0);
     await page.click(tid('open-diff'));
     assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', callId: 'p1', path: 'src/a.js' });

@@ -1,6 +1,6 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
-import type { ApprovalDecision, ApprovalRequest, FileDiffView, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -92,7 +92,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   const files = item.changes
     .map((c, i) => {
       // diffs[i] is the diff of changes[i].
-      const diff = item.diffs?.[i] as FileDiffView | undefined;
+      const diff = item.diffs[i] as FileDiff | undefined;
       const states = diff ? hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status)) : {};
       const ids = Object.keys(states);
       const pending = ids.filter((id) => states[id] === 'pending').length;

@@ -2,11 +2,12 @@
 // diffs from the core's render model with per-hunk controls, and every card's test ids.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ApprovalRequest, FileDiffView, ThreadItem } from '../../shared/chat-protocol';
+import { engines } from '../../host/patch/engine';
+import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns } from './ansi';
 import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
-import { highlightText, layoutFromUnified, renderFileDiff } from './diff';
+import { highlightText, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
 const count = (html: string, needle: string): number => html.split(needle).length - 1;
@@ -48,60 +49,49 @@ test('ANSI: carriage returns overwrite the line like a terminal; CRLF is a line 
   assert.equal(collapseCarriageReturns('plain\n'), 'plain\n');
 });
 
-// The diff engine's render model for: "a\nb\nc\n" -> "a\nB\nc\nd\n" (two hunks).
-const modelDiff: FileDiffView = {
-  hunkIds: ['h1', 'h2'],
-  unified: '@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n',
-  hunks: [
-    { id: 'h1', firstRow: 1, rowCount: 2 },
-    { id: 'h2', firstRow: 4, rowCount: 1 },
-  ],
-  sections: [{ oldStart: 1, oldLines: 3, newStart: 1, newLines: 4, firstRow: 0, rowCount: 5, hunkIds: ['h1', 'h2'] }],
-  rows: [
-    { kind: 'context', oldLine: 1, newLine: 1, text: 'a', highlights: [], hunkId: null },
-    { kind: 'delete', oldLine: 2, newLine: null, text: 'b', highlights: [{ start: 0, end: 1 }], hunkId: 'h1' },
-    { kind: 'insert', oldLine: null, newLine: 2, text: 'B', highlights: [{ start: 0, end: 1 }], hunkId: 'h1' },
-    { kind: 'context', oldLine: 3, newLine: 3, text: 'c', highlights: [], hunkId: null },
-    { kind: 'insert', oldLine: null, newLine: 4, text: 'd', highlights: [], hunkId: 'h2' },
-  ],
-};
+// The real diff engine (wasm) makes the render model: "a\nb\nc\n" -> "a\nB\nc\nd\n" has two hunks.
+const modelDiff: FileDiff = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+const [h1, h2] = modelDiff.hunkIds;
 
-test('diff: drawn from the render model, one header with Accept/Reject per pending hunk', () => {
-  const html = renderFileDiff('call1', 'src/a.ts', modelDiff, { h1: 'pending', h2: 'pending' }, true);
+test('diff: drawn from the core render model, one header with Accept/Reject per pending hunk', () => {
+  assert.equal(modelDiff.hunkIds.length, 2, 'the engine sees two hunks');
+  const html = renderFileDiff('call1', 'src/a.ts', modelDiff, {}, true);
   assert.equal(count(html, 'data-testid="hunk"'), 2);
   assert.equal(count(html, 'data-testid="hunk-accept"'), 2);
   assert.equal(count(html, 'data-testid="hunk-reject"'), 2);
-  assert.match(html, /data-action="hunk" data-accept="true" data-call-id="call1" data-path="src\/a.ts" data-hunk-id="h1"/);
+  assert.ok(html.includes(`data-action="hunk" data-accept="true" data-call-id="call1" data-path="src/a.ts" data-hunk-id="${h1}"`));
   assert.match(html, /@@ -1,3 \+1,4 @@/);
-  assert.match(html, /<tr class="diff-delete hunk-pending"><td class="ln">2<\/td><td class="ln"><\/td><td class="code"><span class="sign">-<\/span><mark class="word">b<\/mark>/);
-  assert.match(html, /<tr class="diff-insert hunk-pending"><td class="ln"><\/td><td class="ln">4<\/td>/);
-  // The hunk header precedes the hunk's first row.
-  assert.ok(html.indexOf('data-hunk-id="h2" data-state') < html.indexOf('<td class="ln">4</td>'));
+  assert.match(html, /<tr class="diff-delete hunk-pending"><td class="ln">2<\/td><td class="ln"><\/td><td class="code"><span class="sign">-<\/span>/);
+  assert.match(html, /<tr class="diff-insert hunk-pending"><td class="ln"><\/td><td class="ln">4<\/td><td class="code"><span class="sign">\+<\/span>d</);
+  assert.match(html, /<tr class="diff-context"><td class="ln">1<\/td><td class="ln">1<\/td>/);
+  // Each hunk header comes right before the hunk's first row.
+  assert.ok(html.indexOf(`data-hunk-id="${h2}" data-state`) < html.indexOf('<td class="ln">4</td>'));
+  assert.ok(html.indexOf(`data-hunk-id="${h1}" data-state`) < html.indexOf('<td class="ln">2</td>'));
+});
+
+test('diff: word highlights from the engine are drawn as marks', () => {
+  const d = engines().diffTexts('let total = 1;\n', 'let count = 1;\n');
+  const html = renderFileDiff('c', 'a', d, {}, true);
+  assert.match(html, /<mark class="word">total<\/mark>/);
+  assert.match(html, /<mark class="word">count<\/mark>/);
 });
 
 test('diff: decided hunks show their state and lose their buttons; a finished change has none', () => {
-  const html = renderFileDiff('c', 'a', modelDiff, { h1: 'accepted', h2: 'pending' }, true);
-  assert.match(html, /data-hunk-id="h1" data-state="accepted"/);
+  const html = renderFileDiff('c', 'a', modelDiff, { [h1]: 'accepted', [h2]: 'pending' }, true);
+  assert.ok(html.includes(`data-hunk-id="${h1}" data-state="accepted"`));
   assert.equal(count(html, 'data-testid="hunk-accept"'), 1);
   assert.match(html, /class="diff-insert hunk-accepted"/);
-  const done = renderFileDiff('c', 'a', modelDiff, { h1: 'accepted', h2: 'rejected' }, false);
+  const done = renderFileDiff('c', 'a', modelDiff, { [h1]: 'accepted', [h2]: 'rejected' }, false);
   assert.equal(count(done, 'data-testid="hunk-accept"'), 0);
-  assert.match(done, /data-hunk-id="h2" data-state="rejected"/);
-});
-
-test('diff: without a render model the unified text is read, each run of changes is one hunk', () => {
-  const { rows, sections, hunkStarts } = layoutFromUnified({ hunkIds: ['h1', 'h2'], unified: modelDiff.unified });
-  assert.deepEqual(
-    rows.map((r) => [r.kind, r.oldLine, r.newLine, r.text, r.hunkId]),
-    modelDiff.rows!.map((r) => [r.kind, r.oldLine, r.newLine, r.text, r.hunkId]),
-  );
-  assert.equal(sections.length, 1);
-  assert.deepEqual([...hunkStarts], [[1, 'h1'], [4, 'h2']]);
-  const empty = renderFileDiff('c', 'a', { hunkIds: [], unified: '' }, {}, true);
+  assert.ok(done.includes(`data-hunk-id="${h2}" data-state="rejected"`));
+  const empty = renderFileDiff('c', 'a', engines().diffTexts('same\n', 'same\n'), {}, true);
   assert.match(empty, /No changes to show/);
 });
 
-test('diff: highlight ranges are clamped and the text stays escaped', () => {
+test('diff: text is escaped and highlight ranges are clamped', () => {
+  const html = renderFileDiff('c', 'a', engines().diffTexts('', '<script>x</script>\n'), {}, true);
+  assert.ok(!html.includes('<script>'));
+  assert.match(html, /&lt;script&gt;x&lt;\/script&gt;/);
   assert.equal(highlightText('a<b', [{ start: 1, end: 2 }]), 'a<mark class="word">&lt;</mark>b');
   assert.equal(highlightText('ab', [{ start: 1, end: 99 }]), 'a<mark class="word">b</mark>');
   assert.equal(highlightText('<x>', []), '&lt;x&gt;');
@@ -145,16 +135,16 @@ test('file-change card: per-file and all-files buttons while pending, states fro
       { path: 'src/a.ts', kind: 'update' },
       { path: 'src/new.ts', kind: 'add' },
     ],
-    diffs: [modelDiff, { hunkIds: ['n1'], unified: '@@ -0,0 +1,1 @@\n+hello\n' }],
+    diffs: [modelDiff, engines().diffTexts('', 'hello\n')],
   };
-  reduce(s, { type: 'hunkStates', callId: 'p1', path: 'src/a.ts', states: { h1: 'accepted' } });
+  reduce(s, { type: 'hunkStates', callId: 'p1', path: 'src/a.ts', states: { [h1]: 'accepted' } });
   const html = renderEntry(entryFor(item), s);
   assert.match(html, /data-testid="file-change-card" data-status="pending" data-call-id="p1"/);
   assert.equal(count(html, 'data-testid="file-change"'), 2);
   assert.equal(count(html, 'data-testid="file-accept"'), 2);
   assert.equal(count(html, 'data-testid="files-accept-all"'), 1);
   assert.match(html, /data-testid="file-hunk-counts">1\/2 accepted, 1 pending/);
-  assert.equal(count(html, 'data-testid="hunk-accept"'), 2, 'h2 and n1 are still pending');
+  assert.equal(count(html, 'data-testid="hunk-accept"'), 2, 'the second hunk of a.ts and the new file are still pending');
   assert.equal(count(html, 'data-testid="open-diff"'), 2);
   const done = renderEntry(entryFor({ ...item, status: 'partially_applied' } as ThreadItem), s);
   assert.equal(count(done, 'data-testid="file-accept"'), 0);
