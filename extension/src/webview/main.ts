@@ -98,12 +98,27 @@ function apply(action: Action): void {
   schedule();
 }
 
-/** Keeps the open/closed state of <details> the person toggled across a redraw of one entry. */
+/** Terminal panes follow their output (stay scrolled to the end) unless the person scrolled up. */
+function pinTerminals(root: HTMLElement, previous: Array<{ atEnd: boolean; top: number }> = []): void {
+  root.querySelectorAll<HTMLElement>('pre.terminal').forEach((pre, i) => {
+    const was = previous[i];
+    pre.scrollTop = !was || was.atEnd ? pre.scrollHeight : was.top;
+  });
+}
+
+/**
+ * Redraws one entry, keeping what the person did to it: which <details> they opened or closed, and
+ * where they scrolled its terminal output.
+ */
 function redrawEntry(el: HTMLElement, html: string): void {
   const open = [...el.querySelectorAll('details')].map((d) => d.open);
-  const hadDetails = open.length > 0;
+  const scroll = [...el.querySelectorAll<HTMLElement>('pre.terminal')].map((p) => ({
+    atEnd: p.scrollHeight - p.scrollTop - p.clientHeight < 8,
+    top: p.scrollTop,
+  }));
   el.innerHTML = html;
-  if (hadDetails) el.querySelectorAll('details').forEach((d, i) => (i < open.length ? (d.open = open[i]) : undefined));
+  if (open.length > 0) el.querySelectorAll('details').forEach((d, i) => (i < open.length ? (d.open = open[i]) : undefined));
+  pinTerminals(el, scroll);
 }
 
 function flush(): void {
@@ -128,6 +143,7 @@ function flush(): void {
       el.innerHTML = renderEntry(entry, state);
       if (previous) previous.after(el);
       else transcript.prepend(el);
+      pinTerminals(el);
     } else if (change.entries.has(entry.key)) {
       redrawEntry(el, renderEntry(entry, state));
     }

@@ -263,6 +263,14 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
     assert.ok(shown.length <= 64 * 1024, `shown ${shown.length} chars`);
     const cut = (await page.textContent(tid('command-output-cut'))) ?? '';
     assert.match(cut, /^3\.9 MB of earlier output not shown$/, '4 MB streamed, the last 64 KB shown');
+    const gap = (): Promise<number> =>
+      page.$eval(tid('command-output'), (p) => p.scrollHeight - p.scrollTop - p.clientHeight);
+    assert.ok((await gap()) < 8, 'the live output pane follows the end');
+    // Scrolled up by the person: new output does not yank it back down.
+    await page.$eval(tid('command-output'), (p) => (p.scrollTop = 100));
+    await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'MORE\n' }));
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('MORE\n'));
+    assert.equal(await page.$eval(tid('command-output'), (p) => p.scrollTop), 100);
     assert.deepEqual(violations, []);
   } finally {
     await page.close();
