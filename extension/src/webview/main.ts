@@ -162,12 +162,19 @@ function flush(): void {
   vscode.setState(state);
 }
 
+let modelOptionsHtml = '';
+
 function drawChrome(): void {
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
   busyLabel.hidden = !state.busy;
   document.body.dataset.busy = String(state.busy);
-  modelSelect.innerHTML = renderModelOptions(state);
+  // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
+  const models = renderModelOptions(state);
+  if (models !== modelOptionsHtml) {
+    modelOptionsHtml = models;
+    modelSelect.innerHTML = models;
+  }
   meterSlot.innerHTML = renderContextMeter(state.contextUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
   if (!historyPanel.hidden) historyPanel.innerHTML = renderSessions(state.sessions, Date.now());

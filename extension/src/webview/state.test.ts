@@ -163,6 +163,16 @@ test('sending shows the message and the running state at once', () => {
   assert.equal(r.entries.length, 1);
 });
 
+test('an error before the turn starts ends the optimistic running state; one during a turn does not', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' });
+  assert.equal(s.busy, true);
+  run(s, { type: 'error', message: 'Set an API key first', retry: false });
+  assert.equal(s.busy, false, 'no way to sit on working after a refused send');
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), { type: 'error', message: 'sidecar restarted', retry: false });
+  assert.equal(s.busy, true, 'a running turn keeps running (Stop stays available)');
+});
+
 test('model list, context usage and clear', () => {
   const s = initialState();
   run(s, { type: 'model', model: 'gpt-5.1-codex' }, { type: 'models', models: ['a', 'b'] });

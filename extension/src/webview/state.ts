@@ -31,6 +31,8 @@ export interface ChatState {
   version: 1;
   entries: Entry[];
   busy: boolean;
+  /** Sent a message, and the host has not yet started (or refused) the turn. */
+  awaitingTurn?: boolean;
   threadId: string | null;
   model: string;
   models: string[];
@@ -65,6 +67,7 @@ export function initialState(): ChatState {
     version: 1,
     entries: [],
     busy: false,
+    awaitingTurn: false,
     threadId: null,
     model: '',
     models: [],
@@ -204,6 +207,7 @@ export function reduce(state: ChatState, action: Action): Change {
           break;
         case 'turn.started':
           state.busy = true;
+          state.awaitingTurn = false;
           state.error = null;
           change.chrome = true;
           break;
@@ -217,11 +221,13 @@ export function reduce(state: ChatState, action: Action): Change {
           break;
         case 'turn.completed':
           state.busy = false;
+          state.awaitingTurn = false;
           state.lastUsage = ev.usage ?? null;
           change.chrome = true;
           break;
         case 'turn.failed':
           state.busy = false;
+          state.awaitingTurn = false;
           state.error = { message: ev.error?.message || 'The turn failed.', retry: true };
           change.chrome = true;
           break;
@@ -243,6 +249,7 @@ export function reduce(state: ChatState, action: Action): Change {
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         state.busy = true;
+        state.awaitingTurn = true;
         state.error = null;
       }
       change.entries.add(key);
@@ -286,6 +293,7 @@ export function reduce(state: ChatState, action: Action): Change {
     }
     case 'busy':
       state.busy = action.busy;
+      state.awaitingTurn = false;
       change.chrome = true;
       break;
     case 'model':
@@ -307,6 +315,11 @@ export function reduce(state: ChatState, action: Action): Change {
       break;
     case 'error':
       state.error = { message: action.message, retry: action.retry };
+      if (state.awaitingTurn) {
+        // The message never started a turn (no API key, bad settings...): do not sit on "working".
+        state.busy = false;
+        state.awaitingTurn = false;
+      }
       change.chrome = true;
       break;
     case 'local.dismissError':
