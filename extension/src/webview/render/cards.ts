@@ -102,10 +102,14 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
       const a = `data-call-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
       const fileButtons =
         reviewable && pending > 0
-          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept">Accept file</button>` +
-            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject">Reject file</button>`
+          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${attr(c.path)}">Accept</button>` +
+            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject" title="Reject every change in this file" aria-label="Reject every change in ${attr(c.path)}">Reject</button>`
           : '';
-      const counts = ids.length > 0 ? `<span class="muted" data-testid="file-hunk-counts">${accepted}/${ids.length} accepted${pending ? `, ${pending} pending` : ''}</span>` : '';
+      const countsTitle = `${accepted} of ${ids.length} changes accepted${pending ? `, ${pending} pending` : ''}`;
+      const counts =
+        ids.length > 0
+          ? `<span class="muted counts" data-testid="file-hunk-counts" title="${attr(countsTitle)}">${accepted}/${ids.length}</span>`
+          : '';
       return (
         `<details class="file" data-testid="file-change" data-path="${attr(c.path)}" open>` +
         `<summary>${icon(kindGlyph, `kind-${c.kind}`)}<a href="#" class="file-link" data-action="open-file" data-path="${attr(c.move_path ?? c.path)}">${target}</a>${counts}` +

@@ -63,10 +63,12 @@ export function renderFileDiff(
           : '';
       body +=
         `<tr class="hunk-header hunk-${state}" data-testid="hunk" data-hunk-id="${attr(hunk.id)}" data-state="${state}">` +
-        `<td colspan="3"><span class="hunk-label">Change ${hunk.n} of ${diff.hunks.length}</span>` +
-        `<span class="hunk-state" data-testid="hunk-state">${STATE_LABEL[state]}</span>${buttons}</td></tr>`;
+        `<td colspan="3"><div class="hunk-bar"><span class="hunk-label">Change ${hunk.n} of ${diff.hunks.length}</span>` +
+        `<span class="hunk-state" data-testid="hunk-state">${STATE_LABEL[state]}</span>${buttons}</div></td></tr>`;
     }
     body += rowHtml(row, states);
   });
-  return `<table class="diff" data-testid="file-diff"><tbody>${body}</tbody></table>`;
+  // Column widths come from the colgroup (table-layout: fixed would otherwise take them from the
+  // first row, which spans all three).
+  return `<table class="diff" data-testid="file-diff"><colgroup><col class="ln-col"><col class="ln-col"><col></colgroup><tbody>${body}</tbody></table>`;
 }

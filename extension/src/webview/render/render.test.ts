@@ -143,7 +143,7 @@ test('file-change card: per-file and all-files buttons while pending, states fro
   assert.equal(count(html, 'data-testid="file-change"'), 2);
   assert.equal(count(html, 'data-testid="file-accept"'), 2);
   assert.equal(count(html, 'data-testid="files-accept-all"'), 1);
-  assert.match(html, /data-testid="file-hunk-counts">1\/2 accepted, 1 pending/);
+  assert.match(html, /data-testid="file-hunk-counts" title="1 of 2 changes accepted, 1 pending">1\/2</);
   assert.equal(count(html, 'data-testid="hunk-accept"'), 2, 'the second hunk of a.ts and the new file are still pending');
   assert.equal(count(html, 'data-testid="open-diff"'), 2);
   const done = renderEntry(entryFor({ ...item, status: 'partially_applied' } as ThreadItem), s);
