@@ -45,7 +45,12 @@ document.body.innerHTML = `
     <button class="icon-button" data-action="new-task" data-testid="new-task" title="New task" aria-label="New task">${icon('add')}</button>
   </header>
   <section class="history" data-testid="history-panel" hidden aria-label="Past sessions"></section>
-  <main class="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions"></main>
+  <main class="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions">
+    <div class="empty-state" data-testid="empty-state">
+      ${icon('comment-discussion')}
+      <p>Describe a task: Tack plans, runs commands in a sandbox and proposes edits you review hunk by hunk.</p>
+    </div>
+  </main>
   <div class="banner-slot"></div>
   <footer class="composer">
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
@@ -62,6 +67,7 @@ document.body.innerHTML = `
 const $ = <T extends Element>(sel: string): T => document.querySelector(sel) as T;
 const transcript = $<HTMLElement>('.transcript');
 const input = $<HTMLTextAreaElement>('.input');
+const emptyState = $<HTMLElement>('.empty-state');
 const sendButton = $<HTMLButtonElement>('[data-testid="chat-send"]');
 const stopButton = $<HTMLButtonElement>('[data-testid="chat-stop"]');
 const busyLabel = $<HTMLElement>('.busy-label');
@@ -128,7 +134,7 @@ function flush(): void {
   const nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
 
   const byKey = new Map<string, HTMLElement>();
-  for (const child of [...transcript.children] as HTMLElement[]) byKey.set(child.dataset.key ?? '', child);
+  for (const child of [...transcript.children] as HTMLElement[]) if (child.dataset.key) byKey.set(child.dataset.key, child);
   if (change.structure) {
     const keep = new Set(state.entries.map((e) => e.key));
     for (const [key, el] of byKey) if (!keep.has(key)) el.remove();
@@ -142,13 +148,14 @@ function flush(): void {
       el.dataset.key = entry.key;
       el.innerHTML = renderEntry(entry, state);
       if (previous) previous.after(el);
-      else transcript.prepend(el);
+      else emptyState.after(el);
       pinTerminals(el);
     } else if (change.entries.has(entry.key)) {
       redrawEntry(el, renderEntry(entry, state));
     }
     previous = el;
   }
+  emptyState.hidden = state.entries.length > 0;
   if (change.chrome) drawChrome();
   if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
   if (focusNewApproval) {

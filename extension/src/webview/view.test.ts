@@ -96,12 +96,14 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     assert.equal(await page.inputValue(tid('model-select')), 'qwen3');
 
     // Send with Enter.
+    assert.equal(await page.isVisible(tid('empty-state')), true, 'a fresh view invites a task');
     await page.fill(tid('chat-input'), 'Fix the failing test');
     await page.press(tid('chat-input'), 'Enter');
     assert.deepEqual(await waitPosted(page, 'send'), { type: 'send', text: 'Fix the failing test' });
     await page.waitForSelector(tid('message-user'));
     assert.equal(await page.textContent(tid('message-user')), 'Fix the failing test');
     assert.equal(await page.inputValue(tid('chat-input')), '');
+    assert.equal(await page.isHidden(tid('empty-state')), true);
     await page.waitForSelector(tid('chat-stop'), { state: 'visible' });
     assert.equal(await page.isHidden(tid('chat-send')), true, 'Send gives way to Stop while a turn runs');
 
@@ -211,6 +213,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await waitPosted(page, 'newTask');
     await host(page, { type: 'clear' });
     await page.waitForFunction(() => document.querySelectorAll('.transcript > .entry').length === 0);
+    await page.waitForSelector(tid('empty-state'), { state: 'visible' });
 
     assert.deepEqual(violations, [], 'no CSP violations or script errors');
   } finally {
