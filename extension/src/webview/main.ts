@@ -297,7 +297,13 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   const href = link.getAttribute('href') ?? '';
   if (/^(https?:|mailto:)/i.test(href)) return;
   e.preventDefault();
-  const m = /^(.*?)(?:#L(\d+))?$/.exec(decodeURI(href));
+  let decoded: string;
+  try {
+    decoded = decodeURI(href);
+  } catch {
+    return; // a malformed link is left alone
+  }
+  const m = /^(.*?)(?:#L(\d+))?$/.exec(decoded);
   if (!m || !m[1]) return;
   post({ type: 'openFile', path: m[1], ...(m[2] ? { line: Number(m[2]) } : {}) });
 }
