@@ -97,8 +97,12 @@ function schedule(): void {
   }, 250);
 }
 
+/** Whether anything but streamed text changed since the last save (see saveState). */
+let urgentSave = true;
+
 function apply(action: Action): void {
   const change = reduce(state, action);
+  if (!(action.type === 'event' && action.event.type === 'item.delta')) urgentSave = true;
   if (action.type === 'approval') focusNewApproval = true;
   mergeChange(pending, change);
   schedule();
@@ -166,8 +170,31 @@ function flush(): void {
       target.scrollIntoView({ block: 'nearest' });
     }
   }
+  saveState(urgentSave);
+  urgentSave = false;
+}
+
+// Saving serialises the whole transcript, so while text streams (item.delta only) it happens at most
+// every SAVE_EVERY_MS; any other change, and hiding the page, saves at once. A streamed
+// message that loses its last few deltas to a hide is made whole by its item.completed.
+const SAVE_EVERY_MS = 300;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function saveNow(): void {
+  if (saveTimer !== undefined) clearTimeout(saveTimer);
+  saveTimer = undefined;
   vscode.setState(state);
 }
+
+function saveState(urgent: boolean): void {
+  if (urgent) saveNow();
+  else if (saveTimer === undefined) saveTimer = setTimeout(saveNow, SAVE_EVERY_MS);
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') saveNow();
+});
+window.addEventListener('pagehide', saveNow);
 
 let modelOptionsHtml = '';
 

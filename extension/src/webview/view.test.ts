@@ -231,9 +231,15 @@ test('a hidden and re-shown view restores its transcript from the saved state', 
       ev({ type: 'item.completed', item: { id: 'm', type: 'agent_message', text: 'I *will*.' } }),
     );
     await first.page.waitForSelector(`${tid('message-text')} em`);
+    // Streamed text is saved too (throttled, so wait for it).
+    await host(
+      first.page,
+      ev({ type: 'item.started', item: { id: 'm2', type: 'agent_message', text: '' } }),
+      ev({ type: 'item.delta', item_id: 'm2', delta: 'streamed tail' }),
+    );
     await first.page.waitForFunction(() => {
       const s = (window as unknown as { __state: { entries?: unknown[] } | null }).__state;
-      return (s?.entries?.length ?? 0) === 2;
+      return (s?.entries?.length ?? 0) === 3 && JSON.stringify(s).includes('streamed tail');
     });
     saved = await first.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
   } finally {
@@ -243,6 +249,7 @@ test('a hidden and re-shown view restores its transcript from the saved state', 
   try {
     await second.page.waitForSelector(`${tid('message-text')} em`);
     assert.equal(await second.page.textContent(tid('message-user')), 'remember me');
+    assert.equal((await second.page.locator(tid('message-text')).last().textContent())?.trim(), 'streamed tail');
     assert.deepEqual(second.violations, []);
   } finally {
     await second.page.close();
