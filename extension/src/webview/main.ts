@@ -304,10 +304,15 @@ document.addEventListener('click', (e) => {
       post({ type: 'decideHunks', callId, path, hunkIds, accept });
       break;
     }
-    case 'file':
+    case 'file': {
       e.preventDefault(); // the buttons sit inside <summary>: do not toggle the file open/closed
-      post({ type: 'decideFile', callId: d.callId ?? '', path: d.path ?? null, accept: d.accept === 'true' });
+      const callId = d.callId ?? '';
+      const path = d.path ?? null;
+      const accept = d.accept === 'true';
+      apply({ type: 'local.file', callId, path, accept });
+      post({ type: 'decideFile', callId, path, accept });
       break;
+    }
     case 'open-diff':
       e.preventDefault();
       post({ type: 'openDiff', callId: d.callId ?? '', path: d.path ?? '' });

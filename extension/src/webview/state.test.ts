@@ -137,6 +137,30 @@ test('hunk states: host reports and local choices redraw the file-change card', 
   assert.deepEqual(hunkStatesFor(s, 'other', 'b.ts', ['x'], 'declined'), { x: 'rejected' });
 });
 
+test('deciding a whole file (or all files) settles only the hunks still pending', () => {
+  const s = initialState();
+  const d1 = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+  const d2 = engines().diffTexts('', 'new\n');
+  const item: ThreadItem = {
+    id: 'p',
+    type: 'file_change',
+    status: 'pending',
+    changes: [
+      { path: 'a.ts', kind: 'update' },
+      { path: 'b.ts', kind: 'add' },
+    ],
+    diffs: [d1, d2],
+  };
+  run(s, ev({ type: 'item.started', item }));
+  run(s, { type: 'local.hunks', callId: 'p', path: 'a.ts', hunkIds: [d1.hunkIds[0]], accept: false });
+  run(s, { type: 'local.file', callId: 'p', path: 'a.ts', accept: true });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'a.ts', d1.hunkIds, 'pending'), { [d1.hunkIds[0]]: 'rejected', [d1.hunkIds[1]]: 'accepted' });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'pending' }, 'other files untouched');
+  run(s, { type: 'local.file', callId: 'p', path: null, accept: false });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'rejected' });
+  assert.equal(reduce(s, { type: 'local.file', callId: 'nope', path: null, accept: true }).entries.size, 0);
+});
+
 test('turn.failed raises a retryable error banner; a new turn or a local dismiss clears it', () => {
   const s = initialState();
   run(s, { type: 'local.send', text: 'hi' }, ev({ type: 'turn.started' }), ev({ type: 'turn.failed', error: { message: '401 Unauthorized' } }));

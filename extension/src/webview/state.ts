@@ -50,6 +50,8 @@ export type LocalAction =
   | { type: 'local.send'; text: string }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
+  /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
+  | { type: 'local.file'; callId: string; path: string | null; accept: boolean }
   | { type: 'local.dismissError' };
 
 export type Action = HostMessage | LocalAction;
@@ -289,6 +291,21 @@ export function reduce(state: ChatState, action: Action): Change {
       for (const e of state.entries) {
         if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.callId) change.entries.add(e.key);
       }
+      break;
+    }
+    case 'local.file': {
+      const entry = findItemEntry(state, action.callId);
+      if (!entry || entry.item.type !== 'file_change') break;
+      const byPath = (state.hunkStates[action.callId] ??= {});
+      const item = entry.item;
+      item.changes.forEach((c, i) => {
+        if (action.path !== null && c.path !== action.path) return;
+        const states = (byPath[c.path] ??= {});
+        for (const id of item.diffs[i]?.hunkIds ?? []) {
+          if ((states[id] ?? 'pending') === 'pending') states[id] = action.accept ? 'accepted' : 'rejected';
+        }
+      });
+      change.entries.add(entry.key);
       break;
     }
     case 'busy':

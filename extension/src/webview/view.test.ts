@@ -188,6 +188,29 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await page.click(tid('open-diff'));
     assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', callId: 'p1', path: 'src/a.js' });
 
+    // Two more files: "Accept all" posts a whole-change decision and settles every hunk at once.
+    await host(
+      page,
+      ev({
+        type: 'item.started',
+        item: {
+          id: 'p2',
+          type: 'file_change',
+          status: 'pending',
+          changes: [
+            { path: 'x.js', kind: 'add' },
+            { path: 'y.js', kind: 'update' },
+          ],
+          diffs: [engines().diffTexts('', 'x\n'), engines().diffTexts('1\n', '2\n')],
+        },
+      }),
+    );
+    await page.click(`${tid('file-change-card')}[data-call-id="p2"] ${tid('files-accept-all')}`);
+    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', callId: 'p2', path: null, accept: true });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-call-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
+    );
+
     // Stop while running.
     await page.click(tid('chat-stop'));
     await waitPosted(page, 'stop');
