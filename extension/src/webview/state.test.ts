@@ -73,6 +73,29 @@ test('command output streams live and the completed item carries status, exit co
   assert.equal(done.aggregated_output, 'line 1\n\u001b[32mok\u001b[0m\n');
 });
 
+test("the completed item's model copy of the output does not replace the live output; without live output it is shown", () => {
+  const s = initialState();
+  run(
+    s,
+    ev({ type: 'item.started', item: cmd('c1') }),
+    ev({ type: 'item.delta', item_id: 'c1', delta: '\u001b[31mred\u001b[0m\n' }),
+    ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0, aggregated_output: 'red\n' }) }),
+  );
+  assert.equal((itemOf(s, 'c1') as { aggregated_output: string }).aggregated_output, '\u001b[31mred\u001b[0m\n');
+  run(s, ev({ type: 'item.completed', item: cmd('c2', { status: 'completed', exit_code: 0, aggregated_output: 'replayed\n' }) }));
+  assert.equal((itemOf(s, 'c2') as { aggregated_output: string }).aggregated_output, 'replayed\n');
+  run(s, ev({ type: 'item.started', item: cmd('c3') }), ev({ type: 'item.completed', item: cmd('c3', { status: 'completed', aggregated_output: 'only at the end\n' }) }));
+  assert.equal((itemOf(s, 'c3') as { aggregated_output: string }).aggregated_output, 'only at the end\n');
+  // Updates that carry the whole output so far (instead of deltas) are followed.
+  run(
+    s,
+    ev({ type: 'item.started', item: cmd('c4') }),
+    ev({ type: 'item.updated', item: cmd('c4', { aggregated_output: 'one\n' }) }),
+    ev({ type: 'item.updated', item: cmd('c4', { aggregated_output: 'one\ntwo\n' }) }),
+  );
+  assert.equal((itemOf(s, 'c4') as { aggregated_output: string }).aggregated_output, 'one\ntwo\n');
+});
+
 test('very large command output keeps only the last part and counts the bytes cut', () => {
   const s = initialState();
   run(s, ev({ type: 'item.started', item: cmd('c1') }));

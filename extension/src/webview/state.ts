@@ -150,11 +150,14 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   if (item.type === 'command_execution') {
     const prev = existing?.item.type === 'command_execution' ? existing.item : undefined;
     let output = item.aggregated_output ?? '';
-    if (output === '' && prev) {
-      // An update without output keeps what was streamed so far.
+    const cumulative = prev !== undefined && cutBytes === 0 && output.length > prev.aggregated_output.length && output.startsWith(prev.aggregated_output);
+    if (prev && !cumulative && (output === '' || prev.aggregated_output !== '' || cutBytes > 0)) {
+      // Keep what streamed live: it has the colours and the latest output, while the completed
+      // item's copy is what the model saw (ANSI-free, head and tail only).
       output = prev.aggregated_output;
     } else {
-      // The item carries the whole output (or the core's bounded version): it replaces the streamed one.
+      // Nothing streamed (a replayed session, output only at the end), or an update carrying the whole
+      // output so far: show the item's copy.
       const capped = capOutput(output);
       output = capped.text;
       cutBytes = capped.cutBytes;
