@@ -350,9 +350,14 @@ input.addEventListener('keydown', (e) => {
   }
 });
 
-// Enter in a denial message denies with that message.
+// Enter in a denial message denies with that message; Escape closes the history list.
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
+  if (e.key === 'Escape' && !historyPanel.hidden) {
+    toggleHistory(false);
+    historyButton.focus();
+    return;
+  }
   if (e.key === 'Enter' && t.classList?.contains('deny-message')) {
     e.preventDefault();
     t.closest('[data-testid="approval-card"]')?.querySelector<HTMLButtonElement>('[data-choice="denied"]')?.click();

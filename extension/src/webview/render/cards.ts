@@ -80,7 +80,7 @@ function renderCommand(item: Item<'command_execution'>, cutBytes: number): strin
   // Open while running, so live output is visible; the person may collapse it.
   return (
     `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}"${item.status === 'in_progress' ? ' open' : ''}>` +
-    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line">${escapeHtml(item.command)}</code>` +
+    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line" title="${attr(item.command)}">${escapeHtml(item.command)}</code>` +
     `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>${duration}</summary>` +
     `${output}</details>`
   );

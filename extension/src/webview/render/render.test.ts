@@ -108,7 +108,7 @@ test('command card: command, live output with colours, status, exit code, durati
     s,
   );
   assert.match(running, /data-testid="command-card" data-status="in_progress" open/);
-  assert.match(running, /data-testid="command-line">npm test &lt;x&gt;</);
+  assert.match(running, /data-testid="command-line" title="npm test &lt;x&gt;">npm test &lt;x&gt;</);
   assert.match(running, /data-testid="command-output"><span class="ansi-red-fg">FAIL<\/span>/);
   assert.match(running, /Running/);
   const failed = renderEntry(
