@@ -353,7 +353,7 @@ input.addEventListener('keydown', (e) => {
 // Enter in a denial message denies with that message; Escape closes the history list.
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
-  if (e.key === 'Escape' && !historyPanel.hidden) {
+  if (e.key === 'Escape' && !e.defaultPrevented && !historyPanel.hidden) {
     toggleHistory(false);
     historyButton.focus();
     return;
