@@ -1,0 +1,74 @@
+// A file's diff drawn from the core's render model (FileDiff: rows with line numbers, word highlights
+// and hunk ids; `@@` sections; hunks). The webview never diffs anything itself.
+import type { DiffRow, FileDiff, HunkState } from '../../shared/chat-protocol';
+import { attr, escapeHtml, icon } from './html';
+
+/** Text with its changed ranges wrapped in <mark> (ranges are UTF-16 [start, end) offsets). */
+export function highlightText(text: string, ranges: ReadonlyArray<{ start: number; end: number }>): string {
+  if (ranges.length === 0) return escapeHtml(text);
+  let out = '';
+  let at = 0;
+  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+    const s = Math.max(at, Math.min(r.start, text.length));
+    const e = Math.max(s, Math.min(r.end, text.length));
+    out += escapeHtml(text.slice(at, s)) + `<mark class="word">${escapeHtml(text.slice(s, e))}</mark>`;
+    at = e;
+  }
+  return out + escapeHtml(text.slice(at));
+}
+
+const STATE_LABEL: Record<HunkState, string> = { pending: 'Pending', accepted: 'Accepted', rejected: 'Rejected' };
+
+function rowHtml(row: DiffRow, states: Record<string, HunkState>): string {
+  const sign = row.kind === 'insert' ? '+' : row.kind === 'delete' ? '-' : ' ';
+  const state = row.hunkId ? states[row.hunkId] ?? 'pending' : null;
+  return (
+    `<tr class="diff-${row.kind}${state ? ` hunk-${state}` : ''}">` +
+    `<td class="ln">${row.oldLine ?? ''}</td><td class="ln">${row.newLine ?? ''}</td>` +
+    `<td class="code"><span class="sign">${sign}</span>${highlightText(row.text, row.highlights)}</td></tr>`
+  );
+}
+
+/**
+ * One file's diff as a table: a header per `@@` section, and before each hunk a row with its state
+ * and, while the edit is under review and the hunk is undecided, Accept / Reject buttons.
+ */
+export function renderFileDiff(
+  callId: string,
+  path: string,
+  diff: FileDiff,
+  states: Record<string, HunkState>,
+  reviewable: boolean,
+): string {
+  if (diff.rows.length === 0) {
+    return `<table class="diff" data-testid="file-diff"><tbody><tr class="diff-empty"><td colspan="3">No changes to show.</td></tr></tbody></table>`;
+  }
+  const sectionAt = new Map(diff.sections.map((s) => [s.firstRow, s]));
+  const hunkAt = new Map(diff.hunks.map((h, i) => [h.firstRow, { id: h.id, n: i + 1 }]));
+  const a = `data-call-id="${attr(callId)}" data-path="${attr(path)}"`;
+  let body = '';
+  diff.rows.forEach((row, i) => {
+    const section = sectionAt.get(i);
+    if (section) {
+      body += `<tr class="diff-section"><td colspan="3">@@ -${section.oldStart},${section.oldLines} +${section.newStart},${section.newLines} @@</td></tr>`;
+    }
+    const hunk = hunkAt.get(i);
+    if (hunk) {
+      const state: HunkState = states[hunk.id] ?? 'pending';
+      const h = `${a} data-hunk-id="${attr(hunk.id)}"`;
+      const buttons =
+        reviewable && state === 'pending'
+          ? `<button class="text-button" data-action="hunk" data-accept="true" ${h} data-testid="hunk-accept" aria-label="Accept change ${hunk.n} in ${attr(path)}">${icon('check')} Accept</button>` +
+            `<button class="text-button" data-action="hunk" data-accept="false" ${h} data-testid="hunk-reject" aria-label="Reject change ${hunk.n} in ${attr(path)}">${icon('close')} Reject</button>`
+          : '';
+      body +=
+        `<tr class="hunk-header hunk-${state}" data-testid="hunk" data-hunk-id="${attr(hunk.id)}" data-state="${state}">` +
+        `<td colspan="3"><div class="hunk-bar"><span class="hunk-label">Change ${hunk.n} of ${diff.hunks.length}</span>` +
+        `<span class="hunk-state" data-testid="hunk-state">${STATE_LABEL[state]}</span>${buttons}</div></td></tr>`;
+    }
+    body += rowHtml(row, states);
+  });
+  // Column widths come from the colgroup (table-layout: fixed would otherwise take them from the
+  // first row, which spans all three).
+  return `<table class="diff" data-testid="file-diff"><colgroup><col class="ln-col"><col class="ln-col"><col></colgroup><tbody>${body}</tbody></table>`;
+}
