@@ -1,0 +1,237 @@
+// Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
+// (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
+import type { ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import { hunkStatesFor, type ChatState, type Entry } from '../state';
+import { ansiToHtml } from './ansi';
+import { renderFileDiff } from './diff';
+import { attr, escapeHtml, formatBytes, formatDuration, icon } from './html';
+import { renderMarkdown } from './markdown';
+
+type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
+
+export function renderEntry(entry: Entry, state: ChatState): string {
+  switch (entry.kind) {
+    case 'user':
+      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
+    case 'approval':
+      return renderApproval(entry.requestId, entry.request, entry.decision?.decision ?? null);
+    case 'item':
+      return renderItem(entry.item, entry.cutBytes, state);
+  }
+}
+
+function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): string {
+  switch (item.type) {
+    case 'agent_message':
+      return `<div class="message agent" data-testid="message-agent" data-item-id="${attr(item.id)}"><div class="markdown" data-testid="message-text">${renderMarkdown(item.text)}</div></div>`;
+    case 'reasoning':
+      return renderReasoning(item);
+    case 'command_execution':
+      return renderCommand(item, cutBytes);
+    case 'file_change':
+      return renderFileChange(item, state);
+    case 'todo_list':
+      return renderPlan(item);
+    case 'error':
+      return `<div class="message item-error" data-testid="item-error">${icon('error')} ${escapeHtml(item.message)}</div>`;
+    default:
+      return '';
+  }
+}
+
+function renderReasoning(item: Item<'reasoning'>): string {
+  const firstLine = item.text.trim().split('\n')[0]?.replace(/\*\*/g, '') || 'Thinking';
+  return (
+    `<details class="reasoning" data-testid="reasoning">` +
+    `<summary>${icon('lightbulb')} ${escapeHtml(firstLine.slice(0, 120))}</summary>` +
+    `<div class="markdown">${renderMarkdown(item.text)}</div></details>`
+  );
+}
+
+function renderPlan(item: Item<'todo_list'>): string {
+  const rows = item.items
+    .map((t) => {
+      const status = t.completed || t.status === 'completed' ? 'completed' : t.status === 'in_progress' ? 'in_progress' : 'pending';
+      const glyph = status === 'completed' ? 'pass-filled' : status === 'in_progress' ? 'circle-large-filled' : 'circle-large-outline';
+      return `<li class="plan-${status}" data-status="${status}">${icon(glyph)}<span>${escapeHtml(t.text)}</span></li>`;
+    })
+    .join('');
+  const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
+  return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${rows}</ul></div>`;
+}
+
+function commandStatus(item: Item<'command_execution'>): { label: string; cls: string; glyph: string } {
+  if (item.status === 'in_progress') return { label: 'Running', cls: 'running', glyph: 'loading codicon-modifier-spin' };
+  if (item.status === 'declined') return { label: 'Declined', cls: 'declined', glyph: 'circle-slash' };
+  const code = item.exit_code;
+  if (item.status === 'failed' || (typeof code === 'number' && code !== 0)) {
+    return { label: typeof code === 'number' ? `Exit ${code}` : 'Failed', cls: 'failed', glyph: 'error' };
+  }
+  return { label: typeof code === 'number' ? `Exit ${code}` : 'Done', cls: 'ok', glyph: 'pass' };
+}
+
+function renderCommand(item: Item<'command_execution'>, cutBytes: number): string {
+  const st = commandStatus(item);
+  const duration = typeof item.duration_ms === 'number' ? `<span class="muted">${formatDuration(item.duration_ms)}</span>` : '';
+  const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${formatBytes(cutBytes)} of earlier output not shown</div>` : '';
+  const output = item.aggregated_output
+    ? `${cut}<pre class="terminal" data-testid="command-output">${ansiToHtml(item.aggregated_output)}</pre>`
+    : `${cut}<pre class="terminal empty" data-testid="command-output"></pre>`;
+  // Open while running, so live output is visible; the person may collapse it.
+  return (
+    `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}"${item.status === 'in_progress' ? ' open' : ''}>` +
+    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line">${escapeHtml(item.command)}</code>` +
+    `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>${duration}</summary>` +
+    `${output}</details>`
+  );
+}
+
+function diffsOf(item: Item<'file_change'>): Map<string, FileDiff> {
+  const out = new Map<string, FileDiff>();
+  const diffs = item.diffs;
+  if (Array.isArray(diffs)) for (const d of diffs) out.set(d.path, d);
+  else if (diffs) for (const [p, d] of Object.entries(diffs)) out.set(p, d);
+  return out;
+}
+
+function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
+  const reviewable = item.status === 'pending';
+  const diffs = diffsOf(item);
+  const files = item.changes
+    .map((c) => {
+      const diff = diffs.get(c.path);
+      const states = diff ? hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status)) : {};
+      const ids = Object.keys(states);
+      const pending = ids.filter((id) => states[id] === 'pending').length;
+      const accepted = ids.filter((id) => states[id] === 'accepted').length;
+      const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
+      const target = c.move_path ? `${escapeHtml(c.path)} → ${escapeHtml(c.move_path)}` : escapeHtml(c.path);
+      const a = `data-call-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
+      const fileButtons =
+        reviewable && pending > 0
+          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept">Accept file</button>` +
+            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject">Reject file</button>`
+          : '';
+      const counts = ids.length > 0 ? `<span class="muted" data-testid="file-hunk-counts">${accepted}/${ids.length} accepted${pending ? `, ${pending} pending` : ''}</span>` : '';
+      return (
+        `<details class="file" data-testid="file-change" data-path="${attr(c.path)}" open>` +
+        `<summary>${icon(kindGlyph, `kind-${c.kind}`)}<a href="#" class="file-link" data-action="open-file" data-path="${attr(c.move_path ?? c.path)}">${target}</a>${counts}` +
+        `<span class="spacer"></span>${fileButtons}` +
+        `<button class="icon-button" data-action="open-diff" ${a} data-testid="open-diff" title="Open side-by-side diff" aria-label="Open side-by-side diff of ${attr(c.path)}">${icon('diff')}</button></summary>` +
+        (diff ? renderFileDiff(item.id, c.path, diff, states, reviewable) : '') +
+        `</details>`
+      );
+    })
+    .join('');
+  const multi = item.changes.length > 1 && reviewable;
+  const allButtons = multi
+    ? `<button class="text-button" data-action="file" data-accept="true" data-call-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
+      `<button class="text-button" data-action="file" data-accept="false" data-call-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
+    : '';
+  const statusLabel = String(item.status).replace(/_/g, ' ');
+  return (
+    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-call-id="${attr(item.id)}">` +
+    `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
+    files +
+    `</div>`
+  );
+}
+
+function commandText(req: ApprovalRequest): string | null {
+  if (Array.isArray(req.command)) return req.command.join(' ');
+  return typeof req.command === 'string' ? req.command : null;
+}
+
+export function renderApproval(requestId: string, req: ApprovalRequest, decided: string | null): string {
+  const command = commandText(req);
+  const why = req.justification || req.reason;
+  const isEdit = req.kind === 'patch' || (!command && (req.paths?.length ?? 0) > 0);
+  const title = isEdit ? 'Allow these edits?' : 'Run this command?';
+  const details =
+    (command ? `<pre class="approval-command" data-testid="approval-command">${escapeHtml(command)}</pre>` : '') +
+    (req.cwd ? `<div class="muted">in ${escapeHtml(req.cwd)}</div>` : '') +
+    (req.paths?.length ? `<ul class="approval-paths">${req.paths.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : '') +
+    (why ? `<div class="approval-reason">${escapeHtml(why)}</div>` : '');
+  const r = `data-request-id="${attr(requestId)}"`;
+  if (decided) {
+    const label = decided === 'approve' ? 'Approved' : decided === 'approveForSession' ? 'Approved for this session' : 'Denied';
+    return (
+      `<div class="card approval decided" data-testid="approval-card" data-decided="${attr(decided)}" ${r}>` +
+      `<div class="card-title">${icon(decided === 'deny' ? 'circle-slash' : 'check')} ${escapeHtml(label)}</div>${details}</div>`
+    );
+  }
+  const msgId = `deny-msg-${attr(requestId)}`;
+  return (
+    `<div class="card approval pending" role="group" aria-label="${attr(title)}" data-testid="approval-card" ${r}>` +
+    `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>${details}` +
+    `<div class="approval-actions">` +
+    `<button class="primary" data-action="approval" data-choice="approve" ${r} data-testid="approval-approve" data-autofocus>Approve</button>` +
+    `<button class="secondary" data-action="approval" data-choice="approveForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>` +
+    `<button class="secondary" data-action="approval" data-choice="deny" ${r} data-testid="approval-deny">Deny</button>` +
+    `</div>` +
+    `<label class="deny-label" for="${msgId}">Message to the model if you deny (optional)</label>` +
+    `<input type="text" id="${msgId}" class="deny-message" data-testid="approval-message" ${r} placeholder="e.g. use the test script instead">` +
+    `</div>`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chrome around the transcript.
+
+export function renderErrorBanner(error: ChatState['error']): string {
+  if (!error) return '';
+  return (
+    `<div class="error-banner" role="alert" data-testid="error-banner">${icon('error')}` +
+    `<span class="error-text" data-testid="error-text">${escapeHtml(error.message)}</span>` +
+    (error.retry ? `<button class="secondary" data-action="retry" data-testid="error-retry">${icon('refresh')} Retry</button>` : '') +
+    `<button class="icon-button" data-action="dismiss-error" data-testid="error-dismiss" title="Dismiss" aria-label="Dismiss error">${icon('close')}</button></div>`
+  );
+}
+
+export function contextPercent(usage: ChatState['contextUsage']): number | null {
+  if (!usage || !(usage.window > 0)) return null;
+  return Math.max(0, Math.min(100, Math.round((usage.used / usage.window) * 100)));
+}
+
+export function renderContextMeter(usage: ChatState['contextUsage']): string {
+  const pct = contextPercent(usage);
+  if (pct === null || !usage) return '';
+  const level = pct >= 90 ? 'high' : pct >= 70 ? 'mid' : 'low';
+  const title = `Context: ${usage.used.toLocaleString('en-US')} of ${usage.window.toLocaleString('en-US')} tokens (${pct}%)`;
+  return (
+    `<div class="context-meter level-${level}" data-testid="context-meter" data-percent="${pct}" title="${attr(title)}" role="meter" aria-label="Context used" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${pct}">` +
+    `<svg viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true"><rect class="track" x="0" y="0" width="100" height="4"/><rect class="fill" x="0" y="0" width="${pct}" height="4"/></svg>` +
+    `<span>${pct}%</span></div>`
+  );
+}
+
+export function renderModelOptions(state: ChatState): string {
+  const models = state.models.length > 0 ? state.models : state.model ? [state.model] : [];
+  if (models.length === 0) return `<option value="">(model)</option>`;
+  return models.map((m) => `<option value="${attr(m)}"${m === state.model ? ' selected' : ''}>${escapeHtml(m)}</option>`).join('');
+}
+
+function when(ms: number, now: number): string {
+  const d = Math.max(0, now - ms);
+  if (d < 60_000) return 'just now';
+  if (d < 3_600_000) return `${Math.floor(d / 60_000)} min ago`;
+  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)} h ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function renderSessions(sessions: SessionSummary[] | null, now: number): string {
+  if (sessions === null) return `<div class="muted">Loading…</div>`;
+  if (sessions.length === 0) return `<div class="muted" data-testid="history-empty">No past sessions yet.</div>`;
+  return (
+    `<ul class="history-list">` +
+    sessions
+      .map(
+        (s) =>
+          `<li><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
+          `<span class="history-title">${escapeHtml(s.title || '(untitled)')}</span>` +
+          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${escapeHtml(s.model)}` : ''}</span></button></li>`,
+      )
+      .join('') +
+    `</ul>`
+  );
+}

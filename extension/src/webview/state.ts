@@ -1,0 +1,338 @@
+// The chat's state and the one function that changes it. Pure (no DOM), so it runs under node tests;
+// the whole state is JSON so the webview can save it with vscode.setState and restore it when shown.
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  HostMessage,
+  HunkState,
+  SessionSummary,
+  ThreadItem,
+  Usage,
+} from '../shared/chat-protocol';
+
+/** Command output kept (and rendered) per card; older output is dropped and counted. */
+export const OUTPUT_KEEP_CHARS = 64 * 1024;
+
+export type Entry =
+  | { kind: 'user'; key: string; text: string }
+  /** `cutBytes`: UTF-8 bytes dropped from the front of a command's output. */
+  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number }
+  | { kind: 'approval'; key: string; requestId: string; request: ApprovalRequest; decision: ApprovalDecision | null };
+
+export interface ChatState {
+  version: 1;
+  entries: Entry[];
+  busy: boolean;
+  threadId: string | null;
+  model: string;
+  models: string[];
+  sessions: SessionSummary[] | null;
+  contextUsage: { used: number; window: number } | null;
+  lastUsage: Usage | null;
+  error: { message: string; retry: boolean } | null;
+  /** callId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
+  hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
+  nextKey: number;
+}
+
+/** What the UI itself does to the state, before the host hears of it. */
+export type LocalAction =
+  | { type: 'local.send'; text: string }
+  | { type: 'local.approval'; requestId: string; decision: ApprovalDecision }
+  | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
+  | { type: 'local.dismissError' };
+
+export type Action = HostMessage | LocalAction;
+
+/** Which parts of the view need redrawing: entry keys, plus the chrome (toolbar, banner, input). */
+export interface Change {
+  entries: Set<string>;
+  /** An entry was added or removed (the list must be re-synced, not just patched). */
+  structure: boolean;
+  chrome: boolean;
+}
+
+export function initialState(): ChatState {
+  return {
+    version: 1,
+    entries: [],
+    busy: false,
+    threadId: null,
+    model: '',
+    models: [],
+    sessions: null,
+    contextUsage: null,
+    lastUsage: null,
+    error: null,
+    hunkStates: {},
+    nextKey: 1,
+  };
+}
+
+/** Accepts a saved state only if it has the shape this version writes; anything else starts fresh. */
+export function restoreState(saved: unknown): ChatState {
+  if (
+    typeof saved === 'object' &&
+    saved !== null &&
+    (saved as ChatState).version === 1 &&
+    Array.isArray((saved as ChatState).entries)
+  ) {
+    return { ...initialState(), ...(saved as ChatState) };
+  }
+  return initialState();
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Keeps the last OUTPUT_KEEP_CHARS of a command's output, cut at a line start where one is near so
+ * the view does not begin mid-line (or mid escape sequence). Returns the kept text and the bytes cut.
+ */
+export function capOutput(text: string, keep = OUTPUT_KEEP_CHARS): { text: string; cutBytes: number } {
+  if (text.length <= keep) return { text, cutBytes: 0 };
+  let start = text.length - keep;
+  const nl = text.indexOf('\n', start);
+  if (nl !== -1 && nl - start < 1024) start = nl + 1;
+  // Never split a surrogate pair.
+  const c = text.charCodeAt(start);
+  if (c >= 0xdc00 && c <= 0xdfff) start++;
+  return { text: text.slice(start), cutBytes: utf8Length(text.slice(0, start)) };
+}
+
+function findItemEntry(state: ChatState, id: string): Extract<Entry, { kind: 'item' }> | undefined {
+  for (let i = state.entries.length - 1; i >= 0; i--) {
+    const e = state.entries[i];
+    if (e.kind === 'item' && e.item.id === id) return e;
+  }
+  return undefined;
+}
+
+function findApproval(state: ChatState, requestId: string): Extract<Entry, { kind: 'approval' }> | undefined {
+  return state.entries.find(
+    (e): e is Extract<Entry, { kind: 'approval' }> => e.kind === 'approval' && e.requestId === requestId,
+  );
+}
+
+function newKey(state: ChatState): string {
+  return `e${state.nextKey++}`;
+}
+
+/** Stores an item (new or replacing), keeping command output within bounds. */
+function putItem(state: ChatState, item: ThreadItem, change: Change): void {
+  const existing = findItemEntry(state, item.id);
+  let stored: ThreadItem = item;
+  let cutBytes = existing?.cutBytes ?? 0;
+  if (item.type === 'command_execution') {
+    const prev = existing?.item.type === 'command_execution' ? existing.item : undefined;
+    let output = item.aggregated_output ?? '';
+    if (output === '' && prev) {
+      // An update without output keeps what was streamed so far.
+      output = prev.aggregated_output;
+    } else {
+      // The item carries the whole output (or the core's bounded version): it replaces the streamed one.
+      const capped = capOutput(output);
+      output = capped.text;
+      cutBytes = capped.cutBytes;
+    }
+    stored = { ...item, aggregated_output: output };
+  } else if ((item.type === 'agent_message' || item.type === 'reasoning') && existing) {
+    // A start/update without text must not wipe text that arrived as deltas.
+    const prev = existing.item as { text?: string };
+    if ((item.text ?? '') === '' && prev.text) stored = { ...item, text: prev.text };
+  }
+  if (existing) {
+    existing.item = stored;
+    existing.cutBytes = cutBytes;
+    change.entries.add(existing.key);
+  } else {
+    const key = newKey(state);
+    state.entries.push({ kind: 'item', key, item: stored, cutBytes });
+    change.entries.add(key);
+    change.structure = true;
+  }
+}
+
+function applyDelta(state: ChatState, itemId: string, delta: string, hostCut: number, change: Change): void {
+  const entry = findItemEntry(state, itemId);
+  if (!entry) return; // a delta for an item never started: nothing to attach it to
+  const item = entry.item;
+  if (item.type === 'command_execution') {
+    const capped = capOutput(item.aggregated_output + delta);
+    entry.item = { ...item, aggregated_output: capped.text };
+    entry.cutBytes += capped.cutBytes + hostCut;
+  } else if (item.type === 'agent_message' || item.type === 'reasoning') {
+    entry.item = { ...item, text: item.text + delta };
+  } else {
+    return;
+  }
+  change.entries.add(entry.key);
+}
+
+export function emptyChange(): Change {
+  return { entries: new Set(), structure: false, chrome: false };
+}
+
+/** Applies one action to the state in place and says what changed. */
+export function reduce(state: ChatState, action: Action): Change {
+  const change = emptyChange();
+  switch (action.type) {
+    case 'event': {
+      const ev = action.event;
+      switch (ev.type) {
+        case 'thread.started':
+          state.threadId = ev.thread_id;
+          break;
+        case 'turn.started':
+          state.busy = true;
+          state.error = null;
+          change.chrome = true;
+          break;
+        case 'item.started':
+        case 'item.updated':
+        case 'item.completed':
+          putItem(state, ev.item, change);
+          break;
+        case 'item.delta':
+          applyDelta(state, ev.item_id, ev.delta, action.cutBytes ?? 0, change);
+          break;
+        case 'turn.completed':
+          state.busy = false;
+          state.lastUsage = ev.usage ?? null;
+          change.chrome = true;
+          break;
+        case 'turn.failed':
+          state.busy = false;
+          state.error = { message: ev.error?.message || 'The turn failed.', retry: true };
+          change.chrome = true;
+          break;
+        case 'context.usage':
+          state.contextUsage = { used: ev.used_tokens, window: ev.window_tokens };
+          change.chrome = true;
+          break;
+        default:
+          // Event kinds this view does not know yet are ignored, not fatal.
+          break;
+      }
+      break;
+    }
+    case 'userMessage':
+    case 'local.send': {
+      const key = newKey(state);
+      state.entries.push({ kind: 'user', key, text: action.text });
+      if (action.type === 'local.send') {
+        // Shown as running at once: the host confirms with turn.started (or an error).
+        state.busy = true;
+        state.error = null;
+      }
+      change.entries.add(key);
+      change.structure = true;
+      change.chrome = true;
+      break;
+    }
+    case 'approval': {
+      const existing = findApproval(state, action.requestId);
+      if (existing) {
+        existing.request = action.request;
+        change.entries.add(existing.key);
+      } else {
+        const key = newKey(state);
+        state.entries.push({ kind: 'approval', key, requestId: action.requestId, request: action.request, decision: null });
+        change.entries.add(key);
+        change.structure = true;
+      }
+      break;
+    }
+    case 'approvalResolved':
+    case 'local.approval': {
+      const existing = findApproval(state, action.requestId);
+      if (existing) {
+        existing.decision = action.decision;
+        change.entries.add(existing.key);
+      }
+      break;
+    }
+    case 'hunkStates':
+    case 'local.hunks': {
+      const byPath = (state.hunkStates[action.callId] ??= {});
+      const states = (byPath[action.path] ??= {});
+      if (action.type === 'hunkStates') Object.assign(states, action.states);
+      else for (const id of action.hunkIds) states[id] = action.accept ? 'accepted' : 'rejected';
+      for (const e of state.entries) {
+        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.callId) change.entries.add(e.key);
+      }
+      break;
+    }
+    case 'busy':
+      state.busy = action.busy;
+      change.chrome = true;
+      break;
+    case 'model':
+      state.model = action.model;
+      if (action.model && !state.models.includes(action.model)) state.models = [...state.models, action.model];
+      change.chrome = true;
+      break;
+    case 'models':
+      state.models = [...new Set([...action.models, ...(state.model ? [state.model] : [])])];
+      change.chrome = true;
+      break;
+    case 'sessions':
+      state.sessions = action.sessions;
+      change.chrome = true;
+      break;
+    case 'contextUsage':
+      state.contextUsage = { used: action.used, window: action.window };
+      change.chrome = true;
+      break;
+    case 'error':
+      state.error = { message: action.message, retry: action.retry };
+      change.chrome = true;
+      break;
+    case 'local.dismissError':
+      state.error = null;
+      change.chrome = true;
+      break;
+    case 'clear': {
+      const fresh = initialState();
+      fresh.model = state.model;
+      fresh.models = state.models;
+      fresh.nextKey = state.nextKey; // keys stay unique across clears so stale DOM nodes never match
+      Object.assign(state, fresh);
+      change.structure = true;
+      change.chrome = true;
+      break;
+    }
+    case 'focusInput':
+      // Handled by the DOM layer; no state.
+      break;
+  }
+  return change;
+}
+
+/** Merges `b` into `a` (used to batch changes until the next animation frame). */
+export function mergeChange(a: Change, b: Change): Change {
+  for (const k of b.entries) a.entries.add(k);
+  a.structure ||= b.structure;
+  a.chrome ||= b.chrome;
+  return a;
+}
+
+/** The state of each hunk of one file of a file_change item, for its card. */
+export function hunkStatesFor(state: ChatState, callId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
+  const known = state.hunkStates[callId]?.[path] ?? {};
+  const fallback: HunkState = itemStatus === 'completed' ? 'accepted' : itemStatus === 'declined' ? 'rejected' : 'pending';
+  const out: Record<string, HunkState> = {};
+  for (const id of hunkIds) out[id] = known[id] ?? fallback;
+  return out;
+}
