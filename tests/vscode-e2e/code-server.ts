@@ -103,7 +103,11 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const settings = { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none',
     // Keep the built-in AI chat out of the way of Tack's own view.
     'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden', ...opts.settings };
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+  // A kept state folder (npm start) keeps what the person changed; the given settings still win.
+  let existing: Record<string, unknown> = {};
+  try { existing = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* none yet, or not plain JSON */ }
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, ...existing, ...opts.settings }, null, 2));
   installVsix(opts.vsix, extensionsDir, userDataDir);
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
