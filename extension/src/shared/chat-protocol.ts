@@ -6,102 +6,43 @@
 // extension/src/generated/types; the aliases below name the parts the chat reads.
 
 // ---------------------------------------------------------------------------------------------
-// The agent's UI events. These mirror the Rust types (session brief, "ThreadEvent") until the
-// generated ones land in extension/src/generated/types; then these become re-exports.
+// The agent's UI events and approvals: generated from the Rust core (wasm-ui-core/src/session).
 
-export interface Usage {
-  input_tokens?: number;
-  cached_input_tokens?: number;
-  output_tokens?: number;
-  reasoning_output_tokens?: number;
-  total_tokens?: number;
-}
+import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
+import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
+import type { FileDiff } from '../generated/types/FileDiff';
+import type { ThreadEvent } from '../generated/types/ThreadEvent';
+import type { ThreadItem } from '../generated/types/ThreadItem';
+import type { Usage } from '../generated/types/Usage';
+export type { ApprovalDecision, ApprovalRequest, FileDiff, ThreadEvent, ThreadItem, Usage };
 
-/** One row of the core's diff render model. */
-export interface DiffRow {
-  kind: 'context' | 'add' | 'delete' | 'hunk' | 'skip';
-  oldLine?: number | null;
-  newLine?: number | null;
+/** One row of the core's diff render model (diff::DiffRow). */
+export interface DiffRowView {
+  kind: 'context' | 'insert' | 'delete';
+  oldLine: number | null;
+  newLine: number | null;
   text: string;
-  /** Character ranges [start, end) within `text` that changed (word-level highlight). */
-  highlights?: Array<[number, number]>;
-  hunkId?: string | null;
+  /** Changed words: UTF-16 ranges [start, end) into `text`. */
+  highlights: Array<{ start: number; end: number }>;
+  /** Null for context rows. */
+  hunkId: string | null;
+  noNewline?: boolean;
 }
 
-export interface FileDiff {
-  /** Hunk ids in file order. */
-  hunkIds: string[];
-  /** The unified diff text. */
-  unified: string;
-  /** The render model, when the core provides it. */
-  rows?: DiffRow[];
-}
+/**
+ * The parts of the core's FileDiff the chat draws. `rows`/`hunks`/`sections` are the diff engine's
+ * render model; when absent (older core) the view reads the unified text instead.
+ */
+export type FileDiffView = FileDiff & {
+  rows?: DiffRowView[];
+  hunks?: Array<{ id: string; firstRow: number; rowCount: number }>;
+  sections?: Array<{ oldStart: number; oldLines: number; newStart: number; newLines: number; firstRow: number; rowCount: number; hunkIds: string[] }>;
+  additions?: number;
+  deletions?: number;
+};
 
-export interface FileChangeSummary {
-  path: string;
-  kind: 'add' | 'delete' | 'update';
-  move_path?: string | null;
-}
-
-export interface TodoEntry {
-  text: string;
-  completed?: boolean;
-  status?: 'pending' | 'in_progress' | 'completed' | string;
-}
-
-export type ThreadItem =
-  | { id: string; type: 'agent_message'; text: string }
-  | { id: string; type: 'reasoning'; text: string }
-  | {
-      id: string;
-      type: 'command_execution';
-      command: string;
-      aggregated_output: string;
-      exit_code?: number | null;
-      status: 'in_progress' | 'completed' | 'failed' | 'declined' | string;
-      duration_ms?: number | null;
-    }
-  | {
-      id: string;
-      type: 'file_change';
-      changes: FileChangeSummary[];
-      status: 'pending' | 'completed' | 'partially_applied' | 'declined' | 'failed' | string;
-      /** FileDiff per path, for the UI. */
-      diffs?: Record<string, FileDiff> | Array<FileDiff & { path: string }>;
-    }
-  | { id: string; type: 'todo_list'; items: TodoEntry[] }
-  | { id: string; type: 'error'; message: string };
-
-export type ThreadEvent =
-  | { type: 'thread.started'; thread_id: string }
-  | { type: 'turn.started' }
-  | { type: 'item.started'; item: ThreadItem }
-  | { type: 'item.updated'; item: ThreadItem }
-  | { type: 'item.completed'; item: ThreadItem }
-  | { type: 'item.delta'; item_id: string; delta: string }
-  | { type: 'turn.completed'; usage?: Usage | null }
-  | { type: 'turn.failed'; error: { message: string } }
-  | { type: 'context.usage'; used_tokens: number; window_tokens: number };
-
-/** What an approval card asks about: a command to run, or edits to make. */
-export interface ApprovalRequest {
-  kind?: 'exec' | 'patch' | string;
-  /** For commands: the command line (or argv). */
-  command?: string | string[];
-  cwd?: string;
-  /** Why the model (or the policy) asks. */
-  reason?: string | null;
-  justification?: string | null;
-  /** For edits: the files touched. */
-  paths?: string[];
-  /** The tool call this approval belongs to. */
-  callId?: string;
-}
-
-export interface ApprovalDecision {
-  decision: 'approve' | 'approveForSession' | 'deny';
-  message?: string;
-}
+/** The answers an approval card offers ("abort" is the controller's, e.g. when a turn is stopped). */
+export type ApprovalChoice = Exclude<ApprovalDecision, 'abort'>;
 
 /** One past session, as the history list shows it. */
 export interface SessionSummary {
@@ -115,8 +56,6 @@ export interface SessionSummary {
 
 export type HunkState = 'pending' | 'accepted' | 'rejected';
 
-/** The three answers an approval card offers (a denial may carry a message for the model). */
-export type ApprovalChoice = 'approve' | 'approveForSession' | 'deny';
 
 // ---------------------------------------------------------------------------------------------
 // Host -> webview
@@ -148,7 +87,8 @@ export type ViewMessage =
   | { type: 'stop' }
   | { type: 'newTask' }
   | { type: 'retry' }
-  | { type: 'decideApproval'; requestId: string; choice: ApprovalChoice; message?: string }
+  /** `message` (deny only): what to tell the model instead. */
+  | { type: 'decideApproval'; requestId: string; decision: ApprovalChoice; message?: string }
   | { type: 'decideHunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
   | { type: 'decideFile'; callId: string; path: string | null; accept: boolean }
   | { type: 'openDiff'; callId: string; path: string }
@@ -193,11 +133,11 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       return { ok: true, message: { type: 'send', text: m.text } };
     case 'decideApproval': {
       if (!nonEmpty(m.requestId)) return bad('requestId', 'a non-empty string');
-      if (m.choice !== 'approve' && m.choice !== 'approveForSession' && m.choice !== 'deny') {
-        return bad('choice', 'one of approve, approveForSession, deny');
+      if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'denied') {
+        return bad('decision', 'one of approved, approvedForSession, denied');
       }
       if (m.message !== undefined && !str(m.message)) return bad('message', 'a string');
-      const message: ViewMessage = { type: 'decideApproval', requestId: m.requestId, choice: m.choice };
+      const message: ViewMessage = { type: 'decideApproval', requestId: m.requestId, decision: m.decision };
       if (str(m.message) && m.message.trim() !== '') message.message = m.message;
       return { ok: true, message };
     }
@@ -239,9 +179,4 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(m.type)}` };
   }
-}
-
-/** Builds the decision the backend receives from an approval card's answer. */
-export function approvalDecisionOf(choice: ApprovalChoice, message?: string): ApprovalDecision {
-  return message === undefined ? { decision: choice } : { decision: choice, message };
 }

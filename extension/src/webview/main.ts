@@ -4,7 +4,7 @@
 // into typed messages for the host (shared/chat-protocol.ts).
 import DOMPurify from 'dompurify';
 import type { HostMessage, ViewMessage } from '../shared/chat-protocol';
-import { approvalDecisionOf, type ApprovalChoice } from '../shared/chat-protocol';
+import type { ApprovalChoice } from '../shared/chat-protocol';
 import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState } from './state';
 import {
   renderContextMeter,
@@ -229,12 +229,12 @@ document.addEventListener('click', (e) => {
       break;
     case 'approval': {
       const requestId = d.requestId ?? '';
-      const choice = d.choice as ApprovalChoice;
+      const decision = d.choice as ApprovalChoice;
       const card = target.closest('[data-testid="approval-card"]');
       const msgInput = card?.querySelector<HTMLInputElement>('.deny-message');
-      const message = choice === 'deny' && msgInput?.value.trim() ? msgInput.value.trim() : undefined;
-      apply({ type: 'local.approval', requestId, decision: approvalDecisionOf(choice, message) });
-      post({ type: 'decideApproval', requestId, choice, ...(message ? { message } : {}) });
+      const message = decision === 'denied' && msgInput?.value.trim() ? msgInput.value.trim() : undefined;
+      apply({ type: 'local.approval', requestId, decision, ...(message ? { message } : {}) });
+      post({ type: 'decideApproval', requestId, decision, ...(message ? { message } : {}) });
       input.focus();
       break;
     }
@@ -287,7 +287,7 @@ document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
   if (e.key === 'Enter' && t.classList?.contains('deny-message')) {
     e.preventDefault();
-    t.closest('[data-testid="approval-card"]')?.querySelector<HTMLButtonElement>('[data-choice="deny"]')?.click();
+    t.closest('[data-testid="approval-card"]')?.querySelector<HTMLButtonElement>('[data-choice="denied"]')?.click();
   }
 });
 

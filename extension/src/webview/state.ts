@@ -17,7 +17,15 @@ export type Entry =
   | { kind: 'user'; key: string; text: string }
   /** `cutBytes`: UTF-8 bytes dropped from the front of a command's output. */
   | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number }
-  | { kind: 'approval'; key: string; requestId: string; request: ApprovalRequest; decision: ApprovalDecision | null };
+  | {
+      kind: 'approval';
+      key: string;
+      requestId: string;
+      request: ApprovalRequest;
+      decision: ApprovalDecision | null;
+      /** The denial message the person typed, if any. */
+      message?: string;
+    };
 
 export interface ChatState {
   version: 1;
@@ -38,7 +46,7 @@ export interface ChatState {
 /** What the UI itself does to the state, before the host hears of it. */
 export type LocalAction =
   | { type: 'local.send'; text: string }
-  | { type: 'local.approval'; requestId: string; decision: ApprovalDecision }
+  | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
   | { type: 'local.dismissError' };
 
@@ -218,7 +226,8 @@ export function reduce(state: ChatState, action: Action): Change {
           change.chrome = true;
           break;
         case 'context.usage':
-          state.contextUsage = { used: ev.used_tokens, window: ev.window_tokens };
+          // Without a window size (unknown model) the meter keeps the last one it had, if any.
+          state.contextUsage = { used: ev.used_tokens, window: ev.window_tokens ?? state.contextUsage?.window ?? 0 };
           change.chrome = true;
           break;
         default:
@@ -259,6 +268,7 @@ export function reduce(state: ChatState, action: Action): Change {
       const existing = findApproval(state, action.requestId);
       if (existing) {
         existing.decision = action.decision;
+        if (action.type === 'local.approval' && action.message) existing.message = action.message;
         change.entries.add(existing.key);
       }
       break;

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
-  approvalDecisionOf,
   parseViewMessage,
   type ApprovalDecision,
   type ApprovalRequest,
@@ -27,7 +26,8 @@ export interface ChatBackend {
   newTask(): void;
   /** Retry after an error banner (re-run the last user message). */
   retry(): void;
-  decideApproval(requestId: string, decision: ApprovalDecision): void;
+  /** `message`: only with `denied`, what the person wants the model told instead. */
+  decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void;
   decideHunks(callId: string, path: string, hunkIds: string[], accept: boolean): void;
   /** `path` null: every file of the change. */
   decideFile(callId: string, path: string | null, accept: boolean): void;
@@ -107,6 +107,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'approval', requestId, request });
   }
 
+  /** The approval was answered elsewhere (notification fallback, Stop): the card shows the outcome. */
   resolveApproval(requestId: string, decision: ApprovalDecision): void {
     this.post({ type: 'approvalResolved', requestId, decision });
   }
@@ -211,7 +212,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'retry':
         return b.retry();
       case 'decideApproval':
-        return b.decideApproval(m.requestId, approvalDecisionOf(m.choice, m.message));
+        return b.decideApproval(m.requestId, m.decision, m.message);
       case 'decideHunks':
         return b.decideHunks(m.callId, m.path, m.hunkIds, m.accept);
       case 'decideFile':

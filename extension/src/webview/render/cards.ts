@@ -1,6 +1,6 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
-import type { ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, FileDiffView, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -14,7 +14,7 @@ export function renderEntry(entry: Entry, state: ChatState): string {
     case 'user':
       return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
     case 'approval':
-      return renderApproval(entry.requestId, entry.request, entry.decision?.decision ?? null);
+      return renderApproval(entry.requestId, entry.request, entry.decision, entry.message);
     case 'item':
       return renderItem(entry.item, entry.cutBytes, state);
   }
@@ -86,20 +86,13 @@ function renderCommand(item: Item<'command_execution'>, cutBytes: number): strin
   );
 }
 
-function diffsOf(item: Item<'file_change'>): Map<string, FileDiff> {
-  const out = new Map<string, FileDiff>();
-  const diffs = item.diffs;
-  if (Array.isArray(diffs)) for (const d of diffs) out.set(d.path, d);
-  else if (diffs) for (const [p, d] of Object.entries(diffs)) out.set(p, d);
-  return out;
-}
 
 function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   const reviewable = item.status === 'pending';
-  const diffs = diffsOf(item);
   const files = item.changes
-    .map((c) => {
-      const diff = diffs.get(c.path);
+    .map((c, i) => {
+      // diffs[i] is the diff of changes[i].
+      const diff = item.diffs?.[i] as FileDiffView | undefined;
       const states = diff ? hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status)) : {};
       const ids = Object.keys(states);
       const pending = ids.filter((id) => states[id] === 'pending').length;
@@ -137,27 +130,38 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   );
 }
 
-function commandText(req: ApprovalRequest): string | null {
-  if (Array.isArray(req.command)) return req.command.join(' ');
-  return typeof req.command === 'string' ? req.command : null;
-}
+const APPROVAL_TITLE: Record<string, string> = {
+  exec: 'Run this command?',
+  escalate: 'Run this command outside the sandbox?',
+  retryUnsandboxed: 'The sandbox stopped this command. Run it again without the sandbox?',
+};
 
-export function renderApproval(requestId: string, req: ApprovalRequest, decided: string | null): string {
-  const command = commandText(req);
-  const why = req.justification || req.reason;
-  const isEdit = req.kind === 'patch' || (!command && (req.paths?.length ?? 0) > 0);
-  const title = isEdit ? 'Allow these edits?' : 'Run this command?';
+const DECIDED_LABEL: Record<ApprovalDecision, string> = {
+  approved: 'Approved',
+  approvedForSession: 'Approved for this session',
+  denied: 'Denied',
+  abort: 'Cancelled',
+};
+
+export function renderApproval(
+  requestId: string,
+  req: ApprovalRequest,
+  decided: ApprovalDecision | null,
+  denyMessage?: string,
+): string {
+  const command = req.command || req.argv.join(' ');
+  const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
   const details =
-    (command ? `<pre class="approval-command" data-testid="approval-command">${escapeHtml(command)}</pre>` : '') +
-    (req.cwd ? `<div class="muted">in ${escapeHtml(req.cwd)}</div>` : '') +
-    (req.paths?.length ? `<ul class="approval-paths">${req.paths.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : '') +
-    (why ? `<div class="approval-reason">${escapeHtml(why)}</div>` : '');
+    `<pre class="approval-command" data-testid="approval-command">${escapeHtml(command)}</pre>` +
+    (req.cwd ? `<div class="muted approval-cwd">in ${escapeHtml(req.cwd)}</div>` : '') +
+    (req.reason ? `<div class="approval-reason">${escapeHtml(req.reason)}</div>` : '');
   const r = `data-request-id="${attr(requestId)}"`;
   if (decided) {
-    const label = decided === 'approve' ? 'Approved' : decided === 'approveForSession' ? 'Approved for this session' : 'Denied';
     return (
       `<div class="card approval decided" data-testid="approval-card" data-decided="${attr(decided)}" ${r}>` +
-      `<div class="card-title">${icon(decided === 'deny' ? 'circle-slash' : 'check')} ${escapeHtml(label)}</div>${details}</div>`
+      `<div class="card-title">${icon(decided === 'approved' || decided === 'approvedForSession' ? 'check' : 'circle-slash')} ${escapeHtml(DECIDED_LABEL[decided] ?? decided)}</div>${details}` +
+      (denyMessage ? `<div class="approval-reason muted">Told the model: ${escapeHtml(denyMessage)}</div>` : '') +
+      `</div>`
     );
   }
   const msgId = `deny-msg-${attr(requestId)}`;
@@ -165,11 +169,11 @@ export function renderApproval(requestId: string, req: ApprovalRequest, decided:
     `<div class="card approval pending" role="group" aria-label="${attr(title)}" data-testid="approval-card" ${r}>` +
     `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>${details}` +
     `<div class="approval-actions">` +
-    `<button class="primary" data-action="approval" data-choice="approve" ${r} data-testid="approval-approve" data-autofocus>Approve</button>` +
-    `<button class="secondary" data-action="approval" data-choice="approveForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>` +
-    `<button class="secondary" data-action="approval" data-choice="deny" ${r} data-testid="approval-deny">Deny</button>` +
+    `<button class="primary" data-action="approval" data-choice="approved" ${r} data-testid="approval-approve" data-autofocus>Approve</button>` +
+    `<button class="secondary" data-action="approval" data-choice="approvedForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>` +
+    `<button class="secondary" data-action="approval" data-choice="denied" ${r} data-testid="approval-deny">Deny</button>` +
     `</div>` +
-    `<label class="deny-label" for="${msgId}">Message to the model if you deny (optional)</label>` +
+    `<label class="deny-label" for="${msgId}">Message to the model if you deny (optional; Enter denies)</label>` +
     `<input type="text" id="${msgId}" class="deny-message" data-testid="approval-message" ${r} placeholder="e.g. use the test script instead">` +
     `</div>`
   );
