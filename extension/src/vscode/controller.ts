@@ -9,15 +9,15 @@ import type { ChangeReview } from '../generated/types/ChangeReview';
 import type { EditorContext } from '../generated/types/EditorContext';
 import type { FileChange } from '../generated/types/FileChange';
 import type { FileState } from '../generated/types/FileState';
-import type { ApprovalDecision as CoreDecision } from '../generated/types/ApprovalDecision';
-import type { ApprovalRequest as CoreApprovalRequest } from '../generated/types/ApprovalRequest';
-import type { ThreadEvent as CoreThreadEvent } from '../generated/types/ThreadEvent';
+import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
+import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
+import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import { AgentSession, type AgentHost } from '../host/agent';
 import { listModels, type ModelEndpoint } from '../host/model';
 import { readFileMap } from '../host/patch';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
-import type { ApprovalDecision as ChatDecision, ChatBackend, ChatViewProvider, SessionSummary, ThreadEvent } from './chat/chat-view-provider';
+import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-view-provider';
 import type { FileOutcome, InlineDiffManager, ReviewFile } from './inline-diff/manager';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
@@ -33,16 +33,11 @@ export interface ControllerDeps {
   chat: () => ChatViewProvider;
 }
 
-const toCoreDecision = (d: ChatDecision): CoreDecision =>
-  d.decision === 'approve' ? 'approved' : d.decision === 'approveForSession' ? 'approvedForSession' : 'denied';
-const toChatDecision = (d: CoreDecision): ChatDecision =>
-  d === 'approved' ? { decision: 'approve' } : d === 'approvedForSession' ? { decision: 'approveForSession' } : { decision: 'deny' };
-
 export class AgentController implements ChatBackend, AgentHost {
   private session: AgentSession | undefined;
   private turn: Promise<unknown> | undefined;
   private lastText: { text: string; editorContext?: EditorContext } | undefined;
-  private readonly approvals = new Map<string, { resolve: (d: CoreDecision) => void; message?: string }>();
+  private readonly approvals = new Map<string, { resolve: (d: ApprovalDecision, message?: string) => void }>();
   private store: SessionStore | undefined;
   private modelOverride: string | undefined;
   private resumeId: string | undefined;
@@ -174,12 +169,11 @@ export class AgentController implements ChatBackend, AgentHost {
   // ---------------------------------------------------------------------------------------------
   // Chat actions
 
-  decideApproval(requestId: string, decision: ChatDecision): void {
+  decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void {
     const pending = this.approvals.get(requestId);
     if (!pending) return;
     this.approvals.delete(requestId);
-    pending.message = decision.message;
-    pending.resolve(toCoreDecision(decision));
+    pending.resolve(decision, message);
   }
 
   decideHunks(callId: string, p: string, hunkIds: string[], accept: boolean): void {
@@ -302,21 +296,20 @@ export class AgentController implements ChatBackend, AgentHost {
     );
   }
 
-  requestApproval(req: CoreApprovalRequest): Promise<CoreDecision> {
+  requestApproval(req: ApprovalRequest): Promise<ApprovalDecision> {
     const chat = this.deps.chat();
-    return new Promise<CoreDecision>((resolve) => {
-      const entry = { resolve: (d: CoreDecision) => { chat.resolveApproval(req.requestId, toChatDecision(d)); resolve(d); } };
-      this.approvals.set(req.requestId, entry);
-      chat.showApproval(req.requestId, {
-        kind: req.kind,
-        command: req.command,
-        cwd: req.cwd,
-        reason: req.reason ?? null,
-        callId: req.callId,
+    return new Promise<ApprovalDecision>((resolve) => {
+      this.approvals.set(req.requestId, {
+        resolve: (d) => {
+          chat.resolveApproval(req.requestId, d);
+          resolve(d);
+        },
       });
+      chat.showApproval(req.requestId, req);
+      const wasReady = chat.isReady;
       void chat.reveal();
-      if (!chat.isReady) {
-        // The chat is not showing: ask in a notification too; whichever answers first wins.
+      if (!wasReady) {
+        // The chat was not showing: ask in a notification too; whichever answers first wins.
         const yes = 'Approve';
         const session = 'Approve for Session';
         const no = 'Deny';
@@ -324,15 +317,15 @@ export class AgentController implements ChatBackend, AgentHost {
           .showWarningMessage(`Tack wants to run: ${req.command}${req.reason ? ` (${req.reason})` : ''}`, yes, session, no)
           .then((pick) => {
             if (!pick || !this.approvals.has(req.requestId)) return;
-            this.decideApproval(req.requestId, { decision: pick === yes ? 'approve' : pick === session ? 'approveForSession' : 'deny' });
+            this.decideApproval(req.requestId, pick === yes ? 'approved' : pick === session ? 'approvedForSession' : 'denied');
           });
       }
     });
   }
 
-  emit(event: CoreThreadEvent): void {
+  emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
-    chat.postEvent(event as unknown as ThreadEvent);
+    chat.postEvent(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }
