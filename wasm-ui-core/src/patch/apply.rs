@@ -142,14 +142,16 @@ fn locate(
     }
 }
 
+/// One located hunk: (start line, number of old lines, the hunk body used).
+type Edit = (usize, usize, Vec<(LineKind, String)>);
+
 /// The new contents of one file after its hunks.
 fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, PatchError> {
     let file = split_lines(original);
     let eol = dominant_ending(&file);
     let texts: Vec<String> = file.iter().map(|l| l.text.clone()).collect();
 
-    // (start, old line count, body) for each chunk, in file order.
-    let mut edits: Vec<(usize, usize, Vec<(LineKind, String)>)> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     let mut cursor = 0usize;
     for chunk in chunks {
         for (ctx, ctx_line) in &chunk.contexts {
