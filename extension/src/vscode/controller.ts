@@ -57,7 +57,10 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   private sessions(): SessionStore {
-    this.store ??= new SessionStore(path.join(this.deps.context.globalStorageUri.fsPath, 'sessions'));
+    this.store ??= new SessionStore({
+      dir: path.join(this.deps.context.globalStorageUri.fsPath, 'sessions'),
+      onWarning: (m) => this.deps.log.warn(m),
+    });
     return this.store;
   }
 
@@ -104,6 +107,7 @@ export class AgentController implements ChatBackend, AgentHost {
 
   private async runTurn(text: string, editorContext?: EditorContext): Promise<void> {
     const key = await this.deps.keys.ensureUsable();
+    if (key) this.sessions().addSecret(key);
     if (key === undefined) {
       throw new Error('Tack has no API key and no local server. Run "Tack: Set API Key", or set tack.baseUrl to a local OpenAI-compatible server.');
     }
@@ -195,7 +199,12 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   async listSessions(): Promise<SessionSummary[]> {
-    return this.sessions().list();
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const all = await this.sessions().list();
+    // This workspace's sessions: resuming one from another folder would run commands in the wrong place.
+    return all
+      .filter((x) => !root || x.cwd === root)
+      .map((x) => ({ id: x.id, title: x.title, updatedAt: Date.parse(x.updatedAt) || 0, model: x.model }));
   }
 
   resumeSession(id: string): void {
@@ -208,11 +217,11 @@ export class AgentController implements ChatBackend, AgentHost {
     const chat = this.deps.chat();
     chat.clear();
     void this.sessions()
-      .transcript(id)
-      .then((events) => {
-        for (const e of events) {
-          if (e.kind === 'user') chat.postUserMessage(e.text);
-          else chat.postEvent(e.event as ThreadEvent);
+      .read(id)
+      .then((records) => {
+        for (const m of transcriptOf(records)) {
+          if (m.role === 'user') chat.postUserMessage(m.text);
+          else chat.postEvent({ type: 'item.completed', item: { id: m.id, type: 'agent_message', text: m.text } });
         }
       })
       .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
@@ -328,6 +337,24 @@ export class AgentController implements ChatBackend, AgentHost {
     chat.postEvent(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
+}
+
+/** The conversation's messages from a session file's history records, for the chat to replay. */
+export function transcriptOf(records: unknown[]): { role: 'user' | 'assistant'; text: string; id: string }[] {
+  const out: { role: 'user' | 'assistant'; text: string; id: string }[] = [];
+  records.forEach((r, i) => {
+    const rec = r as { type?: string; item?: { type?: string; role?: string; content?: unknown } };
+    const item = rec.type === 'item' ? rec.item : undefined;
+    if (!item || item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
+    const parts = Array.isArray(item.content) ? item.content : [item.content];
+    const text = parts
+      .map((c) => (typeof c === 'string' ? c : typeof (c as { text?: unknown })?.text === 'string' ? (c as { text: string }).text : ''))
+      .join('');
+    // Context the harness adds (environment, AGENTS.md) is not something the person typed.
+    if (!text.trim() || /^<(environment_context|user_instructions|editor_context)/.test(text.trim())) return;
+    out.push({ role: item.role, text, id: `replay-${i}` });
+  });
+  return out;
 }
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {

@@ -16,19 +16,10 @@ export interface InlineHunk {
   state: HunkState;
 }
 
-/** The one row shape we need from the engine's render model. */
-export interface DiffRow {
-  kind: string; // 'context' | 'insert' | 'delete' (anything else is treated as context)
-  oldLine?: number | null; // 1-based
-  newLine?: number | null; // 1-based
-  text: string;
-  hunkId?: string | null;
-}
-
+/** The part of the engine's FileDiff the editor needs (generated type: FileDiff). */
 export interface EngineFileDiff {
   hunkIds: string[];
-  unified: string;
-  rows?: DiffRow[];
+  hunks: { id: string; oldStart: number; oldLines: number; newStart: number; newLines: number }[];
 }
 
 const splitLines = (text: string): string[] => {
@@ -38,99 +29,25 @@ const splitLines = (text: string): string[] => {
   return lines;
 };
 
-/** Hunks from the engine's render model: consecutive insert/delete rows sharing a hunk id. */
-function hunksFromRows(rows: DiffRow[], hunkIds: string[]): InlineHunk[] {
-  const byId = new Map<string, InlineHunk>();
-  let oldCursor = 0; // 0-based line after the last row seen in the original
-  let newCursor = 0;
-  for (const row of rows) {
-    if (row.kind === 'insert' || row.kind === 'delete') {
-      const id = row.hunkId ?? '';
-      let h = byId.get(id);
-      if (!h) {
-        h = { id, oldStart: oldCursor, oldLines: [], newStart: newCursor, newLines: [], state: 'pending' };
-        byId.set(id, h);
-      }
-      if (row.kind === 'delete') {
-        h.oldLines.push(row.text);
-        if (row.oldLine != null) oldCursor = row.oldLine;
-      } else {
-        h.newLines.push(row.text);
-        if (row.newLine != null) newCursor = row.newLine;
-      }
-    } else {
-      if (row.oldLine != null) oldCursor = row.oldLine;
-      if (row.newLine != null) newCursor = row.newLine;
-    }
-  }
-  const order = hunkIds.length ? hunkIds : [...byId.keys()];
-  return order.map((id) => byId.get(id)).filter((h): h is InlineHunk => !!h);
-}
-
 /**
- * Hunks from the unified text: each run of -/+ lines is one change; runs are matched to the engine's
- * hunk ids in file order. The engine's ids name either unified hunks (then all runs of one @@ hunk
- * share its id) or single change runs; both are handled by counting.
+ * The hunks of one file, from the engine's diff. Engine positions are 1-based, and a pure insertion
+ * names the line it follows (0 at the top), as in unified diffs; here everything is a 0-based index.
  */
-function hunksFromUnified(unified: string, hunkIds: string[]): InlineHunk[] {
-  const headers: { runs: InlineHunk[] }[] = [];
-  let oldLine = 0;
-  let newLine = 0;
-  let cur: InlineHunk | null = null;
-  for (const line of unified.split('\n')) {
-    const m = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (m) {
-      // "-a,0" means "after line a": the 0-based insertion point is a.
-      oldLine = Number(m[2] === '0' ? Number(m[1]) + 1 : m[1]) - 1;
-      newLine = Number(m[4] === '0' ? Number(m[3]) + 1 : m[3]) - 1;
-      headers.push({ runs: [] });
-      cur = null;
-      continue;
-    }
-    if (!headers.length || line.startsWith('\\')) continue;
-    const runs = headers[headers.length - 1].runs;
-    if (line.startsWith('-') || line.startsWith('+')) {
-      if (!cur) {
-        cur = { id: '', oldStart: oldLine, oldLines: [], newStart: newLine, newLines: [], state: 'pending' };
-        runs.push(cur);
-      }
-      if (line.startsWith('-')) { cur.oldLines.push(line.slice(1)); oldLine++; } else { cur.newLines.push(line.slice(1)); newLine++; }
-    } else if (line.startsWith(' ')) {
-      cur = null;
-      oldLine++;
-      newLine++;
-    }
-  }
-  const runs = headers.flatMap((h) => h.runs);
-  if (hunkIds.length === runs.length) return runs.map((r, i) => ({ ...r, id: hunkIds[i] }));
-  if (hunkIds.length === headers.length) {
-    // One id per @@ hunk: merge its runs into one span (the context between them is kept as is).
-    return headers.map((h, i) => mergeRuns(h.runs, hunkIds[i]));
-  }
-  throw new Error(`the diff has ${runs.length} changes but ${hunkIds.length} hunk ids`);
-}
-
-function mergeRuns(runs: InlineHunk[], id: string): InlineHunk {
-  // The span runs from the first change to the last; the unchanged lines between them count on both
-  // sides (hunksOf fills in the real texts).
-  const first = runs[0];
-  const last = runs[runs.length - 1];
-  const oldLen = last.oldStart + last.oldLines.length - first.oldStart;
-  const newLen = last.newStart + last.newLines.length - first.newStart;
-  return { id, oldStart: first.oldStart, oldLines: new Array<string>(oldLen).fill(''), newStart: first.newStart, newLines: new Array<string>(newLen).fill(''), state: 'pending' };
-}
-
-/** The hunks of one file, with their texts taken from the original and proposed contents. */
 export function hunksOf(original: string, proposed: string, diff: EngineFileDiff): InlineHunk[] {
-  const hunks = diff.rows?.length ? hunksFromRows(diff.rows, diff.hunkIds) : hunksFromUnified(diff.unified, diff.hunkIds);
-  // Take line texts from the real contents (the render model may trim line endings or mark context).
   const o = splitLines(original);
   const p = splitLines(proposed);
-  return hunks.map((h) => ({
-    ...h,
-    oldLines: o.slice(h.oldStart, h.oldStart + h.oldLines.length),
-    newLines: p.slice(h.newStart, h.newStart + h.newLines.length),
-  }));
+  return diff.hunks.map((h) => {
+    const oldStart = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
+    const newStart = h.newLines === 0 ? h.newStart : h.newStart - 1;
+    return {
+      id: h.id,
+      oldStart,
+      oldLines: o.slice(oldStart, oldStart + h.oldLines),
+      newStart,
+      newLines: p.slice(newStart, newStart + h.newLines),
+      state: 'pending' as const,
+    };
+  });
 }
 
 /** Where a hunk's original lines sit in the buffer now, after the hunks accepted before it landed. */
