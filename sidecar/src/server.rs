@@ -46,10 +46,16 @@ fn result_line(id: &Value, result: Value) -> String {
 
 fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, RpcError> {
     let params = if params.is_null() { json!({}) } else { params };
-    serde_json::from_value(params).map_err(|e| {
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let where_ = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
         RpcError::new(
             codes::INVALID_PARAMS,
-            format!("invalid params for {method}: {e}"),
+            format!("invalid params for {method}: {where_}{}", e.into_inner()),
         )
     })
 }
