@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
+import { reviewPatch } from './review-patch';
 import { readSettings } from './settings';
 import {
   askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
@@ -109,6 +110,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
   reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
   reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
+  reg('tack.reviewPatch', (text?: string) => reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined));
 }
 
 /** `git diff HEAD` of the workspace, run read-only through the sidecar like any other command. */

@@ -8,21 +8,20 @@ import type { ChangeProposal } from '../generated/types/ChangeProposal';
 import type { ChangeReview } from '../generated/types/ChangeReview';
 import type { EditorContext } from '../generated/types/EditorContext';
 import type { FileChange } from '../generated/types/FileChange';
-import type { FileState } from '../generated/types/FileState';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import { AgentSession, type AgentHost } from '../host/agent';
 import { listModels, type ModelEndpoint } from '../host/model';
-import { readFileMap } from '../host/patch';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
 import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-view-provider';
-import type { FileOutcome, InlineDiffManager, ReviewFile } from './inline-diff/manager';
+import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
+import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
+import { reviewFilesOf } from './review-patch';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
 
-type FileMap = Record<string, FileState>;
 
 export interface ControllerDeps {
   context: vscode.ExtensionContext;
@@ -51,9 +50,7 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   private root(): vscode.Uri {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) throw new Error('Open a folder first: Tack works inside a workspace folder.');
-    return folder.uri;
+    return workspaceRoot();
   }
 
   private sessions(): SessionStore {
@@ -231,7 +228,7 @@ export class AgentController implements ChatBackend, AgentHost {
     const s = readSettings();
     const key = await this.deps.keys.get();
     try {
-      return await listModels({ baseUrl: s.baseUrl, wire: s.wireApi, ...(key ? { apiKey: key } : {}) });
+      return await listModels({ baseUrl: s.baseUrl, ...(key ? { apiKey: key } : {}) });
     } catch (e) {
       this.deps.log.warn(`listing models failed: ${e instanceof Error ? e.message : String(e)}`);
       return [s.model];
@@ -249,30 +246,12 @@ export class AgentController implements ChatBackend, AgentHost {
   // AgentHost
 
   async readFiles(paths: string[]): Promise<FileMap> {
-    const root = this.root();
-    // Disk first (it also refuses paths leading out of the workspace), then the open buffers win.
-    const files = (await readFileMap(root.fsPath, paths)) as FileMap;
-    for (const p of paths) {
-      const st = files[p];
-      if (!st || st.state === 'outsideWorkspace') continue;
-      const uri = vscode.Uri.joinPath(root, p);
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      if (doc) files[p] = { state: 'text', contents: doc.getText() };
-    }
-    return files;
+    return readWorkspaceFiles(this.root(), paths);
   }
 
   async reviewChanges(proposal: ChangeProposal): Promise<ChangeReview> {
-    const root = this.root();
-    const reviewFiles: ReviewFile[] = proposal.files.map(({ change }) => ({
-      path: change.path,
-      uri: vscode.Uri.joinPath(root, change.path),
-      kind: change.kind === 'add' ? 'add' : change.kind === 'delete' ? 'delete' : 'modify',
-      ...(change.movePath ? { moveUri: vscode.Uri.joinPath(root, change.movePath) } : {}),
-      original: change.original ?? '',
-      proposed: change.newContents ?? '',
-    }));
-    const outcomes = await this.deps.inlineDiff.review(proposal.callId, reviewFiles);
+    const files = reviewFilesOf(this.root(), proposal.files.map((f) => f.change));
+    const outcomes = await this.deps.inlineDiff.review(proposal.callId, files);
     return { files: outcomes.map(toFileReview) };
   }
 

@@ -1,7 +1,6 @@
 // The extension's long-lived parts. Construction is cheap: the wasm core loads on the first diff or
 // turn, and the sidecar process starts on the first command Tack runs.
 import * as vscode from 'vscode';
-import { loadCore } from '../host/core';
 import { SidecarClient } from '../host/sidecar';
 import { ChatViewProvider } from './chat/chat-view-provider';
 import { AgentController } from './controller';
@@ -21,7 +20,7 @@ export class TackServices implements vscode.Disposable {
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Tack', { log: true });
     this.keys = new ApiKeyStore(context.secrets);
-    this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(loadCore()), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
+    this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
     this.controller = new AgentController({
       context,
       log: this.log,

@@ -1,15 +1,8 @@
-// The diff engine the inline review uses: the wasm core's diffTexts/applyHunks.
+// The diff engine the inline review uses: the wasm core's diffTexts/applyHunks (host/patch wrapper).
+import { engines } from '../../host/patch/engine';
 import type { DiffEngine } from './manager';
-import type { EngineFileDiff } from './hunks';
 
-interface CoreDiffApi {
-  diffTexts(original: string, proposed: string): unknown;
-  applyHunks(original: string, proposed: string, acceptedIds: string[]): string;
-}
-
-export function coreDiffEngine(core: CoreDiffApi): DiffEngine {
-  return {
-    diffTexts: (o, p) => core.diffTexts(o, p) as EngineFileDiff,
-    applyHunks: (o, p, ids) => core.applyHunks(o, p, ids),
-  };
+export function coreDiffEngine(): DiffEngine {
+  const e = engines();
+  return { diffTexts: (o, p) => e.diffTexts(o, p), applyHunks: (o, p, ids) => e.applyHunks(o, p, ids) };
 }

@@ -1,11 +1,10 @@
 // The inline diff's hunk bookkeeping, on diffs made by the real wasm engine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCore } from '../../host/core';
 import { coreDiffEngine } from './engine';
 import { currentStart, hunkAtLine, hunksOf, insertionLabel, pendingCount } from './hunks';
 
-const engine = coreDiffEngine(loadCore());
+const engine = coreDiffEngine();
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
 const original = `${lines(20).join('\n')}\n`;
 
