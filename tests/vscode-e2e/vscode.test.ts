@@ -114,6 +114,8 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-ws-'));
     fs.writeFileSync(path.join(workspace, 'calc.ts'), calcOriginal);
     fs.writeFileSync(path.join(workspace, 'totals.ts'), `// totals\n${SELECTED}\n`);
+    fs.writeFileSync(path.join(workspace, 'manual.ts'), calcOriginal);
+    fs.writeFileSync(path.join(workspace, 'manual.patch'), patch.replace('calc.ts', 'manual.ts'));
     cs = await startCodeServer({
       vsix,
       workspace,
@@ -190,27 +192,42 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     assert.deepEqual(model!.mismatches, []);
   }));
 
+  /** The active editor shows two hunks with CodeLens; accept the first, reject the second. */
+  async function acceptFirstRejectSecond(page: Page, file: string): Promise<void> {
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const accept = editor.locator('.codelens-decoration a', { hasText: 'Accept' });
+    const reject = editor.locator('.codelens-decoration a', { hasText: 'Reject' });
+    await until('two Accept lenses', async () => (await accept.count()) === 2);
+    // The proposal is drawn over the unchanged buffer; nothing is written yet.
+    await editor.locator('.view-lines', { hasText: 'export const v2 = 2;' }).waitFor();
+    assert.ok((await editor.locator('.view-lines', { hasText: 'export const v2 = 200; // accepted hunk' }).count()) > 0, 'the inserted text is shown');
+    assert.equal(fs.readFileSync(path.join(workspace, file), 'utf8'), calcOriginal, 'nothing written before a decision');
+    await page.locator('.statusbar-item', { hasText: 'Tack: 2 pending changes' }).first().waitFor({ timeout: 10_000 });
+    await accept.first().click();
+    await until('one hunk left', async () => (await reject.count()) === 1);
+    await reject.first().click();
+    await until('no hunks left', async () => (await reject.count()) === 0);
+    const expected = calcOriginal.replace('export const v2 = 2;', 'export const v2 = 200; // accepted hunk');
+    await until(`exactly the accepted hunk in ${file} on disk`, () => fs.readFileSync(path.join(workspace, file), 'utf8') === expected, 15_000);
+  }
+
+  test('"Tack: Review a Patch": inline diff and CodeLens, accept one hunk, reject the other', withScreenshot('review-patch', async (page) => {
+    await openFile(page, 'manual.patch');
+    await runCommand(page, 'Tack: Review a Patch');
+    await page.locator('.tab.active', { hasText: 'manual.ts' }).waitFor({ timeout: 15_000 });
+    await acceptFirstRejectSecond(page, 'manual.ts');
+  }));
+
   test('(3) apply_patch with two hunks: inline diff and CodeLens, accept one, reject the other', withScreenshot('3-inline-diff', async (page) => {
     await newTask(page);
     await send('Edit calc.ts.');
-    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
-    const lenses = editor.locator('.contentWidgets .codelens-decoration, .codelens-decoration');
-    await until('two Accept lenses', async () => (await lenses.filter({ hasText: 'Accept' }).count()) === 2 || (await lenses.locator('a', { hasText: 'Accept' }).count()) === 2);
-    // The proposal is shown, nothing written yet.
-    await editor.locator('.view-lines', { hasText: 'export const v2 = 2;' }).waitFor();
-    assert.equal(fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8'), calcOriginal, 'nothing written before a decision');
-    assert.ok((await page.locator('.statusbar-item', { hasText: 'Tack: 2 pending changes' }).count()) > 0, 'status bar counts 2 hunks');
-    // Accept the first hunk, then reject the remaining one.
-    await editor.locator('.codelens-decoration a', { hasText: 'Accept' }).first().click();
-    await until('one hunk left', async () => (await editor.locator('.codelens-decoration a', { hasText: 'Reject' }).count()) === 1);
-    await editor.locator('.codelens-decoration a', { hasText: 'Reject' }).first().click();
+    await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 30_000 });
+    await acceptFirstRejectSecond(page, 'calc.ts');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Edited calc.ts.' }).waitFor({ timeout: 30_000 });
     await waitIdle();
-    const expected = calcOriginal.replace('export const v2 = 2;', 'export const v2 = 200; // accepted hunk');
-    await until('the accepted hunk on disk', () => fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8') === expected, 15_000);
-    // The model was told which hunk landed.
-    const last = model!.modelRequests().at(-1);
-    assert.ok(JSON.stringify(last?.body).includes('calc.ts'));
+    // The model was told that only part of the edit landed.
+    const last = JSON.stringify(model!.modelRequests().at(-1)?.body);
+    assert.ok(last.includes('calc.ts'), 'the next request reports on calc.ts');
   }));
 
   test('(4) "Tack: Explain Selection" from the palette sends the selection', withScreenshot('4-explain', async (page) => {

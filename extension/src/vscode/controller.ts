@@ -19,6 +19,7 @@ import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-
 import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
 import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
+import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
 
@@ -316,24 +317,6 @@ export class AgentController implements ChatBackend, AgentHost {
     chat.postEvent(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
-}
-
-/** The conversation's messages from a session file's history records, for the chat to replay. */
-export function transcriptOf(records: unknown[]): { role: 'user' | 'assistant'; text: string; id: string }[] {
-  const out: { role: 'user' | 'assistant'; text: string; id: string }[] = [];
-  records.forEach((r, i) => {
-    const rec = r as { type?: string; item?: { type?: string; role?: string; content?: unknown } };
-    const item = rec.type === 'item' ? rec.item : undefined;
-    if (!item || item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
-    const parts = Array.isArray(item.content) ? item.content : [item.content];
-    const text = parts
-      .map((c) => (typeof c === 'string' ? c : typeof (c as { text?: unknown })?.text === 'string' ? (c as { text: string }).text : ''))
-      .join('');
-    // Context the harness adds (environment, AGENTS.md) is not something the person typed.
-    if (!text.trim() || /^<(environment_context|user_instructions|editor_context)/.test(text.trim())) return;
-    out.push({ role: item.role, text, id: `replay-${i}` });
-  });
-  return out;
 }
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {

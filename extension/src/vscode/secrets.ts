@@ -84,13 +84,3 @@ export class ApiKeyStore {
     return undefined;
   }
 }
-
-/** The environment for a child process: the editor's, without secrets. */
-export function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD)(_|$)/i.test(k)) continue;
-    env[k] = v;
-  }
-  return env;
-}
