@@ -174,7 +174,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
   test('(2) a command that needs approval: approve it, its output appears live, the turn ends', withScreenshot('2-approval', async (page) => {
     await newTask(page);
     await send('Run the command.');
-    const card = chat().locator('[data-testid="approval-card"]').last();
+    const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
     await card.waitFor({ timeout: 30_000 });
     assert.ok(!fs.existsSync(path.join(workspace, 'approved.txt')), 'nothing ran before the approval');
     await card.locator('[data-testid="approval-approve"]').click();
@@ -253,7 +253,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
   test('(5) Stop during a long command ends it', withScreenshot('5-stop', async (page) => {
     await newTask(page);
     await send('Run the long command.');
-    const card = chat().locator('[data-testid="approval-card"]').last();
+    const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
     await card.waitFor({ timeout: 30_000 });
     await card.locator('[data-testid="approval-approve"]').click();
     const pidFile = path.join(workspace, 'sleeper.pid');

@@ -127,6 +127,7 @@ export class AgentController implements ChatBackend, AgentHost {
           cwd,
           writableRoots: [cwd],
           network: false,
+          agentsMd: await agentsMdOf(cwd),
         },
         store: this.sessions(),
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
@@ -316,6 +317,16 @@ export class AgentController implements ChatBackend, AgentHost {
     const chat = this.deps.chat();
     chat.postEvent(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
+  }
+}
+
+/** The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level). */
+async function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(cwd, 'AGENTS.md')));
+    return [{ dir: cwd, contents: new TextDecoder().decode(bytes) }];
+  } catch {
+    return [];
   }
 }
 
