@@ -148,6 +148,7 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
     }
     if (route === 'models') {
       rec.outcome = 'models';
+      log(`model-server: #${rec.index} ${method} ${path} -> model list`);
       const ids = script.models ?? defaultModels;
       // `data` is the OpenAI list; `models` keeps clients that expect that key (Codex) content.
       sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'tack-scripted' })), models: [] });

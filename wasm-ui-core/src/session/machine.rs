@@ -340,6 +340,8 @@ impl Session {
             } => self.on_approval(&request_id, decision, message, &mut out),
             SessionEvent::Interrupt => self.interrupt(&mut out),
         }
+        // Whatever finished a call may let the next calls start, or the next request go.
+        self.advance(&mut out);
         out
     }
 
@@ -375,7 +377,7 @@ impl Session {
             self.persisted_initial = true;
             out.push(Effect::Persist {
                 record: SessionRecord::Meta {
-                    config: self.cfg.clone(),
+                    config: Box::new(self.cfg.clone()),
                 },
             });
             for item in self.history.clone() {
@@ -974,10 +976,10 @@ impl Session {
     }
 
     fn finish_call(&mut self, idx: usize, output: String, out: &mut Vec<Effect>) {
+        let _ = out;
         let call = self.call(idx);
         call.output = Some(output);
         call.waiting = None;
-        self.advance(out);
     }
 
     fn start_call(&mut self, idx: usize, out: &mut Vec<Effect>) {

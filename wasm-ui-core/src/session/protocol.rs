@@ -451,7 +451,7 @@ pub enum TurnStatus {
 #[ts(export)]
 pub enum SessionRecord {
     /// First line: what the session was created with.
-    Meta { config: AgentConfig },
+    Meta { config: Box<AgentConfig> },
     /// One conversation item appended to the history (Responses input-item shape).
     Item { item: serde_json::Value },
     /// The history was compacted and replaced by these items.
