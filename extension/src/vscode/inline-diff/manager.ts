@@ -335,7 +335,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
           inserted.push({
             range: new vscode.Range(end, end),
             hoverMessage: hover,
-            renderOptions: { after: { contentText: `＋ ${insertionLabel(h.newLines)}` } },
+            renderOptions: { after: { contentText: `+ ${insertionLabel(h.newLines)}` } },
           });
         }
       }
