@@ -11,7 +11,7 @@ import type { FileChange } from '../generated/types/FileChange';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
-import { AgentSession, type AgentHost } from '../host/agent';
+import { AgentSession, type AgentHost, type ApprovalAnswer } from '../host/agent';
 import { listModels, type ModelEndpoint } from '../host/model';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
@@ -130,6 +130,8 @@ export class AgentController implements ChatBackend, AgentHost {
           agentsMd: await agentsMdOf(cwd),
         },
         store: this.sessions(),
+        log: (line) => this.deps.log.debug(line),
+        onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
       });
       this.resumeId = undefined;
@@ -148,12 +150,12 @@ export class AgentController implements ChatBackend, AgentHost {
       a.resolve('abort');
       this.approvals.delete(id);
     }
-    this.deps.inlineDiff.rejectAll();
     this.session.interrupt();
   }
 
   newTask(): void {
     this.stop();
+    void this.session?.dispose();
     this.session = undefined;
     this.lastText = undefined;
     this.deps.chat().clear();
@@ -251,10 +253,17 @@ export class AgentController implements ChatBackend, AgentHost {
     return readWorkspaceFiles(this.root(), paths);
   }
 
-  async reviewChanges(proposal: ChangeProposal): Promise<ChangeReview> {
+  async reviewChanges(proposal: ChangeProposal, signal: AbortSignal): Promise<ChangeReview> {
     const files = reviewFilesOf(this.root(), proposal.files.map((f) => f.change));
-    const outcomes = await this.deps.inlineDiff.review(proposal.callId, files);
-    return { files: outcomes.map(toFileReview) };
+    // A stopped turn takes its pending proposal away: nothing more of it is written.
+    const onAbort = () => this.deps.inlineDiff.cancel(proposal.callId);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcomes = await this.deps.inlineDiff.review(proposal.callId, files);
+      return { files: outcomes.map(toFileReview) };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async applyChanges(changes: FileChange[]): Promise<void> {
@@ -286,13 +295,16 @@ export class AgentController implements ChatBackend, AgentHost {
     );
   }
 
-  requestApproval(req: ApprovalRequest): Promise<ApprovalDecision> {
+  requestApproval(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     const chat = this.deps.chat();
-    return new Promise<ApprovalDecision>((resolve) => {
+    return new Promise<ApprovalAnswer>((resolve) => {
+      const onAbort = () => this.decideApproval(req.requestId, 'abort');
+      signal.addEventListener('abort', onAbort, { once: true });
       this.approvals.set(req.requestId, {
-        resolve: (d) => {
+        resolve: (d, message) => {
+          signal.removeEventListener('abort', onAbort);
           chat.resolveApproval(req.requestId, d);
-          resolve(d);
+          resolve({ decision: d, ...(message ? { message } : {}) });
         },
       });
       chat.showApproval(req.requestId, req);

@@ -166,6 +166,11 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     }
   }
 
+  /** Withdraws every pending hunk of one proposal (its turn was stopped). */
+  cancel(callId: string): void {
+    for (const st of [...this.reviews.values()]) if (st.callId === callId) this.finish(st, 'rejected', 'the turn was stopped');
+  }
+
   async acceptAll(): Promise<void> {
     for (const st of [...this.reviews.values()]) await this.decide(st.file.uri, undefined, true);
   }
