@@ -32,11 +32,15 @@ export async function openWorkbench(url: string): Promise<Workbench> {
   }
 }
 
-/** Runs a command by its palette title ("Tack: Show Log"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  // Close whatever quick input is open, then open the palette fresh.
+/** Closes any quick input and moves the keyboard focus out of webviews, onto the workbench. */
+async function focusWorkbench(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+}
+
+/** Runs a command by its palette title ("Tack: Show Log"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await focusWorkbench(page);
   const input = page.locator('.quick-input-widget input');
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press('F1');
@@ -65,7 +69,8 @@ export async function screenshot(page: Page | undefined, name: string): Promise<
 
 /** Opens a workspace file through Quick Open. */
 export async function openFile(page: Page, relPath: string): Promise<void> {
-  await page.keyboard.press('Escape');
+  // Keys typed while a webview has focus never reach the workbench: focus the workbench first.
+  await focusWorkbench(page);
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 10_000 });
