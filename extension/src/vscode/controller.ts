@@ -39,11 +39,19 @@ export class AgentController implements ChatBackend, AgentHost {
   private lastText: { text: string; editorContext?: EditorContext } | undefined;
   private readonly approvals = new Map<string, { resolve: (d: ApprovalDecision, message?: string) => void }>();
   private store: SessionStore | undefined;
-  private modelOverride: string | undefined;
+  /** Settings changed since the session was made: the next turn reopens it with the new ones. */
+  private settingsChanged = false;
   private resumeId: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
     deps.inlineDiff.onDidChangeStates(({ callId, path: p, states }) => deps.chat().setHunkStates(callId, p, states));
+    deps.context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('tack')) return;
+        this.settingsChanged = true;
+        deps.chat().setModel(readSettings().model);
+      }),
+    );
   }
 
   get busy(): boolean {
@@ -111,6 +119,14 @@ export class AgentController implements ChatBackend, AgentHost {
     }
     const s = readSettings();
     const endpoint: ModelEndpoint = { baseUrl: s.baseUrl, wire: s.wireApi, ...(key ? { apiKey: key } : {}) };
+    if (this.session && this.settingsChanged) {
+      // Same conversation, new settings (model, policy, ...): reopen it from its session file.
+      const old = this.session;
+      this.session = undefined;
+      await old.dispose();
+      this.resumeId = old.id;
+    }
+    this.settingsChanged = false;
     if (!this.session) {
       const cwd = this.root().fsPath;
       this.session = await AgentSession.create({
@@ -118,7 +134,7 @@ export class AgentController implements ChatBackend, AgentHost {
         sidecar: this.deps.sidecar(),
         endpoint,
         config: {
-          model: this.modelOverride ?? s.model,
+          model: s.model,
           wire: s.wireApi,
           reasoningEffort: s.reasoningEffort,
           approvalPolicy: s.approvalPolicy,
@@ -134,8 +150,8 @@ export class AgentController implements ChatBackend, AgentHost {
         onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
       });
+      this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);
       this.resumeId = undefined;
-      this.deps.log.info(`session ${this.session.id} started (model ${this.modelOverride ?? s.model}, ${s.wireApi} at ${s.baseUrl})`);
     }
     const result = await this.session.submit(text, editorContext);
     this.deps.log.info(`turn ended: ${result.status}${result.error ? ` (${result.error})` : ''}`);
@@ -157,6 +173,7 @@ export class AgentController implements ChatBackend, AgentHost {
     this.stop();
     void this.session?.dispose();
     this.session = undefined;
+    this.resumeId = undefined;
     this.lastText = undefined;
     this.deps.chat().clear();
     void this.deps.chat().focusInput();
@@ -240,10 +257,8 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   setModel(model: string): void {
-    // Applies to the next conversation and is remembered in the settings.
-    this.modelOverride = model;
+    // Remembered in the settings; the change listener takes it to the chat and the next turn.
     void vscode.workspace.getConfiguration('tack').update('model', model, vscode.ConfigurationTarget.Global);
-    this.deps.chat().setModel(model);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
 import { InlineDiffManager } from './inline-diff/manager';
 import { ApiKeyStore } from './secrets';
+import { readSettings } from './settings';
 
 export class TackServices implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -37,6 +38,7 @@ export class TackServices implements vscode.Disposable {
       this.chat.onBadMessage((m) => this.log.warn(m)),
       vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),
     );
+    this.chat.setModel(readSettings().model);
   }
 
   /** The sidecar client, created on first use; it respawns the process by itself if it died. */
@@ -44,6 +46,7 @@ export class TackServices implements vscode.Disposable {
     if (!this.sidecarClient) {
       const binaryPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'bin', 'tack-sidecar').fsPath;
       this.sidecarClient = new SidecarClient({ binaryPath, log: (line) => this.log.debug(`sidecar: ${line}`) });
+      this.sidecarClient.onRestart(({ previousError }) => this.log.warn(`the sidecar died and was restarted: ${previousError.message}`));
       this.log.info(`sidecar: ${binaryPath}`);
     }
     return this.sidecarClient;
