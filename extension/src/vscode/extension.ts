@@ -1,10 +1,20 @@
-// VS Code entry point. Only extension/src/vscode imports `vscode`.
+// VS Code entry point. Activation only registers things; the wasm core, the sidecar and the model
+// client are loaded on first use. Only extension/src/vscode imports `vscode`.
 import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { TackServices } from './services';
+
+let services: TackServices | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Tack', { log: true });
-  context.subscriptions.push(log);
-  log.info('Tack activated');
+  services = new TackServices(context);
+  context.subscriptions.push(services);
+  registerCommands(context, services);
+  services.log.info(`Tack ${context.extension.packageJSON.version} activated`);
 }
 
-export function deactivate(): void {}
+export function deactivate(): Promise<void> | undefined {
+  const s = services;
+  services = undefined;
+  return s?.shutdown();
+}

@@ -1,0 +1,134 @@
+// The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions.
+import * as vscode from 'vscode';
+import { currentEditorContext } from './controller';
+import type { TackServices } from './services';
+import { reviewPatch } from './review-patch';
+import { readSettings } from './settings';
+import {
+  askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
+  type DiagnosticInfo, type SelectionInfo,
+} from './task-prompts';
+
+const SEVERITY: DiagnosticInfo['severity'][] = ['error', 'warning', 'information', 'hint'];
+
+function activeSelection(): SelectionInfo {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new Error('Open a file and select some code first.');
+  let range: vscode.Range = editor.selection;
+  // No selection: the line under the cursor stands for it.
+  if (editor.selection.isEmpty) range = editor.document.lineAt(editor.selection.active.line).range;
+  const text = editor.document.getText(range);
+  if (!text.trim()) throw new Error('Select some code first.');
+  return {
+    path: vscode.workspace.asRelativePath(editor.document.uri, false),
+    startLine: range.start.line + 1,
+    endLine: range.end.line + 1 - (range.end.character === 0 && range.end.line > range.start.line ? 1 : 0),
+    text,
+    languageId: editor.document.languageId,
+  };
+}
+
+/** The editor context without the selection text, for tasks that quote the selection themselves. */
+function contextWithoutSelection() {
+  const ctx = currentEditorContext();
+  if (ctx) delete ctx.selection;
+  return ctx;
+}
+
+export function registerCommands(context: vscode.ExtensionContext, s: TackServices): void {
+  const reg = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: never[]) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          s.log.error(`${id}: ${msg}`);
+          void vscode.window.showErrorMessage(`Tack: ${msg}`);
+        }
+      }),
+    );
+  const c = s.controller;
+  const uriArg = (u: unknown): vscode.Uri | undefined =>
+    typeof u === 'string' ? vscode.Uri.parse(u) : u instanceof vscode.Uri ? u : vscode.window.activeTextEditor?.document.uri;
+
+  reg('tack.showLog', () => s.log.show(true));
+  reg('tack.setApiKey', () => s.keys.prompt());
+  reg('tack.selectModel', async () => {
+    const current = readSettings().model;
+    const models = await c.listModels();
+    const other = '$(edit) Another model...';
+    const items = [...new Set([current, ...models])].map((m) => ({ label: m, description: m === current ? 'current' : undefined }));
+    const pick = await vscode.window.showQuickPick([...items, { label: other, description: undefined }], { title: 'Tack: model', placeHolder: current });
+    if (!pick) return;
+    const model = pick.label === other ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.label;
+    if (model) c.setModel(model);
+  });
+
+  reg('tack.newTask', async () => {
+    c.newTask();
+    await s.chat.focusInput();
+  });
+  reg('tack.stop', () => c.stop());
+  reg('tack.explainSelection', () => c.startTask(explainSelectionPrompt(activeSelection()), contextWithoutSelection()));
+  reg('tack.writeTests', () => c.startTask(writeTestsPrompt(activeSelection()), contextWithoutSelection()));
+  reg('tack.askAboutSelection', async () => {
+    const sel = activeSelection();
+    const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${sel.path}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
+    if (question?.trim()) await c.startTask(askAboutSelectionPrompt(sel, question), contextWithoutSelection());
+  });
+  reg('tack.fixProblems', async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new Error('Open the file to fix first.');
+    const file = vscode.workspace.asRelativePath(editor.document.uri, false);
+    const diagnostics: DiagnosticInfo[] = vscode.languages.getDiagnostics(editor.document.uri).map((d) => ({
+      path: file,
+      line: d.range.start.line + 1,
+      severity: SEVERITY[d.severity] ?? 'error',
+      message: d.message,
+      ...(d.source ? { source: d.source } : {}),
+    }));
+    await c.startTask(fixProblemsPrompt(file, diagnostics), currentEditorContext({ withDiagnostics: true }));
+  });
+  reg('tack.reviewUncommitted', async () => {
+    const diff = await gitDiff(s);
+    const prompt = reviewChangesPrompt(diff);
+    if (!prompt) {
+      void vscode.window.showInformationMessage('Tack: there are no uncommitted changes to review.');
+      return;
+    }
+    await c.startTask(prompt, currentEditorContext());
+  });
+
+  reg('tack.acceptAll', () => s.inlineDiff.acceptAll());
+  reg('tack.rejectAll', () => s.inlineDiff.rejectAll());
+  reg('tack.acceptHunk', (uri?: string, hunkId?: string) =>
+    uri && hunkId ? s.inlineDiff.decide(uri, [hunkId], true) : s.inlineDiff.decideAtCursor(true));
+  reg('tack.rejectHunk', (uri?: string, hunkId?: string) =>
+    uri && hunkId ? s.inlineDiff.decide(uri, [hunkId], false) : s.inlineDiff.decideAtCursor(false));
+  reg('tack.acceptFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, true); });
+  reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
+  reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
+  reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
+  reg('tack.reviewPatch', (text?: string) => reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined));
+}
+
+/** `git diff HEAD` of the workspace, run read-only through the sidecar like any other command. */
+async function gitDiff(s: TackServices): Promise<string> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('Open a folder first.');
+  const run = async (argv: string[]) => {
+    let out = '';
+    const handle = await s.sidecar().exec(
+      { argv, cwd: folder.uri.fsPath, tty: false, timeoutMs: 30_000, sandbox: { mode: 'read-only', writableRoots: [], network: false } },
+      (n) => { if (out.length < 2_000_000) out += n.text; },
+    );
+    const exited = await handle.exited;
+    return { code: exited.exitCode, out };
+  };
+  let r = await run(['git', 'diff', 'HEAD', '--no-color', '--no-ext-diff']);
+  // A repository without commits yet has no HEAD: compare with the index instead.
+  if (r.code !== 0) r = await run(['git', 'diff', '--no-color', '--no-ext-diff']);
+  if (r.code !== 0) throw new Error(`git diff failed: ${r.out.trim().split('\n').slice(-3).join(' ') || `exit ${r.code}`}. Is this folder a git repository?`);
+  return r.out;
+}

@@ -1,0 +1,389 @@
+// The agent controller: one conversation at a time, driven by the shared runner (host/agent). It is
+// the chat's backend (ChatBackend) and the runner's host (AgentHost): files come from the editor's
+// buffers, edits are reviewed inline and written through WorkspaceEdit, approvals go to the chat
+// (with a notification when the chat is not in view).
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { ChangeProposal } from '../generated/types/ChangeProposal';
+import type { ChangeReview } from '../generated/types/ChangeReview';
+import type { EditorContext } from '../generated/types/EditorContext';
+import type { FileChange } from '../generated/types/FileChange';
+import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
+import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
+import type { ThreadEvent } from '../generated/types/ThreadEvent';
+import { AgentSession, type AgentHost, type ApprovalAnswer } from '../host/agent';
+import { listModels, type ModelEndpoint } from '../host/model';
+import { SessionStore } from '../host/sessions';
+import type { SidecarClient } from '../host/sidecar';
+import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-view-provider';
+import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
+import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
+import { reviewFilesOf } from './review-patch';
+import { transcriptOf } from './transcript';
+import type { ApiKeyStore } from './secrets';
+import { readSettings } from './settings';
+
+
+export interface ControllerDeps {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  keys: ApiKeyStore;
+  inlineDiff: InlineDiffManager;
+  sidecar: () => SidecarClient;
+  chat: () => ChatViewProvider;
+}
+
+export class AgentController implements ChatBackend, AgentHost {
+  private session: AgentSession | undefined;
+  private turn: Promise<unknown> | undefined;
+  private lastText: { text: string; editorContext?: EditorContext } | undefined;
+  private readonly approvals = new Map<string, { resolve: (d: ApprovalDecision, message?: string) => void }>();
+  private store: SessionStore | undefined;
+  /** Settings changed since the session was made: the next turn reopens it with the new ones. */
+  private settingsChanged = false;
+  private resumeId: string | undefined;
+
+  constructor(private readonly deps: ControllerDeps) {
+    deps.inlineDiff.onDidChangeStates(({ callId, path: p, states }) => deps.chat().setHunkStates(callId, p, states));
+    deps.context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('tack')) return;
+        this.settingsChanged = true;
+        deps.chat().setModel(readSettings().model);
+      }),
+    );
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined;
+  }
+
+  private root(): vscode.Uri {
+    return workspaceRoot();
+  }
+
+  private sessions(): SessionStore {
+    this.store ??= new SessionStore({
+      dir: path.join(this.deps.context.globalStorageUri.fsPath, 'sessions'),
+      onWarning: (m) => this.deps.log.warn(m),
+    });
+    return this.store;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Starting work
+
+  /** Starts a turn from a palette task (the text is shown in the chat as the person's message). */
+  async startTask(text: string, editorContext?: EditorContext): Promise<void> {
+    const chat = this.deps.chat();
+    await chat.reveal();
+    if (this.busy) {
+      void vscode.window.showWarningMessage('Tack is still working on the current task. Stop it first, or wait for it to finish.');
+      return;
+    }
+    chat.postUserMessage(text);
+    this.run(text, editorContext);
+  }
+
+  send(text: string): void {
+    if (this.busy) {
+      this.deps.chat().showError('Tack is still working; stop the current turn first.');
+      return;
+    }
+    this.run(text, currentEditorContext());
+  }
+
+  private run(text: string, editorContext?: EditorContext): void {
+    this.lastText = { text, editorContext };
+    const chat = this.deps.chat();
+    chat.setBusy(true);
+    void vscode.commands.executeCommand('setContext', 'tack.busy', true);
+    this.turn = this.runTurn(text, editorContext)
+      .catch((e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.deps.log.error(`turn failed: ${msg}`);
+        chat.showError(msg, { retry: true });
+      })
+      .finally(() => {
+        this.turn = undefined;
+        chat.setBusy(false);
+        void vscode.commands.executeCommand('setContext', 'tack.busy', false);
+      });
+  }
+
+  private async runTurn(text: string, editorContext?: EditorContext): Promise<void> {
+    const key = await this.deps.keys.ensureUsable();
+    if (key) this.sessions().addSecret(key);
+    if (key === undefined) {
+      throw new Error('Tack has no API key and no local server. Run "Tack: Set API Key", or set tack.baseUrl to a local OpenAI-compatible server.');
+    }
+    const s = readSettings();
+    const endpoint: ModelEndpoint = { baseUrl: s.baseUrl, wire: s.wireApi, ...(key ? { apiKey: key } : {}) };
+    if (this.session && this.settingsChanged) {
+      // Same conversation, new settings (model, policy, ...): reopen it from its session file.
+      const old = this.session;
+      this.session = undefined;
+      await old.dispose();
+      this.resumeId = old.id;
+    }
+    this.settingsChanged = false;
+    if (!this.session) {
+      const cwd = this.root().fsPath;
+      this.session = await AgentSession.create({
+        host: this,
+        sidecar: this.deps.sidecar(),
+        endpoint,
+        config: {
+          model: s.model,
+          wire: s.wireApi,
+          reasoningEffort: s.reasoningEffort,
+          approvalPolicy: s.approvalPolicy,
+          sandboxMode: s.sandboxMode,
+          ...(s.contextWindow ? { contextWindow: s.contextWindow } : {}),
+          cwd,
+          writableRoots: [cwd],
+          network: false,
+          agentsMd: await agentsMdOf(cwd),
+        },
+        store: this.sessions(),
+        log: (line) => this.deps.log.debug(line),
+        onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
+        ...(this.resumeId ? { resumeId: this.resumeId } : {}),
+      });
+      this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);
+      this.resumeId = undefined;
+    }
+    const result = await this.session.submit(text, editorContext);
+    this.deps.log.info(`turn ended: ${result.status}${result.error ? ` (${result.error})` : ''}`);
+    if (result.status === 'failed') this.deps.chat().showError(result.error ?? 'The turn failed.', { retry: true });
+  }
+
+  stop(): void {
+    if (!this.session || !this.busy) return;
+    this.deps.log.info('stop requested');
+    // Pending questions are answered so nothing waits on a card nobody will click.
+    for (const [id, a] of this.approvals) {
+      a.resolve('abort');
+      this.approvals.delete(id);
+    }
+    this.session.interrupt();
+  }
+
+  newTask(): void {
+    this.stop();
+    void this.session?.dispose();
+    this.session = undefined;
+    this.resumeId = undefined;
+    this.lastText = undefined;
+    this.deps.chat().clear();
+    void this.deps.chat().focusInput();
+  }
+
+  retry(): void {
+    if (!this.lastText || this.busy) return;
+    this.run(this.lastText.text, this.lastText.editorContext);
+  }
+
+  async waitForTurn(): Promise<void> {
+    await this.turn;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Chat actions
+
+  decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void {
+    const pending = this.approvals.get(requestId);
+    if (!pending) return;
+    this.approvals.delete(requestId);
+    pending.resolve(decision, message);
+  }
+
+  decideHunks(callId: string, p: string, hunkIds: string[], accept: boolean): void {
+    void this.deps.inlineDiff.decideByPath(callId, p, hunkIds, accept);
+  }
+
+  decideFile(callId: string, p: string | null, accept: boolean): void {
+    void this.deps.inlineDiff.decideByPath(callId, p, undefined, accept);
+  }
+
+  openDiff(_callId: string, p: string): void {
+    void this.deps.inlineDiff.showDiff(vscode.Uri.joinPath(this.root(), p));
+  }
+
+  openFile(p: string, line?: number): void {
+    const uri = path.isAbsolute(p) ? vscode.Uri.file(p) : vscode.Uri.joinPath(this.root(), p);
+    const pos = new vscode.Position(Math.max((line ?? 1) - 1, 0), 0);
+    void vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: false });
+  }
+
+  async listSessions(): Promise<SessionSummary[]> {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const all = await this.sessions().list();
+    // This workspace's sessions: resuming one from another folder would run commands in the wrong place.
+    return all
+      .filter((x) => !root || x.cwd === root)
+      .map((x) => ({ id: x.id, title: x.title, updatedAt: Date.parse(x.updatedAt) || 0, model: x.model }));
+  }
+
+  resumeSession(id: string): void {
+    if (this.busy) {
+      this.deps.chat().showError('Stop the running turn before opening another session.');
+      return;
+    }
+    this.session = undefined;
+    this.resumeId = id;
+    const chat = this.deps.chat();
+    chat.clear();
+    void this.sessions()
+      .read(id)
+      .then((records) => {
+        for (const m of transcriptOf(records)) {
+          if (m.role === 'user') chat.postUserMessage(m.text);
+          else chat.postEvent({ type: 'item.completed', item: { id: m.id, type: 'agent_message', text: m.text } });
+        }
+      })
+      .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  async listModels(): Promise<string[]> {
+    const s = readSettings();
+    const key = await this.deps.keys.get();
+    try {
+      return await listModels({ baseUrl: s.baseUrl, ...(key ? { apiKey: key } : {}) });
+    } catch (e) {
+      this.deps.log.warn(`listing models failed: ${e instanceof Error ? e.message : String(e)}`);
+      return [s.model];
+    }
+  }
+
+  setModel(model: string): void {
+    // Remembered in the settings; the change listener takes it to the chat and the next turn.
+    void vscode.workspace.getConfiguration('tack').update('model', model, vscode.ConfigurationTarget.Global);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // AgentHost
+
+  async readFiles(paths: string[]): Promise<FileMap> {
+    return readWorkspaceFiles(this.root(), paths);
+  }
+
+  async reviewChanges(proposal: ChangeProposal, signal: AbortSignal): Promise<ChangeReview> {
+    const files = reviewFilesOf(this.root(), proposal.files.map((f) => f.change));
+    // A stopped turn takes its pending proposal away: nothing more of it is written.
+    const onAbort = () => this.deps.inlineDiff.cancel(proposal.callId);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcomes = await this.deps.inlineDiff.review(proposal.callId, files);
+      return { files: outcomes.map(toFileReview) };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async applyChanges(changes: FileChange[]): Promise<void> {
+    const root = this.root();
+    const edit = new vscode.WorkspaceEdit();
+    const enc = new TextEncoder();
+    for (const c of changes) {
+      const uri = vscode.Uri.joinPath(root, c.path);
+      if (c.kind === 'delete') edit.deleteFile(uri, { ignoreIfNotExists: true });
+      else if (c.kind === 'add') edit.createFile(uri, { overwrite: true, contents: enc.encode(c.newContents ?? '') });
+      else {
+        const target = c.movePath ? vscode.Uri.joinPath(root, c.movePath) : uri;
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        if (doc && !c.movePath) {
+          edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), c.newContents ?? '');
+        } else {
+          edit.createFile(target, { overwrite: true, contents: enc.encode(c.newContents ?? '') });
+          if (c.movePath) edit.deleteFile(uri, { ignoreIfNotExists: true });
+        }
+      }
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+    // Saved, as the policy asked for edits without review; still undoable in the editor.
+    await Promise.all(
+      changes.map(async (c) => {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === vscode.Uri.joinPath(root, c.path).toString());
+        if (doc?.isDirty) await doc.save();
+      }),
+    );
+  }
+
+  requestApproval(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    const chat = this.deps.chat();
+    return new Promise<ApprovalAnswer>((resolve) => {
+      const onAbort = () => this.decideApproval(req.requestId, 'abort');
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.approvals.set(req.requestId, {
+        resolve: (d, message) => {
+          signal.removeEventListener('abort', onAbort);
+          chat.resolveApproval(req.requestId, d);
+          resolve({ decision: d, ...(message ? { message } : {}) });
+        },
+      });
+      chat.showApproval(req.requestId, req);
+      const wasReady = chat.isReady;
+      void chat.reveal();
+      if (!wasReady) {
+        // The chat was not showing: ask in a notification too; whichever answers first wins.
+        const yes = 'Approve';
+        const session = 'Approve for Session';
+        const no = 'Deny';
+        void vscode.window
+          .showWarningMessage(`Tack wants to run: ${req.command}${req.reason ? ` (${req.reason})` : ''}`, yes, session, no)
+          .then((pick) => {
+            if (!pick || !this.approvals.has(req.requestId)) return;
+            this.decideApproval(req.requestId, pick === yes ? 'approved' : pick === session ? 'approvedForSession' : 'denied');
+          });
+      }
+    });
+  }
+
+  emit(event: ThreadEvent): void {
+    const chat = this.deps.chat();
+    chat.postEvent(event);
+    if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
+  }
+}
+
+/** The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level). */
+async function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(cwd, 'AGENTS.md')));
+    return [{ dir: cwd, contents: new TextDecoder().decode(bytes) }];
+  } catch {
+    return [];
+  }
+}
+
+function toFileReview(o: FileOutcome): ChangeReview['files'][number] {
+  if (o.error && o.acceptedHunkIds.length === 0) return { path: o.path, outcome: 'failed', message: o.error };
+  if (o.rejectedHunkIds.length === 0 && o.acceptedHunkIds.length > 0) return { path: o.path, outcome: 'accepted' };
+  if (o.acceptedHunkIds.length === 0) return { path: o.path, outcome: 'rejected' };
+  return { path: o.path, outcome: 'partial', acceptedHunkIds: o.acceptedHunkIds };
+}
+
+/** The open file, its selection and its diagnostics, as the model should see them. */
+export function currentEditorContext(opts: { withDiagnostics?: boolean } = {}): EditorContext | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const rel = (u: vscode.Uri) => vscode.workspace.asRelativePath(u, false);
+  const openFiles = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file').map((e) => rel(e.document.uri));
+  if (!editor || editor.document.uri.scheme !== 'file') return openFiles.length ? { diagnostics: [], openFiles } : undefined;
+  const doc = editor.document;
+  const file = rel(doc.uri);
+  const sel = editor.selection;
+  return {
+    activeFile: file,
+    ...(sel.isEmpty ? {} : { selection: { path: file, startLine: sel.start.line + 1, endLine: sel.end.line + 1, text: doc.getText(sel) } }),
+    diagnostics: opts.withDiagnostics
+      ? vscode.languages.getDiagnostics(doc.uri).map((d) => ({
+          path: file,
+          line: d.range.start.line + 1,
+          severity: ['error', 'warning', 'information', 'hint'][d.severity] ?? 'error',
+          message: d.message,
+        }))
+      : [],
+    openFiles,
+  };
+}

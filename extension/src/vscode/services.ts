@@ -1,0 +1,67 @@
+// The extension's long-lived parts. Construction is cheap: the wasm core loads on the first diff or
+// turn, and the sidecar process starts on the first command Tack runs.
+import * as vscode from 'vscode';
+import { SidecarClient } from '../host/sidecar';
+import { ChatViewProvider } from './chat/chat-view-provider';
+import { AgentController } from './controller';
+import { coreDiffEngine } from './inline-diff/engine';
+import { InlineDiffManager } from './inline-diff/manager';
+import { ApiKeyStore } from './secrets';
+import { readSettings } from './settings';
+
+export class TackServices implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly keys: ApiKeyStore;
+  readonly inlineDiff: InlineDiffManager;
+  readonly controller: AgentController;
+  readonly chat: ChatViewProvider;
+  private sidecarClient: SidecarClient | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Tack', { log: true });
+    this.keys = new ApiKeyStore(context.secrets);
+    this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
+    this.controller = new AgentController({
+      context,
+      log: this.log,
+      keys: this.keys,
+      inlineDiff: this.inlineDiff,
+      sidecar: () => this.sidecar(),
+      chat: () => this.chat,
+    });
+    this.chat = new ChatViewProvider(context.extensionUri, this.controller);
+    this.disposables.push(
+      this.log,
+      this.inlineDiff,
+      this.chat,
+      this.chat.onBadMessage((m) => this.log.warn(m)),
+      vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),
+    );
+    this.chat.setModel(readSettings().model);
+  }
+
+  /** The sidecar client, created on first use; it respawns the process by itself if it died. */
+  sidecar(): SidecarClient {
+    if (!this.sidecarClient) {
+      const binaryPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'bin', 'tack-sidecar').fsPath;
+      this.sidecarClient = new SidecarClient({ binaryPath, log: (line) => this.log.debug(`sidecar: ${line}`) });
+      this.sidecarClient.onRestart(({ previousError }) => this.log.warn(`the sidecar died and was restarted: ${previousError.message}`));
+      this.log.info(`sidecar: ${binaryPath}`);
+    }
+    return this.sidecarClient;
+  }
+
+  async shutdown(): Promise<void> {
+    this.controller.stop();
+    const sc = this.sidecarClient;
+    this.sidecarClient = undefined;
+    this.dispose();
+    await sc?.dispose();
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.disposables.length = 0;
+  }
+}

@@ -1,0 +1,279 @@
+// The real-VS-Code suite (issue 5): code-server with the built .vsix, driven in Chromium, talking to
+// the scripted model server over real HTTP and running commands through the real sidecar.
+// The tests share one code-server and one model script, played in order: each test starts a new task.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { extensionDir } from '../lib/paths';
+import { startModelServer, type ModelServer } from '../model-server/server';
+import { startCodeServer, type CodeServer } from './code-server';
+import { chatFrame, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+
+const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
+const API_KEY = 'sk-e2e-scripted-key';
+
+const streamedText = 'Streaming works: this answer arrives in many small pieces, one after another, until the very end.';
+const calcOriginal = Array.from({ length: 20 }, (_, i) => `export const v${i + 1} = ${i + 1};`).join('\n') + '\n';
+const patch = [
+  '*** Begin Patch',
+  '*** Update File: calc.ts',
+  '@@',
+  ' export const v1 = 1;',
+  '-export const v2 = 2;',
+  '+export const v2 = 200; // accepted hunk',
+  ' export const v3 = 3;',
+  '@@',
+  ' export const v17 = 17;',
+  '-export const v18 = 18;',
+  '+export const v18 = 1800; // rejected hunk',
+  ' export const v19 = 19;',
+  '*** End Patch',
+].join('\n');
+const SELECTED = 'export function addTotals(a: number, b: number) { return a + b; } // SELECTED_MARKER';
+
+const script = {
+  apiKey: API_KEY,
+  responses: [
+    // (1) plain streaming answer, slow enough to watch it grow
+    { text: streamedText, chunkSize: 3, delayMs: 60 },
+    // (2) a command that needs approval under `untrusted`; its output comes in two parts
+    {
+      toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch approved.txt && echo "first-part key=${OPENAI_API_KEY:-absent}" && sleep 3 && echo second-part', yield_time_ms: 30000 } }],
+    },
+    { text: 'The command ran.', expect: 'second-part' },
+    // (3) an edit with two hunks in one file
+    { toolCalls: [{ name: 'apply_patch', input: patch }] },
+    { text: 'Edited calc.ts.' },
+    // (4) Explain Selection: the request must carry the selected code
+    { text: 'It adds two numbers.', expect: 'SELECTED_MARKER' },
+    // (5) a long command, stopped by the person
+    { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch started.txt && echo $$ > sleeper.pid && exec sleep 300', yield_time_ms: 240000 } }] },
+    { text: 'not reached unless the stop failed', times: 3 },
+  ],
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () => {
+  let model: ModelServer | undefined;
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  let workspace = '';
+
+  /** Runs a test body, keeping a screenshot when it fails. */
+  const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => async () => {
+    assert.ok(wb, 'the workbench did not open');
+    try {
+      await fn(wb.page);
+    } catch (e) {
+      const shot = await screenshot(wb.page, name);
+      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
+    }
+  };
+
+  const chat = () => chatFrame(wb!.page);
+
+  async function newTask(page: Page): Promise<void> {
+    await runCommand(page, 'Tack: New Task');
+    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
+    await until('an empty transcript', async () => (await chat().locator('[data-testid="message-agent"]').count()) === 0, 10_000);
+  }
+
+  async function send(text: string): Promise<void> {
+    await chat().locator('[data-testid="chat-input"]').fill(text);
+    await chat().locator('[data-testid="chat-send"]').click();
+  }
+
+  async function waitIdle(): Promise<void> {
+    await chat().locator('[data-testid="chat-stop"]').waitFor({ state: 'hidden', timeout: 60_000 });
+  }
+
+  before(async () => {
+    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
+    model = await startModelServer(script);
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-ws-'));
+    fs.writeFileSync(path.join(workspace, 'calc.ts'), calcOriginal);
+    fs.writeFileSync(path.join(workspace, 'totals.ts'), `// totals\n${SELECTED}\n`);
+    fs.writeFileSync(path.join(workspace, 'manual.ts'), calcOriginal);
+    fs.writeFileSync(path.join(workspace, 'manual.patch'), patch.replace('calc.ts', 'manual.ts'));
+    cs = await startCodeServer({
+      vsix,
+      workspace,
+      settings: {
+        'tack.baseUrl': model.url,
+        'tack.model': 'gpt-5.1-codex',
+        'tack.wireApi': 'responses',
+        'tack.approvalPolicy': 'untrusted',
+        'tack.sandboxMode': 'workspace-write',
+      },
+      // The key reaches the extension through the environment, as a person's shell would give it.
+      env: { OPENAI_API_KEY: API_KEY },
+    });
+    try {
+      wb = await openWorkbench(cs.url);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\ncode-server output:\n${cs.output().slice(-4000)}`, { cause: e });
+    }
+  });
+
+  after(async () => {
+    await wb?.close().catch(() => undefined);
+    await cs?.stop();
+    await model?.close();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  test('the Tack view is in the activity bar and a palette command runs', withScreenshot('0-activity-and-command', async (page) => {
+    const item = page.locator('.activitybar .action-item a[aria-label^="Tack"]').first();
+    await item.waitFor({ timeout: 30_000 });
+    await item.click();
+    // A container with one view shows it under the container's title.
+    await page.locator('.part.sidebar .composite.title', { hasText: 'Tack: Chat' }).first().waitFor({ timeout: 30_000 });
+    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Tack: Show Log');
+    await page.locator('.panel .monaco-editor', { hasText: 'Tack 0.1.0 activated' }).first().waitFor({ timeout: 30_000 });
+  }));
+
+  test('(1) a message streams into the sidebar', withScreenshot('1-streaming', async (page) => {
+    await newTask(page);
+    await send('Say something long.');
+    const msg = chat().locator('[data-testid="message-agent"] [data-testid="message-text"]').last();
+    // Seen part-way: a proper prefix of the final text, before it is complete.
+    const partial = await until('a partial answer', async () => {
+      const t = ((await msg.textContent().catch(() => '')) ?? '').trim();
+      return t.length > 0 && t.length < streamedText.length - 10 ? t : '';
+    });
+    assert.ok(streamedText.startsWith(partial.slice(0, 10)), `partial text "${partial}" is not the answer's beginning`);
+    await until('the full answer', async () => ((await msg.textContent()) ?? '').includes(streamedText));
+    await waitIdle();
+    const req = model!.modelRequests()[0];
+    assert.equal(req.auth, 'bearer', 'the key from the environment was sent');
+    assert.ok(JSON.stringify(req.body).includes('Say something long.'));
+  }));
+
+  test('(2) a command that needs approval: approve it, its output appears live, the turn ends', withScreenshot('2-approval', async (page) => {
+    await newTask(page);
+    await send('Run the command.');
+    const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
+    await card.waitFor({ timeout: 30_000 });
+    assert.ok(!fs.existsSync(path.join(workspace, 'approved.txt')), 'nothing ran before the approval');
+    await card.locator('[data-testid="approval-approve"]').click();
+    const output = chat().locator('[data-testid="command-card"] [data-testid="command-output"]').last();
+    // Live: the first part shows while the command still sleeps before printing the second.
+    await until('the first part of the output', async () => {
+      const t = (await output.textContent().catch(() => '')) ?? '';
+      return t.includes('first-part') && !t.includes('second-part');
+    });
+    assert.match((await output.textContent()) ?? '', /key=absent/, 'the API key must not reach the command');
+    await until('the second part', async () => ((await output.textContent()) ?? '').includes('second-part'));
+    await chat().locator('[data-testid="message-text"]', { hasText: 'The command ran.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.ok(fs.existsSync(path.join(workspace, 'approved.txt')));
+    assert.deepEqual(model!.mismatches, []);
+  }));
+
+  /** The active editor shows two hunks with CodeLens; accept the first, reject the second. */
+  async function acceptFirstRejectSecond(page: Page, file: string): Promise<void> {
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const accept = editor.locator('.codelens-decoration a', { hasText: 'Accept' });
+    const reject = editor.locator('.codelens-decoration a', { hasText: 'Reject' });
+    await until('two Accept lenses', async () => (await accept.count()) === 2);
+    // The proposal is drawn over the unchanged buffer; nothing is written yet.
+    await editor.locator('.view-lines', { hasText: 'export const v2 = 2;' }).waitFor();
+    // The inserted text is an `after` decoration: its text lives in a generated CSS rule.
+    const shown = await page.evaluate(() =>
+      [...document.styleSheets].some((sheet) => {
+        try {
+          return [...sheet.cssRules].some((r) => r.cssText.includes('export const v2 = 200'));
+        } catch {
+          return false;
+        }
+      }),
+    );
+    assert.ok(shown, 'the inserted text is shown beside the removed line');
+    assert.equal(fs.readFileSync(path.join(workspace, file), 'utf8'), calcOriginal, 'nothing written before a decision');
+    await page.locator('.statusbar-item', { hasText: 'Tack: 2 pending changes' }).first().waitFor({ timeout: 10_000 });
+    await accept.first().click();
+    await until('one hunk left', async () => (await reject.count()) === 1);
+    await reject.first().click();
+    await until('no hunks left', async () => (await reject.count()) === 0);
+    const expected = calcOriginal.replace('export const v2 = 2;', 'export const v2 = 200; // accepted hunk');
+    await until(`exactly the accepted hunk in ${file} on disk`, () => fs.readFileSync(path.join(workspace, file), 'utf8') === expected, 15_000);
+  }
+
+  test('"Tack: Review a Patch": inline diff and CodeLens, accept one hunk, reject the other', withScreenshot('review-patch', async (page) => {
+    await openFile(page, 'manual.patch');
+    await runCommand(page, 'Tack: Review a Patch');
+    await page.locator('.tab.active', { hasText: 'manual.ts' }).waitFor({ timeout: 15_000 });
+    await acceptFirstRejectSecond(page, 'manual.ts');
+  }));
+
+  test('(3) apply_patch with two hunks: inline diff and CodeLens, accept one, reject the other', withScreenshot('3-inline-diff', async (page) => {
+    await newTask(page);
+    await send('Edit calc.ts.');
+    await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 30_000 });
+    await acceptFirstRejectSecond(page, 'calc.ts');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Edited calc.ts.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    // The model was told that only part of the edit landed.
+    const last = JSON.stringify(model!.modelRequests().at(-1)?.body);
+    assert.ok(last.includes('calc.ts'), 'the next request reports on calc.ts');
+  }));
+
+  test('(4) "Tack: Explain Selection" from the palette sends the selection', withScreenshot('4-explain', async (page) => {
+    await newTask(page);
+    const before = model!.modelRequests().length;
+    await openFile(page, 'totals.ts');
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await runCommand(page, 'Tack: Explain Selection');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'It adds two numbers.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    const req = model!.modelRequests()[before];
+    assert.ok(req, 'a model request was made');
+    assert.ok(JSON.stringify(req.body).includes('SELECTED_MARKER'), 'the request carries the selected code');
+    assert.ok(!JSON.stringify(req.body).includes('// totals'), 'only the selection, not the whole file, is quoted');
+    assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('(5) Stop during a long command ends it', withScreenshot('5-stop', async (page) => {
+    await newTask(page);
+    await send('Run the long command.');
+    const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
+    await card.waitFor({ timeout: 30_000 });
+    await card.locator('[data-testid="approval-approve"]').click();
+    const pidFile = path.join(workspace, 'sleeper.pid');
+    const pid = await until('the command to start', () => {
+      const t = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
+      return t ? Number(t) : 0;
+    });
+    await until('the command to be running', () => alive(pid));
+    await chat().locator('[data-testid="chat-stop"]').click();
+    await until('the process to be gone', () => !alive(pid), 15_000);
+    await waitIdle();
+  }));
+});

@@ -1,0 +1,81 @@
+// Drives a code-server workbench in Debian's Chromium with Playwright: open the page, run palette
+// commands, find the Tack webview's frame, keep a screenshot when something fails.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { repoRoot } from '../lib/paths';
+import { chromiumPath } from './code-server';
+
+export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(url: string): Promise<Workbench> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    return { browser, page, close: () => browser.close() };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
+/** Closes any quick input and moves the keyboard focus out of webviews, onto the workbench. */
+async function focusWorkbench(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+}
+
+/** Runs a command by its palette title ("Tack: Show Log"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await focusWorkbench(page);
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press('F1');
+    if (await input.isVisible().catch(() => false)) break;
+    await page.keyboard.press('Control+Shift+P');
+    if (await input.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
+  }
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The Tack chat webview's inner frame (code-server nests webviews two iframes deep). */
+export function chatFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+export async function screenshot(page: Page | undefined, name: string): Promise<string | undefined> {
+  if (!page) return undefined;
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, `${name.replace(/[^a-z0-9-]+/gi, '_')}.png`);
+  await page.screenshot({ path: file }).catch(() => undefined);
+  return file;
+}
+
+/** Opens a workspace file through Quick Open. */
+export async function openFile(page: Page, relPath: string): Promise<void> {
+  // Keys typed while a webview has focus never reach the workbench: focus the workbench first.
+  await focusWorkbench(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(relPath);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active[data-resource-name="${path.basename(relPath)}"], .tab.active:has-text("${path.basename(relPath)}")`).first().waitFor({ timeout: 15_000 });
+}
