@@ -17,8 +17,18 @@ const csEntry = path.join(csPrefix, 'node_modules', 'code-server', 'out', 'node'
 export const chromiumPath = '/usr/bin/chromium';
 const npmCli = '/usr/lib/node_modules/npm/bin/npm-cli.js';
 
+/**
+ * The environment for a setup step. Variables an outer `npm test` exported (npm_config_user_agent and
+ * friends) are dropped: the inner npm would take them as its own config, and code-server's postinstall
+ * reads the Node version from the user agent, so an outer npm on Node 20 made it refuse Node 24.
+ */
+function setupEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return { ...env, ...extra };
+}
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: setupEnv(env) });
   if (r.status !== 0) throw new Error(`setup step failed (exit ${r.status ?? r.signal}): ${cmd} ${args.join(' ')}`);
 }
 
