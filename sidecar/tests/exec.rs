@@ -332,3 +332,74 @@ fn shutdown_ends_every_command_then_the_sidecar() {
     assert!(!process_alive(pid));
     assert!(s.child.wait().unwrap().success());
 }
+
+#[test]
+fn an_unsandboxed_pty_command_that_ignores_hangup_dies_with_a_killed_sidecar() {
+    let mut s = Sidecar::start();
+    // SIGHUP stays ignored across exec, so the terminal hanging up cannot end it: only
+    // PR_SET_PDEATHSIG (set by the launcher PTY commands start through) can.
+    let r = s
+        .request(
+            "exec/start",
+            json!({
+                "argv": ["sh", "-c", "trap '' HUP; echo ready; exec sleep 600"],
+                "cwd": "/",
+                "sandbox": {"mode": "danger-full-access"},
+            }),
+        )
+        .unwrap();
+    let pid = r["pid"].as_i64().unwrap() as i32;
+    s.wait_output(r["execId"].as_str().unwrap(), |o| o.contains("ready"));
+    wait_until("the command is sleep", || {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep\x00600"))
+    });
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    wait_until("the orphaned command is gone", || !process_alive(pid));
+}
+
+/// Names of the sidecar's threads that pump or reap PTY commands.
+fn pty_threads(sidecar: u32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{sidecar}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.starts_with("pty-"))
+        .collect()
+}
+
+#[test]
+fn pty_reader_and_waiter_threads_end_with_their_command() {
+    let dir = scratch("pty-threads");
+    let pidfile = dir.join("escaped.pid");
+    let mut s = Sidecar::start();
+    for i in 0..5 {
+        let done = s.run(json!({"argv": ["echo", format!("run {i}")], "cwd": "/"}));
+        assert!(done.output.contains(&format!("run {i}")));
+    }
+    // A process that left for its own session still has the terminal's descriptors when the command
+    // exits (the terminal hangs up as its session leader goes); the threads must go all the same.
+    let done = s.run(json!({
+        "argv": ["sh", "-c", format!("setsid sh -c 'echo $$ > {0}; exec sleep 30' & until [ -s {0} ]; do sleep 0.01; done", pidfile.display())],
+        "cwd": "/",
+    }));
+    assert_eq!(done.exited["exitCode"], 0);
+    let mut escaped = 0;
+    wait_until("the escaped process wrote its pid", || {
+        escaped = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0);
+        escaped > 0
+    });
+    assert!(
+        process_alive(escaped),
+        "the escaped process should still hold the terminal"
+    );
+    let sidecar = s.pid();
+    wait_until("no PTY thread is left", || pty_threads(sidecar).is_empty());
+    unsafe { libc::kill(escaped, libc::SIGKILL) };
+}
