@@ -142,6 +142,22 @@ fn locate(
     }
 }
 
+/// Where the first line of a hunk that failed to match does occur, so the model (or person) can see
+/// that the lines after it differ; empty when it occurs nowhere after `from`.
+fn near_miss_hint(texts: &[String], old: &[String], from: usize, path: &str) -> String {
+    let Some(first) = old.iter().find(|l| !l.trim().is_empty()) else {
+        return String::new();
+    };
+    match seek(texts, std::slice::from_ref(first), from) {
+        Some((at, _)) => format!(
+            "\n(the line '{}' is at line {} of {path}, but the lines around it differ from the hunk)",
+            first.trim(),
+            at + 1
+        ),
+        None => String::new(),
+    }
+}
+
 /// One located hunk: (start line, number of old lines, the hunk body used).
 type Edit = (usize, usize, Vec<(LineKind, String)>);
 
@@ -187,8 +203,9 @@ fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, P
                 return Err(err(
                     chunk.line,
                     format!(
-                        "could not find the lines to replace in {path}:\n{}",
-                        shown.join("\n")
+                        "could not find the lines to replace in {path}:\n{}{}",
+                        shown.join("\n"),
+                        near_miss_hint(&texts, &old, cursor, path)
                     ),
                 ));
             }

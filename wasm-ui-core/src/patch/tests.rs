@@ -380,6 +380,19 @@ fn error_lines_not_found_names_line_file_and_lines() {
 }
 
 #[test]
+fn error_lines_not_found_points_at_the_near_miss() {
+    let e = run(
+        &update("f.py", "@@\n def f():\n-    return 1\n+    return 2\n"),
+        &[("f.py", text("import x\ndef f():\n    return 0\n"))],
+    )
+    .unwrap_err();
+    assert!(
+        e.message.ends_with("(the line 'def f():' is at line 2 of f.py, but the lines around it differ from the hunk)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn error_context_not_found() {
     let e = run(
         &update("f", "@@ class Nope\n-a\n+b\n"),
