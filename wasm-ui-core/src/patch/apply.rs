@@ -163,6 +163,11 @@ type Edit = (usize, usize, Vec<(LineKind, String)>);
 
 /// The new contents of one file after its hunks.
 fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, PatchError> {
+    // A byte-order mark is not part of the first line's text (hunks never show it); it stays first.
+    let (bom, original) = match original.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", original),
+    };
     let file = split_lines(original);
     let eol = dominant_ending(&file);
     let texts: Vec<String> = file.iter().map(|l| l.text.clone()).collect();
@@ -244,6 +249,7 @@ fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, P
 
     let count = out.len();
     let mut result = String::with_capacity(original.len() + 64);
+    result.push_str(bom);
     for (i, line) in out.iter().enumerate() {
         result.push_str(&line.text);
         // A line that was last in the file (no ending) and no longer is needs one.

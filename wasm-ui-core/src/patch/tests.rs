@@ -192,6 +192,16 @@ fn matching_levels_trailing_whitespace_then_trim_then_typographic() {
 }
 
 #[test]
+fn byte_order_mark_stays_first_and_does_not_hide_the_first_line() {
+    let out = new_contents(
+        &update("f", "@@\n-head\n+HEAD\n body\n"),
+        "f",
+        "\u{feff}head\r\nbody\r\n",
+    );
+    assert_eq!(out, "\u{feff}HEAD\r\nbody\r\n");
+}
+
+#[test]
 fn exact_match_wins_over_earlier_loose_match() {
     let out = new_contents(&update("f", "@@\n-x\n+y\n"), "f", "x \nx\n");
     assert_eq!(out, "x \ny\n");
