@@ -217,6 +217,7 @@ test('a 500 is retried with backoff, then the stream succeeds', async () => {
     const { events, error, retries } = await drain(endpoint('chat'), chatBody);
     assert.equal(error, undefined);
     assert.deepEqual(retries.map((r) => r.status), [500, 503]);
+    assert.deepEqual(retries.map((r) => [r.attempt, r.nextAttempt, r.maxAttempts]), [[1, 2, 5], [2, 3, 5]]);
     assert.ok(retries.every((r) => r.kind === 'server' && r.delayMs <= fastRetry.maxDelayMs));
     assert.equal(foldChat(events).text, 'third time');
     assert.equal(server.modelRequests().length, 3);

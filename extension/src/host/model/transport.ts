@@ -25,6 +25,8 @@ export interface RetryInfo {
   attempt: number;
   /** The attempt about to start after the delay. */
   nextAttempt: number;
+  /** The last attempt there will be, for "retry 2 of 5" messages. */
+  maxAttempts: number;
   delayMs: number;
   reason: string;
   kind: ModelError['kind'];
@@ -144,7 +146,7 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     }
     const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy);
     opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); retrying in ${delayMs} ms`);
-    opts.onRetry?.({ attempt, nextAttempt: attempt + 1, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
+    opts.onRetry?.({ attempt, nextAttempt: attempt + 1, maxAttempts: policy.maxAttempts, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
     if (state.yielded > 0) yield { type: 'restart', reason: failure.message, attempt: attempt + 1, delayMs };
     await sleep(delayMs, opts.signal);
   }
