@@ -131,7 +131,7 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     if (attempt >= policy.maxAttempts) {
       throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`, {
         status: failure.status,
-        retryable: false,
+        retryable: true,
         attempts: attempt,
         cause: failure,
       });
@@ -139,7 +139,7 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxServerDelayMs) {
       throw new ModelError(failure.kind, `${failure.message} — the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s, longer than Tack waits; try again later`, {
         status: failure.status,
-        retryable: false,
+        retryable: true,
         attempts: attempt,
         cause: failure,
       });
