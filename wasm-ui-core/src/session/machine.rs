@@ -920,6 +920,10 @@ impl Session {
                     Some(input) => input.clone(),
                     None => match serde_json::from_str::<tools::ApplyPatchArgs>(args) {
                         Ok(a) => a.input,
+                        // Some models send the patch itself instead of `{"input": ...}`.
+                        Err(_) if args.trim_start().starts_with("*** Begin Patch") => {
+                            args.to_string()
+                        }
                         Err(e) => return bad(e),
                     },
                 };

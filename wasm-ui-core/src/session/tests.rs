@@ -916,3 +916,15 @@ fn view_image_reads_the_file_and_shows_it_after_the_outputs() {
         json!({"type":"input_image","image_url":"data:image/png;base64,AAAA"})
     );
 }
+
+#[test]
+fn a_raw_patch_sent_as_function_arguments_is_still_applied() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "edit");
+    let raw = json!({"type":"function_call","call_id":"p1","name":"apply_patch","arguments":PATCH});
+    let out = respond(&mut s, &[raw], 100);
+    assert!(
+        out.iter().any(|e| matches!(e, Effect::ReadFiles { .. })),
+        "{out:?}"
+    );
+}
