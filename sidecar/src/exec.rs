@@ -280,10 +280,8 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             )
         })?;
 
-    let policy = params.sandbox.clone();
-    let mode = policy
-        .as_ref()
-        .map_or(SandboxMode::DangerFullAccess, |p| p.mode);
+    let policy = &params.sandbox;
+    let mode = policy.mode;
     let mut cmd = if mode == SandboxMode::DangerFullAccess {
         let mut c = tokio::process::Command::new(&program);
         c.arg0(&params.argv[0]).args(&params.argv[1..]);
@@ -300,7 +298,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
                 ),
             ));
         }
-        let policy = policy.as_ref().expect("mode came from the policy");
         let mut roots = Vec::new();
         if mode == SandboxMode::WorkspaceWrite {
             for r in policy.writable_roots.iter().flatten() {

@@ -265,13 +265,14 @@ fn every_bad_input_gets_a_clear_error_and_the_sidecar_keeps_serving() {
         ("wrong version", json!({"jsonrpc": "1.0", "id": 90, "method": "initialize"}).to_string(), -32600, "jsonrpc"),
         ("method not a string", json!({"jsonrpc": "2.0", "id": 91, "method": 5}).to_string(), -32600, "method"),
         ("unknown method", json!({"jsonrpc": "2.0", "id": 92, "method": "exec/fly"}).to_string(), -32601, "unknown method"),
-        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/"}}).to_string(), -32602, "argv"),
-        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"]}}).to_string(), -32602, "cwd"),
-        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true}}).to_string(), -32602, "ttty"),
-        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/"}}).to_string(), -32602, "argv"),
+        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
+        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"], "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "cwd"),
+        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true, "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "ttty"),
+        ("no sandbox chosen", json!({"jsonrpc": "2.0", "id": 89, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/"}}).to_string(), -32602, "sandbox"),
+        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
         ("unknown execId", json!({"jsonrpc": "2.0", "id": 97, "method": "exec/write", "params": {"execId": "e999", "data": "x"}}).to_string(), -32001, "e999"),
-        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/"}}).to_string(), -32002, "no-such-program-xyz"),
-        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir"}}).to_string(), -32002, "/no/such/dir"),
+        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "no-such-program-xyz"),
+        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "/no/such/dir"),
     ];
     for (name, line, code, needle) in cases {
         s.send_raw(&line);
@@ -297,7 +298,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
     let pidfile = dir.join("gc.pid");
     let mut s = Sidecar::start();
     let direct = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;
@@ -320,7 +321,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
 fn shutdown_ends_every_command_then_the_sidecar() {
     let mut s = Sidecar::start();
     let pid = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;
