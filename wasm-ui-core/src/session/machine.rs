@@ -328,7 +328,7 @@ impl Session {
                 call_id,
                 duration_ms,
                 output,
-            } => self.on_exec_yielded(&call_id, duration_ms, output, &mut out),
+            } => self.on_exec_yielded(&call_id, duration_ms, output),
             SessionEvent::ExecFailed { call_id, message } => {
                 self.on_exec_failed(&call_id, message, &mut out)
             }
@@ -1013,8 +1013,8 @@ impl Session {
         &mut self.turn.as_mut().unwrap().calls[idx]
     }
 
-    fn finish_call(&mut self, idx: usize, output: String, out: &mut Vec<Effect>) {
-        let _ = out;
+    /// Records a call's output; `handle` then advances (the next calls, or the next request).
+    fn finish_call(&mut self, idx: usize, output: String) {
         let call = self.call(idx);
         call.output = Some(output);
         call.waiting = None;
@@ -1036,7 +1036,7 @@ impl Session {
                         ),
                     },
                 );
-                self.finish_call(idx, message, out);
+                self.finish_call(idx, message);
             }
             Action::ViewImage { path } => {
                 let call = self.call(idx);
@@ -1087,7 +1087,7 @@ impl Session {
                     }
                 };
                 self.turn.as_mut().unwrap().plan_item = Some((id, items));
-                self.finish_call(idx, "Plan updated".to_string(), out);
+                self.finish_call(idx, "Plan updated".to_string());
             }
             Action::Exec { .. } => self.start_exec(idx, out),
             Action::WriteStdin {
@@ -1098,7 +1098,7 @@ impl Session {
             } => {
                 let Some(live) = self.live.get(&session) else {
                     let msg = format!("write_stdin failed: unknown session ID {session} (the command may have exited)");
-                    self.finish_call(idx, msg, out);
+                    self.finish_call(idx, msg);
                     return;
                 };
                 let exec_call_id = live.exec_call_id.clone();
@@ -1116,7 +1116,7 @@ impl Session {
                 Err(e) => {
                     let msg = format!("apply_patch verification failed: {e}");
                     let msg = self.patch_output(via_exec, &msg, 1);
-                    self.finish_call(idx, msg, out);
+                    self.finish_call(idx, msg);
                 }
                 Ok(parsed) => {
                     let paths = parsed.paths_to_read();
@@ -1345,7 +1345,7 @@ impl Session {
                     self.call(idx).output = Some(text);
                     self.interrupt(out);
                 } else {
-                    self.finish_call(idx, text, out);
+                    self.finish_call(idx, text);
                 }
             }
         }
@@ -1468,7 +1468,7 @@ impl Session {
                         ),
                     },
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             Action::WriteStdin {
                 session,
@@ -1504,19 +1504,13 @@ impl Session {
                         },
                     );
                 }
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             _ => {}
         }
     }
 
-    fn on_exec_yielded(
-        &mut self,
-        call_id: &str,
-        duration_ms: u64,
-        output: String,
-        out: &mut Vec<Effect>,
-    ) {
+    fn on_exec_yielded(&mut self, call_id: &str, duration_ms: u64, output: String) {
         let Some(idx) = self.call_index(call_id) else {
             return;
         };
@@ -1547,7 +1541,7 @@ impl Session {
                     &output,
                     max_tokens,
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             Action::WriteStdin {
                 session,
@@ -1564,7 +1558,7 @@ impl Session {
                     &output,
                     max_tokens,
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             _ => {}
         }
@@ -1600,7 +1594,7 @@ impl Session {
                 },
             );
         }
-        self.finish_call(idx, format!("Failed to run the command: {message}"), out);
+        self.finish_call(idx, format!("Failed to run the command: {message}"));
     }
 
     fn on_image_read(&mut self, call_id: &str, data_url: Option<String>, error: Option<String>) {
@@ -1645,7 +1639,7 @@ impl Session {
                     &format!("apply_patch verification failed: {e}"),
                     1,
                 );
-                self.finish_call(idx, msg, out);
+                self.finish_call(idx, msg);
                 return;
             }
         };
@@ -1731,7 +1725,7 @@ impl Session {
             },
         );
         let text = self.patch_output(via_exec, &text, code);
-        self.finish_call(idx, text, out);
+        self.finish_call(idx, text);
     }
 
     fn on_changes_reviewed(&mut self, call_id: &str, review: ChangeReview, out: &mut Vec<Effect>) {
@@ -1765,7 +1759,7 @@ impl Session {
             1
         };
         let text = self.patch_output(via_exec, &text, code);
-        self.finish_call(idx, text, out);
+        self.finish_call(idx, text);
     }
 }
 
