@@ -297,25 +297,25 @@ document.addEventListener('click', (e) => {
     }
     case 'hunk': {
       const accept = d.accept === 'true';
-      const callId = d.callId ?? '';
+      const itemId = d.itemId ?? '';
       const path = d.path ?? '';
       const hunkIds = [d.hunkId ?? ''];
-      apply({ type: 'local.hunks', callId, path, hunkIds, accept });
-      post({ type: 'decideHunks', callId, path, hunkIds, accept });
+      apply({ type: 'local.hunks', itemId, path, hunkIds, accept });
+      post({ type: 'decideHunks', itemId, path, hunkIds, accept });
       break;
     }
     case 'file': {
       e.preventDefault(); // the buttons sit inside <summary>: do not toggle the file open/closed
-      const callId = d.callId ?? '';
+      const itemId = d.itemId ?? '';
       const path = d.path ?? null;
       const accept = d.accept === 'true';
-      apply({ type: 'local.file', callId, path, accept });
-      post({ type: 'decideFile', callId, path, accept });
+      apply({ type: 'local.file', itemId, path, accept });
+      post({ type: 'decideFile', itemId, path, accept });
       break;
     }
     case 'open-diff':
       e.preventDefault();
-      post({ type: 'openDiff', callId: d.callId ?? '', path: d.path ?? '' });
+      post({ type: 'openDiff', itemId: d.itemId ?? '', path: d.path ?? '' });
       break;
     case 'open-file':
       e.preventDefault();

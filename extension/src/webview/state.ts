@@ -40,7 +40,7 @@ export interface ChatState {
   contextUsage: { used: number; window: number } | null;
   lastUsage: Usage | null;
   error: { message: string; retry: boolean } | null;
-  /** callId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
+  /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
 }
@@ -49,9 +49,9 @@ export interface ChatState {
 export type LocalAction =
   | { type: 'local.send'; text: string }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
-  | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
+  | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
-  | { type: 'local.file'; callId: string; path: string | null; accept: boolean }
+  | { type: 'local.file'; itemId: string; path: string | null; accept: boolean }
   | { type: 'local.dismissError' };
 
 export type Action = HostMessage | LocalAction;
@@ -287,19 +287,19 @@ export function reduce(state: ChatState, action: Action): Change {
     }
     case 'hunkStates':
     case 'local.hunks': {
-      const byPath = (state.hunkStates[action.callId] ??= {});
+      const byPath = (state.hunkStates[action.itemId] ??= {});
       const states = (byPath[action.path] ??= {});
       if (action.type === 'hunkStates') Object.assign(states, action.states);
       else for (const id of action.hunkIds) states[id] = action.accept ? 'accepted' : 'rejected';
       for (const e of state.entries) {
-        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.callId) change.entries.add(e.key);
+        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.itemId) change.entries.add(e.key);
       }
       break;
     }
     case 'local.file': {
-      const entry = findItemEntry(state, action.callId);
+      const entry = findItemEntry(state, action.itemId);
       if (!entry || entry.item.type !== 'file_change') break;
-      const byPath = (state.hunkStates[action.callId] ??= {});
+      const byPath = (state.hunkStates[action.itemId] ??= {});
       const item = entry.item;
       item.changes.forEach((c, i) => {
         if (action.path !== null && c.path !== action.path) return;
@@ -372,8 +372,8 @@ export function mergeChange(a: Change, b: Change): Change {
 }
 
 /** The state of each hunk of one file of a file_change item, for its card. */
-export function hunkStatesFor(state: ChatState, callId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
-  const known = state.hunkStates[callId]?.[path] ?? {};
+export function hunkStatesFor(state: ChatState, itemId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
+  const known = state.hunkStates[itemId]?.[path] ?? {};
   const fallback: HunkState = itemStatus === 'completed' ? 'accepted' : itemStatus === 'declined' ? 'rejected' : 'pending';
   const out: Record<string, HunkState> = {};
   for (const id of hunkIds) out[id] = known[id] ?? fallback;

@@ -179,14 +179,14 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await page.waitForSelector(tid('file-change-card'));
     assert.equal(await page.locator(tid('hunk-accept')).count(), 2);
     await page.click(`${tid('hunk')}[data-hunk-id="${h1}"] ${tid('hunk-accept')}`);
-    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', callId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
+    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', itemId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
     await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h1}"][data-state="accepted"]`);
     await page.click(`${tid('hunk')}[data-hunk-id="${h2}"] ${tid('hunk-reject')}`);
     await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h2}"][data-state="rejected"]`);
-    await host(page, { type: 'hunkStates', callId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
+    await host(page, { type: 'hunkStates', itemId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
     assert.equal(await page.locator(tid('hunk-accept')).count(), 0);
     await page.click(tid('open-diff'));
-    assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', callId: 'p1', path: 'src/a.js' });
+    assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', itemId: 'p1', path: 'src/a.js' });
 
     // Two more files: "Accept all" posts a whole-change decision and settles every hunk at once.
     await host(
@@ -205,10 +205,10 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
         },
       }),
     );
-    await page.click(`${tid('file-change-card')}[data-call-id="p2"] ${tid('files-accept-all')}`);
-    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', callId: 'p2', path: null, accept: true });
+    await page.click(`${tid('file-change-card')}[data-item-id="p2"] ${tid('files-accept-all')}`);
+    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', itemId: 'p2', path: null, accept: true });
     await page.waitForFunction(
-      () => document.querySelectorAll('[data-call-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
+      () => document.querySelectorAll('[data-item-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
     );
 
     // Stop while running.

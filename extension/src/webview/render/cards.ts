@@ -99,7 +99,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
       const accepted = ids.filter((id) => states[id] === 'accepted').length;
       const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
       const target = c.move_path ? `${escapeHtml(c.path)} → ${escapeHtml(c.move_path)}` : escapeHtml(c.path);
-      const a = `data-call-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
+      const a = `data-item-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
       const fileButtons =
         reviewable && pending > 0
           ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${attr(c.path)}">Accept</button>` +
@@ -122,12 +122,12 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
     .join('');
   const multi = item.changes.length > 1 && reviewable;
   const allButtons = multi
-    ? `<button class="text-button" data-action="file" data-accept="true" data-call-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
-      `<button class="text-button" data-action="file" data-accept="false" data-call-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
+    ? `<button class="text-button" data-action="file" data-accept="true" data-item-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
+      `<button class="text-button" data-action="file" data-accept="false" data-item-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
     : '';
   const statusLabel = String(item.status).replace(/_/g, ' ');
   return (
-    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-call-id="${attr(item.id)}">` +
+    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-item-id="${attr(item.id)}">` +
     `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
     files +
     `</div>`

@@ -34,7 +34,7 @@ function rowHtml(row: DiffRow, states: Record<string, HunkState>): string {
  * and, while the edit is under review and the hunk is undecided, Accept / Reject buttons.
  */
 export function renderFileDiff(
-  callId: string,
+  itemId: string,
   path: string,
   diff: FileDiff,
   states: Record<string, HunkState>,
@@ -45,7 +45,7 @@ export function renderFileDiff(
   }
   const sectionAt = new Map(diff.sections.map((s) => [s.firstRow, s]));
   const hunkAt = new Map(diff.hunks.map((h, i) => [h.firstRow, { id: h.id, n: i + 1 }]));
-  const a = `data-call-id="${attr(callId)}" data-path="${attr(path)}"`;
+  const a = `data-item-id="${attr(itemId)}" data-path="${attr(path)}"`;
   let body = '';
   diff.rows.forEach((row, i) => {
     const section = sectionAt.get(i);

@@ -59,7 +59,7 @@ test('diff: drawn from the core render model, one header with Accept/Reject per 
   assert.equal(count(html, 'data-testid="hunk"'), 2);
   assert.equal(count(html, 'data-testid="hunk-accept"'), 2);
   assert.equal(count(html, 'data-testid="hunk-reject"'), 2);
-  assert.ok(html.includes(`data-action="hunk" data-accept="true" data-call-id="call1" data-path="src/a.ts" data-hunk-id="${h1}"`));
+  assert.ok(html.includes(`data-action="hunk" data-accept="true" data-item-id="call1" data-path="src/a.ts" data-hunk-id="${h1}"`));
   assert.match(html, /@@ -1,3 \+1,4 @@/);
   assert.match(html, /<tr class="diff-delete hunk-pending"><td class="ln">2<\/td><td class="ln"><\/td><td class="code"><span class="sign">-<\/span>/);
   assert.match(html, /<tr class="diff-insert hunk-pending"><td class="ln"><\/td><td class="ln">4<\/td><td class="code"><span class="sign">\+<\/span>d</);
@@ -137,9 +137,9 @@ test('file-change card: per-file and all-files buttons while pending, states fro
     ],
     diffs: [modelDiff, engines().diffTexts('', 'hello\n')],
   };
-  reduce(s, { type: 'hunkStates', callId: 'p1', path: 'src/a.ts', states: { [h1]: 'accepted' } });
+  reduce(s, { type: 'hunkStates', itemId: 'p1', path: 'src/a.ts', states: { [h1]: 'accepted' } });
   const html = renderEntry(entryFor(item), s);
-  assert.match(html, /data-testid="file-change-card" data-status="pending" data-call-id="p1"/);
+  assert.match(html, /data-testid="file-change-card" data-status="pending" data-item-id="p1"/);
   assert.equal(count(html, 'data-testid="file-change"'), 2);
   assert.equal(count(html, 'data-testid="file-accept"'), 2);
   assert.equal(count(html, 'data-testid="files-accept-all"'), 1);
