@@ -7,7 +7,7 @@ import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-pr
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns } from './ansi';
 import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
-import { highlightText, renderFileDiff } from './diff';
+import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
 const count = (html: string, needle: string): number => html.split(needle).length - 1;
@@ -86,6 +86,17 @@ test('diff: decided hunks show their state and lose their buttons; a finished ch
   assert.ok(done.includes(`data-hunk-id="${h2}" data-state="rejected"`));
   const empty = renderFileDiff('c', 'a', engines().diffTexts('same\n', 'same\n'), {}, true);
   assert.match(empty, /No changes to show/);
+});
+
+test('diff: a huge diff draws a bounded number of rows and points to the full diff', () => {
+  const before = Array.from({ length: 4000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const after = Array.from({ length: 4000 }, (_, i) => (i % 2 ? `LINE ${i}` : `line ${i}`)).join('\n') + '\n';
+  const d = engines().diffTexts(before, after);
+  assert.ok(d.rows.length > MAX_DIFF_ROWS);
+  const html = renderFileDiff('item_1', 'big.txt', d, {}, true);
+  assert.equal(count(html, '<tr class="diff-'), MAX_DIFF_ROWS + 1 + count(html, '<tr class="diff-section"'), 'rows capped (+ the notice)');
+  assert.match(html, new RegExp(`data-testid="diff-more"><td colspan="3">${d.rows.length - MAX_DIFF_ROWS} more lines not shown here`));
+  assert.match(html, /data-action="open-diff" data-item-id="item_1" data-path="big.txt"/);
 });
 
 test('diff: text is escaped and highlight ranges are clamped', () => {
