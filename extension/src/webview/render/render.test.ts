@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
-import { ansiToHtml, collapseCarriageReturns } from './ansi';
+import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
 import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
 import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
@@ -47,6 +47,32 @@ test('ANSI: colours become themed classes, text is escaped, no inline styles', (
 test('ANSI: carriage returns overwrite the line like a terminal; CRLF is a line end', () => {
   assert.equal(collapseCarriageReturns('10%\r50%\r100%\r\ndone\r\n'), '100%\ndone\n');
   assert.equal(collapseCarriageReturns('plain\n'), 'plain\n');
+});
+
+test('terminal chunks: whole lines, stable under appends and front trims, colours carried across', () => {
+  const line = (i: number): string => `line ${String(i).padStart(4, '0')}\n`; // 10 chars
+  const all = Array.from({ length: 100 }, (_, i) => line(i)).join('');
+  const chunks = splitTerminal(all, 0, 100);
+  assert.equal(chunks.map((c) => c.text).join(''), all, 'nothing lost or repeated');
+  for (const c of chunks.slice(0, -1)) assert.ok(c.text.endsWith('\n'), 'chunks end at line ends');
+  // Appending changes only the last chunk.
+  const more = splitTerminal(all + 'tail', 0, 100);
+  assert.deepEqual(more.slice(0, chunks.length - 1), chunks.slice(0, -1));
+  // Dropping the first 250 characters (base 250) keeps every later chunk as it was.
+  const trimmed = splitTerminal(all.slice(250), 250, 100);
+  const later = chunks.filter((c) => c.index >= 3);
+  assert.deepEqual(trimmed.slice(-later.length), later);
+  assert.equal(trimmed.map((c) => c.text).join(''), all.slice(250));
+  // A colour opened in one chunk carries into the next; a reset ends it.
+  const coloured = '\u001b[1m\u001b[31m' + 'a'.repeat(99) + '\n' + 'b'.repeat(50) + '\n\u001b[0m' + 'c'.repeat(60) + '\n' + 'd\n';
+  const cc = splitTerminal(coloured, 0, 100);
+  assert.equal(cc.length, 3);
+  assert.equal(cc[1].carry, '\u001b[1m\u001b[31m');
+  assert.equal(cc[2].carry, '');
+  assert.match(ansiToHtml(cc[1].carry + cc[1].text), /<span class="ansi-red-fg ansi-bold">b+/);
+  // A single line longer than a chunk stays one chunk; empty output has none.
+  assert.equal(splitTerminal('x'.repeat(1000), 0, 100).length, 1);
+  assert.deepEqual(splitTerminal('', 0, 100), []);
 });
 
 // The real diff engine (wasm) makes the render model: "a\nb\nc\n" -> "a\nB\nc\nd\n" has two hunks.
