@@ -120,7 +120,8 @@ test('capOutput counts multi-byte characters in UTF-8 and never splits a surroga
   assert.ok(!/^[\udc00-\udfff]/.test(r.text));
   const keptBytes = new TextEncoder().encode(r.text).length;
   assert.equal(r.cutBytes + keptBytes, 30 + 40);
-  assert.deepEqual(capOutput('short', 100), { text: 'short', cutBytes: 0 });
+  assert.deepEqual(capOutput('short', 100), { text: 'short', cutBytes: 0, cutChars: 0 });
+  assert.equal(r.cutChars, text.length - r.text.length);
 });
 
 test('an approval card appears, is answered locally, and a later resolution from the host wins', () => {
@@ -151,9 +152,9 @@ test('hunk states: host reports and local choices redraw the file-change card', 
   };
   run(s, ev({ type: 'item.started', item }));
   assert.deepEqual(hunkStatesFor(s, 'p1', 'a.ts', ['h1', 'h2'], 'pending'), { h1: 'pending', h2: 'pending' });
-  const c = reduce(s, { type: 'local.hunks', callId: 'p1', path: 'a.ts', hunkIds: ['h1'], accept: true });
+  const c = reduce(s, { type: 'local.hunks', itemId: 'p1', path: 'a.ts', hunkIds: ['h1'], accept: true });
   assert.deepEqual([...c.entries], [s.entries[0].key]);
-  reduce(s, { type: 'hunkStates', callId: 'p1', path: 'a.ts', states: { h2: 'rejected' } });
+  reduce(s, { type: 'hunkStates', itemId: 'p1', path: 'a.ts', states: { h2: 'rejected' } });
   assert.deepEqual(hunkStatesFor(s, 'p1', 'a.ts', ['h1', 'h2'], 'pending'), { h1: 'accepted', h2: 'rejected' });
   // Without reports, a finished change shows its outcome.
   assert.deepEqual(hunkStatesFor(s, 'other', 'b.ts', ['x'], 'completed'), { x: 'accepted' });
@@ -175,13 +176,13 @@ test('deciding a whole file (or all files) settles only the hunks still pending'
     diffs: [d1, d2],
   };
   run(s, ev({ type: 'item.started', item }));
-  run(s, { type: 'local.hunks', callId: 'p', path: 'a.ts', hunkIds: [d1.hunkIds[0]], accept: false });
-  run(s, { type: 'local.file', callId: 'p', path: 'a.ts', accept: true });
+  run(s, { type: 'local.hunks', itemId: 'p', path: 'a.ts', hunkIds: [d1.hunkIds[0]], accept: false });
+  run(s, { type: 'local.file', itemId: 'p', path: 'a.ts', accept: true });
   assert.deepEqual(hunkStatesFor(s, 'p', 'a.ts', d1.hunkIds, 'pending'), { [d1.hunkIds[0]]: 'rejected', [d1.hunkIds[1]]: 'accepted' });
   assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'pending' }, 'other files untouched');
-  run(s, { type: 'local.file', callId: 'p', path: null, accept: false });
+  run(s, { type: 'local.file', itemId: 'p', path: null, accept: false });
   assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'rejected' });
-  assert.equal(reduce(s, { type: 'local.file', callId: 'nope', path: null, accept: true }).entries.size, 0);
+  assert.equal(reduce(s, { type: 'local.file', itemId: 'nope', path: null, accept: true }).entries.size, 0);
 });
 
 test('turn.failed raises a retryable error banner; a new turn or a local dismiss clears it', () => {

@@ -15,8 +15,11 @@ export const OUTPUT_KEEP_CHARS = 64 * 1024;
 
 export type Entry =
   | { kind: 'user'; key: string; text: string }
-  /** `cutBytes`: UTF-8 bytes dropped from the front of a command's output. */
-  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number }
+  /**
+   * `cutBytes`: UTF-8 bytes dropped from the front of a command's output (shown to the person);
+   * `cutChars`: characters this view dropped, which fixes where the terminal's chunks start.
+   */
+  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number; cutChars?: number }
   | {
       kind: 'approval';
       key: string;
@@ -40,7 +43,7 @@ export interface ChatState {
   contextUsage: { used: number; window: number } | null;
   lastUsage: Usage | null;
   error: { message: string; retry: boolean } | null;
-  /** callId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
+  /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
 }
@@ -49,9 +52,9 @@ export interface ChatState {
 export type LocalAction =
   | { type: 'local.send'; text: string }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
-  | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
+  | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
-  | { type: 'local.file'; callId: string; path: string | null; accept: boolean }
+  | { type: 'local.file'; itemId: string; path: string | null; accept: boolean }
   | { type: 'local.dismissError' };
 
 export type Action = HostMessage | LocalAction;
@@ -113,15 +116,15 @@ function utf8Length(s: string): number {
  * Keeps the last OUTPUT_KEEP_CHARS of a command's output, cut at a line start where one is near so
  * the view does not begin mid-line (or mid escape sequence). Returns the kept text and the bytes cut.
  */
-export function capOutput(text: string, keep = OUTPUT_KEEP_CHARS): { text: string; cutBytes: number } {
-  if (text.length <= keep) return { text, cutBytes: 0 };
+export function capOutput(text: string, keep = OUTPUT_KEEP_CHARS): { text: string; cutBytes: number; cutChars: number } {
+  if (text.length <= keep) return { text, cutBytes: 0, cutChars: 0 };
   let start = text.length - keep;
   const nl = text.indexOf('\n', start);
   if (nl !== -1 && nl - start < 1024) start = nl + 1;
   // Never split a surrogate pair.
   const c = text.charCodeAt(start);
   if (c >= 0xdc00 && c <= 0xdfff) start++;
-  return { text: text.slice(start), cutBytes: utf8Length(text.slice(0, start)) };
+  return { text: text.slice(start), cutBytes: utf8Length(text.slice(0, start)), cutChars: start };
 }
 
 function findItemEntry(state: ChatState, id: string): Extract<Entry, { kind: 'item' }> | undefined {
@@ -147,6 +150,7 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   const existing = findItemEntry(state, item.id);
   let stored: ThreadItem = item;
   let cutBytes = existing?.cutBytes ?? 0;
+  let cutChars = existing?.cutChars ?? 0;
   if (item.type === 'command_execution') {
     const prev = existing?.item.type === 'command_execution' ? existing.item : undefined;
     let output = item.aggregated_output ?? '';
@@ -161,6 +165,8 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
       const capped = capOutput(output);
       output = capped.text;
       cutBytes = capped.cutBytes;
+      // A new text, so new chunk boundaries: continue past the old ones.
+      cutChars = cutChars + (prev?.aggregated_output.length ?? 0) + capped.cutChars;
     }
     stored = { ...item, aggregated_output: output };
   } else if ((item.type === 'agent_message' || item.type === 'reasoning') && existing) {
@@ -171,10 +177,13 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   if (existing) {
     existing.item = stored;
     existing.cutBytes = cutBytes;
+    if (item.type === 'command_execution') existing.cutChars = cutChars;
     change.entries.add(existing.key);
   } else {
     const key = newKey(state);
-    state.entries.push({ kind: 'item', key, item: stored, cutBytes });
+    state.entries.push(
+      item.type === 'command_execution' ? { kind: 'item', key, item: stored, cutBytes, cutChars } : { kind: 'item', key, item: stored, cutBytes },
+    );
     change.entries.add(key);
     change.structure = true;
   }
@@ -188,6 +197,7 @@ function applyDelta(state: ChatState, itemId: string, delta: string, hostCut: nu
     const capped = capOutput(item.aggregated_output + delta);
     entry.item = { ...item, aggregated_output: capped.text };
     entry.cutBytes += capped.cutBytes + hostCut;
+    entry.cutChars = (entry.cutChars ?? 0) + capped.cutChars;
   } else if (item.type === 'agent_message' || item.type === 'reasoning') {
     entry.item = { ...item, text: item.text + delta };
   } else {
@@ -287,19 +297,19 @@ export function reduce(state: ChatState, action: Action): Change {
     }
     case 'hunkStates':
     case 'local.hunks': {
-      const byPath = (state.hunkStates[action.callId] ??= {});
+      const byPath = (state.hunkStates[action.itemId] ??= {});
       const states = (byPath[action.path] ??= {});
       if (action.type === 'hunkStates') Object.assign(states, action.states);
       else for (const id of action.hunkIds) states[id] = action.accept ? 'accepted' : 'rejected';
       for (const e of state.entries) {
-        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.callId) change.entries.add(e.key);
+        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.itemId) change.entries.add(e.key);
       }
       break;
     }
     case 'local.file': {
-      const entry = findItemEntry(state, action.callId);
+      const entry = findItemEntry(state, action.itemId);
       if (!entry || entry.item.type !== 'file_change') break;
-      const byPath = (state.hunkStates[action.callId] ??= {});
+      const byPath = (state.hunkStates[action.itemId] ??= {});
       const item = entry.item;
       item.changes.forEach((c, i) => {
         if (action.path !== null && c.path !== action.path) return;
@@ -372,8 +382,8 @@ export function mergeChange(a: Change, b: Change): Change {
 }
 
 /** The state of each hunk of one file of a file_change item, for its card. */
-export function hunkStatesFor(state: ChatState, callId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
-  const known = state.hunkStates[callId]?.[path] ?? {};
+export function hunkStatesFor(state: ChatState, itemId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
+  const known = state.hunkStates[itemId]?.[path] ?? {};
   const fallback: HunkState = itemStatus === 'completed' ? 'accepted' : itemStatus === 'declined' ? 'rejected' : 'pending';
   const out: Record<string, HunkState> = {};
   for (const id of hunkIds) out[id] = known[id] ?? fallback;

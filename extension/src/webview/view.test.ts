@@ -179,14 +179,14 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await page.waitForSelector(tid('file-change-card'));
     assert.equal(await page.locator(tid('hunk-accept')).count(), 2);
     await page.click(`${tid('hunk')}[data-hunk-id="${h1}"] ${tid('hunk-accept')}`);
-    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', callId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
+    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', itemId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
     await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h1}"][data-state="accepted"]`);
     await page.click(`${tid('hunk')}[data-hunk-id="${h2}"] ${tid('hunk-reject')}`);
     await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h2}"][data-state="rejected"]`);
-    await host(page, { type: 'hunkStates', callId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
+    await host(page, { type: 'hunkStates', itemId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
     assert.equal(await page.locator(tid('hunk-accept')).count(), 0);
     await page.click(tid('open-diff'));
-    assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', callId: 'p1', path: 'src/a.js' });
+    assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', itemId: 'p1', path: 'src/a.js' });
 
     // Two more files: "Accept all" posts a whole-change decision and settles every hunk at once.
     await host(
@@ -205,10 +205,10 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
         },
       }),
     );
-    await page.click(`${tid('file-change-card')}[data-call-id="p2"] ${tid('files-accept-all')}`);
-    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', callId: 'p2', path: null, accept: true });
+    await page.click(`${tid('file-change-card')}[data-item-id="p2"] ${tid('files-accept-all')}`);
+    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', itemId: 'p2', path: null, accept: true });
     await page.waitForFunction(
-      () => document.querySelectorAll('[data-call-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
+      () => document.querySelectorAll('[data-item-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
     );
 
     // Stop while running.
@@ -299,11 +299,18 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
     const gap = (): Promise<number> =>
       page.$eval(tid('command-output'), (p) => p.scrollHeight - p.scrollTop - p.clientHeight);
     assert.ok((await gap()) < 8, 'the live output pane follows the end');
-    // Scrolled up by the person: new output does not yank it back down.
+    // Scrolled up by the person: new output does not yank it back down. Output is drawn in chunks:
+    // a middle chunk's node survives an append untouched.
+    assert.ok(await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]').length > 3`));
+    await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]')[2].tackMark = 'kept'`);
     await page.$eval(tid('command-output'), (p) => (p.scrollTop = 100));
     await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'MORE\n' }));
     await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('MORE\n'));
     assert.equal(await page.$eval(tid('command-output'), (p) => p.scrollTop), 100);
+    assert.ok(
+      await page.evaluate(`[...document.querySelectorAll('pre.terminal > span[data-chunk]')].some((s) => s.tackMark === 'kept')`),
+      'the unchanged chunk was not redrawn',
+    );
     assert.deepEqual(violations, []);
   } finally {
     await page.close();

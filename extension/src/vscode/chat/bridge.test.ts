@@ -79,9 +79,9 @@ test('view messages become backend calls with exactly their arguments', () => {
     { type: 'retry' },
     { type: 'decideApproval', requestId: 'r', decision: 'approvedForSession' },
     { type: 'decideApproval', requestId: 'r', decision: 'denied', message: 'no' },
-    { type: 'decideHunks', callId: 'c', path: 'a.ts', hunkIds: ['h'], accept: false },
-    { type: 'decideFile', callId: 'c', path: null, accept: true },
-    { type: 'openDiff', callId: 'c', path: 'a.ts' },
+    { type: 'decideHunks', itemId: 'c', path: 'a.ts', hunkIds: ['h'], accept: false },
+    { type: 'decideFile', itemId: 'c', path: null, accept: true },
+    { type: 'openDiff', itemId: 'c', path: 'a.ts' },
     { type: 'openFile', path: 'a.ts' },
     { type: 'openFile', path: 'a.ts', line: 3 },
     { type: 'resumeSession', id: 's' },
@@ -110,7 +110,7 @@ test('bad input: a malformed view message is reported and never reaches the back
   const { backend, calls } = recordingBackend();
   const bad: string[] = [];
   const bridge = new ChatBridge(backend, (why) => bad.push(why));
-  bridge.receive({ type: 'decideHunks', callId: 'c', path: 'a', hunkIds: [], accept: true });
+  bridge.receive({ type: 'decideHunks', itemId: 'c', path: 'a', hunkIds: [], accept: true });
   bridge.receive('stop');
   assert.deepEqual(calls, []);
   assert.equal(bad.length, 2);

@@ -21,10 +21,14 @@ export interface ChatBackend {
   retry(): void;
   /** `message`: only with `denied`, what the person wants the model told instead. */
   decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void;
-  decideHunks(callId: string, path: string, hunkIds: string[], accept: boolean): void;
+  /**
+   * `itemId` names the change as the chat sees it: the `file_change` item's id, which is
+   * ChangeProposal.itemId (not the tool call id). setHunkStates takes the same id.
+   */
+  decideHunks(itemId: string, path: string, hunkIds: string[], accept: boolean): void;
   /** `path` null: every file of the change. */
-  decideFile(callId: string, path: string | null, accept: boolean): void;
-  openDiff(callId: string, path: string): void;
+  decideFile(itemId: string, path: string | null, accept: boolean): void;
+  openDiff(itemId: string, path: string): void;
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
   resumeSession(id: string): void;
@@ -114,11 +118,11 @@ export class ChatBridge {
           ? b.decideApproval(m.requestId, m.decision)
           : b.decideApproval(m.requestId, m.decision, m.message);
       case 'decideHunks':
-        return b.decideHunks(m.callId, m.path, m.hunkIds, m.accept);
+        return b.decideHunks(m.itemId, m.path, m.hunkIds, m.accept);
       case 'decideFile':
-        return b.decideFile(m.callId, m.path, m.accept);
+        return b.decideFile(m.itemId, m.path, m.accept);
       case 'openDiff':
-        return b.openDiff(m.callId, m.path);
+        return b.openDiff(m.itemId, m.path);
       case 'openFile':
         return m.line === undefined ? b.openFile(m.path) : b.openFile(m.path, m.line);
       case 'resumeSession':

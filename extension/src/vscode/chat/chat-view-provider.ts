@@ -88,8 +88,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'approvalResolved', requestId, decision });
   }
 
-  setHunkStates(callId: string, path: string, states: Record<string, HunkState>): void {
-    this.post({ type: 'hunkStates', callId, path, states });
+  /** `itemId`: the file_change item's id (ChangeProposal.itemId), the one the chat's decisions carry. */
+  setHunkStates(itemId: string, path: string, states: Record<string, HunkState>): void {
+    this.post({ type: 'hunkStates', itemId, path, states });
   }
 
   setBusy(busy: boolean): void {

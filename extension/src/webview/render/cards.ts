@@ -70,12 +70,17 @@ function commandStatus(item: Item<'command_execution'>): { label: string; cls: s
   return { label: typeof code === 'number' ? `Exit ${code}` : 'Done', cls: 'ok', glyph: 'pass' };
 }
 
-function renderCommand(item: Item<'command_execution'>, cutBytes: number): string {
+/**
+ * A command card. With `withOutput` false the terminal is left empty: the DOM layer fills it chunk by
+ * chunk (splitTerminal) so that streaming output redraws only its last lines.
+ */
+export function renderCommand(item: Item<'command_execution'>, cutBytes: number, withOutput = true): string {
   const st = commandStatus(item);
   const duration = typeof item.duration_ms === 'number' ? `<span class="muted">${formatDuration(item.duration_ms)}</span>` : '';
   const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${formatBytes(cutBytes)} of earlier output not shown</div>` : '';
+  const body = withOutput ? ansiToHtml(item.aggregated_output) : '';
   const output = item.aggregated_output
-    ? `${cut}<pre class="terminal" data-testid="command-output">${ansiToHtml(item.aggregated_output)}</pre>`
+    ? `${cut}<pre class="terminal" data-testid="command-output">${body}</pre>`
     : `${cut}<pre class="terminal empty" data-testid="command-output"></pre>`;
   // Open while running, so live output is visible; the person may collapse it.
   return (
@@ -99,7 +104,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
       const accepted = ids.filter((id) => states[id] === 'accepted').length;
       const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
       const target = c.move_path ? `${escapeHtml(c.path)} → ${escapeHtml(c.move_path)}` : escapeHtml(c.path);
-      const a = `data-call-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
+      const a = `data-item-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
       const fileButtons =
         reviewable && pending > 0
           ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${attr(c.path)}">Accept</button>` +
@@ -122,12 +127,12 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
     .join('');
   const multi = item.changes.length > 1 && reviewable;
   const allButtons = multi
-    ? `<button class="text-button" data-action="file" data-accept="true" data-call-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
-      `<button class="text-button" data-action="file" data-accept="false" data-call-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
+    ? `<button class="text-button" data-action="file" data-accept="true" data-item-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
+      `<button class="text-button" data-action="file" data-accept="false" data-item-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
     : '';
   const statusLabel = String(item.status).replace(/_/g, ' ');
   return (
-    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-call-id="${attr(item.id)}">` +
+    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-item-id="${attr(item.id)}">` +
     `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
     files +
     `</div>`
