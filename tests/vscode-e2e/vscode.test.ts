@@ -2,6 +2,7 @@
 // the scripted model server over real HTTP and running commands through the real sidecar.
 // The tests share one code-server and one model script, played in order: each test starts a new task.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,10 @@ const script = {
     { text: 'It adds two numbers.', expect: 'SELECTED_MARKER' },
     // (5) a long command, stopped by the person
     { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch started.txt && echo $$ > sleeper.pid && exec sleep 300', yield_time_ms: 240000 } }] },
-    { text: 'not reached unless the stop failed', times: 3 },
+    // (6) Review Uncommitted Changes: the git diff reaches the model
+    { text: 'The change looks fine.', expect: 'UNCOMMITTED_MARKER' },
+    // (7) Fix Problems in This File: the file's diagnostics reach the model
+    { text: 'Fixed the type error.', expect: 'is not assignable to type' },
   ],
 };
 
@@ -87,6 +91,9 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
       await fn(wb.page);
     } catch (e) {
       const shot = await screenshot(wb.page, name);
+      // Leave nothing pending for the next test: withdraw proposals, end the turn.
+      await runCommand(wb.page, 'Tack: Reject All Changes').catch(() => undefined);
+      await runCommand(wb.page, 'Tack: Stop').catch(() => undefined);
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
     }
   };
@@ -116,6 +123,16 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     fs.writeFileSync(path.join(workspace, 'totals.ts'), `// totals\n${SELECTED}\n`);
     fs.writeFileSync(path.join(workspace, 'manual.ts'), calcOriginal);
     fs.writeFileSync(path.join(workspace, 'manual.patch'), patch.replace('calc.ts', 'manual.ts'));
+    fs.writeFileSync(path.join(workspace, 'tracked.txt'), 'committed line\n');
+    fs.writeFileSync(path.join(workspace, 'broken.ts'), "export const count: number = 'three';\n");
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', ...args], { cwd: workspace, encoding: 'utf8' });
+      assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+    };
+    git('init', '-q');
+    git('add', 'tracked.txt');
+    git('commit', '-qm', 'base');
+    fs.writeFileSync(path.join(workspace, 'tracked.txt'), 'committed line\nUNCOMMITTED_MARKER line\n');
     cs = await startCodeServer({
       vsix,
       workspace,
@@ -225,6 +242,13 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await openFile(page, 'manual.patch');
     await runCommand(page, 'Tack: Review a Patch');
     await page.locator('.tab.active', { hasText: 'manual.ts' }).waitFor({ timeout: 15_000 });
+    // The side-by-side diff on demand: the file now vs the proposal.
+    await runCommand(page, 'Tack: Show Side-by-Side Diff');
+    const diff = page.locator('.editor-group-container.active .monaco-diff-editor').first();
+    await diff.waitFor({ timeout: 15_000 });
+    await diff.locator('.editor.modified .view-lines', { hasText: 'export const v18 = 1800; // rejected hunk' }).waitFor({ timeout: 15_000 });
+    await diff.locator('.editor.original .view-lines', { hasText: 'export const v18 = 18;' }).waitFor({ timeout: 15_000 });
+    await openFile(page, 'manual.ts');
     await acceptFirstRejectSecond(page, 'manual.ts');
   }));
 
@@ -275,5 +299,30 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await chat().locator('[data-testid="chat-stop"]').click();
     await until('the process to be gone', () => !alive(pid), 15_000);
     await waitIdle();
+  }));
+
+  test('(6) "Tack: Review Uncommitted Changes" sends the git diff', withScreenshot('6-review-uncommitted', async (page) => {
+    await newTask(page);
+    const before = model!.modelRequests().length;
+    await runCommand(page, 'Tack: Review Uncommitted Changes');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'The change looks fine.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    const body = JSON.stringify(model!.modelRequests()[before]?.body);
+    assert.ok(body.includes('+UNCOMMITTED_MARKER line'), 'the request carries the diff');
+    assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('(7) "Tack: Fix Problems in This File" sends the diagnostics', withScreenshot('7-fix-problems', async (page) => {
+    await newTask(page);
+    const before = model!.modelRequests().length;
+    await openFile(page, 'broken.ts');
+    // Wait for the TypeScript service to report the error in the status bar.
+    await page.locator('.statusbar-item[id="status.problems"]', { hasText: '1' }).first().waitFor({ timeout: 90_000 });
+    await runCommand(page, 'Tack: Fix Problems in This File');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Fixed the type error.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    const body = JSON.stringify(model!.modelRequests()[before]?.body);
+    assert.ok(body.includes('broken.ts:1 error'), 'the request names the diagnostic and its place');
+    assert.deepEqual(model!.mismatches, []);
   }));
 });
