@@ -71,6 +71,8 @@ enum Input {
 pub struct ExecControl {
     pub pgid: i32,
     input: AsyncMutex<Input>,
+    /// The PTY master again, so a resize never waits behind a write the command is not reading.
+    terminal: Option<Arc<AsyncFd<OwnedFd>>>,
     kill: Notify,
 }
 
@@ -100,15 +102,12 @@ impl ExecControl {
         }
     }
 
-    pub async fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
-        let input = self.input.lock().await;
-        match &*input {
-            Input::Pty(master) => {
-                set_winsize(master.get_ref().as_raw_fd(), cols, rows).map_err(|e| {
-                    RpcError::new(codes::IO_FAILED, format!("cannot resize the terminal: {e}"))
-                })
-            }
-            Input::Pipe(_) => Err(RpcError::new(
+    pub fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
+        match &self.terminal {
+            Some(master) => set_winsize(master.get_ref().as_raw_fd(), cols, rows).map_err(|e| {
+                RpcError::new(codes::IO_FAILED, format!("cannot resize the terminal: {e}"))
+            }),
+            None => Err(RpcError::new(
                 codes::INVALID_PARAMS,
                 "this command runs with pipes (tty: false); there is no terminal to resize",
             )),
@@ -162,10 +161,27 @@ fn set_winsize(fd: i32, cols: u16, rows: u16) -> std::io::Result<()> {
 /// on another thread cannot inherit (and hold open) this one's terminal.
 fn open_pty(cols: u16, rows: u16) -> std::io::Result<(OwnedFd, OwnedFd)> {
     use nix::fcntl::OFlag;
-    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
-    nix::pty::grantpt(&master)?;
-    nix::pty::unlockpt(&master)?;
-    let name = nix::pty::ptsname_r(&master)?;
+    #[cfg(target_os = "linux")]
+    let (master, name) = {
+        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
+        nix::pty::grantpt(&master)?;
+        nix::pty::unlockpt(&master)?;
+        let name = nix::pty::ptsname_r(&master)?;
+        (master, name)
+    };
+    // Elsewhere (macOS, untested) posix_openpt takes no O_CLOEXEC and ptsname uses a static buffer:
+    // serialise, and set close-on-exec right after.
+    #[cfg(not(target_os = "linux"))]
+    let (master, name) = {
+        static PTY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = PTY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY)?;
+        unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+        nix::pty::grantpt(&master)?;
+        nix::pty::unlockpt(&master)?;
+        let name = unsafe { nix::pty::ptsname(&master) }?;
+        (master, name)
+    };
     let slave = nix::fcntl::open(
         Path::new(&name),
         OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
@@ -264,10 +280,8 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             )
         })?;
 
-    let policy = params.sandbox.clone();
-    let mode = policy
-        .as_ref()
-        .map_or(SandboxMode::DangerFullAccess, |p| p.mode);
+    let policy = &params.sandbox;
+    let mode = policy.mode;
     let mut cmd = if mode == SandboxMode::DangerFullAccess {
         let mut c = tokio::process::Command::new(&program);
         c.arg0(&params.argv[0]).args(&params.argv[1..]);
@@ -284,7 +298,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
                 ),
             ));
         }
-        let policy = policy.as_ref().expect("mode came from the policy");
         let mut roots = Vec::new();
         if mode == SandboxMode::WorkspaceWrite {
             for r in policy.writable_roots.iter().flatten() {
@@ -393,9 +406,14 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             Input::Pipe(child.stdin.take())
         }
     };
+    let terminal = match &input {
+        Input::Pty(master) => Some(master.clone()),
+        Input::Pipe(_) => None,
+    };
     let control = Arc::new(ExecControl {
         pgid: pid as i32,
         input: AsyncMutex::new(input),
+        terminal,
         kill: Notify::new(),
     });
     Ok(Started {
@@ -412,41 +430,54 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     })
 }
 
+fn read_fd(fd: i32, buf: &mut [u8]) -> std::io::Result<usize> {
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 async fn read_pty(master: Arc<AsyncFd<OwnedFd>>, tx: mpsc::Sender<(OutputStream, Vec<u8>)>) {
+    let fd = master.get_ref().as_raw_fd();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let Ok(mut guard) = master.readable().await else {
             return;
         };
-        let res = guard.try_io(|inner| {
-            let n = unsafe {
-                libc::read(
-                    inner.get_ref().as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                )
-            };
-            if n < 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        });
-        match res {
+        let mut filled = match guard.try_io(|_| read_fd(fd, &mut buf)) {
             Ok(Ok(0)) => return,
-            Ok(Ok(n)) => {
-                // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
-                if tx
-                    .send((OutputStream::Stdout, buf[..n].to_vec()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
+            Ok(Ok(n)) => n,
             // EIO: every holder of the terminal's other end has closed it.
             Ok(Err(_)) => return,
             Err(_would_block) => continue,
+        };
+        drop(guard);
+        // A terminal hands out small reads; gather what is already there into one chunk.
+        let mut end = false;
+        while filled < buf.len() {
+            match read_fd(fd, &mut buf[filled..]) {
+                Ok(0) => {
+                    end = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    end = true;
+                    break;
+                }
+            }
+        }
+        // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
+        if tx
+            .send((OutputStream::Stdout, buf[..filled].to_vec()))
+            .await
+            .is_err()
+            || end
+        {
+            return;
         }
     }
 }

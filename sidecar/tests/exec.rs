@@ -84,6 +84,17 @@ fn an_interactive_program_is_answered_through_exec_write() {
     let e = s.wait_exit(&id);
     assert_eq!(e.output, "piped text");
     assert_eq!(e.exited["exitCode"], 0);
+
+    // Writing after closing stdin is a clear error, and the command is unaffected.
+    let id =
+        s.start_exec(json!({"argv": ["sh", "-c", "cat; echo after"], "cwd": "/", "tty": false}));
+    s.request("exec/write", json!({"execId": id, "data": "", "eof": true}))
+        .unwrap();
+    let err = s
+        .request("exec/write", json!({"execId": id, "data": "late"}))
+        .unwrap_err();
+    assert_eq!(s.wait_exit(&id).output, "after\n");
+    assert!(err["code"] == -32005 || err["code"] == -32001, "{err}");
 }
 
 #[test]
@@ -114,7 +125,7 @@ fn a_timeout_kills_the_whole_group_including_a_background_grandchild() {
     let pidfile = dir.join("grandchild.pid");
     let mut s = Sidecar::start();
     let script = format!("sleep 600 & echo $! > {}; wait", pidfile.display());
-    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "timeoutMs": 300}));
+    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "timeoutMs": 1000}));
     assert_eq!(e.exited["timedOut"], true);
     assert_eq!(e.exited["signal"], "SIGTERM");
     let grandchild: i32 = std::fs::read_to_string(&pidfile)
@@ -187,7 +198,8 @@ fn invalid_utf8_is_replaced_and_characters_are_never_split() {
 fn output_is_coalesced_and_the_summary_is_bounded() {
     let mut s = Sidecar::start();
     let id = s.start_exec(json!({
-        "argv": ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done"],
+        // 20000 separate tiny writes.
+        "argv": ["python3", "-c", "import os\nfor i in range(20000): os.write(1, b'line %d\\n' % i)"],
         "cwd": "/", "tty": false, "outputLimitBytes": 1000,
     }));
     let mut notifications = 0;
@@ -253,13 +265,14 @@ fn every_bad_input_gets_a_clear_error_and_the_sidecar_keeps_serving() {
         ("wrong version", json!({"jsonrpc": "1.0", "id": 90, "method": "initialize"}).to_string(), -32600, "jsonrpc"),
         ("method not a string", json!({"jsonrpc": "2.0", "id": 91, "method": 5}).to_string(), -32600, "method"),
         ("unknown method", json!({"jsonrpc": "2.0", "id": 92, "method": "exec/fly"}).to_string(), -32601, "unknown method"),
-        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/"}}).to_string(), -32602, "argv"),
-        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"]}}).to_string(), -32602, "cwd"),
-        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true}}).to_string(), -32602, "ttty"),
-        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/"}}).to_string(), -32602, "argv"),
+        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
+        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"], "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "cwd"),
+        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true, "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "ttty"),
+        ("no sandbox chosen", json!({"jsonrpc": "2.0", "id": 89, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/"}}).to_string(), -32602, "sandbox"),
+        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
         ("unknown execId", json!({"jsonrpc": "2.0", "id": 97, "method": "exec/write", "params": {"execId": "e999", "data": "x"}}).to_string(), -32001, "e999"),
-        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/"}}).to_string(), -32002, "no-such-program-xyz"),
-        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir"}}).to_string(), -32002, "/no/such/dir"),
+        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "no-such-program-xyz"),
+        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "/no/such/dir"),
     ];
     for (name, line, code, needle) in cases {
         s.send_raw(&line);
@@ -285,7 +298,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
     let pidfile = dir.join("gc.pid");
     let mut s = Sidecar::start();
     let direct = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;
@@ -308,7 +321,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
 fn shutdown_ends_every_command_then_the_sidecar() {
     let mut s = Sidecar::start();
     let pid = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;

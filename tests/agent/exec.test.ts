@@ -1,7 +1,11 @@
 // `tack exec` end to end: the bundled CLI, the real wasm core and sidecar, and the scripted model
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON and printed events are explored by the assertions themselves */
 // server speaking the Responses and Chat Completions streaming formats over real HTTP.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../lib/paths';
 import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, pidAlive, runTack, toolOutputs, withServer } from './harness';
 
 const PATCH = [
@@ -70,7 +74,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
         // Every call of the first response answered, in order, with the command's output.
         const outs1 = [...toolOutputs(sent[1]).entries()];
         assert.deepEqual(outs1.map(([id]) => id), ['plan1', 'cat1', 'ls1']);
-        assert.match(outs1[1][1], /^Chunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 0\nOriginal token count: \d+\nOutput:\nhello\r?\n/);
+        assert.match(outs1[1][1], /^Chunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 0\nOriginal token count: \d+\nOutput:\n[\s\S]*\bhello\r?\n/);
         assert.match(outs1[2][1], /greet\.txt/);
         assert.equal(toolOutputs(sent[2]).get('patch1'), 'Success. Updated the following files:\nA farewell.txt\nM greet.txt\n');
         assert.match(toolOutputs(sent[3]).get('cat2')!, /bye\r?\nhello, world/);
@@ -345,12 +349,81 @@ test('a session is resumed from its file and the conversation continues append-o
       assertAppendOnly(sent, (a, b, m) => assert.deepEqual(a, b, m));
       assert.equal(sent[1].prompt_cache_key, id);
       // The API key never reaches the session file.
-      const fs = await import('node:fs');
-      const path = await import('node:path');
       const file = fs.readFileSync(path.join(project.home, 'sessions', `${id}.jsonl`), 'utf8');
       assert.match(file, /remember 42/);
       assert.ok(!file.includes(API_KEY));
     });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('a command still running after its yield time is fed through write_stdin', async () => {
+  const project = makeProject();
+  try {
+    await withServer(
+      [
+        { toolCalls: [{ name: 'exec_command', callId: 'start', arguments: { cmd: 'read line; echo "got:$line"', tty: true, yield_time_ms: 500 } }] },
+        { toolCalls: [{ name: 'write_stdin', callId: 'feed', arguments: { session_id: 1, chars: 'hi\n', yield_time_ms: 5000 } }] },
+        { text: 'It echoed.' },
+      ],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'talk to it'], project);
+        assert.equal(r.code, 0, r.stderr);
+        const sent = bodies(server);
+        assert.match(toolOutputs(sent[1]).get('start')!, /\nProcess running with session ID 1\n/);
+        const fed = toolOutputs(sent[2]).get('feed')!;
+        assert.match(fed, /\nProcess exited with code 0\n/);
+        assert.match(fed, /got:hi/);
+        const [cmd] = completedItems(r.events, 'command_execution');
+        assert.equal(cmd.exit_code, 0);
+        assert.match(cmd.aggregated_output, /got:hi/);
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('approval matrix headless: never runs, on-request escalation and on-failure retries are declined', async () => {
+  const project = makeProject({ 'keep.txt': 'x\n' });
+  try {
+    // never: the command runs without asking.
+    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'rm', arguments: { cmd: 'rm -f keep.txt' } }] }, { text: 'removed' }], async (server) => {
+      const r = await runTack(['exec', '--json', '--approval', 'never', '--base-url', server.url, 'rm'], project);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(project.exists('keep.txt'), false);
+    });
+    // on-request: asking to leave the sandbox needs a person; nobody is there.
+    await withServer(
+      [
+        { toolCalls: [{ name: 'exec_command', callId: 'esc', arguments: { cmd: 'touch escalated.txt', sandbox_permissions: 'require_escalated', justification: 'needs it' } }] },
+        { text: 'declined' },
+      ],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--approval', 'on-request', '--base-url', server.url, 'esc'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(project.exists('escalated.txt'), false, 'the escalated command never ran');
+        assert.match(toolOutputs(bodies(server)[1]).get('esc')!, /^The user declined to run this command\./);
+      },
+    );
+    // on-failure: the sandbox blocks a write outside the workspace (and outside the temp dir, which is
+    // writable); re-running it unsandboxed needs a person, so it is declined.
+    const outside = path.join(repoRoot, 'tests', 'artifacts', `agent-outside-${process.pid}`);
+    fs.mkdirSync(outside, { recursive: true });
+    try {
+      await withServer(
+        [{ toolCalls: [{ name: 'exec_command', callId: 'out', arguments: { cmd: `touch ${outside}/x.txt` } }] }, { text: 'blocked' }],
+        async (server) => {
+          const r = await runTack(['exec', '--json', '--approval', 'on-failure', '--base-url', server.url, 'write outside'], project);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(fs.existsSync(path.join(outside, 'x.txt')), false);
+          assert.match(toolOutputs(bodies(server)[1]).get('out')!, /^The user declined to run this command\. No one is available/);
+        },
+      );
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   } finally {
     project.cleanup();
   }

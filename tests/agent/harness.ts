@@ -1,4 +1,5 @@
 // Runs the real `tack exec` (bundled CLI, real wasm core, real sidecar) against the scripted model
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON and printed events are explored by the assertions themselves */
 // server, in a temporary project directory, and collects what it printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

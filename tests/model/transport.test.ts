@@ -406,3 +406,15 @@ test('listModels lists the ids of GET /models and maps errors', async () => {
     await server.close();
   }
 });
+
+test('a base URL that is not http(s) or an unknown wire is a clear error, with no request and no retry', async () => {
+  for (const baseUrl of ['localhost:11434/v1', 'ftp://example.invalid/v1', '']) {
+    const { error, retries } = await drain({ baseUrl, wire: 'responses' }, responsesBody);
+    const err = expectModelError(error, 'badRequest');
+    assert.match(err.message, /is not an http\(s\) URL/);
+    assert.equal(retries.length, 0);
+    await assert.rejects(listModels({ baseUrl }), /is not an http\(s\) URL/);
+  }
+  const { error } = await drain({ baseUrl: 'http://127.0.0.1:9/v1', wire: 'completions' as never }, responsesBody);
+  assert.match(expectModelError(error, 'badRequest').message, /unknown wire API "completions"/);
+});

@@ -6,40 +6,17 @@
 // extension/src/generated/types; the aliases below name the parts the chat reads.
 
 // ---------------------------------------------------------------------------------------------
-// The agent's UI events and approvals: generated from the Rust core (wasm-ui-core/src/session).
+// The agent's UI events, approvals and diffs: generated from the Rust core (wasm-ui-core/src/session,
+// wasm-ui-core/src/diff).
 
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
+import type { DiffRow } from '../generated/types/DiffRow';
 import type { FileDiff } from '../generated/types/FileDiff';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ThreadItem } from '../generated/types/ThreadItem';
 import type { Usage } from '../generated/types/Usage';
-export type { ApprovalDecision, ApprovalRequest, FileDiff, ThreadEvent, ThreadItem, Usage };
-
-/** One row of the core's diff render model (diff::DiffRow). */
-export interface DiffRowView {
-  kind: 'context' | 'insert' | 'delete';
-  oldLine: number | null;
-  newLine: number | null;
-  text: string;
-  /** Changed words: UTF-16 ranges [start, end) into `text`. */
-  highlights: Array<{ start: number; end: number }>;
-  /** Null for context rows. */
-  hunkId: string | null;
-  noNewline?: boolean;
-}
-
-/**
- * The parts of the core's FileDiff the chat draws. `rows`/`hunks`/`sections` are the diff engine's
- * render model; when absent (older core) the view reads the unified text instead.
- */
-export type FileDiffView = FileDiff & {
-  rows?: DiffRowView[];
-  hunks?: Array<{ id: string; firstRow: number; rowCount: number }>;
-  sections?: Array<{ oldStart: number; oldLines: number; newStart: number; newLines: number; firstRow: number; rowCount: number; hunkIds: string[] }>;
-  additions?: number;
-  deletions?: number;
-};
+export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, ThreadEvent, ThreadItem, Usage };
 
 /** The answers an approval card offers ("abort" is the controller's, e.g. when a turn is stopped). */
 export type ApprovalChoice = Exclude<ApprovalDecision, 'abort'>;
@@ -67,7 +44,7 @@ export type HostMessage =
   | { type: 'userMessage'; text: string }
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
   | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision }
-  | { type: 'hunkStates'; callId: string; path: string; states: Record<string, HunkState> }
+  | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState> }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: string }
   | { type: 'models'; models: string[] }
@@ -89,9 +66,9 @@ export type ViewMessage =
   | { type: 'retry' }
   /** `message` (deny only): what to tell the model instead. */
   | { type: 'decideApproval'; requestId: string; decision: ApprovalChoice; message?: string }
-  | { type: 'decideHunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
-  | { type: 'decideFile'; callId: string; path: string | null; accept: boolean }
-  | { type: 'openDiff'; callId: string; path: string }
+  | { type: 'decideHunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
+  | { type: 'decideFile'; itemId: string; path: string | null; accept: boolean }
+  | { type: 'openDiff'; itemId: string; path: string }
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
@@ -142,7 +119,7 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       return { ok: true, message };
     }
     case 'decideHunks':
-      if (!nonEmpty(m.callId)) return bad('callId', 'a non-empty string');
+      if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
       if (!nonEmpty(m.path)) return bad('path', 'a non-empty string');
       if (!Array.isArray(m.hunkIds) || m.hunkIds.length === 0 || !m.hunkIds.every(nonEmpty)) {
         return bad('hunkIds', 'a non-empty array of strings');
@@ -150,17 +127,17 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (!bool(m.accept)) return bad('accept', 'a boolean');
       return {
         ok: true,
-        message: { type: 'decideHunks', callId: m.callId, path: m.path, hunkIds: [...m.hunkIds], accept: m.accept },
+        message: { type: 'decideHunks', itemId: m.itemId, path: m.path, hunkIds: [...m.hunkIds], accept: m.accept },
       };
     case 'decideFile':
-      if (!nonEmpty(m.callId)) return bad('callId', 'a non-empty string');
+      if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
       if (m.path !== null && !nonEmpty(m.path)) return bad('path', 'a non-empty string or null');
       if (!bool(m.accept)) return bad('accept', 'a boolean');
-      return { ok: true, message: { type: 'decideFile', callId: m.callId, path: m.path, accept: m.accept } };
+      return { ok: true, message: { type: 'decideFile', itemId: m.itemId, path: m.path, accept: m.accept } };
     case 'openDiff':
-      if (!nonEmpty(m.callId)) return bad('callId', 'a non-empty string');
+      if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
       if (!nonEmpty(m.path)) return bad('path', 'a non-empty string');
-      return { ok: true, message: { type: 'openDiff', callId: m.callId, path: m.path } };
+      return { ok: true, message: { type: 'openDiff', itemId: m.itemId, path: m.path } };
     case 'openFile': {
       if (!nonEmpty(m.path)) return bad('path', 'a non-empty string');
       if (m.line !== undefined && !(Number.isInteger(m.line) && (m.line as number) >= 1)) {

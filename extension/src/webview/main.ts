@@ -45,7 +45,12 @@ document.body.innerHTML = `
     <button class="icon-button" data-action="new-task" data-testid="new-task" title="New task" aria-label="New task">${icon('add')}</button>
   </header>
   <section class="history" data-testid="history-panel" hidden aria-label="Past sessions"></section>
-  <main class="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions"></main>
+  <main class="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions">
+    <div class="empty-state" data-testid="empty-state">
+      ${icon('comment-discussion')}
+      <p>Describe a task: Tack plans, runs commands in a sandbox and proposes edits you review hunk by hunk.</p>
+    </div>
+  </main>
   <div class="banner-slot"></div>
   <footer class="composer">
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
@@ -62,6 +67,7 @@ document.body.innerHTML = `
 const $ = <T extends Element>(sel: string): T => document.querySelector(sel) as T;
 const transcript = $<HTMLElement>('.transcript');
 const input = $<HTMLTextAreaElement>('.input');
+const emptyState = $<HTMLElement>('.empty-state');
 const sendButton = $<HTMLButtonElement>('[data-testid="chat-send"]');
 const stopButton = $<HTMLButtonElement>('[data-testid="chat-stop"]');
 const busyLabel = $<HTMLElement>('.busy-label');
@@ -91,19 +97,38 @@ function schedule(): void {
   }, 250);
 }
 
+/** Whether anything but streamed text changed since the last save (see saveState). */
+let urgentSave = true;
+
 function apply(action: Action): void {
   const change = reduce(state, action);
+  if (!(action.type === 'event' && action.event.type === 'item.delta')) urgentSave = true;
   if (action.type === 'approval') focusNewApproval = true;
   mergeChange(pending, change);
   schedule();
 }
 
-/** Keeps the open/closed state of <details> the person toggled across a redraw of one entry. */
+/** Terminal panes follow their output (stay scrolled to the end) unless the person scrolled up. */
+function pinTerminals(root: HTMLElement, previous: Array<{ atEnd: boolean; top: number }> = []): void {
+  root.querySelectorAll<HTMLElement>('pre.terminal').forEach((pre, i) => {
+    const was = previous[i];
+    pre.scrollTop = !was || was.atEnd ? pre.scrollHeight : was.top;
+  });
+}
+
+/**
+ * Redraws one entry, keeping what the person did to it: which <details> they opened or closed, and
+ * where they scrolled its terminal output.
+ */
 function redrawEntry(el: HTMLElement, html: string): void {
   const open = [...el.querySelectorAll('details')].map((d) => d.open);
-  const hadDetails = open.length > 0;
+  const scroll = [...el.querySelectorAll<HTMLElement>('pre.terminal')].map((p) => ({
+    atEnd: p.scrollHeight - p.scrollTop - p.clientHeight < 8,
+    top: p.scrollTop,
+  }));
   el.innerHTML = html;
-  if (hadDetails) el.querySelectorAll('details').forEach((d, i) => (i < open.length ? (d.open = open[i]) : undefined));
+  if (open.length > 0) el.querySelectorAll('details').forEach((d, i) => (i < open.length ? (d.open = open[i]) : undefined));
+  pinTerminals(el, scroll);
 }
 
 function flush(): void {
@@ -113,7 +138,7 @@ function flush(): void {
   const nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
 
   const byKey = new Map<string, HTMLElement>();
-  for (const child of [...transcript.children] as HTMLElement[]) byKey.set(child.dataset.key ?? '', child);
+  for (const child of [...transcript.children] as HTMLElement[]) if (child.dataset.key) byKey.set(child.dataset.key, child);
   if (change.structure) {
     const keep = new Set(state.entries.map((e) => e.key));
     for (const [key, el] of byKey) if (!keep.has(key)) el.remove();
@@ -127,12 +152,14 @@ function flush(): void {
       el.dataset.key = entry.key;
       el.innerHTML = renderEntry(entry, state);
       if (previous) previous.after(el);
-      else transcript.prepend(el);
+      else emptyState.after(el);
+      pinTerminals(el);
     } else if (change.entries.has(entry.key)) {
       redrawEntry(el, renderEntry(entry, state));
     }
     previous = el;
   }
+  emptyState.hidden = state.entries.length > 0;
   if (change.chrome) drawChrome();
   if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
   if (focusNewApproval) {
@@ -143,15 +170,45 @@ function flush(): void {
       target.scrollIntoView({ block: 'nearest' });
     }
   }
+  saveState(urgentSave);
+  urgentSave = false;
+}
+
+// Saving serialises the whole transcript, so while text streams (item.delta only) it happens at most
+// every SAVE_EVERY_MS; any other change, and hiding the page, saves at once. A streamed
+// message that loses its last few deltas to a hide is made whole by its item.completed.
+const SAVE_EVERY_MS = 300;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function saveNow(): void {
+  if (saveTimer !== undefined) clearTimeout(saveTimer);
+  saveTimer = undefined;
   vscode.setState(state);
 }
+
+function saveState(urgent: boolean): void {
+  if (urgent) saveNow();
+  else if (saveTimer === undefined) saveTimer = setTimeout(saveNow, SAVE_EVERY_MS);
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') saveNow();
+});
+window.addEventListener('pagehide', saveNow);
+
+let modelOptionsHtml = '';
 
 function drawChrome(): void {
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
   busyLabel.hidden = !state.busy;
   document.body.dataset.busy = String(state.busy);
-  modelSelect.innerHTML = renderModelOptions(state);
+  // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
+  const models = renderModelOptions(state);
+  if (models !== modelOptionsHtml) {
+    modelOptionsHtml = models;
+    modelSelect.innerHTML = models;
+  }
   meterSlot.innerHTML = renderContextMeter(state.contextUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
   if (!historyPanel.hidden) historyPanel.innerHTML = renderSessions(state.sessions, Date.now());
@@ -240,20 +297,25 @@ document.addEventListener('click', (e) => {
     }
     case 'hunk': {
       const accept = d.accept === 'true';
-      const callId = d.callId ?? '';
+      const itemId = d.itemId ?? '';
       const path = d.path ?? '';
       const hunkIds = [d.hunkId ?? ''];
-      apply({ type: 'local.hunks', callId, path, hunkIds, accept });
-      post({ type: 'decideHunks', callId, path, hunkIds, accept });
+      apply({ type: 'local.hunks', itemId, path, hunkIds, accept });
+      post({ type: 'decideHunks', itemId, path, hunkIds, accept });
       break;
     }
-    case 'file':
+    case 'file': {
       e.preventDefault(); // the buttons sit inside <summary>: do not toggle the file open/closed
-      post({ type: 'decideFile', callId: d.callId ?? '', path: d.path ?? null, accept: d.accept === 'true' });
+      const itemId = d.itemId ?? '';
+      const path = d.path ?? null;
+      const accept = d.accept === 'true';
+      apply({ type: 'local.file', itemId, path, accept });
+      post({ type: 'decideFile', itemId, path, accept });
       break;
+    }
     case 'open-diff':
       e.preventDefault();
-      post({ type: 'openDiff', callId: d.callId ?? '', path: d.path ?? '' });
+      post({ type: 'openDiff', itemId: d.itemId ?? '', path: d.path ?? '' });
       break;
     case 'open-file':
       e.preventDefault();
@@ -267,7 +329,13 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   const href = link.getAttribute('href') ?? '';
   if (/^(https?:|mailto:)/i.test(href)) return;
   e.preventDefault();
-  const m = /^(.*?)(?:#L(\d+))?$/.exec(decodeURI(href));
+  let decoded: string;
+  try {
+    decoded = decodeURI(href);
+  } catch {
+    return; // a malformed link is left alone
+  }
+  const m = /^(.*?)(?:#L(\d+))?$/.exec(decoded);
   if (!m || !m[1]) return;
   post({ type: 'openFile', path: m[1], ...(m[2] ? { line: Number(m[2]) } : {}) });
 }
@@ -282,9 +350,14 @@ input.addEventListener('keydown', (e) => {
   }
 });
 
-// Enter in a denial message denies with that message.
+// Enter in a denial message denies with that message; Escape closes the history list.
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
+  if (e.key === 'Escape' && !e.defaultPrevented && !historyPanel.hidden) {
+    toggleHistory(false);
+    historyButton.focus();
+    return;
+  }
   if (e.key === 'Enter' && t.classList?.contains('deny-message')) {
     e.preventDefault();
     t.closest('[data-testid="approval-card"]')?.querySelector<HTMLButtonElement>('[data-choice="denied"]')?.click();

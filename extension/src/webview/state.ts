@@ -31,6 +31,8 @@ export interface ChatState {
   version: 1;
   entries: Entry[];
   busy: boolean;
+  /** Sent a message, and the host has not yet started (or refused) the turn. */
+  awaitingTurn?: boolean;
   threadId: string | null;
   model: string;
   models: string[];
@@ -38,7 +40,7 @@ export interface ChatState {
   contextUsage: { used: number; window: number } | null;
   lastUsage: Usage | null;
   error: { message: string; retry: boolean } | null;
-  /** callId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
+  /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
 }
@@ -47,7 +49,9 @@ export interface ChatState {
 export type LocalAction =
   | { type: 'local.send'; text: string }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
-  | { type: 'local.hunks'; callId: string; path: string; hunkIds: string[]; accept: boolean }
+  | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
+  /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
+  | { type: 'local.file'; itemId: string; path: string | null; accept: boolean }
   | { type: 'local.dismissError' };
 
 export type Action = HostMessage | LocalAction;
@@ -65,6 +69,7 @@ export function initialState(): ChatState {
     version: 1,
     entries: [],
     busy: false,
+    awaitingTurn: false,
     threadId: null,
     model: '',
     models: [],
@@ -145,11 +150,14 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   if (item.type === 'command_execution') {
     const prev = existing?.item.type === 'command_execution' ? existing.item : undefined;
     let output = item.aggregated_output ?? '';
-    if (output === '' && prev) {
-      // An update without output keeps what was streamed so far.
+    const cumulative = prev !== undefined && cutBytes === 0 && output.length > prev.aggregated_output.length && output.startsWith(prev.aggregated_output);
+    if (prev && !cumulative && (output === '' || prev.aggregated_output !== '' || cutBytes > 0)) {
+      // Keep what streamed live: it has the colours and the latest output, while the completed
+      // item's copy is what the model saw (ANSI-free, head and tail only).
       output = prev.aggregated_output;
     } else {
-      // The item carries the whole output (or the core's bounded version): it replaces the streamed one.
+      // Nothing streamed (a replayed session, output only at the end), or an update carrying the whole
+      // output so far: show the item's copy.
       const capped = capOutput(output);
       output = capped.text;
       cutBytes = capped.cutBytes;
@@ -204,6 +212,7 @@ export function reduce(state: ChatState, action: Action): Change {
           break;
         case 'turn.started':
           state.busy = true;
+          state.awaitingTurn = false;
           state.error = null;
           change.chrome = true;
           break;
@@ -217,11 +226,13 @@ export function reduce(state: ChatState, action: Action): Change {
           break;
         case 'turn.completed':
           state.busy = false;
+          state.awaitingTurn = false;
           state.lastUsage = ev.usage ?? null;
           change.chrome = true;
           break;
         case 'turn.failed':
           state.busy = false;
+          state.awaitingTurn = false;
           state.error = { message: ev.error?.message || 'The turn failed.', retry: true };
           change.chrome = true;
           break;
@@ -243,6 +254,7 @@ export function reduce(state: ChatState, action: Action): Change {
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         state.busy = true;
+        state.awaitingTurn = true;
         state.error = null;
       }
       change.entries.add(key);
@@ -275,17 +287,33 @@ export function reduce(state: ChatState, action: Action): Change {
     }
     case 'hunkStates':
     case 'local.hunks': {
-      const byPath = (state.hunkStates[action.callId] ??= {});
+      const byPath = (state.hunkStates[action.itemId] ??= {});
       const states = (byPath[action.path] ??= {});
       if (action.type === 'hunkStates') Object.assign(states, action.states);
       else for (const id of action.hunkIds) states[id] = action.accept ? 'accepted' : 'rejected';
       for (const e of state.entries) {
-        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.callId) change.entries.add(e.key);
+        if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.itemId) change.entries.add(e.key);
       }
+      break;
+    }
+    case 'local.file': {
+      const entry = findItemEntry(state, action.itemId);
+      if (!entry || entry.item.type !== 'file_change') break;
+      const byPath = (state.hunkStates[action.itemId] ??= {});
+      const item = entry.item;
+      item.changes.forEach((c, i) => {
+        if (action.path !== null && c.path !== action.path) return;
+        const states = (byPath[c.path] ??= {});
+        for (const id of item.diffs[i]?.hunkIds ?? []) {
+          if ((states[id] ?? 'pending') === 'pending') states[id] = action.accept ? 'accepted' : 'rejected';
+        }
+      });
+      change.entries.add(entry.key);
       break;
     }
     case 'busy':
       state.busy = action.busy;
+      state.awaitingTurn = false;
       change.chrome = true;
       break;
     case 'model':
@@ -307,6 +335,11 @@ export function reduce(state: ChatState, action: Action): Change {
       break;
     case 'error':
       state.error = { message: action.message, retry: action.retry };
+      if (state.awaitingTurn) {
+        // The message never started a turn (no API key, bad settings...): do not sit on "working".
+        state.busy = false;
+        state.awaitingTurn = false;
+      }
       change.chrome = true;
       break;
     case 'local.dismissError':
@@ -339,8 +372,8 @@ export function mergeChange(a: Change, b: Change): Change {
 }
 
 /** The state of each hunk of one file of a file_change item, for its card. */
-export function hunkStatesFor(state: ChatState, callId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
-  const known = state.hunkStates[callId]?.[path] ?? {};
+export function hunkStatesFor(state: ChatState, itemId: string, path: string, hunkIds: string[], itemStatus: string): Record<string, HunkState> {
+  const known = state.hunkStates[itemId]?.[path] ?? {};
   const fallback: HunkState = itemStatus === 'completed' ? 'accepted' : itemStatus === 'declined' ? 'rejected' : 'pending';
   const out: Record<string, HunkState> = {};
   for (const id of hunkIds) out[id] = known[id] ?? fallback;

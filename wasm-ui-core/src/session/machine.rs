@@ -80,6 +80,8 @@ struct Call {
     item_id: Option<String>,
     /// ANSI-free output shown in the item.
     shown_output: String,
+    /// The diffs of a proposed edit, repeated when its item completes.
+    diffs: Vec<crate::diff::FileDiff>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -622,6 +624,7 @@ impl Session {
                     output: None,
                     item_id: None,
                     shown_output: String::new(),
+                    diffs: vec![],
                 }
             })
             .collect();
@@ -1103,10 +1106,17 @@ impl Session {
         }
     }
 
+    /// Whether a command matches a prefix approved for the session (and if so, whether unsandboxed).
+    /// Prefixes compare against the command's words (`cargo build`), not the shell wrapper.
     fn prefix_approved(&self, argv: &[String]) -> Option<bool> {
+        let words = tools::command_words(argv);
         self.approved_prefixes
             .iter()
-            .find(|(prefix, _)| argv.len() >= prefix.len() && argv[..prefix.len()] == prefix[..])
+            .find(|(prefix, _)| {
+                !prefix.is_empty()
+                    && words.len() >= prefix.len()
+                    && words[..prefix.len()] == prefix[..]
+            })
             .map(|(_, unsandboxed)| *unsandboxed)
     }
 
@@ -1262,8 +1272,10 @@ impl Session {
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
             ApprovalDecision::ApprovedForSession => {
-                self.approved_prefixes
-                    .push((prefix.unwrap_or(argv), unsandboxed));
+                let prefix = prefix
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| tools::command_words(&argv));
+                self.approved_prefixes.push((prefix, unsandboxed));
                 self.run_exec(idx, unsandboxed, out);
             }
             ApprovalDecision::Denied | ApprovalDecision::Abort => {
@@ -1393,7 +1405,7 @@ impl Session {
                 let shown = format!(
                     "{}{}",
                     call.shown_output,
-                    tools::bound_output(&clean, (max_tokens as usize) * 4)
+                    tools::bound_output(&clean, (max_tokens as usize).saturating_mul(4))
                 );
                 let item_id = call.item_id.clone().unwrap_or_default();
                 emit(
@@ -1650,7 +1662,7 @@ impl Session {
                     ItemDetails::FileChange {
                         changes: summaries(&changes),
                         status,
-                        diffs: vec![],
+                        diffs: call.diffs.clone(),
                     },
                 ),
             },
@@ -1679,7 +1691,7 @@ impl Session {
                     ItemDetails::FileChange {
                         changes: summaries(&changes),
                         status,
-                        diffs: vec![],
+                        diffs: call.diffs.clone(),
                     },
                 ),
             },

@@ -805,3 +805,74 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_prefix_rule_approved_for_the_session_covers_later_commands_with_that_prefix() {
+    let mut s = Session::new(config(ApprovalPolicy::Untrusted));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall(
+            "c1",
+            "exec_command",
+            json!({"cmd":"cargo test -p a","prefix_rule":["cargo","test"]}),
+        )],
+        100,
+    );
+    let Some(Effect::RequestApproval { request }) = out
+        .iter()
+        .find(|e| matches!(e, Effect::RequestApproval { .. }))
+    else {
+        panic!("no approval request")
+    };
+    s.handle(SessionEvent::ApprovalDecided {
+        request_id: request.request_id.clone(),
+        decision: ApprovalDecision::ApprovedForSession,
+        message: None,
+    });
+    s.handle(exited("c1", 0, ""));
+    let out = respond(
+        &mut s,
+        &[
+            fcall("c2", "exec_command", json!({"cmd":"cargo test -p b"})),
+            fcall("c3", "exec_command", json!({"cmd":"cargo publish"})),
+        ],
+        100,
+    );
+    assert_eq!(
+        execs(&out).iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["c2"],
+        "cargo test runs, cargo publish asks"
+    );
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::RequestApproval { request } if request.call_id == "c3")));
+}
+
+#[test]
+fn wild_numbers_in_arguments_do_not_break_the_session() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall(
+            "c1",
+            "exec_command",
+            json!({"cmd":"echo","max_output_tokens":1e300,"yield_time_ms":-5}),
+        )],
+        100,
+    );
+    assert_eq!(execs(&out)[0].1.yield_time_ms, Some(10_000));
+    let out = s.handle(exited("c1", 0, "x"));
+    assert!(outputs(&requests(&out)[0])[0].1.ends_with("Output:\nx"));
+    let out = respond(
+        &mut s,
+        &[fcall("c2", "write_stdin", json!({"session_id":1e300}))],
+        100,
+    );
+    assert!(outputs(&requests(&out)[0])
+        .last()
+        .unwrap()
+        .1
+        .contains("unknown session ID"));
+}

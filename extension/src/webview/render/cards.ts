@@ -1,6 +1,6 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
-import type { ApprovalDecision, ApprovalRequest, FileDiffView, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -80,7 +80,7 @@ function renderCommand(item: Item<'command_execution'>, cutBytes: number): strin
   // Open while running, so live output is visible; the person may collapse it.
   return (
     `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}"${item.status === 'in_progress' ? ' open' : ''}>` +
-    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line">${escapeHtml(item.command)}</code>` +
+    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line" title="${attr(item.command)}">${escapeHtml(item.command)}</code>` +
     `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>${duration}</summary>` +
     `${output}</details>`
   );
@@ -92,20 +92,24 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   const files = item.changes
     .map((c, i) => {
       // diffs[i] is the diff of changes[i].
-      const diff = item.diffs?.[i] as FileDiffView | undefined;
+      const diff = item.diffs[i] as FileDiff | undefined;
       const states = diff ? hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status)) : {};
       const ids = Object.keys(states);
       const pending = ids.filter((id) => states[id] === 'pending').length;
       const accepted = ids.filter((id) => states[id] === 'accepted').length;
       const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
       const target = c.move_path ? `${escapeHtml(c.path)} → ${escapeHtml(c.move_path)}` : escapeHtml(c.path);
-      const a = `data-call-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
+      const a = `data-item-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
       const fileButtons =
         reviewable && pending > 0
-          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept">Accept file</button>` +
-            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject">Reject file</button>`
+          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${attr(c.path)}">Accept</button>` +
+            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject" title="Reject every change in this file" aria-label="Reject every change in ${attr(c.path)}">Reject</button>`
           : '';
-      const counts = ids.length > 0 ? `<span class="muted" data-testid="file-hunk-counts">${accepted}/${ids.length} accepted${pending ? `, ${pending} pending` : ''}</span>` : '';
+      const countsTitle = `${accepted} of ${ids.length} changes accepted${pending ? `, ${pending} pending` : ''}`;
+      const counts =
+        ids.length > 0
+          ? `<span class="muted counts" data-testid="file-hunk-counts" title="${attr(countsTitle)}">${accepted}/${ids.length}</span>`
+          : '';
       return (
         `<details class="file" data-testid="file-change" data-path="${attr(c.path)}" open>` +
         `<summary>${icon(kindGlyph, `kind-${c.kind}`)}<a href="#" class="file-link" data-action="open-file" data-path="${attr(c.move_path ?? c.path)}">${target}</a>${counts}` +
@@ -118,12 +122,12 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
     .join('');
   const multi = item.changes.length > 1 && reviewable;
   const allButtons = multi
-    ? `<button class="text-button" data-action="file" data-accept="true" data-call-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
-      `<button class="text-button" data-action="file" data-accept="false" data-call-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
+    ? `<button class="text-button" data-action="file" data-accept="true" data-item-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
+      `<button class="text-button" data-action="file" data-accept="false" data-item-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
     : '';
   const statusLabel = String(item.status).replace(/_/g, ' ');
   return (
-    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-call-id="${attr(item.id)}">` +
+    `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-item-id="${attr(item.id)}">` +
     `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
     files +
     `</div>`

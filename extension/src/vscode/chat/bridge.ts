@@ -1,0 +1,149 @@
+// The host side of the chat, without `vscode`: delivers HostMessages to the view once it is ready
+// (buffering in the outbox until then), and turns the view's messages into ChatBackend calls after
+// checking them. ChatViewProvider wraps this around a real WebviewView; tests drive it directly.
+import {
+  parseViewMessage,
+  type ApprovalDecision,
+  type HostMessage,
+  type SessionSummary,
+  type ViewMessage,
+} from '../../shared/chat-protocol';
+import { Outbox } from './outbox';
+
+/** What the chat asks of the extension. Implemented by the agent controller. */
+export interface ChatBackend {
+  /** A user message. The view only sends while no turn runs (input stays editable; Stop is shown instead). */
+  send(text: string): void;
+  stop(): void;
+  /** The person asked for a fresh conversation; the controller resets and calls `clear()`. */
+  newTask(): void;
+  /** Retry after an error banner (re-run the last user message). */
+  retry(): void;
+  /** `message`: only with `denied`, what the person wants the model told instead. */
+  decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void;
+  /**
+   * `itemId` names the change as the chat sees it: the `file_change` item's id, which is
+   * ChangeProposal.itemId (not the tool call id). setHunkStates takes the same id.
+   */
+  decideHunks(itemId: string, path: string, hunkIds: string[], accept: boolean): void;
+  /** `path` null: every file of the change. */
+  decideFile(itemId: string, path: string | null, accept: boolean): void;
+  openDiff(itemId: string, path: string): void;
+  openFile(path: string, line?: number): void;
+  listSessions(): Promise<SessionSummary[]>;
+  resumeSession(id: string): void;
+  listModels(): Promise<string[]>;
+  setModel(model: string): void;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class ChatBridge {
+  private deliver: ((m: HostMessage) => void) | undefined;
+  private ready = false;
+  private readonly outbox = new Outbox();
+
+  /**
+   * @param onBadMessage told about messages from the view that fail the protocol check (a bug on our
+   *   side; the controller logs it). They are never acted on.
+   */
+  constructor(
+    private readonly backend: ChatBackend,
+    private readonly onBadMessage: (why: string) => void = () => {},
+  ) {}
+
+  /** A (new) page is loading in the view; messages wait until it says `ready`. */
+  attach(deliver: (m: HostMessage) => void): void {
+    this.deliver = deliver;
+    this.ready = false;
+  }
+
+  /** The page was torn down (view hidden); messages wait until the reloaded page says `ready`. */
+  pause(): void {
+    this.ready = false;
+  }
+
+  /** The view is gone for good (disposed); messages wait for the next `attach`. */
+  detach(): void {
+    this.deliver = undefined;
+    this.ready = false;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  post(message: HostMessage): void {
+    if (this.deliver && this.ready) {
+      this.outbox.note(message);
+      this.deliver(message);
+    } else {
+      this.outbox.push(message);
+    }
+  }
+
+  /** Handles one raw message from the view. */
+  receive(raw: unknown): void {
+    const parsed = parseViewMessage(raw);
+    if (!parsed.ok) {
+      this.onBadMessage(`ignored a message from the chat view: ${parsed.error}`);
+      return;
+    }
+    try {
+      this.dispatch(parsed.message);
+    } catch (err) {
+      // A backend call that throws must not leave the person without feedback.
+      this.post({ type: 'error', message: describe(err), retry: false });
+    }
+  }
+
+  private dispatch(m: ViewMessage): void {
+    const b = this.backend;
+    switch (m.type) {
+      case 'ready':
+        if (!this.deliver) return;
+        this.ready = true;
+        for (const queued of this.outbox.drain()) this.deliver(queued);
+        return;
+      case 'send':
+        return b.send(m.text);
+      case 'stop':
+        return b.stop();
+      case 'newTask':
+        return b.newTask();
+      case 'retry':
+        return b.retry();
+      case 'decideApproval':
+        return m.message === undefined
+          ? b.decideApproval(m.requestId, m.decision)
+          : b.decideApproval(m.requestId, m.decision, m.message);
+      case 'decideHunks':
+        return b.decideHunks(m.itemId, m.path, m.hunkIds, m.accept);
+      case 'decideFile':
+        return b.decideFile(m.itemId, m.path, m.accept);
+      case 'openDiff':
+        return b.openDiff(m.itemId, m.path);
+      case 'openFile':
+        return m.line === undefined ? b.openFile(m.path) : b.openFile(m.path, m.line);
+      case 'resumeSession':
+        return b.resumeSession(m.id);
+      case 'setModel':
+        return b.setModel(m.model);
+      case 'listSessions':
+        b.listSessions().then(
+          (sessions) => this.post({ type: 'sessions', sessions }),
+          (err: unknown) => {
+            this.post({ type: 'sessions', sessions: [] });
+            this.post({ type: 'error', message: `Could not list past sessions: ${describe(err)}`, retry: false });
+          },
+        );
+        return;
+      case 'listModels':
+        b.listModels().then(
+          (models) => this.post({ type: 'models', models }),
+          (err: unknown) => this.post({ type: 'error', message: `Could not list models: ${describe(err)}`, retry: false }),
+        );
+        return;
+    }
+  }
+}

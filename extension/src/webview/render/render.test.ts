@@ -1,0 +1,217 @@
+// The HTML the chat draws, checked as strings: markdown (sanitised, highlighted), ANSI colours,
+// diffs from the core's render model with per-hunk controls, and every card's test ids.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { engines } from '../../host/patch/engine';
+import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
+import { initialState, reduce, type Entry } from '../state';
+import { ansiToHtml, collapseCarriageReturns } from './ansi';
+import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { highlightText, renderFileDiff } from './diff';
+import { renderMarkdown } from './markdown';
+
+const count = (html: string, needle: string): number => html.split(needle).length - 1;
+
+test('markdown: code blocks are highlighted, raw HTML is escaped, only safe links are links', () => {
+  const html = renderMarkdown(
+    '# Title\n\n```ts\nconst x: number = 1;\n```\n\n<script>alert(1)</script> <img src=x onerror=alert(1)>\n\n' +
+      '[bad](javascript:alert(1)) [web](https://example.com) [file](src/main.ts#L3) [cmd](command:workbench.action.quit)',
+  );
+  assert.match(html, /<h1>Title<\/h1>/);
+  assert.match(html, /<pre class="code-block"><code class="hljs language-ts">/);
+  assert.match(html, /<span class="hljs-keyword">const<\/span>/);
+  assert.ok(!html.includes('<script>'), 'no live script tag');
+  assert.ok(!html.includes('<img'), 'no live img tag');
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.ok(!/href="javascript:/i.test(html));
+  assert.ok(!/href="command:/i.test(html));
+  assert.match(html, /<a href="https:\/\/example.com">web<\/a>/);
+  assert.match(html, /<a href="src\/main.ts#L3">file<\/a>/);
+});
+
+test('markdown: an unknown code language is escaped, not highlighted', () => {
+  const html = renderMarkdown('```nosuchlang\n<b>&</b>\n```');
+  assert.match(html, /<code class="hljs">&lt;b&gt;&amp;&lt;\/b&gt;/);
+});
+
+test('ANSI: colours become themed classes, text is escaped, no inline styles', () => {
+  const html = ansiToHtml('\u001b[31merror\u001b[0m <b>&\u001b[1;92m ok\u001b[0m\u001b[38;2;1;2;3mtrue\u001b[0m\u001b[38;5;9mpal\u001b[0m');
+  assert.match(html, /<span class="ansi-red-fg">error<\/span>/);
+  assert.match(html, /&lt;b&gt;&amp;/);
+  assert.match(html, /<span class="ansi-bright-green-fg ansi-bold"> ok<\/span>/);
+  assert.match(html, /<span class="ansi-bright-red-fg">pal<\/span>/, 'palette 9 is bright red');
+  assert.ok(html.includes('true') && !html.includes('style='), 'true colour falls back to the default colour');
+  assert.ok(!html.includes('\u001b'));
+});
+
+test('ANSI: carriage returns overwrite the line like a terminal; CRLF is a line end', () => {
+  assert.equal(collapseCarriageReturns('10%\r50%\r100%\r\ndone\r\n'), '100%\ndone\n');
+  assert.equal(collapseCarriageReturns('plain\n'), 'plain\n');
+});
+
+// The real diff engine (wasm) makes the render model: "a\nb\nc\n" -> "a\nB\nc\nd\n" has two hunks.
+const modelDiff: FileDiff = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+const [h1, h2] = modelDiff.hunkIds;
+
+test('diff: drawn from the core render model, one header with Accept/Reject per pending hunk', () => {
+  assert.equal(modelDiff.hunkIds.length, 2, 'the engine sees two hunks');
+  const html = renderFileDiff('call1', 'src/a.ts', modelDiff, {}, true);
+  assert.equal(count(html, 'data-testid="hunk"'), 2);
+  assert.equal(count(html, 'data-testid="hunk-accept"'), 2);
+  assert.equal(count(html, 'data-testid="hunk-reject"'), 2);
+  assert.ok(html.includes(`data-action="hunk" data-accept="true" data-item-id="call1" data-path="src/a.ts" data-hunk-id="${h1}"`));
+  assert.match(html, /@@ -1,3 \+1,4 @@/);
+  assert.match(html, /<tr class="diff-delete hunk-pending"><td class="ln">2<\/td><td class="ln"><\/td><td class="code"><span class="sign">-<\/span>/);
+  assert.match(html, /<tr class="diff-insert hunk-pending"><td class="ln"><\/td><td class="ln">4<\/td><td class="code"><span class="sign">\+<\/span>d</);
+  assert.match(html, /<tr class="diff-context"><td class="ln">1<\/td><td class="ln">1<\/td>/);
+  // Each hunk header comes right before the hunk's first row.
+  assert.ok(html.indexOf(`data-hunk-id="${h2}" data-state`) < html.indexOf('<td class="ln">4</td>'));
+  assert.ok(html.indexOf(`data-hunk-id="${h1}" data-state`) < html.indexOf('<td class="ln">2</td>'));
+});
+
+test('diff: word highlights from the engine are drawn as marks', () => {
+  const d = engines().diffTexts('let total = 1;\n', 'let count = 1;\n');
+  const html = renderFileDiff('c', 'a', d, {}, true);
+  assert.match(html, /<mark class="word">total<\/mark>/);
+  assert.match(html, /<mark class="word">count<\/mark>/);
+});
+
+test('diff: decided hunks show their state and lose their buttons; a finished change has none', () => {
+  const html = renderFileDiff('c', 'a', modelDiff, { [h1]: 'accepted', [h2]: 'pending' }, true);
+  assert.ok(html.includes(`data-hunk-id="${h1}" data-state="accepted"`));
+  assert.equal(count(html, 'data-testid="hunk-accept"'), 1);
+  assert.match(html, /class="diff-insert hunk-accepted"/);
+  const done = renderFileDiff('c', 'a', modelDiff, { [h1]: 'accepted', [h2]: 'rejected' }, false);
+  assert.equal(count(done, 'data-testid="hunk-accept"'), 0);
+  assert.ok(done.includes(`data-hunk-id="${h2}" data-state="rejected"`));
+  const empty = renderFileDiff('c', 'a', engines().diffTexts('same\n', 'same\n'), {}, true);
+  assert.match(empty, /No changes to show/);
+});
+
+test('diff: text is escaped and highlight ranges are clamped', () => {
+  const html = renderFileDiff('c', 'a', engines().diffTexts('', '<script>x</script>\n'), {}, true);
+  assert.ok(!html.includes('<script>'));
+  assert.match(html, /&lt;script&gt;x&lt;\/script&gt;/);
+  assert.equal(highlightText('a<b', [{ start: 1, end: 2 }]), 'a<mark class="word">&lt;</mark>b');
+  assert.equal(highlightText('ab', [{ start: 1, end: 99 }]), 'a<mark class="word">b</mark>');
+  assert.equal(highlightText('<x>', []), '&lt;x&gt;');
+});
+
+function entryFor(item: ThreadItem, cutBytes = 0): Entry {
+  return { kind: 'item', key: 'k', item, cutBytes };
+}
+
+test('command card: command, live output with colours, status, exit code, duration, cut notice', () => {
+  const s = initialState();
+  const running = renderEntry(
+    entryFor({ id: 'c', type: 'command_execution', command: 'npm test <x>', aggregated_output: '\u001b[31mFAIL\u001b[0m', status: 'in_progress' }),
+    s,
+  );
+  assert.match(running, /data-testid="command-card" data-status="in_progress" open/);
+  assert.match(running, /data-testid="command-line" title="npm test &lt;x&gt;">npm test &lt;x&gt;</);
+  assert.match(running, /data-testid="command-output"><span class="ansi-red-fg">FAIL<\/span>/);
+  assert.match(running, /Running/);
+  const failed = renderEntry(
+    entryFor({ id: 'c', type: 'command_execution', command: 'false', aggregated_output: 'x', status: 'failed', exit_code: 2, duration_ms: 2500 }, 3 * 1024 * 1024),
+    s,
+  );
+  assert.match(failed, /status-failed/);
+  assert.match(failed, /Exit 2/);
+  assert.match(failed, /2\.5 s/);
+  assert.match(failed, /data-testid="command-output-cut">3\.0 MB of earlier output not shown/);
+  const ok = renderEntry(entryFor({ id: 'c', type: 'command_execution', command: 'true', aggregated_output: '', status: 'completed', exit_code: 0, duration_ms: 40 }), s);
+  assert.match(ok, /status-ok/);
+  assert.match(ok, /Exit 0/);
+  assert.match(ok, /40 ms/);
+});
+
+test('file-change card: per-file and all-files buttons while pending, states from the host', () => {
+  const s = initialState();
+  const item: ThreadItem = {
+    id: 'p1',
+    type: 'file_change',
+    status: 'pending',
+    changes: [
+      { path: 'src/a.ts', kind: 'update' },
+      { path: 'src/new.ts', kind: 'add' },
+    ],
+    diffs: [modelDiff, engines().diffTexts('', 'hello\n')],
+  };
+  reduce(s, { type: 'hunkStates', itemId: 'p1', path: 'src/a.ts', states: { [h1]: 'accepted' } });
+  const html = renderEntry(entryFor(item), s);
+  assert.match(html, /data-testid="file-change-card" data-status="pending" data-item-id="p1"/);
+  assert.equal(count(html, 'data-testid="file-change"'), 2);
+  assert.equal(count(html, 'data-testid="file-accept"'), 2);
+  assert.equal(count(html, 'data-testid="files-accept-all"'), 1);
+  assert.match(html, /data-testid="file-hunk-counts" title="1 of 2 changes accepted, 1 pending">1\/2</);
+  assert.equal(count(html, 'data-testid="hunk-accept"'), 2, 'the second hunk of a.ts and the new file are still pending');
+  assert.equal(count(html, 'data-testid="open-diff"'), 2);
+  const done = renderEntry(entryFor({ ...item, status: 'partially_applied' } as ThreadItem), s);
+  assert.equal(count(done, 'data-testid="file-accept"'), 0);
+  assert.equal(count(done, 'data-testid="files-accept-all"'), 0);
+  assert.match(done, /partially applied/);
+});
+
+test('approval card: three keyboard-reachable buttons, the first takes focus, a denial message field', () => {
+  const req: ApprovalRequest = { requestId: 'r1', callId: 'c1', kind: 'escalate', argv: ['git', 'push'], command: 'git push', cwd: '/repo', reason: 'needs network' };
+  const html = renderApproval('r1', req, null);
+  assert.match(html, /role="group" aria-label="Run this command outside the sandbox\?"/);
+  assert.match(html, /<button class="primary" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve" data-autofocus>/);
+  assert.match(html, /data-choice="approvedForSession"[^>]*data-testid="approval-approve-session"/);
+  assert.match(html, /data-choice="denied"[^>]*data-testid="approval-deny"/);
+  assert.match(html, /<label class="deny-label" for="deny-msg-r1">/);
+  assert.match(html, /id="deny-msg-r1" class="deny-message" data-testid="approval-message"/);
+  assert.match(html, /git push/);
+  assert.match(html, /in \/repo/);
+  assert.match(html, /needs network/);
+  const denied = renderApproval('r1', req, 'denied', 'use the mirror');
+  assert.match(denied, /data-decided="denied"/);
+  assert.ok(!denied.includes('<button'));
+  assert.match(denied, /Told the model: use the mirror/);
+  assert.match(renderApproval('r1', { ...req, command: '' }, null), /git push/, 'falls back to argv');
+});
+
+test('plan, reasoning, errors, user text', () => {
+  const s = initialState();
+  const plan = renderEntry(
+    entryFor({
+      id: 't',
+      type: 'todo_list',
+      items: [
+        { text: 'read code', completed: true, status: 'completed' },
+        { text: 'fix <bug>', completed: false, status: 'in_progress' },
+        { text: 'test', completed: false, status: 'pending' },
+      ],
+    }),
+    s,
+  );
+  assert.match(plan, /data-testid="plan"/);
+  assert.match(plan, /1\/3/);
+  assert.match(plan, /plan-in_progress" data-status="in_progress">.*fix &lt;bug&gt;/);
+  const reasoning = renderEntry(entryFor({ id: 'r', type: 'reasoning', text: '**Checking** the tests\nmore' }), s);
+  assert.match(reasoning, /<details class="reasoning" data-testid="reasoning">/);
+  assert.match(reasoning, /Checking the tests/);
+  assert.match(renderEntry(entryFor({ id: 'e', type: 'error', message: 'bad <args>' }), s), /bad &lt;args&gt;/);
+  assert.match(renderEntry({ kind: 'user', key: 'u', text: '<i>hi</i>' }, s), /data-testid="message-user"><div class="text">&lt;i&gt;hi/);
+  assert.match(renderEntry(entryFor({ id: 'm', type: 'agent_message', text: 'Done.' }), s), /data-testid="message-text"><p>Done.<\/p>/);
+});
+
+test('chrome: error banner with retry, context meter, session history', () => {
+  assert.equal(renderErrorBanner(null), '');
+  const banner = renderErrorBanner({ message: 'HTTP 500 <html>', retry: true });
+  assert.match(banner, /role="alert" data-testid="error-banner"/);
+  assert.match(banner, /HTTP 500 &lt;html&gt;/);
+  assert.match(banner, /data-testid="error-retry"/);
+  assert.ok(!renderErrorBanner({ message: 'x', retry: false }).includes('error-retry'));
+  assert.equal(contextPercent({ used: 45_000, window: 100_000 }), 45);
+  assert.equal(contextPercent({ used: 5, window: 0 }), null);
+  assert.equal(contextPercent({ used: 500, window: 100 }), 100);
+  assert.match(renderContextMeter({ used: 95_000, window: 100_000 }), /level-high" data-testid="context-meter" data-percent="95"/);
+  assert.equal(renderContextMeter(null), '');
+  const now = Date.UTC(2026, 0, 10);
+  const list = renderSessions([{ id: 's1', title: 'Fix <bug>', updatedAt: now - 120_000, model: 'm' }], now);
+  assert.match(list, /data-action="resume" data-session-id="s1" data-testid="session-item"/);
+  assert.match(list, /Fix &lt;bug&gt;/);
+  assert.match(list, /2 min ago · m/);
+  assert.match(renderSessions([], now), /No past sessions/);
+});

@@ -1,0 +1,258 @@
+// The chat's state as the agent's events arrive: streaming text, command output within bounds,
+// approvals, hunk states, errors, clearing, and restoring a saved state.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { engines } from '../host/patch/engine';
+import type { HostMessage, ThreadEvent, ThreadItem } from '../shared/chat-protocol';
+import { capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
+
+const ev = (event: ThreadEvent): HostMessage => ({ type: 'event', event });
+
+function run(state: ChatState, ...msgs: Action[]): ChatState {
+  for (const m of msgs) reduce(state, m);
+  return state;
+}
+
+function itemOf(state: ChatState, id: string): ThreadItem {
+  const e = state.entries.find((x) => x.kind === 'item' && x.item.id === id);
+  assert.ok(e && e.kind === 'item', `no item ${id}`);
+  return e.item;
+}
+
+const cmd = (id: string, extra: Partial<Extract<ThreadItem, { type: 'command_execution' }>> = {}): ThreadItem => ({
+  id,
+  type: 'command_execution',
+  command: 'npm test',
+  aggregated_output: '',
+  status: 'in_progress',
+  ...extra,
+});
+
+test('an answer streams as deltas and the completed item keeps the full text', () => {
+  const s = initialState();
+  run(s, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: { id: 'm1', type: 'agent_message', text: '' } }));
+  assert.equal(s.busy, true);
+  const c = reduce(s, ev({ type: 'item.delta', item_id: 'm1', delta: 'Hello ' }));
+  assert.deepEqual([...c.entries], [s.entries[0].key], 'only the streaming entry is redrawn');
+  assert.equal(c.structure, false);
+  run(s, ev({ type: 'item.delta', item_id: 'm1', delta: '**world**' }));
+  assert.equal((itemOf(s, 'm1') as { text: string }).text, 'Hello **world**');
+  // An update without text (some producers send one) must not wipe the streamed text.
+  run(s, ev({ type: 'item.updated', item: { id: 'm1', type: 'agent_message', text: '' } }));
+  assert.equal((itemOf(s, 'm1') as { text: string }).text, 'Hello **world**');
+  run(s, ev({ type: 'item.completed', item: { id: 'm1', type: 'agent_message', text: 'Hello **world**!' } }));
+  assert.equal((itemOf(s, 'm1') as { text: string }).text, 'Hello **world**!');
+  run(s, ev({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 3, reasoning_output_tokens: 0 } }));
+  assert.equal(s.busy, false);
+  assert.equal(s.lastUsage?.input_tokens, 10);
+  assert.equal(s.entries.length, 1);
+});
+
+test('a delta for an unknown item is ignored, not fatal', () => {
+  const s = initialState();
+  const c = reduce(s, ev({ type: 'item.delta', item_id: 'nope', delta: 'x' }));
+  assert.equal(c.entries.size, 0);
+  assert.equal(s.entries.length, 0);
+});
+
+test('command output streams live and the completed item carries status, exit code and duration', () => {
+  const s = initialState();
+  run(
+    s,
+    ev({ type: 'item.started', item: cmd('c1') }),
+    ev({ type: 'item.delta', item_id: 'c1', delta: 'line 1\n' }),
+    ev({ type: 'item.delta', item_id: 'c1', delta: '\u001b[32mok\u001b[0m\n' }),
+  );
+  assert.equal((itemOf(s, 'c1') as { aggregated_output: string }).aggregated_output, 'line 1\n\u001b[32mok\u001b[0m\n');
+  // The completion without output keeps the live output.
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0, duration_ms: 1200 }) }));
+  const done = itemOf(s, 'c1') as Extract<ThreadItem, { type: 'command_execution' }>;
+  assert.equal(done.status, 'completed');
+  assert.equal(done.exit_code, 0);
+  assert.equal(done.duration_ms, 1200);
+  assert.equal(done.aggregated_output, 'line 1\n\u001b[32mok\u001b[0m\n');
+});
+
+test("the completed item's model copy of the output does not replace the live output; without live output it is shown", () => {
+  const s = initialState();
+  run(
+    s,
+    ev({ type: 'item.started', item: cmd('c1') }),
+    ev({ type: 'item.delta', item_id: 'c1', delta: '\u001b[31mred\u001b[0m\n' }),
+    ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0, aggregated_output: 'red\n' }) }),
+  );
+  assert.equal((itemOf(s, 'c1') as { aggregated_output: string }).aggregated_output, '\u001b[31mred\u001b[0m\n');
+  run(s, ev({ type: 'item.completed', item: cmd('c2', { status: 'completed', exit_code: 0, aggregated_output: 'replayed\n' }) }));
+  assert.equal((itemOf(s, 'c2') as { aggregated_output: string }).aggregated_output, 'replayed\n');
+  run(s, ev({ type: 'item.started', item: cmd('c3') }), ev({ type: 'item.completed', item: cmd('c3', { status: 'completed', aggregated_output: 'only at the end\n' }) }));
+  assert.equal((itemOf(s, 'c3') as { aggregated_output: string }).aggregated_output, 'only at the end\n');
+  // Updates that carry the whole output so far (instead of deltas) are followed.
+  run(
+    s,
+    ev({ type: 'item.started', item: cmd('c4') }),
+    ev({ type: 'item.updated', item: cmd('c4', { aggregated_output: 'one\n' }) }),
+    ev({ type: 'item.updated', item: cmd('c4', { aggregated_output: 'one\ntwo\n' }) }),
+  );
+  assert.equal((itemOf(s, 'c4') as { aggregated_output: string }).aggregated_output, 'one\ntwo\n');
+});
+
+test('very large command output keeps only the last part and counts the bytes cut', () => {
+  const s = initialState();
+  run(s, ev({ type: 'item.started', item: cmd('c1') }));
+  const line = 'x'.repeat(99) + '\n'; // 100 bytes
+  for (let i = 0; i < 2000; i++) reduce(s, ev({ type: 'item.delta', item_id: 'c1', delta: line }));
+  const e = s.entries[0];
+  assert.ok(e.kind === 'item' && e.item.type === 'command_execution');
+  const kept = e.item.aggregated_output;
+  assert.ok(kept.length <= OUTPUT_KEEP_CHARS, `kept ${kept.length}`);
+  assert.ok(kept.length > OUTPUT_KEEP_CHARS - 1024);
+  assert.equal(e.cutBytes + kept.length, 200_000, 'every byte is either shown or counted as cut');
+  assert.ok(kept.startsWith('x'), 'the cut lands on a line start');
+  // Bytes the host dropped before the view saw them are counted too.
+  reduce(s, { type: 'event', event: { type: 'item.delta', item_id: 'c1', delta: line }, cutBytes: 5000 });
+  assert.ok(e.kind === 'item');
+  assert.equal(e.cutBytes + (e.item as { aggregated_output: string }).aggregated_output.length, 200_000 + 5000 + 100);
+});
+
+test('capOutput counts multi-byte characters in UTF-8 and never splits a surrogate pair', () => {
+  const text = '€'.repeat(10) + '😀'.repeat(10); // 3 bytes each, then 4 bytes (2 code units) each
+  const r = capOutput(text, 15);
+  assert.ok(!/^[\udc00-\udfff]/.test(r.text));
+  const keptBytes = new TextEncoder().encode(r.text).length;
+  assert.equal(r.cutBytes + keptBytes, 30 + 40);
+  assert.deepEqual(capOutput('short', 100), { text: 'short', cutBytes: 0 });
+});
+
+test('an approval card appears, is answered locally, and a later resolution from the host wins', () => {
+  const s = initialState();
+  const request = { requestId: 'r1', callId: 'c1', kind: 'exec' as const, argv: ['rm', '-rf', 'build'], command: 'rm -rf build', cwd: '/w' };
+  const c = reduce(s, { type: 'approval', requestId: 'r1', request });
+  assert.equal(c.structure, true);
+  assert.equal(s.entries[0].kind, 'approval');
+  reduce(s, { type: 'local.approval', requestId: 'r1', decision: 'denied', message: 'no' });
+  const e = s.entries[0];
+  assert.ok(e.kind === 'approval');
+  assert.equal(e.decision, 'denied');
+  assert.equal(e.message, 'no');
+  reduce(s, { type: 'approvalResolved', requestId: 'r1', decision: 'abort' });
+  assert.ok(s.entries[0].kind === 'approval' && s.entries[0].decision === 'abort');
+  // Resolving an approval that was never shown changes nothing.
+  assert.equal(reduce(s, { type: 'approvalResolved', requestId: 'zz', decision: 'approved' }).entries.size, 0);
+});
+
+test('hunk states: host reports and local choices redraw the file-change card', () => {
+  const s = initialState();
+  const item: ThreadItem = {
+    id: 'p1',
+    type: 'file_change',
+    status: 'pending',
+    changes: [{ path: 'a.ts', kind: 'update' }],
+    diffs: [engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n')],
+  };
+  run(s, ev({ type: 'item.started', item }));
+  assert.deepEqual(hunkStatesFor(s, 'p1', 'a.ts', ['h1', 'h2'], 'pending'), { h1: 'pending', h2: 'pending' });
+  const c = reduce(s, { type: 'local.hunks', itemId: 'p1', path: 'a.ts', hunkIds: ['h1'], accept: true });
+  assert.deepEqual([...c.entries], [s.entries[0].key]);
+  reduce(s, { type: 'hunkStates', itemId: 'p1', path: 'a.ts', states: { h2: 'rejected' } });
+  assert.deepEqual(hunkStatesFor(s, 'p1', 'a.ts', ['h1', 'h2'], 'pending'), { h1: 'accepted', h2: 'rejected' });
+  // Without reports, a finished change shows its outcome.
+  assert.deepEqual(hunkStatesFor(s, 'other', 'b.ts', ['x'], 'completed'), { x: 'accepted' });
+  assert.deepEqual(hunkStatesFor(s, 'other', 'b.ts', ['x'], 'declined'), { x: 'rejected' });
+});
+
+test('deciding a whole file (or all files) settles only the hunks still pending', () => {
+  const s = initialState();
+  const d1 = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+  const d2 = engines().diffTexts('', 'new\n');
+  const item: ThreadItem = {
+    id: 'p',
+    type: 'file_change',
+    status: 'pending',
+    changes: [
+      { path: 'a.ts', kind: 'update' },
+      { path: 'b.ts', kind: 'add' },
+    ],
+    diffs: [d1, d2],
+  };
+  run(s, ev({ type: 'item.started', item }));
+  run(s, { type: 'local.hunks', itemId: 'p', path: 'a.ts', hunkIds: [d1.hunkIds[0]], accept: false });
+  run(s, { type: 'local.file', itemId: 'p', path: 'a.ts', accept: true });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'a.ts', d1.hunkIds, 'pending'), { [d1.hunkIds[0]]: 'rejected', [d1.hunkIds[1]]: 'accepted' });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'pending' }, 'other files untouched');
+  run(s, { type: 'local.file', itemId: 'p', path: null, accept: false });
+  assert.deepEqual(hunkStatesFor(s, 'p', 'b.ts', d2.hunkIds, 'pending'), { [d2.hunkIds[0]]: 'rejected' });
+  assert.equal(reduce(s, { type: 'local.file', itemId: 'nope', path: null, accept: true }).entries.size, 0);
+});
+
+test('turn.failed raises a retryable error banner; a new turn or a local dismiss clears it', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'hi' }, ev({ type: 'turn.started' }), ev({ type: 'turn.failed', error: { message: '401 Unauthorized' } }));
+  assert.deepEqual(s.error, { message: '401 Unauthorized', retry: true });
+  assert.equal(s.busy, false);
+  run(s, ev({ type: 'turn.started' }));
+  assert.equal(s.error, null);
+  run(s, { type: 'error', message: 'sidecar died', retry: false });
+  assert.deepEqual(s.error, { message: 'sidecar died', retry: false });
+  run(s, { type: 'local.dismissError' });
+  assert.equal(s.error, null);
+});
+
+test('sending shows the message and the running state at once', () => {
+  const s = initialState();
+  const c = reduce(s, { type: 'local.send', text: 'add tests' });
+  assert.equal(c.structure, true);
+  assert.equal(s.busy, true);
+  assert.deepEqual(s.entries.map((e) => e.kind), ['user']);
+  // A replayed user message (resume) does not mark the view busy.
+  const r = initialState();
+  reduce(r, { type: 'userMessage', text: 'old question' });
+  assert.equal(r.busy, false);
+  assert.equal(r.entries.length, 1);
+});
+
+test('an error before the turn starts ends the optimistic running state; one during a turn does not', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' });
+  assert.equal(s.busy, true);
+  run(s, { type: 'error', message: 'Set an API key first', retry: false });
+  assert.equal(s.busy, false, 'no way to sit on working after a refused send');
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), { type: 'error', message: 'sidecar restarted', retry: false });
+  assert.equal(s.busy, true, 'a running turn keeps running (Stop stays available)');
+});
+
+test('model list, context usage and clear', () => {
+  const s = initialState();
+  run(s, { type: 'model', model: 'gpt-5.1-codex' }, { type: 'models', models: ['a', 'b'] });
+  assert.deepEqual(s.models, ['a', 'b', 'gpt-5.1-codex'], 'the current model stays selectable');
+  run(s, ev({ type: 'context.usage', used_tokens: 5000, window_tokens: 200000 }));
+  assert.deepEqual(s.contextUsage, { used: 5000, window: 200000 });
+  run(s, ev({ type: 'context.usage', used_tokens: 6000 }));
+  assert.deepEqual(s.contextUsage, { used: 6000, window: 200000 }, 'a missing window keeps the last known one');
+  run(s, { type: 'contextUsage', used: 1, window: 10 });
+  assert.deepEqual(s.contextUsage, { used: 1, window: 10 });
+  run(s, { type: 'local.send', text: 'x' }, { type: 'error', message: 'e', retry: true });
+  const keyBefore = s.nextKey;
+  run(s, { type: 'clear' });
+  assert.equal(s.entries.length, 0);
+  assert.equal(s.error, null);
+  assert.equal(s.busy, false);
+  assert.equal(s.model, 'gpt-5.1-codex', 'the model survives a new task');
+  assert.equal(s.nextKey, keyBefore, 'keys stay unique across clears');
+});
+
+test('a saved state restores; anything unrecognised starts fresh', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'persist me' }, ev({ type: 'item.started', item: { id: 'm', type: 'agent_message', text: 'ok' } }));
+  const restored = restoreState(JSON.parse(JSON.stringify(s)));
+  assert.deepEqual(restored, s);
+  for (const bad of [undefined, null, 'x', { version: 2, entries: [] }, { version: 1, entries: 'no' }]) {
+    assert.deepEqual(restoreState(bad), initialState(), JSON.stringify(bad));
+  }
+});
+
+test('unknown event types are ignored', () => {
+  const s = initialState();
+  const c = reduce(s, { type: 'event', event: { type: 'something.new' } as unknown as ThreadEvent });
+  assert.equal(c.entries.size, 0);
+  assert.deepEqual(s, initialState());
+});

@@ -1,0 +1,311 @@
+// The built chat bundle (dist/webview/main.js + main.css) in a real Chromium, under the same CSP the
+// extension serves, with a stand-in for VS Code's webview API that records what the view posts. The
+// host's side is played by posting HostMessages into the page, exactly as the provider does.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { HostMessage, ThreadEvent, ViewMessage } from '../shared/chat-protocol';
+import { engines } from '../host/patch/engine';
+import { webviewPage } from '../vscode/chat/html';
+
+const webviewDist = path.resolve(__dirname, '..', '..', 'dist', 'webview');
+const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => !!p && fs.existsSync(p),
+);
+const origin = 'http://tack-webview.test';
+const nonce = 'VGFja1Rlc3ROb25jZTEyMzQ=';
+const skip = chromiumPath ? false : 'no Chromium on this machine (set CHROMIUM_PATH)';
+
+let browser: Browser | undefined;
+
+before(async () => {
+  if (skip) return;
+  assert.ok(
+    fs.existsSync(path.join(webviewDist, 'main.js')),
+    `the webview bundle is not built (${webviewDist}/main.js): run \`npm run build\``,
+  );
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A page holding the chat, with `savedState` as what vscode.getState() returns. */
+async function openView(savedState: unknown = undefined): Promise<{ page: Page; violations: string[] }> {
+  const page = await browser!.newPage();
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') violations.push(m.text());
+  });
+  page.on('pageerror', (e) => violations.push(String(e)));
+  const stub = `
+    window.__posted = []; window.__state = ${JSON.stringify(savedState ?? null)};
+    document.addEventListener('securitypolicyviolation', (e) => console.error('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+      getState: () => window.__state,
+      setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
+    });`;
+  const html = webviewPage({
+    cspSource: origin,
+    nonce,
+    scriptUri: `${origin}/main.js`,
+    styleUris: [`${origin}/codicon.css`, `${origin}/main.css`],
+  }).replace('<body>', `<body>\n<script nonce="${nonce}">${stub}</script>`);
+  await page.route(`${origin}/**`, async (route) => {
+    const name = new URL(route.request().url()).pathname.slice(1);
+    if (name === 'index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: html });
+    const file = path.join(webviewDist, name);
+    if (!fs.existsSync(file)) return route.fulfill({ status: 404, body: '' });
+    const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'font/ttf';
+    return route.fulfill({ status: 200, contentType: type, body: fs.readFileSync(file) });
+  });
+  await page.goto(`${origin}/index.html`);
+  await page.waitForFunction(() => (window as unknown as { __posted: ViewMessage[] }).__posted.length > 0);
+  return { page, violations };
+}
+
+const host = (page: Page, ...msgs: HostMessage[]): Promise<void> =>
+  page.evaluate((ms) => ms.forEach((m) => window.postMessage(m, '*')), msgs);
+const ev = (event: ThreadEvent): HostMessage => ({ type: 'event', event });
+const posted = (page: Page): Promise<ViewMessage[]> =>
+  page.evaluate(() => (window as unknown as { __posted: ViewMessage[] }).__posted);
+const tid = (id: string): string => `[data-testid="${id}"]`;
+
+async function waitPosted(page: Page, type: ViewMessage['type']): Promise<ViewMessage> {
+  await page.waitForFunction(
+    (t) => (window as unknown as { __posted: ViewMessage[] }).__posted.some((m) => m.type === t),
+    type,
+  );
+  return (await posted(page)).filter((m) => m.type === type).at(-1)!;
+}
+
+test('a whole turn in the real bundle: send, stream, command, approval, hunks, error, retry, stop', { skip }, async () => {
+  const { page, violations } = await openView();
+  try {
+    assert.deepEqual(
+      (await posted(page)).map((m) => m.type),
+      ['ready', 'listModels'],
+      'the view says ready, then asks for the models',
+    );
+    await host(page, { type: 'models', models: ['gpt-5.1-codex', 'qwen3'] }, { type: 'model', model: 'qwen3' });
+    await page.waitForSelector(`${tid('model-select')} option[value="qwen3"]`, { state: 'attached' });
+    assert.equal(await page.inputValue(tid('model-select')), 'qwen3');
+
+    // Send with Enter.
+    assert.equal(await page.isVisible(tid('empty-state')), true, 'a fresh view invites a task');
+    await page.fill(tid('chat-input'), 'Fix the failing test');
+    await page.press(tid('chat-input'), 'Enter');
+    assert.deepEqual(await waitPosted(page, 'send'), { type: 'send', text: 'Fix the failing test' });
+    await page.waitForSelector(tid('message-user'));
+    assert.equal(await page.textContent(tid('message-user')), 'Fix the failing test');
+    assert.equal(await page.inputValue(tid('chat-input')), '');
+    assert.equal(await page.isHidden(tid('empty-state')), true);
+    await page.waitForSelector(tid('chat-stop'), { state: 'visible' });
+    assert.equal(await page.isHidden(tid('chat-send')), true, 'Send gives way to Stop while a turn runs');
+
+    // A streamed answer, rendered as markdown.
+    await host(
+      page,
+      ev({ type: 'turn.started' }),
+      ev({ type: 'item.started', item: { id: 'm1', type: 'agent_message', text: '' } }),
+      ev({ type: 'item.delta', item_id: 'm1', delta: 'Looking at **the test**' }),
+      ev({ type: 'item.delta', item_id: 'm1', delta: ' now.\n\n```js\nlet a = 1;\n```' }),
+    );
+    await page.waitForSelector(`${tid('message-text')} strong`);
+    assert.equal(await page.textContent(`${tid('message-text')} strong`), 'the test');
+    await page.waitForSelector(`${tid('message-text')} .hljs-keyword`);
+
+    // A command with coloured live output.
+    await host(
+      page,
+      ev({ type: 'item.started', item: { id: 'c1', type: 'command_execution', command: 'npm test', aggregated_output: '', status: 'in_progress' } }),
+      ev({ type: 'item.delta', item_id: 'c1', delta: '\u001b[31mFAIL\u001b[0m src/a.test.js\n' }),
+    );
+    await page.waitForSelector(`${tid('command-output')} .ansi-red-fg`);
+    assert.equal(await page.textContent(`${tid('command-output')} .ansi-red-fg`), 'FAIL');
+    await host(page, ev({ type: 'item.completed', item: { id: 'c1', type: 'command_execution', command: 'npm test', aggregated_output: '', status: 'failed', exit_code: 1, duration_ms: 1500 } }));
+    await page.waitForSelector(`${tid('command-card')}[data-status="failed"]`);
+    assert.match((await page.textContent(tid('command-status'))) ?? '', /Exit 1/);
+    assert.match((await page.textContent(tid('command-output'))) ?? '', /FAIL src\/a\.test\.js/, 'live output survives completion');
+
+    // An approval: focus moves to it; approved from the keyboard.
+    await host(page, {
+      type: 'approval',
+      requestId: 'r1',
+      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w' },
+    });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'approval-approve');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await waitPosted(page, 'decideApproval'), { type: 'decideApproval', requestId: 'r1', decision: 'approved' });
+    await page.waitForSelector(`${tid('approval-card')}[data-decided="approved"]`);
+
+    // Another, denied with a message (Enter in the message field denies).
+    await host(page, {
+      type: 'approval',
+      requestId: 'r2',
+      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x', cwd: '/w', reason: 'network' },
+    });
+    await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`);
+    await page.fill(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'no network, use the cache');
+    await page.press(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'Enter');
+    await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"][data-decided="denied"]`);
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'decideApproval').at(-1), {
+      type: 'decideApproval',
+      requestId: 'r2',
+      decision: 'denied',
+      message: 'no network, use the cache',
+    });
+
+    // A file change with two hunks (diffed by the real engine): accept one, reject the other, the host confirms.
+    const diff = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
+    const [h1, h2] = diff.hunkIds;
+    await host(
+      page,
+      ev({
+        type: 'item.started',
+        item: {
+          id: 'p1',
+          type: 'file_change',
+          status: 'pending',
+          changes: [{ path: 'src/a.js', kind: 'update' }],
+          diffs: [diff],
+        },
+      }),
+    );
+    await page.waitForSelector(tid('file-change-card'));
+    assert.equal(await page.locator(tid('hunk-accept')).count(), 2);
+    await page.click(`${tid('hunk')}[data-hunk-id="${h1}"] ${tid('hunk-accept')}`);
+    assert.deepEqual(await waitPosted(page, 'decideHunks'), { type: 'decideHunks', itemId: 'p1', path: 'src/a.js', hunkIds: [h1], accept: true });
+    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h1}"][data-state="accepted"]`);
+    await page.click(`${tid('hunk')}[data-hunk-id="${h2}"] ${tid('hunk-reject')}`);
+    await page.waitForSelector(`${tid('hunk')}[data-hunk-id="${h2}"][data-state="rejected"]`);
+    await host(page, { type: 'hunkStates', itemId: 'p1', path: 'src/a.js', states: { [h1]: 'accepted', [h2]: 'rejected' } });
+    assert.equal(await page.locator(tid('hunk-accept')).count(), 0);
+    await page.click(tid('open-diff'));
+    assert.deepEqual(await waitPosted(page, 'openDiff'), { type: 'openDiff', itemId: 'p1', path: 'src/a.js' });
+
+    // Two more files: "Accept all" posts a whole-change decision and settles every hunk at once.
+    await host(
+      page,
+      ev({
+        type: 'item.started',
+        item: {
+          id: 'p2',
+          type: 'file_change',
+          status: 'pending',
+          changes: [
+            { path: 'x.js', kind: 'add' },
+            { path: 'y.js', kind: 'update' },
+          ],
+          diffs: [engines().diffTexts('', 'x\n'), engines().diffTexts('1\n', '2\n')],
+        },
+      }),
+    );
+    await page.click(`${tid('file-change-card')}[data-item-id="p2"] ${tid('files-accept-all')}`);
+    assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', itemId: 'p2', path: null, accept: true });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-item-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
+    );
+
+    // Stop while running.
+    await page.click(tid('chat-stop'));
+    await waitPosted(page, 'stop');
+
+    // The turn fails: a banner with Retry.
+    await host(page, ev({ type: 'turn.failed', error: { message: 'HTTP 503 from the model server' } }));
+    await page.waitForSelector(tid('error-banner'));
+    assert.match((await page.textContent(tid('error-banner'))) ?? '', /HTTP 503/);
+    await page.waitForSelector(tid('chat-send'), { state: 'visible' });
+    await page.click(tid('error-retry'));
+    await waitPosted(page, 'retry');
+    await page.waitForSelector(tid('error-banner'), { state: 'detached' });
+
+    // Context meter, history, new task.
+    await host(page, { type: 'contextUsage', used: 80_000, window: 100_000 });
+    await page.waitForSelector(`${tid('context-meter')}[data-percent="80"]`);
+    await page.click(tid('history-button'));
+    await waitPosted(page, 'listSessions');
+    await host(page, { type: 'sessions', sessions: [{ id: 's9', title: 'Earlier <task>', updatedAt: Date.now() - 5000 }] });
+    await page.click(tid('session-item'));
+    assert.deepEqual(await waitPosted(page, 'resumeSession'), { type: 'resumeSession', id: 's9' });
+    await page.click(tid('new-task'));
+    await waitPosted(page, 'newTask');
+    await host(page, { type: 'clear' });
+    await page.waitForFunction(() => document.querySelectorAll('.transcript > .entry').length === 0);
+    await page.waitForSelector(tid('empty-state'), { state: 'visible' });
+
+    assert.deepEqual(violations, [], 'no CSP violations or script errors');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a hidden and re-shown view restores its transcript from the saved state', { skip }, async () => {
+  const first = await openView();
+  let saved: unknown;
+  try {
+    await host(
+      first.page,
+      { type: 'userMessage', text: 'remember me' },
+      ev({ type: 'item.completed', item: { id: 'm', type: 'agent_message', text: 'I *will*.' } }),
+    );
+    await first.page.waitForSelector(`${tid('message-text')} em`);
+    // Streamed text is saved too (throttled, so wait for it).
+    await host(
+      first.page,
+      ev({ type: 'item.started', item: { id: 'm2', type: 'agent_message', text: '' } }),
+      ev({ type: 'item.delta', item_id: 'm2', delta: 'streamed tail' }),
+    );
+    await first.page.waitForFunction(() => {
+      const s = (window as unknown as { __state: { entries?: unknown[] } | null }).__state;
+      return (s?.entries?.length ?? 0) === 3 && JSON.stringify(s).includes('streamed tail');
+    });
+    saved = await first.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+  } finally {
+    await first.page.close();
+  }
+  const second = await openView(saved);
+  try {
+    await second.page.waitForSelector(`${tid('message-text')} em`);
+    assert.equal(await second.page.textContent(tid('message-user')), 'remember me');
+    assert.equal((await second.page.locator(tid('message-text')).last().textContent())?.trim(), 'streamed tail');
+    assert.deepEqual(second.violations, []);
+  } finally {
+    await second.page.close();
+  }
+});
+
+test('megabytes of command output keep the DOM bounded and say how much was cut', { skip }, async () => {
+  const { page, violations } = await openView();
+  try {
+    await host(page, ev({ type: 'item.started', item: { id: 'c', type: 'command_execution', command: 'yes', aggregated_output: '', status: 'in_progress' } }));
+    // 4 MB in 64 KB deltas, posted in a burst as a fast stream would.
+    const chunk = ('y'.repeat(63) + '\n').repeat(1024);
+    await page.evaluate((c) => {
+      for (let i = 0; i < 64; i++) {
+        window.postMessage({ type: 'event', event: { type: 'item.delta', item_id: 'c', delta: c } }, '*');
+      }
+      window.postMessage({ type: 'event', event: { type: 'item.delta', item_id: 'c', delta: 'THE END\n' } }, '*');
+    }, chunk);
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.includes('THE END'));
+    const shown = (await page.textContent(tid('command-output'))) ?? '';
+    assert.ok(shown.length <= 64 * 1024, `shown ${shown.length} chars`);
+    const cut = (await page.textContent(tid('command-output-cut'))) ?? '';
+    assert.match(cut, /^3\.9 MB of earlier output not shown$/, '4 MB streamed, the last 64 KB shown');
+    const gap = (): Promise<number> =>
+      page.$eval(tid('command-output'), (p) => p.scrollHeight - p.scrollTop - p.clientHeight);
+    assert.ok((await gap()) < 8, 'the live output pane follows the end');
+    // Scrolled up by the person: new output does not yank it back down.
+    await page.$eval(tid('command-output'), (p) => (p.scrollTop = 100));
+    await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'MORE\n' }));
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('MORE\n'));
+    assert.equal(await page.$eval(tid('command-output'), (p) => p.scrollTop), 100);
+    assert.deepEqual(violations, []);
+  } finally {
+    await page.close();
+  }
+});
