@@ -252,13 +252,28 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await acceptFirstRejectSecond(page, 'manual.ts');
   }));
 
-  test('(3) apply_patch with two hunks: inline diff and CodeLens, accept one, reject the other', withScreenshot('3-inline-diff', async (page) => {
+  test('(3) apply_patch with two hunks: inline diff and CodeLens, one accepted in the editor, one rejected in the chat', withScreenshot('3-inline-diff', async (page) => {
     await newTask(page);
     await send('Edit calc.ts.');
     await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 30_000 });
-    await acceptFirstRejectSecond(page, 'calc.ts');
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const accept = editor.locator('.codelens-decoration a', { hasText: 'Accept' });
+    await until('two Accept lenses', async () => (await accept.count()) === 2);
+    await page.locator('.statusbar-item', { hasText: 'Tack: 2 pending changes' }).first().waitFor({ timeout: 10_000 });
+    assert.equal(fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8'), calcOriginal, 'nothing written before a decision');
+    // The chat's card lists the same two hunks, pending.
+    const hunks = chat().locator('[data-testid="file-change-card"] [data-testid="hunk"]');
+    await until('two pending hunks in the chat', async () => (await hunks.count()) === 2 && (await hunks.first().getAttribute('data-state')) === 'pending');
+    // Accept the first in the editor: the chat follows.
+    await accept.first().click();
+    await until('the chat to show the first hunk accepted', async () => (await hunks.first().getAttribute('data-state')) === 'accepted');
+    // Reject the second in the chat: the editor follows and the review ends.
+    await hunks.nth(1).locator('[data-testid="hunk-reject"]').click();
+    await until('no lenses left', async () => (await editor.locator('.codelens-decoration a', { hasText: 'Reject' }).count()) === 0);
     await chat().locator('[data-testid="message-text"]', { hasText: 'Edited calc.ts.' }).waitFor({ timeout: 30_000 });
     await waitIdle();
+    const expected = calcOriginal.replace('export const v2 = 2;', 'export const v2 = 200; // accepted hunk');
+    await until('exactly the accepted hunk in calc.ts on disk', () => fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8') === expected, 15_000);
     // The model was told that only part of the edit landed.
     const last = JSON.stringify(model!.modelRequests().at(-1)?.body);
     assert.ok(last.includes('calc.ts'), 'the next request reports on calc.ts');
