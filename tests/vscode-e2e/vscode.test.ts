@@ -56,6 +56,9 @@ const script = {
     { text: 'The change looks fine.', expect: 'UNCOMMITTED_MARKER' },
     // (7) Fix Problems in This File: the file's diagnostics reach the model
     { text: 'Fixed the type error.', expect: 'is not assignable to type' },
+    // (8) approval policy `never`: the edit lands at once
+    { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: auto.txt\n+written without asking\n*** End Patch' }] },
+    { text: 'Added auto.txt.' },
   ],
 };
 
@@ -339,5 +342,18 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const body = JSON.stringify(model!.modelRequests()[before]?.body);
     assert.ok(body.includes('broken.ts:1 error'), 'the request names the diagnostic and its place');
     assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('(8) a settings change applies to the next turn: under approval policy "never" an edit lands at once and stays in the chat', withScreenshot('8-policy-never', async (page) => {
+    // Workspace settings, as a person would set them for this project (VS Code watches the folder).
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'tack.approvalPolicy': 'never' }));
+    await page.locator('.panel .monaco-editor', { hasText: 'settings changed' }).first().waitFor({ timeout: 30_000 });
+    await newTask(page);
+    await send('Add auto.txt.');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Added auto.txt.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.equal(fs.readFileSync(path.join(workspace, 'auto.txt'), 'utf8'), 'written without asking\n');
+    await chat().locator('[data-testid="file-change-card"]', { hasText: 'auto.txt' }).first().waitFor({ timeout: 10_000 });
   }));
 });

@@ -49,6 +49,7 @@ export class AgentController implements ChatBackend, AgentHost {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('tack')) return;
         this.settingsChanged = true;
+        deps.log.info('settings changed: the next turn uses them');
         deps.chat().setModel(readSettings().model);
       }),
     );
