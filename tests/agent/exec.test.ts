@@ -54,6 +54,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
         const [edit] = completedItems(r.events, 'file_change');
         assert.equal(edit.status, 'completed');
         assert.deepEqual(edit.changes.map((c: any) => [c.kind, c.path]), [['add', 'farewell.txt'], ['update', 'greet.txt']]);
+        assert.equal(edit.diffs, undefined, 'the JSON stream leaves the review diffs out');
         assert.equal(completedItems(r.events, 'agent_message').at(-1)!.text, 'Added farewell.txt and updated greet.txt.');
         assert.ok(completedItems(r.events, 'todo_list').length === 1);
         assert.ok(completedItems(r.events, 'reasoning').some((i) => i.text === 'Look first.'));
@@ -66,7 +67,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
           assert.equal(b.prompt_cache_key, threadId);
           assert.equal(b.store, false);
           assert.deepEqual(b.include, ['reasoning.encrypted_content']);
-          assert.deepEqual(b.tools.map((t: any) => t.name), ['exec_command', 'write_stdin', 'apply_patch', 'update_plan']);
+          assert.deepEqual(b.tools.map((t: any) => t.name), ['exec_command', 'write_stdin', 'apply_patch', 'update_plan', 'view_image']);
         }
         const first = JSON.stringify(conversation(sent[0]));
         assert.match(first, /<environment_context>/);
@@ -424,6 +425,32 @@ test('approval matrix headless: never runs, on-request escalation and on-failure
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('view_image attaches the workspace image after the tool outputs', async () => {
+  const project = makeProject();
+  // A 1x1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  fs.writeFileSync(path.join(project.dir, 'dot.png'), png);
+  try {
+    await withServer(
+      [{ toolCalls: [{ name: 'view_image', callId: 'img', arguments: { path: 'dot.png' } }, { name: 'view_image', callId: 'nope', arguments: { path: 'notes.txt' } }] }, { text: 'A dot.' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'look'], project);
+        assert.equal(r.code, 0, r.stderr);
+        const sent = bodies(server);
+        const outs = toolOutputs(sent[1]);
+        assert.equal(outs.get('img'), `Image attached: ${path.join(project.dir, 'dot.png')}`);
+        assert.match(outs.get('nope')!, /^view_image failed for .*notes\.txt: unsupported image type/);
+        const last = (conversation(sent[1]) as any[]).at(-1);
+        assert.equal(last.role, 'user');
+        assert.equal(last.content[0].type, 'input_image');
+        assert.equal(last.content[0].image_url, `data:image/png;base64,${png.toString('base64')}`);
+      },
+    );
   } finally {
     project.cleanup();
   }

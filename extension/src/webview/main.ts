@@ -5,8 +5,10 @@
 import DOMPurify from 'dompurify';
 import type { HostMessage, ViewMessage } from '../shared/chat-protocol';
 import type { ApprovalChoice } from '../shared/chat-protocol';
-import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState } from './state';
+import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState, type Entry } from './state';
+import { ansiToHtml, splitTerminal } from './render/ansi';
 import {
+  renderCommand,
   renderContextMeter,
   renderEntry,
   renderErrorBanner,
@@ -131,6 +133,60 @@ function redrawEntry(el: HTMLElement, html: string): void {
   pinTerminals(el, scroll);
 }
 
+// Command cards: the card around the output is redrawn only when it changes (status, cut notice),
+// and the output is kept as chunks of whole lines, each redrawn only when its own text changes.
+const cardShell = new WeakMap<HTMLElement, string>();
+const chunkKey = new WeakMap<Element, string>();
+
+function fillTerminal(pre: HTMLElement, text: string, base: number): void {
+  const byIndex = new Map<number, HTMLElement>();
+  for (const span of [...pre.children] as HTMLElement[]) byIndex.set(Number(span.dataset.chunk), span);
+  let previous: HTMLElement | null = null;
+  const keep = new Set<number>();
+  for (const chunk of splitTerminal(text, base)) {
+    keep.add(chunk.index);
+    const key = chunk.carry + '\u0000' + chunk.text;
+    let span = byIndex.get(chunk.index);
+    if (!span || chunkKey.get(span) !== key) {
+      const fresh = document.createElement('span');
+      fresh.dataset.chunk = String(chunk.index);
+      fresh.innerHTML = ansiToHtml(chunk.carry + chunk.text);
+      chunkKey.set(fresh, key);
+      if (span) span.replaceWith(fresh);
+      else if (previous) previous.after(fresh);
+      else pre.prepend(fresh);
+      span = fresh;
+    }
+    previous = span;
+  }
+  for (const [index, span] of byIndex) if (!keep.has(index)) span.remove();
+}
+
+/** Draws a command entry; returns false for any other entry. */
+function drawCommand(el: HTMLElement, entry: Entry): boolean {
+  if (entry.kind !== 'item' || entry.item.type !== 'command_execution') return false;
+  const item = entry.item;
+  const shell = renderCommand(item, entry.cutBytes, false);
+  const pre0 = el.querySelector<HTMLElement>('pre.terminal');
+  const scroll = pre0 ? [{ atEnd: pre0.scrollHeight - pre0.scrollTop - pre0.clientHeight < 8, top: pre0.scrollTop }] : [];
+  if (cardShell.get(el) !== shell) {
+    const details = el.querySelector('details');
+    const wasOpen = details ? details.open : null;
+    const oldPre = pre0;
+    el.innerHTML = shell;
+    cardShell.set(el, shell);
+    const d = el.querySelector('details');
+    if (d && wasOpen !== null) d.open = wasOpen;
+    // Keep the chunks already drawn: move them into the new card's terminal.
+    const pre = el.querySelector<HTMLElement>('pre.terminal');
+    if (pre && oldPre) pre.append(...oldPre.childNodes);
+  }
+  const pre = el.querySelector<HTMLElement>('pre.terminal');
+  if (pre) fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0);
+  pinTerminals(el, scroll);
+  return true;
+}
+
 function flush(): void {
   scheduled = false;
   const change = pending;
@@ -150,12 +206,12 @@ function flush(): void {
       el = document.createElement('div');
       el.className = 'entry';
       el.dataset.key = entry.key;
-      el.innerHTML = renderEntry(entry, state);
       if (previous) previous.after(el);
       else emptyState.after(el);
+      if (!drawCommand(el, entry)) el.innerHTML = renderEntry(entry, state);
       pinTerminals(el);
     } else if (change.entries.has(entry.key)) {
-      redrawEntry(el, renderEntry(entry, state));
+      if (!drawCommand(el, entry)) redrawEntry(el, renderEntry(entry, state));
     }
     previous = el;
   }

@@ -120,7 +120,8 @@ test('capOutput counts multi-byte characters in UTF-8 and never splits a surroga
   assert.ok(!/^[\udc00-\udfff]/.test(r.text));
   const keptBytes = new TextEncoder().encode(r.text).length;
   assert.equal(r.cutBytes + keptBytes, 30 + 40);
-  assert.deepEqual(capOutput('short', 100), { text: 'short', cutBytes: 0 });
+  assert.deepEqual(capOutput('short', 100), { text: 'short', cutBytes: 0, cutChars: 0 });
+  assert.equal(r.cutChars, text.length - r.text.length);
 });
 
 test('an approval card appears, is answered locally, and a later resolution from the host wins', () => {

@@ -15,8 +15,11 @@ export const OUTPUT_KEEP_CHARS = 64 * 1024;
 
 export type Entry =
   | { kind: 'user'; key: string; text: string }
-  /** `cutBytes`: UTF-8 bytes dropped from the front of a command's output. */
-  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number }
+  /**
+   * `cutBytes`: UTF-8 bytes dropped from the front of a command's output (shown to the person);
+   * `cutChars`: characters this view dropped, which fixes where the terminal's chunks start.
+   */
+  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number; cutChars?: number }
   | {
       kind: 'approval';
       key: string;
@@ -113,15 +116,15 @@ function utf8Length(s: string): number {
  * Keeps the last OUTPUT_KEEP_CHARS of a command's output, cut at a line start where one is near so
  * the view does not begin mid-line (or mid escape sequence). Returns the kept text and the bytes cut.
  */
-export function capOutput(text: string, keep = OUTPUT_KEEP_CHARS): { text: string; cutBytes: number } {
-  if (text.length <= keep) return { text, cutBytes: 0 };
+export function capOutput(text: string, keep = OUTPUT_KEEP_CHARS): { text: string; cutBytes: number; cutChars: number } {
+  if (text.length <= keep) return { text, cutBytes: 0, cutChars: 0 };
   let start = text.length - keep;
   const nl = text.indexOf('\n', start);
   if (nl !== -1 && nl - start < 1024) start = nl + 1;
   // Never split a surrogate pair.
   const c = text.charCodeAt(start);
   if (c >= 0xdc00 && c <= 0xdfff) start++;
-  return { text: text.slice(start), cutBytes: utf8Length(text.slice(0, start)) };
+  return { text: text.slice(start), cutBytes: utf8Length(text.slice(0, start)), cutChars: start };
 }
 
 function findItemEntry(state: ChatState, id: string): Extract<Entry, { kind: 'item' }> | undefined {
@@ -147,6 +150,7 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   const existing = findItemEntry(state, item.id);
   let stored: ThreadItem = item;
   let cutBytes = existing?.cutBytes ?? 0;
+  let cutChars = existing?.cutChars ?? 0;
   if (item.type === 'command_execution') {
     const prev = existing?.item.type === 'command_execution' ? existing.item : undefined;
     let output = item.aggregated_output ?? '';
@@ -161,6 +165,8 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
       const capped = capOutput(output);
       output = capped.text;
       cutBytes = capped.cutBytes;
+      // A new text, so new chunk boundaries: continue past the old ones.
+      cutChars = cutChars + (prev?.aggregated_output.length ?? 0) + capped.cutChars;
     }
     stored = { ...item, aggregated_output: output };
   } else if ((item.type === 'agent_message' || item.type === 'reasoning') && existing) {
@@ -171,10 +177,13 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   if (existing) {
     existing.item = stored;
     existing.cutBytes = cutBytes;
+    if (item.type === 'command_execution') existing.cutChars = cutChars;
     change.entries.add(existing.key);
   } else {
     const key = newKey(state);
-    state.entries.push({ kind: 'item', key, item: stored, cutBytes });
+    state.entries.push(
+      item.type === 'command_execution' ? { kind: 'item', key, item: stored, cutBytes, cutChars } : { kind: 'item', key, item: stored, cutBytes },
+    );
     change.entries.add(key);
     change.structure = true;
   }
@@ -188,6 +197,7 @@ function applyDelta(state: ChatState, itemId: string, delta: string, hostCut: nu
     const capped = capOutput(item.aggregated_output + delta);
     entry.item = { ...item, aggregated_output: capped.text };
     entry.cutBytes += capped.cutBytes + hostCut;
+    entry.cutChars = (entry.cutChars ?? 0) + capped.cutChars;
   } else if (item.type === 'agent_message' || item.type === 'reasoning') {
     entry.item = { ...item, text: item.text + delta };
   } else {

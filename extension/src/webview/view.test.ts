@@ -299,11 +299,18 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
     const gap = (): Promise<number> =>
       page.$eval(tid('command-output'), (p) => p.scrollHeight - p.scrollTop - p.clientHeight);
     assert.ok((await gap()) < 8, 'the live output pane follows the end');
-    // Scrolled up by the person: new output does not yank it back down.
+    // Scrolled up by the person: new output does not yank it back down. Output is drawn in chunks:
+    // a middle chunk's node survives an append untouched.
+    assert.ok(await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]').length > 3`));
+    await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]')[2].tackMark = 'kept'`);
     await page.$eval(tid('command-output'), (p) => (p.scrollTop = 100));
     await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'MORE\n' }));
     await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('MORE\n'));
     assert.equal(await page.$eval(tid('command-output'), (p) => p.scrollTop), 100);
+    assert.ok(
+      await page.evaluate(`[...document.querySelectorAll('pre.terminal > span[data-chunk]')].some((s) => s.tackMark === 'kept')`),
+      'the unchanged chunk was not redrawn',
+    );
     assert.deepEqual(violations, []);
   } finally {
     await page.close();

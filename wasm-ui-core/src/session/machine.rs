@@ -45,6 +45,9 @@ enum Action {
         via_exec: bool,
     },
     Plan(PlanUpdate),
+    ViewImage {
+        path: String,
+    },
     Invalid(String),
 }
 
@@ -67,6 +70,7 @@ enum Waiting {
     Files(Patch),
     Apply(Vec<FileChange>),
     Review(Vec<FileChange>),
+    Image,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +86,8 @@ struct Call {
     shown_output: String,
     /// The diffs of a proposed edit, repeated when its item completes.
     diffs: Vec<crate::diff::FileDiff>,
+    /// A `view_image` result, shown to the model after the round's outputs.
+    image: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,6 +332,11 @@ impl Session {
             SessionEvent::ExecFailed { call_id, message } => {
                 self.on_exec_failed(&call_id, message, &mut out)
             }
+            SessionEvent::ImageRead {
+                call_id,
+                data_url,
+                error,
+            } => self.on_image_read(&call_id, data_url, error),
             SessionEvent::FilesRead { call_id, files } => {
                 self.on_files_read(&call_id, files, &mut out)
             }
@@ -625,6 +636,7 @@ impl Session {
                     item_id: None,
                     shown_output: String::new(),
                     diffs: vec![],
+                    image: None,
                 }
             })
             .collect();
@@ -908,6 +920,10 @@ impl Session {
                     Some(input) => input.clone(),
                     None => match serde_json::from_str::<tools::ApplyPatchArgs>(args) {
                         Ok(a) => a.input,
+                        // Some models send the patch itself instead of `{"input": ...}`.
+                        Err(_) if args.trim_start().starts_with("*** Begin Patch") => {
+                            args.to_string()
+                        }
                         Err(e) => return bad(e),
                     },
                 };
@@ -916,6 +932,13 @@ impl Session {
                     via_exec: false,
                 }
             }
+            "view_image" => match serde_json::from_str::<tools::ViewImageArgs>(args) {
+                Ok(a) if !a.path.trim().is_empty() => Action::ViewImage {
+                    path: resolve_dir(&self.cfg.cwd, Some(a.path.trim())),
+                },
+                Ok(_) => Action::Invalid("view_image: path must not be empty".into()),
+                Err(e) => bad(e),
+            },
             "update_plan" => match plan::parse_update(args) {
                 Ok(u) => Action::Plan(u),
                 Err(e) => Action::Invalid(e),
@@ -961,6 +984,18 @@ impl Session {
             let output = call.output.clone().unwrap_or_default();
             self.push_history(self.output_item(&call.raw, output), out);
         }
+        // Tool outputs are text: images the model asked to see follow as a user message.
+        let images: Vec<Value> = calls
+            .iter()
+            .filter_map(|c| c.image.as_ref())
+            .map(|url| json!({"type": "input_image", "image_url": url}))
+            .collect();
+        if !images.is_empty() {
+            self.push_history(
+                json!({"type": "message", "role": "user", "content": images}),
+                out,
+            );
+        }
         self.send_request(out);
     }
 
@@ -1002,6 +1037,12 @@ impl Session {
                     },
                 );
                 self.finish_call(idx, message, out);
+            }
+            Action::ViewImage { path } => {
+                let call = self.call(idx);
+                call.waiting = Some(Waiting::Image);
+                let call_id = call.raw.call_id.clone();
+                out.push(Effect::ReadImage { call_id, path });
             }
             Action::Plan(update) => {
                 let items: Vec<TodoItem> = update
@@ -1560,6 +1601,28 @@ impl Session {
             );
         }
         self.finish_call(idx, format!("Failed to run the command: {message}"), out);
+    }
+
+    fn on_image_read(&mut self, call_id: &str, data_url: Option<String>, error: Option<String>) {
+        let Some(idx) = self.call_index(call_id) else {
+            return;
+        };
+        let Action::ViewImage { path } = self.turn.as_ref().unwrap().calls[idx].action.clone()
+        else {
+            return;
+        };
+        let call = self.call(idx);
+        match (data_url, error) {
+            (Some(url), None) if url.starts_with("data:image/") => {
+                call.image = Some(url);
+                call.output = Some(format!("Image attached: {path}"));
+            }
+            (_, e) => {
+                let reason = e.unwrap_or_else(|| "not an image".to_string());
+                call.output = Some(format!("view_image failed for {path}: {reason}"));
+            }
+        }
+        call.waiting = None;
     }
 
     // ---- edits ----

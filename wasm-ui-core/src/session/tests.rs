@@ -876,3 +876,55 @@ fn wild_numbers_in_arguments_do_not_break_the_session() {
         .1
         .contains("unknown session ID"));
 }
+
+#[test]
+fn view_image_reads_the_file_and_shows_it_after_the_outputs() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "look");
+    let out = respond(
+        &mut s,
+        &[
+            fcall("v1", "view_image", json!({"path":"shot.png"})),
+            fcall("v2", "view_image", json!({"path":"/abs/missing.png"})),
+        ],
+        100,
+    );
+    assert!(out.contains(&Effect::ReadImage {
+        call_id: "v1".into(),
+        path: "/repo/shot.png".into()
+    }));
+    s.handle(SessionEvent::ImageRead {
+        call_id: "v2".into(),
+        data_url: None,
+        error: Some("no such file".into()),
+    });
+    let out = s.handle(SessionEvent::ImageRead {
+        call_id: "v1".into(),
+        data_url: Some("data:image/png;base64,AAAA".into()),
+        error: None,
+    });
+    let req = &requests(&out)[0];
+    let outs = outputs(req);
+    assert_eq!(outs[0].1, "Image attached: /repo/shot.png");
+    assert_eq!(
+        outs[1].1,
+        "view_image failed for /abs/missing.png: no such file"
+    );
+    let last = req["input"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        last["content"][0],
+        json!({"type":"input_image","image_url":"data:image/png;base64,AAAA"})
+    );
+}
+
+#[test]
+fn a_raw_patch_sent_as_function_arguments_is_still_applied() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "edit");
+    let raw = json!({"type":"function_call","call_id":"p1","name":"apply_patch","arguments":PATCH});
+    let out = respond(&mut s, &[raw], 100);
+    assert!(
+        out.iter().any(|e| matches!(e, Effect::ReadFiles { .. })),
+        "{out:?}"
+    );
+}

@@ -182,6 +182,18 @@ pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
         _ => tools.push(apply_patch_function(wire)),
     }
     tools.push(update_plan_tool(wire));
+    if family == ToolFamily::Codex {
+        tools.push(function_tool(
+            wire,
+            "view_image",
+            "Look at an image file from the workspace (a screenshot, a diagram, a rendered chart). \
+             It is attached to the conversation after this call.",
+            schema(
+                json!({"path": {"type": "string", "description": "Path of the image, relative to the working directory or absolute."}}),
+                &["path"],
+            ),
+        ));
+    }
     tools
 }
 
@@ -241,6 +253,12 @@ pub struct ShellArgs {
     pub sandbox_permissions: Option<SandboxPermissions>,
     #[serde(default)]
     pub justification: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ViewImageArgs {
+    pub path: String,
 }
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]

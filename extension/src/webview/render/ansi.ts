@@ -51,3 +51,62 @@ export function ansiToHtml(text: string): string {
   }
   return out;
 }
+
+/** One piece of a terminal's output, drawn on its own so a redraw touches only what changed. */
+export interface TerminalChunk {
+  /** Absolute index: chunk k starts at the first line start at or after k * size in the whole output. */
+  index: number;
+  text: string;
+  /** SGR sequences still in effect where the chunk starts (colour set in an earlier chunk). */
+  carry: string;
+}
+
+// Select Graphic Rendition: ESC [ params m. (ESC in a regex is what we mean here.)
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[([0-9;]*)m/g;
+
+/** The SGR sequences in effect after `text`, given those in effect before it. */
+function carryAfter(before: string[], text: string): string[] {
+  let active = before;
+  for (const m of text.matchAll(SGR)) {
+    const params = m[1];
+    if (params === '' || params === '0') active = [];
+    else if (params.startsWith('0;')) active = [`\u001b[${params.slice(2)}m`];
+    else active = [...active, m[0]];
+  }
+  return active;
+}
+
+/**
+ * Splits the kept output of a command into chunks of about `size` characters, each made of whole
+ * lines (the last may be partial). `base` is how many characters were dropped from the front so far:
+ * boundaries are fixed in the whole output's coordinates, so appending changes only the last chunk
+ * and trimming the front only the first.
+ */
+export function splitTerminal(text: string, base: number, size = 4096): TerminalChunk[] {
+  const chunks: TerminalChunk[] = [];
+  let start = 0;
+  let index = Math.floor(base / size);
+  let carry: string[] = [];
+  while (start < text.length) {
+    // The next chunk starts at the first line start at or after (index + 1) * size.
+    let next = text.length;
+    for (let k = index + 1; ; k++) {
+      const at = k * size - base;
+      if (at >= text.length) break;
+      if (at <= start) continue;
+      const nl = text.indexOf('\n', at - 1);
+      if (nl === -1 || nl + 1 >= text.length) break;
+      if (nl + 1 > start) {
+        next = nl + 1;
+        break;
+      }
+    }
+    const piece = text.slice(start, next);
+    chunks.push({ index, text: piece, carry: carry.join('') });
+    carry = carryAfter(carry, piece);
+    start = next;
+    index = Math.floor((base + next) / size);
+  }
+  return chunks;
+}

@@ -70,12 +70,17 @@ function commandStatus(item: Item<'command_execution'>): { label: string; cls: s
   return { label: typeof code === 'number' ? `Exit ${code}` : 'Done', cls: 'ok', glyph: 'pass' };
 }
 
-function renderCommand(item: Item<'command_execution'>, cutBytes: number): string {
+/**
+ * A command card. With `withOutput` false the terminal is left empty: the DOM layer fills it chunk by
+ * chunk (splitTerminal) so that streaming output redraws only its last lines.
+ */
+export function renderCommand(item: Item<'command_execution'>, cutBytes: number, withOutput = true): string {
   const st = commandStatus(item);
   const duration = typeof item.duration_ms === 'number' ? `<span class="muted">${formatDuration(item.duration_ms)}</span>` : '';
   const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${formatBytes(cutBytes)} of earlier output not shown</div>` : '';
+  const body = withOutput ? ansiToHtml(item.aggregated_output) : '';
   const output = item.aggregated_output
-    ? `${cut}<pre class="terminal" data-testid="command-output">${ansiToHtml(item.aggregated_output)}</pre>`
+    ? `${cut}<pre class="terminal" data-testid="command-output">${body}</pre>`
     : `${cut}<pre class="terminal empty" data-testid="command-output"></pre>`;
   // Open while running, so live output is visible; the person may collapse it.
   return (

@@ -17,6 +17,9 @@ export function highlightText(text: string, ranges: ReadonlyArray<{ start: numbe
   return out + escapeHtml(text.slice(at));
 }
 
+/** Rows drawn per file; a bigger diff is cut (the side-by-side diff and the editor show all of it). */
+export const MAX_DIFF_ROWS = 1500;
+
 const STATE_LABEL: Record<HunkState, string> = { pending: 'Pending', accepted: 'Accepted', rejected: 'Rejected' };
 
 function rowHtml(row: DiffRow, states: Record<string, HunkState>): string {
@@ -47,7 +50,8 @@ export function renderFileDiff(
   const hunkAt = new Map(diff.hunks.map((h, i) => [h.firstRow, { id: h.id, n: i + 1 }]));
   const a = `data-item-id="${attr(itemId)}" data-path="${attr(path)}"`;
   let body = '';
-  diff.rows.forEach((row, i) => {
+  const shown = diff.rows.length > MAX_DIFF_ROWS ? diff.rows.slice(0, MAX_DIFF_ROWS) : diff.rows;
+  shown.forEach((row, i) => {
     const section = sectionAt.get(i);
     if (section) {
       body += `<tr class="diff-section"><td colspan="3">@@ -${section.oldStart},${section.oldLines} +${section.newStart},${section.newLines} @@</td></tr>`;
@@ -68,6 +72,12 @@ export function renderFileDiff(
     }
     body += rowHtml(row, states);
   });
+  if (shown.length < diff.rows.length) {
+    const more = diff.rows.length - shown.length;
+    body +=
+      `<tr class="diff-more" data-testid="diff-more"><td colspan="3">${more} more lines not shown here. ` +
+      `<button class="text-button" data-action="open-diff" ${a}>Open the side-by-side diff</button></td></tr>`;
+  }
   // Column widths come from the colgroup (table-layout: fixed would otherwise take them from the
   // first row, which spans all three).
   return `<table class="diff" data-testid="file-diff"><colgroup><col class="ln-col"><col class="ln-col"><col></colgroup><tbody>${body}</tbody></table>`;

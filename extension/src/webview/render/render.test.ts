@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
-import { ansiToHtml, collapseCarriageReturns } from './ansi';
+import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
 import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
-import { highlightText, renderFileDiff } from './diff';
+import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
 const count = (html: string, needle: string): number => html.split(needle).length - 1;
@@ -49,6 +49,32 @@ test('ANSI: carriage returns overwrite the line like a terminal; CRLF is a line 
   assert.equal(collapseCarriageReturns('plain\n'), 'plain\n');
 });
 
+test('terminal chunks: whole lines, stable under appends and front trims, colours carried across', () => {
+  const line = (i: number): string => `line ${String(i).padStart(4, '0')}\n`; // 10 chars
+  const all = Array.from({ length: 100 }, (_, i) => line(i)).join('');
+  const chunks = splitTerminal(all, 0, 100);
+  assert.equal(chunks.map((c) => c.text).join(''), all, 'nothing lost or repeated');
+  for (const c of chunks.slice(0, -1)) assert.ok(c.text.endsWith('\n'), 'chunks end at line ends');
+  // Appending changes only the last chunk.
+  const more = splitTerminal(all + 'tail', 0, 100);
+  assert.deepEqual(more.slice(0, chunks.length - 1), chunks.slice(0, -1));
+  // Dropping the first 250 characters (base 250) keeps every later chunk as it was.
+  const trimmed = splitTerminal(all.slice(250), 250, 100);
+  const later = chunks.filter((c) => c.index >= 3);
+  assert.deepEqual(trimmed.slice(-later.length), later);
+  assert.equal(trimmed.map((c) => c.text).join(''), all.slice(250));
+  // A colour opened in one chunk carries into the next; a reset ends it.
+  const coloured = '\u001b[1m\u001b[31m' + 'a'.repeat(99) + '\n' + 'b'.repeat(50) + '\n\u001b[0m' + 'c'.repeat(60) + '\n' + 'd\n';
+  const cc = splitTerminal(coloured, 0, 100);
+  assert.equal(cc.length, 3);
+  assert.equal(cc[1].carry, '\u001b[1m\u001b[31m');
+  assert.equal(cc[2].carry, '');
+  assert.match(ansiToHtml(cc[1].carry + cc[1].text), /<span class="ansi-red-fg ansi-bold">b+/);
+  // A single line longer than a chunk stays one chunk; empty output has none.
+  assert.equal(splitTerminal('x'.repeat(1000), 0, 100).length, 1);
+  assert.deepEqual(splitTerminal('', 0, 100), []);
+});
+
 // The real diff engine (wasm) makes the render model: "a\nb\nc\n" -> "a\nB\nc\nd\n" has two hunks.
 const modelDiff: FileDiff = engines().diffTexts('a\nb\nc\n', 'a\nB\nc\nd\n');
 const [h1, h2] = modelDiff.hunkIds;
@@ -86,6 +112,17 @@ test('diff: decided hunks show their state and lose their buttons; a finished ch
   assert.ok(done.includes(`data-hunk-id="${h2}" data-state="rejected"`));
   const empty = renderFileDiff('c', 'a', engines().diffTexts('same\n', 'same\n'), {}, true);
   assert.match(empty, /No changes to show/);
+});
+
+test('diff: a huge diff draws a bounded number of rows and points to the full diff', () => {
+  const before = Array.from({ length: 4000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const after = Array.from({ length: 4000 }, (_, i) => (i % 2 ? `LINE ${i}` : `line ${i}`)).join('\n') + '\n';
+  const d = engines().diffTexts(before, after);
+  assert.ok(d.rows.length > MAX_DIFF_ROWS);
+  const html = renderFileDiff('item_1', 'big.txt', d, {}, true);
+  assert.equal(count(html, '<tr class="diff-'), MAX_DIFF_ROWS + 1 + count(html, '<tr class="diff-section"'), 'rows capped (+ the notice)');
+  assert.match(html, new RegExp(`data-testid="diff-more"><td colspan="3">${d.rows.length - MAX_DIFF_ROWS} more lines not shown here`));
+  assert.match(html, /data-action="open-diff" data-item-id="item_1" data-path="big.txt"/);
 });
 
 test('diff: text is escaped and highlight ranges are clamped', () => {
