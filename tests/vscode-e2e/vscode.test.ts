@@ -39,7 +39,7 @@ const script = {
   apiKey: API_KEY,
   responses: [
     // (1) plain streaming answer, slow enough to watch it grow
-    { text: streamedText, chunkSize: 3, delayMs: 60 },
+    { text: streamedText, chunkSize: 3, delayMs: 250 },
     // (2) a command that needs approval under `untrusted`; its output comes in two parts
     {
       toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch approved.txt && echo "first-part key=${OPENAI_API_KEY:-absent}" && sleep 3 && echo second-part', yield_time_ms: 30000 } }],
