@@ -2,6 +2,7 @@
 // the scripted model server over real HTTP and running commands through the real sidecar.
 // The tests share one code-server and one model script, played in order: each test starts a new task.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,7 @@ const script = {
   apiKey: API_KEY,
   responses: [
     // (1) plain streaming answer, slow enough to watch it grow
-    { text: streamedText, chunkSize: 3, delayMs: 60 },
+    { text: streamedText, chunkSize: 3, delayMs: 250 },
     // (2) a command that needs approval under `untrusted`; its output comes in two parts
     {
       toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch approved.txt && echo "first-part key=${OPENAI_API_KEY:-absent}" && sleep 3 && echo second-part', yield_time_ms: 30000 } }],
@@ -51,7 +52,13 @@ const script = {
     { text: 'It adds two numbers.', expect: 'SELECTED_MARKER' },
     // (5) a long command, stopped by the person
     { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch started.txt && echo $$ > sleeper.pid && exec sleep 300', yield_time_ms: 240000 } }] },
-    { text: 'not reached unless the stop failed', times: 3 },
+    // (6) Review Uncommitted Changes: the git diff reaches the model
+    { text: 'The change looks fine.', expect: 'UNCOMMITTED_MARKER' },
+    // (7) Fix Problems in This File: the file's diagnostics reach the model
+    { text: 'Fixed the type error.', expect: 'is not assignable to type' },
+    // (8) approval policy `never`: the edit lands at once
+    { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: auto.txt\n+written without asking\n*** End Patch' }] },
+    { text: 'Added auto.txt.' },
   ],
 };
 
@@ -87,6 +94,9 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
       await fn(wb.page);
     } catch (e) {
       const shot = await screenshot(wb.page, name);
+      // Leave nothing pending for the next test: withdraw proposals, end the turn.
+      await runCommand(wb.page, 'Tack: Reject All Changes').catch(() => undefined);
+      await runCommand(wb.page, 'Tack: Stop').catch(() => undefined);
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
     }
   };
@@ -116,6 +126,16 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     fs.writeFileSync(path.join(workspace, 'totals.ts'), `// totals\n${SELECTED}\n`);
     fs.writeFileSync(path.join(workspace, 'manual.ts'), calcOriginal);
     fs.writeFileSync(path.join(workspace, 'manual.patch'), patch.replace('calc.ts', 'manual.ts'));
+    fs.writeFileSync(path.join(workspace, 'tracked.txt'), 'committed line\n');
+    fs.writeFileSync(path.join(workspace, 'broken.ts'), "export const count: number = 'three';\n");
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', ...args], { cwd: workspace, encoding: 'utf8' });
+      assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+    };
+    git('init', '-q');
+    git('add', 'tracked.txt');
+    git('commit', '-qm', 'base');
+    fs.writeFileSync(path.join(workspace, 'tracked.txt'), 'committed line\nUNCOMMITTED_MARKER line\n');
     cs = await startCodeServer({
       vsix,
       workspace,
@@ -225,16 +245,38 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await openFile(page, 'manual.patch');
     await runCommand(page, 'Tack: Review a Patch');
     await page.locator('.tab.active', { hasText: 'manual.ts' }).waitFor({ timeout: 15_000 });
+    // The side-by-side diff on demand: the file now vs the proposal.
+    await runCommand(page, 'Tack: Show Side-by-Side Diff');
+    const diff = page.locator('.editor-group-container.active .monaco-diff-editor').first();
+    await diff.waitFor({ timeout: 15_000 });
+    await diff.locator('.editor.modified .view-lines', { hasText: 'export const v18 = 1800; // rejected hunk' }).waitFor({ timeout: 15_000 });
+    await diff.locator('.editor.original .view-lines', { hasText: 'export const v18 = 18;' }).waitFor({ timeout: 15_000 });
+    await openFile(page, 'manual.ts');
     await acceptFirstRejectSecond(page, 'manual.ts');
   }));
 
-  test('(3) apply_patch with two hunks: inline diff and CodeLens, accept one, reject the other', withScreenshot('3-inline-diff', async (page) => {
+  test('(3) apply_patch with two hunks: inline diff and CodeLens, one accepted in the editor, one rejected in the chat', withScreenshot('3-inline-diff', async (page) => {
     await newTask(page);
     await send('Edit calc.ts.');
     await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 30_000 });
-    await acceptFirstRejectSecond(page, 'calc.ts');
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const accept = editor.locator('.codelens-decoration a', { hasText: 'Accept' });
+    await until('two Accept lenses', async () => (await accept.count()) === 2);
+    await page.locator('.statusbar-item', { hasText: 'Tack: 2 pending changes' }).first().waitFor({ timeout: 10_000 });
+    assert.equal(fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8'), calcOriginal, 'nothing written before a decision');
+    // The chat's card lists the same two hunks, pending.
+    const hunks = chat().locator('[data-testid="file-change-card"] [data-testid="hunk"]');
+    await until('two pending hunks in the chat', async () => (await hunks.count()) === 2 && (await hunks.first().getAttribute('data-state')) === 'pending');
+    // Accept the first in the editor: the chat follows.
+    await accept.first().click();
+    await until('the chat to show the first hunk accepted', async () => (await hunks.first().getAttribute('data-state')) === 'accepted');
+    // Reject the second in the chat: the editor follows and the review ends.
+    await hunks.nth(1).locator('[data-testid="hunk-reject"]').click();
+    await until('no lenses left', async () => (await editor.locator('.codelens-decoration a', { hasText: 'Reject' }).count()) === 0);
     await chat().locator('[data-testid="message-text"]', { hasText: 'Edited calc.ts.' }).waitFor({ timeout: 30_000 });
     await waitIdle();
+    const expected = calcOriginal.replace('export const v2 = 2;', 'export const v2 = 200; // accepted hunk');
+    await until('exactly the accepted hunk in calc.ts on disk', () => fs.readFileSync(path.join(workspace, 'calc.ts'), 'utf8') === expected, 15_000);
     // The model was told that only part of the edit landed.
     const last = JSON.stringify(model!.modelRequests().at(-1)?.body);
     assert.ok(last.includes('calc.ts'), 'the next request reports on calc.ts');
@@ -275,5 +317,43 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await chat().locator('[data-testid="chat-stop"]').click();
     await until('the process to be gone', () => !alive(pid), 15_000);
     await waitIdle();
+  }));
+
+  test('(6) "Tack: Review Uncommitted Changes" sends the git diff', withScreenshot('6-review-uncommitted', async (page) => {
+    await newTask(page);
+    const before = model!.modelRequests().length;
+    await runCommand(page, 'Tack: Review Uncommitted Changes');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'The change looks fine.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    const body = JSON.stringify(model!.modelRequests()[before]?.body);
+    assert.ok(body.includes('+UNCOMMITTED_MARKER line'), 'the request carries the diff');
+    assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('(7) "Tack: Fix Problems in This File" sends the diagnostics', withScreenshot('7-fix-problems', async (page) => {
+    await newTask(page);
+    const before = model!.modelRequests().length;
+    await openFile(page, 'broken.ts');
+    // Wait for the TypeScript service to report the error in the status bar.
+    await page.locator('.statusbar-item[id="status.problems"]', { hasText: '1' }).first().waitFor({ timeout: 90_000 });
+    await runCommand(page, 'Tack: Fix Problems in This File');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Fixed the type error.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    const body = JSON.stringify(model!.modelRequests()[before]?.body);
+    assert.ok(body.includes('broken.ts:1 error'), 'the request names the diagnostic and its place');
+    assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('(8) a settings change applies to the next turn: under approval policy "never" an edit lands at once and stays in the chat', withScreenshot('8-policy-never', async (page) => {
+    // Workspace settings, as a person would set them for this project (VS Code watches the folder).
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'tack.approvalPolicy': 'never' }));
+    await page.locator('.panel .monaco-editor', { hasText: 'settings changed' }).first().waitFor({ timeout: 30_000 });
+    await newTask(page);
+    await send('Add auto.txt.');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Added auto.txt.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.equal(fs.readFileSync(path.join(workspace, 'auto.txt'), 'utf8'), 'written without asking\n');
+    await chat().locator('[data-testid="file-change-card"]', { hasText: 'auto.txt' }).first().waitFor({ timeout: 10_000 });
   }));
 });

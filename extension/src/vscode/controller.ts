@@ -44,11 +44,12 @@ export class AgentController implements ChatBackend, AgentHost {
   private resumeId: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
-    deps.inlineDiff.onDidChangeStates(({ callId, path: p, states }) => deps.chat().setHunkStates(callId, p, states));
+    deps.inlineDiff.onDidChangeStates(({ reviewId, path: p, states }) => deps.chat().setHunkStates(reviewId, p, states));
     deps.context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('tack')) return;
         this.settingsChanged = true;
+        deps.log.info('settings changed: the next turn uses them');
         deps.chat().setModel(readSettings().model);
       }),
     );
@@ -198,15 +199,15 @@ export class AgentController implements ChatBackend, AgentHost {
     pending.resolve(decision, message);
   }
 
-  decideHunks(callId: string, p: string, hunkIds: string[], accept: boolean): void {
-    void this.deps.inlineDiff.decideByPath(callId, p, hunkIds, accept);
+  decideHunks(itemId: string, p: string, hunkIds: string[], accept: boolean): void {
+    void this.deps.inlineDiff.decideByPath(itemId, p, hunkIds, accept);
   }
 
-  decideFile(callId: string, p: string | null, accept: boolean): void {
-    void this.deps.inlineDiff.decideByPath(callId, p, undefined, accept);
+  decideFile(itemId: string, p: string | null, accept: boolean): void {
+    void this.deps.inlineDiff.decideByPath(itemId, p, undefined, accept);
   }
 
-  openDiff(_callId: string, p: string): void {
+  openDiff(_itemId: string, p: string): void {
     void this.deps.inlineDiff.showDiff(vscode.Uri.joinPath(this.root(), p));
   }
 
@@ -271,10 +272,11 @@ export class AgentController implements ChatBackend, AgentHost {
   async reviewChanges(proposal: ChangeProposal, signal: AbortSignal): Promise<ChangeReview> {
     const files = reviewFilesOf(this.root(), proposal.files.map((f) => f.change));
     // A stopped turn takes its pending proposal away: nothing more of it is written.
-    const onAbort = () => this.deps.inlineDiff.cancel(proposal.callId);
+    // Reviews are keyed by the file_change item id: the id the chat's cards and decisions carry.
+    const onAbort = () => this.deps.inlineDiff.cancel(proposal.itemId);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const outcomes = await this.deps.inlineDiff.review(proposal.callId, files);
+      const outcomes = await this.deps.inlineDiff.review(proposal.itemId, files);
       return { files: outcomes.map(toFileReview) };
     } finally {
       signal.removeEventListener('abort', onAbort);

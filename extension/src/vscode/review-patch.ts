@@ -42,9 +42,9 @@ export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.Log
   if (!paths.ok) throw new Error(`The patch is not valid: ${formatPatchError(paths.error)}`);
   const applied = e.applyPatch(patchText, readWorkspaceFiles(root, paths.paths));
   if (!applied.ok) throw new Error(`The patch does not apply: ${formatPatchError(applied.error)}`);
-  const callId = `manual-${Date.now().toString(36)}`;
+  const reviewId = `manual-${Date.now().toString(36)}`;
   log.info(`reviewing a patch touching ${applied.changes.map((c) => c.path).join(', ')}`);
-  const outcomes = await inlineDiff.review(callId, reviewFilesOf(root, applied.changes));
+  const outcomes = await inlineDiff.review(reviewId, reviewFilesOf(root, applied.changes));
   const summary = outcomes
     .map((o) => `${o.path}: ${o.error ? `failed (${o.error})` : `${o.acceptedHunkIds.length} accepted, ${o.rejectedHunkIds.length} rejected`}`)
     .join('; ');

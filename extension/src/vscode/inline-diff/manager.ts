@@ -30,7 +30,7 @@ export interface FileOutcome {
 }
 
 interface FileReviewState {
-  callId: string;
+  reviewId: string;
   file: ReviewFile;
   hunks: InlineHunk[];
   /** Whether the buffer had unsaved changes before the review: then we do not save it for the person. */
@@ -46,7 +46,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   private readonly disposables: vscode.Disposable[] = [];
   private readonly lensChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensChanged.event;
-  private readonly statesChanged = new vscode.EventEmitter<{ callId: string; path: string; states: Record<string, HunkState> }>();
+  private readonly statesChanged = new vscode.EventEmitter<{ reviewId: string; path: string; states: Record<string, HunkState> }>();
   /** Fires whenever a hunk is decided, so the chat shows the same state. */
   readonly onDidChangeStates = this.statesChanged.event;
   private readonly proposedChanged = new vscode.EventEmitter<vscode.Uri>();
@@ -101,7 +101,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   }
 
   /** Shows every file's hunks and resolves once each hunk is accepted or rejected. */
-  async review(callId: string, files: ReviewFile[]): Promise<FileOutcome[]> {
+  async review(reviewId: string, files: ReviewFile[]): Promise<FileOutcome[]> {
     const outcomes: Promise<FileOutcome>[] = [];
     let first: vscode.Uri | undefined;
     for (const file of files) {
@@ -117,7 +117,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
       const doc = file.kind === 'modify' ? await vscode.workspace.openTextDocument(file.uri) : undefined;
       outcomes.push(
         new Promise<FileOutcome>((done) => {
-          const state: FileReviewState = { callId, file, hunks, wasDirty: doc?.isDirty ?? false, done };
+          const state: FileReviewState = { reviewId, file, hunks, wasDirty: doc?.isDirty ?? false, done };
           this.reviews.set(key, state);
           if (hunks.length === 0) this.complete(state);
         }),
@@ -160,15 +160,15 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     this.afterChange(st);
   }
 
-  async decideByPath(callId: string, path: string | null, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
+  async decideByPath(reviewId: string, path: string | null, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
     for (const st of [...this.reviews.values()]) {
-      if (st.callId === callId && (path === null || st.file.path === path)) await this.decide(st.file.uri, hunkIds, accept);
+      if (st.reviewId === reviewId && (path === null || st.file.path === path)) await this.decide(st.file.uri, hunkIds, accept);
     }
   }
 
   /** Withdraws every pending hunk of one proposal (its turn was stopped). */
-  cancel(callId: string): void {
-    for (const st of [...this.reviews.values()]) if (st.callId === callId) this.finish(st, 'rejected', 'the turn was stopped');
+  cancel(reviewId: string): void {
+    for (const st of [...this.reviews.values()]) if (st.reviewId === reviewId) this.finish(st, 'rejected', 'the turn was stopped');
   }
 
   async acceptAll(): Promise<void> {
@@ -288,7 +288,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   }
 
   private afterChange(st: FileReviewState): void {
-    this.statesChanged.fire({ callId: st.callId, path: st.file.path, states: Object.fromEntries(st.hunks.map((h) => [h.id, h.state])) });
+    this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: Object.fromEntries(st.hunks.map((h) => [h.id, h.state])) });
     if (pendingCount(st.hunks) === 0) this.complete(st);
     this.render();
   }
