@@ -65,6 +65,8 @@ pub struct SandboxInfo {
     pub limitations: Vec<String>,
 }
 
+/// The session core (wasm-ui-core) has the same enum for its configuration; both export the one
+/// TypeScript type `SandboxMode`, and a test below keeps their wire forms identical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]
@@ -235,4 +237,33 @@ pub struct ExecKillParams {
 pub struct SidecarErrorData {
     /// A stable machine-readable reason, e.g. "program-not-found", "cwd-missing".
     pub reason: String,
+}
+
+#[cfg(test)]
+mod same_shape_as_the_core {
+    use super::SandboxMode;
+    use wasm_ui_core::session::protocol::SandboxMode as CoreSandboxMode;
+
+    #[test]
+    fn sandbox_mode_serializes_like_the_cores() {
+        for mode in [
+            SandboxMode::ReadOnly,
+            SandboxMode::WorkspaceWrite,
+            SandboxMode::DangerFullAccess,
+        ] {
+            let wire = serde_json::to_value(mode).unwrap();
+            let core: CoreSandboxMode = serde_json::from_value(wire.clone()).unwrap();
+            assert_eq!(serde_json::to_value(core).unwrap(), wire);
+            assert_eq!(wire, serde_json::Value::from(mode.as_str()));
+        }
+        // The core has no variant the sidecar lacks.
+        for core in [
+            CoreSandboxMode::ReadOnly,
+            CoreSandboxMode::WorkspaceWrite,
+            CoreSandboxMode::DangerFullAccess,
+        ] {
+            let _: SandboxMode =
+                serde_json::from_value(serde_json::to_value(core).unwrap()).unwrap();
+        }
+    }
 }
