@@ -15,4 +15,13 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // Architecture invariant (ARCHITECTURE.md): only extension/src/vscode imports `vscode`; the host
+  // layer is shared with the CLI and the webview runs in a browser.
+  {
+    files: ['extension/src/**/*.ts', 'tests/**/*.ts'],
+    ignores: ['extension/src/vscode/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only extension/src/vscode may import vscode (see ARCHITECTURE.md).' }] }],
+    },
+  },
 );
