@@ -1,0 +1,4 @@
+// The model transport's public surface.
+export { ModelError, type ModelErrorKind } from './errors';
+export { defaultRetryPolicy, type RetryPolicy } from './retry';
+export { endpointUrl, listModels, redactHeaders, streamModel, type ModelEndpoint, type RetryInfo, type StreamItem, type StreamOptions, type WireApi } from './transport';

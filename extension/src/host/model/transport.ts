@@ -1,0 +1,317 @@
+// The model transport: POSTs a request body to a Responses or Chat Completions endpoint, parses the
+// Server-Sent Events, and hands each `data:` JSON payload on raw. HTTP-level concerns (auth, retries,
+// backoff, dropped streams, cancellation) live here; what the events mean is the core's business.
+
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { describeErrorBody, httpError, ModelError } from './errors';
+import { abortedError, backoffDelay, defaultRetryPolicy, retryAfterFromHeaders, retryDelayFromMessage, sleep, type RetryPolicy } from './retry';
+
+export type WireApi = 'responses' | 'chat';
+
+export interface ModelEndpoint {
+  baseUrl: string;
+  apiKey?: string;
+  wire: WireApi;
+  headers?: Record<string, string>;
+}
+
+export type StreamItem =
+  | { type: 'event'; data: unknown }
+  /** The stream broke after some events were handed on; the request starts over: discard partial output. */
+  | { type: 'restart'; reason: string; attempt: number; delayMs: number };
+
+export interface RetryInfo {
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** The attempt about to start after the delay. */
+  nextAttempt: number;
+  delayMs: number;
+  reason: string;
+  kind: ModelError['kind'];
+  status?: number;
+}
+
+export interface StreamOptions {
+  signal: AbortSignal;
+  retry?: Partial<RetryPolicy>;
+  onRetry?: (info: RetryInfo) => void;
+  /** Receives one line per HTTP-level step (request, status, retry). The API key never appears in it. */
+  debug?: (line: string) => void;
+  /** No byte from the server for this long counts as a dropped connection. Default 300 s. */
+  idleTimeoutMs?: number;
+}
+
+const terminalResponseEvents = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+export function endpointUrl(endpoint: Pick<ModelEndpoint, 'baseUrl'>, route: string): string {
+  return `${endpoint.baseUrl.replace(/\/+$/, '')}/${route}`;
+}
+
+export function requestHeaders(endpoint: ModelEndpoint, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { ...(endpoint.headers ?? {}), accept };
+  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
+  return headers;
+}
+
+/** Headers as they may be shown in logs: credentials replaced. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    out[k] = /^(authorization|api-key|x-api-key|proxy-authorization)$/i.test(k) ? '<redacted>' : v;
+  }
+  return out;
+}
+
+function isRateLimitFailure(error: { code?: unknown; message?: unknown } | undefined): boolean {
+  if (!error) return false;
+  const code = typeof error.code === 'string' ? error.code : '';
+  const message = typeof error.message === 'string' ? error.message : '';
+  return code === 'rate_limit_exceeded' || /rate limit/i.test(message) || retryDelayFromMessage(message) !== undefined;
+}
+
+function errorOf(data: Record<string, unknown>): { code?: unknown; message?: unknown } | undefined {
+  if (data.type === 'error') return data as { code?: unknown; message?: unknown };
+  const response = data.response as Record<string, unknown> | undefined;
+  const err = (response?.error ?? data.error) as { code?: unknown; message?: unknown } | undefined;
+  return err && typeof err === 'object' ? err : undefined;
+}
+
+function causeText(e: unknown): string {
+  if (e instanceof Error) {
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.message) return `${e.message} (${cause.message})`;
+    return e.message;
+  }
+  return String(e);
+}
+
+interface AttemptState {
+  yielded: number;
+}
+
+/**
+ * Streams one model request, retrying on 429, 5xx, network errors and dropped streams. Yields each
+ * SSE payload parsed from JSON; a `restart` item tells the consumer to drop what it got so far.
+ * Throws ModelError; an abort of `opts.signal` stops the HTTP request at once, backoff sleeps included.
+ */
+export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: StreamOptions): AsyncGenerator<StreamItem, void, undefined> {
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
+  const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
+  const payload = JSON.stringify({ stream: true, ...body });
+  const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (opts.signal.aborted) throw abortedError();
+    const state: AttemptState = { yielded: 0 };
+    let failure: ModelError;
+    try {
+      yield* attemptOnce(endpoint, url, payload, model, opts, state);
+      return;
+    } catch (e) {
+      if (opts.signal.aborted) throw abortedError();
+      failure = e instanceof ModelError ? e : new ModelError('protocol', `unexpected failure while streaming: ${causeText(e)}`, { cause: e });
+    }
+    failure.attempts = attempt;
+    if (!failure.retryable) throw failure;
+    if (attempt >= policy.maxAttempts) {
+      throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`, {
+        status: failure.status,
+        retryable: false,
+        attempts: attempt,
+        cause: failure,
+      });
+    }
+    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxServerDelayMs) {
+      throw new ModelError(failure.kind, `${failure.message} — the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s, longer than Tack waits; try again later`, {
+        status: failure.status,
+        retryable: false,
+        attempts: attempt,
+        cause: failure,
+      });
+    }
+    const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy);
+    opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); retrying in ${delayMs} ms`);
+    opts.onRetry?.({ attempt, nextAttempt: attempt + 1, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
+    if (state.yielded > 0) yield { type: 'restart', reason: failure.message, attempt: attempt + 1, delayMs };
+    await sleep(delayMs, opts.signal);
+  }
+}
+
+async function* attemptOnce(
+  endpoint: ModelEndpoint,
+  url: string,
+  payload: string,
+  model: string | undefined,
+  opts: StreamOptions,
+  state: AttemptState,
+): AsyncGenerator<StreamItem, void, undefined> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const idleMs = opts.idleTimeoutMs ?? 300_000;
+  let idled = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const armIdle = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idled = true;
+      ctl.abort();
+    }, idleMs);
+  };
+  const idleError = () => new ModelError('network', `the model server sent nothing for ${Math.round(idleMs / 1000)} s`, { retryable: true });
+  try {
+    const headers = { 'content-type': 'application/json', ...requestHeaders(endpoint, 'text/event-stream') };
+    opts.debug?.(`model: POST ${url} ${JSON.stringify(redactHeaders(headers))}`);
+    armIdle();
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers, body: payload, signal: ctl.signal });
+    } catch (e) {
+      if (opts.signal.aborted) throw abortedError();
+      if (idled) throw idleError();
+      throw new ModelError('network', `could not reach the model server at ${url}: ${causeText(e)}`, { retryable: true, cause: e });
+    }
+    opts.debug?.(`model: HTTP ${res.status} ${res.headers.get('content-type') ?? ''}`);
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      const err = httpError(res.status, text, { url, baseUrl: endpoint.baseUrl, model });
+      err.retryAfterMs = retryAfterFromHeaders(res.headers) ?? retryDelayFromMessage(describeErrorBody(text).message ?? '');
+      throw err;
+    }
+    const contentType = res.headers.get('content-type') ?? '';
+    if (contentType.includes('application/json')) {
+      // A JSON body where a stream was asked for: an error the server did not mark by status, or a
+      // server that ignores `stream: true`. Either way nothing can be streamed from it.
+      const text = await res.text().catch(() => '');
+      const { message } = describeErrorBody(text);
+      const looksLikeError = /"error"\s*:/.test(text);
+      throw new ModelError(
+        looksLikeError ? 'server' : 'protocol',
+        looksLikeError
+          ? `the model server answered with an error instead of a stream: ${message ?? '(no message)'}`
+          : `the model server at ${url} answered with JSON instead of an event stream; does it support streaming?`,
+        { status: res.status },
+      );
+    }
+    if (!res.body) throw new ModelError('protocol', `the model server at ${url} sent no body`, { retryable: true });
+
+    const pending: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (m) => pending.push(m) });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let sawFinishReason = false;
+    let terminal = false;
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          if (opts.signal.aborted) throw abortedError();
+          if (idled) throw idleError();
+          throw new ModelError('network', `the stream was cut: ${causeText(e)}`, { retryable: true, cause: e });
+        }
+        armIdle();
+        if (chunk.done) {
+          parser.feed(decoder.decode());
+          parser.feed('\n\n'); // dispatch a last event the server left unterminated
+        } else {
+          parser.feed(decoder.decode(chunk.value, { stream: true }));
+        }
+        while (pending.length > 0) {
+          const message = pending.shift() as EventSourceMessage;
+          const raw = message.data.trim();
+          if (raw === '') continue;
+          if (raw === '[DONE]') return;
+          let data: unknown;
+          try {
+            data = JSON.parse(raw);
+          } catch {
+            throw new ModelError('protocol', `the model server sent an event that is not JSON: ${raw.slice(0, 200)}`);
+          }
+          if (!data || typeof data !== 'object') continue;
+          const obj = data as Record<string, unknown>;
+          if (endpoint.wire === 'responses') {
+            const type = typeof obj.type === 'string' ? obj.type : message.event;
+            if (type === 'response.failed' || type === 'error') {
+              const err = errorOf(obj);
+              if (isRateLimitFailure(err)) {
+                const text = typeof err?.message === 'string' ? err.message : 'rate limited';
+                const rl = new ModelError('rateLimited', `rate limited: ${text}`, { retryable: true });
+                rl.retryAfterMs = retryDelayFromMessage(text);
+                throw rl;
+              }
+            }
+            state.yielded++;
+            yield { type: 'event', data };
+            if ((type && terminalResponseEvents.has(type)) || type === 'error') terminal = true;
+          } else {
+            if (obj.error && typeof obj.error === 'object') {
+              // OpenAI-compatible servers report a failure mid-stream as a chunk with `error`.
+              const err = obj.error as { code?: unknown; message?: unknown };
+              const text = typeof err.message === 'string' ? err.message : JSON.stringify(err);
+              const rateLimited = isRateLimitFailure(err);
+              const fail = new ModelError(rateLimited ? 'rateLimited' : 'server', `the model server reported an error mid-stream: ${text}`, { retryable: rateLimited });
+              fail.retryAfterMs = retryDelayFromMessage(text);
+              throw fail;
+            }
+            const choices = Array.isArray(obj.choices) ? (obj.choices as Array<Record<string, unknown>>) : [];
+            if (choices.some((c) => c && c.finish_reason != null)) sawFinishReason = true;
+            state.yielded++;
+            yield { type: 'event', data };
+          }
+        }
+        if (terminal) return;
+        if (chunk.done) break;
+      }
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+    if (endpoint.wire === 'chat') {
+      // Some OpenAI-compatible servers end without `[DONE]`; a finish_reason already says it is over.
+      if (sawFinishReason) return;
+      throw new ModelError('network', 'the stream ended before [DONE]', { retryable: true });
+    }
+    throw new ModelError('network', 'the stream ended before response.completed', { retryable: true });
+  } finally {
+    if (idleTimer) clearTimeout(idleTimer);
+    opts.signal.removeEventListener('abort', onAbort);
+    ctl.abort(); // frees the connection whether the stream finished, failed or the consumer stopped early
+  }
+}
+
+/** GET {base}/models: the model ids the server offers, for the model picker. */
+export async function listModels(endpoint: Pick<ModelEndpoint, 'baseUrl' | 'apiKey' | 'headers'>, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
+  const url = endpointUrl(endpoint, 'models');
+  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 15_000)];
+  if (opts.signal) signals.push(opts.signal);
+  const signal = AbortSignal.any(signals);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: requestHeaders({ ...endpoint, wire: 'responses' }, 'application/json'), signal });
+  } catch (e) {
+    if (opts.signal?.aborted) throw abortedError();
+    throw new ModelError('network', `could not list models at ${url}: ${causeText(e)}`, { retryable: true, cause: e });
+  }
+  const text = await res.text().catch(() => '');
+  if (!res.ok) throw httpError(res.status, text, { url, baseUrl: endpoint.baseUrl });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ModelError('protocol', `the model list at ${url} is not JSON`);
+  }
+  const obj = (parsed ?? {}) as Record<string, unknown>;
+  // OpenAI-style `{data: [{id}]}`; Ollama-style `{models: [{name}]}` as a fallback.
+  const entries = Array.isArray(obj.data) ? obj.data : Array.isArray(obj.models) ? obj.models : undefined;
+  if (!entries) throw new ModelError('protocol', `the model list at ${url} has no "data" array`);
+  const ids: string[] = [];
+  for (const entry of entries as unknown[]) {
+    if (typeof entry === 'string') ids.push(entry);
+    else if (entry && typeof entry === 'object') {
+      const e = entry as Record<string, unknown>;
+      const id = typeof e.id === 'string' ? e.id : typeof e.name === 'string' ? e.name : typeof e.slug === 'string' ? e.slug : undefined;
+      if (id) ids.push(id);
+    }
+  }
+  return ids;
+}
