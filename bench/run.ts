@@ -6,6 +6,7 @@ import path from 'node:path';
 import { findCodexBinary, makeCtx, repoRoot, resultsDir, type Ctx } from './lib/context';
 import { machineInfo, versions } from './lib/machine';
 import { renderMarkdown, section, type Section } from './lib/report';
+import { agentBench } from './m1-agent';
 import { diffBench } from './m4-diff';
 
 interface Measurement {
@@ -15,6 +16,7 @@ interface Measurement {
 }
 
 const measurements: Measurement[] = [
+  { id: '1', title: 'Agent step overhead', run: agentBench },
   { id: '4', title: 'Diff', run: diffBench },
 ];
 

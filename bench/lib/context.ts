@@ -1,6 +1,6 @@
 // What every measurement gets: where things are, how many repetitions to run, and small helpers for
 // spawning processes and reading their memory.
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,19 +97,17 @@ export interface MemReport {
   processes: { pid: number; name: string; hwmKb: number }[];
 }
 
-/** Runs a command under bench/lib/peakmem.py (sampling the whole process tree) and returns its report. */
-export function peakMem(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): MemReport {
+/**
+ * Runs a command under bench/lib/peakmem.py (sampling the whole process tree) and returns its report.
+ * Asynchronous so that a server in this process (the scripted model server) keeps answering.
+ */
+export async function peakMem(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<MemReport> {
   const outFile = path.join(os.tmpdir(), `tack-bench-mem-${process.pid}-${Date.now()}.json`);
-  const r = spawnSync('python3', [peakmemPy, '--out', outFile, '--', cmd, ...args], {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (!fs.existsSync(outFile)) throw new Error(`peakmem failed for ${cmd}: ${r.stderr}`);
+  const r = await runTimed('python3', [peakmemPy, '--out', outFile, '--', cmd, ...args], { cwd: opts.cwd, env: opts.env });
+  if (!fs.existsSync(outFile)) throw new Error(`peakmem failed for ${cmd}: ${r.stderr.slice(-800)}`);
   const rep = JSON.parse(fs.readFileSync(outFile, 'utf8')) as MemReport;
   fs.rmSync(outFile);
-  if (rep.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${rep.exitCode} under peakmem: ${r.stderr.slice(-500)}`);
+  if (rep.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${rep.exitCode} under peakmem: ${r.stderr.slice(-800)}`);
   return rep;
 }
 
