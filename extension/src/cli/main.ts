@@ -1,5 +1,6 @@
 // The `tack` command line. Each subcommand lives in its own module.
 import { loadCore } from '../host/core';
+import { applyPatchCommand } from './apply-patch';
 
 const USAGE = `Usage: tack <command> [options]
 
@@ -24,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`tack ${loadCore().coreVersion()}\n`);
       return 0;
+    case 'apply-patch':
+      return applyPatchCommand(rest);
     default:
       process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
       return 2;

@@ -1,30 +1,372 @@
 //! The diff engine: original vs proposed text -> hunks with stable ids, word-level highlights, the
 //! unified diff and a render model; and partial application of accepted hunks.
 //!
-//! Contract (used by the session core and the wasm API; the bodies land with the engine work):
 //! - `diff_texts(original, proposed) -> FileDiff`
 //! - `apply_hunks(original, proposed, accepted_ids) -> String`
+//!
+//! Two groupings, for two purposes:
+//! - a **hunk** (`DiffHunk`) is one maximal run of changed lines with no unchanged line inside. It is
+//!   the unit a person accepts or rejects, so two edits three lines apart are two decisions;
+//! - a **section** (`DiffSection`) is one `@@` block of the unified text: nearby hunks with up to 3
+//!   lines of context around them. `rows` (the render model) holds exactly the sections' lines.
+//!
+//! Lines are compared with their endings, so a change of line ending is a real change and accepting
+//! every hunk gives the proposed text byte for byte; the displayed `text` of a row never includes the
+//! ending, so a CRLF file shows no stray `\r`.
 
 use serde::{Deserialize, Serialize};
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+use std::ops::Range;
 use ts_rs::TS;
 
-/// The diff of one file. The engine work owns the full shape (hunks, highlights, render model); this
-/// much is the contract other modules rely on.
+mod words;
+
+/// Lines of unchanged context around changes in sections and the unified text.
+pub const CONTEXT_LINES: usize = 3;
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum RowKind {
+    Context,
+    Insert,
+    Delete,
+}
+
+/// A highlighted span inside a row's `text`, in UTF-16 code units (JavaScript string indices), end
+/// exclusive.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HighlightRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One line of the render model.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DiffRow {
+    pub kind: RowKind,
+    /// 1-based line in the original (context and deleted rows).
+    pub old_line: Option<u32>,
+    /// 1-based line in the proposed text (context and inserted rows).
+    pub new_line: Option<u32>,
+    /// The line without its ending.
+    pub text: String,
+    /// Changed words within the line (UTF-16 offsets into `text`); empty when the whole line is new,
+    /// or when the paired line shares nothing with it.
+    pub highlights: Vec<HighlightRange>,
+    /// The hunk this changed row belongs to; null for context rows.
+    pub hunk_id: Option<String>,
+    /// The line is the last of its text and has no line ending.
+    pub no_newline: bool,
+}
+
+/// One acceptable/rejectable change: a run of changed lines.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DiffHunk {
+    /// Stable: a hash of the hunk's position in the original and of its old and new lines.
+    pub id: String,
+    /// 1-based first original line the hunk replaces; for a pure insertion, the original line it
+    /// follows (0 at the top), as in unified diffs.
+    pub old_start: u32,
+    pub old_lines: u32,
+    /// Same for the proposed text.
+    pub new_start: u32,
+    pub new_lines: u32,
+    /// Index into `FileDiff.rows` of the hunk's first changed row, and how many rows it spans
+    /// (deleted rows first, then inserted rows).
+    pub first_row: u32,
+    pub row_count: u32,
+}
+
+/// One `@@` block of the unified text: nearby hunks with their context.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DiffSection {
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+    pub first_row: u32,
+    pub row_count: u32,
+    pub hunk_ids: Vec<String>,
+}
+
+/// The diff of one file.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct FileDiff {
     /// Hunk ids in file order; stable for a given (original, proposed) pair.
     pub hunk_ids: Vec<String>,
-    /// The unified diff text (`@@ -a,b +c,d @@` hunks, 3 lines of context).
+    /// The unified diff body: `@@ -a,b +c,d @@` sections with 3 lines of context, no `---`/`+++`
+    /// header (callers add the file names), `\ No newline at end of file` where it applies. Empty
+    /// when the texts are equal.
     pub unified: String,
+    pub hunks: Vec<DiffHunk>,
+    pub sections: Vec<DiffSection>,
+    /// The render model: every row of every section, in order.
+    pub rows: Vec<DiffRow>,
+    /// Number of inserted and deleted lines.
+    pub additions: u32,
+    pub deletions: u32,
 }
 
-pub fn diff_texts(_original: &str, _proposed: &str) -> FileDiff {
-    unimplemented!("lands with the diff engine")
+/// Splits into lines, each keeping its ending ("\n" or "\r\n"); the last may have none.
+fn split_keep_endings(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
 }
 
-/// original + proposed + accepted hunk ids -> the resulting text.
-pub fn apply_hunks(_original: &str, _proposed: &str, _accepted: &[String]) -> String {
-    unimplemented!("lands with the diff engine")
+fn strip_ending(line: &str) -> &str {
+    line.strip_suffix('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .unwrap_or(line)
 }
+
+/// A maximal run of changed lines: old and new index ranges.
+#[derive(Debug, Clone)]
+struct Group {
+    old: Range<usize>,
+    new: Range<usize>,
+}
+
+fn line_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast.
+    capture_diff_slices(Algorithm::Myers, old, new)
+}
+
+fn change_groups(ops: &[DiffOp]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut current: Option<Group> = None;
+    for op in ops {
+        if let DiffOp::Equal { .. } = op {
+            if let Some(g) = current.take() {
+                groups.push(g);
+            }
+            continue;
+        }
+        let (o, n) = (op.old_range(), op.new_range());
+        current = Some(match current.take() {
+            Some(g) => Group {
+                old: g.old.start..o.end,
+                new: g.new.start..n.end,
+            },
+            None => Group { old: o, new: n },
+        });
+    }
+    if let Some(g) = current {
+        groups.push(g);
+    }
+    groups
+}
+
+/// FNV-1a, 64 bit: small, deterministic on every platform and in wasm.
+fn fnv1a(hash: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *hash ^= u64::from(*b);
+        *hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+}
+
+fn hunk_id(group: &Group, old: &[&str], new: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a(&mut h, &(group.old.start as u64).to_le_bytes());
+    for l in &old[group.old.clone()] {
+        fnv1a(&mut h, b"-");
+        fnv1a(&mut h, l.as_bytes());
+    }
+    for l in &new[group.new.clone()] {
+        fnv1a(&mut h, b"+");
+        fnv1a(&mut h, l.as_bytes());
+    }
+    format!("h{h:016x}")
+}
+
+/// Unified-diff start number: 1-based first line, or the preceding line when the range is empty.
+fn unified_start(range: &Range<usize>) -> u32 {
+    if range.is_empty() {
+        range.start as u32
+    } else {
+        range.start as u32 + 1
+    }
+}
+
+fn context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
+    DiffRow {
+        kind: RowKind::Context,
+        old_line: Some(oi as u32 + 1),
+        new_line: Some(ni as u32 + 1),
+        text: strip_ending(old[oi]).to_string(),
+        highlights: Vec::new(),
+        hunk_id: None,
+        no_newline: !old[oi].ends_with('\n'),
+    }
+}
+
+pub fn diff_texts(original: &str, proposed: &str) -> FileDiff {
+    let old = split_keep_endings(original);
+    let new = split_keep_endings(proposed);
+    let ops = line_ops(&old, &new);
+    let groups = change_groups(&ops);
+
+    // Sections: hunks whose unchanged gap is at most twice the context share one section.
+    let mut section_groups: Vec<Range<usize>> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        match section_groups.last_mut() {
+            Some(r) if g.old.start - groups[r.end - 1].old.end <= 2 * CONTEXT_LINES => {
+                r.end = i + 1
+            }
+            _ => section_groups.push(i..i + 1),
+        }
+    }
+
+    let mut diff = FileDiff {
+        hunk_ids: Vec::with_capacity(groups.len()),
+        unified: String::new(),
+        hunks: Vec::with_capacity(groups.len()),
+        sections: Vec::with_capacity(section_groups.len()),
+        rows: Vec::new(),
+        additions: 0,
+        deletions: 0,
+    };
+
+    for members in section_groups {
+        let first = &groups[members.start];
+        let last = &groups[members.end - 1];
+        let lead = first.old.start.min(CONTEXT_LINES);
+        let old_begin = first.old.start - lead;
+        let new_begin = first.new.start - lead;
+        let trail = (old.len() - last.old.end).min(CONTEXT_LINES);
+        let old_end = last.old.end + trail;
+        let new_end = last.new.end + trail;
+        let first_row = diff.rows.len();
+        let mut hunk_ids = Vec::new();
+
+        let (mut oi, mut ni) = (old_begin, new_begin);
+        for g in &groups[members] {
+            while oi < g.old.start {
+                diff.rows.push(context_row(&old, oi, ni));
+                oi += 1;
+                ni += 1;
+            }
+            let id = hunk_id(g, &old, &new);
+            let hunk_first_row = diff.rows.len();
+            let pairs = words::pair_highlights(&old[g.old.clone()], &new[g.new.clone()]);
+            for (k, o) in g.old.clone().enumerate() {
+                diff.rows.push(DiffRow {
+                    kind: RowKind::Delete,
+                    old_line: Some(o as u32 + 1),
+                    new_line: None,
+                    text: strip_ending(old[o]).to_string(),
+                    highlights: pairs.old.get(k).cloned().unwrap_or_default(),
+                    hunk_id: Some(id.clone()),
+                    no_newline: !old[o].ends_with('\n'),
+                });
+            }
+            for (k, n) in g.new.clone().enumerate() {
+                diff.rows.push(DiffRow {
+                    kind: RowKind::Insert,
+                    old_line: None,
+                    new_line: Some(n as u32 + 1),
+                    text: strip_ending(new[n]).to_string(),
+                    highlights: pairs.new.get(k).cloned().unwrap_or_default(),
+                    hunk_id: Some(id.clone()),
+                    no_newline: !new[n].ends_with('\n'),
+                });
+            }
+            diff.deletions += g.old.len() as u32;
+            diff.additions += g.new.len() as u32;
+            diff.hunks.push(DiffHunk {
+                id: id.clone(),
+                old_start: unified_start(&g.old),
+                old_lines: g.old.len() as u32,
+                new_start: unified_start(&g.new),
+                new_lines: g.new.len() as u32,
+                first_row: hunk_first_row as u32,
+                row_count: (diff.rows.len() - hunk_first_row) as u32,
+            });
+            diff.hunk_ids.push(id.clone());
+            hunk_ids.push(id);
+            oi = g.old.end;
+            ni = g.new.end;
+        }
+        while oi < old_end {
+            diff.rows.push(context_row(&old, oi, ni));
+            oi += 1;
+            ni += 1;
+        }
+        debug_assert_eq!(ni, new_end);
+
+        let old_range = old_begin..old_end;
+        let new_range = new_begin..new_end;
+        let section = DiffSection {
+            old_start: unified_start(&old_range),
+            old_lines: old_range.len() as u32,
+            new_start: unified_start(&new_range),
+            new_lines: new_range.len() as u32,
+            first_row: first_row as u32,
+            row_count: (diff.rows.len() - first_row) as u32,
+            hunk_ids,
+        };
+        write_unified_section(&mut diff.unified, &section, &diff.rows[first_row..]);
+        diff.sections.push(section);
+    }
+    diff
+}
+
+fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {
+    let range = |start: u32, len: u32| {
+        if len == 1 {
+            format!("{start}")
+        } else {
+            format!("{start},{len}")
+        }
+    };
+    out.push_str(&format!(
+        "@@ -{} +{} @@\n",
+        range(s.old_start, s.old_lines),
+        range(s.new_start, s.new_lines)
+    ));
+    for row in rows {
+        out.push(match row.kind {
+            RowKind::Context => ' ',
+            RowKind::Insert => '+',
+            RowKind::Delete => '-',
+        });
+        out.push_str(&row.text);
+        out.push('\n');
+        if row.no_newline {
+            out.push_str("\\ No newline at end of file\n");
+        }
+    }
+}
+
+/// original + proposed + accepted hunk ids -> the resulting text: the proposed lines of every accepted
+/// hunk, the original lines everywhere else. Unknown ids are ignored (a stale id changes nothing).
+pub fn apply_hunks(original: &str, proposed: &str, accepted: &[String]) -> String {
+    let old = split_keep_endings(original);
+    let new = split_keep_endings(proposed);
+    let groups = change_groups(&line_ops(&old, &new));
+    let mut out = String::with_capacity(original.len().max(proposed.len()));
+    let mut oi = 0;
+    for g in &groups {
+        out.extend(old[oi..g.old.start].iter().copied());
+        if accepted.iter().any(|a| *a == hunk_id(g, &old, &new)) {
+            out.extend(new[g.new.clone()].iter().copied());
+        } else {
+            out.extend(old[g.old.clone()].iter().copied());
+        }
+        oi = g.old.end;
+    }
+    out.extend(old[oi..].iter().copied());
+    out
+}
+
+#[cfg(test)]
+mod tests;

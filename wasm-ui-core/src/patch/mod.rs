@@ -2,14 +2,25 @@
 //! list of file changes, or an error naming the patch line and the reason. Pure: callers read and
 //! write the files.
 //!
-//! Contract (used by the session core and the wasm API; the bodies land with the engine work):
 //! - `parse(text)` checks the whole patch and lists what it touches;
-//! - `Patch::paths_to_read()` names every file whose current contents `apply` needs;
+//! - `Patch::paths_to_read()` names every file whose current state `apply` needs;
 //! - `apply(&patch, &files)` computes every change, all or nothing.
+//!
+//! Line endings: each updated file keeps its own line endings (LF or CRLF, per line); lines the patch
+//! writes take the file's dominant ending and always end with one, so a file that lacked a final
+//! newline keeps lacking it unless the patch rewrites or appends after its last line. Added files are
+//! written with LF and a final newline (as the format's reference implementation does).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
+
+mod apply;
+pub mod matching;
+mod parse;
+pub mod paths;
+
+pub use parse::{Chunk, LineKind, Op};
 
 /// What the caller knows of one path, relative to the workspace root.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -77,25 +88,53 @@ impl std::fmt::Display for PatchError {
 
 impl std::error::Error for PatchError {}
 
-/// A parsed patch. The engine work owns its fields; callers use the methods below.
+/// A parsed, validated patch: its file operations in order, with normalised relative paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patch {
-    paths: Vec<String>,
+    ops: Vec<Op>,
 }
 
 impl Patch {
-    /// Every path whose current state `apply` needs (sources, destinations of moves, adds).
+    /// Every path whose current state `apply` needs (sources, destinations of moves, adds), each once,
+    /// in patch order.
     pub fn paths_to_read(&self) -> Vec<String> {
-        self.paths.clone()
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for op in &self.ops {
+            let (path, dest) = match op {
+                Op::Add { path, .. } | Op::Delete { path, .. } => (path, None),
+                Op::Update { path, move_to, .. } => (path, move_to.as_ref().map(|(d, _)| d)),
+            };
+            for p in std::iter::once(path).chain(dest) {
+                if seen.insert(p.clone()) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The operations in patch order.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
     }
 }
 
 /// Parses and validates a whole patch (heredoc wrapper accepted).
-pub fn parse(_text: &str) -> Result<Patch, PatchError> {
-    unimplemented!("lands with the apply_patch engine")
+pub fn parse(text: &str) -> Result<Patch, PatchError> {
+    parse::parse_ops(text).map(|ops| Patch { ops })
 }
 
-/// Applies a parsed patch to the files' current states: every change, or the first error.
-pub fn apply(_patch: &Patch, _files: &FileMap) -> Result<Vec<FileChange>, PatchError> {
-    unimplemented!("lands with the apply_patch engine")
+/// Applies a parsed patch to the files' current states: every change, or the first error. Each path
+/// appears in at most one change; several `Update File` sections for one file are applied in order.
+pub fn apply(patch: &Patch, files: &FileMap) -> Result<Vec<FileChange>, PatchError> {
+    apply::apply_ops(&patch.ops, files)
 }
+
+/// Parse + apply in one step.
+pub fn parse_and_apply(text: &str, files: &FileMap) -> Result<Vec<FileChange>, PatchError> {
+    apply(&parse(text)?, files)
+}
+
+#[cfg(test)]
+mod tests;

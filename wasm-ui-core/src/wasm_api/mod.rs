@@ -3,6 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
+pub mod engines;
+
 /// The core's version, so the host can check it loaded the module it was built with.
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {

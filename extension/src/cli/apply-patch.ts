@@ -1,0 +1,36 @@
+// `tack apply-patch [PATCH | -]`: applies a patch to the current directory with Tack's own engine,
+// atomically, and prints one `A path` / `M path` / `D path` line per file (a move prints
+// `M <destination>`, as the reference tool does). On failure: the reason on stderr, exit 1, nothing changed.
+import { applyPatchToDir } from '../host/patch/apply-to-dir';
+
+const USAGE = `Usage: tack apply-patch [PATCH | -]
+
+Applies PATCH (the patch text itself; '-' or nothing reads it from stdin) to the current directory.
+Prints A/M/D and the path for each file. On any error nothing is changed and the exit code is 1.
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function applyPatchCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.length > 1) {
+    process.stderr.write(`tack apply-patch: expected one argument (the patch text or '-'), got ${args.length}\n\n${USAGE}`);
+    return 2;
+  }
+  const patchText = args.length === 0 || args[0] === '-' ? await readStdin() : args[0];
+  try {
+    const { summary } = applyPatchToDir(process.cwd(), patchText);
+    process.stdout.write(summary.map((l) => `${l}\n`).join(''));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`tack apply-patch: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+// Typed calls into the wasm engines (apply_patch and diff). The wasm glue returns `any`; the shapes
+// are the ts-rs types generated from the Rust structs, so these casts restate, not invent, the types.
+import { loadCore, type Core } from '../core';
+import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
+import type { FileDiff } from '../../generated/types/FileDiff';
+import type { FileState } from '../../generated/types/FileState';
+import type { PatchError } from '../../generated/types/PatchError';
+import type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
+
+export type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
+export type { ChangeKind } from '../../generated/types/ChangeKind';
+export type { DiffHunk } from '../../generated/types/DiffHunk';
+export type { DiffRow } from '../../generated/types/DiffRow';
+export type { DiffSection } from '../../generated/types/DiffSection';
+export type { FileChange } from '../../generated/types/FileChange';
+export type { FileDiff } from '../../generated/types/FileDiff';
+export type { FileState } from '../../generated/types/FileState';
+export type { HighlightRange } from '../../generated/types/HighlightRange';
+export type { PatchError } from '../../generated/types/PatchError';
+export type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
+export type { RowKind } from '../../generated/types/RowKind';
+
+/** Path (relative to the workspace root, `/`-separated) -> what the caller knows of it. */
+export type FileMap = Record<string, FileState>;
+
+export interface Engines {
+  /** Patch text + the current state of every path it names -> the changes, or the error. Never throws for a bad patch. */
+  applyPatch(patchText: string, files: FileMap): ApplyPatchResult;
+  /** The normalised paths whose state `applyPatch` needs, or the parse error. */
+  patchPaths(patchText: string): PatchPathsResult;
+  diffTexts(original: string, proposed: string): FileDiff;
+  /** original + proposed + accepted hunk ids -> the resulting text (all ids: proposed; none: original). */
+  applyHunks(original: string, proposed: string, acceptedIds: readonly string[]): string;
+}
+
+export function engines(core: Core = loadCore()): Engines {
+  return {
+    applyPatch: (patchText, files) => core.applyPatch(patchText, files) as ApplyPatchResult,
+    patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
+    diffTexts: (original, proposed) => core.diffTexts(original, proposed) as FileDiff,
+    applyHunks: (original, proposed, acceptedIds) => core.applyHunks(original, proposed, [...acceptedIds]),
+  };
+}
+
+/** The engine's error as one line of text: "patch line 7: could not find ...". */
+export function formatPatchError(error: PatchError): string {
+  return error.line == null ? error.message : `patch line ${error.line}: ${error.message}`;
+}

@@ -1,0 +1,238 @@
+use super::*;
+use proptest::prelude::*;
+
+fn ids(d: &FileDiff) -> Vec<String> {
+    d.hunks.iter().map(|h| h.id.clone()).collect()
+}
+
+#[test]
+fn equal_texts_have_no_hunks() {
+    let d = diff_texts("a\nb\n", "a\nb\n");
+    assert!(d.hunks.is_empty() && d.rows.is_empty() && d.sections.is_empty());
+    assert_eq!(d.unified, "");
+    assert_eq!((d.additions, d.deletions), (0, 0));
+}
+
+#[test]
+fn unified_text_and_render_model_for_one_change() {
+    let d = diff_texts("a\nb\nc\n", "a\nB\nc\n");
+    assert_eq!(d.unified, "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+    assert_eq!(d.hunks.len(), 1);
+    let h = &d.hunks[0];
+    assert_eq!(
+        (
+            h.old_start,
+            h.old_lines,
+            h.new_start,
+            h.new_lines,
+            h.first_row,
+            h.row_count
+        ),
+        (2, 1, 2, 1, 1, 2)
+    );
+    let kinds: Vec<RowKind> = d.rows.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            RowKind::Context,
+            RowKind::Delete,
+            RowKind::Insert,
+            RowKind::Context
+        ]
+    );
+    assert_eq!(d.rows[1].old_line, Some(2));
+    assert_eq!(d.rows[1].new_line, None);
+    assert_eq!(d.rows[2].new_line, Some(2));
+    assert_eq!(d.rows[2].hunk_id.as_deref(), Some(h.id.as_str()));
+    assert_eq!(d.rows[0].hunk_id, None);
+    assert_eq!((d.rows[3].old_line, d.rows[3].new_line), (Some(3), Some(3)));
+    assert_eq!(d.hunk_ids, vec![h.id.clone()]);
+    assert_eq!((d.additions, d.deletions), (1, 1));
+}
+
+#[test]
+fn each_change_group_is_its_own_hunk_but_nearby_ones_share_a_section() {
+    let old = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n";
+    let new = "1\nTWO\n3\n4\n5\n6\n7\nEIGHT\n9\n10\n";
+    let d = diff_texts(old, new);
+    assert_eq!(d.hunks.len(), 2);
+    assert_eq!(d.sections.len(), 1);
+    assert_eq!(d.sections[0].hunk_ids, d.hunk_ids);
+    assert!(
+        d.unified.starts_with("@@ -1,10 +1,10 @@\n"),
+        "{}",
+        d.unified
+    );
+
+    // Far apart: two sections.
+    let old: String = (1..=40).map(|i| format!("{i}\n")).collect();
+    let new = old
+        .replace("\n5\n", "\nfive\n")
+        .replace("\n30\n", "\nthirty\n");
+    let d = diff_texts(&old, &new);
+    assert_eq!(d.sections.len(), 2);
+    assert_eq!(
+        d.unified,
+        "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n@@ -27,7 +27,7 @@\n 27\n 28\n 29\n-30\n+thirty\n 31\n 32\n 33\n"
+    );
+}
+
+#[test]
+fn pure_insertion_and_deletion_numbers_follow_unified_conventions() {
+    let d = diff_texts("a\n", "x\na\n");
+    assert_eq!(d.unified, "@@ -1 +1,2 @@\n+x\n a\n");
+    assert_eq!((d.hunks[0].old_start, d.hunks[0].old_lines), (0, 0));
+    let d = diff_texts("a\nb\n", "a\n");
+    assert_eq!(d.unified, "@@ -1,2 +1 @@\n a\n-b\n");
+    assert_eq!((d.hunks[0].new_start, d.hunks[0].new_lines), (1, 0));
+}
+
+#[test]
+fn empty_files() {
+    let d = diff_texts("", "a\n");
+    assert_eq!(d.unified, "@@ -0,0 +1 @@\n+a\n");
+    let d = diff_texts("a\n", "");
+    assert_eq!(d.unified, "@@ -1 +0,0 @@\n-a\n");
+    assert_eq!(apply_hunks("", "a\n", &[]), "");
+    assert_eq!(apply_hunks("", "a\n", &d_ids("", "a\n")), "a\n");
+}
+
+fn d_ids(a: &str, b: &str) -> Vec<String> {
+    ids(&diff_texts(a, b))
+}
+
+#[test]
+fn missing_final_newline_is_shown() {
+    let d = diff_texts("a\nb", "a\nb\n");
+    assert_eq!(
+        d.unified,
+        "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"
+    );
+    assert!(d.rows[1].no_newline);
+    assert!(!d.rows[2].no_newline);
+}
+
+#[test]
+fn crlf_lines_show_no_carriage_returns() {
+    let d = diff_texts("a\r\nb\r\nc\r\n", "a\r\nB\r\nc\r\n");
+    assert_eq!(d.hunks.len(), 1);
+    assert_eq!(d.unified, "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+    assert!(d.rows.iter().all(|r| !r.text.contains('\r')));
+}
+
+#[test]
+fn word_highlights_in_the_render_model() {
+    let d = diff_texts("let total = a + b;\n", "let total = a - b;\n");
+    assert_eq!(
+        d.rows[0].highlights,
+        vec![HighlightRange { start: 14, end: 15 }]
+    );
+    assert_eq!(
+        d.rows[1].highlights,
+        vec![HighlightRange { start: 14, end: 15 }]
+    );
+}
+
+#[test]
+fn hunk_ids_are_stable_and_distinct() {
+    let old = "a\nb\nc\nd\ne\nf\ng\nh\n";
+    let new = "a\nB\nc\nd\ne\nf\nG\nh\n";
+    let one = diff_texts(old, new);
+    let two = diff_texts(old, new);
+    assert_eq!(one.hunk_ids, two.hunk_ids);
+    assert_eq!(one.hunk_ids.len(), 2);
+    assert_ne!(one.hunk_ids[0], one.hunk_ids[1]);
+    assert!(one
+        .hunk_ids
+        .iter()
+        .all(|id| id.len() == 17 && id.starts_with('h')));
+    // A different change elsewhere does not move the first hunk's id.
+    let other = diff_texts(old, "a\nB\nc\nd\ne\nf\ng\nH\n");
+    assert_eq!(other.hunk_ids[0], one.hunk_ids[0]);
+    assert_ne!(other.hunk_ids[1], one.hunk_ids[1]);
+}
+
+#[test]
+fn partial_apply_takes_exactly_the_accepted_hunks() {
+    let old = "a\nb\nc\nd\ne\nf\ng\nh\n";
+    let new = "a\nB\nc\nd\ne\nf\nG\nh\n";
+    let d = diff_texts(old, new);
+    assert_eq!(
+        apply_hunks(old, new, &d.hunk_ids[..1]),
+        "a\nB\nc\nd\ne\nf\ng\nh\n"
+    );
+    assert_eq!(
+        apply_hunks(old, new, &d.hunk_ids[1..]),
+        "a\nb\nc\nd\ne\nf\nG\nh\n"
+    );
+    assert_eq!(apply_hunks(old, new, &["nonsense".to_string()]), old);
+}
+
+#[test]
+fn big_file_with_scattered_edits() {
+    let old: String = (0..100_000)
+        .map(|i| format!("line {i} of the file\n"))
+        .collect();
+    let mut new_lines: Vec<String> = old.lines().map(str::to_string).collect();
+    for i in (0..100_000).step_by(997) {
+        new_lines[i] = format!("edited {i}");
+    }
+    let new = new_lines.join("\n") + "\n";
+    let d = diff_texts(&old, &new);
+    assert_eq!(d.hunks.len(), (0..100_000).step_by(997).count());
+    assert_eq!(apply_hunks(&old, &new, &d.hunk_ids), new);
+}
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    let line = prop::string::string_regex("[ab é日😀\t]{0,4}").unwrap();
+    (
+        prop::collection::vec((line, prop::bool::weighted(0.3)), 0..14),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, final_newline)| {
+            let mut s = String::new();
+            let n = lines.len();
+            for (i, (l, crlf)) in lines.into_iter().enumerate() {
+                s.push_str(&l);
+                if i + 1 < n || final_newline {
+                    s.push_str(if crlf { "\r\n" } else { "\n" });
+                }
+            }
+            s
+        })
+}
+
+proptest! {
+    #[test]
+    fn accepting_all_gives_proposed_and_none_gives_original(a in text_strategy(), b in text_strategy()) {
+        let d = diff_texts(&a, &b);
+        prop_assert_eq!(apply_hunks(&a, &b, &d.hunk_ids), b.clone());
+        prop_assert_eq!(apply_hunks(&a, &b, &[]), a.clone());
+    }
+
+    #[test]
+    fn any_subset_applies_cleanly_and_rows_are_consistent(
+        a in text_strategy(),
+        b in text_strategy(),
+        mask in prop::collection::vec(any::<bool>(), 20),
+    ) {
+        let d = diff_texts(&a, &b);
+        let chosen: Vec<String> = d.hunk_ids.iter().zip(mask.iter().cycle()).filter(|(_, m)| **m).map(|(id, _)| id.clone()).collect();
+        let partial = apply_hunks(&a, &b, &chosen);
+        // Applying the rest on top of the partial result reaches the proposed text.
+        let rest = diff_texts(&partial, &b);
+        prop_assert_eq!(apply_hunks(&partial, &b, &rest.hunk_ids), b.clone());
+        // Row bookkeeping: every hunk's rows carry its id; highlight ranges lie within the text.
+        for h in &d.hunks {
+            let rows = &d.rows[h.first_row as usize..(h.first_row + h.row_count) as usize];
+            prop_assert!(rows.iter().all(|r| r.hunk_id.as_deref() == Some(h.id.as_str())));
+            prop_assert_eq!(rows.len() as u32, h.old_lines + h.new_lines);
+        }
+        for r in &d.rows {
+            let len = r.text.encode_utf16().count() as u32;
+            prop_assert!(r.highlights.iter().all(|x| x.start < x.end && x.end <= len));
+            prop_assert!(!r.text.ends_with('\n'));
+        }
+        prop_assert_eq!(d.additions as usize, d.rows.iter().filter(|r| r.kind == RowKind::Insert).count());
+    }
+}

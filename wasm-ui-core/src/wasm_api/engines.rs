@@ -1,0 +1,140 @@
+//! The engines' JavaScript face: apply_patch and diff. Results cross as plain JSON-shaped objects
+//! (`null` for absent values, objects for maps), typed by the ts-rs types generated from these structs.
+
+use crate::diff::{self, FileDiff};
+use crate::patch::{self, FileChange, FileMap, PatchError};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use wasm_bindgen::prelude::*;
+
+/// `applyPatch`'s answer: the changes, or the error (a bad patch is an answer, not an exception).
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(untagged)]
+#[ts(export)]
+pub enum ApplyPatchResult {
+    Applied {
+        #[ts(type = "true")]
+        ok: bool,
+        changes: Vec<FileChange>,
+    },
+    Failed {
+        #[ts(type = "false")]
+        ok: bool,
+        error: PatchError,
+    },
+}
+
+/// `patchPaths`'s answer: the paths whose state `applyPatch` needs, or the parse error.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(untagged)]
+#[ts(export)]
+pub enum PatchPathsResult {
+    Parsed {
+        #[ts(type = "true")]
+        ok: bool,
+        paths: Vec<String>,
+    },
+    Failed {
+        #[ts(type = "false")]
+        ok: bool,
+        error: PatchError,
+    },
+}
+
+pub fn apply_patch_result(patch_text: &str, files: &FileMap) -> ApplyPatchResult {
+    match patch::parse_and_apply(patch_text, files) {
+        Ok(changes) => ApplyPatchResult::Applied { ok: true, changes },
+        Err(error) => ApplyPatchResult::Failed { ok: false, error },
+    }
+}
+
+pub fn patch_paths_result(patch_text: &str) -> PatchPathsResult {
+    match patch::parse(patch_text) {
+        Ok(p) => PatchPathsResult::Parsed {
+            ok: true,
+            paths: p.paths_to_read(),
+        },
+        Err(error) => PatchPathsResult::Failed { ok: false, error },
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("could not convert the result: {e}")))
+}
+
+/// Applies `patchText` to `files` (`FileMap`: path -> `FileState`) -> `ApplyPatchResult`. Throws only
+/// when `files` is not a `FileMap`.
+#[wasm_bindgen(js_name = applyPatch)]
+pub fn apply_patch(patch_text: &str, files: JsValue) -> Result<JsValue, JsError> {
+    let files: FileMap = serde_wasm_bindgen::from_value(files)
+        .map_err(|e| JsError::new(&format!("applyPatch: files is not a FileMap: {e}")))?;
+    to_js(&apply_patch_result(patch_text, &files))
+}
+
+/// The paths a patch touches (to read before `applyPatch`) -> `PatchPathsResult`.
+#[wasm_bindgen(js_name = patchPaths)]
+pub fn patch_paths(patch_text: &str) -> Result<JsValue, JsError> {
+    to_js(&patch_paths_result(patch_text))
+}
+
+/// Diff of two texts -> `FileDiff`.
+#[wasm_bindgen(js_name = diffTexts)]
+pub fn diff_texts(original: &str, proposed: &str) -> Result<JsValue, JsError> {
+    let d: FileDiff = diff::diff_texts(original, proposed);
+    to_js(&d)
+}
+
+/// original + proposed + accepted hunk ids -> the resulting text.
+#[wasm_bindgen(js_name = applyHunks)]
+pub fn apply_hunks(original: &str, proposed: &str, accepted_ids: Vec<String>) -> String {
+    diff::apply_hunks(original, proposed, &accepted_ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::FileState;
+
+    #[test]
+    fn results_serialize_with_an_ok_flag() {
+        let mut files = FileMap::new();
+        files.insert("a".into(), FileState::Missing);
+        let ok = apply_patch_result(
+            "*** Begin Patch\n*** Add File: a\n+x\n*** End Patch",
+            &files,
+        );
+        let json = serde_json::to_value(&ok).unwrap();
+        assert_eq!(json["ok"], true);
+        assert_eq!(json["changes"][0]["newContents"], "x\n");
+        assert_eq!(json["changes"][0]["kind"], "add");
+        let bad = apply_patch_result("nope", &files);
+        let json = serde_json::to_value(&bad).unwrap();
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["error"]["line"], 1);
+        let paths = serde_json::to_value(patch_paths_result(
+            "*** Begin Patch\n*** Delete File: ./d/x\n*** End Patch",
+        ))
+        .unwrap();
+        assert_eq!(paths, serde_json::json!({"ok": true, "paths": ["d/x"]}));
+    }
+
+    #[test]
+    fn file_map_reads_from_json_objects() {
+        let files: FileMap = serde_json::from_value(serde_json::json!({
+            "a": {"state": "text", "contents": "hi"},
+            "b": {"state": "missing"},
+            "c": {"state": "unreadable", "reason": "binary"},
+            "d": {"state": "outsideWorkspace"},
+        }))
+        .unwrap();
+        assert_eq!(
+            files["a"],
+            FileState::Text {
+                contents: "hi".into()
+            }
+        );
+        assert_eq!(files["d"], FileState::OutsideWorkspace);
+    }
+}
