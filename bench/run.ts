@@ -8,6 +8,7 @@ import { machineInfo, versions } from './lib/machine';
 import { renderMarkdown, section, type Section } from './lib/report';
 import { agentBench } from './m1-agent';
 import { diffBench } from './m4-diff';
+import { applyPatchBench } from './m5-apply-patch';
 
 interface Measurement {
   id: string;
@@ -18,6 +19,7 @@ interface Measurement {
 const measurements: Measurement[] = [
   { id: '1', title: 'Agent step overhead', run: agentBench },
   { id: '4', title: 'Diff', run: diffBench },
+  { id: '5', title: 'apply_patch', run: applyPatchBench },
 ];
 
 function parseArgs(argv: string[]) {
