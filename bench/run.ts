@@ -9,6 +9,7 @@ import { renderMarkdown, section, type Section } from './lib/report';
 import { agentBench } from './m1-agent';
 import { diffBench } from './m4-diff';
 import { applyPatchBench } from './m5-apply-patch';
+import { footprintBench } from './m7-footprint';
 
 interface Measurement {
   id: string;
@@ -20,6 +21,7 @@ const measurements: Measurement[] = [
   { id: '1', title: 'Agent step overhead', run: agentBench },
   { id: '4', title: 'Diff', run: diffBench },
   { id: '5', title: 'apply_patch', run: applyPatchBench },
+  { id: '7', title: 'Footprint', run: footprintBench },
 ];
 
 function parseArgs(argv: string[]) {
