@@ -1,4 +1,64 @@
+//! tack-sidecar: Tack's native half. With no arguments it serves the sidecar protocol (JSON-RPC
+//! over stdio, see docs/sidecar-protocol.md); `sandbox ...` runs one command inside the sandbox.
+mod child_env;
+mod exec;
+mod output;
+mod protocol;
+mod sandbox;
+mod server;
+
+use std::ffi::OsString;
+
+const HELP: &str = "tack-sidecar: runs commands for Tack, streamed over stdio as JSON-RPC.
+
+usage:
+  tack-sidecar                 serve the protocol on stdin/stdout (logs on stderr)
+  tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access \\
+      [--writable-root DIR]... [--network] -- PROGRAM [ARG]...
+                               run one command inside the sandbox
+  tack-sidecar --version";
+
 fn main() {
-    eprintln!("tack-sidecar: under construction");
-    std::process::exit(2);
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .as_deref()
+    {
+        None => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            runtime.block_on(server::serve());
+            // stdin's reader thread may still be blocked in read(); don't wait for it.
+            std::process::exit(0);
+        }
+        Some("sandbox") => match sandbox::LaunchSpec::parse(&args[1..]) {
+            Ok(spec) => {
+                let err = sandbox::launch(&spec);
+                eprintln!("tack-sidecar sandbox: {}", err.message);
+                std::process::exit(err.exit_code);
+            }
+            Err(e) => {
+                eprintln!("tack-sidecar sandbox: {e}\n{}", sandbox::USAGE);
+                std::process::exit(2);
+            }
+        },
+        #[cfg(target_os = "linux")]
+        Some("probe-userns") => {
+            // Used by the sandbox probe: can this machine give us a user + mount namespace?
+            std::process::exit(match sandbox::probe_user_namespace() {
+                Ok(()) => 0,
+                Err(_) => 1,
+            });
+        }
+        Some("--version") => println!("tack-sidecar {}", env!("CARGO_PKG_VERSION")),
+        Some("--help" | "-h") => println!("{HELP}"),
+        Some(other) => {
+            eprintln!("tack-sidecar: unknown argument {other:?}\n\n{HELP}");
+            std::process::exit(2);
+        }
+    }
 }

@@ -45,9 +45,11 @@ function defaultErrorBody(status: number, model: string, retryAfter: number | st
 }
 
 function routeOf(method: string, pathname: string): 'responses' | 'chat' | 'models' | null {
-  if (method === 'POST' && /(^|\/)responses$/.test(pathname)) return 'responses';
-  if (method === 'POST' && /(^|\/)chat\/completions$/.test(pathname)) return 'chat';
-  if (method === 'GET' && /(^|\/)models$/.test(pathname)) return 'models';
+  // The base URL is `/v1`; the bare paths are accepted as well for clients configured without it.
+  const route = pathname.replace(/^\/v1(?=\/)/, '');
+  if (method === 'POST' && route === '/responses') return 'responses';
+  if (method === 'POST' && route === '/chat/completions') return 'chat';
+  if (method === 'GET' && route === '/models') return 'models';
   return null;
 }
 
@@ -146,6 +148,7 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
     }
     if (route === 'models') {
       rec.outcome = 'models';
+      log(`model-server: #${rec.index} ${method} ${path} -> model list`);
       const ids = script.models ?? defaultModels;
       // `data` is the OpenAI list; `models` keeps clients that expect that key (Codex) content.
       sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'tack-scripted' })), models: [] });

@@ -3,5 +3,8 @@
 
 pub mod diff;
 pub mod patch;
+pub mod plan;
+pub mod prompt;
 pub mod session;
+pub mod tools;
 pub mod wasm_api;

@@ -1,0 +1,180 @@
+// The JSONL session store on a real temporary directory.
+
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { defaultSessionsDir, SessionNotFoundError, SessionStore } from './store';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tack-sessions-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function tickingClock(start = Date.parse('2026-01-02T03:04:05.000Z')) {
+  let t = start;
+  return () => new Date((t += 1000));
+}
+
+test('append then read returns the records in order, one JSON line each', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ title: 'fix the parser', cwd: '/work/repo', model: 'gpt-5.1-codex' });
+  assert.match(id, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  const records = [{ type: 'user', text: 'hello\nworld' }, { type: 'model', items: [1, 2, { deep: 'ü🦀' }] }, 'a bare string', 42, null];
+  for (const r of records) await store.append(id, r);
+  assert.deepEqual(await store.read(id), records);
+  const raw = await fs.readFile(path.join(dir, `${id}.jsonl`), 'utf8');
+  assert.equal(raw.split('\n').length, records.length + 1, 'one line per record and a final newline');
+});
+
+test('appends issued together land in call order', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(id, { i, pad: 'x'.repeat(i * 37) })));
+  const read = (await store.read(id)) as Array<{ i: number }>;
+  assert.deepEqual(
+    read.map((r) => r.i),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+});
+
+test('a session resumes from its file in a new store: records intact, appends continue', async () => {
+  const first = new SessionStore({ dir });
+  const id = await first.createSession({ title: 't', cwd: '/a', model: 'm' });
+  await first.append(id, { n: 1 });
+  await first.append(id, { n: 2 });
+  const second = new SessionStore({ dir });
+  assert.deepEqual(await second.read(id), [{ n: 1 }, { n: 2 }]);
+  await second.append(id, { n: 3 });
+  assert.deepEqual(await new SessionStore({ dir }).read(id), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  const [summary] = await second.list();
+  assert.equal(summary.id, id);
+  assert.equal(summary.cwd, '/a');
+});
+
+test('a torn last line is skipped and reported; the next append starts on a fresh line and loses nothing', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  await store.append(id, { n: 1 });
+  await store.append(id, { n: 2 });
+  await fs.appendFile(path.join(dir, `${id}.jsonl`), '{"n":3,"text":"cut he'); // a crash mid-write
+
+  const warnings: string[] = [];
+  const reopened = new SessionStore({ dir, onWarning: (w) => warnings.push(w) });
+  assert.deepEqual(await reopened.read(id), [{ n: 1 }, { n: 2 }]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /last line \(line 3\) was cut off/);
+
+  await reopened.append(id, { n: 4 });
+  const loaded = await reopened.load(id);
+  assert.deepEqual(loaded.records, [{ n: 1 }, { n: 2 }, { n: 4 }]);
+  assert.deepEqual(loaded.problems, [`session ${id}: line 3 is not valid JSON and is skipped`]);
+  const raw = await fs.readFile(path.join(dir, `${id}.jsonl`), 'utf8');
+  assert.ok(raw.includes('"cut he\n{"n":4}\n'), 'the damaged text is kept, not overwritten');
+});
+
+test('list: newest activity first, with title, cwd, model and times', async () => {
+  const store = new SessionStore({ dir, now: tickingClock() });
+  const a = await store.createSession({ title: 'A', cwd: '/a', model: 'm1' });
+  const b = await store.createSession({ title: 'B', cwd: '/b', model: 'm2' });
+  const c = await store.createSession({ title: 'C', cwd: '/c', model: 'm3' });
+  await store.append(a, { touched: true }); // A has the latest activity now
+  await store.setTitle(b, 'B renamed');
+  const list = await store.list();
+  // A was written to last; renaming B does not count as activity.
+  assert.deepEqual(
+    list.map((s) => s.id),
+    [a, c, b],
+  );
+  const sa = list.find((s) => s.id === a)!;
+  assert.equal(sa.cwd, '/a');
+  assert.equal(sa.model, 'm1');
+  assert.equal(sa.createdAt, '2026-01-02T03:04:06.000Z');
+  assert.ok(sa.updatedAt > sa.createdAt);
+  assert.equal(list.find((s) => s.id === b)?.title, 'B renamed');
+});
+
+test('list with hundreds of sessions returns them all; a damaged summary is left out and reported', async () => {
+  const store = new SessionStore({ dir, now: tickingClock() });
+  const ids: string[] = [];
+  for (let i = 0; i < 300; i++) ids.push(await store.createSession({ title: `s${i}`, cwd: '/', model: 'm' }));
+  await fs.writeFile(path.join(dir, `${ids[7]}.meta.json`), '{"id": "trunc');
+  const warnings: string[] = [];
+  const list = await new SessionStore({ dir, onWarning: (w) => warnings.push(w) }).list();
+  assert.equal(list.length, 299);
+  assert.ok(!list.some((s) => s.id === ids[7]));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], new RegExp(`session ${ids[7]} left out of the list: the summary file of session .* is damaged`));
+});
+
+test('list of a directory that does not exist yet is empty', async () => {
+  assert.deepEqual(await new SessionStore({ dir: path.join(dir, 'not-yet') }).list(), []);
+});
+
+test('delete removes the session; reading or appending to it afterwards is a clear error', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  await store.append(id, { n: 1 });
+  await store.delete(id);
+  assert.deepEqual(await store.list(), []);
+  await assert.rejects(store.read(id), SessionNotFoundError);
+  await assert.rejects(store.append(id, { n: 2 }), SessionNotFoundError);
+  await assert.rejects(store.delete(id), SessionNotFoundError);
+  assert.deepEqual(await fs.readdir(dir), [], 'appending to a deleted session does not recreate it');
+});
+
+test('ids that could escape the directory are refused', async () => {
+  const store = new SessionStore({ dir });
+  for (const bad of ['../outside', 'a/b', '', '.hidden', 'x'.repeat(200)]) {
+    await assert.rejects(store.read(bad), SessionNotFoundError, bad);
+    await assert.rejects(store.append(bad, {}), SessionNotFoundError, bad);
+  }
+});
+
+test('a record that cannot be JSON is refused with a clear error and the file is unchanged', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  await store.append(id, { ok: 1 });
+  await assert.rejects(store.append(id, { big: 10n }), /cannot be saved as JSON/);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await assert.rejects(store.append(id, cyclic), /cannot be saved as JSON/);
+  await assert.rejects(store.append(id, undefined), /cannot be saved as JSON/);
+  await store.append(id, { ok: 2 });
+  assert.deepEqual(await store.read(id), [{ ok: 1 }, { ok: 2 }]);
+});
+
+test('the configured API key never reaches the files: records and titles are redacted', async () => {
+  const key = 'my-proxy-key-Zq83"mixed\\chars';
+  const warnings: string[] = [];
+  const store = new SessionStore({ dir, secrets: [key], onWarning: (w) => warnings.push(w) });
+  const id = await store.createSession({ title: `debug ${key}`, cwd: '/', model: 'm' });
+  const result = await store.append(id, { type: 'tool_output', output: `env says OPENAI_API_KEY=${key}`, nested: [{ again: key }] });
+  assert.equal(result.redacted, 2);
+  const r2 = await store.append(id, { text: 'an sk-proj-abcdefghijklmnopqrstuvwxyz012345 pasted by the user', header: 'Authorization: Bearer abcdefghijklmnopqrstuvwx.yz' });
+  assert.equal(r2.redacted, 2, 'key-shaped strings are caught without being configured');
+  const files = await fs.readdir(dir);
+  for (const f of files) {
+    const text = await fs.readFile(path.join(dir, f), 'utf8');
+    assert.ok(!text.includes('Zq83'), `${f} holds no part of the key`);
+    assert.ok(!text.includes('sk-proj-abc'), `${f} holds no key-shaped string`);
+    assert.ok(!text.includes('abcdefghijklmnopqrstuvwx.yz'), `${f} holds no bearer token`);
+  }
+  const [rec] = (await store.read(id)) as Array<{ output: string; nested: Array<{ again: string }> }>;
+  assert.equal(rec.output, 'env says OPENAI_API_KEY=[REDACTED]');
+  assert.equal(rec.nested[0].again, '[REDACTED]');
+  assert.equal((await store.list())[0].title, 'debug [REDACTED]');
+  assert.ok(warnings.every((w) => !w.includes('Zq83')));
+  assert.ok(warnings.some((w) => /replaced with \[REDACTED\]/.test(w)));
+  assert.throws(() => store.addSecret('short'), /at least 8 characters/);
+});
+
+test('the CLI data directory: $TACK_HOME/sessions, else ~/.tack/sessions', () => {
+  assert.equal(defaultSessionsDir({ TACK_HOME: '/opt/tack' }, '/home/u'), path.join('/opt/tack', 'sessions'));
+  assert.equal(defaultSessionsDir({}, '/home/u'), path.join('/home/u', '.tack', 'sessions'));
+  assert.equal(defaultSessionsDir({ TACK_HOME: '  ' }, '/home/u'), path.join('/home/u', '.tack', 'sessions'));
+});

@@ -1,0 +1,317 @@
+// Sessions saved as JSONL files: `<dir>/<id>.jsonl` holds the records, one JSON value per line, in the
+// order they were appended; `<dir>/<id>.meta.json` holds the small summary the session list shows, so
+// listing hundreds of sessions reads only those small files. API keys never reach either file: every
+// line is checked for the configured secrets and for key-shaped strings, and those are replaced.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface SessionMetaInput {
+  title?: string;
+  cwd: string;
+  model: string;
+}
+
+export interface SessionSummary {
+  id: string;
+  title: string;
+  cwd: string;
+  model: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601: the last append (or the creation). */
+  updatedAt: string;
+}
+
+export interface LoadedSession {
+  summary: SessionSummary;
+  records: unknown[];
+  /** Lines that could not be read (a torn last line after a crash, a damaged line), each said plainly. */
+  problems: string[];
+}
+
+export interface SessionStoreOptions {
+  /** The directory holding the session files (created on first write). */
+  dir: string;
+  /** Strings that must never be written (the API key); more can be added with addSecret. */
+  secrets?: string[];
+  /** Told about damaged lines skipped on read and about redactions. Never given a secret. */
+  onWarning?: (message: string) => void;
+  /** The clock, for tests. */
+  now?: () => Date;
+}
+
+export class SessionNotFoundError extends Error {
+  override name = 'SessionNotFoundError';
+}
+
+const REDACTED = '[REDACTED]';
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+// Key shapes worth catching even when nobody configured them: OpenAI-style keys and bearer tokens.
+const keyPatterns: RegExp[] = [/\bsk-[A-Za-z0-9_-]{20,}/g, /(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]{20,}/g];
+
+/** `$TACK_HOME/sessions`, else `~/.tack/sessions`: where the CLI keeps sessions. */
+export function defaultSessionsDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+  const tackHome = env.TACK_HOME && env.TACK_HOME.trim() !== '' ? env.TACK_HOME : path.join(home, '.tack');
+  return path.join(tackHome, 'sessions');
+}
+
+interface MetaFile {
+  version: 1;
+  id: string;
+  title: string;
+  cwd: string;
+  model: string;
+  createdAt: string;
+}
+
+export class SessionStore {
+  readonly dir: string;
+  private readonly secrets = new Set<string>();
+  private readonly onWarning: (message: string) => void;
+  private readonly now: () => Date;
+  /** Per-session write queue, so appends land in call order. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Sessions whose file is known to end with a newline (checked once per process). */
+  private readonly clean = new Set<string>();
+
+  constructor(opts: SessionStoreOptions) {
+    this.dir = opts.dir;
+    for (const s of opts.secrets ?? []) this.addSecret(s);
+    this.onWarning = opts.onWarning ?? (() => undefined);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Adds a string that must never be written. Too-short strings are refused: redacting them would mangle records. */
+  addSecret(secret: string): void {
+    if (secret.length < 8) throw new Error('a secret to redact must be at least 8 characters');
+    this.secrets.add(secret);
+  }
+
+  /** Replaces secrets and key-shaped strings in already-serialized JSON; returns the text and how many it replaced. */
+  redact(serialized: string): { text: string; count: number } {
+    let text = serialized;
+    let count = 0;
+    for (const secret of this.secrets) {
+      // The secret as it appears inside a JSON string (escapes included).
+      const inJson = JSON.stringify(secret).slice(1, -1);
+      for (const form of new Set([secret, inJson])) {
+        const parts = text.split(form);
+        count += parts.length - 1;
+        text = parts.join(REDACTED);
+      }
+    }
+    for (const pattern of keyPatterns) {
+      text = text.replace(pattern, () => {
+        count++;
+        return REDACTED;
+      });
+    }
+    return { text, count };
+  }
+
+  async createSession(meta: SessionMetaInput): Promise<string> {
+    if (typeof meta.cwd !== 'string' || typeof meta.model !== 'string') throw new TypeError('session meta needs cwd and model strings');
+    const created = this.now();
+    const stamp = created.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const id = `${stamp}-${randomBytes(4).toString('hex')}`;
+    const file: MetaFile = { version: 1, id, title: meta.title ?? '', cwd: meta.cwd, model: meta.model, createdAt: created.toISOString() };
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.writeFile(this.recordsPath(id), '', { flag: 'wx' });
+    await fs.utimes(this.recordsPath(id), created, created);
+    await this.writeMeta(id, file);
+    this.clean.add(id);
+    return id;
+  }
+
+  /** Sets the title shown in the session list (e.g. from the first user message). */
+  async setTitle(id: string, title: string): Promise<void> {
+    const meta = await this.readMeta(id);
+    await this.writeMeta(id, { ...meta, title });
+  }
+
+  /** Appends one record as one line. Resolves once the line is written to the file. */
+  append(id: string, record: unknown): Promise<{ redacted: number }> {
+    if (!idPattern.test(id)) return Promise.reject(new SessionNotFoundError(`"${id}" is not a session id`));
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.appendNow(id, record));
+    this.queues.set(id, run);
+    const cleanup = () => {
+      if (this.queues.get(id) === run) this.queues.delete(id);
+    };
+    run.then(cleanup, cleanup);
+    return run;
+  }
+
+  private async appendNow(id: string, record: unknown): Promise<{ redacted: number }> {
+    let serialized: string | undefined;
+    try {
+      serialized = JSON.stringify(record);
+    } catch (e) {
+      throw new TypeError(`session ${id}: the record cannot be saved as JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (serialized === undefined) throw new TypeError(`session ${id}: the record cannot be saved as JSON (it is ${typeof record})`);
+    const { text, count } = this.redact(serialized);
+    if (count > 0) this.onWarning(`session ${id}: ${count} secret-looking string(s) replaced with ${REDACTED} before saving`);
+    const file = this.recordsPath(id);
+    let prefix = '';
+    if (!this.clean.has(id)) {
+      // First write to this session in this process: it must exist, and a torn last line (a crash
+      // mid-write) must not swallow the new record, so start on a fresh line.
+      const size = await fs
+        .stat(file)
+        .then((s) => s.size)
+        .catch(() => {
+          throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
+        });
+      if (size > 0) {
+        const handle = await fs.open(file, 'r');
+        try {
+          const last = Buffer.alloc(1);
+          await handle.read(last, 0, 1, size - 1);
+          if (last[0] !== 0x0a) prefix = '\n';
+        } finally {
+          await handle.close();
+        }
+      }
+    }
+    await fs.appendFile(file, `${prefix}${text}\n`, 'utf8');
+    // The file's mtime is the session's "last activity"; set it from the store's clock, which is
+    // finer than the kernel's coarse file timestamps and lets the list order be exact.
+    const at = this.now();
+    await fs.utimes(file, at, at);
+    this.clean.add(id);
+    return { redacted: count };
+  }
+
+  /** The records in append order; damaged lines are skipped and reported through onWarning. */
+  async read(id: string): Promise<unknown[]> {
+    const loaded = await this.load(id);
+    for (const p of loaded.problems) this.onWarning(p);
+    return loaded.records;
+  }
+
+  async load(id: string): Promise<LoadedSession> {
+    const meta = await this.readMeta(id);
+    let text: string;
+    try {
+      text = await fs.readFile(this.recordsPath(id), 'utf8');
+    } catch {
+      throw new SessionNotFoundError(`session ${id} has no records file in ${this.dir}`);
+    }
+    const records: unknown[] = [];
+    const problems: string[] = [];
+    const lines = text.split('\n');
+    const endsClean = text.length === 0 || text.endsWith('\n');
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        records.push(JSON.parse(line));
+      } catch {
+        const torn = i === lines.length - 1 && !endsClean;
+        problems.push(
+          torn
+            ? `session ${id}: the last line (line ${i + 1}) was cut off mid-write and is skipped; the records before it are intact`
+            : `session ${id}: line ${i + 1} is not valid JSON and is skipped`,
+        );
+      }
+    });
+    const updatedAt = await this.updatedAt(id, meta);
+    return { summary: this.summaryOf(meta, updatedAt), records, problems };
+  }
+
+  /** Every session, newest activity first. Unreadable sessions are left out and reported. */
+  async list(): Promise<SessionSummary[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const ids = names.filter((n) => n.endsWith('.meta.json')).map((n) => n.slice(0, -'.meta.json'.length)).filter((id) => idPattern.test(id));
+    const out: SessionSummary[] = [];
+    const batch = 32;
+    for (let i = 0; i < ids.length; i += batch) {
+      const summaries = await Promise.all(
+        ids.slice(i, i + batch).map(async (id) => {
+          try {
+            const meta = await this.readMeta(id);
+            return this.summaryOf(meta, await this.updatedAt(id, meta));
+          } catch (e) {
+            this.onWarning(`session ${id} left out of the list: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+          }
+        }),
+      );
+      for (const s of summaries) if (s) out.push(s);
+    }
+    return out.sort((a, b) => (a.updatedAt === b.updatedAt ? b.id.localeCompare(a.id) : b.updatedAt.localeCompare(a.updatedAt)));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.checkId(id);
+    await this.queues.get(id)?.catch(() => undefined);
+    const results = await Promise.allSettled([fs.unlink(this.recordsPath(id)), fs.unlink(this.metaPath(id))]);
+    this.clean.delete(id);
+    if (results.every((r) => r.status === 'rejected')) throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
+  }
+
+  private checkId(id: string): void {
+    if (!idPattern.test(id)) throw new SessionNotFoundError(`"${id}" is not a session id`);
+  }
+
+  private recordsPath(id: string): string {
+    this.checkId(id);
+    return path.join(this.dir, `${id}.jsonl`);
+  }
+
+  private metaPath(id: string): string {
+    this.checkId(id);
+    return path.join(this.dir, `${id}.meta.json`);
+  }
+
+  private async readMeta(id: string): Promise<MetaFile> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.metaPath(id), 'utf8');
+    } catch {
+      throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
+    }
+    let parsed: Partial<MetaFile>;
+    try {
+      parsed = JSON.parse(text) as Partial<MetaFile>;
+    } catch {
+      throw new Error(`the summary file of session ${id} is damaged`);
+    }
+    if (parsed.id !== id || typeof parsed.cwd !== 'string' || typeof parsed.model !== 'string' || typeof parsed.createdAt !== 'string') {
+      throw new Error(`the summary file of session ${id} is incomplete`);
+    }
+    return { version: 1, id, title: typeof parsed.title === 'string' ? parsed.title : '', cwd: parsed.cwd, model: parsed.model, createdAt: parsed.createdAt };
+  }
+
+  private async writeMeta(id: string, meta: MetaFile): Promise<void> {
+    // Written whole through a rename, so a crash leaves the old summary or the new one, never half.
+    const { text } = this.redact(JSON.stringify(meta));
+    const target = this.metaPath(id);
+    const tmp = `${target}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, `${text}\n`, 'utf8');
+    await fs.rename(tmp, target);
+  }
+
+  private async updatedAt(id: string, meta: MetaFile): Promise<string> {
+    try {
+      const st = await fs.stat(this.recordsPath(id));
+      const mtime = st.mtime.toISOString();
+      return mtime > meta.createdAt ? mtime : meta.createdAt;
+    } catch {
+      return meta.createdAt;
+    }
+  }
+
+  private summaryOf(meta: MetaFile, updatedAt: string): SessionSummary {
+    return { id: meta.id, title: meta.title, cwd: meta.cwd, model: meta.model, createdAt: meta.createdAt, updatedAt };
+  }
+}

@@ -1,0 +1,338 @@
+// The TypeScript side of the sidecar protocol (docs/sidecar-protocol.md): spawns tack-sidecar, frames
+// JSON-RPC one message per line over its stdio, routes exec/output and exec/exited to the command they
+// belong to, and turns a dying sidecar into SidecarCrashedError everywhere instead of a hang.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+import type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
+import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
+import type { ExecStartParams } from '../../generated/types/ExecStartParams';
+import type { ExecStartResult } from '../../generated/types/ExecStartResult';
+import type { InitializeResult } from '../../generated/types/InitializeResult';
+
+/** Application error codes of the sidecar (sidecar/src/protocol.rs `codes`; the tests check them). */
+export const SidecarErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  UnknownExec: -32001,
+  SpawnFailed: -32002,
+  SandboxUnavailable: -32003,
+  ShuttingDown: -32004,
+  IoFailed: -32005,
+} as const;
+
+/** The sidecar answered a request with a JSON-RPC error. */
+export class SidecarRpcError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'SidecarRpcError';
+  }
+}
+
+/** The sidecar process died (or could not start) while something was waiting on it. */
+export class SidecarCrashedError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number | null = null,
+    readonly signal: string | null = null,
+  ) {
+    super(message);
+    this.name = 'SidecarCrashedError';
+  }
+}
+
+export interface ExecHandle {
+  execId: string;
+  pid: number;
+  /** Resolves with exec/exited; rejects with SidecarCrashedError if the sidecar dies first. */
+  exited: Promise<ExecExitedNotification>;
+  write(data: string): Promise<void>;
+  /** Closes stdin (pipes) or sends Ctrl-D (PTY) after `data`. */
+  writeEof(data?: string): Promise<void>;
+  resize(cols: number, rows: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export interface SidecarClientOptions {
+  binaryPath?: string;
+  /** Receives the sidecar's stderr lines and the client's own notes. */
+  log?: (line: string) => void;
+  clientName?: string;
+  clientVersion?: string;
+}
+
+/** TACK_SIDECAR, else dist/bin/tack-sidecar beside the bundle (or the source tree's build). */
+export function defaultSidecarPath(): string {
+  if (process.env.TACK_SIDECAR) return process.env.TACK_SIDECAR;
+  const candidates = [
+    path.join(__dirname, 'bin', 'tack-sidecar'), // bundled: dist/extension.js, dist/cli.js
+    path.join(__dirname, '..', '..', '..', 'dist', 'bin', 'tack-sidecar'), // source: src/host/sidecar/client.ts
+  ];
+  return candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
+}
+
+/** Names that look like secrets never reach the sidecar (and so no command) unless a request passes them. */
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD/i;
+
+function sidecarEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!SECRET_NAME.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+interface RunningExec {
+  onOutput?: (n: ExecOutputNotification) => void;
+  resolve: (n: ExecExitedNotification) => void;
+  reject: (e: Error) => void;
+}
+
+const STDERR_KEPT = 20;
+
+/** One sidecar process and everything waiting on it. */
+class Connection {
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly rpc: JSONRPCClient;
+  readonly execs = new Map<string, RunningExec>();
+  /** Notifications that arrived before their exec's handle was registered (same tick as the answer). */
+  private early = new Map<string, object[]>();
+  private stderrTail: string[] = [];
+  private stdoutBuf = '';
+  private stderrBuf = '';
+  crash: SidecarCrashedError | undefined;
+  readonly died: Promise<SidecarCrashedError>;
+  private markDead!: (e: SidecarCrashedError) => void;
+  expectingExit = false;
+
+  constructor(
+    readonly binaryPath: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.died = new Promise((resolve) => (this.markDead = resolve));
+    this.rpc = new JSONRPCClient((payload) => {
+      if (this.crash) throw this.crash;
+      this.proc.stdin.write(JSON.stringify(payload) + '\n');
+    });
+    this.proc = spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    this.proc.stderr.on('data', (chunk: string) => this.onStderr(chunk));
+    // A write racing the process's death fails with EPIPE; the exit handler reports it.
+    this.proc.stdin.on('error', () => {});
+    this.proc.on('error', (err) => {
+      this.die(
+        new SidecarCrashedError(
+          `cannot start tack-sidecar at ${binaryPath}: ${err.message}` +
+            ((err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (run `npm run build`, or set TACK_SIDECAR)' : ''),
+        ),
+      );
+    });
+    this.proc.on('exit', (code, signal) => {
+      if (this.expectingExit && code === 0) {
+        this.die(new SidecarCrashedError('tack-sidecar was shut down', code, signal));
+        return;
+      }
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = this.stderrTail.length ? `; its last stderr lines:\n${this.stderrTail.join('\n')}` : '';
+      this.die(new SidecarCrashedError(`tack-sidecar ${how}${tail}`, code, signal));
+    });
+  }
+
+  private die(err: SidecarCrashedError): void {
+    if (this.crash) return;
+    this.crash = err;
+    this.markDead(err);
+    this.rpc.rejectAllPendingRequests(err.message);
+    for (const e of this.execs.values()) e.reject(err);
+    this.execs.clear();
+    this.early.clear();
+    if (!this.expectingExit) this.log(`tack-sidecar: ${err.message}`);
+  }
+
+  private onStderr(chunk: string): void {
+    this.stderrBuf += chunk;
+    let nl: number;
+    while ((nl = this.stderrBuf.indexOf('\n')) >= 0) {
+      const line = this.stderrBuf.slice(0, nl);
+      this.stderrBuf = this.stderrBuf.slice(nl + 1);
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_KEPT) this.stderrTail.shift();
+      this.log(`tack-sidecar: ${line}`);
+    }
+  }
+
+  private onStdout(chunk: string): void {
+    this.stdoutBuf += chunk;
+    let nl: number;
+    while ((nl = this.stdoutBuf.indexOf('\n')) >= 0) {
+      const line = this.stdoutBuf.slice(0, nl);
+      this.stdoutBuf = this.stdoutBuf.slice(nl + 1);
+      if (line.trim()) this.onMessage(line);
+    }
+  }
+
+  private onMessage(line: string): void {
+    let msg: { id?: unknown; method?: string; params?: { execId?: string } };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.log(`tack-sidecar wrote a line that is not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (typeof msg.method === 'string') {
+      const execId = msg.params?.execId;
+      if (typeof execId !== 'string') return;
+      if (this.execs.has(execId)) this.route(execId, msg);
+      else {
+        const queue = this.early.get(execId) ?? [];
+        queue.push(msg);
+        this.early.set(execId, queue);
+      }
+      return;
+    }
+    this.rpc.receive(msg as Parameters<JSONRPCClient['receive']>[0]);
+  }
+
+  private route(execId: string, msg: { method?: string; params?: unknown }): void {
+    const e = this.execs.get(execId);
+    if (!e) return;
+    if (msg.method === 'exec/output') {
+      try {
+        e.onOutput?.(msg.params as ExecOutputNotification);
+      } catch (err) {
+        this.log(`an exec/output listener threw: ${String(err)}`);
+      }
+    } else if (msg.method === 'exec/exited') {
+      this.execs.delete(execId);
+      e.resolve(msg.params as ExecExitedNotification);
+    }
+  }
+
+  register(execId: string, running: RunningExec): void {
+    this.execs.set(execId, running);
+    const queued = this.early.get(execId);
+    this.early.delete(execId);
+    for (const m of queued ?? []) this.route(execId, m as { method?: string; params?: unknown });
+  }
+
+  async request<T>(method: string, params: object | null): Promise<T> {
+    if (this.crash) throw this.crash;
+    try {
+      const answer = Promise.resolve(this.rpc.request(method, params ?? undefined) as PromiseLike<T>);
+      return await Promise.race([answer, this.died.then((e) => Promise.reject(e))]);
+    } catch (err) {
+      if (this.crash) throw this.crash;
+      if (err instanceof JSONRPCErrorException) throw new SidecarRpcError(err.message, err.code, err.data);
+      throw err;
+    }
+  }
+}
+
+export type RestartListener = (info: { previousError: SidecarCrashedError }) => void;
+
+export class SidecarClient {
+  private readonly binaryPath: string;
+  private readonly log: (line: string) => void;
+  private conn: Connection | undefined;
+  private init: Promise<InitializeResult> | undefined;
+  private readonly restartListeners = new Set<RestartListener>();
+  private disposed = false;
+
+  constructor(private readonly opts: SidecarClientOptions = {}) {
+    this.binaryPath = opts.binaryPath ?? defaultSidecarPath();
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Fires when a sidecar that had died is replaced by a new process. Returns an unsubscribe function. */
+  onRestart(listener: RestartListener): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  /** The running process's pid (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.conn && !this.conn.crash ? this.conn.proc.pid : undefined;
+  }
+
+  private connection(): { conn: Connection; ready: Promise<InitializeResult> } {
+    if (this.disposed) throw new Error('this SidecarClient was disposed');
+    if (!this.conn || this.conn.crash) {
+      const previous = this.conn?.crash;
+      this.conn = new Connection(this.binaryPath, this.log);
+      const conn = this.conn;
+      this.init = conn.request<InitializeResult>('initialize', {
+        clientName: this.opts.clientName ?? 'tack',
+        clientVersion: this.opts.clientVersion ?? '0',
+      });
+      // Whoever awaits sees the failure; nobody awaiting must not crash the host.
+      this.init.catch(() => {});
+      if (previous) {
+        this.log(`tack-sidecar restarted after: ${previous.message}`);
+        for (const l of this.restartListeners) l({ previousError: previous });
+      }
+    }
+    return { conn: this.conn, ready: this.init! };
+  }
+
+  /** Spawns the sidecar if needed; the result is cached per process instance. */
+  initialize(): Promise<InitializeResult> {
+    return this.connection().ready;
+  }
+
+  async exec(params: ExecStartParams, onOutput?: (n: ExecOutputNotification) => void): Promise<ExecHandle> {
+    const { conn, ready } = this.connection();
+    await ready;
+    const started = await conn.request<ExecStartResult>('exec/start', params);
+    let resolve!: (n: ExecExitedNotification) => void;
+    let reject!: (e: Error) => void;
+    const exited = new Promise<ExecExitedNotification>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    exited.catch(() => {});
+    conn.register(started.execId, { onOutput, resolve, reject });
+    const execId = started.execId;
+    const call = async (method: string, p: object) => {
+      await conn.request<null>(method, p);
+    };
+    return {
+      execId,
+      pid: started.pid,
+      exited,
+      write: (data) => call('exec/write', { execId, data }),
+      writeEof: (data = '') => call('exec/write', { execId, data, eof: true }),
+      resize: (cols, rows) => call('exec/resize', { execId, cols, rows }),
+      kill: () => call('exec/kill', { execId }),
+    };
+  }
+
+  /** Asks the sidecar to end every command and exit; kills it if it lingers. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn || conn.crash) return;
+    conn.expectingExit = true;
+    const exited = conn.died.then(() => true);
+    const timeout = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
+    try {
+      await Promise.race([conn.request('shutdown', null), timeout(4000)]);
+    } catch {
+      // Already dying: fine, we only need it gone.
+    }
+    conn.proc.stdin.end();
+    if (!(await Promise.race([exited, timeout(2000)]))) {
+      conn.proc.kill('SIGKILL');
+      await Promise.race([exited, timeout(2000)]);
+    }
+  }
+}

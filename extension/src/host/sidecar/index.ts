@@ -1,0 +1,12 @@
+// The sidecar client and the protocol types it speaks (generated from sidecar/src/protocol.rs).
+export * from './client';
+export type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
+export type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
+export type { ExecOutputSummary } from '../../generated/types/ExecOutputSummary';
+export type { ExecStartParams } from '../../generated/types/ExecStartParams';
+export type { ExecStartResult } from '../../generated/types/ExecStartResult';
+export type { InitializeResult } from '../../generated/types/InitializeResult';
+export type { OutputStream } from '../../generated/types/OutputStream';
+export type { SandboxInfo } from '../../generated/types/SandboxInfo';
+export type { SandboxMode } from '../../generated/types/SandboxMode';
+export type { SandboxPolicy } from '../../generated/types/SandboxPolicy';

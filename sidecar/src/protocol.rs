@@ -1,0 +1,240 @@
+//! The sidecar protocol's shapes. These Rust types are the single source of truth: `npm run build`
+//! exports each one to `extension/src/generated/types/<Name>.ts` through ts-rs.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Application error codes (JSON-RPC reserves -32768..-32000 for itself; these sit just above the
+/// implementation-defined server range so clients can switch on them).
+pub mod codes {
+    pub const PARSE_ERROR: i64 = -32700;
+    pub const INVALID_REQUEST: i64 = -32600;
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// `exec/write`, `exec/resize` or `exec/kill` named an execId that is not running.
+    pub const UNKNOWN_EXEC: i64 = -32001;
+    /// The command could not be started: program not found, not executable, cwd missing.
+    pub const SPAWN_FAILED: i64 = -32002;
+    /// A sandboxed mode was asked for but this machine cannot enforce it.
+    pub const SANDBOX_UNAVAILABLE: i64 = -32003;
+    /// The sidecar is shutting down and takes no new commands.
+    pub const SHUTTING_DOWN: i64 = -32004;
+    /// Writing to a command's input or resizing its terminal failed (it may be exiting).
+    pub const IO_FAILED: i64 = -32005;
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct InitializeParams {
+    #[serde(default)]
+    #[ts(optional)]
+    pub client_name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub client_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct InitializeResult {
+    /// The sidecar's version (the crate version).
+    pub version: String,
+    /// `linux`, `macos`, ...
+    pub platform: String,
+    pub sandbox: SandboxInfo,
+}
+
+/// What this machine can really enforce, found by probing at start-up.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SandboxInfo {
+    /// The kernel's Landlock ABI version, or null when Landlock is missing or disabled.
+    pub landlock_abi: Option<u32>,
+    /// Whether seccomp filters can be installed (used to deny network sockets).
+    pub seccomp: bool,
+    /// macOS only: whether /usr/bin/sandbox-exec exists.
+    pub seatbelt: bool,
+    /// Whether unprivileged user + mount namespaces work (needed to keep `.git` read-only).
+    pub user_namespaces: bool,
+    /// Whether `read-only` and `workspace-write` can run here at all.
+    pub available: bool,
+    /// Plain-language notes on anything weaker than the documented semantics.
+    pub limitations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum SandboxMode {
+    ReadOnly,
+    WorkspaceWrite,
+    DangerFullAccess,
+}
+
+impl SandboxMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxMode::ReadOnly => "read-only",
+            SandboxMode::WorkspaceWrite => "workspace-write",
+            SandboxMode::DangerFullAccess => "danger-full-access",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read-only" => Some(SandboxMode::ReadOnly),
+            "workspace-write" => Some(SandboxMode::WorkspaceWrite),
+            "danger-full-access" => Some(SandboxMode::DangerFullAccess),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct SandboxPolicy {
+    pub mode: SandboxMode,
+    /// Directories (absolute) writable in `workspace-write`. Ignored by the other modes.
+    #[serde(default)]
+    #[ts(optional)]
+    pub writable_roots: Option<Vec<String>>,
+    /// Allow network sockets (anything but AF_UNIX). Default false.
+    #[serde(default)]
+    #[ts(optional)]
+    pub network: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct ExecStartParams {
+    /// Program and arguments; argv[0] is looked up in PATH.
+    pub argv: Vec<String>,
+    /// Working directory (absolute, must exist).
+    pub cwd: String,
+    /// Variables to set (a string) or remove (null) on top of the sidecar's filtered environment.
+    #[serde(default)]
+    #[ts(optional)]
+    pub env: Option<BTreeMap<String, Option<String>>>,
+    /// Run in a pseudo-terminal (default true). False: pipes, stdout and stderr apart.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tty: Option<bool>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub cols: Option<u16>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub rows: Option<u16>,
+    /// Kill the command's process group after this many milliseconds.
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub timeout_ms: Option<u64>,
+    /// Bound on `exec/exited`'s head + tail (bytes of UTF-8). Default 1 MiB.
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub output_limit_bytes: Option<u64>,
+    /// Default: danger-full-access (no sandbox).
+    #[serde(default)]
+    #[ts(optional)]
+    pub sandbox: Option<SandboxPolicy>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecStartResult {
+    pub exec_id: String,
+    pub pid: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum OutputStream {
+    /// Standard output, or everything a PTY command prints.
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecOutputNotification {
+    pub exec_id: String,
+    pub stream: OutputStream,
+    /// UTF-8 text, never split inside a character; invalid bytes became U+FFFD.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecOutputSummary {
+    /// The first part of the output (up to half of outputLimitBytes).
+    pub head: String,
+    /// The last part of the output; empty when head already holds everything.
+    pub tail: String,
+    /// Bytes of (decoded) output in all.
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    /// Bytes between head and tail that were left out.
+    #[ts(type = "number")]
+    pub truncated_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecExitedNotification {
+    pub exec_id: String,
+    /// Exit status when the program exited by itself; null when a signal ended it.
+    pub exit_code: Option<i32>,
+    /// Signal name (e.g. "SIGKILL") when a signal ended it.
+    pub signal: Option<String>,
+    pub timed_out: bool,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    pub output: ExecOutputSummary,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct ExecWriteParams {
+    pub exec_id: String,
+    /// Text to write to the command's stdin (the PTY, or the stdin pipe).
+    pub data: String,
+    /// After the data, signal end of input: close the stdin pipe, or send Ctrl-D to a PTY.
+    #[serde(default)]
+    #[ts(optional)]
+    pub eof: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct ExecResizeParams {
+    pub exec_id: String,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct ExecKillParams {
+    pub exec_id: String,
+}
+
+/// `error.data` of a sidecar application error, when it has more to say.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SidecarErrorData {
+    /// A stable machine-readable reason, e.g. "program-not-found", "cwd-missing".
+    pub reason: String,
+}

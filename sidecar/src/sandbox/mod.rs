@@ -1,0 +1,226 @@
+//! The OS sandbox. The sidecar never sandboxes itself: it starts `tack-sidecar sandbox ...` in front
+//! of a command, and that launcher locks itself down and then becomes the command (execvp).
+use crate::protocol::{SandboxInfo, SandboxMode};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "macos")]
+mod macos;
+
+/// Parsed `tack-sidecar sandbox --mode MODE [--writable-root DIR]... [--network] -- ARGV...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchSpec {
+    pub mode: SandboxMode,
+    pub writable_roots: Vec<PathBuf>,
+    pub network: bool,
+    pub argv: Vec<OsString>,
+}
+
+pub const USAGE: &str =
+    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--network] -- PROGRAM [ARG]...";
+
+impl LaunchSpec {
+    pub fn parse(args: &[OsString]) -> Result<Self, String> {
+        let mut mode = None;
+        let mut writable_roots = Vec::new();
+        let mut network = false;
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].to_string_lossy();
+            match a.as_ref() {
+                "--mode" => {
+                    let v = args.get(i + 1).ok_or("--mode needs a value")?;
+                    let v = v.to_string_lossy();
+                    mode = Some(
+                        SandboxMode::parse(&v)
+                            .ok_or_else(|| format!("unknown sandbox mode {v:?}"))?,
+                    );
+                    i += 2;
+                }
+                "--writable-root" => {
+                    let v = args.get(i + 1).ok_or("--writable-root needs a directory")?;
+                    writable_roots.push(PathBuf::from(v));
+                    i += 2;
+                }
+                "--network" => {
+                    network = true;
+                    i += 1;
+                }
+                "--" => {
+                    let argv: Vec<OsString> = args[i + 1..].to_vec();
+                    if argv.is_empty() {
+                        return Err("no command after --".into());
+                    }
+                    let mode = mode.ok_or("--mode is required")?;
+                    return Ok(LaunchSpec {
+                        mode,
+                        writable_roots,
+                        network,
+                        argv,
+                    });
+                }
+                other => return Err(format!("unexpected argument {other:?}")),
+            }
+        }
+        Err("missing -- before the command".into())
+    }
+
+    /// The launcher's own arguments (after the program path), the inverse of `parse`.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut out: Vec<OsString> =
+            vec!["sandbox".into(), "--mode".into(), self.mode.as_str().into()];
+        for r in &self.writable_roots {
+            out.push("--writable-root".into());
+            out.push(r.clone().into_os_string());
+        }
+        if self.network {
+            out.push("--network".into());
+        }
+        out.push("--".into());
+        out.extend(self.argv.iter().cloned());
+        out
+    }
+}
+
+/// The program that re-executes this binary. On Linux `/proc/self/exe` still names the right file in
+/// the forked child even if the binary on disk was replaced since the sidecar started.
+pub fn self_exe() -> PathBuf {
+    if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_else(|_| PathBuf::from("tack-sidecar"))
+    }
+}
+
+/// Probe what this machine can enforce. Cheap enough to run once per sidecar.
+pub fn probe() -> SandboxInfo {
+    #[cfg(target_os = "linux")]
+    {
+        linux::probe()
+    }
+    #[cfg(target_os = "macos")]
+    {
+        macos::probe()
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        SandboxInfo {
+            landlock_abi: None,
+            seccomp: false,
+            seatbelt: false,
+            user_namespaces: false,
+            available: false,
+            limitations: vec!["no sandbox is implemented for this platform".into()],
+        }
+    }
+}
+
+/// Why the launcher could not become the command, and the exit status it reports.
+#[derive(Debug)]
+pub struct LaunchError {
+    pub message: String,
+    pub exit_code: i32,
+}
+
+impl LaunchError {
+    /// The sandbox could not be set up: the command was not run.
+    pub fn setup(message: String) -> Self {
+        LaunchError {
+            message: format!("sandbox setup failed, not running the command: {message}"),
+            exit_code: 126,
+        }
+    }
+}
+
+/// Run the launcher: lock this process down, then exec the command. Returns only on failure.
+pub fn launch(spec: &LaunchSpec) -> LaunchError {
+    if spec.mode == SandboxMode::DangerFullAccess {
+        return exec_plain(&spec.argv);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        linux::launch(spec)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        macos::launch(spec)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        LaunchError::setup("no sandbox is implemented for this platform".into())
+    }
+}
+
+/// execvp; returns only if it fails (127 when the program is missing, like a shell).
+pub fn exec_plain(argv: &[OsString]) -> LaunchError {
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(&argv[0]).args(&argv[1..]).exec();
+    LaunchError {
+        message: format!("cannot run {}: {err}", argv[0].to_string_lossy()),
+        exit_code: if err.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        },
+    }
+}
+
+/// The directory commands may use for temporary files in workspace-write.
+pub fn temp_dir() -> PathBuf {
+    std::env::var_os("TMPDIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
+#[cfg(target_os = "linux")]
+pub fn probe_user_namespace() -> Result<(), String> {
+    linux::enter_user_and_mount_namespace()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn parse_round_trips() {
+        let spec = LaunchSpec::parse(&os(&[
+            "--mode",
+            "workspace-write",
+            "--writable-root",
+            "/w",
+            "--network",
+            "--",
+            "ls",
+            "-l",
+        ]))
+        .unwrap();
+        assert_eq!(spec.mode, SandboxMode::WorkspaceWrite);
+        assert_eq!(spec.writable_roots, vec![PathBuf::from("/w")]);
+        assert!(spec.network);
+        assert_eq!(spec.argv, os(&["ls", "-l"]));
+        assert_eq!(LaunchSpec::parse(&spec.to_args()[1..]).unwrap(), spec);
+    }
+
+    #[test]
+    fn parse_rejects_bad_input_clearly() {
+        assert!(LaunchSpec::parse(&os(&["--mode", "open", "--", "ls"]))
+            .unwrap_err()
+            .contains("unknown sandbox mode"));
+        assert!(LaunchSpec::parse(&os(&["--", "ls"]))
+            .unwrap_err()
+            .contains("--mode is required"));
+        assert!(LaunchSpec::parse(&os(&["--mode", "read-only", "--"]))
+            .unwrap_err()
+            .contains("no command"));
+        assert!(LaunchSpec::parse(&os(&["--mode", "read-only", "ls"]))
+            .unwrap_err()
+            .contains("unexpected"));
+    }
+}

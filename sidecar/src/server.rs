@@ -1,0 +1,445 @@
+//! The JSON-RPC 2.0 server on stdio: reads one message per line, answers each request (many at
+//! once), and funnels every response and notification through one bounded writer.
+use crate::exec::{self, notification_line, ExecControl, Outbox, RpcError};
+use crate::protocol::{
+    codes, ExecExitedNotification, ExecKillParams, ExecResizeParams, ExecStartParams,
+    ExecStartResult, ExecWriteParams, InitializeParams, InitializeResult, SandboxInfo,
+    SidecarErrorData,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, Notify, OnceCell};
+
+/// Longest accepted message line; longer ones are answered with an error and skipped.
+const MAX_LINE: usize = 16 * 1024 * 1024;
+/// Lines waiting for stdout. Small, so a slow client stops the commands' output at the source.
+const OUTBOX_LINES: usize = 16;
+
+pub struct Server {
+    out: Outbox,
+    execs: Mutex<HashMap<String, Arc<ExecControl>>>,
+    next_id: AtomicU64,
+    sandbox: OnceCell<SandboxInfo>,
+    shutting_down: AtomicBool,
+    stop: Notify,
+}
+
+fn error_line(id: &Value, err: &RpcError) -> String {
+    let mut e = json!({"code": err.code, "message": err.message});
+    if let Some(reason) = err.reason {
+        e["data"] = serde_json::to_value(SidecarErrorData {
+            reason: reason.to_string(),
+        })
+        .unwrap_or(Value::Null);
+    }
+    json!({"jsonrpc": "2.0", "id": id, "error": e}).to_string()
+}
+
+fn result_line(id: &Value, result: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string()
+}
+
+fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, RpcError> {
+    let params = if params.is_null() { json!({}) } else { params };
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let where_ = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        RpcError::new(
+            codes::INVALID_PARAMS,
+            format!("invalid params for {method}: {where_}{}", e.into_inner()),
+        )
+    })
+}
+
+impl Server {
+    async fn send(&self, line: String) {
+        let _ = self.out.send(line).await;
+    }
+
+    async fn sandbox_info(&self) -> SandboxInfo {
+        self.sandbox
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(crate::sandbox::probe)
+                    .await
+                    .expect("probe does not panic")
+            })
+            .await
+            .clone()
+    }
+
+    fn control(&self, exec_id: &str) -> Result<Arc<ExecControl>, RpcError> {
+        self.execs
+            .lock()
+            .expect("registry lock")
+            .get(exec_id)
+            .cloned()
+            .ok_or_else(|| {
+                RpcError::with_reason(
+                    codes::UNKNOWN_EXEC,
+                    "unknown-exec",
+                    format!(
+                        "no running command has execId {exec_id:?} (it may have exited already)"
+                    ),
+                )
+            })
+    }
+
+    async fn handle(self: Arc<Self>, id: Value, method: String, params: Value) {
+        let result = match method.as_str() {
+            "initialize" => self.initialize(params).await,
+            "exec/start" => return self.exec_start(id, params).await,
+            "exec/write" => self.exec_write(params).await,
+            "exec/resize" => self.exec_resize(params).await,
+            "exec/kill" => self.exec_kill(params),
+            "shutdown" => {
+                self.shutdown().await;
+                self.send(result_line(&id, Value::Null)).await;
+                self.stop.notify_one();
+                return;
+            }
+            other => Err(RpcError::new(
+                codes::METHOD_NOT_FOUND,
+                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, shutdown"),
+            )),
+        };
+        let line = match result {
+            Ok(v) => result_line(&id, v),
+            Err(e) => error_line(&id, &e),
+        };
+        self.send(line).await;
+    }
+
+    async fn initialize(&self, params: Value) -> Result<Value, RpcError> {
+        let _: InitializeParams = parse_params("initialize", params)?;
+        let result = InitializeResult {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            platform: std::env::consts::OS.to_string(),
+            sandbox: self.sandbox_info().await,
+        };
+        Ok(serde_json::to_value(result).expect("serializable"))
+    }
+
+    async fn exec_start(self: Arc<Self>, id: Value, params: Value) {
+        let started = async {
+            let p: ExecStartParams = parse_params("exec/start", params)?;
+            if self.shutting_down.load(Ordering::SeqCst) {
+                return Err(RpcError::new(
+                    codes::SHUTTING_DOWN,
+                    "the sidecar is shutting down",
+                ));
+            }
+            let info = self.sandbox_info().await;
+            exec::start(&p, &info)
+        }
+        .await;
+        let started = match started {
+            Ok(s) => s,
+            Err(e) => return self.send(error_line(&id, &e)).await,
+        };
+        let exec_id = format!("e{}", self.next_id.fetch_add(1, Ordering::SeqCst) + 1);
+        self.execs
+            .lock()
+            .expect("registry lock")
+            .insert(exec_id.clone(), started.control.clone());
+        let result = ExecStartResult {
+            exec_id: exec_id.clone(),
+            pid: started.pid,
+        };
+        // The answer goes out before the first exec/output, so the client knows the execId.
+        self.send(result_line(
+            &id,
+            serde_json::to_value(result).expect("serializable"),
+        ))
+        .await;
+        let exited: ExecExitedNotification = started.run(exec_id.clone(), self.out.clone()).await;
+        self.execs.lock().expect("registry lock").remove(&exec_id);
+        self.send(notification_line("exec/exited", &exited)).await;
+    }
+
+    async fn exec_write(&self, params: Value) -> Result<Value, RpcError> {
+        let p: ExecWriteParams = parse_params("exec/write", params)?;
+        let ctl = self.control(&p.exec_id)?;
+        ctl.write(p.data.as_bytes(), p.eof.unwrap_or(false))
+            .await
+            .map_err(|e| {
+                RpcError::new(
+                    codes::IO_FAILED,
+                    format!("cannot write to {}: {e}", p.exec_id),
+                )
+            })?;
+        Ok(Value::Null)
+    }
+
+    async fn exec_resize(&self, params: Value) -> Result<Value, RpcError> {
+        let p: ExecResizeParams = parse_params("exec/resize", params)?;
+        if p.cols == 0 || p.rows == 0 {
+            return Err(RpcError::new(
+                codes::INVALID_PARAMS,
+                "cols and rows must be at least 1",
+            ));
+        }
+        self.control(&p.exec_id)?.resize(p.cols, p.rows).await?;
+        Ok(Value::Null)
+    }
+
+    fn exec_kill(&self, params: Value) -> Result<Value, RpcError> {
+        let p: ExecKillParams = parse_params("exec/kill", params)?;
+        self.control(&p.exec_id)?.request_kill();
+        Ok(Value::Null)
+    }
+
+    /// Ends every command's process group: TERM, then KILL for whatever is left after the grace.
+    async fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let groups = |s: &Self| -> Vec<i32> {
+            s.execs
+                .lock()
+                .expect("registry lock")
+                .values()
+                .map(|c| c.pgid)
+                .collect()
+        };
+        for pgid in groups(self) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        let give_up = tokio::time::Instant::now() + exec::KILL_GRACE;
+        while !groups(self).is_empty() && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for pgid in groups(self) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        // Let the runners report exec/exited for what was killed, briefly.
+        let give_up = tokio::time::Instant::now() + Duration::from_millis(1000);
+        while !groups(self).is_empty() && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+enum Line {
+    Message(Vec<u8>),
+    TooLong,
+    Eof,
+}
+
+async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    loop {
+        let avail = r.fill_buf().await?;
+        if avail.is_empty() {
+            return Ok(if too_long {
+                Line::TooLong
+            } else if buf.is_empty() {
+                Line::Eof
+            } else {
+                Line::Message(std::mem::take(buf))
+            });
+        }
+        let (take, done) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (avail.len(), false),
+        };
+        if !too_long {
+            buf.extend_from_slice(&avail[..take]);
+            if buf.len() > MAX_LINE {
+                too_long = true;
+                buf.clear();
+            }
+        }
+        r.consume(if done { take + 1 } else { take });
+        if done {
+            return Ok(if too_long {
+                Line::TooLong
+            } else {
+                Line::Message(std::mem::take(buf))
+            });
+        }
+    }
+}
+
+/// Checks the envelope; Some((id, method, params)) for a request, None when the line was a
+/// notification or has been answered with an error.
+async fn envelope(server: &Server, bytes: &[u8]) -> Option<(Value, String, Value)> {
+    let reject = |id: Value, code: i64, msg: String| error_line(&id, &RpcError::new(code, msg));
+    let v: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            server
+                .send(reject(
+                    Value::Null,
+                    codes::PARSE_ERROR,
+                    format!("parse error: the line is not valid JSON ({e})"),
+                ))
+                .await;
+            return None;
+        }
+    };
+    let mut obj = match v {
+        Value::Object(o) => o,
+        Value::Array(_) => {
+            server
+                .send(reject(
+                    Value::Null,
+                    codes::INVALID_REQUEST,
+                    "invalid request: batches are not supported; send one request per line".into(),
+                ))
+                .await;
+            return None;
+        }
+        _ => {
+            server
+                .send(reject(
+                    Value::Null,
+                    codes::INVALID_REQUEST,
+                    "invalid request: a message must be a JSON object".into(),
+                ))
+                .await;
+            return None;
+        }
+    };
+    let id = obj.remove("id");
+    let reply_id = match &id {
+        Some(v @ (Value::String(_) | Value::Number(_) | Value::Null)) => v.clone(),
+        Some(_) => {
+            server
+                .send(reject(
+                    Value::Null,
+                    codes::INVALID_REQUEST,
+                    "invalid request: id must be a string, a number or null".into(),
+                ))
+                .await;
+            return None;
+        }
+        None => Value::Null,
+    };
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        server
+            .send(reject(
+                reply_id,
+                codes::INVALID_REQUEST,
+                "invalid request: \"jsonrpc\" must be \"2.0\"".into(),
+            ))
+            .await;
+        return None;
+    }
+    let method = match obj.remove("method") {
+        Some(Value::String(m)) => m,
+        _ => {
+            server
+                .send(reject(
+                    reply_id,
+                    codes::INVALID_REQUEST,
+                    "invalid request: \"method\" must be a string".into(),
+                ))
+                .await;
+            return None;
+        }
+    };
+    let params = obj.remove("params").unwrap_or(Value::Null);
+    if !matches!(params, Value::Object(_) | Value::Null) {
+        server
+            .send(reject(
+                reply_id,
+                codes::INVALID_PARAMS,
+                format!("invalid params for {method}: params must be an object"),
+            ))
+            .await;
+        return None;
+    }
+    // Notifications (no id) get no answer; the sidecar defines none it acts on.
+    id.map(|_| (reply_id, method, params))
+}
+
+async fn write_lines(mut rx: mpsc::Receiver<String>) {
+    let mut stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
+    let mut broken = false;
+    while let Some(line) = rx.recv().await {
+        if line.is_empty() {
+            break;
+        }
+        if broken {
+            // The client is gone; keep draining so no command blocks on a full outbox.
+            continue;
+        }
+        let mut ok = stdout.write_all(line.as_bytes()).await.is_ok()
+            && stdout.write_all(b"\n").await.is_ok();
+        if ok && rx.is_empty() {
+            ok = stdout.flush().await.is_ok();
+        }
+        if !ok {
+            eprintln!("tack-sidecar: stdout is closed; output is dropped");
+            broken = true;
+        }
+    }
+    let _ = stdout.flush().await;
+}
+
+/// Serves until `shutdown` or the end of stdin, then ends every command and returns.
+pub async fn serve() {
+    let (tx, rx) = mpsc::channel(OUTBOX_LINES);
+    let writer = tokio::spawn(write_lines(rx));
+    let server = Arc::new(Server {
+        out: tx.clone(),
+        execs: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(0),
+        sandbox: OnceCell::new(),
+        shutting_down: AtomicBool::new(false),
+        stop: Notify::new(),
+    });
+    let mut stdin = BufReader::with_capacity(64 * 1024, tokio::io::stdin());
+    let mut buf = Vec::new();
+    let mut stopped_by_request = false;
+    loop {
+        let line = tokio::select! {
+            l = read_line(&mut stdin, &mut buf) => l,
+            _ = server.stop.notified() => { stopped_by_request = true; break }
+        };
+        match line {
+            Ok(Line::Message(bytes)) => {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if let Some((id, method, params)) = envelope(&server, &bytes).await {
+                    tokio::spawn(server.clone().handle(id, method, params));
+                }
+            }
+            Ok(Line::TooLong) => {
+                server
+                    .send(error_line(
+                        &Value::Null,
+                        &RpcError::new(
+                            codes::INVALID_REQUEST,
+                            format!("invalid request: message longer than {MAX_LINE} bytes"),
+                        ),
+                    ))
+                    .await;
+            }
+            Ok(Line::Eof) | Err(_) => break,
+        }
+    }
+    if !stopped_by_request {
+        server.shutdown().await;
+    }
+    let _ = tx.send(String::new()).await;
+    let _ = writer.await;
+}

@@ -1,0 +1,321 @@
+//! Commands through the real sidecar: exit status, terminals, input, kill, timeout, concurrency,
+//! encoding and environment.
+mod common;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn initialize_reports_version_platform_and_probed_sandbox() {
+    let mut s = Sidecar::start();
+    let r = s
+        .request(
+            "initialize",
+            json!({"clientName": "test", "clientVersion": "0"}),
+        )
+        .unwrap();
+    assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(r["platform"], std::env::consts::OS);
+    let sb = &r["sandbox"];
+    assert!(sb["seccomp"].is_boolean() && sb["userNamespaces"].is_boolean());
+    // available must agree with what was probed, never claimed blindly.
+    assert_eq!(
+        sb["available"].as_bool().unwrap(),
+        sb["landlockAbi"].is_u64() && sb["seccomp"].as_bool().unwrap()
+    );
+}
+
+#[test]
+fn exit_codes_and_signals_are_reported() {
+    let mut s = Sidecar::start();
+    for (code, tty) in [(0, true), (3, true), (42, false)] {
+        let e =
+            s.run(json!({"argv": ["sh", "-c", format!("exit {code}")], "cwd": "/", "tty": tty}));
+        assert_eq!(e.exited["exitCode"], code);
+        assert!(e.exited["signal"].is_null());
+        assert_eq!(e.exited["timedOut"], false);
+    }
+    let e = s.run(json!({"argv": ["sh", "-c", "kill -9 $$"], "cwd": "/"}));
+    assert!(e.exited["exitCode"].is_null());
+    assert_eq!(e.exited["signal"], "SIGKILL");
+}
+
+#[test]
+fn a_pty_is_a_terminal_and_pipes_are_not() {
+    let mut s = Sidecar::start();
+    let script = "[ -t 0 ] && echo in-tty; [ -t 1 ] && echo out-tty; echo TERM=$TERM; stty size";
+    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "cols": 100, "rows": 30}));
+    assert!(
+        e.output.contains("in-tty") && e.output.contains("out-tty"),
+        "{}",
+        e.output
+    );
+    assert!(e.output.contains("TERM=xterm-256color"));
+    assert!(e.output.contains("30 100"), "{}", e.output);
+
+    let e = s.run(json!({"argv": ["bash", "-c", "[ -t 1 ] || echo out-pipe; echo err >&2; echo TERM=$TERM"], "cwd": "/", "tty": false}));
+    assert!(
+        e.output.contains("out-pipe") && e.output.contains("TERM=dumb"),
+        "{}",
+        e.output
+    );
+    assert_eq!(e.stderr, "err\n");
+}
+
+#[test]
+fn an_interactive_program_is_answered_through_exec_write() {
+    let mut s = Sidecar::start();
+    let id = s.start_exec(
+        json!({"argv": ["bash", "-c", "read -p 'name? ' n; echo \"hello, $n!\""], "cwd": "/"}),
+    );
+    s.wait_output(&id, |o| o.contains("name? "));
+    s.request("exec/write", json!({"execId": id, "data": "world\n"}))
+        .unwrap();
+    let e = s.wait_exit(&id);
+    assert!(e.output.contains("hello, world!"), "{}", e.output);
+    assert_eq!(e.exited["exitCode"], 0);
+
+    // Pipes: write, then close stdin so `cat` ends.
+    let id = s.start_exec(json!({"argv": ["cat"], "cwd": "/", "tty": false}));
+    s.request(
+        "exec/write",
+        json!({"execId": id, "data": "piped text", "eof": true}),
+    )
+    .unwrap();
+    let e = s.wait_exit(&id);
+    assert_eq!(e.output, "piped text");
+    assert_eq!(e.exited["exitCode"], 0);
+}
+
+#[test]
+fn resize_changes_the_terminal_size() {
+    let mut s = Sidecar::start();
+    let id = s.start_exec(json!({"argv": ["bash", "-c", "read x; stty size"], "cwd": "/"}));
+    s.request(
+        "exec/resize",
+        json!({"execId": id, "cols": 123, "rows": 45}),
+    )
+    .unwrap();
+    s.request("exec/write", json!({"execId": id, "data": "\n"}))
+        .unwrap();
+    assert!(s.wait_exit(&id).output.contains("45 123"));
+
+    let id = s.start_exec(json!({"argv": ["cat"], "cwd": "/", "tty": false}));
+    let err = s
+        .request("exec/resize", json!({"execId": id, "cols": 10, "rows": 10}))
+        .unwrap_err();
+    assert_eq!(err["code"], -32602);
+    s.request("exec/kill", json!({"execId": id})).unwrap();
+    s.wait_exit(&id);
+}
+
+#[test]
+fn a_timeout_kills_the_whole_group_including_a_background_grandchild() {
+    let dir = scratch("timeout");
+    let pidfile = dir.join("grandchild.pid");
+    let mut s = Sidecar::start();
+    let script = format!("sleep 600 & echo $! > {}; wait", pidfile.display());
+    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "timeoutMs": 300}));
+    assert_eq!(e.exited["timedOut"], true);
+    assert_eq!(e.exited["signal"], "SIGTERM");
+    let grandchild: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    wait_until("the grandchild is gone", || !process_alive(grandchild));
+}
+
+#[test]
+fn kill_ends_the_group_and_escalates_to_sigkill() {
+    let mut s = Sidecar::start();
+    let id = s.start_exec(json!({"argv": ["sleep", "600"], "cwd": "/"}));
+    s.request("exec/kill", json!({"execId": id})).unwrap();
+    let e = s.wait_exit(&id);
+    assert_eq!(e.exited["signal"], "SIGTERM");
+    assert_eq!(e.exited["timedOut"], false);
+
+    // A command that ignores SIGTERM is killed after the grace period.
+    let id = s.start_exec(
+        json!({"argv": ["bash", "-c", "trap '' TERM; echo ready; sleep 600"], "cwd": "/"}),
+    );
+    s.wait_output(&id, |o| o.contains("ready"));
+    s.request("exec/kill", json!({"execId": id})).unwrap();
+    assert_eq!(s.wait_exit(&id).exited["signal"], "SIGKILL");
+
+    // Once exited, the execId is unknown.
+    let err = s.request("exec/kill", json!({"execId": id})).unwrap_err();
+    assert_eq!(err["code"], -32001);
+}
+
+#[test]
+fn fifty_commands_run_at_once() {
+    let mut s = Sidecar::start();
+    let ids: Vec<String> = (0..50)
+        .map(|i| {
+            s.start_exec(json!({
+                "argv": ["sh", "-c", format!("echo start {i}; sleep 0.3; echo done {i}; exit {}", i % 7)],
+                "cwd": "/",
+                "tty": i % 2 == 0,
+            }))
+        })
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let e = s.wait_exit(id);
+        assert_eq!(e.exited["exitCode"], i % 7, "command {i}");
+        assert!(
+            e.output.contains(&format!("start {i}")) && e.output.contains(&format!("done {i}")),
+            "{i}: {}",
+            e.output
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_is_replaced_and_characters_are_never_split() {
+    let mut s = Sidecar::start();
+    let e = s.run(json!({"argv": ["printf", "a\\377b\\303\\251c"], "cwd": "/", "tty": false}));
+    assert_eq!(e.output, "a\u{FFFD}béc");
+    // Many multibyte characters written a byte at a time still arrive whole.
+    let e = s.run(json!({
+        "argv": ["python3", "-c", "import os,sys\nfor b in ('é€😀'*200).encode(): os.write(1, bytes([b]))"],
+        "cwd": "/", "tty": false,
+    }));
+    assert_eq!(e.output, "é€😀".repeat(200));
+}
+
+#[test]
+fn output_is_coalesced_and_the_summary_is_bounded() {
+    let mut s = Sidecar::start();
+    let id = s.start_exec(json!({
+        "argv": ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done"],
+        "cwd": "/", "tty": false, "outputLimitBytes": 1000,
+    }));
+    let mut notifications = 0;
+    let mut all = String::new();
+    let exited = s.wait_exit_with(&id, |_, t| {
+        notifications += 1;
+        all.push_str(t);
+    });
+    assert!(all.starts_with("line 0\nline 1\n") && all.ends_with("line 19999\n"));
+    assert!(
+        notifications < 2000,
+        "{notifications} notifications for 20000 lines"
+    );
+    let out = &exited["output"];
+    assert_eq!(out["totalBytes"], all.len());
+    assert!(out["head"].as_str().unwrap().starts_with("line 0\n"));
+    assert!(out["tail"].as_str().unwrap().ends_with("line 19999\n"));
+    let kept = out["head"].as_str().unwrap().len() + out["tail"].as_str().unwrap().len();
+    assert!(kept <= 1000);
+    assert_eq!(
+        out["truncatedBytes"].as_u64().unwrap() as usize,
+        all.len() - kept
+    );
+}
+
+#[test]
+fn secret_looking_variables_are_removed_unless_passed_explicitly() {
+    let mut s = Sidecar::start_with(
+        &[
+            ("OPENAI_API_KEY", "sk-should-not-leak"),
+            ("GH_TOKEN", "ghp-no"),
+            ("DB_PASSWORD", "pw"),
+            ("PLAIN_VAR", "kept"),
+        ],
+        None,
+    );
+    let e = s.run(json!({
+        "argv": ["env"], "cwd": "/", "tty": false,
+        "env": {"EXPLICIT_TOKEN": "given", "PLAIN_VAR": null},
+    }));
+    for leaked in [
+        "sk-should-not-leak",
+        "OPENAI_API_KEY",
+        "GH_TOKEN",
+        "DB_PASSWORD",
+    ] {
+        assert!(!e.output.contains(leaked), "{leaked} leaked:\n{}", e.output);
+    }
+    assert!(e.output.contains("EXPLICIT_TOKEN=given"));
+    assert!(!e.output.contains("PLAIN_VAR"));
+    assert!(e.output.contains("PAGER=cat") && e.output.contains("GIT_PAGER=cat"));
+}
+
+#[test]
+fn every_bad_input_gets_a_clear_error_and_the_sidecar_keeps_serving() {
+    let mut s = Sidecar::start();
+    let good = json!({"argv": ["echo", "still serving"], "cwd": "/", "tty": false});
+    let cases: Vec<(&str, String, i64, &str)> = vec![
+        ("not JSON", "this is not json".into(), -32700, "not valid JSON"),
+        ("truncated JSON", "{\"jsonrpc\":\"2.0\",\"id\":".into(), -32700, "not valid JSON"),
+        ("not an object", "[1,2]".into(), -32600, "batches"),
+        ("a bare number", "7".into(), -32600, "JSON object"),
+        ("wrong version", json!({"jsonrpc": "1.0", "id": 90, "method": "initialize"}).to_string(), -32600, "jsonrpc"),
+        ("method not a string", json!({"jsonrpc": "2.0", "id": 91, "method": 5}).to_string(), -32600, "method"),
+        ("unknown method", json!({"jsonrpc": "2.0", "id": 92, "method": "exec/fly"}).to_string(), -32601, "unknown method"),
+        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/"}}).to_string(), -32602, "argv"),
+        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"]}}).to_string(), -32602, "cwd"),
+        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true}}).to_string(), -32602, "ttty"),
+        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/"}}).to_string(), -32602, "argv"),
+        ("unknown execId", json!({"jsonrpc": "2.0", "id": 97, "method": "exec/write", "params": {"execId": "e999", "data": "x"}}).to_string(), -32001, "e999"),
+        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/"}}).to_string(), -32002, "no-such-program-xyz"),
+        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir"}}).to_string(), -32002, "/no/such/dir"),
+    ];
+    for (name, line, code, needle) in cases {
+        s.send_raw(&line);
+        let id = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v.get("id").cloned())
+            .unwrap_or(serde_json::Value::Null);
+        let r = s.response(&id);
+        assert_eq!(r["error"]["code"], code, "{name}: {r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains(needle),
+            "{name}: message {msg:?} should mention {needle:?}"
+        );
+        let e = s.run(good.clone());
+        assert_eq!(e.output, "still serving\n", "after {name}");
+    }
+}
+
+#[test]
+fn closing_stdin_ends_every_command_and_the_sidecar() {
+    let dir = scratch("eof");
+    let pidfile = dir.join("gc.pid");
+    let mut s = Sidecar::start();
+    let direct = s
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .unwrap()["pid"]
+        .as_i64()
+        .unwrap() as i32;
+    let id = s.start_exec(json!({"argv": ["bash", "-c", format!("sleep 600 & echo $! > {}; echo ok; wait", pidfile.display())], "cwd": "/", "tty": false}));
+    s.wait_output(&id, |o| o.contains("ok"));
+    let grandchild: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    s.close_stdin();
+    let status = s.child.wait().unwrap();
+    assert!(status.success());
+    wait_until("the commands are gone", || {
+        !process_alive(direct) && !process_alive(grandchild)
+    });
+}
+
+#[test]
+fn shutdown_ends_every_command_then_the_sidecar() {
+    let mut s = Sidecar::start();
+    let pid = s
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .unwrap()["pid"]
+        .as_i64()
+        .unwrap() as i32;
+    assert_eq!(
+        s.request("shutdown", json!(null)).unwrap(),
+        serde_json::Value::Null
+    );
+    assert!(!process_alive(pid));
+    assert!(s.child.wait().unwrap().success());
+}

@@ -1,0 +1,202 @@
+// The transport against hand-written HTTP answers the scripted server does not produce: unknown
+// events, SSE comments, CRLF lines, a character split across writes, JSON where a stream was expected,
+// an error chunk mid-stream, and a server that goes silent.
+
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { ModelError } from '../../extension/src/host/model';
+import { drain, foldChat } from './helpers';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void | Promise<void>;
+
+async function withRawServer(handler: Handler, fn: (baseUrl: string, hits: () => number) => Promise<void>): Promise<void> {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => void handler(req, res, n++));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, () => n);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+const sse = (res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
+const body = { model: 'm', input: [] };
+
+test('unknown events, SSE comments and CRLF line ends are passed over; the stream still completes', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.write(': keep-alive comment\r\n\r\n');
+      res.write('event: response.created\r\ndata: {"type":"response.created","sequence_number":0}\r\n\r\n');
+      res.write('event: response.some_future_event\r\ndata: {"type":"response.some_future_event","sequence_number":1,"x":1}\r\n\r\n');
+      res.write('retry: 1000\r\n\r\n');
+      res.write('data: {"type":"response.output_text.delta","sequence_number":2,"delta":"hi"}\r\n\r\n');
+      res.end('event: response.completed\r\ndata: {"type":"response.completed","sequence_number":3,"response":{"status":"completed"}}\r\n\r\n');
+    },
+    async (baseUrl) => {
+      const { events, error } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.equal(error, undefined);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['response.created', 'response.some_future_event', 'response.output_text.delta', 'response.completed'],
+      );
+    },
+  );
+});
+
+test('a multi-byte character split across two writes arrives whole', async () => {
+  await withRawServer(
+    async (_req, res) => {
+      sse(res);
+      const bytes = Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"héllo → 🦀"},"finish_reason":null}]}\n\n');
+      const cut = bytes.indexOf(Buffer.from('🦀')) + 2; // inside the crab's four bytes
+      res.write(bytes.subarray(0, cut));
+      await new Promise((r) => setTimeout(r, 30));
+      res.write(bytes.subarray(cut));
+      res.end('data: [DONE]\n\n');
+    },
+    async (baseUrl) => {
+      const { events, error } = await drain({ baseUrl, wire: 'chat' }, { model: 'm', messages: [] });
+      assert.equal(error, undefined);
+      assert.equal(foldChat(events).text, 'héllo → 🦀');
+    },
+  );
+});
+
+test('data after [DONE] is ignored and a last event without a blank line is still read', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.write('data: {"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}\n\n');
+      res.end('data: [DONE]\n\ndata: {"choices":[{"index":0,"delta":{"content":"IGNORED"}}]}\n\n');
+    },
+    async (baseUrl) => {
+      const { events, error } = await drain({ baseUrl, wire: 'chat' }, {});
+      assert.equal(error, undefined);
+      assert.equal(foldChat(events).text, 'a');
+    },
+  );
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.end('event: response.completed\ndata: {"type":"response.completed","response":{}}');
+    },
+    async (baseUrl) => {
+      const { events, error } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.equal(error, undefined);
+      assert.equal(events.at(-1)?.type, 'response.completed');
+    },
+  );
+});
+
+test('a Chat server that ends after finish_reason without [DONE] is accepted', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.end('data: {"choices":[{"index":0,"delta":{"content":"done"},"finish_reason":"stop"}]}\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { events, error } = await drain({ baseUrl, wire: 'chat' }, {});
+      assert.equal(error, undefined);
+      assert.equal(foldChat(events).text, 'done');
+      assert.equal(hits(), 1);
+    },
+  );
+});
+
+test('an event whose data is not JSON is a protocol error, not retried', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.end('data: {"type":"response.created"}\n\ndata: this is not json\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { error, events } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.ok(error instanceof ModelError);
+      assert.equal(error.kind, 'protocol');
+      assert.match(error.message, /not JSON: this is not json/);
+      assert.equal(events.length, 1);
+      assert.equal(hits(), 1);
+    },
+  );
+});
+
+test('a JSON error body with status 200 shows the server message', async () => {
+  await withRawServer(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'model "foo" is not loaded', type: 'invalid_request_error' } }));
+    },
+    async (baseUrl) => {
+      const { error } = await drain({ baseUrl, wire: 'chat' }, {});
+      assert.ok(error instanceof ModelError);
+      assert.match(error.message, /answered with an error instead of a stream: model "foo" is not loaded/);
+    },
+  );
+});
+
+test('a non-JSON error page is summarised, not dumped', async () => {
+  await withRawServer(
+    (_req, res) => {
+      res.writeHead(400, { 'content-type': 'text/html' });
+      res.end(`<html><body>Bad   request\n${'x'.repeat(2000)}</body></html>`);
+    },
+    async (baseUrl) => {
+      const { error } = await drain({ baseUrl, wire: 'chat' }, {});
+      assert.ok(error instanceof ModelError);
+      assert.equal(error.kind, 'badRequest');
+      assert.match(error.message, /HTTP 400.*<html><body>Bad request/);
+      assert.ok(error.message.length < 500);
+    },
+  );
+});
+
+test('a Chat error chunk mid-stream becomes a clear error; a rate-limit one is retried', async () => {
+  await withRawServer(
+    (_req, res, n) => {
+      sse(res);
+      if (n === 0) {
+        res.end('data: {"error":{"message":"Rate limit exceeded, please try again in 30ms","code":"rate_limit_exceeded"}}\n\n');
+      } else if (n === 1) {
+        res.end('data: {"error":{"message":"context window exceeded","code":"context_length_exceeded"}}\n\n');
+      }
+    },
+    async (baseUrl, hits) => {
+      const { error, retries } = await drain({ baseUrl, wire: 'chat' }, {});
+      assert.equal(retries.length, 1);
+      assert.equal(retries[0].delayMs, 30);
+      assert.ok(error instanceof ModelError);
+      assert.equal(error.kind, 'server');
+      assert.match(error.message, /mid-stream: context window exceeded/);
+      assert.equal(hits(), 2);
+    },
+  );
+});
+
+test('a server that goes silent past the idle timeout is treated as a dropped stream and retried', async () => {
+  await withRawServer(
+    (_req, res, n) => {
+      sse(res);
+      if (n === 0) {
+        res.write('event: response.created\ndata: {"type":"response.created"}\n\n'); // then nothing
+        return;
+      }
+      res.end('event: response.completed\ndata: {"type":"response.completed","response":{}}\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { items, error, retries } = await drain({ baseUrl, wire: 'responses' }, body, { idleTimeoutMs: 200 });
+      assert.equal(error, undefined);
+      assert.equal(retries.length, 1);
+      assert.match(retries[0].reason, /sent nothing for/);
+      assert.deepEqual(items.map((i) => i.type), ['event', 'restart', 'event']);
+      assert.equal(hits(), 2);
+    },
+  );
+});

@@ -1,0 +1,270 @@
+//! Prompt assembly: Tack's base instructions, the initial context messages (AGENTS.md, environment),
+//! editor context, and the request bodies for both wire APIs built from the history.
+//!
+//! The history is kept as Responses input items (JSON); the Chat body is derived from it. Both
+//! renderings are prefix-stable: appending to the history only appends to the request.
+
+use crate::session::protocol::{
+    AgentConfig, ApprovalPolicy, EditorContext, SandboxMode, ToolFamily, Wire,
+};
+use crate::tools;
+use serde_json::{json, Value};
+
+/// Tack's own instructions, written for its tool surface.
+pub const BASE_INSTRUCTIONS: &str = "You are Tack, a coding agent working in the user's repository \
+through the tools below. The user sees your messages, the commands you run and the edits you \
+propose, live.
+
+How to work:
+- For anything beyond a quick answer, keep a short plan with update_plan (one step in progress at a \
+time) and update it as steps finish.
+- Gather context before editing: list and search files (rg is fast), read the relevant parts.
+- Edit with apply_patch only. Keep changes focused on the task and in the style of the surrounding code.
+- Validate: build or run the tests that cover your change when the project has them, and fix what you broke.
+- Commands run in a sandbox; if something is blocked and the task needs it, say so or ask for \
+approval as the tool allows.
+- Finish with a brief report: what changed (files), how you checked it, anything left open. No \
+long recaps.
+
+Follow AGENTS.md instructions for the files they cover; deeper directories override shallower ones; \
+the user's own requests override both.";
+
+fn user_text(text: String) -> Value {
+    json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+}
+
+fn developer_text(text: String) -> Value {
+    json!({"type": "message", "role": "developer", "content": [{"type": "input_text", "text": text}]})
+}
+
+fn policy_name(p: ApprovalPolicy) -> &'static str {
+    match p {
+        ApprovalPolicy::Untrusted => "untrusted",
+        ApprovalPolicy::OnRequest => "on-request",
+        ApprovalPolicy::OnFailure => "on-failure",
+        ApprovalPolicy::Never => "never",
+    }
+}
+
+fn sandbox_name(m: SandboxMode) -> &'static str {
+    match m {
+        SandboxMode::ReadOnly => "read-only",
+        SandboxMode::WorkspaceWrite => "workspace-write",
+        SandboxMode::DangerFullAccess => "danger-full-access",
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The `<environment_context>` block.
+pub fn environment_context(cfg: &AgentConfig) -> String {
+    let mut s = String::from("<environment_context>\n");
+    s += &format!("  <cwd>{}</cwd>\n", xml_escape(&cfg.cwd));
+    s += &format!(
+        "  <approval_policy>{}</approval_policy>\n",
+        policy_name(cfg.approval_policy)
+    );
+    s += &format!(
+        "  <sandbox_mode>{}</sandbox_mode>\n",
+        sandbox_name(cfg.sandbox_mode)
+    );
+    let network = if cfg.network || cfg.sandbox_mode == SandboxMode::DangerFullAccess {
+        "enabled"
+    } else {
+        "restricted"
+    };
+    s += &format!("  <network_access>{network}</network_access>\n");
+    if cfg.sandbox_mode == SandboxMode::WorkspaceWrite {
+        s += "  <writable_roots>\n";
+        for root in std::iter::once(&cfg.cwd).chain(cfg.writable_roots.iter()) {
+            s += &format!("    <root>{}</root>\n", xml_escape(root));
+        }
+        s += "  </writable_roots>\n";
+    }
+    s += &format!("  <shell>{}</shell>\n", xml_escape(&cfg.shell));
+    s += &format!(
+        "  <current_date>{}</current_date>\n",
+        xml_escape(&cfg.current_date)
+    );
+    s += &format!("  <timezone>{}</timezone>\n", xml_escape(&cfg.timezone));
+    s += "</environment_context>";
+    s
+}
+
+/// The history's first items: instructions, AGENTS.md (root first), environment.
+pub fn initial_context(cfg: &AgentConfig) -> Vec<Value> {
+    let mut items = vec![developer_text(
+        cfg.base_instructions
+            .clone()
+            .unwrap_or_else(|| BASE_INSTRUCTIONS.to_string()),
+    )];
+    for file in &cfg.agents_md {
+        items.push(user_text(format!(
+            "# AGENTS.md instructions for {}\n\n<INSTRUCTIONS>\n{}\n</INSTRUCTIONS>",
+            file.dir,
+            file.contents.trim_end()
+        )));
+    }
+    items.push(user_text(environment_context(cfg)));
+    items
+}
+
+/// The editor's state as a message placed before the user's text, or None when there is nothing.
+pub fn editor_context_message(ctx: &EditorContext) -> Option<Value> {
+    let mut s = String::new();
+    if let Some(f) = &ctx.active_file {
+        s += &format!("  <active_file>{}</active_file>\n", xml_escape(f));
+    }
+    if !ctx.open_files.is_empty() {
+        s += "  <open_files>\n";
+        for f in &ctx.open_files {
+            s += &format!("    <file>{}</file>\n", xml_escape(f));
+        }
+        s += "  </open_files>\n";
+    }
+    if let Some(sel) = &ctx.selection {
+        s += &format!(
+            "  <selection path=\"{}\" lines=\"{}-{}\">\n{}\n  </selection>\n",
+            xml_escape(&sel.path),
+            sel.start_line,
+            sel.end_line,
+            sel.text.trim_end_matches('\n')
+        );
+    }
+    if !ctx.diagnostics.is_empty() {
+        s += "  <diagnostics>\n";
+        for d in &ctx.diagnostics {
+            s += &format!(
+                "    {}:{}: {}: {}\n",
+                xml_escape(&d.path),
+                d.line,
+                d.severity,
+                xml_escape(&d.message)
+            );
+        }
+        s += "  </diagnostics>\n";
+    }
+    if s.is_empty() {
+        return None;
+    }
+    Some(user_text(format!("<editor_context>\n{s}</editor_context>")))
+}
+
+pub fn user_message(text: &str) -> Value {
+    user_text(text.to_string())
+}
+
+/// The Responses request body.
+pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
+    let mut body = json!({
+        "model": cfg.model,
+        "instructions": "",
+        "input": history,
+        "tools": tools::tool_specs(family, Wire::Responses),
+        "tool_choice": "auto",
+        "parallel_tool_calls": true,
+        "store": false,
+        "stream": true,
+        "prompt_cache_key": cfg.session_id,
+    });
+    if family == ToolFamily::Codex || cfg.reasoning_effort.is_some() {
+        let mut reasoning = json!({"summary": "auto"});
+        if let Some(effort) = &cfg.reasoning_effort {
+            reasoning["effort"] = json!(effort);
+        }
+        body["reasoning"] = reasoning;
+        body["include"] = json!(["reasoning.encrypted_content"]);
+    }
+    body
+}
+
+fn text_of(content: &Value) -> String {
+    content
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// The history as Chat Completions messages.
+pub fn chat_messages(history: &[Value]) -> Vec<Value> {
+    let mut messages: Vec<Value> = Vec::new();
+    for item in history {
+        match item["type"].as_str() {
+            Some("message") => {
+                let role = match item["role"].as_str() {
+                    Some("developer") | Some("system") => "system",
+                    Some("assistant") => "assistant",
+                    _ => "user",
+                };
+                messages.push(json!({"role": role, "content": text_of(&item["content"])}));
+            }
+            Some("function_call") | Some("custom_tool_call") => {
+                let arguments = match item["type"].as_str() {
+                    Some("function_call") => item["arguments"].as_str().unwrap_or("").to_string(),
+                    _ => json!({"input": item["input"]}).to_string(),
+                };
+                let call = json!({
+                    "id": item["call_id"],
+                    "type": "function",
+                    "function": {"name": item["name"], "arguments": arguments},
+                });
+                // Calls from one response share one assistant message (with its text, if any).
+                match messages.last_mut() {
+                    Some(last) if last["role"] == "assistant" => {
+                        if last.get("tool_calls").is_none() {
+                            last["tool_calls"] = json!([]);
+                        }
+                        last["tool_calls"].as_array_mut().unwrap().push(call);
+                    }
+                    _ => messages
+                        .push(json!({"role": "assistant", "content": null, "tool_calls": [call]})),
+                }
+            }
+            Some("function_call_output") | Some("custom_tool_call_output") => {
+                messages.push(json!({
+                    "role": "tool",
+                    "tool_call_id": item["call_id"],
+                    "content": item["output"],
+                }));
+            }
+            // Reasoning items only travel on the Responses API.
+            _ => {}
+        }
+    }
+    messages
+}
+
+/// The Chat Completions request body.
+pub fn chat_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
+    json!({
+        "model": cfg.model,
+        "messages": chat_messages(history),
+        "tools": tools::tool_specs(family, Wire::Chat),
+        "tool_choice": "auto",
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    })
+}
+
+/// The request that asks for a hand-off summary before compaction.
+pub const COMPACT_PROMPT: &str = "Context is nearly full, so this conversation will be shortened. \
+Write a hand-off summary for yourself to continue the task from: the user's goal and constraints, \
+what is done (files changed, commands run and their results), what is in progress, the remaining \
+plan, and any facts you will need (paths, names, errors). Be concise and complete. Do not call tools.";
+
+/// The prefix of the message that carries the summary into the rebuilt history.
+pub const SUMMARY_PREFIX: &str =
+    "Earlier in this conversation the context was compacted. Your hand-off summary of the work so far:";
+
+#[cfg(test)]
+mod tests;

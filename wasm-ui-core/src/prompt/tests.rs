@@ -1,0 +1,148 @@
+use super::*;
+use crate::session::protocol::{AgentsMd, Diagnostic, Selection};
+
+pub(crate) fn config() -> AgentConfig {
+    AgentConfig {
+        session_id: "sess-1".into(),
+        model: "gpt-5.1-codex".into(),
+        wire: Wire::Responses,
+        tool_family: None,
+        reasoning_effort: Some("medium".into()),
+        approval_policy: ApprovalPolicy::Never,
+        sandbox_mode: SandboxMode::WorkspaceWrite,
+        context_window: Some(200_000),
+        compact_percent: None,
+        cwd: "/repo".into(),
+        writable_roots: vec!["/tmp/extra".into()],
+        network: false,
+        shell: "bash".into(),
+        current_date: "2026-11-25".into(),
+        timezone: "UTC".into(),
+        agents_md: vec![
+            AgentsMd {
+                dir: "/repo".into(),
+                contents: "Use tabs.\n".into(),
+            },
+            AgentsMd {
+                dir: "/repo/sub".into(),
+                contents: "Run make test.".into(),
+            },
+        ],
+        base_instructions: None,
+    }
+}
+
+#[test]
+fn environment_context_names_cwd_policy_sandbox_roots_shell_date() {
+    let env = environment_context(&config());
+    for part in [
+        "<environment_context>",
+        "<cwd>/repo</cwd>",
+        "<approval_policy>never</approval_policy>",
+        "<sandbox_mode>workspace-write</sandbox_mode>",
+        "<network_access>restricted</network_access>",
+        "<root>/repo</root>",
+        "<root>/tmp/extra</root>",
+        "<shell>bash</shell>",
+        "<current_date>2026-11-25</current_date>",
+        "<timezone>UTC</timezone>",
+        "</environment_context>",
+    ] {
+        assert!(env.contains(part), "{part} missing in {env}");
+    }
+}
+
+#[test]
+fn initial_context_is_instructions_then_agents_md_root_first_then_environment() {
+    let items = initial_context(&config());
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[0]["role"], "developer");
+    assert!(items[0]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("You are Tack"));
+    let a = items[1]["content"][0]["text"].as_str().unwrap();
+    assert!(a.starts_with("# AGENTS.md instructions for /repo\n") && a.contains("Use tabs."));
+    assert!(items[2]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("/repo/sub"));
+    assert!(items[3]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("<environment_context>"));
+}
+
+#[test]
+fn editor_context_lists_file_selection_and_diagnostics() {
+    assert!(editor_context_message(&EditorContext::default()).is_none());
+    let ctx = EditorContext {
+        active_file: Some("src/a.rs".into()),
+        selection: Some(Selection {
+            path: "src/a.rs".into(),
+            start_line: 3,
+            end_line: 4,
+            text: "fn a() {}\n".into(),
+        }),
+        diagnostics: vec![Diagnostic {
+            path: "src/a.rs".into(),
+            line: 3,
+            severity: "error".into(),
+            message: "E0425 <x>".into(),
+        }],
+        open_files: vec![],
+    };
+    let text = editor_context_message(&ctx).unwrap()["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("<active_file>src/a.rs</active_file>"));
+    assert!(text.contains("lines=\"3-4\">\nfn a() {}\n"));
+    assert!(text.contains("src/a.rs:3: error: E0425 &lt;x&gt;"));
+}
+
+#[test]
+fn responses_body_has_the_peer_fields() {
+    let cfg = config();
+    let body = responses_body(&cfg, ToolFamily::Codex, &initial_context(&cfg));
+    assert_eq!(body["store"], false);
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(body["prompt_cache_key"], "sess-1");
+    assert_eq!(
+        body["reasoning"],
+        json!({"effort": "medium", "summary": "auto"})
+    );
+    assert_eq!(body["tool_choice"], "auto");
+    assert_eq!(body["parallel_tool_calls"], true);
+    assert_eq!(body["input"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn chat_messages_group_calls_and_answer_them_as_tool_messages() {
+    let history = vec![
+        json!({"type":"message","role":"developer","content":[{"type":"input_text","text":"sys"}]}),
+        json!({"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}),
+        json!({"type":"reasoning","id":"r","summary":[],"encrypted_content":"x"}),
+        json!({"type":"message","role":"assistant","content":[{"type":"output_text","text":"on it"}]}),
+        json!({"type":"function_call","call_id":"c1","name":"shell","arguments":"{\"command\":[\"ls\"]}"}),
+        json!({"type":"function_call","call_id":"c2","name":"shell","arguments":"{}"}),
+        json!({"type":"function_call_output","call_id":"c1","output":"a"}),
+        json!({"type":"function_call_output","call_id":"c2","output":"b"}),
+        json!({"type":"function_call","call_id":"c3","name":"update_plan","arguments":"{}"}),
+    ];
+    let m = chat_messages(&history);
+    assert_eq!(m.len(), 6);
+    assert_eq!(m[0], json!({"role":"system","content":"sys"}));
+    assert_eq!(m[2]["content"], "on it");
+    assert_eq!(m[2]["tool_calls"].as_array().unwrap().len(), 2);
+    assert_eq!(m[2]["tool_calls"][1]["id"], "c2");
+    assert_eq!(
+        m[3],
+        json!({"role":"tool","tool_call_id":"c1","content":"a"})
+    );
+    assert_eq!(m[5]["content"], Value::Null);
+    assert_eq!(m[5]["tool_calls"][0]["function"]["name"], "update_plan");
+    let body = chat_body(&config(), ToolFamily::Generic, &history);
+    assert_eq!(body["stream_options"], json!({"include_usage": true}));
+}

@@ -1,0 +1,591 @@
+//! The session's protocol with its host: the configuration, the events the host feeds in, the effects
+//! the core asks for, and the thread events the UI (and `tack exec --json`) shows.
+//!
+//! Host-facing types (config, events, effects, approvals, reviews) use camelCase fields; thread events
+//! and their items use snake_case, matching the `exec --json` stream people already parse.
+
+use crate::diff::FileDiff;
+use crate::patch::{FileChange, FileMap};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Which model API the session speaks.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Wire {
+    /// OpenAI Responses API (`POST {base}/responses`).
+    #[default]
+    Responses,
+    /// Chat Completions (`POST {base}/chat/completions`), for every OpenAI-compatible server.
+    Chat,
+}
+
+/// Which tool surface the model gets: the one its family was trained on.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ToolFamily {
+    /// `exec_command` + `write_stdin`, `apply_patch` (grammar tool on Responses), `update_plan`.
+    Codex,
+    /// `shell`, `apply_patch` as a function `{input}`, `update_plan`.
+    Generic,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ApprovalPolicy {
+    /// Ask before anything outside a known-safe read-only set of commands.
+    Untrusted,
+    /// Run sandboxed; the model may ask (with a justification) to run outside the sandbox.
+    OnRequest,
+    /// Run sandboxed; when the sandbox denies something, ask to re-run without it.
+    OnFailure,
+    /// Never ask: commands run sandboxed, edits apply at once.
+    #[default]
+    Never,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum SandboxMode {
+    ReadOnly,
+    #[default]
+    WorkspaceWrite,
+    DangerFullAccess,
+}
+
+/// An AGENTS.md file's contents and the directory it applies to (root first, then down to the cwd).
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgentsMd {
+    pub dir: String,
+    pub contents: String,
+}
+
+/// Everything the session needs to know at creation. The host supplies what the core may not look up
+/// itself (ids, date, shell, AGENTS.md contents).
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgentConfig {
+    /// Stable id of the conversation; also the `prompt_cache_key`.
+    pub session_id: String,
+    pub model: String,
+    #[serde(default)]
+    pub wire: Wire,
+    /// Overrides the family guessed from the model name and wire.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_family: Option<ToolFamily>,
+    /// `minimal` | `low` | `medium` | `high` (Responses only).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
+    #[serde(default)]
+    pub approval_policy: ApprovalPolicy,
+    #[serde(default)]
+    pub sandbox_mode: SandboxMode,
+    /// The model's context window in tokens; compaction starts past `compactPercent` of it.
+    #[ts(optional, type = "number")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
+    /// Default 90.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_percent: Option<u8>,
+    /// Absolute working directory of the task.
+    pub cwd: String,
+    /// Extra writable roots besides the cwd (workspace-write).
+    #[serde(default)]
+    pub writable_roots: Vec<String>,
+    /// Whether sandboxed commands may use the network.
+    #[serde(default)]
+    pub network: bool,
+    /// The user's shell, e.g. `bash` or `/bin/zsh`.
+    pub shell: String,
+    /// `YYYY-MM-DD`.
+    pub current_date: String,
+    /// IANA name, e.g. `Europe/Paris`.
+    pub timezone: String,
+    #[serde(default)]
+    pub agents_md: Vec<AgentsMd>,
+    /// Replaces Tack's base instructions (tests, experiments).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_instructions: Option<String>,
+}
+
+/// What the editor shows when the user sends a message.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EditorContext {
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_file: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(default)]
+    pub open_files: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Selection {
+    pub path: String,
+    /// 1-based, inclusive.
+    pub start_line: u32,
+    pub end_line: u32,
+    pub text: String,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Diagnostic {
+    pub path: String,
+    /// 1-based.
+    pub line: u32,
+    /// `error` | `warning` | `info` | `hint`.
+    pub severity: String,
+    pub message: String,
+}
+
+/// Sandbox settings for one command, as the sidecar's `exec/start` takes them.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecSandbox {
+    pub mode: SandboxMode,
+    pub writable_roots: Vec<String>,
+    pub network: bool,
+}
+
+/// A command to start in the sidecar.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecParams {
+    pub argv: Vec<String>,
+    pub cwd: String,
+    pub tty: bool,
+    /// Hard limit after which the sidecar kills the command (the `shell` tool's `timeout_ms`).
+    #[ts(optional, type = "number")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// When set, report back (`execYielded`) if the command is still running after this long and keep
+    /// it alive for `writeStdin`; when absent, wait for the exit.
+    #[ts(optional, type = "number")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yield_time_ms: Option<u64>,
+    pub sandbox: ExecSandbox,
+}
+
+/// The person's answer to an approval request.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ApprovalDecision {
+    Approved,
+    /// Approved, and the same command prefix runs without asking for the rest of the session.
+    ApprovedForSession,
+    Denied,
+    /// Denied, and the turn stops.
+    Abort,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ApprovalKind {
+    /// Run this command (policy `untrusted`).
+    Exec,
+    /// Run this command outside the sandbox (the model asked, policy `on-request`).
+    Escalate,
+    /// The sandbox blocked this command; re-run it without the sandbox (policy `on-failure`).
+    RetryUnsandboxed,
+}
+
+/// A question for the person about one command.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ApprovalRequest {
+    pub request_id: String,
+    pub call_id: String,
+    pub kind: ApprovalKind,
+    pub argv: Vec<String>,
+    /// The command as the model wrote it (the script for `exec_command`).
+    pub command: String,
+    pub cwd: String,
+    /// Why the model (or the sandbox) asks.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One file of a proposed edit, with its diff for the inline review.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProposedFile {
+    pub change: FileChange,
+    pub diff: FileDiff,
+}
+
+/// An apply_patch call's complete result, for the person to review.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChangeProposal {
+    pub call_id: String,
+    /// The `file_change` item that shows it.
+    pub item_id: String,
+    pub files: Vec<ProposedFile>,
+}
+
+/// What the person did with one proposed file. The host has written the accepted part when it reports.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+#[ts(export)]
+pub enum FileReviewOutcome {
+    Accepted,
+    Rejected,
+    /// Some hunks of an update landed (ids from the file's `diff.hunkIds`).
+    Partial {
+        #[serde(rename = "acceptedHunkIds")]
+        accepted_hunk_ids: Vec<String>,
+    },
+    /// Accepted but the write failed.
+    Failed {
+        message: String,
+    },
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FileReview {
+    pub path: String,
+    #[serde(flatten)]
+    pub outcome: FileReviewOutcome,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChangeReview {
+    pub files: Vec<FileReview>,
+}
+
+/// Token usage as the API reports it, summed over a turn.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[ts(export)]
+pub struct Usage {
+    #[ts(type = "number")]
+    pub input_tokens: u64,
+    #[ts(type = "number")]
+    pub cached_input_tokens: u64,
+    #[ts(type = "number")]
+    pub output_tokens: u64,
+    #[ts(type = "number")]
+    pub reasoning_output_tokens: u64,
+}
+
+/// Everything the host tells the session.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export)]
+pub enum SessionEvent {
+    /// Starts a turn (ignored with an error event while one runs).
+    UserInput {
+        text: String,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        editor_context: Option<EditorContext>,
+    },
+    /// One parsed SSE payload, raw: a Responses event or a Chat Completions chunk.
+    ModelEvent { data: serde_json::Value },
+    /// The model client reconnected after a dropped stream: what streamed so far is discarded.
+    ModelStreamRestarted,
+    /// The HTTP stream ended (after `[DONE]` or the last Responses event).
+    ModelStreamEnded,
+    /// The request failed for good (retries spent, 401, ...).
+    ModelFailed { message: String, retryable: bool },
+    /// Live output of a running command (for the UI only).
+    ExecOutput { call_id: String, chunk: String },
+    /// The command ended. `output` is everything it printed during this call (already bounded by the
+    /// host to a generous head and tail); `truncatedBytes` says how much the host dropped.
+    ExecExited {
+        call_id: String,
+        exit_code: i32,
+        #[ts(type = "number")]
+        duration_ms: u64,
+        output: String,
+        #[serde(default)]
+        #[ts(type = "number")]
+        truncated_bytes: u64,
+        #[serde(default)]
+        timed_out: bool,
+    },
+    /// The command is still running after `yieldTimeMs`: this is its output so far. It stays alive
+    /// for `writeStdin`.
+    ExecYielded {
+        call_id: String,
+        #[ts(type = "number")]
+        duration_ms: u64,
+        output: String,
+    },
+    /// The command could not run or its process was lost (sidecar crash).
+    ExecFailed { call_id: String, message: String },
+    /// Answer to `readFiles`.
+    FilesRead { call_id: String, files: FileMap },
+    /// Answer to `applyChanges`: `error` when the host could not write them (nothing was written).
+    ChangesApplied {
+        call_id: String,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// Answer to `reviewChanges`.
+    ChangesReviewed {
+        call_id: String,
+        review: ChangeReview,
+    },
+    /// Answer to `requestApproval`.
+    ApprovalDecided {
+        request_id: String,
+        decision: ApprovalDecision,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// The person stops the running turn.
+    Interrupt,
+}
+
+/// Everything the session asks the host to do, in order.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export)]
+pub enum Effect {
+    /// POST `body` (exact JSON) to `{base}/responses` or `{base}/chat/completions`, stream the answer
+    /// back as `modelEvent`s, then `modelStreamEnded` (or `modelFailed`).
+    ModelRequest { wire: Wire, body: serde_json::Value },
+    /// Abort the model request in flight.
+    CancelModel,
+    /// Start a command; answer with `execExited` / `execYielded` / `execFailed`.
+    Exec { call_id: String, params: ExecParams },
+    /// Write to (or just poll, when `chars` is empty) the still-running command started by
+    /// `execCallId`; answer for `callId` with `execExited` / `execYielded` / `execFailed`, carrying
+    /// only the output since the last answer.
+    WriteStdin {
+        call_id: String,
+        exec_call_id: String,
+        chars: String,
+        #[ts(type = "number")]
+        yield_time_ms: u64,
+    },
+    /// Kill a command (its whole process group). No answer needed.
+    KillExec { call_id: String },
+    /// Read these workspace-relative paths (editor buffers first); answer with `filesRead`.
+    ReadFiles { call_id: String, paths: Vec<String> },
+    /// Write all of these at once (policy `never`); answer with `changesApplied`.
+    ApplyChanges {
+        call_id: String,
+        changes: Vec<FileChange>,
+    },
+    /// Show the proposal for review, write what is accepted; answer with `changesReviewed`.
+    ReviewChanges {
+        call_id: String,
+        proposal: ChangeProposal,
+    },
+    /// Ask the person; answer with `approvalDecided`.
+    RequestApproval { request: ApprovalRequest },
+    /// Show this to the UI / print it.
+    Emit { event: ThreadEvent },
+    /// Append this record to the session file.
+    Persist { record: SessionRecord },
+    /// The turn is over; no more effects until the next `userInput`.
+    TurnEnded {
+        status: TurnStatus,
+        usage: Usage,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum TurnStatus {
+    Completed,
+    Interrupted,
+    Failed,
+}
+
+/// One line of a session file. Replaying them in order (`Session::restore`) rebuilds the conversation.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export)]
+pub enum SessionRecord {
+    /// First line: what the session was created with.
+    Meta { config: Box<AgentConfig> },
+    /// One conversation item appended to the history (Responses input-item shape).
+    Item { item: serde_json::Value },
+    /// The history was compacted and replaced by these items.
+    Compacted { items: Vec<serde_json::Value> },
+    /// A turn ended (for listings and usage totals).
+    TurnEnded { status: TurnStatus, usage: Usage },
+}
+
+/// What the UI shows and `tack exec --json` prints, one per line.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(tag = "type")]
+#[ts(export)]
+pub enum ThreadEvent {
+    #[serde(rename = "thread.started")]
+    ThreadStarted { thread_id: String },
+    #[serde(rename = "turn.started")]
+    TurnStarted {},
+    #[serde(rename = "item.started")]
+    ItemStarted { item: ThreadItem },
+    #[serde(rename = "item.updated")]
+    ItemUpdated { item: ThreadItem },
+    #[serde(rename = "item.completed")]
+    ItemCompleted { item: ThreadItem },
+    /// Streamed text appended to an item: agent message or reasoning text, or command output.
+    #[serde(rename = "item.delta")]
+    ItemDelta { item_id: String, delta: String },
+    #[serde(rename = "turn.completed")]
+    TurnCompleted { usage: Usage },
+    #[serde(rename = "turn.failed")]
+    TurnFailed { error: ThreadError },
+    #[serde(rename = "context.usage")]
+    ContextUsage {
+        #[ts(type = "number")]
+        used_tokens: u64,
+        #[ts(optional, type = "number")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_tokens: Option<u64>,
+    },
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[ts(export)]
+pub struct ThreadError {
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[ts(export)]
+pub struct ThreadItem {
+    pub id: String,
+    #[serde(flatten)]
+    pub details: ItemDetails,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ItemDetails {
+    AgentMessage {
+        text: String,
+    },
+    Reasoning {
+        text: String,
+    },
+    CommandExecution {
+        command: String,
+        aggregated_output: String,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        status: CommandStatus,
+        #[ts(optional, type = "number")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_ms: Option<u64>,
+    },
+    FileChange {
+        changes: Vec<FileChangeSummary>,
+        status: FileChangeStatus,
+        /// One per entry of `changes`, same order (for the UI; not in Codex's stream).
+        diffs: Vec<FileDiff>,
+    },
+    TodoList {
+        items: Vec<TodoItem>,
+    },
+    Error {
+        message: String,
+    },
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CommandStatus {
+    InProgress,
+    Completed,
+    Failed,
+    Declined,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[ts(export)]
+pub struct FileChangeSummary {
+    pub path: String,
+    pub kind: FileChangeKind,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_path: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FileChangeKind {
+    Add,
+    Delete,
+    Update,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FileChangeStatus {
+    Pending,
+    Completed,
+    PartiallyApplied,
+    Declined,
+    Failed,
+}
+
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[ts(export)]
+pub struct TodoItem {
+    pub text: String,
+    pub completed: bool,
+    /// `pending` | `in_progress` | `completed`.
+    pub status: String,
+}

@@ -1,0 +1,519 @@
+//! Assembles one streamed model response from raw SSE payloads (Responses events or Chat chunks):
+//! text and reasoning for the UI as they arrive, and at the end the output items for the history
+//! and the tool calls to run.
+
+use super::protocol::{Usage, Wire};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A tool call as the model made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCall {
+    pub call_id: String,
+    pub name: String,
+    /// JSON arguments for a function call; None for a custom (free-form) call.
+    pub arguments: Option<String>,
+    /// The raw input of a custom call.
+    pub input: Option<String>,
+}
+
+/// What the UI should be told about streaming text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamUi {
+    /// Text appended to the streaming item with this key; `reasoning` says which kind.
+    Delta {
+        key: String,
+        reasoning: bool,
+        delta: String,
+    },
+    /// The item with this key is complete with this text.
+    Done {
+        key: String,
+        reasoning: bool,
+        text: String,
+    },
+}
+
+#[derive(Debug, Default, Clone)]
+struct ChatCall {
+    id: String,
+    name: String,
+    arguments: String,
+}
+
+/// The state of one streamed response.
+#[derive(Debug, Default, Clone)]
+pub struct ResponseStream {
+    /// Responses: complete output items by output_index.
+    items: BTreeMap<u64, Value>,
+    /// Reasoning summary parts seen per item (to separate them).
+    summary_index: BTreeMap<String, u64>,
+    /// Chat: the assistant's text, reasoning and tool calls by index.
+    chat_text: String,
+    chat_reasoning: String,
+    chat_calls: BTreeMap<u64, ChatCall>,
+    pub finished: bool,
+    pub failure: Option<String>,
+    pub usage: Option<Usage>,
+}
+
+fn responses_usage(u: &Value) -> Option<Usage> {
+    if !u.is_object() {
+        return None;
+    }
+    Some(Usage {
+        input_tokens: u["input_tokens"].as_u64().unwrap_or(0),
+        cached_input_tokens: u["input_tokens_details"]["cached_tokens"]
+            .as_u64()
+            .unwrap_or(0),
+        output_tokens: u["output_tokens"].as_u64().unwrap_or(0),
+        reasoning_output_tokens: u["output_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap_or(0),
+    })
+}
+
+fn chat_usage(u: &Value) -> Option<Usage> {
+    if !u.is_object() {
+        return None;
+    }
+    Some(Usage {
+        input_tokens: u["prompt_tokens"].as_u64().unwrap_or(0),
+        cached_input_tokens: u["prompt_tokens_details"]["cached_tokens"]
+            .as_u64()
+            .unwrap_or(0),
+        output_tokens: u["completion_tokens"].as_u64().unwrap_or(0),
+        reasoning_output_tokens: u["completion_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap_or(0),
+    })
+}
+
+fn message_text(item: &Value) -> String {
+    item["content"]
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<String>()
+        })
+        .unwrap_or_default()
+}
+
+fn reasoning_text(item: &Value) -> String {
+    item["summary"]
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        })
+        .unwrap_or_default()
+}
+
+fn error_message(v: &Value) -> Option<String> {
+    v["message"]
+        .as_str()
+        .or_else(|| v["error"]["message"].as_str())
+        .map(str::to_string)
+}
+
+impl ResponseStream {
+    /// Feeds one payload; returns what the UI should see.
+    pub fn feed(&mut self, wire: Wire, data: &Value) -> Vec<StreamUi> {
+        match wire {
+            Wire::Responses => self.feed_responses(data),
+            Wire::Chat => self.feed_chat(data),
+        }
+    }
+
+    fn feed_responses(&mut self, data: &Value) -> Vec<StreamUi> {
+        let kind = data["type"].as_str().unwrap_or("");
+        match kind {
+            "response.output_text.delta" => {
+                let key = data["item_id"].as_str().unwrap_or("msg").to_string();
+                let delta = data["delta"].as_str().unwrap_or("").to_string();
+                vec![StreamUi::Delta {
+                    key,
+                    reasoning: false,
+                    delta,
+                }]
+            }
+            "response.reasoning_summary_text.delta" => {
+                let key = data["item_id"].as_str().unwrap_or("rs").to_string();
+                let index = data["summary_index"].as_u64().unwrap_or(0);
+                let mut delta = data["delta"].as_str().unwrap_or("").to_string();
+                match self.summary_index.insert(key.clone(), index) {
+                    Some(prev) if prev != index => delta = format!("\n\n{delta}"),
+                    _ => {}
+                }
+                vec![StreamUi::Delta {
+                    key,
+                    reasoning: true,
+                    delta,
+                }]
+            }
+            "response.output_item.done" => {
+                let item = data["item"].clone();
+                let index = data["output_index"]
+                    .as_u64()
+                    .unwrap_or(self.items.len() as u64);
+                let ui = self.item_done_ui(&item);
+                self.items.insert(index, item);
+                ui
+            }
+            "response.completed" => {
+                self.finished = true;
+                self.usage = responses_usage(&data["response"]["usage"]);
+                // Imitators may skip output_item.done and only list the output here.
+                let mut ui = vec![];
+                if self.items.is_empty() {
+                    if let Some(output) = data["response"]["output"].as_array() {
+                        for (i, item) in output.iter().enumerate() {
+                            ui.extend(self.item_done_ui(item));
+                            self.items.insert(i as u64, item.clone());
+                        }
+                    }
+                }
+                ui
+            }
+            "response.failed" => {
+                self.failure = Some(
+                    error_message(&data["response"]["error"])
+                        .unwrap_or_else(|| "the model response failed".to_string()),
+                );
+                vec![]
+            }
+            "response.incomplete" => {
+                let reason = data["response"]["incomplete_details"]["reason"]
+                    .as_str()
+                    .unwrap_or("unknown reason");
+                self.failure = Some(format!("the model response was incomplete ({reason})"));
+                vec![]
+            }
+            "error" => {
+                self.failure =
+                    Some(error_message(data).unwrap_or_else(|| "model stream error".to_string()));
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn item_done_ui(&self, item: &Value) -> Vec<StreamUi> {
+        let key = item["id"].as_str().unwrap_or("").to_string();
+        match item["type"].as_str() {
+            Some("message") => vec![StreamUi::Done {
+                key,
+                reasoning: false,
+                text: message_text(item),
+            }],
+            Some("reasoning") => {
+                let text = reasoning_text(item);
+                if text.is_empty() {
+                    vec![]
+                } else {
+                    vec![StreamUi::Done {
+                        key,
+                        reasoning: true,
+                        text,
+                    }]
+                }
+            }
+            _ => vec![],
+        }
+    }
+
+    fn feed_chat(&mut self, data: &Value) -> Vec<StreamUi> {
+        let mut ui = vec![];
+        if let Some(u) = chat_usage(&data["usage"]) {
+            self.usage = Some(u);
+        }
+        if data.get("error").is_some() && data.get("choices").is_none() {
+            self.failure =
+                Some(error_message(data).unwrap_or_else(|| "model stream error".to_string()));
+            return ui;
+        }
+        let Some(choice) = data["choices"].as_array().and_then(|c| c.first()) else {
+            return ui;
+        };
+        let delta = &choice["delta"];
+        for key in ["reasoning_content", "reasoning"] {
+            if let Some(r) = delta[key].as_str().filter(|s| !s.is_empty()) {
+                self.chat_reasoning.push_str(r);
+                ui.push(StreamUi::Delta {
+                    key: "chat-reasoning".into(),
+                    reasoning: true,
+                    delta: r.to_string(),
+                });
+            }
+        }
+        if let Some(text) = delta["content"].as_str().filter(|s| !s.is_empty()) {
+            self.chat_text.push_str(text);
+            ui.push(StreamUi::Delta {
+                key: "chat-text".into(),
+                reasoning: false,
+                delta: text.to_string(),
+            });
+        }
+        if let Some(calls) = delta["tool_calls"].as_array() {
+            for (pos, call) in calls.iter().enumerate() {
+                let mut index = call["index"].as_u64().unwrap_or(pos as u64);
+                let id = call["id"].as_str().unwrap_or("");
+                // Some servers repeat index 0 for every complete call; a new id means a new call.
+                if let Some(existing) = self.chat_calls.get(&index) {
+                    if !id.is_empty() && !existing.id.is_empty() && existing.id != id {
+                        index = self.chat_calls.keys().max().map_or(0, |m| m + 1);
+                    }
+                }
+                let entry = self.chat_calls.entry(index).or_default();
+                if !id.is_empty() {
+                    entry.id = id.to_string();
+                }
+                if let Some(name) = call["function"]["name"].as_str() {
+                    entry.name.push_str(name);
+                }
+                if let Some(args) = call["function"]["arguments"].as_str() {
+                    entry.arguments.push_str(args);
+                }
+            }
+        }
+        if choice["finish_reason"].is_string() {
+            self.finished = true;
+        }
+        ui
+    }
+
+    /// Chat streams end with `[DONE]`, which the client does not pass on: the end of the stream is
+    /// the end of the response.
+    pub fn accept_end(&mut self, wire: Wire) -> Result<(), String> {
+        if let Some(f) = &self.failure {
+            return Err(f.clone());
+        }
+        match wire {
+            Wire::Responses if !self.finished => {
+                Err("the model stream ended before the response was complete".to_string())
+            }
+            _ => {
+                self.finished = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// UI completions still owed at the end of a Chat stream (Responses items complete themselves).
+    pub fn chat_final_ui(&self) -> Vec<StreamUi> {
+        let mut ui = vec![];
+        if !self.chat_reasoning.is_empty() {
+            ui.push(StreamUi::Done {
+                key: "chat-reasoning".into(),
+                reasoning: true,
+                text: self.chat_reasoning.clone(),
+            });
+        }
+        if !self.chat_text.is_empty() {
+            ui.push(StreamUi::Done {
+                key: "chat-text".into(),
+                reasoning: false,
+                text: self.chat_text.clone(),
+            });
+        }
+        ui
+    }
+
+    /// The response's items for the history (Responses input-item shape) and its tool calls.
+    pub fn finish(&self, wire: Wire, call_prefix: &str) -> (Vec<Value>, Vec<RawCall>) {
+        let mut history = vec![];
+        let mut calls = vec![];
+        match wire {
+            Wire::Responses => {
+                for item in self.items.values() {
+                    match item["type"].as_str() {
+                        Some("reasoning") => history.push(item.clone()),
+                        Some("message") => history.push(json!({
+                            "type": "message",
+                            "role": "assistant",
+                            "content": item["content"],
+                        })),
+                        Some("function_call") => {
+                            let call = RawCall {
+                                call_id: item["call_id"].as_str().unwrap_or("").to_string(),
+                                name: item["name"].as_str().unwrap_or("").to_string(),
+                                arguments: Some(
+                                    item["arguments"].as_str().unwrap_or("").to_string(),
+                                ),
+                                input: None,
+                            };
+                            history.push(json!({
+                                "type": "function_call",
+                                "call_id": call.call_id,
+                                "name": call.name,
+                                "arguments": call.arguments,
+                            }));
+                            calls.push(call);
+                        }
+                        Some("custom_tool_call") => {
+                            let call = RawCall {
+                                call_id: item["call_id"].as_str().unwrap_or("").to_string(),
+                                name: item["name"].as_str().unwrap_or("").to_string(),
+                                arguments: None,
+                                input: Some(item["input"].as_str().unwrap_or("").to_string()),
+                            };
+                            history.push(json!({
+                                "type": "custom_tool_call",
+                                "call_id": call.call_id,
+                                "name": call.name,
+                                "input": call.input,
+                            }));
+                            calls.push(call);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Wire::Chat => {
+                if !self.chat_text.is_empty() {
+                    history.push(json!({
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": self.chat_text}],
+                    }));
+                }
+                for (i, c) in self.chat_calls.values().enumerate() {
+                    let call_id = if c.id.is_empty() {
+                        format!("{call_prefix}_{i}")
+                    } else {
+                        c.id.clone()
+                    };
+                    let call = RawCall {
+                        call_id,
+                        name: c.name.clone(),
+                        arguments: Some(c.arguments.clone()),
+                        input: None,
+                    };
+                    history.push(json!({
+                        "type": "function_call",
+                        "call_id": call.call_id,
+                        "name": call.name,
+                        "arguments": call.arguments,
+                    }));
+                    calls.push(call);
+                }
+            }
+        }
+        (history, calls)
+    }
+
+    /// The response's text (for the compaction summary).
+    pub fn text(&self, wire: Wire) -> String {
+        match wire {
+            Wire::Chat => self.chat_text.clone(),
+            Wire::Responses => self
+                .items
+                .values()
+                .filter(|i| i["type"] == "message")
+                .map(message_text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn assembles_chat_tool_call_deltas_by_index() {
+        let mut s = ResponseStream::default();
+        let chunks = [
+            json!({"choices":[{"index":0,"delta":{"role":"assistant","content":"Let me look."}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"shell","arguments":""}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"update_plan","arguments":"{\"pl"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"command\":"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"[\"ls\"]}"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"an\":[]}"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}),
+            json!({"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5}}),
+        ];
+        for c in &chunks {
+            s.feed(Wire::Chat, c);
+        }
+        s.accept_end(Wire::Chat).unwrap();
+        let (history, calls) = s.finish(Wire::Chat, "x");
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0].call_id, "call_a");
+        assert_eq!(
+            calls[0].arguments.as_deref(),
+            Some("{\"command\":[\"ls\"]}")
+        );
+        assert_eq!(calls[1].arguments.as_deref(), Some("{\"plan\":[]}"));
+        assert_eq!(history.len(), 3);
+        assert_eq!(s.usage.unwrap().input_tokens, 10);
+    }
+
+    #[test]
+    fn responses_stream_without_completion_is_an_error() {
+        let mut s = ResponseStream::default();
+        s.feed(
+            Wire::Responses,
+            &json!({"type":"response.output_text.delta","item_id":"m","delta":"hi"}),
+        );
+        assert!(s
+            .accept_end(Wire::Responses)
+            .unwrap_err()
+            .contains("before the response"));
+    }
+
+    #[test]
+    fn responses_failure_and_incomplete_carry_the_reason() {
+        let mut s = ResponseStream::default();
+        s.feed(Wire::Responses, &json!({"type":"response.failed","response":{"error":{"code":"rate_limit_exceeded","message":"Rate limit reached. Try again in 2s."}}}));
+        assert!(s
+            .accept_end(Wire::Responses)
+            .unwrap_err()
+            .contains("Try again in 2s"));
+        let mut s = ResponseStream::default();
+        s.feed(Wire::Responses, &json!({"type":"response.incomplete","response":{"incomplete_details":{"reason":"max_output_tokens"}}}));
+        assert!(s
+            .accept_end(Wire::Responses)
+            .unwrap_err()
+            .contains("max_output_tokens"));
+    }
+
+    #[test]
+    fn unknown_events_are_ignored() {
+        let mut s = ResponseStream::default();
+        assert!(s
+            .feed(
+                Wire::Responses,
+                &json!({"type":"response.something_new","x":1})
+            )
+            .is_empty());
+        assert!(s.feed(Wire::Chat, &json!({"object":"ping"})).is_empty());
+    }
+
+    proptest! {
+        /// However the arguments are split into deltas, the assembled call is the same.
+        #[test]
+        fn chat_arguments_survive_any_split(args in "[a-z{}\":,\\[\\] ]{0,60}", cuts in proptest::collection::vec(0usize..60, 0..6)) {
+            let mut points: Vec<usize> = cuts.into_iter().filter(|c| *c <= args.len()).collect();
+            points.push(0);
+            points.push(args.len());
+            points.sort();
+            points.dedup();
+            let mut s = ResponseStream::default();
+            s.feed(Wire::Chat, &json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"shell","arguments":""}}]}}]}));
+            for w in points.windows(2) {
+                let piece = &args[w[0]..w[1]];
+                s.feed(Wire::Chat, &json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":piece}}]}}]}));
+            }
+            let (_, calls) = s.finish(Wire::Chat, "x");
+            prop_assert_eq!(calls[0].arguments.as_deref(), Some(args.as_str()));
+        }
+    }
+}
