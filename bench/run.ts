@@ -7,6 +7,8 @@ import { findCodexBinary, makeCtx, repoRoot, resultsDir, type Ctx } from './lib/
 import { machineInfo, versions } from './lib/machine';
 import { renderMarkdown, section, type Section } from './lib/report';
 import { agentBench } from './m1-agent';
+import { roundTripBench } from './m2-roundtrip';
+import { streamingBench } from './m3-streaming';
 import { diffBench } from './m4-diff';
 import { applyPatchBench } from './m5-apply-patch';
 import { footprintBench } from './m7-footprint';
@@ -19,6 +21,8 @@ interface Measurement {
 
 const measurements: Measurement[] = [
   { id: '1', title: 'Agent step overhead', run: agentBench },
+  { id: '2', title: 'Command round trip', run: roundTripBench },
+  { id: '3', title: 'Output streaming', run: streamingBench },
   { id: '4', title: 'Diff', run: diffBench },
   { id: '5', title: 'apply_patch', run: applyPatchBench },
   { id: '7', title: 'Footprint', run: footprintBench },
