@@ -11,6 +11,7 @@ import { roundTripBench } from './m2-roundtrip';
 import { streamingBench } from './m3-streaming';
 import { diffBench } from './m4-diff';
 import { applyPatchBench } from './m5-apply-patch';
+import { promptBench } from './m6-prompt';
 import { footprintBench } from './m7-footprint';
 
 interface Measurement {
@@ -25,6 +26,7 @@ const measurements: Measurement[] = [
   { id: '3', title: 'Output streaming', run: streamingBench },
   { id: '4', title: 'Diff', run: diffBench },
   { id: '5', title: 'apply_patch', run: applyPatchBench },
+  { id: '6', title: 'Prompt assembly', run: promptBench },
   { id: '7', title: 'Footprint', run: footprintBench },
 ];
 
