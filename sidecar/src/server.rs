@@ -440,6 +440,10 @@ pub async fn serve() {
     if !stopped_by_request {
         server.shutdown().await;
     }
-    let _ = tx.send(String::new()).await;
-    let _ = writer.await;
+    // Flush what is queued; a client that stopped reading but keeps stdout open cannot hold us.
+    let flushed = async {
+        let _ = tx.send(String::new()).await;
+        let _ = writer.await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
 }

@@ -84,6 +84,17 @@ fn an_interactive_program_is_answered_through_exec_write() {
     let e = s.wait_exit(&id);
     assert_eq!(e.output, "piped text");
     assert_eq!(e.exited["exitCode"], 0);
+
+    // Writing after closing stdin is a clear error, and the command is unaffected.
+    let id =
+        s.start_exec(json!({"argv": ["sh", "-c", "cat; echo after"], "cwd": "/", "tty": false}));
+    s.request("exec/write", json!({"execId": id, "data": "", "eof": true}))
+        .unwrap();
+    let err = s
+        .request("exec/write", json!({"execId": id, "data": "late"}))
+        .unwrap_err();
+    assert_eq!(s.wait_exit(&id).output, "after\n");
+    assert!(err["code"] == -32005 || err["code"] == -32001, "{err}");
 }
 
 #[test]
@@ -114,7 +125,7 @@ fn a_timeout_kills_the_whole_group_including_a_background_grandchild() {
     let pidfile = dir.join("grandchild.pid");
     let mut s = Sidecar::start();
     let script = format!("sleep 600 & echo $! > {}; wait", pidfile.display());
-    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "timeoutMs": 300}));
+    let e = s.run(json!({"argv": ["bash", "-c", script], "cwd": "/", "timeoutMs": 1000}));
     assert_eq!(e.exited["timedOut"], true);
     assert_eq!(e.exited["signal"], "SIGTERM");
     let grandchild: i32 = std::fs::read_to_string(&pidfile)
@@ -187,7 +198,8 @@ fn invalid_utf8_is_replaced_and_characters_are_never_split() {
 fn output_is_coalesced_and_the_summary_is_bounded() {
     let mut s = Sidecar::start();
     let id = s.start_exec(json!({
-        "argv": ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done"],
+        // 20000 separate tiny writes.
+        "argv": ["python3", "-c", "import os\nfor i in range(20000): os.write(1, b'line %d\\n' % i)"],
         "cwd": "/", "tty": false, "outputLimitBytes": 1000,
     }));
     let mut notifications = 0;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { ModelError } from '../../extension/src/host/model';
+import { ModelError, streamModel } from '../../extension/src/host/model';
 import { drain, foldChat } from './helpers';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void | Promise<void>;
@@ -196,6 +196,83 @@ test('a server that goes silent past the idle timeout is treated as a dropped st
       assert.equal(retries.length, 1);
       assert.match(retries[0].reason, /sent nothing for/);
       assert.deepEqual(items.map((i) => i.type), ['event', 'restart', 'event']);
+      assert.equal(hits(), 2);
+    },
+  );
+});
+
+test('a body that stops in the middle of an event line is a dropped stream, retried from scratch', async () => {
+  await withRawServer(
+    (_req, res, n) => {
+      sse(res);
+      res.write('event: response.created\ndata: {"type":"response.created"}\n\n');
+      if (n === 0) res.end('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","del');
+      else res.end('event: response.completed\ndata: {"type":"response.completed","response":{}}\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { items, error, retries } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.equal(error, undefined);
+      assert.equal(retries.length, 1);
+      assert.match(retries[0].reason, /ended in the middle of an event/);
+      assert.deepEqual(items.map((i) => i.type), ['event', 'restart', 'event', 'event']);
+      assert.equal(hits(), 2);
+    },
+  );
+});
+
+test('a consumer slower than the idle timeout does not make the stream look dead', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      res.write('event: response.created\ndata: {"type":"response.created"}\n\n');
+      // The server itself is never silent for a whole idle period; the consumer is slow.
+      setTimeout(() => res.end('event: response.completed\ndata: {"type":"response.completed","response":{}}\n\n'), 150);
+    },
+    async (baseUrl, hits) => {
+      const seen: string[] = [];
+      for await (const item of streamModel({ baseUrl, wire: 'responses' }, body, { signal: new AbortController().signal, idleTimeoutMs: 200, retry: { baseDelayMs: 5, maxDelayMs: 20 } })) {
+        seen.push(item.type === 'event' ? String((item.data as { type: string }).type) : item.type);
+        await new Promise((r) => setTimeout(r, 500)); // holds each event longer than the idle timeout
+      }
+      assert.deepEqual(seen, ['response.created', 'response.completed']);
+      assert.equal(hits(), 1);
+    },
+  );
+});
+
+test('events already received are not handed on after an abort', async () => {
+  await withRawServer(
+    (_req, res) => {
+      sse(res);
+      // One write holding many events: all of them are parsed before the consumer sees the first.
+      res.write(Array.from({ length: 10 }, (_, i) => `data: {"type":"response.output_text.delta","delta":"${i}"}\n\n`).join(''));
+    },
+    async (baseUrl) => {
+      const ctl = new AbortController();
+      const seen: unknown[] = [];
+      await assert.rejects(async () => {
+        for await (const item of streamModel({ baseUrl, wire: 'responses' }, body, { signal: ctl.signal })) {
+          seen.push(item);
+          ctl.abort();
+        }
+      }, (e: unknown) => e instanceof ModelError && e.kind === 'aborted');
+      assert.equal(seen.length, 1);
+    },
+  );
+});
+
+test('a Responses `error` event is handed on and ends the stream; a rate-limit one is retried', async () => {
+  await withRawServer(
+    (_req, res, n) => {
+      sse(res);
+      if (n === 0) res.end('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Slow down. Please try again in 10ms."}\n\n');
+      else res.end('event: error\ndata: {"type":"error","code":"invalid_prompt","message":"bad prompt"}\n\n');
+    },
+    async (baseUrl, hits) => {
+      const { events, error, retries } = await drain({ baseUrl, wire: 'responses' }, body);
+      assert.equal(error, undefined, 'the end after an error event is not a dropped stream');
+      assert.deepEqual(retries.map((r) => r.delayMs), [10]);
+      assert.deepEqual(events, [{ type: 'error', code: 'invalid_prompt', message: 'bad prompt' }]);
       assert.equal(hits(), 2);
     },
   );

@@ -1,6 +1,7 @@
 // The `tack` command line. Each subcommand lives in its own module.
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
+import { execCommand } from './exec';
 
 const USAGE = `Usage: tack <command> [options]
 
@@ -25,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`tack ${loadCore().coreVersion()}\n`);
       return 0;
+    case 'exec':
+      return execCommand(rest);
     case 'apply-patch':
       return applyPatchCommand(rest);
     default:

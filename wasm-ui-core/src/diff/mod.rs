@@ -137,7 +137,8 @@ struct Group {
 }
 
 fn line_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
-    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast.
+    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast. Lines are
+    // compared with their endings (see the module doc).
     capture_diff_slices(Algorithm::Myers, old, new)
 }
 

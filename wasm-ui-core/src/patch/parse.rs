@@ -87,7 +87,9 @@ fn heredoc_tag(line: &str) -> Option<String> {
 }
 
 fn header_path(line: usize, rest: &str, what: &str) -> Result<String, PatchError> {
-    normalize_relative(rest).map_err(|reason| err(line, format!("bad path in {what}: {reason}")))
+    let header = what.trim_end_matches(':');
+    normalize_relative(rest)
+        .map_err(|reason| err(line, format!("bad path in '{header}': {reason}")))
 }
 
 fn is_file_header(trimmed: &str) -> bool {

@@ -524,3 +524,41 @@ proptest! {
         let _ = run(&s, &[]);
     }
 }
+
+proptest! {
+    // Update hunks built from (mostly) the file's own lines: applying never panics, and a successful
+    // result only ever uses the file's lines and the patch's lines.
+    #[test]
+    fn apply_never_panics_on_plausible_hunks(
+        file_lines in prop::collection::vec("[ab ]{0,3}", 0..10),
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+        hunk in prop::collection::vec((0..4u8, any::<prop::sample::Index>(), "[ab]{0,2}"), 1..8),
+        headers in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+        eof in any::<bool>(),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut original = file_lines.join(eol);
+        if final_newline && !file_lines.is_empty() { original.push_str(eol); }
+        let pick = |i: &prop::sample::Index| if file_lines.is_empty() { String::new() } else { file_lines[i.index(file_lines.len())].clone() };
+        let mut body = String::new();
+        for h in &headers { body.push_str(&format!("@@ {}\n", pick(h))); }
+        if headers.is_empty() { body.push_str("@@\n"); }
+        for (kind, idx, fresh) in &hunk {
+            match kind {
+                0 => body.push_str(&format!(" {}\n", pick(idx))),
+                1 => body.push_str(&format!("-{}\n", pick(idx))),
+                2 => body.push_str(&format!("+{fresh}\n")),
+                _ => body.push('\n'),
+            }
+        }
+        if eof { body.push_str("*** End of File\n"); }
+        if let Ok(changes) = run(&update("a", &body), &[("a", text(&original))]) {
+            let new = changes[0].new_contents.clone().unwrap();
+            for line in new.split('\n') {
+                let line = line.trim_end_matches(['\r', '\n']);
+                prop_assert!(file_lines.iter().any(|l| l == line) || hunk.iter().any(|(_, _, f)| f == line) || line.is_empty());
+            }
+        }
+    }
+}

@@ -80,6 +80,8 @@ struct Call {
     item_id: Option<String>,
     /// ANSI-free output shown in the item.
     shown_output: String,
+    /// The diffs of a proposed edit, repeated when its item completes.
+    diffs: Vec<crate::diff::FileDiff>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -622,6 +624,7 @@ impl Session {
                     output: None,
                     item_id: None,
                     shown_output: String::new(),
+                    diffs: vec![],
                 }
             })
             .collect();
@@ -1650,7 +1653,7 @@ impl Session {
                     ItemDetails::FileChange {
                         changes: summaries(&changes),
                         status,
-                        diffs: vec![],
+                        diffs: call.diffs.clone(),
                     },
                 ),
             },
@@ -1679,7 +1682,7 @@ impl Session {
                     ItemDetails::FileChange {
                         changes: summaries(&changes),
                         status,
-                        diffs: vec![],
+                        diffs: call.diffs.clone(),
                     },
                 ),
             },

@@ -34,6 +34,8 @@ export function retryAfterFromHeaders(headers: Headers, now: number = Date.now()
 export function parseRetryAfter(value: string, now: number = Date.now()): number | undefined {
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
+  // An HTTP date always names its month; this keeps `Date.parse` leniency ("-5" is a year) out.
+  if (!/[A-Za-z]{3}/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

@@ -150,13 +150,27 @@ async function* attemptOnce(
   const idleMs = opts.idleTimeoutMs ?? 300_000;
   let idled = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const armIdle = () => {
+  const pauseIdle = () => {
     if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  const armIdle = () => {
+    pauseIdle();
     idleTimer = setTimeout(() => {
       idled = true;
       ctl.abort();
     }, idleMs);
   };
+  // Hands one payload on. The idle clock stops while the consumer holds the event (its time is not
+  // the server's silence), and an abort that came meanwhile wins over events already parsed.
+  async function* handOn(data: unknown): AsyncGenerator<StreamItem, void, undefined> {
+    if (opts.signal.aborted) throw abortedError();
+    pauseIdle();
+    state.yielded++;
+    yield { type: 'event', data };
+    if (opts.signal.aborted) throw abortedError();
+    armIdle();
+  }
   const idleError = () => new ModelError('network', `the model server sent nothing for ${Math.round(idleMs / 1000)} s`, { retryable: true });
   try {
     const headers = { 'content-type': 'application/json', ...requestHeaders(endpoint, 'text/event-stream') };
@@ -197,6 +211,14 @@ async function* attemptOnce(
     const pending: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (m) => pending.push(m) });
     const reader = res.body.getReader();
+    // A read must end when the request is aborted. Undici does reject a pending read on abort, but a
+    // body that had fully arrived before the abort can leave the next read pending forever.
+    const abortedRead = new Promise<never>((_, reject) => {
+      const fail = () => reject(new Error('the request was aborted'));
+      if (ctl.signal.aborted) fail();
+      else ctl.signal.addEventListener('abort', fail, { once: true });
+    });
+    abortedRead.catch(() => undefined);
     const decoder = new TextDecoder();
     let sawFinishReason = false;
     let terminal = false;
@@ -204,7 +226,7 @@ async function* attemptOnce(
       for (;;) {
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
-          chunk = await reader.read();
+          chunk = await Promise.race([reader.read(), abortedRead]);
         } catch (e) {
           if (opts.signal.aborted) throw abortedError();
           if (idled) throw idleError();
@@ -226,6 +248,8 @@ async function* attemptOnce(
           try {
             data = JSON.parse(raw);
           } catch {
+            // At the very end, a half event is a connection that broke mid-write, not a bad server.
+            if (chunk.done) throw new ModelError('network', 'the stream ended in the middle of an event', { retryable: true });
             throw new ModelError('protocol', `the model server sent an event that is not JSON: ${raw.slice(0, 200)}`);
           }
           if (!data || typeof data !== 'object') continue;
@@ -241,8 +265,7 @@ async function* attemptOnce(
                 throw rl;
               }
             }
-            state.yielded++;
-            yield { type: 'event', data };
+            yield* handOn(data);
             if ((type && terminalResponseEvents.has(type)) || type === 'error') terminal = true;
           } else {
             if (obj.error && typeof obj.error === 'object') {
@@ -256,8 +279,7 @@ async function* attemptOnce(
             }
             const choices = Array.isArray(obj.choices) ? (obj.choices as Array<Record<string, unknown>>) : [];
             if (choices.some((c) => c && c.finish_reason != null)) sawFinishReason = true;
-            state.yielded++;
-            yield { type: 'event', data };
+            yield* handOn(data);
           }
         }
         if (terminal) return;

@@ -1,0 +1,267 @@
+// `tack exec [options] PROMPT`: runs one task to completion, headless. Readable progress goes to stderr;
+// with --json, one thread event per line goes to stdout. Exit 0 when the turn completes, 1 when it
+// fails, 2 for bad usage or set-up, 130 when interrupted (Ctrl-C).
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentSession, collectAgentsMd, createFsHost, type ApprovalPolicy, type ThreadEvent, type ThreadItem, type Wire } from '../host/agent';
+import type { ModelEndpoint } from '../host/model';
+import { defaultSessionsDir, SessionStore } from '../host/sessions';
+import { SidecarClient } from '../host/sidecar';
+
+const USAGE = `Usage: tack exec [options] PROMPT
+
+Runs one task to completion without a person at the keyboard.
+
+Options:
+  --json                     print one JSON event per line on stdout
+  --model M                  model name (default: $TACK_MODEL, else gpt-5.1-codex)
+  --base-url URL             API base URL (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)
+  --wire responses|chat      which API to speak (default: responses)
+  --sandbox MODE             read-only | workspace-write | danger-full-access (default: workspace-write)
+  --approval POLICY          untrusted | on-request | on-failure | never (default: never); nobody is
+                             asked in a headless run, so commands that need approval are declined
+  -C DIR                     work in DIR (default: the current directory)
+  --api-key-env NAME         read the API key from $NAME (default: OPENAI_API_KEY)
+  --reasoning-effort E       minimal | low | medium | high
+  --context-window N         the model's context window in tokens (enables compaction)
+  --resume ID                continue a saved session
+  -h, --help                 this help
+`;
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+const POLICIES: ApprovalPolicy[] = ['untrusted', 'on-request', 'on-failure', 'never'];
+
+interface ExecOptions {
+  json: boolean;
+  model?: string;
+  baseUrl?: string;
+  wire: Wire;
+  sandbox: (typeof SANDBOXES)[number];
+  approval: ApprovalPolicy;
+  dir?: string;
+  apiKeyEnv: string;
+  reasoningEffort?: string;
+  contextWindow?: number;
+  resume?: string;
+  prompt: string;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(args: string[]): ExecOptions | 'help' {
+  const o: Partial<ExecOptions> & { json: boolean } = { json: false };
+  const words: string[] = [];
+  const value = (i: number, flag: string): string => {
+    const v = args[i + 1];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    switch (a) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--json':
+        o.json = true;
+        break;
+      case '--model':
+        o.model = value(i++, a);
+        break;
+      case '--base-url':
+        o.baseUrl = value(i++, a);
+        break;
+      case '--wire': {
+        const w = value(i++, a);
+        if (w !== 'responses' && w !== 'chat') throw new UsageError(`--wire must be responses or chat, not '${w}'`);
+        o.wire = w;
+        break;
+      }
+      case '--sandbox': {
+        const s = value(i++, a);
+        if (!(SANDBOXES as readonly string[]).includes(s)) throw new UsageError(`--sandbox must be one of ${SANDBOXES.join(', ')}, not '${s}'`);
+        o.sandbox = s as ExecOptions['sandbox'];
+        break;
+      }
+      case '--approval': {
+        const p = value(i++, a);
+        if (!(POLICIES as string[]).includes(p)) throw new UsageError(`--approval must be one of ${POLICIES.join(', ')}, not '${p}'`);
+        o.approval = p as ApprovalPolicy;
+        break;
+      }
+      case '-C':
+      case '--cd':
+        o.dir = value(i++, a);
+        break;
+      case '--api-key-env':
+        o.apiKeyEnv = value(i++, a);
+        break;
+      case '--reasoning-effort':
+        o.reasoningEffort = value(i++, a);
+        break;
+      case '--context-window': {
+        const n = Number(value(i++, a));
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--context-window must be a positive whole number of tokens');
+        o.contextWindow = n;
+        break;
+      }
+      case '--resume':
+        o.resume = value(i++, a);
+        break;
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
+        words.push(a);
+    }
+  }
+  const prompt = words.join(' ').trim();
+  if (prompt === '') throw new UsageError('a PROMPT is required');
+  return { wire: 'responses', sandbox: 'workspace-write', approval: 'never', apiKeyEnv: 'OPENAI_API_KEY', ...o, prompt };
+}
+
+/** One readable line for stderr, or nothing for events not worth a line. */
+function describe(event: ThreadEvent): string | undefined {
+  const item = (i: ThreadItem): string | undefined => {
+    switch (i.type) {
+      case 'agent_message':
+        return `\n${i.text}\n`;
+      case 'reasoning':
+        return `thinking: ${i.text.split('\n')[0]}`;
+      case 'command_execution': {
+        const head = `$ ${i.command.split('\n')[0]}`;
+        if (i.status === 'declined') return `${head}\n  (declined)`;
+        const tail = i.exit_code === undefined ? '' : ` -> exit ${i.exit_code}`;
+        return `${head}${tail}${i.duration_ms === undefined ? '' : ` (${(i.duration_ms / 1000).toFixed(1)}s)`}`;
+      }
+      case 'file_change':
+        return `edit (${i.status}): ${i.changes.map((c) => `${c.kind} ${c.move_path ?? c.path}`).join(', ')}`;
+      case 'todo_list':
+        return `plan:\n${i.items.map((t) => `  [${t.status === 'completed' ? 'x' : t.status === 'in_progress' ? '>' : ' '}] ${t.text}`).join('\n')}`;
+      case 'error':
+        return `error: ${i.message}`;
+    }
+  };
+  switch (event.type) {
+    case 'thread.started':
+      return `session ${event.thread_id}`;
+    case 'item.started':
+      return event.item.type === 'todo_list' ? item(event.item) : undefined;
+    case 'item.updated':
+      return event.item.type === 'todo_list' ? item(event.item) : undefined;
+    case 'item.completed':
+      return event.item.type === 'todo_list' ? undefined : item(event.item);
+    case 'turn.completed':
+      return `done (tokens: ${event.usage.input_tokens} in, ${event.usage.output_tokens} out)`;
+    case 'turn.failed':
+      return `failed: ${event.error.message}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Events printed with --json: the Codex-compatible ones (no deltas, no context gauge). */
+function printable(event: ThreadEvent): boolean {
+  return event.type !== 'item.delta' && event.type !== 'context.usage';
+}
+
+export async function execCommand(args: string[]): Promise<number> {
+  let opts: ExecOptions | 'help';
+  try {
+    opts = parseArgs(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tack exec: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const apiKey = process.env[opts.apiKeyEnv]?.trim() || undefined;
+  const baseUrl = (opts.baseUrl ?? process.env.OPENAI_BASE_URL ?? '').trim() || DEFAULT_BASE_URL;
+  if (!/^https?:\/\//.test(baseUrl)) {
+    process.stderr.write(`tack exec: the base URL '${baseUrl}' is not an http(s) URL. Pass --base-url http://host:port/v1 or set OPENAI_BASE_URL.\n`);
+    return 2;
+  }
+  if (!apiKey && baseUrl === DEFAULT_BASE_URL) {
+    process.stderr.write(
+      `tack exec: no API key. Set ${opts.apiKeyEnv} (e.g. export ${opts.apiKeyEnv}=sk-...), or name another variable with --api-key-env NAME.\n` +
+        `For a local OpenAI-compatible server (Ollama, vLLM, LM Studio), pass --base-url http://127.0.0.1:PORT/v1 (or set OPENAI_BASE_URL); a key is then optional.\n`,
+    );
+    return 2;
+  }
+  const cwd = path.resolve(opts.dir ?? process.cwd());
+  if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) {
+    process.stderr.write(`tack exec: -C ${cwd}: no such directory\n`);
+    return 2;
+  }
+  const model = opts.model ?? process.env.TACK_MODEL ?? 'gpt-5.1-codex';
+  const endpoint: ModelEndpoint = { baseUrl, apiKey, wire: opts.wire };
+
+  const out = (line: string) => process.stderr.write(`${line}\n`);
+  const emit = (event: ThreadEvent) => {
+    if (opts.json && printable(event)) process.stdout.write(`${JSON.stringify(event)}\n`);
+    if (!opts.json) {
+      const text = describe(event);
+      if (text !== undefined) out(text);
+    }
+  };
+  const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey && apiKey.length >= 8 ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
+  const sidecar = new SidecarClient({ log: process.env.TACK_DEBUG ? out : undefined });
+  const host = createFsHost({ root: cwd, readOnly: opts.sandbox === 'read-only', emit });
+
+  let session: AgentSession;
+  try {
+    session = await AgentSession.create({
+      host,
+      sidecar,
+      endpoint,
+      store,
+      resumeId: opts.resume,
+      config: {
+        model,
+        wire: opts.wire,
+        reasoningEffort: opts.reasoningEffort,
+        approvalPolicy: opts.approval,
+        sandboxMode: opts.sandbox,
+        contextWindow: opts.contextWindow,
+        cwd,
+        agentsMd: collectAgentsMd(cwd),
+      },
+      onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
+      log: process.env.TACK_DEBUG ? out : undefined,
+    });
+  } catch (err) {
+    await sidecar.dispose();
+    process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    out('interrupting (Ctrl-C again to quit at once)');
+    session.interrupt();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await session.submit(opts.prompt);
+    await session.dispose();
+    if (result.status === 'completed') return 0;
+    if (result.status === 'interrupted') {
+      out('tack exec: interrupted');
+      return 130;
+    }
+    process.stderr.write(`tack exec: ${result.error ?? 'the turn failed'}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await sidecar.dispose();
+  }
+}
