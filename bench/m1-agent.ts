@@ -39,17 +39,17 @@ function cleanEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function tackHarness(home: string): Harness {
+function tackHarness(home: string, nodeFlags: string[] = []): Harness {
   fs.mkdirSync(home, { recursive: true });
   const bin = fs.existsSync(path.join(repoRoot, 'extension', 'bin', 'tack.js')) ? path.join(repoRoot, 'extension', 'bin', 'tack.js') : tackCliJs;
   return {
-    name: 'tack exec',
+    name: nodeFlags.length ? `tack exec (node ${nodeFlags.join(' ')})` : 'tack exec',
     command(url, ws) {
       const args = ['exec', '--model', MODEL, '--base-url', url, '--wire', 'responses', '--sandbox', 'workspace-write', '--approval', 'never', '-C', ws, PROMPT];
       return {
-        argv: [process.execPath, bin, ...args],
+        argv: [process.execPath, ...nodeFlags, bin, ...args],
         env: { ...cleanEnv(home), OPENAI_API_KEY: KEY },
-        shown: shellLine(['OPENAI_API_KEY=…', 'node', rel(bin), ...args.map((a) => (a === url ? '<server>/v1' : a === ws ? '<ws>' : a))]),
+        shown: shellLine(['OPENAI_API_KEY=…', 'node', ...nodeFlags, rel(bin), ...args.map((a) => (a === url ? '<server>/v1' : a === ws ? '<ws>' : a))]),
       };
     },
   };
@@ -100,20 +100,53 @@ function checkRun(server: ModelServer, steps: number, who: string, out: string):
   if (withEcho.length !== steps) throw new Error(`${who}: ${steps - withEcho.length} tool outputs lack the command's output`);
 }
 
-async function oneRun(h: Harness, steps: number, dir: string, mem: boolean): Promise<{ ms: number; mem?: MemReport; shown: string }> {
+/**
+ * The harness's turnaround on each step, as the server saw it: from the end of one model response to
+ * the arrival of the next request (the harness handles the tool call, runs the command, builds the
+ * next request and sends it). Millisecond clock.
+ */
+function turnarounds(server: ModelServer): number[] {
+  const reqs = server.modelRequests();
+  const out: number[] = [];
+  for (let i = 1; i < reqs.length; i++) {
+    const prevEnd = reqs[i - 1].closedAt;
+    if (prevEnd !== undefined) out.push(reqs[i].receivedAt - prevEnd);
+  }
+  return out;
+}
+
+interface OneRun {
+  ms: number;
+  gaps: number[];
+  /** From spawning the harness to its first model request arriving (start-up). */
+  toFirstMs: number;
+  /** From the last model response's end to the harness's exit (wrap-up). */
+  afterLastMs: number;
+  mem?: MemReport;
+  shown: string;
+}
+
+function phases(server: ModelServer, spawnedAt: number): { toFirstMs: number; afterLastMs: number } {
+  const reqs = server.modelRequests();
+  const exitedAt = Date.now();
+  return { toFirstMs: reqs[0].receivedAt - spawnedAt, afterLastMs: exitedAt - (reqs[reqs.length - 1].closedAt ?? exitedAt) };
+}
+
+async function oneRun(h: Harness, steps: number, dir: string, mem: boolean): Promise<OneRun> {
   const server = await startModelServer(script(steps));
   const ws = fs.mkdtempSync(path.join(dir, 'ws-'));
   try {
     const { argv, env, shown } = h.command(server.url, ws);
+    const spawnedAt = Date.now();
     if (mem) {
       const rep = await peakMem(argv[0], argv.slice(1), { cwd: ws, env });
       checkRun(server, steps, h.name, '');
-      return { ms: rep.wallMs, mem: rep, shown };
+      return { ms: rep.wallMs, gaps: turnarounds(server), ...phases(server, spawnedAt), mem: rep, shown };
     }
     const r = await runTimed(argv[0], argv.slice(1), { cwd: ws, env });
     if (r.code !== 0) throw new Error(`${h.name} exited ${r.code}: ${(r.stderr || r.stdout).slice(-800)}`);
     checkRun(server, steps, h.name, r.stdout + r.stderr);
-    return { ms: r.ms, shown };
+    return { ms: r.ms, gaps: turnarounds(server), ...phases(server, spawnedAt), shown };
   } finally {
     await server.close();
     fs.rmSync(ws, { recursive: true, force: true });
@@ -124,7 +157,14 @@ interface HarnessResult {
   name: string;
   cold?: Summary;
   steps?: Summary;
+  /** Median over every step of every run of the server-observed turnaround. */
   perStepMs?: number;
+  turnaround?: Summary;
+  /** (median 20-step wall − median cold wall) / 20: the same quantity, estimated from wall times. */
+  perStepByWallMs?: number;
+  /** Cold runs: spawn -> first request, and last response -> exit. */
+  toFirst?: Summary;
+  afterLast?: Summary;
   treePeakMb?: number;
   procPeakMb?: number;
   error?: string;
@@ -155,14 +195,26 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
       r.shown = (await oneRun(h, STEPS, home, false)).shown;
       const cold: number[] = [];
       const steps: number[] = [];
+      const gaps: number[] = [];
+      const toFirst: number[] = [];
+      const afterLast: number[] = [];
       // Interleaved, so a burst of load on the shared machine hits both cases alike.
       for (let i = 0; i < reps; i++) {
-        cold.push((await oneRun(h, 0, home, false)).ms);
-        steps.push((await oneRun(h, STEPS, home, false)).ms);
+        const c = await oneRun(h, 0, home, false);
+        cold.push(c.ms);
+        toFirst.push(c.toFirstMs);
+        afterLast.push(c.afterLastMs);
+        const run = await oneRun(h, STEPS, home, false);
+        steps.push(run.ms);
+        gaps.push(...run.gaps);
       }
       r.cold = summarize(cold);
       r.steps = summarize(steps);
-      r.perStepMs = (r.steps.median - r.cold.median) / STEPS;
+      r.turnaround = summarize(gaps);
+      r.toFirst = summarize(toFirst);
+      r.afterLast = summarize(afterLast);
+      r.perStepMs = r.turnaround.median;
+      r.perStepByWallMs = (r.steps.median - r.cold.median) / STEPS;
       ctx.log(`${h.name}: cold ${fmt(r.cold.median)} ms, ${STEPS} steps ${fmt(r.steps.median)} ms; memory runs`);
       const tree: number[] = [];
       const proc: number[] = [];
@@ -178,26 +230,63 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
     }
   }
 
+  // An experiment for the report's "what would close the gap": the same cold start with V8 compiling
+  // the wasm core with its baseline compiler only (no optimising tier to finish before exit).
+  let liftoff: { cold: Summary; afterLast: Summary; toFirst: Summary } | undefined;
+  const tackMain = results.find((r) => r.name === 'tack exec' && r.cold);
+  if (tackMain) {
+    try {
+      const h = tackHarness(path.join(home, 'tack'), ['--liftoff-only']);
+      const cold: number[] = [];
+      const afterLast: number[] = [];
+      const toFirst: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const c = await oneRun(h, 0, home, false);
+        cold.push(c.ms);
+        afterLast.push(c.afterLastMs);
+        toFirst.push(c.toFirstMs);
+      }
+      liftoff = { cold: summarize(cold), afterLast: summarize(afterLast), toFirst: summarize(toFirst) };
+    } catch (e) {
+      s.notes.push(`The --liftoff-only experiment failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   const rows: string[][] = [];
   for (const r of results) {
     if (r.error || !r.cold || !r.steps) {
-      rows.push([r.name, `not measured: ${r.error ?? 'unknown'}`, '', '', '', '', '', '']);
+      rows.push([r.name, `not measured: ${r.error ?? 'unknown'}`, '', '', '', '', '', '', '']);
       continue;
     }
     rows.push([
       r.name,
       ...fmtSummary(r.cold).slice(0, 2),
       ...fmtSummary(r.steps).slice(0, 2),
-      `${fmt(r.perStepMs!)} ms`,
+      `${fmt(r.perStepMs!)} ms (${fmt(r.turnaround!.min)}–${fmt(r.turnaround!.max)})`,
+      `${fmt(r.perStepByWallMs!)} ms`,
       r.treePeakMb !== undefined ? `${fmt(r.treePeakMb)} MB` : '—',
       r.procPeakMb !== undefined ? `${fmt(r.procPeakMb)} MB` : '—',
     ]);
   }
   s.tables.push({
-    headers: ['harness', 'cold start (0 steps)', 'min–max (ms)', `${STEPS} echo steps`, 'min–max (ms)', 'per step', 'peak RSS, process tree', 'peak RSS, largest process'],
+    headers: ['harness', 'cold start (0 steps)', 'min–max (ms)', `${STEPS} echo steps`, 'min–max (ms)', 'per step (turnaround)', 'per step (from wall times)', 'peak RSS, process tree', 'peak RSS, largest process'],
     rows,
     numericFrom: 1,
   });
+  const measured = results.filter((r) => r.toFirst && r.afterLast && r.cold);
+  if (measured.length) {
+    s.tables.push({
+      caption: 'Where a cold start goes (0-step runs, server-observed, millisecond clock):',
+      headers: ['harness', 'spawn → first model request', 'the one model response', 'last response → process exit'],
+      rows: measured.map((r) => [
+        r.name,
+        `${fmt(r.toFirst!.median)} ms`,
+        `${fmt(r.cold!.median - r.toFirst!.median - r.afterLast!.median)} ms`,
+        `${fmt(r.afterLast!.median)} ms`,
+      ]),
+      numericFrom: 1,
+    });
+  }
   s.raw = results;
 
   const tack = results.find((r) => r.name === 'tack exec');
@@ -218,10 +307,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
     target: '≥ 2x faster',
     actual: both ? `${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${fmt(coldRatio)}x faster)` : 'not measured',
     met: both ? coldRatio >= 2 : null,
-    gap:
-      both && coldRatio < 2
-        ? `Short by ${fmt(2 / coldRatio)}x. Most of Tack's cold start is Node's own start-up and loading the bundled CLI; a V8 snapshot of the CLI (node --snapshot-blob) or trimming what the CLI loads before the first request would close it.`
-        : undefined,
+    gap: both && coldRatio < 2 ? coldGap(tack, codex, liftoff) : undefined,
   });
   const memBoth = tack?.treePeakMb !== undefined && codex?.treePeakMb !== undefined;
   s.targets.push({
@@ -231,7 +317,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
     met: memBoth ? tack!.treePeakMb! < codex!.treePeakMb! : null,
     gap:
       memBoth && tack!.treePeakMb! >= codex!.treePeakMb!
-        ? `Over by ${fmt(tack!.treePeakMb! - codex!.treePeakMb!)} MB; Node's heap and the wasm module dominate. --max-semi-space-size and lazy-loading the parts a headless run does not use would lower it.`
+        ? `Over by ${fmt(tack!.treePeakMb! - codex!.treePeakMb!)} MB.`
         : undefined,
   });
   if (both) {
@@ -242,7 +328,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   }
   s.notes.push(
     `Both harnesses talk to Tack's scripted model server (tests/model-server, in the benchmark's process, 127.0.0.1) serving the same script: ${STEPS} \`exec_command\` calls of \`echo step\` with \`login: false\`, then a final message; "cold start" is the same with no tool call. Each run gets a fresh workspace; every run is checked (the server must see ${STEPS + 1} requests and the last must carry ${STEPS} tool outputs containing the command's output).`,
-    `Per step = (median ${STEPS}-step wall time − median cold-start wall time) / ${STEPS}: the harness's own work per step plus the command itself and a model round trip to a local server, which both pay alike.`,
+    `Per step (turnaround): for every step of every timed run, the time from the end of one model response to the arrival of the next request, as the server saw it (millisecond clock): the harness parses the tool call, runs \`echo\` in its sandbox, builds the next request and sends it. The median over all steps is the per-step overhead used for the target. "From wall times" is (median ${STEPS}-step run − median cold start) / ${STEPS}, the same quantity estimated more noisily; both include the command itself, which both harnesses pay alike.`,
     'Both run in their workspace-write sandbox: Tack through its sidecar (Landlock + seccomp), Codex through its bundled bubblewrap (user namespace + seccomp). Codex is run as its native binary (the npm `codex` launcher would add a Node process in front of it); Tack as `node extension/dist/cli.js`.',
     `Peak memory: bench/lib/peakmem.py samples the summed RSS of the whole process tree (harness, sidecar, sandbox helpers, commands) every 2 ms during a ${STEPS}-step run; median of ${memReps} runs. "Largest process" is the highest VmHWM of any one process.`,
     `Repetitions: ${reps} of each case per harness, interleaved, after one warm-up run (a warm state directory, as for someone who has used the tool before).`,
@@ -252,6 +338,19 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   return s;
 }
 
+function coldGap(tack: HarnessResult, codex: HarnessResult, liftoff?: { cold: Summary; afterLast: Summary; toFirst: Summary }): string {
+  const need = codex.cold!.median / 2;
+  let text =
+    `Short by ${fmt(tack.cold!.median - need)} ms (goal ${fmt(need)} ms). Of Tack's ${fmt(tack.cold!.median)} ms, ${fmt(tack.toFirst!.median)} ms pass before its first model request ` +
+    `(Codex: ${fmt(codex.toFirst!.median)} ms) and ${fmt(tack.afterLast!.median)} ms between the end of the last response and the process's exit (Codex: ${fmt(codex.afterLast!.median)} ms).`;
+  if (liftoff) {
+    text +=
+      ` Measured: with \`node --liftoff-only\` (V8 compiles the wasm core with its baseline compiler only) the wait before exit drops to ${fmt(liftoff.afterLast.median)} ms and the cold start to ${fmt(liftoff.cold.median)} ms, ` +
+      'so most of that wait is V8 finishing optimised compilation of the wasm module on background threads before it lets the process exit. Setting that flag in the CLI (v8.setFlagsFromString before loadCore) would close this part; the rest is start-up before the first request (Node, the bundle, the wasm module, the session set-up).';
+  }
+  return text;
+}
+
 function perStepGap(tack: number, codex: number): string {
-  return `Tack needs ${fmt(tack)} ms a step against a goal of ${fmt(codex / 10)} ms. A step is one model request, the SSE stream through the wasm core, a sidecar exec and the result back; profile with --cpu-prof to see which dominates, keep the sidecar warm and avoid re-serialising the whole history on every step (hand the core only the new events).`;
+  return `Tack needs ${fmt(tack)} ms a step against a goal of ${fmt(codex / 10)} ms. This benchmark does not split a step further; its parts are the model stream fed through the wasm core, the sandboxed command through the sidecar (section 2 has that round trip alone) and building the next request (section 6).`;
 }
