@@ -1,7 +1,9 @@
 //! Native floors for Tack's benchmarks, printed as one JSON object on stdout.
 //!
 //!   tack-bench-native spawn --n N [--pty]            spawn `true` N times, wait for each
-//!   tack-bench-native stream [--pty] -- ARGV...      run ARGV, read all its output, count bytes
+//!   tack-bench-native stream [--pty] [--poll] -- ARGV...
+//!                                                    run ARGV, read all its output, count bytes
+//!                                                    (--poll: non-blocking reads driven by poll())
 //!
 //! `spawn` measures what it costs a native program to start a process and see it exit: the floor
 //! for the sidecar's exec round trip. With `--pty` the child gets a fresh PTY as its controlling
@@ -17,14 +19,21 @@ use std::time::Instant;
 fn open_pty() -> (OwnedFd, OwnedFd) {
     let mut master = -1;
     let mut slave = -1;
-    // SAFETY: openpty writes two fds into the out pointers; null name/termios/winsize are allowed.
+    // The same 80x24 the sidecar gives its commands by default.
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two fds into the out pointers; null name/termios are allowed.
     let rc = unsafe {
         libc::openpty(
             &mut master,
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            std::ptr::null(),
+            &size,
         )
     };
     if rc != 0 {
@@ -54,6 +63,54 @@ fn with_pty(cmd: &mut Command) -> OwnedFd {
         });
     }
     master
+}
+
+/// Like `drain`, but the way an event loop reads: non-blocking, wait in poll() until readable, then
+/// read until EAGAIN. Some kernels hand a PTY's data over faster to this pattern than to a reader
+/// blocked in read(), so the floor is the better of the two.
+fn drain_polled(fd: OwnedFd) -> u64 {
+    use std::os::fd::AsRawFd;
+    let raw = fd.as_raw_fd();
+    // SAFETY: plain fcntl/poll/read on an fd this function owns.
+    unsafe {
+        let flags = libc::fcntl(raw, libc::F_GETFL);
+        libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let mut pfd = libc::pollfd {
+            fd: raw,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            panic!("poll: {e}");
+        }
+        loop {
+            // SAFETY: buf is valid for buf.len() bytes.
+            let n = unsafe { libc::read(raw, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                total += n as u64;
+                continue;
+            }
+            if n == 0 {
+                return total;
+            }
+            let e = std::io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EAGAIN) => break,
+                Some(libc::EINTR) => continue,
+                Some(libc::EIO) => return total,
+                _ => panic!("read: {e}"),
+            }
+        }
+    }
 }
 
 /// Reads until EOF, or EIO (what a PTY master returns once the last slave holder is gone).
@@ -90,20 +147,27 @@ fn spawn_once(pty: bool) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
-fn stream(pty: bool, argv: &[String]) -> (u64, f64) {
+fn stream(pty: bool, polled: bool, argv: &[String]) -> (u64, f64) {
     let start = Instant::now();
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
+    let read = |fd: OwnedFd| {
+        if polled {
+            drain_polled(fd)
+        } else {
+            drain(std::fs::File::from(fd))
+        }
+    };
     let (bytes, mut child) = if pty {
         let master = with_pty(&mut cmd);
         let child = cmd.spawn().expect("spawn");
         drop(cmd);
-        (drain(std::fs::File::from(master)), child)
+        (read(master), child)
     } else {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn");
         let out = child.stdout.take().expect("stdout");
-        (drain(out), child)
+        (read(OwnedFd::from(out)), child)
     };
     child.wait().expect("wait");
     (bytes, start.elapsed().as_secs_f64() * 1e3)
@@ -129,11 +193,14 @@ fn main() {
                 eprintln!("stream: missing -- ARGV");
                 std::process::exit(2);
             };
-            let (bytes, ms) = stream(pty, &args[sep + 1..]);
+            let polled = args[..sep].iter().any(|a| a == "--poll");
+            let (bytes, ms) = stream(pty, polled, &args[sep + 1..]);
             println!("{{\"bytes\":{bytes},\"ms\":{ms:.3}}}");
         }
         _ => {
-            eprintln!("usage: tack-bench-native spawn --n N [--pty] | stream [--pty] -- ARGV...");
+            eprintln!(
+                "usage: tack-bench-native spawn --n N [--pty] | stream [--pty] [--poll] -- ARGV..."
+            );
             std::process::exit(2);
         }
     }
