@@ -7,7 +7,7 @@ import { startModelServer, type ModelServer } from '../tests/model-server/server
 import type { ScriptedResponse } from '../tests/model-server/script';
 import { type Ctx, findCodexBinary, mb, type MemReport, peakMem, rel, repoRoot, runTimed, shellLine, tackCliJs } from './lib/context';
 import { section, type Section } from './lib/report';
-import { fmt, fmtSummary, summarize, type Summary } from './lib/stats';
+import { fmt, fmtSummary, lower, speedup, summarize, type Summary } from './lib/stats';
 
 const MODEL = 'gpt-5.1-codex';
 const PROMPT = 'Run the command the script asks for.';
@@ -298,14 +298,14 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   s.targets.push({
     what: 'per-step overhead vs Codex',
     target: '≥ 10x lower',
-    actual: both ? `${fmt(tack.perStepMs!)} ms vs ${fmt(codex.perStepMs!)} ms (${fmt(perStepRatio)}x lower)` : 'not measured',
+    actual: both ? `${fmt(tack.perStepMs!)} ms vs ${fmt(codex.perStepMs!)} ms (${lower(codex.perStepMs!, tack.perStepMs!)})` : 'not measured',
     met: both ? perStepRatio >= 10 : null,
     gap: both && perStepRatio < 10 ? `Short by ${fmt(10 / perStepRatio)}x: ${perStepGap(tack.perStepMs!, codex.perStepMs!)}` : undefined,
   });
   s.targets.push({
     what: 'cold start vs Codex',
     target: '≥ 2x faster',
-    actual: both ? `${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${fmt(coldRatio)}x faster)` : 'not measured',
+    actual: both ? `${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${speedup(codex.cold!.median, tack.cold!.median)})` : 'not measured',
     met: both ? coldRatio >= 2 : null,
     gap: both && coldRatio < 2 ? coldGap(tack, codex, liftoff) : undefined,
   });
@@ -322,7 +322,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   });
   if (both) {
     s.headline.push(
-      `Agent loop: per-step overhead ${fmt(tack.perStepMs!)} ms vs Codex CLI ${fmt(codex.perStepMs!)} ms (${fmt(perStepRatio)}x lower); cold start ${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${fmt(coldRatio)}x faster)` +
+      `Agent loop: per-step overhead ${fmt(tack.perStepMs!)} ms vs Codex CLI ${fmt(codex.perStepMs!)} ms (${lower(codex.perStepMs!, tack.perStepMs!)}); cold start ${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${speedup(codex.cold!.median, tack.cold!.median)})` +
         (memBoth ? `; peak memory ${fmt(tack.treePeakMb!)} MB vs ${fmt(codex.treePeakMb!)} MB.` : '.'),
     );
   }

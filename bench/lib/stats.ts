@@ -59,3 +59,15 @@ export function ratio(a: number, b: number): string {
   if (b === 0) return 'n/a';
   return `${fmt(a / b)}x`;
 }
+
+/** "3.2x faster" when peer/ours ≥ 1, else "1.5x slower": never "0.7x faster". */
+export function speedup(peerMs: number, oursMs: number): string {
+  const x = peerMs / oursMs;
+  return x >= 1 ? `${fmt(x)}x faster` : `${fmt(1 / x)}x slower`;
+}
+
+/** "4.0x lower" / "1.3x higher" for costs such as per-step overhead or memory. */
+export function lower(peer: number, ours: number): string {
+  const x = peer / ours;
+  return x >= 1 ? `${fmt(x)}x lower` : `${fmt(1 / x)}x higher`;
+}
