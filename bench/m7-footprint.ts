@@ -57,7 +57,7 @@ export async function footprintBench(ctx: Ctx): Promise<Section> {
           (liftoff
             ? ` With \`node --liftoff-only\` (baseline compiler only, no optimising tier up front) it takes ${fmt(liftoff.median)} ms, so V8's optimising compile accounts for about ${fmt(Math.max(0, inst.median - liftoff.median))} ms of it` +
               (liftoff.median < 20
-                ? '; letting the CLI and the extension compile with the baseline tier first (v8.setFlagsFromString before loadCore) would meet the target.'
+                ? '; compiling with the baseline tier first would meet the target (in the CLI: v8.setFlagsFromString before loadCore; the extension host is shared with other extensions, so there a smaller module is the lever).'
                 : '; a smaller module (see the size target) is needed on top of that.')
             : '')
         : undefined,
