@@ -187,8 +187,8 @@ function streamGap(ratios: { mode: string; pct: number; rawPct: number }[], wors
     .filter((x) => x.pct < 80)
     .map((x) =>
       x.rawPct < 80
-        ? `with ${x.mode} the sidecar alone, read raw, reaches ${fmt(x.rawPct)}% (the client then ${fmt(x.pct)}%), so the sidecar itself is the bottleneck: its read → UTF-8 check → JSON-encode → write loop per chunk`
+        ? `with ${x.mode} the sidecar alone, read raw by a Node reader that does not parse, reaches ${fmt(x.rawPct)}% (through SidecarClient ${fmt(x.pct)}%), so the sidecar itself is the bottleneck, not the client (per chunk it checks the UTF-8, JSON-encodes the text and writes one line; this benchmark does not split those further)`
         : `with ${x.mode} the sidecar alone reaches ${fmt(x.rawPct)}% but the TypeScript client only ${fmt(x.pct)}%, so the cost is on the client side: splitting lines, JSON.parse and the per-notification callbacks`,
     );
-  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. Bigger chunks per notification (the 32 KiB coalescing limit) would amortise the per-message cost on both sides.`;
+  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. Bigger chunks per notification (the 32 KiB coalescing limit) would amortise the per-message cost on both sides; a profile of the sidecar under this load (perf) would say which step to speed up.`;
 }
