@@ -64,7 +64,7 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
       carry = Buffer.from(b.subarray(Math.max(0, b.length - marker.length)));
     });
     t0 = performance.now();
-    proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'exec/start', params: { argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20 } })}\n`);
+    proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'exec/start', params: { argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20, sandbox: { mode: 'danger-full-access' } } })}\n`);
   });
 }
 
@@ -72,7 +72,7 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
 async function clientRun(client: SidecarClient, tty: boolean, bytes: number, cwd: string): Promise<Run> {
   let n = 0;
   const t0 = performance.now();
-  const h = await client.exec({ argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20 }, (o) => {
+  const h = await client.exec({ argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20, sandbox: { mode: 'danger-full-access' } }, (o) => {
     n += Buffer.byteLength(o.text, 'utf8');
   });
   const done = await h.exited;
