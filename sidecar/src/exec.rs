@@ -1,5 +1,6 @@
-//! One running command: how it is started (PTY or pipes, own session and process group, filtered
-//! environment, optional sandbox launcher in front), how its output is pumped out, and how it ends.
+//! One running command: how it is started (a portable-pty PTY or pipes, own session and process
+//! group, filtered environment, optional sandbox launcher in front), how its output is pumped out, and
+//! how it ends.
 use crate::child_env;
 use crate::output::{HeadTail, Utf8Stream};
 use crate::protocol::{
@@ -9,16 +10,18 @@ use crate::protocol::{
 use crate::sandbox::{self, LaunchSpec};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
+use portable_pty::{native_pty_system, CommandBuilder, MasterPty, PtySize};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::io::{Read, Write};
+use std::os::fd::RawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, Mutex as AsyncMutex, Notify};
+use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant};
 
@@ -62,8 +65,11 @@ impl RpcError {
     }
 }
 
+type PtyWriter = Arc<std::sync::Mutex<Box<dyn Write + Send>>>;
+type PtyMaster = Arc<std::sync::Mutex<Box<dyn MasterPty + Send>>>;
+
 enum Input {
-    Pty(Arc<AsyncFd<OwnedFd>>),
+    Pty(PtyWriter),
     Pipe(Option<tokio::process::ChildStdin>),
 }
 
@@ -71,6 +77,8 @@ enum Input {
 pub struct ExecControl {
     pub pgid: i32,
     input: AsyncMutex<Input>,
+    /// The PTY master again, so a resize never waits behind a write the command is not reading.
+    terminal: Option<PtyMaster>,
     kill: Notify,
 }
 
@@ -78,13 +86,21 @@ impl ExecControl {
     pub async fn write(&self, data: &[u8], eof: bool) -> Result<(), String> {
         let mut input = self.input.lock().await;
         match &mut *input {
-            Input::Pty(master) => {
-                write_all_fd(master, data).await?;
+            Input::Pty(writer) => {
+                // The PTY writer blocks while the command is not reading: keep that off the runtime.
+                let writer = writer.clone();
+                let mut data = data.to_vec();
                 if eof {
                     // Ctrl-D at the start of a line is end-of-file for the terminal's reader.
-                    write_all_fd(master, b"\x04").await?;
+                    data.push(0x04);
                 }
-                Ok(())
+                tokio::task::spawn_blocking(move || {
+                    let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
+                    w.write_all(&data).and_then(|()| w.flush())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("cannot write to the terminal: {e}"))
             }
             Input::Pipe(stdin) => {
                 let pipe = stdin
@@ -100,15 +116,16 @@ impl ExecControl {
         }
     }
 
-    pub async fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
-        let input = self.input.lock().await;
-        match &*input {
-            Input::Pty(master) => {
-                set_winsize(master.get_ref().as_raw_fd(), cols, rows).map_err(|e| {
+    pub fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
+        match &self.terminal {
+            Some(master) => master
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .resize(pty_size(cols, rows))
+                .map_err(|e| {
                     RpcError::new(codes::IO_FAILED, format!("cannot resize the terminal: {e}"))
-                })
-            }
-            Input::Pipe(_) => Err(RpcError::new(
+                }),
+            None => Err(RpcError::new(
                 codes::INVALID_PARAMS,
                 "this command runs with pipes (tty: false); there is no terminal to resize",
             )),
@@ -120,89 +137,34 @@ impl ExecControl {
     }
 }
 
-async fn write_all_fd(fd: &AsyncFd<OwnedFd>, mut data: &[u8]) -> Result<(), String> {
-    while !data.is_empty() {
-        let mut guard = fd.writable().await.map_err(|e| e.to_string())?;
-        match guard.try_io(|inner| {
-            let n = unsafe {
-                libc::write(
-                    inner.get_ref().as_raw_fd(),
-                    data.as_ptr().cast(),
-                    data.len(),
-                )
-            };
-            if n < 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        }) {
-            Ok(Ok(n)) => data = &data[n..],
-            Ok(Err(e)) => return Err(format!("cannot write to the terminal: {e}")),
-            Err(_would_block) => continue,
+impl Drop for ExecControl {
+    fn drop(&mut self) {
+        // portable-pty's writer sends "\n" + EOF when dropped, a write that can block if something
+        // still holds the terminal without reading it: let that happen off the runtime.
+        if let Input::Pty(writer) = std::mem::replace(self.input.get_mut(), Input::Pipe(None)) {
+            let _ = std::thread::Builder::new()
+                .name("pty-writer-close".into())
+                .spawn(move || drop(writer));
         }
     }
-    Ok(())
 }
 
-fn set_winsize(fd: i32, cols: u16, rows: u16) -> std::io::Result<()> {
-    let ws = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    if unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) } != 0 {
-        return Err(std::io::Error::last_os_error());
+fn pty_size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
     }
-    Ok(())
 }
 
-/// Opens a PTY pair with close-on-exec set from the start, so a command started at the same time
-/// on another thread cannot inherit (and hold open) this one's terminal.
-fn open_pty(cols: u16, rows: u16) -> std::io::Result<(OwnedFd, OwnedFd)> {
-    use nix::fcntl::OFlag;
-    #[cfg(target_os = "linux")]
-    let (master, name) = {
-        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
-        nix::pty::grantpt(&master)?;
-        nix::pty::unlockpt(&master)?;
-        let name = nix::pty::ptsname_r(&master)?;
-        (master, name)
-    };
-    // Elsewhere (macOS, untested) posix_openpt takes no O_CLOEXEC and ptsname uses a static buffer:
-    // serialise, and set close-on-exec right after.
-    #[cfg(not(target_os = "linux"))]
-    let (master, name) = {
-        static PTY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _guard = PTY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY)?;
-        unsafe { libc::fcntl(master.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
-        nix::pty::grantpt(&master)?;
-        nix::pty::unlockpt(&master)?;
-        let name = unsafe { nix::pty::ptsname(&master) }?;
-        (master, name)
-    };
-    let slave = nix::fcntl::open(
-        Path::new(&name),
-        OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )?;
-    let master_fd = unsafe { OwnedFd::from_raw_fd(master.as_raw_fd()) };
-    std::mem::forget(master);
-    set_winsize(master_fd.as_raw_fd(), cols, rows)?;
-    let flags = unsafe { libc::fcntl(master_fd.as_raw_fd(), libc::F_GETFL) };
-    if unsafe {
-        libc::fcntl(
-            master_fd.as_raw_fd(),
-            libc::F_SETFL,
-            flags | libc::O_NONBLOCK,
-        )
-    } != 0
-    {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((master_fd, slave))
+/// Held while a PTY is opened (portable-pty marks its descriptors close-on-exec only after opening
+/// them) and while a pipe command is spawned, so a pipe command never inherits another's terminal.
+/// PTY commands close every inherited descriptor themselves.
+static SPAWN_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
+    SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Finds the program the way execvp would, so a missing one is a clear error instead of exit 127.
@@ -232,7 +194,7 @@ pub struct Started {
 }
 
 struct Runner {
-    child: tokio::process::Child,
+    exit: Exit,
     chunks: mpsc::Receiver<(OutputStream, Vec<u8>)>,
     readers: Vec<JoinHandle<()>>,
     timeout: Option<Duration>,
@@ -281,14 +243,10 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             )
         })?;
 
-    let policy = params.sandbox.clone();
-    let mode = policy
-        .as_ref()
-        .map_or(SandboxMode::DangerFullAccess, |p| p.mode);
-    let mut cmd = if mode == SandboxMode::DangerFullAccess {
-        let mut c = tokio::process::Command::new(&program);
-        c.arg0(&params.argv[0]).args(&params.argv[1..]);
-        c
+    let policy = &params.sandbox;
+    let mode = policy.mode;
+    let spec = if mode == SandboxMode::DangerFullAccess {
+        None
     } else {
         if !sandbox_info.available {
             return Err(RpcError::with_reason(
@@ -301,7 +259,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
                 ),
             ));
         }
-        let policy = policy.as_ref().expect("mode came from the policy");
         let mut roots = Vec::new();
         if mode == SandboxMode::WorkspaceWrite {
             for r in policy.writable_roots.iter().flatten() {
@@ -316,110 +273,52 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
                 roots.push(p);
             }
         }
-        let spec = LaunchSpec {
+        Some(LaunchSpec {
             mode,
             writable_roots: roots,
             network: policy.network.unwrap_or(false),
             argv: params.argv.iter().map(OsString::from).collect(),
-        };
-        let mut c = tokio::process::Command::new(sandbox::self_exe());
-        c.args(spec.to_args());
-        c
+        })
     };
-    cmd.current_dir(&cwd)
-        .env_clear()
-        .envs(&env)
-        .kill_on_drop(false);
-
-    let cols = params.cols.unwrap_or(80).max(1);
-    let rows = params.rows.unwrap_or(24).max(1);
-    let pty = if tty {
-        let (master, slave) = open_pty(cols, rows).map_err(|e| {
-            RpcError::with_reason(
-                codes::SPAWN_FAILED,
-                "pty-failed",
-                format!("cannot open a pseudo-terminal: {e}"),
-            )
-        })?;
-        let dup = |fd: &OwnedFd| -> Result<Stdio, RpcError> {
-            fd.try_clone().map(Stdio::from).map_err(|e| {
-                RpcError::with_reason(
-                    codes::SPAWN_FAILED,
-                    "pty-failed",
-                    format!("cannot set up the terminal: {e}"),
-                )
-            })
-        };
-        cmd.stdin(dup(&slave)?)
-            .stdout(dup(&slave)?)
-            .stderr(dup(&slave)?);
-        Some(master)
-    } else {
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        None
-    };
-    unsafe {
-        cmd.pre_exec(move || {
-            // Own session (and so own process group): kill reaches grandchildren, and the PTY
-            // becomes this command's controlling terminal.
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if tty && libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            #[cfg(target_os = "linux")]
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().map_err(|e| {
-        RpcError::with_reason(
-            codes::SPAWN_FAILED,
-            "spawn-failed",
-            format!("cannot start {:?}: {e}", params.argv[0]),
-        )
-    })?;
-    let pid = child.id().unwrap_or(0);
 
     let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
-    let mut readers = Vec::new();
-    let input = match pty {
-        Some(master) => {
-            // SAFETY: the OwnedFd moves into the AsyncFd and lives exactly as long as it.
-            let master = Arc::new(unsafe { AsyncFd::register(master) }.map_err(|e| {
-                RpcError::new(
-                    codes::SPAWN_FAILED,
-                    format!("cannot watch the terminal: {e}"),
-                )
-            })?);
-            readers.push(tokio::spawn(read_pty(master.clone(), tx)));
-            Input::Pty(master)
-        }
-        None => {
-            let stdout = child.stdout.take().expect("piped");
-            let stderr = child.stderr.take().expect("piped");
-            readers.push(tokio::spawn(read_pipe(
-                stdout,
-                OutputStream::Stdout,
-                tx.clone(),
-            )));
-            readers.push(tokio::spawn(read_pipe(stderr, OutputStream::Stderr, tx)));
-            Input::Pipe(child.stdin.take())
-        }
+    let spawned = if tty {
+        // A PTY command always starts through the launcher (unsandboxed: in danger-full-access
+        // mode). portable-pty takes no pre-exec hook, and the launcher is what ties the command's
+        // life to the sidecar's (PR_SET_PDEATHSIG) before it becomes the program.
+        let spec = spec.unwrap_or_else(|| LaunchSpec {
+            mode,
+            writable_roots: Vec::new(),
+            network: false,
+            argv: params.argv.iter().map(OsString::from).collect(),
+        });
+        let cols = params.cols.unwrap_or(80).max(1);
+        let rows = params.rows.unwrap_or(24).max(1);
+        spawn_pty(&spec, &cwd, &env, cols, rows, tx)?
+    } else {
+        spawn_pipes(params, &program, spec.as_ref(), &cwd, &env, tx)?
+    };
+    let Spawned {
+        pid,
+        exit,
+        input,
+        readers,
+    } = spawned;
+    let terminal = match &input {
+        Input::Pty(_) => exit.terminal(),
+        Input::Pipe(_) => None,
     };
     let control = Arc::new(ExecControl {
         pgid: pid as i32,
         input: AsyncMutex::new(input),
+        terminal,
         kill: Notify::new(),
     });
     Ok(Started {
         pid,
         control,
         runner: Runner {
-            child,
+            exit,
             chunks,
             readers,
             timeout: params.timeout_ms.map(Duration::from_millis),
@@ -429,40 +328,254 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     })
 }
 
-fn read_fd(fd: i32, buf: &mut [u8]) -> std::io::Result<usize> {
-    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-    if n < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
+type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
+
+struct Spawned {
+    pid: u32,
+    exit: Exit,
+    input: Input,
+    readers: Vec<JoinHandle<()>>,
+}
+
+/// How the command's exit status arrives.
+enum Exit {
+    /// Pipe commands: tokio reaps the child.
+    Pipe(tokio::process::Child),
+    /// PTY commands: our own waiter thread reaps the pid (see `reap`); the master is kept for resizes.
+    Pty(oneshot::Receiver<ExitStatus>, PtyMaster),
+}
+
+impl Exit {
+    fn terminal(&self) -> Option<PtyMaster> {
+        match self {
+            Exit::Pty(_, master) => Some(master.clone()),
+            Exit::Pipe(_) => None,
+        }
+    }
+
+    async fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        match self {
+            Exit::Pipe(child) => child.wait().await,
+            Exit::Pty(status, _) => (&mut *status)
+                .await
+                .map_err(|_| std::io::Error::other("the waiter thread ended without a status")),
+        }
     }
 }
 
-async fn read_pty(master: Arc<AsyncFd<OwnedFd>>, tx: mpsc::Sender<(OutputStream, Vec<u8>)>) {
-    let fd = master.get_ref().as_raw_fd();
+fn pty_error(what: &str, e: impl std::fmt::Display) -> RpcError {
+    RpcError::with_reason(codes::SPAWN_FAILED, "pty-failed", format!("{what}: {e}"))
+}
+
+fn spawn_pty(
+    spec: &LaunchSpec,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+    cols: u16,
+    rows: u16,
+    tx: Chunks,
+) -> Result<Spawned, RpcError> {
+    let pair = {
+        let _guard = spawn_lock();
+        native_pty_system().openpty(pty_size(cols, rows))
+    }
+    .map_err(|e| pty_error("cannot open a pseudo-terminal", e))?;
+    let reader = pair
+        .master
+        .try_clone_reader()
+        .map_err(|e| pty_error("cannot set up the terminal", e))?;
+    let writer = pair
+        .master
+        .take_writer()
+        .map_err(|e| pty_error("cannot set up the terminal", e))?;
+    let fd = pair
+        .master
+        .as_raw_fd()
+        .ok_or_else(|| pty_error("cannot set up the terminal", "no descriptor"))?;
+
+    let mut cmd = CommandBuilder::new(sandbox::self_exe());
+    cmd.args(spec.to_args());
+    cmd.cwd(cwd);
+    cmd.env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // portable-pty makes the child a session leader with this terminal as its controlling one, so
+    // its process group id is its pid.
+    let child = pair.slave.spawn_command(cmd).map_err(|e| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {:?}: {e:#}", spec.argv[0]),
+        )
+    })?;
+    // Our copy of the terminal's other end must go, or reading would never see the output end.
+    drop(pair.slave);
+    let pid = child.process_id().unwrap_or(0);
+    // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"), so the
+    // pid is reaped by `reap` and the Child is never waited on.
+    drop(child);
+    let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
+
+    let (status_tx, status_rx) = oneshot::channel();
+    let waiter = std::thread::Builder::new()
+        .name(format!("pty-wait-{pid}"))
+        .spawn(move || {
+            let _ = status_tx.send(reap(pid as i32));
+        });
+    if let Err(e) = waiter {
+        signal_group(pid as i32, Signal::SIGKILL);
+        reap(pid as i32);
+        return Err(pty_error("cannot watch the command", e));
+    }
+    let reader_master = master.clone();
+    let pump = std::thread::Builder::new()
+        .name(format!("pty-read-{pid}"))
+        .spawn(move || read_pty(reader_master, fd, reader, tx));
+    if let Err(e) = pump {
+        // The waiter thread reaps it.
+        signal_group(pid as i32, Signal::SIGKILL);
+        return Err(pty_error("cannot read the terminal", e));
+    }
+    Ok(Spawned {
+        pid,
+        exit: Exit::Pty(status_rx, master),
+        input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
+        readers: Vec::new(),
+    })
+}
+
+/// Blocks until `pid` exits and returns its status (a lost child counts as killed, rather than hang).
+fn reap(pid: i32) -> ExitStatus {
+    loop {
+        let mut raw = 0;
+        let r = unsafe { libc::waitpid(pid, &mut raw, 0) };
+        if r == pid {
+            return ExitStatus::from_raw(raw);
+        }
+        if r < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return ExitStatus::from_raw(libc::SIGKILL);
+    }
+}
+
+fn spawn_pipes(
+    params: &ExecStartParams,
+    program: &Path,
+    spec: Option<&LaunchSpec>,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+    tx: Chunks,
+) -> Result<Spawned, RpcError> {
+    let mut cmd = match spec {
+        None => {
+            let mut c = tokio::process::Command::new(program);
+            c.arg0(&params.argv[0]).args(&params.argv[1..]);
+            c
+        }
+        Some(spec) => {
+            let mut c = tokio::process::Command::new(sandbox::self_exe());
+            c.args(spec.to_args());
+            c
+        }
+    };
+    cmd.current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .kill_on_drop(false)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    unsafe {
+        cmd.pre_exec(|| {
+            // Own session (and so own process group): kill reaches grandchildren.
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = {
+        let _guard = spawn_lock();
+        cmd.spawn()
+    }
+    .map_err(|e| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {:?}: {e}", params.argv[0]),
+        )
+    })?;
+    let pid = child.id().unwrap_or(0);
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let readers = vec![
+        tokio::spawn(read_pipe(stdout, OutputStream::Stdout, tx.clone())),
+        tokio::spawn(read_pipe(stderr, OutputStream::Stderr, tx)),
+    ];
+    let input = Input::Pipe(child.stdin.take());
+    Ok(Spawned {
+        pid,
+        exit: Exit::Pipe(child),
+        input,
+        readers,
+    })
+}
+
+/// How long the PTY reader waits for output before checking whether anyone still wants it.
+const POLL_TICK_MS: i32 = 100;
+
+/// Whether `fd` has something to read (or has hung up) within `timeout_ms`.
+fn readable(fd: RawFd, timeout_ms: i32) -> std::io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    if r < 0 {
+        let e = std::io::Error::last_os_error();
+        return if e.kind() == std::io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(r > 0)
+}
+
+/// The PTY pump, on its own thread: portable-pty's reader blocks. `fd` is the master's own
+/// descriptor (`master` keeps it open), polled so the pump notices when the runner is gone.
+fn read_pty(master: PtyMaster, fd: RawFd, mut reader: Box<dyn Read + Send>, tx: Chunks) {
+    let _keep_open = master;
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
-        let Ok(mut guard) = master.readable().await else {
-            return;
+        match readable(fd, POLL_TICK_MS) {
+            Ok(true) => {}
+            Ok(false) if tx.is_closed() => return,
+            Ok(false) => continue,
+            Err(_) => return,
+        }
+        // portable-pty reports EIO (every holder of the terminal's other end closed it) as 0.
+        let mut filled = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
         };
-        let mut filled = match guard.try_io(|_| read_fd(fd, &mut buf)) {
-            Ok(Ok(0)) => return,
-            Ok(Ok(n)) => n,
-            // EIO: every holder of the terminal's other end has closed it.
-            Ok(Err(_)) => return,
-            Err(_would_block) => continue,
-        };
-        drop(guard);
         // A terminal hands out small reads; gather what is already there into one chunk.
         let mut end = false;
-        while filled < buf.len() {
-            match read_fd(fd, &mut buf[filled..]) {
+        while filled < buf.len() && readable(fd, 0).unwrap_or(false) {
+            match reader.read(&mut buf[filled..]) {
                 Ok(0) => {
                     end = true;
                     break;
                 }
                 Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => {
                     end = true;
                     break;
@@ -471,8 +584,7 @@ async fn read_pty(master: Arc<AsyncFd<OwnedFd>>, tx: mpsc::Sender<(OutputStream,
         }
         // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
         if tx
-            .send((OutputStream::Stdout, buf[..filled].to_vec()))
-            .await
+            .blocking_send((OutputStream::Stdout, buf[..filled].to_vec()))
             .is_err()
             || end
         {
@@ -568,7 +680,7 @@ impl Started {
             control, runner, ..
         } = self;
         let Runner {
-            mut child,
+            mut exit,
             mut chunks,
             readers,
             timeout,
@@ -618,7 +730,7 @@ impl Started {
                         }
                     }
                 },
-                s = child.wait(), if status.is_none() => {
+                s = exit.wait(), if status.is_none() => {
                     // A wait error means the child is gone; report it as killed rather than hang.
                     status = Some(s.unwrap_or_else(|_| ExitStatus::from_raw(libc::SIGKILL)));
                     deadline = None;

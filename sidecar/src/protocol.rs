@@ -137,10 +137,8 @@ pub struct ExecStartParams {
     #[serde(default)]
     #[ts(optional, type = "number")]
     pub output_limit_bytes: Option<u64>,
-    /// Default: danger-full-access (no sandbox).
-    #[serde(default)]
-    #[ts(optional)]
-    pub sandbox: Option<SandboxPolicy>,
+    /// Required: running without a sandbox has to be asked for (`danger-full-access`).
+    pub sandbox: SandboxPolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

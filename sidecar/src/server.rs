@@ -187,7 +187,7 @@ impl Server {
                 "cols and rows must be at least 1",
             ));
         }
-        self.control(&p.exec_id)?.resize(p.cols, p.rows).await?;
+        self.control(&p.exec_id)?.resize(p.cols, p.rows)?;
         Ok(Value::Null)
     }
 

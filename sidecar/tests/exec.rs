@@ -265,13 +265,14 @@ fn every_bad_input_gets_a_clear_error_and_the_sidecar_keeps_serving() {
         ("wrong version", json!({"jsonrpc": "1.0", "id": 90, "method": "initialize"}).to_string(), -32600, "jsonrpc"),
         ("method not a string", json!({"jsonrpc": "2.0", "id": 91, "method": 5}).to_string(), -32600, "method"),
         ("unknown method", json!({"jsonrpc": "2.0", "id": 92, "method": "exec/fly"}).to_string(), -32601, "unknown method"),
-        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/"}}).to_string(), -32602, "argv"),
-        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"]}}).to_string(), -32602, "cwd"),
-        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true}}).to_string(), -32602, "ttty"),
-        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/"}}).to_string(), -32602, "argv"),
+        ("params of the wrong type", json!({"jsonrpc": "2.0", "id": 93, "method": "exec/start", "params": {"argv": "ls", "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
+        ("missing cwd", json!({"jsonrpc": "2.0", "id": 94, "method": "exec/start", "params": {"argv": ["ls"], "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "cwd"),
+        ("unknown field", json!({"jsonrpc": "2.0", "id": 95, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/", "ttty": true, "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "ttty"),
+        ("no sandbox chosen", json!({"jsonrpc": "2.0", "id": 89, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/"}}).to_string(), -32602, "sandbox"),
+        ("empty argv", json!({"jsonrpc": "2.0", "id": 96, "method": "exec/start", "params": {"argv": [], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32602, "argv"),
         ("unknown execId", json!({"jsonrpc": "2.0", "id": 97, "method": "exec/write", "params": {"execId": "e999", "data": "x"}}).to_string(), -32001, "e999"),
-        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/"}}).to_string(), -32002, "no-such-program-xyz"),
-        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir"}}).to_string(), -32002, "/no/such/dir"),
+        ("program missing", json!({"jsonrpc": "2.0", "id": 98, "method": "exec/start", "params": {"argv": ["no-such-program-xyz"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "no-such-program-xyz"),
+        ("cwd missing", json!({"jsonrpc": "2.0", "id": 99, "method": "exec/start", "params": {"argv": ["ls"], "cwd": "/no/such/dir", "sandbox": {"mode": "danger-full-access"}}}).to_string(), -32002, "/no/such/dir"),
     ];
     for (name, line, code, needle) in cases {
         s.send_raw(&line);
@@ -297,7 +298,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
     let pidfile = dir.join("gc.pid");
     let mut s = Sidecar::start();
     let direct = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;
@@ -320,7 +321,7 @@ fn closing_stdin_ends_every_command_and_the_sidecar() {
 fn shutdown_ends_every_command_then_the_sidecar() {
     let mut s = Sidecar::start();
     let pid = s
-        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/"}))
+        .request("exec/start", json!({"argv": ["sleep", "600"], "cwd": "/", "sandbox": {"mode": "danger-full-access"}}))
         .unwrap()["pid"]
         .as_i64()
         .unwrap() as i32;
@@ -330,4 +331,75 @@ fn shutdown_ends_every_command_then_the_sidecar() {
     );
     assert!(!process_alive(pid));
     assert!(s.child.wait().unwrap().success());
+}
+
+#[test]
+fn an_unsandboxed_pty_command_that_ignores_hangup_dies_with_a_killed_sidecar() {
+    let mut s = Sidecar::start();
+    // SIGHUP stays ignored across exec, so the terminal hanging up cannot end it: only
+    // PR_SET_PDEATHSIG (set by the launcher PTY commands start through) can.
+    let r = s
+        .request(
+            "exec/start",
+            json!({
+                "argv": ["sh", "-c", "trap '' HUP; echo ready; exec sleep 600"],
+                "cwd": "/",
+                "sandbox": {"mode": "danger-full-access"},
+            }),
+        )
+        .unwrap();
+    let pid = r["pid"].as_i64().unwrap() as i32;
+    s.wait_output(r["execId"].as_str().unwrap(), |o| o.contains("ready"));
+    wait_until("the command is sleep", || {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep\x00600"))
+    });
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    wait_until("the orphaned command is gone", || !process_alive(pid));
+}
+
+/// Names of the sidecar's threads that pump or reap PTY commands.
+fn pty_threads(sidecar: u32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{sidecar}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.starts_with("pty-"))
+        .collect()
+}
+
+#[test]
+fn pty_reader_and_waiter_threads_end_with_their_command() {
+    let dir = scratch("pty-threads");
+    let pidfile = dir.join("escaped.pid");
+    let mut s = Sidecar::start();
+    for i in 0..5 {
+        let done = s.run(json!({"argv": ["echo", format!("run {i}")], "cwd": "/"}));
+        assert!(done.output.contains(&format!("run {i}")));
+    }
+    // A process that left for its own session still has the terminal's descriptors when the command
+    // exits (the terminal hangs up as its session leader goes); the threads must go all the same.
+    let done = s.run(json!({
+        "argv": ["sh", "-c", format!("setsid sh -c 'echo $$ > {0}; exec sleep 30' & until [ -s {0} ]; do sleep 0.01; done", pidfile.display())],
+        "cwd": "/",
+    }));
+    assert_eq!(done.exited["exitCode"], 0);
+    let mut escaped = 0;
+    wait_until("the escaped process wrote its pid", || {
+        escaped = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0);
+        escaped > 0
+    });
+    assert!(
+        process_alive(escaped),
+        "the escaped process should still hold the terminal"
+    );
+    let sidecar = s.pid();
+    wait_until("no PTY thread is left", || pty_threads(sidecar).is_empty());
+    unsafe { libc::kill(escaped, libc::SIGKILL) };
 }

@@ -2,7 +2,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON and printed events are explored by the assertions themselves */
 // server speaking the Responses and Chat Completions streaming formats over real HTTP.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../lib/paths';
 import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, pidAlive, runTack, toolOutputs, withServer } from './harness';
 
 const PATCH = [
@@ -51,6 +54,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
         const [edit] = completedItems(r.events, 'file_change');
         assert.equal(edit.status, 'completed');
         assert.deepEqual(edit.changes.map((c: any) => [c.kind, c.path]), [['add', 'farewell.txt'], ['update', 'greet.txt']]);
+        assert.equal(edit.diffs, undefined, 'the JSON stream leaves the review diffs out');
         assert.equal(completedItems(r.events, 'agent_message').at(-1)!.text, 'Added farewell.txt and updated greet.txt.');
         assert.ok(completedItems(r.events, 'todo_list').length === 1);
         assert.ok(completedItems(r.events, 'reasoning').some((i) => i.text === 'Look first.'));
@@ -63,7 +67,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
           assert.equal(b.prompt_cache_key, threadId);
           assert.equal(b.store, false);
           assert.deepEqual(b.include, ['reasoning.encrypted_content']);
-          assert.deepEqual(b.tools.map((t: any) => t.name), ['exec_command', 'write_stdin', 'apply_patch', 'update_plan']);
+          assert.deepEqual(b.tools.map((t: any) => t.name), ['exec_command', 'write_stdin', 'apply_patch', 'update_plan', 'view_image']);
         }
         const first = JSON.stringify(conversation(sent[0]));
         assert.match(first, /<environment_context>/);
@@ -346,12 +350,107 @@ test('a session is resumed from its file and the conversation continues append-o
       assertAppendOnly(sent, (a, b, m) => assert.deepEqual(a, b, m));
       assert.equal(sent[1].prompt_cache_key, id);
       // The API key never reaches the session file.
-      const fs = await import('node:fs');
-      const path = await import('node:path');
       const file = fs.readFileSync(path.join(project.home, 'sessions', `${id}.jsonl`), 'utf8');
       assert.match(file, /remember 42/);
       assert.ok(!file.includes(API_KEY));
     });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('a command still running after its yield time is fed through write_stdin', async () => {
+  const project = makeProject();
+  try {
+    await withServer(
+      [
+        { toolCalls: [{ name: 'exec_command', callId: 'start', arguments: { cmd: 'read line; echo "got:$line"', tty: true, yield_time_ms: 500 } }] },
+        { toolCalls: [{ name: 'write_stdin', callId: 'feed', arguments: { session_id: 1, chars: 'hi\n', yield_time_ms: 5000 } }] },
+        { text: 'It echoed.' },
+      ],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'talk to it'], project);
+        assert.equal(r.code, 0, r.stderr);
+        const sent = bodies(server);
+        assert.match(toolOutputs(sent[1]).get('start')!, /\nProcess running with session ID 1\n/);
+        const fed = toolOutputs(sent[2]).get('feed')!;
+        assert.match(fed, /\nProcess exited with code 0\n/);
+        assert.match(fed, /got:hi/);
+        const [cmd] = completedItems(r.events, 'command_execution');
+        assert.equal(cmd.exit_code, 0);
+        assert.match(cmd.aggregated_output, /got:hi/);
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('approval matrix headless: never runs, on-request escalation and on-failure retries are declined', async () => {
+  const project = makeProject({ 'keep.txt': 'x\n' });
+  try {
+    // never: the command runs without asking.
+    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'rm', arguments: { cmd: 'rm -f keep.txt' } }] }, { text: 'removed' }], async (server) => {
+      const r = await runTack(['exec', '--json', '--approval', 'never', '--base-url', server.url, 'rm'], project);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(project.exists('keep.txt'), false);
+    });
+    // on-request: asking to leave the sandbox needs a person; nobody is there.
+    await withServer(
+      [
+        { toolCalls: [{ name: 'exec_command', callId: 'esc', arguments: { cmd: 'touch escalated.txt', sandbox_permissions: 'require_escalated', justification: 'needs it' } }] },
+        { text: 'declined' },
+      ],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--approval', 'on-request', '--base-url', server.url, 'esc'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(project.exists('escalated.txt'), false, 'the escalated command never ran');
+        assert.match(toolOutputs(bodies(server)[1]).get('esc')!, /^The user declined to run this command\./);
+      },
+    );
+    // on-failure: the sandbox blocks a write outside the workspace (and outside the temp dir, which is
+    // writable); re-running it unsandboxed needs a person, so it is declined.
+    const outside = path.join(repoRoot, 'tests', 'artifacts', `agent-outside-${process.pid}`);
+    fs.mkdirSync(outside, { recursive: true });
+    try {
+      await withServer(
+        [{ toolCalls: [{ name: 'exec_command', callId: 'out', arguments: { cmd: `touch ${outside}/x.txt` } }] }, { text: 'blocked' }],
+        async (server) => {
+          const r = await runTack(['exec', '--json', '--approval', 'on-failure', '--base-url', server.url, 'write outside'], project);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(fs.existsSync(path.join(outside, 'x.txt')), false);
+          assert.match(toolOutputs(bodies(server)[1]).get('out')!, /^The user declined to run this command\. No one is available/);
+        },
+      );
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('view_image attaches the workspace image after the tool outputs', async () => {
+  const project = makeProject();
+  // A 1x1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  fs.writeFileSync(path.join(project.dir, 'dot.png'), png);
+  try {
+    await withServer(
+      [{ toolCalls: [{ name: 'view_image', callId: 'img', arguments: { path: 'dot.png' } }, { name: 'view_image', callId: 'nope', arguments: { path: 'notes.txt' } }] }, { text: 'A dot.' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'look'], project);
+        assert.equal(r.code, 0, r.stderr);
+        const sent = bodies(server);
+        const outs = toolOutputs(sent[1]);
+        assert.equal(outs.get('img'), `Image attached: ${path.join(project.dir, 'dot.png')}`);
+        assert.match(outs.get('nope')!, /^view_image failed for .*notes\.txt: unsupported image type/);
+        const last = (conversation(sent[1]) as any[]).at(-1);
+        assert.equal(last.role, 'user');
+        assert.equal(last.content[0].type, 'input_image');
+        assert.equal(last.content[0].image_url, `data:image/png;base64,${png.toString('base64')}`);
+      },
+    );
   } finally {
     project.cleanup();
   }

@@ -217,6 +217,7 @@ test('a 500 is retried with backoff, then the stream succeeds', async () => {
     const { events, error, retries } = await drain(endpoint('chat'), chatBody);
     assert.equal(error, undefined);
     assert.deepEqual(retries.map((r) => r.status), [500, 503]);
+    assert.deepEqual(retries.map((r) => [r.attempt, r.nextAttempt, r.maxAttempts]), [[1, 2, 5], [2, 3, 5]]);
     assert.ok(retries.every((r) => r.kind === 'server' && r.delayMs <= fastRetry.maxDelayMs));
     assert.equal(foldChat(events).text, 'third time');
     assert.equal(server.modelRequests().length, 3);
@@ -256,7 +257,7 @@ test('retries that run out end with a clear error naming the attempts and the se
     const { error } = await drain(endpoint('responses'), responsesBody, { retry: { ...fastRetry, maxAttempts: 3 } });
     const err = expectModelError(error, 'server');
     assert.equal(err.status, 500);
-    assert.equal(err.retryable, false);
+    assert.equal(err.retryable, true, 'the person may try again later');
     assert.equal(err.attempts, 3);
     assert.match(err.message, /HTTP 500/);
     assert.match(err.message, /The server had an error/);
@@ -270,6 +271,7 @@ test('a server that asks for a wait far beyond the limit is reported instead of 
     const { error } = await drain(endpoint('responses'), responsesBody);
     const err = expectModelError(error, 'rateLimited');
     assert.match(err.message, /asks to wait 3600 s/);
+    assert.equal(err.retryable, true);
     assert.equal(server.modelRequests().length, 1);
   });
 });
@@ -280,6 +282,7 @@ test('429 insufficient_quota is not retried', async () => {
     const { error } = await drain(endpoint('responses'), responsesBody);
     const err = expectModelError(error, 'rateLimited');
     assert.match(err.message, /out of quota.*exceeded your current quota/);
+    assert.equal(err.retryable, false);
     assert.equal(server.modelRequests().length, 1);
   });
 });
@@ -291,6 +294,7 @@ test('401 from a wrong key: says how to set the key, no retry, and the key appea
     const { error } = await drain({ baseUrl: server.url, apiKey: KEY, wire: 'responses' }, responsesBody, { debug: (l) => debugLines.push(l) });
     const err = expectModelError(error, 'auth');
     assert.equal(err.status, 401);
+    assert.equal(err.retryable, false);
     assert.match(err.message, /the API key was rejected \(HTTP 401\)/);
     assert.match(err.message, /OPENAI_API_KEY/);
     assert.match(err.message, /Tack: Set API Key/);
@@ -405,4 +409,16 @@ test('listModels lists the ids of GET /models and maps errors', async () => {
   } finally {
     await server.close();
   }
+});
+
+test('a base URL that is not http(s) or an unknown wire is a clear error, with no request and no retry', async () => {
+  for (const baseUrl of ['localhost:11434/v1', 'ftp://example.invalid/v1', '']) {
+    const { error, retries } = await drain({ baseUrl, wire: 'responses' }, responsesBody);
+    const err = expectModelError(error, 'badRequest');
+    assert.match(err.message, /is not an http\(s\) URL/);
+    assert.equal(retries.length, 0);
+    await assert.rejects(listModels({ baseUrl }), /is not an http\(s\) URL/);
+  }
+  const { error } = await drain({ baseUrl: 'http://127.0.0.1:9/v1', wire: 'completions' as never }, responsesBody);
+  assert.match(expectModelError(error, 'badRequest').message, /unknown wire API "completions"/);
 });

@@ -164,6 +164,15 @@ function printable(event: ThreadEvent): boolean {
   return event.type !== 'item.delta' && event.type !== 'context.usage';
 }
 
+/** The diffs on file_change items are for the editor's inline review; the JSON stream names the files. */
+function forJson(event: ThreadEvent): ThreadEvent {
+  if ('item' in event && event.item.type === 'file_change') {
+    const { diffs: _diffs, ...rest } = event.item;
+    return { ...event, item: rest } as ThreadEvent;
+  }
+  return event;
+}
+
 export async function execCommand(args: string[]): Promise<number> {
   let opts: ExecOptions | 'help';
   try {
@@ -203,7 +212,7 @@ export async function execCommand(args: string[]): Promise<number> {
 
   const out = (line: string) => process.stderr.write(`${line}\n`);
   const emit = (event: ThreadEvent) => {
-    if (opts.json && printable(event)) process.stdout.write(`${JSON.stringify(event)}\n`);
+    if (opts.json && printable(event)) process.stdout.write(`${JSON.stringify(forJson(event))}\n`);
     if (!opts.json) {
       const text = describe(event);
       if (text !== undefined) out(text);

@@ -137,6 +137,12 @@ impl LaunchError {
 /// Run the launcher: lock this process down, then exec the command. Returns only on failure.
 pub fn launch(spec: &LaunchSpec) -> LaunchError {
     if spec.mode == SandboxMode::DangerFullAccess {
+        // No sandbox, but the command still does not outlive whoever started it (the sidecar
+        // starts unsandboxed PTY commands through here for exactly this).
+        #[cfg(target_os = "linux")]
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
+        };
         return exec_plain(&spec.argv);
     }
     #[cfg(target_os = "linux")]

@@ -116,7 +116,11 @@ impl Sidecar {
         }
     }
 
-    pub fn start_exec(&mut self, params: Value) -> String {
+    /// Starts a command; without a `sandbox` in `params` it runs as danger-full-access.
+    pub fn start_exec(&mut self, mut params: Value) -> String {
+        if params.get("sandbox").is_none() {
+            params["sandbox"] = json!({"mode": "danger-full-access"});
+        }
         let r = self
             .request("exec/start", params)
             .expect("exec/start succeeds");

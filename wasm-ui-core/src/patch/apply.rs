@@ -142,11 +142,32 @@ fn locate(
     }
 }
 
+/// Where the first line of a hunk that failed to match does occur, so the model (or person) can see
+/// that the lines after it differ; empty when it occurs nowhere after `from`.
+fn near_miss_hint(texts: &[String], old: &[String], from: usize, path: &str) -> String {
+    let Some(first) = old.iter().find(|l| !l.trim().is_empty()) else {
+        return String::new();
+    };
+    match seek(texts, std::slice::from_ref(first), from) {
+        Some((at, _)) => format!(
+            "\n(the line '{}' is at line {} of {path}, but the lines around it differ from the hunk)",
+            first.trim(),
+            at + 1
+        ),
+        None => String::new(),
+    }
+}
+
 /// One located hunk: (start line, number of old lines, the hunk body used).
 type Edit = (usize, usize, Vec<(LineKind, String)>);
 
 /// The new contents of one file after its hunks.
 fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, PatchError> {
+    // A byte-order mark is not part of the first line's text (hunks never show it); it stays first.
+    let (bom, original) = match original.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", original),
+    };
     let file = split_lines(original);
     let eol = dominant_ending(&file);
     let texts: Vec<String> = file.iter().map(|l| l.text.clone()).collect();
@@ -187,8 +208,9 @@ fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, P
                 return Err(err(
                     chunk.line,
                     format!(
-                        "could not find the lines to replace in {path}:\n{}",
-                        shown.join("\n")
+                        "could not find the lines to replace in {path}:\n{}{}",
+                        shown.join("\n"),
+                        near_miss_hint(&texts, &old, cursor, path)
                     ),
                 ));
             }
@@ -227,6 +249,7 @@ fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, P
 
     let count = out.len();
     let mut result = String::with_capacity(original.len() + 64);
+    result.push_str(bom);
     for (i, line) in out.iter().enumerate() {
         result.push_str(&line.text);
         // A line that was last in the file (no ending) and no longer is needs one.

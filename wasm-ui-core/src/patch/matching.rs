@@ -48,6 +48,7 @@ fn equal_at(level: MatchLevel, a: &str, b: &str) -> bool {
         MatchLevel::Exact => a == b,
         MatchLevel::TrailingWhitespace => a.trim_end() == b.trim_end(),
         MatchLevel::SurroundingWhitespace => a.trim() == b.trim(),
+        // Handled in `seek` with each line folded once.
         MatchLevel::Typographic => fold_typographic(a) == fold_typographic(b),
     }
 }
@@ -67,6 +68,20 @@ pub fn seek<S: AsRef<str>>(
     }
     let last_start = lines.len() - pattern.len();
     for level in LEVELS {
+        if level == MatchLevel::Typographic {
+            // Folding allocates: fold each line once, not once per candidate position.
+            let folded: Vec<String> = lines[start..]
+                .iter()
+                .map(|l| fold_typographic(l.as_ref()))
+                .collect();
+            let want: Vec<String> = pattern.iter().map(|p| fold_typographic(p)).collect();
+            if let Some(k) =
+                (0..=last_start - start).find(|&k| folded[k..k + want.len()] == want[..])
+            {
+                return Some((start + k, level));
+            }
+            continue;
+        }
         for i in start..=last_start {
             if pattern
                 .iter()

@@ -192,6 +192,16 @@ fn matching_levels_trailing_whitespace_then_trim_then_typographic() {
 }
 
 #[test]
+fn byte_order_mark_stays_first_and_does_not_hide_the_first_line() {
+    let out = new_contents(
+        &update("f", "@@\n-head\n+HEAD\n body\n"),
+        "f",
+        "\u{feff}head\r\nbody\r\n",
+    );
+    assert_eq!(out, "\u{feff}HEAD\r\nbody\r\n");
+}
+
+#[test]
 fn exact_match_wins_over_earlier_loose_match() {
     let out = new_contents(&update("f", "@@\n-x\n+y\n"), "f", "x \nx\n");
     assert_eq!(out, "x \ny\n");
@@ -377,6 +387,19 @@ fn error_lines_not_found_names_line_file_and_lines() {
         "{e}"
     );
     assert!(e.message.contains("missing"), "{e}");
+}
+
+#[test]
+fn error_lines_not_found_points_at_the_near_miss() {
+    let e = run(
+        &update("f.py", "@@\n def f():\n-    return 1\n+    return 2\n"),
+        &[("f.py", text("import x\ndef f():\n    return 0\n"))],
+    )
+    .unwrap_err();
+    assert!(
+        e.message.ends_with("(the line 'def f():' is at line 2 of f.py, but the lines around it differ from the hunk)"),
+        "{e}"
+    );
 }
 
 #[test]

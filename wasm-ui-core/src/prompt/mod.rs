@@ -206,7 +206,22 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                     Some("assistant") => "assistant",
                     _ => "user",
                 };
-                messages.push(json!({"role": role, "content": text_of(&item["content"])}));
+                let parts = item["content"].as_array().cloned().unwrap_or_default();
+                if parts.iter().any(|p| p["type"] == "input_image") {
+                    // Images travel as content parts on Chat Completions.
+                    let content: Vec<Value> = parts
+                        .iter()
+                        .map(|p| match p["type"].as_str() {
+                            Some("input_image") => {
+                                json!({"type": "image_url", "image_url": {"url": p["image_url"]}})
+                            }
+                            _ => json!({"type": "text", "text": p["text"]}),
+                        })
+                        .collect();
+                    messages.push(json!({"role": role, "content": content}));
+                } else {
+                    messages.push(json!({"role": role, "content": text_of(&item["content"])}));
+                }
             }
             Some("function_call") | Some("custom_tool_call") => {
                 let arguments = match item["type"].as_str() {

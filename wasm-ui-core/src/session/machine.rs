@@ -45,6 +45,9 @@ enum Action {
         via_exec: bool,
     },
     Plan(PlanUpdate),
+    ViewImage {
+        path: String,
+    },
     Invalid(String),
 }
 
@@ -67,6 +70,7 @@ enum Waiting {
     Files(Patch),
     Apply(Vec<FileChange>),
     Review(Vec<FileChange>),
+    Image,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +86,8 @@ struct Call {
     shown_output: String,
     /// The diffs of a proposed edit, repeated when its item completes.
     diffs: Vec<crate::diff::FileDiff>,
+    /// A `view_image` result, shown to the model after the round's outputs.
+    image: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,10 +328,15 @@ impl Session {
                 call_id,
                 duration_ms,
                 output,
-            } => self.on_exec_yielded(&call_id, duration_ms, output, &mut out),
+            } => self.on_exec_yielded(&call_id, duration_ms, output),
             SessionEvent::ExecFailed { call_id, message } => {
                 self.on_exec_failed(&call_id, message, &mut out)
             }
+            SessionEvent::ImageRead {
+                call_id,
+                data_url,
+                error,
+            } => self.on_image_read(&call_id, data_url, error),
             SessionEvent::FilesRead { call_id, files } => {
                 self.on_files_read(&call_id, files, &mut out)
             }
@@ -625,6 +636,7 @@ impl Session {
                     item_id: None,
                     shown_output: String::new(),
                     diffs: vec![],
+                    image: None,
                 }
             })
             .collect();
@@ -908,6 +920,10 @@ impl Session {
                     Some(input) => input.clone(),
                     None => match serde_json::from_str::<tools::ApplyPatchArgs>(args) {
                         Ok(a) => a.input,
+                        // Some models send the patch itself instead of `{"input": ...}`.
+                        Err(_) if args.trim_start().starts_with("*** Begin Patch") => {
+                            args.to_string()
+                        }
                         Err(e) => return bad(e),
                     },
                 };
@@ -916,6 +932,13 @@ impl Session {
                     via_exec: false,
                 }
             }
+            "view_image" => match serde_json::from_str::<tools::ViewImageArgs>(args) {
+                Ok(a) if !a.path.trim().is_empty() => Action::ViewImage {
+                    path: resolve_dir(&self.cfg.cwd, Some(a.path.trim())),
+                },
+                Ok(_) => Action::Invalid("view_image: path must not be empty".into()),
+                Err(e) => bad(e),
+            },
             "update_plan" => match plan::parse_update(args) {
                 Ok(u) => Action::Plan(u),
                 Err(e) => Action::Invalid(e),
@@ -961,6 +984,18 @@ impl Session {
             let output = call.output.clone().unwrap_or_default();
             self.push_history(self.output_item(&call.raw, output), out);
         }
+        // Tool outputs are text: images the model asked to see follow as a user message.
+        let images: Vec<Value> = calls
+            .iter()
+            .filter_map(|c| c.image.as_ref())
+            .map(|url| json!({"type": "input_image", "image_url": url}))
+            .collect();
+        if !images.is_empty() {
+            self.push_history(
+                json!({"type": "message", "role": "user", "content": images}),
+                out,
+            );
+        }
         self.send_request(out);
     }
 
@@ -978,8 +1013,8 @@ impl Session {
         &mut self.turn.as_mut().unwrap().calls[idx]
     }
 
-    fn finish_call(&mut self, idx: usize, output: String, out: &mut Vec<Effect>) {
-        let _ = out;
+    /// Records a call's output; `handle` then advances (the next calls, or the next request).
+    fn finish_call(&mut self, idx: usize, output: String) {
         let call = self.call(idx);
         call.output = Some(output);
         call.waiting = None;
@@ -1001,7 +1036,13 @@ impl Session {
                         ),
                     },
                 );
-                self.finish_call(idx, message, out);
+                self.finish_call(idx, message);
+            }
+            Action::ViewImage { path } => {
+                let call = self.call(idx);
+                call.waiting = Some(Waiting::Image);
+                let call_id = call.raw.call_id.clone();
+                out.push(Effect::ReadImage { call_id, path });
             }
             Action::Plan(update) => {
                 let items: Vec<TodoItem> = update
@@ -1046,7 +1087,7 @@ impl Session {
                     }
                 };
                 self.turn.as_mut().unwrap().plan_item = Some((id, items));
-                self.finish_call(idx, "Plan updated".to_string(), out);
+                self.finish_call(idx, "Plan updated".to_string());
             }
             Action::Exec { .. } => self.start_exec(idx, out),
             Action::WriteStdin {
@@ -1057,7 +1098,7 @@ impl Session {
             } => {
                 let Some(live) = self.live.get(&session) else {
                     let msg = format!("write_stdin failed: unknown session ID {session} (the command may have exited)");
-                    self.finish_call(idx, msg, out);
+                    self.finish_call(idx, msg);
                     return;
                 };
                 let exec_call_id = live.exec_call_id.clone();
@@ -1075,7 +1116,7 @@ impl Session {
                 Err(e) => {
                     let msg = format!("apply_patch verification failed: {e}");
                     let msg = self.patch_output(via_exec, &msg, 1);
-                    self.finish_call(idx, msg, out);
+                    self.finish_call(idx, msg);
                 }
                 Ok(parsed) => {
                     let paths = parsed.paths_to_read();
@@ -1106,10 +1147,17 @@ impl Session {
         }
     }
 
+    /// Whether a command matches a prefix approved for the session (and if so, whether unsandboxed).
+    /// Prefixes compare against the command's words (`cargo build`), not the shell wrapper.
     fn prefix_approved(&self, argv: &[String]) -> Option<bool> {
+        let words = tools::command_words(argv);
         self.approved_prefixes
             .iter()
-            .find(|(prefix, _)| argv.len() >= prefix.len() && argv[..prefix.len()] == prefix[..])
+            .find(|(prefix, _)| {
+                !prefix.is_empty()
+                    && words.len() >= prefix.len()
+                    && words[..prefix.len()] == prefix[..]
+            })
             .map(|(_, unsandboxed)| *unsandboxed)
     }
 
@@ -1265,8 +1313,10 @@ impl Session {
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
             ApprovalDecision::ApprovedForSession => {
-                self.approved_prefixes
-                    .push((prefix.unwrap_or(argv), unsandboxed));
+                let prefix = prefix
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| tools::command_words(&argv));
+                self.approved_prefixes.push((prefix, unsandboxed));
                 self.run_exec(idx, unsandboxed, out);
             }
             ApprovalDecision::Denied | ApprovalDecision::Abort => {
@@ -1295,7 +1345,7 @@ impl Session {
                     self.call(idx).output = Some(text);
                     self.interrupt(out);
                 } else {
-                    self.finish_call(idx, text, out);
+                    self.finish_call(idx, text);
                 }
             }
         }
@@ -1396,7 +1446,7 @@ impl Session {
                 let shown = format!(
                     "{}{}",
                     call.shown_output,
-                    tools::bound_output(&clean, (max_tokens as usize) * 4)
+                    tools::bound_output(&clean, (max_tokens as usize).saturating_mul(4))
                 );
                 let item_id = call.item_id.clone().unwrap_or_default();
                 emit(
@@ -1418,7 +1468,7 @@ impl Session {
                         ),
                     },
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             Action::WriteStdin {
                 session,
@@ -1454,19 +1504,13 @@ impl Session {
                         },
                     );
                 }
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             _ => {}
         }
     }
 
-    fn on_exec_yielded(
-        &mut self,
-        call_id: &str,
-        duration_ms: u64,
-        output: String,
-        out: &mut Vec<Effect>,
-    ) {
+    fn on_exec_yielded(&mut self, call_id: &str, duration_ms: u64, output: String) {
         let Some(idx) = self.call_index(call_id) else {
             return;
         };
@@ -1497,7 +1541,7 @@ impl Session {
                     &output,
                     max_tokens,
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             Action::WriteStdin {
                 session,
@@ -1514,7 +1558,7 @@ impl Session {
                     &output,
                     max_tokens,
                 );
-                self.finish_call(idx, text, out);
+                self.finish_call(idx, text);
             }
             _ => {}
         }
@@ -1550,7 +1594,29 @@ impl Session {
                 },
             );
         }
-        self.finish_call(idx, format!("Failed to run the command: {message}"), out);
+        self.finish_call(idx, format!("Failed to run the command: {message}"));
+    }
+
+    fn on_image_read(&mut self, call_id: &str, data_url: Option<String>, error: Option<String>) {
+        let Some(idx) = self.call_index(call_id) else {
+            return;
+        };
+        let Action::ViewImage { path } = self.turn.as_ref().unwrap().calls[idx].action.clone()
+        else {
+            return;
+        };
+        let call = self.call(idx);
+        match (data_url, error) {
+            (Some(url), None) if url.starts_with("data:image/") => {
+                call.image = Some(url);
+                call.output = Some(format!("Image attached: {path}"));
+            }
+            (_, e) => {
+                let reason = e.unwrap_or_else(|| "not an image".to_string());
+                call.output = Some(format!("view_image failed for {path}: {reason}"));
+            }
+        }
+        call.waiting = None;
     }
 
     // ---- edits ----
@@ -1573,7 +1639,7 @@ impl Session {
                     &format!("apply_patch verification failed: {e}"),
                     1,
                 );
-                self.finish_call(idx, msg, out);
+                self.finish_call(idx, msg);
                 return;
             }
         };
@@ -1659,7 +1725,7 @@ impl Session {
             },
         );
         let text = self.patch_output(via_exec, &text, code);
-        self.finish_call(idx, text, out);
+        self.finish_call(idx, text);
     }
 
     fn on_changes_reviewed(&mut self, call_id: &str, review: ChangeReview, out: &mut Vec<Effect>) {
@@ -1693,7 +1759,7 @@ impl Session {
             1
         };
         let text = self.patch_output(via_exec, &text, code);
-        self.finish_call(idx, text, out);
+        self.finish_call(idx, text);
     }
 }
 

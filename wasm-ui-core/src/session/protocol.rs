@@ -350,6 +350,16 @@ pub enum SessionEvent {
     },
     /// The command could not run or its process was lost (sidecar crash).
     ExecFailed { call_id: String, message: String },
+    /// Answer to `readImage`: a `data:` URL, or why the image could not be read.
+    ImageRead {
+        call_id: String,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data_url: Option<String>,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// Answer to `readFiles`.
     FilesRead { call_id: String, files: FileMap },
     /// Answer to `applyChanges`: `error` when the host could not write them (nothing was written).
@@ -416,6 +426,8 @@ pub enum Effect {
         call_id: String,
         proposal: ChangeProposal,
     },
+    /// Read an image file (absolute path) for `view_image`; answer with `imageRead`.
+    ReadImage { call_id: String, path: String },
     /// Ask the person; answer with `approvalDecided`.
     RequestApproval { request: ApprovalRequest },
     /// Show this to the UI / print it.

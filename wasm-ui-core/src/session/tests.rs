@@ -805,3 +805,126 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_prefix_rule_approved_for_the_session_covers_later_commands_with_that_prefix() {
+    let mut s = Session::new(config(ApprovalPolicy::Untrusted));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall(
+            "c1",
+            "exec_command",
+            json!({"cmd":"cargo test -p a","prefix_rule":["cargo","test"]}),
+        )],
+        100,
+    );
+    let Some(Effect::RequestApproval { request }) = out
+        .iter()
+        .find(|e| matches!(e, Effect::RequestApproval { .. }))
+    else {
+        panic!("no approval request")
+    };
+    s.handle(SessionEvent::ApprovalDecided {
+        request_id: request.request_id.clone(),
+        decision: ApprovalDecision::ApprovedForSession,
+        message: None,
+    });
+    s.handle(exited("c1", 0, ""));
+    let out = respond(
+        &mut s,
+        &[
+            fcall("c2", "exec_command", json!({"cmd":"cargo test -p b"})),
+            fcall("c3", "exec_command", json!({"cmd":"cargo publish"})),
+        ],
+        100,
+    );
+    assert_eq!(
+        execs(&out).iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["c2"],
+        "cargo test runs, cargo publish asks"
+    );
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::RequestApproval { request } if request.call_id == "c3")));
+}
+
+#[test]
+fn wild_numbers_in_arguments_do_not_break_the_session() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall(
+            "c1",
+            "exec_command",
+            json!({"cmd":"echo","max_output_tokens":1e300,"yield_time_ms":-5}),
+        )],
+        100,
+    );
+    assert_eq!(execs(&out)[0].1.yield_time_ms, Some(10_000));
+    let out = s.handle(exited("c1", 0, "x"));
+    assert!(outputs(&requests(&out)[0])[0].1.ends_with("Output:\nx"));
+    let out = respond(
+        &mut s,
+        &[fcall("c2", "write_stdin", json!({"session_id":1e300}))],
+        100,
+    );
+    assert!(outputs(&requests(&out)[0])
+        .last()
+        .unwrap()
+        .1
+        .contains("unknown session ID"));
+}
+
+#[test]
+fn view_image_reads_the_file_and_shows_it_after_the_outputs() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "look");
+    let out = respond(
+        &mut s,
+        &[
+            fcall("v1", "view_image", json!({"path":"shot.png"})),
+            fcall("v2", "view_image", json!({"path":"/abs/missing.png"})),
+        ],
+        100,
+    );
+    assert!(out.contains(&Effect::ReadImage {
+        call_id: "v1".into(),
+        path: "/repo/shot.png".into()
+    }));
+    s.handle(SessionEvent::ImageRead {
+        call_id: "v2".into(),
+        data_url: None,
+        error: Some("no such file".into()),
+    });
+    let out = s.handle(SessionEvent::ImageRead {
+        call_id: "v1".into(),
+        data_url: Some("data:image/png;base64,AAAA".into()),
+        error: None,
+    });
+    let req = &requests(&out)[0];
+    let outs = outputs(req);
+    assert_eq!(outs[0].1, "Image attached: /repo/shot.png");
+    assert_eq!(
+        outs[1].1,
+        "view_image failed for /abs/missing.png: no such file"
+    );
+    let last = req["input"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        last["content"][0],
+        json!({"type":"input_image","image_url":"data:image/png;base64,AAAA"})
+    );
+}
+
+#[test]
+fn a_raw_patch_sent_as_function_arguments_is_still_applied() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "edit");
+    let raw = json!({"type":"function_call","call_id":"p1","name":"apply_patch","arguments":PATCH});
+    let out = respond(&mut s, &[raw], 100);
+    assert!(
+        out.iter().any(|e| matches!(e, Effect::ReadFiles { .. })),
+        "{out:?}"
+    );
+}

@@ -182,6 +182,18 @@ pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
         _ => tools.push(apply_patch_function(wire)),
     }
     tools.push(update_plan_tool(wire));
+    if family == ToolFamily::Codex {
+        tools.push(function_tool(
+            wire,
+            "view_image",
+            "Look at an image file from the workspace (a screenshot, a diagram, a rendered chart). \
+             It is attached to the conversation after this call.",
+            schema(
+                json!({"path": {"type": "string", "description": "Path of the image, relative to the working directory or absolute."}}),
+                &["path"],
+            ),
+        ));
+    }
     tools
 }
 
@@ -245,6 +257,12 @@ pub struct ShellArgs {
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+pub struct ViewImageArgs {
+    pub path: String,
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct ApplyPatchArgs {
     pub input: String,
 }
@@ -274,8 +292,9 @@ fn clamp_ms(requested: Option<f64>, default: u64, min: u64, max: u64) -> u64 {
 }
 
 pub fn max_output_tokens(requested: Option<f64>) -> u64 {
+    // Capped so a wild number cannot overflow byte budgets.
     match requested {
-        Some(v) if v.is_finite() && v >= 1.0 => v as u64,
+        Some(v) if v.is_finite() && v >= 1.0 => (v as u64).min(1 << 30),
         _ => DEFAULT_MAX_OUTPUT_TOKENS,
     }
 }
@@ -497,6 +516,19 @@ pub fn is_known_safe(argv: &[String]) -> bool {
         };
     }
     is_safe_simple(argv)
+}
+
+/// The words of a command for approval prefixes: a script of one simple command gives its words;
+/// anything else keeps the argv as it is (so only the same script matches).
+pub fn command_words(argv: &[String]) -> Vec<String> {
+    if let Some(script) = shell_script(argv) {
+        if let Some(mut cmds) = split_simple_script(script) {
+            if cmds.len() == 1 {
+                return cmds.remove(0);
+            }
+        }
+    }
+    argv.to_vec()
 }
 
 /// `[bash|sh|zsh, -c|-lc, script]` -> the script.

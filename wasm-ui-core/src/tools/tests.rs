@@ -26,7 +26,13 @@ fn codex_tools_on_responses_have_the_peer_names_and_a_grammar_patch_tool() {
     let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["exec_command", "write_stdin", "apply_patch", "update_plan"]
+        [
+            "exec_command",
+            "write_stdin",
+            "apply_patch",
+            "update_plan",
+            "view_image"
+        ]
     );
     let exec = &tools[0];
     assert_eq!(exec["type"], "function");

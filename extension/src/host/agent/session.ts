@@ -2,6 +2,8 @@
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
 import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { loadCore } from '../core';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
 import type { SessionStore } from '../sessions';
@@ -41,6 +43,9 @@ export interface AgentSessionOptions {
   /** Diagnostic lines (never secrets). */
   log?: (line: string) => void;
 }
+
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 function localDate(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -196,6 +201,9 @@ export class AgentSession {
       case 'reviewChanges':
         void this.runReview(effect.callId, effect.proposal);
         return;
+      case 'readImage':
+        void this.runReadImage(effect.callId, effect.path);
+        return;
       case 'requestApproval':
         void this.runApproval(effect.request);
         return;
@@ -336,6 +344,23 @@ export class AgentSession {
       files = Object.fromEntries(paths.map((p) => [p, { state: 'unreadable', reason } as const]));
     }
     this.dispatch({ type: 'filesRead', callId, files });
+  }
+
+  private async runReadImage(callId: string, file: string): Promise<void> {
+    const type = IMAGE_TYPES[path.extname(file).toLowerCase()];
+    if (!type) {
+      this.dispatch({ type: 'imageRead', callId, error: `unsupported image type (use ${Object.keys(IMAGE_TYPES).join(', ')})` });
+      return;
+    }
+    try {
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) throw new Error('not a file');
+      if (stat.size > MAX_IMAGE_BYTES) throw new Error(`the image is ${stat.size} bytes; the limit is ${MAX_IMAGE_BYTES}`);
+      const bytes = await fs.readFile(file);
+      this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${bytes.toString('base64')}` });
+    } catch (err) {
+      this.dispatch({ type: 'imageRead', callId, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async runApply(callId: string, changes: FileChange[]): Promise<void> {

@@ -14,6 +14,11 @@ export type ModelErrorKind =
 export class ModelError extends Error {
   readonly kind: ModelErrorKind;
   readonly status?: number;
+  /**
+   * The failure may pass if the request is sent again later (a rate limit, a server error, a broken
+   * connection), as opposed to one that needs a change first (the key, the URL, the request). When
+   * streamModel throws, it has already made its own retries: this is for the person's "Retry".
+   */
   readonly retryable: boolean;
   /** How many HTTP attempts were made before this error was final. */
   attempts?: number;

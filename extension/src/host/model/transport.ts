@@ -25,6 +25,8 @@ export interface RetryInfo {
   attempt: number;
   /** The attempt about to start after the delay. */
   nextAttempt: number;
+  /** The last attempt there will be, for "retry 2 of 5" messages. */
+  maxAttempts: number;
   delayMs: number;
   reason: string;
   kind: ModelError['kind'];
@@ -43,8 +45,19 @@ export interface StreamOptions {
 
 const terminalResponseEvents = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
+/** `{base}/{route}`; a base URL that is not http(s) is a clear, final error rather than a retried network failure. */
 export function endpointUrl(endpoint: Pick<ModelEndpoint, 'baseUrl'>, route: string): string {
-  return `${endpoint.baseUrl.replace(/\/+$/, '')}/${route}`;
+  const base = endpoint.baseUrl.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(base);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new ModelError('badRequest', `the base URL "${base}" is not an http(s) URL — set it like https://api.openai.com/v1 or http://localhost:11434/v1`);
+  }
+  return `${base.replace(/\/+$/, '')}/${route}`;
 }
 
 export function requestHeaders(endpoint: ModelEndpoint, accept: string): Record<string, string> {
@@ -96,6 +109,9 @@ interface AttemptState {
  */
 export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: StreamOptions): AsyncGenerator<StreamItem, void, undefined> {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
+  if (endpoint.wire !== 'responses' && endpoint.wire !== 'chat') {
+    throw new ModelError('badRequest', `unknown wire API "${String(endpoint.wire)}": use "responses" or "chat"`);
+  }
   const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
   const payload = JSON.stringify({ stream: true, ...body });
   const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
@@ -115,7 +131,7 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     if (attempt >= policy.maxAttempts) {
       throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`, {
         status: failure.status,
-        retryable: false,
+        retryable: true,
         attempts: attempt,
         cause: failure,
       });
@@ -123,14 +139,14 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxServerDelayMs) {
       throw new ModelError(failure.kind, `${failure.message} — the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s, longer than Tack waits; try again later`, {
         status: failure.status,
-        retryable: false,
+        retryable: true,
         attempts: attempt,
         cause: failure,
       });
     }
     const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy);
     opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); retrying in ${delayMs} ms`);
-    opts.onRetry?.({ attempt, nextAttempt: attempt + 1, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
+    opts.onRetry?.({ attempt, nextAttempt: attempt + 1, maxAttempts: policy.maxAttempts, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
     if (state.yielded > 0) yield { type: 'restart', reason: failure.message, attempt: attempt + 1, delayMs };
     await sleep(delayMs, opts.signal);
   }
@@ -148,34 +164,42 @@ async function* attemptOnce(
   const onAbort = () => ctl.abort();
   opts.signal.addEventListener('abort', onAbort, { once: true });
   const idleMs = opts.idleTimeoutMs ?? 300_000;
+  // The idle watchdog: one timer that checks the time since the server last sent bytes, rather than
+  // a timer re-armed per event (that cost showed at tens of thousands of events). While the consumer
+  // holds an event the clock does not run: its time is not the server's silence.
   let idled = false;
+  let lastActivity = Date.now();
+  let holding = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const pauseIdle = () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = undefined;
-  };
-  const armIdle = () => {
-    pauseIdle();
+  const watch = (ms: number) => {
     idleTimer = setTimeout(() => {
+      const quiet = Date.now() - lastActivity;
+      if (holding || quiet < idleMs) {
+        watch(holding ? idleMs : idleMs - quiet);
+        return;
+      }
       idled = true;
       ctl.abort();
-    }, idleMs);
+    }, ms);
   };
-  // Hands one payload on. The idle clock stops while the consumer holds the event (its time is not
-  // the server's silence), and an abort that came meanwhile wins over events already parsed.
-  async function* handOn(data: unknown): AsyncGenerator<StreamItem, void, undefined> {
+  const active = () => {
+    lastActivity = Date.now();
+  };
+  const hold = () => {
     if (opts.signal.aborted) throw abortedError();
-    pauseIdle();
+    holding = true;
     state.yielded++;
-    yield { type: 'event', data };
+  };
+  const release = () => {
+    holding = false;
+    active();
     if (opts.signal.aborted) throw abortedError();
-    armIdle();
-  }
+  };
   const idleError = () => new ModelError('network', `the model server sent nothing for ${Math.round(idleMs / 1000)} s`, { retryable: true });
   try {
     const headers = { 'content-type': 'application/json', ...requestHeaders(endpoint, 'text/event-stream') };
     opts.debug?.(`model: POST ${url} ${JSON.stringify(redactHeaders(headers))}`);
-    armIdle();
+    watch(idleMs);
     let res: Response;
     try {
       res = await fetch(url, { method: 'POST', headers, body: payload, signal: ctl.signal });
@@ -232,15 +256,15 @@ async function* attemptOnce(
           if (idled) throw idleError();
           throw new ModelError('network', `the stream was cut: ${causeText(e)}`, { retryable: true, cause: e });
         }
-        armIdle();
+        active();
         if (chunk.done) {
           parser.feed(decoder.decode());
           parser.feed('\n\n'); // dispatch a last event the server left unterminated
         } else {
           parser.feed(decoder.decode(chunk.value, { stream: true }));
         }
-        while (pending.length > 0) {
-          const message = pending.shift() as EventSourceMessage;
+        const batch = pending.splice(0, pending.length);
+        for (const message of batch) {
           const raw = message.data.trim();
           if (raw === '') continue;
           if (raw === '[DONE]') return;
@@ -265,7 +289,9 @@ async function* attemptOnce(
                 throw rl;
               }
             }
-            yield* handOn(data);
+            hold();
+            yield { type: 'event', data };
+            release();
             if ((type && terminalResponseEvents.has(type)) || type === 'error') terminal = true;
           } else {
             if (obj.error && typeof obj.error === 'object') {
@@ -279,7 +305,9 @@ async function* attemptOnce(
             }
             const choices = Array.isArray(obj.choices) ? (obj.choices as Array<Record<string, unknown>>) : [];
             if (choices.some((c) => c && c.finish_reason != null)) sawFinishReason = true;
-            yield* handOn(data);
+            hold();
+            yield { type: 'event', data };
+            release();
           }
         }
         if (terminal) return;

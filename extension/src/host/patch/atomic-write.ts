@@ -159,7 +159,15 @@ export function writeChangesAtomically(root: string, changes: readonly FileChang
     const tail = problems.length ? `; restoring also failed: ${problems.join('; ')}` : '';
     throw new ApplyChangesError(`nothing was changed: ${describe(e)}${tail}`);
   }
-  for (const b of backups) fs.rmSync(b, { force: true });
+  // Every change has landed; a backup that cannot be removed is left behind rather than reported
+  // as a failure of changes that did happen.
+  for (const b of backups) {
+    try {
+      fs.rmSync(b, { force: true });
+    } catch {
+      // Left in place: a stray `.name.tack-old-*` file.
+    }
+  }
   return summarizeChanges(changes);
 }
 

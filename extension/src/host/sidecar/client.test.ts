@@ -6,6 +6,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { SidecarClient, SidecarCrashedError, SidecarErrorCode, SidecarRpcError, defaultSidecarPath } from './client';
 import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
+import type { SandboxPolicy } from '../../generated/types/SandboxPolicy';
+
+/** These tests are about the client, not the sandbox (the Rust tests cover that). */
+const full: SandboxPolicy = { mode: 'danger-full-access' };
 
 function alive(pid: number): boolean {
   try {
@@ -43,7 +47,7 @@ test('exec streams output as it comes and resolves exited with the status', asyn
   t.after(() => client.dispose());
   const seen: ExecOutputNotification[] = [];
   const h = await client.exec(
-    { argv: ['bash', '-c', 'echo out; echo err >&2; exit 7'], cwd: os.tmpdir(), tty: false },
+    { argv: ['bash', '-c', 'echo out; echo err >&2; exit 7'], cwd: os.tmpdir(), sandbox: full, tty: false },
     (n) => seen.push(n),
   );
   const done = await h.exited;
@@ -61,7 +65,7 @@ test('write answers an interactive program; resize and kill reach the command', 
   let text = '';
   let prompted!: () => void;
   const prompt = new Promise<void>((r) => (prompted = r));
-  const h = await client.exec({ argv: ['bash', '-c', 'read -p "name? " n; stty size; echo "hi $n"'], cwd: '/' }, (n) => {
+  const h = await client.exec({ argv: ['bash', '-c', 'read -p "name? " n; stty size; echo "hi $n"'], cwd: '/', sandbox: full }, (n) => {
     text += n.text;
     if (text.includes('name? ')) prompted();
   });
@@ -73,7 +77,7 @@ test('write answers an interactive program; resize and kill reach the command', 
   assert.match(text, /33 99/);
   assert.match(text, /hi tack/);
 
-  const sleeper = await client.exec({ argv: ['sleep', '600'], cwd: '/' });
+  const sleeper = await client.exec({ argv: ['sleep', '600'], cwd: '/', sandbox: full });
   await sleeper.kill();
   assert.equal((await sleeper.exited).signal, 'SIGTERM');
   assert.ok(!alive(sleeper.pid));
@@ -82,20 +86,20 @@ test('write answers an interactive program; resize and kill reach the command', 
 test('sidecar errors arrive as SidecarRpcError with the documented codes', async (t) => {
   const client = new SidecarClient();
   t.after(() => client.dispose());
-  await assert.rejects(client.exec({ argv: ['no-such-program-tack'], cwd: '/' }), (e: unknown) => {
+  await assert.rejects(client.exec({ argv: ['no-such-program-tack'], cwd: '/', sandbox: full }), (e: unknown) => {
     assert.ok(e instanceof SidecarRpcError);
     assert.equal(e.code, SidecarErrorCode.SpawnFailed);
     assert.deepEqual(e.data, { reason: 'program-not-found' });
     assert.match(e.message, /no-such-program-tack/);
     return true;
   });
-  await assert.rejects(client.exec({ argv: ['ls'], cwd: '/no/such/dir' }), { code: SidecarErrorCode.SpawnFailed });
-  await assert.rejects(client.exec({ argv: [], cwd: '/' }), { code: SidecarErrorCode.InvalidParams });
-  const h = await client.exec({ argv: ['true'], cwd: '/' });
+  await assert.rejects(client.exec({ argv: ['ls'], cwd: '/no/such/dir', sandbox: full }), { code: SidecarErrorCode.SpawnFailed });
+  await assert.rejects(client.exec({ argv: [], cwd: '/', sandbox: full }), { code: SidecarErrorCode.InvalidParams });
+  const h = await client.exec({ argv: ['true'], cwd: '/', sandbox: full });
   await h.exited;
   await assert.rejects(h.write('late'), { code: SidecarErrorCode.UnknownExec });
   // Still serving.
-  assert.equal((await (await client.exec({ argv: ['true'], cwd: '/' })).exited).exitCode, 0);
+  assert.equal((await (await client.exec({ argv: ['true'], cwd: '/', sandbox: full })).exited).exitCode, 0);
 });
 
 test('a killed sidecar rejects everything waiting with SidecarCrashedError, then respawns', async (t) => {
@@ -103,9 +107,19 @@ test('a killed sidecar rejects everything waiting with SidecarCrashedError, then
   t.after(() => client.dispose());
   const restarts: string[] = [];
   client.onRestart(({ previousError }) => restarts.push(previousError.message));
-  const h = await client.exec({ argv: ['bash', '-c', 'echo started; sleep 600'], cwd: '/' });
+  const h = await client.exec({ argv: ['bash', '-c', 'echo started; sleep 600'], cwd: '/', sandbox: full });
   const firstPid = client.pid!;
+  // A request the sidecar cannot finish: 1 MB into a terminal whose program never reads.
+  const stuckWrite = h.write('y'.repeat(1_000_000));
+  let settled = false;
+  stuckWrite.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(settled, false, 'the write should still be pending');
   process.kill(firstPid, 'SIGKILL');
+  await assert.rejects(stuckWrite, SidecarCrashedError);
   await assert.rejects(h.exited, (e: unknown) => {
     assert.ok(e instanceof SidecarCrashedError);
     assert.equal(e.signal, 'SIGKILL');
@@ -116,7 +130,7 @@ test('a killed sidecar rejects everything waiting with SidecarCrashedError, then
   // The command does not outlive its sidecar (PR_SET_PDEATHSIG).
   await until('the orphaned command is gone', () => !alive(h.pid));
 
-  const again = await client.exec({ argv: ['echo', 'back'], cwd: '/', tty: false });
+  const again = await client.exec({ argv: ['echo', 'back'], cwd: '/', sandbox: full, tty: false });
   assert.notEqual(client.pid, firstPid);
   assert.equal(restarts.length, 1);
   assert.match(restarts[0], /SIGKILL/);
@@ -135,7 +149,7 @@ test('a missing binary is a clear error, not a hang', async () => {
 
 test('dispose ends running commands and the sidecar', async () => {
   const client = new SidecarClient();
-  const h = await client.exec({ argv: ['sleep', '600'], cwd: '/' });
+  const h = await client.exec({ argv: ['sleep', '600'], cwd: '/', sandbox: full });
   const pid = client.pid!;
   await client.dispose();
   assert.ok(!alive(h.pid));

@@ -1,0 +1,103 @@
+// The runner (AgentSession) driven directly, as VS Code drives it: a host that reviews edits hunk by
+// hunk and answers approvals, the real wasm core, the real sidecar and the scripted model server.
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createFsHost } from '../../extension/src/host/agent/fs-host';
+import { AgentSession } from '../../extension/src/host/agent/session';
+import type { AgentHost, ApprovalRequest, ChangeProposal, ThreadEvent } from '../../extension/src/host/agent/types';
+import { writeChangesAtomically } from '../../extension/src/host/patch/atomic-write';
+import { SidecarClient } from '../../extension/src/host/sidecar/client';
+import { sidecarBin } from '../lib/paths';
+import { bodies, makeProject, toolOutputs, withServer } from './harness';
+
+const TWO_FILES = ['*** Begin Patch', '*** Update File: a.txt', '@@', '-a', '+A', '*** Update File: b.txt', '@@', '-b', '+B', '*** End Patch', ''].join('\n');
+
+test('a reviewed patch: one file accepted, one rejected; the model is told exactly that', async () => {
+  const project = makeProject({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+  const events: ThreadEvent[] = [];
+  const proposals: ChangeProposal[] = [];
+  try {
+    await withServer([{ toolCalls: [{ name: 'apply_patch', callId: 'p', kind: 'custom', input: TWO_FILES }] }, { text: 'noted' }], async (server) => {
+      const fsHost = createFsHost({ root: project.dir, emit: (e) => events.push(e) });
+      const host: AgentHost = {
+        ...fsHost,
+        reviewChanges: async (proposal) => {
+          proposals.push(proposal);
+          const a = proposal.files.find((f) => f.change.path === 'a.txt')!;
+          writeChangesAtomically(project.dir, [a.change]);
+          return { files: [{ path: 'a.txt', outcome: 'accepted' }, { path: 'b.txt', outcome: 'rejected' }] };
+        },
+      };
+      const session = await AgentSession.create({
+        host,
+        sidecar,
+        endpoint: { baseUrl: server.url, apiKey: 'sk-test-agent-0123456789abcdef', wire: 'responses' },
+        config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'on-request', sandboxMode: 'workspace-write', cwd: project.dir },
+      });
+      const result = await session.submit('edit both');
+      assert.equal(result.status, 'completed');
+      assert.equal(result.finalMessage, 'noted');
+      assert.equal(project.read('a.txt'), 'A\n');
+      assert.equal(project.read('b.txt'), 'b\n');
+      assert.equal(proposals[0].files.length, 2);
+      assert.ok(proposals[0].files.every((f) => f.diff.hunkIds.length === 1), 'each file comes with its diff');
+      const out = toolOutputs(bodies(server)[1]).get('p')!;
+      assert.match(out, /Applied:\nM a\.txt/);
+      assert.match(out, /Rejected by the user \(unchanged\):\nb\.txt/);
+      const done = events.find((e) => e.type === 'item.completed' && e.item.type === 'file_change') as any;
+      assert.equal(done.item.status, 'partially_applied');
+    });
+  } finally {
+    await sidecar.dispose();
+    project.cleanup();
+  }
+});
+
+test('interrupt while an approval is pending ends the turn at once and withdraws the question', async () => {
+  const project = makeProject();
+  const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+  try {
+    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'x', arguments: { cmd: 'touch made.txt' } }] }, { text: 'after' }], async (server) => {
+      let asked: ApprovalRequest | undefined;
+      let withdrawn = false;
+      const host: AgentHost = {
+        ...createFsHost({ root: project.dir, emit: () => undefined }),
+        requestApproval: (req, signal) =>
+          new Promise((resolve) => {
+            asked = req;
+            signal.addEventListener('abort', () => {
+              withdrawn = true;
+              resolve('approved'); // too late: the turn is over
+            });
+          }),
+      };
+      const session = await AgentSession.create({
+        host,
+        sidecar,
+        endpoint: { baseUrl: server.url, apiKey: 'sk-test-agent-0123456789abcdef', wire: 'responses' },
+        config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'untrusted', sandboxMode: 'workspace-write', cwd: project.dir },
+      });
+      const turn = session.submit('make a file');
+      while (!asked) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(asked.command, 'touch made.txt');
+      session.interrupt();
+      const result = await turn;
+      assert.equal(result.status, 'interrupted');
+      assert.ok(withdrawn, 'the host was told to close the question');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(project.exists('made.txt'), false, 'the late approval ran nothing');
+      // The next turn tells the model what happened.
+      const next = await session.submit('never mind');
+      assert.equal(next.status, 'completed');
+      const sent = bodies(server);
+      assert.equal(toolOutputs(sent[1]).get('x'), 'aborted');
+      assert.match(JSON.stringify(sent[1].input), /turn_aborted/);
+      await session.dispose();
+    });
+  } finally {
+    await sidecar.dispose();
+    project.cleanup();
+  }
+});
