@@ -2,6 +2,7 @@
 //   node --import tsx bench/run.ts [--quick] [--only 1,4,...] [--out FILE]
 // `npm run bench` (scripts/bench.mjs) builds first, installs the peer, then calls this.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findCodexBinary, makeCtx, repoRoot, resultsDir, type Ctx } from './lib/context';
 import { machineInfo, versions } from './lib/machine';
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   const argsShown = process.argv.slice(2).filter((a) => a !== '--out' && path.resolve(a) !== opts.out);
   const report = {
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    machine,
+    machine: { ...machine, 'load average at end': os.loadavg().map((l) => l.toFixed(2)).join(' ') },
     versions: versions(findCodexBinary()),
     invocation: `npm run bench${argsShown.length ? ` -- ${argsShown.join(' ')}` : ''}`,
     quick: opts.quick,
