@@ -1,0 +1,351 @@
+// 1. Agent step overhead: `tack exec` vs `codex exec` against the same scripted model server, the same
+// script: no tool step (cold start) and 20 steps of `echo` (no login shell), both in their
+// workspace-write sandbox. Wall time, per-step overhead, peak memory.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer, type ModelServer } from '../tests/model-server/server';
+import type { ScriptedResponse } from '../tests/model-server/script';
+import { type Ctx, findCodexBinary, mb, type MemReport, peakMem, rel, repoRoot, runTimed, shellLine, tackCliJs } from './lib/context';
+import { section, type Section } from './lib/report';
+import { fmt, fmtSummary, lower, speedup, summarize, type Summary } from './lib/stats';
+
+const MODEL = 'gpt-5.1-codex';
+const PROMPT = 'Run the command the script asks for.';
+const KEY = 'tack-bench-not-a-secret';
+
+/** The same script for both harnesses: `steps` exec_command calls of `echo`, then a final answer. */
+function script(steps: number): ScriptedResponse[] {
+  const step: ScriptedResponse = {
+    toolCalls: [{ name: 'exec_command', arguments: { cmd: 'echo step', login: false } }],
+    times: steps,
+  };
+  return [...(steps > 0 ? [step] : []), { text: 'Done.' }];
+}
+
+interface Harness {
+  name: string;
+  /** argv and env for one run against the server at `url`, in workspace `ws`. */
+  command(url: string, ws: string): { argv: string[]; env: NodeJS.ProcessEnv; shown: string };
+}
+
+/** Environment without the caller's model credentials, so no run can reach a real provider. */
+function cleanEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(OPENAI|CODEX|TACK)_|API_KEY/i.test(k)) continue;
+    env[k] = v;
+  }
+  env.HOME = home;
+  return env;
+}
+
+function tackHarness(home: string, nodeFlags: string[] = []): Harness {
+  fs.mkdirSync(home, { recursive: true });
+  const bin = fs.existsSync(path.join(repoRoot, 'extension', 'bin', 'tack.js')) ? path.join(repoRoot, 'extension', 'bin', 'tack.js') : tackCliJs;
+  return {
+    name: nodeFlags.length ? `tack exec (node ${nodeFlags.join(' ')})` : 'tack exec',
+    command(url, ws) {
+      const args = ['exec', '--model', MODEL, '--base-url', url, '--wire', 'responses', '--sandbox', 'workspace-write', '--approval', 'never', '-C', ws, PROMPT];
+      return {
+        argv: [process.execPath, ...nodeFlags, bin, ...args],
+        env: { ...cleanEnv(home), OPENAI_API_KEY: KEY },
+        shown: shellLine(['OPENAI_API_KEY=…', 'node', ...nodeFlags, rel(bin), ...args.map((a) => (a === url ? '<server>/v1' : a === ws ? '<ws>' : a))]),
+      };
+    },
+  };
+}
+
+function codexHarness(bin: string, home: string): Harness {
+  const codexHome = path.join(home, 'codex-home');
+  fs.mkdirSync(codexHome, { recursive: true });
+  return {
+    name: 'codex exec',
+    command(url, _ws) {
+      // A custom Responses provider pointing at the scripted server; the key comes from env_key.
+      fs.writeFileSync(
+        path.join(codexHome, 'config.toml'),
+        [
+          `model = "${MODEL}"`,
+          'model_provider = "tack_bench"',
+          '',
+          '[model_providers.tack_bench]',
+          'name = "Tack bench"',
+          `base_url = "${url}"`,
+          'wire_api = "responses"',
+          'env_key = "TACK_BENCH_KEY"',
+          '',
+        ].join('\n'),
+      );
+      const args = ['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', PROMPT];
+      return {
+        argv: [bin, ...args],
+        env: { ...cleanEnv(home), CODEX_HOME: codexHome, TACK_BENCH_KEY: KEY },
+        shown: shellLine(['CODEX_HOME=<tmp>', 'TACK_BENCH_KEY=…', rel(bin), ...args]),
+      };
+    },
+  };
+}
+
+/** Checks that the run really went through every step: the last request carries every tool output. */
+function checkRun(server: ModelServer, steps: number, who: string, out: string): void {
+  const reqs = server.modelRequests();
+  if (reqs.length !== steps + 1) {
+    throw new Error(`${who}: expected ${steps + 1} model requests, the server got ${reqs.length}. Output: ${out.slice(-600)}`);
+  }
+  if (server.mismatches.length) throw new Error(`${who}: ${server.mismatches.join('; ')}`);
+  const last = reqs[reqs.length - 1].body as { input?: { type?: string; output?: unknown }[] };
+  const outputs = (last.input ?? []).filter((i) => i.type === 'function_call_output');
+  if (outputs.length !== steps) throw new Error(`${who}: the last request carries ${outputs.length} tool outputs, expected ${steps}`);
+  const withEcho = outputs.filter((o) => JSON.stringify(o.output).includes('step'));
+  if (withEcho.length !== steps) throw new Error(`${who}: ${steps - withEcho.length} tool outputs lack the command's output`);
+}
+
+/**
+ * The harness's turnaround on each step, as the server saw it: from the end of one model response to
+ * the arrival of the next request (the harness handles the tool call, runs the command, builds the
+ * next request and sends it). Millisecond clock.
+ */
+function turnarounds(server: ModelServer): number[] {
+  const reqs = server.modelRequests();
+  const out: number[] = [];
+  for (let i = 1; i < reqs.length; i++) {
+    const prevEnd = reqs[i - 1].closedAt;
+    if (prevEnd !== undefined) out.push(reqs[i].receivedAt - prevEnd);
+  }
+  return out;
+}
+
+interface OneRun {
+  ms: number;
+  gaps: number[];
+  /** From spawning the harness to its first model request arriving (start-up). */
+  toFirstMs: number;
+  /** From the last model response's end to the harness's exit (wrap-up). */
+  afterLastMs: number;
+  mem?: MemReport;
+  shown: string;
+}
+
+function phases(server: ModelServer, spawnedAt: number): { toFirstMs: number; afterLastMs: number } {
+  const reqs = server.modelRequests();
+  const exitedAt = Date.now();
+  return { toFirstMs: reqs[0].receivedAt - spawnedAt, afterLastMs: exitedAt - (reqs[reqs.length - 1].closedAt ?? exitedAt) };
+}
+
+async function oneRun(h: Harness, steps: number, dir: string, mem: boolean): Promise<OneRun> {
+  const server = await startModelServer(script(steps));
+  const ws = fs.mkdtempSync(path.join(dir, 'ws-'));
+  try {
+    const { argv, env, shown } = h.command(server.url, ws);
+    const spawnedAt = Date.now();
+    if (mem) {
+      const rep = await peakMem(argv[0], argv.slice(1), { cwd: ws, env });
+      checkRun(server, steps, h.name, '');
+      return { ms: rep.wallMs, gaps: turnarounds(server), ...phases(server, spawnedAt), mem: rep, shown };
+    }
+    const r = await runTimed(argv[0], argv.slice(1), { cwd: ws, env });
+    if (r.code !== 0) throw new Error(`${h.name} exited ${r.code}: ${(r.stderr || r.stdout).slice(-800)}`);
+    checkRun(server, steps, h.name, r.stdout + r.stderr);
+    return { ms: r.ms, gaps: turnarounds(server), ...phases(server, spawnedAt), shown };
+  } finally {
+    await server.close();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+interface HarnessResult {
+  name: string;
+  cold?: Summary;
+  steps?: Summary;
+  /** Median over every step of every run of the server-observed turnaround. */
+  perStepMs?: number;
+  turnaround?: Summary;
+  /** (median 20-step wall − median cold wall) / 20: the same quantity, estimated from wall times. */
+  perStepByWallMs?: number;
+  /** Cold runs: spawn -> first request, and last response -> exit. */
+  toFirst?: Summary;
+  afterLast?: Summary;
+  treePeakMb?: number;
+  procPeakMb?: number;
+  error?: string;
+  shown?: string;
+}
+
+export async function agentBench(ctx: Ctx): Promise<Section> {
+  const s = section('1', 'Agent step overhead: `tack exec` vs `codex exec`');
+  const STEPS = 20;
+  const reps = ctx.reps(10, 2);
+  const memReps = ctx.reps(3, 1);
+  const home = ctx.tmp('agent');
+  const codexBin = findCodexBinary();
+  const harnesses: Harness[] = [];
+  const results: HarnessResult[] = [];
+  if (fs.existsSync(tackCliJs)) harnesses.push(tackHarness(path.join(home, 'tack')));
+  else results.push({ name: 'tack exec', error: `${rel(tackCliJs)} is not built` });
+  if (codexBin) harnesses.push(codexHarness(codexBin, path.join(home, 'codex')));
+  else results.push({ name: 'codex exec', error: 'the Codex CLI is not installed in .bench/ (npm run bench installs it)' });
+
+  for (const h of harnesses) {
+    const r: HarnessResult = { name: h.name };
+    results.push(r);
+    try {
+      // One untimed run each first: the page cache and the harness's own state directory are warm,
+      // as for a person who has run it before.
+      ctx.log(`${h.name}: warm-up`);
+      r.shown = (await oneRun(h, STEPS, home, false)).shown;
+      const cold: number[] = [];
+      const steps: number[] = [];
+      const gaps: number[] = [];
+      const toFirst: number[] = [];
+      const afterLast: number[] = [];
+      // Interleaved, so a burst of load on the shared machine hits both cases alike.
+      for (let i = 0; i < reps; i++) {
+        const c = await oneRun(h, 0, home, false);
+        cold.push(c.ms);
+        toFirst.push(c.toFirstMs);
+        afterLast.push(c.afterLastMs);
+        const run = await oneRun(h, STEPS, home, false);
+        steps.push(run.ms);
+        gaps.push(...run.gaps);
+      }
+      r.cold = summarize(cold);
+      r.steps = summarize(steps);
+      r.turnaround = summarize(gaps);
+      r.toFirst = summarize(toFirst);
+      r.afterLast = summarize(afterLast);
+      r.perStepMs = r.turnaround.median;
+      r.perStepByWallMs = (r.steps.median - r.cold.median) / STEPS;
+      ctx.log(`${h.name}: cold ${fmt(r.cold.median)} ms, ${STEPS} steps ${fmt(r.steps.median)} ms; memory runs`);
+      const tree: number[] = [];
+      const proc: number[] = [];
+      for (let i = 0; i < memReps; i++) {
+        const m = (await oneRun(h, STEPS, home, true)).mem!;
+        tree.push(mb(m.treePeakRssKb));
+        proc.push(mb(m.maxProcessHwmKb));
+      }
+      r.treePeakMb = summarize(tree).median;
+      r.procPeakMb = summarize(proc).median;
+    } catch (e) {
+      r.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  // An experiment for the report's "what would close the gap": the same cold start with V8 compiling
+  // the wasm core with its baseline compiler only (no optimising tier to finish before exit).
+  let liftoff: { cold: Summary; afterLast: Summary; toFirst: Summary } | undefined;
+  const tackMain = results.find((r) => r.name === 'tack exec' && r.cold);
+  if (tackMain) {
+    try {
+      const h = tackHarness(path.join(home, 'tack'), ['--liftoff-only']);
+      const cold: number[] = [];
+      const afterLast: number[] = [];
+      const toFirst: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const c = await oneRun(h, 0, home, false);
+        cold.push(c.ms);
+        afterLast.push(c.afterLastMs);
+        toFirst.push(c.toFirstMs);
+      }
+      liftoff = { cold: summarize(cold), afterLast: summarize(afterLast), toFirst: summarize(toFirst) };
+    } catch (e) {
+      s.notes.push(`The --liftoff-only experiment failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  const rows: string[][] = [];
+  for (const r of results) {
+    if (r.error || !r.cold || !r.steps) {
+      rows.push([r.name, `not measured: ${r.error ?? 'unknown'}`, '', '', '', '', '', '', '']);
+      continue;
+    }
+    rows.push([
+      r.name,
+      ...fmtSummary(r.cold).slice(0, 2),
+      ...fmtSummary(r.steps).slice(0, 2),
+      `${fmt(r.perStepMs!)} ms (${fmt(r.turnaround!.min)}–${fmt(r.turnaround!.max)})`,
+      `${fmt(r.perStepByWallMs!)} ms`,
+      r.treePeakMb !== undefined ? `${fmt(r.treePeakMb)} MB` : '—',
+      r.procPeakMb !== undefined ? `${fmt(r.procPeakMb)} MB` : '—',
+    ]);
+  }
+  s.tables.push({
+    headers: ['harness', 'cold start (0 steps)', 'min–max (ms)', `${STEPS} echo steps`, 'min–max (ms)', 'per step (turnaround)', 'per step (from wall times)', 'peak RSS, process tree', 'peak RSS, largest process'],
+    rows,
+    numericFrom: 1,
+  });
+  const measured = results.filter((r) => r.toFirst && r.afterLast && r.cold);
+  if (measured.length) {
+    s.tables.push({
+      caption: 'Where a cold start goes (0-step runs, server-observed, millisecond clock):',
+      headers: ['harness', 'cold start (median)', 'spawn → first model request (median)', 'last response → process exit (median)'],
+      rows: measured.map((r) => [r.name, `${fmt(r.cold!.median)} ms`, `${fmt(r.toFirst!.median)} ms`, `${fmt(r.afterLast!.median)} ms`]),
+      numericFrom: 1,
+    });
+  }
+  s.raw = results;
+
+  const tack = results.find((r) => r.name === 'tack exec');
+  const codex = results.find((r) => r.name === 'codex exec');
+  const both = tack?.cold && codex?.cold;
+  if (!both) s.status = results.some((r) => r.cold) ? 'partial' : 'missing';
+  const perStepRatio = both ? codex.perStepMs! / tack.perStepMs! : NaN;
+  const coldRatio = both ? codex.cold!.median / tack.cold!.median : NaN;
+  s.targets.push({
+    what: 'per-step overhead vs Codex',
+    target: '≥ 10x lower',
+    actual: both ? `${fmt(tack.perStepMs!)} ms vs ${fmt(codex.perStepMs!)} ms (${lower(codex.perStepMs!, tack.perStepMs!)})` : 'not measured',
+    met: both ? perStepRatio >= 10 : null,
+    gap: both && perStepRatio < 10 ? `Short by ${fmt(10 / perStepRatio)}x: ${perStepGap(tack.perStepMs!, codex.perStepMs!)}` : undefined,
+  });
+  s.targets.push({
+    what: 'cold start vs Codex',
+    target: '≥ 2x faster',
+    actual: both ? `${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${speedup(codex.cold!.median, tack.cold!.median)})` : 'not measured',
+    met: both ? coldRatio >= 2 : null,
+    gap: both && coldRatio < 2 ? coldGap(tack, codex, liftoff) : undefined,
+  });
+  const memBoth = tack?.treePeakMb !== undefined && codex?.treePeakMb !== undefined;
+  s.targets.push({
+    what: 'peak memory vs Codex (process tree)',
+    target: 'lower',
+    actual: memBoth ? `${fmt(tack!.treePeakMb!)} MB vs ${fmt(codex!.treePeakMb!)} MB` : 'not measured',
+    met: memBoth ? tack!.treePeakMb! < codex!.treePeakMb! : null,
+    gap:
+      memBoth && tack!.treePeakMb! >= codex!.treePeakMb!
+        ? `Over by ${fmt(tack!.treePeakMb! - codex!.treePeakMb!)} MB.`
+        : undefined,
+  });
+  if (both) {
+    s.headline.push(
+      `Agent loop: per-step overhead ${fmt(tack.perStepMs!)} ms vs Codex CLI ${fmt(codex.perStepMs!)} ms (${lower(codex.perStepMs!, tack.perStepMs!)}); cold start ${fmt(tack.cold!.median)} ms vs ${fmt(codex.cold!.median)} ms (${speedup(codex.cold!.median, tack.cold!.median)})` +
+        (memBoth ? `; peak memory ${fmt(tack.treePeakMb!)} MB vs ${fmt(codex.treePeakMb!)} MB.` : '.'),
+    );
+  }
+  s.notes.push(
+    `Both harnesses talk to Tack's scripted model server (tests/model-server, in the benchmark's process, 127.0.0.1) serving the same script: ${STEPS} \`exec_command\` calls of \`echo step\` with \`login: false\`, then a final message; "cold start" is the same with no tool call. Each run gets a fresh workspace; every run is checked (the server must see ${STEPS + 1} requests and the last must carry ${STEPS} tool outputs containing the command's output).`,
+    `Per step (turnaround): for every step of every timed run, the time from the end of one model response to the arrival of the next request, as the server saw it (millisecond clock): the harness parses the tool call, runs \`echo\` in its sandbox, builds the next request and sends it. The median over all steps is the per-step overhead used for the target. "From wall times" is (median ${STEPS}-step run − median cold start) / ${STEPS}, the same quantity estimated more noisily; both include the command itself, which both harnesses pay alike.`,
+    'Both run in their workspace-write sandbox: Tack through its sidecar (Landlock + seccomp), Codex through its bundled bubblewrap (user namespace + seccomp). Codex is run as its native binary (the npm `codex` launcher would add a Node process in front of it); Tack as `node extension/dist/cli.js`.',
+    `Peak memory: bench/lib/peakmem.py samples the summed RSS of the whole process tree (harness, sidecar, sandbox helpers, commands) every 2 ms during a ${STEPS}-step run; median of ${memReps} runs. "Largest process" is the highest VmHWM of any one process.`,
+    `Repetitions: ${reps} of each case per harness, interleaved, after one warm-up run (a warm state directory, as for someone who has used the tool before).`,
+  );
+  for (const r of results) if (r.shown) s.commands.push(r.shown);
+  s.commands.push('node --import tsx bench/run.ts --only 1');
+  return s;
+}
+
+function coldGap(tack: HarnessResult, codex: HarnessResult, liftoff?: { cold: Summary; afterLast: Summary; toFirst: Summary }): string {
+  const need = codex.cold!.median / 2;
+  let text =
+    `Short by ${fmt(tack.cold!.median - need)} ms (goal ${fmt(need)} ms). Of Tack's ${fmt(tack.cold!.median)} ms, ${fmt(tack.toFirst!.median)} ms pass before its first model request ` +
+    `(Codex: ${fmt(codex.toFirst!.median)} ms) and ${fmt(tack.afterLast!.median)} ms between the end of the last response and the process's exit (Codex: ${fmt(codex.afterLast!.median)} ms).`;
+  if (liftoff) {
+    text +=
+      ` Measured: with \`node --liftoff-only\` (V8 compiles the wasm core with its baseline compiler only) the wait before exit drops to ${fmt(liftoff.afterLast.median)} ms and the cold start to ${fmt(liftoff.cold.median)} ms, ` +
+      'so most of that wait is V8 finishing optimised compilation of the wasm module on background threads before it lets the process exit. Setting that flag in the CLI (v8.setFlagsFromString before loadCore) would close this part; the rest is start-up before the first request (Node, the bundle, the wasm module, the session set-up).';
+  }
+  return text;
+}
+
+function perStepGap(tack: number, codex: number): string {
+  return `Tack needs ${fmt(tack)} ms a step against a goal of ${fmt(codex / 10)} ms. This benchmark does not split a step further; its parts are the model stream fed through the wasm core, the sandboxed command through the sidecar (section 2 has that round trip alone) and building the next request (section 6).`;
+}

@@ -1,0 +1,130 @@
+// 2. Command round trip: sidecar exec/start -> exec/exited for `true` (PTY and pipes, sandboxed and
+// not) vs spawning `true` from a native program (the floor) and from Node's child_process (what a
+// TypeScript-only extension does).
+import { spawn, spawnSync } from 'node:child_process';
+import { SidecarClient, type ExecStartParams } from '../extension/src/host/sidecar';
+import { type Ctx, nativeBin, rel, sidecarBin } from './lib/context';
+import { section, type Section } from './lib/report';
+import { fmt, fmtSummary, summarize, timeAsync, type Summary } from './lib/stats';
+
+function nodeSpawnTrue(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', reject);
+    // 'close' comes after exit and after stdout/stderr end: the point where an extension has it all.
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`true exited ${code}`))));
+  });
+}
+
+function nativeFloor(n: number, pty: boolean): Summary {
+  const r = spawnSync(nativeBin, ['spawn', '--n', String(n), ...(pty ? ['--pty'] : [])], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${rel(nativeBin)} failed: ${r.stderr}`);
+  return summarize((JSON.parse(r.stdout) as { ms: number[] }).ms);
+}
+
+export async function roundTripBench(ctx: Ctx): Promise<Section> {
+  const s = section('2', 'Command round trip: sidecar vs native and Node spawns');
+  const n = ctx.reps(300, 30);
+  const ws = ctx.tmp('rt');
+  const floorPipes = nativeFloor(n, false);
+  const floorPty = nativeFloor(n, true);
+  const nodeSpawn = summarize(await timeAsync(nodeSpawnTrue, n, 5));
+
+  const client = new SidecarClient({ binaryPath: sidecarBin, clientName: 'tack-bench' });
+  const cases: { name: string; tty: boolean; sandboxed: boolean; result?: Summary }[] = [
+    { name: 'sidecar, PTY, no sandbox', tty: true, sandboxed: false },
+    { name: 'sidecar, pipes, no sandbox', tty: false, sandboxed: false },
+    { name: 'sidecar, PTY, workspace-write sandbox', tty: true, sandboxed: true },
+    { name: 'sidecar, pipes, workspace-write sandbox', tty: false, sandboxed: true },
+  ];
+  let sandboxNote: string | undefined;
+  try {
+    const info = await client.initialize();
+    sandboxNote = `Sandbox on this machine: Landlock ABI ${info.sandbox.landlockAbi ?? 'none'}, seccomp ${info.sandbox.seccomp}, user namespaces ${String((info.sandbox as { userNamespaces?: boolean }).userNamespaces ?? 'n/a')}.`;
+    for (const c of cases) {
+      const params: ExecStartParams = {
+        argv: ['true'],
+        cwd: ws,
+        tty: c.tty,
+        sandbox: c.sandboxed ? { mode: 'workspace-write', writableRoots: [ws] } : { mode: 'danger-full-access' },
+      };
+      const once = async () => {
+        const h = await client.exec(params);
+        const done = await h.exited;
+        if (done.exitCode !== 0) throw new Error(`${c.name}: true exited ${done.exitCode} (${done.signal ?? ''}): ${done.output.head.slice(0, 300)}`);
+      };
+      c.result = summarize(await timeAsync(once, n, 5));
+      ctx.log(`${c.name}: ${fmt(c.result.median)} ms`);
+    }
+  } finally {
+    await client.dispose();
+  }
+
+  const rows: string[][] = [
+    ['floor: native program, posix spawn + wait (pipes)', ...fmtSummary(floorPipes), '—'],
+    ['floor: native program, new PTY + spawn + drain + wait', ...fmtSummary(floorPty), '—'],
+    ["Node child_process.spawn, pipes, until 'close'", ...fmtSummary(nodeSpawn), `+${fmt(nodeSpawn.median - floorPipes.median)} ms`],
+  ];
+  for (const c of cases) {
+    if (!c.result) continue;
+    const floor = c.tty ? floorPty : floorPipes;
+    rows.push([c.name, ...fmtSummary(c.result), `+${fmt(c.result.median - floor.median)} ms vs ${c.tty ? 'PTY' : 'pipe'} floor`]);
+  }
+  s.tables.push({ headers: ['path', 'median', 'min–max (ms)', 'n', 'over the floor'], rows, numericFrom: 1 });
+  s.raw = { floorPipes, floorPty, nodeSpawn, cases };
+
+  const ptyPlain = cases[0].result;
+  const ptySandbox = cases[2].result;
+  const pipeSandbox = cases[3].result;
+  if (ptyPlain) {
+    const over = ptyPlain.median - floorPipes.median;
+    s.targets.push({
+      what: 'round trip with a PTY vs the native floor',
+      target: 'within 2 ms',
+      actual: `+${fmt(over)} ms (${fmt(ptyPlain.median)} vs ${fmt(floorPipes.median)} ms; the PTY floor is ${fmt(floorPty.median)} ms)`,
+      met: over <= 2,
+      gap: over > 2 ? `Over by ${fmt(over - 2)} ms. ${launcherNote(cases, floorPipes, floorPty)}` : undefined,
+    });
+  }
+  if (ptySandbox && pipeSandbox) {
+    const worst = Math.max(ptySandbox.median, pipeSandbox.median) - floorPipes.median;
+    s.targets.push({
+      what: 'round trip with the sandbox vs the native floor',
+      target: 'within 3 ms',
+      actual: `+${fmt(ptySandbox.median - floorPipes.median)} ms with a PTY, +${fmt(pipeSandbox.median - floorPipes.median)} ms with pipes`,
+      met: worst <= 3,
+      gap: worst > 3 ? `Over by ${fmt(worst - 3)} ms. ${launcherNote(cases, floorPipes, floorPty)}` : undefined,
+    });
+  }
+  if (ptyPlain && ptySandbox) {
+    s.headline.push(
+      `Command round trip (\`true\`): ${fmt(ptyPlain.median)} ms through the sidecar with a PTY, ${fmt(ptySandbox.median)} ms sandboxed, vs ${fmt(floorPipes.median)} ms for a native spawn and ${fmt(nodeSpawn.median)} ms for Node's child_process.`,
+    );
+  }
+  s.notes.push(
+    'Sidecar: one long-lived `tack-sidecar` driven through Tack\'s own TypeScript client (SidecarClient, as the extension uses it); the time runs from `exec()` to the `exec/exited` notification being handed to the caller. Each case runs the same `true` (found on PATH) in a temporary directory; every run is checked for exit code 0.',
+    `Floors (bench/native): a Rust program timing Command::status() of \`true\` (posix_spawn + wait), and openpty + spawn with the slave as the controlling terminal + drain the master + wait. Node: child_process.spawn('true') with pipes, until 'close'. ${n} runs each after 5 (1 for native) untimed.`,
+  );
+  if (sandboxNote) s.notes.push(sandboxNote);
+  s.commands.push('node --import tsx bench/run.ts --only 2', `${rel(nativeBin)} spawn --n ${n}`, `${rel(nativeBin)} spawn --n ${n} --pty`);
+  return s;
+}
+
+/**
+ * What the numbers say about the launcher: the sidecar starts every PTY command and every sandboxed
+ * command through itself (re-exec'd as `tack-sidecar sandbox ...`), and only unsandboxed pipe
+ * commands directly.
+ */
+function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summary }[], floorPipes: Summary, floorPty: Summary): string {
+  const get = (tty: boolean, sandboxed: boolean) => cases.find((c) => c.tty === tty && c.sandboxed === sandboxed)?.result;
+  const direct = get(false, false);
+  const pipeSandbox = get(false, true);
+  const ptyPlain = get(true, false);
+  if (!direct || !pipeSandbox || !ptyPlain) return '';
+  return (
+    `The only path without the launcher (pipes, no sandbox) is ${fmt(direct.median - floorPipes.median)} ms over the floor; ` +
+    `going through the launcher adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes (sandboxed) and the PTY path ${fmt(ptyPlain.median - direct.median)} ms, ` +
+    `while a PTY costs a native program only ${fmt(floorPty.median - floorPipes.median)} ms. The sidecar starts every PTY command and every sandboxed one by exec'ing its own binary as the launcher first ` +
+    '(sidecar/src/exec.rs), so each of those commands pays a second exec of a Rust binary before its own. Doing the launcher\'s work (new session, parent-death signal, Landlock and seccomp) in the forked child before exec, through a spawn path with a pre-exec hook (portable-pty has none), would remove the second exec.'
+  );
+}
