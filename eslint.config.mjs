@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'extension/src/generated/**', 'tests/artifacts/**', 'target/**', '.e2e/**', '.tools/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'extension/src/generated/**', 'tests/artifacts/**', 'bench/results/**', 'target/**', '.e2e/**', '.tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -38,7 +38,8 @@ const suites = {
   'cargo-test': () => ({ cmd: 'cargo', args: ['test', '--workspace'], count: 'cargo' }),
   tsc: () => ({ cmd: bin('tsc'), args: ['--noEmit', '-p', 'extension'] }),
   'tsc-tests': () => ({ cmd: bin('tsc'), args: ['--noEmit', '-p', 'tests'] }),
-  eslint: () => ({ cmd: bin('eslint'), args: ['--no-error-on-unmatched-pattern', 'extension/src', 'tests', 'scripts', 'eslint.config.mjs'] }),
+  'tsc-bench': () => ({ cmd: bin('tsc'), args: ['--noEmit', '-p', 'bench'] }),
+  eslint: () => ({ cmd: bin('eslint'), args: ['--no-error-on-unmatched-pattern', 'extension/src', 'tests', 'bench', 'scripts', 'eslint.config.mjs'] }),
   // Unit tests of the TypeScript host and the wasm module, then the cross-component suites.
   'node-unit': () => nodeTest(findTests(path.join(root, 'extension', 'src'), '.test.ts')),
   integration: () =>
