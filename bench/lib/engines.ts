@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadCore } from '../../extension/src/host/core';
 import { repoRoot } from './context';
 
-/** A function exported by the wasm module, or null when this build does not have it yet. */
+/** A function exported by the wasm module by name, or null when the module lacks it (the report then says so). */
 export function wasmFn<F extends (...args: never[]) => unknown>(name: string): F | null {
   const core = loadCore() as unknown as Record<string, unknown>;
   const f = core[name];
@@ -26,7 +26,7 @@ export function buildEnginesFloor(): { ok: boolean; error?: string } {
   return { ok: true };
 }
 
-/** Runs the native engines example; null (with the reason) when the engine is not implemented yet. */
+/** Runs the native engines example: its timings, or why it failed (a panic message, an exit code). */
 export type FloorRun = { ok: true; ms: number[]; info: Record<string, unknown> } | { ok: false; error: string };
 
 export function runEnginesFloor(args: string[]): FloorRun {
