@@ -97,12 +97,29 @@ enum Phase {
     Tools,
 }
 
+/// A streamed message or reasoning item: its id, its kind, and its text so far.
+#[derive(Debug, Clone)]
+struct StreamItem {
+    id: String,
+    reasoning: bool,
+    text: String,
+}
+
+/// The details of a streamed item: reasoning or an agent message.
+fn stream_details(reasoning: bool, text: String) -> ItemDetails {
+    if reasoning {
+        ItemDetails::Reasoning { text }
+    } else {
+        ItemDetails::AgentMessage { text }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Turn {
     phase: Phase,
     stream: ResponseStream,
-    /// Streaming key -> thread item id (and its text so far).
-    stream_items: BTreeMap<String, (String, String)>,
+    /// Streaming key -> the thread item it feeds.
+    stream_items: BTreeMap<String, StreamItem>,
     calls: Vec<Call>,
     cursor: usize,
     usage: Usage,
@@ -486,33 +503,25 @@ impl Session {
                         .as_ref()
                         .and_then(|t| t.stream_items.get(&key).cloned());
                     let id = match existing {
-                        Some((id, _)) => id,
+                        Some(existing) => existing.id,
                         None => {
                             let id = self.new_item_id();
-                            let details = if reasoning {
-                                ItemDetails::Reasoning {
-                                    text: String::new(),
-                                }
-                            } else {
-                                ItemDetails::AgentMessage {
-                                    text: String::new(),
-                                }
-                            };
                             emit(
                                 out,
                                 ThreadEvent::ItemStarted {
-                                    item: item(&id, details),
+                                    item: item(&id, stream_details(reasoning, String::new())),
                                 },
                             );
                             id
                         }
                     };
                     let turn = self.turn.as_mut().unwrap();
-                    let entry = turn
-                        .stream_items
-                        .entry(key)
-                        .or_insert((id.clone(), String::new()));
-                    entry.1.push_str(&delta);
+                    let entry = turn.stream_items.entry(key).or_insert(StreamItem {
+                        id: id.clone(),
+                        reasoning,
+                        text: String::new(),
+                    });
+                    entry.text.push_str(&delta);
                     emit(out, ThreadEvent::ItemDelta { item_id: id, delta });
                 }
                 StreamUi::Done {
@@ -525,21 +534,16 @@ impl Session {
                         .as_ref()
                         .and_then(|t| t.stream_items.get(&key).cloned());
                     let id = match existing {
-                        Some((id, _)) => id,
+                        Some(existing) => existing.id,
                         None => self.new_item_id(),
                     };
                     if !reasoning {
                         self.turn.as_mut().unwrap().last_message = Some(text.clone());
                     }
-                    let details = if reasoning {
-                        ItemDetails::Reasoning { text }
-                    } else {
-                        ItemDetails::AgentMessage { text }
-                    };
                     emit(
                         out,
                         ThreadEvent::ItemCompleted {
-                            item: item(&id, details),
+                            item: item(&id, stream_details(reasoning, text)),
                         },
                     );
                 }
@@ -556,25 +560,14 @@ impl Session {
         }
         turn.stream = ResponseStream::default();
         // Items streamed so far restart empty; the retried stream fills them again.
-        let stale: Vec<(String, (String, String))> =
-            std::mem::take(&mut turn.stream_items).into_iter().collect();
-        for (key, (id, _)) in stale {
-            let details = if key.contains("reason") || key.starts_with("rs") {
-                ItemDetails::Reasoning {
-                    text: String::new(),
-                }
-            } else {
-                ItemDetails::AgentMessage {
-                    text: String::new(),
-                }
-            };
+        for stale in turn.stream_items.values_mut() {
+            stale.text.clear();
             emit(
                 out,
                 ThreadEvent::ItemUpdated {
-                    item: item(&id, details),
+                    item: item(&stale.id, stream_details(stale.reasoning, String::new())),
                 },
             );
-            turn.stream_items.insert(key, (id, String::new()));
         }
     }
 
