@@ -7,7 +7,7 @@ use crate::protocol::{
     codes, ExecExitedNotification, ExecOutputNotification, ExecStartParams, OutputStream,
     SandboxInfo, SandboxMode,
 };
-use crate::sandbox::{self, LaunchSpec};
+use crate::sandbox::{self, git_guard, LaunchSpec};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use portable_pty::{native_pty_system, CommandBuilder, MasterPty, PtySize};
@@ -195,6 +195,7 @@ pub struct Started {
 
 struct Runner {
     exit: Exit,
+    git_watch: Option<GitWatch>,
     chunks: mpsc::Receiver<(OutputStream, Vec<u8>)>,
     readers: Vec<JoinHandle<()>>,
     timeout: Option<Duration>,
@@ -276,11 +277,17 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         Some(LaunchSpec {
             mode,
             writable_roots: roots,
+            // The sidecar's own temp dir, never one a request's environment names.
+            temp_dir: (mode == SandboxMode::WorkspaceWrite).then(sandbox::temp_dir),
             network: policy.network.unwrap_or(false),
             argv: params.argv.iter().map(OsString::from).collect(),
         })
     };
 
+    let git_watch = spec
+        .as_ref()
+        .filter(|s| s.mode == SandboxMode::WorkspaceWrite)
+        .map(|s| GitWatch::new(s, tty));
     let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
     let spawned = if tty {
         // A PTY command always starts through the launcher (unsandboxed: in danger-full-access
@@ -289,6 +296,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         let spec = spec.unwrap_or_else(|| LaunchSpec {
             mode,
             writable_roots: Vec::new(),
+            temp_dir: None,
             network: false,
             argv: params.argv.iter().map(OsString::from).collect(),
         });
@@ -319,6 +327,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         control,
         runner: Runner {
             exit,
+            git_watch,
             chunks,
             readers,
             timeout: params.timeout_ms.map(Duration::from_millis),
@@ -329,6 +338,51 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
 }
 
 type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
+
+/// workspace-write: the `.git` entries seen before the command, to find the ones it created.
+struct GitWatch {
+    roots: Vec<PathBuf>,
+    writable: Vec<PathBuf>,
+    before: git_guard::GitScan,
+    stream: OutputStream,
+}
+
+impl GitWatch {
+    fn new(spec: &LaunchSpec, tty: bool) -> Self {
+        let roots: Vec<PathBuf> = spec
+            .writable_roots
+            .iter()
+            .filter_map(|r| r.canonicalize().ok())
+            .collect();
+        let mut writable = roots.clone();
+        writable.extend(spec.temp_dir.as_ref().and_then(|t| t.canonicalize().ok()));
+        let before = tokio::task::block_in_place(|| git_guard::scan(&roots, &writable));
+        GitWatch {
+            roots,
+            writable,
+            before,
+            stream: if tty {
+                OutputStream::Stdout
+            } else {
+                OutputStream::Stderr
+            },
+        }
+    }
+
+    /// Renames what the command created; the text for its output, if anything happened.
+    async fn check(self) -> Option<(OutputStream, String)> {
+        let stream = self.stream;
+        tokio::task::spawn_blocking(move || {
+            let after = git_guard::scan(&self.roots, &self.writable);
+            let renamed = git_guard::neutralise(&self.before, &after, &self.writable);
+            let text = git_guard::report(&renamed, after.complete);
+            (!text.is_empty()).then_some((stream, text))
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+}
 
 struct Spawned {
     pid: u32,
@@ -681,6 +735,7 @@ impl Started {
         } = self;
         let Runner {
             mut exit,
+            git_watch,
             mut chunks,
             readers,
             timeout,
@@ -773,6 +828,12 @@ impl Started {
                 term_sent = true;
                 signal_group(pgid, Signal::SIGTERM);
                 kill_at = Some(Instant::now() + KILL_GRACE);
+            }
+        }
+        if let Some(watch) = git_watch {
+            if let Some((stream, text)) = watch.check().await {
+                summary.push(&text);
+                pending.push(stream, &text, &out).await;
             }
         }
         pending.flush(&out).await;

@@ -14,7 +14,7 @@ const HELP: &str = "tack-sidecar: runs commands for Tack, streamed over stdio as
 usage:
   tack-sidecar                 serve the protocol on stdin/stdout (logs on stderr)
   tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access \\
-      [--writable-root DIR]... [--network] -- PROGRAM [ARG]...
+      [--writable-root DIR]... [--temp-dir DIR] [--network] -- PROGRAM [ARG]...
                                run one command inside the sandbox
   tack-sidecar --version";
 
@@ -49,10 +49,7 @@ fn main() {
         #[cfg(target_os = "linux")]
         Some("probe-userns") => {
             // Used by the sandbox probe: can this machine give us a user + mount namespace?
-            std::process::exit(match sandbox::probe_user_namespace() {
-                Ok(()) => 0,
-                Err(_) => 1,
-            });
+            std::process::exit(sandbox::probe_namespaces());
         }
         Some("--version") => println!("tack-sidecar {}", env!("CARGO_PKG_VERSION")),
         Some("--help" | "-h") => println!("{HELP}"),

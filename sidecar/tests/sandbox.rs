@@ -56,13 +56,18 @@ fn sandboxed(s: &mut Sidecar, l: &Layout, mode: &str, network: bool, script: &st
     }))
 }
 
+/// A sidecar whose own TMPDIR is the layout's temp dir (the one workspace-write may write).
+fn sidecar_for(l: &Layout) -> Sidecar {
+    Sidecar::start_with(&[("TMPDIR", l.tmp.to_str().unwrap())], None)
+}
+
 #[test]
 fn workspace_write_allows_the_roots_and_temp_and_nothing_else() {
-    let mut s = Sidecar::start();
+    let l = layout("ww");
+    let mut s = sidecar_for(&l);
     if !sandbox_available(&mut s) {
         return;
     }
-    let l = layout("ww");
     let home = PathBuf::from(std::env::var("HOME").unwrap_or("/root".into()));
     let home_probe = home.join(format!(".tack-sandbox-probe-{}", std::process::id()));
     let script = format!(
@@ -314,4 +319,394 @@ fn the_sandbox_subcommand_rejects_bad_arguments_clearly() {
     let out = cli(&["sandbox", "--mode", "read-only", "--", "/no/such/program"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot run /no/such/program"));
+}
+
+// ---- Issue #9: escapes an adversarial review found. Each runs through the real sidecar. ----
+
+/// The modes under test: read-only, workspace-write without a .git, workspace-write with one.
+fn modes(name: &str) -> Vec<(&'static str, Layout)> {
+    let with_git = layout(&format!("{name}-git"));
+    let without_git = layout(&format!("{name}-nogit"));
+    std::fs::remove_dir_all(without_git.ws.join(".git")).unwrap();
+    let ro = layout(&format!("{name}-ro"));
+    vec![
+        ("read-only", ro),
+        ("workspace-write", without_git),
+        ("workspace-write", with_git),
+    ]
+}
+
+fn run_in(s: &mut Sidecar, l: &Layout, mode: &str, tty: bool, script: &str) -> Exited {
+    s.run(json!({
+        "argv": ["bash", "-c", script],
+        "cwd": l.ws,
+        "tty": tty,
+        "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": false},
+    }))
+}
+
+fn all_output(e: &Exited) -> String {
+    format!("{}{}", e.output, e.stderr)
+}
+
+#[test]
+fn capabilities_are_gone_and_the_sidecar_environment_is_unreadable() {
+    const SECRET: &str = "tack-test-secret-3141592653";
+    let mut s = Sidecar::start_with(&[("TACK_CANARY_SECRET", SECRET)], None);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let sidecar = s.pid();
+    // The sidecar's environment does hold the secret: reading it is what must fail.
+    assert!(std::fs::read_to_string(format!("/proc/{sidecar}/environ"))
+        .unwrap()
+        .contains(SECRET));
+    for (mode, l) in modes("caps") {
+        let victim = l.outside.join("victim");
+        std::fs::write(&victim, "x").unwrap();
+        let script = format!(
+            r#"grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status
+            cat /proc/{sidecar}/environ /proc/$PPID/environ /proc/1/environ 2>/dev/null | tr '\0' '\n' | grep -c tack-test-secret
+            chown 1:1 {victim} && echo chown-done || echo chown-denied
+            chattr +i {victim} 2>/dev/null && echo chattr-done || echo chattr-denied
+            "#,
+            victim = victim.display()
+        );
+        let e = run_in(&mut s, &l, mode, false, &script);
+        let out = all_output(&e);
+        for cap in ["CapEff", "CapPrm", "CapBnd", "CapAmb"] {
+            assert!(
+                out.contains(&format!("{cap}:\t0000000000000000")),
+                "{mode}: {cap} not empty:\n{out}"
+            );
+        }
+        assert!(!out.contains(SECRET), "{mode}: {out}");
+        assert!(
+            out.contains("chown-denied") && out.contains("chattr-denied"),
+            "{mode}: {out}"
+        );
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(victim.metadata().unwrap().uid(), unsafe { libc::geteuid() });
+    }
+}
+
+/// Pids of processes whose command line contains `marker` (seen from outside any sandbox).
+fn pids_with(marker: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+                && process_alive(*pid)
+        })
+        .collect()
+}
+
+fn unique_sleep(tag: &str) -> String {
+    // `sleep 1000.<pid><n>`: an argument nothing else on the machine has.
+    format!("1000.{}{}", std::process::id(), tag)
+}
+
+#[test]
+fn background_processes_end_with_their_command() {
+    let l = layout("lifetime");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    for (i, (mode, tty)) in [
+        ("read-only", true),
+        ("read-only", false),
+        ("workspace-write", true),
+        ("workspace-write", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = unique_sleep(&format!("{i}1"));
+        let b = unique_sleep(&format!("{i}2"));
+        let c = unique_sleep(&format!("{i}3"));
+        let script = format!(
+            "setsid sleep {a} & nohup sleep {b} >/dev/null 2>&1 & (sleep {c} &) ; echo started; read -t 30 line; echo done"
+        );
+        let id = s.start_exec(json!({
+            "argv": ["bash", "-c", script], "cwd": l.ws, "tty": tty,
+            "sandbox": {"mode": mode, "writableRoots": [l.ws]},
+        }));
+        s.wait_output(&id, |o| o.contains("started"));
+        for m in [&a, &b, &c] {
+            wait_until("the background process runs", || !pids_with(m).is_empty());
+        }
+        s.request("exec/write", json!({"execId": id, "data": "go\n"}))
+            .unwrap();
+        let e = s.wait_exit(&id);
+        assert_eq!(e.exited["exitCode"], 0, "{mode}: {}", e.output);
+        for m in [&a, &b, &c] {
+            wait_until("the background process is gone", || pids_with(m).is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_command_cannot_signal_or_see_processes_outside() {
+    let l = layout("signals");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let sidecar = s.pid();
+    let outside = Command::new("sleep").arg("600").spawn().unwrap();
+    for mode in ["read-only", "workspace-write"] {
+        let script = format!(
+            "kill -9 {sidecar} && echo killed-sidecar; kill -9 {o} && echo killed-outside; kill -9 $PPID && echo killed-parent; ls /proc | grep -c '^[0-9]'",
+            o = outside.id()
+        );
+        let e = run_in(&mut s, &l, mode, false, &script);
+        let out = all_output(&e);
+        assert!(!out.contains("killed-"), "{mode}: {out}");
+        // Only the launcher's init, bash and its pipeline are visible.
+        let visible: usize = e.output.trim().lines().last().unwrap().parse().unwrap();
+        assert!(visible < 10, "{mode}: {visible} processes visible: {out}");
+        assert!(process_alive(outside.id() as i32));
+        assert!(
+            s.child.try_wait().unwrap().is_none(),
+            "{mode}: sidecar died"
+        );
+    }
+    let mut outside = outside;
+    let _ = outside.kill();
+    let _ = outside.wait();
+}
+
+#[test]
+fn a_killed_sidecar_leaves_no_process_of_its_sandboxed_commands() {
+    let l = layout("sigkill");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let markers: Vec<String> = (0..4).map(|i| unique_sleep(&format!("9{i}"))).collect();
+    for (i, (mode, tty)) in [("read-only", true), ("workspace-write", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let (a, b) = (&markers[2 * i], &markers[2 * i + 1]);
+        let id = s.start_exec(json!({
+            "argv": ["bash", "-c", format!("setsid sleep {a} & trap '' HUP TERM; echo started; sleep {b}")],
+            "cwd": l.ws, "tty": tty,
+            "sandbox": {"mode": mode, "writableRoots": [l.ws]},
+        }));
+        s.wait_output(&id, |o| o.contains("started"));
+    }
+    for m in &markers {
+        wait_until("the command runs", || !pids_with(m).is_empty());
+    }
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    for m in &markers {
+        wait_until("every process of the commands is gone", || {
+            pids_with(m).is_empty()
+        });
+    }
+}
+
+/// Opens a pseudo-terminal in the test process; returns (master fd, /dev/pts/N).
+fn open_other_pty() -> (i32, String) {
+    unsafe {
+        let m = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(m >= 0);
+        assert_eq!(libc::grantpt(m), 0);
+        assert_eq!(libc::unlockpt(m), 0);
+        let name = std::ffi::CStr::from_ptr(libc::ptsname(m))
+            .to_string_lossy()
+            .into_owned();
+        (m, name)
+    }
+}
+
+#[test]
+fn another_terminal_is_out_of_reach_and_tiocsti_is_refused() {
+    let l = layout("pts");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let (master, other) = open_other_pty();
+    // Unsandboxed, the other terminal opens: the refusal below is the sandbox's doing.
+    let e = s.run(json!({"argv": ["bash", "-c", format!("exec 3<>{other} && echo opened")], "cwd": "/", "tty": false}));
+    assert!(e.output.contains("opened"), "{}", all_output(&e));
+    let sti = "python3 -c 'import fcntl,termios; fcntl.ioctl(0, termios.TIOCSTI, b\"x\"); print(\"sti-done\")' || echo sti-denied";
+    for mode in ["read-only", "workspace-write"] {
+        let script = format!(
+            r#"exec 3<>{other} && echo other-opened || echo other-denied
+            cat {other} >/dev/null 2>&1 && echo other-read || echo other-read-denied
+            tty && echo own-tty-ok
+            echo hi > "$(tty)" && echo own-tty-write-ok
+            {sti}
+            python3 -c 'import os; m,s=os.openpty(); os.write(s,b"nested\n"); print(os.read(m,64))' 2>&1
+            "#
+        );
+        let e = run_in(&mut s, &l, mode, true, &script);
+        let out = all_output(&e);
+        for m in [
+            "other-denied",
+            "other-read-denied",
+            "own-tty-ok",
+            "own-tty-write-ok",
+            "sti-denied",
+            "nested",
+        ] {
+            assert!(out.contains(m), "{mode}: missing {m}:\n{out}");
+        }
+        assert!(
+            !out.contains("sti-done") && !out.contains("other-opened"),
+            "{mode}: {out}"
+        );
+    }
+    unsafe { libc::close(master) };
+}
+
+#[test]
+fn unix_sockets_outside_are_unreachable_without_network() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+    let l = layout("unix");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let landlock_abi = s.request("initialize", json!({})).unwrap()["sandbox"]["landlockAbi"]
+        .as_u64()
+        .unwrap_or(0);
+    let path = l.outside.join("agent.sock");
+    let abstract_name = format!("tack-test-{}", std::process::id());
+    let by_path = UnixListener::bind(&path).unwrap();
+    let by_name =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(abstract_name.as_bytes()).unwrap())
+            .unwrap();
+    for l in [by_path, by_name] {
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                drop(c)
+            }
+        });
+    }
+    let client = |target: &str| {
+        format!(
+            "python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(\"connected\")' {target} 2>&1 || echo refused"
+        )
+    };
+    let path_client = client(path.to_str().unwrap());
+    let name_client = format!(
+        "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"\\0{abstract_name}\"); print(\"connected\")' 2>&1 || echo refused"
+    );
+    // Unsandboxed, both answer.
+    for c in [&path_client, &name_client] {
+        let e = s.run(json!({"argv": ["bash", "-c", c], "cwd": "/", "tty": false}));
+        assert!(e.output.contains("connected"), "{}", all_output(&e));
+    }
+    let dgram = format!(
+        "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b\"x\", \"{}\"); print(\"sent\")' 2>&1 || echo refused",
+        path.display()
+    );
+    for mode in ["read-only", "workspace-write"] {
+        for (what, c) in [
+            ("path", &path_client),
+            ("abstract", &name_client),
+            ("datagram", &dgram),
+        ] {
+            let e = s.run(json!({
+                "argv": ["bash", "-c", c], "cwd": l.ws, "tty": false,
+                "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": false},
+            }));
+            let out = all_output(&e);
+            assert!(
+                out.contains("refused") && !out.contains("connected") && !out.contains("sent"),
+                "{mode} {what}: {out}"
+            );
+        }
+        // A socketpair between its own processes still works.
+        let e = s.run(json!({
+            "argv": ["python3", "-c", "import socket; a,b=socket.socketpair(); a.send(b'pair-ok'); print(b.recv(9).decode())"],
+            "cwd": l.ws, "tty": false,
+            "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": false},
+        }));
+        assert!(e.output.contains("pair-ok"), "{mode}: {}", all_output(&e));
+        // With network, a pathname socket is reachable; an abstract one (created outside the
+        // sandbox) is not, where Landlock can scope them (ABI 6).
+        let e = s.run(json!({
+            "argv": ["bash", "-c", &path_client], "cwd": l.ws, "tty": false,
+            "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": true},
+        }));
+        assert!(e.output.contains("connected"), "{mode}: {}", all_output(&e));
+        if landlock_abi >= 6 {
+            let e = s.run(json!({
+                "argv": ["bash", "-c", &name_client], "cwd": l.ws, "tty": false,
+                "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": true},
+            }));
+            assert!(
+                e.output.contains("refused") && !e.output.contains("connected"),
+                "{mode}: {}",
+                all_output(&e)
+            );
+        }
+    }
+}
+
+#[test]
+fn metadata_outside_the_roots_cannot_change() {
+    let l = layout("meta");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let victim = l.outside.join("victim");
+    std::fs::write(&victim, "x").unwrap();
+    let before = victim.metadata().unwrap();
+    for mode in ["read-only", "workspace-write"] {
+        let script = format!(
+            r#"chmod 777 {v} && echo chmod-done || echo chmod-denied
+            touch -d 2001-01-01 {v} && echo touch-done || echo touch-denied
+            python3 -c 'import os; os.setxattr("{v}", "user.tack", b"1"); print("xattr-done")' 2>/dev/null || echo xattr-denied
+            chmod 600 file.txt && echo inside-chmod-done
+            "#,
+            v = victim.display()
+        );
+        let e = run_in(&mut s, &l, mode, false, &script);
+        let out = all_output(&e);
+        for m in ["chmod-denied", "touch-denied", "xattr-denied"] {
+            assert!(out.contains(m), "{mode}: missing {m}:\n{out}");
+        }
+        if mode == "workspace-write" {
+            assert!(out.contains("inside-chmod-done"), "{out}");
+        }
+    }
+    let after = victim.metadata().unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(before.mode(), after.mode());
+    assert_eq!(before.mtime(), after.mtime());
+}
+
+#[test]
+fn the_temp_dir_comes_from_the_sidecar_not_the_request() {
+    let l = layout("tmpdir");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let e = s.run(json!({
+        "argv": ["bash", "-c", format!("echo t > \"$TMPDIR/widened\" && echo widened-ok || echo denied; echo t > {}/own && echo own-tmp-ok", l.tmp.display())],
+        "cwd": l.ws, "tty": false,
+        "env": {"TMPDIR": l.outside},
+        "sandbox": {"mode": "workspace-write", "writableRoots": [l.ws]},
+    }));
+    let out = all_output(&e);
+    assert!(
+        out.contains("denied") && !out.contains("widened-ok"),
+        "{out}"
+    );
+    assert!(out.contains("own-tmp-ok"), "{out}");
+    assert!(!l.outside.join("widened").exists());
 }

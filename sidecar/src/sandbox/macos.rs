@@ -1,6 +1,6 @@
 //! macOS sandbox through Seatbelt (`sandbox-exec`). UNTESTED: this project's machines and CI are
 //! Linux; the profile follows the same meaning as the Linux sandbox but nobody has run it yet.
-use super::{exec_plain, temp_dir, LaunchError, LaunchSpec};
+use super::{exec_plain, LaunchError, LaunchSpec};
 use crate::protocol::{SandboxInfo, SandboxMode};
 use std::ffi::OsString;
 use std::path::Path;
@@ -39,7 +39,7 @@ pub fn profile(spec: &LaunchSpec) -> String {
     );
     if spec.mode == SandboxMode::WorkspaceWrite {
         let mut roots: Vec<std::path::PathBuf> = spec.writable_roots.clone();
-        roots.push(temp_dir());
+        roots.extend(spec.temp_dir.clone());
         for r in roots {
             let r = r.canonicalize().unwrap_or(r);
             p.push_str(&format!(

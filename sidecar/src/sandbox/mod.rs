@@ -4,27 +4,33 @@ use crate::protocol::{SandboxInfo, SandboxMode};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+pub mod git_guard;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "macos")]
 mod macos;
 
-/// Parsed `tack-sidecar sandbox --mode MODE [--writable-root DIR]... [--network] -- ARGV...`.
+/// Parsed `tack-sidecar sandbox --mode MODE [--writable-root DIR]... [--temp-dir DIR] [--network]
+/// -- ARGV...`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchSpec {
     pub mode: SandboxMode,
     pub writable_roots: Vec<PathBuf>,
+    /// The temp dir writable in workspace-write. Given explicitly (the sidecar passes the one of its
+    /// own environment): the launcher never reads TMPDIR, which is the command's, from a request.
+    pub temp_dir: Option<PathBuf>,
     pub network: bool,
     pub argv: Vec<OsString>,
 }
 
 pub const USAGE: &str =
-    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--network] -- PROGRAM [ARG]...";
+    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--temp-dir DIR] [--network] -- PROGRAM [ARG]...";
 
 impl LaunchSpec {
     pub fn parse(args: &[OsString]) -> Result<Self, String> {
         let mut mode = None;
         let mut writable_roots = Vec::new();
+        let mut temp_dir = None;
         let mut network = false;
         let mut i = 0;
         while i < args.len() {
@@ -44,6 +50,11 @@ impl LaunchSpec {
                     writable_roots.push(PathBuf::from(v));
                     i += 2;
                 }
+                "--temp-dir" => {
+                    let v = args.get(i + 1).ok_or("--temp-dir needs a directory")?;
+                    temp_dir = Some(PathBuf::from(v));
+                    i += 2;
+                }
                 "--network" => {
                     network = true;
                     i += 1;
@@ -57,6 +68,7 @@ impl LaunchSpec {
                     return Ok(LaunchSpec {
                         mode,
                         writable_roots,
+                        temp_dir,
                         network,
                         argv,
                     });
@@ -74,6 +86,10 @@ impl LaunchSpec {
         for r in &self.writable_roots {
             out.push("--writable-root".into());
             out.push(r.clone().into_os_string());
+        }
+        if let Some(t) = &self.temp_dir {
+            out.push("--temp-dir".into());
+            out.push(t.clone().into_os_string());
         }
         if self.network {
             out.push("--network".into());
@@ -173,7 +189,8 @@ pub fn exec_plain(argv: &[OsString]) -> LaunchError {
     }
 }
 
-/// The directory commands may use for temporary files in workspace-write.
+/// The directory commands may use for temporary files in workspace-write: from the sidecar's own
+/// environment (never from a request's), passed to the launcher with `--temp-dir`.
 pub fn temp_dir() -> PathBuf {
     std::env::var_os("TMPDIR")
         .filter(|v| !v.is_empty())
@@ -181,9 +198,10 @@ pub fn temp_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/tmp"))
 }
 
+/// `tack-sidecar probe-userns`: the exit code tells the probe which namespaces and mounts work.
 #[cfg(target_os = "linux")]
-pub fn probe_user_namespace() -> Result<(), String> {
-    linux::enter_user_and_mount_namespace()
+pub fn probe_namespaces() -> i32 {
+    linux::probe_namespaces()
 }
 
 #[cfg(test)]
@@ -201,6 +219,8 @@ mod tests {
             "workspace-write",
             "--writable-root",
             "/w",
+            "--temp-dir",
+            "/t",
             "--network",
             "--",
             "ls",
@@ -209,6 +229,7 @@ mod tests {
         .unwrap();
         assert_eq!(spec.mode, SandboxMode::WorkspaceWrite);
         assert_eq!(spec.writable_roots, vec![PathBuf::from("/w")]);
+        assert_eq!(spec.temp_dir, Some(PathBuf::from("/t")));
         assert!(spec.network);
         assert_eq!(spec.argv, os(&["ls", "-l"]));
         assert_eq!(LaunchSpec::parse(&spec.to_args()[1..]).unwrap(), spec);
