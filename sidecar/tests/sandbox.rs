@@ -710,3 +710,175 @@ fn the_temp_dir_comes_from_the_sidecar_not_the_request() {
     assert!(out.contains("own-tmp-ok"), "{out}");
     assert!(!l.outside.join("widened").exists());
 }
+
+/// A `core.fsmonitor` that leaves a mark when git runs it.
+struct Canary {
+    script: PathBuf,
+    hit: PathBuf,
+}
+
+fn canary(base: &std::path::Path) -> Canary {
+    use std::os::unix::fs::PermissionsExt;
+    let script = base.join("canary.sh");
+    let hit = base.join("canary-hit");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", hit.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Canary { script, hit }
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap()
+}
+
+/// Runs `git status` where a user (or the extension) would, outside any sandbox.
+fn assert_canary_silent(c: &Canary, dir: &std::path::Path, what: &str) {
+    let _ = git(dir, &["status", "--short"]);
+    assert!(
+        !c.hit.exists(),
+        "{what}: git in {} ran the planted core.fsmonitor",
+        dir.display()
+    );
+}
+
+#[test]
+fn no_git_metadata_can_be_planted_or_changed() {
+    let base = scratch("gitrule");
+    let tmp = base.join("tmp");
+    // The workspace lives inside the sidecar's temp dir, like a workspace under /tmp.
+    let ws = tmp.join("ws");
+    let repo = base.join("repo");
+    let inner = repo.join("inner");
+    let elsewhere = base.join("elsewhere");
+    for d in [&ws, &inner, &elsewhere] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let c = canary(&base);
+    // The canary works: planted without a sandbox, git runs it.
+    let control = base.join("control");
+    git(&base, &["init", "-q", control.to_str().unwrap()]);
+    git(
+        &control,
+        &["config", "core.fsmonitor", c.script.to_str().unwrap()],
+    );
+    let _ = git(&control, &["status", "--short"]);
+    assert!(
+        c.hit.exists(),
+        "the fsmonitor canary did not fire in the control"
+    );
+    std::fs::remove_file(&c.hit).unwrap();
+    let mut s = Sidecar::start_with(&[("TMPDIR", tmp.to_str().unwrap())], None);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let user_ns = s.request("initialize", json!({})).unwrap()["sandbox"]["userNamespaces"] == true;
+    let fsm = c.script.display().to_string();
+    let plant = |dir: &str| {
+        format!("git -C {dir} config core.fsmonitor {fsm} && echo planted-{dir} || echo refused")
+    };
+    let run = |s: &mut Sidecar, root: &std::path::Path, script: &str| -> String {
+        let e = s.run(json!({
+            "argv": ["bash", "-c", script], "cwd": root, "tty": false,
+            "sandbox": {"mode": "workspace-write", "writableRoots": [root]},
+        }));
+        all_output(&e)
+    };
+
+    // 1. A new repository in a root (git init), a nested one, and one in the temp dir above it.
+    let out = run(
+        &mut s,
+        &ws,
+        &format!(
+            "git init -q . && {} ; mkdir -p sub && git init -q sub && {} ; git init -q {t} && {}",
+            plant("."),
+            plant("sub"),
+            plant(tmp.to_str().unwrap()),
+            t = tmp.display()
+        ),
+    );
+    assert!(
+        out.contains("planted-."),
+        "the attack itself must work: {out}"
+    );
+    assert!(out.contains("[tack sandbox] blocked"), "{out}");
+    for d in [&ws, &ws.join("sub"), &tmp] {
+        assert!(
+            !d.join(".git").exists(),
+            "{} still has a .git: {out}",
+            d.display()
+        );
+        assert!(d.join(".git.tack-blocked-1").exists(), "{out}");
+        assert_canary_silent(&c, d, "new repository");
+    }
+
+    if user_ns {
+        // 2. Existing repositories: the root's own, a nested one, one above the root, a .git that
+        // is a symlink and one that is a gitfile pointing into the root: all stay read-only.
+        git(&repo, &["init", "-q"]);
+        git(&inner, &["init", "-q", "nested"]);
+        git(&elsewhere, &["init", "-q", "--bare", "store.git"]);
+        std::os::unix::fs::symlink(elsewhere.join("store.git"), inner.join("linked")).unwrap_or(());
+        let gitfile_target = inner.join("real-gitdir");
+        git(
+            &inner,
+            &[
+                "init",
+                "-q",
+                "--separate-git-dir",
+                gitfile_target.to_str().unwrap(),
+                "viafile",
+            ],
+        );
+        std::fs::create_dir_all(inner.join("vialink")).unwrap();
+        git(&inner, &["init", "-q", "--bare", "vialink-store"]);
+        std::os::unix::fs::symlink(inner.join("vialink-store"), inner.join("vialink/.git"))
+            .unwrap();
+        let out = run(
+            &mut s,
+            &inner,
+            &format!(
+                "{}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                plant(repo.to_str().unwrap()),
+                plant("nested"),
+                plant("viafile"),
+                plant("vialink"),
+                plant("real-gitdir"),
+            ),
+        );
+        for marker in ["planted-", "removed", "moved", "rewritten"] {
+            assert!(!out.contains(marker), "{marker}: {out}");
+        }
+        for d in [
+            &repo,
+            &inner.join("nested"),
+            &inner.join("viafile"),
+            &inner.join("vialink"),
+        ] {
+            assert_canary_silent(&c, d, "existing repository");
+        }
+        // 3. A .git symlink replaced by the command counts as new.
+        let out = run(
+            &mut s,
+            &ws,
+            &format!(
+                "mkdir -p again && ln -s {} again/.git && echo linked",
+                elsewhere.join("store.git").display()
+            ),
+        );
+        assert!(
+            out.contains("linked") && out.contains("[tack sandbox] blocked"),
+            "{out}"
+        );
+        assert!(!ws.join("again/.git").exists());
+    }
+}
