@@ -167,6 +167,75 @@ fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
     SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Pids of the commands the sidecar started and has not reaped yet (its direct children).
+static COMMANDS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+fn commands() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    COMMANDS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Makes the sidecar the child sub-reaper: whatever a command leaves behind by detaching
+/// (`setsid cmd &`, double forks) becomes the sidecar's child instead of the system's, so it can be
+/// ended. Sandboxed commands do not need it (their PID namespace ends with them); this is for
+/// danger-full-access.
+fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    #[cfg(target_os = "linux")]
+    ONCE.call_once(|| unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    });
+    #[cfg(not(target_os = "linux"))]
+    ONCE.call_once(|| {});
+}
+
+/// Children of the sidecar that are not commands: the orphaned descendants of ended commands.
+#[cfg(target_os = "linux")]
+fn orphans(known: &[i32]) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| !known.contains(pid))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| {
+                // Field 4 (ppid), after the parenthesised command name.
+                st.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+                    == Some(me)
+            })
+        })
+        .collect()
+}
+
+/// Ends (SIGKILL) and reaps every orphan the commands left behind, once no command is running: a
+/// detached process of a command that still runs may still be in use by it. Also called at
+/// shutdown (after every command was ended).
+pub fn end_orphans() {
+    #[cfg(target_os = "linux")]
+    for _ in 0..50 {
+        let found = {
+            // Held while spawning too, so a command just forked is never taken for an orphan.
+            let known = commands();
+            if !known.is_empty() {
+                return;
+            }
+            orphans(&known)
+        };
+        if found.is_empty() {
+            return;
+        }
+        for pid in found {
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                // Our child: reap it (its own children come to us next round).
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+}
+
 /// Finds the program the way execvp would, so a missing one is a clear error instead of exit 127.
 fn resolve_program(program: &str, cwd: &Path, path_var: Option<&OsString>) -> Option<PathBuf> {
     let is_exec = |p: &Path| {
@@ -230,6 +299,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             ),
         ));
     }
+    become_subreaper();
     let tty = params.tty.unwrap_or(true);
     let env = child_env::build(std::env::vars_os(), tty, params.env.as_ref());
     let program = resolve_program(&params.argv[0], &cwd, env.get(&OsString::from("PATH")))
@@ -456,6 +526,7 @@ fn spawn_pty(
     }
     // portable-pty makes the child a session leader with this terminal as its controlling one, so
     // its process group id is its pid.
+    let mut registry = commands();
     let child = pair.slave.spawn_command(cmd).map_err(|e| {
         RpcError::with_reason(
             codes::SPAWN_FAILED,
@@ -466,6 +537,8 @@ fn spawn_pty(
     // Our copy of the terminal's other end must go, or reading would never see the output end.
     drop(pair.slave);
     let pid = child.process_id().unwrap_or(0);
+    registry.push(pid as i32);
+    drop(registry);
     // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"), so the
     // pid is reaped by `reap` and the Child is never waited on.
     drop(child);
@@ -552,6 +625,7 @@ fn spawn_pipes(
             Ok(())
         });
     }
+    let mut registry = commands();
     let mut child = {
         let _guard = spawn_lock();
         cmd.spawn()
@@ -564,6 +638,8 @@ fn spawn_pipes(
         )
     })?;
     let pid = child.id().unwrap_or(0);
+    registry.push(pid as i32);
+    drop(registry);
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let readers = vec![
@@ -839,6 +915,8 @@ impl Started {
         pending.flush(&out).await;
         // Background leftovers that closed their output still belong to the command: end them too.
         signal_group(pgid, Signal::SIGKILL);
+        commands().retain(|p| *p != pgid);
+        let _ = tokio::task::spawn_blocking(end_orphans).await;
         let status = status.expect("loop ends after exit");
         ExecExitedNotification {
             exec_id,

@@ -229,6 +229,8 @@ impl Server {
         while !groups(self).is_empty() && tokio::time::Instant::now() < give_up {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // What the commands left behind (danger-full-access: setsid/double-fork leftovers).
+        let _ = tokio::task::spawn_blocking(exec::end_orphans).await;
     }
 }
 

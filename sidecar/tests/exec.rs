@@ -382,6 +382,8 @@ fn pty_reader_and_waiter_threads_end_with_their_command() {
     }
     // A process that left for its own session still has the terminal's descriptors when the command
     // exits (the terminal hangs up as its session leader goes); the threads must go all the same.
+    // (Orphans are ended only once no command runs: this one keeps the escaped process alive.)
+    let blocker = s.start_exec(json!({"argv": ["sleep", "600"], "cwd": "/", "tty": false}));
     let done = s.run(json!({
         "argv": ["sh", "-c", format!("setsid sh -c 'echo $$ > {0}; exec sleep 30' & until [ -s {0} ]; do sleep 0.01; done", pidfile.display())],
         "cwd": "/",
@@ -401,5 +403,9 @@ fn pty_reader_and_waiter_threads_end_with_their_command() {
     );
     let sidecar = s.pid();
     wait_until("no PTY thread is left", || pty_threads(sidecar).is_empty());
-    unsafe { libc::kill(escaped, libc::SIGKILL) };
+    // Once the last command has ended, the sidecar (the sub-reaper) ends the escaped process.
+    assert!(process_alive(escaped));
+    s.request("exec/kill", json!({"execId": blocker})).unwrap();
+    s.wait_exit(&blocker);
+    wait_until("the escaped process is ended", || !process_alive(escaped));
 }

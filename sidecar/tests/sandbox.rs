@@ -882,3 +882,32 @@ fn no_git_metadata_can_be_planted_or_changed() {
         assert!(!ws.join("again/.git").exists());
     }
 }
+
+#[test]
+fn danger_full_access_leftovers_end_with_the_command_and_at_shutdown() {
+    let mut s = Sidecar::start();
+    for tty in [true, false] {
+        let a = unique_sleep(&format!("d{}1", tty as u8));
+        let b = unique_sleep(&format!("d{}2", tty as u8));
+        let e = s.run(json!({
+            "argv": ["bash", "-c", format!("setsid sleep {a} & nohup sleep {b} >/dev/null 2>&1 & sleep 0.2; echo started")],
+            "cwd": "/", "tty": tty, "sandbox": {"mode": "danger-full-access"},
+        }));
+        assert!(e.output.contains("started"));
+        for m in [&a, &b] {
+            wait_until("the leftover is ended", || pids_with(m).is_empty());
+        }
+    }
+    // A leftover of a command that still runs is kept until shutdown.
+    let c = unique_sleep("d3");
+    let id = s.start_exec(json!({
+        "argv": ["bash", "-c", format!("setsid sleep {c} & echo started; sleep 600")],
+        "cwd": "/", "tty": false, "sandbox": {"mode": "danger-full-access"},
+    }));
+    s.wait_output(&id, |o| o.contains("started"));
+    wait_until("the detached process runs", || !pids_with(&c).is_empty());
+    s.request("shutdown", json!(null)).unwrap();
+    wait_until("shutdown ended the detached process", || {
+        pids_with(&c).is_empty()
+    });
+}
