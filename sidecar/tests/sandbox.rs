@@ -405,7 +405,9 @@ fn pids_with(marker: &str) -> Vec<i32> {
 }
 
 fn unique_sleep(tag: &str) -> String {
-    // `sleep 1000.<pid><n>`: an argument nothing else on the machine has.
+    // `sleep 1000.<pid><n>`: an argument nothing else on the machine has (digits only, or sleep
+    // refuses it).
+    assert!(tag.bytes().all(|b| b.is_ascii_digit()));
     format!("1000.{}{}", std::process::id(), tag)
 }
 
@@ -887,19 +889,25 @@ fn no_git_metadata_can_be_planted_or_changed() {
 fn danger_full_access_leftovers_end_with_the_command_and_at_shutdown() {
     let mut s = Sidecar::start();
     for tty in [true, false] {
-        let a = unique_sleep(&format!("d{}1", tty as u8));
-        let b = unique_sleep(&format!("d{}2", tty as u8));
-        let e = s.run(json!({
-            "argv": ["bash", "-c", format!("setsid sleep {a} & nohup sleep {b} >/dev/null 2>&1 & sleep 0.2; echo started")],
+        let a = unique_sleep(&format!("8{}1", tty as u8));
+        let b = unique_sleep(&format!("8{}2", tty as u8));
+        let id = s.start_exec(json!({
+            "argv": ["bash", "-c", format!("setsid sleep {a} & nohup sleep {b} >/dev/null 2>&1 & echo started; read -t 30 line")],
             "cwd": "/", "tty": tty, "sandbox": {"mode": "danger-full-access"},
         }));
-        assert!(e.output.contains("started"));
+        s.wait_output(&id, |o| o.contains("started"));
+        for m in [&a, &b] {
+            wait_until("the background process runs", || !pids_with(m).is_empty());
+        }
+        s.request("exec/write", json!({"execId": id, "data": "go\n"}))
+            .unwrap();
+        assert_eq!(s.wait_exit(&id).exited["exitCode"], 0);
         for m in [&a, &b] {
             wait_until("the leftover is ended", || pids_with(m).is_empty());
         }
     }
     // A leftover of a command that still runs is kept until shutdown.
-    let c = unique_sleep("d3");
+    let c = unique_sleep("83");
     let id = s.start_exec(json!({
         "argv": ["bash", "-c", format!("setsid sleep {c} & echo started; sleep 600")],
         "cwd": "/", "tty": false, "sandbox": {"mode": "danger-full-access"},
@@ -910,4 +918,59 @@ fn danger_full_access_leftovers_end_with_the_command_and_at_shutdown() {
     wait_until("shutdown ended the detached process", || {
         pids_with(&c).is_empty()
     });
+}
+
+#[test]
+fn a_sandboxed_command_reports_its_own_exit_code_signal_and_timeout() {
+    let l = layout("status");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    for tty in [true, false] {
+        let run = |s: &mut Sidecar, script: &str, extra: serde_json::Value| {
+            let mut p = json!({
+                "argv": ["bash", "-c", script], "cwd": l.ws, "tty": tty,
+                "sandbox": {"mode": "workspace-write", "writableRoots": [l.ws]},
+            });
+            for (k, v) in extra.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            s.run(p).exited
+        };
+        let e = run(&mut s, "exit 7", json!({}));
+        assert_eq!(e["exitCode"], 7, "tty {tty}: {e}");
+        let e = run(&mut s, "kill -SEGV $$", json!({}));
+        assert_eq!(e["signal"], "SIGSEGV", "tty {tty}: {e}");
+        assert_eq!(e["exitCode"], serde_json::Value::Null);
+        let e = run(&mut s, "sleep 600", json!({"timeoutMs": 300}));
+        assert_eq!(e["timedOut"], true);
+        assert_eq!(e["signal"], "SIGTERM", "tty {tty}: {e}");
+        // A command that ignores SIGTERM is killed after the grace, namespace and all.
+        let e = run(
+            &mut s,
+            "trap '' TERM; sleep 600 & wait",
+            json!({"timeoutMs": 300}),
+        );
+        assert_eq!(e["signal"], "SIGKILL", "tty {tty}: {e}");
+        // A command that handles SIGTERM itself ends the way it chooses.
+        let e = run(
+            &mut s,
+            "trap 'exit 42' TERM; sleep 600 & wait",
+            json!({"timeoutMs": 300}),
+        );
+        assert_eq!(e["exitCode"], 42, "tty {tty}: {e}");
+    }
+    // Ctrl-C typed into the terminal reaches the command (the launcher and init ignore it).
+    let id = s.start_exec(json!({
+        "argv": ["bash", "-c", "trap 'echo got-int; exit 5' INT; echo ready; sleep 600 & wait"],
+        "cwd": l.ws,
+        "sandbox": {"mode": "read-only"},
+    }));
+    s.wait_output(&id, |o| o.contains("ready"));
+    s.request("exec/write", json!({"execId": id, "data": "\u{3}"}))
+        .unwrap();
+    let e = s.wait_exit(&id);
+    assert_eq!(e.exited["exitCode"], 5, "{}", e.output);
+    assert!(e.output.contains("got-int"));
 }

@@ -427,12 +427,15 @@ fn run_init(spec: &LaunchSpec, plan: &Plan, status_fd: libc::c_int) -> i32 {
     let send = |status: i32| unsafe {
         libc::write(status_fd, status.to_ne_bytes().as_ptr().cast(), 4);
     };
-    if let Err(e) = set_up_mounts(plan) {
-        let err = LaunchError::setup(e);
-        eprintln!("tack-sidecar sandbox: {}", err.message);
-        send(err.exit_code << 8);
-        return err.exit_code;
-    }
+    let private_pts = match set_up_mounts(plan) {
+        Ok(p) => p,
+        Err(e) => {
+            let err = LaunchError::setup(e);
+            eprintln!("tack-sidecar sandbox: {}", err.message);
+            send(err.exit_code << 8);
+            return err.exit_code;
+        }
+    };
     let cmd = unsafe { libc::fork() };
     if cmd < 0 {
         eprintln!(
@@ -444,7 +447,7 @@ fn run_init(spec: &LaunchSpec, plan: &Plan, status_fd: libc::c_int) -> i32 {
     }
     if cmd == 0 {
         unsafe { libc::close(status_fd) };
-        let err = match confine(spec, plan, true) {
+        let err = match confine(spec, plan, private_pts) {
             Ok(()) => exec_plain(&spec.argv),
             Err(e) => LaunchError::setup(e),
         };
@@ -466,7 +469,8 @@ fn run_init(spec: &LaunchSpec, plan: &Plan, status_fd: libc::c_int) -> i32 {
     }
 }
 
-fn set_up_mounts(plan: &Plan) -> Result<(), String> {
+/// Ok(whether /dev/pts is the private instance).
+fn set_up_mounts(plan: &Plan) -> Result<bool, String> {
     // The working directory still points into the mounts it was opened on: enter it again once
     // the new mounts are in place (a writable root is a new mount over the old, now read-only).
     let cwd = std::env::current_dir().ok();
@@ -477,7 +481,7 @@ fn set_up_mounts(plan: &Plan) -> Result<(), String> {
     r
 }
 
-fn mount_all(plan: &Plan) -> Result<(), String> {
+fn mount_all(plan: &Plan) -> Result<bool, String> {
     // Without a fresh /proc the command sees the machine's processes; it still cannot signal or
     // trace them (Landlock), so this one is not fatal (the probe reports it).
     let _ = mount_proc();
@@ -500,7 +504,9 @@ fn mount_all(plan: &Plan) -> Result<(), String> {
             }
         }
     }
-    private_terminals(&plan.own_tty)?;
+    // Without a private instance, Landlock grants only the command's own terminal in /dev/pts
+    // (nested PTYs then cannot open their other end); never the machine's other terminals.
+    let private_pts = private_terminals(&plan.own_tty).is_ok();
     for g in &plan.gits {
         if g.symlink_metadata().is_err() {
             continue; // gone since the scan
@@ -514,7 +520,7 @@ fn mount_all(plan: &Plan) -> Result<(), String> {
             )
         })?;
     }
-    Ok(())
+    Ok(private_pts)
 }
 
 /// A fresh devpts instance on /dev/pts (with /dev/ptmx leading to it), so no other terminal of the
@@ -718,7 +724,8 @@ fn apply_landlock(spec: &LaunchSpec, plan: &Plan, private_pts: bool) -> Result<(
     let mut read: Vec<PathBuf> = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
-            if e.file_name() != "dev" {
+            // exists(): a dangling symlink (say /lib64 on some systems) cannot take a rule.
+            if e.file_name() != "dev" && e.path().exists() {
                 read.push(e.path());
             }
         }
@@ -732,7 +739,7 @@ fn apply_landlock(spec: &LaunchSpec, plan: &Plan, private_pts: bool) -> Result<(
     };
     let dev_read = existing(&DEV_READABLE);
     let mut dev_write = existing(&DEV_WRITABLE);
-    dev_write.extend(plan.own_tty.iter().cloned());
+    dev_write.extend(plan.own_tty.iter().filter(|p| p.exists()).cloned());
     if private_pts {
         // The private instance: the command's own terminal and the PTYs it opens itself.
         dev_write.push(PathBuf::from("/dev/pts"));
