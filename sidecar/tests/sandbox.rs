@@ -369,6 +369,7 @@ fn capabilities_are_gone_and_the_sidecar_environment_is_unreadable() {
             cat /proc/{sidecar}/environ /proc/$PPID/environ /proc/1/environ 2>/dev/null | tr '\0' '\n' | grep -c tack-test-secret
             chown 1:1 {victim} && echo chown-done || echo chown-denied
             chattr +i {victim} 2>/dev/null && echo chattr-done || echo chattr-denied
+            unshare -U true && echo nested-userns || echo nested-denied
             "#,
             victim = victim.display()
         );
@@ -385,6 +386,15 @@ fn capabilities_are_gone_and_the_sidecar_environment_is_unreadable() {
             out.contains("chown-denied") && out.contains("chattr-denied"),
             "{mode}: {out}"
         );
+        // A nested user namespace would hand uid 0 its capabilities back over root-owned files.
+        let user_ns =
+            s.request("initialize", json!({})).unwrap()["sandbox"]["userNamespaces"] == true;
+        if user_ns {
+            assert!(
+                out.contains("nested-denied") && !out.contains("nested-userns"),
+                "{mode}: {out}"
+            );
+        }
         use std::os::unix::fs::MetadataExt;
         assert_eq!(victim.metadata().unwrap().uid(), unsafe { libc::geteuid() });
     }

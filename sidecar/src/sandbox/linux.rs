@@ -485,6 +485,10 @@ fn mount_all(plan: &Plan) -> Result<bool, String> {
     // Without a fresh /proc the command sees the machine's processes; it still cannot signal or
     // trace them (Landlock), so this one is not fatal (the probe reports it).
     let _ = mount_proc();
+    // No nested user namespace: in one, a capability-less uid 0 (mapped to 0 again) would hold
+    // CAP_DAC_OVERRIDE and the like over root-owned files anew. The limit is this namespace's own
+    // and holds for everything below it.
+    let _ = std::fs::write("/proc/sys/user/max_user_namespaces", "0");
     // Everything read-only, then the writable areas back. Old kernels without mount_setattr keep
     // the tree as it is (the probe reports it); Landlock still refuses writes there.
     let tree_ro = set_mount_attr(Path::new("/"), true, libc::MOUNT_ATTR_RDONLY, 0).is_ok();
