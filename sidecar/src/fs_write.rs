@@ -95,7 +95,7 @@ fn git_refusal(display: &str) -> RpcError {
     refused(
         "git-dir",
         format!(
-            "{display}: writing inside a git directory is not allowed (git runs hooks and configuration from there). Ask the user to make this change themselves."
+            "{display}: writing inside a git directory is not allowed (git runs hooks and configuration from there). Ask the user to make this change themselves"
         ),
     )
 }
@@ -621,7 +621,7 @@ fn policy_gate(policy: &WritePolicy, first: Option<&str>) -> Result<(), RpcError
         let what = first.map(|p| format!(" ({p})")).unwrap_or_default();
         return Err(refused(
             "read-only",
-            format!("the sandbox is read-only, so no file may be written or removed{what}. Ask the user to change the sandbox mode or make the change themselves."),
+            format!("the sandbox is read-only, so no file may be written or removed{what}. Ask the user to change the sandbox mode or make the change themselves"),
         ));
     }
     Ok(())
