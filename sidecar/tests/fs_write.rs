@@ -568,3 +568,58 @@ fn a_full_disk_leaves_no_temporaries_and_nothing_changed() {
     );
     assert_eq!(out.output, ".\n./a.txt\na\n", "stderr: {}", out.stderr);
 }
+
+#[test]
+fn a_failed_rename_midway_puts_back_every_file_already_changed() {
+    let t = TempDir::new("rollback");
+    let ws = t.path().join("ws");
+    fs::create_dir_all(&ws).unwrap();
+    let probe = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: no user + mount namespaces here");
+        return;
+    }
+    for (name, text) in [
+        ("a.txt", "a\n"),
+        ("b.txt", "b\n"),
+        ("c.txt", "c\n"),
+        ("pinned", "pinned\n"),
+    ] {
+        fs::write(ws.join(name), text).unwrap();
+    }
+    // In the sidecar's namespace c.txt is a bind mount: renaming it (aside, the third step) fails with
+    // EBUSY after a.txt was replaced and b.txt removed, so both must be put back.
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(r#"mount --bind "$1/pinned" "$1/c.txt" && exec "$2""#)
+        .arg("sh")
+        .arg(&ws)
+        .arg(BIN);
+    let mut sc = Sidecar::spawn(cmd, None);
+    let err = ws_apply(
+        &mut sc,
+        &ws,
+        json!([
+            {"kind": "write", "path": "a.txt", "contents": "A\n"},
+            {"kind": "delete", "path": "b.txt"},
+            {"kind": "write", "path": "new/d.txt", "contents": "d\n"},
+            {"kind": "write", "path": "c.txt", "contents": "C\n"},
+        ]),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], -32007, "{err}");
+    let m = err["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("nothing was changed: c.txt: moving the old file aside: ")
+            && !m.contains("restoring also failed"),
+        "{m}"
+    );
+    let out = sc.run(json!({"argv": ["sh", "-c", "cd \"$0\" && find . | sort && cat a.txt b.txt c.txt", ws], "cwd": "/", "tty": false}));
+    assert_eq!(
+        out.output, ".\n./a.txt\n./b.txt\n./c.txt\n./pinned\na\nb\npinned\n",
+        "stderr: {}",
+        out.stderr
+    );
+}
