@@ -552,9 +552,12 @@ impl Roots {
                     && (p.len() > dir.len() + 1) == as_dir
             })
         };
+        // As git recognises one: HEAD, and objects/ + refs/ or a `commondir` file naming them elsewhere.
         (on_disk("HEAD", libc::S_IFREG) || added("HEAD", false))
-            && (on_disk("objects", libc::S_IFDIR) || added("objects", true))
-            && (on_disk("refs", libc::S_IFDIR) || added("refs", true))
+            && ((on_disk("objects", libc::S_IFDIR) || added("objects", true))
+                && (on_disk("refs", libc::S_IFDIR) || added("refs", true))
+                || on_disk("commondir", libc::S_IFREG)
+                || added("commondir", false))
     }
 
     /// Refuses any target inside a git directory of any name (the target of a `gitdir:` file, a bare

@@ -268,6 +268,17 @@ fn nothing_is_ever_written_into_a_git_directory() {
     )
     .unwrap_err();
     assert_eq!(reason(&err), "git-dir", "{err}");
+    // So is one borrowing another's objects and refs through `commondir`.
+    let err = ws_apply(
+        &mut sc,
+        ws,
+        json!([
+            {"kind": "write", "path": "wd/HEAD", "contents": "ref: refs/heads/main\n"},
+            {"kind": "write", "path": "wd/commondir", "contents": "../.git\n"},
+        ]),
+    )
+    .unwrap_err();
+    assert_eq!(reason(&err), "git-dir", "{err}");
     assert_eq!(tree(ws), before);
     for dir in [ws.to_path_buf(), ws.join("sub"), ws.join("wt")] {
         assert!(git(&dir, &["status", "--short"]).status.success());
