@@ -350,7 +350,7 @@ impl Roots {
             .join(", ")
     }
 
-    /// Opens `rel` (a directory, relative to root `i`) race-free; Ok(None) when it does not exist.
+    /// Opens `rel` (a directory, relative to root `i`) race-free; ENOENT when it does not exist.
     fn open_dir_beneath(&self, i: usize, rel: &[String]) -> io::Result<OwnedFd> {
         let root = &self.roots[i];
         if rel.is_empty() {
@@ -398,8 +398,7 @@ impl Roots {
 
     fn resolve(&self, display: &str, follow_final: bool) -> Result<Resolved, RpcError> {
         check_rel(display)?;
-        if let Some(part) = display.split('/').find(|p| is_git_name(p)) {
-            let _ = part;
+        if display.split('/').any(is_git_name) {
             return Err(git_refusal(display));
         }
         let abs = self.cwd_real.join(display);
