@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tackCli } from '../lib/paths';
 import { bodies, completedItems, makeProject, runTack, toolOutputs, withServer, type Project } from './harness';
 
 function patchAdding(file: string, lines: string[]): string {
@@ -158,6 +159,23 @@ test('a symlink leading out of the workspace is not written through', async () =
     );
     assert.deepEqual(snapshot(project.dir), before);
     assert.deepEqual(fs.readdirSync(outside), ['keep.txt']);
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('tack apply-patch (the person\'s own command) uses the same writer: .git refused, ordinary files written', () => {
+  const { project } = gitProject();
+  try {
+    const before = snapshot(project.dir);
+    const bad = spawnSync(process.execPath, [tackCli, 'apply-patch', patchAdding('.git/hooks/pre-commit', ['#!/bin/sh', 'true'])], { cwd: project.dir, encoding: 'utf8' });
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, /^tack apply-patch: nothing was written: \.git\/hooks\/pre-commit: writing inside a git directory is not allowed/);
+    assert.deepEqual(snapshot(project.dir), before);
+    const good = spawnSync(process.execPath, [tackCli, 'apply-patch', patchUpdating('a.txt', 'a', ['A'])], { cwd: project.dir, encoding: 'utf8' });
+    assert.equal(good.status, 0, good.stderr);
+    assert.equal(good.stdout, 'M a.txt\n');
+    assert.equal(project.read('a.txt'), 'A\n');
   } finally {
     project.cleanup();
   }
