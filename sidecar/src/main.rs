@@ -2,6 +2,8 @@
 //! over stdio, see docs/sidecar-protocol.md); `sandbox ...` runs one command inside the sandbox.
 mod child_env;
 mod exec;
+#[cfg(unix)]
+mod fs_write;
 mod output;
 mod protocol;
 mod sandbox;

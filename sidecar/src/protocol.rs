@@ -21,6 +21,12 @@ pub mod codes {
     pub const SHUTTING_DOWN: i64 = -32004;
     /// Writing to a command's input or resizing its terminal failed (it may be exiting).
     pub const IO_FAILED: i64 = -32005;
+    /// `fs/applyChanges` or `fs/checkWrite` refused a path by policy (read-only, `.git`, outside the
+    /// writable roots, a symbolic link leading out, a bad path). Nothing was written.
+    pub const WRITE_REFUSED: i64 = -32006;
+    /// `fs/applyChanges` failed on the file system (disk full, permissions, a race); everything was
+    /// put back as it was.
+    pub const WRITE_FAILED: i64 = -32007;
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -228,6 +234,72 @@ pub struct ExecResizeParams {
 #[ts(export)]
 pub struct ExecKillParams {
     pub exec_id: String,
+}
+
+/// The policy for the writes the host makes on the model's behalf (apply_patch): the same rules
+/// the sandbox gives commands. `read-only` allows nothing; otherwise every path must resolve beneath
+/// one of `writableRoots`, and nothing inside a git directory is ever written.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct WritePolicy {
+    pub mode: SandboxMode,
+    /// Absolute, existing directories writes may land in (the workspace root first).
+    pub writable_roots: Vec<String>,
+}
+
+/// One file change with its final contents (computed by the patch engine).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum FsChange {
+    /// Create or replace `path` with `contents` (an existing file keeps its permission bits).
+    Write { path: String, contents: String },
+    /// Remove `path` (a symbolic link is removed itself, not what it points to).
+    Delete { path: String },
+    /// Write `contents` to `to` and remove `from`.
+    Move {
+        from: String,
+        to: String,
+        contents: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct FsApplyChangesParams {
+    /// Absolute directory the change paths are relative to (the workspace root).
+    pub cwd: String,
+    pub policy: WritePolicy,
+    /// Applied all or nothing, in order. Paths are relative, `/`-separated, normalised (no empty,
+    /// `.` or `..` components).
+    pub changes: Vec<FsChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FsApplyChangesResult {
+    /// Files written (created or replaced), as named in the request.
+    pub written: Vec<String>,
+    /// Files removed, as named in the request.
+    pub deleted: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct FsCheckWriteParams {
+    /// Absolute directory the paths are relative to.
+    pub cwd: String,
+    pub policy: WritePolicy,
+    /// Paths about to be created or replaced.
+    pub writes: Vec<String>,
+    /// Paths about to be removed (a missing one is fine).
+    #[serde(default)]
+    #[ts(optional)]
+    pub deletes: Option<Vec<String>>,
 }
 
 /// `error.data` of a sidecar application error, when it has more to say.

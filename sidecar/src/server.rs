@@ -3,8 +3,8 @@
 use crate::exec::{self, notification_line, ExecControl, Outbox, RpcError};
 use crate::protocol::{
     codes, ExecExitedNotification, ExecKillParams, ExecResizeParams, ExecStartParams,
-    ExecStartResult, ExecWriteParams, InitializeParams, InitializeResult, SandboxInfo,
-    SidecarErrorData,
+    ExecStartResult, ExecWriteParams, FsApplyChangesParams, FsCheckWriteParams, InitializeParams,
+    InitializeResult, SandboxInfo, SidecarErrorData,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -16,7 +16,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, Notify, OnceCell};
 
 /// Longest accepted message line; longer ones are answered with an error and skipped.
-const MAX_LINE: usize = 16 * 1024 * 1024;
+/// (64 MiB: an fs/applyChanges request carries whole files, each up to 16 MiB.)
+const MAX_LINE: usize = 64 * 1024 * 1024;
 /// Lines waiting for stdout. Small, so a slow client stops the commands' output at the source.
 const OUTBOX_LINES: usize = 16;
 
@@ -100,6 +101,8 @@ impl Server {
             "exec/write" => self.exec_write(params).await,
             "exec/resize" => self.exec_resize(params).await,
             "exec/kill" => self.exec_kill(params),
+            "fs/applyChanges" => fs_apply_changes(params).await,
+            "fs/checkWrite" => fs_check_write(params).await,
             "shutdown" => {
                 self.shutdown().await;
                 self.send(result_line(&id, Value::Null)).await;
@@ -108,7 +111,7 @@ impl Server {
             }
             other => Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
-                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, shutdown"),
+                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, shutdown"),
             )),
         };
         let line = match result {
@@ -232,6 +235,24 @@ impl Server {
         // What the commands left behind (danger-full-access: setsid/double-fork leftovers).
         let _ = tokio::task::spawn_blocking(exec::end_orphans).await;
     }
+}
+
+/// `fs/applyChanges`: blocking file system work, off the async workers.
+async fn fs_apply_changes(params: Value) -> Result<Value, RpcError> {
+    let p: FsApplyChangesParams = parse_params("fs/applyChanges", params)?;
+    let done = tokio::task::spawn_blocking(move || crate::fs_write::apply_changes(&p))
+        .await
+        .map_err(|e| RpcError::new(codes::WRITE_FAILED, format!("the writer failed: {e}")))??;
+    Ok(serde_json::to_value(done).expect("serializable"))
+}
+
+/// `fs/checkWrite`: the same policy and resolution as fs/applyChanges, writing nothing.
+async fn fs_check_write(params: Value) -> Result<Value, RpcError> {
+    let p: FsCheckWriteParams = parse_params("fs/checkWrite", params)?;
+    tokio::task::spawn_blocking(move || crate::fs_write::check_write(&p))
+        .await
+        .map_err(|e| RpcError::new(codes::WRITE_FAILED, format!("the check failed: {e}")))??;
+    Ok(Value::Null)
 }
 
 enum Line {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { createFsHost } from '../../extension/src/host/agent/fs-host';
 import { AgentSession } from '../../extension/src/host/agent/session';
 import type { AgentHost, ApprovalRequest, ChangeProposal, ThreadEvent } from '../../extension/src/host/agent/types';
-import { writeChangesAtomically } from '../../extension/src/host/patch/atomic-write';
+import { writeChanges, writePolicyFor } from '../../extension/src/host/patch/atomic-write';
 import { SidecarClient } from '../../extension/src/host/sidecar/client';
 import { sidecarBin } from '../lib/paths';
 import { bodies, makeProject, toolOutputs, withServer } from './harness';
@@ -20,13 +20,13 @@ test('a reviewed patch: one file accepted, one rejected; the model is told exact
   const proposals: ChangeProposal[] = [];
   try {
     await withServer([{ toolCalls: [{ name: 'apply_patch', callId: 'p', kind: 'custom', input: TWO_FILES }] }, { text: 'noted' }], async (server) => {
-      const fsHost = createFsHost({ root: project.dir, emit: (e) => events.push(e) });
+      const fsHost = createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: (e) => events.push(e) });
       const host: AgentHost = {
         ...fsHost,
         reviewChanges: async (proposal) => {
           proposals.push(proposal);
           const a = proposal.files.find((f) => f.change.path === 'a.txt')!;
-          writeChangesAtomically(project.dir, [a.change]);
+          await writeChanges(sidecar, { cwd: project.dir, policy: writePolicyFor('workspace-write', project.dir) }, [a.change]);
           return { files: [{ path: 'a.txt', outcome: 'accepted' }, { path: 'b.txt', outcome: 'rejected' }] };
         },
       };
@@ -63,7 +63,7 @@ test('interrupt while an approval is pending ends the turn at once and withdraws
       let asked: ApprovalRequest | undefined;
       let withdrawn = false;
       const host: AgentHost = {
-        ...createFsHost({ root: project.dir, emit: () => undefined }),
+        ...createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: () => undefined }),
         requestApproval: (req, signal) =>
           new Promise((resolve) => {
             asked = req;

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { testCore } from './lib/core';
 import { applyPatchToDir } from '../../extension/src/host/patch/apply-to-dir';
 import { engines } from '../../extension/src/host/patch/engine';
-import { sharedDir, tackCli } from '../lib/paths';
+import { SidecarClient } from '../../extension/src/host/sidecar/client';
+import { sharedDir, sidecarBin, tackCli } from '../lib/paths';
 import { copyTree, readTree, tempDir, treeDifference } from './lib/tree';
 
 // TACK_APPLY_PATCH_SCENARIOS points elsewhere (e.g. a missing folder, to check the skip path).
@@ -32,6 +33,8 @@ if (!fs.existsSync(scenariosDir)) {
   });
 
   const eng = engines(testCore());
+  const writer = new SidecarClient({ binaryPath: sidecarBin });
+  after(() => writer.dispose());
 
   for (const name of names) {
     const dir = path.join(scenariosDir, name);
@@ -66,13 +69,13 @@ if (!fs.existsSync(scenariosDir)) {
       }
     });
 
-    test(`${title} [host applyPatchToDir in-process]`, () => {
+    test(`${title} [host applyPatchToDir in-process]`, async () => {
       const work = tempDir('conf');
       try {
         copyTree(path.join(dir, 'input'), work);
         let error: unknown;
         try {
-          applyPatchToDir(work, patch, eng);
+          await applyPatchToDir(work, patch, { writer, eng });
         } catch (e) {
           error = e;
         }

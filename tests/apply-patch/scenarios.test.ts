@@ -1,6 +1,7 @@
 // Tack's own apply_patch scenarios (tests/apply-patch/scenarios/*.json), one or more per rule:
 // matching levels, @@ narrowing, heredoc, atomicity, path and symlink safety, line endings, moves,
-// errors. Each runs through the host's applyPatchToDir with the real wasm engine on a real directory.
+// errors. Each runs through the host's applyPatchToDir with the real wasm engine and the real sidecar's
+// writer on a real directory.
 //
 // Scenario format (JSON): description; files (workspace tree before: path -> text); optional outside
 // (files in a sibling folder outside the workspace), symlinks (path -> relative target), binary
@@ -10,10 +11,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { applyPatchToDir } from '../../extension/src/host/patch/apply-to-dir';
 import { engines } from '../../extension/src/host/patch/engine';
+import { SidecarClient } from '../../extension/src/host/sidecar/client';
+import { sidecarBin } from '../lib/paths';
 import { testCore } from './lib/core';
 import { readTree, tempDir, treeDifference } from './lib/tree';
 
@@ -32,6 +35,9 @@ interface Scenario {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenarioDir = path.join(here, 'scenarios');
 const eng = engines(testCore());
+// The writes go through the real sidecar, as in `tack apply-patch` and the agent.
+const writer = new SidecarClient({ binaryPath: sidecarBin });
+after(() => writer.dispose());
 
 function writeFiles(root: string, files: Record<string, string | Buffer>): void {
   for (const [rel, contents] of Object.entries(files)) {
@@ -53,7 +59,7 @@ test('Tack has its own apply_patch scenarios', () => {
 
 for (const file of files) {
   const sc = JSON.parse(fs.readFileSync(path.join(scenarioDir, file), 'utf8')) as Scenario;
-  test(`${file.replace(/\.json$/, '')}: ${sc.description}`, () => {
+  test(`${file.replace(/\.json$/, '')}: ${sc.description}`, async () => {
     const base = tempDir('own');
     const ws = path.join(base, 'ws');
     const outside = path.join(base, 'outside');
@@ -71,13 +77,13 @@ for (const file of files) {
       const patch = Array.isArray(sc.patch) ? sc.patch.join('\n') : sc.patch;
 
       if (sc.error !== undefined) {
-        assert.throws(() => applyPatchToDir(ws, patch, eng), (e: Error) => {
+        await assert.rejects(applyPatchToDir(ws, patch, { writer, eng }), (e: Error) => {
           assert.ok(e.message.includes(sc.error!), `error was: ${e.message}`);
           return true;
         });
         assert.equal(treeDifference(readTree(ws), before), '', 'the workspace must be unchanged');
       } else {
-        const { summary } = applyPatchToDir(ws, patch, eng);
+        const { summary } = await applyPatchToDir(ws, patch, { writer, eng });
         assert.equal(treeDifference(readTree(ws), expectedTree(sc.expect ?? {})), '');
         assert.deepEqual(summary, sc.summary);
       }

@@ -59,6 +59,9 @@ const script = {
     // (8) approval policy `never`: the edit lands at once
     { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: auto.txt\n+written without asking\n*** End Patch' }] },
     { text: 'Added auto.txt.' },
+    // (9) still `never`: a hook planted in .git is refused before VS Code writes anything
+    { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: .git/hooks/pre-commit\n+#!/bin/sh\n+touch planted-by-hook\n*** End Patch' }] },
+    { text: 'The hook was refused.' },
   ],
 };
 
@@ -355,5 +358,18 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await waitIdle();
     assert.equal(fs.readFileSync(path.join(workspace, 'auto.txt'), 'utf8'), 'written without asking\n');
     await chat().locator('[data-testid="file-change-card"]', { hasText: 'auto.txt' }).first().waitFor({ timeout: 10_000 });
+  }));
+
+  test('(9) under "never" an edit into .git is refused (the sidecar checks before VS Code writes) and the model is told', withScreenshot('9-git-refused', async (page) => {
+    await newTask(page);
+    await send('Add a pre-commit hook.');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'The hook was refused.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.equal(fs.existsSync(path.join(workspace, '.git', 'hooks', 'pre-commit')), false, 'no hook was written');
+    const last = JSON.stringify(model!.modelRequests().at(-1)?.body);
+    assert.ok(last.includes('pre-commit') && !last.includes('Success. Updated'), 'the model is told the edit did not land');
+    const st = spawnSync('git', ['status', '--short'], { cwd: workspace, encoding: 'utf8' });
+    assert.equal(st.status, 0, st.stderr);
+    assert.equal(fs.existsSync(path.join(workspace, 'planted-by-hook')), false);
   }));
 });

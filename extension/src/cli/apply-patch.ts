@@ -2,11 +2,14 @@
 // atomically, and prints one `A path` / `M path` / `D path` line per file (a move prints
 // `M <destination>`, as the reference tool does). On failure: the reason on stderr, exit 1, nothing changed.
 import { applyPatchToDir } from '../host/patch/apply-to-dir';
+import { SidecarClient } from '../host/sidecar';
 
 const USAGE = `Usage: tack apply-patch [PATCH | -]
 
 Applies PATCH (the patch text itself; '-' or nothing reads it from stdin) to the current directory.
 Prints A/M/D and the path for each file. On any error nothing is changed and the exit code is 1.
+Files are written by tack-sidecar under the same rules as the agent's edits: only beneath the
+current directory, never inside .git (or any git directory), never through a symbolic link leading out.
 `;
 
 async function readStdin(): Promise<string> {
@@ -25,12 +28,15 @@ export async function applyPatchCommand(args: string[]): Promise<number> {
     return 2;
   }
   const patchText = args.length === 0 || args[0] === '-' ? await readStdin() : args[0];
+  const sidecar = new SidecarClient({ clientName: 'tack apply-patch', log: process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined });
   try {
-    const { summary } = applyPatchToDir(process.cwd(), patchText);
+    const { summary } = await applyPatchToDir(process.cwd(), patchText, { writer: sidecar });
     process.stdout.write(summary.map((l) => `${l}\n`).join(''));
     return 0;
   } catch (e) {
     process.stderr.write(`tack apply-patch: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
+  } finally {
+    await sidecar.dispose();
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AgentSession, collectAgentsMd, createFsHost, type ApprovalPolicy, type ThreadEvent, type ThreadItem, type Wire } from '../host/agent';
 import type { ModelEndpoint } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
+import { writePolicyFor } from '../host/patch/atomic-write';
 import { SidecarClient } from '../host/sidecar';
 
 const USAGE = `Usage: tack exec [options] PROMPT
@@ -220,7 +221,7 @@ export async function execCommand(args: string[]): Promise<number> {
   };
   const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey && apiKey.length >= 8 ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
   const sidecar = new SidecarClient({ log: process.env.TACK_DEBUG ? out : undefined });
-  const host = createFsHost({ root: cwd, readOnly: opts.sandbox === 'read-only', emit });
+  const host = createFsHost({ root: cwd, writer: sidecar, policy: writePolicyFor(opts.sandbox, cwd), emit });
 
   let session: AgentSession;
   try {

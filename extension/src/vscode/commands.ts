@@ -4,6 +4,8 @@ import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
 import { reviewPatch } from './review-patch';
 import { readSettings } from './settings';
+import { writeGuard } from './write-guard';
+import { workspaceRoot } from './buffers';
 import {
   askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
   type DiagnosticInfo, type SelectionInfo,
@@ -110,7 +112,9 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
   reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
   reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
-  reg('tack.reviewPatch', (text?: string) => reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined));
+  reg('tack.reviewPatch', (text?: string) =>
+    reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined, writeGuard(() => s.sidecar(), workspaceRoot(), 'workspace-write')),
+  );
 }
 
 /** `git diff HEAD` of the workspace, run read-only through the sidecar like any other command. */

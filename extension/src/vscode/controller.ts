@@ -13,6 +13,7 @@ import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import { AgentSession, type AgentHost, type ApprovalAnswer } from '../host/agent';
 import { listModels, type ModelEndpoint } from '../host/model';
+import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
 import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-view-provider';
@@ -22,6 +23,7 @@ import { reviewFilesOf } from './review-patch';
 import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
+import { writeGuard } from './write-guard';
 
 
 export interface ControllerDeps {
@@ -276,7 +278,8 @@ export class AgentController implements ChatBackend, AgentHost {
     const onAbort = () => this.deps.inlineDiff.cancel(proposal.itemId);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const outcomes = await this.deps.inlineDiff.review(proposal.itemId, files);
+      const guard = writeGuard(this.deps.sidecar, this.root(), readSettings().sandboxMode);
+      const outcomes = await this.deps.inlineDiff.review(proposal.itemId, files, guard);
       return { files: outcomes.map(toFileReview) };
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -285,6 +288,10 @@ export class AgentController implements ChatBackend, AgentHost {
 
   async applyChanges(changes: FileChange[]): Promise<void> {
     const root = this.root();
+    // The same policy as every host write, checked race-free by the sidecar; a refusal throws and
+    // becomes the apply_patch output.
+    const { writes, deletes } = touchedPaths(changes);
+    await writeGuard(this.deps.sidecar, root, readSettings().sandboxMode)(writes, deletes);
     const edit = new vscode.WorkspaceEdit();
     const enc = new TextEncoder();
     for (const c of changes) {

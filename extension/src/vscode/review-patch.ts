@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { FileChange } from '../generated/types/FileChange';
 import { engines, formatPatchError } from '../host/patch/engine';
 import { readWorkspaceFiles, workspaceRoot } from './buffers';
-import type { FileOutcome, InlineDiffManager, ReviewFile } from './inline-diff/manager';
+import type { FileOutcome, InlineDiffManager, ReviewFile, WriteGuard } from './inline-diff/manager';
 
 const MARKER = '*** Begin Patch';
 
@@ -28,13 +28,14 @@ export function reviewFilesOf(root: vscode.Uri, changes: readonly FileChange[]):
     path: c.path,
     uri: vscode.Uri.joinPath(root, c.path),
     kind: c.kind === 'add' ? 'add' : c.kind === 'delete' ? 'delete' : 'modify',
-    ...(c.movePath ? { moveUri: vscode.Uri.joinPath(root, c.movePath) } : {}),
+    ...(c.movePath ? { moveUri: vscode.Uri.joinPath(root, c.movePath), movePath: c.movePath } : {}),
     original: c.original ?? '',
     proposed: c.newContents ?? '',
   }));
 }
 
-export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.LogOutputChannel, text?: string): Promise<FileOutcome[]> {
+/** `guard` checks each accepted write (the person's own patch: workspace-write rules, so never `.git`). */
+export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.LogOutputChannel, text?: string, guard?: WriteGuard): Promise<FileOutcome[]> {
   const patchText = text ?? (await findPatchText());
   const root = workspaceRoot();
   const e = engines();
@@ -44,7 +45,7 @@ export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.Log
   if (!applied.ok) throw new Error(`The patch does not apply: ${formatPatchError(applied.error)}`);
   const reviewId = `manual-${Date.now().toString(36)}`;
   log.info(`reviewing a patch touching ${applied.changes.map((c) => c.path).join(', ')}`);
-  const outcomes = await inlineDiff.review(reviewId, reviewFilesOf(root, applied.changes));
+  const outcomes = await inlineDiff.review(reviewId, reviewFilesOf(root, applied.changes), guard);
   const summary = outcomes
     .map((o) => `${o.path}: ${o.error ? `failed (${o.error})` : `${o.acceptedHunkIds.length} accepted, ${o.rejectedHunkIds.length} rejected`}`)
     .join('; ');

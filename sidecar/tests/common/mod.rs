@@ -31,8 +31,14 @@ impl Sidecar {
 
     /// `env` is added to the sidecar's environment; `throttle` makes the client read slowly.
     pub fn start_with(env: &[(&str, &str)], throttle: Option<Duration>) -> Self {
-        let mut child = Command::new(BIN)
-            .envs(env.iter().copied())
+        let mut cmd = Command::new(BIN);
+        cmd.envs(env.iter().copied());
+        Self::spawn(cmd, throttle)
+    }
+
+    /// Starts the sidecar through `cmd` (e.g. a wrapper that sets up a namespace, then execs BIN).
+    pub fn spawn(mut cmd: Command, throttle: Option<Duration>) -> Self {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

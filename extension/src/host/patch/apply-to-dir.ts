@@ -1,7 +1,8 @@
 // Applying a patch to a directory on disk: read what the patch names, run the engine, write the
-// result atomically. Used by `tack apply-patch`; the agent runner reuses the pieces.
+// result through the sidecar's writer (all or nothing, under the write policy). Used by
+// `tack apply-patch`; the agent runner reuses the pieces.
 import { engines, formatPatchError, type Engines, type FileChange } from './engine';
-import { ApplyChangesError, writeChangesAtomically } from './atomic-write';
+import { ApplyChangesError, writeChanges, writePolicyFor, type ChangeWriter, type WritePolicy } from './atomic-write';
 import { readFileMap } from './workspace-files';
 
 export interface AppliedPatch {
@@ -10,13 +11,23 @@ export interface AppliedPatch {
   summary: string[];
 }
 
-/** Throws ApplyChangesError (message: the engine's "patch line N: ..." or the file system's reason); nothing changes then. */
-export function applyPatchToDir(root: string, patchText: string, eng: Engines = engines()): AppliedPatch {
+export interface ApplyToDirOptions {
+  /** The sidecar client (or anything with its fs methods). */
+  writer: ChangeWriter;
+  /** Default: workspace-write with `root` as the only writable root. */
+  policy?: WritePolicy;
+  eng?: Engines;
+}
+
+/** Throws ApplyChangesError (message: the engine's "patch line N: ..." or the writer's reason); nothing changes then. */
+export async function applyPatchToDir(root: string, patchText: string, opts: ApplyToDirOptions): Promise<AppliedPatch> {
+  const eng = opts.eng ?? engines();
   const parsed = eng.patchPaths(patchText);
   if (!parsed.ok) throw new ApplyChangesError(formatPatchError(parsed.error));
   const files = readFileMap(root, parsed.paths);
   const result = eng.applyPatch(patchText, files);
   if (!result.ok) throw new ApplyChangesError(formatPatchError(result.error));
-  const summary = writeChangesAtomically(root, result.changes);
+  const policy = opts.policy ?? writePolicyFor('workspace-write', root);
+  const summary = await writeChanges(opts.writer, { cwd: root, policy }, result.changes);
   return { changes: result.changes, summary };
 }

@@ -9,6 +9,9 @@ import type { ExecExitedNotification } from '../../generated/types/ExecExitedNot
 import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
 import type { ExecStartParams } from '../../generated/types/ExecStartParams';
 import type { ExecStartResult } from '../../generated/types/ExecStartResult';
+import type { FsApplyChangesParams } from '../../generated/types/FsApplyChangesParams';
+import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesResult';
+import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
 /** Application error codes of the sidecar (sidecar/src/protocol.rs `codes`; the tests check them). */
@@ -22,6 +25,8 @@ export const SidecarErrorCode = {
   SandboxUnavailable: -32003,
   ShuttingDown: -32004,
   IoFailed: -32005,
+  WriteRefused: -32006,
+  WriteFailed: -32007,
 } as const;
 
 /** The sidecar answered a request with a JSON-RPC error. */
@@ -313,6 +318,24 @@ export class SidecarClient {
       resize: (cols, rows) => call('exec/resize', { execId, cols, rows }),
       kill: () => call('exec/kill', { execId }),
     };
+  }
+
+  /**
+   * Writes a change set all or nothing under the write policy (docs/sidecar-protocol.md,
+   * `fs/applyChanges`). Rejects with SidecarRpcError: code WriteRefused (the policy said no) or
+   * WriteFailed (the file system did; everything was put back), `data.reason` saying which.
+   */
+  async applyChanges(params: FsApplyChangesParams): Promise<FsApplyChangesResult> {
+    const { conn, ready } = this.connection();
+    await ready;
+    return conn.request<FsApplyChangesResult>('fs/applyChanges', params);
+  }
+
+  /** Resolves when writing and removing these paths is allowed right now (`fs/checkWrite`); writes nothing. */
+  async checkWrite(params: FsCheckWriteParams): Promise<void> {
+    const { conn, ready } = this.connection();
+    await ready;
+    await conn.request<null>('fs/checkWrite', params);
   }
 
   /** Asks the sidecar to end every command and exit; kills it if it lingers. */

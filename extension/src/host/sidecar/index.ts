@@ -10,3 +10,8 @@ export type { OutputStream } from '../../generated/types/OutputStream';
 export type { SandboxInfo } from '../../generated/types/SandboxInfo';
 export type { SandboxMode } from '../../generated/types/SandboxMode';
 export type { SandboxPolicy } from '../../generated/types/SandboxPolicy';
+export type { FsApplyChangesParams } from '../../generated/types/FsApplyChangesParams';
+export type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesResult';
+export type { FsChange } from '../../generated/types/FsChange';
+export type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
+export type { WritePolicy } from '../../generated/types/WritePolicy';

@@ -17,9 +17,17 @@ export interface ReviewFile {
   kind: 'add' | 'modify' | 'delete';
   /** Where a move puts the file (whole-file decision). */
   moveUri?: vscode.Uri;
+  /** The move's destination, workspace-relative (set with moveUri). */
+  movePath?: string;
   original: string;
   proposed: string;
 }
+
+/**
+ * Called before each write the review makes, with the workspace-relative paths it is about to write and
+ * remove; throws (with a message for the person and the model) when the write policy forbids them.
+ */
+export type WriteGuard = (writes: string[], deletes: string[]) => Promise<void>;
 
 export interface FileOutcome {
   path: string;
@@ -36,6 +44,7 @@ interface FileReviewState {
   /** Whether the buffer had unsaved changes before the review: then we do not save it for the person. */
   wasDirty: boolean;
   error?: string;
+  guard?: WriteGuard;
   done: (o: FileOutcome) => void;
 }
 
@@ -101,7 +110,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   }
 
   /** Shows every file's hunks and resolves once each hunk is accepted or rejected. */
-  async review(reviewId: string, files: ReviewFile[]): Promise<FileOutcome[]> {
+  async review(reviewId: string, files: ReviewFile[], guard?: WriteGuard): Promise<FileOutcome[]> {
     const outcomes: Promise<FileOutcome>[] = [];
     let first: vscode.Uri | undefined;
     for (const file of files) {
@@ -117,7 +126,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
       const doc = file.kind === 'modify' ? await vscode.workspace.openTextDocument(file.uri) : undefined;
       outcomes.push(
         new Promise<FileOutcome>((done) => {
-          const state: FileReviewState = { reviewId, file, hunks, wasDirty: doc?.isDirty ?? false, done };
+          const state: FileReviewState = { reviewId, file, hunks, wasDirty: doc?.isDirty ?? false, guard, done };
           this.reviews.set(key, state);
           if (hunks.length === 0) this.complete(state);
         }),
@@ -252,6 +261,14 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
 
   private async applyAccepted(st: FileReviewState, targets: InlineHunk[]): Promise<void> {
     const { file } = st;
+    if (st.guard) {
+      // The sidecar resolves every target race-free under the write policy (.git, read-only, roots)
+      // right before VS Code's file service writes it.
+      const movePath = file.moveUri ? file.movePath : undefined;
+      if (file.kind === 'delete') await st.guard([], [file.path]);
+      else if (movePath !== undefined) await st.guard([movePath], [file.path]);
+      else await st.guard([file.path], []);
+    }
     if (file.kind !== 'modify' || file.moveUri) {
       // Whole-file decision: write, create, delete or move through one WorkspaceEdit.
       const edit = new vscode.WorkspaceEdit();
