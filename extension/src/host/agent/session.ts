@@ -40,6 +40,8 @@ export interface AgentSessionOptions {
   resumeId?: string;
   /** Told about model retries (rate limits, dropped streams). */
   onRetry?: (info: RetryInfo) => void;
+  /** A model stream with no event for this long is stalled (default: the transport's). */
+  streamIdleTimeoutMs?: number;
   /** Diagnostic lines (never secrets). */
   log?: (line: string) => void;
 }
@@ -77,6 +79,7 @@ export class AgentSession {
   private readonly endpoint: ModelEndpoint;
   private readonly store?: SessionStore;
   private readonly onRetry?: (info: RetryInfo) => void;
+  private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
   private readonly config: AgentConfig;
 
@@ -100,6 +103,7 @@ export class AgentSession {
     this.endpoint = opts.endpoint;
     this.store = opts.store;
     this.onRetry = opts.onRetry;
+    this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
   }
 
@@ -241,7 +245,7 @@ export class AgentSession {
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
     try {
-      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry })) {
+      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs })) {
         if (!current()) return;
         if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never });
         else this.dispatch({ type: 'modelStreamRestarted' });
