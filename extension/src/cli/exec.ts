@@ -247,7 +247,7 @@ export async function execCommand(args: string[]): Promise<number> {
         sandboxMode: opts.sandbox,
         contextWindow: opts.contextWindow,
         cwd,
-        agentsMd: collectAgentsMd(cwd),
+        agentsMd: collectAgentsMd(cwd, (file, reason) => out(`warning: ${file} is not used: ${reason}`)),
       },
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),

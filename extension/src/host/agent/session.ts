@@ -2,9 +2,9 @@
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { loadCore } from '../core';
+import { readInsideRoot } from '../workspace-read';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
@@ -356,15 +356,14 @@ export class AgentSession {
       this.dispatch({ type: 'imageRead', callId, error: `unsupported image type (use ${Object.keys(IMAGE_TYPES).join(', ')})` });
       return;
     }
-    try {
-      const stat = await fs.stat(file);
-      if (!stat.isFile()) throw new Error('not a file');
-      if (stat.size > MAX_IMAGE_BYTES) throw new Error(`the image is ${stat.size} bytes; the limit is ${MAX_IMAGE_BYTES}`);
-      const bytes = await fs.readFile(file);
-      this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${bytes.toString('base64')}` });
-    } catch (err) {
-      this.dispatch({ type: 'imageRead', callId, error: err instanceof Error ? err.message : String(err) });
+    // Only files inside the workspace, regular, within the cap: a symlinked logo.png must not carry
+    // /proc/self/environ or ~/.ssh/id_rsa to the model (and into the session file).
+    const read = readInsideRoot(this.config.cwd, file, { maxBytes: MAX_IMAGE_BYTES });
+    if (!read.ok) {
+      this.dispatch({ type: 'imageRead', callId, error: read.reason });
+      return;
     }
+    this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${read.bytes.toString('base64')}` });
   }
 
   private async runApply(callId: string, changes: FileChange[]): Promise<void> {
