@@ -221,6 +221,7 @@ test('token formats printed by commands are redacted; the JSON stays valid and t
     openai: 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
     anthropic: 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_xyz',
     gitlab: 'glpat-AbCdEfGhIjKlMnOpQrSt',
+    huggingface: 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567',
     jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
   };
   const record = {

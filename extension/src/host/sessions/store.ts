@@ -65,6 +65,8 @@ const keyPatterns: Array<{ pattern: RegExp; replace: string }> = [
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,}/g, replace: REDACTED },
   // GitLab personal access tokens.
   { pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
+  // Hugging Face tokens.
+  { pattern: /\bhf_[A-Za-z0-9]{30,}/g, replace: REDACTED },
   // AWS access key ids (long-lived and temporary).
   { pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: REDACTED },
   // Slack bot, user, app and refresh tokens.
