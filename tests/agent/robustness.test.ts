@@ -1,6 +1,6 @@
 // `tack exec` end to end when things go wrong around the turn: a stalled model stream, a trapped wasm
-// core, commands still running when the turn ends. The real CLI bundle, wasm core, sidecar and the
-// scripted model server (or a raw HTTP server where the script cannot say it).
+// core, an SSE event too deep for it. The real CLI bundle, wasm core, sidecar and the scripted model
+// server (or a raw HTTP server where the script cannot say it).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
