@@ -66,7 +66,10 @@ function buildWasm(wasmBindgen) {
   const built = path.join(root, 'target', WASM_TARGET, 'wasm', 'wasm_ui_core.wasm');
   const glueDir = path.join(generated, 'wasm');
   const outWasm = path.join(dist, 'wasm', 'wasm_ui_core_bg.wasm');
-  if (mtime(outWasm) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) return;
+  if (mtime(outWasm) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) {
+    addDiscardToGlue(glueDir);
+    return;
+  }
   // --target web gives an ES module with initSync(), which the host feeds with bytes it read itself,
   // so the same glue works in the bundled extension, the CLI and tests run from source.
   run(wasmBindgen, ['--target', 'web', '--out-dir', glueDir, '--out-name', 'wasm_ui_core', built]);
@@ -76,6 +79,25 @@ function buildWasm(wasmBindgen) {
   run(wasmOpt, ['-Os', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
   fs.rmSync(raw);
+  addDiscardToGlue(glueDir);
+}
+
+/**
+ * The glue keeps one instance per process and initSync() reuses it. After a trap that instance is
+ * poisoned, so the host needs to drop it (extension/src/host/core.ts, discardCore): this appends an
+ * export that forgets the instance and the views of its memory. Idempotent.
+ */
+function addDiscardToGlue(glueDir) {
+  const js = path.join(glueDir, 'wasm_ui_core.js');
+  const dts = path.join(glueDir, 'wasm_ui_core.d.ts');
+  const text = fs.readFileSync(js, 'utf8');
+  if (text.includes('__tackDiscardInstance')) return;
+  const names = ['wasm', 'wasmInstance', 'wasmModule', 'cachedDataViewMemory0', 'cachedUint8ArrayMemory0', '__wbg_init_promise']
+    .filter((n) => new RegExp(`^let (?:[\\w$]+, )*${n.replace('$', '\\$')}\\b`, 'm').test(text));
+  if (!names.includes('wasm')) throw new Error('the wasm-bindgen glue has no module-level `wasm` to reset; update addDiscardToGlue');
+  const reset = names.map((n) => `${n} = ${n.startsWith('cached') ? 'null' : 'undefined'};`).join(' ');
+  fs.appendFileSync(js, `\n/** Tack: forgets the instance (after a trap) so the next initSync() builds a fresh one. */\nexport function __tackDiscardInstance() { ${reset} }\n`);
+  fs.appendFileSync(dts, '\n/** Tack: forgets the instance (after a trap) so the next initSync() builds a fresh one. */\nexport function __tackDiscardInstance(): void;\n');
 }
 
 /** ts-rs writes one .ts file per exported Rust type when the crates' `export_bindings` tests run. */

@@ -470,3 +470,228 @@ pub async fn serve() {
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! The reader and the envelope check under arbitrary input: never a panic, one JSON-RPC answer
+    //! per rejected line (a parse error for non-JSON), lines reassembled whatever the read sizes.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    fn server() -> (Arc<Server>, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel(64);
+        let server = Arc::new(Server {
+            out: tx,
+            execs: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            sandbox: OnceCell::new(),
+            shutting_down: AtomicBool::new(false),
+            stop: Notify::new(),
+        });
+        (server, rx)
+    }
+
+    /// Runs one line through `envelope`; returns what it accepted and every line it answered.
+    fn check(bytes: &[u8]) -> (Option<(Value, String, Value)>, Vec<Value>) {
+        runtime().block_on(async {
+            let (server, mut rx) = server();
+            let accepted = envelope(&server, bytes).await;
+            drop(server);
+            let mut answers = vec![];
+            while let Some(line) = rx.recv().await {
+                answers.push(serde_json::from_str::<Value>(&line).expect("answers are JSON"));
+            }
+            (accepted, answers)
+        })
+    }
+
+    fn assert_rpc_error(answer: &Value) {
+        assert_eq!(answer["jsonrpc"], "2.0", "{answer}");
+        let code = answer["error"]["code"].as_i64().expect("an error code");
+        assert!(
+            [
+                codes::PARSE_ERROR,
+                codes::INVALID_REQUEST,
+                codes::INVALID_PARAMS
+            ]
+            .contains(&code),
+            "{answer}"
+        );
+        assert!(answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+        assert!(matches!(
+            answer["id"],
+            Value::Null | Value::String(_) | Value::Number(_)
+        ));
+    }
+
+    /// JSON values of any shape, including deep ones.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Envelopes near the real ones: right and wrong ids, versions, methods and params.
+    fn envelope_like() -> impl Strategy<Value = Value> {
+        (
+            prop::option::of(json_value()),
+            prop::option::of(prop_oneof![Just(json!("2.0")), json_value()]),
+            prop::option::of(prop_oneof![
+                Just(json!("initialize")),
+                Just(json!("exec/kill")),
+                json_value()
+            ]),
+            prop::option::of(json_value()),
+        )
+            .prop_map(|(id, version, method, params)| {
+                let mut o = serde_json::Map::new();
+                if let Some(v) = id {
+                    o.insert("id".into(), v);
+                }
+                if let Some(v) = version {
+                    o.insert("jsonrpc".into(), v);
+                }
+                if let Some(v) = method {
+                    o.insert("method".into(), v);
+                }
+                if let Some(v) = params {
+                    o.insert("params".into(), v);
+                }
+                Value::Object(o)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_get_at_most_one_answer_and_non_json_a_parse_error(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let (accepted, answers) = check(&bytes);
+            prop_assert!(answers.len() <= 1);
+            if serde_json::from_slice::<Value>(&bytes).is_err() {
+                prop_assert!(accepted.is_none());
+                prop_assert_eq!(answers.len(), 1);
+                prop_assert_eq!(answers[0]["error"]["code"].as_i64(), Some(codes::PARSE_ERROR));
+                prop_assert_eq!(&answers[0]["id"], &Value::Null);
+            }
+            for a in &answers {
+                assert_rpc_error(a);
+            }
+        }
+
+        #[test]
+        fn envelope_shaped_messages_are_accepted_or_answered_never_both(msg in envelope_like()) {
+            let line = msg.to_string();
+            let (accepted, answers) = check(line.as_bytes());
+            match accepted {
+                Some((id, method, params)) => {
+                    prop_assert!(answers.is_empty());
+                    prop_assert_eq!(&msg["jsonrpc"], &json!("2.0"));
+                    prop_assert_eq!(msg["method"].as_str(), Some(method.as_str()));
+                    prop_assert!(matches!(id, Value::Null | Value::String(_) | Value::Number(_)));
+                    prop_assert!(matches!(params, Value::Null | Value::Object(_)));
+                }
+                None => {
+                    // A well-formed notification (no id) gets no answer; anything else exactly one.
+                    let notification = msg.get("id").is_none()
+                        && msg["jsonrpc"] == "2.0"
+                        && msg["method"].is_string()
+                        && matches!(msg.get("params"), None | Some(Value::Null | Value::Object(_)));
+                    prop_assert_eq!(answers.len(), usize::from(!notification), "{}", line);
+                    for a in &answers {
+                        assert_rpc_error(a);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn deep_nesting_is_a_parse_error_not_a_stack_overflow(depth in 100usize..20_000, open in prop_oneof![Just(b'['), Just(b'{')]) {
+            let mut line = Vec::with_capacity(depth * 6);
+            for _ in 0..depth {
+                if open == b'[' { line.push(b'['); } else { line.extend_from_slice(b"{\"a\":"); }
+            }
+            line.push(b'1');
+            for _ in 0..depth {
+                line.push(if open == b'[' { b']' } else { b'}' });
+            }
+            let (accepted, answers) = check(&line);
+            prop_assert!(accepted.is_none());
+            prop_assert_eq!(answers.len(), 1);
+            // Shallow enough to parse: a well-formed non-object (or object) is rejected as a request.
+            let code = answers[0]["error"]["code"].as_i64();
+            prop_assert!(code == Some(codes::PARSE_ERROR) || code == Some(codes::INVALID_REQUEST));
+            if depth > 200 {
+                prop_assert_eq!(code, Some(codes::PARSE_ERROR));
+            }
+        }
+
+        #[test]
+        fn lines_are_reassembled_whatever_the_read_sizes(
+            lines in prop::collection::vec(prop::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..300), 0..12),
+            capacity in 1usize..64,
+            trailing_newline in any::<bool>(),
+        ) {
+            let mut input = lines.join(&b'\n');
+            if trailing_newline && !lines.is_empty() {
+                input.push(b'\n');
+            }
+            let got = runtime().block_on(async {
+                let mut r = BufReader::with_capacity(capacity, &input[..]);
+                let mut buf = Vec::new();
+                let mut out = vec![];
+                loop {
+                    match read_line(&mut r, &mut buf).await.expect("reads from memory") {
+                        Line::Message(m) => out.push(m),
+                        Line::TooLong => panic!("no line here is too long"),
+                        Line::Eof => break,
+                    }
+                }
+                out
+            });
+            let mut want = lines.clone();
+            // An empty last piece without a newline is the end of input, not a line.
+            if !trailing_newline && want.last().is_some_and(Vec::is_empty) {
+                want.pop();
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_reported_and_the_next_one_read() {
+        let mut input = vec![b'x'; MAX_LINE + 10];
+        input.extend_from_slice(b"\n{\"next\":1}\n");
+        let got = runtime().block_on(async {
+            let mut r = BufReader::with_capacity(64 * 1024, &input[..]);
+            let mut buf = Vec::new();
+            let first = read_line(&mut r, &mut buf).await.expect("read");
+            let second = read_line(&mut r, &mut buf).await.expect("read");
+            (matches!(first, Line::TooLong), second)
+        });
+        assert!(got.0);
+        assert!(matches!(got.1, Line::Message(m) if m == b"{\"next\":1}"));
+    }
+}

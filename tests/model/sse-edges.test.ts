@@ -194,9 +194,48 @@ test('a server that goes silent past the idle timeout is treated as a dropped st
       const { items, error, retries } = await drain({ baseUrl, wire: 'responses' }, body, { idleTimeoutMs: 200 });
       assert.equal(error, undefined);
       assert.equal(retries.length, 1);
-      assert.match(retries[0].reason, /sent nothing for/);
+      assert.match(retries[0].reason, /no data from the model server for 0\.2 s/);
       assert.deepEqual(items.map((i) => i.type), ['event', 'restart', 'event']);
       assert.equal(hits(), 2);
+    },
+  );
+});
+
+test('keep-alive comments do not count as events: a stream that only pings has stalled; a second stall is final', async () => {
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    await withRawServer(
+      (_req, res) => {
+        sse(res);
+        res.write('event: response.created\ndata: {"type":"response.created"}\n\n');
+        // Pings every 50 ms forever, never another event.
+        timers.push(setInterval(() => res.write(': keep-alive\n\n'), 50));
+      },
+      async (baseUrl, hits) => {
+        const { items, error, retries } = await drain({ baseUrl, wire: 'responses' }, body, { idleTimeoutMs: 300 });
+        assert.ok(error instanceof ModelError, String(error));
+        assert.match(error.message, /no data from the model server for 0\.3 s \(the stream stalled\) \(2 times in a row\); giving up/);
+        assert.equal(retries.length, 1, 'a stall is retried once');
+        assert.equal(hits(), 2);
+        assert.deepEqual(items.map((i) => i.type), ['event', 'restart', 'event']);
+      },
+    );
+  } finally {
+    timers.forEach(clearInterval);
+  }
+});
+
+test('retries stop once the total retry time is spent, with the reason and the time in the error', async () => {
+  await withRawServer(
+    (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"overloaded"}}');
+    },
+    async (baseUrl, hits) => {
+      const { error } = await drain({ baseUrl, wire: 'responses' }, body, { retry: { maxAttempts: 50, baseDelayMs: 100, maxDelayMs: 100, maxTotalMs: 250 } });
+      assert.ok(error instanceof ModelError);
+      assert.match(error.message, /HTTP 503.*overloaded — gave up after \d+ attempts? over \d+ s/);
+      assert.ok(hits() < 50, `stopped early (${hits()} requests)`);
     },
   );
 });

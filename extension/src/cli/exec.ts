@@ -26,6 +26,8 @@ Options:
   --reasoning-effort E       minimal | low | medium | high
   --context-window N         the model's context window in tokens (enables compaction)
   --resume ID                continue a saved session
+  --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
+                             a stall is retried once, then the turn fails
   -h, --help                 this help
 `;
 
@@ -45,6 +47,7 @@ interface ExecOptions {
   reasoningEffort?: string;
   contextWindow?: number;
   resume?: string;
+  streamIdleTimeoutMs?: number;
   prompt: string;
 }
 
@@ -110,6 +113,12 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       case '--resume':
         o.resume = value(i++, a);
         break;
+      case '--stream-idle-timeout': {
+        const n = Number(value(i++, a));
+        if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError('--stream-idle-timeout must be a number of seconds between 0 and 3600');
+        o.streamIdleTimeoutMs = Math.round(n * 1000);
+        break;
+      }
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
         words.push(a);
@@ -239,8 +248,9 @@ export async function execCommand(args: string[]): Promise<number> {
         sandboxMode: opts.sandbox,
         contextWindow: opts.contextWindow,
         cwd,
-        agentsMd: collectAgentsMd(cwd),
+        agentsMd: collectAgentsMd(cwd, (file, reason) => out(`warning: ${file} is not used: ${reason}`)),
       },
+      streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
       log: process.env.TACK_DEBUG ? out : undefined,
     });

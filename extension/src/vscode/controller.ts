@@ -11,7 +11,7 @@ import type { FileChange } from '../generated/types/FileChange';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
-import { AgentSession, type AgentHost, type ApprovalAnswer } from '../host/agent';
+import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer } from '../host/agent';
 import { listModels, type ModelEndpoint } from '../host/model';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
@@ -356,14 +356,14 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 }
 
-/** The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level). */
-async function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
-  try {
-    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(cwd, 'AGENTS.md')));
-    return [{ dir: cwd, contents: new TextDecoder().decode(bytes) }];
-  } catch {
-    return [];
-  }
+/**
+ * The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level), read
+ * through the host's workspace-confined reader: no symlink out of the workspace, no FIFO or device,
+ * at most 32 KiB.
+ */
+function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
+  const found = agentsMdIn(cwd, cwd);
+  return Promise.resolve(found ? [found] : []);
 }
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {

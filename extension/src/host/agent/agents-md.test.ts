@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,30 @@ test('AGENTS.md files are collected from the repository root down to the working
     ]);
     // Outside any repository only the directory itself counts.
     assert.deepEqual(collectAgentsMd(base), [{ dir: base, contents: 'outside the repo: ignored' }]);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('an AGENTS.md that is a symlink out of the repository, or a FIFO, is not read and is reported', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-agents-'));
+  try {
+    const root = path.join(base, 'repo');
+    const sub = path.join(root, 'sub');
+    fs.mkdirSync(path.join(root, '.git'), { recursive: true });
+    fs.mkdirSync(sub);
+    fs.symlinkSync('/proc/self/environ', path.join(root, 'AGENTS.md'));
+    execFileSync('mkfifo', [path.join(sub, 'AGENTS.md')]);
+    const refused: string[] = [];
+    assert.deepEqual(collectAgentsMd(sub, (file, reason) => refused.push(`${path.relative(root, file)}: ${reason}`)), []);
+    assert.equal(refused.length, 2);
+    assert.match(refused[0], /^AGENTS\.md: .*outside the workspace/);
+    assert.match(refused[1], /^sub\/AGENTS\.md: it is not a regular file/);
+    // A long one is cut at 32 KiB with a note.
+    fs.rmSync(path.join(sub, 'AGENTS.md'));
+    fs.writeFileSync(path.join(sub, 'AGENTS.md'), 'y'.repeat(40 * 1024));
+    const [inner] = collectAgentsMd(sub);
+    assert.equal(inner.contents, `${'y'.repeat(32 * 1024)}\n[AGENTS.md truncated]`);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }

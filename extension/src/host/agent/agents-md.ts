@@ -2,6 +2,7 @@
 // holding .git, else the directory itself) down to the directory, root first.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readInsideRoot } from '../workspace-read';
 import type { AgentsMd } from './types';
 
 /** Larger files are cut: instructions that long would crowd out the task. */
@@ -17,7 +18,7 @@ export function findRepoRoot(dir: string): string | undefined {
   }
 }
 
-export function collectAgentsMd(cwd: string): AgentsMd[] {
+export function collectAgentsMd(cwd: string, onRefused?: (file: string, reason: string) => void): AgentsMd[] {
   const target = path.resolve(cwd);
   const root = findRepoRoot(target) ?? target;
   const dirs: string[] = [];
@@ -27,16 +28,25 @@ export function collectAgentsMd(cwd: string): AgentsMd[] {
   }
   const found: AgentsMd[] = [];
   for (const dir of dirs) {
-    const file = path.join(dir, 'AGENTS.md');
-    let contents: string;
-    try {
-      if (!fs.statSync(file).isFile()) continue;
-      contents = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    if (Buffer.byteLength(contents) > MAX_BYTES) contents = `${contents.slice(0, MAX_BYTES)}\n[AGENTS.md truncated]`;
-    found.push({ dir, contents });
+    const one = agentsMdIn(root, dir, onRefused);
+    if (one) found.push(one);
   }
   return found;
+}
+
+/**
+ * `dir/AGENTS.md` read through the workspace-confined reader (no symlink out of `root`, regular files
+ * only, at most MAX_BYTES read), or undefined when there is none or it is refused. A refusal is
+ * reported through `onRefused` (a symlink to /proc/self/environ must not become instructions).
+ */
+export function agentsMdIn(root: string, dir: string, onRefused?: (file: string, reason: string) => void): AgentsMd | undefined {
+  const file = path.join(dir, 'AGENTS.md');
+  const read = readInsideRoot(root, file, { maxBytes: MAX_BYTES, truncate: true });
+  if (!read.ok) {
+    if (read.kind !== 'missing') onRefused?.(file, read.reason);
+    return undefined;
+  }
+  let contents = new TextDecoder('utf-8').decode(read.bytes);
+  if (read.truncated) contents = `${contents}\n[AGENTS.md truncated]`;
+  return { dir, contents };
 }

@@ -2,9 +2,9 @@
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadCore } from '../core';
+import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
+import { readInsideRoot } from '../workspace-read';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
@@ -24,10 +24,10 @@ import type {
   SessionEvent,
   SessionRecord,
   ThreadEvent,
+  ThreadItem,
   TurnResult,
+  Usage,
 } from './types';
-
-type CoreSession = InstanceType<ReturnType<typeof loadCore>['Session']>;
 
 export interface AgentSessionOptions {
   host: AgentHost;
@@ -40,12 +40,50 @@ export interface AgentSessionOptions {
   resumeId?: string;
   /** Told about model retries (rate limits, dropped streams). */
   onRetry?: (info: RetryInfo) => void;
+  /** A model stream with no event for this long is stalled (default: the transport's). */
+  streamIdleTimeoutMs?: number;
   /** Diagnostic lines (never secrets). */
   log?: (line: string) => void;
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** Output kept for a command item the host has to close itself (the tail; the UI saw it live). */
+const MAX_CLOSING_OUTPUT = 64 * 1024;
+/** How long the turn's end waits for its killed commands to be reported gone. */
+const KILL_WAIT_MS = 5_000;
+const ZERO_USAGE: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
+
+/**
+ * Test hook: `TACK_TEST_TRAP_CORE_ON=<SessionEvent type>` (or `armCoreTrap` in-process) makes the next
+ * such event reach the core with a corrupted session pointer, so the real wasm module traps ("memory
+ * access out of bounds"). It lets the recovery path be tested end to end without a core bug.
+ */
+let trapOn: string | undefined = process.env.TACK_TEST_TRAP_CORE_ON || undefined;
+
+/** For tests: the next event of this type makes the core trap (see TACK_TEST_TRAP_CORE_ON). */
+export function armCoreTrap(eventType: SessionEvent['type']): void {
+  trapOn = eventType;
+}
+
+type CommandItem = Extract<ThreadItem, { type: 'command_execution' }>;
+
+/** Calls in a session file's history that have no output (the turn died between the two). */
+function unansweredCalls(records: SessionRecord[]): Array<{ callId: string; outputType: string }> {
+  const open = new Map<string, string>();
+  for (const r of records) {
+    const items = r.type === 'item' ? [r.item] : r.type === 'compacted' ? r.items : [];
+    if (r.type === 'compacted') open.clear();
+    for (const raw of items) {
+      const it = raw as { type?: unknown; call_id?: unknown } | null;
+      if (!it || typeof it.call_id !== 'string') continue;
+      if (it.type === 'function_call') open.set(it.call_id, 'function_call_output');
+      else if (it.type === 'custom_tool_call') open.set(it.call_id, 'custom_tool_call_output');
+      else if (it.type === 'function_call_output' || it.type === 'custom_tool_call_output') open.delete(it.call_id);
+    }
+  }
+  return [...open].map(([callId, outputType]) => ({ callId, outputType }));
+}
 
 function localDate(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -71,12 +109,22 @@ function isAnswer(v: unknown): v is ApprovalAnswer {
 
 export class AgentSession {
   readonly id: string;
-  private readonly core: CoreSession;
+  private core: CoreSession;
+  /** The core instance generation `core` belongs to (see core.ts). */
+  private coreGen: number;
+  /** Set from a core trap until the session is reloaded: events for the dead core are dropped. */
+  private broken = false;
+  private reloading: Promise<void> | undefined;
+  /** Command items started in this turn and not yet completed, with their live output. */
+  private readonly openCommands = new Map<string, { item: CommandItem; output: string }>();
+  /** Command items the host closed itself; a later completion from the core is not shown twice. */
+  private readonly closedByHost = new Set<string>();
   private readonly host: AgentHost;
   private readonly sidecar: SidecarClient;
   private readonly endpoint: ModelEndpoint;
   private readonly store?: SessionStore;
   private readonly onRetry?: (info: RetryInfo) => void;
+  private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
   private readonly config: AgentConfig;
 
@@ -94,12 +142,14 @@ export class AgentSession {
   private constructor(opts: AgentSessionOptions, id: string, core: CoreSession, config: AgentConfig) {
     this.id = id;
     this.core = core;
+    this.coreGen = coreGeneration();
     this.config = config;
     this.host = opts.host;
     this.sidecar = opts.sidecar;
     this.endpoint = opts.endpoint;
     this.store = opts.store;
     this.onRetry = opts.onRetry;
+    this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
   }
 
@@ -107,19 +157,18 @@ export class AgentSession {
     if (opts.config.wire !== opts.endpoint.wire) {
       throw new Error(`the config's wire (${opts.config.wire}) and the endpoint's wire (${opts.endpoint.wire}) differ`);
     }
-    const core = loadCore();
     if (opts.resumeId !== undefined) {
       if (!opts.store) throw new Error('resuming a session needs a session store');
       const records = (await opts.store.read(opts.resumeId)) as SessionRecord[];
       const config = completeConfig(opts.config, opts.resumeId);
-      const session = core.Session.restore(config, records);
+      const session = restoreCoreSession(config, records);
       return new AgentSession(opts, opts.resumeId, session, config);
     }
     const id = opts.store
       ? await opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model })
       : randomUUID();
     const config = completeConfig(opts.config, id);
-    return new AgentSession(opts, id, new core.Session(config), config);
+    return new AgentSession(opts, id, newCoreSession(config), config);
   }
 
   get agentConfig(): AgentConfig {
@@ -133,6 +182,12 @@ export class AgentSession {
   /** Runs one turn to its end (completed, interrupted or failed). */
   submit(text: string, editorContext?: EditorContext): Promise<TurnResult> {
     if (this.turnDone) return Promise.reject(new Error('a turn is already running'));
+    if (this.reloading || this.broken || this.coreGen !== coreGeneration()) {
+      // The core trapped (here or in another session of this process): continue on a fresh one.
+      return (this.reloading ?? this.reload()).then(() => this.submit(text, editorContext));
+    }
+    this.openCommands.clear();
+    this.closedByHost.clear();
     this.turnAbort = new AbortController();
     this.lastMessage = undefined;
     const done = new Promise<TurnResult>((resolve) => (this.turnDone = resolve));
@@ -151,9 +206,107 @@ export class AgentSession {
   /** Stops every command this session started (for shutdown). */
   async dispose(): Promise<void> {
     this.interrupt();
-    await Promise.allSettled([...this.execs.values()].map((e) => e.handle.kill()));
-    this.execs.clear();
+    await this.killAll();
     await this.pendingWrites;
+  }
+
+  /** Kills every command this session still has running and waits (bounded) until each is gone. */
+  private killAll(): Promise<void> {
+    const running = [...this.execs.values()];
+    this.execs.clear();
+    return Promise.allSettled(
+      running.map(async (live) => {
+        if (live.done) return;
+        await live.handle.kill().catch(() => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([live.handle.exited.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, KILL_WAIT_MS)))]);
+        clearTimeout(timer);
+      }),
+    ).then(() => undefined);
+  }
+
+  /**
+   * Completes (failed) every command item of the turn still open, so no `item.started` stays without
+   * its `item.completed`. Their processes are killed with the turn (`killAll`).
+   */
+  private closeOpenCommands(): void {
+    for (const [id, open] of this.openCommands) {
+      this.closedByHost.add(id);
+      const note = '[the command was still running when the turn ended; it was stopped]';
+      const item: CommandItem = { ...open.item, status: 'failed', aggregated_output: open.output === '' ? note : `${open.output}\n${note}` };
+      this.emitToHost({ type: 'item.completed', item });
+    }
+    this.openCommands.clear();
+  }
+
+  private emitToHost(event: ThreadEvent): void {
+    this.noteEvent(event);
+    try {
+      this.host.emit(event);
+    } catch (err) {
+      this.log(`host.emit failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * The core trapped: its instance (shared by every session of the process) is dead. The turn ends
+   * as failed, with what the person needs to know; the session is reloaded from its file on a fresh
+   * instance so the conversation can go on.
+   */
+  private coreFailed(err: unknown, event: SessionEvent): void {
+    if (this.broken) return;
+    this.broken = true;
+    if (this.coreGen === coreGeneration()) discardCore();
+    const what = err instanceof Error ? err.message : String(err);
+    const message =
+      `Tack's core failed while handling ${event.type} (${what}). The turn was stopped; ` +
+      (this.store ? 'the session was reloaded from its file, so you can continue.' : 'the conversation so far could not be kept.');
+    this.log(`core trap: ${what}`);
+    this.model?.abort.abort();
+    this.model = undefined;
+    this.turnAbort.abort();
+    const done = this.turnDone;
+    this.turnDone = undefined;
+    if (done) {
+      this.closeOpenCommands();
+      this.emitToHost({ type: 'turn.failed', error: { message } });
+      if (this.store) this.track(this.store.append(this.id, { type: 'turnEnded', status: 'failed', usage: ZERO_USAGE }));
+    }
+    const kills = this.killAll();
+    const reloaded = this.reload();
+    void Promise.allSettled([kills, reloaded]).then(() => done?.({ status: 'failed', usage: ZERO_USAGE, error: message, finalMessage: this.lastMessage }));
+  }
+
+  /** A fresh core Session from the session file (or an empty one without a store). */
+  private reload(): Promise<void> {
+    const run = async () => {
+      await this.pendingWrites;
+      if (this.coreGen === coreGeneration() && !this.broken) return;
+      let core: CoreSession | undefined;
+      if (this.store) {
+        try {
+          const records = (await this.store.read(this.id)) as SessionRecord[];
+          // Calls the dead turn left without an answer get one, so the next request is well formed.
+          const repairs: SessionRecord[] = unansweredCalls(records).map(({ callId, outputType }) => ({
+            type: 'item',
+            item: { type: outputType, call_id: callId, output: 'aborted: Tack stopped the turn before this call finished' },
+          }));
+          for (const r of repairs) await this.store.append(this.id, r);
+          core = restoreCoreSession(this.config, [...records, ...repairs]);
+        } catch (e) {
+          this.log(`could not reload the session from its file: ${e instanceof Error ? e.message : String(e)}; starting afresh`);
+          if (isCoreTrap(e)) discardCore();
+        }
+      }
+      this.core = core ?? newCoreSession(this.config);
+      this.coreGen = coreGeneration();
+      this.broken = false;
+    };
+    const p = run().finally(() => {
+      if (this.reloading === p) this.reloading = undefined;
+    });
+    this.reloading = p;
+    return p;
   }
 
   private track(p: Promise<unknown>): void {
@@ -162,10 +315,24 @@ export class AgentSession {
 
   /** Feeds one event to the core and carries out the effects. Never throws. */
   private dispatch(event: SessionEvent): void {
+    if (this.broken || this.reloading) return; // the turn already failed; the core is being replaced
+    if (this.coreGen !== coreGeneration()) {
+      // Another session's trap replaced the instance this core lived in.
+      this.coreFailed(new Error('the core was restarted after a failure in another conversation'), event);
+      return;
+    }
+    if (trapOn !== undefined && event.type === trapOn) {
+      trapOn = undefined;
+      (this.core as unknown as { __wbg_ptr: number }).__wbg_ptr = 0x7ffffff8;
+    }
     let effects: Effect[];
     try {
       effects = this.core.handle(event) as Effect[];
     } catch (err) {
+      if (isCoreTrap(err)) {
+        this.coreFailed(err, event);
+        return;
+      }
       this.log(`core rejected ${event.type}: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
@@ -207,14 +374,14 @@ export class AgentSession {
       case 'requestApproval':
         void this.runApproval(effect.request);
         return;
-      case 'emit':
-        this.noteEvent(effect.event);
-        try {
-          this.host.emit(effect.event);
-        } catch (err) {
-          this.log(`host.emit failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
+      case 'emit': {
+        const event = effect.event;
+        if (event.type === 'item.completed' && this.closedByHost.has(event.item.id)) return;
+        // Commands the core leaves open at the end of the turn are closed (and killed) here.
+        if (event.type === 'turn.completed' || event.type === 'turn.failed') this.closeOpenCommands();
+        this.emitToHost(event);
         return;
+      }
       case 'persist':
         if (this.store) this.track(this.store.append(this.id, effect.record));
         return;
@@ -222,9 +389,11 @@ export class AgentSession {
         const done = this.turnDone;
         this.turnDone = undefined;
         this.turnAbort.abort();
+        this.closeOpenCommands();
         const result: TurnResult = { status: effect.status, usage: effect.usage, error: effect.error, finalMessage: this.lastMessage };
-        // Resolve after the session file has every record of the turn.
-        void this.pendingWrites.then(() => done?.(result));
+        // Resolve once the session file has every record of the turn and its commands are gone.
+        const kills = this.killAll();
+        void Promise.all([kills, this.pendingWrites]).then(() => done?.(result));
         return;
       }
     }
@@ -232,6 +401,17 @@ export class AgentSession {
 
   private noteEvent(event: ThreadEvent): void {
     if (event.type === 'item.completed' && event.item.type === 'agent_message') this.lastMessage = event.item.text;
+    if ((event.type === 'item.started' || event.type === 'item.updated') && event.item.type === 'command_execution') {
+      this.openCommands.set(event.item.id, { item: event.item, output: this.openCommands.get(event.item.id)?.output ?? '' });
+    } else if (event.type === 'item.delta') {
+      const open = this.openCommands.get(event.item_id);
+      if (open) {
+        open.output += event.delta;
+        if (open.output.length > MAX_CLOSING_OUTPUT) open.output = open.output.slice(open.output.length - MAX_CLOSING_OUTPUT);
+      }
+    } else if (event.type === 'item.completed') {
+      this.openCommands.delete(event.item.id);
+    }
   }
 
   private async runModel(body: object): Promise<void> {
@@ -241,7 +421,7 @@ export class AgentSession {
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
     try {
-      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry })) {
+      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs })) {
         if (!current()) return;
         if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never });
         else this.dispatch({ type: 'modelStreamRestarted' });
@@ -352,15 +532,14 @@ export class AgentSession {
       this.dispatch({ type: 'imageRead', callId, error: `unsupported image type (use ${Object.keys(IMAGE_TYPES).join(', ')})` });
       return;
     }
-    try {
-      const stat = await fs.stat(file);
-      if (!stat.isFile()) throw new Error('not a file');
-      if (stat.size > MAX_IMAGE_BYTES) throw new Error(`the image is ${stat.size} bytes; the limit is ${MAX_IMAGE_BYTES}`);
-      const bytes = await fs.readFile(file);
-      this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${bytes.toString('base64')}` });
-    } catch (err) {
-      this.dispatch({ type: 'imageRead', callId, error: err instanceof Error ? err.message : String(err) });
+    // Only files inside the workspace, regular, within the cap: a symlinked logo.png must not carry
+    // /proc/self/environ or ~/.ssh/id_rsa to the model (and into the session file).
+    const read = readInsideRoot(this.config.cwd, file, { maxBytes: MAX_IMAGE_BYTES });
+    if (!read.ok) {
+      this.dispatch({ type: 'imageRead', callId, error: read.reason });
+      return;
     }
+    this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${read.bytes.toString('base64')}` });
   }
 
   private async runApply(callId: string, changes: FileChange[]): Promise<void> {

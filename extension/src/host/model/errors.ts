@@ -24,6 +24,8 @@ export class ModelError extends Error {
   attempts?: number;
   /** How long the server asked to wait before retrying, when it said so. */
   retryAfterMs?: number;
+  /** The stream stalled: no event for the idle timeout. */
+  stalled?: boolean;
 
   constructor(kind: ModelErrorKind, message: string, opts: { status?: number; retryable?: boolean; attempts?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });

@@ -9,9 +9,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A server that asks for a longer wait than this is not waited for: the error is reported instead. */
   maxServerDelayMs: number;
+  /** No retry starts once this much time has passed since the first attempt (waits included). */
+  maxTotalMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxServerDelayMs: 120_000 };
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxServerDelayMs: 120_000, maxTotalMs: 300_000 };
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
 export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {

@@ -39,9 +39,21 @@ export interface StreamOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Receives one line per HTTP-level step (request, status, retry). The API key never appears in it. */
   debug?: (line: string) => void;
-  /** No byte from the server for this long counts as a dropped connection. Default 300 s. */
+  /**
+   * No SSE event from the server for this long (after the request was sent, or since the last event)
+   * counts as a stalled stream. Bytes that are not events (SSE comments, keep-alive blank lines) do
+   * not reset it. Default 90 s (DEFAULT_STREAM_IDLE_TIMEOUT_MS).
+   */
   idleTimeoutMs?: number;
 }
+
+/**
+ * How long a stream may go without an event before it counts as stalled: long enough for a model
+ * that reasons silently before its first output item, short enough that a dead stream is noticed.
+ */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 90_000;
+/** A stalled stream is retried at most this many times in a row before the stall is reported. */
+const MAX_STALL_RETRIES = 1;
 
 const terminalResponseEvents = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -89,6 +101,11 @@ function errorOf(data: Record<string, unknown>): { code?: unknown; message?: unk
   return err && typeof err === 'object' ? err : undefined;
 }
 
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
 function causeText(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
@@ -115,6 +132,8 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
   const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
   const payload = JSON.stringify({ stream: true, ...body });
   const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
+  const startedAt = Date.now();
+  let stalls = 0;
   for (let attempt = 1; ; attempt++) {
     if (opts.signal.aborted) throw abortedError();
     const state: AttemptState = { yielded: 0 };
@@ -128,6 +147,14 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
     }
     failure.attempts = attempt;
     if (!failure.retryable) throw failure;
+    if (failure.stalled) {
+      stalls++;
+      if (stalls > MAX_STALL_RETRIES) {
+        throw new ModelError(failure.kind, `${failure.message} (${stalls} times in a row); giving up`, { retryable: true, attempts: attempt, cause: failure });
+      }
+    } else {
+      stalls = 0;
+    }
     if (attempt >= policy.maxAttempts) {
       throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`, {
         status: failure.status,
@@ -145,6 +172,15 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
       });
     }
     const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy);
+    const elapsed = Date.now() - startedAt;
+    if (elapsed + delayMs > policy.maxTotalMs) {
+      throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${Math.round(elapsed / 1000)} s`, {
+        status: failure.status,
+        retryable: true,
+        attempts: attempt,
+        cause: failure,
+      });
+    }
     opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); retrying in ${delayMs} ms`);
     opts.onRetry?.({ attempt, nextAttempt: attempt + 1, maxAttempts: policy.maxAttempts, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
     if (state.yielded > 0) yield { type: 'restart', reason: failure.message, attempt: attempt + 1, delayMs };
@@ -163,10 +199,12 @@ async function* attemptOnce(
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
   opts.signal.addEventListener('abort', onAbort, { once: true });
-  const idleMs = opts.idleTimeoutMs ?? 300_000;
-  // The idle watchdog: one timer that checks the time since the server last sent bytes, rather than
-  // a timer re-armed per event (that cost showed at tens of thousands of events). While the consumer
-  // holds an event the clock does not run: its time is not the server's silence.
+  const idleMs = opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  // The idle watchdog: one timer that checks the time since the server last sent an event (or since
+  // the request went out), rather than a timer re-armed per event (that cost showed at tens of
+  // thousands of events). Bytes that carry no event (comments, keep-alives) do not count: a server
+  // that only pings is still stalled. While the consumer holds an event the clock does not run: its
+  // time is not the server's silence.
   let idled = false;
   let lastActivity = Date.now();
   let holding = false;
@@ -195,7 +233,11 @@ async function* attemptOnce(
     active();
     if (opts.signal.aborted) throw abortedError();
   };
-  const idleError = () => new ModelError('network', `the model server sent nothing for ${Math.round(idleMs / 1000)} s`, { retryable: true });
+  const idleError = () => {
+    const err = new ModelError('network', `no data from the model server for ${formatSeconds(idleMs)} (the stream stalled)`, { retryable: true });
+    err.stalled = true;
+    return err;
+  };
   try {
     const headers = { 'content-type': 'application/json', ...requestHeaders(endpoint, 'text/event-stream') };
     opts.debug?.(`model: POST ${url} ${JSON.stringify(redactHeaders(headers))}`);
@@ -208,6 +250,7 @@ async function* attemptOnce(
       if (idled) throw idleError();
       throw new ModelError('network', `could not reach the model server at ${url}: ${causeText(e)}`, { retryable: true, cause: e });
     }
+    active(); // the headers arrived: the wait for the first event starts now
     opts.debug?.(`model: HTTP ${res.status} ${res.headers.get('content-type') ?? ''}`);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
@@ -233,7 +276,12 @@ async function* attemptOnce(
     if (!res.body) throw new ModelError('protocol', `the model server at ${url} sent no body`, { retryable: true });
 
     const pending: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (m) => pending.push(m) });
+    const parser = createParser({
+      onEvent: (m) => {
+        pending.push(m);
+        active();
+      },
+    });
     const reader = res.body.getReader();
     // A read must end when the request is aborted. Undici does reject a pending read on abort, but a
     // body that had fully arrived before the abort can leave the next read pending forever.
@@ -256,7 +304,6 @@ async function* attemptOnce(
           if (idled) throw idleError();
           throw new ModelError('network', `the stream was cut: ${causeText(e)}`, { retryable: true, cause: e });
         }
-        active();
         if (chunk.done) {
           parser.feed(decoder.decode());
           parser.feed('\n\n'); // dispatch a last event the server left unterminated

@@ -2,6 +2,7 @@
 // only, no `..` escape, no symlink leading out of the root, text only (UTF-8 without NUL bytes).
 import fs from 'node:fs';
 import path from 'node:path';
+import { readInsideRoot } from '../workspace-read';
 import type { FileMap, FileState } from './engine';
 
 /** Files bigger than this are not read as text (a patch target that size is almost surely data). */
@@ -103,26 +104,24 @@ export function readFileState(root: string, relPath: string): FileState {
     if (e instanceof WorkspacePathError) return { state: 'outsideWorkspace' };
     throw e;
   }
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(real);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { state: 'missing' };
-    if (code === 'ENOTDIR') return { state: 'unreadable', reason: 'a parent of the path is a file, not a directory' };
-    return { state: 'unreadable', reason: `it cannot be read (${code ?? String(e)})` };
+  // The read itself: confined to the root again on the opened file (no swap to a symlink, a FIFO
+  // or a device between the check and the open), regular files only, at most the cap.
+  const read = readInsideRoot(root, real, { maxBytes: MAX_TEXT_FILE_BYTES });
+  if (!read.ok) {
+    switch (read.kind) {
+      case 'missing':
+        return { state: 'missing' };
+      case 'directory':
+        return { state: 'directory' };
+      case 'outside':
+        return { state: 'outsideWorkspace' };
+      case 'tooLarge':
+        return { state: 'unreadable', reason: `it is too large to edit as text (${read.size} bytes)` };
+      default:
+        return { state: 'unreadable', reason: read.reason };
+    }
   }
-  if (st.isDirectory()) return { state: 'directory' };
-  if (!st.isFile()) return { state: 'unreadable', reason: 'it is not a regular file' };
-  if (st.size > MAX_TEXT_FILE_BYTES) {
-    return { state: 'unreadable', reason: `it is too large to edit as text (${st.size} bytes)` };
-  }
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(real);
-  } catch (e) {
-    return { state: 'unreadable', reason: `it cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
-  }
+  const bytes = read.bytes;
   const decoded = decodeText(bytes);
   return decoded.ok ? { state: 'text', contents: decoded.text } : { state: 'unreadable', reason: decoded.reason };
 }

@@ -178,3 +178,70 @@ test('the CLI data directory: $TACK_HOME/sessions, else ~/.tack/sessions', () =>
   assert.equal(defaultSessionsDir({}, '/home/u'), path.join('/home/u', '.tack', 'sessions'));
   assert.equal(defaultSessionsDir({ TACK_HOME: '  ' }, '/home/u'), path.join('/home/u', '.tack', 'sessions'));
 });
+
+test('session files are private whatever the umask: directory 0700, files 0600; older wide files are narrowed', async () => {
+  const sessions = path.join(dir, 'sessions');
+  const old = process.umask(0);
+  try {
+    // A session left by an older version with wide modes.
+    await fs.mkdir(sessions, { mode: 0o777 });
+    await fs.writeFile(path.join(sessions, 'old.jsonl'), '{"type":"item"}\n', { mode: 0o666 });
+    await fs.writeFile(path.join(sessions, 'old.meta.json'), '{"version":1,"id":"old","title":"","cwd":"/","model":"m","createdAt":"2026-01-01T00:00:00.000Z"}\n', { mode: 0o644 });
+    const store = new SessionStore({ dir: sessions });
+    assert.equal((await store.list()).length, 1);
+    const id = await store.createSession({ cwd: '/', model: 'm' });
+    await store.setTitle(id, 'private');
+    await store.append(id, { a: 1 });
+    assert.equal((await fs.stat(sessions)).mode & 0o777, 0o700);
+    for (const f of await fs.readdir(sessions)) assert.equal((await fs.stat(path.join(sessions, f))).mode & 0o777, 0o600, f);
+    // A fresh store (a new process) on a fresh directory under umask 0.
+    const fresh = path.join(dir, 'fresh', 'sessions');
+    const store2 = new SessionStore({ dir: fresh });
+    const id2 = await store2.createSession({ cwd: '/', model: 'm' });
+    await store2.append(id2, { b: 2 });
+    assert.equal((await fs.stat(fresh)).mode & 0o777, 0o700);
+    for (const f of await fs.readdir(fresh)) assert.equal((await fs.stat(path.join(fresh, f))).mode & 0o777, 0o600, f);
+  } finally {
+    process.umask(old);
+  }
+});
+
+test('token formats printed by commands are redacted; the JSON stays valid and the rest is kept', async () => {
+  const store = new SessionStore({ dir });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  const pem = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', 'QyNTUxOQAAACDa"quote\\back', '-----END OPENSSH PRIVATE KEY-----'].join('\n');
+  const samples: Record<string, string> = {
+    classic: 'ghp_0123456789abcdefghijABCDEFGHIJ012345',
+    oauth: 'gho_0123456789abcdefghijABCDEFGHIJ012345',
+    server: 'ghs_0123456789abcdefghijABCDEFGHIJ012345',
+    fine: 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRS',
+    aws: 'AKIAIOSFODNN7EXAMPLE',
+    slackBot: 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+    slackUser: 'xoxp-123456789012-1234567890123-1234567890123-abcdef0123456789',
+    openai: 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
+    anthropic: 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_xyz',
+    gitlab: 'glpat-AbCdEfGhIjKlMnOpQrSt',
+    huggingface: 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567',
+    jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  };
+  const record = {
+    output: Object.entries(samples).map(([k, v]) => `${k}=${v}`).join('\n'),
+    key: `before\n${pem}\nafter`,
+    cut: `-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA"tail`,
+    remote: 'origin\thttps://alice:s3cr3t-pass@github.com/acme/app.git (fetch)',
+    db: 'DATABASE_URL=postgres://app:hunter2hunter2@db.internal:5432/app',
+    plain: 'https://github.com/acme/app and ghp_short and sk-notakey and eyJ.not.jwt stay',
+  };
+  await store.append(id, record);
+  const raw = await fs.readFile(path.join(dir, `${id}.jsonl`), 'utf8');
+  for (const v of Object.values(samples)) assert.ok(!raw.includes(v.slice(0, 14)) || v.startsWith('github_pat_'), v);
+  assert.ok(!raw.includes('github_pat_11ABC'));
+  for (const secret of ['b3BlbnNzaC1rZXkt', 'MIIEowIBAAKCAQEA', 's3cr3t-pass', 'hunter2hunter2']) assert.ok(!raw.includes(secret), secret);
+  const [back] = (await store.read(id)) as Array<typeof record>;
+  assert.equal(back.output, Object.keys(samples).map((k) => `${k}=[REDACTED]`).join('\n'));
+  assert.equal(back.key, 'before\n[REDACTED]\nafter');
+  assert.equal(back.cut, '[REDACTED]');
+  assert.equal(back.remote, 'origin\thttps://alice:[REDACTED]@github.com/acme/app.git (fetch)');
+  assert.equal(back.db, 'DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/app');
+  assert.equal(back.plain, record.plain);
+});

@@ -48,9 +48,38 @@ export class SessionNotFoundError extends Error {
 }
 
 const REDACTED = '[REDACTED]';
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-// Key shapes worth catching even when nobody configured them: OpenAI-style keys and bearer tokens.
-const keyPatterns: RegExp[] = [/\bsk-[A-Za-z0-9_-]{20,}/g, /(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]{20,}/g];
+/**
+ * Credential shapes worth catching even when nobody configured them, e.g. printed by a command
+ * (`env`, `git remote -v`, `cat .npmrc`). They run over serialized JSON, so none may swallow a quote
+ * or cut an escape in two. The same list, in meaning, filters a command's environment in the sidecar
+ * (sidecar/src/child_env.rs); both are documented in docs/secrets.md.
+ */
+const keyPatterns: Array<{ pattern: RegExp; replace: string }> = [
+  // OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), and other sk- keys.
+  { pattern: /\bsk-[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
+  // GitHub: classic and OAuth/app/refresh tokens, fine-grained tokens.
+  { pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}/g, replace: REDACTED },
+  { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,}/g, replace: REDACTED },
+  // GitLab personal access tokens.
+  { pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
+  // Hugging Face tokens.
+  { pattern: /\bhf_[A-Za-z0-9]{30,}/g, replace: REDACTED },
+  // AWS access key ids (long-lived and temporary).
+  { pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: REDACTED },
+  // Slack bot, user, app and refresh tokens.
+  { pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
+  // JWTs (three base64url parts, the first two JSON objects).
+  { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: REDACTED },
+  // PEM private keys, whole blocks; a block cut off by output truncation up to the end of its string.
+  { pattern: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----(?:[^"\\]|\\.)*?(?:-----END \1PRIVATE KEY-----|(?="))/g, replace: REDACTED },
+  // Passwords in URLs: scheme://user:password@host keeps the user and host.
+  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@"\\]+:)[^\s/@"\\]+@/g, replace: `$1${REDACTED}@` },
+  // Bearer tokens in headers.
+  { pattern: /(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]{20,}/g, replace: REDACTED },
+];
 
 /** `$TACK_HOME/sessions`, else `~/.tack/sessions`: where the CLI keeps sessions. */
 export function defaultSessionsDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
@@ -76,6 +105,8 @@ export class SessionStore {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Sessions whose file is known to end with a newline (checked once per process). */
   private readonly clean = new Set<string>();
+  /** The directory made private (0700, its files 0600) once per process. */
+  private secured: Promise<void> | undefined;
 
   constructor(opts: SessionStoreOptions) {
     this.dir = opts.dir;
@@ -103,10 +134,10 @@ export class SessionStore {
         text = parts.join(REDACTED);
       }
     }
-    for (const pattern of keyPatterns) {
-      text = text.replace(pattern, () => {
+    for (const { pattern, replace } of keyPatterns) {
+      text = text.replace(pattern, (...args: unknown[]) => {
         count++;
-        return REDACTED;
+        return replace.replace('$1', String(args[1]));
       });
     }
     return { text, count };
@@ -118,8 +149,9 @@ export class SessionStore {
     const stamp = created.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const id = `${stamp}-${randomBytes(4).toString('hex')}`;
     const file: MetaFile = { version: 1, id, title: meta.title ?? '', cwd: meta.cwd, model: meta.model, createdAt: created.toISOString() };
-    await fs.mkdir(this.dir, { recursive: true });
-    await fs.writeFile(this.recordsPath(id), '', { flag: 'wx' });
+    await this.secure();
+    await fs.writeFile(this.recordsPath(id), '', { flag: 'wx', mode: FILE_MODE });
+    await fs.chmod(this.recordsPath(id), FILE_MODE);
     await fs.utimes(this.recordsPath(id), created, created);
     await this.writeMeta(id, file);
     this.clean.add(id);
@@ -128,6 +160,7 @@ export class SessionStore {
 
   /** Sets the title shown in the session list (e.g. from the first user message). */
   async setTitle(id: string, title: string): Promise<void> {
+    await this.secure();
     const meta = await this.readMeta(id);
     await this.writeMeta(id, { ...meta, title });
   }
@@ -158,6 +191,7 @@ export class SessionStore {
     const file = this.recordsPath(id);
     let prefix = '';
     if (!this.clean.has(id)) {
+      await this.secure();
       // First write to this session in this process: it must exist, and a torn last line (a crash
       // mid-write) must not swallow the new record, so start on a fresh line.
       const size = await fs
@@ -194,6 +228,7 @@ export class SessionStore {
   }
 
   async load(id: string): Promise<LoadedSession> {
+    await this.secure();
     const meta = await this.readMeta(id);
     let text: string;
     try {
@@ -224,6 +259,7 @@ export class SessionStore {
 
   /** Every session, newest activity first. Unreadable sessions are left out and reported. */
   async list(): Promise<SessionSummary[]> {
+    await this.secure();
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
@@ -257,6 +293,32 @@ export class SessionStore {
     const results = await Promise.allSettled([fs.unlink(this.recordsPath(id)), fs.unlink(this.metaPath(id))]);
     this.clean.delete(id);
     if (results.every((r) => r.status === 'rejected')) throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
+  }
+
+  /**
+   * Session files hold whole conversations (command output, file contents): the directory is 0700 and
+   * every file 0600 whatever the umask, and files left by older versions with wider modes are
+   * narrowed. Symlinks are left alone (a chmod would follow them). Once per process.
+   */
+  private secure(): Promise<void> {
+    this.secured ??= (async () => {
+      await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      await fs.chmod(this.dir, DIR_MODE);
+      for (const name of await fs.readdir(this.dir)) {
+        const p = path.join(this.dir, name);
+        try {
+          const st = await fs.lstat(p);
+          if (st.isFile() && (st.mode & 0o7777) !== FILE_MODE) await fs.chmod(p, FILE_MODE);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    })().catch((e: unknown) => {
+      // Not fatal here (a read-only directory can still be listed); a write fails on its own.
+      this.secured = undefined;
+      this.onWarning(`could not make ${this.dir} private: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return this.secured;
   }
 
   private checkId(id: string): void {
@@ -297,7 +359,8 @@ export class SessionStore {
     const { text } = this.redact(JSON.stringify(meta));
     const target = this.metaPath(id);
     const tmp = `${target}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, `${text}\n`, 'utf8');
+    await fs.writeFile(tmp, `${text}\n`, { encoding: 'utf8', mode: FILE_MODE });
+    await fs.chmod(tmp, FILE_MODE);
     await fs.rename(tmp, target);
   }
 
