@@ -1,5 +1,6 @@
 // The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions.
 import * as vscode from 'vscode';
+import { reveal } from '../shared/display';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
 import { reviewPatch } from './review-patch';
@@ -44,7 +45,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           s.log.error(`${id}: ${msg}`);
-          void vscode.window.showErrorMessage(`Tack: ${msg}`);
+          void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
         }
       }),
     );
@@ -58,10 +59,11 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     const current = readSettings().model;
     const models = await c.listModels();
     const other = '$(edit) Another model...';
-    const items = [...new Set([current, ...models])].map((m) => ({ label: m, description: m === current ? 'current' : undefined }));
-    const pick = await vscode.window.showQuickPick([...items, { label: other, description: undefined }], { title: 'Tack: model', placeHolder: current });
+    // Names from the server are shown with hidden characters escaped; the pick keeps the real name.
+    const items = [...new Set([current, ...models])].map((m) => ({ label: reveal(m, { singleLine: true }), model: m, description: m === current ? 'current' : undefined }));
+    const pick = await vscode.window.showQuickPick([...items, { label: other, model: undefined, description: undefined }], { title: 'Tack: model', placeHolder: reveal(current, { singleLine: true }) });
     if (!pick) return;
-    const model = pick.label === other ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.label;
+    const model = pick.model === undefined ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.model;
     if (model) c.setModel(model);
   });
 
@@ -74,7 +76,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.writeTests', () => c.startTask(writeTestsPrompt(activeSelection()), contextWithoutSelection()));
   reg('tack.askAboutSelection', async () => {
     const sel = activeSelection();
-    const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${sel.path}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
+    const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${reveal(sel.path, { singleLine: true })}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
     if (question?.trim()) await c.startTask(askAboutSelectionPrompt(sel, question), contextWithoutSelection());
   });
   reg('tack.fixProblems', async () => {

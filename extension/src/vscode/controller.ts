@@ -22,6 +22,7 @@ import { reviewFilesOf } from './review-patch';
 import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
+import { reveal } from '../shared/display';
 
 
 export interface ControllerDeps {
@@ -333,7 +334,7 @@ export class AgentController implements ChatBackend, AgentHost {
         const session = 'Approve for Session';
         const no = 'Deny';
         void vscode.window
-          .showWarningMessage(`Tack wants to run: ${req.command}${req.reason ? ` (${req.reason})` : ''}`, yes, session, no)
+          .showWarningMessage(`Tack wants to run: ${reveal(req.command, { singleLine: true })}${req.reason ? ` (${reveal(req.reason, { singleLine: true })})` : ''}`, yes, session, no)
           .then((pick) => {
             if (!pick || !this.approvals.has(req.requestId)) return;
             this.decideApproval(req.requestId, pick === yes ? 'approved' : pick === session ? 'approvedForSession' : 'denied');
