@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { reveal } from '../shared/display';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
+import { uncommittedDiff } from './git-diff';
 import { reviewPatch } from './review-patch';
 import { readSettings } from './settings';
 import {
@@ -115,22 +116,27 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.reviewPatch', (text?: string) => reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined));
 }
 
-/** `git diff HEAD` of the workspace, run read-only through the sidecar like any other command. */
+/** `git diff HEAD` of the workspace (git-diff.ts), run read-only through the sidecar like any other command. */
 async function gitDiff(s: TackServices): Promise<string> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('Open a folder first.');
-  const run = async (argv: string[]) => {
-    let out = '';
-    const handle = await s.sidecar().exec(
-      { argv, cwd: folder.uri.fsPath, tty: false, timeoutMs: 30_000, sandbox: { mode: 'read-only', writableRoots: [], network: false } },
-      (n) => { if (out.length < 2_000_000) out += n.text; },
+  const sidecar = s.sidecar();
+  const run = async (argv: string[], cwd: string) => {
+    let stdout = '';
+    let stderr = '';
+    const handle = await sidecar.exec(
+      { argv, cwd, tty: false, timeoutMs: 30_000, sandbox: { mode: 'read-only', writableRoots: [], network: false } },
+      (n) => {
+        if (n.stream === 'stderr') stderr = (stderr + n.text).slice(-8_000);
+        else if (stdout.length < 2_000_000) stdout += n.text;
+      },
     );
     const exited = await handle.exited;
-    return { code: exited.exitCode, out };
+    return { code: exited.exitCode, stdout, stderr };
   };
-  let r = await run(['git', 'diff', 'HEAD', '--no-color', '--no-ext-diff']);
-  // A repository without commits yet has no HEAD: compare with the index instead.
-  if (r.code !== 0) r = await run(['git', 'diff', '--no-color', '--no-ext-diff']);
-  if (r.code !== 0) throw new Error(`git diff failed: ${r.out.trim().split('\n').slice(-3).join(' ') || `exit ${r.code}`}. Is this folder a git repository?`);
-  return r.out;
+  try {
+    return await uncommittedDiff(folder.uri.fsPath, run);
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}. Is this folder a git repository?`, { cause: e });
+  }
 }

@@ -2,6 +2,7 @@
 // workspace through the same inline review as the agent's edits. Nothing is written until accepted.
 import * as vscode from 'vscode';
 import { reveal } from '../shared/display';
+import { requireTrust } from './trust';
 import type { FileChange } from '../generated/types/FileChange';
 import { engines, formatPatchError } from '../host/patch/engine';
 import { readWorkspaceFiles, workspaceRoot } from './buffers';
@@ -36,6 +37,7 @@ export function reviewFilesOf(root: vscode.Uri, changes: readonly FileChange[]):
 }
 
 export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.LogOutputChannel, text?: string): Promise<FileOutcome[]> {
+  requireTrust(); // accepting would write to the workspace
   const patchText = text ?? (await findPatchText());
   const root = workspaceRoot();
   const e = engines();

@@ -1,5 +1,6 @@
 // Tack's settings (`tack.*`), read fresh at each use so a change applies to the next turn.
 import * as vscode from 'vscode';
+import { userValue, type UserOnlySetting } from './settings-scope';
 
 export type WireApi = 'responses' | 'chat';
 export type ApprovalPolicy = 'untrusted' | 'on-request' | 'on-failure' | 'never';
@@ -18,15 +19,33 @@ export interface TackSettings {
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
+let warn: (message: string) => void = () => {};
+const warned = new Set<string>();
+
+/** Where notes about ignored workspace settings go (the Output channel); each is logged once. */
+export function setSettingsLog(log: (message: string) => void): void {
+  warn = log;
+}
+
+function logOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  warn(message);
+}
+
 export function readSettings(): TackSettings {
   const c = vscode.workspace.getConfiguration('tack');
+  // Where the key goes and how much is allowed: user settings only (see settings-scope.ts).
+  const user = <T>(key: UserOnlySetting): T | undefined => userValue<T>(key, c.inspect<T>(key), logOnce);
+  const policy = user<string>('approvalPolicy');
+  const sandbox = user<string>('sandboxMode');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
-    baseUrl: (c.get<string>('baseUrl') || OPENAI_BASE_URL).replace(/\/+$/, ''),
-    wireApi: c.get<WireApi>('wireApi') === 'chat' ? 'chat' : 'responses',
+    baseUrl: (user<string>('baseUrl') || OPENAI_BASE_URL).replace(/\/+$/, ''),
+    wireApi: user<string>('wireApi') === 'chat' ? 'chat' : 'responses',
     reasoningEffort: c.get<ReasoningEffort>('reasoningEffort') ?? 'medium',
-    approvalPolicy: c.get<ApprovalPolicy>('approvalPolicy') ?? 'on-request',
-    sandboxMode: c.get<SandboxMode>('sandboxMode') ?? 'workspace-write',
+    approvalPolicy: (['untrusted', 'on-request', 'on-failure', 'never'] as const).find((p) => p === policy) ?? 'on-request',
+    sandboxMode: (['read-only', 'workspace-write', 'danger-full-access'] as const).find((m) => m === sandbox) ?? 'workspace-write',
     contextWindow: c.get<number | null>('contextWindow') ?? null,
   };
 }
