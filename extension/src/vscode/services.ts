@@ -7,7 +7,7 @@ import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
 import { InlineDiffManager } from './inline-diff/manager';
 import { ApiKeyStore } from './secrets';
-import { readSettings, setSettingsLog } from './settings';
+import { noteIgnoredWorkspaceSettings, readSettings, setSettingsLog } from './settings';
 import { requireTrust } from './trust';
 
 export class TackServices implements vscode.Disposable {
@@ -41,6 +41,8 @@ export class TackServices implements vscode.Disposable {
       vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),
     );
     this.chat.setModel(readSettings().model);
+    void noteIgnoredWorkspaceSettings();
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tack') && void noteIgnoredWorkspaceSettings()));
   }
 
   /** The sidecar client, created on first use; it respawns the process by itself if it died. */

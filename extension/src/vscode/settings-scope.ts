@@ -45,3 +45,12 @@ export function userValue<T>(key: string, inspected: Inspected<T> | undefined, i
   }
   return value;
 }
+
+/**
+ * The user-only settings a workspace settings file (`.vscode/settings.json`, `*.code-workspace`)
+ * tries to set. VS Code already drops machine-scoped values from workspace files before Tack sees
+ * them; this finds them in the file's text so the log can say they were ignored.
+ */
+export function userOnlyKeysIn(settingsText: string): UserOnlySetting[] {
+  return USER_ONLY_SETTINGS.filter((k) => new RegExp(`"tack\\.${k}"\\s*:`).test(settingsText));
+}

@@ -1,6 +1,6 @@
 // Tack's settings (`tack.*`), read fresh at each use so a change applies to the next turn.
 import * as vscode from 'vscode';
-import { userValue, type UserOnlySetting } from './settings-scope';
+import { userOnlyKeysIn, userValue, type UserOnlySetting } from './settings-scope';
 
 export type WireApi = 'responses' | 'chat';
 export type ApprovalPolicy = 'untrusted' | 'on-request' | 'on-failure' | 'never';
@@ -53,4 +53,27 @@ export function readSettings(): TackSettings {
 /** True when the base URL is OpenAI's own API, which cannot work without a key. */
 export function isHostedOpenAi(baseUrl: string): boolean {
   return /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+}
+
+/**
+ * Logs each user-only setting the workspace's settings files try to set (VS Code drops those values
+ * before `inspect()` would show them; the files' text still names them).
+ */
+export async function noteIgnoredWorkspaceSettings(): Promise<void> {
+  const files = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'));
+  if (vscode.workspace.workspaceFile?.scheme === 'file') files.push(vscode.workspace.workspaceFile);
+  for (const file of files) {
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch {
+      continue; // no such file
+    }
+    for (const key of userOnlyKeysIn(text)) {
+      logOnce(
+        `ignored tack.${key} in ${file.fsPath}: a repository cannot change where your API key goes or what Tack may do; ` +
+          `Tack reads tack.${key} from your user settings only`,
+      );
+    }
+  }
 }
