@@ -170,6 +170,8 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
         'tack.wireApi': 'responses',
         'tack.approvalPolicy': 'untrusted',
         'tack.sandboxMode': 'workspace-write',
+        // VS Code's own git support would run the repository's fsmonitor canary by itself.
+        'git.enabled': false,
       },
       // The key reaches the extension through the environment, as a person's shell would give it.
       env: { OPENAI_API_KEY: API_KEY },
@@ -379,10 +381,11 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
   }));
 
   test('(8) a settings change applies to the next turn: under approval policy "never" an edit lands at once and stays in the chat', withScreenshot('8-policy-never', async (page) => {
-    // The person's user settings (VS Code watches the file); the repository's own "never" had no effect so far.
-    const userSettings = path.join(cs!.userDataDir, 'User', 'settings.json');
-    const current = JSON.parse(fs.readFileSync(userSettings, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(userSettings, JSON.stringify({ ...current, 'tack.approvalPolicy': 'never' }, null, 2));
+    // The person's user settings, through Tack's command; the repository's own "never" had no effect so far.
+    await runCommand(page, 'Tack: Set Approval Policy');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'on-request' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type('never');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Never ask' }).first().click();
     await page.locator('.panel .monaco-editor', { hasText: 'settings changed' }).first().waitFor({ timeout: 30_000 });
     await newTask(page);
     await send('Add auto.txt.');

@@ -5,7 +5,7 @@ import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
 import { uncommittedDiff } from './git-diff';
 import { reviewPatch } from './review-patch';
-import { readSettings } from './settings';
+import { readSettings, type ApprovalPolicy } from './settings';
 import {
   askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
   type DiagnosticInfo, type SelectionInfo,
@@ -66,6 +66,22 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     if (!pick) return;
     const model = pick.model === undefined ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.model;
     if (model) c.setModel(model);
+  });
+
+  // The policy is a user setting only (a repository cannot set it): this is the quick way to change it.
+  reg('tack.setApprovalPolicy', async () => {
+    const current = readSettings().approvalPolicy;
+    const choices: Array<{ label: ApprovalPolicy; detail: string }> = [
+      { label: 'untrusted', detail: 'Ask before any command that is not known to be read-only' },
+      { label: 'on-request', detail: 'The model asks when it needs to leave the sandbox' },
+      { label: 'on-failure', detail: 'Ask only when a sandboxed command fails' },
+      { label: 'never', detail: 'Never ask (edits apply at once and stay reviewable)' },
+    ];
+    const pick = await vscode.window.showQuickPick(
+      choices.map((c) => ({ ...c, description: c.label === current ? 'current' : undefined })),
+      { title: 'Tack: approval policy (your user settings)', placeHolder: current },
+    );
+    if (pick) await vscode.workspace.getConfiguration('tack').update('approvalPolicy', pick.label, vscode.ConfigurationTarget.Global);
   });
 
   reg('tack.newTask', async () => {
