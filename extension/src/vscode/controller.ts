@@ -350,7 +350,7 @@ export class AgentController implements ChatBackend, AgentHost {
       });
       chat.showApproval(req.requestId, req);
       const wasReady = chat.isReady;
-      void chat.reveal();
+      chat.revealQuietly();
       if (!wasReady) {
         // The chat was not showing: ask in a notification too; whichever answers first wins.
         const yes = 'Approve';
