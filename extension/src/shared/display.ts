@@ -119,6 +119,8 @@ export function revealHtml(text: string, opts: RevealOptions = {}): string {
  */
 export function revealInHtml(html: string, kind: 'prose' | 'code' = 'code'): string {
   const re = kind === 'prose' ? PROSE_G : ALL_G;
+  // Most text has none: skip the split (a streaming answer is re-rendered every frame).
+  if (!ALL.test(html)) return html;
   return html
     .split(/(<[^>]*>)/)
     .map((part, i) => (i % 2 === 1 ? part : part.replace(re, markHtml)))
