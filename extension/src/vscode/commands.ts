@@ -1,9 +1,11 @@
 // The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions.
 import * as vscode from 'vscode';
+import { reveal } from '../shared/display';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
+import { uncommittedDiff } from './git-diff';
 import { reviewPatch } from './review-patch';
-import { readSettings } from './settings';
+import { readSettings, type ApprovalPolicy } from './settings';
 import { writeGuard } from './write-guard';
 import { workspaceRoot } from './buffers';
 import {
@@ -46,7 +48,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           s.log.error(`${id}: ${msg}`);
-          void vscode.window.showErrorMessage(`Tack: ${msg}`);
+          void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
         }
       }),
     );
@@ -60,11 +62,28 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     const current = readSettings().model;
     const models = await c.listModels();
     const other = '$(edit) Another model...';
-    const items = [...new Set([current, ...models])].map((m) => ({ label: m, description: m === current ? 'current' : undefined }));
-    const pick = await vscode.window.showQuickPick([...items, { label: other, description: undefined }], { title: 'Tack: model', placeHolder: current });
+    // Names from the server are shown with hidden characters escaped; the pick keeps the real name.
+    const items = [...new Set([current, ...models])].map((m) => ({ label: reveal(m, { singleLine: true }), model: m, description: m === current ? 'current' : undefined }));
+    const pick = await vscode.window.showQuickPick([...items, { label: other, model: undefined, description: undefined }], { title: 'Tack: model', placeHolder: reveal(current, { singleLine: true }) });
     if (!pick) return;
-    const model = pick.label === other ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.label;
+    const model = pick.model === undefined ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.model;
     if (model) c.setModel(model);
+  });
+
+  // The policy is a user setting only (a repository cannot set it): this is the quick way to change it.
+  reg('tack.setApprovalPolicy', async () => {
+    const current = readSettings().approvalPolicy;
+    const choices: Array<{ label: ApprovalPolicy; detail: string }> = [
+      { label: 'untrusted', detail: 'Ask before any command that is not known to be read-only' },
+      { label: 'on-request', detail: 'The model asks when it needs to leave the sandbox' },
+      { label: 'on-failure', detail: 'Ask only when a sandboxed command fails' },
+      { label: 'never', detail: 'Never ask (edits apply at once and stay reviewable)' },
+    ];
+    const pick = await vscode.window.showQuickPick(
+      choices.map((c) => ({ ...c, description: c.label === current ? 'current' : undefined })),
+      { title: 'Tack: approval policy (your user settings)', placeHolder: current },
+    );
+    if (pick) await vscode.workspace.getConfiguration('tack').update('approvalPolicy', pick.label, vscode.ConfigurationTarget.Global);
   });
 
   reg('tack.newTask', async () => {
@@ -76,7 +95,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.writeTests', () => c.startTask(writeTestsPrompt(activeSelection()), contextWithoutSelection()));
   reg('tack.askAboutSelection', async () => {
     const sel = activeSelection();
-    const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${sel.path}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
+    const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${reveal(sel.path, { singleLine: true })}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
     if (question?.trim()) await c.startTask(askAboutSelectionPrompt(sel, question), contextWithoutSelection());
   });
   reg('tack.fixProblems', async () => {
@@ -117,22 +136,27 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   );
 }
 
-/** `git diff HEAD` of the workspace, run read-only through the sidecar like any other command. */
+/** `git diff HEAD` of the workspace (git-diff.ts), run read-only through the sidecar like any other command. */
 async function gitDiff(s: TackServices): Promise<string> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('Open a folder first.');
-  const run = async (argv: string[]) => {
-    let out = '';
-    const handle = await s.sidecar().exec(
-      { argv, cwd: folder.uri.fsPath, tty: false, timeoutMs: 30_000, sandbox: { mode: 'read-only', writableRoots: [], network: false } },
-      (n) => { if (out.length < 2_000_000) out += n.text; },
+  const sidecar = s.sidecar();
+  const run = async (argv: string[], cwd: string) => {
+    let stdout = '';
+    let stderr = '';
+    const handle = await sidecar.exec(
+      { argv, cwd, tty: false, timeoutMs: 30_000, sandbox: { mode: 'read-only', writableRoots: [], network: false } },
+      (n) => {
+        if (n.stream === 'stderr') stderr = (stderr + n.text).slice(-8_000);
+        else if (stdout.length < 2_000_000) stdout += n.text;
+      },
     );
     const exited = await handle.exited;
-    return { code: exited.exitCode, out };
+    return { code: exited.exitCode, stdout, stderr };
   };
-  let r = await run(['git', 'diff', 'HEAD', '--no-color', '--no-ext-diff']);
-  // A repository without commits yet has no HEAD: compare with the index instead.
-  if (r.code !== 0) r = await run(['git', 'diff', '--no-color', '--no-ext-diff']);
-  if (r.code !== 0) throw new Error(`git diff failed: ${r.out.trim().split('\n').slice(-3).join(' ') || `exit ${r.code}`}. Is this folder a git repository?`);
-  return r.out;
+  try {
+    return await uncommittedDiff(folder.uri.fsPath, run);
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}. Is this folder a git repository?`, { cause: e });
+  }
 }

@@ -24,6 +24,9 @@ import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
 import { readSettings } from './settings';
 import { writeGuard } from './write-guard';
+import { reveal } from '../shared/display';
+import { resolveLinkTarget } from './link-target';
+import { isTrusted, requireTrust, RESTRICTED_MESSAGE } from './trust';
 
 
 export interface ControllerDeps {
@@ -80,6 +83,7 @@ export class AgentController implements ChatBackend, AgentHost {
   async startTask(text: string, editorContext?: EditorContext): Promise<void> {
     const chat = this.deps.chat();
     await chat.reveal();
+    requireTrust();
     if (this.busy) {
       void vscode.window.showWarningMessage('Tack is still working on the current task. Stop it first, or wait for it to finish.');
       return;
@@ -89,6 +93,10 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   send(text: string): void {
+    if (!isTrusted()) {
+      this.deps.chat().showError(RESTRICTED_MESSAGE);
+      return;
+    }
     if (this.busy) {
       this.deps.chat().showError('Tack is still working; stop the current turn first.');
       return;
@@ -115,6 +123,7 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   private async runTurn(text: string, editorContext?: EditorContext): Promise<void> {
+    requireTrust();
     const key = await this.deps.keys.ensureUsable();
     if (key) this.sessions().addSecret(key);
     if (key === undefined) {
@@ -184,6 +193,10 @@ export class AgentController implements ChatBackend, AgentHost {
 
   retry(): void {
     if (!this.lastText || this.busy) return;
+    if (!isTrusted()) {
+      this.deps.chat().showError(RESTRICTED_MESSAGE);
+      return;
+    }
     this.run(this.lastText.text, this.lastText.editorContext);
   }
 
@@ -213,8 +226,17 @@ export class AgentController implements ChatBackend, AgentHost {
     void this.deps.inlineDiff.showDiff(vscode.Uri.joinPath(this.root(), p));
   }
 
+  /** Opens a file a link or card in the chat names: only inside the workspace folders (link-target.ts). */
   openFile(p: string, line?: number): void {
-    const uri = path.isAbsolute(p) ? vscode.Uri.file(p) : vscode.Uri.joinPath(this.root(), p);
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const target = resolveLinkTarget(p, roots);
+    if (!target.ok) {
+      const msg = `Tack did not open "${reveal(p, { singleLine: true })}": ${target.reason}. Links open only files inside the workspace folders.`;
+      this.deps.log.warn(msg);
+      this.deps.chat().showError(msg);
+      return;
+    }
+    const uri = vscode.Uri.file(target.path);
     const pos = new vscode.Position(Math.max((line ?? 1) - 1, 0), 0);
     void vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: false });
   }
@@ -272,6 +294,7 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   async reviewChanges(proposal: ChangeProposal, signal: AbortSignal): Promise<ChangeReview> {
+    requireTrust();
     const files = reviewFilesOf(this.root(), proposal.files.map((f) => f.change));
     // A stopped turn takes its pending proposal away: nothing more of it is written.
     // Reviews are keyed by the file_change item id: the id the chat's cards and decisions carry.
@@ -287,6 +310,7 @@ export class AgentController implements ChatBackend, AgentHost {
   }
 
   async applyChanges(changes: FileChange[]): Promise<void> {
+    requireTrust();
     const root = this.root();
     // The same policy as every host write, checked race-free by the sidecar; a refusal throws and
     // becomes the apply_patch output.
@@ -333,14 +357,14 @@ export class AgentController implements ChatBackend, AgentHost {
       });
       chat.showApproval(req.requestId, req);
       const wasReady = chat.isReady;
-      void chat.reveal();
+      chat.revealQuietly();
       if (!wasReady) {
         // The chat was not showing: ask in a notification too; whichever answers first wins.
         const yes = 'Approve';
         const session = 'Approve for Session';
         const no = 'Deny';
         void vscode.window
-          .showWarningMessage(`Tack wants to run: ${req.command}${req.reason ? ` (${req.reason})` : ''}`, yes, session, no)
+          .showWarningMessage(`Tack wants to run: ${reveal(req.command, { singleLine: true })}${req.reason ? ` (${reveal(req.reason, { singleLine: true })})` : ''}`, yes, session, no)
           .then((pick) => {
             if (!pick || !this.approvals.has(req.requestId)) return;
             this.decideApproval(req.requestId, pick === yes ? 'approved' : pick === session ? 'approvedForSession' : 'denied');

@@ -1,6 +1,8 @@
 // "Tack: Review a Patch": an apply_patch text from anywhere (the editor, the clipboard) applied to the
 // workspace through the same inline review as the agent's edits. Nothing is written until accepted.
 import * as vscode from 'vscode';
+import { reveal } from '../shared/display';
+import { requireTrust } from './trust';
 import type { FileChange } from '../generated/types/FileChange';
 import { engines, formatPatchError } from '../host/patch/engine';
 import { readWorkspaceFiles, workspaceRoot } from './buffers';
@@ -36,6 +38,7 @@ export function reviewFilesOf(root: vscode.Uri, changes: readonly FileChange[]):
 
 /** `guard` checks each accepted write (the person's own patch: workspace-write rules, so never `.git`). */
 export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.LogOutputChannel, text?: string, guard?: WriteGuard): Promise<FileOutcome[]> {
+  requireTrust(); // accepting would write to the workspace
   const patchText = text ?? (await findPatchText());
   const root = workspaceRoot();
   const e = engines();
@@ -50,6 +53,6 @@ export async function reviewPatch(inlineDiff: InlineDiffManager, log: vscode.Log
     .map((o) => `${o.path}: ${o.error ? `failed (${o.error})` : `${o.acceptedHunkIds.length} accepted, ${o.rejectedHunkIds.length} rejected`}`)
     .join('; ');
   log.info(`patch review done: ${summary}`);
-  void vscode.window.showInformationMessage(`Tack: ${summary}`);
+  void vscode.window.showInformationMessage(`Tack: ${reveal(summary, { singleLine: true })}`);
   return outcomes;
 }

@@ -7,7 +7,8 @@ import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
 import { InlineDiffManager } from './inline-diff/manager';
 import { ApiKeyStore } from './secrets';
-import { readSettings } from './settings';
+import { noteIgnoredWorkspaceSettings, readSettings, setSettingsLog } from './settings';
+import { requireTrust } from './trust';
 
 export class TackServices implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -20,6 +21,7 @@ export class TackServices implements vscode.Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Tack', { log: true });
+    setSettingsLog((m) => this.log.warn(m));
     this.keys = new ApiKeyStore(context.secrets);
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
     this.controller = new AgentController({
@@ -39,10 +41,14 @@ export class TackServices implements vscode.Disposable {
       vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),
     );
     this.chat.setModel(readSettings().model);
+    void noteIgnoredWorkspaceSettings();
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tack') && void noteIgnoredWorkspaceSettings()));
   }
 
   /** The sidecar client, created on first use; it respawns the process by itself if it died. */
   sidecar(): SidecarClient {
+    // Every command Tack runs goes through here: none in Restricted Mode.
+    requireTrust();
     if (!this.sidecarClient) {
       const binaryPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'bin', 'tack-sidecar').fsPath;
       this.sidecarClient = new SidecarClient({ binaryPath, log: (line) => this.log.debug(`sidecar: ${line}`) });

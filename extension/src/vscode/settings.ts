@@ -1,5 +1,6 @@
 // Tack's settings (`tack.*`), read fresh at each use so a change applies to the next turn.
 import * as vscode from 'vscode';
+import { userOnlyKeysIn, userValue, type UserOnlySetting } from './settings-scope';
 
 export type WireApi = 'responses' | 'chat';
 export type ApprovalPolicy = 'untrusted' | 'on-request' | 'on-failure' | 'never';
@@ -18,15 +19,33 @@ export interface TackSettings {
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
+let warn: (message: string) => void = () => {};
+const warned = new Set<string>();
+
+/** Where notes about ignored workspace settings go (the Output channel); each is logged once. */
+export function setSettingsLog(log: (message: string) => void): void {
+  warn = log;
+}
+
+function logOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  warn(message);
+}
+
 export function readSettings(): TackSettings {
   const c = vscode.workspace.getConfiguration('tack');
+  // Where the key goes and how much is allowed: user settings only (see settings-scope.ts).
+  const user = <T>(key: UserOnlySetting): T | undefined => userValue<T>(key, c.inspect<T>(key), logOnce);
+  const policy = user<string>('approvalPolicy');
+  const sandbox = user<string>('sandboxMode');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
-    baseUrl: (c.get<string>('baseUrl') || OPENAI_BASE_URL).replace(/\/+$/, ''),
-    wireApi: c.get<WireApi>('wireApi') === 'chat' ? 'chat' : 'responses',
+    baseUrl: (user<string>('baseUrl') || OPENAI_BASE_URL).replace(/\/+$/, ''),
+    wireApi: user<string>('wireApi') === 'chat' ? 'chat' : 'responses',
     reasoningEffort: c.get<ReasoningEffort>('reasoningEffort') ?? 'medium',
-    approvalPolicy: c.get<ApprovalPolicy>('approvalPolicy') ?? 'on-request',
-    sandboxMode: c.get<SandboxMode>('sandboxMode') ?? 'workspace-write',
+    approvalPolicy: (['untrusted', 'on-request', 'on-failure', 'never'] as const).find((p) => p === policy) ?? 'on-request',
+    sandboxMode: (['read-only', 'workspace-write', 'danger-full-access'] as const).find((m) => m === sandbox) ?? 'workspace-write',
     contextWindow: c.get<number | null>('contextWindow') ?? null,
   };
 }
@@ -34,4 +53,27 @@ export function readSettings(): TackSettings {
 /** True when the base URL is OpenAI's own API, which cannot work without a key. */
 export function isHostedOpenAi(baseUrl: string): boolean {
   return /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+}
+
+/**
+ * Logs each user-only setting the workspace's settings files try to set (VS Code drops those values
+ * before `inspect()` would show them; the files' text still names them).
+ */
+export async function noteIgnoredWorkspaceSettings(): Promise<void> {
+  const files = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'));
+  if (vscode.workspace.workspaceFile?.scheme === 'file') files.push(vscode.workspace.workspaceFile);
+  for (const file of files) {
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch {
+      continue; // no such file
+    }
+    for (const key of userOnlyKeysIn(text)) {
+      logOnce(
+        `ignored tack.${key} in ${file.fsPath}: a repository cannot change where your API key goes or what Tack may do; ` +
+          `Tack reads tack.${key} from your user settings only`,
+      );
+    }
+  }
 }

@@ -84,7 +84,7 @@ const historyButton = $<HTMLButtonElement>('[data-testid="history-button"]');
 
 let pending: Change = { entries: new Set(), structure: true, chrome: true };
 let scheduled = false;
-let focusNewApproval = false;
+let newApproval = false;
 
 function schedule(): void {
   if (scheduled) return;
@@ -105,7 +105,7 @@ let urgentSave = true;
 function apply(action: Action): void {
   const change = reduce(state, action);
   if (!(action.type === 'event' && action.event.type === 'item.delta')) urgentSave = true;
-  if (action.type === 'approval') focusNewApproval = true;
+  if (action.type === 'approval') newApproval = true;
   mergeChange(pending, change);
   schedule();
 }
@@ -218,13 +218,11 @@ function flush(): void {
   emptyState.hidden = state.entries.length > 0;
   if (change.chrome) drawChrome();
   if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
-  if (focusNewApproval) {
-    focusNewApproval = false;
-    const target = transcript.querySelector<HTMLElement>('[data-testid="approval-card"]:not(.decided) [data-autofocus]');
-    if (target) {
-      target.focus();
-      target.scrollIntoView({ block: 'nearest' });
-    }
+  // A new approval card is scrolled into view but never takes the keyboard focus: a space or Enter
+  // the person is typing elsewhere must not answer it. Approving takes a click, or Tab to the button.
+  if (newApproval) {
+    newApproval = false;
+    transcript.querySelector<HTMLElement>('[data-testid="approval-card"].pending')?.scrollIntoView({ block: 'nearest' });
   }
   saveState(urgentSave);
   urgentSave = false;

@@ -132,13 +132,28 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     assert.match((await page.textContent(tid('command-status'))) ?? '', /Exit 1/);
     assert.match((await page.textContent(tid('command-output'))) ?? '', /FAIL src\/a\.test\.js/, 'live output survives completion');
 
-    // An approval: focus moves to it; approved from the keyboard.
+    // An approval arrives while the person types in the composer: it does not take the focus, so
+    // the space and Enter they type do not answer it.
+    await page.focus(tid('chat-input'));
+    await page.keyboard.type('next I want');
     await host(page, {
       type: 'approval',
       requestId: 'r1',
       request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w' },
     });
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'approval-approve');
+    await page.waitForSelector(`${tid('approval-card')}[data-request-id="r1"] ${tid('approval-approve')}`);
+    await page.keyboard.type(' more ');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Space');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300))));
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'chat-input', 'the focus stayed in the composer');
+    assert.equal(await page.getAttribute(tid('approval-approve'), 'autofocus'), null);
+    assert.equal((await posted(page)).filter((m) => m.type === 'decideApproval').length, 0, 'typing answered nothing');
+    assert.equal(await page.locator(`${tid('approval-card')}.pending`).count(), 1, 'the card still waits');
+    await page.fill(tid('chat-input'), '');
+    // Deliberately moving the keyboard focus to the button (as Tab would) and pressing Enter approves.
+    await page.focus(`${tid('approval-card')}[data-request-id="r1"] ${tid('approval-approve')}`);
     await page.keyboard.press('Enter');
     assert.deepEqual(await waitPosted(page, 'decideApproval'), { type: 'decideApproval', requestId: 'r1', decision: 'approved' });
     await page.waitForSelector(`${tid('approval-card')}[data-decided="approved"]`);
@@ -147,8 +162,12 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r2',
-      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x', cwd: '/w', reason: 'network' },
+      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x # \u202Etxt.sh', cwd: '/w', reason: 'network' },
     });
+    // A right-to-left override in the command is drawn as a visible escape, not obeyed.
+    const shownCommand = await page.textContent(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-command')}`);
+    assert.equal(shownCommand, 'curl x # \\u{202E}txt.sh');
+    assert.equal(await page.locator(`${tid('approval-card')}[data-request-id="r2"] .hidden-char`).count(), 1);
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`);
     await page.fill(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'no network, use the cache');
     await page.press(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'Enter');

@@ -124,6 +124,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     else await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
   }
 
+  /**
+   * Shows the chat without moving the keyboard focus (for approvals: what the person is typing must
+   * not land in the chat). A view that was never opened stays closed (opening it would take the
+   * focus); the controller asks in a notification then.
+   */
+  revealQuietly(): void {
+    this.view?.show(true);
+  }
+
   /** Shows the chat and puts the cursor in the input, optionally with text in it. */
   async focusInput(prefill?: string): Promise<void> {
     await this.reveal();

@@ -68,4 +68,5 @@ test('a CRLF file diffs per line without spurious changes', () => {
 test('the insertion label joins lines and cuts long text', () => {
   assert.equal(insertionLabel(['a', '\tb']), 'a  ⏎    b');
   assert.equal(insertionLabel(['x'.repeat(50)], 10).length, 10);
+  assert.equal(insertionLabel(['const ok = x; // \u202E;y']), 'const ok = x; // \\u{202E};y', 'a bidi override in the preview is shown, not obeyed');
 });

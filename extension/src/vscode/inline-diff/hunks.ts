@@ -1,6 +1,7 @@
 // The pure side of the inline diff (no `vscode` here, so it is unit-tested under node): where each
 // hunk of a proposed edit sits in the buffer, how it shifts as other hunks land, and what the editor
 // shows for it.
+import { reveal } from '../../shared/display';
 
 export type HunkState = 'pending' | 'accepted' | 'rejected';
 
@@ -73,7 +74,8 @@ export function hunkAtLine(hunks: InlineHunk[], line: number): InlineHunk | unde
 
 /** One-line text that shows what a hunk inserts, for the decoration beside its removed lines. */
 export function insertionLabel(lines: string[], maxChars = 160): string {
-  const shown = lines.map((l) => l.replace(/\t/g, '  ')).join('  ⏎  ');
+  // Hidden characters are shown as escapes: a decoration would otherwise obey a bidi override.
+  const shown = lines.map((l) => reveal(l.replace(/\t/g, '  '), { singleLine: true })).join('  ⏎  ');
   return shown.length > maxChars ? `${shown.slice(0, maxChars - 1)}…` : shown;
 }
 

@@ -3,6 +3,7 @@
 // them, and each hunk has CodeLens "Accept | Reject". Accepting edits the buffer through a
 // WorkspaceEdit (so undo works) computed by the core's applyHunks; rejecting changes nothing.
 import * as vscode from 'vscode';
+import { reveal } from '../../shared/display';
 import { currentStart, hunkAtLine, hunksOf, insertionLabel, pendingCount, type EngineFileDiff, type HunkState, type InlineHunk } from './hunks';
 
 export interface DiffEngine {
@@ -158,7 +159,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         this.log.error(`accepting changes to ${st.file.path} failed: ${msg}`);
-        void vscode.window.showErrorMessage(`Tack: ${msg}`);
+        void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
         // The proposal no longer fits the file: nothing more of it is applied.
         this.finish(st, 'rejected', msg);
         return;
@@ -233,7 +234,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     }
     const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${st.file.path}`, query: st.file.uri.toString() });
     const left = st.file.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${st.file.path}`, query: 'empty' }) : st.file.uri;
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${st.file.path} (Tack's proposal)`, { preview: true });
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${reveal(st.file.path, { singleLine: true })} (Tack's proposal)`, { preview: true });
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -353,7 +354,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
           const end = editor.document.lineAt(Math.min(anchor, editor.document.lineCount - 1)).range.end;
           const hover = new vscode.MarkdownString();
           hover.appendMarkdown('**Tack proposes:**\n');
-          hover.appendCodeblock(h.newLines.join('\n'), editor.document.languageId);
+          hover.appendCodeblock(reveal(h.newLines.join('\n')), editor.document.languageId);
           inserted.push({
             range: new vscode.Range(end, end),
             hoverMessage: hover,

@@ -4,6 +4,7 @@ import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, Threa
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
+import { reveal, revealHtml } from '../../shared/display';
 import { attr, escapeHtml, formatBytes, formatDuration, icon } from './html';
 import { renderMarkdown } from './markdown';
 
@@ -33,7 +34,7 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
     case 'todo_list':
       return renderPlan(item);
     case 'error':
-      return `<div class="message item-error" data-testid="item-error">${icon('error')} ${escapeHtml(item.message)}</div>`;
+      return `<div class="message item-error" data-testid="item-error">${icon('error')} ${revealHtml(item.message)}</div>`;
     default:
       return '';
   }
@@ -43,7 +44,7 @@ function renderReasoning(item: Item<'reasoning'>): string {
   const firstLine = item.text.trim().split('\n')[0]?.replace(/\*\*/g, '') || 'Thinking';
   return (
     `<details class="reasoning" data-testid="reasoning">` +
-    `<summary>${icon('lightbulb')} ${escapeHtml(firstLine.slice(0, 120))}</summary>` +
+    `<summary>${icon('lightbulb')} ${revealHtml(firstLine.slice(0, 120), { singleLine: true })}</summary>` +
     `<div class="markdown">${renderMarkdown(item.text)}</div></details>`
   );
 }
@@ -53,7 +54,7 @@ function renderPlan(item: Item<'todo_list'>): string {
     .map((t) => {
       const status = t.completed || t.status === 'completed' ? 'completed' : t.status === 'in_progress' ? 'in_progress' : 'pending';
       const glyph = status === 'completed' ? 'pass-filled' : status === 'in_progress' ? 'circle-large-filled' : 'circle-large-outline';
-      return `<li class="plan-${status}" data-status="${status}">${icon(glyph)}<span>${escapeHtml(t.text)}</span></li>`;
+      return `<li class="plan-${status}" data-status="${status}">${icon(glyph)}<span>${revealHtml(t.text)}</span></li>`;
     })
     .join('');
   const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
@@ -85,7 +86,7 @@ export function renderCommand(item: Item<'command_execution'>, cutBytes: number,
   // Open while running, so live output is visible; the person may collapse it.
   return (
     `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}"${item.status === 'in_progress' ? ' open' : ''}>` +
-    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line" title="${attr(item.command)}">${escapeHtml(item.command)}</code>` +
+    `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line" title="${attr(reveal(item.command))}">${revealHtml(item.command)}</code>` +
     `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>${duration}</summary>` +
     `${output}</details>`
   );
@@ -103,12 +104,14 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
       const pending = ids.filter((id) => states[id] === 'pending').length;
       const accepted = ids.filter((id) => states[id] === 'accepted').length;
       const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
-      const target = c.move_path ? `${escapeHtml(c.path)} → ${escapeHtml(c.move_path)}` : escapeHtml(c.path);
+      const shownPath = (p: string) => revealHtml(p, { singleLine: true });
+      const target = c.move_path ? `${shownPath(c.path)} → ${shownPath(c.move_path)}` : shownPath(c.path);
+      const named = attr(reveal(c.path, { singleLine: true }));
       const a = `data-item-id="${attr(item.id)}" data-path="${attr(c.path)}"`;
       const fileButtons =
         reviewable && pending > 0
-          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${attr(c.path)}">Accept</button>` +
-            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject" title="Reject every change in this file" aria-label="Reject every change in ${attr(c.path)}">Reject</button>`
+          ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${named}">Accept</button>` +
+            `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject" title="Reject every change in this file" aria-label="Reject every change in ${named}">Reject</button>`
           : '';
       const countsTitle = `${accepted} of ${ids.length} changes accepted${pending ? `, ${pending} pending` : ''}`;
       const counts =
@@ -119,7 +122,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
         `<details class="file" data-testid="file-change" data-path="${attr(c.path)}" open>` +
         `<summary>${icon(kindGlyph, `kind-${c.kind}`)}<a href="#" class="file-link" data-action="open-file" data-path="${attr(c.move_path ?? c.path)}">${target}</a>${counts}` +
         `<span class="spacer"></span>${fileButtons}` +
-        `<button class="icon-button" data-action="open-diff" ${a} data-testid="open-diff" title="Open side-by-side diff" aria-label="Open side-by-side diff of ${attr(c.path)}">${icon('diff')}</button></summary>` +
+        `<button class="icon-button" data-action="open-diff" ${a} data-testid="open-diff" title="Open side-by-side diff" aria-label="Open side-by-side diff of ${named}">${icon('diff')}</button></summary>` +
         (diff ? renderFileDiff(item.id, c.path, diff, states, reviewable) : '') +
         `</details>`
       );
@@ -161,9 +164,9 @@ export function renderApproval(
   const command = req.command || req.argv.join(' ');
   const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
   const details =
-    `<pre class="approval-command" data-testid="approval-command">${escapeHtml(command)}</pre>` +
-    (req.cwd ? `<div class="muted approval-cwd">in ${escapeHtml(req.cwd)}</div>` : '') +
-    (req.reason ? `<div class="approval-reason">${escapeHtml(req.reason)}</div>` : '');
+    `<pre class="approval-command" data-testid="approval-command">${revealHtml(command)}</pre>` +
+    (req.cwd ? `<div class="muted approval-cwd">in ${revealHtml(req.cwd, { singleLine: true })}</div>` : '') +
+    (req.reason ? `<div class="approval-reason">${revealHtml(req.reason)}</div>` : '');
   const r = `data-request-id="${attr(requestId)}"`;
   if (decided) {
     return (
@@ -178,7 +181,7 @@ export function renderApproval(
     `<div class="card approval pending" role="group" aria-label="${attr(title)}" data-testid="approval-card" ${r}>` +
     `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>${details}` +
     `<div class="approval-actions">` +
-    `<button class="primary" data-action="approval" data-choice="approved" ${r} data-testid="approval-approve" data-autofocus>Approve</button>` +
+    `<button class="primary" data-action="approval" data-choice="approved" ${r} data-testid="approval-approve">Approve</button>` +
     `<button class="secondary" data-action="approval" data-choice="approvedForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>` +
     `<button class="secondary" data-action="approval" data-choice="denied" ${r} data-testid="approval-deny">Deny</button>` +
     `</div>` +
@@ -195,7 +198,7 @@ export function renderErrorBanner(error: ChatState['error']): string {
   if (!error) return '';
   return (
     `<div class="error-banner" role="alert" data-testid="error-banner">${icon('error')}` +
-    `<span class="error-text" data-testid="error-text">${escapeHtml(error.message)}</span>` +
+    `<span class="error-text" data-testid="error-text">${revealHtml(error.message)}</span>` +
     (error.retry ? `<button class="secondary" data-action="retry" data-testid="error-retry">${icon('refresh')} Retry</button>` : '') +
     `<button class="icon-button" data-action="dismiss-error" data-testid="error-dismiss" title="Dismiss" aria-label="Dismiss error">${icon('close')}</button></div>`
   );
@@ -221,7 +224,7 @@ export function renderContextMeter(usage: ChatState['contextUsage']): string {
 export function renderModelOptions(state: ChatState): string {
   const models = state.models.length > 0 ? state.models : state.model ? [state.model] : [];
   if (models.length === 0) return `<option value="">(model)</option>`;
-  return models.map((m) => `<option value="${attr(m)}"${m === state.model ? ' selected' : ''}>${escapeHtml(m)}</option>`).join('');
+  return models.map((m) => `<option value="${attr(m)}"${m === state.model ? ' selected' : ''}>${escapeHtml(reveal(m, { singleLine: true }))}</option>`).join('');
 }
 
 function when(ms: number, now: number): string {
@@ -241,8 +244,8 @@ export function renderSessions(sessions: SessionSummary[] | null, now: number): 
       .map(
         (s) =>
           `<li><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
-          `<span class="history-title">${escapeHtml(s.title || '(untitled)')}</span>` +
-          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${escapeHtml(s.model)}` : ''}</span></button></li>`,
+          `<span class="history-title">${revealHtml(s.title || '(untitled)', { singleLine: true })}</span>` +
+          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${revealHtml(s.model, { singleLine: true })}` : ''}</span></button></li>`,
       )
       .join('') +
     `</ul>`

@@ -1,20 +1,21 @@
 // A file's diff drawn from the core's render model (FileDiff: rows with line numbers, word highlights
 // and hunk ids; `@@` sections; hunks). The webview never diffs anything itself.
 import type { DiffRow, FileDiff, HunkState } from '../../shared/chat-protocol';
-import { attr, escapeHtml, icon } from './html';
+import { reveal, revealHtml } from '../../shared/display';
+import { attr, icon } from './html';
 
 /** Text with its changed ranges wrapped in <mark> (ranges are UTF-16 [start, end) offsets). */
 export function highlightText(text: string, ranges: ReadonlyArray<{ start: number; end: number }>): string {
-  if (ranges.length === 0) return escapeHtml(text);
+  if (ranges.length === 0) return revealHtml(text);
   let out = '';
   let at = 0;
   for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
     const s = Math.max(at, Math.min(r.start, text.length));
     const e = Math.max(s, Math.min(r.end, text.length));
-    out += escapeHtml(text.slice(at, s)) + `<mark class="word">${escapeHtml(text.slice(s, e))}</mark>`;
+    out += revealHtml(text.slice(at, s)) + `<mark class="word">${revealHtml(text.slice(s, e))}</mark>`;
     at = e;
   }
-  return out + escapeHtml(text.slice(at));
+  return out + revealHtml(text.slice(at));
 }
 
 /** Rows drawn per file; a bigger diff is cut (the side-by-side diff and the editor show all of it). */
@@ -49,6 +50,7 @@ export function renderFileDiff(
   const sectionAt = new Map(diff.sections.map((s) => [s.firstRow, s]));
   const hunkAt = new Map(diff.hunks.map((h, i) => [h.firstRow, { id: h.id, n: i + 1 }]));
   const a = `data-item-id="${attr(itemId)}" data-path="${attr(path)}"`;
+  const named = attr(reveal(path, { singleLine: true }));
   let body = '';
   const shown = diff.rows.length > MAX_DIFF_ROWS ? diff.rows.slice(0, MAX_DIFF_ROWS) : diff.rows;
   shown.forEach((row, i) => {
@@ -62,8 +64,8 @@ export function renderFileDiff(
       const h = `${a} data-hunk-id="${attr(hunk.id)}"`;
       const buttons =
         reviewable && state === 'pending'
-          ? `<button class="text-button" data-action="hunk" data-accept="true" ${h} data-testid="hunk-accept" aria-label="Accept change ${hunk.n} in ${attr(path)}">${icon('check')} Accept</button>` +
-            `<button class="text-button" data-action="hunk" data-accept="false" ${h} data-testid="hunk-reject" aria-label="Reject change ${hunk.n} in ${attr(path)}">${icon('close')} Reject</button>`
+          ? `<button class="text-button" data-action="hunk" data-accept="true" ${h} data-testid="hunk-accept" aria-label="Accept change ${hunk.n} in ${named}">${icon('check')} Accept</button>` +
+            `<button class="text-button" data-action="hunk" data-accept="false" ${h} data-testid="hunk-reject" aria-label="Reject change ${hunk.n} in ${named}">${icon('close')} Reject</button>`
           : '';
       body +=
         `<tr class="hunk-header hunk-${state}" data-testid="hunk" data-hunk-id="${attr(hunk.id)}" data-state="${state}">` +

@@ -2,6 +2,7 @@
 // code blocks are highlighted by highlight.js. The DOM layer still passes the result through DOMPurify.
 import MarkdownIt from 'markdown-it';
 import hljs from 'highlight.js/lib/common';
+import { revealInHtml } from '../../shared/display';
 import { escapeHtml } from './html';
 
 // A streaming answer is re-rendered on every frame, but its finished code blocks do not change:
@@ -20,7 +21,8 @@ function highlightBlock(code: string, lang: string): string {
   } catch {
     body = escapeHtml(code);
   }
-  const html = `<pre class="code-block"><code class="hljs${language ? ` language-${escapeHtml(language)}` : ''}">${body}</code></pre>`;
+  // Code is shown as it is: bidirectional and invisible characters in it appear as visible escapes.
+  const html = `<pre class="code-block"><code class="hljs${language ? ` language-${escapeHtml(language)}` : ''}">${revealInHtml(body, 'code')}</code></pre>`;
   if (highlighted.size >= HIGHLIGHT_CACHE_SIZE) highlighted.delete(highlighted.keys().next().value as string);
   highlighted.set(key, html);
   return html;
@@ -43,6 +45,11 @@ export function setSanitizer(fn: (html: string) => string): void {
   sanitize = fn;
 }
 
+// Inline code (commands, paths, names in the answer) gets the full set of visible escapes too.
+md.renderer.rules.code_inline = (tokens, idx, _options, _env, self) =>
+  `<code${self.renderAttrs(tokens[idx]!)}>${revealInHtml(escapeHtml(tokens[idx]!.content), 'code')}</code>`;
+
+/** The answer as HTML; in prose, characters that reorder or hide text are shown as escapes. */
 export function renderMarkdown(text: string): string {
-  return sanitize(md.render(text));
+  return sanitize(revealInHtml(md.render(text), 'prose'));
 }

@@ -189,11 +189,12 @@ test('file-change card: per-file and all-files buttons while pending, states fro
   assert.match(done, /partially applied/);
 });
 
-test('approval card: three keyboard-reachable buttons, the first takes focus, a denial message field', () => {
+test('approval card: three keyboard-reachable buttons, none takes focus by itself, a denial message field', () => {
   const req: ApprovalRequest = { requestId: 'r1', callId: 'c1', kind: 'escalate', argv: ['git', 'push'], command: 'git push', cwd: '/repo', reason: 'needs network' };
   const html = renderApproval('r1', req, null);
   assert.match(html, /role="group" aria-label="Run this command outside the sandbox\?"/);
-  assert.match(html, /<button class="primary" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve" data-autofocus>/);
+  assert.match(html, /<button class="primary" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve">/);
+  assert.ok(!/autofocus/.test(html), 'no button asks for the focus');
   assert.match(html, /data-choice="approvedForSession"[^>]*data-testid="approval-approve-session"/);
   assert.match(html, /data-choice="denied"[^>]*data-testid="approval-deny"/);
   assert.match(html, /<label class="deny-label" for="deny-msg-r1">/);
@@ -251,4 +252,38 @@ test('chrome: error banner with retry, context meter, session history', () => {
   assert.match(list, /Fix &lt;bug&gt;/);
   assert.match(list, /2 min ago · m/);
   assert.match(renderSessions([], now), /No past sessions/);
+});
+
+test('commands, paths, plan steps, diff rows and code show bidirectional and invisible characters as escapes', () => {
+  const s = initialState();
+  const RLO = '\u202E';
+  const mark = '<span class="hidden-char" title="U+202E RIGHT-TO-LEFT OVERRIDE">\\u{202E}</span>';
+  const noRaw = (html: string, what: string) => assert.ok(!html.includes(RLO), `${what}: no raw U+202E`);
+
+  const approval = renderApproval('r', { requestId: 'r', callId: 'c', kind: 'exec', argv: ['ls'], command: `ls docs/evil${RLO}txt.sh`, cwd: `/w${RLO}x`, reason: `why${RLO}` }, null);
+  assert.ok(approval.includes(`ls docs/evil${mark}txt.sh`));
+  assert.ok(approval.includes(`in /w${mark}x`));
+  noRaw(approval, 'approval card');
+
+  const cmd = renderEntry(entryFor({ id: 'c', type: 'command_execution', command: `cat a${RLO}b\u200B`, aggregated_output: '', status: 'completed', exit_code: 0 }), s);
+  assert.ok(cmd.includes(`cat a${mark}b<span class="hidden-char" title="U+200B ZERO WIDTH SPACE">\\u{200B}</span>`));
+  assert.ok(cmd.includes('title="cat a\\u{202E}b\\u{200B}"'), 'the tooltip is escaped too');
+  noRaw(cmd, 'command card');
+
+  const path = `docs/evil${RLO}txt.sh`;
+  const change = renderEntry(entryFor({ id: 'p', type: 'file_change', status: 'pending', changes: [{ path, kind: 'add' }], diffs: [engines().diffTexts('', `x${RLO}y\n`)] }), s);
+  assert.ok(change.includes(`docs/evil${mark}txt.sh</a>`), 'the file name in the card');
+  assert.ok(change.includes(`x${mark}y`), 'the diff row');
+  assert.ok(change.includes(`data-path="${path}"`), 'the path itself is kept for the host, unchanged');
+  assert.ok(change.includes('aria-label="Accept every change in docs/evil\\u{202E}txt.sh"'));
+
+  const plan = renderEntry(entryFor({ id: 't', type: 'todo_list', items: [{ text: `step${RLO}1`, completed: false, status: 'pending' }] }), s);
+  assert.ok(plan.includes(`step${mark}1`));
+
+  const md = renderMarkdown(`Run \`rm x${RLO}y\` and\n\n\`\`\`sh\necho a\u200Bb\n\`\`\`\n\nprose ${RLO} with a family 👨\u200D👩`);
+  assert.ok(md.includes(`<code>rm x${mark}y</code>`), 'inline code');
+  assert.ok(md.includes('\\u{200B}'), 'a zero-width space in a code block');
+  assert.ok(md.includes(`prose ${mark} with`), 'an override in prose');
+  assert.ok(md.includes('👨\u200D👩'), 'a joiner in prose (emoji) is left alone');
+  noRaw(md, 'markdown');
 });
