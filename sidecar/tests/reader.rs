@@ -20,7 +20,7 @@ fn hostile_lines_get_errors_and_the_sidecar_keeps_serving() {
         "{e}"
     );
 
-    s.send_raw(&"x".repeat(16 * 1024 * 1024 + 1));
+    s.send_raw(&"x".repeat(64 * 1024 * 1024 + 1));
     let e = s.response(&Value::Null);
     assert_eq!(e["error"]["code"], -32600, "{e}");
     assert!(

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../lib/paths';
-import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, pidAlive, runTack, toolOutputs, withServer } from './harness';
+import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, runTack, toolOutputs, withServer } from './harness';
+import { processesWith, uniqueSleep } from '../lib/procs';
 
 const PATCH = [
   '*** Begin Patch',
@@ -227,8 +228,10 @@ test('without a key for the default endpoint it says how to set one', async () =
 
 test('interrupt during a long command: the command is killed and tack exits 130', async () => {
   const project = makeProject();
+  // The command runs in its own PID namespace: it is found on the host by its unique command line.
+  const sleep = `sleep ${uniqueSleep(60)}`;
   try {
-    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'long', arguments: { cmd: 'echo $$ > pid.txt; exec sleep 60', yield_time_ms: 30000 } }] }, { text: 'unused' }], async (server) => {
+    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'long', arguments: { cmd: `echo started > pid.txt; exec ${sleep}`, yield_time_ms: 30000 } }] }, { text: 'unused' }], async (server) => {
       let sent = false;
       const r = await runTack(['exec', '--json', '--base-url', server.url, 'wait'], project, {
         onEvent: (e, child) => {
@@ -244,9 +247,8 @@ test('interrupt during a long command: the command is killed and tack exits 130'
         },
       });
       assert.equal(r.code, 130, r.stderr);
-      const pid = Number(project.read('pid.txt').trim());
-      assert.ok(pid > 0);
-      assert.equal(pidAlive(pid), false, 'the command was killed');
+      assert.equal(project.read('pid.txt').trim(), 'started');
+      assert.deepEqual(processesWith(sleep), [], 'the command was killed');
       assert.equal(server.modelRequests().length, 1, 'no request after the interrupt');
       assert.ok(r.events.some((e) => e.type === 'turn.failed' && /interrupted/i.test(e.error.message)));
     });

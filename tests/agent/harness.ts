@@ -129,15 +129,6 @@ export function completedItems(events: Array<Record<string, any>>, type: string)
   return events.filter((e) => e.type === 'item.completed' && e.item.type === type).map((e) => e.item);
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Child processes of `pid` (Linux /proc). */
 export function childrenOf(pid: number): Array<{ pid: number; comm: string }> {
   const out: Array<{ pid: number; comm: string }> = [];

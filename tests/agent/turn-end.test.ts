@@ -7,27 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createFsHost } from '../../extension/src/host/agent/fs-host';
+import { writePolicyFor } from '../../extension/src/host/patch/atomic-write';
 import { AgentSession, armCoreTrap } from '../../extension/src/host/agent/session';
 import type { ThreadEvent } from '../../extension/src/host/agent/types';
 import { SessionStore } from '../../extension/src/host/sessions/store';
 import { SidecarClient } from '../../extension/src/host/sidecar/client';
 import { sidecarBin } from '../lib/paths';
+import { processesWith } from '../lib/procs';
 import { API_KEY, bodies, completedItems, conversation, makeProject, runTack, withServer } from './harness';
 
-/** Processes whose command line contains `marker` (Linux /proc). */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmdline.includes(marker)) found.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}
 
 test('tack exec: a command still running at the end of the turn is completed (failed) and its processes are gone', async () => {
   const project = makeProject();
@@ -68,7 +56,7 @@ test('runner: when submit resolves, the turn\'s commands are already gone', asyn
   try {
     await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'bg', arguments: { cmd: `sleep ${marker}`, yield_time_ms: 300 } }] }, { text: 'ok' }], async (server) => {
       const session = await AgentSession.create({
-        host: createFsHost({ root: project.dir, emit: (e) => events.push(e) }),
+        host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: (e) => events.push(e) }),
         sidecar,
         endpoint: { baseUrl: server.url, apiKey: API_KEY, wire: 'responses' },
         config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode: 'workspace-write', cwd: project.dir },
@@ -98,7 +86,7 @@ test('runner: a core trap fails the turn; both conversations of the process cont
       async (server) => {
         const make = (emit: (e: ThreadEvent) => void) =>
           AgentSession.create({
-            host: createFsHost({ root: project.dir, emit }),
+            host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit }),
             sidecar,
             store,
             endpoint: { baseUrl: server.url, apiKey: API_KEY, wire: 'responses' },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { extensionDir } from '../lib/paths';
+import { processesWith, uniqueSleep } from '../lib/procs';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
@@ -36,6 +37,9 @@ const patch = [
 ].join('\n');
 const SELECTED = 'export function addTotals(a: number, b: number) { return a + b; } // SELECTED_MARKER';
 
+/** The long command of test (5), found on the host by this unique command line. */
+const longSleep = `sleep ${uniqueSleep(300)}`;
+
 const script = {
   apiKey: API_KEY,
   responses: [
@@ -52,7 +56,7 @@ const script = {
     // (4) Explain Selection: the request must carry the selected code
     { text: 'It adds two numbers.', expect: 'SELECTED_MARKER' },
     // (5) a long command, stopped by the person
-    { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch started.txt && echo $$ > sleeper.pid && exec sleep 300', yield_time_ms: 240000 } }] },
+    { toolCalls: [{ name: 'exec_command', arguments: { cmd: `touch started.txt && exec ${longSleep}`, yield_time_ms: 240000 } }] },
     // (6) Review Uncommitted Changes: the git diff reaches the model
     { text: 'The change looks fine.', expect: 'UNCOMMITTED_MARKER' },
     // (7) Fix Problems in This File: the file's diagnostics reach the model
@@ -66,15 +70,6 @@ const script = {
     // (10) links in an answer: one inside the workspace, one outside
     { text: 'See [the calc file](calc.ts#L3) and [the password file](../../../../../etc/passwd).' },
   ],
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
@@ -345,14 +340,10 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
     await card.waitFor({ timeout: 30_000 });
     await card.locator('[data-testid="approval-approve"]').click();
-    const pidFile = path.join(workspace, 'sleeper.pid');
-    const pid = await until('the command to start', () => {
-      const t = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
-      return t ? Number(t) : 0;
-    });
-    await until('the command to be running', () => alive(pid));
+    // The command runs in its own PID namespace: it is found on the host by its command line.
+    await until('the command to be running', () => processesWith(longSleep).length > 0);
     await chat().locator('[data-testid="chat-stop"]').click();
-    await until('the process to be gone', () => !alive(pid), 15_000);
+    await until('the process to be gone', () => processesWith(longSleep).length === 0, 15_000);
     await waitIdle();
   }));
 
