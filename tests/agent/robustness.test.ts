@@ -82,3 +82,31 @@ test('an SSE event nested 5,000 deep never takes tack exec down: the turn ends w
     project.cleanup();
   }
 });
+
+test('a trap while a command runs: the session resumes with that call answered as aborted', async () => {
+  const project = makeProject();
+  try {
+    await withServer(
+      [{ toolCalls: [{ name: 'exec_command', callId: 'c1', arguments: { cmd: 'echo hi' } }] }, { text: 'resumed fine' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'run it'], project, { env: { TACK_TEST_TRAP_CORE_ON: 'execExited' } });
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(r.events.at(-1)!.type, 'turn.failed');
+        const started = r.events.filter((e) => e.type === 'item.started' && e.item.type === 'command_execution');
+        const completed = r.events.filter((e) => e.type === 'item.completed' && e.item.type === 'command_execution');
+        assert.deepEqual(completed.map((e) => e.item.id), started.map((e) => e.item.id), 'every started command item is completed');
+        const again = await runTack(['exec', '--json', '--base-url', server.url, '--resume', r.events[0].thread_id, 'go on'], project);
+        assert.equal(again.code, 0, again.stderr);
+        const sent = bodies(server);
+        assert.equal(sent.length, 2);
+        const items = conversation(sent[1]) as Array<Record<string, unknown>>;
+        const call = items.findIndex((i) => i.type === 'function_call' && i.call_id === 'c1');
+        const output = items.findIndex((i) => i.type === 'function_call_output' && i.call_id === 'c1');
+        assert.ok(call >= 0 && output > call, JSON.stringify(items));
+        assert.match(String(items[output].output), /aborted/);
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});

@@ -85,6 +85,14 @@ function unansweredCalls(records: SessionRecord[]): Array<{ callId: string; outp
   return [...open].map(([callId, outputType]) => ({ callId, outputType }));
 }
 
+/** Records that answer every call left open in a session file (see unansweredCalls). */
+function answerOpenCalls(records: SessionRecord[]): SessionRecord[] {
+  return unansweredCalls(records).map(({ callId, outputType }) => ({
+    type: 'item',
+    item: { type: outputType, call_id: callId, output: 'aborted: the turn ended before this call finished' },
+  }));
+}
+
 function localDate(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
@@ -161,7 +169,10 @@ export class AgentSession {
       if (!opts.store) throw new Error('resuming a session needs a session store');
       const records = (await opts.store.read(opts.resumeId)) as SessionRecord[];
       const config = completeConfig(opts.config, opts.resumeId);
-      const session = restoreCoreSession(config, records);
+      // A process that died mid-turn (killed, crashed) can leave calls without outputs.
+      const repairs = answerOpenCalls(records);
+      for (const r of repairs) await opts.store.append(opts.resumeId, r);
+      const session = restoreCoreSession(config, [...records, ...repairs]);
       return new AgentSession(opts, opts.resumeId, session, config);
     }
     const id = opts.store
@@ -287,10 +298,7 @@ export class AgentSession {
         try {
           const records = (await this.store.read(this.id)) as SessionRecord[];
           // Calls the dead turn left without an answer get one, so the next request is well formed.
-          const repairs: SessionRecord[] = unansweredCalls(records).map(({ callId, outputType }) => ({
-            type: 'item',
-            item: { type: outputType, call_id: callId, output: 'aborted: Tack stopped the turn before this call finished' },
-          }));
+          const repairs = answerOpenCalls(records);
           for (const r of repairs) await this.store.append(this.id, r);
           core = restoreCoreSession(this.config, [...records, ...repairs]);
         } catch (e) {

@@ -9,7 +9,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A server that asks for a longer wait than this is not waited for: the error is reported instead. */
   maxServerDelayMs: number;
-  /** No retry starts once this much time has passed since the first attempt (waits included). */
+  /**
+   * No retry starts once this much time has passed since the first of the failing attempts (waits
+   * included); an attempt that handed on events before it failed starts the count again.
+   */
   maxTotalMs: number;
 }
 

@@ -132,10 +132,13 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
   const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
   const payload = JSON.stringify({ stream: true, ...body });
   const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
-  const startedAt = Date.now();
+  // The retry budget runs from the first attempt of the current run of failures: a stream that made
+  // progress (handed on events) before it broke starts a new budget.
+  let budgetFrom = Date.now();
   let stalls = 0;
   for (let attempt = 1; ; attempt++) {
     if (opts.signal.aborted) throw abortedError();
+    const attemptFrom = Date.now();
     const state: AttemptState = { yielded: 0 };
     let failure: ModelError;
     try {
@@ -172,7 +175,8 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
       });
     }
     const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy);
-    const elapsed = Date.now() - startedAt;
+    if (state.yielded > 0) budgetFrom = attemptFrom;
+    const elapsed = Date.now() - budgetFrom;
     if (elapsed + delayMs > policy.maxTotalMs) {
       throw new ModelError(failure.kind, `${failure.message} — gave up after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${Math.round(elapsed / 1000)} s`, {
         status: failure.status,
