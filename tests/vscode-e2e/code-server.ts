@@ -98,6 +98,8 @@ export interface StartOptions {
   /** Defaults to a fresh temp folder (removed on stop). */
   stateDir?: string;
   port?: number;
+  /** Keep VS Code's Workspace Trust on (the folder then opens in Restricted Mode unless trusted). */
+  workspaceTrust?: boolean;
 }
 
 /** Starts code-server on 127.0.0.1 with the .vsix installed and the given user settings. */
@@ -110,20 +112,25 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
   // Without this the folder opens in Restricted Mode and extensions stay off.
-  const settings = { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none',
+  const trust = opts.workspaceTrust
+    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false,
+        // The banner sits where the suite clicks to focus the workbench.
+        'security.workspace.trust.banner': 'never' }
+    : { 'security.workspace.trust.enabled': false };
+  const settings = { ...trust, 'workbench.startupEditor': 'none',
     // Keep the built-in AI chat out of the way of Tack's own view.
     'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden', ...opts.settings };
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   // A kept state folder (npm start) keeps what the person changed; the given settings still win.
   let existing: Record<string, unknown> = {};
   try { existing = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* none yet, or not plain JSON */ }
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, ...existing, ...opts.settings }, null, 2));
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, ...existing, ...opts.settings, ...trust }, null, 2));
   installVsix(opts.vsix, extensionsDir, userDataDir);
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     node24,
     [csEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, opts.workspace],
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, opts.workspace],
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let out = '';

@@ -39,9 +39,10 @@ export function readSettings(): TackSettings {
   const user = <T>(key: UserOnlySetting): T | undefined => userValue<T>(key, c.inspect<T>(key), logOnce);
   const policy = user<string>('approvalPolicy');
   const sandbox = user<string>('sandboxMode');
+  const baseUrl = user<unknown>('baseUrl');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
-    baseUrl: (user<string>('baseUrl') || OPENAI_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: (typeof baseUrl === 'string' && baseUrl.trim() ? baseUrl.trim() : OPENAI_BASE_URL).replace(/\/+$/, ''),
     wireApi: user<string>('wireApi') === 'chat' ? 'chat' : 'responses',
     reasoningEffort: c.get<ReasoningEffort>('reasoningEffort') ?? 'medium',
     approvalPolicy: (['untrusted', 'on-request', 'on-failure', 'never'] as const).find((p) => p === policy) ?? 'on-request',
