@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../lib/paths';
-import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, pidAlive, runTack, toolOutputs, withServer } from './harness';
+import { API_KEY, assertAppendOnly, bodies, childrenOf, completedItems, conversation, makeProject, runTack, toolOutputs, withServer } from './harness';
 
 const PATCH = [
   '*** Begin Patch',
@@ -228,14 +228,25 @@ test('without a key for the default endpoint it says how to set one', async () =
 test('interrupt during a long command: the command is killed and tack exits 130', async () => {
   const project = makeProject();
   try {
-    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'long', arguments: { cmd: 'echo $$ > pid.txt; exec sleep 60', yield_time_ms: 30000 } }] }, { text: 'unused' }], async (server) => {
+    // Sandboxed commands run in their own PID namespace ($$ there is not a host pid): the command is
+    // found by a command line nothing else has.
+    const marker = `60.${process.pid}1`;
+    const running = (): boolean =>
+      fs.readdirSync('/proc').some((n) => {
+        try {
+          return /^\d+$/.test(n) && fs.readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+        } catch {
+          return false;
+        }
+      });
+    await withServer([{ toolCalls: [{ name: 'exec_command', callId: 'long', arguments: { cmd: `echo started > pid.txt; exec sleep ${marker}`, yield_time_ms: 30000 } }] }, { text: 'unused' }], async (server) => {
       let sent = false;
       const r = await runTack(['exec', '--json', '--base-url', server.url, 'wait'], project, {
         onEvent: (e, child) => {
           if (!sent && e.type === 'item.started' && e.item.type === 'command_execution') {
             sent = true;
             const poll = setInterval(() => {
-              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '') {
+              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '' && running()) {
                 clearInterval(poll);
                 child.kill('SIGINT');
               }
@@ -244,9 +255,10 @@ test('interrupt during a long command: the command is killed and tack exits 130'
         },
       });
       assert.equal(r.code, 130, r.stderr);
-      const pid = Number(project.read('pid.txt').trim());
-      assert.ok(pid > 0);
-      assert.equal(pidAlive(pid), false, 'the command was killed');
+      assert.equal(project.read('pid.txt').trim(), 'started');
+      const until = Date.now() + 10_000;
+      while (running() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(running(), false, 'the command was killed');
       assert.equal(server.modelRequests().length, 1, 'no request after the interrupt');
       assert.ok(r.events.some((e) => e.type === 'turn.failed' && /interrupted/i.test(e.error.message)));
     });
