@@ -811,10 +811,11 @@ fn no_git_metadata_can_be_planted_or_changed() {
         &mut s,
         &ws,
         &format!(
-            "git init -q . && {} ; mkdir -p sub && git init -q sub && {} ; git init -q {t} && {}",
+            "git init -q . && {} ; mkdir -p sub && git init -q sub && {} ; git init -q {t} && {} ; git init -q {t}/fresh && {}",
             plant("."),
             plant("sub"),
             plant(tmp.to_str().unwrap()),
+            plant(tmp.join("fresh").to_str().unwrap()),
             t = tmp.display()
         ),
     );
@@ -823,7 +824,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
         "the attack itself must work: {out}"
     );
     assert!(out.contains("[tack sandbox] blocked"), "{out}");
-    for d in [&ws, &ws.join("sub"), &tmp] {
+    for d in [&ws, &ws.join("sub"), &tmp, &tmp.join("fresh")] {
         assert!(
             !d.join(".git").exists(),
             "{} still has a .git: {out}",
@@ -837,6 +838,9 @@ fn no_git_metadata_can_be_planted_or_changed() {
         // 2. Existing repositories: the root's own, a nested one, one above the root, a .git that
         // is a symlink and one that is a gitfile pointing into the root: all stay read-only.
         git(&repo, &["init", "-q"]);
+        // A repository checked out in the temp dir, beside the workspace.
+        let other = tmp.join("other");
+        git(&tmp, &["init", "-q", other.to_str().unwrap()]);
         git(&inner, &["init", "-q", "nested"]);
         git(&elsewhere, &["init", "-q", "--bare", "store.git"]);
         std::os::unix::fs::symlink(elsewhere.join("store.git"), inner.join("linked")).unwrap_or(());
@@ -859,7 +863,8 @@ fn no_git_metadata_can_be_planted_or_changed() {
             &mut s,
             &inner,
             &format!(
-                "{}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                "{}; {}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                plant(other.to_str().unwrap()),
                 plant(repo.to_str().unwrap()),
                 plant("nested"),
                 plant("viafile"),
@@ -871,6 +876,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
             assert!(!out.contains(marker), "{marker}: {out}");
         }
         for d in [
+            &other,
             &repo,
             &inner.join("nested"),
             &inner.join("viafile"),

@@ -39,17 +39,30 @@ fn identity(p: &Path) -> Option<Identity> {
 }
 
 /// Every `.git` in or above the given areas: `X/.git` for each area and each of its ancestors,
-/// and (walking) every `.git` below each area in `walk`. Paths should be canonical.
-pub fn scan(walk: &[PathBuf], above: &[PathBuf]) -> GitScan {
+/// every `.git` below each area in `walk` (walking), and `X/*/.git` for each area in `shallow`
+/// (the temp dir: a repository checked out in /tmp/foo is protected, /tmp itself is not walked).
+/// Paths should be canonical.
+pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     let mut out = GitScan {
         entries: BTreeMap::new(),
         complete: true,
     };
-    for area in walk.iter().chain(above) {
+    for area in walk.iter().chain(shallow) {
         for dir in area.ancestors() {
             let g = dir.join(".git");
             if let Some(id) = identity(&g) {
                 out.entries.insert(g, id);
+            }
+        }
+    }
+    for area in shallow {
+        let Ok(rd) = fs::read_dir(area) else { continue };
+        for e in rd.flatten().take(DIR_LIMIT) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                let g = e.path().join(".git");
+                if let Some(id) = identity(&g) {
+                    out.entries.insert(g, id);
+                }
             }
         }
     }
