@@ -34,7 +34,7 @@ fn identity(p: &Path) -> Option<Identity> {
     Some(Identity {
         dev: m.dev(),
         ino: m.ino(),
-        mode: m.mode() & libc::S_IFMT,
+        mode: m.mode() & 0o170000, // the file type bits (S_IFMT)
     })
 }
 
