@@ -550,6 +550,12 @@ fn another_terminal_is_out_of_reach_and_tiocsti_is_refused() {
     let e = s.run(json!({"argv": ["bash", "-c", format!("exec 3<>{other} && echo opened")], "cwd": "/", "tty": false}));
     assert!(e.output.contains("opened"), "{}", all_output(&e));
     let sti = "python3 -c 'import fcntl,termios; fcntl.ioctl(0, termios.TIOCSTI, b\"x\"); print(\"sti-done\")' || echo sti-denied";
+    // Where the kernel still allows TIOCSTI, it works unsandboxed: the refusal below is seccomp's.
+    if std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti").map_or(true, |v| v.trim() == "1")
+    {
+        let e = s.run(json!({"argv": ["bash", "-c", sti], "cwd": "/"}));
+        assert!(e.output.contains("sti-done"), "{}", all_output(&e));
+    }
     for mode in ["read-only", "workspace-write"] {
         let script = format!(
             r#"exec 3<>{other} && echo other-opened || echo other-denied
