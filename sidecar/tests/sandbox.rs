@@ -839,6 +839,23 @@ fn no_git_metadata_can_be_planted_or_changed() {
         assert!(d.join(".git.tack-blocked-1").exists(), "{out}");
         assert_canary_silent(&c, d, "new repository");
     }
+    // 1b. A directory git takes for a repository without any .git: HEAD, objects/, refs/ and a
+    // config naming a work tree.
+    let out = run(
+        &mut s,
+        &ws,
+        &format!(
+            "git init -q --bare fake && git -C fake config core.bare false && git -C fake config core.worktree .. && {}",
+            plant("fake")
+        ),
+    );
+    assert!(
+        out.contains("planted-fake"),
+        "the attack itself must work: {out}"
+    );
+    assert!(out.contains("[tack sandbox] blocked"), "{out}");
+    assert!(ws.join("fake/HEAD.tack-blocked-1").exists(), "{out}");
+    assert_canary_silent(&c, &ws.join("fake"), "repository-looking directory");
 
     if user_ns {
         // 2. Existing repositories: the root's own, a nested one, one above the root, a .git that
@@ -861,6 +878,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
                 "viafile",
             ],
         );
+        git(&inner, &["init", "-q", "--bare", "plain.git"]);
         std::fs::create_dir_all(inner.join("vialink")).unwrap();
         git(&inner, &["init", "-q", "--bare", "vialink-store"]);
         std::os::unix::fs::symlink(inner.join("vialink-store"), inner.join("vialink/.git"))
@@ -869,7 +887,8 @@ fn no_git_metadata_can_be_planted_or_changed() {
             &mut s,
             &inner,
             &format!(
-                "{}; {}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                "{}; git -C plain.git config core.worktree .. && echo planted-worktree; mv plain.git/HEAD plain.git/H && echo head-moved; {}; {}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                plant("plain.git"),
                 plant(other.to_str().unwrap()),
                 plant(repo.to_str().unwrap()),
                 plant("nested"),
@@ -887,6 +906,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
             &inner.join("nested"),
             &inner.join("viafile"),
             &inner.join("vialink"),
+            &inner.join("plain.git"),
         ] {
             assert_canary_silent(&c, d, "existing repository");
         }
