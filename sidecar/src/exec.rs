@@ -167,12 +167,7 @@ fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
     SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Pids of the commands the sidecar started and has not reaped yet (its direct children).
-static COMMANDS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
-
-fn commands() -> std::sync::MutexGuard<'static, Vec<i32>> {
-    COMMANDS.lock().unwrap_or_else(|e| e.into_inner())
-}
+use sandbox::children as commands;
 
 /// Makes the sidecar the child sub-reaper: whatever a command leaves behind by detaching
 /// (`setsid cmd &`, double forks) becomes the sidecar's child instead of the system's, so it can be
@@ -217,6 +212,7 @@ pub fn end_orphans() {
     for _ in 0..50 {
         let found = {
             // Held while spawning too, so a command just forked is never taken for an orphan.
+            // (The sandbox probe's child is in the list too while it runs: never taken for an orphan.)
             let known = commands();
             if !known.is_empty() {
                 return;
