@@ -549,6 +549,7 @@ fn spawn_pty(
     if let Err(e) = waiter {
         signal_group(pid as i32, Signal::SIGKILL);
         reap(pid as i32);
+        commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot watch the command", e));
     }
     let reader_master = master.clone();
@@ -558,6 +559,7 @@ fn spawn_pty(
     if let Err(e) = pump {
         // The waiter thread reaps it.
         signal_group(pid as i32, Signal::SIGKILL);
+        commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
     Ok(Spawned {
@@ -902,6 +904,9 @@ impl Started {
                 kill_at = Some(Instant::now() + KILL_GRACE);
             }
         }
+        // Background leftovers that closed their output still belong to the command: end them too
+        // (before the .git check, so none of them creates one after it).
+        signal_group(pgid, Signal::SIGKILL);
         if let Some(watch) = git_watch {
             if let Some((stream, text)) = watch.check().await {
                 summary.push(&text);
@@ -909,8 +914,6 @@ impl Started {
             }
         }
         pending.flush(&out).await;
-        // Background leftovers that closed their output still belong to the command: end them too.
-        signal_group(pgid, Signal::SIGKILL);
         commands().retain(|p| *p != pgid);
         let _ = tokio::task::spawn_blocking(end_orphans).await;
         let status = status.expect("loop ends after exit");
