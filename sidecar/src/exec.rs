@@ -167,12 +167,7 @@ fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
     SPAWN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Pids of the commands the sidecar started and has not reaped yet (its direct children).
-static COMMANDS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
-
-fn commands() -> std::sync::MutexGuard<'static, Vec<i32>> {
-    COMMANDS.lock().unwrap_or_else(|e| e.into_inner())
-}
+use sandbox::children as commands;
 
 /// Makes the sidecar the child sub-reaper: whatever a command leaves behind by detaching
 /// (`setsid cmd &`, double forks) becomes the sidecar's child instead of the system's, so it can be
@@ -217,6 +212,7 @@ pub fn end_orphans() {
     for _ in 0..50 {
         let found = {
             // Held while spawning too, so a command just forked is never taken for an orphan.
+            // (The sandbox probe's child is in the list too while it runs: never taken for an orphan.)
             let known = commands();
             if !known.is_empty() {
                 return;
@@ -553,6 +549,7 @@ fn spawn_pty(
     if let Err(e) = waiter {
         signal_group(pid as i32, Signal::SIGKILL);
         reap(pid as i32);
+        commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot watch the command", e));
     }
     let reader_master = master.clone();
@@ -562,6 +559,7 @@ fn spawn_pty(
     if let Err(e) = pump {
         // The waiter thread reaps it.
         signal_group(pid as i32, Signal::SIGKILL);
+        commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
     Ok(Spawned {
@@ -906,6 +904,9 @@ impl Started {
                 kill_at = Some(Instant::now() + KILL_GRACE);
             }
         }
+        // Background leftovers that closed their output still belong to the command: end them too
+        // (before the .git check, so none of them creates one after it).
+        signal_group(pgid, Signal::SIGKILL);
         if let Some(watch) = git_watch {
             if let Some((stream, text)) = watch.check().await {
                 summary.push(&text);
@@ -913,8 +914,6 @@ impl Started {
             }
         }
         pending.flush(&out).await;
-        // Background leftovers that closed their output still belong to the command: end them too.
-        signal_group(pgid, Signal::SIGKILL);
         commands().retain(|p| *p != pgid);
         let _ = tokio::task::spawn_blocking(end_orphans).await;
         let status = status.expect("loop ends after exit");

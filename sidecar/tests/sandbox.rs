@@ -550,6 +550,12 @@ fn another_terminal_is_out_of_reach_and_tiocsti_is_refused() {
     let e = s.run(json!({"argv": ["bash", "-c", format!("exec 3<>{other} && echo opened")], "cwd": "/", "tty": false}));
     assert!(e.output.contains("opened"), "{}", all_output(&e));
     let sti = "python3 -c 'import fcntl,termios; fcntl.ioctl(0, termios.TIOCSTI, b\"x\"); print(\"sti-done\")' || echo sti-denied";
+    // Where the kernel still allows TIOCSTI, it works unsandboxed: the refusal below is seccomp's.
+    if std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti").map_or(true, |v| v.trim() == "1")
+    {
+        let e = s.run(json!({"argv": ["bash", "-c", sti], "cwd": "/"}));
+        assert!(e.output.contains("sti-done"), "{}", all_output(&e));
+    }
     for mode in ["read-only", "workspace-write"] {
         let script = format!(
             r#"exec 3<>{other} && echo other-opened || echo other-denied
@@ -811,10 +817,11 @@ fn no_git_metadata_can_be_planted_or_changed() {
         &mut s,
         &ws,
         &format!(
-            "git init -q . && {} ; mkdir -p sub && git init -q sub && {} ; git init -q {t} && {}",
+            "git init -q . && {} ; mkdir -p sub && git init -q sub && {} ; git init -q {t} && {} ; git init -q {t}/fresh && {}",
             plant("."),
             plant("sub"),
             plant(tmp.to_str().unwrap()),
+            plant(tmp.join("fresh").to_str().unwrap()),
             t = tmp.display()
         ),
     );
@@ -823,7 +830,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
         "the attack itself must work: {out}"
     );
     assert!(out.contains("[tack sandbox] blocked"), "{out}");
-    for d in [&ws, &ws.join("sub"), &tmp] {
+    for d in [&ws, &ws.join("sub"), &tmp, &tmp.join("fresh")] {
         assert!(
             !d.join(".git").exists(),
             "{} still has a .git: {out}",
@@ -832,11 +839,31 @@ fn no_git_metadata_can_be_planted_or_changed() {
         assert!(d.join(".git.tack-blocked-1").exists(), "{out}");
         assert_canary_silent(&c, d, "new repository");
     }
+    // 1b. A directory git takes for a repository without any .git: HEAD, objects/, refs/ and a
+    // config naming a work tree.
+    let out = run(
+        &mut s,
+        &ws,
+        &format!(
+            "git init -q --bare fake && git -C fake config core.bare false && git -C fake config core.worktree .. && {}",
+            plant("fake")
+        ),
+    );
+    assert!(
+        out.contains("planted-fake"),
+        "the attack itself must work: {out}"
+    );
+    assert!(out.contains("[tack sandbox] blocked"), "{out}");
+    assert!(ws.join("fake/HEAD.tack-blocked-1").exists(), "{out}");
+    assert_canary_silent(&c, &ws.join("fake"), "repository-looking directory");
 
     if user_ns {
         // 2. Existing repositories: the root's own, a nested one, one above the root, a .git that
         // is a symlink and one that is a gitfile pointing into the root: all stay read-only.
         git(&repo, &["init", "-q"]);
+        // A repository checked out in the temp dir, beside the workspace.
+        let other = tmp.join("other");
+        git(&tmp, &["init", "-q", other.to_str().unwrap()]);
         git(&inner, &["init", "-q", "nested"]);
         git(&elsewhere, &["init", "-q", "--bare", "store.git"]);
         std::os::unix::fs::symlink(elsewhere.join("store.git"), inner.join("linked")).unwrap_or(());
@@ -851,6 +878,7 @@ fn no_git_metadata_can_be_planted_or_changed() {
                 "viafile",
             ],
         );
+        git(&inner, &["init", "-q", "--bare", "plain.git"]);
         std::fs::create_dir_all(inner.join("vialink")).unwrap();
         git(&inner, &["init", "-q", "--bare", "vialink-store"]);
         std::os::unix::fs::symlink(inner.join("vialink-store"), inner.join("vialink/.git"))
@@ -859,7 +887,9 @@ fn no_git_metadata_can_be_planted_or_changed() {
             &mut s,
             &inner,
             &format!(
-                "{}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                "{}; git -C plain.git config core.worktree .. && echo planted-worktree; mv plain.git/HEAD plain.git/H && echo head-moved; {}; {}; {}; {}; {}; {}; rm -rf nested/.git && echo removed; mv viafile/.git viafile/old && echo moved; echo 'gitdir: /x' > viafile/.git && echo rewritten",
+                plant("plain.git"),
+                plant(other.to_str().unwrap()),
                 plant(repo.to_str().unwrap()),
                 plant("nested"),
                 plant("viafile"),
@@ -871,10 +901,12 @@ fn no_git_metadata_can_be_planted_or_changed() {
             assert!(!out.contains(marker), "{marker}: {out}");
         }
         for d in [
+            &other,
             &repo,
             &inner.join("nested"),
             &inner.join("viafile"),
             &inner.join("vialink"),
+            &inner.join("plain.git"),
         ] {
             assert_canary_silent(&c, d, "existing repository");
         }

@@ -238,7 +238,7 @@ test('interrupt during a long command: the command is killed and tack exits 130'
           if (!sent && e.type === 'item.started' && e.item.type === 'command_execution') {
             sent = true;
             const poll = setInterval(() => {
-              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '') {
+              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '' && running()) {
                 clearInterval(poll);
                 child.kill('SIGINT');
               }
@@ -248,6 +248,8 @@ test('interrupt during a long command: the command is killed and tack exits 130'
       });
       assert.equal(r.code, 130, r.stderr);
       assert.equal(project.read('pid.txt').trim(), 'started');
+      const until = Date.now() + 10_000;
+      while (processesWith(sleep).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(processesWith(sleep), [], 'the command was killed');
       assert.equal(server.modelRequests().length, 1, 'no request after the interrupt');
       assert.ok(r.events.some((e) => e.type === 'turn.failed' && /interrupted/i.test(e.error.message)));

@@ -34,22 +34,59 @@ fn identity(p: &Path) -> Option<Identity> {
     Some(Identity {
         dev: m.dev(),
         ino: m.ino(),
-        mode: m.mode() & libc::S_IFMT,
+        mode: m.mode() & 0o170000, // the file type bits (S_IFMT)
     })
 }
 
-/// Every `.git` in or above the given areas: `X/.git` for each area and each of its ancestors,
-/// and (walking) every `.git` below each area in `walk`. Paths should be canonical.
-pub fn scan(walk: &[PathBuf], above: &[PathBuf]) -> GitScan {
+/// Whether git would take `dir` itself for a repository directory (a bare one, or one whose config
+/// names a `core.worktree`): a `HEAD` next to `objects/` and `refs/`. Returns its `HEAD`.
+fn repository_head(dir: &Path) -> Option<(PathBuf, Identity)> {
+    let head = dir.join("HEAD");
+    let id = identity(&head)?;
+    if id.mode == 0o040000 {
+        return None; // a directory named HEAD
+    }
+    let is_dir = |n: &str| {
+        dir.join(n)
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir() || m.file_type().is_symlink())
+    };
+    (is_dir("objects") && is_dir("refs")).then_some((head, id))
+}
+
+/// Every repository in or above the given areas: `X/.git` and a repository-looking `X` itself
+/// (see `repository_head`, recorded as `X/HEAD`) for each area and each of its ancestors, every
+/// such entry below each area in `walk` (walking), and `X/*/.git` / `X/*` for each area in
+/// `shallow` (the temp dir: a repository checked out in /tmp/foo is protected, /tmp itself is not
+/// walked). Paths should be canonical.
+pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     let mut out = GitScan {
         entries: BTreeMap::new(),
         complete: true,
     };
-    for area in walk.iter().chain(above) {
+    let look_at = |dir: &Path, out: &mut GitScan| -> bool {
+        let g = dir.join(".git");
+        if let Some(id) = identity(&g) {
+            out.entries.insert(g, id);
+        }
+        match repository_head(dir) {
+            Some((head, id)) => {
+                out.entries.insert(head, id);
+                true
+            }
+            None => false,
+        }
+    };
+    for area in walk.iter().chain(shallow) {
         for dir in area.ancestors() {
-            let g = dir.join(".git");
-            if let Some(id) = identity(&g) {
-                out.entries.insert(g, id);
+            look_at(dir, &mut out);
+        }
+    }
+    for area in shallow {
+        let Ok(rd) = fs::read_dir(area) else { continue };
+        for e in rd.flatten().take(DIR_LIMIT) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                look_at(&e.path(), &mut out);
             }
         }
     }
@@ -62,14 +99,14 @@ pub fn scan(walk: &[PathBuf], above: &[PathBuf]) -> GitScan {
                 break;
             }
             budget -= 1;
+            // A repository directory is protected as a whole: no need to walk its objects.
+            if depth > 0 && look_at(&dir, &mut out) {
+                continue;
+            }
             let Ok(rd) = fs::read_dir(&dir) else { continue };
             for e in rd.flatten() {
-                let name = e.file_name();
-                let path = e.path();
-                if name == ".git" {
-                    if let Some(id) = identity(&path) {
-                        out.entries.insert(path, id);
-                    }
+                // .git was looked at with its directory; it is protected whole, not walked.
+                if e.file_name() == ".git" {
                     continue;
                 }
                 // file_type() does not follow symlinks: a symlinked directory is not walked.
@@ -77,7 +114,7 @@ pub fn scan(walk: &[PathBuf], above: &[PathBuf]) -> GitScan {
                     if depth + 1 > DEPTH_LIMIT {
                         out.complete = false;
                     } else {
-                        stack.push((path, depth + 1));
+                        stack.push((e.path(), depth + 1));
                     }
                 }
             }
@@ -98,6 +135,13 @@ pub fn protect_targets(scan: &GitScan) -> Vec<PathBuf> {
         }
     };
     for g in scan.entries.keys() {
+        if g.file_name().is_some_and(|n| n == "HEAD") {
+            // A repository directory itself: all of it.
+            if let Some(dir) = g.parent() {
+                push(dir.to_path_buf());
+            }
+            continue;
+        }
         push(g.clone());
         let Ok(meta) = g.metadata() else { continue };
         let gitdir = if meta.is_file() {
@@ -151,9 +195,15 @@ pub fn neutralise(
             continue;
         }
         let parent = path.parent().unwrap_or(Path::new("/"));
+        // `.git` -> `.git.tack-blocked-N`; a repository directory's `HEAD` -> `HEAD.tack-blocked-N`
+        // (without a HEAD git no longer takes the directory for a repository).
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut n = 1;
         let target = loop {
-            let t = parent.join(format!(".git.tack-blocked-{n}"));
+            let t = parent.join(format!("{name}.tack-blocked-{n}"));
             if t.symlink_metadata().is_err() {
                 break t;
             }
@@ -173,7 +223,7 @@ pub fn report(renamed: &[(PathBuf, Result<PathBuf, String>)], complete: bool) ->
     for (from, r) in renamed {
         match r {
             Ok(to) => s.push_str(&format!(
-                "\n[tack sandbox] blocked {}: a sandboxed command may not create or replace a .git (it would run code later, e.g. hooks or core.fsmonitor); it was renamed to {}. Creating a repository needs danger-full-access or the user.\n",
+                "\n[tack sandbox] blocked {}: a sandboxed command may not create or replace a git repository (.git, or a directory with HEAD, objects/ and refs/: it would run code later, e.g. hooks or core.fsmonitor); it was renamed to {}. Creating a repository needs danger-full-access or the user.\n",
                 from.display(),
                 to.display()
             )),

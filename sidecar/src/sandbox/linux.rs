@@ -72,14 +72,26 @@ pub fn probe() -> SandboxInfo {
     let landlock_abi = landlock_abi();
     let seccomp = seccomp_available();
     // Namespaces are tried in a throw-away child: unshare(CLONE_NEWUSER) needs a single thread.
-    let userns = Command::new(super::self_exe())
-        .arg("probe-userns")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()
-        .and_then(|s| s.code());
+    let userns = {
+        let mut registry = super::children();
+        let child = Command::new(super::self_exe())
+            .arg("probe-userns")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        match child {
+            Ok(mut child) => {
+                let pid = child.id() as i32;
+                registry.push(pid);
+                drop(registry);
+                let status = child.wait();
+                super::children().retain(|p| *p != pid);
+                status.ok().and_then(|s| s.code())
+            }
+            Err(_) => None,
+        }
+    };
     let user_namespaces = matches!(
         userns,
         Some(PROBE_FULL | PROBE_NO_READ_ONLY_TREE | PROBE_NO_PROC)

@@ -110,6 +110,15 @@ pub fn self_exe() -> PathBuf {
     }
 }
 
+/// Pids of the sidecar's own children it has not reaped yet: running commands and a running probe.
+/// Any other child is an orphan a command left behind (the sidecar is the sub-reaper); see
+/// `exec::end_orphans`. Held while spawning, so a child just forked is never taken for an orphan.
+static CHILDREN: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+pub fn children() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    CHILDREN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Probe what this machine can enforce. Cheap enough to run once per sidecar.
 pub fn probe() -> SandboxInfo {
     #[cfg(target_os = "linux")]
