@@ -238,7 +238,7 @@ test('interrupt during a long command: the command is killed and tack exits 130'
           if (!sent && e.type === 'item.started' && e.item.type === 'command_execution') {
             sent = true;
             const poll = setInterval(() => {
-              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '' && running()) {
+              if (project.exists('pid.txt') && project.read('pid.txt').trim() !== '' && processesWith(sleep).length > 0) {
                 clearInterval(poll);
                 child.kill('SIGINT');
               }
