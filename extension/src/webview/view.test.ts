@@ -136,7 +136,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r1',
-      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w' },
+      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['rm', '-rf', 'dist'] } },
     });
     await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'approval-approve');
     await page.keyboard.press('Enter');
@@ -147,7 +147,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r2',
-      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x', cwd: '/w', reason: 'network' },
+      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x', cwd: '/w', reason: 'network', sandbox: { mode: 'danger-full-access', writableRoots: ['/w'], network: true }, remember: { kind: 'prefix', prefix: ['curl', 'x'] } },
     });
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`);
     await page.fill(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'no network, use the cache');
