@@ -1,5 +1,6 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
+import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
 import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
@@ -152,33 +153,6 @@ const DECIDED_LABEL: Record<ApprovalDecision, string> = {
   abort: 'Cancelled',
 };
 
-/** One argv word as a shell would need it written, so the card shows exactly what runs. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_./:=@%+,-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-const SANDBOX_LABEL: Record<string, string> = {
-  'read-only': 'read-only sandbox',
-  'workspace-write': 'workspace-write sandbox (writes only in the workspace)',
-  'danger-full-access': 'none: full access to the machine',
-};
-
-/** What "Approve for this session" will allow later, as the card states it. */
-export function rememberText(req: ApprovalRequest): string {
-  const scope = req.remember as ApprovalRequest['remember'] | undefined;
-  switch (scope?.kind) {
-    case 'prefix':
-      return `allows commands starting with ${scope.prefix.map(shellQuote).join(' ')}, in this directory, with this sandbox and network`;
-    case 'exact':
-      return 'allows exactly this command again, in this directory, with this sandbox and network';
-    case 'once':
-      return 'nothing is remembered: this run only';
-    default:
-      return 'unknown (an older request)';
-  }
-}
-
 export function renderApproval(
   requestId: string,
   req: ApprovalRequest,
@@ -189,20 +163,20 @@ export function renderApproval(
   const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
   // Requests saved by an older version may lack the sandbox and remember fields.
   const sandbox = req.sandbox as ApprovalRequest['sandbox'] | undefined;
+  const remember = req.remember as ApprovalRequest['remember'] | undefined;
   const row = (label: string, testid: string, value: string) =>
     `<div class="approval-row"><span class="muted">${escapeHtml(label)}</span> <span data-testid="${testid}">${value}</span></div>`;
-  const argv = req.argv.map(shellQuote).join(' ');
-  const once = req.remember?.kind === 'once';
+  const argv = argvText(req.argv);
+  const once = remember?.kind === 'once';
   const details =
     `<pre class="approval-command" data-testid="approval-command">${escapeHtml(command)}</pre>` +
     (argv !== command ? row('Runs', 'approval-argv', `<code>${escapeHtml(argv)}</code>`) : '') +
     (req.cwd ? `<div class="muted approval-cwd" data-testid="approval-cwd">in ${escapeHtml(req.cwd)}</div>` : '') +
     (sandbox
-      ? row('Sandbox:', 'approval-sandbox', escapeHtml(SANDBOX_LABEL[sandbox.mode] ?? sandbox.mode)) +
-        row('Network:', 'approval-network', sandbox.network ? 'allowed' : 'blocked')
+      ? row('Sandbox:', 'approval-sandbox', escapeHtml(sandboxText(sandbox))) + row('Network:', 'approval-network', networkText(sandbox))
       : '') +
     (req.reason ? `<div class="approval-reason">${escapeHtml(req.reason)}</div>` : '') +
-    row('For this session:', 'approval-remember', escapeHtml(rememberText(req))) +
+    row('For this session:', 'approval-remember', escapeHtml(rememberText(remember))) +
     (req.rememberNote ? `<div class="approval-reason muted" data-testid="approval-remember-note">${escapeHtml(req.rememberNote)}</div>` : '');
   const r = `data-request-id="${attr(requestId)}"`;
   if (decided) {

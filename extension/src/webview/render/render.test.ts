@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadCore } from '../../host/core';
+import { rememberText } from '../../shared/approval-text';
 import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
-import { contextPercent, rememberText, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
 import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
@@ -269,7 +270,7 @@ test('approval card from the real core: program and arguments, directory, sandbo
 
   // sudo is never remembered: no "for this session" button.
   const sudo = coreApproval('untrusted', { cmd: 'sudo ls' });
-  assert.equal(rememberText(sudo), 'nothing is remembered: this run only');
+  assert.equal(rememberText(sudo.remember), 'nothing is remembered: this run only');
   const s = renderApproval(sudo.requestId, sudo, null);
   assert.equal(count(s, 'data-testid="approval-approve-session"'), 0);
   assert.equal(count(s, 'data-testid="approval-approve"'), 1);
