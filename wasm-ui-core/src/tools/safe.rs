@@ -49,192 +49,56 @@ const ANY: ArgRule = any_but(&[], "");
 
 /// The known-safe table. Keep it sorted by program; each row has a test with allowed and refused
 /// examples (tools/tests.rs).
+#[rustfmt::skip]
 pub const SAFE_PROGRAMS: &[SafeProgram] = &[
-    SafeProgram {
-        program: "basename",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "cat",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "cd",
-        args: ArgRule::Refuse {
-            long: &[],
-            short: "",
-            words: &[],
-            max_operands: Some(1),
-            valued: &[],
-        },
-    },
-    SafeProgram {
-        program: "cmp",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "cut",
-        args: ANY,
-    },
-    // `date -s` / `--set` sets the clock.
-    SafeProgram {
-        program: "date",
-        args: any_but(&["--set"], "s"),
-    },
-    SafeProgram {
-        program: "df",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "diff",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "dirname",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "du",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "echo",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "false",
-        args: ANY,
-    },
+    SafeProgram { program: "basename", args: ANY },
+    SafeProgram { program: "cat", args: ANY },
+    SafeProgram { program: "cd", args: ArgRule::Refuse { long: &[], short: "", words: &[], max_operands: Some(1), valued: &[] } },
+    SafeProgram { program: "cmp", args: ANY },
+    SafeProgram { program: "cut", args: ANY },
+    // `date -s` / `--set` / `date MMDDhhmm` set the clock: only `+FORMAT` operands.
+    SafeProgram { program: "date", args: ArgRule::Custom(date_is_safe) },
+    SafeProgram { program: "df", args: ANY },
+    SafeProgram { program: "diff", args: ANY },
+    SafeProgram { program: "dirname", args: ANY },
+    SafeProgram { program: "du", args: ANY },
+    SafeProgram { program: "echo", args: ANY },
+    SafeProgram { program: "false", args: ANY },
     // `file -C` compiles a magic file and writes it.
-    SafeProgram {
-        program: "file",
-        args: any_but(&["--compile"], "C"),
-    },
-    SafeProgram {
-        program: "find",
-        args: ArgRule::Refuse {
-            long: &[],
-            short: "",
-            words: &[
-                "-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0",
-                "-fprintf",
-            ],
-            max_operands: None,
-            valued: &[],
-        },
-    },
-    SafeProgram {
-        program: "git",
-        args: ArgRule::Custom(git_is_safe),
-    },
-    SafeProgram {
-        program: "grep",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "head",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "id",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "ls",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "nl",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "pwd",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "realpath",
-        args: ANY,
-    },
+    SafeProgram { program: "file", args: any_but(&["--compile"], "C") },
+    // The actions that run programs or write files.
+    SafeProgram { program: "find", args: ArgRule::Refuse {
+        long: &[], short: "", max_operands: None, valued: &[],
+        words: &["-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"],
+    } },
+    SafeProgram { program: "git", args: ArgRule::Custom(git_is_safe) },
+    SafeProgram { program: "grep", args: ANY },
+    SafeProgram { program: "head", args: ANY },
+    SafeProgram { program: "id", args: ANY },
+    SafeProgram { program: "ls", args: ANY },
+    SafeProgram { program: "nl", args: ANY },
+    SafeProgram { program: "pwd", args: ANY },
+    SafeProgram { program: "realpath", args: ANY },
     // `--pre` runs a program on every file; `-z` runs decompressors; `--hostname-bin` runs one.
-    SafeProgram {
-        program: "rg",
-        args: any_but(
-            &["--pre", "--pre-glob", "--search-zip", "--hostname-bin"],
-            "z",
-        ),
-    },
-    SafeProgram {
-        program: "sed",
-        args: ArgRule::Custom(sed_is_safe),
-    },
+    SafeProgram { program: "rg", args: any_but(&["--pre", "--pre-glob", "--search-zip", "--hostname-bin"], "z") },
+    SafeProgram { program: "sed", args: ArgRule::Custom(sed_is_safe) },
     // `-o` writes a file; `-T` and `--compress-program` write temporaries / run a program.
-    SafeProgram {
-        program: "sort",
-        args: any_but(
-            &[
-                "--output",
-                "--compress-program",
-                "--temporary-directory",
-                "--random-source",
-            ],
-            "oT",
-        ),
-    },
-    SafeProgram {
-        program: "stat",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "tail",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "tr",
-        args: ANY,
-    },
+    SafeProgram { program: "sort", args: any_but(&["--output", "--compress-program", "--temporary-directory", "--random-source"], "oT") },
+    SafeProgram { program: "stat", args: ANY },
+    SafeProgram { program: "tail", args: ANY },
+    SafeProgram { program: "tr", args: ANY },
     // `-o` writes the listing to a file; `-R` writes 00Tree.html files with -H/-o.
-    SafeProgram {
-        program: "tree",
-        args: any_but(&["--fromfile"], "oR"),
-    },
-    SafeProgram {
-        program: "true",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "uname",
-        args: ANY,
-    },
+    SafeProgram { program: "tree", args: any_but(&["--fromfile", "--output"], "oR") },
+    SafeProgram { program: "true", args: ANY },
+    SafeProgram { program: "uname", args: ANY },
     // `uniq IN OUT` writes OUT.
-    SafeProgram {
-        program: "uniq",
-        args: ArgRule::Refuse {
-            long: &[],
-            short: "",
-            words: &[],
-            max_operands: Some(1),
-            valued: &[
-                "-f",
-                "-s",
-                "-w",
-                "--skip-fields",
-                "--skip-chars",
-                "--check-chars",
-            ],
-        },
-    },
-    SafeProgram {
-        program: "wc",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "which",
-        args: ANY,
-    },
-    SafeProgram {
-        program: "whoami",
-        args: ANY,
-    },
+    SafeProgram { program: "uniq", args: ArgRule::Refuse {
+        long: &[], short: "", words: &[], max_operands: Some(1),
+        valued: &["-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"],
+    } },
+    SafeProgram { program: "wc", args: ANY },
+    SafeProgram { program: "which", args: ANY },
+    SafeProgram { program: "whoami", args: ANY },
 ];
 
 /// Shells whose `-c` scripts Tack reads (POSIX-style syntax).
@@ -421,6 +285,31 @@ fn long_refused(word: &str, refused: &[&str]) -> bool {
     refused
         .iter()
         .any(|r| name.starts_with(r) || r.starts_with(name))
+}
+
+/// date prints: options other than `-s`/`--set`, and operands only of the `+FORMAT` kind (a bare
+/// `MMDDhhmm` operand sets the clock).
+fn date_is_safe(args: &[String]) -> bool {
+    const VALUED: &[&str] = &["-d", "-f", "-r", "--date", "--file", "--reference"];
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        let ok = if a.starts_with("--") {
+            a.len() > 2 && !long_refused(a, &["--set"])
+        } else if a.starts_with('-') && a.len() > 1 {
+            !a.contains('s')
+        } else {
+            a.starts_with('+')
+        };
+        if !ok {
+            return false;
+        }
+        if VALUED.contains(&a) {
+            i += 1; // its value: a date string or a file to read
+        }
+    }
+    true
 }
 
 /// sed only prints line ranges: `sed -n Np FILE...` or `sed -n M,Np FILE...` (the Codex CLI's rule).
