@@ -923,7 +923,9 @@ impl Session {
 
     fn classify(&self, raw: &RawCall) -> Action {
         let args = raw.arguments.as_deref().unwrap_or("");
-        if super::depth::text_exceeds(args, super::depth::MAX_ARGUMENT_DEPTH) {
+        // Only JSON is measured: a raw patch sent as the arguments may hold any brackets.
+        let json_like = args.trim_start().starts_with(['{', '[']);
+        if json_like && super::depth::text_exceeds(args, super::depth::MAX_ARGUMENT_DEPTH) {
             return Action::Invalid(format!(
                 "failed to parse function arguments: they nest deeper than {} levels",
                 super::depth::MAX_ARGUMENT_DEPTH

@@ -400,6 +400,22 @@ fn deeply_nested_tool_arguments_are_a_clear_error_for_the_model() {
     assert!(output_of(&out, "c1").contains("nest deeper than 64 levels"));
 }
 
+#[test]
+fn a_raw_patch_full_of_brackets_is_not_mistaken_for_deep_json() {
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    start(&mut s, "go");
+    let body: String = (0..80)
+        .map(|i| format!("+{}\n", "{".repeat(i % 3 + 1)))
+        .collect();
+    let raw = format!("*** Begin Patch\n*** Add File: deep.json\n{body}*** End Patch\n");
+    let call = json!({"type":"function_call","id":"fc","call_id":"p1","name":"apply_patch","arguments":raw,"status":"completed"});
+    let out = respond(&mut s, &[call], 100);
+    assert!(
+        out.iter().any(|e| matches!(e, Effect::ReadFiles { .. })),
+        "{out:?}"
+    );
+}
+
 // ---- fuzzing: the model stream and tool arguments into a session ----
 
 fn leaf() -> impl Strategy<Value = Value> {
