@@ -1,7 +1,6 @@
 // Approval-policy safety end to end: `tack exec` (bundled CLI, real wasm core, real sidecar) and the
 // runner with a person answering approvals, against the scripted model server. Real `git` and the
 // file system afterwards show that nothing ran or was planted.
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON and printed events are explored by the assertions themselves */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
