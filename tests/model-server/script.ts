@@ -74,6 +74,8 @@ export interface ScriptedResponse {
   expect?: RequestExpectation;
   /** Serve this response this many times in a row (default 1). */
   times?: number;
+  /** SSE data payloads sent verbatim first, before the response's own events (hostile or odd events). */
+  rawEvents?: string[];
 }
 
 export interface ModelScript {
@@ -100,7 +102,7 @@ export function normalizeScript(input: unknown, source = 'script'): ModelScript 
   check(script && typeof script === 'object', source, 'must be a list of responses or {responses: [...]}');
   check(Array.isArray(script.responses), source, '"responses" must be a list');
   check(script.repeat === undefined || (Number.isInteger(script.repeat) && script.repeat >= 0), source, '"repeat" must be a whole number >= 0');
-  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times']);
+  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times', 'rawEvents']);
   script.responses.forEach((r, i) => {
     const where = `${source}: response ${i}`;
     check(r && typeof r === 'object' && !Array.isArray(r), where, 'must be an object');
@@ -109,6 +111,7 @@ export function normalizeScript(input: unknown, source = 'script'): ModelScript 
     check(r.reasoning === undefined || typeof r.reasoning === 'string', where, '"reasoning" must be a string');
     check(r.chunkSize === undefined || (Number.isInteger(r.chunkSize) && r.chunkSize > 0), where, '"chunkSize" must be a positive whole number');
     check(r.delayMs === undefined || (typeof r.delayMs === 'number' && r.delayMs >= 0), where, '"delayMs" must be a number >= 0');
+    check(r.rawEvents === undefined || (Array.isArray(r.rawEvents) && r.rawEvents.every((e) => typeof e === 'string' && !e.includes('\n'))), where, '"rawEvents" must be a list of one-line strings');
     check(r.times === undefined || (Number.isInteger(r.times) && r.times >= 1), where, '"times" must be a whole number >= 1');
     check(r.expect === undefined || typeof r.expect === 'string' || typeof r.expect === 'function', where, '"expect" must be a string or a function');
     (r.toolCalls ?? []).forEach((t, j) => {

@@ -199,8 +199,9 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
     res.flushHeaders();
     log(`model-server: #${rec.index} ${method} ${path} -> script response ${position}${fail ? ` (${Object.keys(fail)[0]})` : ''}`);
 
-    let frames: Frame[] = rendered.frames;
-    if (fail && 'hangUntilAborted' in fail) frames = frames.slice(0, rendered.headCount);
+    const raw: Frame[] = (response.rawEvents ?? []).map((data) => ({ text: `data: ${data}\n\n`, delta: false }));
+    let frames: Frame[] = [...raw, ...rendered.frames];
+    if (fail && 'hangUntilAborted' in fail) frames = frames.slice(0, raw.length + rendered.headCount);
     if (fail && 'dropAfterEvents' in fail) frames = frames.slice(0, fail.dropAfterEvents);
     if (response.delayMs) {
       for (const frame of frames) {

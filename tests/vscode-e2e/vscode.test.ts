@@ -229,7 +229,12 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const card = chat().locator('[data-testid="approval-card"]:not(.decided)').first();
     await card.waitFor({ timeout: 30_000 });
     assert.ok(!fs.existsSync(path.join(workspace, 'approved.txt')), 'nothing ran before the approval');
-    await card.locator('[data-testid="approval-approve"]').click();
+    // The card says how it runs and what "for this session" would allow: a compound script only exactly.
+    assert.match((await card.locator('[data-testid="approval-argv"]').textContent()) ?? '', /-lc 'touch approved\.txt && /);
+    assert.match((await card.locator('[data-testid="approval-sandbox"]').textContent()) ?? '', /workspace-write sandbox/);
+    assert.equal(await card.locator('[data-testid="approval-network"]').textContent(), 'blocked');
+    assert.match((await card.locator('[data-testid="approval-remember"]').textContent()) ?? '', /^allows exactly this command again/);
+    await card.locator('[data-testid="approval-approve-session"]').click();
     const output = chat().locator('[data-testid="command-card"] [data-testid="command-output"]').last();
     // Live: the first part shows while the command still sleeps before printing the second.
     await until('the first part of the output', async () => {
@@ -242,6 +247,17 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await waitIdle();
     assert.ok(fs.existsSync(path.join(workspace, 'approved.txt')));
     assert.deepEqual(model!.mismatches, []);
+
+    // The session approval is listed in "Tack: Manage Session Approvals"; revoking it empties the list.
+    await runCommand(page, 'Tack: Manage Session Approvals');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'touch approved.txt' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click(); // toggles its checkbox (the pick allows several)
+    await page.locator('.quick-input-widget', { hasText: '1 Selected' }).waitFor({ timeout: 10_000 });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await runCommand(page, 'Tack: Manage Session Approvals');
+    await page.locator('.notifications-toasts', { hasText: 'no approvals are remembered in this session' }).waitFor({ timeout: 15_000 });
   }));
 
   /** The active editor shows two hunks with CodeLens; accept the first, reject the second. */

@@ -4,6 +4,7 @@ import { reveal } from '../shared/display';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
 import { uncommittedDiff } from './git-diff';
+import { approvalPickItems } from '../shared/approval-text';
 import { reviewPatch } from './review-patch';
 import { readSettings, type ApprovalPolicy } from './settings';
 import { writeGuard } from './write-guard';
@@ -91,6 +92,20 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     await s.chat.focusInput();
   });
   reg('tack.stop', () => c.stop());
+  reg('tack.manageApprovals', async () => {
+    const items = approvalPickItems(c.rememberedApprovals());
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('Tack: no approvals are remembered in this session. "Approve for this session" on an approval card adds one.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Tack: session approvals',
+      placeHolder: 'Select the approvals to revoke; those commands will ask again',
+      canPickMany: true,
+      matchOnDetail: true,
+    });
+    if (picked?.length) c.revokeApprovals(picked.map((p) => p.id));
+  });
   reg('tack.explainSelection', () => c.startTask(explainSelectionPrompt(activeSelection()), contextWithoutSelection()));
   reg('tack.writeTests', () => c.startTask(writeTestsPrompt(activeSelection()), contextWithoutSelection()));
   reg('tack.askAboutSelection', async () => {

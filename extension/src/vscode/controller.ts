@@ -11,7 +11,8 @@ import type { FileChange } from '../generated/types/FileChange';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
-import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer } from '../host/agent';
+import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
+import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
 import { listModels, type ModelEndpoint } from '../host/model';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
@@ -207,6 +208,17 @@ export class AgentController implements ChatBackend, AgentHost {
   // ---------------------------------------------------------------------------------------------
   // Chat actions
 
+  /** The approvals given "for this session" in the current session (none without one). */
+  rememberedApprovals(): RememberedApproval[] {
+    return this.session?.rememberedApprovals() ?? [];
+  }
+
+  /** Withdraws approvals given for the session: the commands they covered ask again. */
+  revokeApprovals(ids: readonly string[]): void {
+    for (const id of ids) this.session?.revokeApproval(id);
+    if (ids.length > 0) this.deps.log.info(`revoked ${ids.length} session approval(s)`);
+  }
+
   decideApproval(requestId: string, decision: ApprovalDecision, message?: string): void {
     const pending = this.approvals.get(requestId);
     if (!pending) return;
@@ -359,12 +371,15 @@ export class AgentController implements ChatBackend, AgentHost {
       const wasReady = chat.isReady;
       chat.revealQuietly();
       if (!wasReady) {
-        // The chat was not showing: ask in a notification too; whichever answers first wins.
+        // The chat was not showing: ask in a notification too; whichever answers first wins. It says
+        // what the card says: the argv, where, how sandboxed, and what "for session" remembers.
         const yes = 'Approve';
         const session = 'Approve for Session';
         const no = 'Deny';
+        const buttons = canRememberApproval(req) ? [yes, session, no] : [yes, no];
+        const remembered = canRememberApproval(req) ? ` "${session}" ${rememberText(req.remember)}.` : '';
         void vscode.window
-          .showWarningMessage(`Tack wants to run: ${reveal(req.command, { singleLine: true })}${req.reason ? ` (${reveal(req.reason, { singleLine: true })})` : ''}`, yes, session, no)
+          .showWarningMessage(`Tack wants to run: ${reveal(approvalSummary(req), { singleLine: true })}.${reveal(remembered, { singleLine: true })}`, ...buttons)
           .then((pick) => {
             if (!pick || !this.approvals.has(req.requestId)) return;
             this.decideApproval(req.requestId, pick === yes ? 'approved' : pick === session ? 'approvedForSession' : 'denied');

@@ -126,7 +126,7 @@ test('capOutput counts multi-byte characters in UTF-8 and never splits a surroga
 
 test('an approval card appears, is answered locally, and a later resolution from the host wins', () => {
   const s = initialState();
-  const request = { requestId: 'r1', callId: 'c1', kind: 'exec' as const, argv: ['rm', '-rf', 'build'], command: 'rm -rf build', cwd: '/w' };
+  const request = { requestId: 'r1', callId: 'c1', kind: 'exec' as const, argv: ['rm', '-rf', 'build'], command: 'rm -rf build', cwd: '/w', sandbox: { mode: 'workspace-write' as const, writableRoots: ['/w'], network: false }, remember: { kind: 'exact' as const, argv: ['rm', '-rf', 'build'] } };
   const c = reduce(s, { type: 'approval', requestId: 'r1', request });
   assert.equal(c.structure, true);
   assert.equal(s.entries[0].kind, 'approval');

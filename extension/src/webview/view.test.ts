@@ -139,7 +139,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r1',
-      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w' },
+      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['rm', '-rf', 'dist'] } },
     });
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r1"] ${tid('approval-approve')}`);
     await page.keyboard.type(' more ');
@@ -162,7 +162,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r2',
-      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x # \u202Etxt.sh', cwd: '/w', reason: 'network' },
+      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x # \u202Etxt.sh', cwd: '/w', reason: 'network', sandbox: { mode: 'danger-full-access', writableRoots: ['/w'], network: true }, remember: { kind: 'prefix', prefix: ['curl', 'x'] } },
     });
     // A right-to-left override in the command is drawn as a visible escape, not obeyed.
     const shownCommand = await page.textContent(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-command')}`);

@@ -1,5 +1,12 @@
 //! Path rules for patch targets: relative, inside the workspace root, written with `/`.
 
+/// `.git` in any letter case, also as Windows would read it (trailing dots and spaces dropped, the
+/// 8.3 short name `GIT~1`).
+fn is_git_dir_name(part: &str) -> bool {
+    let trimmed = part.trim_end_matches(['.', ' ']);
+    trimmed.eq_ignore_ascii_case(".git") || trimmed.eq_ignore_ascii_case("git~1")
+}
+
 /// Normalises a path from a patch header lexically (`./` and empty components dropped, `a/../b` folded)
 /// and rejects anything that could name a file outside the workspace root. The error text is the reason.
 pub fn normalize_relative(raw: &str) -> Result<String, String> {
@@ -28,7 +35,14 @@ pub fn normalize_relative(raw: &str) -> Result<String, String> {
                     ));
                 }
             }
-            other => parts.push(other),
+            other => {
+                if is_git_dir_name(other) {
+                    return Err(format!(
+                        "the path '{path}' is inside a `.git` directory; patches may not change git's own files (hooks and config run code)"
+                    ));
+                }
+                parts.push(other)
+            }
         }
     }
     if parts.is_empty() {
@@ -69,6 +83,14 @@ mod tests {
             ".",
             "a/..",
             "a\0b",
+            ".git/config",
+            ".GIT/hooks/pre-commit",
+            "sub/.Git/config",
+            "x/.git",
+            ".git./config",
+            ".git /config",
+            "GIT~1/config",
+            "a/b/../.git/HEAD",
         ] {
             assert!(
                 normalize_relative(bad).is_err(),
@@ -77,6 +99,18 @@ mod tests {
         }
         let err = normalize_relative("../secret").unwrap_err();
         assert!(err.contains("outside the workspace"), "{err}");
+        let err = normalize_relative("sub/.GIT/hooks/post-checkout").unwrap_err();
+        assert!(err.contains("inside a `.git` directory"), "{err}");
+        // Names that only contain `.git` are ordinary files.
+        for ok in [
+            ".gitignore",
+            ".github/workflows/ci.yml",
+            "a.git/x",
+            "git/x",
+            ".gitattributes",
+        ] {
+            assert!(normalize_relative(ok).is_ok(), "{ok:?} should be accepted");
+        }
         let err = normalize_relative("/etc/passwd").unwrap_err();
         assert!(err.contains("absolute"), "{err}");
     }

@@ -585,3 +585,77 @@ proptest! {
         }
     }
 }
+
+/// Lines a patch is made of, plus noise: the parser's fuzzing alphabet.
+fn patch_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("*** Begin Patch".to_string()),
+        Just("*** End Patch".to_string()),
+        Just("*** End of File".to_string()),
+        Just("@@".to_string()),
+        Just("<<'EOF'".to_string()),
+        Just("EOF".to_string()),
+        "[ +\\-@]{0,3}[a-z .]{0,8}",
+        prop::sample::select(vec![
+            "a.txt",
+            "src/x.rs",
+            "../up",
+            "/abs",
+            ".git/config",
+            "sub/.GIT/hooks/x",
+            "",
+            " ",
+            "a\u{0}b",
+            "C:\\x",
+            "~/x",
+            "é/ü",
+        ])
+        .prop_flat_map(|path| {
+            prop::sample::select(vec![
+                "*** Add File: ",
+                "*** Delete File: ",
+                "*** Update File: ",
+                "*** Move to: ",
+            ])
+            .prop_map(move |m| format!("{m}{path}"))
+        }),
+        "(?s).{0,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any text parses to a patch or an error, never a panic; a parsed patch only names normalised
+    /// relative paths outside `.git`, and applying it to missing files never panics either.
+    #[test]
+    fn the_parser_takes_any_text(lines in prop::collection::vec(patch_line(), 0..16), crlf in any::<bool>()) {
+        let text = lines.join(if crlf { "\r\n" } else { "\n" });
+        if let Ok(p) = parse(&text) {
+            for path in p.paths_to_read() {
+                prop_assert!(paths::normalize_relative(&path).as_deref() == Ok(path.as_str()), "{path}");
+                prop_assert!(!path.to_ascii_lowercase().split('/').any(|c| c == ".git"), "{path}");
+            }
+            let map: FileMap = p.paths_to_read().into_iter().map(|k| (k, FileState::Missing)).collect();
+            let _ = apply(&p, &map);
+        }
+    }
+
+    /// A valid patch with one byte changed anywhere still parses or fails cleanly.
+    #[test]
+    fn mutated_patches_fail_cleanly(pos in 0usize..200, byte in any::<u8>()) {
+        let valid = "*** Begin Patch\n*** Update File: a.txt\n@@ fn main\n-old\n+new\n context\n*** Add File: b/c.txt\n+x\n*** Delete File: d\n*** End Patch\n";
+        let mut bytes = valid.as_bytes().to_vec();
+        let at = pos % bytes.len();
+        bytes[at] = byte;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Ok(p) = parse(&text) {
+            let map: FileMap = p.paths_to_read().into_iter().map(|k| (k, text_state())).collect();
+            let _ = apply(&p, &map);
+        }
+    }
+}
+
+fn text_state() -> FileState {
+    text("old\n context\n")
+}

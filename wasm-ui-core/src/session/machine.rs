@@ -16,6 +16,11 @@ pub const TURN_ABORTED: &str =
 were still running were stopped and unfinished tool calls were answered with \"aborted\". Do not \
 assume they completed; wait for the user's next message.\n</turn_aborted>";
 
+/// The answer to apply_patch in a read-only sandbox when nobody reviews edits (policy `never`).
+pub const READ_ONLY_PATCH: &str = "apply_patch refused: the sandbox is read-only and the approval \
+policy is `never`, so no file may be changed in this session. No files were changed. Tell the user \
+what you would change instead.";
+
 /// Output given to a tool call the interrupt cut short.
 pub const ABORTED_OUTPUT: &str = "aborted";
 
@@ -63,6 +68,8 @@ enum Waiting {
     Approval {
         request_id: String,
         unsandboxed: bool,
+        /// What approving for the session remembers (as the card showed it).
+        remember: tools::RememberPlan,
     },
     Exec {
         unsandboxed: bool,
@@ -138,6 +145,45 @@ struct LiveExec {
     started_ms: u64,
 }
 
+/// An approval for the session: what it covers, where, and with which sandbox.
+#[derive(Debug, Clone)]
+struct Remembered {
+    id: String,
+    plan: tools::RememberPlan,
+    cwd: String,
+    sandbox: ExecSandbox,
+}
+
+fn scope_of(plan: &tools::RememberPlan) -> RememberScope {
+    match plan {
+        tools::RememberPlan::Prefix(prefix) => RememberScope::Prefix {
+            prefix: prefix.clone(),
+        },
+        tools::RememberPlan::Exact(argv) => RememberScope::Exact { argv: argv.clone() },
+        tools::RememberPlan::Once => RememberScope::Once,
+    }
+}
+
+/// One line describing a remembered approval, for lists.
+fn describe_remembered(r: &Remembered) -> String {
+    let what = match &r.plan {
+        tools::RememberPlan::Prefix(p) => format!("commands starting with `{}`", p.join(" ")),
+        tools::RememberPlan::Exact(argv) => format!("exactly `{}`", argv.join(" ")),
+        tools::RememberPlan::Once => "nothing".to_string(),
+    };
+    let sandbox = match r.sandbox.mode {
+        SandboxMode::DangerFullAccess => "without the sandbox",
+        SandboxMode::WorkspaceWrite => "in the workspace-write sandbox",
+        SandboxMode::ReadOnly => "in the read-only sandbox",
+    };
+    let network = if r.sandbox.network {
+        "with network"
+    } else {
+        "without network"
+    };
+    format!("{what} in {}, {sandbox}, {network}", r.cwd)
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     cfg: AgentConfig,
@@ -150,7 +196,9 @@ pub struct Session {
     next_request: u64,
     next_exec_session: u32,
     live: BTreeMap<u32, LiveExec>,
-    approved_prefixes: Vec<(Vec<String>, bool)>,
+    /// Approvals given for the session, in the order given.
+    remembered: Vec<Remembered>,
+    next_approval: u64,
     turn: Option<Turn>,
     /// Tokens the context held after the last response.
     context_tokens: u64,
@@ -247,7 +295,8 @@ impl Session {
             next_request: 0,
             next_exec_session: 1,
             live: BTreeMap::new(),
-            approved_prefixes: vec![],
+            remembered: vec![],
+            next_approval: 0,
             turn: None,
             context_tokens: 0,
         }
@@ -294,6 +343,20 @@ impl Session {
         self.turn.is_some()
     }
 
+    /// The approvals given for the session, oldest first (for the person to review and revoke).
+    pub fn remembered_approvals(&self) -> Vec<RememberedApproval> {
+        self.remembered
+            .iter()
+            .map(|r| RememberedApproval {
+                id: r.id.clone(),
+                scope: scope_of(&r.plan),
+                cwd: r.cwd.clone(),
+                sandbox: r.sandbox.clone(),
+                description: describe_remembered(r),
+            })
+            .collect()
+    }
+
     fn new_item_id(&mut self) -> String {
         let id = format!("item_{}", self.next_item);
         self.next_item += 1;
@@ -314,7 +377,10 @@ impl Session {
                 text,
                 editor_context,
             } => self.on_user_input(text, editor_context, &mut out),
-            SessionEvent::ModelEvent { data } => self.on_model_event(&data, &mut out),
+            SessionEvent::ModelEvent { data } => {
+                self.on_model_event(&data, &mut out);
+                super::depth::dismantle(data);
+            }
             SessionEvent::ModelStreamRestarted => self.on_stream_restarted(&mut out),
             SessionEvent::ModelStreamEnded => self.on_stream_ended(&mut out),
             SessionEvent::ModelFailed { message, .. } => {
@@ -369,6 +435,9 @@ impl Session {
                 message,
             } => self.on_approval(&request_id, decision, message, &mut out),
             SessionEvent::Interrupt => self.interrupt(&mut out),
+            SessionEvent::RevokeApproval { approval_id } => {
+                self.remembered.retain(|r| r.id != approval_id)
+            }
         }
         // Whatever finished a call may let the next calls start, or the next request go.
         self.advance(&mut out);
@@ -474,7 +543,22 @@ impl Session {
         });
     }
 
+    /// Ends the running turn because the model stream sent something the core will not take: the
+    /// request is cancelled and the turn fails with `message`.
+    pub fn reject_model_event(&mut self, message: &str) -> Vec<Effect> {
+        let mut out = vec![];
+        if self.turn.as_ref().is_some_and(|t| t.phase != Phase::Tools) {
+            out.push(Effect::CancelModel);
+            self.fail_turn(message.to_string(), &mut out);
+        }
+        out
+    }
+
     fn on_model_event(&mut self, data: &Value, out: &mut Vec<Effect>) {
+        if super::depth::value_exceeds(data, super::depth::MAX_EVENT_DEPTH) {
+            out.extend(self.reject_model_event(&too_deep_event_message()));
+            return;
+        }
         let wire = self.cfg.wire;
         let Some(turn) = self.turn.as_mut() else {
             return;
@@ -839,6 +923,14 @@ impl Session {
 
     fn classify(&self, raw: &RawCall) -> Action {
         let args = raw.arguments.as_deref().unwrap_or("");
+        // Only JSON is measured: a raw patch sent as the arguments may hold any brackets.
+        let json_like = args.trim_start().starts_with(['{', '[']);
+        if json_like && super::depth::text_exceeds(args, super::depth::MAX_ARGUMENT_DEPTH) {
+            return Action::Invalid(format!(
+                "failed to parse function arguments: they nest deeper than {} levels",
+                super::depth::MAX_ARGUMENT_DEPTH
+            ));
+        }
         let bad = |e: serde_json::Error| {
             Action::Invalid(format!("failed to parse function arguments: {e}"))
         };
@@ -848,7 +940,20 @@ impl Session {
                     Ok(a) => a,
                     Err(e) => return bad(e),
                 };
-                let shell = a.shell.clone().unwrap_or_else(|| self.cfg.shell.clone());
+                // The shell is the configured one; a model-named shell is only accepted when it names
+                // that same shell (a file the model wrote could be called `bash`).
+                let shell = match a.shell.as_deref().map(str::trim) {
+                    None | Some("") => self.cfg.shell.clone(),
+                    Some(s) if tools::is_configured_shell(s, &self.cfg.shell) => {
+                        self.cfg.shell.clone()
+                    }
+                    Some(s) => {
+                        return Action::Invalid(format!(
+                            "exec_command refused: the shell `{s}` is not the configured shell `{}`. Leave out `shell` and the command runs with the configured shell.",
+                            self.cfg.shell
+                        ))
+                    }
+                };
                 let flag = if a.login.unwrap_or(true) { "-lc" } else { "-c" };
                 let argv = vec![shell, flag.to_string(), a.cmd.clone()];
                 if let Some((text, dir)) = tools::extract_from_script(&a.cmd) {
@@ -879,7 +984,7 @@ impl Session {
                 if let Some((text, dir)) = tools::extract_heredoc_patch(&a.command) {
                     return patch_action(text, dir, true);
                 }
-                let command = tools::shell_script(&a.command)
+                let command = tools::shell_script(&a.command, &self.cfg.shell)
                     .map(str::to_string)
                     .unwrap_or_else(|| a.command.join(" "));
                 Action::Exec {
@@ -1105,6 +1210,26 @@ impl Session {
                     yield_time_ms: yield_ms,
                 });
             }
+            Action::Patch { via_exec, .. }
+                if self.cfg.sandbox_mode == SandboxMode::ReadOnly
+                    && self.cfg.approval_policy == ApprovalPolicy::Never =>
+            {
+                // Nobody reviews edits under `never`, and read-only means nothing is written.
+                let msg = self.patch_output(via_exec, READ_ONLY_PATCH, 1);
+                let id = self.new_item_id();
+                emit(
+                    out,
+                    ThreadEvent::ItemCompleted {
+                        item: item(
+                            &id,
+                            ItemDetails::Error {
+                                message: READ_ONLY_PATCH.to_string(),
+                            },
+                        ),
+                    },
+                );
+                self.finish_call(idx, msg);
+            }
             Action::Patch { text, via_exec } => match patch::parse(&text) {
                 Err(e) => {
                     let msg = format!("apply_patch verification failed: {e}");
@@ -1140,18 +1265,32 @@ impl Session {
         }
     }
 
-    /// Whether a command matches a prefix approved for the session (and if so, whether unsandboxed).
-    /// Prefixes compare against the command's words (`cargo build`), not the shell wrapper.
-    fn prefix_approved(&self, argv: &[String]) -> Option<bool> {
-        let words = tools::command_words(argv);
-        self.approved_prefixes
-            .iter()
-            .find(|(prefix, _)| {
-                !prefix.is_empty()
-                    && words.len() >= prefix.len()
-                    && words[..prefix.len()] == prefix[..]
-            })
-            .map(|(_, unsandboxed)| *unsandboxed)
+    /// The sandbox a command runs with: the session's, or none (with network) when it escapes.
+    fn exec_sandbox(&self, unsandboxed: bool) -> ExecSandbox {
+        let mode = if unsandboxed {
+            SandboxMode::DangerFullAccess
+        } else {
+            self.cfg.sandbox_mode
+        };
+        let mut writable_roots = vec![self.cfg.cwd.clone()];
+        writable_roots.extend(self.cfg.writable_roots.iter().cloned());
+        ExecSandbox {
+            mode,
+            writable_roots,
+            network: self.cfg.network || unsandboxed,
+        }
+    }
+
+    /// Whether an approval given for the session covers this command, run in `cwd` with (or
+    /// without, when `unsandboxed`) the sandbox. An approval to leave the sandbox never covers a
+    /// sandboxed ask and the other way round: each is for exactly what its card showed.
+    fn remembered_covers(&self, argv: &[String], cwd: &str, unsandboxed: bool) -> bool {
+        let sandbox = self.exec_sandbox(unsandboxed);
+        self.remembered.iter().any(|r| {
+            r.cwd == cwd
+                && r.sandbox == sandbox
+                && tools::plan_covers(&r.plan, argv, &self.cfg.shell)
+        })
     }
 
     fn start_exec(&mut self, idx: usize, out: &mut Vec<Effect>) {
@@ -1182,10 +1321,13 @@ impl Session {
                 ),
             },
         );
-        let remembered = self.prefix_approved(&argv);
         let (ask, kind, reason) = match self.cfg.approval_policy {
             ApprovalPolicy::Never => (false, ApprovalKind::Exec, None),
-            ApprovalPolicy::Untrusted => (!tools::is_known_safe(&argv), ApprovalKind::Exec, None),
+            ApprovalPolicy::Untrusted => (
+                !tools::is_known_safe(&argv, &self.cfg.shell),
+                ApprovalKind::Exec,
+                None,
+            ),
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => match &escalate {
                 Some(j) if self.cfg.approval_policy == ApprovalPolicy::OnRequest => (
                     true,
@@ -1195,12 +1337,13 @@ impl Session {
                 _ => (false, ApprovalKind::Exec, None),
             },
         };
-        match remembered {
-            Some(unsandboxed) if ask && (unsandboxed || kind == ApprovalKind::Exec) => {
-                self.run_exec(idx, unsandboxed, out)
-            }
-            _ if ask => self.ask_approval(idx, kind, argv, command, cwd, reason, out),
-            _ => self.run_exec(idx, false, out),
+        let unsandboxed = kind != ApprovalKind::Exec;
+        if !ask {
+            self.run_exec(idx, false, out);
+        } else if self.remembered_covers(&argv, &cwd, unsandboxed) {
+            self.run_exec(idx, unsandboxed, out);
+        } else {
+            self.ask_approval(idx, kind, argv, command, cwd, reason, out);
         }
     }
 
@@ -1218,10 +1361,18 @@ impl Session {
         let request_id = format!("approval_{}", self.next_request);
         self.next_request += 1;
         let unsandboxed = kind != ApprovalKind::Exec;
+        let proposed = match &self.turn.as_ref().unwrap().calls[idx].action {
+            Action::Exec { prefix, .. } => prefix.clone(),
+            _ => None,
+        };
+        let (plan, remember_note) =
+            tools::remember_plan(&argv, &self.cfg.shell, proposed.as_deref());
+        let sandbox = self.exec_sandbox(unsandboxed);
         let call = self.call(idx);
         call.waiting = Some(Waiting::Approval {
             request_id: request_id.clone(),
             unsandboxed,
+            remember: plan.clone(),
         });
         let call_id = call.raw.call_id.clone();
         out.push(Effect::RequestApproval {
@@ -1233,6 +1384,9 @@ impl Session {
                 command,
                 cwd,
                 reason,
+                sandbox,
+                remember: scope_of(&plan),
+                remember_note,
             },
         });
     }
@@ -1249,13 +1403,7 @@ impl Session {
         else {
             return;
         };
-        let mode = if unsandboxed {
-            SandboxMode::DangerFullAccess
-        } else {
-            self.cfg.sandbox_mode
-        };
-        let mut writable_roots = vec![self.cfg.cwd.clone()];
-        writable_roots.extend(self.cfg.writable_roots.iter().cloned());
+        let sandbox = self.exec_sandbox(unsandboxed);
         let call = self.call(idx);
         call.waiting = Some(Waiting::Exec { unsandboxed });
         let call_id = call.raw.call_id.clone();
@@ -1267,11 +1415,7 @@ impl Session {
                 tty,
                 timeout_ms,
                 yield_time_ms: yield_ms,
-                sandbox: ExecSandbox {
-                    mode,
-                    writable_roots,
-                    network: self.cfg.network || unsandboxed,
-                },
+                sandbox,
             },
         });
     }
@@ -1291,25 +1435,31 @@ impl Session {
         }) else {
             return;
         };
-        let Some(Waiting::Approval { unsandboxed, .. }) = turn.calls[idx].waiting.clone() else {
+        let Some(Waiting::Approval {
+            unsandboxed,
+            remember,
+            ..
+        }) = turn.calls[idx].waiting.clone()
+        else {
             return;
         };
-        let Action::Exec {
-            argv,
-            command,
-            prefix,
-            ..
-        } = turn.calls[idx].action.clone()
-        else {
+        let Action::Exec { command, cwd, .. } = turn.calls[idx].action.clone() else {
             return;
         };
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
             ApprovalDecision::ApprovedForSession => {
-                let prefix = prefix
-                    .filter(|p| !p.is_empty())
-                    .unwrap_or_else(|| tools::command_words(&argv));
-                self.approved_prefixes.push((prefix, unsandboxed));
+                if remember != tools::RememberPlan::Once {
+                    let id = format!("remembered_{}", self.next_approval);
+                    self.next_approval += 1;
+                    let sandbox = self.exec_sandbox(unsandboxed);
+                    self.remembered.push(Remembered {
+                        id,
+                        plan: remember,
+                        cwd,
+                        sandbox,
+                    });
+                }
                 self.run_exec(idx, unsandboxed, out);
             }
             ApprovalDecision::Denied | ApprovalDecision::Abort => {
@@ -1409,7 +1559,7 @@ impl Session {
                     let Action::Exec { argv, cwd, .. } = call.action.clone() else {
                         return;
                     };
-                    if self.prefix_approved(&argv) == Some(true) {
+                    if self.remembered_covers(&argv, &cwd, true) {
                         self.run_exec(idx, true, out);
                     } else {
                         let reason = format!("The sandbox blocked this command (exit code {exit_code}). Run it again without the sandbox?");
@@ -1754,6 +1904,14 @@ impl Session {
         let text = self.patch_output(via_exec, &text, code);
         self.finish_call(idx, text);
     }
+}
+
+/// The turn's error when a model event nests too deeply.
+pub fn too_deep_event_message() -> String {
+    format!(
+        "the model server sent an event nested deeper than {} levels; the response was dropped",
+        super::depth::MAX_EVENT_DEPTH
+    )
 }
 
 fn patch_action(text: String, dir: Option<String>, via_exec: bool) -> Action {

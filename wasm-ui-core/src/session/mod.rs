@@ -1,11 +1,16 @@
 //! The agent session as a state machine: events in, effects out.
 
+pub mod depth;
 mod machine;
 pub mod protocol;
 pub mod stream;
 
-pub use machine::{review_text, Session, ABORTED_OUTPUT, TURN_ABORTED};
+pub use machine::{
+    review_text, too_deep_event_message, Session, ABORTED_OUTPUT, READ_ONLY_PATCH, TURN_ABORTED,
+};
 pub use protocol::*;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_safety;

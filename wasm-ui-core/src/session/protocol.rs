@@ -230,6 +230,45 @@ pub struct ApprovalRequest {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The sandbox and network the command runs with when approved (`dangerFullAccess` with network
+    /// for an escape from the sandbox).
+    pub sandbox: ExecSandbox,
+    /// What approving for the session remembers (the card shows it).
+    pub remember: RememberScope,
+    /// Why the model's proposed prefix was not used, when it was not (the card shows it).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remember_note: Option<String>,
+}
+
+/// What an approval for the session allows later, without asking, in the same working directory
+/// and with the same sandbox and network.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum RememberScope {
+    /// Commands whose words (for a shell script: the words of its one simple command) start with
+    /// `prefix`.
+    Prefix { prefix: Vec<String> },
+    /// Exactly this argv again (compound scripts, interpreters, paths).
+    Exact { argv: Vec<String> },
+    /// Nothing: "for this session" approves this run only.
+    Once,
+}
+
+/// An approval the person gave for the rest of the session; `revokeApproval` with its id ends it.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RememberedApproval {
+    pub id: String,
+    pub scope: RememberScope,
+    /// Only commands run in this directory.
+    pub cwd: String,
+    /// Only commands that run with exactly this sandbox and network.
+    pub sandbox: ExecSandbox,
+    /// One line for lists, e.g. "commands starting with `npm install` in /w, outside the sandbox".
+    pub description: String,
 }
 
 /// One file of a proposed edit, with its diff for the inline review.
@@ -384,6 +423,9 @@ pub enum SessionEvent {
     },
     /// The person stops the running turn.
     Interrupt,
+    /// The person withdraws an approval given for the session (`RememberedApproval.id`). Unknown
+    /// ids are ignored.
+    RevokeApproval { approval_id: String },
 }
 
 /// Everything the session asks the host to do, in order.

@@ -3,7 +3,7 @@ use crate::patch::FileState;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn config(policy: ApprovalPolicy) -> AgentConfig {
+pub(super) fn config(policy: ApprovalPolicy) -> AgentConfig {
     AgentConfig {
         session_id: "s-1".into(),
         model: "gpt-5.1-codex".into(),
@@ -26,7 +26,7 @@ fn config(policy: ApprovalPolicy) -> AgentConfig {
 }
 
 /// Feeds one whole Responses stream: the items, then completion with usage, then the stream end.
-fn respond(s: &mut Session, items: &[Value], input_tokens: u64) -> Vec<Effect> {
+pub(super) fn respond(s: &mut Session, items: &[Value], input_tokens: u64) -> Vec<Effect> {
     let mut out = vec![];
     for (i, item) in items.iter().enumerate() {
         if item["type"] == "message" {
@@ -51,11 +51,11 @@ fn msg(text: &str) -> Value {
     json!({"type":"message","id":"msg_1","role":"assistant","status":"completed","content":[{"type":"output_text","text":text,"annotations":[]}]})
 }
 
-fn fcall(id: &str, name: &str, args: Value) -> Value {
+pub(super) fn fcall(id: &str, name: &str, args: Value) -> Value {
     json!({"type":"function_call","id":format!("fc_{id}"),"call_id":id,"name":name,"arguments":args.to_string(),"status":"completed"})
 }
 
-fn requests(effects: &[Effect]) -> Vec<Value> {
+pub(super) fn requests(effects: &[Effect]) -> Vec<Value> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -65,7 +65,7 @@ fn requests(effects: &[Effect]) -> Vec<Value> {
         .collect()
 }
 
-fn events(effects: &[Effect]) -> Vec<ThreadEvent> {
+pub(super) fn events(effects: &[Effect]) -> Vec<ThreadEvent> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -75,7 +75,7 @@ fn events(effects: &[Effect]) -> Vec<ThreadEvent> {
         .collect()
 }
 
-fn execs(effects: &[Effect]) -> Vec<(String, ExecParams)> {
+pub(super) fn execs(effects: &[Effect]) -> Vec<(String, ExecParams)> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -85,14 +85,14 @@ fn execs(effects: &[Effect]) -> Vec<(String, ExecParams)> {
         .collect()
 }
 
-fn turn_end(effects: &[Effect]) -> Option<TurnStatus> {
+pub(super) fn turn_end(effects: &[Effect]) -> Option<TurnStatus> {
     effects.iter().find_map(|e| match e {
         Effect::TurnEnded { status, .. } => Some(*status),
         _ => None,
     })
 }
 
-fn exited(call_id: &str, code: i32, output: &str) -> SessionEvent {
+pub(super) fn exited(call_id: &str, code: i32, output: &str) -> SessionEvent {
     SessionEvent::ExecExited {
         call_id: call_id.into(),
         exit_code: code,
@@ -103,7 +103,7 @@ fn exited(call_id: &str, code: i32, output: &str) -> SessionEvent {
     }
 }
 
-fn outputs(body: &Value) -> Vec<(String, String)> {
+pub(super) fn outputs(body: &Value) -> Vec<(String, String)> {
     body["input"]
         .as_array()
         .unwrap()
@@ -118,7 +118,7 @@ fn outputs(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn start(s: &mut Session, text: &str) -> Vec<Effect> {
+pub(super) fn start(s: &mut Session, text: &str) -> Vec<Effect> {
     s.handle(SessionEvent::UserInput {
         text: text.into(),
         editor_context: None,

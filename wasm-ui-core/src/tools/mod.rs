@@ -2,6 +2,10 @@
 //! declarations (JSON the API takes), argument parsing, command-output formatting and bounding,
 //! the known-safe command set, and apply_patch-through-a-heredoc recognition.
 
+mod safe;
+
+pub use safe::*;
+
 use crate::session::protocol::{ToolFamily, Wire};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -437,173 +441,17 @@ pub fn format_shell_output(
     .to_string()
 }
 
-/// Splits a shell script into simple commands joined by `&&`, `||`, `;` or `|`, or None when it
-/// uses anything else (redirections, substitutions, globs with side effects are not judged safe).
-pub fn split_simple_script(script: &str) -> Option<Vec<Vec<String>>> {
-    let mut commands = vec![];
-    let mut words: Vec<String> = vec![];
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = script.chars().peekable();
-    let end_word = |word: &mut String, words: &mut Vec<String>, in_word: &mut bool| {
-        if *in_word {
-            words.push(std::mem::take(word));
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return None,
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('$') | Some('`') | Some('\\') => return None,
-                        Some(c) => word.push(c),
-                        None => return None,
-                    }
-                }
-            }
-            ' ' | '\t' => end_word(&mut word, &mut words, &mut in_word),
-            '&' | '|' | ';' | '\n' => {
-                if c == '&' && chars.next_if_eq(&'&').is_none() {
-                    return None; // background job
-                }
-                if c == '|' {
-                    chars.next_if_eq(&'|');
-                }
-                end_word(&mut word, &mut words, &mut in_word);
-                if words.is_empty() {
-                    return None;
-                }
-                commands.push(std::mem::take(&mut words));
-            }
-            '>' | '<' | '$' | '`' | '(' | ')' | '{' | '}' | '\\' | '*' | '?' | '[' | '~' | '!'
-            | '#' => return None,
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    end_word(&mut word, &mut words, &mut in_word);
-    if !words.is_empty() {
-        commands.push(words);
-    }
-    if commands.is_empty() {
-        None
-    } else {
-        Some(commands)
-    }
-}
-
-/// The commands runnable without asking under the `untrusted` policy: they only read.
-pub fn is_known_safe(argv: &[String]) -> bool {
-    if let Some(script) = shell_script(argv) {
-        return match split_simple_script(script) {
-            Some(cmds) => cmds.iter().all(|c| is_safe_simple(c)),
-            None => false,
-        };
-    }
-    is_safe_simple(argv)
-}
-
-/// The words of a command for approval prefixes: a script of one simple command gives its words;
-/// anything else keeps the argv as it is (so only the same script matches).
-pub fn command_words(argv: &[String]) -> Vec<String> {
-    if let Some(script) = shell_script(argv) {
-        if let Some(mut cmds) = split_simple_script(script) {
-            if cmds.len() == 1 {
-                return cmds.remove(0);
-            }
-        }
-    }
-    argv.to_vec()
-}
-
-/// `[bash|sh|zsh, -c|-lc, script]` -> the script.
-pub fn shell_script(argv: &[String]) -> Option<&str> {
-    if argv.len() != 3 {
-        return None;
-    }
-    let shell = argv[0].rsplit('/').next().unwrap_or("");
-    let is_shell = matches!(shell, "bash" | "sh" | "zsh" | "dash");
-    let is_flag = matches!(argv[1].as_str(), "-c" | "-lc" | "-cl");
-    (is_shell && is_flag).then_some(argv[2].as_str())
-}
-
-fn is_safe_simple(argv: &[String]) -> bool {
-    let Some(cmd) = argv.first() else {
-        return false;
-    };
-    let args = &argv[1..];
-    match cmd.as_str() {
-        "ls" | "cat" | "pwd" | "echo" | "head" | "tail" | "wc" | "grep" | "rg" | "which"
-        | "true" | "false" | "nl" | "stat" | "file" | "tree" | "du" | "df" | "whoami" | "uname"
-        | "date" | "basename" | "dirname" | "realpath" | "printenv" | "id" | "cut" | "tr"
-        | "sort" | "uniq" | "diff" | "cmp" => {
-            // rg can run arbitrary preprocessors; sort can write files.
-            !args.iter().any(|a| {
-                a.starts_with("--pre")
-                    || a == "-o" && cmd == "sort"
-                    || a.starts_with("--output")
-                    || a == "--search-zip"
-            })
-        }
-        "find" => !args.iter().any(|a| {
-            matches!(
-                a.as_str(),
-                "-exec"
-                    | "-execdir"
-                    | "-ok"
-                    | "-okdir"
-                    | "-delete"
-                    | "-fprint"
-                    | "-fprintf"
-                    | "-fls"
-            )
-        }),
-        "sed" => args.len() >= 2 && args[0] == "-n" && !args.iter().any(|a| a.starts_with("-i")),
-        "git" => {
-            matches!(
-                args.first().map(String::as_str),
-                Some(
-                    "status"
-                        | "diff"
-                        | "log"
-                        | "show"
-                        | "branch"
-                        | "rev-parse"
-                        | "ls-files"
-                        | "blame"
-                )
-            ) && !args
-                .iter()
-                .any(|a| a.starts_with("--output") || a == "--ext-diff")
-        }
-        "cargo" => matches!(args.first().map(String::as_str), Some("check")),
-        _ => false,
-    }
-}
-
 /// Recognises `apply_patch <<'EOF' ... EOF` (optionally after `cd DIR &&`) sent as a command, and
 /// `["apply_patch", PATCH]`. Returns (the patch text, a directory to apply it in, if any).
 pub fn extract_heredoc_patch(argv: &[String]) -> Option<(String, Option<String>)> {
     if argv.len() == 2 && matches!(argv[0].as_str(), "apply_patch" | "applypatch") {
         return Some((argv[1].clone(), None));
     }
-    let script = shell_script(argv)?;
-    extract_from_script(script)
+    // Recognised whatever shell is named: the patch is applied by the core, the shell never runs.
+    if argv.len() != 3 || !matches!(argv[1].as_str(), "-c" | "-lc" | "-cl") {
+        return None;
+    }
+    extract_from_script(&argv[2])
 }
 
 pub fn extract_from_script(script: &str) -> Option<(String, Option<String>)> {

@@ -2,6 +2,7 @@
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
 import { randomUUID } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
@@ -21,6 +22,7 @@ import type {
   ExecParams,
   FileChange,
   FileMap,
+  RememberedApproval,
   SessionEvent,
   SessionRecord,
   ThreadEvent,
@@ -98,11 +100,24 @@ function localDate(now: Date): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
+/**
+ * The shell commands run with, as an absolute path: $SHELL when it is one, else bash found on PATH.
+ * The core runs exec_command scripts with exactly this shell and refuses any other the model names.
+ */
+export function defaultShell(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SHELL && path.isAbsolute(env.SHELL) && existsSync(env.SHELL)) return env.SHELL;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'bash');
+    if (dir && path.isAbsolute(dir) && existsSync(candidate)) return candidate;
+  }
+  return 'bash';
+}
+
 function completeConfig(input: AgentConfigInput, sessionId: string): AgentConfig {
   return {
     ...input,
     sessionId,
-    shell: input.shell ?? (process.env.SHELL ? process.env.SHELL.split('/').pop()! : 'bash'),
+    shell: input.shell ?? defaultShell(),
     currentDate: input.currentDate ?? localDate(new Date()),
     timezone: input.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     writableRoots: input.writableRoots ?? [],
@@ -212,6 +227,16 @@ export class AgentSession {
   /** Ends the running turn promptly: aborts the model request, kills commands, answers pending calls. */
   interrupt(): void {
     if (this.turnDone) this.dispatch({ type: 'interrupt' });
+  }
+
+  /** The approvals the person gave "for this session", oldest first. */
+  rememberedApprovals(): RememberedApproval[] {
+    return this.core.rememberedApprovals() as RememberedApproval[];
+  }
+
+  /** Withdraws an approval given for the session: the commands it covered ask again. */
+  revokeApproval(approvalId: string): void {
+    this.dispatch({ type: 'revokeApproval', approvalId });
   }
 
   /** Stops every command this session started (for shutdown). */

@@ -30,6 +30,8 @@ export type { FileReview } from '../../generated/types/FileReview';
 export type { FileState } from '../../generated/types/FileState';
 export type { ItemDetails } from '../../generated/types/ItemDetails';
 export type { ProposedFile } from '../../generated/types/ProposedFile';
+export type { RememberedApproval } from '../../generated/types/RememberedApproval';
+export type { RememberScope } from '../../generated/types/RememberScope';
 export type { Selection } from '../../generated/types/Selection';
 export type { SessionEvent } from '../../generated/types/SessionEvent';
 export type { SessionRecord } from '../../generated/types/SessionRecord';

@@ -1,5 +1,6 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
+import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
 import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
@@ -163,10 +164,23 @@ export function renderApproval(
 ): string {
   const command = req.command || req.argv.join(' ');
   const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
+  // Requests saved by an older version may lack the sandbox and remember fields.
+  const sandbox = req.sandbox as ApprovalRequest['sandbox'] | undefined;
+  const remember = req.remember as ApprovalRequest['remember'] | undefined;
+  const row = (label: string, testid: string, value: string) =>
+    `<div class="approval-row"><span class="muted">${escapeHtml(label)}</span> <span data-testid="${testid}">${value}</span></div>`;
+  const argv = argvText(req.argv);
+  const once = remember?.kind === 'once';
   const details =
     `<pre class="approval-command" data-testid="approval-command">${revealHtml(command)}</pre>` +
-    (req.cwd ? `<div class="muted approval-cwd">in ${revealHtml(req.cwd, { singleLine: true })}</div>` : '') +
-    (req.reason ? `<div class="approval-reason">${revealHtml(req.reason)}</div>` : '');
+    (argv !== command ? row('Runs', 'approval-argv', `<code>${revealHtml(argv, { singleLine: true })}</code>`) : '') +
+    (req.cwd ? `<div class="muted approval-cwd" data-testid="approval-cwd">in ${revealHtml(req.cwd, { singleLine: true })}</div>` : '') +
+    (sandbox
+      ? row('Sandbox:', 'approval-sandbox', revealHtml(sandboxText(sandbox), { singleLine: true })) + row('Network:', 'approval-network', networkText(sandbox))
+      : '') +
+    (req.reason ? `<div class="approval-reason">${revealHtml(req.reason)}</div>` : '') +
+    row('For this session:', 'approval-remember', revealHtml(rememberText(remember), { singleLine: true })) +
+    (req.rememberNote ? `<div class="approval-reason muted" data-testid="approval-remember-note">${revealHtml(req.rememberNote)}</div>` : '');
   const r = `data-request-id="${attr(requestId)}"`;
   if (decided) {
     return (
@@ -182,7 +196,7 @@ export function renderApproval(
     `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>${details}` +
     `<div class="approval-actions">` +
     `<button class="primary" data-action="approval" data-choice="approved" ${r} data-testid="approval-approve">Approve</button>` +
-    `<button class="secondary" data-action="approval" data-choice="approvedForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>` +
+    (once ? '' : `<button class="secondary" data-action="approval" data-choice="approvedForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>`) +
     `<button class="secondary" data-action="approval" data-choice="denied" ${r} data-testid="approval-deny">Deny</button>` +
     `</div>` +
     `<label class="deny-label" for="${msgId}">Message to the model if you deny (optional; Enter denies)</label>` +

@@ -2,6 +2,8 @@
 // diffs from the core's render model with per-hunk controls, and every card's test ids.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadCore } from '../../host/core';
+import { rememberText } from '../../shared/approval-text';
 import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
@@ -190,7 +192,17 @@ test('file-change card: per-file and all-files buttons while pending, states fro
 });
 
 test('approval card: three keyboard-reachable buttons, none takes focus by itself, a denial message field', () => {
-  const req: ApprovalRequest = { requestId: 'r1', callId: 'c1', kind: 'escalate', argv: ['git', 'push'], command: 'git push', cwd: '/repo', reason: 'needs network' };
+  const req: ApprovalRequest = {
+    requestId: 'r1',
+    callId: 'c1',
+    kind: 'escalate',
+    argv: ['git', 'push'],
+    command: 'git push',
+    cwd: '/repo',
+    reason: 'needs network',
+    sandbox: { mode: 'danger-full-access', writableRoots: ['/repo'], network: true },
+    remember: { kind: 'prefix', prefix: ['git', 'push'] },
+  };
   const html = renderApproval('r1', req, null);
   assert.match(html, /role="group" aria-label="Run this command outside the sandbox\?"/);
   assert.match(html, /<button class="primary" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve">/);
@@ -207,6 +219,68 @@ test('approval card: three keyboard-reachable buttons, none takes focus by itsel
   assert.ok(!denied.includes('<button'));
   assert.match(denied, /Told the model: use the mirror/);
   assert.match(renderApproval('r1', { ...req, command: '' }, null), /git push/, 'falls back to argv');
+});
+
+/** The approval request the real core makes for one exec_command call. */
+function coreApproval(policy: string, args: Record<string, unknown>): ApprovalRequest {
+  const core = loadCore();
+  const session = new core.Session({
+    sessionId: 's',
+    model: 'gpt-5.1-codex',
+    wire: 'responses',
+    approvalPolicy: policy,
+    sandboxMode: 'workspace-write',
+    cwd: '/w',
+    writableRoots: [],
+    network: false,
+    shell: '/bin/bash',
+    currentDate: '2026-11-29',
+    timezone: 'UTC',
+    agentsMd: [],
+  });
+  session.handle({ type: 'userInput', text: 'go' });
+  const item = { type: 'function_call', id: 'fc', call_id: 'c1', name: 'exec_command', arguments: JSON.stringify(args), status: 'completed' };
+  session.handle({ type: 'modelEvent', data: { type: 'response.output_item.done', output_index: 0, item } });
+  session.handle({ type: 'modelEvent', data: { type: 'response.completed', response: { usage: { input_tokens: 1, output_tokens: 1 } } } });
+  const effects = session.handle({ type: 'modelStreamEnded' }) as { type: string; request?: ApprovalRequest }[];
+  const ask = effects.find((e) => e.type === 'requestApproval');
+  assert.ok(ask?.request, `no approval in ${JSON.stringify(effects)}`);
+  return ask.request;
+}
+
+test('approval card from the real core: program and arguments, directory, sandbox, network and what the session remembers', () => {
+  // The model asks to remember `bash` for `npm install`: the card says what is really remembered.
+  const req = coreApproval('on-request', { cmd: 'npm install', sandbox_permissions: 'require_escalated', justification: 'fetch packages', prefix_rule: ['bash'] });
+  const html = renderApproval(req.requestId, req, null);
+  assert.match(html, /data-testid="approval-command">npm install<\/pre>/);
+  assert.match(html, /data-testid="approval-argv"><code>\/bin\/bash -lc &#39;npm install&#39;<\/code>/);
+  assert.match(html, /data-testid="approval-cwd">in \/w</);
+  assert.match(html, /data-testid="approval-sandbox">none: full access to the machine</);
+  assert.match(html, /data-testid="approval-network">allowed</);
+  assert.match(html, /data-testid="approval-remember">allows commands starting with npm install, in this directory/);
+  assert.match(html, /data-testid="approval-remember-note">The model asked to allow commands starting with `bash`/);
+  assert.match(html, /fetch packages/);
+
+  // Under untrusted, in the sandbox, no network; a compound script is remembered only exactly.
+  const compound = coreApproval('untrusted', { cmd: 'make build && make test' });
+  const c = renderApproval(compound.requestId, compound, null);
+  assert.match(c, /data-testid="approval-sandbox">workspace-write sandbox/);
+  assert.match(c, /data-testid="approval-network">blocked</);
+  assert.match(c, /data-testid="approval-remember">allows exactly this command again/);
+  assert.equal(count(c, 'data-testid="approval-approve-session"'), 1);
+
+  // sudo is never remembered: no "for this session" button.
+  const sudo = coreApproval('untrusted', { cmd: 'sudo ls' });
+  assert.equal(rememberText(sudo.remember), 'nothing is remembered: this run only');
+  const s = renderApproval(sudo.requestId, sudo, null);
+  assert.equal(count(s, 'data-testid="approval-approve-session"'), 0);
+  assert.equal(count(s, 'data-testid="approval-approve"'), 1);
+
+  // Words that need quoting are quoted, and markup in them is escaped.
+  const odd = renderApproval('r9', { ...compound, command: '', argv: ['echo', "it's <b>"] }, null);
+  assert.match(odd, /echo it&#39;s &lt;b&gt;/);
+  const quoted = renderApproval('r9', { ...compound, argv: ['bash', '-lc', "echo 'x'"], command: "echo 'x'" }, null);
+  assert.match(quoted, /bash -lc &#39;echo &#39;\\&#39;&#39;x&#39;\\&#39;&#39;&#39;/);
 });
 
 test('plan, reasoning, errors, user text', () => {
