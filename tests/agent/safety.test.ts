@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createFsHost } from '../../extension/src/host/agent/fs-host';
+import { writePolicyFor } from '../../extension/src/host/patch/atomic-write';
 import { AgentSession } from '../../extension/src/host/agent/session';
 import type { AgentHost, ApprovalRequest } from '../../extension/src/host/agent/types';
 import { SidecarClient } from '../../extension/src/host/sidecar/client';
@@ -43,7 +44,7 @@ test('a session approval for a command with prefix_rule ["bash"] does not approv
       async (server) => {
         const asked: ApprovalRequest[] = [];
         const host: AgentHost = {
-          ...createFsHost({ root: project.dir, emit: () => undefined }),
+          ...createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: () => undefined }),
           // A person who approves the first request for the session and denies everything else.
           requestApproval: async (req) => {
             asked.push(req);

@@ -2,7 +2,7 @@
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';

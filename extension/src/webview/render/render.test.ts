@@ -334,7 +334,7 @@ test('commands, paths, plan steps, diff rows and code show bidirectional and inv
   const mark = '<span class="hidden-char" title="U+202E RIGHT-TO-LEFT OVERRIDE">\\u{202E}</span>';
   const noRaw = (html: string, what: string) => assert.ok(!html.includes(RLO), `${what}: no raw U+202E`);
 
-  const approval = renderApproval('r', { requestId: 'r', callId: 'c', kind: 'exec', argv: ['ls'], command: `ls docs/evil${RLO}txt.sh`, cwd: `/w${RLO}x`, reason: `why${RLO}` }, null);
+  const approval = renderApproval('r', { requestId: 'r', callId: 'c', kind: 'exec', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`], command: `ls docs/evil${RLO}txt.sh`, cwd: `/w${RLO}x`, reason: `why${RLO}`, sandbox: { mode: 'workspace-write', writableRoots: [`/w${RLO}x`], network: false }, remember: { kind: 'exact', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`] } }, null);
   assert.ok(approval.includes(`ls docs/evil${mark}txt.sh`));
   assert.ok(approval.includes(`in /w${mark}x`));
   noRaw(approval, 'approval card');
