@@ -219,7 +219,19 @@ pub fn build(
             };
         }
     }
+    if let Some(path) = env.get_mut(&OsString::from("PATH")) {
+        *path = absolute_path_entries(path);
+    }
     env
+}
+
+/// PATH without its empty and relative entries: those name the command's working directory (an empty
+/// entry means `.`), so a program the model wrote there (`./ls`) would run under a trusted name.
+pub fn absolute_path_entries(path: &OsString) -> OsString {
+    let kept: Vec<std::path::PathBuf> = std::env::split_paths(path)
+        .filter(|p| p.is_absolute())
+        .collect();
+    std::env::join_paths(kept).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -231,6 +243,23 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect()
+    }
+
+    #[test]
+    fn path_keeps_only_absolute_entries() {
+        let env = build(
+            vars(&[(
+                "PATH",
+                ":.:bin:/usr/local/bin::./node_modules/.bin:/usr/bin:",
+            )]),
+            false,
+            None,
+        );
+        assert_eq!(env[&OsString::from("PATH")], "/usr/local/bin:/usr/bin");
+        let mut ov = BTreeMap::new();
+        ov.insert("PATH".to_string(), Some(".:/opt/x/bin".to_string()));
+        let env = build(vars(&[("PATH", "/bin")]), false, Some(&ov));
+        assert_eq!(env[&OsString::from("PATH")], "/opt/x/bin");
     }
 
     #[test]

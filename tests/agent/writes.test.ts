@@ -167,10 +167,17 @@ test('a symlink leading out of the workspace is not written through', async () =
 test('tack apply-patch (the person\'s own command) uses the same writer: .git refused, ordinary files written', () => {
   const { project } = gitProject();
   try {
+    // A path through the project's `gitlink -> .git`: the patch parser sees an ordinary name, the
+    // writer sees `.git`.
     const before = snapshot(project.dir);
-    const bad = spawnSync(process.execPath, [tackCli, 'apply-patch', patchAdding('.git/hooks/pre-commit', ['#!/bin/sh', 'true'])], { cwd: project.dir, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [tackCli, 'apply-patch', patchAdding('gitlink/hooks/pre-commit', ['#!/bin/sh', 'true'])], { cwd: project.dir, encoding: 'utf8' });
     assert.equal(bad.status, 1, bad.stderr);
-    assert.match(bad.stderr, /^tack apply-patch: nothing was written: \.git\/hooks\/pre-commit: writing inside a git directory is not allowed/);
+    assert.match(bad.stderr, /^tack apply-patch: nothing was written: gitlink\/hooks\/pre-commit: .*git/);
+    assert.deepEqual(snapshot(project.dir), before);
+    // A path naming `.git` itself is refused earlier, by the patch parser, with the same outcome.
+    const direct = spawnSync(process.execPath, [tackCli, 'apply-patch', patchAdding('.git/hooks/pre-commit', ['#!/bin/sh', 'true'])], { cwd: project.dir, encoding: 'utf8' });
+    assert.equal(direct.status, 1, direct.stderr);
+    assert.match(direct.stderr, /\.git\/hooks\/pre-commit.*git/);
     assert.deepEqual(snapshot(project.dir), before);
     const good = spawnSync(process.execPath, [tackCli, 'apply-patch', patchUpdating('a.txt', 'a', ['A'])], { cwd: project.dir, encoding: 'utf8' });
     assert.equal(good.status, 0, good.stderr);
