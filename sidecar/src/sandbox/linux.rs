@@ -740,8 +740,13 @@ fn apply_landlock(spec: &LaunchSpec, plan: &Plan, private_pts: bool) -> Result<(
     let mut read: Vec<PathBuf> = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
-            // exists(): a dangling symlink (say /lib64 on some systems) cannot take a rule.
-            if e.file_name() != "dev" && e.path().exists() {
+            // A dangling symlink (say /lib64 on some systems) cannot take a rule; a top-level link
+            // into /dev must not grant what the /dev list leaves out.
+            let into_dev = e
+                .path()
+                .canonicalize()
+                .map_or(true, |c| c.starts_with("/dev"));
+            if e.file_name() != "dev" && !into_dev {
                 read.push(e.path());
             }
         }
