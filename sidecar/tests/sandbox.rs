@@ -1016,3 +1016,35 @@ fn a_sandboxed_command_reports_its_own_exit_code_signal_and_timeout() {
     assert_eq!(e.exited["exitCode"], 5, "{}", e.output);
     assert!(e.output.contains("got-int"));
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn x32_syscall_numbers_are_refused() {
+    let l = layout("x32");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    // getpid with the x32 bit: ENOSYS (38) on kernels without x32, a pid with it; inside, EPERM (1),
+    // so the x86_64-numbered rules cannot be sidestepped through x32 numbers.
+    let probe = "python3 -c 'import ctypes; l=ctypes.CDLL(None, use_errno=True); r=l.syscall(0x40000000 | 39); print(\"x32\", r, ctypes.get_errno())'";
+    let outside = s.run(json!({"argv": ["bash", "-c", probe], "cwd": "/", "tty": false}));
+    assert!(
+        !outside.output.contains("x32 -1 1\n"),
+        "{}",
+        all_output(&outside)
+    );
+    for mode in ["read-only", "workspace-write"] {
+        for network in [false, true] {
+            let e = s.run(json!({
+                "argv": ["bash", "-c", probe], "cwd": l.ws, "tty": false,
+                "sandbox": {"mode": mode, "writableRoots": [l.ws], "network": network},
+            }));
+            assert!(
+                e.output.contains("x32 -1 1\n"),
+                "{mode}: {}",
+                all_output(&e)
+            );
+        }
+    }
+}

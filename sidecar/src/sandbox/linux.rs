@@ -740,8 +740,13 @@ fn apply_landlock(spec: &LaunchSpec, plan: &Plan, private_pts: bool) -> Result<(
     let mut read: Vec<PathBuf> = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
-            // exists(): a dangling symlink (say /lib64 on some systems) cannot take a rule.
-            if e.file_name() != "dev" && e.path().exists() {
+            // A dangling symlink (say /lib64 on some systems) cannot take a rule; a top-level link
+            // into /dev must not grant what the /dev list leaves out.
+            let into_dev = e
+                .path()
+                .canonicalize()
+                .map_or(true, |c| c.starts_with("/dev"));
+            if e.file_name() != "dev" && !into_dev {
                 read.push(e.path());
             }
         }
@@ -868,5 +873,38 @@ fn apply_seccomp(network: bool) -> Result<(), String> {
     )
     .map_err(backend)?;
     let program: BpfProgram = filter.try_into().map_err(backend)?;
-    seccompiler::apply_filter(&program).map_err(err)
+    seccompiler::apply_filter(&program).map_err(err)?;
+    #[cfg(target_arch = "x86_64")]
+    seccompiler::apply_filter(&no_x32_syscalls()).map_err(err)?;
+    Ok(())
+}
+
+/// On kernels built with the x32 ABI, an x86_64 process can make any syscall with bit 30 set in its
+/// number (`socket` as 0x40000029), which the rules above, written for the x86_64 numbers, never
+/// match. This second filter refuses every such number.
+#[cfg(target_arch = "x86_64")]
+fn no_x32_syscalls() -> BpfProgram {
+    use seccompiler::sock_filter;
+    const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
+    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+    let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    let ld_abs = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+    let jge = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    vec![
+        op(ld_abs, 0, 0, 4), // seccomp_data.arch
+        op(jeq, 0, 3, AUDIT_ARCH_X86_64),
+        op(ld_abs, 0, 0, 0), // seccomp_data.nr
+        op(jge, 0, 1, X32_SYSCALL_BIT),
+        op(ret, 0, 0, SECCOMP_RET_ERRNO | libc::EPERM as u32),
+        op(ret, 0, 0, SECCOMP_RET_ALLOW),
+    ]
 }

@@ -107,11 +107,15 @@ test('a killed sidecar rejects everything waiting with SidecarCrashedError, then
   t.after(() => client.dispose());
   const restarts: string[] = [];
   client.onRestart(({ previousError }) => restarts.push(previousError.message));
-  // Raw mode: the terminal's input buffer fills up and stays full (a canonical-mode line without a
-  // newline is let through and dropped, which would let the write finish).
-  let output = '';
-  const h = await client.exec({ argv: ['bash', '-c', 'stty raw -echo; echo started; sleep 600'], cwd: '/', sandbox: full }, (o) => (output += o.text));
-  for (let i = 0; i < 100 && !output.includes('started'); i++) await new Promise((r) => setTimeout(r, 20));
+  // Raw mode: a canonical-mode terminal discards input past its line limit instead of blocking.
+  let seen = '';
+  let ready = (): void => {};
+  const started = new Promise<void>((r) => (ready = r));
+  const h = await client.exec({ argv: ['bash', '-c', 'stty raw -echo; echo started; sleep 600'], cwd: '/', sandbox: full }, (n) => {
+    seen += n.text;
+    if (seen.includes('started')) ready();
+  });
+  await started;
   const firstPid = client.pid!;
   // A request the sidecar cannot finish: 1 MB into a terminal whose program never reads.
   const stuckWrite = h.write('y'.repeat(1_000_000));
