@@ -9,3 +9,6 @@ pub use protocol::*;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod compat_tests;
