@@ -169,3 +169,26 @@ export function outputCapFor(limits: ModelLimits): number | undefined {
   if (limits.contextWindow) return Math.max(256, Math.min(8_192, Math.floor(limits.contextWindow / 4)));
   return undefined;
 }
+
+/** Where requests go once a provider's preset and the person's own values are combined. */
+export interface ResolvedProvider {
+  provider: ProviderPreset;
+  baseUrl: string;
+  wire: WireApi;
+  /** Set when the combination cannot work (Azure or custom without a base URL). */
+  problem?: string;
+}
+
+/**
+ * A provider's preset with the values the person set themselves on top (`baseUrl`, `wire`: undefined
+ * when not set). An unknown or absent provider is `openai`, which keeps the old behaviour of
+ * `tack.baseUrl` + `tack.wireApi` alone: an explicit base URL still wins.
+ */
+export function resolveProvider(input: { provider?: string; baseUrl?: string; wire?: string }): ResolvedProvider {
+  const provider = PROVIDERS[isProviderId(input.provider) ? input.provider : 'openai'];
+  const explicit = input.baseUrl?.trim() ? input.baseUrl.trim().replace(/\/+$/, '') : undefined;
+  const wire: WireApi = input.wire === 'chat' || input.wire === 'responses' ? input.wire : provider.wire;
+  const baseUrl = explicit ?? provider.baseUrl ?? '';
+  const problem = baseUrl ? undefined : `the ${provider.label} provider needs a base URL: set tack.baseUrl to ${provider.baseUrlHint ?? 'the server\'s base URL'}`;
+  return { provider, baseUrl, wire, ...(problem ? { problem } : {}) };
+}
