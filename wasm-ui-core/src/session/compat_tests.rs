@@ -377,3 +377,16 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_chat_finish_reason_is_trusted_over_the_token_count() {
+    let mut cfg = config(Wire::Chat, "gemma-3-270m");
+    cfg.max_output_tokens = Some(4);
+    let mut s = Session::new(cfg);
+    start(&mut s, "go");
+    let mut chunks = chat_call("{\"plan\":[]}", "tool_calls");
+    chunks[1]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] = json!("update_plan");
+    chunks.push(json!({"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":30}}));
+    let out = chat(&mut s, &chunks);
+    assert!(errors(&out).is_empty(), "{:?}", errors(&out));
+}

@@ -628,9 +628,12 @@ impl Session {
         let turn = self.turn.as_mut().unwrap();
         let prefix = format!("call_{}", turn.responses);
         // Servers that imitate the Responses API may say "completed" for a response the cap cut:
-        // output that reached the cap counts as cut off.
+        // there, output that reached the cap counts as cut off. Chat's finish_reason is trusted.
         let cap = prompt::max_output_tokens(&self.cfg);
         let cut_off = turn.stream.cut_off.clone().or_else(|| {
+            if wire != Wire::Responses {
+                return None;
+            }
             let out_tokens = turn.stream.usage.map(|u| u.output_tokens)?;
             cap.filter(|c| out_tokens >= *c)
                 .map(|_| "max_output_tokens".to_string())
