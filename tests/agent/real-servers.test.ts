@@ -171,6 +171,20 @@ test('--provider ollama: a 6-character key works, the model and limits come from
   }
 });
 
+test('--provider llamacpp needs no key at all', async () => {
+  const project = makeProject();
+  try {
+    await withScript({ models: ['gemma-3-270m'], responses: [{ text: 'keyless' }] }, async (server) => {
+      const r = await runTack(['exec', '--json', '--provider', 'llamacpp', '--base-url', server.url, 'hi'], project, { env: { OPENAI_API_KEY: undefined, LLAMA_API_KEY: undefined } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(server.modelRequests()[0].auth, 'none');
+      assert.equal((bodies(server)[0] as any).model, 'gemma-3-270m');
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('--provider azure sends the key as api-key and needs a base URL; an unknown provider is a usage error', async () => {
   const project = makeProject();
   try {

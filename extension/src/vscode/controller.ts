@@ -22,7 +22,7 @@ import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
 import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
-import { readSettings } from './settings';
+import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
 import { reveal } from '../shared/display';
 import { resolveLinkTarget } from './link-target';
@@ -279,7 +279,8 @@ export class AgentController implements ChatBackend, AgentHost {
 
   /** What a local or third-party server says about the model's limits (asked once per server and model). */
   private async limitsFor(endpoint: ModelEndpoint, model: string, provider: string): Promise<ModelLimits> {
-    if (provider === 'openai' || provider === 'azure') return {};
+    // OpenAI and Azure say nothing about limits at these routes; every other server may.
+    if (provider === 'azure' || isHostedOpenAi(endpoint.baseUrl)) return {};
     const cacheKey = `${endpoint.baseUrl}\n${model}`;
     const known = this.limitsCache.get(cacheKey);
     if (known) return known;
