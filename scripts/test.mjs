@@ -45,6 +45,9 @@ const suites = {
   integration: () =>
     nodeTest(findTests(path.join(root, 'tests'), '.test.ts').filter((f) => !f.includes(`${path.sep}vscode-e2e${path.sep}`))),
   'vscode-e2e': () => nodeTest(findTests(path.join(root, 'tests', 'vscode-e2e'), '.test.ts')),
+  // The real-server suite alone (`npm run test:local-model`): inside `integration` it is skipped while
+  // llama-server is not built; here a missing build is a failure.
+  'local-model': () => nodeTest(findTests(path.join(root, 'tests', 'local-model'), '.test.ts'), { TACK_REQUIRE_LOCAL_MODEL: '1' }),
 };
 
 function runSuite(name, spec) {
@@ -81,7 +84,8 @@ function runSuite(name, spec) {
 }
 
 export async function test(argv) {
-  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : Object.keys(suites);
+  // `local-model` runs inside `integration` by default (when llama-server is built); alone on request.
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : Object.keys(suites).filter((n) => n !== 'local-model');
   const unknown = only.filter((n) => !(n in suites));
   if (unknown.length) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
   if (!argv.includes('--skip-build')) await build();

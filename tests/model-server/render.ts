@@ -96,7 +96,17 @@ export function renderResponses(r: ScriptedResponse, ctx: RenderContext): Render
 
   const output: unknown[] = [];
   let index = 0;
-  if (r.reasoning !== undefined) {
+  if (r.reasoning !== undefined && r.reasoningField === 'text') {
+    // vLLM and llama.cpp: the full reasoning text, no summary and nothing encrypted.
+    const id = ctx.next('rs');
+    const output_index = index++;
+    emit('response.output_item.added', { output_index, item: { id, type: 'reasoning', summary: [] } });
+    for (const delta of pieces(r.reasoning, size)) emit('response.reasoning_text.delta', { item_id: id, output_index, content_index: 0, delta }, true);
+    emit('response.reasoning_text.done', { item_id: id, output_index, content_index: 0, text: r.reasoning });
+    const item = { id, type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: r.reasoning }] };
+    emit('response.output_item.done', { output_index, item });
+    output.push(item);
+  } else if (r.reasoning !== undefined) {
     const id = ctx.next('rs');
     const output_index = index++;
     emit('response.output_item.added', { output_index, item: { id, type: 'reasoning', summary: [] } });
@@ -184,7 +194,8 @@ export function renderChat(r: ScriptedResponse, ctx: RenderContext): Rendered {
     return { frames, headCount };
   }
   // Reasoning as the `reasoning_content` delta field, as vLLM and DeepSeek-style servers stream it.
-  for (const piece of pieces(r.reasoning ?? '', size)) chunk([choice({ reasoning_content: piece })], {}, true);
+  const reasoningKey = r.reasoningField === 'reasoning' ? 'reasoning' : 'reasoning_content';
+  for (const piece of pieces(r.reasoning ?? '', size)) chunk([choice({ [reasoningKey]: piece })], {}, true);
   for (const piece of pieces(r.text ?? '', size)) chunk([choice({ content: piece })], {}, true);
   const calls = r.toolCalls ?? [];
   calls.forEach((call, i) => {

@@ -1,5 +1,7 @@
 // What a script for the scripted model server looks like, and how a JSON script file is checked.
 
+import { SERVER_CHECKS, type ServerCheck } from './checks';
+
 /** One request as the server saw it. */
 export interface RecordedRequest {
   /** 0-based, over every request the server received. */
@@ -17,7 +19,7 @@ export interface RecordedRequest {
   /** Which scripted response answered it (position in the expanded script), or null. */
   scriptIndex: number | null;
   /** What the server did with it. */
-  outcome: 'streamed' | 'status' | 'dropped' | 'response-failed' | 'incomplete' | 'hung' | 'exhausted' | 'unauthorized' | 'models' | 'unknown-route' | 'bad-json';
+  outcome: 'streamed' | 'status' | 'dropped' | 'response-failed' | 'incomplete' | 'hung' | 'exhausted' | 'unauthorized' | 'models' | 'unknown-route' | 'bad-json' | 'rejected' | 'props';
   receivedAt: number;
   /** Set when the server's answer ended or the connection closed. */
   closedAt?: number;
@@ -76,6 +78,12 @@ export interface ScriptedResponse {
   times?: number;
   /** SSE data payloads sent verbatim first, before the response's own events (hostile or odd events). */
   rawEvents?: string[];
+  /**
+   * Where reasoning goes. Chat: `reasoning_content` (default; llama.cpp, vLLM) or `reasoning`
+   * (OpenRouter, Ollama). Responses: `summary` (default; OpenAI) or `text` (`response.reasoning_text.delta`
+   * and a reasoning item with `content`, no `encrypted_content`; vLLM, llama.cpp).
+   */
+  reasoningField?: 'reasoning_content' | 'reasoning' | 'summary' | 'text';
 }
 
 export interface ModelScript {
@@ -86,6 +94,12 @@ export interface ModelScript {
   models?: string[];
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401. */
   apiKey?: string;
+  /** What real servers refuse, checked before a response is served (see checks.ts); a refused request uses no response. */
+  checks?: ServerCheck[];
+  /** Served as `GET /props` (llama.cpp's server properties, e.g. `{default_generation_settings: {n_ctx: 4096}}`). */
+  props?: Record<string, unknown>;
+  /** Fields added to every `GET /models` entry (e.g. `{max_model_len: 32768}` as vLLM, `{meta: {n_ctx_train: 8192}}` as llama.cpp). */
+  modelsMeta?: Record<string, unknown>;
 }
 
 export class ScriptError extends Error {
@@ -102,7 +116,8 @@ export function normalizeScript(input: unknown, source = 'script'): ModelScript 
   check(script && typeof script === 'object', source, 'must be a list of responses or {responses: [...]}');
   check(Array.isArray(script.responses), source, '"responses" must be a list');
   check(script.repeat === undefined || (Number.isInteger(script.repeat) && script.repeat >= 0), source, '"repeat" must be a whole number >= 0');
-  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times', 'rawEvents']);
+  check(script.checks === undefined || (Array.isArray(script.checks) && script.checks.every((c) => (SERVER_CHECKS as readonly string[]).includes(c))), source, `"checks" must be a list of ${SERVER_CHECKS.join(', ')}`);
+  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times', 'rawEvents', 'reasoningField']);
   script.responses.forEach((r, i) => {
     const where = `${source}: response ${i}`;
     check(r && typeof r === 'object' && !Array.isArray(r), where, 'must be an object');

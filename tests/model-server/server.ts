@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkRequest } from './checks';
 import { renderChat, renderResponses, type Frame } from './render';
 import { normalizeScript, ScriptCursor, type ModelScript, type RecordedRequest, type ScriptedFailure, type ScriptedResponse } from './script';
 
@@ -44,12 +45,13 @@ function defaultErrorBody(status: number, model: string, retryAfter: number | st
   return { error: { ...entry, param: null } };
 }
 
-function routeOf(method: string, pathname: string): 'responses' | 'chat' | 'models' | null {
+function routeOf(method: string, pathname: string): 'responses' | 'chat' | 'models' | 'props' | null {
   // The base URL is `/v1`; the bare paths are accepted as well for clients configured without it.
   const route = pathname.replace(/^\/v1(?=\/)/, '');
   if (method === 'POST' && route === '/responses') return 'responses';
   if (method === 'POST' && route === '/chat/completions') return 'chat';
   if (method === 'GET' && route === '/models') return 'models';
+  if (method === 'GET' && pathname === '/props') return 'props';
   return null;
 }
 
@@ -140,7 +142,13 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
       sendJson(res, 401, defaultErrorBody(401, '', undefined));
       return;
     }
-    if (route === null) {
+    if (route === 'props' && script.props !== undefined) {
+      rec.outcome = 'props';
+      log(`model-server: #${rec.index} ${method} ${path} -> server properties`);
+      sendJson(res, 200, script.props);
+      return;
+    }
+    if (route === null || route === 'props') {
       unknownRoutes.push(`${method} ${path}`);
       log(`model-server: #${rec.index} unknown route ${method} ${path} -> 404`);
       sendJson(res, 404, { error: { message: `the scripted model server has no route ${method} ${pathname}`, type: 'invalid_request_error', code: 'unknown_route' } });
@@ -151,13 +159,21 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
       log(`model-server: #${rec.index} ${method} ${path} -> model list`);
       const ids = script.models ?? defaultModels;
       // `data` is the OpenAI list; `models` keeps clients that expect that key (Codex) content.
-      sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'tack-scripted' })), models: [] });
+      sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'tack-scripted', ...(script.modelsMeta ?? {}) })), models: [] });
       return;
     }
     if (badJson) {
       rec.outcome = 'bad-json';
       log(`model-server: #${rec.index} ${method} ${path} -> 400 (body is not JSON)`);
       sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request (scripted).', type: 'invalid_request_error', code: null } });
+      return;
+    }
+
+    const refused = checkRequest(body, route, script.checks ?? []);
+    if (refused) {
+      rec.outcome = 'rejected';
+      log(`model-server: #${rec.index} ${method} ${path} -> ${refused.status} (${refused.message})`);
+      sendJson(res, refused.status, { error: { code: refused.status, message: refused.message, type: refused.status === 500 ? 'server_error' : 'invalid_request_error' } });
       return;
     }
 

@@ -253,13 +253,13 @@ test('a Chat stream cut before [DONE] and before any finish_reason is retried', 
 });
 
 test('retries that run out end with a clear error naming the attempts and the server message', async () => {
-  await withServer([{ fail: { status: 500 }, times: 3 }], async (server, endpoint) => {
+  await withServer([{ fail: { status: 503, body: { error: { message: 'The server had an error (overloaded)', type: 'server_error' } } }, times: 3 }], async (server, endpoint) => {
     const { error } = await drain(endpoint('responses'), responsesBody, { retry: { ...fastRetry, maxAttempts: 3 } });
     const err = expectModelError(error, 'server');
-    assert.equal(err.status, 500);
+    assert.equal(err.status, 503);
     assert.equal(err.retryable, true, 'the person may try again later');
     assert.equal(err.attempts, 3);
-    assert.match(err.message, /HTTP 500/);
+    assert.match(err.message, /HTTP 503/);
     assert.match(err.message, /The server had an error/);
     assert.match(err.message, /gave up after 3 attempts/);
     assert.equal(server.modelRequests().length, 3);
@@ -421,4 +421,62 @@ test('a base URL that is not http(s) or an unknown wire is a clear error, with n
   }
   const { error } = await drain({ baseUrl: 'http://127.0.0.1:9/v1', wire: 'completions' as never }, responsesBody);
   assert.match(expectModelError(error, 'badRequest').message, /unknown wire API "completions"/);
+});
+
+test('the same HTTP 500 twice is caused by the request: one retry, then a final error that says so', async () => {
+  // llama.cpp answers 500 to every request whose history holds tool-call arguments that are not JSON.
+  const body = { error: { code: 500, message: '[json.exception.parse_error.101] parse error: syntax error while parsing value', type: 'server_error' } };
+  await withServer([{ fail: { status: 500, body }, times: 5 }], async (server, endpoint) => {
+    const lines: string[] = [];
+    const { error, retries } = await drain(endpoint('chat'), chatBody, { debug: (l) => lines.push(l) });
+    const err = expectModelError(error, 'server');
+    assert.equal(server.modelRequests().length, 2, 'sent twice, not five times');
+    assert.equal(retries.length, 1);
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /parse error/);
+    assert.match(err.message, /the request itself is what fails; not retried further/);
+    assert.ok(lines.some((l) => /not retried further/.test(l)), lines.join('\n'));
+  });
+});
+
+test('a 500 with a different message each time keeps the retry budget; 501 is never retried', async () => {
+  const fail = (m: string) => ({ fail: { status: 500, body: { error: { message: m } } } });
+  await withServer([fail('a'), fail('b'), { text: 'ok' }], async (server, endpoint) => {
+    const { error, events } = await drain(endpoint('chat'), chatBody);
+    assert.equal(error, undefined);
+    assert.equal(foldChat(events).text, 'ok');
+    assert.equal(server.modelRequests().length, 3);
+  });
+  await withServer([{ fail: { status: 501 } }, { text: 'never' }], async (server, endpoint) => {
+    const { error } = await drain(endpoint('chat'), chatBody);
+    assert.match(expectModelError(error, 'server').message, /HTTP 501/);
+    assert.equal(server.modelRequests().length, 1);
+  });
+});
+
+for (const status of [400, 401, 403, 404, 413, 422]) {
+  test(`HTTP ${status} is deterministic: sent once, and the error says it is not retried`, async () => {
+    await withServer([{ fail: { status } }, { text: 'never' }], async (server, endpoint) => {
+      const { error, retries } = await drain(endpoint('responses'), responsesBody);
+      assert.ok(error instanceof ModelError);
+      assert.equal(error.retryable, false);
+      assert.equal(retries.length, 0);
+      assert.equal(server.modelRequests().length, 1);
+      if (status === 400 || status === 413 || status === 422) assert.match(error.message, /not retried/);
+    });
+  });
+}
+
+test('TACK_DEBUG lines: method, URL, status, timing and the retry decision, never the key', async () => {
+  await withServer([{ fail: { status: 503 } }, { text: 'ok' }], async (_server, endpoint) => {
+    const lines: string[] = [];
+    await drain(endpoint('chat'), chatBody, { debug: (l) => lines.push(l) });
+    const all = lines.join('\n');
+    assert.match(all, /POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+    assert.match(all, /HTTP 503 .* after \d+ ms/);
+    assert.match(all, /attempt 1 of 5 failed .* retrying in \d+ ms/);
+    assert.match(all, /HTTP 200 text\/event-stream.* after \d+ ms/);
+    assert.match(all, /stream ended \(\[DONE\]\) after \d+ events, \d+ ms/);
+    assert.ok(!all.includes(KEY), 'the key is not logged');
+  });
 });

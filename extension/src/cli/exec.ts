@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AgentSession, collectAgentsMd, createFsHost, type ApprovalPolicy, type ThreadEvent, type ThreadItem, type Wire } from '../host/agent';
-import type { ModelEndpoint } from '../host/model';
+import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, type ModelEndpoint, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { writePolicyFor } from '../host/patch/atomic-write';
 import { SidecarClient } from '../host/sidecar';
@@ -15,9 +15,16 @@ Runs one task to completion without a person at the keyboard.
 
 Options:
   --json                     print one JSON event per line on stdout
-  --model M                  model name (default: $TACK_MODEL, else gpt-5.1-codex)
-  --base-url URL             API base URL (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)
-  --wire responses|chat      which API to speak (default: responses)
+  --provider P               a preset for the base URL, wire, key variable and auth header:
+                             openai, azure, openrouter, ollama, lmstudio, vllm, llamacpp, custom
+                             (default: $TACK_PROVIDER). Local servers (ollama, lmstudio, vllm,
+                             llamacpp) need no key; their model, context window and output limit
+                             are asked from the server when not given.
+  --model M                  model name (default: $TACK_MODEL, else the server's first model for a
+                             local provider, else gpt-5.1-codex)
+  --base-url URL             API base URL (default: the provider's, else $OPENAI_BASE_URL, else
+                             https://api.openai.com/v1)
+  --wire responses|chat      which API to speak (default: the provider's, else responses)
   --sandbox MODE             read-only | workspace-write | danger-full-access (default: workspace-write)
   --approval POLICY          untrusted | on-request | on-failure | never (default: never); nobody is
                              asked in a headless run, so commands that need approval are declined
@@ -25,6 +32,9 @@ Options:
   --api-key-env NAME         read the API key from $NAME (default: OPENAI_API_KEY)
   --reasoning-effort E       minimal | low | medium | high
   --context-window N         the model's context window in tokens (enables compaction)
+  --max-output-tokens N      the most tokens one model response may produce (default: per model,
+                             or what a local server says; 0 sends no cap); a response cut by it is
+                             reported, its tool calls are not run
   --resume ID                continue a saved session
   --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
                              a stall is retried once, then the turn fails
@@ -39,13 +49,15 @@ interface ExecOptions {
   json: boolean;
   model?: string;
   baseUrl?: string;
-  wire: Wire;
+  wire?: Wire;
   sandbox: (typeof SANDBOXES)[number];
   approval: ApprovalPolicy;
   dir?: string;
-  apiKeyEnv: string;
+  apiKeyEnv?: string;
+  provider?: ProviderId;
   reasoningEffort?: string;
   contextWindow?: number;
+  maxOutputTokens?: number;
   resume?: string;
   streamIdleTimeoutMs?: number;
   prompt: string;
@@ -73,6 +85,18 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       case '--model':
         o.model = value(i++, a);
         break;
+      case '--provider': {
+        const p = value(i++, a);
+        if (!isProviderId(p)) throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, not '${p}'`);
+        o.provider = p;
+        break;
+      }
+      case '--max-output-tokens': {
+        const n = Number(value(i++, a));
+        if (!Number.isInteger(n) || n < 0) throw new UsageError('--max-output-tokens must be a whole number of tokens (0: no cap)');
+        o.maxOutputTokens = n;
+        break;
+      }
       case '--base-url':
         o.baseUrl = value(i++, a);
         break;
@@ -126,7 +150,7 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
   }
   const prompt = words.join(' ').trim();
   if (prompt === '') throw new UsageError('a PROMPT is required');
-  return { wire: 'responses', sandbox: 'workspace-write', approval: 'never', apiKeyEnv: 'OPENAI_API_KEY', ...o, prompt };
+  return { sandbox: 'workspace-write', approval: 'never', ...o, prompt };
 }
 
 /** One readable line for stderr, or nothing for events not worth a line. */
@@ -199,15 +223,34 @@ export async function execCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const apiKey = process.env[opts.apiKeyEnv]?.trim() || undefined;
-  const baseUrl = (opts.baseUrl ?? process.env.OPENAI_BASE_URL ?? '').trim() || DEFAULT_BASE_URL;
+  const envProvider = process.env.TACK_PROVIDER?.trim();
+  if (!opts.provider && envProvider) {
+    if (!isProviderId(envProvider)) {
+      process.stderr.write(`tack exec: TACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}, not '${envProvider}'\n`);
+      return 2;
+    }
+    opts.provider = envProvider;
+  }
+  const preset = opts.provider ? PROVIDERS[opts.provider] : undefined;
+  const apiKeyEnv = opts.apiKeyEnv ?? preset?.keyEnv ?? 'OPENAI_API_KEY';
+  const apiKey = process.env[apiKeyEnv]?.trim() || undefined;
+  const baseUrl = (opts.baseUrl ?? preset?.baseUrl ?? process.env.OPENAI_BASE_URL ?? '').trim() || (preset ? '' : DEFAULT_BASE_URL);
+  if (preset && !baseUrl) {
+    process.stderr.write(`tack exec: --provider ${preset.id} needs --base-url: ${preset.baseUrlHint ?? 'the server\'s base URL'}\n`);
+    return 2;
+  }
   if (!/^https?:\/\//.test(baseUrl)) {
     process.stderr.write(`tack exec: the base URL '${baseUrl}' is not an http(s) URL. Pass --base-url http://host:port/v1 or set OPENAI_BASE_URL.\n`);
     return 2;
   }
-  if (!apiKey && baseUrl === DEFAULT_BASE_URL) {
+  const wire: Wire = opts.wire ?? preset?.wire ?? 'responses';
+  if (!apiKey && preset?.needsKey) {
+    process.stderr.write(`tack exec: no API key for ${preset.label}. Set ${apiKeyEnv} (or name another variable with --api-key-env NAME).\n`);
+    return 2;
+  }
+  if (!apiKey && !preset && baseUrl === DEFAULT_BASE_URL) {
     process.stderr.write(
-      `tack exec: no API key. Set ${opts.apiKeyEnv} (e.g. export ${opts.apiKeyEnv}=sk-...), or name another variable with --api-key-env NAME.\n` +
+      `tack exec: no API key. Set ${apiKeyEnv} (e.g. export ${apiKeyEnv}=sk-...), or name another variable with --api-key-env NAME.\n` +
         `For a local OpenAI-compatible server (Ollama, vLLM, LM Studio), pass --base-url http://127.0.0.1:PORT/v1 (or set OPENAI_BASE_URL); a key is then optional.\n`,
     );
     return 2;
@@ -217,10 +260,32 @@ export async function execCommand(args: string[]): Promise<number> {
     process.stderr.write(`tack exec: -C ${cwd}: no such directory\n`);
     return 2;
   }
-  const model = opts.model ?? process.env.TACK_MODEL ?? 'gpt-5.1-codex';
-  const endpoint: ModelEndpoint = { baseUrl, apiKey, wire: opts.wire };
-
   const out = (line: string) => process.stderr.write(`${line}\n`);
+  const debug = process.env.TACK_DEBUG ? out : undefined;
+  const endpoint: ModelEndpoint = { baseUrl, apiKey, wire, ...(preset ? { auth: preset.auth } : {}) };
+  const local = preset !== undefined && (preset.defaultPort !== undefined || preset.id === 'custom');
+  let model = opts.model ?? process.env.TACK_MODEL;
+  if (!model && local) {
+    // A local server serves the model it loaded: ask it rather than guessing a hosted model's name.
+    model = await listModels(endpoint, { timeoutMs: 5_000 })
+      .then((ids) => ids[0])
+      .catch((e: unknown) => {
+        debug?.(`model: could not list the server's models: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      });
+    if (!model) {
+      process.stderr.write(`tack exec: no --model given and ${baseUrl}/models lists none; pass --model NAME\n`);
+      return 2;
+    }
+  }
+  model ??= 'gpt-5.1-codex';
+  let { contextWindow, maxOutputTokens } = opts;
+  if (preset && preset.id !== 'openai' && preset.id !== 'azure' && (contextWindow === undefined || maxOutputTokens === undefined)) {
+    const limits = await fetchModelLimits(endpoint, model);
+    debug?.(`model: limits for ${model}: ${JSON.stringify(limits)}`);
+    contextWindow ??= limits.contextWindow;
+    maxOutputTokens ??= outputCapFor(limits);
+  }
   const emit = (event: ThreadEvent) => {
     if (opts.json && printable(event)) process.stdout.write(`${JSON.stringify(forJson(event))}\n`);
     if (!opts.json) {
@@ -228,7 +293,7 @@ export async function execCommand(args: string[]): Promise<number> {
       if (text !== undefined) out(text);
     }
   };
-  const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey && apiKey.length >= 8 ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
+  const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
   const sidecar = new SidecarClient({ log: process.env.TACK_DEBUG ? out : undefined });
   const host = createFsHost({ root: cwd, writer: sidecar, policy: writePolicyFor(opts.sandbox, cwd), emit });
 
@@ -242,17 +307,18 @@ export async function execCommand(args: string[]): Promise<number> {
       resumeId: opts.resume,
       config: {
         model,
-        wire: opts.wire,
+        wire,
         reasoningEffort: opts.reasoningEffort,
         approvalPolicy: opts.approval,
         sandboxMode: opts.sandbox,
-        contextWindow: opts.contextWindow,
+        contextWindow,
+        ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
         cwd,
         agentsMd: collectAgentsMd(cwd, (file, reason) => out(`warning: ${file} is not used: ${reason}`)),
       },
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
-      log: process.env.TACK_DEBUG ? out : undefined,
+      log: debug,
     });
   } catch (err) {
     await sidecar.dispose();

@@ -1,5 +1,6 @@
 // The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions.
 import * as vscode from 'vscode';
+import { PROVIDERS } from '../host/model';
 import { reveal } from '../shared/display';
 import { currentEditorContext } from './controller';
 import type { TackServices } from './services';
@@ -61,12 +62,22 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.setApiKey', () => s.keys.prompt());
   reg('tack.selectModel', async () => {
     const current = readSettings().model;
-    const models = await c.listModels();
+    const [models, local] = await Promise.all([c.listModels(), c.discoverLocalServers().catch(() => [])]);
     const other = '$(edit) Another model...';
     // Names from the server are shown with hidden characters escaped; the pick keeps the real name.
-    const items = [...new Set([current, ...models])].map((m) => ({ label: reveal(m, { singleLine: true }), model: m, description: m === current ? 'current' : undefined }));
-    const pick = await vscode.window.showQuickPick([...items, { label: other, model: undefined, description: undefined }], { title: 'Tack: model', placeHolder: reveal(current, { singleLine: true }) });
+    type Item = vscode.QuickPickItem & { model?: string; server?: (typeof local)[number] };
+    const items: Item[] = [...new Set([current, ...models])].map((m) => ({ label: reveal(m, { singleLine: true }), model: m, description: m === current ? 'current' : undefined }));
+    // Models of local servers found on their default ports: picking one switches to that server.
+    for (const server of local) {
+      items.push({ label: PROVIDERS[server.provider].label, kind: vscode.QuickPickItemKind.Separator });
+      for (const m of server.models) items.push({ label: reveal(m, { singleLine: true }), model: m, server, description: server.baseUrl });
+    }
+    const pick = await vscode.window.showQuickPick<Item>([...items, { label: other }], { title: 'Tack: model', placeHolder: reveal(current, { singleLine: true }) });
     if (!pick) return;
+    if (pick.server && pick.model) {
+      await c.useLocalServer(pick.server, pick.model);
+      return;
+    }
     const model = pick.model === undefined ? (await vscode.window.showInputBox({ title: 'Tack: model', value: current }))?.trim() : pick.model;
     if (model) c.setModel(model);
   });

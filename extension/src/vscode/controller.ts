@@ -13,7 +13,7 @@ import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
-import { listModels, type ModelEndpoint } from '../host/model';
+import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
@@ -23,7 +23,7 @@ import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
 import { transcriptOf } from './transcript';
 import type { ApiKeyStore } from './secrets';
-import { readSettings } from './settings';
+import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
 import { reveal } from '../shared/display';
 import { resolveLinkTarget } from './link-target';
@@ -131,7 +131,8 @@ export class AgentController implements ChatBackend, AgentHost {
       throw new Error('Tack has no API key and no local server. Run "Tack: Set API Key", or set tack.baseUrl to a local OpenAI-compatible server.');
     }
     const s = readSettings();
-    const endpoint: ModelEndpoint = { baseUrl: s.baseUrl, wire: s.wireApi, ...(key ? { apiKey: key } : {}) };
+    if (s.providerProblem) throw new Error(`Tack cannot reach the model: ${s.providerProblem}.`);
+    const endpoint: ModelEndpoint = { baseUrl: s.baseUrl, wire: s.wireApi, auth: s.provider.auth, ...(key ? { apiKey: key } : {}) };
     if (this.session && this.settingsChanged) {
       // Same conversation, new settings (model, policy, ...): reopen it from its session file.
       const old = this.session;
@@ -142,6 +143,9 @@ export class AgentController implements ChatBackend, AgentHost {
     this.settingsChanged = false;
     if (!this.session) {
       const cwd = this.root().fsPath;
+      const limits = await this.limitsFor(endpoint, s.model, s.provider.id);
+      const contextWindow = s.contextWindow ?? limits.contextWindow;
+      const maxOutputTokens = s.maxOutputTokens ?? outputCapFor(limits);
       this.session = await AgentSession.create({
         host: this,
         sidecar: this.deps.sidecar(),
@@ -152,7 +156,8 @@ export class AgentController implements ChatBackend, AgentHost {
           reasoningEffort: s.reasoningEffort,
           approvalPolicy: s.approvalPolicy,
           sandboxMode: s.sandboxMode,
-          ...(s.contextWindow ? { contextWindow: s.contextWindow } : {}),
+          ...(contextWindow ? { contextWindow } : {}),
+          ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
           cwd,
           writableRoots: [cwd],
           network: false,
@@ -282,11 +287,45 @@ export class AgentController implements ChatBackend, AgentHost {
       .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
   }
 
+  private readonly limitsCache = new Map<string, ModelLimits>();
+
+  /** What a local or third-party server says about the model's limits (asked once per server and model). */
+  private async limitsFor(endpoint: ModelEndpoint, model: string, provider: string): Promise<ModelLimits> {
+    // OpenAI and Azure say nothing about limits at these routes; every other server may.
+    if (provider === 'azure' || isHostedOpenAi(endpoint.baseUrl)) return {};
+    const cacheKey = `${endpoint.baseUrl}\n${model}`;
+    const known = this.limitsCache.get(cacheKey);
+    if (known) return known;
+    const limits = await fetchModelLimits(endpoint, model);
+    this.deps.log.debug(`model limits for ${model} at ${endpoint.baseUrl}: ${JSON.stringify(limits)}`);
+    this.limitsCache.set(cacheKey, limits);
+    return limits;
+  }
+
+  /** Local servers answering on their default ports (127.0.0.1), other than the configured one. */
+  async discoverLocalServers(): Promise<LocalServer[]> {
+    const s = readSettings();
+    const found = await discoverLocalServers();
+    this.deps.log.debug(`local servers found: ${found.map((f) => `${f.provider} (${f.models.length} models)`).join(', ') || 'none'}`);
+    return found.filter((f) => f.baseUrl !== s.baseUrl);
+  }
+
+  /** Switches to a local server found by discovery: its provider (user settings) and one of its models. */
+  async useLocalServer(server: LocalServer, model: string): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('tack');
+    await cfg.update('provider', server.provider, vscode.ConfigurationTarget.Global);
+    // The preset's address and wire apply: clear the person's own values, which would win over them.
+    await cfg.update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await cfg.update('wireApi', undefined, vscode.ConfigurationTarget.Global);
+    await cfg.update('model', model, vscode.ConfigurationTarget.Global);
+    this.deps.log.info(`using ${PROVIDERS[server.provider].label} at ${server.baseUrl}, model ${model}`);
+  }
+
   async listModels(): Promise<string[]> {
     const s = readSettings();
     const key = await this.deps.keys.get();
     try {
-      return await listModels({ baseUrl: s.baseUrl, ...(key ? { apiKey: key } : {}) });
+      return await listModels({ baseUrl: s.baseUrl, auth: s.provider.auth, ...(key ? { apiKey: key } : {}) });
     } catch (e) {
       this.deps.log.warn(`listing models failed: ${e instanceof Error ? e.message : String(e)}`);
       return [s.model];

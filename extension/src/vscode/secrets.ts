@@ -1,19 +1,26 @@
 // The API key lives only in VS Code's SecretStorage (or the environment the editor was started with).
 // It never goes into settings, logs, the webview or a child process's environment.
 import * as vscode from 'vscode';
-import { isHostedOpenAi, OPENAI_BASE_URL, readSettings } from './settings';
+import { isHostedOpenAi, readSettings } from './settings';
 
 const SECRET_ID = 'tack.apiKey';
 
 export class ApiKeyStore {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
-  /** SecretStorage first, then OPENAI_API_KEY from the editor's environment. */
+  /**
+   * SecretStorage first, then the provider's variable (e.g. OPENROUTER_API_KEY) and OPENAI_API_KEY
+   * from the editor's environment. Any length: local servers take any key, often `ollama`.
+   */
   async get(): Promise<string | undefined> {
     const stored = await this.secrets.get(SECRET_ID);
     if (stored) return stored;
-    const env = process.env.OPENAI_API_KEY;
-    return env && env.trim() ? env.trim() : undefined;
+    const { provider } = readSettings();
+    for (const name of [provider.keyEnv, 'OPENAI_API_KEY']) {
+      const env = process.env[name];
+      if (env && env.trim()) return env.trim();
+    }
+    return undefined;
   }
 
   async set(key: string): Promise<void> {
@@ -52,12 +59,13 @@ export class ApiKeyStore {
   async ensureUsable(): Promise<string | undefined> {
     const key = await this.get();
     if (key) return key;
-    const { baseUrl } = readSettings();
-    if (!isHostedOpenAi(baseUrl)) return ''; // local servers usually need no key
+    const { baseUrl, provider } = readSettings();
+    // Local servers need no key; a hosted provider (OpenAI, Azure, OpenRouter) does.
+    if (!isHostedOpenAi(baseUrl) && !provider.needsKey) return '';
     const setKey = 'Set API Key';
     const local = 'Use a Local Server';
     const pick = await vscode.window.showWarningMessage(
-      `Tack needs an API key for ${OPENAI_BASE_URL}, or the address of a local OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp).`,
+      `Tack needs an API key for ${provider.label} (${baseUrl}), or a local OpenAI-compatible server (tack.provider: Ollama, vLLM, LM Studio, llama.cpp).`,
       setKey,
       local,
     );

@@ -7,7 +7,7 @@
 // with `"scope": "machine"` so the Settings editor does not offer them per workspace either.
 
 /** The `tack.*` keys (without the prefix) read from user settings only. */
-export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode'] as const;
+export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode', 'provider'] as const;
 export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
 
 /** The parts of WorkspaceConfiguration.inspect() this looks at. */

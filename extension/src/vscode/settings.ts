@@ -1,5 +1,6 @@
 // Tack's settings (`tack.*`), read fresh at each use so a change applies to the next turn.
 import * as vscode from 'vscode';
+import { resolveProvider, type ProviderPreset } from '../host/model';
 import { userOnlyKeysIn, userValue, type UserOnlySetting } from './settings-scope';
 
 export type WireApi = 'responses' | 'chat';
@@ -9,12 +10,18 @@ export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
 
 export interface TackSettings {
   model: string;
+  /** The provider preset (`tack.provider`), which filled what the person did not set. */
+  provider: ProviderPreset;
   baseUrl: string;
   wireApi: WireApi;
+  /** Why this provider cannot be used as configured (e.g. Azure without a base URL). */
+  providerProblem?: string;
   reasoningEffort: ReasoningEffort;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
   contextWindow: number | null;
+  /** null: per model, or what a local server says; 0: no cap. */
+  maxOutputTokens: number | null;
 }
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -39,15 +46,26 @@ export function readSettings(): TackSettings {
   const user = <T>(key: UserOnlySetting): T | undefined => userValue<T>(key, c.inspect<T>(key), logOnce);
   const policy = user<string>('approvalPolicy');
   const sandbox = user<string>('sandboxMode');
-  const baseUrl = user<unknown>('baseUrl');
+  // The provider fills the base URL and the wire the person did not set in their user settings.
+  user<string>('baseUrl');
+  user<string>('wireApi');
+  const resolved = resolveProvider({
+    provider: user<string>('provider'),
+    baseUrl: stringOrUndefined(c.inspect<unknown>('baseUrl')?.globalValue),
+    wire: stringOrUndefined(c.inspect<unknown>('wireApi')?.globalValue),
+  });
+  const maxOut = c.get<number | null>('maxOutputTokens');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
-    baseUrl: (typeof baseUrl === 'string' && baseUrl.trim() ? baseUrl.trim() : OPENAI_BASE_URL).replace(/\/+$/, ''),
-    wireApi: user<string>('wireApi') === 'chat' ? 'chat' : 'responses',
+    provider: resolved.provider,
+    baseUrl: resolved.baseUrl || OPENAI_BASE_URL,
+    wireApi: resolved.wire,
+    ...(resolved.problem ? { providerProblem: resolved.problem } : {}),
     reasoningEffort: c.get<ReasoningEffort>('reasoningEffort') ?? 'medium',
     approvalPolicy: (['untrusted', 'on-request', 'on-failure', 'never'] as const).find((p) => p === policy) ?? 'on-request',
     sandboxMode: (['read-only', 'workspace-write', 'danger-full-access'] as const).find((m) => m === sandbox) ?? 'workspace-write',
     contextWindow: c.get<number | null>('contextWindow') ?? null,
+    maxOutputTokens: typeof maxOut === 'number' && Number.isInteger(maxOut) && maxOut >= 0 ? maxOut : null,
   };
 }
 
@@ -77,4 +95,9 @@ export async function noteIgnoredWorkspaceSettings(): Promise<void> {
       );
     }
   }
+}
+
+/** A settings value typed by hand in settings.json may be anything; only a string counts. */
+function stringOrUndefined(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

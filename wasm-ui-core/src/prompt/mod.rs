@@ -158,12 +158,114 @@ pub fn user_message(text: &str) -> Value {
     user_text(text.to_string())
 }
 
+/// The output cap when the configuration names none: enough for a long patch or a full report, small
+/// enough that a model that never stops is cut in minutes rather than at the context limit.
+pub fn default_max_output_tokens(model: &str) -> u64 {
+    let m = model.to_ascii_lowercase();
+    let m = m.rsplit('/').next().unwrap_or(&m);
+    if m.starts_with("gpt-5") || m.starts_with("o1") || m.starts_with("o3") || m.starts_with("o4") {
+        // Reasoning models spend part of the cap on reasoning.
+        32_000
+    } else {
+        8_192
+    }
+}
+
+/// The cap sent with every request, or None when the configuration turns it off (0).
+pub fn max_output_tokens(cfg: &AgentConfig) -> Option<u64> {
+    match cfg.max_output_tokens {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => Some(default_max_output_tokens(&cfg.model)),
+    }
+}
+
+/// OpenAI's reasoning models refuse `max_tokens` on Chat Completions and want
+/// `max_completion_tokens`; most OpenAI-compatible servers (llama.cpp, Ollama, LM Studio, older
+/// vLLM) know only `max_tokens`.
+fn chat_cap_field(model: &str) -> &'static str {
+    let m = model.to_ascii_lowercase();
+    let m = m.rsplit('/').next().unwrap_or(&m);
+    if m.starts_with("gpt-5") || m.starts_with("o1") || m.starts_with("o3") || m.starts_with("o4") {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    }
+}
+
+/// Tool-call arguments as they may be sent back: servers that parse them (llama.cpp answers HTTP 500
+/// to every later request otherwise) need a JSON object. Invalid text becomes `{}` (apply_patch's raw
+/// patch becomes `{"input": ...}`); the raw text went to the model in the call's error output.
+pub fn sendable_arguments(name: &str, arguments: &str) -> String {
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(v) if v.is_object() => arguments.to_string(),
+        _ if name == "apply_patch" && arguments.trim_start().starts_with("*** Begin Patch") => {
+            json!({"input": arguments}).to_string()
+        }
+        _ => "{}".to_string(),
+    }
+}
+
+/// The history as sent on the Responses API: invalid arguments replaced, reasoning items sent back
+/// only when they carry `encrypted_content` (with `store: false` a bare id cannot be resolved, and
+/// local servers' plain reasoning text is not wanted back).
+///
+/// With `join_user_messages`, consecutive user messages travel as one message holding all their
+/// parts: servers that imitate the API (llama.cpp, vLLM) render the input through the model's chat
+/// template, and strict ones (Gemma, Mistral) refuse two user turns in a row. Codex-family models get
+/// the peer's layout (one item each) instead: they were trained on it, and it keeps every request's
+/// input a strict extension of the previous one (joining only breaks that after an interrupted or
+/// failed request, where the history ended with a user message).
+pub fn responses_input(history: &[Value], join_user_messages: bool) -> Vec<Value> {
+    let mut input: Vec<Value> = Vec::with_capacity(history.len());
+    for item in history {
+        match item["type"].as_str() {
+            Some("function_call") => {
+                let mut item = item.clone();
+                let args = item["arguments"].as_str().unwrap_or("");
+                let sendable = sendable_arguments(item["name"].as_str().unwrap_or(""), args);
+                if sendable != args {
+                    item["arguments"] = json!(sendable);
+                }
+                input.push(item);
+            }
+            Some("reasoning") => {
+                if item["encrypted_content"]
+                    .as_str()
+                    .is_some_and(|e| !e.is_empty())
+                {
+                    let mut item = item.clone();
+                    // Plain reasoning text is the server's own copy; only the opaque form goes back.
+                    if let Some(obj) = item.as_object_mut() {
+                        obj.remove("content");
+                    }
+                    input.push(item);
+                }
+            }
+            Some("message") if join_user_messages && item["role"] == "user" => {
+                match input.last_mut() {
+                    Some(last) if last["type"] == "message" && last["role"] == "user" => {
+                        let parts = item["content"].as_array().cloned().unwrap_or_default();
+                        if let Some(content) = last["content"].as_array_mut() {
+                            content.extend(parts);
+                        }
+                    }
+                    _ => input.push(item.clone()),
+                }
+            }
+            _ => input.push(item.clone()),
+        }
+    }
+    input
+}
+
 /// The Responses request body.
 pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
+    // No `instructions`: Tack's instructions are the first (developer) message, and imitating
+    // servers turn an empty `instructions` into an empty system message that strict templates reject.
     let mut body = json!({
         "model": cfg.model,
-        "instructions": "",
-        "input": history,
+        "input": responses_input(history, family != ToolFamily::Codex),
         "tools": tools::tool_specs(family, Wire::Responses),
         "tool_choice": "auto",
         "parallel_tool_calls": true,
@@ -171,6 +273,9 @@ pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) 
         "stream": true,
         "prompt_cache_key": cfg.session_id,
     });
+    if let Some(cap) = max_output_tokens(cfg) {
+        body["max_output_tokens"] = json!(cap);
+    }
     if family == ToolFamily::Codex || cfg.reasoning_effort.is_some() {
         let mut reasoning = json!({"summary": "auto"});
         if let Some(effort) = &cfg.reasoning_effort {
@@ -193,6 +298,23 @@ fn text_of(content: &Value) -> String {
                 .join("\n")
         })
         .unwrap_or_default()
+}
+
+/// Appends a text message, joining it to the previous one when both are user (or both system)
+/// messages with text content: templates that require alternating roles (Gemma, Mistral) refuse two
+/// in a row, and every server reads the joined text the same way.
+fn push_merged(messages: &mut Vec<Value>, role: &str, text: String) {
+    if role == "user" || role == "system" {
+        if let Some(last) = messages.last_mut() {
+            if last["role"] == role && last.get("tool_calls").is_none() {
+                if let Some(prev) = last["content"].as_str() {
+                    last["content"] = json!(format!("{prev}\n\n{text}"));
+                    return;
+                }
+            }
+        }
+    }
+    messages.push(json!({"role": role, "content": text}));
 }
 
 /// The history as Chat Completions messages.
@@ -220,12 +342,19 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                         .collect();
                     messages.push(json!({"role": role, "content": content}));
                 } else {
-                    messages.push(json!({"role": role, "content": text_of(&item["content"])}));
+                    let text = text_of(&item["content"]);
+                    if role == "system" && text.trim().is_empty() {
+                        continue; // an empty system message is refused by some templates
+                    }
+                    push_merged(&mut messages, role, text);
                 }
             }
             Some("function_call") | Some("custom_tool_call") => {
                 let arguments = match item["type"].as_str() {
-                    Some("function_call") => item["arguments"].as_str().unwrap_or("").to_string(),
+                    Some("function_call") => sendable_arguments(
+                        item["name"].as_str().unwrap_or(""),
+                        item["arguments"].as_str().unwrap_or(""),
+                    ),
                     _ => json!({"input": item["input"]}).to_string(),
                 };
                 let call = json!({
@@ -261,14 +390,18 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
 
 /// The Chat Completions request body.
 pub fn chat_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
-    json!({
+    let mut body = json!({
         "model": cfg.model,
         "messages": chat_messages(history),
         "tools": tools::tool_specs(family, Wire::Chat),
         "tool_choice": "auto",
         "stream": true,
         "stream_options": {"include_usage": true},
-    })
+    });
+    if let Some(cap) = max_output_tokens(cfg) {
+        body[chat_cap_field(&cfg.model)] = json!(cap);
+    }
+    body
 }
 
 /// The request that asks for a hand-off summary before compaction.

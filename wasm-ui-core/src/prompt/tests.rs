@@ -12,6 +12,7 @@ pub(crate) fn config() -> AgentConfig {
         sandbox_mode: SandboxMode::WorkspaceWrite,
         context_window: Some(200_000),
         compact_percent: None,
+        max_output_tokens: None,
         cwd: "/repo".into(),
         writable_roots: vec!["/tmp/extra".into()],
         network: false,

@@ -24,6 +24,22 @@ what you would change instead.";
 /// Output given to a tool call the interrupt cut short.
 pub const ABORTED_OUTPUT: &str = "aborted";
 
+/// Output given to a tool call from a response cut off by the output limit: it may be incomplete,
+/// so it is not run.
+pub const CUT_OFF_OUTPUT: &str = "not run: your response was cut off by the output token limit \
+before it was complete, so this call may be incomplete. Make it again, shorter (for a large edit, \
+split it into several smaller apply_patch calls).";
+
+/// The message that asks the model to go on after a text answer was cut off.
+pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off by the output token limit. \
+Continue exactly where it stopped, without repeating what you already wrote; be more concise.";
+
+/// How many cut-off responses a turn answers by asking the model to go on before it ends the turn.
+pub const MAX_CUT_OFF_CONTINUATIONS: u32 = 2;
+
+/// How much of invalid tool-call arguments is quoted back to the model.
+const RAW_ARGUMENTS_QUOTE: usize = 2_000;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Action {
     Exec {
@@ -133,6 +149,8 @@ struct Turn {
     plan_item: Option<(String, Vec<TodoItem>)>,
     responses: u32,
     last_message: Option<String>,
+    /// Cut-off responses answered with a request to continue in this turn.
+    continuations: u32,
 }
 
 /// A command kept alive after its yield time, addressed by the model as a session ID.
@@ -496,6 +514,7 @@ impl Session {
             plan_item: None,
             responses: 0,
             last_message: None,
+            continuations: 0,
         });
         if let Some(msg) = ctx.as_ref().and_then(prompt::editor_context_message) {
             self.push_history(msg, out);
@@ -692,9 +711,24 @@ impl Session {
         }
         let turn = self.turn.as_mut().unwrap();
         let prefix = format!("call_{}", turn.responses);
+        // Servers that imitate the Responses API may say "completed" for a response the cap cut:
+        // there, output that reached the cap counts as cut off. Chat's finish_reason is trusted.
+        let cap = prompt::max_output_tokens(&self.cfg);
+        let cut_off = turn.stream.cut_off.clone().or_else(|| {
+            if wire != Wire::Responses {
+                return None;
+            }
+            let out_tokens = turn.stream.usage.map(|u| u.output_tokens)?;
+            cap.filter(|c| out_tokens >= *c)
+                .map(|_| "max_output_tokens".to_string())
+        });
         let (items, calls) = turn.stream.finish(wire, &prefix);
         for it in items {
             self.push_history(it, out);
+        }
+        if let Some(reason) = cut_off {
+            self.on_cut_off(&reason, cap, calls, out);
+            return;
         }
         if calls.is_empty() {
             self.complete_turn(out);
@@ -722,6 +756,67 @@ impl Session {
         turn.calls = actions;
         turn.cursor = 0;
         self.advance(out);
+    }
+
+    /// A response cut short: its calls are answered without running them, the person is told, and
+    /// the model is asked to go on, at most MAX_CUT_OFF_CONTINUATIONS times a turn.
+    fn on_cut_off(
+        &mut self,
+        reason: &str,
+        cap: Option<u64>,
+        calls: Vec<RawCall>,
+        out: &mut Vec<Effect>,
+    ) {
+        let limit = match cap {
+            Some(c) if reason == "max_output_tokens" || reason == "length" => {
+                format!("the output limit of {c} tokens")
+            }
+            _ if reason == "max_output_tokens" => "the server's output limit".to_string(),
+            _ => format!("the server ({reason})"),
+        };
+        let had_calls = !calls.is_empty();
+        for raw in &calls {
+            self.push_history(self.output_item(raw, CUT_OFF_OUTPUT.to_string()), out);
+        }
+        let turn = self.turn.as_mut().unwrap();
+        let go_on = turn.continuations < MAX_CUT_OFF_CONTINUATIONS;
+        let what = if had_calls {
+            format!(
+                "The model's response was cut off by {limit}; its {} tool call{} {} not run.",
+                calls.len(),
+                if calls.len() == 1 { "" } else { "s" },
+                if calls.len() == 1 { "was" } else { "were" }
+            )
+        } else {
+            format!("The model's response was cut off by {limit}.")
+        };
+        if go_on {
+            turn.continuations += 1;
+            let id = self.new_item_id();
+            emit(
+                out,
+                ThreadEvent::ItemCompleted {
+                    item: item(
+                        &id,
+                        ItemDetails::Error {
+                            message: format!("{what} Asking it to continue."),
+                        },
+                    ),
+                },
+            );
+            if !had_calls {
+                self.push_history(prompt::user_message(CONTINUE_PROMPT), out);
+            }
+            self.send_request(out);
+        } else {
+            self.fail_turn(
+                format!(
+                    "{what} It was cut off {} times in this turn; raise the limit (tack.maxOutputTokens, --max-output-tokens) or ask for less at a time.",
+                    MAX_CUT_OFF_CONTINUATIONS + 1
+                ),
+                out,
+            );
+        }
     }
 
     fn finish_compaction(&mut self, summary: String, out: &mut Vec<Effect>) {
@@ -932,7 +1027,16 @@ impl Session {
             ));
         }
         let bad = |e: serde_json::Error| {
-            Action::Invalid(format!("failed to parse function arguments: {e}"))
+            // The raw text goes back here only: the history sends a valid JSON form in its place.
+            let quoted: String = args.chars().take(RAW_ARGUMENTS_QUOTE).collect();
+            let more = if quoted.len() < args.len() {
+                " [...]"
+            } else {
+                ""
+            };
+            Action::Invalid(format!(
+                "failed to parse function arguments: {e}. The arguments must be one JSON object matching the tool's schema; you sent: {quoted}{more}"
+            ))
         };
         match raw.name.as_str() {
             "exec_command" => {

@@ -14,3 +14,6 @@ pub use protocol::*;
 mod tests;
 #[cfg(test)]
 mod tests_safety;
+
+#[cfg(test)]
+mod compat_tests;

@@ -97,6 +97,12 @@ pub struct AgentConfig {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compact_percent: Option<u8>,
+    /// The most tokens one model response may produce (`max_output_tokens` on Responses,
+    /// `max_tokens`/`max_completion_tokens` on Chat). None: the per-model default
+    /// (`prompt::default_max_output_tokens`); 0: no cap sent at all.
+    #[ts(optional, type = "number")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u64>,
     /// Absolute working directory of the task.
     pub cwd: String,
     /// Extra writable roots besides the cwd (workspace-write).

@@ -54,6 +54,9 @@ pub struct ResponseStream {
     chat_calls: BTreeMap<u64, ChatCall>,
     pub finished: bool,
     pub failure: Option<String>,
+    /// The response was cut short (Chat `finish_reason: "length"`, Responses `response.incomplete`):
+    /// the reason the server gave.
+    pub cut_off: Option<String>,
     pub usage: Option<Usage>,
 }
 
@@ -101,17 +104,27 @@ fn message_text(item: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// The text of a reasoning item: its summary (OpenAI), else its full `content` (`reasoning_text`
+/// parts, as vLLM and llama.cpp send them).
 fn reasoning_text(item: &Value) -> String {
-    item["summary"]
-        .as_array()
-        .map(|parts| {
-            parts
-                .iter()
-                .filter_map(|p| p["text"].as_str())
-                .collect::<Vec<_>>()
-                .join("\n\n")
-        })
-        .unwrap_or_default()
+    let join = |key: &str| {
+        item[key]
+            .as_array()
+            .map(|parts| {
+                parts
+                    .iter()
+                    .filter_map(|p| p["text"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            })
+            .unwrap_or_default()
+    };
+    let summary = join("summary");
+    if summary.is_empty() {
+        join("content")
+    } else {
+        summary
+    }
 }
 
 fn error_message(v: &Value) -> Option<String> {
@@ -156,6 +169,16 @@ impl ResponseStream {
                     delta,
                 }]
             }
+            // Full reasoning text, as vLLM and llama.cpp stream it (no summary).
+            "response.reasoning_text.delta" => {
+                let key = data["item_id"].as_str().unwrap_or("rs").to_string();
+                let delta = data["delta"].as_str().unwrap_or("").to_string();
+                vec![StreamUi::Delta {
+                    key,
+                    reasoning: true,
+                    delta,
+                }]
+            }
             "response.output_item.done" => {
                 let item = data["item"].clone();
                 let index = data["output_index"]
@@ -165,8 +188,14 @@ impl ResponseStream {
                 self.items.insert(index, item);
                 ui
             }
-            "response.completed" => {
+            "response.completed" | "response.incomplete" => {
                 self.finished = true;
+                if kind == "response.incomplete" || data["response"]["status"] == "incomplete" {
+                    let reason = data["response"]["incomplete_details"]["reason"]
+                        .as_str()
+                        .unwrap_or("unknown reason");
+                    self.cut_off = Some(reason.to_string());
+                }
                 self.usage = responses_usage(&data["response"]["usage"]);
                 // Imitators may skip output_item.done and only list the output here.
                 let mut ui = vec![];
@@ -185,13 +214,6 @@ impl ResponseStream {
                     error_message(&data["response"]["error"])
                         .unwrap_or_else(|| "the model response failed".to_string()),
                 );
-                vec![]
-            }
-            "response.incomplete" => {
-                let reason = data["response"]["incomplete_details"]["reason"]
-                    .as_str()
-                    .unwrap_or("unknown reason");
-                self.failure = Some(format!("the model response was incomplete ({reason})"));
                 vec![]
             }
             "error" => {
@@ -241,15 +263,18 @@ impl ResponseStream {
             return ui;
         };
         let delta = &choice["delta"];
-        for key in ["reasoning_content", "reasoning"] {
-            if let Some(r) = delta[key].as_str().filter(|s| !s.is_empty()) {
-                self.chat_reasoning.push_str(r);
-                ui.push(StreamUi::Delta {
-                    key: "chat-reasoning".into(),
-                    reasoning: true,
-                    delta: r.to_string(),
-                });
-            }
+        // llama.cpp, vLLM and DeepSeek send `reasoning_content`; OpenRouter and Ollama `reasoning`.
+        // A server that sends both sends the same text twice: the first one present counts.
+        let reasoning = ["reasoning_content", "reasoning"]
+            .iter()
+            .find_map(|key| delta[*key].as_str().filter(|s| !s.is_empty()));
+        if let Some(r) = reasoning {
+            self.chat_reasoning.push_str(r);
+            ui.push(StreamUi::Delta {
+                key: "chat-reasoning".into(),
+                reasoning: true,
+                delta: r.to_string(),
+            });
         }
         if let Some(text) = delta["content"].as_str().filter(|s| !s.is_empty()) {
             self.chat_text.push_str(text);
@@ -281,8 +306,11 @@ impl ResponseStream {
                 }
             }
         }
-        if choice["finish_reason"].is_string() {
+        if let Some(reason) = choice["finish_reason"].as_str() {
             self.finished = true;
+            if reason == "length" {
+                self.cut_off = Some("max_output_tokens".to_string());
+            }
         }
         ui
     }
@@ -479,10 +507,61 @@ mod tests {
             .contains("Try again in 2s"));
         let mut s = ResponseStream::default();
         s.feed(Wire::Responses, &json!({"type":"response.incomplete","response":{"incomplete_details":{"reason":"max_output_tokens"}}}));
-        assert!(s
-            .accept_end(Wire::Responses)
-            .unwrap_err()
-            .contains("max_output_tokens"));
+        assert!(s.accept_end(Wire::Responses).is_ok());
+        assert_eq!(s.cut_off.as_deref(), Some("max_output_tokens"));
+    }
+
+    #[test]
+    fn chat_length_finish_is_a_cut_off() {
+        let mut s = ResponseStream::default();
+        s.feed(
+            Wire::Chat,
+            &json!({"choices":[{"index":0,"delta":{"content":"abc"},"finish_reason":"length"}]}),
+        );
+        assert!(s.accept_end(Wire::Chat).is_ok());
+        assert_eq!(s.cut_off.as_deref(), Some("max_output_tokens"));
+    }
+
+    #[test]
+    fn reasoning_from_every_field_servers_use() {
+        // Chat: reasoning_content (llama.cpp, vLLM), reasoning (OpenRouter, Ollama); both at once count once.
+        let mut s = ResponseStream::default();
+        s.feed(
+            Wire::Chat,
+            &json!({"choices":[{"index":0,"delta":{"reasoning_content":"a"}}]}),
+        );
+        s.feed(
+            Wire::Chat,
+            &json!({"choices":[{"index":0,"delta":{"reasoning":"b"}}]}),
+        );
+        s.feed(
+            Wire::Chat,
+            &json!({"choices":[{"index":0,"delta":{"reasoning":"c","reasoning_content":"c"}}]}),
+        );
+        assert_eq!(
+            s.chat_final_ui()[0],
+            StreamUi::Done {
+                key: "chat-reasoning".into(),
+                reasoning: true,
+                text: "abc".into()
+            }
+        );
+        // Responses: reasoning_text deltas and an item whose content holds reasoning_text parts.
+        let mut s = ResponseStream::default();
+        let ui = s.feed(
+            Wire::Responses,
+            &json!({"type":"response.reasoning_text.delta","item_id":"rs1","delta":"think"}),
+        );
+        assert_eq!(ui.len(), 1);
+        let ui = s.feed(Wire::Responses, &json!({"type":"response.output_item.done","item":{"type":"reasoning","id":"rs1","summary":[],"content":[{"type":"reasoning_text","text":"think"}]}}));
+        assert_eq!(
+            ui,
+            vec![StreamUi::Done {
+                key: "rs1".into(),
+                reasoning: true,
+                text: "think".into()
+            }]
+        );
     }
 
     #[test]

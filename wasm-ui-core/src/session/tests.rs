@@ -14,6 +14,7 @@ pub(super) fn config(policy: ApprovalPolicy) -> AgentConfig {
         sandbox_mode: SandboxMode::WorkspaceWrite,
         context_window: None,
         compact_percent: None,
+        max_output_tokens: None,
         cwd: "/repo".into(),
         writable_roots: vec![],
         network: false,

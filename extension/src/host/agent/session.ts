@@ -454,7 +454,7 @@ export class AgentSession {
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
     try {
-      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs })) {
+      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log })) {
         if (!current()) return;
         if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never });
         else this.dispatch({ type: 'modelStreamRestarted' });

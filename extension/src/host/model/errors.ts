@@ -83,11 +83,16 @@ export function httpError(status: number, bodyText: string, ctx: { url: string; 
     const quota = code === 'insufficient_quota';
     return new ModelError('rateLimited', quota ? `the account is out of quota (HTTP 429)${said}` : `rate limited (HTTP 429)${said}`, { status, retryable: !quota });
   }
+  if (status === 501 || status === 505) {
+    return new ModelError('server', `the model server does not support this request (HTTP ${status}); not retried${said}`, { status });
+  }
   if (status >= 500) {
     return new ModelError('server', `the model server failed (HTTP ${status})${said}`, { status, retryable: true });
   }
   if (status === 408 || status === 409) {
     return new ModelError('server', `the model server asked to retry (HTTP ${status})${said}`, { status, retryable: true });
   }
-  return new ModelError('badRequest', `the model server rejected the request (HTTP ${status})${said}`, { status });
+  // 400, 413, 422 and the rest: the same request gets the same answer, so it is not sent again.
+  const what = status === 413 ? 'the request is too large for the server' : 'the model server rejected the request';
+  return new ModelError('badRequest', `${what} (HTTP ${status}; not retried: the same request would fail the same way)${said}`, { status });
 }

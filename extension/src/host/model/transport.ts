@@ -13,6 +13,8 @@ export interface ModelEndpoint {
   apiKey?: string;
   wire: WireApi;
   headers?: Record<string, string>;
+  /** How the key is sent: `Authorization: Bearer KEY` (default), or Azure OpenAI's `api-key: KEY`. */
+  auth?: 'bearer' | 'api-key';
 }
 
 export type StreamItem =
@@ -54,6 +56,13 @@ export interface StreamOptions {
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 90_000;
 /** A stalled stream is retried at most this many times in a row before the stall is reported. */
 const MAX_STALL_RETRIES = 1;
+/**
+ * HTTP 500 is what servers answer when the request itself breaks them (llama.cpp: tool-call
+ * arguments that are not JSON, a template that throws): the same request gets the same 500 forever.
+ * So a 500 is retried once; the same 500 again (same message) ends the retries at once. 502, 503
+ * and 504 (a proxy or a loading server) keep the full retry budget; 501 and 505 are never retried.
+ */
+const SAME_500_LIMIT = 2;
 
 const terminalResponseEvents = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -74,7 +83,10 @@ export function endpointUrl(endpoint: Pick<ModelEndpoint, 'baseUrl'>, route: str
 
 export function requestHeaders(endpoint: ModelEndpoint, accept: string): Record<string, string> {
   const headers: Record<string, string> = { ...(endpoint.headers ?? {}), accept };
-  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
+  if (endpoint.apiKey) {
+    if (endpoint.auth === 'api-key') headers['api-key'] = endpoint.apiKey;
+    else headers.authorization = `Bearer ${endpoint.apiKey}`;
+  }
   return headers;
 }
 
@@ -136,6 +148,8 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
   // progress (handed on events) before it broke starts a new budget.
   let budgetFrom = Date.now();
   let stalls = 0;
+  let same500 = 0;
+  let last500: string | undefined;
   for (let attempt = 1; ; attempt++) {
     if (opts.signal.aborted) throw abortedError();
     const attemptFrom = Date.now();
@@ -149,7 +163,26 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
       failure = e instanceof ModelError ? e : new ModelError('protocol', `unexpected failure while streaming: ${causeText(e)}`, { cause: e });
     }
     failure.attempts = attempt;
-    if (!failure.retryable) throw failure;
+    if (!failure.retryable) {
+      opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); not retried${failure.status ? ` (HTTP ${failure.status} is not transient)` : ''}`);
+      throw failure;
+    }
+    if (failure.status === 500) {
+      same500 = last500 === failure.message ? same500 + 1 : 1;
+      last500 = failure.message;
+      if (same500 >= SAME_500_LIMIT) {
+        opts.debug?.(`model: attempt ${attempt} failed with the same HTTP 500 as before; not retried further`);
+        throw new ModelError(failure.kind, `${failure.message} — the server gave the same answer to the same request ${same500} times, so the request itself is what fails; not retried further`, {
+          status: failure.status,
+          retryable: false,
+          attempts: attempt,
+          cause: failure,
+        });
+      }
+    } else {
+      same500 = 0;
+      last500 = undefined;
+    }
     if (failure.stalled) {
       stalls++;
       if (stalls > MAX_STALL_RETRIES) {
@@ -185,7 +218,7 @@ export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: 
         cause: failure,
       });
     }
-    opts.debug?.(`model: attempt ${attempt} failed (${failure.message}); retrying in ${delayMs} ms`);
+    opts.debug?.(`model: attempt ${attempt} of ${policy.maxAttempts} failed (${failure.message}); retrying in ${delayMs} ms`);
     opts.onRetry?.({ attempt, nextAttempt: attempt + 1, maxAttempts: policy.maxAttempts, delayMs, reason: failure.message, kind: failure.kind, status: failure.status });
     if (state.yielded > 0) yield { type: 'restart', reason: failure.message, attempt: attempt + 1, delayMs };
     await sleep(delayMs, opts.signal);
@@ -244,7 +277,8 @@ async function* attemptOnce(
   };
   try {
     const headers = { 'content-type': 'application/json', ...requestHeaders(endpoint, 'text/event-stream') };
-    opts.debug?.(`model: POST ${url} ${JSON.stringify(redactHeaders(headers))}`);
+    const sentAt = Date.now();
+    opts.debug?.(`model: POST ${url} (${payload.length} bytes) ${JSON.stringify(redactHeaders(headers))}`);
     watch(idleMs);
     let res: Response;
     try {
@@ -255,10 +289,11 @@ async function* attemptOnce(
       throw new ModelError('network', `could not reach the model server at ${url}: ${causeText(e)}`, { retryable: true, cause: e });
     }
     active(); // the headers arrived: the wait for the first event starts now
-    opts.debug?.(`model: HTTP ${res.status} ${res.headers.get('content-type') ?? ''}`);
+    opts.debug?.(`model: HTTP ${res.status} ${res.headers.get('content-type') ?? ''} after ${Date.now() - sentAt} ms`);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       const err = httpError(res.status, text, { url, baseUrl: endpoint.baseUrl, model });
+      opts.debug?.(`model: HTTP ${res.status} body: ${describeErrorBody(text).message ?? '(empty)'}`);
       err.retryAfterMs = retryAfterFromHeaders(res.headers) ?? retryDelayFromMessage(describeErrorBody(text).message ?? '');
       throw err;
     }
@@ -318,7 +353,10 @@ async function* attemptOnce(
         for (const message of batch) {
           const raw = message.data.trim();
           if (raw === '') continue;
-          if (raw === '[DONE]') return;
+          if (raw === '[DONE]') {
+            opts.debug?.(`model: stream ended ([DONE]) after ${state.yielded} events, ${Date.now() - sentAt} ms`);
+            return;
+          }
           let data: unknown;
           try {
             data = JSON.parse(raw);
@@ -361,7 +399,10 @@ async function* attemptOnce(
             release();
           }
         }
-        if (terminal) return;
+        if (terminal) {
+          opts.debug?.(`model: stream ended after ${state.yielded} events, ${Date.now() - sentAt} ms`);
+          return;
+        }
         if (chunk.done) break;
       }
     } finally {
@@ -381,7 +422,7 @@ async function* attemptOnce(
 }
 
 /** GET {base}/models: the model ids the server offers, for the model picker. */
-export async function listModels(endpoint: Pick<ModelEndpoint, 'baseUrl' | 'apiKey' | 'headers'>, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
+export async function listModels(endpoint: Pick<ModelEndpoint, 'baseUrl' | 'apiKey' | 'headers' | 'auth'>, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
   const url = endpointUrl(endpoint, 'models');
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 15_000)];
   if (opts.signal) signals.push(opts.signal);

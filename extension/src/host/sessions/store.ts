@@ -96,6 +96,9 @@ interface MetaFile {
   createdAt: string;
 }
 
+/** Keys shorter than this are not redacted from session files (see addSecret). */
+export const MIN_SECRET_LENGTH = 8;
+
 export class SessionStore {
   readonly dir: string;
   private readonly secrets = new Set<string>();
@@ -115,10 +118,16 @@ export class SessionStore {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Adds a string that must never be written. Too-short strings are refused: redacting them would mangle records. */
-  addSecret(secret: string): void {
-    if (secret.length < 8) throw new Error('a secret to redact must be at least 8 characters');
+  /**
+   * Adds a string that must never be written. Strings shorter than MIN_SECRET_LENGTH are not added
+   * (returns false): local servers take any key, often a word like `ollama`, which is no secret, and
+   * redacting every occurrence of such a word would mangle the records. Never throws: a short key
+   * must not stop a turn.
+   */
+  addSecret(secret: string): boolean {
+    if (secret.length < MIN_SECRET_LENGTH) return false;
     this.secrets.add(secret);
+    return true;
   }
 
   /** Replaces secrets and key-shaped strings in already-serialized JSON; returns the text and how many it replaced. */
