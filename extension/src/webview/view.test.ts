@@ -382,12 +382,18 @@ test('one approval card at sidebar width: waiting, the command once, keys only w
     assert.equal(await page.textContent(tid('approval-command')), 'npm test -- --reporter=spec');
     assert.equal(await page.locator(tid('approval-card')).count(), 1, 'one approval card');
     assert.match((await page.textContent(tid('approval-approve-session'))) ?? '', /Approve for this session: commands starting with npm test/);
-    // Each answer stays on one line at this width, and nothing spills sideways.
-    const heights = await page.$$eval(`${card} button.choice`, (bs) =>
-      bs.map((b) => ({ h: b.getBoundingClientRect().height, line: parseFloat(getComputedStyle(b).lineHeight) || 18, wide: b.scrollWidth > b.clientWidth + 1 })),
+    // No label wraps at this width (the session scope has its own line, by design), the buttons
+    // stand one under the other, and nothing spills sideways.
+    const lines = await page.$$eval(`${card} button.choice .choice-line`, (ls) =>
+      ls.map((l) => ({ text: l.textContent, h: l.getBoundingClientRect().height, line: parseFloat(getComputedStyle(l).lineHeight) || 1.4 * parseFloat(getComputedStyle(l).fontSize) })),
     );
-    assert.equal(heights.length, 3);
-    for (const h of heights) assert.ok(h.h < h.line * 2, `a button wrapped: ${JSON.stringify(h)}`);
+    assert.equal(lines.length, 4);
+    for (const l of lines) assert.ok(l.h < l.line * 1.5, `a label wrapped: ${JSON.stringify(l)}`);
+    assert.equal(lines[2].text, 'commands starting with npm test', 'the scope is there to read, not cut off');
+    const boxes = await page.$$eval(`${card} button.choice`, (bs) => bs.map((b) => b.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, right: r.right })));
+    const cardRight = await page.$eval(card, (c) => c.getBoundingClientRect().right);
+    for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i].top >= boxes[i - 1].bottom, 'one under the other');
+    for (const b of boxes) assert.ok(b.right <= cardRight, 'inside the card');
     assert.ok(await page.$eval(tid('transcript'), (t) => t.scrollWidth <= t.clientWidth), 'no sideways scrolling');
 
     // Keys typed in the composer never answer.

@@ -153,7 +153,7 @@ export function renderCommand(item: Item<'command_execution'>, cutBytes: number,
   if (st.cls === 'waiting' && view.approval) {
     const a = view.approval;
     return (
-      `<div class="card command status-waiting" data-testid="command-card" data-status="${attr(String(item.status))}" data-waiting="approval">` +
+      `<div class="card command status-waiting" data-testid="command-card" data-status="${attr(String(item.status))}" data-shown="waiting" data-waiting="approval">` +
       `<div class="card-title">${icon('terminal')}${status}</div>` +
       renderApprovalQuestion(a.requestId, a.request, a.denyOpen === true, false) +
       (item.aggregated_output ? `<details class="command-earlier"><summary class="muted">Output so far</summary>${output}</details>` : '') +
@@ -289,8 +289,13 @@ function renderApprovalQuestion(requestId: string, req: ApprovalRequest, denyOpe
   const choice = (cls: string, key: string, decision: string, testid: string, label: string, plain: string) =>
     `<button class="${cls} choice" data-action="approval" data-choice="${decision}" ${r} data-testid="${testid}" aria-keyshortcuts="${key}" title="${attr(plain)} (${key})">` +
     `<kbd aria-hidden="true">${key}</kbd><span class="choice-label">${label}</span></button>`;
+  const line = (html: string, cls = '') => `<span class="choice-line${cls}">${html}</span>`;
   const sessionHtml = sessionChoiceHtml(remember);
   const sessionPlain = sessionHtml.replace(/<[^>]*>/g, '');
+  // The scope on a line of its own, so that it is read rather than cut off at the sidebar's edge.
+  const colon = sessionHtml.indexOf(': ');
+  const sessionLabel =
+    colon === -1 ? line(sessionHtml) : line(sessionHtml.slice(0, colon + 2)) + line(sessionHtml.slice(colon + 2), ' choice-scope');
   const msgId = `deny-msg-${attr(requestId)}`;
   const denyBox = denyOpen
     ? `<div class="deny-box">` +
@@ -304,9 +309,9 @@ function renderApprovalQuestion(requestId: string, req: ApprovalRequest, denyOpe
     (standalone ? `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>` : `<div class="approval-question">${escapeHtml(title)}</div>`) +
     approvalDetails(req, true) +
     `<div class="approval-actions">` +
-    choice('primary', '1', 'approved', 'approval-approve', 'Approve once', 'Approve once') +
-    (once ? '' : choice('secondary', '2', 'approvedForSession', 'approval-approve-session', sessionHtml, sessionPlain)) +
-    choice('secondary', '3', 'denied', 'approval-deny', 'Deny', 'Deny') +
+    choice('primary', '1', 'approved', 'approval-approve', line('Approve once'), 'Approve once') +
+    (once ? '' : choice('secondary', '2', 'approvedForSession', 'approval-approve-session', sessionLabel, sessionPlain)) +
+    choice('secondary', '3', 'denied', 'approval-deny', line('Deny'), 'Deny') +
     `</div>` +
     denyBox +
     `</div>`

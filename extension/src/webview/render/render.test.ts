@@ -206,15 +206,18 @@ test('command card waiting for approval: one card, the command once, no spinner,
   const [cmdEntry, approvalEntry] = s.entries;
   const html = renderEntry(cmdEntry, s) + renderEntry(approvalEntry, s);
   assert.equal(renderEntry(approvalEntry, s), '', 'the approval draws nothing of its own');
-  assert.match(html, /data-testid="command-card" data-status="in_progress" data-waiting="approval"/);
+  assert.match(html, /data-testid="command-card" data-status="in_progress" data-shown="waiting" data-waiting="approval"/);
   assert.match(html, /data-testid="command-status"><span class="codicon codicon-shield" aria-hidden="true"><\/span> Waiting for your approval</);
   assert.ok(!html.includes('Running'), 'not "Running"');
   assert.ok(!html.includes('modifier-spin'), 'no spinner');
   assert.equal(count(html, '>npm test -- --watch=false<'), 1, 'the command is shown once');
   assert.equal(count(html, 'data-testid="command-line"'), 0);
-  assert.match(html, /data-testid="approval-approve"[^>]*><kbd aria-hidden="true">1<\/kbd><span class="choice-label">Approve once<\/span>/);
-  assert.match(html, /data-testid="approval-approve-session"[^>]*><kbd aria-hidden="true">2<\/kbd><span class="choice-label">Approve for this session: commands starting with <code>npm test<\/code><\/span>/);
-  assert.match(html, /data-testid="approval-deny"[^>]*><kbd aria-hidden="true">3<\/kbd><span class="choice-label">Deny<\/span>/);
+  assert.match(html, /data-testid="approval-approve"[^>]*><kbd aria-hidden="true">1<\/kbd><span class="choice-label"><span class="choice-line">Approve once<\/span><\/span>/);
+  assert.match(
+    html,
+    /data-testid="approval-approve-session"[^>]*title="Approve for this session: commands starting with npm test \(2\)"><kbd aria-hidden="true">2<\/kbd><span class="choice-label"><span class="choice-line">Approve for this session: <\/span><span class="choice-line choice-scope">commands starting with <code>npm test<\/code><\/span><\/span>/,
+  );
+  assert.match(html, /data-testid="approval-deny"[^>]*><kbd aria-hidden="true">3<\/kbd><span class="choice-label"><span class="choice-line">Deny<\/span><\/span>/);
   assert.equal(count(html, 'data-testid="approval-message"'), 0, 'the message box waits for "Deny with a message..."');
   assert.match(html, /data-testid="approval-deny-with-message">Deny with a message…</);
   assert.match(html, /data-testid="approval-sandbox">workspace-write sandbox/);
