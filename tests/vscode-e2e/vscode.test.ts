@@ -234,6 +234,17 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     assert.match((await card.locator('[data-testid="approval-sandbox"]').textContent()) ?? '', /workspace-write sandbox/);
     assert.equal(await card.locator('[data-testid="approval-network"]').textContent(), 'blocked');
     assert.match((await card.locator('[data-testid="approval-remember"]').textContent()) ?? '', /^allows exactly this command again/);
+    // One card: the command's own card asks (no "Running", no spinner), and shows the command once.
+    const waiting = chat().locator('[data-testid="command-card"][data-waiting="approval"]');
+    assert.equal(await waiting.count(), 1);
+    assert.equal((await waiting.locator('[data-testid="command-status"]').textContent())?.trim(), 'Waiting for your approval');
+    assert.equal(await waiting.locator('[data-testid="approval-card"]').count(), 1, 'the question is inside the command card');
+    assert.equal(await chat().locator('[data-testid="transcript"] .codicon-modifier-spin').count(), 0);
+    assert.equal(await chat().locator('[data-testid="approval-command"]').count(), 1, 'the command is shown once');
+    assert.equal(await chat().locator('[data-testid="command-line"]').count(), 0);
+    assert.equal(await card.locator('[data-testid="approval-message"]').count(), 0, 'the deny message box waits to be asked for');
+    assert.match((await card.locator('[data-testid="approval-approve-session"]').textContent()) ?? '', /Approve for this session: exactly this command/);
+    await screenshot(page, 'state-approval-waiting'); // kept for review, pass or fail
     await card.locator('[data-testid="approval-approve-session"]').click();
     const output = chat().locator('[data-testid="command-card"] [data-testid="command-output"]').last();
     // Live: the first part shows while the command still sleeps before printing the second.
@@ -247,6 +258,14 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await waitIdle();
     assert.ok(fs.existsSync(path.join(workspace, 'approved.txt')));
     assert.deepEqual(model!.mismatches, []);
+    // Succeeded: one closed line (exit 0, "+N lines"), the decision one line under it.
+    const done = chat().locator('[data-testid="command-card"]').last();
+    assert.equal(await done.getAttribute('data-shown'), 'ok');
+    assert.equal(await done.evaluate((d) => (d as HTMLDetailsElement).open), false);
+    assert.match((await done.locator('[data-testid="command-status"]').textContent()) ?? '', /exit 0/);
+    assert.match((await done.locator('[data-testid="command-more"]').textContent()) ?? '', /^\+\d+ lines?$/);
+    assert.match((await chat().locator('[data-testid="approval-card"][data-decided="approvedForSession"]').textContent()) ?? '', /Approved for this session: exactly this command/);
+    await screenshot(page, 'state-command-done');
 
     // The session approval is listed in "Tack: Manage Session Approvals"; revoking it empties the list.
     await runCommand(page, 'Tack: Manage Session Approvals');
@@ -361,6 +380,13 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await chat().locator('[data-testid="chat-stop"]').click();
     await until('the process to be gone', () => processesWith(longSleep).length === 0, 15_000);
     await waitIdle();
+    // A stop is not a crash: the command says "Stopped", the turn ends with a neutral notice
+    // offering Continue, and no error banner is raised.
+    await chat().locator('[data-testid="stopped-notice"]').waitFor({ timeout: 15_000 });
+    assert.equal((await chat().locator('[data-testid="command-card"]').last().locator('[data-testid="command-status"]').textContent())?.trim(), 'Stopped');
+    assert.equal(await chat().locator('[data-testid="error-banner"]').count(), 0);
+    assert.equal(await chat().locator('[data-testid="stopped-notice"] [data-testid="continue"]').count(), 1);
+    await screenshot(page, 'state-stopped'); // kept for review, pass or fail
   }));
 
   test('(6) "Tack: Review Uncommitted Changes" sends the git diff', withScreenshot('6-review-uncommitted', async (page) => {

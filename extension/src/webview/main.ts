@@ -8,6 +8,8 @@ import type { ApprovalChoice } from '../shared/chat-protocol';
 import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState, type Entry } from './state';
 import { ansiToHtml, splitTerminal } from './render/ansi';
 import {
+  commandView,
+  formatElapsed,
   renderCommand,
   renderContextMeter,
   renderEntry,
@@ -58,7 +60,7 @@ document.body.innerHTML = `
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
       placeholder="Describe a task (Enter to send, Shift+Enter for a new line)"></textarea>
     <div class="composer-actions">
-      <span class="busy-label" data-testid="busy-indicator" hidden>${icon('loading', 'codicon-modifier-spin')} Working…</span>
+      <span class="busy-label" data-testid="busy-indicator" hidden></span>
       <span class="spacer"></span>
       <button class="primary" data-action="send" data-testid="chat-send" title="Send (Enter)">${icon('send')} Send</button>
       <button class="secondary" data-action="stop" data-testid="chat-stop" title="Stop (Escape)" hidden>${icon('debug-stop')} Stop</button>
@@ -166,17 +168,20 @@ function fillTerminal(pre: HTMLElement, text: string, base: number): void {
 function drawCommand(el: HTMLElement, entry: Entry): boolean {
   if (entry.kind !== 'item' || entry.item.type !== 'command_execution') return false;
   const item = entry.item;
-  const shell = renderCommand(item, entry.cutBytes, false);
+  const shell = renderCommand(item, entry.cutBytes, false, commandView(state, entry));
   const pre0 = el.querySelector<HTMLElement>('pre.terminal');
   const scroll = pre0 ? [{ atEnd: pre0.scrollHeight - pre0.scrollTop - pre0.clientHeight < 8, top: pre0.scrollTop }] : [];
   if (cardShell.get(el) !== shell) {
-    const details = el.querySelector('details');
-    const wasOpen = details ? details.open : null;
+    // The person's open/closed choice is kept while the card shows the same status; a new status
+    // (running -> exit 0, say) opens or closes it as that status should.
+    const before = el.querySelector<HTMLElement>('[data-testid="command-card"]');
+    const wasOpen = before instanceof HTMLDetailsElement ? before.open : null;
+    const wasShown = before?.dataset.shown;
     const oldPre = pre0;
     el.innerHTML = shell;
     cardShell.set(el, shell);
-    const d = el.querySelector('details');
-    if (d && wasOpen !== null) d.open = wasOpen;
+    const card = el.querySelector<HTMLElement>('[data-testid="command-card"]');
+    if (card instanceof HTMLDetailsElement && wasOpen !== null && wasShown === card.dataset.shown) card.open = wasOpen;
     // Keep the chunks already drawn: move them into the new card's terminal.
     const pre = el.querySelector<HTMLElement>('pre.terminal');
     if (pre && oldPre) pre.append(...oldPre.childNodes);
@@ -184,8 +189,25 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
   const pre = el.querySelector<HTMLElement>('pre.terminal');
   if (pre) fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0);
   pinTerminals(el, scroll);
+  tickElapsed(el);
   return true;
 }
+
+/**
+ * Running commands count their time: only the small elapsed labels change, once a second, so the
+ * transcript is not redrawn for it.
+ */
+function tickElapsed(root: ParentNode = transcript): void {
+  const now = Date.now();
+  root.querySelectorAll<HTMLElement>('[data-testid="command-elapsed"]').forEach((label) => {
+    const text = formatElapsed(now - Number(label.dataset.started));
+    if (label.textContent !== text) label.textContent = text;
+  });
+}
+setInterval(() => tickElapsed(), 1000);
+
+/** The approval whose "message to the model" field was just asked for: it gets the focus once drawn. */
+let focusDenyFor: string | null = null;
 
 function flush(): void {
   scheduled = false;
@@ -220,6 +242,11 @@ function flush(): void {
   if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
   // A new approval card is scrolled into view but never takes the keyboard focus: a space or Enter
   // the person is typing elsewhere must not answer it. Approving takes a click, or Tab to the button.
+  if (focusDenyFor !== null) {
+    const id = focusDenyFor;
+    focusDenyFor = null;
+    [...transcript.querySelectorAll<HTMLInputElement>('input.deny-message')].find((i) => i.dataset.requestId === id)?.focus();
+  }
   if (newApproval) {
     newApproval = false;
     transcript.querySelector<HTMLElement>('[data-testid="approval-card"].pending')?.scrollIntoView({ block: 'nearest' });
@@ -256,6 +283,13 @@ function drawChrome(): void {
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
   busyLabel.hidden = !state.busy;
+  // While a question waits for the person, the turn is not "working": it says so, without a spinner.
+  const waiting = state.entries.some((e) => e.kind === 'approval' && e.decision === null);
+  const label = waiting ? `${icon('shield')} Waiting for your approval` : `${icon('loading', 'codicon-modifier-spin')} Working…`;
+  if (busyLabel.dataset.label !== String(waiting)) {
+    busyLabel.dataset.label = String(waiting);
+    busyLabel.innerHTML = label;
+  }
   document.body.dataset.busy = String(state.busy);
   // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
   const models = renderModelOptions(state);
@@ -289,8 +323,17 @@ function send(): void {
   const text = input.value.trim();
   if (!text || state.busy) return;
   input.value = '';
+  sendText(text);
+}
+
+function sendText(text: string): void {
   apply({ type: 'local.send', text });
   post({ type: 'send', text });
+}
+
+function stop(): void {
+  apply({ type: 'local.stop' });
+  post({ type: 'stop' });
 }
 
 function toggleHistory(show = historyPanel.hidden): void {
@@ -316,7 +359,15 @@ document.addEventListener('click', (e) => {
       send();
       break;
     case 'stop':
-      post({ type: 'stop' });
+      stop();
+      break;
+    case 'continue':
+      // Goes on after a Stop, as if the person had typed "continue".
+      if (!state.busy) sendText('continue');
+      break;
+    case 'deny-message':
+      focusDenyFor = d.requestId ?? '';
+      apply({ type: 'local.denyMessage', requestId: d.requestId ?? '' });
       break;
     case 'new-task':
       toggleHistory(false);
@@ -400,7 +451,7 @@ input.addEventListener('keydown', (e) => {
     send();
   } else if (e.key === 'Escape' && state.busy) {
     e.preventDefault();
-    post({ type: 'stop' });
+    stop();
   }
 });
 
@@ -415,6 +466,19 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && t.classList?.contains('deny-message')) {
     e.preventDefault();
     t.closest('[data-testid="approval-card"]')?.querySelector<HTMLButtonElement>('[data-choice="denied"]')?.click();
+    return;
+  }
+  // Keys 1-3 answer an approval only while the person has the focus on that card (on it or one of
+  // its buttons): never from the composer, the denial message field or anywhere else.
+  if ((e.key === '1' || e.key === '2' || e.key === '3') && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey && !e.isComposing) {
+    if (t.matches?.('input, textarea, select')) return;
+    const card = t.closest?.('[data-testid="approval-card"].pending');
+    if (!card || !transcript.contains(card)) return;
+    const button = card.querySelector<HTMLButtonElement>(`button.choice[aria-keyshortcuts="${e.key}"]`);
+    if (button) {
+      e.preventDefault();
+      button.click();
+    }
   }
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { engines } from '../host/patch/engine';
 import type { HostMessage, ThreadEvent, ThreadItem } from '../shared/chat-protocol';
-import { capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
+import { approvalForItem, capOutput, hunkStatesFor, initialState, INTERRUPTED_MESSAGE, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
 
 const ev = (event: ThreadEvent): HostMessage => ({ type: 'event', event });
 
@@ -256,4 +256,103 @@ test('unknown event types are ignored', () => {
   const c = reduce(s, { type: 'event', event: { type: 'something.new' } as unknown as ThreadEvent });
   assert.equal(c.entries.size, 0);
   assert.deepEqual(s, initialState());
+});
+
+const askFor = (requestId: string, command: string): Action => ({
+  type: 'approval',
+  requestId,
+  request: {
+    requestId,
+    callId: `call-${requestId}`,
+    kind: 'exec',
+    argv: ['bash', '-lc', command],
+    command,
+    cwd: '/w',
+    sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false },
+    remember: { kind: 'exact', argv: ['bash', '-lc', command] },
+  },
+});
+
+test('an approval joins the running command it is about; the command card is redrawn with it', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: cmd('c1') }));
+  const c = reduce(s, askFor('r1', 'npm test'));
+  const a = s.entries.at(-1)!;
+  assert.ok(a.kind === 'approval');
+  assert.equal(a.itemId, 'c1');
+  assert.ok(c.entries.has(s.entries[1].key), 'the command card redraws');
+  assert.equal(approvalForItem(s, 'c1')?.requestId, 'r1');
+  // Answering redraws the card too.
+  assert.ok(reduce(s, { type: 'local.approval', requestId: 'r1', decision: 'approved' }).entries.has(s.entries[1].key));
+  // The sandbox refuses it and the core asks again (run unsandboxed?): the same card takes the new question.
+  run(s, askFor('r2', 'npm test'));
+  assert.equal(approvalForItem(s, 'c1')?.requestId, 'r2');
+  // Another command's question, or one about a finished command, stands on its own.
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0 }) }), askFor('r3', 'npm test'));
+  const r3 = s.entries.at(-1)!;
+  assert.ok(r3.kind === 'approval' && r3.itemId === undefined);
+  run(s, ev({ type: 'item.started', item: cmd('c2', { command: 'ls' }) }), askFor('r4', 'rm -rf /'));
+  const r4 = s.entries.at(-1)!;
+  assert.ok(r4.kind === 'approval' && r4.itemId === undefined, 'a different command is not joined');
+  // Never across a user message (an earlier turn's leftovers).
+  run(s, { type: 'userMessage', text: 'again' }, askFor('r5', 'ls'));
+  const r5 = s.entries.at(-1)!;
+  assert.ok(r5.kind === 'approval' && r5.itemId === undefined);
+  // The "message to the model" field opens on request, only while undecided.
+  run(s, { type: 'local.denyMessage', requestId: 'r5' });
+  assert.ok(r5.kind === 'approval' && r5.denyOpen === true);
+  assert.equal(reduce(s, { type: 'local.denyMessage', requestId: 'r1' }).entries.size, 0, 'r1 is answered');
+});
+
+test('Stop: commands it killed say Stopped, the turn ends with a Stopped notice offering Continue, no error', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }));
+  run(s, ev({ type: 'item.started', item: cmd('c0', { command: 'bad' }) }), ev({ type: 'item.completed', item: cmd('c0', { command: 'bad', status: 'failed', exit_code: 2 }) }));
+  run(s, ev({ type: 'item.started', item: cmd('c1') }), { type: 'local.stop' });
+  assert.equal(s.stopping, true);
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'failed' }) }), ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } }));
+  const byId = (id: string) => s.entries.find((e) => e.kind === 'item' && e.item.id === id);
+  assert.equal((byId('c1') as { stopped?: boolean }).stopped, true);
+  assert.equal((byId('c0') as { stopped?: boolean }).stopped, undefined, 'a command that failed by itself stays failed');
+  assert.deepEqual(s.entries.at(-1), { kind: 'stopped', key: s.entries.at(-1)!.key, continuable: true });
+  assert.equal(s.error, null);
+  assert.equal(s.busy, false);
+  assert.equal(s.stopping, false);
+  // Sending again (Continue sends "continue") retires the old notice's button.
+  const c = reduce(s, { type: 'local.send', text: 'continue' });
+  const notice = s.entries.find((e) => e.kind === 'stopped');
+  assert.ok(notice?.kind === 'stopped' && !notice.continuable);
+  assert.ok(c.entries.has(notice.key));
+});
+
+test('a Stop from outside the view (the palette) also ends calmly; other failures still raise the banner', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: cmd('c1') }));
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'failed' }) }), ev({ type: 'turn.failed', error: { message: INTERRUPTED_MESSAGE } }));
+  const e = s.entries.find((x) => x.kind === 'item');
+  assert.ok(e?.kind === 'item' && e.stopped === true);
+  assert.equal(s.entries.at(-1)?.kind, 'stopped');
+  assert.equal(s.error, null);
+  // A spawn failure (no exit status) in a turn that then fails for another reason is not "Stopped".
+  run(s, { type: 'local.send', text: 'again' }, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: cmd('c2') }));
+  run(s, ev({ type: 'item.completed', item: cmd('c2', { status: 'failed', aggregated_output: 'no such shell' }) }), ev({ type: 'turn.failed', error: { message: 'HTTP 500' } }));
+  const c2 = s.entries.find((x) => x.kind === 'item' && x.item.id === 'c2');
+  assert.ok(c2?.kind === 'item' && !c2.stopped);
+  assert.deepEqual(s.error, { message: 'HTTP 500', retry: true });
+  // Stop pressed when nothing runs changes nothing.
+  const idle = initialState();
+  run(idle, { type: 'local.stop' });
+  assert.equal(idle.stopping, false);
+});
+
+test('a command started in this view records when, for its elapsed time', () => {
+  const s = initialState();
+  reduce(s, ev({ type: 'item.started', item: cmd('c1') }), 5000);
+  reduce(s, ev({ type: 'item.updated', item: cmd('c1') }), 9000);
+  const e = s.entries[0];
+  assert.ok(e.kind === 'item' && e.startedAt === 5000, 'the first sight counts, not updates');
+  // A replayed, already finished command has no start time.
+  reduce(s, ev({ type: 'item.completed', item: cmd('c9', { status: 'completed', exit_code: 0 }) }), 7000);
+  const f = s.entries[1];
+  assert.ok(f.kind === 'item' && f.startedAt === undefined);
 });

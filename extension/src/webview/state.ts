@@ -19,7 +19,17 @@ export type Entry =
    * `cutBytes`: UTF-8 bytes dropped from the front of a command's output (shown to the person);
    * `cutChars`: characters this view dropped, which fixes where the terminal's chunks start.
    */
-  | { kind: 'item'; key: string; item: ThreadItem; cutBytes: number; cutChars?: number }
+  | {
+      kind: 'item';
+      key: string;
+      item: ThreadItem;
+      cutBytes: number;
+      cutChars?: number;
+      /** When this view first saw a command start (ms since the epoch), for its elapsed time. */
+      startedAt?: number;
+      /** A command the person's Stop cut short (shown as a neutral "Stopped", not "Failed"). */
+      stopped?: boolean;
+    }
   | {
       kind: 'approval';
       key: string;
@@ -28,7 +38,16 @@ export type Entry =
       decision: ApprovalDecision | null;
       /** The denial message the person typed, if any. */
       message?: string;
-    };
+      /**
+       * The command item this approval is about. Its card then shows the question (one card, the
+       * command once) and this entry draws nothing of its own.
+       */
+      itemId?: string;
+      /** The person asked for the "message to the model" field. */
+      denyOpen?: boolean;
+    }
+  /** A turn the person stopped; `continuable` until a later message is sent. */
+  | { kind: 'stopped'; key: string; continuable: boolean };
 
 export interface ChatState {
   version: 1;
@@ -36,6 +55,8 @@ export interface ChatState {
   busy: boolean;
   /** Sent a message, and the host has not yet started (or refused) the turn. */
   awaitingTurn?: boolean;
+  /** The person pressed Stop and the turn has not ended yet. */
+  stopping?: boolean;
   threadId: string | null;
   model: string;
   models: string[];
@@ -55,7 +76,11 @@ export type LocalAction =
   | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
   | { type: 'local.file'; itemId: string; path: string | null; accept: boolean }
-  | { type: 'local.dismissError' };
+  | { type: 'local.dismissError' }
+  /** The person asked for the deny-with-a-message field of an approval. */
+  | { type: 'local.denyMessage'; requestId: string }
+  /** The person pressed Stop: the turn's end is shown as stopped, not as an error. */
+  | { type: 'local.stop' };
 
 export type Action = HostMessage | LocalAction;
 
@@ -73,6 +98,7 @@ export function initialState(): ChatState {
     entries: [],
     busy: false,
     awaitingTurn: false,
+    stopping: false,
     threadId: null,
     model: '',
     models: [],
@@ -146,7 +172,7 @@ function newKey(state: ChatState): string {
 }
 
 /** Stores an item (new or replacing), keeping command output within bounds. */
-function putItem(state: ChatState, item: ThreadItem, change: Change): void {
+function putItem(state: ChatState, item: ThreadItem, change: Change, now: number): void {
   const existing = findItemEntry(state, item.id);
   let stored: ThreadItem = item;
   let cutBytes = existing?.cutBytes ?? 0;
@@ -177,15 +203,74 @@ function putItem(state: ChatState, item: ThreadItem, change: Change): void {
   if (existing) {
     existing.item = stored;
     existing.cutBytes = cutBytes;
-    if (item.type === 'command_execution') existing.cutChars = cutChars;
+    if (item.type === 'command_execution') {
+      existing.cutChars = cutChars;
+      if (state.stopping && isCutShort(item)) existing.stopped = true;
+    }
     change.entries.add(existing.key);
   } else {
     const key = newKey(state);
     state.entries.push(
-      item.type === 'command_execution' ? { kind: 'item', key, item: stored, cutBytes, cutChars } : { kind: 'item', key, item: stored, cutBytes },
+      item.type === 'command_execution'
+        ? { kind: 'item', key, item: stored, cutBytes, cutChars, ...(item.status === 'in_progress' ? { startedAt: now } : {}) }
+        : { kind: 'item', key, item: stored, cutBytes },
     );
     change.entries.add(key);
     change.structure = true;
+  }
+}
+
+/** A command that ended without an exit status (what the core reports for one it killed). */
+function isCutShort(item: ThreadItem): boolean {
+  return item.type === 'command_execution' && item.status === 'failed' && typeof item.exit_code !== 'number';
+}
+
+/**
+ * What the core says when a turn ends because the person stopped it (wasm-ui-core session machine,
+ * `interrupt`). Matched so that a Stop from the command palette, which this view does not see, also
+ * ends calmly.
+ */
+export const INTERRUPTED_MESSAGE = 'Turn interrupted by the user.';
+
+/** The approval last asked about a command item, if its card carries one. */
+export function approvalForItem(state: ChatState, itemId: string): Extract<Entry, { kind: 'approval' }> | undefined {
+  for (let i = state.entries.length - 1; i >= 0; i--) {
+    const e = state.entries[i];
+    if (e.kind === 'approval' && e.itemId === itemId) return e;
+  }
+  return undefined;
+}
+
+/**
+ * The command an approval is about: the newest command still in progress with the same text and no
+ * open question (the core starts the command's item just before it asks).
+ */
+function linkApproval(state: ChatState, request: ApprovalRequest): Extract<Entry, { kind: 'item' }> | undefined {
+  for (let i = state.entries.length - 1; i >= 0; i--) {
+    const e = state.entries[i];
+    if (e.kind === 'user') return undefined; // only within the current turn
+    if (e.kind !== 'item' || e.item.type !== 'command_execution') continue;
+    if (e.item.status !== 'in_progress' || e.item.command !== request.command) continue;
+    if (approvalForItem(state, e.item.id)?.decision === null) continue;
+    return e;
+  }
+  return undefined;
+}
+
+/** Marks the command card an approval belongs to as changed (it draws the approval). */
+function touchLinked(state: ChatState, approval: Extract<Entry, { kind: 'approval' }>, change: Change): void {
+  if (!approval.itemId) return;
+  const item = findItemEntry(state, approval.itemId);
+  if (item) change.entries.add(item.key);
+}
+
+/** A new message: any earlier "Stopped" notice no longer offers Continue. */
+function retireStopped(state: ChatState, change: Change): void {
+  for (const e of state.entries) {
+    if (e.kind === 'stopped' && e.continuable) {
+      e.continuable = false;
+      change.entries.add(e.key);
+    }
   }
 }
 
@@ -211,7 +296,7 @@ export function emptyChange(): Change {
 }
 
 /** Applies one action to the state in place and says what changed. */
-export function reduce(state: ChatState, action: Action): Change {
+export function reduce(state: ChatState, action: Action, now: number = Date.now()): Change {
   const change = emptyChange();
   switch (action.type) {
     case 'event': {
@@ -223,13 +308,14 @@ export function reduce(state: ChatState, action: Action): Change {
         case 'turn.started':
           state.busy = true;
           state.awaitingTurn = false;
+          state.stopping = false;
           state.error = null;
           change.chrome = true;
           break;
         case 'item.started':
         case 'item.updated':
         case 'item.completed':
-          putItem(state, ev.item, change);
+          putItem(state, ev.item, change, now);
           break;
         case 'item.delta':
           applyDelta(state, ev.item_id, ev.delta, action.cutBytes ?? 0, change);
@@ -237,15 +323,37 @@ export function reduce(state: ChatState, action: Action): Change {
         case 'turn.completed':
           state.busy = false;
           state.awaitingTurn = false;
+          state.stopping = false;
           state.lastUsage = ev.usage ?? null;
           change.chrome = true;
           break;
-        case 'turn.failed':
+        case 'turn.failed': {
+          const stopped = state.stopping || ev.error?.message === INTERRUPTED_MESSAGE;
           state.busy = false;
           state.awaitingTurn = false;
-          state.error = { message: ev.error?.message || 'The turn failed.', retry: true };
+          state.stopping = false;
           change.chrome = true;
+          if (!stopped) {
+            state.error = { message: ev.error?.message || 'The turn failed.', retry: true };
+            break;
+          }
+          // Stopped by the person: a neutral notice at the end of the turn, and the commands the
+          // stop killed (ended without an exit status in this turn) say "Stopped", not "Failed".
+          for (let i = state.entries.length - 1; i >= 0; i--) {
+            const e = state.entries[i];
+            if (e.kind === 'user') break;
+            if (e.kind === 'item' && isCutShort(e.item) && !e.stopped) {
+              e.stopped = true;
+              change.entries.add(e.key);
+            }
+          }
+          retireStopped(state, change);
+          const key = newKey(state);
+          state.entries.push({ kind: 'stopped', key, continuable: true });
+          change.entries.add(key);
+          change.structure = true;
           break;
+        }
         case 'context.usage':
           // Without a window size (unknown model) the meter keeps the last one it had, if any.
           state.contextUsage = { used: ev.used_tokens, window: ev.window_tokens ?? state.contextUsage?.window ?? 0 };
@@ -259,12 +367,14 @@ export function reduce(state: ChatState, action: Action): Change {
     }
     case 'userMessage':
     case 'local.send': {
+      retireStopped(state, change);
       const key = newKey(state);
       state.entries.push({ kind: 'user', key, text: action.text });
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         state.busy = true;
         state.awaitingTurn = true;
+        state.stopping = false;
         state.error = null;
       }
       change.entries.add(key);
@@ -277,12 +387,24 @@ export function reduce(state: ChatState, action: Action): Change {
       if (existing) {
         existing.request = action.request;
         change.entries.add(existing.key);
+        touchLinked(state, existing, change);
       } else {
         const key = newKey(state);
-        state.entries.push({ kind: 'approval', key, requestId: action.requestId, request: action.request, decision: null });
+        const command = linkApproval(state, action.request);
+        const entry: Extract<Entry, { kind: 'approval' }> = {
+          kind: 'approval',
+          key,
+          requestId: action.requestId,
+          request: action.request,
+          decision: null,
+          ...(command ? { itemId: command.item.id } : {}),
+        };
+        state.entries.push(entry);
         change.entries.add(key);
         change.structure = true;
+        touchLinked(state, entry, change);
       }
+      change.chrome = true; // the status line says a question waits
       break;
     }
     case 'approvalResolved':
@@ -292,9 +414,23 @@ export function reduce(state: ChatState, action: Action): Change {
         existing.decision = action.decision;
         if (action.type === 'local.approval' && action.message) existing.message = action.message;
         change.entries.add(existing.key);
+        touchLinked(state, existing, change);
+        change.chrome = true;
       }
       break;
     }
+    case 'local.denyMessage': {
+      const existing = findApproval(state, action.requestId);
+      if (existing && existing.decision === null) {
+        existing.denyOpen = true;
+        change.entries.add(existing.key);
+        touchLinked(state, existing, change);
+      }
+      break;
+    }
+    case 'local.stop':
+      if (state.busy) state.stopping = true;
+      break;
     case 'hunkStates':
     case 'local.hunks': {
       const byPath = (state.hunkStates[action.itemId] ??= {});

@@ -129,7 +129,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     assert.equal(await page.textContent(`${tid('command-output')} .ansi-red-fg`), 'FAIL');
     await host(page, ev({ type: 'item.completed', item: { id: 'c1', type: 'command_execution', command: 'npm test', aggregated_output: '', status: 'failed', exit_code: 1, duration_ms: 1500 } }));
     await page.waitForSelector(`${tid('command-card')}[data-status="failed"]`);
-    assert.match((await page.textContent(tid('command-status'))) ?? '', /Exit 1/);
+    assert.match((await page.textContent(tid('command-status'))) ?? '', /exit 1/);
     assert.match((await page.textContent(tid('command-output'))) ?? '', /FAIL src\/a\.test\.js/, 'live output survives completion');
 
     // An approval arrives while the person types in the composer: it does not take the focus, so
@@ -168,7 +168,11 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     const shownCommand = await page.textContent(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-command')}`);
     assert.equal(shownCommand, 'curl x # \\u{202E}txt.sh');
     assert.equal(await page.locator(`${tid('approval-card')}[data-request-id="r2"] .hidden-char`).count(), 1);
+    // The message field is there only once asked for, and then it has the focus.
+    assert.equal(await page.locator(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`).count(), 0);
+    await page.click(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-deny-with-message')}`);
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'approval-message');
     await page.fill(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'no network, use the cache');
     await page.press(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-message')}`, 'Enter');
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r2"][data-decided="denied"]`);
@@ -230,12 +234,27 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
       () => document.querySelectorAll('[data-item-id="p2"] [data-testid="hunk"][data-state="accepted"]').length === 2,
     );
 
-    // Stop while running.
+    // Stop while a command runs: the command and the turn end as "Stopped", calmly, with Continue.
+    await host(page, ev({ type: 'item.started', item: { id: 'c9', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'in_progress' } }));
+    await page.waitForSelector(`${tid('command-card')}[data-status="in_progress"]`);
     await page.click(tid('chat-stop'));
     await waitPosted(page, 'stop');
+    await host(
+      page,
+      ev({ type: 'item.completed', item: { id: 'c9', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'failed' } }),
+      ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } }),
+    );
+    await page.waitForSelector(tid('stopped-notice'));
+    assert.equal((await page.locator(tid('command-status')).last().textContent())?.trim(), 'Stopped');
+    assert.equal(await page.locator(tid('error-banner')).count(), 0, 'no error banner for a stop');
+    await page.waitForSelector(tid('chat-send'), { state: 'visible' });
+    await page.click(tid('continue'));
+    assert.deepEqual(await waitPosted(page, 'send'), { type: 'send', text: 'continue' });
+    await page.waitForSelector(tid('continue'), { state: 'detached' });
+    assert.equal(await page.locator(tid('message-user')).last().textContent(), 'continue');
 
-    // The turn fails: a banner with Retry.
-    await host(page, ev({ type: 'turn.failed', error: { message: 'HTTP 503 from the model server' } }));
+    // The next turn fails: a banner with Retry.
+    await host(page, ev({ type: 'turn.started' }), ev({ type: 'turn.failed', error: { message: 'HTTP 503 from the model server' } }));
     await page.waitForSelector(tid('error-banner'));
     assert.match((await page.textContent(tid('error-banner'))) ?? '', /HTTP 503/);
     await page.waitForSelector(tid('chat-send'), { state: 'visible' });
@@ -330,6 +349,126 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
       await page.evaluate(`[...document.querySelectorAll('pre.terminal > span[data-chunk]')].some((s) => s.tackMark === 'kept')`),
       'the unchanged chunk was not redrawn',
     );
+    assert.deepEqual(violations, []);
+  } finally {
+    await page.close();
+  }
+});
+
+/** Waits for the next frame to be drawn (the view redraws once per animation frame). */
+const frame = (page: Page): Promise<unknown> => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+
+test('one approval card at sidebar width: waiting, the command once, keys only with the focus on it, buttons on one line each', { skip }, async () => {
+  const { page, violations } = await openView();
+  try {
+    await page.setViewportSize({ width: 300, height: 800 });
+    await host(
+      page,
+      { type: 'userMessage', text: 'test it' },
+      ev({ type: 'item.started', item: { id: 'c1', type: 'command_execution', command: 'npm test -- --reporter=spec', aggregated_output: '', status: 'in_progress' } }),
+      {
+        type: 'approval',
+        requestId: 'r1',
+        request: { requestId: 'r1', callId: 'call1', kind: 'exec', argv: ['/bin/bash', '-lc', 'npm test -- --reporter=spec'], command: 'npm test -- --reporter=spec', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['npm', 'test'] } },
+      },
+    );
+    const card = `${tid('command-card')}[data-waiting="approval"]`;
+    await page.waitForSelector(`${card} ${tid('approval-approve')}`);
+    assert.match((await page.textContent(`${card} ${tid('command-status')}`)) ?? '', /^\s*Waiting for your approval$/);
+    assert.equal(await page.locator(`${tid('transcript')} .codicon-modifier-spin`).count(), 0, 'no spinner while it waits');
+    // The command is shown once (the "Runs" row is how it runs: the shell and its quoted script).
+    assert.equal(await page.locator(`${tid('transcript')} ${tid('approval-command')}`).count(), 1);
+    assert.equal(await page.locator(`${tid('transcript')} ${tid('command-line')}`).count(), 0);
+    assert.equal(await page.textContent(tid('approval-command')), 'npm test -- --reporter=spec');
+    assert.equal(await page.locator(tid('approval-card')).count(), 1, 'one approval card');
+    assert.match((await page.textContent(tid('approval-approve-session'))) ?? '', /Approve for this session: commands starting with npm test/);
+    // No label wraps at this width (the session scope has its own line, by design), the buttons
+    // stand one under the other, and nothing spills sideways.
+    const lines = await page.$$eval(`${card} button.choice .choice-line`, (ls) =>
+      ls.map((l) => ({ text: l.textContent, h: l.getBoundingClientRect().height, line: parseFloat(getComputedStyle(l).lineHeight) || 1.4 * parseFloat(getComputedStyle(l).fontSize) })),
+    );
+    assert.equal(lines.length, 4);
+    for (const l of lines) assert.ok(l.h < l.line * 1.5, `a label wrapped: ${JSON.stringify(l)}`);
+    assert.equal(lines[2].text, 'commands starting with npm test', 'the scope is there to read, not cut off');
+    const boxes = await page.$$eval(`${card} button.choice`, (bs) => bs.map((b) => b.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, right: r.right })));
+    const cardRight = await page.$eval(card, (c) => c.getBoundingClientRect().right);
+    for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i].top >= boxes[i - 1].bottom, 'one under the other');
+    for (const b of boxes) assert.ok(b.right <= cardRight, 'inside the card');
+    assert.ok(await page.$eval(tid('transcript'), (t) => t.scrollWidth <= t.clientWidth), 'no sideways scrolling');
+
+    // Keys typed in the composer never answer.
+    await page.focus(tid('chat-input'));
+    await page.keyboard.type('1 2 3');
+    await frame(page);
+    assert.equal((await posted(page)).filter((m) => m.type === 'decideApproval').length, 0);
+    assert.equal(await page.inputValue(tid('chat-input')), '1 2 3');
+    // Focus on the card (a click on its text, or Tab): "2" approves for the session.
+    await page.click(`${card} ${tid('approval-cwd')}`);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'approval-card');
+    await page.keyboard.press('2');
+    assert.deepEqual(await waitPosted(page, 'decideApproval'), { type: 'decideApproval', requestId: 'r1', decision: 'approvedForSession' });
+    // The card now runs the command; the decision is one line that does not repeat the command.
+    await page.waitForSelector(`${tid('command-card')}[data-shown="running"]`);
+    await page.waitForSelector(`${tid('approval-card')}[data-decided="approvedForSession"]`);
+    assert.match((await page.textContent(`${tid('approval-card')}[data-decided]`)) ?? '', /Approved for this session: commands starting with npm test/);
+    assert.equal(await page.locator(`${tid('transcript')} ${tid('approval-command')}`).count(), 0, 'the question is gone');
+    assert.equal(await page.locator(`${tid('transcript')} ${tid('command-line')}`).count(), 1, 'the command card shows it');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'chat-input', 'the focus goes back to the composer');
+    assert.deepEqual(violations, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('command cards: a success is one line, a failure opens on its tail, running ones count time in place, long tokens wrap', { skip }, async () => {
+  const { page, violations } = await openView();
+  try {
+    await page.setViewportSize({ width: 300, height: 800 });
+    const run = (id: string, command: string) =>
+      ev({ type: 'item.started', item: { id, type: 'command_execution', command, aggregated_output: '', status: 'in_progress' } });
+    // Running: elapsed time ticks without redrawing the card.
+    await host(page, run('c1', 'sleep 5'));
+    await page.waitForSelector(`${tid('command-elapsed')}`);
+    await page.evaluate(`document.querySelector('[data-testid="command-card"]').tackMark = 'kept'`);
+    await page.waitForFunction(() => /^[1-9]s$/.test(document.querySelector('[data-testid="command-elapsed"]')?.textContent ?? ''), null, { timeout: 5000 });
+    assert.equal(await page.evaluate(`document.querySelector('[data-testid="command-card"]').tackMark`), 'kept', 'the card was not redrawn to tick');
+
+    // A success: one closed line with "+N lines"; clicking it shows the output.
+    await host(page, ev({ type: 'item.delta', item_id: 'c1', delta: 'one\ntwo\nthree\n' }));
+    await host(page, ev({ type: 'item.completed', item: { id: 'c1', type: 'command_execution', command: 'sleep 5', aggregated_output: '', status: 'completed', exit_code: 0, duration_ms: 5000 } }));
+    const ok = `${tid('command-card')}[data-shown="ok"]`;
+    await page.waitForSelector(ok);
+    assert.equal(await page.$eval(ok, (d) => (d as HTMLDetailsElement).open), false, 'closed once it succeeds');
+    assert.equal((await page.textContent(`${ok} ${tid('command-more')}`))?.trim(), '+3 lines');
+    assert.match((await page.textContent(`${ok} summary`)) ?? '', /sleep 5\s*exit 0\s*5\.0 s\s*\+3 lines/);
+    const summaryHeight = await page.$eval(`${ok} summary`, (s) => s.getBoundingClientRect().height);
+    const cardHeight = await page.$eval(ok, (d) => d.getBoundingClientRect().height);
+    assert.ok(cardHeight <= summaryHeight + 4, `one line: card ${cardHeight}px, summary ${summaryHeight}px`);
+    assert.ok(summaryHeight < 40, `the summary is one line (${summaryHeight}px)`);
+    await page.click(`${ok} ${tid('command-more')}`);
+    await page.waitForFunction(() => (document.querySelector('[data-shown="ok"]') as HTMLDetailsElement).open);
+    // Short output: no scrollbar inside the card.
+    assert.ok(await page.$eval(`${ok} ${tid('command-output')}`, (p) => p.scrollHeight <= p.clientHeight), 'no nested scrollbar for 3 lines');
+    assert.equal(await page.isVisible(`${ok} ${tid('command-more')}`), false, 'the count hides once open');
+
+    // A failure with long output and an unbroken long token: open, the exit status at the top, on its tail.
+    await host(page, run('c2', 'npm test'));
+    const long = Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n') + '\n' + 'x'.repeat(400) + '\nTHE FAILING PART\n';
+    await host(page, ev({ type: 'item.delta', item_id: 'c2', delta: long }));
+    await host(page, ev({ type: 'item.completed', item: { id: 'c2', type: 'command_execution', command: 'npm test', aggregated_output: '', status: 'failed', exit_code: 1, duration_ms: 900 } }));
+    const failed = `${tid('command-card')}[data-shown="failed"]`;
+    await page.waitForSelector(failed);
+    await frame(page);
+    assert.equal(await page.$eval(failed, (d) => (d as HTMLDetailsElement).open), true);
+    assert.match((await page.textContent(`${failed} ${tid('command-status')}`)) ?? '', /exit 1/);
+    const pane = await page.$eval(`${failed} ${tid('command-output')}`, (p) => ({ gap: p.scrollHeight - p.scrollTop - p.clientHeight, wide: p.scrollWidth > p.clientWidth + 1 }));
+    assert.ok(pane.gap < 8, `the pane shows the tail (gap ${pane.gap})`);
+    assert.equal(pane.wide, false, 'the long token wraps inside the pane');
+    // The status line sits above the output pane, in view with it.
+    const statusBox = await page.$eval(`${failed} ${tid('command-status')}`, (s) => s.getBoundingClientRect().bottom);
+    const paneBox = await page.$eval(`${failed} ${tid('command-output')}`, (p) => p.getBoundingClientRect().top);
+    assert.ok(statusBox <= paneBox);
+    assert.ok(await page.$eval(tid('transcript'), (t) => t.scrollWidth <= t.clientWidth), 'no sideways scrolling');
     assert.deepEqual(violations, []);
   } finally {
     await page.close();

@@ -2,7 +2,7 @@
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
 import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
 import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
-import { hunkStatesFor, type ChatState, type Entry } from '../state';
+import { approvalForItem, hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
 import { reveal, revealHtml } from '../../shared/display';
@@ -16,10 +16,31 @@ export function renderEntry(entry: Entry, state: ChatState): string {
     case 'user':
       return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
     case 'approval':
-      return renderApproval(entry.requestId, entry.request, entry.decision, entry.message);
+      // One asked about a command shows in that command's card; once answered, a one-line note.
+      if (entry.itemId && findCommand(state, entry.itemId)) {
+        return entry.decision ? renderApprovalNote(entry) : '';
+      }
+      return renderApproval(entry.requestId, entry.request, entry.decision, entry.message, entry.denyOpen === true);
     case 'item':
-      return renderItem(entry.item, entry.cutBytes, state);
+      return entry.item.type === 'command_execution' ? renderCommand(entry.item, entry.cutBytes, true, commandView(state, entry)) : renderItem(entry.item, entry.cutBytes, state);
+    case 'stopped':
+      return renderStopped(entry.continuable);
   }
+}
+
+function findCommand(state: ChatState, itemId: string): boolean {
+  return state.entries.some((e) => e.kind === 'item' && e.item.id === itemId && e.item.type === 'command_execution');
+}
+
+/** The end of a turn the person stopped: neutral, with a way to go on. */
+export function renderStopped(continuable: boolean): string {
+  return (
+    `<div class="notice stopped" role="status" data-testid="stopped-notice">${icon('debug-stop')}<span>Stopped</span>` +
+    (continuable
+      ? `<span class="spacer"></span><button class="secondary" data-action="continue" data-testid="continue" title="Send &quot;continue&quot;">${icon('debug-continue')} Continue</button>`
+      : '') +
+    `</div>`
+  );
 }
 
 function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): string {
@@ -29,7 +50,7 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
     case 'reasoning':
       return renderReasoning(item);
     case 'command_execution':
-      return renderCommand(item, cutBytes);
+      return renderCommand(item, cutBytes, true, {});
     case 'file_change':
       return renderFileChange(item, state);
     case 'todo_list':
@@ -62,37 +83,102 @@ function renderPlan(item: Item<'todo_list'>): string {
   return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${rows}</ul></div>`;
 }
 
-function commandStatus(item: Item<'command_execution'>): { label: string; cls: string; glyph: string } {
+/** What a command card needs beyond its item: the question it waits on, whether Stop cut it short. */
+export interface CommandView {
+  approval?: ApprovalEntry;
+  stopped?: boolean;
+  /** When this view saw the command start (ms since the epoch): running cards count from it. */
+  startedAt?: number;
+}
+
+type ApprovalEntry = Extract<Entry, { kind: 'approval' }>;
+
+export function commandView(state: ChatState, entry: Extract<Entry, { kind: 'item' }>): CommandView {
+  const approval = approvalForItem(state, entry.item.id);
+  return {
+    ...(approval ? { approval } : {}),
+    ...(entry.stopped ? { stopped: true } : {}),
+    ...(typeof entry.startedAt === 'number' ? { startedAt: entry.startedAt } : {}),
+  };
+}
+
+function commandStatus(item: Item<'command_execution'>, view: CommandView): { label: string; cls: string; glyph: string } {
+  if (item.status === 'in_progress' && view.approval && view.approval.decision === null) {
+    return { label: 'Waiting for your approval', cls: 'waiting', glyph: 'shield' };
+  }
+  // A command the person's Stop ended, or whose question the Stop withdrew.
+  if (view.stopped || (item.status === 'declined' && view.approval?.decision === 'abort')) {
+    return { label: 'Stopped', cls: 'stopped', glyph: 'debug-stop' };
+  }
   if (item.status === 'in_progress') return { label: 'Running', cls: 'running', glyph: 'loading codicon-modifier-spin' };
   if (item.status === 'declined') return { label: 'Declined', cls: 'declined', glyph: 'circle-slash' };
   const code = item.exit_code;
   if (item.status === 'failed' || (typeof code === 'number' && code !== 0)) {
-    return { label: typeof code === 'number' ? `Exit ${code}` : 'Failed', cls: 'failed', glyph: 'error' };
+    return { label: typeof code === 'number' ? `exit ${code}` : 'Failed', cls: 'failed', glyph: 'error' };
   }
-  return { label: typeof code === 'number' ? `Exit ${code}` : 'Done', cls: 'ok', glyph: 'pass' };
+  return { label: typeof code === 'number' ? `exit ${code}` : 'Done', cls: 'ok', glyph: 'pass' };
+}
+
+/** Lines of output (a last line without its newline counts; the final newline does not add one). */
+export function outputLines(text: string): number {
+  if (text === '') return 0;
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') ? n : n + 1;
+}
+
+/** Elapsed time of a running command, as its card shows it (whole seconds). */
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
 }
 
 /**
  * A command card. With `withOutput` false the terminal is left empty: the DOM layer fills it chunk by
  * chunk (splitTerminal) so that streaming output redraws only its last lines.
+ *
+ * While it waits for the person, the card is the approval card: the question, the command (once),
+ * how it would run, and the answers. A finished success is one closed line (command, exit, duration,
+ * "+N lines"); a failure opens on its output, whose pane the DOM layer scrolls to the tail; a
+ * running command counts its elapsed time (the DOM layer fills `command-elapsed` every second).
  */
-export function renderCommand(item: Item<'command_execution'>, cutBytes: number, withOutput = true): string {
-  const st = commandStatus(item);
-  const duration = typeof item.duration_ms === 'number' ? `<span class="muted">${formatDuration(item.duration_ms)}</span>` : '';
+export function renderCommand(item: Item<'command_execution'>, cutBytes: number, withOutput = true, view: CommandView = {}): string {
+  const st = commandStatus(item, view);
   const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${formatBytes(cutBytes)} of earlier output not shown</div>` : '';
   const body = withOutput ? ansiToHtml(item.aggregated_output) : '';
   const output = item.aggregated_output
     ? `${cut}<pre class="terminal" data-testid="command-output">${body}</pre>`
     : `${cut}<pre class="terminal empty" data-testid="command-output"></pre>`;
-  // Open while running, so live output is visible; the person may collapse it.
+  const status = `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>`;
+  if (st.cls === 'waiting' && view.approval) {
+    const a = view.approval;
+    return (
+      `<div class="card command status-waiting" data-testid="command-card" data-status="${attr(String(item.status))}" data-shown="waiting" data-waiting="approval">` +
+      `<div class="card-title">${icon('terminal')}${status}</div>` +
+      renderApprovalQuestion(a.requestId, a.request, a.denyOpen === true, false) +
+      (item.aggregated_output ? `<details class="command-earlier"><summary class="muted">Output so far</summary>${output}</details>` : '') +
+      `</div>`
+    );
+  }
+  const running = item.status === 'in_progress';
+  const open = running || st.cls === 'failed';
+  const duration = typeof item.duration_ms === 'number' ? `<span class="muted">${formatDuration(item.duration_ms)}</span>` : '';
+  const elapsed =
+    running && typeof view.startedAt === 'number'
+      ? `<span class="muted command-elapsed" data-testid="command-elapsed" data-started="${view.startedAt}"></span>`
+      : '';
+  const lines = outputLines(item.aggregated_output);
+  const more =
+    !open && lines > 0
+      ? `<span class="muted more-lines" data-testid="command-more">+${lines} line${lines === 1 ? '' : 's'}</span>`
+      : '';
   return (
-    `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}"${item.status === 'in_progress' ? ' open' : ''}>` +
+    `<details class="card command status-${st.cls}" data-testid="command-card" data-status="${attr(String(item.status))}" data-shown="${st.cls}"${open ? ' open' : ''}>` +
     `<summary>${icon('terminal')}<code class="command-line" data-testid="command-line" title="${attr(reveal(item.command))}">${revealHtml(item.command)}</code>` +
-    `<span class="command-status" data-testid="command-status">${icon(st.glyph)} ${escapeHtml(st.label)}</span>${duration}</summary>` +
+    `${status}${elapsed}${duration}${more}</summary>` +
     `${output}</details>`
   );
 }
-
 
 function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   const reviewable = item.status === 'pending';
@@ -150,29 +236,35 @@ const APPROVAL_TITLE: Record<string, string> = {
 };
 
 const DECIDED_LABEL: Record<ApprovalDecision, string> = {
-  approved: 'Approved',
+  approved: 'Approved once',
   approvedForSession: 'Approved for this session',
   denied: 'Denied',
   abort: 'Cancelled',
 };
 
-export function renderApproval(
-  requestId: string,
-  req: ApprovalRequest,
-  decided: ApprovalDecision | null,
-  denyMessage?: string,
-): string {
+/** The label of the "for this session" answer: what it allows, in the fewest words. */
+export function sessionChoiceHtml(remember: ApprovalRequest['remember'] | undefined): string {
+  switch (remember?.kind) {
+    case 'prefix':
+      return `Approve for this session: commands starting with <code>${revealHtml(argvText(remember.prefix), { singleLine: true })}</code>`;
+    case 'exact':
+      return 'Approve for this session: exactly this command';
+    default:
+      return 'Approve for this session';
+  }
+}
+
+/** The facts of a request: the command (unless the card shows it already), how and where it runs. */
+function approvalDetails(req: ApprovalRequest, showCommand: boolean): string {
   const command = req.command || req.argv.join(' ');
-  const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
   // Requests saved by an older version may lack the sandbox and remember fields.
   const sandbox = req.sandbox as ApprovalRequest['sandbox'] | undefined;
   const remember = req.remember as ApprovalRequest['remember'] | undefined;
   const row = (label: string, testid: string, value: string) =>
     `<div class="approval-row"><span class="muted">${escapeHtml(label)}</span> <span data-testid="${testid}">${value}</span></div>`;
   const argv = argvText(req.argv);
-  const once = remember?.kind === 'once';
-  const details =
-    `<pre class="approval-command" data-testid="approval-command">${revealHtml(command)}</pre>` +
+  return (
+    (showCommand ? `<pre class="approval-command" data-testid="approval-command">${revealHtml(command)}</pre>` : '') +
     (argv !== command ? row('Runs', 'approval-argv', `<code>${revealHtml(argv, { singleLine: true })}</code>`) : '') +
     (req.cwd ? `<div class="muted approval-cwd" data-testid="approval-cwd">in ${revealHtml(req.cwd, { singleLine: true })}</div>` : '') +
     (sandbox
@@ -180,27 +272,78 @@ export function renderApproval(
       : '') +
     (req.reason ? `<div class="approval-reason">${revealHtml(req.reason)}</div>` : '') +
     row('For this session:', 'approval-remember', revealHtml(rememberText(remember), { singleLine: true })) +
-    (req.rememberNote ? `<div class="approval-reason muted" data-testid="approval-remember-note">${revealHtml(req.rememberNote)}</div>` : '');
+    (req.rememberNote ? `<div class="approval-reason muted" data-testid="approval-remember-note">${revealHtml(req.rememberNote)}</div>` : '')
+  );
+}
+
+/**
+ * The open question, as its own card or inside its command's card (`standalone` false). The group is
+ * focusable (tabindex) but never focused by itself: keys 1-3 answer only while the person has put the
+ * focus on it (main.ts), so nothing typed elsewhere can answer it.
+ */
+function renderApprovalQuestion(requestId: string, req: ApprovalRequest, denyOpen: boolean, standalone: boolean): string {
+  const title = APPROVAL_TITLE[req.kind] ?? 'Allow this?';
+  const remember = req.remember as ApprovalRequest['remember'] | undefined;
+  const once = remember?.kind === 'once';
   const r = `data-request-id="${attr(requestId)}"`;
-  if (decided) {
-    return (
-      `<div class="card approval decided" data-testid="approval-card" data-decided="${attr(decided)}" ${r}>` +
-      `<div class="card-title">${icon(decided === 'approved' || decided === 'approvedForSession' ? 'check' : 'circle-slash')} ${escapeHtml(DECIDED_LABEL[decided] ?? decided)}</div>${details}` +
-      (denyMessage ? `<div class="approval-reason muted">Told the model: ${escapeHtml(denyMessage)}</div>` : '') +
-      `</div>`
-    );
-  }
+  const choice = (cls: string, key: string, decision: string, testid: string, label: string, plain: string) =>
+    `<button class="${cls} choice" data-action="approval" data-choice="${decision}" ${r} data-testid="${testid}" aria-keyshortcuts="${key}" title="${attr(plain)} (${key})">` +
+    `<kbd aria-hidden="true">${key}</kbd><span class="choice-label">${label}</span></button>`;
+  const line = (html: string, cls = '') => `<span class="choice-line${cls}">${html}</span>`;
+  const sessionHtml = sessionChoiceHtml(remember);
+  const sessionPlain = sessionHtml.replace(/<[^>]*>/g, '');
+  // The scope on a line of its own, so that it is read rather than cut off at the sidebar's edge.
+  const colon = sessionHtml.indexOf(': ');
+  const sessionLabel =
+    colon === -1 ? line(sessionHtml) : line(sessionHtml.slice(0, colon + 2)) + line(sessionHtml.slice(colon + 2), ' choice-scope');
   const msgId = `deny-msg-${attr(requestId)}`;
+  const denyBox = denyOpen
+    ? `<div class="deny-box">` +
+      `<label class="deny-label" for="${msgId}">Message to the model (Enter denies)</label>` +
+      `<input type="text" id="${msgId}" class="deny-message" data-testid="approval-message" ${r} placeholder="e.g. use the test script instead">` +
+      `<button class="secondary" data-action="approval" data-choice="denied" ${r} data-testid="approval-deny-send">Deny with this message</button>` +
+      `</div>`
+    : `<button class="link-button" data-action="deny-message" ${r} data-testid="approval-deny-with-message">Deny with a message…</button>`;
   return (
-    `<div class="card approval pending" role="group" aria-label="${attr(title)}" data-testid="approval-card" ${r}>` +
-    `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>${details}` +
+    `<div class="${standalone ? 'card ' : ''}approval pending" role="group" tabindex="0" aria-label="${attr(title)} Keys 1 to 3 answer while this has the focus." data-testid="approval-card" ${r}>` +
+    (standalone ? `<div class="card-title">${icon('shield')} ${escapeHtml(title)}</div>` : `<div class="approval-question">${escapeHtml(title)}</div>`) +
+    approvalDetails(req, true) +
     `<div class="approval-actions">` +
-    `<button class="primary" data-action="approval" data-choice="approved" ${r} data-testid="approval-approve">Approve</button>` +
-    (once ? '' : `<button class="secondary" data-action="approval" data-choice="approvedForSession" ${r} data-testid="approval-approve-session">Approve for this session</button>`) +
-    `<button class="secondary" data-action="approval" data-choice="denied" ${r} data-testid="approval-deny">Deny</button>` +
+    choice('primary', '1', 'approved', 'approval-approve', line('Approve once'), 'Approve once') +
+    (once ? '' : choice('secondary', '2', 'approvedForSession', 'approval-approve-session', sessionLabel, sessionPlain)) +
+    choice('secondary', '3', 'denied', 'approval-deny', line('Deny'), 'Deny') +
     `</div>` +
-    `<label class="deny-label" for="${msgId}">Message to the model if you deny (optional; Enter denies)</label>` +
-    `<input type="text" id="${msgId}" class="deny-message" data-testid="approval-message" ${r} placeholder="e.g. use the test script instead">` +
+    denyBox +
+    `</div>`
+  );
+}
+
+/** An answered question about a command whose card is shown: one line, the command is in its card. */
+function renderApprovalNote(entry: ApprovalEntry): string {
+  const decided = entry.decision ?? 'abort';
+  const ok = decided === 'approved' || decided === 'approvedForSession';
+  const label = decided === 'approvedForSession' ? sessionChoiceHtml(entry.request.remember).replace(/^Approve/, 'Approved') : escapeHtml(DECIDED_LABEL[decided] ?? decided);
+  return (
+    `<div class="approval approval-note decided" data-testid="approval-card" data-decided="${attr(decided)}" data-request-id="${attr(entry.requestId)}">` +
+    `${icon(ok ? 'check' : 'circle-slash')}<span>${label}</span>` +
+    (entry.message ? `<span class="muted">Told the model: ${revealHtml(entry.message, { singleLine: true })}</span>` : '') +
+    `</div>`
+  );
+}
+
+export function renderApproval(
+  requestId: string,
+  req: ApprovalRequest,
+  decided: ApprovalDecision | null,
+  denyMessage?: string,
+  denyOpen = false,
+): string {
+  if (!decided) return renderApprovalQuestion(requestId, req, denyOpen, true);
+  const r = `data-request-id="${attr(requestId)}"`;
+  return (
+    `<div class="card approval decided" data-testid="approval-card" data-decided="${attr(decided)}" ${r}>` +
+    `<div class="card-title">${icon(decided === 'approved' || decided === 'approvedForSession' ? 'check' : 'circle-slash')} ${escapeHtml(DECIDED_LABEL[decided] ?? decided)}</div>${approvalDetails(req, true)}` +
+    (denyMessage ? `<div class="approval-reason muted">Told the model: ${escapeHtml(denyMessage)}</div>` : '') +
     `</div>`
   );
 }

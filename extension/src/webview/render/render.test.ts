@@ -8,7 +8,7 @@ import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
-import { contextPercent, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { contextPercent, formatElapsed, outputLines, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
 import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
@@ -146,7 +146,7 @@ test('command card: command, live output with colours, status, exit code, durati
     entryFor({ id: 'c', type: 'command_execution', command: 'npm test <x>', aggregated_output: '\u001b[31mFAIL\u001b[0m', status: 'in_progress' }),
     s,
   );
-  assert.match(running, /data-testid="command-card" data-status="in_progress" open/);
+  assert.match(running, /data-testid="command-card" data-status="in_progress" data-shown="running" open/);
   assert.match(running, /data-testid="command-line" title="npm test &lt;x&gt;">npm test &lt;x&gt;</);
   assert.match(running, /data-testid="command-output"><span class="ansi-red-fg">FAIL<\/span>/);
   assert.match(running, /Running/);
@@ -155,13 +155,103 @@ test('command card: command, live output with colours, status, exit code, durati
     s,
   );
   assert.match(failed, /status-failed/);
-  assert.match(failed, /Exit 2/);
+  assert.match(failed, /exit 2/);
+  assert.match(failed, /data-shown="failed" open>/, 'a failure opens on its output');
   assert.match(failed, /2\.5 s/);
   assert.match(failed, /data-testid="command-output-cut">3\.0 MB of earlier output not shown/);
   const ok = renderEntry(entryFor({ id: 'c', type: 'command_execution', command: 'true', aggregated_output: '', status: 'completed', exit_code: 0, duration_ms: 40 }), s);
   assert.match(ok, /status-ok/);
-  assert.match(ok, /Exit 0/);
+  assert.match(ok, /exit 0/);
   assert.match(ok, /40 ms/);
+});
+
+test('command card: a success is one closed line with "+N lines"; running shows elapsed time, no output count', () => {
+  const s = initialState();
+  const ok = renderEntry(
+    entryFor({ id: 'c', type: 'command_execution', command: 'npm test', aggregated_output: 'a\nb\nc\n', status: 'completed', exit_code: 0, duration_ms: 1200 }),
+    s,
+  );
+  assert.match(ok, /data-shown="ok">/, 'closed: no open attribute');
+  assert.match(ok, /exit 0<\/span><span class="muted">1\.2 s<\/span><span class="muted more-lines" data-testid="command-more">\+3 lines<\/span><\/summary>/);
+  const one = renderEntry(entryFor({ id: 'c', type: 'command_execution', command: 'x', aggregated_output: 'only', status: 'completed', exit_code: 0 }), s);
+  assert.match(one, />\+1 line</);
+  const silent = renderEntry(entryFor({ id: 'c', type: 'command_execution', command: 'x', aggregated_output: '', status: 'completed', exit_code: 0 }), s);
+  assert.equal(count(silent, 'command-more'), 0, 'nothing to expand');
+  const entry: Entry = { kind: 'item', key: 'k', item: { id: 'c', type: 'command_execution', command: 'sleep 9', aggregated_output: 'x\n', status: 'in_progress' }, cutBytes: 0, startedAt: 1234 };
+  const running = renderEntry(entry, s);
+  assert.match(running, /data-testid="command-elapsed" data-started="1234"><\/span>/);
+  assert.equal(count(running, 'command-more'), 0);
+  assert.equal(outputLines(''), 0);
+  assert.equal(outputLines('a'), 1);
+  assert.equal(outputLines('a\n\nb\n'), 3);
+  assert.equal(formatElapsed(999), '0s');
+  assert.equal(formatElapsed(59_999), '59s');
+  assert.equal(formatElapsed(61_000), '1m 01s');
+});
+
+test('command card waiting for approval: one card, the command once, no spinner, then a one-line decision', () => {
+  const s = initialState();
+  reduce(s, { type: 'event', event: { type: 'item.started', item: { id: 'c1', type: 'command_execution', command: 'npm test -- --watch=false', aggregated_output: '', status: 'in_progress' } } });
+  const request: ApprovalRequest = {
+    requestId: 'r1',
+    callId: 'call1',
+    kind: 'exec',
+    argv: ['/bin/bash', '-lc', 'npm test -- --watch=false'],
+    command: 'npm test -- --watch=false',
+    cwd: '/w',
+    sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false },
+    remember: { kind: 'prefix', prefix: ['npm', 'test'] },
+  };
+  reduce(s, { type: 'approval', requestId: 'r1', request });
+  const [cmdEntry, approvalEntry] = s.entries;
+  const html = renderEntry(cmdEntry, s) + renderEntry(approvalEntry, s);
+  assert.equal(renderEntry(approvalEntry, s), '', 'the approval draws nothing of its own');
+  assert.match(html, /data-testid="command-card" data-status="in_progress" data-shown="waiting" data-waiting="approval"/);
+  assert.match(html, /data-testid="command-status"><span class="codicon codicon-shield" aria-hidden="true"><\/span> Waiting for your approval</);
+  assert.ok(!html.includes('Running'), 'not "Running"');
+  assert.ok(!html.includes('modifier-spin'), 'no spinner');
+  assert.equal(count(html, '>npm test -- --watch=false<'), 1, 'the command is shown once');
+  assert.equal(count(html, 'data-testid="command-line"'), 0);
+  assert.match(html, /data-testid="approval-approve"[^>]*><kbd aria-hidden="true">1<\/kbd><span class="choice-label"><span class="choice-line">Approve once<\/span><\/span>/);
+  assert.match(
+    html,
+    /data-testid="approval-approve-session"[^>]*title="Approve for this session: commands starting with npm test \(2\)"><kbd aria-hidden="true">2<\/kbd><span class="choice-label"><span class="choice-line">Approve for this session: <\/span><span class="choice-line choice-scope">commands starting with <code>npm test<\/code><\/span><\/span>/,
+  );
+  assert.match(html, /data-testid="approval-deny"[^>]*><kbd aria-hidden="true">3<\/kbd><span class="choice-label"><span class="choice-line">Deny<\/span><\/span>/);
+  assert.equal(count(html, 'data-testid="approval-message"'), 0, 'the message box waits for "Deny with a message..."');
+  assert.match(html, /data-testid="approval-deny-with-message">Deny with a message…</);
+  assert.match(html, /data-testid="approval-sandbox">workspace-write sandbox/);
+  assert.match(html, /data-testid="approval-network">blocked</);
+  // Asking for the message field shows it (and a button to deny with it).
+  reduce(s, { type: 'local.denyMessage', requestId: 'r1' });
+  const asked = renderEntry(cmdEntry, s);
+  assert.match(asked, /id="deny-msg-r1" class="deny-message" data-testid="approval-message"/);
+  assert.match(asked, /data-testid="approval-deny-send"/);
+  // Approved for the session: the command card runs, the decision is one line naming the scope.
+  reduce(s, { type: 'local.approval', requestId: 'r1', decision: 'approvedForSession' });
+  const after = renderEntry(cmdEntry, s);
+  assert.match(after, /Running/);
+  assert.equal(count(after, 'data-testid="approval-card"'), 0);
+  const note = renderEntry(approvalEntry, s);
+  assert.match(note, /data-testid="approval-card" data-decided="approvedForSession"/);
+  assert.match(note, /Approved for this session: commands starting with <code>npm test<\/code>/);
+  assert.ok(!note.includes('--watch'), 'the note does not repeat the command');
+});
+
+test('a stopped command and turn are neutral: "Stopped", a notice with Continue, no error banner', () => {
+  const s = initialState();
+  reduce(s, { type: 'local.send', text: 'run it' });
+  reduce(s, { type: 'event', event: { type: 'turn.started' } });
+  reduce(s, { type: 'event', event: { type: 'item.started', item: { id: 'c1', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'in_progress' } } });
+  reduce(s, { type: 'local.stop' });
+  reduce(s, { type: 'event', event: { type: 'item.completed', item: { id: 'c1', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'failed' } } });
+  reduce(s, { type: 'event', event: { type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } } });
+  const html = s.entries.map((e) => renderEntry(e, s)).join('');
+  assert.match(html, /status-stopped/);
+  assert.match(html, /data-testid="command-status"><span class="codicon codicon-debug-stop" aria-hidden="true"><\/span> Stopped</);
+  assert.ok(!/Failed|status-failed/.test(html), 'not "Failed"');
+  assert.match(html, /data-testid="stopped-notice">.*Stopped.*data-action="continue" data-testid="continue"/);
+  assert.equal(s.error, null, 'no error banner');
 });
 
 test('file-change card: per-file and all-files buttons while pending, states from the host', () => {
@@ -204,13 +294,16 @@ test('approval card: three keyboard-reachable buttons, none takes focus by itsel
     remember: { kind: 'prefix', prefix: ['git', 'push'] },
   };
   const html = renderApproval('r1', req, null);
-  assert.match(html, /role="group" aria-label="Run this command outside the sandbox\?"/);
-  assert.match(html, /<button class="primary" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve">/);
+  assert.match(html, /role="group" tabindex="0" aria-label="Run this command outside the sandbox\? Keys 1 to 3 answer while this has the focus\."/);
+  assert.match(html, /<button class="primary choice" data-action="approval" data-choice="approved" data-request-id="r1" data-testid="approval-approve" aria-keyshortcuts="1"/);
   assert.ok(!/autofocus/.test(html), 'no button asks for the focus');
-  assert.match(html, /data-choice="approvedForSession"[^>]*data-testid="approval-approve-session"/);
-  assert.match(html, /data-choice="denied"[^>]*data-testid="approval-deny"/);
-  assert.match(html, /<label class="deny-label" for="deny-msg-r1">/);
-  assert.match(html, /id="deny-msg-r1" class="deny-message" data-testid="approval-message"/);
+  assert.match(html, /data-choice="approvedForSession"[^>]*data-testid="approval-approve-session" aria-keyshortcuts="2"/);
+  assert.match(html, /data-choice="denied"[^>]*data-testid="approval-deny" aria-keyshortcuts="3"/);
+  assert.equal(count(html, 'class="deny-message"'), 0, 'no message field until asked for');
+  assert.match(html, /data-action="deny-message" data-request-id="r1" data-testid="approval-deny-with-message"/);
+  const asked = renderApproval('r1', req, null, undefined, true);
+  assert.match(asked, /<label class="deny-label" for="deny-msg-r1">/);
+  assert.match(asked, /id="deny-msg-r1" class="deny-message" data-testid="approval-message"/);
   assert.match(html, /git push/);
   assert.match(html, /in \/repo/);
   assert.match(html, /needs network/);
