@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { extensionDir } from '../lib/paths';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
 const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
 
@@ -46,11 +46,7 @@ describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000
       settings: { 'tack.baseUrl': model.url, 'tack.approvalPolicy': 'never', 'git.enabled': false },
       env: { OPENAI_API_KEY: 'sk-e2e-restricted' },
     });
-    try {
-      wb = await openWorkbench(cs.url);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\ncode-server output:\n${cs.output().slice(-4000)}`, { cause: e });
-    }
+    wb = await openWorkbenchOf(cs);
   });
 
   after(async () => {

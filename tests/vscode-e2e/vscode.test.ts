@@ -13,7 +13,7 @@ import { extensionDir } from '../lib/paths';
 import { processesWith, uniqueSleep } from '../lib/procs';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
 const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
 const API_KEY = 'sk-e2e-scripted-key';
@@ -174,11 +174,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
       // The key reaches the extension through the environment, as a person's shell would give it.
       env: { OPENAI_API_KEY: API_KEY },
     });
-    try {
-      wb = await openWorkbench(cs.url);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\ncode-server output:\n${cs.output().slice(-4000)}`, { cause: e });
-    }
+    wb = await openWorkbenchOf(cs);
   });
 
   after(async () => {

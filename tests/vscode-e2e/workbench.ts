@@ -14,6 +14,15 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+/** Opens the workbench of a started code-server; a failure carries the server's last output. */
+export async function openWorkbenchOf(cs: { url: string; output(): string }): Promise<Workbench> {
+  try {
+    return await openWorkbench(cs.url);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\ncode-server output:\n${cs.output().slice(-4000)}`, { cause: e });
+  }
+}
+
 export async function openWorkbench(url: string): Promise<Workbench> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,

@@ -1,40 +1,9 @@
 // The words an approval is shown with, from requests and remembered approvals the real core made.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { RememberedApproval } from '../generated/types/RememberedApproval';
-import { loadCore } from '../host/core';
+import { askCore as ask, coreSession as session } from './approval-testkit';
 import { approvalPickItems, approvalSummary, argvText, canRememberApproval, rememberText, shellQuote } from './approval-text';
-
-function session(policy: string) {
-  const core = loadCore();
-  const s = new core.Session({
-    sessionId: 's',
-    model: 'gpt-5.1-codex',
-    wire: 'responses',
-    approvalPolicy: policy,
-    sandboxMode: 'workspace-write',
-    cwd: '/w',
-    writableRoots: [],
-    network: false,
-    shell: '/bin/bash',
-    currentDate: '2026-11-29',
-    timezone: 'UTC',
-    agentsMd: [],
-  });
-  s.handle({ type: 'userInput', text: 'go' });
-  return s;
-}
-
-function ask(s: ReturnType<typeof session>, callId: string, args: Record<string, unknown>): ApprovalRequest {
-  const item = { type: 'function_call', id: `fc_${callId}`, call_id: callId, name: 'exec_command', arguments: JSON.stringify(args), status: 'completed' };
-  s.handle({ type: 'modelEvent', data: { type: 'response.output_item.done', output_index: 0, item } });
-  s.handle({ type: 'modelEvent', data: { type: 'response.completed', response: { usage: { input_tokens: 1, output_tokens: 1 } } } });
-  const effects = s.handle({ type: 'modelStreamEnded' }) as { type: string; request?: ApprovalRequest }[];
-  const req = effects.find((e) => e.type === 'requestApproval')?.request;
-  assert.ok(req, JSON.stringify(effects));
-  return req;
-}
 
 test('argv words are quoted only when a shell would need it', () => {
   assert.equal(shellQuote('npm'), 'npm');

@@ -5,29 +5,17 @@ use super::machine::MAX_CUT_OFF_CONTINUATIONS;
 use super::*;
 use serde_json::{json, Value};
 
+/// The shared test config, with another wire and model and an AGENTS.md (it becomes a user message
+/// that must be joined with the prompt on Chat).
 fn config(wire: Wire, model: &str) -> AgentConfig {
     AgentConfig {
-        session_id: "s-1".into(),
         model: model.into(),
         wire,
-        tool_family: None,
-        reasoning_effort: None,
-        approval_policy: ApprovalPolicy::Never,
-        sandbox_mode: SandboxMode::WorkspaceWrite,
-        context_window: None,
-        compact_percent: None,
-        max_output_tokens: None,
-        cwd: "/repo".into(),
-        writable_roots: vec![],
-        network: false,
-        shell: "bash".into(),
-        current_date: "2026-11-25".into(),
-        timezone: "UTC".into(),
         agents_md: vec![AgentsMd {
             dir: "/repo".into(),
             contents: "Use tabs.".into(),
         }],
-        base_instructions: None,
+        ..super::tests::config(ApprovalPolicy::Never)
     }
 }
 

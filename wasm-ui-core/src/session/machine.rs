@@ -375,6 +375,17 @@ impl Session {
             .collect()
     }
 
+    /// An error the person sees in the transcript (a completed `error` item); the turn goes on.
+    fn show_error(&mut self, message: String, out: &mut Vec<Effect>) {
+        let id = self.new_item_id();
+        emit(
+            out,
+            ThreadEvent::ItemCompleted {
+                item: item(&id, ItemDetails::Error { message }),
+            },
+        );
+    }
+
     fn new_item_id(&mut self) -> String {
         let id = format!("item_{}", self.next_item);
         self.next_item += 1;
@@ -466,18 +477,9 @@ impl Session {
 
     fn on_user_input(&mut self, text: String, ctx: Option<EditorContext>, out: &mut Vec<Effect>) {
         if self.turn.is_some() {
-            let id = self.new_item_id();
-            emit(
+            self.show_error(
+                "A turn is already running; wait for it or stop it first.".to_string(),
                 out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        &id,
-                        ItemDetails::Error {
-                            message: "A turn is already running; wait for it or stop it first."
-                                .into(),
-                        },
-                    ),
-                },
             );
             return;
         }
@@ -792,18 +794,7 @@ impl Session {
         };
         if go_on {
             turn.continuations += 1;
-            let id = self.new_item_id();
-            emit(
-                out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        &id,
-                        ItemDetails::Error {
-                            message: format!("{what} Asking it to continue."),
-                        },
-                    ),
-                },
-            );
+            self.show_error(format!("{what} Asking it to continue."), out);
             if !had_calls {
                 self.push_history(prompt::user_message(CONTINUE_PROMPT), out);
             }
@@ -1226,18 +1217,7 @@ impl Session {
         let action = self.turn.as_ref().unwrap().calls[idx].action.clone();
         match action {
             Action::Invalid(message) => {
-                let id = self.new_item_id();
-                emit(
-                    out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &id,
-                            ItemDetails::Error {
-                                message: message.clone(),
-                            },
-                        ),
-                    },
-                );
+                self.show_error(message.clone(), out);
                 self.finish_call(idx, message);
             }
             Action::ViewImage { path } => {
@@ -1320,18 +1300,7 @@ impl Session {
             {
                 // Nobody reviews edits under `never`, and read-only means nothing is written.
                 let msg = self.patch_output(via_exec, READ_ONLY_PATCH, 1);
-                let id = self.new_item_id();
-                emit(
-                    out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &id,
-                            ItemDetails::Error {
-                                message: READ_ONLY_PATCH.to_string(),
-                            },
-                        ),
-                    },
-                );
+                self.show_error(READ_ONLY_PATCH.to_string(), out);
                 self.finish_call(idx, msg);
             }
             Action::Patch { text, via_exec } => match patch::parse(&text) {

@@ -2,7 +2,7 @@
 // diffs from the core's render model with per-hunk controls, and every card's test ids.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCore } from '../../host/core';
+import { askCore, coreSession } from '../../shared/approval-testkit';
 import { rememberText } from '../../shared/approval-text';
 import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
@@ -316,29 +316,7 @@ test('approval card: three keyboard-reachable buttons, none takes focus by itsel
 
 /** The approval request the real core makes for one exec_command call. */
 function coreApproval(policy: string, args: Record<string, unknown>): ApprovalRequest {
-  const core = loadCore();
-  const session = new core.Session({
-    sessionId: 's',
-    model: 'gpt-5.1-codex',
-    wire: 'responses',
-    approvalPolicy: policy,
-    sandboxMode: 'workspace-write',
-    cwd: '/w',
-    writableRoots: [],
-    network: false,
-    shell: '/bin/bash',
-    currentDate: '2026-11-29',
-    timezone: 'UTC',
-    agentsMd: [],
-  });
-  session.handle({ type: 'userInput', text: 'go' });
-  const item = { type: 'function_call', id: 'fc', call_id: 'c1', name: 'exec_command', arguments: JSON.stringify(args), status: 'completed' };
-  session.handle({ type: 'modelEvent', data: { type: 'response.output_item.done', output_index: 0, item } });
-  session.handle({ type: 'modelEvent', data: { type: 'response.completed', response: { usage: { input_tokens: 1, output_tokens: 1 } } } });
-  const effects = session.handle({ type: 'modelStreamEnded' }) as { type: string; request?: ApprovalRequest }[];
-  const ask = effects.find((e) => e.type === 'requestApproval');
-  assert.ok(ask?.request, `no approval in ${JSON.stringify(effects)}`);
-  return ask.request;
+  return askCore(coreSession(policy), 'c1', args);
 }
 
 test('approval card from the real core: program and arguments, directory, sandbox, network and what the session remembers', () => {
