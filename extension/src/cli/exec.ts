@@ -1,13 +1,22 @@
 // `tack exec [options] PROMPT`: runs one task to completion, headless. Readable progress goes to stderr;
 // with --json, one thread event per line goes to stdout. Exit 0 when the turn completes, 1 when it
 // fails, 2 for bad usage or set-up, 130 when interrupted (Ctrl-C).
-import fs from 'node:fs';
-import path from 'node:path';
-import { AgentSession, collectAgentsMd, createFsHost, type ApprovalPolicy, type ThreadEvent, type ThreadItem, type Wire } from '../host/agent';
-import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, type ModelEndpoint, type ProviderId } from '../host/model';
+import {
+  APPROVAL_POLICIES as POLICIES,
+  resolveModel,
+  SANDBOX_MODES as SANDBOXES,
+  SetupError,
+  startHeadlessTask,
+  taskDirectory,
+  type ApprovalPolicy,
+  type HeadlessTask,
+  type ResolvedModel,
+  type ThreadEvent,
+  type ThreadItem,
+  type Wire,
+} from '../host/agent';
+import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
-import { writePolicyFor } from '../host/patch/atomic-write';
-import { SidecarClient } from '../host/sidecar';
 
 const USAGE = `Usage: tack exec [options] PROMPT
 
@@ -41,9 +50,6 @@ Options:
   -h, --help                 this help
 `;
 
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-const POLICIES: ApprovalPolicy[] = ['untrusted', 'on-request', 'on-failure', 'never'];
 
 interface ExecOptions {
   json: boolean;
@@ -114,7 +120,7 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       }
       case '--approval': {
         const p = value(i++, a);
-        if (!(POLICIES as string[]).includes(p)) throw new UsageError(`--approval must be one of ${POLICIES.join(', ')}, not '${p}'`);
+        if (!(POLICIES as readonly string[]).includes(p)) throw new UsageError(`--approval must be one of ${POLICIES.join(', ')}, not '${p}'`);
         o.approval = p as ApprovalPolicy;
         break;
       }
@@ -194,12 +200,12 @@ function describe(event: ThreadEvent): string | undefined {
 }
 
 /** Events printed with --json: the Codex-compatible ones (no deltas, no context gauge). */
-function printable(event: ThreadEvent): boolean {
+export function printable(event: ThreadEvent): boolean {
   return event.type !== 'item.delta' && event.type !== 'context.usage';
 }
 
 /** The diffs on file_change items are for the editor's inline review; the JSON stream names the files. */
-function forJson(event: ThreadEvent): ThreadEvent {
+export function forJson(event: ThreadEvent): ThreadEvent {
   if ('item' in event && event.item.type === 'file_change') {
     const { diffs: _diffs, ...rest } = event.item;
     return { ...event, item: rest } as ThreadEvent;
@@ -223,68 +229,35 @@ export async function execCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const envProvider = process.env.TACK_PROVIDER?.trim();
-  if (!opts.provider && envProvider) {
-    if (!isProviderId(envProvider)) {
-      process.stderr.write(`tack exec: TACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}, not '${envProvider}'\n`);
-      return 2;
-    }
-    opts.provider = envProvider;
-  }
-  const preset = opts.provider ? PROVIDERS[opts.provider] : undefined;
-  const apiKeyEnv = opts.apiKeyEnv ?? preset?.keyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = process.env[apiKeyEnv]?.trim() || undefined;
-  const baseUrl = (opts.baseUrl ?? preset?.baseUrl ?? process.env.OPENAI_BASE_URL ?? '').trim() || (preset ? '' : DEFAULT_BASE_URL);
-  if (preset && !baseUrl) {
-    process.stderr.write(`tack exec: --provider ${preset.id} needs --base-url: ${preset.baseUrlHint ?? 'the server\'s base URL'}\n`);
-    return 2;
-  }
-  if (!/^https?:\/\//.test(baseUrl)) {
-    process.stderr.write(`tack exec: the base URL '${baseUrl}' is not an http(s) URL. Pass --base-url http://host:port/v1 or set OPENAI_BASE_URL.\n`);
-    return 2;
-  }
-  const wire: Wire = opts.wire ?? preset?.wire ?? 'responses';
-  if (!apiKey && preset?.needsKey) {
-    process.stderr.write(`tack exec: no API key for ${preset.label}. Set ${apiKeyEnv} (or name another variable with --api-key-env NAME).\n`);
-    return 2;
-  }
-  if (!apiKey && !preset && baseUrl === DEFAULT_BASE_URL) {
-    process.stderr.write(
-      `tack exec: no API key. Set ${apiKeyEnv} (e.g. export ${apiKeyEnv}=sk-...), or name another variable with --api-key-env NAME.\n` +
-        `For a local OpenAI-compatible server (Ollama, vLLM, LM Studio), pass --base-url http://127.0.0.1:PORT/v1 (or set OPENAI_BASE_URL); a key is then optional.\n`,
-    );
-    return 2;
-  }
-  const cwd = path.resolve(opts.dir ?? process.cwd());
-  if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) {
-    process.stderr.write(`tack exec: -C ${cwd}: no such directory\n`);
-    return 2;
-  }
   const out = (line: string) => process.stderr.write(`${line}\n`);
   const debug = process.env.TACK_DEBUG ? out : undefined;
-  const endpoint: ModelEndpoint = { baseUrl, apiKey, wire, ...(preset ? { auth: preset.auth } : {}) };
-  const local = preset !== undefined && (preset.defaultPort !== undefined || preset.id === 'custom');
-  let model = opts.model ?? process.env.TACK_MODEL;
-  if (!model && local) {
-    // A local server serves the model it loaded: ask it rather than guessing a hosted model's name.
-    model = await listModels(endpoint, { timeoutMs: 5_000 })
-      .then((ids) => ids[0])
-      .catch((e: unknown) => {
-        debug?.(`model: could not list the server's models: ${e instanceof Error ? e.message : String(e)}`);
-        return undefined;
-      });
-    if (!model) {
-      process.stderr.write(`tack exec: no --model given and ${baseUrl}/models lists none; pass --model NAME\n`);
-      return 2;
-    }
+  let cwd: string;
+  let resolved: ResolvedModel;
+  try {
+    resolved = await resolveModel(
+      {
+        provider: opts.provider,
+        model: opts.model,
+        baseUrl: opts.baseUrl,
+        wire: opts.wire,
+        apiKeyEnv: opts.apiKeyEnv,
+        contextWindow: opts.contextWindow,
+        maxOutputTokens: opts.maxOutputTokens,
+      },
+      process.env,
+      debug,
+    );
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`tack exec: ${err.message}\n`);
+    return 2;
   }
-  model ??= 'gpt-5.1-codex';
-  let { contextWindow, maxOutputTokens } = opts;
-  if (preset && preset.id !== 'openai' && preset.id !== 'azure' && (contextWindow === undefined || maxOutputTokens === undefined)) {
-    const limits = await fetchModelLimits(endpoint, model);
-    debug?.(`model: limits for ${model}: ${JSON.stringify(limits)}`);
-    contextWindow ??= limits.contextWindow;
-    maxOutputTokens ??= outputCapFor(limits);
+  try {
+    cwd = taskDirectory(opts.dir, process.cwd());
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`tack exec: -C ${err.message}\n`);
+    return 2;
   }
   const emit = (event: ThreadEvent) => {
     if (opts.json && printable(event)) process.stdout.write(`${JSON.stringify(forJson(event))}\n`);
@@ -293,38 +266,30 @@ export async function execCommand(args: string[]): Promise<number> {
       if (text !== undefined) out(text);
     }
   };
+  const apiKey = resolved.endpoint.apiKey;
   const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
-  const sidecar = new SidecarClient({ log: process.env.TACK_DEBUG ? out : undefined });
-  const host = createFsHost({ root: cwd, writer: sidecar, policy: writePolicyFor(opts.sandbox, cwd), emit });
 
-  let session: AgentSession;
+  let task: HeadlessTask;
   try {
-    session = await AgentSession.create({
-      host,
-      sidecar,
-      endpoint,
+    task = await startHeadlessTask({
+      cwd,
+      sandbox: opts.sandbox,
+      approval: opts.approval,
+      resolved,
       store,
+      emit,
+      reasoningEffort: opts.reasoningEffort,
       resumeId: opts.resume,
-      config: {
-        model,
-        wire,
-        reasoningEffort: opts.reasoningEffort,
-        approvalPolicy: opts.approval,
-        sandboxMode: opts.sandbox,
-        contextWindow,
-        ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-        cwd,
-        agentsMd: collectAgentsMd(cwd, (file, reason) => out(`warning: ${file} is not used: ${reason}`)),
-      },
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
-      log: debug,
+      warn: out,
+      debug,
     });
   } catch (err) {
-    await sidecar.dispose();
     process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
+  const { session, sidecar } = task;
 
   let interrupted = false;
   const onSigint = () => {

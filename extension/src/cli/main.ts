@@ -2,12 +2,14 @@
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
 import { execCommand } from './exec';
+import { mcpServerCommand } from './mcp-server';
 
 const USAGE = `Usage: tack <command> [options]
 
 Commands:
   exec [options] PROMPT        run one task to completion, headless
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
+  mcp-server [options]         serve Tack as an MCP server on stdio (tools: tack, tack-reply)
   --version                    print the version
   --help                       print this help
 
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return execCommand(rest);
     case 'apply-patch':
       return applyPatchCommand(rest);
+    case 'mcp-server':
+      return mcpServerCommand(rest);
     default:
       process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
       return 2;

@@ -14,7 +14,7 @@ export interface FsHostOptions {
   policy: WritePolicy;
   emit: (event: ThreadEvent) => void;
   /** Decides approvals; default: deny, saying the run is headless. */
-  approve?: (req: ApprovalRequest) => Promise<ApprovalAnswer>;
+  approve?: (req: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalAnswer>;
 }
 
 export const HEADLESS_DENIAL =
@@ -41,8 +41,8 @@ export function createFsHost(opts: FsHostOptions): AgentHost {
         return { files: changes.map((c) => ({ path: c.path, outcome: 'failed' as const, message })) };
       }
     },
-    requestApproval(req: ApprovalRequest): Promise<ApprovalAnswer> {
-      if (opts.approve) return opts.approve(req);
+    requestApproval(req: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+      if (opts.approve) return opts.approve(req, signal);
       return Promise.resolve({ decision: 'denied', message: HEADLESS_DENIAL });
     },
     emit: opts.emit,
