@@ -192,6 +192,55 @@ test('approvals become elicitations: accept runs the command, decline does not',
   }
 });
 
+test('"allow for this session" through elicitation: the same command later in the session is not asked again', async () => {
+  const project = makeProject();
+  const touch = (id: string) => ({ toolCalls: [{ name: 'exec_command', callId: id, arguments: { cmd: 'touch again.txt' } }] });
+  try {
+    await withServer([touch('t1'), { text: 'one' }, touch('t2'), { text: 'two' }], async (server) => {
+      let asked = 0;
+      const c = await connect(project, server.url, (req) => {
+        asked++;
+        assert.match((req.params as any).message, /Allow for this session/i);
+        return { action: 'accept', content: { forSession: true } };
+      });
+      try {
+        const r1: any = await c.client.callTool({ name: 'tack', arguments: { prompt: 'touch', 'approval-policy': 'untrusted' } });
+        assert.equal(r1.isError, undefined, textOf(r1));
+        const r2: any = await c.client.callTool({ name: 'tack-reply', arguments: { threadId: r1.structuredContent.threadId, prompt: 'again' } });
+        assert.equal(r2.isError, undefined, textOf(r2));
+        assert.equal(asked, 1, 'the second run was covered by the session approval');
+        assert.match(toolOutputs(bodies(server)[3]).get('t2')!, /exited with code 0/);
+      } finally {
+        await c.close();
+      }
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('a key the model repeats is scrubbed from the result and the notifications', async () => {
+  const project = makeProject();
+  try {
+    await withServer([{ text: `The key is ${API_KEY} here.` }], async (server) => {
+      const c = await connect(project, server.url);
+      try {
+        const r: any = await c.client.callTool({ name: 'tack', arguments: { prompt: 'leak it' } });
+        assert.equal(r.isError, undefined, textOf(r));
+        assert.match(textOf(r), /The key is \S+ here\./);
+        await new Promise((res) => setTimeout(res, 200));
+        const all = JSON.stringify([r, c.logs]);
+        assert.ok(c.logs.length > 0);
+        assert.ok(!all.includes(API_KEY), all);
+      } finally {
+        await c.close();
+      }
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('without elicitation, a policy that asks declines and tells the model why', async () => {
   const project = makeProject();
   try {
@@ -225,8 +274,41 @@ test('cancelling the call stops the turn and kills its long command; the server 
         abort.abort();
         await assert.rejects(call);
         await until(() => processesWith(marker).length === 0, 10_000, 'the sleep to be killed');
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(server.modelRequests().length, 1, 'the cancelled turn asked the model nothing more');
         const { tools } = await c.client.listTools();
         assert.equal(tools.length, 2);
+      } finally {
+        await c.close();
+      }
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('concurrent tasks each get their own session and sidecar; a reply to a running session is refused', async () => {
+  const project = makeProject({ 'a/keep.txt': '', 'b/keep.txt': '' });
+  const write = { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'sleep 2; echo here > "$(basename "$PWD").out"', yield_time_ms: 20_000 } }] };
+  try {
+    await withServer([write, write, { text: 'done' }, { text: 'done' }], async (server) => {
+      const c = await connect(project, server.url);
+      try {
+        const calls = ['a', 'b'].map((dir) => c.client.callTool({ name: 'tack', arguments: { prompt: `write in ${dir}`, cwd: dir, 'approval-policy': 'never' } }) as Promise<any>);
+        await until(() => new Set(c.logs.map((l) => l.data.sessionId)).size === 2, 20_000, 'both sessions to report');
+        const running = c.logs[0].data.sessionId as string;
+        const busy: any = await c.client.callTool({ name: 'tack-reply', arguments: { sessionId: running, prompt: 'and now?' } });
+        assert.equal(busy.isError, true);
+        assert.match(textOf(busy), /still running a turn/);
+        const results = await Promise.all(calls);
+        for (const r of results) assert.equal(r.isError, undefined, textOf(r));
+        assert.notEqual(results[0].structuredContent.sessionId, results[1].structuredContent.sessionId);
+        assert.equal(project.read('a/a.out'), 'here\n');
+        assert.equal(project.read('b/b.out'), 'here\n');
+        const ids = new Set(bodies(server).map((b) => b.prompt_cache_key));
+        assert.equal(ids.size, 2, 'two conversations reached the model');
+        const sidecars = childrenOf(c.transport.pid!).filter((p) => p.comm.startsWith('tack-sidecar'));
+        assert.equal(sidecars.length, 2, 'one sidecar per task');
       } finally {
         await c.close();
       }
