@@ -30,6 +30,7 @@ import {
 import { loadCore } from '../host/core';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
+import { argvText, canRememberApproval, networkText, rememberText, sandboxText } from '../shared/approval-text';
 import { reveal } from '../shared/display';
 import { forJson, printable } from './exec';
 
@@ -66,7 +67,7 @@ const MAX_TEXT = 1_000_000;
 
 class UsageError extends Error {}
 /** A tool call's arguments are wrong: the message goes back as the tool's error result. */
-class ArgumentError extends Error {}
+export class ArgumentError extends Error {}
 
 interface ServerOptions {
   provider?: ProviderId;
@@ -234,7 +235,7 @@ function oneOf<T extends string>(obj: Record<string, unknown>, key: string, valu
   return v as T;
 }
 
-function parseTackArgs(raw: unknown): TackArgs {
+export function parseTackArgs(raw: unknown): TackArgs {
   const obj = argsObject(raw, Object.keys(TACK_TOOL.inputSchema.properties ?? {}));
   const provider = oneOf(obj, 'provider', PROVIDER_IDS);
   const profile = oneOf(obj, 'profile', PROVIDER_IDS);
@@ -252,7 +253,7 @@ function parseTackArgs(raw: unknown): TackArgs {
   };
 }
 
-function parseReplyArgs(raw: unknown): { sessionId: string; prompt: string } {
+export function parseReplyArgs(raw: unknown): { sessionId: string; prompt: string } {
   const obj = argsObject(raw, Object.keys(REPLY_TOOL.inputSchema.properties ?? {}));
   const sessionId = text(obj, 'sessionId', false);
   const threadId = text(obj, 'threadId', false);
@@ -309,35 +310,45 @@ const KIND_TEXT: Record<ApprovalRequest['kind'], string> = {
   retryUnsandboxed: 'run again WITHOUT the sandbox a command the sandbox blocked',
 };
 
-function sandboxText(req: ApprovalRequest): string {
-  const s = req.sandbox;
-  const roots = s.writableRoots.length ? `; also writable: ${s.writableRoots.map((r) => reveal(r, { singleLine: true })).join(', ')}` : '';
-  return `${s.mode}${s.network ? ', network on' : ', no network'}${roots}`;
-}
-
-function rememberText(req: ApprovalRequest): string | undefined {
-  const r = req.remember;
-  if (r.kind === 'prefix') return `commands starting with: ${reveal(r.prefix.join(' '), { singleLine: true })}`;
-  if (r.kind === 'exact') return `exactly this command: ${reveal(JSON.stringify(r.argv), { singleLine: true })}`;
-  return undefined;
-}
-
-/** The question shown to the person: the exact command, its directory, sandbox and reason. */
+/**
+ * The question shown to the person: the exact command (the script as the model wrote it, and the argv
+ * that runs), its directory, sandbox, network and reason, and what "for this session" would cover.
+ * Hidden characters are shown as escapes (shared/display.ts); the words are the chat card's
+ * (shared/approval-text.ts).
+ */
 export function approvalMessage(req: ApprovalRequest, sessionId: string): string {
+  const one = (s: string) => reveal(s, { singleLine: true });
   const lines = [
-    `Tack (session ${sessionId}) asks to ${KIND_TEXT[req.kind]}:`,
+    `Tack (session ${one(sessionId)}) asks to ${KIND_TEXT[req.kind] ?? 'run a command'}:`,
     '',
     reveal(req.command),
     '',
-    `argv: ${reveal(JSON.stringify(req.argv), { singleLine: true })}`,
-    `cwd: ${reveal(req.cwd, { singleLine: true })}`,
-    `sandbox: ${sandboxText(req)}`,
+    `runs: ${one(argvText(req.argv))}`,
+    `cwd: ${one(req.cwd)}`,
+    `sandbox: ${sandboxText(req.sandbox)}; network ${networkText(req.sandbox)}`,
   ];
+  const extraRoots = req.sandbox.writableRoots.filter((r) => r !== req.cwd);
+  if (req.sandbox.mode === 'workspace-write' && extraRoots.length) lines.push(`also writable: ${extraRoots.map(one).join(', ')}`);
   if (req.reason) lines.push(`reason: ${reveal(req.reason)}`);
-  const remember = rememberText(req);
-  if (remember) lines.push('', `"Allow for this session" would also allow, in this directory and sandbox, ${remember}.`);
+  if (canRememberApproval(req)) lines.push(`"Allow for this session" ${one(rememberText(req.remember))}.`);
   lines.push('', 'Accept runs it; decline does not.');
   return lines.join('\n');
+}
+
+/** The form of the approval elicitation: one optional boolean when the command can be remembered. */
+export function approvalForm(req: ApprovalRequest): { type: 'object'; properties: Record<string, { type: 'boolean'; title: string; description: string; default: boolean }> } {
+  if (!canRememberApproval(req)) return { type: 'object', properties: {} };
+  return {
+    type: 'object',
+    properties: {
+      forSession: {
+        type: 'boolean',
+        title: 'Allow for this session',
+        description: reveal(rememberText(req.remember), { singleLine: true }),
+        default: false,
+      },
+    },
+  };
 }
 
 // ---- The server -----------------------------------------------------------------------------------
@@ -461,25 +472,8 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
       };
     }
     try {
-      const r = await server.elicitInput(
-        {
-          mode: 'form',
-          message: approvalMessage(req, getId()),
-          requestedSchema: {
-            type: 'object',
-            properties: {
-              forSession: {
-                type: 'boolean',
-                title: 'Allow for this session',
-                description: rememberText(req) ? `Also allow, without asking again, ${rememberText(req)}` : 'Only this once (nothing broader can be remembered for this command)',
-                default: false,
-              },
-            },
-          },
-        },
-        { signal, timeout: APPROVAL_TIMEOUT_MS },
-      );
-      if (r.action === 'accept') return { decision: r.content?.forSession === true && rememberText(req) ? 'approvedForSession' : 'approved' };
+      const r = await server.elicitInput({ mode: 'form', message: approvalMessage(req, getId()), requestedSchema: approvalForm(req) }, { signal, timeout: APPROVAL_TIMEOUT_MS });
+      if (r.action === 'accept') return { decision: r.content?.forSession === true && canRememberApproval(req) ? 'approvedForSession' : 'approved' };
       if (r.action === 'decline') return { decision: 'denied', message: 'The user declined this command.' };
       return { decision: 'denied', message: 'The user dismissed the approval question without answering; the command was not run.' };
     } catch (err) {
