@@ -352,7 +352,7 @@ test('bad arguments are error results that say what is wrong, not crashes', asyn
   }
 });
 
-test('the server exits 0 when stdin closes, ending its tasks, commands and sidecars', async () => {
+test('deep input gets an error result; the server exits 0 when stdin closes, ending its tasks, commands and sidecars', async () => {
   const project = makeProject();
   const marker = uniqueSleep(300);
   try {
@@ -364,6 +364,13 @@ test('the server exits 0 when stdin closes, ending its tasks, commands and sidec
       const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
       send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      // Deeply nested arguments (built as text: JSON.stringify would recurse) get an error result.
+      const depth = 500_000;
+      child.stdin.write(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"tack","arguments":{"prompt":"x","cwd":${'['.repeat(depth)}${']'.repeat(depth)}}}}\n`);
+      await until(() => stdout.includes('"id":9'), 20_000, 'the answer to the deep call');
+      const deep = stdout.split('\n').filter((l) => l.includes('"id":9')).map((l) => JSON.parse(l))[0];
+      assert.equal(deep.result.isError, true);
+      assert.match(deep.result.content[0].text, /'cwd' must be a string, not an array/);
       send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'tack', arguments: { prompt: 'wait', 'approval-policy': 'never' } } });
       await until(() => processesWith(marker).length > 0, 20_000, 'the sleep to start');
       const sidecars = childrenOf(child.pid!).filter((p) => p.comm.startsWith('tack-sidecar'));

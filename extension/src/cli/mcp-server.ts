@@ -580,7 +580,7 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
   };
   const transport = new StdioServerTransport();
   transport.onclose = () => shutdown('transport closed');
-  server.onerror = (err) => debug?.(`protocol error: ${err.message}`);
+  server.onerror = (err) => log(`protocol error: ${err.message}`);
   process.stdin.on('end', () => shutdown('stdin closed'));
   process.stdin.on('close', () => shutdown('stdin closed'));
   process.stdout.on('error', () => shutdown('stdout closed'));
