@@ -41,6 +41,10 @@ export function rememberText(scope: RememberScope | undefined): string {
       return 'allows exactly this command again, in this directory, with this sandbox and network';
     case 'once':
       return 'nothing is remembered: this run only';
+    case 'mcpTool':
+      return `allows every call of the MCP tool ${scope.tool} of server ${scope.server}`;
+    case 'mcpServer':
+      return `allows every tool of the MCP server ${scope.server}`;
     default:
       return 'unknown (an older request)';
   }

@@ -110,8 +110,8 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       return { ok: true, message: { type: 'send', text: m.text } };
     case 'decideApproval': {
       if (!nonEmpty(m.requestId)) return bad('requestId', 'a non-empty string');
-      if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'denied') {
-        return bad('decision', 'one of approved, approvedForSession, denied');
+      if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'approvedServerForSession' && m.decision !== 'denied') {
+        return bad('decision', 'one of approved, approvedForSession, approvedServerForSession, denied');
       }
       if (m.message !== undefined && !str(m.message)) return bad('message', 'a string');
       const message: ViewMessage = { type: 'decideApproval', requestId: m.requestId, decision: m.decision };

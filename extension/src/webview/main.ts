@@ -470,7 +470,7 @@ document.addEventListener('keydown', (e) => {
   }
   // Keys 1-3 answer an approval only while the person has the focus on that card (on it or one of
   // its buttons): never from the composer, the denial message field or anywhere else.
-  if ((e.key === '1' || e.key === '2' || e.key === '3') && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey && !e.isComposing) {
+  if ((e.key === '1' || e.key === '2' || e.key === '3' || e.key === '4') && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey && !e.isComposing) {
     if (t.matches?.('input, textarea, select')) return;
     const card = t.closest?.('[data-testid="approval-card"].pending');
     if (!card || !transcript.contains(card)) return;

@@ -10,6 +10,8 @@ use crate::tools::{self, ExecState, SandboxPermissions};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+mod mcp_calls;
+
 /// The note that tells the model its previous turn was stopped.
 pub const TURN_ABORTED: &str =
     "<turn_aborted>\nThe user interrupted the previous turn. Commands that \
@@ -69,6 +71,7 @@ enum Action {
     ViewImage {
         path: String,
     },
+    Mcp(mcp_calls::McpPlan),
     Invalid(String),
 }
 
@@ -94,6 +97,10 @@ enum Waiting {
     Apply(Vec<FileChange>),
     Review(Vec<FileChange>),
     Image,
+    McpApproval {
+        request_id: String,
+    },
+    Mcp,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +227,7 @@ pub struct Session {
     turn: Option<Turn>,
     /// Tokens the context held after the last response.
     context_tokens: u64,
+    mcp: mcp_calls::McpState,
 }
 
 fn item(id: &str, details: ItemDetails) -> ThreadItem {
@@ -317,6 +325,7 @@ impl Session {
             next_approval: 0,
             turn: None,
             context_tokens: 0,
+            mcp: Default::default(),
         }
     }
 
@@ -372,6 +381,7 @@ impl Session {
                 sandbox: r.sandbox.clone(),
                 description: describe_remembered(r),
             })
+            .chain(self.mcp_remembered())
             .collect()
     }
 
@@ -465,8 +475,15 @@ impl Session {
             } => self.on_approval(&request_id, decision, message, &mut out),
             SessionEvent::Interrupt => self.interrupt(&mut out),
             SessionEvent::RevokeApproval { approval_id } => {
-                self.remembered.retain(|r| r.id != approval_id)
+                self.remembered.retain(|r| r.id != approval_id);
+                self.revoke_mcp(&approval_id);
             }
+            SessionEvent::McpTools { tools } => self.set_mcp_tools(tools, &mut out),
+            SessionEvent::McpResult {
+                call_id,
+                result,
+                error,
+            } => self.on_mcp_result(&call_id, result, error, &mut out),
         }
         // Whatever finished a call may let the next calls start, or the next request go.
         self.advance(&mut out);
@@ -532,10 +549,12 @@ impl Session {
     }
 
     fn body(&self, history: &[Value]) -> Value {
-        match self.cfg.wire {
+        let mut body = match self.cfg.wire {
             Wire::Responses => prompt::responses_body(&self.cfg, self.family, history),
             Wire::Chat => prompt::chat_body(&self.cfg, self.family, history),
-        }
+        };
+        self.add_mcp_tools(&mut body);
+        body
     }
 
     /// Sends the next request of the turn, compacting first when the context is nearly full.
@@ -934,6 +953,7 @@ impl Session {
                                 status: CommandStatus::Failed,
                                 duration_ms: None,
                             }),
+                            Action::Mcp(plan) => Some(mcp_calls::interrupted_details(plan)),
                             _ => None,
                         };
                         if let Some(details) = details {
@@ -1136,7 +1156,9 @@ impl Session {
                 Ok(u) => Action::Plan(u),
                 Err(e) => Action::Invalid(e),
             },
-            other => Action::Invalid(format!("unsupported call: {other}")),
+            other => self
+                .classify_mcp(other, args)
+                .unwrap_or_else(|| Action::Invalid(format!("unsupported call: {other}"))),
         }
     }
 
@@ -1272,6 +1294,7 @@ impl Session {
                 self.finish_call(idx, "Plan updated".to_string());
             }
             Action::Exec { .. } => self.start_exec(idx, out),
+            Action::Mcp(_) => self.start_mcp(idx, out),
             Action::WriteStdin {
                 session,
                 chars,
@@ -1460,6 +1483,7 @@ impl Session {
                 sandbox,
                 remember: scope_of(&plan),
                 remember_note,
+                mcp: None,
             },
         });
     }
@@ -1500,6 +1524,9 @@ impl Session {
         message: Option<String>,
         out: &mut Vec<Effect>,
     ) {
+        if self.on_mcp_approval(request_id, decision, &message, out) {
+            return;
+        }
         let Some(turn) = self.turn.as_ref() else {
             return;
         };
@@ -1521,7 +1548,7 @@ impl Session {
         };
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
-            ApprovalDecision::ApprovedForSession => {
+            ApprovalDecision::ApprovedForSession | ApprovalDecision::ApprovedServerForSession => {
                 if remember != tools::RememberPlan::Once {
                     let id = format!("remembered_{}", self.next_approval);
                     self.next_approval += 1;

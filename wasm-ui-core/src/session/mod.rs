@@ -2,6 +2,7 @@
 
 pub mod depth;
 mod machine;
+pub mod mcp;
 pub mod protocol;
 pub mod stream;
 
@@ -12,6 +13,8 @@ pub use protocol::*;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_mcp;
 #[cfg(test)]
 mod tests_safety;
 

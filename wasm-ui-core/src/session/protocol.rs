@@ -4,6 +4,7 @@
 //! Host-facing types (config, events, effects, approvals, reviews) use camelCase fields; thread events
 //! and their items use snake_case, matching the `exec --json` stream people already parse.
 
+use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use crate::diff::FileDiff;
 use crate::patch::{FileChange, FileMap};
 use serde::{Deserialize, Serialize};
@@ -203,6 +204,9 @@ pub enum ApprovalDecision {
     Approved,
     /// Approved, and the same command prefix runs without asking for the rest of the session.
     ApprovedForSession,
+    /// For an MCP tool call: approved, and every tool of the same server runs without asking for the
+    /// rest of the session. For a command it means `approvedForSession`.
+    ApprovedServerForSession,
     Denied,
     /// Denied, and the turn stops.
     Abort,
@@ -218,6 +222,8 @@ pub enum ApprovalKind {
     Escalate,
     /// The sandbox blocked this command; re-run it without the sandbox (policy `on-failure`).
     RetryUnsandboxed,
+    /// Call this MCP tool (policy `untrusted` or `on-request`, tool not annotated read-only).
+    McpTool,
 }
 
 /// A question for the person about one command.
@@ -245,6 +251,10 @@ pub struct ApprovalRequest {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remember_note: Option<String>,
+    /// For `mcpTool`: the server, tool and arguments (`argv` is empty, `command` one line).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpApprovalInfo>,
 }
 
 /// What an approval for the session allows later, without asking, in the same working directory
@@ -260,6 +270,10 @@ pub enum RememberScope {
     Exact { argv: Vec<String> },
     /// Nothing: "for this session" approves this run only.
     Once,
+    /// Every call of this MCP tool.
+    McpTool { server: String, tool: String },
+    /// Every call of every tool of this MCP server.
+    McpServer { server: String },
 }
 
 /// An approval the person gave for the rest of the session; `revokeApproval` with its id ends it.
@@ -432,6 +446,19 @@ pub enum SessionEvent {
     /// The person withdraws an approval given for the session (`RememberedApproval.id`). Unknown
     /// ids are ignored.
     RevokeApproval { approval_id: String },
+    /// The MCP tools now available (all servers); they reach the model from the next request.
+    McpTools { tools: Vec<McpToolSpec> },
+    /// Answer to `mcpCall`: the `tools/call` result as the server sent it, or why there is none
+    /// (server not running, timed out, exited mid-call).
+    McpResult {
+        call_id: String,
+        #[ts(optional, type = "unknown")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<serde_json::Value>,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
 }
 
 /// Everything the session asks the host to do, in order.
@@ -476,6 +503,14 @@ pub enum Effect {
     },
     /// Read an image file (absolute path) for `view_image`; answer with `imageRead`.
     ReadImage { call_id: String, path: String },
+    /// Call a tool of an MCP server; answer with `mcpResult`.
+    McpCall {
+        call_id: String,
+        server: String,
+        tool: String,
+        #[ts(type = "unknown")]
+        arguments: serde_json::Value,
+    },
     /// Ask the person; answer with `approvalDecided`.
     RequestApproval { request: ApprovalRequest },
     /// Show this to the UI / print it.
@@ -595,6 +630,19 @@ pub enum ItemDetails {
     },
     TodoList {
         items: Vec<TodoItem>,
+    },
+    McpToolCall {
+        server: String,
+        tool: String,
+        #[ts(type = "unknown")]
+        arguments: serde_json::Value,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<McpItemResult>,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<ThreadError>,
+        status: McpCallStatus,
     },
     Error {
         message: String,

@@ -60,7 +60,7 @@ fn schema(properties: Value, required: &[&str]) -> Value {
     })
 }
 
-fn function_tool(wire: Wire, name: &str, description: &str, parameters: Value) -> Value {
+pub(crate) fn function_tool(wire: Wire, name: &str, description: &str, parameters: Value) -> Value {
     match wire {
         Wire::Responses => json!({
             "type": "function",

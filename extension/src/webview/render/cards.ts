@@ -55,6 +55,8 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
       return renderFileChange(item, state);
     case 'todo_list':
       return renderPlan(item);
+    case 'mcp_tool_call':
+      return renderMcpCall(item);
     case 'error':
       return `<div class="message item-error" data-testid="item-error">${icon('error')} ${revealHtml(item.message)}</div>`;
     default:
@@ -68,6 +70,31 @@ function renderReasoning(item: Item<'reasoning'>): string {
     `<details class="reasoning" data-testid="reasoning">` +
     `<summary>${icon('lightbulb')} ${revealHtml(firstLine.slice(0, 120), { singleLine: true })}</summary>` +
     `<div class="markdown">${renderMarkdown(item.text)}</div></details>`
+  );
+}
+
+/** An MCP tool call: server, tool, arguments, and the result or error. */
+export function renderMcpCall(item: Item<'mcp_tool_call'>): string {
+  const status = String(item.status);
+  const label = status.replace(/_/g, ' ');
+  const args = JSON.stringify(item.arguments ?? {}, null, 2);
+  const parts: string[] = [];
+  for (const c of (item.result?.content ?? []) as Array<Record<string, unknown>>) {
+    if (c && c.type === 'text' && typeof c.text === 'string') parts.push(c.text);
+    else parts.push(JSON.stringify(c));
+  }
+  if (parts.length === 0 && item.result?.structured_content !== undefined) parts.push(JSON.stringify(item.result.structured_content, null, 2));
+  const result = item.error
+    ? `<pre class="terminal" data-testid="mcp-error">${revealHtml(item.error.message)}</pre>`
+    : parts.length > 0
+      ? `<pre class="terminal" data-testid="mcp-result">${revealHtml(parts.join('\n'))}</pre>`
+      : '';
+  return (
+    `<details class="card mcp-call status-${attr(status)}" data-testid="mcp-card" data-status="${attr(status)}" data-item-id="${attr(item.id)}"${status === 'in_progress' || status === 'failed' ? ' open' : ''}>` +
+    `<summary class="card-title">${icon('plug')} <span data-testid="mcp-tool">${revealHtml(item.server, { singleLine: true })} · ${revealHtml(item.tool, { singleLine: true })}</span> <span class="muted" data-testid="mcp-status">${escapeHtml(label)}</span></summary>` +
+    `<pre class="terminal" data-testid="mcp-arguments">${revealHtml(args)}</pre>` +
+    result +
+    `</details>`
   );
 }
 
@@ -233,11 +260,13 @@ const APPROVAL_TITLE: Record<string, string> = {
   exec: 'Run this command?',
   escalate: 'Run this command outside the sandbox?',
   retryUnsandboxed: 'The sandbox stopped this command. Run it again without the sandbox?',
+  mcpTool: 'Call this MCP tool?',
 };
 
 const DECIDED_LABEL: Record<ApprovalDecision, string> = {
   approved: 'Approved once',
   approvedForSession: 'Approved for this session',
+  approvedServerForSession: "Approved the server's tools for this session",
   denied: 'Denied',
   abort: 'Cancelled',
 };
@@ -249,6 +278,8 @@ export function sessionChoiceHtml(remember: ApprovalRequest['remember'] | undefi
       return `Approve for this session: commands starting with <code>${revealHtml(argvText(remember.prefix), { singleLine: true })}</code>`;
     case 'exact':
       return 'Approve for this session: exactly this command';
+    case 'mcpTool':
+      return `Approve for this session: the tool <code>${revealHtml(remember.tool, { singleLine: true })}</code>`;
     default:
       return 'Approve for this session';
   }
@@ -311,6 +342,9 @@ function renderApprovalQuestion(requestId: string, req: ApprovalRequest, denyOpe
     `<div class="approval-actions">` +
     choice('primary', '1', 'approved', 'approval-approve', line('Approve once'), 'Approve once') +
     (once ? '' : choice('secondary', '2', 'approvedForSession', 'approval-approve-session', sessionLabel, sessionPlain)) +
+    (req.mcp
+      ? choice('secondary', '4', 'approvedServerForSession', 'approval-approve-server', line(`Approve every tool of <code>${revealHtml(req.mcp.server, { singleLine: true })}</code> for this session`), 'Approve every tool of this server for this session')
+      : '') +
     choice('secondary', '3', 'denied', 'approval-deny', line('Deny'), 'Deny') +
     `</div>` +
     denyBox +

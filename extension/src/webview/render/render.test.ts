@@ -432,3 +432,29 @@ test('commands, paths, plan steps, diff rows and code show bidirectional and inv
   assert.ok(md.includes('👨\u200D👩'), 'a joiner in prose (emoji) is left alone');
   noRaw(md, 'markdown');
 });
+
+test('an MCP call card shows server, tool, arguments and the result or error, escaped', () => {
+  const s = initialState();
+  const done = renderEntry(
+    entryFor({
+      id: 'm1',
+      type: 'mcp_tool_call',
+      server: 'memory',
+      tool: 'read_graph',
+      arguments: { q: '<b>' },
+      result: { content: [{ type: 'text', text: 'alice <knows> bob' }] },
+      status: 'completed',
+    }),
+    s,
+  );
+  assert.match(done, /data-testid="mcp-card" data-status="completed"/);
+  assert.match(done, /memory · read_graph/);
+  assert.match(done, /&quot;q&quot;: &quot;&lt;b&gt;&quot;|"q": "&lt;b&gt;"/);
+  assert.match(done, /data-testid="mcp-result">alice &lt;knows&gt; bob/);
+  const failed = renderEntry(
+    entryFor({ id: 'm2', type: 'mcp_tool_call', server: 's', tool: 't', arguments: {}, error: { message: 'server exited' }, status: 'failed' }),
+    s,
+  );
+  assert.match(failed, /data-testid="mcp-error">server exited/);
+  assert.match(failed, / open>/);
+});
