@@ -198,10 +198,10 @@ function printable(event: ThreadEvent): boolean {
   return event.type !== 'item.delta' && event.type !== 'context.usage';
 }
 
-/** The diffs on file_change items are for the editor's inline review; the JSON stream names the files. */
+/** The diffs and hunk decisions on file_change items are for the editor; the JSON stream names the files. */
 function forJson(event: ThreadEvent): ThreadEvent {
   if ('item' in event && event.item.type === 'file_change') {
-    const { diffs: _diffs, ...rest } = event.item;
+    const { diffs: _diffs, hunk_states: _states, ...rest } = event.item;
     return { ...event, item: rest } as ThreadEvent;
   }
   return event;
