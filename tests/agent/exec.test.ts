@@ -56,6 +56,7 @@ test('a multi-step task over Responses: plan, parallel commands, apply_patch, fi
         assert.equal(edit.status, 'completed');
         assert.deepEqual(edit.changes.map((c: any) => [c.kind, c.path]), [['add', 'farewell.txt'], ['update', 'greet.txt']]);
         assert.equal(edit.diffs, undefined, 'the JSON stream leaves the review diffs out');
+        assert.equal(edit.hunk_states, undefined, 'and the hunk decisions');
         assert.equal(completedItems(r.events, 'agent_message').at(-1)!.text, 'Added farewell.txt and updated greet.txt.');
         assert.ok(completedItems(r.events, 'todo_list').length === 1);
         assert.ok(completedItems(r.events, 'reasoning').some((i) => i.text === 'Look first.'));

@@ -204,10 +204,10 @@ export function printable(event: ThreadEvent): boolean {
   return event.type !== 'item.delta' && event.type !== 'context.usage';
 }
 
-/** The diffs on file_change items are for the editor's inline review; the JSON stream names the files. */
+/** The diffs and hunk decisions on file_change items are for the editor; the JSON stream names the files. */
 export function forJson(event: ThreadEvent): ThreadEvent {
   if ('item' in event && event.item.type === 'file_change') {
-    const { diffs: _diffs, ...rest } = event.item;
+    const { diffs: _diffs, hunk_states: _states, ...rest } = event.item;
     return { ...event, item: rest } as ThreadEvent;
   }
   return event;

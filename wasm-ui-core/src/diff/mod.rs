@@ -21,7 +21,10 @@ use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use ts_rs::TS;
 
+mod lines;
 mod words;
+
+pub use lines::{decide_hunk_lines, LineDecision};
 
 /// Lines of unchanged context around changes in sections and the unified text.
 pub const CONTEXT_LINES: usize = 3;

@@ -941,11 +941,32 @@ impl Session {
                     }
                     if let Some(id) = &call.item_id {
                         let details = match &call.action {
-                            Action::Patch { .. } => Some(ItemDetails::FileChange {
-                                changes: vec![],
-                                status: FileChangeStatus::Declined,
-                                diffs: vec![],
-                            }),
+                            Action::Patch { .. } => {
+                                // The card keeps what was proposed; every undecided hunk is withdrawn.
+                                let changes = match &call.waiting {
+                                    Some(Waiting::Review(c)) | Some(Waiting::Apply(c)) => c.clone(),
+                                    _ => vec![],
+                                };
+                                let diffs = if changes.is_empty() {
+                                    vec![]
+                                } else {
+                                    call.diffs.clone()
+                                };
+                                let hunk_states = hunk_states(
+                                    &changes,
+                                    &diffs,
+                                    &ChangeReview {
+                                        files: vec![],
+                                        reason: None,
+                                    },
+                                );
+                                Some(ItemDetails::FileChange {
+                                    changes: summaries(&changes),
+                                    status: FileChangeStatus::Declined,
+                                    diffs,
+                                    hunk_states,
+                                })
+                            }
                             Action::Exec { command, .. } => Some(ItemDetails::CommandExecution {
                                 command: command.clone(),
                                 aggregated_output: call.shown_output.clone(),
@@ -1897,6 +1918,8 @@ impl Session {
             .collect();
         let id = self.new_item_id();
         self.call(idx).item_id = Some(id.clone());
+        self.call(idx).diffs = diffs.clone();
+        self.call(idx).diffs = diffs.clone();
         emit(
             out,
             ThreadEvent::ItemStarted {
@@ -1906,6 +1929,7 @@ impl Session {
                         changes: summaries(&changes),
                         status: FileChangeStatus::Pending,
                         diffs: diffs.clone(),
+                        hunk_states: vec![],
                     },
                 ),
             },
@@ -1963,6 +1987,7 @@ impl Session {
                         changes: summaries(&changes),
                         status,
                         diffs: call.diffs.clone(),
+                        hunk_states: vec![],
                     },
                 ),
             },
@@ -1992,6 +2017,7 @@ impl Session {
                         changes: summaries(&changes),
                         status,
                         diffs: call.diffs.clone(),
+                        hunk_states: hunk_states(&changes, &call.diffs, &review),
                     },
                 ),
             },
@@ -2034,8 +2060,95 @@ fn summaries(changes: &[FileChange]) -> Vec<FileChangeSummary> {
         .collect()
 }
 
-/// What the model is told after the person reviewed a patch: exactly which files and hunks landed.
+/// Each file's hunks with the person's decision (a file without a review outcome was rejected).
+fn hunk_states(
+    changes: &[FileChange],
+    diffs: &[diff::FileDiff],
+    review: &ChangeReview,
+) -> Vec<BTreeMap<String, HunkState>> {
+    changes
+        .iter()
+        .zip(diffs)
+        .map(|(c, d)| {
+            let outcome = review
+                .files
+                .iter()
+                .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref())
+                .map(|f| &f.outcome);
+            d.hunk_ids
+                .iter()
+                .map(|id| {
+                    let state = match outcome {
+                        Some(FileReviewOutcome::Accepted) => HunkState::Accepted,
+                        Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
+                            if accepted_hunk_ids.contains(id) {
+                                HunkState::Accepted
+                            } else {
+                                HunkState::Rejected
+                            }
+                        }
+                        _ => HunkState::Rejected,
+                    };
+                    (id.clone(), state)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// At most this much of a diff between the proposal and what landed goes to the model.
+const LANDED_DIFF_MAX: usize = 16 * 1024;
+
+/// What the model is told after the person reviewed a patch: exactly which files and hunks landed,
+/// how what landed differs from the proposal where the person changed it, and their reason.
 pub fn review_text(changes: &[FileChange], review: &ChangeReview) -> (FileChangeStatus, String) {
+    let (status, mut s) = decisions_text(changes, review);
+    for c in changes {
+        let Some(f) = review
+            .files
+            .iter()
+            .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref())
+        else {
+            continue;
+        };
+        let Some(landed) = &f.landed else { continue };
+        if matches!(
+            f.outcome,
+            FileReviewOutcome::Rejected | FileReviewOutcome::Failed { .. }
+        ) {
+            continue;
+        }
+        let proposed = c.new_contents.as_deref().unwrap_or("");
+        let d = diff::diff_texts(proposed, landed);
+        if d.unified.is_empty() {
+            continue;
+        }
+        let (_, path) = change_letter(c);
+        let mut unified = d.unified;
+        if unified.len() > LANDED_DIFF_MAX {
+            let mut cut = LANDED_DIFF_MAX;
+            while !unified.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            unified.truncate(cut);
+            unified += "\n[... diff cut; read the file]\n";
+        }
+        s += &format!(
+            "The user changed your proposal for {path} before it landed; the file now differs from what you proposed by this diff (--- your proposal, +++ what landed):\n--- a/{path}\n+++ b/{path}\n{unified}"
+        );
+    }
+    if let Some(reason) = review
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        s += &format!("The user's reason: {reason}\n");
+    }
+    (status, s)
+}
+
+fn decisions_text(changes: &[FileChange], review: &ChangeReview) -> (FileChangeStatus, String) {
     let mut applied = vec![];
     let mut rejected = vec![];
     let mut partial = vec![];

@@ -20,3 +20,5 @@ mod tests_safety;
 
 #[cfg(test)]
 mod compat_tests;
+#[cfg(test)]
+mod tests_review;

@@ -8,6 +8,7 @@ use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use crate::diff::FileDiff;
 use crate::patch::{FileChange, FileMap};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use ts_rs::TS;
 
 /// Which model API the session speaks.
@@ -336,6 +337,12 @@ pub struct FileReview {
     pub path: String,
     #[serde(flatten)]
     pub outcome: FileReviewOutcome,
+    /// The text that landed, when it is not what the proposal (or its accepted hunks) gives: the
+    /// person took some lines of a hunk or edited the proposal before accepting. The model is told
+    /// how it differs from what it proposed.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landed: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -343,6 +350,10 @@ pub struct FileReview {
 #[ts(export)]
 pub struct ChangeReview {
     pub files: Vec<FileReview>,
+    /// The person's words for the model with the decision ("Reject with a reason").
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Token usage as the API reports it, summed over a turn.
@@ -625,8 +636,14 @@ pub enum ItemDetails {
     FileChange {
         changes: Vec<FileChangeSummary>,
         status: FileChangeStatus,
-        /// One per entry of `changes`, same order (for the UI; not in Codex's stream).
+        /// One per entry of `changes`, same order (for the UI; not in Codex's stream). Kept after
+        /// the review, so the card still shows what was proposed.
         diffs: Vec<FileDiff>,
+        /// After a review: one per entry of `changes`, same order, each hunk id of that file's diff
+        /// with the person's decision. Empty while pending and when no review was asked.
+        #[ts(as = "Option<Vec<BTreeMap<String, HunkState>>>", optional)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hunk_states: Vec<BTreeMap<String, HunkState>>,
     },
     TodoList {
         items: Vec<TodoItem>,
@@ -676,6 +693,16 @@ pub enum FileChangeKind {
     Add,
     Delete,
     Update,
+}
+
+/// The person's decision on one hunk of a proposed edit.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum HunkState {
+    Pending,
+    Accepted,
+    Rejected,
 }
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]

@@ -380,12 +380,15 @@ fn reviewed_patch_tells_the_model_exactly_what_landed() {
             FileReview {
                 path: "new.txt".into(),
                 outcome: FileReviewOutcome::Accepted,
+                landed: None,
             },
             FileReview {
                 path: "a.txt".into(),
                 outcome: FileReviewOutcome::Rejected,
+                landed: None,
             },
         ],
+        reason: None,
     };
     let out = s.handle(SessionEvent::ChangesReviewed {
         call_id: "p1".into(),

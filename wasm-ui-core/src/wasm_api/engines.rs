@@ -92,6 +92,26 @@ pub fn apply_hunks(original: &str, proposed: &str, accepted_ids: Vec<String>) ->
     diff::apply_hunks(original, proposed, &accepted_ids)
 }
 
+/// A decision on some lines of one hunk (`decide_hunk_lines`) -> `LineDecision`, or `null` when
+/// the texts have no hunk with that id.
+#[wasm_bindgen(js_name = decideHunkLines)]
+pub fn decide_hunk_lines(
+    current: &str,
+    proposed: &str,
+    hunk_id: &str,
+    start: u32,
+    end: u32,
+    accept: bool,
+) -> Result<JsValue, JsError> {
+    to_js(&diff::decide_hunk_lines(
+        current,
+        proposed,
+        hunk_id,
+        start..end,
+        accept,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

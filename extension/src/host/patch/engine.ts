@@ -4,6 +4,7 @@ import { loadCore, type Core } from '../core';
 import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
 import type { FileDiff } from '../../generated/types/FileDiff';
 import type { FileState } from '../../generated/types/FileState';
+import type { LineDecision } from '../../generated/types/LineDecision';
 import type { PatchError } from '../../generated/types/PatchError';
 import type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
 
@@ -15,6 +16,7 @@ export type { DiffSection } from '../../generated/types/DiffSection';
 export type { FileChange } from '../../generated/types/FileChange';
 export type { FileDiff } from '../../generated/types/FileDiff';
 export type { FileState } from '../../generated/types/FileState';
+export type { LineDecision } from '../../generated/types/LineDecision';
 export type { HighlightRange } from '../../generated/types/HighlightRange';
 export type { PatchError } from '../../generated/types/PatchError';
 export type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
@@ -31,6 +33,11 @@ export interface Engines {
   diffTexts(original: string, proposed: string): FileDiff;
   /** original + proposed + accepted hunk ids -> the resulting text (all ids: proposed; none: original). */
   applyHunks(original: string, proposed: string, acceptedIds: readonly string[]): string;
+  /**
+   * Accepts or rejects the line pairs [start, end) of one hunk of diffTexts(current, proposed) (see
+   * wasm-ui-core/src/diff/lines.rs) -> the new current and proposed texts; null for an unknown hunk.
+   */
+  decideHunkLines(current: string, proposed: string, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
 }
 
 export function engines(core: Core = loadCore()): Engines {
@@ -39,6 +46,8 @@ export function engines(core: Core = loadCore()): Engines {
     patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
     diffTexts: (original, proposed) => core.diffTexts(original, proposed) as FileDiff,
     applyHunks: (original, proposed, acceptedIds) => core.applyHunks(original, proposed, [...acceptedIds]),
+    decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
+      core.decideHunkLines(current, proposed, hunkId, start, Math.min(end, 0xffff_ffff), accept) as LineDecision | null,
   };
 }
 

@@ -150,30 +150,43 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   /** Decides hunks of one file (all pending ones when hunkIds is undefined). */
   async decide(uri: vscode.Uri | string, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
     const st = this.reviews.get(uri.toString());
-    if (!st) return;
-    const targets = st.hunks.filter((h) => h.state === 'pending' && (!hunkIds || hunkIds.includes(h.id)));
-    if (!targets.length) return;
+    if (st) await this.decideBatch([{ st, hunkIds }], accept);
+  }
+
+  /**
+   * One decision over one or more files: every write is checked first (the write guard for each file),
+   * then everything accepted lands through one WorkspaceEdit, so it undoes as one step and a failure
+   * anywhere leaves every file as it was.
+   */
+  private async decideBatch(requests: { st: FileReviewState; hunkIds?: string[] | undefined }[], accept: boolean): Promise<void> {
+    const batch = requests
+      .map(({ st, hunkIds }) => ({ st, targets: st.hunks.filter((h) => h.state === 'pending' && (!hunkIds || hunkIds.includes(h.id))) }))
+      .filter((b) => b.targets.length > 0);
+    if (!batch.length) return;
     if (accept) {
       try {
-        await this.applyAccepted(st, targets);
+        await this.applyAccepted(batch);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        this.log.error(`accepting changes to ${st.file.path} failed: ${msg}`);
+        const paths = batch.map((b) => b.st.file.path).join(', ');
+        this.log.error(`accepting changes to ${paths} failed: ${msg}`);
         void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
-        // The proposal no longer fits the file: nothing more of it is applied.
-        this.finish(st, 'rejected', msg);
+        // The proposal no longer fits (or may not be written): nothing of this decision was applied,
+        // and nothing more of these proposals is.
+        for (const b of batch) {
+          this.finish(b.st, 'rejected', batch.length > 1 ? `${msg} (nothing of this decision was applied to ${paths})` : msg);
+        }
         return;
       }
     } else {
-      targets.forEach((h) => (h.state = 'rejected'));
+      for (const b of batch) b.targets.forEach((h) => (h.state = 'rejected'));
     }
-    this.afterChange(st);
+    for (const b of batch) this.afterChange(b.st);
   }
 
   async decideByPath(reviewId: string, path: string | null, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
-    for (const st of [...this.reviews.values()]) {
-      if (st.reviewId === reviewId && (path === null || st.file.path === path)) await this.decide(st.file.uri, hunkIds, accept);
-    }
+    const states = [...this.reviews.values()].filter((st) => st.reviewId === reviewId && (path === null || st.file.path === path));
+    await this.decideBatch(states.map((st) => ({ st, hunkIds })), accept);
   }
 
   /** Withdraws every pending hunk of one proposal (its turn was stopped). */
@@ -181,8 +194,9 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     for (const st of [...this.reviews.values()]) if (st.reviewId === reviewId) this.finish(st, 'rejected', 'the turn was stopped');
   }
 
+  /** Accepts every pending change of every file: one decision, one WorkspaceEdit, one undo step. */
   async acceptAll(): Promise<void> {
-    for (const st of [...this.reviews.values()]) await this.decide(st.file.uri, undefined, true);
+    await this.decideBatch([...this.reviews.values()].map((st) => ({ st })), true);
   }
 
   rejectAll(): void {
@@ -260,49 +274,56 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     return lenses;
   }
 
-  private async applyAccepted(st: FileReviewState, targets: InlineHunk[]): Promise<void> {
-    const { file } = st;
-    if (st.guard) {
-      // The sidecar resolves every target race-free under the write policy (.git, read-only, roots)
-      // right before VS Code's file service writes it.
+  private async applyAccepted(batch: { st: FileReviewState; targets: InlineHunk[] }[]): Promise<void> {
+    // First the write policy, for every file of the decision: the sidecar resolves every target
+    // race-free (.git, read-only, roots) right before VS Code's file service writes it.
+    const checks = new Map<WriteGuard, { writes: string[]; deletes: string[] }>();
+    for (const { st } of batch) {
+      if (!st.guard) continue;
+      const { file } = st;
+      const c = checks.get(st.guard) ?? { writes: [], deletes: [] };
+      checks.set(st.guard, c);
       const movePath = file.moveUri ? file.movePath : undefined;
-      if (file.kind === 'delete') await st.guard([], [file.path]);
-      else if (movePath !== undefined) await st.guard([movePath], [file.path]);
-      else await st.guard([file.path], []);
+      if (file.kind === 'delete') c.deletes.push(file.path);
+      else if (movePath !== undefined) { c.writes.push(movePath); c.deletes.push(file.path); }
+      else c.writes.push(file.path);
     }
-    if (file.kind !== 'modify' || file.moveUri) {
-      // Whole-file decision: write, create, delete or move through one WorkspaceEdit.
-      const edit = new vscode.WorkspaceEdit();
-      if (file.kind === 'delete') edit.deleteFile(file.uri, { ignoreIfNotExists: true });
-      else if (file.kind === 'add') {
-        edit.createFile(file.uri, { overwrite: false, ignoreIfExists: false, contents: new TextEncoder().encode(file.proposed) });
-      } else if (file.moveUri) {
-        edit.createFile(file.moveUri, { overwrite: true, contents: new TextEncoder().encode(file.proposed) });
-        edit.deleteFile(file.uri, { ignoreIfNotExists: true });
-      }
-      if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not write ${file.path}`);
-      targets.forEach((h) => (h.state = 'accepted'));
-      return;
-    }
-    const engine = this.engine();
-    const acceptedBefore = st.hunks.filter((h) => h.state === 'accepted').map((h) => h.id);
-    const expected = engine.applyHunks(file.original, file.proposed, acceptedBefore);
-    const target = engine.applyHunks(file.original, file.proposed, [...acceptedBefore, ...targets.map((h) => h.id)]);
-    const doc = await vscode.workspace.openTextDocument(file.uri);
-    const now = doc.getText();
-    if (now !== expected) {
-      throw new Error(`${file.path} changed after Tack proposed this edit, so the edit was not applied. Ask Tack again to get a fresh proposal.`);
-    }
-    // Replace only the span that differs, so the cursor and folding elsewhere stay where they were.
-    let start = 0;
-    while (start < now.length && start < target.length && now[start] === target[start]) start++;
-    let endNow = now.length;
-    let endTarget = target.length;
-    while (endNow > start && endTarget > start && now[endNow - 1] === target[endTarget - 1]) { endNow--; endTarget--; }
+    for (const [guard, c] of checks) await guard(c.writes, c.deletes);
+    // Then one WorkspaceEdit for all of it (computed completely before anything is applied).
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(file.uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endNow)), target.slice(start, endTarget));
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${file.path}`);
-    targets.forEach((h) => (h.state = 'accepted'));
+    const engine = this.engine();
+    for (const { st, targets } of batch) {
+      const { file } = st;
+      if (file.kind !== 'modify' || file.moveUri) {
+        // Whole-file decision: create, delete or move.
+        if (file.kind === 'delete') edit.deleteFile(file.uri, { ignoreIfNotExists: true });
+        else if (file.kind === 'add') {
+          edit.createFile(file.uri, { overwrite: false, ignoreIfExists: false, contents: new TextEncoder().encode(file.proposed) });
+        } else if (file.moveUri) {
+          edit.createFile(file.moveUri, { overwrite: true, contents: new TextEncoder().encode(file.proposed) });
+          edit.deleteFile(file.uri, { ignoreIfNotExists: true });
+        }
+        continue;
+      }
+      const acceptedBefore = st.hunks.filter((h) => h.state === 'accepted').map((h) => h.id);
+      const expected = engine.applyHunks(file.original, file.proposed, acceptedBefore);
+      const target = engine.applyHunks(file.original, file.proposed, [...acceptedBefore, ...targets.map((h) => h.id)]);
+      const doc = await vscode.workspace.openTextDocument(file.uri);
+      const now = doc.getText();
+      if (now !== expected) {
+        throw new Error(`${file.path} changed after Tack proposed this edit, so the edit was not applied. Ask Tack again to get a fresh proposal.`);
+      }
+      // Replace only the span that differs, so the cursor and folding elsewhere stay where they were.
+      let start = 0;
+      while (start < now.length && start < target.length && now[start] === target[start]) start++;
+      let endNow = now.length;
+      let endTarget = target.length;
+      while (endNow > start && endTarget > start && now[endNow - 1] === target[endTarget - 1]) { endNow--; endTarget--; }
+      edit.replace(file.uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endNow)), target.slice(start, endTarget));
+    }
+    const named = batch.map((b) => b.st.file.path).join(', ');
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${named}`);
+    for (const { targets } of batch) targets.forEach((h) => (h.state = 'accepted'));
   }
 
   private afterChange(st: FileReviewState): void {

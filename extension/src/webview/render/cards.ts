@@ -1,7 +1,7 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
 import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
-import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, FileDiff, HunkState, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { approvalForItem, hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -207,13 +207,22 @@ export function renderCommand(item: Item<'command_execution'>, cutBytes: number,
   );
 }
 
+/** The decisions a completed file_change item carries, for each hunk of its diff. */
+function decidedStates(decided: Partial<Record<string, HunkState>>, hunkIds: string[]): Record<string, HunkState> {
+  const out: Record<string, HunkState> = {};
+  for (const id of hunkIds) out[id] = decided[id] ?? 'rejected';
+  return out;
+}
+
 function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
   const reviewable = item.status === 'pending';
   const files = item.changes
     .map((c, i) => {
       // diffs[i] is the diff of changes[i].
       const diff = item.diffs[i] as FileDiff | undefined;
-      const states = diff ? hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status)) : {};
+      // Once decided, the item itself says what became of each hunk (also in a resumed session).
+      const decided = item.hunk_states?.[i];
+      const states = diff ? (decided ? decidedStates(decided, diff.hunkIds) : hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status))) : {};
       const ids = Object.keys(states);
       const pending = ids.filter((id) => states[id] === 'pending').length;
       const accepted = ids.filter((id) => states[id] === 'accepted').length;
