@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { engines } from '../host/patch/engine';
 import type { HostMessage, ThreadEvent, ThreadItem } from '../shared/chat-protocol';
-import { approvalForItem, capOutput, hunkStatesFor, initialState, INTERRUPTED_MESSAGE, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
+import { approvalForItem, capOutput, hunkStatesFor, initialState, OUTPUT_KEEP_CHARS, reduce, restoreState, type Action, type ChatState } from './state';
 
 const ev = (event: ThreadEvent): HostMessage => ({ type: 'event', event });
 
@@ -126,7 +126,7 @@ test('capOutput counts multi-byte characters in UTF-8 and never splits a surroga
 
 test('an approval card appears, is answered locally, and a later resolution from the host wins', () => {
   const s = initialState();
-  const request = { requestId: 'r1', callId: 'c1', kind: 'exec' as const, argv: ['rm', '-rf', 'build'], command: 'rm -rf build', cwd: '/w', sandbox: { mode: 'workspace-write' as const, writableRoots: ['/w'], network: false }, remember: { kind: 'exact' as const, argv: ['rm', '-rf', 'build'] } };
+  const request = { requestId: 'r1', callId: 'c1', itemId: 'c1', kind: 'exec' as const, argv: ['rm', '-rf', 'build'], command: 'rm -rf build', cwd: '/w', sandbox: { mode: 'workspace-write' as const, writableRoots: ['/w'], network: false }, remember: { kind: 'exact' as const, argv: ['rm', '-rf', 'build'] } };
   const c = reduce(s, { type: 'approval', requestId: 'r1', request });
   assert.equal(c.structure, true);
   assert.equal(s.entries[0].kind, 'approval');
@@ -258,12 +258,13 @@ test('unknown event types are ignored', () => {
   assert.deepEqual(s, initialState());
 });
 
-const askFor = (requestId: string, command: string): Action => ({
+const askFor = (requestId: string, command: string, itemId = ''): Action => ({
   type: 'approval',
   requestId,
   request: {
     requestId,
     callId: `call-${requestId}`,
+    itemId,
     kind: 'exec',
     argv: ['bash', '-lc', command],
     command,
@@ -276,7 +277,7 @@ const askFor = (requestId: string, command: string): Action => ({
 test('an approval joins the running command it is about; the command card is redrawn with it', () => {
   const s = initialState();
   run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: cmd('c1') }));
-  const c = reduce(s, askFor('r1', 'npm test'));
+  const c = reduce(s, askFor('r1', 'npm test', 'c1'));
   const a = s.entries.at(-1)!;
   assert.ok(a.kind === 'approval');
   assert.equal(a.itemId, 'c1');
@@ -285,16 +286,21 @@ test('an approval joins the running command it is about; the command card is red
   // Answering redraws the card too.
   assert.ok(reduce(s, { type: 'local.approval', requestId: 'r1', decision: 'approved' }).entries.has(s.entries[1].key));
   // The sandbox refuses it and the core asks again (run unsandboxed?): the same card takes the new question.
-  run(s, askFor('r2', 'npm test'));
+  run(s, askFor('r2', 'npm test', 'c1'));
   assert.equal(approvalForItem(s, 'c1')?.requestId, 'r2');
-  // Another command's question, or one about a finished command, stands on its own.
-  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0 }) }), askFor('r3', 'npm test'));
+  // A question about a finished command, or one naming no card, stands on its own.
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'completed', exit_code: 0 }) }), askFor('r3', 'npm test', 'c1'));
   const r3 = s.entries.at(-1)!;
   assert.ok(r3.kind === 'approval' && r3.itemId === undefined);
-  run(s, ev({ type: 'item.started', item: cmd('c2', { command: 'ls' }) }), askFor('r4', 'rm -rf /'));
+  // The link is the item id, not the text: a running command with the same text is not joined
+  // when the question names another item, and a different text is joined when the id matches.
+  run(s, ev({ type: 'item.started', item: cmd('c2', { command: 'ls' }) }), askFor('r4', 'ls', 'c9'));
   const r4 = s.entries.at(-1)!;
-  assert.ok(r4.kind === 'approval' && r4.itemId === undefined, 'a different command is not joined');
-  // Never across a user message (an earlier turn's leftovers).
+  assert.ok(r4.kind === 'approval' && r4.itemId === undefined, 'an unknown item is not joined');
+  run(s, askFor('r4b', 'ls -la', 'c2'));
+  assert.equal(approvalForItem(s, 'c2')?.requestId, 'r4b');
+  run(s, { type: 'local.approval', requestId: 'r4b', decision: 'approved' });
+  // A question with no item id (an older host) stands on its own.
   run(s, { type: 'userMessage', text: 'again' }, askFor('r5', 'ls'));
   const r5 = s.entries.at(-1)!;
   assert.ok(r5.kind === 'approval' && r5.itemId === undefined);
@@ -328,7 +334,12 @@ test('Stop: commands it killed say Stopped, the turn ends with a Stopped notice 
 test('a Stop from outside the view (the palette) also ends calmly; other failures still raise the banner', () => {
   const s = initialState();
   run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }), ev({ type: 'item.started', item: cmd('c1') }));
-  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'failed' }) }), ev({ type: 'turn.failed', error: { message: INTERRUPTED_MESSAGE } }));
+  // The text alone is not the marker: only the core's typed reason is.
+  run(s, ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } }));
+  assert.equal(s.entries.at(-1)?.kind, 'item');
+  assert.ok(s.error !== null);
+  run(s, { type: 'local.dismissError' }, { type: 'busy', busy: true });
+  run(s, ev({ type: 'item.completed', item: cmd('c1', { status: 'failed' }) }), ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.', reason: 'interrupted' } }));
   const e = s.entries.find((x) => x.kind === 'item');
   assert.ok(e?.kind === 'item' && e.stopped === true);
   assert.equal(s.entries.at(-1)?.kind, 'stopped');

@@ -225,13 +225,6 @@ function isCutShort(item: ThreadItem): boolean {
   return item.type === 'command_execution' && item.status === 'failed' && typeof item.exit_code !== 'number';
 }
 
-/**
- * What the core says when a turn ends because the person stopped it (wasm-ui-core session machine,
- * `interrupt`). Matched so that a Stop from the command palette, which this view does not see, also
- * ends calmly.
- */
-export const INTERRUPTED_MESSAGE = 'Turn interrupted by the user.';
-
 /** The approval last asked about a command item, if its card carries one. */
 export function approvalForItem(state: ChatState, itemId: string): Extract<Entry, { kind: 'approval' }> | undefined {
   for (let i = state.entries.length - 1; i >= 0; i--) {
@@ -242,19 +235,15 @@ export function approvalForItem(state: ChatState, itemId: string): Extract<Entry
 }
 
 /**
- * The command an approval is about: the newest command still in progress with the same text and no
- * open question (the core starts the command's item just before it asks).
+ * The command card an approval is about: the core names its item (`request.itemId`), started just
+ * before it asks. Only a card still in progress with no other open question takes it.
  */
 function linkApproval(state: ChatState, request: ApprovalRequest): Extract<Entry, { kind: 'item' }> | undefined {
-  for (let i = state.entries.length - 1; i >= 0; i--) {
-    const e = state.entries[i];
-    if (e.kind === 'user') return undefined; // only within the current turn
-    if (e.kind !== 'item' || e.item.type !== 'command_execution') continue;
-    if (e.item.status !== 'in_progress' || e.item.command !== request.command) continue;
-    if (approvalForItem(state, e.item.id)?.decision === null) continue;
-    return e;
-  }
-  return undefined;
+  if (!request.itemId) return undefined;
+  const e = findItemEntry(state, request.itemId);
+  if (!e || e.item.type !== 'command_execution' || e.item.status !== 'in_progress') return undefined;
+  if (approvalForItem(state, e.item.id)?.decision === null) return undefined;
+  return e;
 }
 
 /** Marks the command card an approval belongs to as changed (it draws the approval). */
@@ -328,7 +317,9 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
           change.chrome = true;
           break;
         case 'turn.failed': {
-          const stopped = state.stopping || ev.error?.message === INTERRUPTED_MESSAGE;
+          // The core marks a turn the person stopped (Stop here, or from the palette, which this view
+          // does not see): it ends calmly.
+          const stopped = state.stopping || ev.error?.reason === 'interrupted';
           state.busy = false;
           state.awaitingTurn = false;
           state.stopping = false;

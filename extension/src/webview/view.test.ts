@@ -139,7 +139,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r1',
-      request: { requestId: 'r1', callId: 'c2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['rm', '-rf', 'dist'] } },
+      request: { requestId: 'r1', callId: 'c2', itemId: 'i2', kind: 'exec', argv: ['rm', '-rf', 'dist'], command: 'rm -rf dist', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['rm', '-rf', 'dist'] } },
     });
     await page.waitForSelector(`${tid('approval-card')}[data-request-id="r1"] ${tid('approval-approve')}`);
     await page.keyboard.type(' more ');
@@ -162,7 +162,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(page, {
       type: 'approval',
       requestId: 'r2',
-      request: { requestId: 'r2', callId: 'c3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x # \u202Etxt.sh', cwd: '/w', reason: 'network', sandbox: { mode: 'danger-full-access', writableRoots: ['/w'], network: true }, remember: { kind: 'prefix', prefix: ['curl', 'x'] } },
+      request: { requestId: 'r2', callId: 'c3', itemId: 'i3', kind: 'escalate', argv: ['curl', 'x'], command: 'curl x # \u202Etxt.sh', cwd: '/w', reason: 'network', sandbox: { mode: 'danger-full-access', writableRoots: ['/w'], network: true }, remember: { kind: 'prefix', prefix: ['curl', 'x'] } },
     });
     // A right-to-left override in the command is drawn as a visible escape, not obeyed.
     const shownCommand = await page.textContent(`${tid('approval-card')}[data-request-id="r2"] ${tid('approval-command')}`);
@@ -242,7 +242,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await host(
       page,
       ev({ type: 'item.completed', item: { id: 'c9', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'failed' } }),
-      ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } }),
+      ev({ type: 'turn.failed', error: { message: 'Turn interrupted by the user.', reason: 'interrupted' } }),
     );
     await page.waitForSelector(tid('stopped-notice'));
     assert.equal((await page.locator(tid('command-status')).last().textContent())?.trim(), 'Stopped');
@@ -369,7 +369,7 @@ test('one approval card at sidebar width: waiting, the command once, keys only w
       {
         type: 'approval',
         requestId: 'r1',
-        request: { requestId: 'r1', callId: 'call1', kind: 'exec', argv: ['/bin/bash', '-lc', 'npm test -- --reporter=spec'], command: 'npm test -- --reporter=spec', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['npm', 'test'] } },
+        request: { requestId: 'r1', callId: 'call1', itemId: 'c1', kind: 'exec', argv: ['/bin/bash', '-lc', 'npm test -- --reporter=spec'], command: 'npm test -- --reporter=spec', cwd: '/w', sandbox: { mode: 'workspace-write', writableRoots: ['/w'], network: false }, remember: { kind: 'prefix', prefix: ['npm', 'test'] } },
       },
     );
     const card = `${tid('command-card')}[data-waiting="approval"]`;

@@ -907,6 +907,7 @@ impl Session {
             ThreadEvent::TurnFailed {
                 error: ThreadError {
                     message: message.clone(),
+                    reason: None,
                 },
             },
         );
@@ -1022,6 +1023,7 @@ impl Session {
             ThreadEvent::TurnFailed {
                 error: ThreadError {
                     message: "Turn interrupted by the user.".into(),
+                    reason: Some(TurnEndReason::Interrupted),
                 },
             },
         );
@@ -1492,10 +1494,12 @@ impl Session {
             remember: plan.clone(),
         });
         let call_id = call.raw.call_id.clone();
+        let item_id = call.item_id.clone().unwrap_or_default();
         out.push(Effect::RequestApproval {
             request: ApprovalRequest {
                 request_id,
                 call_id,
+                item_id,
                 kind,
                 argv,
                 command,

@@ -234,6 +234,9 @@ pub enum ApprovalKind {
 pub struct ApprovalRequest {
     pub request_id: String,
     pub call_id: String,
+    /// The `command_execution` item this question is about (started just before it is asked), so a
+    /// UI draws the question on that command's card.
+    pub item_id: String,
     pub kind: ApprovalKind,
     pub argv: Vec<String>,
     /// The command as the model wrote it (the script for `exec_command`).
@@ -602,6 +605,20 @@ pub enum ThreadEvent {
 #[ts(export)]
 pub struct ThreadError {
     pub message: String,
+    /// Why the turn ended, when it was not a failure of the model or a tool: a UI shows an
+    /// interrupted turn as a calm "Stopped", not as an error.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<TurnEndReason>,
+}
+
+/// Why a turn ended without completing, when the person (not an error) ended it.
+#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TurnEndReason {
+    /// The person stopped the turn.
+    Interrupted,
 }
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]

@@ -244,6 +244,8 @@ fn interrupt_during_a_command_kills_it_and_the_next_request_says_so() {
         call_id: "c1".into()
     }));
     assert_eq!(turn_end(&out), Some(TurnStatus::Interrupted));
+    // The UI's event names the reason, so a UI does not have to match the message's text.
+    assert!(events(&out).iter().any(|e| matches!(e, ThreadEvent::TurnFailed { error } if error.reason == Some(TurnEndReason::Interrupted))));
     // A late exit of the killed command changes nothing.
     assert!(s.handle(exited("c1", 137, "")).is_empty());
     let out = start(&mut s, "try something else");

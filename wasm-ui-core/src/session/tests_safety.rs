@@ -611,3 +611,41 @@ proptest! {
         drain(&mut s, out);
     }
 }
+
+#[test]
+fn an_approval_names_the_command_item_it_is_about() {
+    let mut s = Session::new(config(ApprovalPolicy::OnRequest));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[
+            escalated("c1", "npm install", None),
+            escalated("c2", "npm install", None),
+        ],
+        100,
+    );
+    let r = approval(&out);
+    // Two commands with the same text: each question names the item of its own call.
+    let started: Vec<String> = events(&out)
+        .iter()
+        .filter_map(|e| match e {
+            ThreadEvent::ItemStarted { item }
+                if matches!(item.details, ItemDetails::CommandExecution { .. }) =>
+            {
+                Some(item.id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    // Both cards start at once; the question names the first call's, not the newest with that text.
+    assert_eq!(started.len(), 2);
+    assert_eq!(r.item_id, started[0]);
+    let asked: Vec<String> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RequestApproval { request } => Some(request.item_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, started);
+}

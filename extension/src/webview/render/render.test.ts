@@ -195,6 +195,7 @@ test('command card waiting for approval: one card, the command once, no spinner,
   const request: ApprovalRequest = {
     requestId: 'r1',
     callId: 'call1',
+    itemId: 'c1',
     kind: 'exec',
     argv: ['/bin/bash', '-lc', 'npm test -- --watch=false'],
     command: 'npm test -- --watch=false',
@@ -245,7 +246,7 @@ test('a stopped command and turn are neutral: "Stopped", a notice with Continue,
   reduce(s, { type: 'event', event: { type: 'item.started', item: { id: 'c1', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'in_progress' } } });
   reduce(s, { type: 'local.stop' });
   reduce(s, { type: 'event', event: { type: 'item.completed', item: { id: 'c1', type: 'command_execution', command: 'sleep 100', aggregated_output: '', status: 'failed' } } });
-  reduce(s, { type: 'event', event: { type: 'turn.failed', error: { message: 'Turn interrupted by the user.' } } });
+  reduce(s, { type: 'event', event: { type: 'turn.failed', error: { message: 'Turn interrupted by the user.', reason: 'interrupted' } } });
   const html = s.entries.map((e) => renderEntry(e, s)).join('');
   assert.match(html, /status-stopped/);
   assert.match(html, /data-testid="command-status"><span class="codicon codicon-debug-stop" aria-hidden="true"><\/span> Stopped</);
@@ -285,6 +286,7 @@ test('approval card: three keyboard-reachable buttons, none takes focus by itsel
   const req: ApprovalRequest = {
     requestId: 'r1',
     callId: 'c1',
+    itemId: 'i1',
     kind: 'escalate',
     argv: ['git', 'push'],
     command: 'git push',
@@ -405,7 +407,7 @@ test('commands, paths, plan steps, diff rows and code show bidirectional and inv
   const mark = '<span class="hidden-char" title="U+202E RIGHT-TO-LEFT OVERRIDE">\\u{202E}</span>';
   const noRaw = (html: string, what: string) => assert.ok(!html.includes(RLO), `${what}: no raw U+202E`);
 
-  const approval = renderApproval('r', { requestId: 'r', callId: 'c', kind: 'exec', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`], command: `ls docs/evil${RLO}txt.sh`, cwd: `/w${RLO}x`, reason: `why${RLO}`, sandbox: { mode: 'workspace-write', writableRoots: [`/w${RLO}x`], network: false }, remember: { kind: 'exact', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`] } }, null);
+  const approval = renderApproval('r', { requestId: 'r', callId: 'c', itemId: 'i', kind: 'exec', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`], command: `ls docs/evil${RLO}txt.sh`, cwd: `/w${RLO}x`, reason: `why${RLO}`, sandbox: { mode: 'workspace-write', writableRoots: [`/w${RLO}x`], network: false }, remember: { kind: 'exact', argv: ['bash', '-lc', `ls docs/evil${RLO}txt.sh`] } }, null);
   assert.ok(approval.includes(`ls docs/evil${mark}txt.sh`));
   assert.ok(approval.includes(`in /w${mark}x`));
   noRaw(approval, 'approval card');
