@@ -1,5 +1,7 @@
 //! tack-sidecar: Tack's native half. With no arguments it serves the sidecar protocol (JSON-RPC
 //! over stdio, see docs/sidecar-protocol.md); `sandbox ...` runs one command inside the sandbox.
+#[cfg(unix)]
+mod checkpoint;
 mod child_env;
 mod exec;
 #[cfg(unix)]

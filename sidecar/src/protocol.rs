@@ -27,6 +27,8 @@ pub mod codes {
     /// `fs/applyChanges` failed on the file system (disk full, permissions, a race); everything was
     /// put back as it was.
     pub const WRITE_FAILED: i64 = -32007;
+    /// A `checkpoint/*` method failed (no such checkpoint, the store cannot be written, ...).
+    pub const CHECKPOINT_FAILED: i64 = -32008;
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]

@@ -103,6 +103,7 @@ impl Server {
             "exec/kill" => self.exec_kill(params),
             "fs/applyChanges" => fs_apply_changes(params).await,
             "fs/checkWrite" => fs_check_write(params).await,
+            m if m.starts_with("checkpoint/") => checkpoint_method(m, params).await,
             "shutdown" => {
                 self.shutdown().await;
                 self.send(result_line(&id, Value::Null)).await;
@@ -111,7 +112,7 @@ impl Server {
             }
             other => Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
-                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, shutdown"),
+                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, shutdown"),
             )),
         };
         let line = match result {
@@ -253,6 +254,48 @@ async fn fs_check_write(params: Value) -> Result<Value, RpcError> {
         .await
         .map_err(|e| RpcError::new(codes::WRITE_FAILED, format!("the check failed: {e}")))??;
     Ok(Value::Null)
+}
+
+/// `checkpoint/*`: blocking file system work, off the async workers (see src/checkpoint).
+async fn checkpoint_method(method: &str, params: Value) -> Result<Value, RpcError> {
+    use crate::checkpoint as cp;
+    fn to<T: serde::Serialize>(v: T) -> Value {
+        serde_json::to_value(v).expect("serializable")
+    }
+    let work: Box<dyn FnOnce() -> Result<Value, RpcError> + Send> = match method {
+        "checkpoint/create" => {
+            let p: cp::wire::CheckpointCreateParams = parse_params(method, params)?;
+            Box::new(move || cp::create(&p).map(to))
+        }
+        "checkpoint/finish" => {
+            let p: cp::wire::CheckpointFinishParams = parse_params(method, params)?;
+            Box::new(move || cp::finish(&p).map(to))
+        }
+        "checkpoint/list" => {
+            let p: cp::wire::CheckpointListParams = parse_params(method, params)?;
+            Box::new(move || cp::list(&p).map(to))
+        }
+        "checkpoint/diff" => {
+            let p: cp::wire::CheckpointRestoreParams = parse_params(method, params)?;
+            Box::new(move || cp::diff(&p).map(to))
+        }
+        "checkpoint/restore" => {
+            let p: cp::wire::CheckpointRestoreParams = parse_params(method, params)?;
+            Box::new(move || cp::restore(&p).map(to))
+        }
+        other => {
+            return Err(RpcError::new(
+                codes::METHOD_NOT_FOUND,
+                format!("unknown method {other:?}; the checkpoint methods are checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore"),
+            ))
+        }
+    };
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        RpcError::new(
+            codes::CHECKPOINT_FAILED,
+            format!("the checkpoint failed: {e}"),
+        )
+    })?
 }
 
 enum Line {

@@ -1,0 +1,615 @@
+//! The checkpoint store of one workspace, in Tack's own state directory:
+//!
+//! ```text
+//! <storeDir>/<workspace-key>/          0700; workspace-key = blake3 of the root's real path
+//!   workspace.json                     which root this is (for people)
+//!   lock                               flock: one writer per workspace, across sidecars
+//!   state.json                         {seq, bytes}
+//!   statcache                          path -> size, mtime, ctime, inode, mode, hash
+//!   objects/ab/cdef...                 file contents and directory listings, by blake3 hash
+//!   records/<id>.json                  one per checkpoint: its tree, the tree its turn left, ...
+//!   kept/<undo-id>/<path>              person-edited files a restore replaced
+//! ```
+//! Every directory is 0700 and every file 0600. Nothing here ever touches the workspace.
+use super::wire::CheckpointSkipped;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_MAX_STORE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Symlink,
+    Dir,
+}
+
+/// One recorded path. `hash` names the content (a file's bytes, a link's target text, a
+/// directory's listing); `mode` is a file's permission bits (0 otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    pub mode: u32,
+    pub hash: String,
+}
+
+/// A whole tree, flat: `a/b/c.txt` -> entry. Directories are entries too (their hash is empty).
+pub type Flat = BTreeMap<String, Entry>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub id: String,
+    pub seq: u64,
+    pub created_at: u64,
+    /// "turn" or "restore".
+    pub kind: String,
+    #[serde(default)]
+    pub session: Option<String>,
+    #[serde(default)]
+    pub turn: Option<u32>,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// The workspace when the checkpoint was made.
+    pub tree: String,
+    /// The workspace as the turn left it, once known.
+    #[serde(default)]
+    pub end: Option<String>,
+    pub files: u32,
+    /// What was present but not recorded: a restore leaves those paths alone.
+    #[serde(default)]
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    seq: u64,
+    bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    pub hash: String,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub mode: u32,
+    /// Whether the content is in the store (a diff hashes without storing).
+    pub stored: bool,
+}
+
+pub struct Store {
+    pub dir: PathBuf,
+    /// The workspace root's real path.
+    pub root: PathBuf,
+    _lock: File,
+}
+
+static NONCE: AtomicU64 = AtomicU64::new(0);
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub fn mkdir_private(p: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(p)
+}
+
+/// Writes a file of the store: temporary, then rename, so a reader never sees half of it.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().expect("store paths have a parent");
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        NONCE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let res = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        fs::rename(&tmp, path)
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    res
+}
+
+pub fn hash_bytes(b: &[u8]) -> String {
+    blake3::hash(b).to_hex().to_string()
+}
+
+fn valid_hash(h: &str) -> bool {
+    h.len() == 64
+        && h.bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+/// Checkpoint ids as the store writes them: `<seq>-<6 hex>`.
+pub fn valid_id(id: &str) -> bool {
+    match id.split_once('-') {
+        Some((seq, tail)) => {
+            !seq.is_empty()
+                && seq.len() <= 12
+                && seq.bytes().all(|c| c.is_ascii_digit())
+                && tail.len() == 6
+                && tail.bytes().all(|c| c.is_ascii_hexdigit())
+        }
+        None => false,
+    }
+}
+
+impl Store {
+    /// Opens (creating it) the store of the workspace `root` under `store_dir`, and takes its lock.
+    pub fn open(store_dir: &str, root: &str) -> Result<Store, String> {
+        let sd = Path::new(store_dir);
+        if !sd.is_absolute() {
+            return Err(format!(
+                "storeDir must be an absolute path, not {store_dir:?}"
+            ));
+        }
+        if !Path::new(root).is_absolute() {
+            return Err(format!("root must be an absolute path, not {root:?}"));
+        }
+        let real_root =
+            fs::canonicalize(root).map_err(|e| format!("cannot open the workspace {root}: {e}"))?;
+        if !real_root.is_dir() {
+            return Err(format!("the workspace {root} is not a directory"));
+        }
+        mkdir_private(sd).map_err(|e| format!("cannot create {store_dir}: {e}"))?;
+        let real_sd = fs::canonicalize(sd).map_err(|e| format!("cannot open {store_dir}: {e}"))?;
+        if real_sd.starts_with(&real_root) {
+            // Recording the store in itself would grow it with every checkpoint.
+            return Err(format!(
+                "the checkpoint store ({}) may not be inside the workspace ({})",
+                real_sd.display(),
+                real_root.display()
+            ));
+        }
+        let key = &hash_bytes(real_root.as_os_str().as_encoded_bytes())[..24];
+        let dir = real_sd.join(key);
+        for sub in ["", "objects", "records", "kept"] {
+            mkdir_private(&dir.join(sub))
+                .map_err(|e| format!("cannot create the store {}: {e}", dir.display()))?;
+        }
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dir.join("lock"))
+            .map_err(|e| format!("cannot open the store's lock: {e}"))?;
+        loop {
+            let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+            if r == 0 {
+                break;
+            }
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINTR) {
+                return Err(format!("cannot lock the store: {e}"));
+            }
+        }
+        let ws = dir.join("workspace.json");
+        if !ws.exists() {
+            let text = serde_json::json!({ "root": real_root.to_string_lossy() }).to_string();
+            write_private(&ws, text.as_bytes())
+                .map_err(|e| format!("cannot write the store: {e}"))?;
+        }
+        Ok(Store {
+            dir,
+            root: real_root,
+            _lock: lock,
+        })
+    }
+
+    fn object_path(&self, hash: &str) -> PathBuf {
+        self.dir.join("objects").join(&hash[..2]).join(&hash[2..])
+    }
+
+    /// Stores bytes under their hash; returns (hash, bytes newly stored).
+    pub fn put_bytes(&self, bytes: &[u8]) -> io::Result<(String, u64)> {
+        let hash = hash_bytes(bytes);
+        let path = self.object_path(&hash);
+        if path.exists() {
+            return Ok((hash, 0));
+        }
+        mkdir_private(path.parent().expect("has parent"))?;
+        write_private(&path, bytes)?;
+        Ok((hash, bytes.len() as u64))
+    }
+
+    pub fn open_object(&self, hash: &str) -> io::Result<File> {
+        if !valid_hash(hash) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "bad object name",
+            ));
+        }
+        File::open(self.object_path(hash))
+    }
+
+    pub fn read_object(&self, hash: &str) -> io::Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.open_object(hash)?.read_to_end(&mut v)?;
+        if hash_bytes(&v) != hash {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the stored object {hash} is damaged"),
+            ));
+        }
+        Ok(v)
+    }
+
+    // -- Trees -----------------------------------------------------------------------------------
+
+    /// Writes a flat tree as directory listings (unchanged directories share objects, so a
+    /// checkpoint costs what changed); returns the root listing's hash and the bytes stored.
+    pub fn write_tree(&self, flat: &Flat) -> io::Result<(String, u64)> {
+        #[derive(Default)]
+        struct Node {
+            kids: BTreeMap<String, Kid>,
+        }
+        enum Kid {
+            Leaf(Entry),
+            Dir(Node),
+        }
+        let mut top = Node::default();
+        for (path, e) in flat {
+            let mut node = &mut top;
+            let parts: Vec<&str> = path.split('/').collect();
+            for (i, part) in parts.iter().enumerate() {
+                let last = i + 1 == parts.len();
+                if last && e.kind != Kind::Dir {
+                    node.kids.insert(part.to_string(), Kid::Leaf(e.clone()));
+                    break;
+                }
+                let kid = node
+                    .kids
+                    .entry(part.to_string())
+                    .or_insert_with(|| Kid::Dir(Node::default()));
+                if let Kid::Leaf(_) = kid {
+                    *kid = Kid::Dir(Node::default());
+                }
+                let Kid::Dir(n) = kid else { unreachable!() };
+                node = n;
+            }
+        }
+        fn write(store: &Store, node: &Node, new: &mut u64) -> io::Result<String> {
+            let mut text = String::new();
+            for (name, kid) in &node.kids {
+                match kid {
+                    Kid::Leaf(e) => {
+                        let k = if e.kind == Kind::Symlink { 'l' } else { 'f' };
+                        text.push_str(&format!("{k} {:o} {} {name}\n", e.mode, e.hash));
+                    }
+                    Kid::Dir(n) => {
+                        let h = write(store, n, new)?;
+                        text.push_str(&format!("d 0 {h} {name}\n"));
+                    }
+                }
+            }
+            let (h, n) = store.put_bytes(text.as_bytes())?;
+            *new += n;
+            Ok(h)
+        }
+        let mut new = 0;
+        let h = write(self, &top, &mut new)?;
+        Ok((h, new))
+    }
+
+    pub fn read_tree(&self, hash: &str) -> Result<Flat, String> {
+        let mut flat = Flat::new();
+        self.read_tree_into(hash, "", &mut flat, 0)?;
+        Ok(flat)
+    }
+
+    fn read_tree_into(
+        &self,
+        hash: &str,
+        prefix: &str,
+        out: &mut Flat,
+        depth: u32,
+    ) -> Result<(), String> {
+        if depth > 4096 {
+            return Err("a stored tree is nested too deeply".into());
+        }
+        let bytes = self
+            .read_object(hash)
+            .map_err(|e| format!("cannot read the stored tree {hash}: {e}"))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("the stored tree {hash} is damaged"))?;
+        for line in text.lines() {
+            let mut it = line.splitn(4, ' ');
+            let (Some(k), Some(mode), Some(h), Some(name)) =
+                (it.next(), it.next(), it.next(), it.next())
+            else {
+                return Err(format!("the stored tree {hash} is damaged"));
+            };
+            let mode = u32::from_str_radix(mode, 8)
+                .map_err(|_| format!("the stored tree {hash} is damaged"))?;
+            if name.is_empty()
+                || name == "."
+                || name == ".."
+                || name.contains('/')
+                || !valid_hash(h)
+            {
+                return Err(format!("the stored tree {hash} is damaged"));
+            }
+            let path = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match k {
+                "f" => {
+                    out.insert(
+                        path,
+                        Entry {
+                            kind: Kind::File,
+                            mode,
+                            hash: h.into(),
+                        },
+                    );
+                }
+                "l" => {
+                    out.insert(
+                        path,
+                        Entry {
+                            kind: Kind::Symlink,
+                            mode: 0,
+                            hash: h.into(),
+                        },
+                    );
+                }
+                "d" => {
+                    out.insert(
+                        path.clone(),
+                        Entry {
+                            kind: Kind::Dir,
+                            mode: 0,
+                            hash: String::new(),
+                        },
+                    );
+                    self.read_tree_into(h, &path, out, depth + 1)?;
+                }
+                _ => return Err(format!("the stored tree {hash} is damaged")),
+            }
+        }
+        Ok(())
+    }
+
+    // -- State, records, cache -------------------------------------------------------------------
+
+    fn state(&self) -> State {
+        fs::read(self.dir.join("state.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save_state(&self, s: &State) -> io::Result<()> {
+        write_private(
+            &self.dir.join("state.json"),
+            serde_json::to_string(s).expect("json").as_bytes(),
+        )
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.state().bytes
+    }
+
+    pub fn add_bytes(&self, n: u64) -> io::Result<()> {
+        let mut s = self.state();
+        s.bytes += n;
+        self.save_state(&s)
+    }
+
+    /// A new id, `<seq>-<6 hex>`: seq orders checkpoints across sessions sharing the workspace.
+    pub fn next_id(&self) -> io::Result<(String, u64)> {
+        let mut s = self.state();
+        s.seq += 1;
+        self.save_state(&s)?;
+        let salt = hash_bytes(
+            format!(
+                "{}-{}-{:?}",
+                std::process::id(),
+                now_ms(),
+                std::time::Instant::now()
+            )
+            .as_bytes(),
+        );
+        Ok((format!("{}-{}", s.seq, &salt[..6]), s.seq))
+    }
+
+    pub fn save_record(&self, r: &Record) -> io::Result<()> {
+        write_private(
+            &self.dir.join("records").join(format!("{}.json", r.id)),
+            serde_json::to_string_pretty(r).expect("json").as_bytes(),
+        )
+    }
+
+    pub fn record(&self, id: &str) -> Result<Record, String> {
+        if !valid_id(id) {
+            return Err(format!(
+                "{id:?} is not a checkpoint id (they look like 12-3fa9c1)"
+            ));
+        }
+        let p = self.dir.join("records").join(format!("{id}.json"));
+        let bytes = fs::read(&p).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => format!("there is no checkpoint {id} for {} (it may have been pruned); `tack checkpoints` lists them", self.root.display()),
+            _ => format!("cannot read checkpoint {id}: {e}"),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("checkpoint {id} is damaged: {e}"))
+    }
+
+    /// Every checkpoint, oldest first.
+    pub fn records(&self) -> Vec<Record> {
+        let mut out: Vec<Record> = fs::read_dir(self.dir.join("records"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let id = name.strip_suffix(".json")?;
+                valid_id(id).then(|| self.record(id).ok()).flatten()
+            })
+            .collect();
+        out.sort_by_key(|r| r.seq);
+        out
+    }
+
+    pub fn load_cache(&self) -> HashMap<String, CacheEntry> {
+        let mut map = HashMap::new();
+        let Ok(text) = fs::read_to_string(self.dir.join("statcache")) else {
+            return map;
+        };
+        for line in text.lines() {
+            let mut it = line.splitn(8, '\t');
+            let parsed = (|| {
+                let hash = it.next()?.to_string();
+                let size = it.next()?.parse().ok()?;
+                let mtime_ns = it.next()?.parse().ok()?;
+                let ctime_ns = it.next()?.parse().ok()?;
+                let ino = it.next()?.parse().ok()?;
+                let mode = it.next()?.parse().ok()?;
+                let stored = it.next()? == "1";
+                let path = it.next()?.to_string();
+                valid_hash(&hash).then_some((
+                    path,
+                    CacheEntry {
+                        hash,
+                        size,
+                        mtime_ns,
+                        ctime_ns,
+                        ino,
+                        mode,
+                        stored,
+                    },
+                ))
+            })();
+            if let Some((p, e)) = parsed {
+                map.insert(p, e);
+            }
+        }
+        map
+    }
+
+    pub fn save_cache(&self, cache: &HashMap<String, CacheEntry>) -> io::Result<()> {
+        let mut text = String::with_capacity(cache.len() * 120);
+        for (p, e) in cache {
+            if p.contains(['\t', '\n']) {
+                continue;
+            }
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                e.hash,
+                e.size,
+                e.mtime_ns,
+                e.ctime_ns,
+                e.ino,
+                e.mode,
+                if e.stored { 1 } else { 0 },
+                p
+            ));
+        }
+        write_private(&self.dir.join("statcache"), text.as_bytes())
+    }
+
+    // -- Pruning ---------------------------------------------------------------------------------
+
+    /// Removes the oldest checkpoints (never `keep`) until the store is under `cap`; returns their ids.
+    pub fn prune(&self, cap: u64, keep: &str) -> Result<Vec<String>, String> {
+        let mut pruned = Vec::new();
+        if self.bytes() <= cap {
+            return Ok(pruned);
+        }
+        let mut records = self.records();
+        loop {
+            self.collect_garbage(&records)?;
+            if self.bytes() <= cap {
+                break;
+            }
+            let Some(i) = records.iter().position(|r| r.id != keep) else {
+                break;
+            };
+            let r = records.remove(i);
+            let _ = fs::remove_file(self.dir.join("records").join(format!("{}.json", r.id)));
+            let _ = fs::remove_dir_all(self.dir.join("kept").join(&r.id));
+            pruned.push(r.id);
+        }
+        Ok(pruned)
+    }
+
+    /// Deletes every object no checkpoint reaches, and recounts the store's size.
+    fn collect_garbage(&self, records: &[Record]) -> Result<(), String> {
+        let mut live: HashSet<String> = HashSet::new();
+        fn mark(store: &Store, tree: &str, live: &mut HashSet<String>) -> Result<(), String> {
+            if !live.insert(tree.to_string()) {
+                return Ok(());
+            }
+            let text = String::from_utf8(store.read_object(tree).map_err(|e| e.to_string())?)
+                .map_err(|_| "damaged tree".to_string())?;
+            for line in text.lines() {
+                let mut it = line.splitn(4, ' ');
+                let (Some(k), _, Some(h)) = (it.next(), it.next(), it.next()) else {
+                    continue;
+                };
+                if k == "d" {
+                    mark(store, h, live)?;
+                } else {
+                    live.insert(h.to_string());
+                }
+            }
+            Ok(())
+        }
+        for r in records {
+            mark(self, &r.tree, &mut live)?;
+            if let Some(e) = &r.end {
+                mark(self, e, &mut live)?;
+            }
+        }
+        let mut bytes = 0u64;
+        for sub in fs::read_dir(self.dir.join("objects"))
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let prefix = sub.file_name().to_string_lossy().into_owned();
+            for obj in fs::read_dir(sub.path()).into_iter().flatten().flatten() {
+                let name = format!("{prefix}{}", obj.file_name().to_string_lossy());
+                if live.contains(&name) {
+                    bytes += obj.metadata().map(|m| m.len()).unwrap_or(0);
+                } else {
+                    let _ = fs::remove_file(obj.path());
+                }
+            }
+        }
+        let mut cache = self.load_cache();
+        cache.retain(|_, e| !e.stored || live.contains(&e.hash));
+        let _ = self.save_cache(&cache);
+        let mut s = self.state();
+        s.bytes = bytes;
+        self.save_state(&s).map_err(|e| e.to_string())
+    }
+}
+
+pub fn skipped_paths(s: &[CheckpointSkipped]) -> Vec<String> {
+    s.iter().map(|s| s.path.clone()).collect()
+}
