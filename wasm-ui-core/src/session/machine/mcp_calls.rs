@@ -34,7 +34,10 @@ fn details(
         tool: plan.tool.clone(),
         arguments: plan.arguments.clone(),
         result,
-        error: error.map(|message| ThreadError { message }),
+        error: error.map(|message| ThreadError {
+            message,
+            reason: None,
+        }),
         status,
     }
 }
@@ -167,6 +170,7 @@ impl Session {
             request: ApprovalRequest {
                 request_id,
                 call_id,
+                item_id: id,
                 kind: ApprovalKind::McpTool,
                 argv: vec![],
                 command: mcp::describe_call(&plan.server, &plan.tool, &plan.arguments),
