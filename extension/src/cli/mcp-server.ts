@@ -308,6 +308,7 @@ const KIND_TEXT: Record<ApprovalRequest['kind'], string> = {
   exec: 'run a command',
   escalate: 'run a command OUTSIDE the sandbox',
   retryUnsandboxed: 'run again WITHOUT the sandbox a command the sandbox blocked',
+  mcpTool: 'call a tool of an MCP server',
 };
 
 /**
@@ -323,7 +324,7 @@ export function approvalMessage(req: ApprovalRequest, sessionId: string): string
     '',
     reveal(req.command),
     '',
-    `runs: ${one(argvText(req.argv))}`,
+    ...(req.argv.length > 0 ? [`runs: ${one(argvText(req.argv))}`] : []),
     `cwd: ${one(req.cwd)}`,
     `sandbox: ${sandboxText(req.sandbox)}; network ${networkText(req.sandbox)}`,
   ];
