@@ -318,6 +318,28 @@ test('concurrent tasks each get their own session and sidecar; a reply to a runn
   }
 });
 
+test('a failed turn is an error result with the session id; the session takes a reply', async () => {
+  const project = makeProject();
+  try {
+    await withServer([{ fail: { status: 400, body: { error: { message: 'unsupported thing', type: 'invalid_request_error' } } } }, { text: 'recovered' }], async (server) => {
+      const c = await connect(project, server.url);
+      try {
+        const r1: any = await c.client.callTool({ name: 'tack', arguments: { prompt: 'go' } });
+        assert.equal(r1.isError, true);
+        assert.match(textOf(r1), /the turn failed: .*unsupported thing/);
+        assert.equal(r1.structuredContent.status, 'failed');
+        const r2: any = await c.client.callTool({ name: 'tack-reply', arguments: { sessionId: r1.structuredContent.sessionId, prompt: 'again' } });
+        assert.equal(r2.isError, undefined, textOf(r2));
+        assert.equal(textOf(r2), 'recovered');
+      } finally {
+        await c.close();
+      }
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('bad arguments are error results that say what is wrong, not crashes', async () => {
   const project = makeProject();
   try {
