@@ -15,7 +15,7 @@ import { API_KEY, bodies, childrenOf, conversation, makeProject, toolOutputs, wi
 const PATCH = ['*** Begin Patch', '*** Update File: greet.txt', '@@', '-hello', '+hello, world', '*** End Patch', ''].join('\n');
 
 function serverEnv(project: Project): Record<string, string> {
-  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: API_KEY, TACK_HOME: project.home, OPENAI_BASE_URL: undefined, TACK_MODEL: undefined, TACK_PROVIDER: undefined };
+  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: API_KEY, TACK_HOME: project.home, OPENAI_BASE_URL: undefined, TACK_MODEL: undefined, TACK_PROVIDER: undefined, OPENROUTER_API_KEY: undefined };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env as Record<string, string>;
 }
@@ -318,6 +318,28 @@ test('concurrent tasks each get their own session and sidecar; a reply to a runn
   }
 });
 
+test('a failed turn is an error result with the session id; the session takes a reply', async () => {
+  const project = makeProject();
+  try {
+    await withServer([{ fail: { status: 400, body: { error: { message: 'unsupported thing', type: 'invalid_request_error' } } } }, { text: 'recovered' }], async (server) => {
+      const c = await connect(project, server.url);
+      try {
+        const r1: any = await c.client.callTool({ name: 'tack', arguments: { prompt: 'go' } });
+        assert.equal(r1.isError, true);
+        assert.match(textOf(r1), /the turn failed: .*unsupported thing/);
+        assert.equal(r1.structuredContent.status, 'failed');
+        const r2: any = await c.client.callTool({ name: 'tack-reply', arguments: { sessionId: r1.structuredContent.sessionId, prompt: 'again' } });
+        assert.equal(r2.isError, undefined, textOf(r2));
+        assert.equal(textOf(r2), 'recovered');
+      } finally {
+        await c.close();
+      }
+    });
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('bad arguments are error results that say what is wrong, not crashes', async () => {
   const project = makeProject();
   try {
@@ -332,6 +354,8 @@ test('bad arguments are error results that say what is wrong, not crashes', asyn
           ['tack', { prompt: 'x', approval_policy: 'never' }, /unknown argument 'approval_policy'/],
           ['tack', { prompt: 'x', cwd: '/no/such/dir/anywhere' }, /cwd: \/no\/such\/dir\/anywhere: no such directory/],
           ['tack', { prompt: 'x', provider: 'acme' }, /'provider' must be one of/],
+          // Another provider than the server's: its own key variable, not the server's key or base URL.
+          ['tack', { prompt: 'x', provider: 'openrouter' }, /no API key for OpenRouter\. Set OPENROUTER_API_KEY/],
           ['tack-reply', { prompt: 'more' }, /'sessionId' is required/],
           ['tack-reply', { sessionId: 'nope', prompt: 'more' }, /no session 'nope' is open/],
           ['codex', { prompt: 'x' }, /unknown tool 'codex'/],

@@ -406,11 +406,12 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [TACK_TOOL, REPLY_TOOL] }));
 
-  const errorResult = (message: string, sessionId?: string): CallToolResult => ({
-    content: [{ type: 'text', text: message }],
-    isError: true,
-    ...(sessionId ? { structuredContent: { threadId: sessionId, sessionId, content: '', status: 'failed', error: message } } : {}),
-  });
+  const errorResult = (message: string, sessionId?: string): CallToolResult =>
+    scrub({
+      content: [{ type: 'text', text: message }],
+      isError: true,
+      ...(sessionId ? { structuredContent: { threadId: sessionId, sessionId, content: '', status: 'failed', error: message } } : {}),
+    });
 
   const turnResult = (sessionId: string, r: TurnResult): CallToolResult => {
     const content = r.finalMessage ?? '';
@@ -454,7 +455,7 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
       const r = await open.task.session.submit(prompt);
       return turnResult(sessionId, r);
     } catch (err) {
-      return errorResult(scrub(`the turn could not run: ${err instanceof Error ? err.message : String(err)}`), sessionId);
+      return errorResult(`the turn could not run: ${err instanceof Error ? err.message : String(err)}`, sessionId);
     } finally {
       extra.signal.removeEventListener('abort', onAbort);
       open.sink = undefined;
@@ -531,7 +532,7 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
         debug,
       });
     } catch (err) {
-      return errorResult(scrub(`the task could not start: ${err instanceof Error ? err.message : String(err)}`));
+      return errorResult(`the task could not start: ${err instanceof Error ? err.message : String(err)}`);
     }
     sessionId = task.session.id;
     const open: OpenTask = { task, running: false, lastUsed: Date.now() };
@@ -561,7 +562,7 @@ export async function mcpServerCommand(args: string[]): Promise<number> {
     } catch (err) {
       if (err instanceof ArgumentError) return errorResult(`invalid arguments for ${name}: ${err.message}`);
       log(`tool call failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return errorResult(scrub(`internal error: ${err instanceof Error ? err.message : String(err)}`));
+      return errorResult(`internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
 
