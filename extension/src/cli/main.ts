@@ -2,12 +2,14 @@
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
 import { execCommand } from './exec';
+import { mcpCommand } from './mcp';
 
 const USAGE = `Usage: tack <command> [options]
 
 Commands:
   exec [options] PROMPT        run one task to completion, headless
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
+  mcp list [--json]            start the configured MCP servers and list their status and tools
   --version                    print the version
   --help                       print this help
 
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return execCommand(rest);
     case 'apply-patch':
       return applyPatchCommand(rest);
+    case 'mcp':
+      return mcpCommand(rest);
     default:
       process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
       return 2;

@@ -76,13 +76,14 @@ fn mcp_item(out: &[Effect]) -> Value {
 #[test]
 fn tools_are_offered_and_a_refused_schema_is_reported() {
     let mut s = Session::new(config(ApprovalPolicy::Never));
-    let out = s.handle(tools(false));
+    // Before a turn nothing is shown; the turn's start shows the refusal once.
+    assert!(events(&s.handle(tools(false))).is_empty());
+    let out = start(&mut s, "go");
     let shown = format!("{:?}", events(&out));
     assert!(
         shown.contains("`bad`") && shown.contains("\\\"array\\\""),
         "{shown}"
     );
-    let out = start(&mut s, "go");
     let body = requests(&out).pop().unwrap();
     let t = body["tools"]
         .as_array()

@@ -61,9 +61,16 @@ fn describe_scope(scope: &RememberScope) -> String {
 
 impl Session {
     /// `mcpTools`: the tools offered from the next request on. Tools whose schema cannot be
-    /// offered are reported to the person once.
+    /// offered are reported to the person once (at once during a turn, else when the next starts).
     pub(super) fn set_mcp_tools(&mut self, specs: Vec<McpToolSpec>, out: &mut Vec<Effect>) {
         self.mcp.set = mcp::build_tool_set(&specs);
+        if self.turn.is_some() {
+            self.show_mcp_refusals(out);
+        }
+    }
+
+    /// Shows the refusals not shown yet.
+    pub(super) fn show_mcp_refusals(&mut self, out: &mut Vec<Effect>) {
         let refused: Vec<String> = self
             .mcp
             .set
