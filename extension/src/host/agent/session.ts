@@ -171,6 +171,7 @@ export class AgentSession {
   /** Set by `interrupt` while the turn waits for the MCP servers to start. */
   private interruptPending = false;
   private nextHostItem = 0;
+  private mcpUnsubscribe: (() => void) | undefined;
 
   private constructor(opts: AgentSessionOptions, id: string, core: CoreSession, config: AgentConfig) {
     this.id = id;
@@ -186,7 +187,7 @@ export class AgentSession {
     this.log = opts.log ?? (() => undefined);
     this.mcp = opts.mcp;
     // A server's tool list changed (list_changed, a restart): the next request offers the new one.
-    this.mcp?.onChange(() => {
+    this.mcpUnsubscribe = this.mcp?.onChange(() => {
       if (!this.broken && !this.reloading && this.mcpToolsSent !== '') this.syncMcpTools();
     });
   }
@@ -301,6 +302,7 @@ export class AgentSession {
 
   /** Stops every command this session started (for shutdown). */
   async dispose(): Promise<void> {
+    this.mcpUnsubscribe?.();
     this.interrupt();
     await this.killAll();
     await this.pendingWrites;
