@@ -10,6 +10,7 @@ Commands:
   exec [options] PROMPT        run one task to completion, headless
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
   mcp list [--json]            start the configured MCP servers and list their status and tools
+  mcp login NAME               sign in to an HTTP MCP server (OAuth)
   --version                    print the version
   --help                       print this help
 

@@ -4,7 +4,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findRepoRoot, type ThreadItem } from '../host/agent';
-import { envInputResolver, loadMcpConfig, McpHub, type McpServerStatus } from '../host/mcp';
+import { envInputResolver, fileTokenStore, loadMcpConfig, McpHub, userMcpConfigPath, type McpConfig, type McpServerStatus } from '../host/mcp';
+
+/** OAuth tokens of HTTP servers: `$TACK_HOME/mcp-oauth.json`, readable only by the user. */
+function cliOAuth() {
+  return {
+    store: fileTokenStore(path.join(path.dirname(userMcpConfigPath()), 'mcp-oauth.json')),
+    signInHint: (server: string) => `run \`tack mcp login ${server}\``,
+  };
+}
+
+function cliHub(config: McpConfig, workspace: string, log?: (line: string) => void): McpHub {
+  return new McpHub({ config, workspace, resolveInput: envInputResolver(), log, oauth: cliOAuth() });
+}
 
 /** The workspace whose `.vscode/mcp.json` applies: the nearest of cwd and the repository root that has one. */
 export function mcpWorkspace(cwd: string): string {
@@ -18,7 +30,7 @@ export function cliMcpHub(cwd: string, files: string[], log?: (line: string) => 
   const workspace = mcpWorkspace(cwd);
   const config = loadMcpConfig({ workspace, extraFiles: files });
   if (config.servers.length === 0 && config.errors.length === 0) return undefined;
-  return new McpHub({ config, workspace, resolveInput: envInputResolver(), log });
+  return cliHub(config, workspace, log);
 }
 
 /** A readable line for an `mcp_tool_call` item. */
@@ -30,9 +42,13 @@ export function describeMcpItem(i: Extract<ThreadItem, { type: 'mcp_tool_call' }
 }
 
 const LIST_USAGE = `Usage: tack mcp list [--json] [-C DIR] [--mcp-config FILE]...
+       tack mcp login NAME [-C DIR] [--mcp-config FILE]...
 
-Starts every configured MCP server (the user file $TACK_HOME/mcp.json, DIR's .vscode/mcp.json, and
-each --mcp-config FILE), prints each with its status, tools and last error, and stops them.
+list   starts every configured MCP server (the user file $TACK_HOME/mcp.json, DIR's
+       .vscode/mcp.json, and each --mcp-config FILE), prints each with its status, tools and last
+       error, and stops them.
+login  signs in to the HTTP server NAME (OAuth): prints the URL to open, waits for the browser to
+       come back to 127.0.0.1, and keeps the tokens in $TACK_HOME/mcp-oauth.json (mode 0600).
 Inputs (\${input:ID}) are read from TACK_MCP_INPUT_<ID>.
 `;
 
@@ -50,13 +66,14 @@ export async function mcpCommand(args: string[]): Promise<number> {
     process.stdout.write(LIST_USAGE);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'list') {
+  if (sub !== 'list' && sub !== 'login') {
     process.stderr.write(`tack mcp: unknown subcommand '${sub}'\n\n${LIST_USAGE}`);
     return 2;
   }
   let json = false;
   let dir = process.cwd();
   const files: string[] = [];
+  const words: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--json') json = true;
@@ -65,15 +82,35 @@ export async function mcpCommand(args: string[]): Promise<number> {
     else if (a === '--help' || a === '-h') {
       process.stdout.write(LIST_USAGE);
       return 0;
+    } else if (!a.startsWith('-') && sub === 'login') {
+      words.push(a);
     } else {
-      process.stderr.write(`tack mcp list: unknown option '${a}'\n\n${LIST_USAGE}`);
+      process.stderr.write(`tack mcp ${sub}: unknown option '${a}'\n\n${LIST_USAGE}`);
       return 2;
     }
   }
   const cwd = path.resolve(dir);
   const workspace = mcpWorkspace(cwd);
   const config = loadMcpConfig({ workspace, extraFiles: files });
-  const hub = new McpHub({ config, workspace, resolveInput: envInputResolver(), log: process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined });
+  const hub = cliHub(config, workspace, process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined);
+  if (sub === 'login') {
+    if (words.length !== 1) {
+      process.stderr.write(`tack mcp login: name one server\n\n${LIST_USAGE}`);
+      return 2;
+    }
+    try {
+      await hub.signIn(words[0], (url) => {
+        process.stderr.write(`Open this URL in a browser to sign in to "${words[0]}":\n${url.toString()}\n`);
+      });
+      process.stderr.write(`Signed in to "${words[0]}".\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`tack mcp login: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    } finally {
+      await hub.stopAll();
+    }
+  }
   try {
     await hub.startAll();
     const servers = hub.status();

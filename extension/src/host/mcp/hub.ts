@@ -4,6 +4,7 @@
 import type { McpToolSpec } from '../../generated/types/McpToolSpec';
 import type { InputResolver, McpConfig } from './config';
 import { McpServerConnection, type McpServerStatus } from './server';
+import { signIn, type TokenStore } from './oauth';
 
 export interface McpHubOptions {
   config: McpConfig;
@@ -12,6 +13,8 @@ export interface McpHubOptions {
   env?: NodeJS.ProcessEnv;
   clientVersion?: string;
   log?: (line: string) => void;
+  /** OAuth for HTTP servers: where tokens are kept, and the sign-in advice shown when one is needed. */
+  oauth?: { store: TokenStore; signInHint: (server: string) => string };
 }
 
 export class McpHub {
@@ -19,9 +22,11 @@ export class McpHub {
   private started: Promise<string[]> | undefined;
   private readonly listeners = new Set<() => void>();
   readonly configErrors: string[];
+  private readonly oauth?: McpHubOptions['oauth'];
 
   constructor(opts: McpHubOptions) {
     this.configErrors = [...opts.config.errors];
+    this.oauth = opts.oauth;
     const ctx = {
       workspace: opts.workspace,
       inputs: opts.config.inputs,
@@ -30,6 +35,7 @@ export class McpHub {
       env: opts.env,
       clientVersion: opts.clientVersion ?? '0.1.0',
       log: opts.log ?? (() => undefined),
+      oauth: opts.oauth,
     };
     for (const def of opts.config.servers) {
       const conn = new McpServerConnection(def, ctx);
@@ -100,6 +106,18 @@ export class McpHub {
     const s = this.servers.get(server);
     if (!s) throw new Error(`no MCP server named "${server}" is configured`);
     await s.restart();
+  }
+
+  /**
+   * Signs in to an HTTP server (OAuth): `open` gets the authorization URL; the tokens are stored.
+   * The server is restarted afterwards when it had been started.
+   */
+  async signIn(server: string, open: (url: URL) => void | Promise<void>, timeoutMs?: number): Promise<void> {
+    const s = this.servers.get(server);
+    if (!s) throw new Error(`no MCP server named "${server}" is configured`);
+    if (!this.oauth) throw new Error('signing in is not available here');
+    await signIn(server, await s.resolvedUrl(), this.oauth.store, open, timeoutMs);
+    if (s.status().state !== 'stopped') await s.restart();
   }
 
   /** Stops every server (whole process trees). */

@@ -17,6 +17,7 @@ import {
 } from './config';
 import { serverEnv } from './env';
 import { GroupStdioTransport } from './stdio-transport';
+import { McpAuthRequiredError, StoredOAuthProvider, type TokenStore } from './oauth';
 
 export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed';
 
@@ -52,6 +53,8 @@ export interface ServerContext {
   env?: NodeJS.ProcessEnv;
   clientVersion: string;
   log: (line: string) => void;
+  /** OAuth for HTTP servers: where tokens are kept and how the person signs in. */
+  oauth?: { store: TokenStore; signInHint: (server: string) => string };
 }
 
 /** The most pages of `tools/list` followed, and tools kept per server. */
@@ -165,22 +168,39 @@ export class McpServerConnection {
       await this.open(transport);
     } else if (resolved.kind === 'http') {
       const url = new URL(resolved.url);
+      const authProvider = await this.authProvider(resolved.url);
       try {
-        await this.open(new StreamableHTTPClientTransport(url, { requestInit: { headers: resolved.headers } }));
+        await this.open(new StreamableHTTPClientTransport(url, { requestInit: { headers: resolved.headers }, authProvider }));
       } catch (e) {
+        if (e instanceof McpAuthRequiredError) throw e;
         // Servers of the older protocol answer the Streamable HTTP POST with 4xx: try SSE.
         this.ctx.log(`mcp ${this.def.name}: Streamable HTTP failed (${message(e)}); trying SSE`);
         await this.closeTransport();
         try {
-          await this.open(new SSEClientTransport(url, { requestInit: { headers: resolved.headers } }));
+          await this.open(new SSEClientTransport(url, { requestInit: { headers: resolved.headers }, authProvider }));
         } catch (e2) {
           throw new Error(`Streamable HTTP: ${message(e)}; SSE: ${message(e2)}`, { cause: e2 });
         }
       }
     } else {
-      await this.open(new SSEClientTransport(new URL(resolved.url), { requestInit: { headers: resolved.headers } }));
+      const authProvider = await this.authProvider(resolved.url);
+      await this.open(new SSEClientTransport(new URL(resolved.url), { requestInit: { headers: resolved.headers }, authProvider }));
     }
     await this.refreshTools();
+  }
+
+  /** The non-interactive OAuth provider for an HTTP server (stored tokens, refreshed as needed). */
+  private async authProvider(url: string): Promise<StoredOAuthProvider | undefined> {
+    const o = this.ctx.oauth;
+    if (!o) return undefined;
+    return new StoredOAuthProvider(this.def.name, url, o.store, { signInHint: o.signInHint(this.def.name) }).load();
+  }
+
+  /** The resolved URL of an HTTP server (for signing in). */
+  async resolvedUrl(): Promise<string> {
+    const r = await resolveServer(this.def, { workspace: this.ctx.workspace, inputs: this.ctx.inputs, resolveInput: this.ctx.resolveInput, env: this.ctx.env }, this.ctx.inputCache);
+    if (r.kind === 'stdio') throw new Error(`"${this.def.name}" is a stdio server: OAuth is for HTTP servers`);
+    return r.url;
   }
 
   private async open(transport: Transport): Promise<void> {
