@@ -3,11 +3,21 @@
 // count, last error; restart one; show its tools). None of it in Restricted Mode: a workspace's
 // servers are programs it names.
 import * as vscode from 'vscode';
-import { loadMcpConfig, McpHub, type McpInputDef, type McpServerStatus } from '../host/mcp';
+import { loadMcpConfig, McpHub, type McpInputDef, type McpServerStatus, type TokenStore } from '../host/mcp';
 import { reveal } from '../shared/display';
 import { requireTrust } from './trust';
 
 const INPUT_SECRET_PREFIX = 'tack.mcpInput.';
+
+/** OAuth tokens of HTTP servers in SecretStorage. */
+function secretTokenStore(secrets: vscode.SecretStorage): TokenStore {
+  const k = (key: string) => `tack.${key}`;
+  return {
+    get: async (key) => (await secrets.get(k(key))) ?? undefined,
+    set: (key, value) => Promise.resolve(secrets.store(k(key), value)),
+    delete: (key) => Promise.resolve(secrets.delete(k(key))),
+  };
+}
 
 export class McpManager implements vscode.Disposable {
   private hubInstance: McpHub | undefined;
@@ -32,6 +42,7 @@ export class McpManager implements vscode.Disposable {
         resolveInput: (input, server) => this.resolveInput(input, server),
         clientVersion: String(this.context.extension.packageJSON.version ?? '0.1.0'),
         log: (line) => this.log.debug(line),
+        oauth: { store: secretTokenStore(this.context.secrets), signInHint: (s) => `use "Tack: MCP Servers", pick ${s}, then Sign In` },
       });
     }
     return this.hubInstance;
@@ -79,7 +90,8 @@ export class McpManager implements vscode.Disposable {
     const restart = 'Restart';
     const tools = 'Show Tools';
     const error = 'Show Last Error';
-    const actions = [restart, ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : [])];
+    const signIn = 'Sign In (OAuth)';
+    const actions = [restart, ...(s.type !== 'stdio' ? [signIn] : []), ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : [])];
     const action = await vscode.window.showQuickPick(actions, { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })}` });
     if (action === restart) {
       try {
@@ -88,6 +100,16 @@ export class McpManager implements vscode.Disposable {
         void vscode.window.showInformationMessage(`Tack: ${reveal(s.name, { singleLine: true })} is ${now?.state ?? 'unknown'} with ${now?.tools.length ?? 0} tools.`);
       } catch (e) {
         void vscode.window.showErrorMessage(`Tack: ${reveal(s.name, { singleLine: true })} did not restart: ${reveal(e instanceof Error ? e.message : String(e), { singleLine: true })}`);
+      }
+    } else if (action === signIn) {
+      try {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Tack: signing in to ${reveal(s.name, { singleLine: true })} in your browser`, cancellable: false },
+          () => hub.signIn(s.name, async (url) => void (await vscode.env.openExternal(vscode.Uri.parse(url.toString(), true)))),
+        );
+        void vscode.window.showInformationMessage(`Tack: signed in to ${reveal(s.name, { singleLine: true })}.`);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Tack: signing in to ${reveal(s.name, { singleLine: true })} failed: ${reveal(e instanceof Error ? e.message : String(e), { singleLine: true })}`);
       }
     } else if (action === tools) {
       await vscode.window.showQuickPick(
