@@ -17,6 +17,7 @@ import {
 } from '../host/agent';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
+import { cliMcpHub, describeMcpItem } from './mcp';
 
 const USAGE = `Usage: tack exec [options] PROMPT
 
@@ -45,6 +46,10 @@ Options:
                              or what a local server says; 0 sends no cap); a response cut by it is
                              reported, its tool calls are not run
   --resume ID                continue a saved session
+  --mcp-config FILE          also use the MCP servers in FILE (VS Code's mcp.json format; may be
+                             repeated). The user file $TACK_HOME/mcp.json and the workspace's
+                             .vscode/mcp.json are always used; \${input:ID} is read from
+                             TACK_MCP_INPUT_<ID>
   --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
                              a stall is retried once, then the turn fails
   -h, --help                 this help
@@ -66,13 +71,14 @@ interface ExecOptions {
   maxOutputTokens?: number;
   resume?: string;
   streamIdleTimeoutMs?: number;
+  mcpConfigs: string[];
   prompt: string;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(args: string[]): ExecOptions | 'help' {
-  const o: Partial<ExecOptions> & { json: boolean } = { json: false };
+  const o: Partial<ExecOptions> & { json: boolean; mcpConfigs: string[] } = { json: false, mcpConfigs: [] };
   const words: string[] = [];
   const value = (i: number, flag: string): string => {
     const v = args[i + 1];
@@ -143,6 +149,9 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       case '--resume':
         o.resume = value(i++, a);
         break;
+      case '--mcp-config':
+        o.mcpConfigs.push(value(i++, a));
+        break;
       case '--stream-idle-timeout': {
         const n = Number(value(i++, a));
         if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError('--stream-idle-timeout must be a number of seconds between 0 and 3600');
@@ -179,6 +188,8 @@ function describe(event: ThreadEvent): string | undefined {
         return `plan:\n${i.items.map((t) => `  [${t.status === 'completed' ? 'x' : t.status === 'in_progress' ? '>' : ' '}] ${t.text}`).join('\n')}`;
       case 'error':
         return `error: ${i.message}`;
+      case 'mcp_tool_call':
+        return describeMcpItem(i);
     }
   };
   switch (event.type) {
@@ -268,6 +279,7 @@ export async function execCommand(args: string[]): Promise<number> {
   };
   const apiKey = resolved.endpoint.apiKey;
   const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
+  const mcp = cliMcpHub(cwd, opts.mcpConfigs, debug);
 
   let task: HeadlessTask;
   try {
@@ -284,8 +296,10 @@ export async function execCommand(args: string[]): Promise<number> {
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
       warn: out,
       debug,
+      mcp,
     });
   } catch (err) {
+    await mcp?.stopAll();
     process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
@@ -313,6 +327,6 @@ export async function execCommand(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await sidecar.dispose();
+    await Promise.all([sidecar.dispose(), mcp?.stopAll()]);
   }
 }

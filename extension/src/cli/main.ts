@@ -2,6 +2,7 @@
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
 import { execCommand } from './exec';
+import { mcpCommand } from './mcp';
 import { mcpServerCommand } from './mcp-server';
 
 const USAGE = `Usage: tack <command> [options]
@@ -9,6 +10,8 @@ const USAGE = `Usage: tack <command> [options]
 Commands:
   exec [options] PROMPT        run one task to completion, headless
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
+  mcp list [--json]            start the configured MCP servers and list their status and tools
+  mcp login NAME               sign in to an HTTP MCP server (OAuth)
   mcp-server [options]         serve Tack as an MCP server on stdio (tools: tack, tack-reply)
   --version                    print the version
   --help                       print this help
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return execCommand(rest);
     case 'apply-patch':
       return applyPatchCommand(rest);
+    case 'mcp':
+      return mcpCommand(rest);
     case 'mcp-server':
       return mcpServerCommand(rest);
     default:

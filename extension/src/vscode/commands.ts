@@ -59,6 +59,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     typeof u === 'string' ? vscode.Uri.parse(u) : u instanceof vscode.Uri ? u : vscode.window.activeTextEditor?.document.uri;
 
   reg('tack.showLog', () => s.log.show(true));
+  reg('tack.mcpServers', () => s.mcp.showServers());
   reg('tack.setApiKey', () => s.keys.prompt());
   reg('tack.selectModel', async () => {
     const current = readSettings().model;

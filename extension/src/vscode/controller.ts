@@ -2,6 +2,7 @@
 // the chat's backend (ChatBackend) and the runner's host (AgentHost): files come from the editor's
 // buffers, edits are reviewed inline and written through WorkspaceEdit, approvals go to the chat
 // (with a notification when the chat is not in view).
+import type { McpHub } from '../host/mcp';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChangeProposal } from '../generated/types/ChangeProposal';
@@ -37,6 +38,8 @@ export interface ControllerDeps {
   inlineDiff: InlineDiffManager;
   sidecar: () => SidecarClient;
   chat: () => ChatViewProvider;
+  /** The workspace's MCP servers (undefined when none are configured). */
+  mcp?: () => McpHub | undefined;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -164,6 +167,7 @@ export class AgentController implements ChatBackend, AgentHost {
           agentsMd: await agentsMdOf(cwd),
         },
         store: this.sessions(),
+        mcp: this.deps.mcp?.(),
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),

@@ -9,6 +9,7 @@ import { InlineDiffManager } from './inline-diff/manager';
 import { ApiKeyStore } from './secrets';
 import { noteIgnoredWorkspaceSettings, readSettings, setSettingsLog } from './settings';
 import { requireTrust } from './trust';
+import { McpManager } from './mcp';
 
 export class TackServices implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -16,6 +17,7 @@ export class TackServices implements vscode.Disposable {
   readonly inlineDiff: InlineDiffManager;
   readonly controller: AgentController;
   readonly chat: ChatViewProvider;
+  readonly mcp: McpManager;
   private sidecarClient: SidecarClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -24,6 +26,7 @@ export class TackServices implements vscode.Disposable {
     setSettingsLog((m) => this.log.warn(m));
     this.keys = new ApiKeyStore(context.secrets);
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
+    this.mcp = new McpManager(context, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, this.log);
     this.controller = new AgentController({
       context,
       log: this.log,
@@ -31,6 +34,7 @@ export class TackServices implements vscode.Disposable {
       inlineDiff: this.inlineDiff,
       sidecar: () => this.sidecar(),
       chat: () => this.chat,
+      mcp: () => this.mcp.hub(),
     });
     this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(
@@ -62,8 +66,9 @@ export class TackServices implements vscode.Disposable {
     this.controller.stop();
     const sc = this.sidecarClient;
     this.sidecarClient = undefined;
+    const servers = this.mcp.stop();
     this.dispose();
-    await sc?.dispose();
+    await Promise.all([sc?.dispose(), servers]);
   }
 
   dispose(): void {

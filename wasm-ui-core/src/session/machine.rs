@@ -523,6 +523,7 @@ impl Session {
             }
         }
         emit(out, ThreadEvent::TurnStarted {});
+        self.show_mcp_refusals(out);
         self.turn = Some(Turn {
             phase: Phase::Streaming,
             stream: ResponseStream::default(),

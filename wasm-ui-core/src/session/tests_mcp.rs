@@ -76,13 +76,14 @@ fn mcp_item(out: &[Effect]) -> Value {
 #[test]
 fn tools_are_offered_and_a_refused_schema_is_reported() {
     let mut s = Session::new(config(ApprovalPolicy::Never));
-    let out = s.handle(tools(false));
+    // Before a turn nothing is shown; the turn's start shows the refusal once.
+    assert!(events(&s.handle(tools(false))).is_empty());
+    let out = start(&mut s, "go");
     let shown = format!("{:?}", events(&out));
     assert!(
         shown.contains("`bad`") && shown.contains("\\\"array\\\""),
         "{shown}"
     );
-    let out = start(&mut s, "go");
     let body = requests(&out).pop().unwrap();
     let t = body["tools"]
         .as_array()
@@ -277,4 +278,60 @@ fn an_image_result_is_shown_to_the_model() {
     assert!(body["input"]
         .to_string()
         .contains("data:image/png;base64,iVBORw0KGgo="));
+}
+
+#[test]
+fn a_read_only_session_refuses_or_asks_for_tools_that_may_change_things() {
+    let mut cfg = config(ApprovalPolicy::Never);
+    cfg.sandbox_mode = SandboxMode::ReadOnly;
+    let mut s = Session::new(cfg.clone());
+    s.handle(tools(false));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall("c1", "mcp__mem__read_graph", json!({}))],
+        10,
+    );
+    assert!(mcp_calls(&out).is_empty() && approval(&out).is_none());
+    assert!(last_output(&out, "c1").contains("read-only"));
+    // A read-only tool still runs.
+    let mut s = Session::new(cfg.clone());
+    s.handle(tools(true));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall("c1", "mcp__mem__read_graph", json!({}))],
+        10,
+    );
+    assert_eq!(mcp_calls(&out).len(), 1);
+    // With someone to ask (on-failure here), it asks.
+    cfg.approval_policy = ApprovalPolicy::OnFailure;
+    let mut s = Session::new(cfg);
+    s.handle(tools(false));
+    start(&mut s, "go");
+    let out = respond(
+        &mut s,
+        &[fcall("c1", "mcp__mem__read_graph", json!({}))],
+        10,
+    );
+    assert!(approval(&out).is_some() && mcp_calls(&out).is_empty());
+}
+
+#[test]
+fn chat_wire_declares_the_tools_in_its_shape() {
+    let mut cfg = config(ApprovalPolicy::Never);
+    cfg.wire = Wire::Chat;
+    let mut s = Session::new(cfg);
+    s.handle(tools(false));
+    let out = start(&mut s, "go");
+    let body = requests(&out).pop().unwrap();
+    let t = body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["function"]["name"] == "mcp__mem__read_graph")
+        .expect("offered in the Chat shape")
+        .clone();
+    assert_eq!(t["type"], "function");
+    assert_eq!(t["function"]["parameters"]["type"], "object");
 }

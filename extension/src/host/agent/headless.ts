@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, type ModelEndpoint, type ProviderId, type RetryInfo } from '../model';
 import { writePolicyFor } from '../patch/atomic-write';
+import type { McpHub } from '../mcp/hub';
 import type { SessionStore } from '../sessions';
 import { SidecarClient } from '../sidecar';
 import { collectAgentsMd } from './agents-md';
@@ -117,6 +118,8 @@ export interface HeadlessTaskOptions {
   warn: (line: string) => void;
   /** Diagnostics (TACK_DEBUG); never given a secret. */
   debug?: (line: string) => void;
+  /** The MCP servers whose tools the model is offered; the caller starts and stops them. */
+  mcp?: McpHub;
 }
 
 /** One running headless task: its session and the sidecar that serves only it. */
@@ -160,6 +163,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: opts.onRetry,
       log: opts.debug,
+      ...(opts.mcp ? { mcp: opts.mcp } : {}),
     });
   } catch (err) {
     await sidecar.dispose();

@@ -9,6 +9,7 @@ import { readInsideRoot } from '../workspace-read';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
+import type { McpHub } from '../mcp/hub';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import type {
   AgentConfig,
@@ -46,6 +47,8 @@ export interface AgentSessionOptions {
   streamIdleTimeoutMs?: number;
   /** Diagnostic lines (never secrets). */
   log?: (line: string) => void;
+  /** The MCP servers whose tools the model gets (started at the first turn). */
+  mcp?: McpHub;
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -161,6 +164,14 @@ export class AgentSession {
   private pendingWrites: Promise<unknown> = Promise.resolve();
   private turnDone: ((r: TurnResult) => void) | undefined;
   private lastMessage: string | undefined;
+  private readonly mcp?: McpHub;
+  /** The tool list last given to the core (JSON), so unchanged lists are not sent again. */
+  private mcpToolsSent = '';
+  private mcpProblemsShown = false;
+  /** Set by `interrupt` while the turn waits for the MCP servers to start. */
+  private interruptPending = false;
+  private nextHostItem = 0;
+  private mcpUnsubscribe: (() => void) | undefined;
 
   private constructor(opts: AgentSessionOptions, id: string, core: CoreSession, config: AgentConfig) {
     this.id = id;
@@ -174,6 +185,40 @@ export class AgentSession {
     this.onRetry = opts.onRetry;
     this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
+    this.mcp = opts.mcp;
+    // A server's tool list changed (list_changed, a restart): the next request offers the new one.
+    this.mcpUnsubscribe = this.mcp?.onChange(() => {
+      if (!this.broken && !this.reloading && this.mcpToolsSent !== '') this.syncMcpTools();
+    });
+  }
+
+  private syncMcpTools(): void {
+    if (!this.mcp) return;
+    const tools = this.mcp.toolSpecs();
+    const json = JSON.stringify(tools);
+    if (json === this.mcpToolsSent) return;
+    this.mcpToolsSent = json;
+    this.dispatch({ type: 'mcpTools', tools });
+  }
+
+  /** An error item the host shows itself (MCP start-up problems). */
+  private showHostError(message: string): void {
+    this.emitToHost({ type: 'item.completed', item: { id: `host_${this.nextHostItem++}`, type: 'error', message } });
+  }
+
+  private async runMcp(callId: string, server: string, tool: string, args: unknown): Promise<void> {
+    if (!this.mcp) {
+      this.dispatch({ type: 'mcpResult', callId, error: 'MCP servers are not available in this session' });
+      return;
+    }
+    const signal = this.turnAbort.signal;
+    try {
+      const result = await this.mcp.call(server, tool, args, signal);
+      this.dispatch({ type: 'mcpResult', callId, result: result as never });
+    } catch (e) {
+      if (signal.aborted) return;
+      this.dispatch({ type: 'mcpResult', callId, error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   static async create(opts: AgentSessionOptions): Promise<AgentSession> {
@@ -220,12 +265,28 @@ export class AgentSession {
     if (this.store && text.trim() !== '') {
       this.track(this.store.setTitle(this.id, text.trim().slice(0, 80)).catch(() => undefined));
     }
-    this.dispatch({ type: 'userInput', text, editorContext });
+    const mcp = this.mcp;
+    if (!mcp) {
+      this.dispatch({ type: 'userInput', text, editorContext });
+      return done;
+    }
+    // Every server starts (in parallel) before the first request, so the model sees their tools.
+    this.interruptPending = false;
+    void mcp.startAll().then((problems) => {
+      this.syncMcpTools();
+      this.dispatch({ type: 'userInput', text, editorContext });
+      if (!this.mcpProblemsShown) {
+        this.mcpProblemsShown = true;
+        for (const p of problems) this.showHostError(p);
+      }
+      if (this.interruptPending) this.dispatch({ type: 'interrupt' });
+    });
     return done;
   }
 
   /** Ends the running turn promptly: aborts the model request, kills commands, answers pending calls. */
   interrupt(): void {
+    this.interruptPending = true;
     if (this.turnDone) this.dispatch({ type: 'interrupt' });
   }
 
@@ -241,6 +302,7 @@ export class AgentSession {
 
   /** Stops every command this session started (for shutdown). */
   async dispose(): Promise<void> {
+    this.mcpUnsubscribe?.();
     this.interrupt();
     await this.killAll();
     await this.pendingWrites;
@@ -406,6 +468,9 @@ export class AgentSession {
         return;
       case 'requestApproval':
         void this.runApproval(effect.request);
+        return;
+      case 'mcpCall':
+        void this.runMcp(effect.callId, effect.server, effect.tool, effect.arguments);
         return;
       case 'emit': {
         const event = effect.event;

@@ -5,6 +5,11 @@
 use super::*;
 use crate::session::mcp::{self, McpApprovalInfo, McpCallStatus, McpToolSet, McpToolSpec};
 
+/// The start of the answer to an MCP call refused in a read-only session under `never`.
+pub const READ_ONLY_MCP: &str =
+    "MCP call refused: the sandbox is read-only and the approval policy \
+is `never`, so nothing may be changed in this session.";
+
 /// A call of one MCP tool, as classified.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct McpPlan {
@@ -64,9 +69,16 @@ fn describe_scope(scope: &RememberScope) -> String {
 
 impl Session {
     /// `mcpTools`: the tools offered from the next request on. Tools whose schema cannot be
-    /// offered are reported to the person once.
+    /// offered are reported to the person once (at once during a turn, else when the next starts).
     pub(super) fn set_mcp_tools(&mut self, specs: Vec<McpToolSpec>, out: &mut Vec<Effect>) {
         self.mcp.set = mcp::build_tool_set(&specs);
+        if self.turn.is_some() {
+            self.show_mcp_refusals(out);
+        }
+    }
+
+    /// Shows the refusals not shown yet.
+    pub(super) fn show_mcp_refusals(&mut self, out: &mut Vec<Effect>) {
         let refused: Vec<String> = self
             .mcp
             .set
@@ -151,10 +163,32 @@ impl Session {
                 item: item(&id, details(&plan, McpCallStatus::InProgress, None, None)),
             },
         );
-        let asks = matches!(
-            self.cfg.approval_policy,
-            ApprovalPolicy::Untrusted | ApprovalPolicy::OnRequest
-        );
+        // A server acts outside the sandbox: in a read-only session a tool that may change things
+        // is refused when nobody is asked, and asked about otherwise.
+        let read_only_session = self.cfg.sandbox_mode == SandboxMode::ReadOnly;
+        if read_only_session && !plan.read_only && self.cfg.approval_policy == ApprovalPolicy::Never
+        {
+            let msg = format!(
+                "{} The MCP tool `{}` of server `{}` is not annotated read-only, so it was not called.",
+                READ_ONLY_MCP, plan.tool, plan.server
+            );
+            emit(
+                out,
+                ThreadEvent::ItemCompleted {
+                    item: item(
+                        &id,
+                        details(&plan, McpCallStatus::Declined, None, Some(msg.clone())),
+                    ),
+                },
+            );
+            self.finish_call(idx, msg);
+            return;
+        }
+        let asks = read_only_session
+            || matches!(
+                self.cfg.approval_policy,
+                ApprovalPolicy::Untrusted | ApprovalPolicy::OnRequest
+            );
         if !asks || plan.read_only || self.mcp_remembered_covers(&plan) {
             self.run_mcp(idx, out);
             return;

@@ -1,0 +1,128 @@
+// The CLI's MCP parts: the hub `tack exec` uses (the user file, the workspace's `.vscode/mcp.json`,
+// `--mcp-config` files; inputs from `TACK_MCP_INPUT_<ID>`), the one-line description of a call, and
+// `tack mcp list [--json]`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { findRepoRoot, type ThreadItem } from '../host/agent';
+import { envInputResolver, fileTokenStore, loadMcpConfig, McpHub, userMcpConfigPath, type McpConfig, type McpServerStatus } from '../host/mcp';
+
+/** OAuth tokens of HTTP servers: `$TACK_HOME/mcp-oauth.json`, readable only by the user. */
+function cliOAuth() {
+  return {
+    store: fileTokenStore(path.join(path.dirname(userMcpConfigPath()), 'mcp-oauth.json')),
+    signInHint: (server: string) => `run \`tack mcp login ${server}\``,
+  };
+}
+
+function cliHub(config: McpConfig, workspace: string, log?: (line: string) => void): McpHub {
+  return new McpHub({ config, workspace, resolveInput: envInputResolver(), log, oauth: cliOAuth() });
+}
+
+/** The workspace whose `.vscode/mcp.json` applies: the nearest of cwd and the repository root that has one. */
+export function mcpWorkspace(cwd: string): string {
+  const root = findRepoRoot(cwd);
+  if (fs.existsSync(path.join(cwd, '.vscode', 'mcp.json')) || !root) return cwd;
+  return fs.existsSync(path.join(root, '.vscode', 'mcp.json')) ? root : cwd;
+}
+
+/** The hub for a run, or undefined when no server is configured and no file was named. */
+export function cliMcpHub(cwd: string, files: string[], log?: (line: string) => void): McpHub | undefined {
+  const workspace = mcpWorkspace(cwd);
+  const config = loadMcpConfig({ workspace, extraFiles: files });
+  if (config.servers.length === 0 && config.errors.length === 0) return undefined;
+  return cliHub(config, workspace, log);
+}
+
+/** A readable line for an `mcp_tool_call` item. */
+export function describeMcpItem(i: Extract<ThreadItem, { type: 'mcp_tool_call' }>): string {
+  const head = `mcp ${i.server}.${i.tool}`;
+  if (i.status === 'declined') return `${head}\n  (declined)`;
+  if (i.error) return `${head} -> failed: ${i.error.message.split('\n')[0]}`;
+  return `${head} -> ${i.status.replace(/_/g, ' ')}`;
+}
+
+const LIST_USAGE = `Usage: tack mcp list [--json] [-C DIR] [--mcp-config FILE]...
+       tack mcp login NAME [-C DIR] [--mcp-config FILE]...
+
+list   starts every configured MCP server (the user file $TACK_HOME/mcp.json, DIR's
+       .vscode/mcp.json, and each --mcp-config FILE), prints each with its status, tools and last
+       error, and stops them.
+login  signs in to the HTTP server NAME (OAuth): prints the URL to open, waits for the browser to
+       come back to 127.0.0.1, and keeps the tokens in $TACK_HOME/mcp-oauth.json (mode 0600).
+Inputs (\${input:ID}) are read from TACK_MCP_INPUT_<ID>.
+`;
+
+function describeStatus(s: McpServerStatus): string {
+  const lines = [`${s.name} (${s.type}, ${s.source}): ${s.state}${s.state === 'running' ? `, ${s.tools.length} tool${s.tools.length === 1 ? '' : 's'}` : ''}`];
+  for (const t of s.tools) lines.push(`  ${t.name}${t.readOnly ? ' (read-only)' : ''}${t.description ? ` - ${t.description.split('\n')[0].slice(0, 100)}` : ''}`);
+  for (const k of s.skippedTools) lines.push(`  skipped: ${k}`);
+  if (s.lastError) lines.push(`  error: ${s.lastError}`);
+  return lines.join('\n');
+}
+
+export async function mcpCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(LIST_USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'list' && sub !== 'login') {
+    process.stderr.write(`tack mcp: unknown subcommand '${sub}'\n\n${LIST_USAGE}`);
+    return 2;
+  }
+  let json = false;
+  let dir = process.cwd();
+  const files: string[] = [];
+  const words: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--json') json = true;
+    else if ((a === '-C' || a === '--cd') && rest[i + 1] !== undefined) dir = rest[++i];
+    else if (a === '--mcp-config' && rest[i + 1] !== undefined) files.push(rest[++i]);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(LIST_USAGE);
+      return 0;
+    } else if (!a.startsWith('-') && sub === 'login') {
+      words.push(a);
+    } else {
+      process.stderr.write(`tack mcp ${sub}: unknown option '${a}'\n\n${LIST_USAGE}`);
+      return 2;
+    }
+  }
+  const cwd = path.resolve(dir);
+  const workspace = mcpWorkspace(cwd);
+  const config = loadMcpConfig({ workspace, extraFiles: files });
+  const hub = cliHub(config, workspace, process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined);
+  if (sub === 'login') {
+    if (words.length !== 1) {
+      process.stderr.write(`tack mcp login: name one server\n\n${LIST_USAGE}`);
+      return 2;
+    }
+    try {
+      await hub.signIn(words[0], (url) => {
+        process.stderr.write(`Open this URL in a browser to sign in to "${words[0]}":\n${url.toString()}\n`);
+      });
+      process.stderr.write(`Signed in to "${words[0]}".\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`tack mcp login: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    } finally {
+      await hub.stopAll();
+    }
+  }
+  try {
+    await hub.startAll();
+    const servers = hub.status();
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ servers, errors: config.errors })}\n`);
+    } else {
+      for (const e of config.errors) process.stdout.write(`config error: ${e}\n`);
+      if (servers.length === 0) process.stdout.write(`no MCP servers configured (looked in ${path.join(workspace, '.vscode', 'mcp.json')} and the user file)\n`);
+      for (const s of servers) process.stdout.write(`${describeStatus(s)}\n`);
+    }
+    return servers.some((s) => s.state !== 'running') || config.errors.length > 0 ? 1 : 0;
+  } finally {
+    await hub.stopAll();
+  }
+}

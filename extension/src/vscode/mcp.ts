@@ -1,0 +1,138 @@
+// MCP servers in VS Code: the hub for the workspace (the user file and `.vscode/mcp.json`), inputs
+// asked with a masked input box and kept in SecretStorage, and "Tack: MCP Servers" (status, tool
+// count, last error; restart one; show its tools). None of it in Restricted Mode: a workspace's
+// servers are programs it names.
+import * as vscode from 'vscode';
+import { loadMcpConfig, McpHub, type McpInputDef, type McpServerStatus, type TokenStore } from '../host/mcp';
+import { reveal } from '../shared/display';
+import { requireTrust } from './trust';
+
+const INPUT_SECRET_PREFIX = 'tack.mcpInput.';
+
+/** OAuth tokens of HTTP servers in SecretStorage. */
+function secretTokenStore(secrets: vscode.SecretStorage): TokenStore {
+  const k = (key: string) => `tack.${key}`;
+  return {
+    get: async (key) => (await secrets.get(k(key))) ?? undefined,
+    set: (key, value) => Promise.resolve(secrets.store(k(key), value)),
+    delete: (key) => Promise.resolve(secrets.delete(k(key))),
+  };
+}
+
+export class McpManager implements vscode.Disposable {
+  private hubInstance: McpHub | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly workspace: () => string | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The hub, created on first use (undefined when no server is configured). */
+  hub(): McpHub | undefined {
+    requireTrust();
+    if (!this.hubInstance) {
+      const workspace = this.workspace();
+      const config = loadMcpConfig({ workspace });
+      for (const e of config.errors) this.log.warn(`MCP configuration: ${e}`);
+      if (config.servers.length === 0 && config.errors.length === 0) return undefined;
+      this.hubInstance = new McpHub({
+        config,
+        workspace,
+        resolveInput: (input, server) => this.resolveInput(input, server),
+        clientVersion: String(this.context.extension.packageJSON.version ?? '0.1.0'),
+        log: (line) => this.log.debug(line),
+        oauth: { store: secretTokenStore(this.context.secrets), signInHint: (s) => `use "Tack: MCP Servers", pick ${s}, then Sign In` },
+      });
+    }
+    return this.hubInstance;
+  }
+
+  private secretKey(id: string): string {
+    return `${INPUT_SECRET_PREFIX}${this.workspace() ?? ''}\u0000${id}`;
+  }
+
+  /** `${input:id}`: the stored answer, else a (masked when `password`) input box; the answer is stored. */
+  private async resolveInput(input: McpInputDef, server: string): Promise<string> {
+    const key = this.secretKey(input.id);
+    const stored = await this.context.secrets.get(key);
+    if (stored !== undefined) return stored;
+    const value = await vscode.window.showInputBox({
+      title: `Tack: MCP server "${reveal(server, { singleLine: true })}"`,
+      prompt: reveal(input.description ?? `A value for the input "${input.id}"`, { singleLine: true }),
+      password: input.password === true,
+      value: input.default,
+      ignoreFocusOut: true,
+    });
+    if (value === undefined) throw new Error(`the input "${input.id}" was not given`);
+    await this.context.secrets.store(key, value);
+    return value;
+  }
+
+  /** "Tack: MCP Servers": pick a server, then restart it, see its tools or its last error. */
+  async showServers(): Promise<void> {
+    const hub = this.hub();
+    if (!hub) {
+      void vscode.window.showInformationMessage('Tack: no MCP servers are configured. Add them to .vscode/mcp.json (VS Code\'s format) or to ~/.tack/mcp.json.');
+      return;
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tack: starting MCP servers' }, () => hub.startAll());
+    type Item = vscode.QuickPickItem & { server: McpServerStatus };
+    const items: Item[] = hub.status().map((s) => ({
+      label: `${s.state === 'running' ? '$(pass)' : s.state === 'starting' ? '$(loading~spin)' : '$(error)'} ${reveal(s.name, { singleLine: true })}`,
+      description: `${s.state} · ${s.tools.length} tool${s.tools.length === 1 ? '' : 's'} · ${s.type} · ${s.source}`,
+      detail: s.lastError ? reveal(s.lastError, { singleLine: true }) : undefined,
+      server: s,
+    }));
+    const pick = await vscode.window.showQuickPick(items, { title: 'Tack: MCP Servers', placeHolder: 'Pick a server to restart it or see its tools' });
+    if (!pick) return;
+    const s = pick.server;
+    const restart = 'Restart';
+    const tools = 'Show Tools';
+    const error = 'Show Last Error';
+    const signIn = 'Sign In (OAuth)';
+    const actions = [restart, ...(s.type !== 'stdio' ? [signIn] : []), ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : [])];
+    const action = await vscode.window.showQuickPick(actions, { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })}` });
+    if (action === restart) {
+      try {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Tack: restarting ${reveal(s.name, { singleLine: true })}` }, () => hub.restart(s.name));
+        const now = hub.status().find((x) => x.name === s.name);
+        void vscode.window.showInformationMessage(`Tack: ${reveal(s.name, { singleLine: true })} is ${now?.state ?? 'unknown'} with ${now?.tools.length ?? 0} tools.`);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Tack: ${reveal(s.name, { singleLine: true })} did not restart: ${reveal(e instanceof Error ? e.message : String(e), { singleLine: true })}`);
+      }
+    } else if (action === signIn) {
+      try {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Tack: signing in to ${reveal(s.name, { singleLine: true })} in your browser`, cancellable: false },
+          () => hub.signIn(s.name, async (url) => void (await vscode.env.openExternal(vscode.Uri.parse(url.toString(), true)))),
+        );
+        void vscode.window.showInformationMessage(`Tack: signed in to ${reveal(s.name, { singleLine: true })}.`);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Tack: signing in to ${reveal(s.name, { singleLine: true })} failed: ${reveal(e instanceof Error ? e.message : String(e), { singleLine: true })}`);
+      }
+    } else if (action === tools) {
+      await vscode.window.showQuickPick(
+        s.tools.map((t) => ({
+          label: reveal(t.name, { singleLine: true }),
+          description: t.readOnly ? 'read-only' : 'asks for approval under untrusted / on-request',
+          detail: t.description ? reveal(t.description, { singleLine: true }) : undefined,
+        })),
+        { title: `Tack: tools of ${reveal(s.name, { singleLine: true })}` },
+      );
+    } else if (action === error && s.lastError) {
+      void vscode.window.showErrorMessage(`Tack: ${reveal(s.name, { singleLine: true })}: ${reveal(s.lastError, { singleLine: true })}`);
+    }
+  }
+
+  /** Stops every server (their whole process trees). */
+  async stop(): Promise<void> {
+    const hub = this.hubInstance;
+    this.hubInstance = undefined;
+    await hub?.stopAll();
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}

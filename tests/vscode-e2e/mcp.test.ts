@@ -1,0 +1,83 @@
+// MCP in a real VS Code (code-server): the workspace's .vscode/mcp.json names the real memory server;
+// the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
+// the person allows the whole server, the call's card shows the result, and the server really stored
+// it. "Tack: MCP Servers" lists the server with its state and tool count.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { extensionDir, repoRoot } from '../lib/paths';
+import { startModelServer, type ModelServer } from '../model-server/server';
+import { startCodeServer, type CodeServer } from './code-server';
+import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
+
+const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
+const memoryServer = path.join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
+
+describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
+  let model: ModelServer | undefined;
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  let workspace = '';
+
+  before(async () => {
+    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
+    model = await startModelServer({
+      apiKey: 'sk-e2e-mcp',
+      responses: [
+        { toolCalls: [{ name: 'mcp__memory__create_entities', arguments: { entities: [{ name: 'Zed', entityType: 'dog', observations: ['barks at MCP'] }] } }] },
+        { text: 'Stored Zed.', expect: 'barks at MCP' },
+      ],
+    });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-mcp-'));
+    fs.mkdirSync(path.join(workspace, '.vscode'));
+    fs.writeFileSync(
+      path.join(workspace, '.vscode', 'mcp.json'),
+      JSON.stringify({ servers: { memory: { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' } } } }),
+    );
+    cs = await startCodeServer({
+      vsix,
+      workspace,
+      settings: { 'tack.baseUrl': model.url, 'tack.model': 'gpt-5.1-codex', 'tack.wireApi': 'responses', 'tack.approvalPolicy': 'untrusted', 'git.enabled': false },
+      env: { OPENAI_API_KEY: 'sk-e2e-mcp' },
+    });
+    wb = await openWorkbenchOf(cs);
+  });
+
+  after(async () => {
+    await wb?.close().catch(() => undefined);
+    await cs?.stop();
+    await model?.close();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  test('an MCP call asks, runs, shows its card; the palette lists the server', async () => {
+    const page = wb!.page;
+    try {
+      await page.locator('.activitybar .action-item a[aria-label^="Tack"]').first().click({ timeout: 30_000 });
+      const chat = chatFrame(page);
+      await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
+      await chat.locator('[data-testid="chat-input"]').fill('Remember Zed.');
+      await chat.locator('[data-testid="chat-send"]').click();
+      const card = chat.locator('[data-testid="approval-card"].pending');
+      await card.waitFor({ timeout: 60_000 });
+      const text = await card.innerText();
+      assert.match(text, /Call this MCP tool\?/);
+      assert.match(text, /memory\.create_entities/);
+      await card.locator('[data-testid="approval-approve-server"]').click();
+      const done = chat.locator('[data-testid="mcp-card"][data-status="completed"]');
+      await done.waitFor({ timeout: 60_000 });
+      assert.match(await done.locator('[data-testid="mcp-tool"]').innerText(), /memory · create_entities/);
+      await chat.locator('[data-testid="message-agent"]', { hasText: 'Stored Zed.' }).waitFor({ timeout: 30_000 });
+      assert.match(fs.readFileSync(path.join(workspace, 'memory.jsonl'), 'utf8'), /"Zed"/);
+
+      await runCommand(page, 'Tack: MCP Servers');
+      await page.locator('.quick-input-widget', { hasText: 'running · 9 tools' }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Escape');
+    } catch (e) {
+      const shot = await screenshot(page, 'mcp');
+      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
+    }
+  });
+});
