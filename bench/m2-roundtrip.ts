@@ -2,10 +2,14 @@
 // not) vs spawning `true` from a native program (the floor) and from Node's child_process (what a
 // TypeScript-only extension does).
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SidecarClient, type ExecStartParams } from '../extension/src/host/sidecar';
 import { type Ctx, nativeBin, rel, sidecarBin } from './lib/context';
 import { section, type Section } from './lib/report';
 import { fmt, fmtSummary, summarize, timeAsync, type Summary } from './lib/stats';
+
+const BIG_DIRS = 5000;
 
 function nodeSpawnTrue(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -31,11 +35,18 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
   const nodeSpawn = summarize(await timeAsync(nodeSpawnTrue, n, 5));
 
   const client = new SidecarClient({ binaryPath: sidecarBin, clientName: 'tack-bench' });
-  const cases: { name: string; tty: boolean; sandboxed: boolean; result?: Summary }[] = [
+  // A workspace the size of a real repository (the .git guard walks it before and after a command).
+  const bigWs = ctx.tmp('rt-big');
+  for (let i = 0; i < BIG_DIRS / 50; i++) {
+    for (let j = 0; j < 49; j++) fs.mkdirSync(path.join(bigWs, `d${i}`, `e${j}`), { recursive: true });
+    fs.writeFileSync(path.join(bigWs, `d${i}`, 'file.txt'), 'x\n');
+  }
+  const cases: { name: string; tty: boolean; sandboxed: boolean; cwd?: string; result?: Summary }[] = [
     { name: 'sidecar, PTY, no sandbox', tty: true, sandboxed: false },
     { name: 'sidecar, pipes, no sandbox', tty: false, sandboxed: false },
     { name: 'sidecar, PTY, workspace-write sandbox', tty: true, sandboxed: true },
     { name: 'sidecar, pipes, workspace-write sandbox', tty: false, sandboxed: true },
+    { name: `sidecar, pipes, workspace-write sandbox, workspace of ${BIG_DIRS.toLocaleString('en-US')} directories`, tty: false, sandboxed: true, cwd: bigWs },
   ];
   let sandboxNote: string | undefined;
   try {
@@ -44,9 +55,9 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
     for (const c of cases) {
       const params: ExecStartParams = {
         argv: ['true'],
-        cwd: ws,
+        cwd: c.cwd ?? ws,
         tty: c.tty,
-        sandbox: c.sandboxed ? { mode: 'workspace-write', writableRoots: [ws] } : { mode: 'danger-full-access' },
+        sandbox: c.sandboxed ? { mode: 'workspace-write', writableRoots: [c.cwd ?? ws] } : { mode: 'danger-full-access' },
       };
       const once = async () => {
         const h = await client.exec(params);
@@ -102,6 +113,7 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
     );
   }
   s.notes.push(
+    `The ${BIG_DIRS.toLocaleString('en-US')}-directory case runs in a workspace of ${BIG_DIRS / 50} directories with 49 subdirectories each: in workspace-write the sidecar looks for \`.git\` entries before and after every command (sidecar/src/sandbox/git_guard.rs), which costs in proportion to the workspace's directories.`,
     'Sidecar: one long-lived `tack-sidecar` driven through Tack\'s own TypeScript client (SidecarClient, as the extension uses it); the time runs from `exec()` to the `exec/exited` notification being handed to the caller. Each case runs the same `true` (found on PATH) in a temporary directory; every run is checked for exit code 0.',
     `Floors (bench/native): a Rust program timing Command::status() of \`true\` (posix_spawn + wait), and openpty + spawn with the slave as the controlling terminal + drain the master + wait. Node: child_process.spawn('true') with pipes, until 'close'. ${n} runs each after 5 (1 for native) untimed.`,
   );

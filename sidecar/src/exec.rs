@@ -346,14 +346,30 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             // The sidecar's own temp dir, never one a request's environment names.
             temp_dir: (mode == SandboxMode::WorkspaceWrite).then(sandbox::temp_dir),
             network: policy.network.unwrap_or(false),
+            git_entries: None,
             argv: params.argv.iter().map(OsString::from).collect(),
         })
     };
 
+    let mut spec = spec;
     let git_watch = spec
-        .as_ref()
+        .as_mut()
         .filter(|s| s.mode == SandboxMode::WorkspaceWrite)
-        .map(|s| GitWatch::new(s, tty));
+        .map(|s| {
+            let w = GitWatch::new(s, tty);
+            // The launcher protects what this scan found instead of walking the workspace again
+            // (unless the list would not fit the command line comfortably).
+            let size: usize = w
+                .before
+                .entries
+                .keys()
+                .map(|p| p.as_os_str().len() + 16)
+                .sum();
+            if size <= GIT_ENTRIES_ARG_BYTES {
+                s.git_entries = Some(w.before.entries.keys().cloned().collect());
+            }
+            w
+        });
     let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
     let spawned = if tty {
         // A PTY command always starts through the launcher (unsandboxed: in danger-full-access
@@ -364,6 +380,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             writable_roots: Vec::new(),
             temp_dir: None,
             network: false,
+            git_entries: None,
             argv: params.argv.iter().map(OsString::from).collect(),
         });
         let cols = params.cols.unwrap_or(80).max(1);
@@ -402,6 +419,10 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         },
     })
 }
+
+/// Beyond this many bytes of `.git` paths the launcher scans for itself (ARG_MAX is shared with
+/// the environment).
+const GIT_ENTRIES_ARG_BYTES: usize = 256 * 1024;
 
 type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
 

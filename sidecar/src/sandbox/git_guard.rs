@@ -4,10 +4,14 @@
 //! (`git init`, `/tmp/.git` above a workspace, a nested `sub/.git`, a gitfile pointing elsewhere)
 //! once the command has ended. This module finds the entries; it never follows a symlink while
 //! walking.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How many directories one scan reads at most (a big `node_modules` has tens of thousands).
 pub const DIR_LIMIT: usize = 100_000;
@@ -59,73 +63,283 @@ fn repository_head(dir: &Path) -> Option<(PathBuf, Identity)> {
 /// such entry below each area in `walk` (walking), and `X/*/.git` / `X/*` for each area in
 /// `shallow` (the temp dir: a repository checked out in /tmp/foo is protected, /tmp itself is not
 /// walked). Paths should be canonical.
+///
+/// Directories are read once each (readdir's file types, no lstat per directory) and remembered
+/// for the next scan of this process (see `Dir`): a directory whose identity and change time are
+/// the same as when it was read has the same entries, so a second scan re-reads only what changed.
 pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
-    let mut out = GitScan {
-        entries: BTreeMap::new(),
-        complete: true,
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = &mut *cache;
+    cache.generation += 1;
+    let mut s = Scanner {
+        cache,
+        cutoff: trust_cutoff(),
+        fs_ok: HashMap::new(),
     };
-    let look_at = |dir: &Path, out: &mut GitScan| -> bool {
-        let g = dir.join(".git");
-        if let Some(id) = identity(&g) {
-            out.entries.insert(g, id);
-        }
-        match repository_head(dir) {
-            Some((head, id)) => {
-                out.entries.insert(head, id);
-                true
-            }
-            None => false,
-        }
-    };
-    for area in walk.iter().chain(shallow) {
-        for dir in area.ancestors() {
-            look_at(dir, &mut out);
-        }
-    }
-    for area in shallow {
-        let Ok(rd) = fs::read_dir(area) else { continue };
-        for e in rd.flatten().take(DIR_LIMIT) {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                look_at(&e.path(), &mut out);
-            }
-        }
-    }
-    let mut budget = DIR_LIMIT;
-    for root in walk {
-        let mut stack = vec![(root.clone(), 0usize)];
-        while let Some((dir, depth)) = stack.pop() {
-            if budget == 0 {
-                out.complete = false;
-                break;
-            }
-            budget -= 1;
-            // A repository directory is protected as a whole: no need to walk its objects.
-            if depth > 0 && look_at(&dir, &mut out) {
-                continue;
-            }
-            let Ok(rd) = fs::read_dir(&dir) else { continue };
-            for e in rd.flatten() {
-                // .git was looked at with its directory; it is protected whole, not walked.
-                if e.file_name() == ".git" {
-                    continue;
-                }
-                // file_type() does not follow symlinks: a symlinked directory is not walked.
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    if depth + 1 > DEPTH_LIMIT {
-                        out.complete = false;
-                    } else {
-                        stack.push((e.path(), depth + 1));
-                    }
-                }
-            }
-        }
+    let out = s.run(walk, shallow);
+    // Keep what this scan saw, and what other areas' scans saw (another workspace), but not the
+    // directories below these areas that are gone.
+    let generation = s.cache.generation;
+    let dirs = &mut s.cache.dirs;
+    dirs.retain(|p, d| d.seen == generation || !walk.iter().any(|r| p.starts_with(r)));
+    if dirs.len() > CACHE_LIMIT {
+        dirs.clear();
     }
     out
 }
 
+/// How many directories the cache holds at most across workspaces (beyond it, it starts empty).
+const CACHE_LIMIT: usize = 2 * DIR_LIMIT;
+/// A directory changed this recently (or "in the future") is read again on every scan: a change
+/// within the file system's timestamp granularity may leave its change time as it was.
+const RACY: Duration = Duration::from_secs(2);
+
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+
+#[derive(Default)]
+struct Cache {
+    dirs: HashMap<PathBuf, Dir>,
+    /// Counts scans; `Dir::seen` says which scan last visited a directory.
+    generation: u64,
+}
+
+/// One directory as a scan read it. `ctime` is what makes the cache safe: the kernel sets it to the
+/// current time whenever an entry is created, removed or renamed in the directory, and no one can
+/// set it back (utimensat sets mtime, and ctime with it, to now). A directory replaced by another
+/// (rename, mount, symlink swap) has another device/inode, or its path no longer lstats as a
+/// directory.
+#[derive(Debug)]
+struct Dir {
+    key: DirKey,
+    seen: u64,
+    /// Read long enough after its last change (see `RACY`) on a file system known to keep ctime.
+    trusted: bool,
+    git: Option<Identity>,
+    /// Its `HEAD` when the directory looks like a repository (HEAD, objects/, refs/).
+    head: Option<Identity>,
+    /// Subdirectories (not symlinks, not `.git`) to walk.
+    subdirs: Vec<OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DirKey {
+    dev: u64,
+    ino: u64,
+    ctime: (i64, i64),
+    mtime: (i64, i64),
+}
+
+fn trust_cutoff() -> (i64, i64) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .saturating_sub(RACY);
+    (now.as_secs() as i64, i64::from(now.subsec_nanos()))
+}
+
+struct Scanner<'c> {
+    cache: &'c mut Cache,
+    cutoff: (i64, i64),
+    /// Per device: whether its file system is one known to keep directory change times.
+    fs_ok: HashMap<u64, bool>,
+}
+
+impl Scanner<'_> {
+    fn run(&mut self, walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
+        let mut out = GitScan {
+            entries: BTreeMap::new(),
+            complete: true,
+        };
+        for area in walk.iter().chain(shallow) {
+            for dir in area.ancestors() {
+                look_at(dir, &mut out);
+            }
+        }
+        for area in shallow {
+            let Some(d) = self.visit(area) else { continue };
+            let names: Vec<OsString> = d.subdirs.iter().take(DIR_LIMIT).cloned().collect();
+            for n in names {
+                let child = area.join(n);
+                if let Some(d) = self.visit(&child) {
+                    record(&child, d, &mut out);
+                }
+            }
+        }
+        let mut budget = DIR_LIMIT;
+        for root in walk {
+            let mut stack = vec![(root.clone(), 0usize)];
+            while let Some((dir, depth)) = stack.pop() {
+                if budget == 0 {
+                    out.complete = false;
+                    break;
+                }
+                budget -= 1;
+                let Some(d) = self.visit(&dir) else { continue };
+                // A repository directory is protected as a whole: no need to walk its objects.
+                if record(&dir, d, &mut out) && depth > 0 {
+                    continue;
+                }
+                if d.subdirs.is_empty() {
+                    continue;
+                }
+                if depth + 1 > DEPTH_LIMIT {
+                    out.complete = false;
+                    continue;
+                }
+                for n in &d.subdirs {
+                    stack.push((dir.join(n), depth + 1));
+                }
+            }
+        }
+        out
+    }
+
+    /// The directory at `path` as it is now: from the cache when unchanged, else read.
+    fn visit(&mut self, path: &Path) -> Option<&Dir> {
+        let generation = self.cache.generation;
+        if self
+            .cache
+            .dirs
+            .get(path)
+            .is_some_and(|d| d.seen == generation)
+        {
+            return self.cache.dirs.get(path);
+        }
+        let m = path.symlink_metadata().ok()?;
+        if !m.is_dir() {
+            return None;
+        }
+        let key = DirKey {
+            dev: m.dev(),
+            ino: m.ino(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        };
+        if let Some(d) = self.cache.dirs.get_mut(path) {
+            if d.trusted && d.key == key {
+                d.seen = generation;
+                return self.cache.dirs.get(path);
+            }
+        }
+        let fs_ok = *self
+            .fs_ok
+            .entry(key.dev)
+            .or_insert_with(|| keeps_ctime(path));
+        let mut d = read(path, key);
+        d.seen = generation;
+        d.trusted = d.trusted && fs_ok && key.ctime < self.cutoff && key.mtime < self.cutoff;
+        self.cache.dirs.insert(path.to_path_buf(), d);
+        self.cache.dirs.get(path)
+    }
+}
+
+/// Records a directory's `.git` and repository `HEAD`; true when it is a repository directory.
+fn record(path: &Path, d: &Dir, out: &mut GitScan) -> bool {
+    if let Some(id) = d.git {
+        out.entries.insert(path.join(".git"), id);
+    }
+    if let Some(id) = d.head {
+        out.entries.insert(path.join("HEAD"), id);
+        return true;
+    }
+    false
+}
+
+/// Looks at one directory without the cache (the areas' ancestors).
+fn look_at(dir: &Path, out: &mut GitScan) -> bool {
+    let g = dir.join(".git");
+    if let Some(id) = identity(&g) {
+        out.entries.insert(g, id);
+    }
+    match repository_head(dir) {
+        Some((head, id)) => {
+            out.entries.insert(head, id);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Reads a directory's entries: file types come from readdir (an lstat only where the file system
+/// does not give them, and for a `.git` or `HEAD` found, whose identity is recorded).
+fn read(path: &Path, key: DirKey) -> Dir {
+    let mut d = Dir {
+        key,
+        seen: 0,
+        trusted: true,
+        git: None,
+        head: None,
+        subdirs: Vec::new(),
+    };
+    let Ok(rd) = fs::read_dir(path) else {
+        // Not readable: what lstat alone can tell, and nothing to walk; never cached.
+        d.trusted = false;
+        d.git = identity(&path.join(".git"));
+        d.head = repository_head(path).map(|(_, id)| id);
+        return d;
+    };
+    let (mut head, mut objects, mut refs) = (false, false, false);
+    for e in rd {
+        let Ok(e) = e else {
+            d.trusted = false; // a partial listing is not remembered
+            continue;
+        };
+        let name = e.file_name();
+        let Ok(t) = e.file_type() else {
+            d.trusted = false;
+            continue;
+        };
+        match name.as_bytes() {
+            b".git" => {
+                d.git = identity(&e.path());
+                continue; // protected whole, never walked
+            }
+            b"HEAD" => head = !t.is_dir(),
+            b"objects" => objects = t.is_dir() || t.is_symlink(),
+            b"refs" => refs = t.is_dir() || t.is_symlink(),
+            _ => {}
+        }
+        // file_type() does not follow symlinks: a symlinked directory is not walked.
+        if t.is_dir() {
+            d.subdirs.push(name);
+        }
+    }
+    if head && objects && refs {
+        d.head = identity(&path.join("HEAD")).filter(|id| id.mode != 0o040000);
+    }
+    d
+}
+
+/// Whether the file system under `path` is one where every change to a directory's entries sets
+/// its ctime (local Linux file systems); on any other the cache is not used.
+#[cfg(target_os = "linux")]
+fn keeps_ctime(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    const KNOWN: [i64; 5] = [
+        0xEF53,      // ext2/3/4
+        0x5846_5342, // xfs
+        0x9123_683E, // btrfs
+        0x0102_1994, // tmpfs
+        0xF2F5_2010, // f2fs
+    ];
+    KNOWN.contains(&(st.f_type as i64))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keeps_ctime(_path: &Path) -> bool {
+    false
+}
+
 /// What must be mounted read-only for the entries of a scan: each `.git` itself (a symlink's
 /// target), the directory a gitfile (`gitdir: ...`) names, and a linked worktree's common dir.
-pub fn protect_targets(scan: &GitScan) -> Vec<PathBuf> {
+pub fn protect_targets<'a>(entries: impl IntoIterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let mut push = |p: PathBuf| {
         if let Ok(c) = p.canonicalize() {
@@ -134,7 +348,7 @@ pub fn protect_targets(scan: &GitScan) -> Vec<PathBuf> {
             }
         }
     };
-    for g in scan.entries.keys() {
+    for g in entries {
         if g.file_name().is_some_and(|n| n == "HEAD") {
             // A repository directory itself: all of it.
             if let Some(dir) = g.parent() {
@@ -263,7 +477,7 @@ mod tests {
         fs::write(ws.join(".git"), "gitdir: a/b/.git\n").unwrap();
         let after = scan(std::slice::from_ref(&ws), &[]);
         assert_eq!(
-            protect_targets(&after)
+            protect_targets(after.entries.keys())
                 .iter()
                 .filter(|p| p.ends_with("a/b/.git"))
                 .count(),
@@ -275,6 +489,61 @@ mod tests {
         assert!(ws.join(".git.tack-blocked-1").is_file());
         assert!(ws.join("a/b/.git").is_dir());
         assert!(report(&renamed, true).contains("blocked"));
+        let _ = fs::remove_dir_all(&base);
+    }
+
+    /// The cache between scans: a directory read long enough after its last change is not read
+    /// again, and any change to its entries (even with its mtime set back) is seen.
+    #[test]
+    fn a_cached_directory_is_read_again_when_its_entries_change() {
+        let base = std::env::temp_dir().join(format!("tack-git-cache-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        for d in ["a/b/c", "a/d", "e"] {
+            fs::create_dir_all(base.join(d)).unwrap();
+        }
+        let ws = base.canonicalize().unwrap();
+        let roots = std::slice::from_ref(&ws);
+        // Older than RACY: these directories are cached as trusted from now on.
+        std::thread::sleep(RACY + Duration::from_millis(200));
+        let first = scan(roots, &[]);
+        assert!(
+            first.entries.keys().all(|p| !p.starts_with(&ws)),
+            "{first:?}"
+        );
+        assert!(scan(roots, &[]).entries.keys().all(|p| !p.starts_with(&ws)));
+
+        // A new `.git` deep in a cached directory, with that directory's mtime set back.
+        let c = ws.join("a/b/c");
+        let old_mtime = c.symlink_metadata().unwrap().modified().unwrap();
+        fs::create_dir(c.join(".git")).unwrap();
+        fs::File::open(&c).unwrap().set_modified(old_mtime).unwrap();
+        assert_eq!(c.symlink_metadata().unwrap().modified().unwrap(), old_mtime);
+        assert!(scan(roots, &[]).entries.contains_key(&c.join(".git")));
+
+        // A cached directory renamed away and another put in its place that holds a repository.
+        fs::rename(ws.join("a/d"), ws.join("d-moved")).unwrap();
+        fs::create_dir_all(ws.join("x/d/.git")).unwrap();
+        fs::rename(ws.join("x/d"), ws.join("a/d")).unwrap();
+        let s = scan(roots, &[]);
+        assert!(s.entries.contains_key(&ws.join("a/d/.git")), "{s:?}");
+
+        // A bare-looking repository directory made inside a cached one.
+        for d in ["e/repo/objects", "e/repo/refs"] {
+            fs::create_dir_all(ws.join(d)).unwrap();
+        }
+        fs::write(ws.join("e/repo/HEAD"), "ref: refs/heads/main\n").unwrap();
+        let s = scan(roots, &[]);
+        assert!(s.entries.contains_key(&ws.join("e/repo/HEAD")), "{s:?}");
+
+        // A cached directory swapped for a symlink: not followed, its old entries are gone.
+        fs::remove_dir_all(ws.join("a/b")).unwrap();
+        std::os::unix::fs::symlink(ws.join("a/d"), ws.join("a/b")).unwrap();
+        let s = scan(roots, &[]);
+        assert!(!s.entries.contains_key(&c.join(".git")), "{s:?}");
+        assert!(
+            !s.entries.keys().any(|p| p.starts_with(ws.join("a/b"))),
+            "{s:?}"
+        );
         let _ = fs::remove_dir_all(&base);
     }
 }

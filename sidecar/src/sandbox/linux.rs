@@ -282,8 +282,14 @@ fn plan(spec: &LaunchSpec) -> Result<Plan, String> {
             ),
             None => None,
         };
-        let scan = git_guard::scan(&roots, temp.as_slice());
-        gits = git_guard::protect_targets(&scan);
+        // The sidecar passes what its own scan found just before; a launcher started by hand
+        // scans itself.
+        gits = match &spec.git_entries {
+            Some(entries) => git_guard::protect_targets(entries),
+            None => {
+                git_guard::protect_targets(git_guard::scan(&roots, temp.as_slice()).entries.keys())
+            }
+        };
         writable = roots;
         writable.extend(temp);
     }

@@ -11,7 +11,7 @@ mod linux;
 mod macos;
 
 /// Parsed `tack-sidecar sandbox --mode MODE [--writable-root DIR]... [--temp-dir DIR] [--network]
-/// -- ARGV...`.
+/// [--git-scanned [--git-entry PATH]...] -- ARGV...`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchSpec {
     pub mode: SandboxMode,
@@ -20,11 +20,15 @@ pub struct LaunchSpec {
     /// own environment): the launcher never reads TMPDIR, which is the command's, from a request.
     pub temp_dir: Option<PathBuf>,
     pub network: bool,
+    /// workspace-write: the `.git` entries the sidecar's own scan found just before the command
+    /// (`git_guard::scan` keys), so the launcher does not walk the workspace again. None: the
+    /// launcher scans itself.
+    pub git_entries: Option<Vec<PathBuf>>,
     pub argv: Vec<OsString>,
 }
 
 pub const USAGE: &str =
-    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--temp-dir DIR] [--network] -- PROGRAM [ARG]...";
+    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--temp-dir DIR] [--network] [--git-scanned [--git-entry PATH]...] -- PROGRAM [ARG]...";
 
 impl LaunchSpec {
     pub fn parse(args: &[OsString]) -> Result<Self, String> {
@@ -32,6 +36,7 @@ impl LaunchSpec {
         let mut writable_roots = Vec::new();
         let mut temp_dir = None;
         let mut network = false;
+        let mut git_entries: Option<Vec<PathBuf>> = None;
         let mut i = 0;
         while i < args.len() {
             let a = args[i].to_string_lossy();
@@ -59,6 +64,18 @@ impl LaunchSpec {
                     network = true;
                     i += 1;
                 }
+                "--git-scanned" => {
+                    git_entries.get_or_insert_with(Vec::new);
+                    i += 1;
+                }
+                "--git-entry" => {
+                    let v = args.get(i + 1).ok_or("--git-entry needs a path")?;
+                    git_entries
+                        .as_mut()
+                        .ok_or("--git-entry comes after --git-scanned")?
+                        .push(PathBuf::from(v));
+                    i += 2;
+                }
                 "--" => {
                     let argv: Vec<OsString> = args[i + 1..].to_vec();
                     if argv.is_empty() {
@@ -70,6 +87,7 @@ impl LaunchSpec {
                         writable_roots,
                         temp_dir,
                         network,
+                        git_entries,
                         argv,
                     });
                 }
@@ -93,6 +111,13 @@ impl LaunchSpec {
         }
         if self.network {
             out.push("--network".into());
+        }
+        if let Some(entries) = &self.git_entries {
+            out.push("--git-scanned".into());
+            for e in entries {
+                out.push("--git-entry".into());
+                out.push(e.clone().into_os_string());
+            }
         }
         out.push("--".into());
         out.extend(self.argv.iter().cloned());

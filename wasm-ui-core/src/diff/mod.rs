@@ -175,39 +175,151 @@ fn intern<'a>(ids: &mut LineIds<'a>, lines: &[&'a str]) -> Vec<u32> {
         .collect()
 }
 
-fn line_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+/// The changed line groups of old -> new.
+fn line_groups(old: &[&str], new: &[&str]) -> Vec<Group> {
     // Lines (with their endings, see the module doc) become small integers first, so the diff
     // compares numbers, not strings.
-    let mut ids = LineIds::with_capacity_and_hasher(old.len(), Default::default());
+    let mut ids = LineIds::with_capacity_and_hasher(old.len() + new.len(), Default::default());
     let old_ids = intern(&mut ids, old);
     let new_ids = intern(&mut ids, new);
-    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast.
-    capture_diff_slices(Algorithm::Myers, &old_ids, &new_ids)
+    let mut groups = Vec::new();
+    diff_ids(&old_ids, &new_ids, ids.len(), &mut groups);
+    groups
 }
 
-fn change_groups(ops: &[DiffOp]) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    let mut current: Option<Group> = None;
-    for op in ops {
+/// Below this many lines (after trimming) a region goes to Myers directly.
+const SMALL_REGION: usize = 64;
+
+/// Diffs two id sequences (ids below `n_ids`), appending the changed groups in order. Sparse edits
+/// in big files are the common case: the common prefix and suffix are cut off, then lines that
+/// occur exactly once on each side and in the same order (the patience diff's anchors) split the
+/// rest into small regions, and only those go to (heuristic) Myers. Inputs without such anchors
+/// (repetitive text) go to Myers whole, as before.
+fn diff_ids(old: &[u32], new: &[u32], n_ids: usize, out: &mut Vec<Group>) {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (o_end, n_end) = (old.len() - suffix, new.len() - suffix);
+    let (o, n) = (&old[prefix..o_end], &new[prefix..n_end]);
+    if o.is_empty() && n.is_empty() {
+        return;
+    }
+    if o.is_empty() || n.is_empty() || o.len() + n.len() <= SMALL_REGION {
+        myers_region(o, n, prefix, prefix, out);
+        return;
+    }
+    // Anchors: ids seen once in `o` and once in `n`, as (index in o, index in n) in o's order.
+    const MANY: u32 = 2;
+    let mut count_o = vec![0u32; n_ids];
+    let mut count_n = vec![0u32; n_ids];
+    let mut pos_n = vec![0u32; n_ids];
+    for &id in o {
+        let c = &mut count_o[id as usize];
+        *c = (*c + 1).min(MANY);
+    }
+    for (j, &id) in n.iter().enumerate() {
+        let c = &mut count_n[id as usize];
+        *c = (*c + 1).min(MANY);
+        pos_n[id as usize] = j as u32;
+    }
+    let candidates: Vec<(u32, u32)> = o
+        .iter()
+        .enumerate()
+        .filter(|(_, &id)| count_o[id as usize] == 1 && count_n[id as usize] == 1)
+        .map(|(i, &id)| (i as u32, pos_n[id as usize]))
+        .collect();
+    let anchors = increasing_run(&candidates);
+    if anchors.is_empty() {
+        myers_region(o, n, prefix, prefix, out);
+        return;
+    }
+    // The regions between anchors (an anchor line itself is equal on both sides).
+    let (mut oi, mut ni) = (0usize, 0usize);
+    for &(ai, aj) in anchors
+        .iter()
+        .chain(std::iter::once(&(o.len() as u32, n.len() as u32)))
+    {
+        let (ai, aj) = (ai as usize, aj as usize);
+        region(&o[oi..ai], &n[ni..aj], prefix + oi, prefix + ni, out);
+        oi = ai + 1;
+        ni = aj + 1;
+    }
+}
+
+/// One region between anchors: trimmed again, then Myers.
+fn region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
+    let prefix = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    let suffix = o[prefix..]
+        .iter()
+        .rev()
+        .zip(n[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (o, n) = (&o[prefix..o.len() - suffix], &n[prefix..n.len() - suffix]);
+    myers_region(o, n, o_off + prefix, n_off + prefix, out);
+}
+
+/// Myers on one region (offsets into the whole texts); groups touching the previous one merge.
+fn myers_region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
+    if o.is_empty() && n.is_empty() {
+        return;
+    }
+    let mut push = |g: Group| match out.last_mut() {
+        Some(last) if last.old.end == g.old.start && last.new.end == g.new.start => {
+            last.old.end = g.old.end;
+            last.new.end = g.new.end;
+        }
+        _ => out.push(g),
+    };
+    if o.is_empty() || n.is_empty() {
+        push(Group {
+            old: o_off..o_off + o.len(),
+            new: n_off..n_off + n.len(),
+        });
+        return;
+    }
+    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast.
+    for op in capture_diff_slices(Algorithm::Myers, o, n) {
         if let DiffOp::Equal { .. } = op {
-            if let Some(g) = current.take() {
-                groups.push(g);
-            }
             continue;
         }
-        let (o, n) = (op.old_range(), op.new_range());
-        current = Some(match current.take() {
-            Some(g) => Group {
-                old: g.old.start..o.end,
-                new: g.new.start..n.end,
-            },
-            None => Group { old: o, new: n },
+        let (or, nr) = (op.old_range(), op.new_range());
+        push(Group {
+            old: o_off + or.start..o_off + or.end,
+            new: n_off + nr.start..n_off + nr.end,
         });
     }
-    if let Some(g) = current {
-        groups.push(g);
+}
+
+/// The longest run of pairs whose second members increase too (pairs come with increasing first
+/// members): patience sorting, O(k log k).
+fn increasing_run(pairs: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    // tails[k]: index of the pair ending the best run of length k+1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = vec![usize::MAX; pairs.len()];
+    for (i, p) in pairs.iter().enumerate() {
+        let k = tails.partition_point(|&t| pairs[t].1 < p.1);
+        if k > 0 {
+            prev[i] = tails[k - 1];
+        }
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
     }
-    groups
+    let mut run = Vec::with_capacity(tails.len());
+    let mut at = tails.last().copied().unwrap_or(usize::MAX);
+    while at != usize::MAX {
+        run.push(pairs[at]);
+        at = prev[at];
+    }
+    run.reverse();
+    run
 }
 
 /// FNV-1a, 64 bit: small, deterministic on every platform and in wasm.
@@ -256,8 +368,7 @@ fn context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
 pub fn diff_texts(original: &str, proposed: &str) -> FileDiff {
     let old = split_keep_endings(original);
     let new = split_keep_endings(proposed);
-    let ops = line_ops(&old, &new);
-    let groups = change_groups(&ops);
+    let groups = line_groups(&old, &new);
 
     // Sections: hunks whose unchanged gap is at most twice the context share one section.
     let mut section_groups: Vec<Range<usize>> = Vec::new();
@@ -396,7 +507,7 @@ fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {
 pub fn apply_hunks(original: &str, proposed: &str, accepted: &[String]) -> String {
     let old = split_keep_endings(original);
     let new = split_keep_endings(proposed);
-    let groups = change_groups(&line_ops(&old, &new));
+    let groups = line_groups(&old, &new);
     let mut out = String::with_capacity(original.len().max(proposed.len()));
     let mut oi = 0;
     for g in &groups {

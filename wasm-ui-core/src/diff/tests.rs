@@ -236,3 +236,68 @@ proptest! {
         prop_assert_eq!(d.additions as usize, d.rows.iter().filter(|r| r.kind == RowKind::Insert).count());
     }
 }
+
+/// A file of `n` lines, mostly unique with some repeated ones (braces, blank lines), and a copy with
+/// sparse edits: (position, lines deleted there, lines inserted there). Returns both texts and how
+/// many lines the edits deleted plus inserted.
+fn sparse_edit_case(n: usize, edits: &[(usize, usize, usize)]) -> (String, String, usize) {
+    let base: Vec<String> = (0..n)
+        .map(|i| match i % 7 {
+            3 => "}\n".to_string(),
+            5 => "\n".to_string(),
+            _ => format!("line {i} of the file\n"),
+        })
+        .collect();
+    let mut edits = edits.to_vec();
+    edits.sort();
+    let mut new = Vec::new();
+    let mut at = 0;
+    let mut changed = 0;
+    for (k, &(pos, del, ins)) in edits.iter().enumerate() {
+        let pos = pos % (n + 1);
+        if pos < at {
+            continue;
+        }
+        new.extend(base[at..pos].iter().cloned());
+        let del = del.min(n - pos);
+        for j in 0..ins {
+            new.push(if j % 3 == 2 {
+                "}\n".to_string()
+            } else {
+                format!("new {k}.{j}\n")
+            });
+        }
+        changed += del + ins;
+        at = pos + del;
+    }
+    new.extend(base[at..].iter().cloned());
+    (base.concat(), new.concat(), changed)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Big files with sparse edits go through the anchored path (not only Myers): the diff still
+    /// rebuilds both texts, its hunks are ordered and disjoint, and it is no bigger than the edits.
+    #[test]
+    fn sparse_edits_in_big_files_reconstruct_both_texts(
+        n in 100usize..600,
+        edits in prop::collection::vec((0usize..600, 0usize..4, 0usize..4), 0..12),
+    ) {
+        let (a, b, changed) = sparse_edit_case(n, &edits);
+        let d = diff_texts(&a, &b);
+        prop_assert_eq!(apply_hunks(&a, &b, &d.hunk_ids), b.clone());
+        prop_assert_eq!(apply_hunks(&a, &b, &[]), a.clone());
+        prop_assert!((d.additions + d.deletions) as usize <= changed, "{} > {changed}", d.additions + d.deletions);
+        for w in d.hunks.windows(2) {
+            prop_assert!(w[0].old_start + w[0].old_lines <= w[1].old_start);
+            prop_assert!(w[0].new_start + w[0].new_lines <= w[1].new_start);
+        }
+        // Every hunk alone applies and changes exactly its own lines.
+        for h in &d.hunks {
+            let one = apply_hunks(&a, &b, std::slice::from_ref(&h.id));
+            let delta = one.lines().count() as i64 - a.lines().count() as i64;
+            prop_assert_eq!(delta, i64::from(h.new_lines) - i64::from(h.old_lines));
+        }
+    }
+}

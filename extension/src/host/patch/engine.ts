@@ -44,7 +44,7 @@ export function engines(core: Core = loadCore()): Engines {
   return {
     applyPatch: (patchText, files) => core.applyPatch(patchText, files) as ApplyPatchResult,
     patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
-    diffTexts: (original, proposed) => core.diffTexts(original, proposed) as FileDiff,
+    diffTexts: (original, proposed) => JSON.parse(core.diffTexts(original, proposed)) as FileDiff,
     applyHunks: (original, proposed, acceptedIds) => core.applyHunks(original, proposed, [...acceptedIds]),
     decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
       core.decideHunkLines(current, proposed, hunkId, start, Math.min(end, 0xffff_ffff), accept) as LineDecision | null,
