@@ -2,6 +2,7 @@
 
 pub mod depth;
 mod machine;
+mod no_sandbox;
 pub mod protocol;
 pub mod stream;
 
