@@ -3,11 +3,12 @@
 // Outputs (all under extension/):
 //   src/generated/          TypeScript types generated from the Rust types (ts-rs) and the wasm glue
 //   dist/wasm/              the optimised wasm module
-//   dist/bin/tack-sidecar   the sidecar release binary for this platform
+//   dist/bin/<target>/tack-sidecar   the sidecar for this platform (static musl on Linux; see platforms.mjs)
 //   dist/{extension,cli}.js the bundled extension and CLI; dist/webview/ the webview bundle
-//   tack-<version>.vsix     the installable extension
+//   tack-<target>-<version>.vsix   the installable extension for this platform (`npm run package`: all)
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildSidecarFor, hostTarget, packageFor, placeSidecar, TARGETS } from './platforms.mjs';
 import {
   capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, toolsDir,
 } from './lib.mjs';
@@ -48,16 +49,18 @@ function ensureNpmDeps() {
   fs.writeFileSync(stampFile, want);
 }
 
+/** The host's own sidecar into dist/bin/<target>/ (the only one there: other targets' go to their packages). */
 function buildSidecar() {
-  step('building the sidecar (release)');
-  run('cargo', ['build', '--release', '-p', 'tack-sidecar']);
-  const built = path.join(root, 'target', 'release', 'tack-sidecar');
-  const out = path.join(dist, 'bin', 'tack-sidecar');
-  if (mtime(out) < mtime(built)) {
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.copyFileSync(built, out);
-    fs.chmodSync(out, 0o755);
+  const target = hostTarget();
+  if (!(target in TARGETS)) throw new Error(`Tack builds no sidecar for ${target}; supported: ${Object.keys(TARGETS).join(', ')}`);
+  const built = buildSidecarFor(target);
+  const binDir = path.join(dist, 'bin');
+  // Anything else in dist/bin (another target's, or the flat dist/bin/tack-sidecar of older builds) goes.
+  for (const e of fs.existsSync(binDir) ? fs.readdirSync(binDir) : []) {
+    if (e !== target) fs.rmSync(path.join(binDir, e), { recursive: true, force: true });
   }
+  placeSidecar(target, built, binDir);
+  return { target, built };
 }
 
 function buildWasm(wasmBindgen) {
@@ -142,28 +145,15 @@ async function bundle() {
   }
 }
 
-function packageVsix() {
-  const version = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8')).version;
-  const vsix = path.join(ext, `tack-${version}.vsix`);
-  const inputs = [dist, path.join(ext, 'package.json'), path.join(ext, 'README.md'), path.join(ext, 'media')];
-  if (mtime(vsix) >= newestMtime(inputs)) return vsix;
-  step('packaging the .vsix');
-  // Everything is bundled, so the package needs no node_modules.
-  run(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '-o', vsix], {
-    cwd: ext,
-  });
-  return vsix;
-}
-
 export async function build() {
   ensureWasmTarget();
   const wasmBindgen = ensureWasmBindgen();
   ensureNpmDeps();
   generateTypes();
   buildWasm(wasmBindgen);
-  buildSidecar();
+  const { target, built } = buildSidecar();
   await bundle();
-  const vsix = packageVsix();
+  const vsix = packageFor(target, built);
   step(`built: ${path.relative(process.cwd(), vsix)}`);
   return { vsix };
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build } from './build.mjs';
+import { prepareCrossTests } from './platforms.mjs';
 import { isMain, root, runMain, step } from './lib.mjs';
 
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -88,7 +89,11 @@ export async function test(argv) {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : Object.keys(suites).filter((n) => n !== 'local-model');
   const unknown = only.filter((n) => !(n in suites));
   if (unknown.length) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
-  if (!argv.includes('--skip-build')) await build();
+  if (!argv.includes('--skip-build')) {
+    await build();
+    // The Windows and arm64 sidecars and packages the emulator tests need (tests/platforms).
+    if (only.includes('integration')) prepareCrossTests();
+  }
   const results = [];
   for (const name of only) results.push(await runSuite(name, suites[name]()));
   process.stderr.write('\nSummary:\n');

@@ -4,10 +4,17 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { currentHost, locateSidecar, targetOf } from '../../extension/src/host/sidecar/platform';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const distDir = path.join(repoRoot, 'extension', 'dist');
-export const sidecarBin = process.env.TACK_SIDECAR ?? path.join(distDir, 'bin', 'tack-sidecar');
+export const sidecarBin = process.env.TACK_SIDECAR ?? hostSidecar();
+
+/** The host's sidecar as the build places it: dist/bin/<target>/ (extension/src/host/sidecar/platform.ts). */
+function hostSidecar(): string {
+  const found = locateSidecar([path.join(distDir, 'bin')]);
+  return 'path' in found ? found.path : path.join(distDir, 'bin', targetOf(currentHost()), 'tack-sidecar');
+}
 export const tackCliJs = path.join(distDir, 'cli.js');
 export const wasmFile = path.join(distDir, 'wasm', 'wasm_ui_core_bg.wasm');
 export const benchDir = path.join(repoRoot, 'bench');

@@ -8,14 +8,17 @@ use crate::protocol::{
     SandboxInfo, SandboxMode,
 };
 use crate::sandbox::{self, git_guard, LaunchSpec};
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
+use crate::tree::{End, Tree};
 use portable_pty::{native_pty_system, CommandBuilder, MasterPty, PtySize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{Read, Write};
+#[cfg(unix)]
 use std::os::fd::RawFd;
+#[cfg(unix)]
 use std::os::unix::process::ExitStatusExt;
+#[cfg(windows)]
+use std::os::windows::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -75,7 +78,10 @@ enum Input {
 
 /// The handle the request handlers use while the command runs.
 pub struct ExecControl {
+    /// The command's pid (on Unix also its process group id): its key in the children registry.
     pub pgid: i32,
+    /// Everything the command started, to end it all at once.
+    tree: Tree,
     input: AsyncMutex<Input>,
     /// The PTY master again, so a resize never waits behind a write the command is not reading.
     terminal: Option<PtyMaster>,
@@ -134,6 +140,11 @@ impl ExecControl {
 
     pub fn request_kill(&self) {
         self.kill.notify_one();
+    }
+
+    /// Ends the command's whole process tree (used at shutdown).
+    pub fn end_tree(&self, how: End) {
+        self.tree.end(how);
     }
 }
 
@@ -233,6 +244,7 @@ pub fn end_orphans() {
 }
 
 /// Finds the program the way execvp would, so a missing one is a clear error instead of exit 127.
+#[cfg(unix)]
 fn resolve_program(program: &str, cwd: &Path, path_var: Option<&OsString>) -> Option<PathBuf> {
     let is_exec = |p: &Path| {
         use std::os::unix::fs::PermissionsExt;
@@ -250,6 +262,52 @@ fn resolve_program(program: &str, cwd: &Path, path_var: Option<&OsString>) -> Op
     std::env::split_paths(&path_var)
         .map(|dir| cwd.join(dir).join(program))
         .find(|p| is_exec(p))
+}
+
+/// Finds the program the way CreateProcess and cmd would: a path as given (relative to `cwd`), else
+/// each PATH directory, trying the name as it is and with each PATHEXT extension (.COM, .EXE, ...).
+#[cfg(windows)]
+fn resolve_program(
+    program: &str,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+) -> Option<PathBuf> {
+    let var = |name: &str| {
+        env.iter()
+            .find(|(k, _)| k.to_string_lossy().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let exts: Vec<String> = var("PATHEXT")
+        .map(|v| v.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".COM;.EXE;.BAT;.CMD".into())
+        .split(';')
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect();
+    let has_ext = Path::new(program).extension().is_some();
+    let candidates = |base: PathBuf| {
+        let mut out = Vec::new();
+        if has_ext {
+            out.push(base.clone());
+        }
+        for e in &exts {
+            let mut s = base.clone().into_os_string();
+            s.push(e);
+            out.push(PathBuf::from(s));
+        }
+        out
+    };
+    let is_file = |p: &PathBuf| p.is_file();
+    if program.contains(['/', '\\']) || Path::new(program).is_absolute() {
+        return candidates(cwd.join(program)).into_iter().find(is_file);
+    }
+    let mut dirs = vec![cwd.to_path_buf()];
+    if let Some(path) = var("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    dirs.into_iter()
+        .flat_map(|d| candidates(cwd.join(d).join(program)))
+        .find(is_file)
 }
 
 pub struct Started {
@@ -298,17 +356,20 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     become_subreaper();
     let tty = params.tty.unwrap_or(true);
     let env = child_env::build(std::env::vars_os(), tty, params.env.as_ref());
-    let program = resolve_program(&params.argv[0], &cwd, env.get(&OsString::from("PATH")))
-        .ok_or_else(|| {
-            RpcError::with_reason(
-                codes::SPAWN_FAILED,
-                "program-not-found",
-                format!(
-                    "cannot start {:?}: no such executable program (looked in the command's PATH)",
-                    params.argv[0]
-                ),
-            )
-        })?;
+    #[cfg(unix)]
+    let program = resolve_program(&params.argv[0], &cwd, env.get(&OsString::from("PATH")));
+    #[cfg(windows)]
+    let program = resolve_program(&params.argv[0], &cwd, &env);
+    let program = program.ok_or_else(|| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "program-not-found",
+            format!(
+                "cannot start {:?}: no such executable program (looked in the command's PATH)",
+                params.argv[0]
+            ),
+        )
+    })?;
 
     let policy = &params.sandbox;
     let mode = policy.mode;
@@ -385,7 +446,11 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         });
         let cols = params.cols.unwrap_or(80).max(1);
         let rows = params.rows.unwrap_or(24).max(1);
-        spawn_pty(&spec, &cwd, &env, cols, rows, tx)?
+        #[cfg(unix)]
+        let spawned = spawn_pty(&spec, &cwd, &env, cols, rows, tx)?;
+        #[cfg(windows)]
+        let spawned = spawn_pty(&spec, &program, &cwd, &env, cols, rows, tx)?;
+        spawned
     } else {
         spawn_pipes(params, &program, spec.as_ref(), &cwd, &env, tx)?
     };
@@ -394,6 +459,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         exit,
         input,
         readers,
+        tree,
     } = spawned;
     let terminal = match &input {
         Input::Pty(_) => exit.terminal(),
@@ -401,6 +467,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     };
     let control = Arc::new(ExecControl {
         pgid: pid as i32,
+        tree,
         input: AsyncMutex::new(input),
         terminal,
         kill: Notify::new(),
@@ -476,12 +543,21 @@ struct Spawned {
     exit: Exit,
     input: Input,
     readers: Vec<JoinHandle<()>>,
+    tree: Tree,
+}
+
+/// The status reported for a command whose status was lost: killed.
+fn killed_status() -> ExitStatus {
+    #[cfg(unix)]
+    return ExitStatus::from_raw(libc::SIGKILL);
+    #[cfg(windows)]
+    return ExitStatus::from_raw(crate::tree::KILLED_EXIT_CODE);
 }
 
 /// How the command's exit status arrives.
 enum Exit {
     /// Pipe commands: tokio reaps the child.
-    Pipe(tokio::process::Child),
+    Pipe(Box<tokio::process::Child>),
     /// PTY commands: our own waiter thread reaps the pid (see `reap`); the master is kept for resizes.
     Pty(oneshot::Receiver<ExitStatus>, PtyMaster),
 }
@@ -508,6 +584,7 @@ fn pty_error(what: &str, e: impl std::fmt::Display) -> RpcError {
     RpcError::with_reason(codes::SPAWN_FAILED, "pty-failed", format!("{what}: {e}"))
 }
 
+#[cfg(unix)]
 fn spawn_pty(
     spec: &LaunchSpec,
     cwd: &Path,
@@ -568,7 +645,7 @@ fn spawn_pty(
             let _ = status_tx.send(reap(pid as i32));
         });
     if let Err(e) = waiter {
-        signal_group(pid as i32, Signal::SIGKILL);
+        Tree::group(pid as i32).end(End::Kill);
         reap(pid as i32);
         commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot watch the command", e));
@@ -579,7 +656,7 @@ fn spawn_pty(
         .spawn(move || read_pty(reader_master, fd, reader, tx));
     if let Err(e) = pump {
         // The waiter thread reaps it.
-        signal_group(pid as i32, Signal::SIGKILL);
+        Tree::group(pid as i32).end(End::Kill);
         commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
@@ -588,10 +665,101 @@ fn spawn_pty(
         exit: Exit::Pty(status_rx, master),
         input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
         readers: Vec::new(),
+        tree: Tree::group(pid as i32),
+    })
+}
+
+/// Windows: the command runs in a ConPTY (portable-pty), directly (there is no sandbox launcher to
+/// put in front), in its own Job Object.
+#[cfg(windows)]
+fn spawn_pty(
+    spec: &LaunchSpec,
+    program: &Path,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+    cols: u16,
+    rows: u16,
+    tx: Chunks,
+) -> Result<Spawned, RpcError> {
+    let pair = {
+        let _guard = spawn_lock();
+        native_pty_system().openpty(pty_size(cols, rows))
+    }
+    .map_err(|e| pty_error("cannot open a pseudo-console (ConPTY)", e))?;
+    let reader = pair
+        .master
+        .try_clone_reader()
+        .map_err(|e| pty_error("cannot set up the console", e))?;
+    let writer = pair
+        .master
+        .take_writer()
+        .map_err(|e| pty_error("cannot set up the console", e))?;
+    let mut cmd = CommandBuilder::new(program);
+    cmd.args(&spec.argv[1..]);
+    cmd.cwd(cwd);
+    cmd.env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut registry = commands();
+    let mut child = pair.slave.spawn_command(cmd).map_err(|e| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {:?}: {e:#}", spec.argv[0]),
+        )
+    })?;
+    drop(pair.slave);
+    let pid = child.process_id().unwrap_or(0);
+    let tree = match child.as_raw_handle().map(Tree::adopt) {
+        Some(Ok(tree)) => tree,
+        other => {
+            let _ = child.kill();
+            let why = match other {
+                Some(Err(e)) => e.to_string(),
+                _ => "no process handle".into(),
+            };
+            return Err(pty_error("cannot put the command in a job object", why));
+        }
+    };
+    registry.push(pid as i32);
+    drop(registry);
+    let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
+    let (status_tx, status_rx) = oneshot::channel();
+    let waiter = std::thread::Builder::new()
+        .name(format!("pty-wait-{pid}"))
+        .spawn(move || {
+            let status = match child.wait() {
+                Ok(s) => ExitStatus::from_raw(s.exit_code()),
+                Err(_) => killed_status(),
+            };
+            let _ = status_tx.send(status);
+        });
+    if let Err(e) = waiter {
+        tree.end(End::Kill);
+        commands().retain(|p| *p != pid as i32);
+        return Err(pty_error("cannot watch the command", e));
+    }
+    let reader_master = master.clone();
+    let pump = std::thread::Builder::new()
+        .name(format!("pty-read-{pid}"))
+        .spawn(move || read_pty(reader_master, reader, tx));
+    if let Err(e) = pump {
+        tree.end(End::Kill);
+        commands().retain(|p| *p != pid as i32);
+        return Err(pty_error("cannot read the console", e));
+    }
+    Ok(Spawned {
+        pid,
+        exit: Exit::Pty(status_rx, master),
+        input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
+        readers: Vec::new(),
+        tree,
     })
 }
 
 /// Blocks until `pid` exits and returns its status (a lost child counts as killed, rather than hang).
+#[cfg(unix)]
 fn reap(pid: i32) -> ExitStatus {
     loop {
         let mut raw = 0;
@@ -602,7 +770,7 @@ fn reap(pid: i32) -> ExitStatus {
         if r < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
             continue;
         }
-        return ExitStatus::from_raw(libc::SIGKILL);
+        return killed_status();
     }
 }
 
@@ -617,7 +785,9 @@ fn spawn_pipes(
     let mut cmd = match spec {
         None => {
             let mut c = tokio::process::Command::new(program);
-            c.arg0(&params.argv[0]).args(&params.argv[1..]);
+            #[cfg(unix)]
+            c.arg0(&params.argv[0]);
+            c.args(&params.argv[1..]);
             c
         }
         Some(spec) => {
@@ -633,6 +803,7 @@ fn spawn_pipes(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    #[cfg(unix)]
     unsafe {
         cmd.pre_exec(|| {
             // Own session (and so own process group): kill reaches grandchildren.
@@ -644,6 +815,9 @@ fn spawn_pipes(
             Ok(())
         });
     }
+    // No console window pops up for a command of a sidecar that has none.
+    #[cfg(windows)]
+    cmd.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
     let mut registry = commands();
     let mut child = {
         let _guard = spawn_lock();
@@ -657,6 +831,25 @@ fn spawn_pipes(
         )
     })?;
     let pid = child.id().unwrap_or(0);
+    #[cfg(unix)]
+    let tree = Tree::group(pid as i32);
+    // What the command starts before it is in the job escapes the job: a few microseconds.
+    #[cfg(windows)]
+    let tree = match child.raw_handle().map(Tree::adopt) {
+        Some(Ok(tree)) => tree,
+        other => {
+            let _ = child.start_kill();
+            let why = match other {
+                Some(Err(e)) => e.to_string(),
+                _ => "it exited at once".into(),
+            };
+            return Err(RpcError::with_reason(
+                codes::SPAWN_FAILED,
+                "spawn-failed",
+                format!("cannot put {:?} in a job object: {why}", params.argv[0]),
+            ));
+        }
+    };
     registry.push(pid as i32);
     drop(registry);
     let stdout = child.stdout.take().expect("piped");
@@ -668,16 +861,19 @@ fn spawn_pipes(
     let input = Input::Pipe(child.stdin.take());
     Ok(Spawned {
         pid,
-        exit: Exit::Pipe(child),
+        exit: Exit::Pipe(Box::new(child)),
         input,
         readers,
+        tree,
     })
 }
 
 /// How long the PTY reader waits for output before checking whether anyone still wants it.
+#[cfg(unix)]
 const POLL_TICK_MS: i32 = 100;
 
 /// Whether `fd` has something to read (or has hung up) within `timeout_ms`.
+#[cfg(unix)]
 fn readable(fd: RawFd, timeout_ms: i32) -> std::io::Result<bool> {
     let mut p = libc::pollfd {
         fd,
@@ -698,6 +894,7 @@ fn readable(fd: RawFd, timeout_ms: i32) -> std::io::Result<bool> {
 
 /// The PTY pump, on its own thread: portable-pty's reader blocks. `fd` is the master's own
 /// descriptor (`master` keeps it open), polled so the pump notices when the runner is gone.
+#[cfg(unix)]
 fn read_pty(master: PtyMaster, fd: RawFd, mut reader: Box<dyn Read + Send>, tx: Chunks) {
     let _keep_open = master;
     let mut buf = vec![0u8; READ_CHUNK];
@@ -742,6 +939,28 @@ fn read_pty(master: PtyMaster, fd: RawFd, mut reader: Box<dyn Read + Send>, tx: 
     }
 }
 
+/// The ConPTY pump, on its own thread: reads block (a ConPTY pipe cannot be polled). It ends when
+/// the console closes (the command and everything attached to it are gone) or the runner is.
+#[cfg(windows)]
+fn read_pty(master: PtyMaster, mut reader: Box<dyn Read + Send>, tx: Chunks) {
+    let _keep_open = master;
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        if tx
+            .blocking_send((OutputStream::Stdout, buf[..n].to_vec()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
 async fn read_pipe(
     mut pipe: impl tokio::io::AsyncRead + Unpin,
     stream: OutputStream,
@@ -760,14 +979,9 @@ async fn read_pipe(
     }
 }
 
-fn signal_group(pgid: i32, sig: Signal) {
-    if pgid > 0 {
-        let _ = killpg(Pid::from_raw(pgid), sig);
-    }
-}
-
+#[cfg(unix)]
 fn signal_name(sig: i32) -> String {
-    Signal::try_from(sig)
+    nix::sys::signal::Signal::try_from(sig)
         .map(|s| s.as_str().to_string())
         .unwrap_or_else(|_| format!("signal {sig}"))
 }
@@ -838,6 +1052,7 @@ impl Started {
             started_at,
         } = runner;
         let pgid = control.pgid;
+        let tree = &control.tree;
         let mut decoders = [Utf8Stream::default(), Utf8Stream::default()];
         let mut summary = HeadTail::new(limit);
         let mut pending = Pending {
@@ -882,7 +1097,7 @@ impl Started {
                 },
                 s = exit.wait(), if status.is_none() => {
                     // A wait error means the child is gone; report it as killed rather than hang.
-                    status = Some(s.unwrap_or_else(|_| ExitStatus::from_raw(libc::SIGKILL)));
+                    status = Some(s.unwrap_or_else(|_| killed_status()));
                     deadline = None;
                     if !readers_done {
                         linger_until = Some(Instant::now() + LINGER);
@@ -901,12 +1116,12 @@ impl Started {
                     }
                     if kill_at.is_some_and(|t| t <= now) {
                         kill_at = None;
-                        signal_group(pgid, Signal::SIGKILL);
+                        tree.end(End::Kill);
                     }
                     if linger_until.is_some_and(|t| t <= now) {
                         // The command is done; what is left of its group only holds the output open.
                         linger_until = None;
-                        signal_group(pgid, Signal::SIGKILL);
+                        tree.end(End::Kill);
                         abandon_at = Some(now + ABANDON_AFTER);
                     }
                     if abandon_at.is_some_and(|t| t <= now) {
@@ -921,13 +1136,13 @@ impl Started {
             }
             if begin_kill && !term_sent && status.is_none() {
                 term_sent = true;
-                signal_group(pgid, Signal::SIGTERM);
+                tree.end(End::Term);
                 kill_at = Some(Instant::now() + KILL_GRACE);
             }
         }
         // Background leftovers that closed their output still belong to the command: end them too
         // (before the .git check, so none of them creates one after it).
-        signal_group(pgid, Signal::SIGKILL);
+        tree.end(End::Kill);
         if let Some(watch) = git_watch {
             if let Some((stream, text)) = watch.check().await {
                 summary.push(&text);
@@ -941,7 +1156,10 @@ impl Started {
         ExecExitedNotification {
             exec_id,
             exit_code: status.code(),
+            #[cfg(unix)]
             signal: status.signal().map(signal_name),
+            #[cfg(windows)]
+            signal: None,
             timed_out,
             duration_ms: started_at.elapsed().as_millis() as u64,
             output: summary.finish(),

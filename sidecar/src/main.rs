@@ -6,10 +6,15 @@ mod child_env;
 mod exec;
 #[cfg(unix)]
 mod fs_write;
+#[cfg(windows)]
+#[path = "fs_write_windows.rs"]
+mod fs_write;
 mod output;
 mod protocol;
 mod sandbox;
 mod server;
+mod shell;
+mod tree;
 
 use std::ffi::OsString;
 

@@ -49,9 +49,29 @@ pub struct InitializeParams {
 pub struct InitializeResult {
     /// The sidecar's version (the crate version).
     pub version: String,
-    /// `linux`, `macos`, ...
+    /// `linux`, `macos`, `windows`, ...
     pub platform: String,
     pub sandbox: SandboxInfo,
+    /// Whether Tack has an OS sandbox for this platform at all: true on Linux and macOS (where
+    /// `sandbox.available` says whether this machine can enforce it), false on Windows. Without one,
+    /// a sandboxed policy must ask the person before every command that is not known-safe, run it
+    /// unsandboxed (`danger-full-access`) only once approved, and decline it where nobody can be asked.
+    pub os_sandbox: bool,
+    /// The shell commands should be written for: one that exists on this machine.
+    pub shell: ShellInfo,
+}
+
+/// A shell found on this machine.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ShellInfo {
+    /// `bash`, `zsh`, `sh`, `fish`, `pwsh` (PowerShell 7), `powershell` (Windows PowerShell) or `cmd`.
+    pub kind: String,
+    /// Its absolute path.
+    pub path: String,
+    /// Other shells found (Windows: Git Bash's bash when it is installed), best first.
+    pub others: Vec<ShellInfo>,
 }
 
 /// What this machine can really enforce, found by probing at start-up.

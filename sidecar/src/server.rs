@@ -128,6 +128,8 @@ impl Server {
             version: env!("CARGO_PKG_VERSION").to_string(),
             platform: std::env::consts::OS.to_string(),
             sandbox: self.sandbox_info().await,
+            os_sandbox: cfg!(any(target_os = "linux", target_os = "macos")),
+            shell: crate::shell::detect(),
         };
         Ok(serde_json::to_value(result).expect("serializable"))
     }
@@ -204,29 +206,23 @@ impl Server {
     /// Ends every command's process group: TERM, then KILL for whatever is left after the grace.
     async fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
-        let groups = |s: &Self| -> Vec<i32> {
+        let groups = |s: &Self| -> Vec<Arc<ExecControl>> {
             s.execs
                 .lock()
                 .expect("registry lock")
                 .values()
-                .map(|c| c.pgid)
+                .cloned()
                 .collect()
         };
-        for pgid in groups(self) {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pgid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+        for c in groups(self) {
+            c.end_tree(crate::tree::End::Term);
         }
         let give_up = tokio::time::Instant::now() + exec::KILL_GRACE;
         while !groups(self).is_empty() && tokio::time::Instant::now() < give_up {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        for pgid in groups(self) {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pgid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        for c in groups(self) {
+            c.end_tree(crate::tree::End::Kill);
         }
         // Let the runners report exec/exited for what was killed, briefly.
         let give_up = tokio::time::Instant::now() + Duration::from_millis(1000);

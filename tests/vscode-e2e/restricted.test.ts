@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { extensionDir } from '../lib/paths';
+import { hostVsix } from '../lib/paths';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
-const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
+const vsix = hostVsix;
 
 describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000 }, () => {
   let model: ModelServer | undefined;

@@ -1,7 +1,7 @@
 // The extension's long-lived parts. Construction is cheap: the wasm core loads on the first diff or
 // turn, and the sidecar process starts on the first command Tack runs.
 import * as vscode from 'vscode';
-import { SidecarClient } from '../host/sidecar';
+import { SidecarClient, findSidecar } from '../host/sidecar';
 import { ChatViewProvider } from './chat/chat-view-provider';
 import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
@@ -54,10 +54,13 @@ export class TackServices implements vscode.Disposable {
     // Every command Tack runs goes through here: none in Restricted Mode.
     requireTrust();
     if (!this.sidecarClient) {
-      const binaryPath = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'bin', 'tack-sidecar').fsPath;
-      this.sidecarClient = new SidecarClient({ binaryPath, log: (line) => this.log.debug(`sidecar: ${line}`) });
+      // The one for this platform under dist/bin/<target>/ (extension/src/host/sidecar/platform.ts).
+      const binDirs = [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'bin').fsPath];
+      const found = findSidecar(binDirs);
+      this.sidecarClient = new SidecarClient({ binDirs, log: (line) => this.log.debug(`sidecar: ${line}`) });
       this.sidecarClient.onRestart(({ previousError }) => this.log.warn(`the sidecar died and was restarted: ${previousError.message}`));
-      this.log.info(`sidecar: ${binaryPath}`);
+      if ('path' in found) this.log.info(`sidecar: ${found.path}`);
+      else this.log.error(found.problem);
     }
     return this.sidecarClient;
   }

@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
@@ -33,6 +35,24 @@ pub struct GitScan {
     pub complete: bool,
 }
 
+/// Windows (where no sandbox runs workspace-write yet): the type only; there is no inode to compare.
+#[cfg(windows)]
+fn identity(p: &Path) -> Option<Identity> {
+    let t = p.symlink_metadata().ok()?.file_type();
+    Some(Identity {
+        dev: 0,
+        ino: 0,
+        mode: if t.is_symlink() {
+            0o120000
+        } else if t.is_dir() {
+            0o040000
+        } else {
+            0o100000
+        },
+    })
+}
+
+#[cfg(unix)]
 fn identity(p: &Path) -> Option<Identity> {
     let m = p.symlink_metadata().ok()?;
     Some(Identity {
@@ -339,6 +359,8 @@ fn keeps_ctime(_path: &Path) -> bool {
 
 /// What must be mounted read-only for the entries of a scan: each `.git` itself (a symlink's
 /// target), the directory a gitfile (`gitdir: ...`) names, and a linked worktree's common dir.
+// Used by the Linux sandbox only (it binds these read-only).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn protect_targets<'a>(entries: impl IntoIterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let mut push = |p: PathBuf| {
@@ -378,6 +400,7 @@ pub fn protect_targets<'a>(entries: impl IntoIterator<Item = &'a PathBuf>) -> Ve
 }
 
 /// The directory a gitfile points at, resolved against the gitfile's directory.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn gitfile_target(gitfile: &Path) -> Option<PathBuf> {
     let text = fs::read_to_string(gitfile).ok()?;
     let line = text.lines().next()?;

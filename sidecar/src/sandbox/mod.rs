@@ -9,6 +9,7 @@ pub mod git_guard;
 mod linux;
 #[cfg(target_os = "macos")]
 mod macos;
+mod seatbelt;
 
 /// Parsed `tack-sidecar sandbox --mode MODE [--writable-root DIR]... [--temp-dir DIR] [--network]
 /// [--git-scanned [--git-entry PATH]...] -- ARGV...`.
@@ -162,7 +163,11 @@ pub fn probe() -> SandboxInfo {
             seatbelt: false,
             user_namespaces: false,
             available: false,
-            limitations: vec!["no sandbox is implemented for this platform".into()],
+            limitations: vec![if cfg!(windows) {
+                "Windows has no OS sandbox in Tack yet: read-only and workspace-write cannot be enforced, so commands run only unsandboxed (danger-full-access), which the host does only after the person approves each one that is not known-safe".into()
+            } else {
+                "no sandbox is implemented for this platform".into()
+            }],
         }
     }
 }
@@ -176,6 +181,7 @@ pub struct LaunchError {
 
 impl LaunchError {
     /// The sandbox could not be set up: the command was not run.
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
     pub fn setup(message: String) -> Self {
         LaunchError {
             message: format!("sandbox setup failed, not running the command: {message}"),
@@ -210,6 +216,7 @@ pub fn launch(spec: &LaunchSpec) -> LaunchError {
 }
 
 /// execvp; returns only if it fails (127 when the program is missing, like a shell).
+#[cfg(unix)]
 pub fn exec_plain(argv: &[OsString]) -> LaunchError {
     use std::os::unix::process::CommandExt;
     let err = std::process::Command::new(&argv[0]).args(&argv[1..]).exec();
@@ -223,8 +230,35 @@ pub fn exec_plain(argv: &[OsString]) -> LaunchError {
     }
 }
 
+/// Windows has no exec: run the command, wait, and exit with its code. Returns only if it cannot start.
+#[cfg(windows)]
+pub fn exec_plain(argv: &[OsString]) -> LaunchError {
+    match std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .status()
+    {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(err) => LaunchError {
+            message: format!("cannot run {}: {err}", argv[0].to_string_lossy()),
+            exit_code: if err.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            },
+        },
+    }
+}
+
 /// The directory commands may use for temporary files in workspace-write: from the sidecar's own
 /// environment (never from a request's), passed to the launcher with `--temp-dir`.
+#[cfg(windows)]
+pub fn temp_dir() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// The directory commands may use for temporary files in workspace-write: from the sidecar's own
+/// environment (never from a request's), passed to the launcher with `--temp-dir`.
+#[cfg(unix)]
 pub fn temp_dir() -> PathBuf {
     std::env::var_os("TMPDIR")
         .filter(|v| !v.is_empty())

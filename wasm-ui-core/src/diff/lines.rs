@@ -12,7 +12,7 @@
 //! Either way the result is a new (current, proposed) pair whose diff holds what is still pending,
 //! so accepting a part then the rest gives exactly what accepting the whole hunk gives.
 
-use super::{change_groups, hunk_id, line_ops, split_keep_endings};
+use super::{hunk_id, line_groups, split_keep_endings};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use ts_rs::TS;
@@ -38,7 +38,7 @@ pub fn decide_hunk_lines(
 ) -> Option<LineDecision> {
     let old = split_keep_endings(current);
     let new = split_keep_endings(proposed);
-    let groups = change_groups(&line_ops(&old, &new));
+    let groups = line_groups(&old, &new);
     let g = groups.iter().find(|g| hunk_id(g, &old, &new) == id)?;
     let o = &old[g.old.clone()];
     let n = &new[g.new.clone()];

@@ -1,4 +1,5 @@
-//! Path rules for patch targets: relative, inside the workspace root, written with `/`.
+//! Path rules for patch targets: relative, inside the workspace root, written with `/` (a `\\` in a
+//! patch header separates components as well, as on Windows).
 
 /// `.git` in any letter case, also as Windows would read it (trailing dots and spaces dropped, the
 /// 8.3 short name `GIT~1`).
@@ -25,7 +26,9 @@ pub fn normalize_relative(raw: &str) -> Result<String, String> {
         ));
     }
     let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
+    // A backslash separates components too: Windows reads `a\..\b` and `.git\hooks` as paths, so
+    // they are checked (and written back with `/`) like the `/` forms.
+    for part in path.split(['/', '\\']) {
         match part {
             "" | "." => {}
             ".." => {

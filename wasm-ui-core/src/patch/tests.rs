@@ -659,3 +659,75 @@ proptest! {
 fn text_state() -> FileState {
     text("old\n context\n")
 }
+
+// ---- Windows: backslash and drive-letter paths, CRLF files (issue 15) ----
+
+#[test]
+fn windows_backslash_paths_name_the_same_file_as_slashes() {
+    let patch = update("src\\lib.rs", "@@\n-a\n+b\n");
+    let parsed = parse(&patch).unwrap();
+    assert_eq!(parsed.paths_to_read(), vec!["src/lib.rs".to_string()]);
+    let changes = run(&patch, &[("src/lib.rs", text("a\r\n"))]).unwrap();
+    assert_eq!(changes[0].path, "src/lib.rs");
+    assert_eq!(changes[0].new_contents.as_deref(), Some("b\r\n"));
+    let add =
+        parse("*** Begin Patch\n*** Add File: docs\\.\\notes\\x.md\n+hi\n*** End Patch").unwrap();
+    assert_eq!(add.paths_to_read(), vec!["docs/notes/x.md".to_string()]);
+}
+
+#[test]
+fn windows_paths_that_escape_or_reach_git_are_refused() {
+    for p in [
+        "C:\\Users\\me\\x.txt",
+        "c:/x.txt",
+        "C:x.txt",
+        "\\\\server\\share\\x.txt",
+        "\\x.txt",
+        "a\\..\\..\\x.txt",
+        "..\\x.txt",
+        ".git\\hooks\\pre-commit",
+        "sub\\.GIT\\config",
+        "sub\\git~1\\config",
+        "sub\\.git. \\config",
+    ] {
+        let e = parse(&format!(
+            "*** Begin Patch\n*** Add File: {p}\n+x\n*** End Patch"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, Some(2), "{p}");
+        assert!(e.message.contains("bad path"), "{p}: {e}");
+    }
+    let e = parse("*** Begin Patch\n*** Update File: a.txt\n*** Move to: b\\..\\..\\c.txt\n@@\n-x\n+y\n*** End Patch")
+        .unwrap_err();
+    assert_eq!(e.line, Some(3));
+}
+
+#[test]
+fn crlf_patch_text_on_a_crlf_file_keeps_every_crlf() {
+    let patch = update(
+        "f.txt",
+        "@@ fn main() {\n-    old();\n+    new();\n+    more();\n }\n",
+    )
+    .replace('\n', "\r\n");
+    let out = new_contents(&patch, "f.txt", "fn main() {\r\n    old();\r\n}\r\n");
+    assert_eq!(out, "fn main() {\r\n    new();\r\n    more();\r\n}\r\n");
+}
+
+#[test]
+fn crlf_file_without_final_newline_keeps_its_ending_when_the_end_changes() {
+    let out = new_contents(&update("f", "@@\n a\n-b\n+B\n"), "f", "a\r\nb");
+    assert_eq!(out, "a\r\nB\r\n");
+    let out = new_contents(&update("f", "@@\n-a\n+A\n"), "f", "a\r\nb");
+    assert_eq!(out, "A\r\nb");
+}
+
+#[test]
+fn a_moved_crlf_file_stays_crlf_under_a_backslash_path() {
+    let patch = "*** Begin Patch\n*** Update File: old\\a.txt\n*** Move to: new\\a.txt\n@@\n-x\n+y\n*** End Patch\n";
+    let changes = run(patch, &[("old/a.txt", text("x\r\nz\r\n"))]).unwrap();
+    let moved = changes.iter().find(|c| c.new_contents.is_some()).unwrap();
+    assert_eq!(moved.new_contents.as_deref(), Some("y\r\nz\r\n"));
+    assert!(changes
+        .iter()
+        .any(|c| c.path == "old/a.txt" || c.path == "new/a.txt"));
+}

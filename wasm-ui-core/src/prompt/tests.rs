@@ -17,6 +17,7 @@ pub(crate) fn config() -> AgentConfig {
         writable_roots: vec!["/tmp/extra".into()],
         network: false,
         shell: "bash".into(),
+        no_os_sandbox: None,
         current_date: "2026-11-25".into(),
         timezone: "UTC".into(),
         agents_md: vec![

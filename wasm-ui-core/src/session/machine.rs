@@ -1,5 +1,6 @@
 //! The session state machine. `Session::handle(event)` returns the effects to carry out, in order.
 
+use super::no_sandbox;
 use super::protocol::*;
 use super::stream::{RawCall, ResponseStream, StreamUi};
 use crate::diff;
@@ -224,6 +225,8 @@ pub struct Session {
     /// Approvals given for the session, in the order given.
     remembered: Vec<Remembered>,
     next_approval: u64,
+    /// Whether the chat was told there is no OS sandbox here (session/no_sandbox.rs): once.
+    no_sandbox_noticed: bool,
     turn: Option<Turn>,
     /// Tokens the context held after the last response.
     context_tokens: u64,
@@ -323,6 +326,7 @@ impl Session {
             live: BTreeMap::new(),
             remembered: vec![],
             next_approval: 0,
+            no_sandbox_noticed: false,
             turn: None,
             context_tokens: 0,
             mcp: Default::default(),
@@ -1441,6 +1445,10 @@ impl Session {
                 ),
             },
         );
+        if let Some(verdict) = no_sandbox::verdict(&self.cfg, &argv) {
+            self.start_exec_without_sandbox(idx, verdict, argv, command, cwd, out);
+            return;
+        }
         let (ask, kind, reason) = match self.cfg.approval_policy {
             ApprovalPolicy::Never => (false, ApprovalKind::Exec, None),
             ApprovalPolicy::Untrusted => (
@@ -1464,6 +1472,53 @@ impl Session {
             self.run_exec(idx, unsandboxed, out);
         } else {
             self.ask_approval(idx, kind, argv, command, cwd, reason, out);
+        }
+    }
+
+    /// No OS sandbox on this platform (session/no_sandbox.rs): say so once, then run a known-safe
+    /// command, ask before any other, or decline it where nobody can be asked.
+    fn start_exec_without_sandbox(
+        &mut self,
+        idx: usize,
+        verdict: no_sandbox::Verdict,
+        argv: Vec<String>,
+        command: String,
+        cwd: String,
+        out: &mut Vec<Effect>,
+    ) {
+        if !self.no_sandbox_noticed {
+            self.no_sandbox_noticed = true;
+            self.show_error(no_sandbox::NOTICE.to_string(), out);
+        }
+        match verdict {
+            no_sandbox::Verdict::RunUnsandboxed => self.run_exec(idx, true, out),
+            no_sandbox::Verdict::Ask if self.remembered_covers(&argv, &cwd, true) => {
+                self.run_exec(idx, true, out)
+            }
+            no_sandbox::Verdict::Ask => {
+                let reason = Some(no_sandbox::REASON.to_string());
+                self.ask_approval(idx, ApprovalKind::Escalate, argv, command, cwd, reason, out)
+            }
+            no_sandbox::Verdict::Decline => {
+                let item_id = self.call(idx).item_id.clone().unwrap_or_default();
+                emit(
+                    out,
+                    ThreadEvent::ItemCompleted {
+                        item: item(
+                            &item_id,
+                            ItemDetails::CommandExecution {
+                                command,
+                                aggregated_output: String::new(),
+                                exit_code: None,
+                                status: CommandStatus::Declined,
+                                duration_ms: None,
+                            },
+                        ),
+                    },
+                );
+                self.show_error(no_sandbox::DECLINED.to_string(), out);
+                self.finish_call(idx, no_sandbox::DECLINED.to_string());
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod depth;
 mod machine;
 pub mod mcp;
+mod no_sandbox;
 pub mod protocol;
 pub mod stream;
 

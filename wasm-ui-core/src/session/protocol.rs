@@ -115,6 +115,13 @@ pub struct AgentConfig {
     pub network: bool,
     /// The user's shell, e.g. `bash` or `/bin/zsh`.
     pub shell: String,
+    /// True where the platform has no OS sandbox at all (Windows: the sidecar's `initialize` says
+    /// `osSandbox: false`). A sandboxed policy then asks before every command that is not known-safe
+    /// and runs it unsandboxed only once approved; under `never` such commands are declined
+    /// (session/no_sandbox.rs).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_os_sandbox: Option<bool>,
     /// `YYYY-MM-DD`.
     pub current_date: String,
     /// IANA name, e.g. `Europe/Paris`.

@@ -19,6 +19,7 @@ pub(super) fn config(policy: ApprovalPolicy) -> AgentConfig {
         writable_roots: vec![],
         network: false,
         shell: "bash".into(),
+        no_os_sandbox: None,
         current_date: "2026-11-25".into(),
         timezone: "UTC".into(),
         agents_md: vec![],

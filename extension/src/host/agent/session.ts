@@ -121,6 +121,9 @@ function completeConfig(input: AgentConfigInput, sessionId: string): AgentConfig
     ...input,
     sessionId,
     shell: input.shell ?? defaultShell(),
+    // Tack has no OS sandbox on Windows (the sidecar's initialize says osSandbox: false there): the
+    // core then asks before every command that is not known-safe (wasm-ui-core session/no_sandbox.rs).
+    noOsSandbox: input.noOsSandbox ?? (process.platform === 'win32' ? true : undefined),
     currentDate: input.currentDate ?? localDate(new Date()),
     timezone: input.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     writableRoots: input.writableRoots ?? [],

@@ -2,9 +2,9 @@
 // JSON-RPC one message per line over its stdio, routes exec/output and exec/exited to the command they
 // belong to, and turns a dying sidecar into SidecarCrashedError everywhere instead of a hang.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+import { currentHost, locateSidecar, sidecarFileName, targetOf, type SidecarLocation } from './platform';
 import type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
 import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
 import type { ExecStartParams } from '../../generated/types/ExecStartParams';
@@ -67,20 +67,32 @@ export interface ExecHandle {
 
 export interface SidecarClientOptions {
   binaryPath?: string;
+  /** Where to look for dist/bin/<target>/ when binaryPath is not given (default: sidecarBinDirs()). */
+  binDirs?: string[];
   /** Receives the sidecar's stderr lines and the client's own notes. */
   log?: (line: string) => void;
   clientName?: string;
   clientVersion?: string;
 }
 
-/** TACK_SIDECAR, else dist/bin/tack-sidecar beside the bundle (or the source tree's build). */
+/** Where the sidecars are: dist/bin beside the bundle (dist/extension.js, dist/cli.js), or the source tree's build. */
+export function sidecarBinDirs(): string[] {
+  return [path.join(__dirname, 'bin'), path.join(__dirname, '..', '..', '..', 'dist', 'bin')];
+}
+
+/** TACK_SIDECAR, else the sidecar for this platform (dist/bin/<target>/; see platform.ts). */
+export function findSidecar(binDirs: string[] = sidecarBinDirs()): SidecarLocation {
+  if (process.env.TACK_SIDECAR) return { path: process.env.TACK_SIDECAR, target: 'TACK_SIDECAR' };
+  return locateSidecar(binDirs);
+}
+
+/** The path of the sidecar for this platform; when there is none, the path it would have. */
 export function defaultSidecarPath(): string {
-  if (process.env.TACK_SIDECAR) return process.env.TACK_SIDECAR;
-  const candidates = [
-    path.join(__dirname, 'bin', 'tack-sidecar'), // bundled: dist/extension.js, dist/cli.js
-    path.join(__dirname, '..', '..', '..', 'dist', 'bin', 'tack-sidecar'), // source: src/host/sidecar/client.ts
-  ];
-  return candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
+  const found = findSidecar();
+  if ('path' in found) return found.path;
+  const dirs = sidecarBinDirs();
+  const target = targetOf(currentHost());
+  return path.join(dirs[0], target, sidecarFileName(target));
 }
 
 /** Names that look like secrets never reach the sidecar (and so no command) unless a request passes them. */
@@ -120,6 +132,8 @@ class Connection {
   constructor(
     readonly binaryPath: string,
     private readonly log: (line: string) => void,
+    /** Said instead of ENOENT when there is no sidecar for this platform. */
+    private readonly missing?: string,
   ) {
     this.died = new Promise((resolve) => (this.markDead = resolve));
     this.rpc = new JSONRPCClient((payload) => {
@@ -134,6 +148,10 @@ class Connection {
     // A write racing the process's death fails with EPIPE; the exit handler reports it.
     this.proc.stdin.on('error', () => {});
     this.proc.on('error', (err) => {
+      if (this.missing && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.die(new SidecarCrashedError(this.missing));
+        return;
+      }
       this.die(
         new SidecarCrashedError(
           `cannot start tack-sidecar at ${binaryPath}: ${err.message}` +
@@ -246,6 +264,7 @@ export type RestartListener = (info: { previousError: SidecarCrashedError }) => 
 
 export class SidecarClient {
   private readonly binaryPath: string;
+  private readonly missing: string | undefined;
   private readonly log: (line: string) => void;
   private conn: Connection | undefined;
   private init: Promise<InitializeResult> | undefined;
@@ -253,7 +272,10 @@ export class SidecarClient {
   private disposed = false;
 
   constructor(private readonly opts: SidecarClientOptions = {}) {
-    this.binaryPath = opts.binaryPath ?? defaultSidecarPath();
+    const found: SidecarLocation = opts.binaryPath ? { path: opts.binaryPath, target: '' } : findSidecar(opts.binDirs);
+    const target = targetOf(currentHost());
+    this.binaryPath = 'path' in found ? found.path : path.join((opts.binDirs ?? sidecarBinDirs())[0], target, sidecarFileName(target));
+    this.missing = 'problem' in found ? found.problem : undefined;
     this.log = opts.log ?? (() => {});
   }
 
@@ -272,7 +294,7 @@ export class SidecarClient {
     if (this.disposed) throw new Error('this SidecarClient was disposed');
     if (!this.conn || this.conn.crash) {
       const previous = this.conn?.crash;
-      this.conn = new Connection(this.binaryPath, this.log);
+      this.conn = new Connection(this.binaryPath, this.log, this.missing);
       const conn = this.conn;
       this.init = conn.request<InitializeResult>('initialize', {
         clientName: this.opts.clientName ?? 'tack',

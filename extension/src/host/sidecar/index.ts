@@ -1,5 +1,6 @@
 // The sidecar client and the protocol types it speaks (generated from sidecar/src/protocol.rs).
 export * from './client';
+export * from './platform';
 export type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
 export type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
 export type { ExecOutputSummary } from '../../generated/types/ExecOutputSummary';
