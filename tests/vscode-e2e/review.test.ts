@@ -99,6 +99,9 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
   };
 
   const chat = () => chatFrame(wb!.page);
+  /** A file's row in the Changes view (Tack's sidebar). */
+  const changesRow = (page: Page, file: string) =>
+    page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Changes' }) }).locator('.monaco-list-row', { hasText: file }).first();
 
   async function newTask(page: Page): Promise<void> {
     await runCommand(page, 'Tack: New Task');
@@ -159,6 +162,8 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     await card.locator('[data-testid="files-accept-all"]').waitFor({ timeout: 30_000 });
     assert.equal(read('alpha.ts'), alphaOriginal, 'nothing written before a decision');
     assert.equal(read('beta.ts'), betaOriginal, 'nothing written before a decision');
+    // The Changes view lists both files, pending.
+    for (const f of ['alpha.ts', 'beta.ts']) await until(`${f} pending in the Changes view`, async () => /pending/.test((await changesRow(page, f).textContent().catch(() => '')) ?? ''));
     await screenshot(page, 'review-1-two-files-pending');
     await runCommand(page, 'Tack: Accept All Changes');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Edited both files.' }).waitFor({ timeout: 30_000 });
@@ -166,6 +171,7 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     const alphaNew = alphaOriginal.replace('alpha = 1;', 'alpha = 100; // ACCEPTED_ALPHA');
     const betaNew = betaOriginal.replace('beta = 2;', 'beta = 200; // ACCEPTED_BETA');
     await until('both files written', () => read('alpha.ts') === alphaNew && read('beta.ts') === betaNew, 15_000);
+    for (const f of ['alpha.ts', 'beta.ts']) await until(`${f} accepted in the Changes view`, async () => /accepted/.test((await changesRow(page, f).textContent().catch(() => '')) ?? ''));
 
     // The card still shows the diff text, each hunk marked accepted.
     const done = chat().locator('[data-testid="file-change-card"]').last();
@@ -219,7 +225,11 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     await editor.locator('.view-lines', { hasText: 'TWO' }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'review-5-two-lines-accepted');
     assert.equal(read('five.txt'), fiveOriginal, 'nothing saved while the rest is pending');
-    await runCommand(page, 'Tack: Reject All Changes in This File');
+    // The rest is rejected from the Changes view's row action.
+    const row = changesRow(page, 'five.txt');
+    await until('five.txt pending in the Changes view', async () => /2 pending/.test((await row.textContent()) ?? ''));
+    await row.hover();
+    await row.locator('.action-label[aria-label="Reject Changes in File"]').click();
     await chat().locator('[data-testid="message-text"]', { hasText: 'Two lines landed.' }).waitFor({ timeout: 30_000 });
     await waitIdle();
     assert.equal(read('five.txt'), '// five\none\nTWO\nTHREE\nfour\nfive\n// end\n', 'exactly the two accepted lines landed');

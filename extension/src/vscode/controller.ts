@@ -37,6 +37,8 @@ export interface ControllerDeps {
   inlineDiff: InlineDiffManager;
   sidecar: () => SidecarClient;
   chat: () => ChatViewProvider;
+  /** Every thread event the session shows (the Changes view lists decided edits from them). */
+  onThreadEvent?: (event: ThreadEvent) => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -431,6 +433,7 @@ export class AgentController implements ChatBackend, AgentHost {
   emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
     chat.postEvent(event);
+    this.deps.onThreadEvent?.(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }

@@ -189,6 +189,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
       if (!first && file.kind === 'modify') first = file.uri;
     }
     this.render();
+    this.reviewsChanged.fire();
     if (first) {
       const editor = await vscode.window.showTextDocument(first, { preview: false, preserveFocus: true });
       const h = this.stateOf(first) && pendingOf(this.stateOf(first)!)[0];
