@@ -63,7 +63,10 @@ const script = {
     // (3) the person edits the proposal, then accepts it
     { toolCalls: [{ name: 'apply_patch', input: editPatch }] },
     { text: 'Your version landed.', expect: 'hello from me' },
-    // (4) rejected with a reason
+    // (4) one decision over two files, one of which changed meanwhile: nothing of it lands
+    { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: first.txt\n@@\n-1\n+ONE\n*** Update File: second.txt\n@@\n-2\n+TWO\n*** End Patch' }] },
+    { text: 'Nothing landed.', expect: 'Could not be written' },
+    // (5) rejected with a reason
     { toolCalls: [{ name: 'apply_patch', input: reasonPatch }] },
     { text: 'Kept it short.', expect: "The user's reason: keep it short" },
   ],
@@ -126,6 +129,8 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     fs.writeFileSync(path.join(workspace, 'five.txt'), fiveOriginal);
     fs.writeFileSync(path.join(workspace, 'greeting.txt'), 'greeting = hi\n');
     fs.writeFileSync(path.join(workspace, 'reason.txt'), 'short\n');
+    fs.writeFileSync(path.join(workspace, 'first.txt'), '1\n');
+    fs.writeFileSync(path.join(workspace, 'second.txt'), '2\n');
     cs = await startCodeServer({
       vsix,
       workspace,
@@ -265,6 +270,27 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     assert.ok(body.includes('The user changed your proposal for greeting.txt'), body.slice(-2000));
     assert.ok(body.includes('-greeting = hello\\n+greeting = hello from me'), body.slice(-2000));
     assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('Accept All where one file changed meanwhile applies nothing, to any file', withScreenshot('atomic', async (page) => {
+    await newTask(page);
+    await send('Spell out first and second.');
+    const card = chat().locator('[data-testid="file-change-card"]').last();
+    await card.locator('[data-testid="files-accept-all"]').waitFor({ timeout: 30_000 });
+    // second.txt changes on disk after the proposal; VS Code reloads its buffer.
+    fs.writeFileSync(path.join(workspace, 'second.txt'), '2 changed by someone else\n');
+    await openFile(page, 'second.txt');
+    await page.locator('.editor-group-container.active .view-lines', { hasText: 'changed by someone else' }).waitFor({ timeout: 15_000 });
+    await runCommand(page, 'Tack: Accept All Changes');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Nothing landed.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.equal(read('first.txt'), '1\n', 'the other file of the decision was not written either');
+    assert.equal(read('second.txt'), '2 changed by someone else\n');
+    const body = lastRequest();
+    assert.ok(body.includes('second.txt changed after Tack proposed this edit'), body.slice(-1500));
+    assert.ok(body.includes('nothing of this decision was applied'), body.slice(-1500));
+    assert.deepEqual(model!.mismatches, []);
+    await screenshot(page, 'review-8-atomic-failure');
   }));
 
   test('"Reject with a reason" rejects the edit and the model reads the reason', withScreenshot('reason', async (page) => {
