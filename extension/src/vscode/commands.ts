@@ -157,6 +157,20 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.acceptFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, true); });
   reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
   reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
+  reg('tack.acceptLines', () => s.inlineDiff.decideAtCursor(true, { linesOnly: true }));
+  reg('tack.rejectLines', () => s.inlineDiff.decideAtCursor(false, { linesOnly: true }));
+  reg('tack.nextChange', () => s.inlineDiff.goToChange(1));
+  reg('tack.previousChange', () => s.inlineDiff.goToChange(-1));
+  reg('tack.rejectWithReason', async (u?: unknown) => {
+    const uri = typeof u === 'string' || u instanceof vscode.Uri ? u : undefined;
+    const reason = await vscode.window.showInputBox({
+      title: 'Tack: reject with a reason',
+      prompt: 'Everything still pending in this edit is rejected; the model reads your reason.',
+      placeHolder: 'e.g. keep the old name, it is used by the public API',
+      ignoreFocusOut: true,
+    });
+    if (reason !== undefined) s.inlineDiff.rejectWithReason(reason, uri);
+  });
   reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
   reg('tack.reviewPatch', (text?: string) =>
     reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined, writeGuard(() => s.sidecar(), workspaceRoot(), 'workspace-write')),

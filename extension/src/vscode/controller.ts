@@ -40,6 +40,8 @@ export interface ControllerDeps {
   chat: () => ChatViewProvider;
   /** The workspace's MCP servers (undefined when none are configured). */
   mcp?: () => McpHub | undefined;
+  /** Every thread event the session shows (the Changes view lists decided edits from them). */
+  onThreadEvent?: (event: ThreadEvent) => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -358,7 +360,8 @@ export class AgentController implements ChatBackend, AgentHost {
     try {
       const guard = writeGuard(this.deps.sidecar, this.root(), readSettings().sandboxMode);
       const outcomes = await this.deps.inlineDiff.review(proposal.itemId, files, guard);
-      return { files: outcomes.map(toFileReview) };
+      const reason = this.deps.inlineDiff.takeReason(proposal.itemId);
+      return { files: outcomes.map(toFileReview), ...(reason ? { reason } : {}) };
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -434,6 +437,7 @@ export class AgentController implements ChatBackend, AgentHost {
   emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
     chat.postEvent(event);
+    this.deps.onThreadEvent?.(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }
@@ -449,10 +453,12 @@ function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
 }
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {
+  const landed = o.landed !== undefined ? { landed: o.landed } : {};
   if (o.error && o.acceptedHunkIds.length === 0) return { path: o.path, outcome: 'failed', message: o.error };
-  if (o.rejectedHunkIds.length === 0 && o.acceptedHunkIds.length > 0) return { path: o.path, outcome: 'accepted' };
-  if (o.acceptedHunkIds.length === 0) return { path: o.path, outcome: 'rejected' };
-  return { path: o.path, outcome: 'partial', acceptedHunkIds: o.acceptedHunkIds };
+  if (o.rejectedHunkIds.length === 0 && o.acceptedHunkIds.length > 0) return { path: o.path, outcome: 'accepted', ...landed };
+  // Nothing of the model's hunks, yet the file changed: the person's own version of the proposal landed.
+  if (o.acceptedHunkIds.length === 0) return o.landed !== undefined ? { path: o.path, outcome: 'partial', acceptedHunkIds: [], ...landed } : { path: o.path, outcome: 'rejected' };
+  return { path: o.path, outcome: 'partial', acceptedHunkIds: o.acceptedHunkIds, ...landed };
 }
 
 /** The open file, its selection and its diagnostics, as the model should see them. */

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { SidecarClient, findSidecar } from '../host/sidecar';
 import { ChatViewProvider } from './chat/chat-view-provider';
+import { ChangesView } from './changes/changes-view';
 import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
 import { InlineDiffManager } from './inline-diff/manager';
@@ -18,6 +19,8 @@ export class TackServices implements vscode.Disposable {
   readonly controller: AgentController;
   readonly chat: ChatViewProvider;
   readonly mcp: McpManager;
+  /** The Changes view; `changes.addSource` is the seam for files changed by commands (checkpoints). */
+  readonly changes: ChangesView;
   private sidecarClient: SidecarClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -27,6 +30,7 @@ export class TackServices implements vscode.Disposable {
     this.keys = new ApiKeyStore(context.secrets);
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
     this.mcp = new McpManager(context, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, this.log);
+    this.changes = new ChangesView(this.inlineDiff, () => vscode.workspace.workspaceFolders?.[0]?.uri);
     this.controller = new AgentController({
       context,
       log: this.log,
@@ -35,11 +39,13 @@ export class TackServices implements vscode.Disposable {
       sidecar: () => this.sidecar(),
       chat: () => this.chat,
       mcp: () => this.mcp.hub(),
+      onThreadEvent: (e) => this.changes.note(e),
     });
     this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(
       this.log,
       this.inlineDiff,
+      this.changes,
       this.chat,
       this.chat.onBadMessage((m) => this.log.warn(m)),
       vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),

@@ -4,12 +4,10 @@
 // WorkspaceEdit (so undo works) computed by the core's applyHunks; rejecting changes nothing.
 import * as vscode from 'vscode';
 import { reveal } from '../../shared/display';
-import { currentStart, hunkAtLine, hunksOf, insertionLabel, pendingCount, type EngineFileDiff, type HunkState, type InlineHunk } from './hunks';
+import { hunkAtLine, insertionLabel, type HunkState } from './hunks';
+import { FileProposal, pairsForBufferLines, pairsForProposedLines, type PendingHunk, type ReviewEngine, type Step } from './review-state';
 
-export interface DiffEngine {
-  diffTexts(original: string, proposed: string): EngineFileDiff;
-  applyHunks(original: string, proposed: string, acceptedIds: string[]): string;
-}
+export type DiffEngine = ReviewEngine;
 
 export interface ReviewFile {
   /** Workspace-relative path, as the model and the chat name it. */
@@ -32,8 +30,11 @@ export type WriteGuard = (writes: string[], deletes: string[]) => Promise<void>;
 
 export interface FileOutcome {
   path: string;
+  /** Hunks of the model's diff that landed, wholly or in part. */
   acceptedHunkIds: string[];
   rejectedHunkIds: string[];
+  /** What landed, when it is not the original plus whole accepted hunks (lines chosen, proposal edited). */
+  landed?: string;
   /** Set when the decision could not be carried out (the file changed meanwhile, a write failed). */
   error?: string;
 }
@@ -41,7 +42,10 @@ export interface FileOutcome {
 interface FileReviewState {
   reviewId: string;
   file: ReviewFile;
-  hunks: InlineHunk[];
+  /** An update: its proposal, hunk by hunk and line by line. */
+  proposal?: FileProposal;
+  /** An add, delete or move: decided as a whole (the ids are the diff's hunks, for the chat). */
+  whole?: { ids: string[]; state: HunkState };
   /** Whether the buffer had unsaved changes before the review: then we do not save it for the person. */
   wasDirty: boolean;
   error?: string;
@@ -49,9 +53,33 @@ interface FileReviewState {
   done: (o: FileOutcome) => void;
 }
 
+/** What one decision covers in one file. */
+export interface Choice {
+  /** Pending hunks by their current id (CodeLens, cursor). */
+  ids?: string[];
+  /** Hunks by the id of the model's original diff (the chat's card). */
+  origins?: string[];
+  /** Some line pairs of one pending hunk. */
+  lines?: { id: string; start: number; end: number };
+  /** The person's own text in place of the proposal (no accept or reject). */
+  text?: string;
+}
+
 export const PROPOSED_SCHEME = 'tack-proposed';
 
-export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDocumentContentProvider, vscode.Disposable {
+/** A whole-file change (add, delete, move) as one hunk standing for the file. */
+function wholeHunk(st: FileReviewState): PendingHunk {
+  const id = st.whole!.ids.join('+');
+  return { id, origin: id, oldStart: 0, oldLines: [], newStart: 0, newLines: [], state: 'pending' };
+}
+
+/** The pending hunks of a file under review. */
+function pendingOf(st: FileReviewState): PendingHunk[] {
+  if (st.proposal) return st.proposal.hunks;
+  return st.whole?.state === 'pending' ? [wholeHunk(st)] : [];
+}
+
+export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSystemProvider, vscode.Disposable {
   private readonly reviews = new Map<string, FileReviewState>(); // key: uri string
   private readonly disposables: vscode.Disposable[] = [];
   private readonly lensChanged = new vscode.EventEmitter<void>();
@@ -59,8 +87,14 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
   private readonly statesChanged = new vscode.EventEmitter<{ reviewId: string; path: string; states: Record<string, HunkState> }>();
   /** Fires whenever a hunk is decided, so the chat shows the same state. */
   readonly onDidChangeStates = this.statesChanged.event;
-  private readonly proposedChanged = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.proposedChanged.event;
+  private readonly proposalFiles = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  /** The proposal documents (`tack-proposed:`) change when a decision changes what is proposed. */
+  readonly onDidChangeFile = this.proposalFiles.event;
+  /** Bumped on every change of a proposal, as its document's mtime. */
+  private proposalVersion = 1;
+  private readonly reviewsChanged = new vscode.EventEmitter<void>();
+  /** Fires when a file enters or leaves review, or its pending hunks change (the Changes view). */
+  readonly onDidChangeReviews = this.reviewsChanged.event;
   private readonly status: vscode.StatusBarItem;
   private readonly removedDeco: vscode.TextEditorDecorationType;
   private readonly insertedDeco: vscode.TextEditorDecorationType;
@@ -99,15 +133,31 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
       this.status,
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
       vscode.languages.registerCodeLensProvider({ scheme: 'untitled' }, this),
-      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this),
+      vscode.languages.registerCodeLensProvider({ scheme: PROPOSED_SCHEME }, this),
+      // The side-by-side diff's right side is the proposal, and it is editable: what the person types
+      // there is what Accept writes.
+      vscode.workspace.registerFileSystemProvider(PROPOSED_SCHEME, this, { isCaseSensitive: true }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.scheme === PROPOSED_SCHEME && e.contentChanges.length) this.setProposal(e.document.uri, e.document.getText(), { fromDocument: true });
+      }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()),
+      // The "selected lines" lens follows the selection.
+      vscode.window.onDidChangeTextEditorSelection((e) => { if (this.stateOf(e.textEditor.document.uri)) this.lensChanged.fire(); }),
     );
   }
 
   dispose(): void {
     this.rejectAll();
     this.disposables.forEach((d) => d.dispose());
+  }
+
+  /** The review a document belongs to: the file itself, or its proposal (the side-by-side diff's right side). */
+  private stateOf(uri: vscode.Uri | string | undefined): FileReviewState | undefined {
+    if (!uri) return undefined;
+    const u = typeof uri === 'string' ? vscode.Uri.parse(uri) : uri;
+    if (u.scheme === PROPOSED_SCHEME) return u.query === 'empty' ? undefined : this.reviews.get(u.query);
+    return this.reviews.get(u.toString());
   }
 
   /** Shows every file's hunks and resolves once each hunk is accepted or rejected. */
@@ -117,40 +167,58 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     for (const file of files) {
       const key = file.uri.toString();
       const previous = this.reviews.get(key);
-      if (previous) this.finish(previous, 'rejected', 'superseded by a newer proposal for the same file');
-      const diff = this.engine().diffTexts(file.original, file.proposed);
-      let hunks = hunksOf(file.original, file.proposed, diff);
-      // A move or an add/delete is decided as a whole: one hunk standing for the file.
-      if (file.moveUri || file.kind !== 'modify') {
-        hunks = [{ id: diff.hunkIds.join('+') || 'file', oldStart: 0, oldLines: [], newStart: 0, newLines: [], state: 'pending' }];
-      }
+      if (previous) this.finish(previous, 'superseded by a newer proposal for the same file');
+      const engine = this.engine();
+      const whole = file.moveUri || file.kind !== 'modify';
+      const ids = whole ? engine.diffTexts(file.original, file.proposed).hunkIds : [];
       const doc = file.kind === 'modify' ? await vscode.workspace.openTextDocument(file.uri) : undefined;
       outcomes.push(
         new Promise<FileOutcome>((done) => {
-          const state: FileReviewState = { reviewId, file, hunks, wasDirty: doc?.isDirty ?? false, guard, done };
+          const state: FileReviewState = {
+            reviewId,
+            file,
+            ...(whole ? { whole: { ids: ids.length ? ids : ['file'], state: 'pending' as HunkState } } : { proposal: new FileProposal(engine, file.original, file.proposed) }),
+            wasDirty: doc?.isDirty ?? false,
+            guard,
+            done,
+          };
           this.reviews.set(key, state);
-          if (hunks.length === 0) this.complete(state);
+          if (pendingOf(state).length === 0) this.complete(state);
         }),
       );
       if (!first && file.kind === 'modify') first = file.uri;
     }
     this.render();
+    this.reviewsChanged.fire();
     if (first) {
       const editor = await vscode.window.showTextDocument(first, { preview: false, preserveFocus: true });
-      const st = this.reviews.get(first.toString());
-      const h = st?.hunks.find((x) => x.state === 'pending');
-      if (st && h) {
-        const line = currentStart(st.hunks, h);
-        editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      }
+      const h = this.stateOf(first) && pendingOf(this.stateOf(first)!)[0];
+      if (h) editor.revealRange(new vscode.Range(h.oldStart, 0, h.oldStart, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }
     return Promise.all(outcomes);
   }
 
-  /** Decides hunks of one file (all pending ones when hunkIds is undefined). */
+  /** Decides hunks of one file by their current ids (all pending ones when hunkIds is undefined). */
   async decide(uri: vscode.Uri | string, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
-    const st = this.reviews.get(uri.toString());
-    if (st) await this.decideBatch([{ st, hunkIds }], accept);
+    const st = this.stateOf(uri);
+    if (st) await this.decideBatch([{ st, choice: hunkIds ? { ids: hunkIds } : {} }], accept);
+  }
+
+  /** The step a choice makes in one file, or 'whole' for a whole-file decision; undefined: nothing to do. */
+  private stepOf(st: FileReviewState, choice: Choice, accept: boolean): Step | 'whole' | undefined {
+    if (!st.proposal) {
+      if (st.whole?.state !== 'pending') return undefined;
+      if (choice.lines || choice.text !== undefined) return undefined;
+      const ids = choice.ids ?? choice.origins;
+      return !ids || ids.some((id) => id === wholeHunk(st).id || st.whole!.ids.includes(id)) ? 'whole' : undefined;
+    }
+    const p = st.proposal;
+    if (choice.text !== undefined) return p.edit(choice.text);
+    if (choice.lines) return p.lines(choice.lines.id, choice.lines.start, choice.lines.end, accept);
+    const ids = choice.ids ?? (choice.origins ? p.idsOfOrigins(choice.origins) : p.hunks.map((h) => h.id));
+    const hit = ids.filter((id) => p.hunks.some((h) => h.id === id));
+    if (!hit.length) return undefined;
+    return accept ? p.accept(hit) : p.reject(hit);
   }
 
   /**
@@ -158,123 +226,283 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
    * then everything accepted lands through one WorkspaceEdit, so it undoes as one step and a failure
    * anywhere leaves every file as it was.
    */
-  private async decideBatch(requests: { st: FileReviewState; hunkIds?: string[] | undefined }[], accept: boolean): Promise<void> {
+  async decideBatch(requests: { st: FileReviewState; choice: Choice }[], accept: boolean): Promise<void> {
     const batch = requests
-      .map(({ st, hunkIds }) => ({ st, targets: st.hunks.filter((h) => h.state === 'pending' && (!hunkIds || hunkIds.includes(h.id))) }))
-      .filter((b) => b.targets.length > 0);
+      .map(({ st, choice }) => ({ st, step: this.stepOf(st, choice, accept) }))
+      .filter((b): b is { st: FileReviewState; step: Step | 'whole' } => b.step !== undefined);
     if (!batch.length) return;
-    if (accept) {
+    const writes = batch.filter((b) => b.step === 'whole' ? accept : b.step.current !== b.st.proposal!.current);
+    if (writes.length) {
       try {
-        await this.applyAccepted(batch);
+        await this.write(writes);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        const paths = batch.map((b) => b.st.file.path).join(', ');
+        const paths = writes.map((b) => b.st.file.path).join(', ');
         this.log.error(`accepting changes to ${paths} failed: ${msg}`);
         void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
         // The proposal no longer fits (or may not be written): nothing of this decision was applied,
         // and nothing more of these proposals is.
-        for (const b of batch) {
-          this.finish(b.st, 'rejected', batch.length > 1 ? `${msg} (nothing of this decision was applied to ${paths})` : msg);
-        }
+        for (const b of batch) this.finish(b.st, batch.length > 1 ? `${msg} (nothing of this decision was applied to ${paths})` : msg);
         return;
       }
-    } else {
-      for (const b of batch) b.targets.forEach((h) => (h.state = 'rejected'));
+    }
+    for (const b of batch) {
+      if (b.step === 'whole') b.st.whole!.state = accept ? 'accepted' : 'rejected';
+      else {
+        const moved = b.step.proposed !== b.st.proposal!.proposed;
+        b.st.proposal!.commit(b.step);
+        if (moved) this.proposalChanged(b.st);
+      }
     }
     for (const b of batch) this.afterChange(b.st);
   }
 
   async decideByPath(reviewId: string, path: string | null, hunkIds: string[] | undefined, accept: boolean): Promise<void> {
     const states = [...this.reviews.values()].filter((st) => st.reviewId === reviewId && (path === null || st.file.path === path));
-    await this.decideBatch(states.map((st) => ({ st, hunkIds })), accept);
+    await this.decideBatch(states.map((st) => ({ st, choice: hunkIds ? { origins: hunkIds } : {} })), accept);
+  }
+
+  /** The person's own text replaces what is proposed for a file; Accept then writes it. */
+  setProposal(uri: vscode.Uri | string, text: string, opts: { fromDocument?: boolean } = {}): void {
+    const st = this.stateOf(uri);
+    if (!st?.proposal || st.proposal.proposed === text) return;
+    st.proposal.commit(st.proposal.edit(text));
+    this.proposalVersion++;
+    this.log.info(`the proposal for ${st.file.path} was edited`);
+    // The document that was typed in already shows it; others reload.
+    if (!opts.fromDocument) this.proposalChanged(st);
+    this.afterChange(st);
+  }
+
+  private proposalChanged(st: FileReviewState): void {
+    this.proposalVersion++;
+    this.proposalFiles.fire([{ type: vscode.FileChangeType.Changed, uri: this.proposedUri(st) }]);
+  }
+
+  private readonly reasons = new Map<string, string>();
+
+  /**
+   * Rejects everything still pending in the proposal the active editor (or `uri`) belongs to, with the
+   * person's reason for the model.
+   */
+  rejectWithReason(reason: string, uri?: vscode.Uri | string): void {
+    const st = this.stateOf(uri ?? vscode.window.activeTextEditor?.document.uri) ?? [...this.reviews.values()][0];
+    if (!st) return;
+    if (reason.trim()) this.reasons.set(st.reviewId, reason.trim());
+    for (const other of [...this.reviews.values()]) if (other.reviewId === st.reviewId) this.finish(other);
+  }
+
+  /** The reason given with a rejection of this proposal, once (the controller passes it to the model). */
+  takeReason(reviewId: string): string | undefined {
+    const r = this.reasons.get(reviewId);
+    this.reasons.delete(reviewId);
+    return r;
   }
 
   /** Withdraws every pending hunk of one proposal (its turn was stopped). */
   cancel(reviewId: string): void {
-    for (const st of [...this.reviews.values()]) if (st.reviewId === reviewId) this.finish(st, 'rejected', 'the turn was stopped');
+    for (const st of [...this.reviews.values()]) if (st.reviewId === reviewId) this.finish(st, 'the turn was stopped');
   }
 
   /** Accepts every pending change of every file: one decision, one WorkspaceEdit, one undo step. */
   async acceptAll(): Promise<void> {
-    await this.decideBatch([...this.reviews.values()].map((st) => ({ st })), true);
+    await this.decideBatch([...this.reviews.values()].map((st) => ({ st, choice: {} })), true);
   }
 
   rejectAll(): void {
-    for (const st of [...this.reviews.values()]) this.finish(st, 'rejected');
+    for (const st of [...this.reviews.values()]) this.finish(st);
   }
 
-  /** The hunk at the cursor of the active editor (for keybindings). */
-  async decideAtCursor(accept: boolean): Promise<void> {
+  /**
+   * For keybindings and menus: with lines selected, those lines of every hunk the selection touches;
+   * otherwise the hunk at the cursor. Works in the file and in the side-by-side diff's proposal.
+   */
+  async decideAtCursor(accept: boolean, opts: { linesOnly?: boolean } = {}): Promise<void> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) return;
-    const st = this.reviews.get(editor.document.uri.toString());
-    if (!st) return;
-    const h = hunkAtLine(st.hunks, editor.selection.active.line);
+    const st = this.stateOf(editor?.document.uri);
+    if (!editor || !st) return;
+    const sel = editor.selection;
+    const inProposal = editor.document.uri.scheme === PROPOSED_SCHEME;
+    if (!sel.isEmpty && st.proposal) {
+      const first = sel.start.line;
+      // A selection ending at the start of a line does not take that line.
+      const last = sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line;
+      // One hunk at a time: each decision changes the texts, and later hunks are found again.
+      const touched = st.proposal.hunks
+        .map((h) => ({ h, pairs: inProposal ? pairsForProposedLines(h, first, last) : pairsForBufferLines(h, first, last) }))
+        .filter((x) => x.pairs);
+      // From the bottom up, so the earlier hunks' lines stay where the selection saw them.
+      for (const { h, pairs } of touched.reverse()) {
+        const now = st.proposal.hunks.find((x) => x.oldStart === h.oldStart && x.newStart === h.newStart);
+        if (!now || !pairs) continue;
+        await this.decideBatch([{ st, choice: { lines: { id: now.id, start: pairs.start, end: pairs.end } } }], accept);
+        if (this.reviews.get(st.file.uri.toString()) !== st) break;
+      }
+      return;
+    }
+    if (opts.linesOnly) {
+      void vscode.window.showInformationMessage('Tack: select the lines of a proposed change first.');
+      return;
+    }
+    const line = sel.active.line;
+    const hunks = pendingOf(st);
+    const h = inProposal ? hunks.find((x) => line >= x.newStart - 1 && line <= x.newStart + Math.max(x.newLines.length, 1) - 1) ?? hunks[0] : hunkAtLine(hunks, line);
     if (h) await this.decide(st.file.uri, [h.id], accept);
   }
 
   hasPending(uri?: vscode.Uri): boolean {
-    if (uri) return this.reviews.has(uri.toString());
+    if (uri) return this.stateOf(uri) !== undefined;
     return this.reviews.size > 0;
   }
 
   pendingTotal(): number {
     let n = 0;
-    for (const st of this.reviews.values()) n += pendingCount(st.hunks);
+    for (const st of this.reviews.values()) n += pendingOf(st).length;
     return n;
+  }
+
+  /** Every file under review, for the Changes view. */
+  files(): { reviewId: string; path: string; uri: vscode.Uri; kind: ReviewFile['kind']; movePath?: string; pending: number }[] {
+    return [...this.reviews.values()].map((st) => ({
+      reviewId: st.reviewId,
+      path: st.file.path,
+      uri: st.file.uri,
+      kind: st.file.kind,
+      ...(st.file.movePath ? { movePath: st.file.movePath } : {}),
+      pending: pendingOf(st).length,
+    }));
   }
 
   /** Opens the next file with pending hunks at its first pending hunk. */
   async revealNext(): Promise<void> {
     const st = [...this.reviews.values()][0];
     if (!st) return;
-    if (st.file.kind !== 'modify') return this.showDiff(st.file.uri);
+    if (!st.proposal) return this.showDiff(st.file.uri);
     const editor = await vscode.window.showTextDocument(st.file.uri, { preview: false });
-    const h = st.hunks.find((x) => x.state === 'pending');
-    if (h) {
-      const line = currentStart(st.hunks, h);
-      editor.selection = new vscode.Selection(line, 0, line, 0);
-      editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
+    const h = st.proposal.hunks[0];
+    if (h) this.moveTo(editor, h.oldStart);
+  }
+
+  private moveTo(editor: vscode.TextEditor, line: number): void {
+    editor.selection = new vscode.Selection(line, 0, line, 0);
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Moves the cursor to the next (or previous) pending change: in this file, then in the next file under review. */
+  async goToChange(direction: 1 | -1): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const st = this.stateOf(editor?.document.uri);
+    if (editor && st?.proposal && editor.document.uri.scheme !== PROPOSED_SCHEME) {
+      const line = editor.selection.active.line;
+      const starts = st.proposal.hunks.map((h) => h.oldStart);
+      const next = direction > 0 ? starts.find((s) => s > line) : [...starts].reverse().find((s) => s < line);
+      if (next !== undefined) return this.moveTo(editor, next);
     }
+    const all = [...this.reviews.values()];
+    if (!all.length) return;
+    const at = st ? all.indexOf(st) : -1;
+    const other = all[(at + direction + all.length) % all.length]!;
+    if (!other.proposal) return this.showDiff(other.file.uri);
+    const ed = await vscode.window.showTextDocument(other.file.uri, { preview: false });
+    const hs = other.proposal.hunks;
+    const h = direction > 0 ? hs[0] : hs.at(-1);
+    if (h) this.moveTo(ed, h.oldStart);
+  }
+
+  private proposedUri(st: FileReviewState): vscode.Uri {
+    return vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${st.file.path}`, query: st.file.uri.toString() });
   }
 
   /** Side-by-side: the file as it is now vs the proposal. */
   async showDiff(uri?: vscode.Uri | string): Promise<void> {
-    const key = uri?.toString() ?? vscode.window.activeTextEditor?.document.uri.toString();
-    const st = key ? this.reviews.get(key) : undefined;
+    const st = this.stateOf(uri ?? vscode.window.activeTextEditor?.document.uri);
     if (!st) {
       void vscode.window.showInformationMessage('Tack: no proposed change for this file.');
       return;
     }
-    const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${st.file.path}`, query: st.file.uri.toString() });
+    const right = this.proposedUri(st);
     const left = st.file.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${st.file.path}`, query: 'empty' }) : st.file.uri;
     await vscode.commands.executeCommand('vscode.diff', left, right, `${reveal(st.file.path, { singleLine: true })} (Tack's proposal)`, { preview: true });
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
+  // The proposal documents (FileSystemProvider): one file per file under review.
+
+  private proposalText(uri: vscode.Uri): string {
     if (uri.query === 'empty') return '';
-    return this.reviews.get(uri.query)?.file.proposed ?? '';
+    const st = this.reviews.get(uri.query);
+    if (!st) throw vscode.FileSystemError.FileNotFound(uri);
+    return st.proposal?.proposed ?? st.file.proposed;
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  stat(uri: vscode.Uri): vscode.FileStat {
+    const text = this.proposalText(uri);
+    return { type: vscode.FileType.File, ctime: 0, mtime: this.proposalVersion, size: new TextEncoder().encode(text).length };
+  }
+
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+
+  readFile(uri: vscode.Uri): Uint8Array {
+    return new TextEncoder().encode(this.proposalText(uri));
+  }
+
+  writeFile(uri: vscode.Uri, content: Uint8Array): void {
+    if (uri.query === 'empty') throw vscode.FileSystemError.NoPermissions('The left side of a new file is empty by definition.');
+    // Saving a proposal whose review has ended keeps nothing: there is nothing left to decide.
+    const st = this.reviews.get(uri.query);
+    if (!st) return;
+    if (!st.proposal) throw vscode.FileSystemError.NoPermissions('A new, deleted or moved file is decided as a whole; accept it, then edit the file.');
+    this.setProposal(uri, new TextDecoder().decode(content), { fromDocument: true });
+  }
+
+  createDirectory(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  rename(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    const st = this.reviews.get(document.uri.toString());
+    const st = this.stateOf(document.uri);
     if (!st) return [];
+    const inProposal = document.uri.scheme === PROPOSED_SCHEME;
+    const editor = vscode.window.activeTextEditor;
+    const sel = editor?.document === document && !editor.selection.isEmpty ? editor.selection : undefined;
     const lenses: vscode.CodeLens[] = [];
-    for (const h of st.hunks) {
-      if (h.state !== 'pending') continue;
-      const line = Math.min(currentStart(st.hunks, h), Math.max(document.lineCount - 1, 0));
+    for (const h of pendingOf(st)) {
+      const at = inProposal ? h.newStart : h.oldStart;
+      const line = Math.min(at, Math.max(document.lineCount - 1, 0));
       const range = new vscode.Range(line, 0, line, 0);
-      const args = [document.uri.toString(), h.id];
+      const args = [st.file.uri.toString(), h.id];
+      const partial =
+        sel && st.proposal && (inProposal ? pairsForProposedLines(h, sel.start.line, sel.end.line) : pairsForBufferLines(h, sel.start.line, sel.end.line));
+      if (partial) {
+        lenses.push(
+          new vscode.CodeLens(range, { title: '$(check) Accept Selected Lines', command: 'tack.acceptLines', tooltip: 'Accept only the selected lines of this change (Ctrl+Alt+Enter)' }),
+          new vscode.CodeLens(range, { title: '$(close) Reject Selected Lines', command: 'tack.rejectLines', tooltip: 'Reject only the selected lines of this change (Ctrl+Alt+Backspace)' }),
+        );
+      }
       lenses.push(
         new vscode.CodeLens(range, { title: '$(check) Accept', command: 'tack.acceptHunk', arguments: args, tooltip: 'Accept this change (Ctrl+Alt+Enter)' }),
         new vscode.CodeLens(range, { title: '$(close) Reject', command: 'tack.rejectHunk', arguments: args, tooltip: 'Reject this change (Ctrl+Alt+Backspace)' }),
-        new vscode.CodeLens(range, { title: '$(diff) Diff', command: 'tack.showDiff', arguments: [document.uri.toString()] }),
       );
+      if (!inProposal) lenses.push(new vscode.CodeLens(range, { title: '$(diff) Diff', command: 'tack.showDiff', arguments: [st.file.uri.toString()] }));
     }
     return lenses;
   }
 
-  private async applyAccepted(batch: { st: FileReviewState; targets: InlineHunk[] }[]): Promise<void> {
+  /** Checks every write of a decision with the write policy, then applies all of them as one WorkspaceEdit. */
+  private async write(batch: { st: FileReviewState; step: Step | 'whole' }[]): Promise<void> {
     // First the write policy, for every file of the decision: the sidecar resolves every target
     // race-free (.git, read-only, roots) right before VS Code's file service writes it.
     const checks = new Map<WriteGuard, { writes: string[]; deletes: string[] }>();
@@ -291,11 +519,9 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     for (const [guard, c] of checks) await guard(c.writes, c.deletes);
     // Then one WorkspaceEdit for all of it (computed completely before anything is applied).
     const edit = new vscode.WorkspaceEdit();
-    const engine = this.engine();
-    for (const { st, targets } of batch) {
+    for (const { st, step } of batch) {
       const { file } = st;
-      if (file.kind !== 'modify' || file.moveUri) {
-        // Whole-file decision: create, delete or move.
+      if (step === 'whole') {
         if (file.kind === 'delete') edit.deleteFile(file.uri, { ignoreIfNotExists: true });
         else if (file.kind === 'add') {
           edit.createFile(file.uri, { overwrite: false, ignoreIfExists: false, contents: new TextEncoder().encode(file.proposed) });
@@ -305,14 +531,12 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
         }
         continue;
       }
-      const acceptedBefore = st.hunks.filter((h) => h.state === 'accepted').map((h) => h.id);
-      const expected = engine.applyHunks(file.original, file.proposed, acceptedBefore);
-      const target = engine.applyHunks(file.original, file.proposed, [...acceptedBefore, ...targets.map((h) => h.id)]);
       const doc = await vscode.workspace.openTextDocument(file.uri);
       const now = doc.getText();
-      if (now !== expected) {
+      if (now !== st.proposal!.current) {
         throw new Error(`${file.path} changed after Tack proposed this edit, so the edit was not applied. Ask Tack again to get a fresh proposal.`);
       }
+      const target = step.current;
       // Replace only the span that differs, so the cursor and folding elsewhere stay where they were.
       let start = 0;
       while (start < now.length && start < target.length && now[start] === target[start]) start++;
@@ -323,17 +547,26 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     }
     const named = batch.map((b) => b.st.file.path).join(', ');
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${named}`);
-    for (const { targets } of batch) targets.forEach((h) => (h.state = 'accepted'));
+  }
+
+  private statesOf(st: FileReviewState): Record<string, HunkState> {
+    if (st.proposal) return st.proposal.states();
+    return Object.fromEntries(st.whole!.ids.map((id) => [id, st.whole!.state]));
   }
 
   private afterChange(st: FileReviewState): void {
-    this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: Object.fromEntries(st.hunks.map((h) => [h.id, h.state])) });
-    if (pendingCount(st.hunks) === 0) this.complete(st);
+    this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: this.statesOf(st) });
+    if (pendingOf(st).length === 0) this.complete(st);
     this.render();
+    this.reviewsChanged.fire();
   }
 
-  private finish(st: FileReviewState, as: HunkState, error?: string): void {
-    st.hunks.forEach((h) => { if (h.state === 'pending') h.state = as; });
+  /** Rejects everything still pending in a file (with the reason when it is not the person's decision). */
+  private finish(st: FileReviewState, error?: string): void {
+    if (st.proposal) {
+      const ids = st.proposal.hunks.map((h) => h.id);
+      if (ids.length) st.proposal.commit(st.proposal.reject(ids));
+    } else if (st.whole?.state === 'pending') st.whole.state = 'rejected';
     if (error) st.error = error;
     this.afterChange(st);
   }
@@ -342,17 +575,16 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
     const key = st.file.uri.toString();
     if (this.reviews.get(key) !== st) return;
     this.reviews.delete(key);
-    const accepted = st.hunks.filter((h) => h.state === 'accepted').map((h) => h.id);
-    const finish = () =>
-      st.done({
-        path: st.file.path,
-        acceptedHunkIds: accepted,
-        rejectedHunkIds: st.hunks.filter((h) => h.state === 'rejected').map((h) => h.id),
-        ...(st.error ? { error: st.error } : {}),
-      });
+    const result = st.proposal
+      ? st.proposal.result()
+      : st.whole!.state === 'accepted'
+        ? { acceptedHunkIds: st.whole!.ids, rejectedHunkIds: [] }
+        : { acceptedHunkIds: [], rejectedHunkIds: st.whole!.ids };
+    const finish = () => st.done({ path: st.file.path, ...result, ...(st.error ? { error: st.error } : {}) });
     // Save what was accepted, unless the person had unsaved work of their own in that buffer.
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-    if (st.file.kind === 'modify' && accepted.length && doc?.isDirty && !st.wasDirty) {
+    const changed = st.proposal && st.proposal.current !== st.proposal.original;
+    if (changed && doc?.isDirty && !st.wasDirty) {
       doc.save().then(
         (ok) => { if (!ok) this.log.warn(`could not save ${st.file.path}`); finish(); },
         (e) => { this.log.error(`saving ${st.file.path}: ${e}`); st.error = `saving failed: ${e}`; finish(); },
@@ -362,12 +594,11 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
 
   private render(): void {
     for (const editor of vscode.window.visibleTextEditors) {
-      const st = this.reviews.get(editor.document.uri.toString());
+      const st = editor.document.uri.scheme === PROPOSED_SCHEME ? undefined : this.reviews.get(editor.document.uri.toString());
       const removed: vscode.DecorationOptions[] = [];
       const inserted: vscode.DecorationOptions[] = [];
-      for (const h of st?.hunks ?? []) {
-        if (h.state !== 'pending' || !st) continue;
-        const start = currentStart(st.hunks, h);
+      for (const h of st?.proposal?.hunks ?? []) {
+        const start = h.oldStart;
         for (let i = 0; i < h.oldLines.length; i++) removed.push({ range: new vscode.Range(start + i, 0, start + i, 0) });
         if (h.newLines.length) {
           // The inserted text sits after the last removed line, or after the line before an insertion.
@@ -398,7 +629,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.TextDo
 
   private updateContext(): void {
     const uri = vscode.window.activeTextEditor?.document.uri;
-    void vscode.commands.executeCommand('setContext', 'tack.editorHasChanges', !!uri && this.reviews.has(uri.toString()));
+    void vscode.commands.executeCommand('setContext', 'tack.editorHasChanges', this.stateOf(uri) !== undefined);
     void vscode.commands.executeCommand('setContext', 'tack.hasChanges', this.reviews.size > 0);
   }
 }
