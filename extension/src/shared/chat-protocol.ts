@@ -43,7 +43,8 @@ export type HostMessage =
   /** The user's own message (the webview adds it itself on send; the host sends it when replaying a session). */
   | { type: 'userMessage'; text: string }
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
-  | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision }
+  /** `message`: the denial message sent to the model (a replayed session's). */
+  | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState> }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: string }
@@ -72,6 +73,8 @@ export type ViewMessage =
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
+  /** Delete a past session's file (the history list asks twice before sending this). */
+  | { type: 'deleteSession'; id: string }
   | { type: 'listModels' }
   | { type: 'setModel'; model: string };
 
@@ -148,8 +151,9 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       return { ok: true, message };
     }
     case 'resumeSession':
+    case 'deleteSession':
       if (!nonEmpty(m.id)) return bad('id', 'a non-empty string');
-      return { ok: true, message: { type: 'resumeSession', id: m.id } };
+      return { ok: true, message: { type: m.type, id: m.id } };
     case 'setModel':
       if (!nonEmpty(m.model)) return bad('model', 'a non-empty string');
       return { ok: true, message: { type: 'setModel', model: m.model } };

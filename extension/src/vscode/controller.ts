@@ -11,9 +11,11 @@ import type { FileChange } from '../generated/types/FileChange';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
+import type { ReplayEntry } from '../generated/types/ReplayEntry';
 import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
 import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
+import { loadCore } from '../host/core';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
@@ -21,7 +23,7 @@ import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-
 import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
 import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
-import { transcriptOf } from './transcript';
+import { replayMessages } from './transcript';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
@@ -267,6 +269,13 @@ export class AgentController implements ChatBackend, AgentHost {
       .map((x) => ({ id: x.id, title: x.title, updatedAt: Date.parse(x.updatedAt) || 0, model: x.model }));
   }
 
+  async deleteSession(id: string): Promise<void> {
+    // Only a session the list offers (this workspace's), and never the one in use.
+    if (!(await this.listSessions()).some((x) => x.id === id)) throw new Error('it is not a session of this workspace');
+    if (this.session?.id === id || this.resumeId === id) throw new Error('it is the open session; start a new task first');
+    await this.sessions().delete(id);
+  }
+
   resumeSession(id: string): void {
     if (this.busy) {
       this.deps.chat().showError('Stop the running turn before opening another session.');
@@ -278,12 +287,7 @@ export class AgentController implements ChatBackend, AgentHost {
     chat.clear();
     void this.sessions()
       .read(id)
-      .then((records) => {
-        for (const m of transcriptOf(records)) {
-          if (m.role === 'user') chat.postUserMessage(m.text);
-          else chat.postEvent({ type: 'item.completed', item: { id: m.id, type: 'agent_message', text: m.text } });
-        }
-      })
+      .then((records) => chat.replay(replayMessages(loadCore().replaySession(records) as ReplayEntry[])))
       .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
   }
 

@@ -299,7 +299,7 @@ function drawChrome(): void {
   }
   meterSlot.innerHTML = renderContextMeter(state.contextUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
-  if (!historyPanel.hidden) historyPanel.innerHTML = renderSessions(state.sessions, Date.now());
+  if (!historyPanel.hidden) renderHistoryList();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,12 +336,27 @@ function stop(): void {
   post({ type: 'stop' });
 }
 
+// The history panel: a search field (kept across redraws, so typing is not interrupted) over the list.
+let deleteAsked: string | null = null;
+
+function renderHistoryList(): void {
+  const search = historyPanel.querySelector<HTMLInputElement>('[data-testid="history-search"]');
+  const results = historyPanel.querySelector<HTMLElement>('.history-results');
+  if (!search || !results) return;
+  results.innerHTML = renderSessions(state.sessions, Date.now(), search.value, deleteAsked);
+}
+
 function toggleHistory(show = historyPanel.hidden): void {
   historyPanel.hidden = !show;
   historyButton.setAttribute('aria-expanded', String(show));
   if (show) {
     state.sessions = null;
-    historyPanel.innerHTML = renderSessions(null, Date.now());
+    deleteAsked = null;
+    historyPanel.innerHTML =
+      `<input type="search" class="history-search" data-testid="history-search" placeholder="Search sessions" aria-label="Search past sessions">` +
+      `<div class="history-results" aria-live="polite"></div>`;
+    historyPanel.querySelector('[data-testid="history-search"]')?.addEventListener('input', renderHistoryList);
+    renderHistoryList();
     post({ type: 'listSessions' });
   }
 }
@@ -375,6 +390,17 @@ document.addEventListener('click', (e) => {
       break;
     case 'history':
       toggleHistory();
+      break;
+    case 'delete-session':
+      // The first click asks ("Delete?"), the second deletes; the host refreshes the list.
+      if (d.sessionId && deleteAsked === d.sessionId) {
+        deleteAsked = null;
+        post({ type: 'deleteSession', id: d.sessionId });
+      } else if (d.sessionId) {
+        deleteAsked = d.sessionId;
+        renderHistoryList();
+        historyPanel.querySelector<HTMLElement>('[data-testid="session-delete-confirm"]')?.focus();
+      }
       break;
     case 'resume':
       if (d.sessionId) {

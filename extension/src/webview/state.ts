@@ -403,7 +403,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       const existing = findApproval(state, action.requestId);
       if (existing) {
         existing.decision = action.decision;
-        if (action.type === 'local.approval' && action.message) existing.message = action.message;
+        if (action.message) existing.message = action.message;
         change.entries.add(existing.key);
         touchLinked(state, existing, change);
         change.chrome = true;

@@ -3,6 +3,7 @@
 pub mod depth;
 mod machine;
 pub mod protocol;
+pub mod replay;
 pub mod stream;
 
 pub use machine::{

@@ -218,7 +218,8 @@ export class AgentSession {
     this.lastMessage = undefined;
     const done = new Promise<TurnResult>((resolve) => (this.turnDone = resolve));
     if (this.store && text.trim() !== '') {
-      this.track(this.store.setTitle(this.id, text.trim().slice(0, 80)).catch(() => undefined));
+      // The first request names the session; follow-ups do not rename it.
+      this.track(this.store.setTitle(this.id, text.trim().slice(0, 80), { onlyIfUnset: true }).catch(() => undefined));
     }
     this.dispatch({ type: 'userInput', text, editorContext });
     return done;
@@ -306,7 +307,7 @@ export class AgentSession {
     if (done) {
       this.closeOpenCommands();
       this.emitToHost({ type: 'turn.failed', error: { message } });
-      if (this.store) this.track(this.store.append(this.id, { type: 'turnEnded', status: 'failed', usage: ZERO_USAGE }));
+      if (this.store) this.track(this.store.append(this.id, { type: 'turnEnded', status: 'failed', usage: ZERO_USAGE, error: message }));
     }
     const kills = this.killAll();
     const reloaded = this.reload();

@@ -7,7 +7,7 @@ import type { HostMessage, SessionSummary } from '../../shared/chat-protocol';
 import { ChatBridge, type ChatBackend } from './bridge';
 
 /** A backend that records every call, standing in for the agent controller. */
-function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; models?: () => Promise<string[]>; throwOn?: string } = {}) {
+function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; models?: () => Promise<string[]>; deleteSession?: (id: string) => Promise<void>; throwOn?: string } = {}) {
   const calls: unknown[][] = [];
   const rec =
     (name: string) =>
@@ -29,6 +29,7 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     setModel: rec('setModel'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
+    deleteSession: opts.deleteSession ?? (async () => {}),
   };
   return { backend, calls };
 }
@@ -162,4 +163,34 @@ test('sessions and models are answered; failures show a banner and an empty list
     { type: 'error', message: 'Could not list past sessions: disk gone', retry: false },
     { type: 'error', message: 'Could not list models: 401 from /models', retry: false },
   ]);
+});
+
+test('deleting a session refreshes the list; a refused delete is an error banner and the list stays', async () => {
+  let sessions: SessionSummary[] = [
+    { id: 'a', title: 'A', updatedAt: 1 },
+    { id: 'b', title: 'B', updatedAt: 2 },
+  ];
+  const { backend } = recordingBackend({
+    sessions: async () => sessions,
+    deleteSession: async (id) => {
+      if (id === 'b') throw new Error('it is the open session; start a new task first');
+      sessions = sessions.filter((s) => s.id !== id);
+    },
+  });
+  const bridge = new ChatBridge(backend);
+  const got: HostMessage[] = [];
+  bridge.attach((m) => got.push(m));
+  bridge.receive({ type: 'ready' });
+  bridge.receive({ type: 'deleteSession', id: 'a' });
+  await tick();
+  await tick();
+  assert.deepEqual(got.at(-1), { type: 'sessions', sessions: [{ id: 'b', title: 'B', updatedAt: 2 }] });
+  bridge.receive({ type: 'deleteSession', id: 'b' });
+  await tick();
+  await tick();
+  assert.deepEqual(got.at(-1), { type: 'error', message: 'Could not delete that session: it is the open session; start a new task first', retry: false });
+  assert.equal(sessions.length, 1);
+  const bad: string[] = [];
+  new ChatBridge(backend, (why) => bad.push(why)).receive({ type: 'deleteSession', id: '' });
+  assert.match(bad[0] ?? '', /id/);
 });

@@ -32,6 +32,8 @@ export interface ChatBackend {
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
   resumeSession(id: string): void;
+  /** Deletes a past session of this workspace (not the open one). */
+  deleteSession(id: string): Promise<void>;
   listModels(): Promise<string[]>;
   setModel(model: string): void;
 }
@@ -137,6 +139,14 @@ export class ChatBridge {
             this.post({ type: 'error', message: `Could not list past sessions: ${describe(err)}`, retry: false });
           },
         );
+        return;
+      case 'deleteSession':
+        b.deleteSession(m.id)
+          .then(() => b.listSessions())
+          .then(
+            (sessions) => this.post({ type: 'sessions', sessions }),
+            (err: unknown) => this.post({ type: 'error', message: `Could not delete that session: ${describe(err)}`, retry: false }),
+          );
         return;
       case 'listModels':
         b.listModels().then(

@@ -113,6 +113,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'error', message, retry: opts?.retry ?? false });
   }
 
+  /** Redraws a past session (messages from `replayMessages`), after `clear()`. */
+  replay(messages: HostMessage[]): void {
+    for (const m of messages) this.post(m);
+  }
+
   /** Empties the transcript (new task, or before replaying a resumed session). */
   clear(): void {
     this.post({ type: 'clear' });

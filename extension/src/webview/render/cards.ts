@@ -392,18 +392,41 @@ function when(ms: number, now: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export function renderSessions(sessions: SessionSummary[] | null, now: number): string {
+/** Sessions whose title or model contains every word of `query` (any case). */
+export function filterSessions(sessions: SessionSummary[], query: string): SessionSummary[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return sessions;
+  return sessions.filter((s) => {
+    const hay = `${s.title} ${s.model ?? ''}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/**
+ * The past sessions matching `query`, newest first, each with its delete button (`confirmDelete`:
+ * the id whose button asks "Delete?" a second time before anything is sent).
+ */
+export function renderSessions(sessions: SessionSummary[] | null, now: number, query = '', confirmDelete: string | null = null): string {
   if (sessions === null) return `<div class="muted">Loading…</div>`;
   if (sessions.length === 0) return `<div class="muted" data-testid="history-empty">No past sessions yet.</div>`;
+  const shown = filterSessions(sessions, query);
+  if (shown.length === 0) return `<div class="muted" data-testid="history-no-match">No session matches “${revealHtml(query, { singleLine: true })}”.</div>`;
   return (
     `<ul class="history-list">` +
-    sessions
-      .map(
-        (s) =>
-          `<li><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
-          `<span class="history-title">${revealHtml(s.title || '(untitled)', { singleLine: true })}</span>` +
-          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${revealHtml(s.model, { singleLine: true })}` : ''}</span></button></li>`,
-      )
+    shown
+      .map((s) => {
+        const title = s.title || '(untitled)';
+        const confirming = confirmDelete === s.id;
+        return (
+          `<li class="history-row"><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
+          `<span class="history-title">${revealHtml(title, { singleLine: true })}</span>` +
+          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${revealHtml(s.model, { singleLine: true })}` : ''}</span></button>` +
+          (confirming
+            ? `<button class="history-delete confirm" data-action="delete-session" data-session-id="${attr(s.id)}" data-testid="session-delete-confirm" aria-label="Confirm: delete this session">${icon('trash')} Delete?</button>`
+            : `<button class="icon-button history-delete" data-action="delete-session" data-session-id="${attr(s.id)}" data-testid="session-delete" title="Delete session" aria-label="Delete session ${attr(reveal(title, { singleLine: true }))}">${icon('trash')}</button>`) +
+          `</li>`
+        );
+      })
       .join('') +
     `</ul>`
   );

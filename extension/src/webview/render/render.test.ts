@@ -401,6 +401,29 @@ test('chrome: error banner with retry, context meter, session history', () => {
   assert.match(renderSessions([], now), /No past sessions/);
 });
 
+test('history list: search by words of the title or model, and a delete that asks once', () => {
+  const now = Date.UTC(2026, 0, 10);
+  const sessions = [
+    { id: 'a', title: 'Fix the parser bug', updatedAt: now, model: 'gpt-5' },
+    { id: 'b', title: 'Add tests for the lexer', updatedAt: now, model: 'qwen3-coder' },
+    { id: 'c', title: '', updatedAt: now },
+  ];
+  const ids = (html: string) => [...html.matchAll(/data-testid="session-item"/g)].length;
+  assert.equal(ids(renderSessions(sessions, now, '')), 3);
+  assert.equal(ids(renderSessions(sessions, now, 'PARSER')), 1);
+  assert.equal(ids(renderSessions(sessions, now, 'the  lexer')), 1, 'every word, any spacing');
+  assert.equal(ids(renderSessions(sessions, now, 'qwen')), 1, 'the model counts');
+  assert.equal(ids(renderSessions(sessions, now, 'fix lexer')), 0);
+  assert.match(renderSessions(sessions, now, '<nope>'), /data-testid="history-no-match">No session matches “&lt;nope&gt;”/);
+  // Each row has a delete button; only the one asked about shows the confirmation.
+  const plain = renderSessions(sessions, now);
+  assert.equal([...plain.matchAll(/data-testid="session-delete"/g)].length, 3);
+  assert.match(plain, /aria-label="Delete session Fix the parser bug"/);
+  const asking = renderSessions(sessions, now, '', 'b');
+  assert.equal([...asking.matchAll(/data-testid="session-delete-confirm"/g)].length, 1);
+  assert.match(asking, /data-action="delete-session" data-session-id="b" data-testid="session-delete-confirm"/);
+});
+
 test('commands, paths, plan steps, diff rows and code show bidirectional and invisible characters as escapes', () => {
   const s = initialState();
   const RLO = '\u202E';
