@@ -275,6 +275,46 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await page.locator('.notifications-toasts', { hasText: 'no approvals are remembered in this session' }).waitFor({ timeout: 15_000 });
   }));
 
+  /** What the transcript shows, entry by entry: the card kind, its shown status or decision, its text. */
+  async function transcriptSummary(): Promise<string[]> {
+    return chat()
+      .locator('[data-testid="transcript"] > .entry')
+      .evaluateAll((entries) =>
+        entries.map((e) => {
+          const kind = e.querySelector('[data-testid]')?.getAttribute('data-testid') ?? '?';
+          const shown = e.querySelector('[data-shown]')?.getAttribute('data-shown') ?? '';
+          const decided = e.querySelector('[data-testid="approval-card"][data-decided]')?.getAttribute('data-decided') ?? '';
+          const text = (e.querySelector('[data-testid="message-text"], .message.user .text, [data-testid="command-line"], [data-testid="approval-command"]')?.textContent ?? '').trim();
+          return [kind, shown, decided, text].join(' | ');
+        }),
+      );
+  }
+
+  test('(2b) the session reopened from the history shows the same items as the live one', withScreenshot('2b-resume', async (page) => {
+    const live = await transcriptSummary();
+    // The live turn: the request, the command (one line, ok) with its decision under it, the answer.
+    assert.deepEqual(
+      live.map((l) => l.split(' | ').slice(0, 3).join(' | ')),
+      ['message-user |  | ', 'command-card | ok | ', 'approval-card |  | approvedForSession', 'message-agent |  | '],
+      live.join('\n'),
+    );
+    await newTask(page);
+    await chat().locator('[data-testid="history-button"]').click();
+    const items = chat().locator('[data-testid="session-item"]');
+    await items.first().waitFor({ timeout: 15_000 });
+    // The title is the first request; search narrows the list.
+    await chat().locator('[data-testid="history-search"]').fill('run the COMMAND');
+    await until('one match', async () => (await items.count()) === 1);
+    assert.match((await items.first().textContent()) ?? '', /Run the command\./);
+    await screenshot(page, 'state-history-search');
+    await items.first().click();
+    await until('the replayed transcript', async () => (await transcriptSummary()).length === live.length, 15_000);
+    assert.deepEqual(await transcriptSummary(), live);
+    // The replayed command is one line with its exit status, and the environment/AGENTS.md text is not a user message.
+    assert.equal(await chat().locator('[data-testid="message-user"]').count(), 1);
+    await screenshot(page, 'state-resumed');
+  }));
+
   /** The active editor shows two hunks with CodeLens; accept the first, reject the second. */
   async function acceptFirstRejectSecond(page: Page, file: string): Promise<void> {
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
