@@ -11,13 +11,13 @@ import {
   commandView,
   formatElapsed,
   renderCommand,
-  renderContextMeter,
   renderEntry,
   renderErrorBanner,
   renderModelOptions,
   renderSessions,
 } from './render/cards';
 import { icon } from './render/html';
+import { renderPinnedPlan, renderStatusLine, renderUsageMeter } from './render/progress';
 import { setSanitizer } from './render/markdown';
 import './main.css';
 
@@ -55,6 +55,7 @@ document.body.innerHTML = `
       <p>Describe a task: Tack plans, runs commands in a sandbox and proposes edits you review hunk by hunk.</p>
     </div>
   </main>
+  <div class="pinned-plan-slot"></div>
   <div class="banner-slot"></div>
   <footer class="composer">
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
@@ -78,6 +79,7 @@ const busyLabel = $<HTMLElement>('.busy-label');
 const modelSelect = $<HTMLSelectElement>('.model-select');
 const meterSlot = $<HTMLElement>('.meter-slot');
 const bannerSlot = $<HTMLElement>('.banner-slot');
+const pinnedPlanSlot = $<HTMLElement>('.pinned-plan-slot');
 const historyPanel = $<HTMLElement>('.history');
 const historyButton = $<HTMLButtonElement>('[data-testid="history-button"]');
 
@@ -199,12 +201,15 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
  */
 function tickElapsed(root: ParentNode = transcript): void {
   const now = Date.now();
-  root.querySelectorAll<HTMLElement>('[data-testid="command-elapsed"]').forEach((label) => {
+  root.querySelectorAll<HTMLElement>('[data-testid="command-elapsed"], [data-testid="status-elapsed"]').forEach((label) => {
     const text = formatElapsed(now - Number(label.dataset.started));
     if (label.textContent !== text) label.textContent = text;
   });
 }
-setInterval(() => tickElapsed(), 1000);
+setInterval(() => {
+  tickElapsed();
+  tickElapsed(busyLabel);
+}, 1000);
 
 /** The approval whose "message to the model" field was just asked for: it gets the focus once drawn. */
 let focusDenyFor: string | null = null;
@@ -283,12 +288,19 @@ function drawChrome(): void {
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
   busyLabel.hidden = !state.busy;
-  // While a question waits for the person, the turn is not "working": it says so, without a spinner.
-  const waiting = state.entries.some((e) => e.kind === 'approval' && e.decision === null);
-  const label = waiting ? `${icon('shield')} Waiting for your approval` : `${icon('loading', 'codicon-modifier-spin')} Working…`;
-  if (busyLabel.dataset.label !== String(waiting)) {
-    busyLabel.dataset.label = String(waiting);
+  // The status line (render/progress.ts): the current step, the running command and its elapsed
+  // time; while a question waits, "Waiting for your approval" without a spinner. Redrawn only when
+  // it changes (the elapsed label is the timer's).
+  const label = state.busy ? renderStatusLine(state) : '';
+  if (busyLabel.dataset.html !== label) {
+    busyLabel.dataset.html = label;
     busyLabel.innerHTML = label;
+    tickElapsed(busyLabel);
+  }
+  const plan = renderPinnedPlan(state);
+  if (pinnedPlanSlot.dataset.html !== plan) {
+    pinnedPlanSlot.dataset.html = plan;
+    pinnedPlanSlot.innerHTML = plan;
   }
   document.body.dataset.busy = String(state.busy);
   // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
@@ -297,7 +309,7 @@ function drawChrome(): void {
     modelOptionsHtml = models;
     modelSelect.innerHTML = models;
   }
-  meterSlot.innerHTML = renderContextMeter(state.contextUsage);
+  meterSlot.innerHTML = renderUsageMeter(state.contextUsage, state.lastUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
   if (!historyPanel.hidden) renderHistoryList();
 }

@@ -57,6 +57,8 @@ export interface ChatState {
   awaitingTurn?: boolean;
   /** The person pressed Stop and the turn has not ended yet. */
   stopping?: boolean;
+  /** When the running turn started (ms since the epoch), for the status line's elapsed time. */
+  turnStartedAt?: number;
   threadId: string | null;
   model: string;
   models: string[];
@@ -295,6 +297,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
           state.threadId = ev.thread_id;
           break;
         case 'turn.started':
+          if (!state.busy || state.turnStartedAt === undefined) state.turnStartedAt = now;
           state.busy = true;
           state.awaitingTurn = false;
           state.stopping = false;
@@ -364,6 +367,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         state.busy = true;
+        state.turnStartedAt = now;
         state.awaitingTurn = true;
         state.stopping = false;
         state.error = null;

@@ -361,23 +361,6 @@ export function renderErrorBanner(error: ChatState['error']): string {
   );
 }
 
-export function contextPercent(usage: ChatState['contextUsage']): number | null {
-  if (!usage || !(usage.window > 0)) return null;
-  return Math.max(0, Math.min(100, Math.round((usage.used / usage.window) * 100)));
-}
-
-export function renderContextMeter(usage: ChatState['contextUsage']): string {
-  const pct = contextPercent(usage);
-  if (pct === null || !usage) return '';
-  const level = pct >= 90 ? 'high' : pct >= 70 ? 'mid' : 'low';
-  const title = `Context: ${usage.used.toLocaleString('en-US')} of ${usage.window.toLocaleString('en-US')} tokens (${pct}%)`;
-  return (
-    `<div class="context-meter level-${level}" data-testid="context-meter" data-percent="${pct}" title="${attr(title)}" role="meter" aria-label="Context used" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${pct}">` +
-    `<svg viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true"><rect class="track" x="0" y="0" width="100" height="4"/><rect class="fill" x="0" y="0" width="${pct}" height="4"/></svg>` +
-    `<span>${pct}%</span></div>`
-  );
-}
-
 export function renderModelOptions(state: ChatState): string {
   const models = state.models.length > 0 ? state.models : state.model ? [state.model] : [];
   if (models.length === 0) return `<option value="">(model)</option>`;

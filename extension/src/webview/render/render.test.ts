@@ -8,7 +8,8 @@ import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
-import { contextPercent, formatElapsed, outputLines, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { formatElapsed, outputLines, renderApproval, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { renderUsageMeter } from './progress';
 import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
@@ -388,11 +389,11 @@ test('chrome: error banner with retry, context meter, session history', () => {
   assert.match(banner, /HTTP 500 &lt;html&gt;/);
   assert.match(banner, /data-testid="error-retry"/);
   assert.ok(!renderErrorBanner({ message: 'x', retry: false }).includes('error-retry'));
-  assert.equal(contextPercent({ used: 45_000, window: 100_000 }), 45);
-  assert.equal(contextPercent({ used: 5, window: 0 }), null);
-  assert.equal(contextPercent({ used: 500, window: 100 }), 100);
-  assert.match(renderContextMeter({ used: 95_000, window: 100_000 }), /level-high" data-testid="context-meter" data-percent="95"/);
-  assert.equal(renderContextMeter(null), '');
+  assert.match(renderUsageMeter({ used: 45_000, window: 100_000 }, null), /data-percent="45"/);
+  assert.doesNotMatch(renderUsageMeter({ used: 5, window: 0 }, null), /data-percent/);
+  assert.match(renderUsageMeter({ used: 500, window: 100 }, null), /data-percent="100"/);
+  assert.match(renderUsageMeter({ used: 95_000, window: 100_000 }, null), /level-high" data-testid="context-meter" data-percent="95"/);
+  assert.equal(renderUsageMeter(null, null), '');
   const now = Date.UTC(2026, 0, 10);
   const list = renderSessions([{ id: 's1', title: 'Fix <bug>', updatedAt: now - 120_000, model: 'm' }], now);
   assert.match(list, /data-action="resume" data-session-id="s1" data-testid="session-item"/);
