@@ -33,6 +33,10 @@ export interface SessionSummary {
 
 export type HunkState = 'pending' | 'accepted' | 'rejected';
 
+/** A fix an error banner offers: "Set API Key", "Open Settings", "Use a Local Server". */
+export type ErrorAction = 'setKey' | 'openSettings' | 'useLocalServer';
+export const ERROR_ACTIONS: readonly ErrorAction[] = ['setKey', 'openSettings', 'useLocalServer'];
+
 
 // ---------------------------------------------------------------------------------------------
 // Host -> webview
@@ -51,7 +55,10 @@ export type HostMessage =
   | { type: 'models'; models: string[] }
   | { type: 'sessions'; sessions: SessionSummary[] }
   | { type: 'contextUsage'; used: number; window: number }
-  | { type: 'error'; message: string; retry: boolean }
+  /** `actions`: what the banner offers to fix it (set the key, open settings, use a local server). */
+  | { type: 'error'; message: string; retry: boolean; actions?: ErrorAction[] }
+  /** The model request failed and is tried again after `delayMs` (the status line counts down). */
+  | { type: 'retrying'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | { type: 'clear' }
   | { type: 'focusInput'; prefill?: string };
 
@@ -73,6 +80,8 @@ export type ViewMessage =
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
+  /** The person chose a fix an error banner offered. */
+  | { type: 'errorAction'; action: ErrorAction }
   /** Delete a past session's file (the history list asks twice before sending this). */
   | { type: 'deleteSession'; id: string }
   | { type: 'listModels' }
@@ -150,6 +159,9 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.line !== undefined) message.line = m.line as number;
       return { ok: true, message };
     }
+    case 'errorAction':
+      if (!ERROR_ACTIONS.includes(m.action as ErrorAction)) return bad('action', `one of ${ERROR_ACTIONS.join(', ')}`);
+      return { ok: true, message: { type: 'errorAction', action: m.action as ErrorAction } };
     case 'resumeSession':
     case 'deleteSession':
       if (!nonEmpty(m.id)) return bad('id', 'a non-empty string');

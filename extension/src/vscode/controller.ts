@@ -24,6 +24,8 @@ import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
 import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
 import { replayMessages } from './transcript';
+import { adviseModelError, isLoopback } from './error-advice';
+import type { ErrorAction } from '../shared/chat-protocol';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
@@ -167,7 +169,10 @@ export class AgentController implements ChatBackend, AgentHost {
         },
         store: this.sessions(),
         log: (line) => this.deps.log.debug(line),
-        onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
+        onRetry: (info) => {
+          this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
+          this.deps.chat().showRetry(info);
+        },
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
       });
       this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);
@@ -175,7 +180,12 @@ export class AgentController implements ChatBackend, AgentHost {
     }
     const result = await this.session.submit(text, editorContext);
     this.deps.log.info(`turn ended: ${result.status}${result.error ? ` (${result.error})` : ''}`);
-    if (result.status === 'failed') this.deps.chat().showError(result.error ?? 'The turn failed.', { retry: true });
+    if (result.status === 'failed') {
+      // In plain words, with the fix the banner offers (set the key, start a local server...).
+      const { baseUrl, provider } = readSettings();
+      const advice = adviseModelError(this.session.lastModelErrorKind, result.error ?? '', { baseUrl, provider: provider.label, local: !provider.needsKey || isLoopback(baseUrl) });
+      this.deps.chat().showError(advice.message, { retry: advice.retry, actions: advice.actions });
+    }
   }
 
   stop(): void {
@@ -267,6 +277,12 @@ export class AgentController implements ChatBackend, AgentHost {
     return all
       .filter((x) => !root || x.cwd === root)
       .map((x) => ({ id: x.id, title: x.title, updatedAt: Date.parse(x.updatedAt) || 0, model: x.model }));
+  }
+
+  errorAction(action: ErrorAction): void {
+    if (action === 'setKey') void vscode.commands.executeCommand('tack.setApiKey');
+    else if (action === 'useLocalServer') void vscode.commands.executeCommand('tack.selectModel');
+    else void vscode.commands.executeCommand('workbench.action.openSettings', '@ext:tack-dev.tack');
   }
 
   async deleteSession(id: string): Promise<void> {

@@ -4,7 +4,7 @@
 // into typed messages for the host (shared/chat-protocol.ts).
 import DOMPurify from 'dompurify';
 import type { HostMessage, ViewMessage } from '../shared/chat-protocol';
-import type { ApprovalChoice } from '../shared/chat-protocol';
+import type { ApprovalChoice, ErrorAction } from '../shared/chat-protocol';
 import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState, type Entry } from './state';
 import { ansiToHtml, splitTerminal } from './render/ansi';
 import {
@@ -205,6 +205,10 @@ function tickElapsed(root: ParentNode = transcript): void {
     const text = formatElapsed(now - Number(label.dataset.started));
     if (label.textContent !== text) label.textContent = text;
   });
+  root.querySelectorAll<HTMLElement>('[data-testid="status-retry-in"]').forEach((label) => {
+    const text = `in ${Math.max(0, Math.ceil((Number(label.dataset.until) - now) / 1000))}s`;
+    if (label.textContent !== text) label.textContent = text;
+  });
 }
 setInterval(() => {
   tickElapsed();
@@ -291,7 +295,7 @@ function drawChrome(): void {
   // The status line (render/progress.ts): the current step, the running command and its elapsed
   // time; while a question waits, "Waiting for your approval" without a spinner. Redrawn only when
   // it changes (the elapsed label is the timer's).
-  const label = state.busy ? renderStatusLine(state) : '';
+  const label = state.busy || state.retrying ? renderStatusLine(state) : '';
   if (busyLabel.dataset.html !== label) {
     busyLabel.dataset.html = label;
     busyLabel.innerHTML = label;
@@ -423,6 +427,9 @@ document.addEventListener('click', (e) => {
     case 'retry':
       apply({ type: 'local.dismissError' });
       post({ type: 'retry' });
+      break;
+    case 'error-action':
+      post({ type: 'errorAction', action: d.errorAction as ErrorAction });
       break;
     case 'dismiss-error':
       apply({ type: 'local.dismissError' });

@@ -3,6 +3,7 @@
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ErrorAction,
   HostMessage,
   HunkState,
   SessionSummary,
@@ -65,7 +66,9 @@ export interface ChatState {
   sessions: SessionSummary[] | null;
   contextUsage: { used: number; window: number } | null;
   lastUsage: Usage | null;
-  error: { message: string; retry: boolean } | null;
+  error: { message: string; retry: boolean; actions?: ErrorAction[] } | null;
+  /** The model request failed and will be tried again at `until` (ms since the epoch). */
+  retrying?: { attempt: number; maxAttempts: number; until: number; reason: string } | null;
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
@@ -289,6 +292,11 @@ export function emptyChange(): Change {
 /** Applies one action to the state in place and says what changed. */
 export function reduce(state: ChatState, action: Action, now: number = Date.now()): Change {
   const change = emptyChange();
+  if (state.retrying && action.type === 'event' && action.event.type !== 'context.usage') {
+    // The model answered again (or the turn ended): the countdown is over.
+    state.retrying = null;
+    change.chrome = true;
+  }
   switch (action.type) {
     case 'event': {
       const ev = action.event;
@@ -474,8 +482,13 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.contextUsage = { used: action.used, window: action.window };
       change.chrome = true;
       break;
+    case 'retrying':
+      state.retrying = { attempt: action.attempt, maxAttempts: action.maxAttempts, until: now + action.delayMs, reason: action.reason };
+      change.chrome = true;
+      break;
     case 'error':
-      state.error = { message: action.message, retry: action.retry };
+      state.retrying = null;
+      state.error = { message: action.message, retry: action.retry, ...(action.actions?.length ? { actions: action.actions } : {}) };
       if (state.awaitingTurn) {
         // The message never started a turn (no API key, bad settings...): do not sit on "working".
         state.busy = false;

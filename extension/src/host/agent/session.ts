@@ -7,6 +7,7 @@ import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
+import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
@@ -205,6 +206,9 @@ export class AgentSession {
     return this.turnDone !== undefined;
   }
 
+  /** The kind of the model error that ended the last turn, if one did (for the chat's advice). */
+  lastModelErrorKind: ModelErrorKind | undefined;
+
   /** Runs one turn to its end (completed, interrupted or failed). */
   submit(text: string, editorContext?: EditorContext): Promise<TurnResult> {
     if (this.turnDone) return Promise.reject(new Error('a turn is already running'));
@@ -216,6 +220,7 @@ export class AgentSession {
     this.closedByHost.clear();
     this.turnAbort = new AbortController();
     this.lastMessage = undefined;
+    this.lastModelErrorKind = undefined;
     const done = new Promise<TurnResult>((resolve) => (this.turnDone = resolve));
     if (this.store && text.trim() !== '') {
       // The first request names the session; follow-ups do not rename it.
@@ -468,6 +473,7 @@ export class AgentSession {
       this.model = undefined;
       const message = err instanceof Error ? err.message : String(err);
       const retryable = err instanceof ModelError ? err.retryable : false;
+      this.lastModelErrorKind = err instanceof ModelError ? err.kind : undefined;
       this.dispatch({ type: 'modelFailed', message, retryable });
     }
   }

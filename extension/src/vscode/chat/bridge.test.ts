@@ -26,6 +26,7 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     openDiff: rec('openDiff'),
     openFile: rec('openFile'),
     resumeSession: rec('resumeSession'),
+    errorAction: rec('errorAction'),
     setModel: rec('setModel'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
@@ -87,6 +88,7 @@ test('view messages become backend calls with exactly their arguments', () => {
     { type: 'openFile', path: 'a.ts', line: 3 },
     { type: 'resumeSession', id: 's' },
     { type: 'setModel', model: 'm' },
+    { type: 'errorAction', action: 'setKey' },
   ]) {
     bridge.receive(m);
   }
@@ -104,6 +106,7 @@ test('view messages become backend calls with exactly their arguments', () => {
     ['openFile', 'a.ts', 3],
     ['resumeSession', 's'],
     ['setModel', 'm'],
+    ['errorAction', 'setKey'],
   ]);
 });
 
@@ -113,8 +116,10 @@ test('bad input: a malformed view message is reported and never reaches the back
   const bridge = new ChatBridge(backend, (why) => bad.push(why));
   bridge.receive({ type: 'decideHunks', itemId: 'c', path: 'a', hunkIds: [], accept: true });
   bridge.receive('stop');
+  bridge.receive({ type: 'errorAction', action: 'runShell' });
   assert.deepEqual(calls, []);
-  assert.equal(bad.length, 2);
+  assert.equal(bad.length, 3);
+  assert.match(bad[2], /action/);
   assert.match(bad[0], /hunkIds/);
 });
 

@@ -4,6 +4,7 @@
 import {
   parseViewMessage,
   type ApprovalDecision,
+  type ErrorAction,
   type HostMessage,
   type SessionSummary,
   type ViewMessage,
@@ -32,6 +33,8 @@ export interface ChatBackend {
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
   resumeSession(id: string): void;
+  /** A fix offered by an error banner: set the key, open Tack's settings, pick a local server. */
+  errorAction(action: ErrorAction): void;
   /** Deletes a past session of this workspace (not the open one). */
   deleteSession(id: string): Promise<void>;
   listModels(): Promise<string[]>;
@@ -140,6 +143,8 @@ export class ChatBridge {
           },
         );
         return;
+      case 'errorAction':
+        return b.errorAction(m.action);
       case 'deleteSession':
         b.deleteSession(m.id)
           .then(() => b.listSessions())

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ErrorAction,
   HostMessage,
   HunkState,
   ThreadEvent,
@@ -109,8 +110,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'contextUsage', used, window });
   }
 
-  showError(message: string, opts?: { retry?: boolean }): void {
-    this.post({ type: 'error', message, retry: opts?.retry ?? false });
+  showError(message: string, opts?: { retry?: boolean; actions?: ErrorAction[] }): void {
+    this.post({ type: 'error', message, retry: opts?.retry ?? false, ...(opts?.actions?.length ? { actions: opts.actions } : {}) });
+  }
+
+  /** The model request failed and is tried again after `delayMs`: the status line counts down. */
+  showRetry(info: { attempt: number; maxAttempts: number; delayMs: number; reason: string }): void {
+    this.post({ type: 'retrying', attempt: info.attempt, maxAttempts: info.maxAttempts, delayMs: info.delayMs, reason: info.reason });
   }
 
   /** Redraws a past session (messages from `replayMessages`), after `clear()`. */

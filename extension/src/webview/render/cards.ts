@@ -1,7 +1,7 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
 import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
-import type { ApprovalDecision, ApprovalRequest, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, ErrorAction, FileDiff, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { approvalForItem, hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -351,11 +351,20 @@ export function renderApproval(
 // ---------------------------------------------------------------------------------------------
 // The chrome around the transcript.
 
+const ERROR_ACTION_LABEL: Record<ErrorAction, [string, string]> = {
+  setKey: ['key', 'Set API Key'],
+  openSettings: ['settings-gear', 'Open Settings'],
+  useLocalServer: ['server', 'Use a Local Server'],
+};
+
 export function renderErrorBanner(error: ChatState['error']): string {
   if (!error) return '';
   return (
     `<div class="error-banner" role="alert" data-testid="error-banner">${icon('error')}` +
     `<span class="error-text" data-testid="error-text">${revealHtml(error.message)}</span>` +
+    (error.actions ?? [])
+      .map((a) => `<button class="secondary" data-action="error-action" data-error-action="${attr(a)}" data-testid="error-action-${attr(a)}">${icon(ERROR_ACTION_LABEL[a][0])} ${ERROR_ACTION_LABEL[a][1]}</button>`)
+      .join('') +
     (error.retry ? `<button class="secondary" data-action="retry" data-testid="error-retry">${icon('refresh')} Retry</button>` : '') +
     `<button class="icon-button" data-action="dismiss-error" data-testid="error-dismiss" title="Dismiss" aria-label="Dismiss error">${icon('close')}</button></div>`
   );

@@ -73,3 +73,20 @@ test('usage meter: context percent when the window is known, tokens when not, la
   assert.match(renderUsageMeter(null, { input_tokens: 1500, cached_input_tokens: 0, output_tokens: 200, reasoning_output_tokens: 0 }), /1\.7k tokens/);
   assert.deepEqual([0, 999, 1000, 12_345, 2_500_000].map(formatTokens), ['0', '999', '1.0k', '12k', '2.5M']);
 });
+
+test('a retry is a visible countdown in the status line, gone once the model answers', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }));
+  run(s, { type: 'retrying', attempt: 1, maxAttempts: 5, delayMs: 4000, reason: 'could not reach the model server at http://127.0.0.1:9/v1: connect ECONNREFUSED' });
+  assert.deepEqual(s.retrying, { attempt: 1, maxAttempts: 5, until: 5000, reason: 'could not reach the model server at http://127.0.0.1:9/v1: connect ECONNREFUSED' });
+  const line = renderStatusLine(s);
+  assert.match(line, /data-testid="status-retry-in" data-until="5000"><\/span> \(attempt 2 of 5\)/);
+  assert.match(line, /connect ECONNREFUSED: retrying/);
+  run(s, ev({ type: 'item.delta', item_id: 'x', delta: 'a' }));
+  assert.equal(s.retrying, null);
+  assert.doesNotMatch(renderStatusLine(s), /status-retry/);
+  // A final error ends the countdown too, and the banner carries its fixes.
+  run(s, { type: 'retrying', attempt: 2, maxAttempts: 5, delayMs: 1000, reason: 'r' }, { type: 'error', message: 'Tack could not reach…', retry: true, actions: ['useLocalServer', 'openSettings'] });
+  assert.equal(s.retrying, null);
+  assert.deepEqual(s.error?.actions, ['useLocalServer', 'openSettings']);
+});

@@ -68,6 +68,14 @@ export function renderPinnedPlan(state: ChatState): string {
  */
 export function renderStatusLine(state: ChatState): string {
   const p = progressOf(state);
+  if (state.retrying) {
+    // A visible countdown instead of a silent wait: what failed, when the next attempt starts.
+    const r = state.retrying;
+    return (
+      `<span data-testid="status-retry" title="${attr(reveal(r.reason))}">${icon('sync')} ${revealHtml(firstLine(r.reason), { singleLine: true })}: ` +
+      `retrying <span data-testid="status-retry-in" data-until="${r.until}"></span> (attempt ${r.attempt + 1} of ${r.maxAttempts})</span>`
+    );
+  }
   if (p.waiting) return `<span data-testid="status-text">${icon('shield')} Waiting for your approval</span>`;
   const parts: string[] = [];
   if (p.step) parts.push(`<span data-testid="status-step">Step ${p.step.index}/${p.step.total}: ${revealHtml(p.step.text, { singleLine: true })}</span>`);

@@ -402,6 +402,13 @@ test('chrome: error banner with retry, context meter, session history', () => {
   assert.match(renderSessions([], now), /No past sessions/);
 });
 
+test('error banner: the offered fixes as buttons, then Retry', () => {
+  const html = renderErrorBanner({ message: 'Ollama did not accept the API key.', retry: true, actions: ['setKey', 'useLocalServer'] });
+  assert.match(html, /data-action="error-action" data-error-action="setKey" data-testid="error-action-setKey">.*Set API Key<\/button>/);
+  assert.match(html, /data-testid="error-action-useLocalServer">.*Use a Local Server<\/button><button class="secondary" data-action="retry"/);
+  assert.doesNotMatch(renderErrorBanner({ message: 'x', retry: false }), /error-action/);
+});
+
 test('history list: search by words of the title or model, and a delete that asks once', () => {
   const now = Date.UTC(2026, 0, 10);
   const sessions = [
