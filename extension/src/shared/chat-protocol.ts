@@ -33,6 +33,21 @@ export interface SessionSummary {
 
 export type HunkState = 'pending' | 'accepted' | 'rejected';
 
+/** A part of the editor context the person can keep out of the next message (a removed chip). */
+export type ContextPart = 'file' | 'selection';
+export const CONTEXT_PARTS: readonly ContextPart[] = ['file', 'selection'];
+
+/** What the next message will carry, for the chips above the input, and the permissions in force. */
+export interface ContextPreview {
+  /** The active file (workspace-relative), sent as context. */
+  file?: string;
+  /** Other visible files sent by name. */
+  openFiles: number;
+  selection?: { path: string; startLine: number; endLine: number };
+  approvalPolicy: string;
+  sandboxMode: string;
+}
+
 /** A fix an error banner offers: "Set API Key", "Open Settings", "Use a Local Server". */
 export type ErrorAction = 'setKey' | 'openSettings' | 'useLocalServer';
 export const ERROR_ACTIONS: readonly ErrorAction[] = ['setKey', 'openSettings', 'useLocalServer'];
@@ -60,6 +75,8 @@ export type HostMessage =
   /** The model request failed and is tried again after `delayMs` (the status line counts down). */
   | { type: 'retrying'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | { type: 'clear' }
+  /** The context the next message will carry and the permissions (the input's chips). */
+  | { type: 'context'; context: ContextPreview }
   | { type: 'focusInput'; prefill?: string };
 
 // ---------------------------------------------------------------------------------------------
@@ -68,7 +85,10 @@ export type HostMessage =
 export type ViewMessage =
   /** The webview (re)loaded and restored its saved state; the host flushes what it buffered. */
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  /** `exclude`: context parts whose chip the person removed (not sent with this message). */
+  | { type: 'send'; text: string; exclude?: ContextPart[] }
+  /** The permissions chip: choose the approval policy. */
+  | { type: 'setPermissions' }
   | { type: 'stop' }
   | { type: 'newTask' }
   | { type: 'retry' }
@@ -116,10 +136,17 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
     case 'retry':
     case 'listSessions':
     case 'listModels':
+    case 'setPermissions':
       return { ok: true, message: { type: m.type } };
-    case 'send':
+    case 'send': {
       if (!str(m.text) || m.text.trim() === '') return bad('text', 'a non-empty string');
-      return { ok: true, message: { type: 'send', text: m.text } };
+      if (m.exclude !== undefined && !(Array.isArray(m.exclude) && m.exclude.every((x) => CONTEXT_PARTS.includes(x as ContextPart)))) {
+        return bad('exclude', `an array of ${CONTEXT_PARTS.join(', ')}`);
+      }
+      const message: ViewMessage = { type: 'send', text: m.text };
+      if (Array.isArray(m.exclude) && m.exclude.length > 0) message.exclude = [...new Set(m.exclude as ContextPart[])];
+      return { ok: true, message };
+    }
     case 'decideApproval': {
       if (!nonEmpty(m.requestId)) return bad('requestId', 'a non-empty string');
       if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'denied') {

@@ -25,7 +25,8 @@ import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
 import { replayMessages } from './transcript';
 import { adviseModelError, isLoopback } from './error-advice';
-import type { ErrorAction } from '../shared/chat-protocol';
+import type { ContextPart, ErrorAction } from '../shared/chat-protocol';
+import { contextPreview, withoutParts } from './context-chips';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
@@ -97,7 +98,7 @@ export class AgentController implements ChatBackend, AgentHost {
     this.run(text, editorContext);
   }
 
-  send(text: string): void {
+  send(text: string, exclude: ContextPart[] = []): void {
     if (!isTrusted()) {
       this.deps.chat().showError(RESTRICTED_MESSAGE);
       return;
@@ -106,7 +107,17 @@ export class AgentController implements ChatBackend, AgentHost {
       this.deps.chat().showError('Tack is still working; stop the current turn first.');
       return;
     }
-    this.run(text, currentEditorContext());
+    this.run(text, withoutParts(currentEditorContext(), exclude));
+  }
+
+  setPermissions(): void {
+    void vscode.commands.executeCommand('tack.setApprovalPolicy');
+  }
+
+  /** Tells the chat what the next message would carry (its chips), now and as the editor changes. */
+  publishContext(): void {
+    const s = readSettings();
+    this.deps.chat().setContextPreview(contextPreview(currentEditorContext(), s.approvalPolicy, s.sandboxMode));
   }
 
   private run(text: string, editorContext?: EditorContext): void {

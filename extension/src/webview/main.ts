@@ -18,6 +18,7 @@ import {
 } from './render/cards';
 import { icon } from './render/html';
 import { renderPinnedPlan, renderStatusLine, renderUsageMeter } from './render/progress';
+import { renderChips } from './render/chips';
 import { setSanitizer } from './render/markdown';
 import './main.css';
 
@@ -58,6 +59,7 @@ document.body.innerHTML = `
   <div class="pinned-plan-slot"></div>
   <div class="banner-slot"></div>
   <footer class="composer">
+    <div class="chips-slot"></div>
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
       placeholder="Describe a task (Enter to send, Shift+Enter for a new line)"></textarea>
     <div class="composer-actions">
@@ -80,6 +82,7 @@ const modelSelect = $<HTMLSelectElement>('.model-select');
 const meterSlot = $<HTMLElement>('.meter-slot');
 const bannerSlot = $<HTMLElement>('.banner-slot');
 const pinnedPlanSlot = $<HTMLElement>('.pinned-plan-slot');
+const chipsSlot = $<HTMLElement>('.chips-slot');
 const historyPanel = $<HTMLElement>('.history');
 const historyButton = $<HTMLButtonElement>('[data-testid="history-button"]');
 
@@ -301,6 +304,11 @@ function drawChrome(): void {
     busyLabel.innerHTML = label;
     tickElapsed(busyLabel);
   }
+  const chips = renderChips(state);
+  if (chipsSlot.dataset.html !== chips) {
+    chipsSlot.dataset.html = chips;
+    chipsSlot.innerHTML = chips;
+  }
   const plan = renderPinnedPlan(state);
   if (pinnedPlanSlot.dataset.html !== plan) {
     pinnedPlanSlot.dataset.html = plan;
@@ -343,8 +351,9 @@ function send(): void {
 }
 
 function sendText(text: string): void {
+  const exclude = state.excluded ?? [];
   apply({ type: 'local.send', text });
-  post({ type: 'send', text });
+  post(exclude.length > 0 ? { type: 'send', text, exclude } : { type: 'send', text });
 }
 
 function stop(): void {
@@ -427,6 +436,13 @@ document.addEventListener('click', (e) => {
     case 'retry':
       apply({ type: 'local.dismissError' });
       post({ type: 'retry' });
+      break;
+    case 'chip-remove':
+      if (d.part === 'file' || d.part === 'selection') apply({ type: 'local.exclude', part: d.part });
+      input.focus();
+      break;
+    case 'permissions':
+      post({ type: 'setPermissions' });
       break;
     case 'error-action':
       post({ type: 'errorAction', action: d.errorAction as ErrorAction });

@@ -3,6 +3,8 @@
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ContextPart,
+  ContextPreview,
   ErrorAction,
   HostMessage,
   HunkState,
@@ -69,6 +71,10 @@ export interface ChatState {
   error: { message: string; retry: boolean; actions?: ErrorAction[] } | null;
   /** The model request failed and will be tried again at `until` (ms since the epoch). */
   retrying?: { attempt: number; maxAttempts: number; until: number; reason: string } | null;
+  /** What the next message would carry (the input's chips), as the host last said. */
+  editorContext?: ContextPreview | null;
+  /** Chips the person removed: not sent with the next message. */
+  excluded?: ContextPart[];
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
@@ -85,7 +91,9 @@ export type LocalAction =
   /** The person asked for the deny-with-a-message field of an approval. */
   | { type: 'local.denyMessage'; requestId: string }
   /** The person pressed Stop: the turn's end is shown as stopped, not as an error. */
-  | { type: 'local.stop' };
+  | { type: 'local.stop' }
+  /** The person removed a context chip: that part is not sent with the next message. */
+  | { type: 'local.exclude'; part: ContextPart };
 
 export type Action = HostMessage | LocalAction;
 
@@ -374,6 +382,8 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.entries.push({ kind: 'user', key, text: action.text });
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
+        // A removed chip applied to this message only.
+        state.excluded = [];
         state.busy = true;
         state.turnStartedAt = now;
         state.awaitingTurn = true;
@@ -431,6 +441,14 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       }
       break;
     }
+    case 'context':
+      state.editorContext = action.context;
+      change.chrome = true;
+      break;
+    case 'local.exclude':
+      if (!(state.excluded ?? []).includes(action.part)) state.excluded = [...(state.excluded ?? []), action.part];
+      change.chrome = true;
+      break;
     case 'local.stop':
       if (state.busy) state.stopping = true;
       break;

@@ -27,6 +27,7 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     openFile: rec('openFile'),
     resumeSession: rec('resumeSession'),
     errorAction: rec('errorAction'),
+    setPermissions: rec('setPermissions'),
     setModel: rec('setModel'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
@@ -89,6 +90,8 @@ test('view messages become backend calls with exactly their arguments', () => {
     { type: 'resumeSession', id: 's' },
     { type: 'setModel', model: 'm' },
     { type: 'errorAction', action: 'setKey' },
+    { type: 'send', text: 'with less', exclude: ['selection', 'file', 'selection'] },
+    { type: 'setPermissions' },
   ]) {
     bridge.receive(m);
   }
@@ -107,6 +110,8 @@ test('view messages become backend calls with exactly their arguments', () => {
     ['resumeSession', 's'],
     ['setModel', 'm'],
     ['errorAction', 'setKey'],
+    ['send', 'with less', ['selection', 'file']],
+    ['setPermissions'],
   ]);
 });
 
@@ -117,8 +122,10 @@ test('bad input: a malformed view message is reported and never reaches the back
   bridge.receive({ type: 'decideHunks', itemId: 'c', path: 'a', hunkIds: [], accept: true });
   bridge.receive('stop');
   bridge.receive({ type: 'errorAction', action: 'runShell' });
+  bridge.receive({ type: 'send', text: 'x', exclude: ['diagnostics'] });
   assert.deepEqual(calls, []);
-  assert.equal(bad.length, 3);
+  assert.equal(bad.length, 4);
+  assert.match(bad[3], /exclude/);
   assert.match(bad[2], /action/);
   assert.match(bad[0], /hunkIds/);
 });

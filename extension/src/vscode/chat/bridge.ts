@@ -4,6 +4,7 @@
 import {
   parseViewMessage,
   type ApprovalDecision,
+  type ContextPart,
   type ErrorAction,
   type HostMessage,
   type SessionSummary,
@@ -14,7 +15,9 @@ import { Outbox } from './outbox';
 /** What the chat asks of the extension. Implemented by the agent controller. */
 export interface ChatBackend {
   /** A user message. The view only sends while no turn runs (input stays editable; Stop is shown instead). */
-  send(text: string): void;
+  send(text: string, exclude?: ContextPart[]): void;
+  /** The permissions chip was clicked: let the person choose the approval policy. */
+  setPermissions(): void;
   stop(): void;
   /** The person asked for a fresh conversation; the controller resets and calls `clear()`. */
   newTask(): void;
@@ -111,7 +114,9 @@ export class ChatBridge {
         for (const queued of this.outbox.drain()) this.deliver(queued);
         return;
       case 'send':
-        return b.send(m.text);
+        return m.exclude === undefined ? b.send(m.text) : b.send(m.text, m.exclude);
+      case 'setPermissions':
+        return b.setPermissions();
       case 'stop':
         return b.stop();
       case 'newTask':

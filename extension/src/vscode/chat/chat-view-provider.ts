@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ContextPreview,
   ErrorAction,
   HostMessage,
   HunkState,
@@ -112,6 +113,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   showError(message: string, opts?: { retry?: boolean; actions?: ErrorAction[] }): void {
     this.post({ type: 'error', message, retry: opts?.retry ?? false, ...(opts?.actions?.length ? { actions: opts.actions } : {}) });
+  }
+
+  /** What the next message will carry and the permissions in force (the input's chips). */
+  setContextPreview(context: ContextPreview): void {
+    this.post({ type: 'context', context });
   }
 
   /** The model request failed and is tried again after `delayMs`: the status line counts down. */
