@@ -85,8 +85,11 @@ export class AgentController implements ChatBackend, AgentHost {
   // ---------------------------------------------------------------------------------------------
   // Starting work
 
-  /** Starts a turn from a palette task (the text is shown in the chat as the person's message). */
-  async startTask(text: string, editorContext?: EditorContext): Promise<void> {
+  /**
+   * Starts a turn from a palette task. `label`: what the chat shows as the person's message (a short
+   * name for the task); the model gets `text`.
+   */
+  async startTask(text: string, editorContext?: EditorContext, label?: string): Promise<void> {
     const chat = this.deps.chat();
     await chat.reveal();
     requireTrust();
@@ -94,7 +97,7 @@ export class AgentController implements ChatBackend, AgentHost {
       void vscode.window.showWarningMessage('Tack is still working on the current task. Stop it first, or wait for it to finish.');
       return;
     }
-    chat.postUserMessage(text);
+    chat.postUserMessage(label ?? text);
     this.run(text, editorContext);
   }
 

@@ -251,7 +251,9 @@ function flush(): void {
   }
   emptyState.hidden = state.entries.length > 0;
   if (change.chrome) drawChrome();
-  if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
+  // A message the person just sent is always scrolled into view, wherever they had scrolled to.
+  if (nearBottom || scrollToSent) transcript.scrollTop = transcript.scrollHeight;
+  scrollToSent = false;
   // A new approval card is scrolled into view but never takes the keyboard focus: a space or Enter
   // the person is typing elsewhere must not answer it. Approving takes a click, or Tab to the button.
   if (focusDenyFor !== null) {
@@ -350,8 +352,11 @@ function send(): void {
   sendText(text);
 }
 
+let scrollToSent = false;
+
 function sendText(text: string): void {
   const exclude = state.excluded ?? [];
+  scrollToSent = true;
   apply({ type: 'local.send', text });
   post(exclude.length > 0 ? { type: 'send', text, exclude } : { type: 'send', text });
 }
