@@ -487,6 +487,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const answer = chat().locator('[data-testid="message-text"]', { hasText: 'See the calc file' });
     await answer.waitFor({ timeout: 30_000 });
     await waitIdle();
+    const pagesBefore = page.context().pages().length;
     await answer.locator('a', { hasText: 'the password file' }).click();
     const banner = chat().locator('[data-testid="error-banner"]');
     await banner.waitFor({ timeout: 10_000 });
@@ -494,6 +495,10 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     assert.equal(await page.locator('.tab', { hasText: 'passwd' }).count(), 0, 'no editor opened /etc/passwd');
     await answer.locator('a', { hasText: 'the calc file' }).click();
     await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 15_000 });
+    // Nothing else opened: no stray browser tab or editor for the link's address ("Not found").
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(page.context().pages().length, pagesBefore, 'no browser tab opened for a file link');
+    assert.equal(await page.locator('.tab', { hasText: /Not found|vscode-webview/ }).count(), 0);
     assert.deepEqual(evilRequests, [], 'still nothing reached the repository\'s server');
   }));
 });

@@ -87,6 +87,8 @@ export type ViewMessage =
   | { type: 'ready' }
   /** `exclude`: context parts whose chip the person removed (not sent with this message). */
   | { type: 'send'; text: string; exclude?: ContextPart[] }
+  /** A code block's Copy (to the clipboard) or Insert (at the cursor of the last active editor). */
+  | { type: 'codeAction'; action: 'copy' | 'insert'; code: string }
   /** The permissions chip: choose the approval policy. */
   | { type: 'setPermissions' }
   | { type: 'stop' }
@@ -113,6 +115,8 @@ export type ViewMessageType = ViewMessage['type'];
 export type ParsedViewMessage = { ok: true; message: ViewMessage } | { ok: false; error: string };
 
 const str = (v: unknown): v is string => typeof v === 'string';
+/** The most a code block's Copy/Insert carries. */
+const MAX_CODE_CHARS = 1_000_000;
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 
@@ -186,6 +190,10 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.line !== undefined) message.line = m.line as number;
       return { ok: true, message };
     }
+    case 'codeAction':
+      if (m.action !== 'copy' && m.action !== 'insert') return bad('action', 'copy or insert');
+      if (!str(m.code) || m.code.length > MAX_CODE_CHARS) return bad('code', `a string of at most ${MAX_CODE_CHARS} characters`);
+      return { ok: true, message: { type: 'codeAction', action: m.action, code: m.code } };
     case 'errorAction':
       if (!ERROR_ACTIONS.includes(m.action as ErrorAction)) return bad('action', `one of ${ERROR_ACTIONS.join(', ')}`);
       return { ok: true, message: { type: 'errorAction', action: m.action as ErrorAction } };

@@ -113,6 +113,20 @@ export class AgentController implements ChatBackend, AgentHost {
     this.run(text, withoutParts(currentEditorContext(), exclude));
   }
 
+  /** A code block's Copy (clipboard) or Insert (replaces the selections of the last text editor). */
+  codeAction(action: 'copy' | 'insert', code: string): void {
+    if (action === 'copy') {
+      void vscode.env.clipboard.writeText(code);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (!editor) {
+      this.deps.chat().showError('Open a file to insert the code into, then choose Insert again.');
+      return;
+    }
+    void editor.edit((b) => editor.selections.forEach((sel) => b.replace(sel, code)));
+  }
+
   setPermissions(): void {
     void vscode.commands.executeCommand('tack.setApprovalPolicy');
   }

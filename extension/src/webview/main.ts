@@ -43,7 +43,10 @@ function post(message: ViewMessage): void {
 document.body.innerHTML = `
 <div class="app">
   <header class="toolbar">
-    <select class="model-select" data-testid="model-select" aria-label="Model"></select>
+    <span class="model-picker">
+      <button class="model-button" data-action="model-menu" data-testid="model-select" aria-haspopup="listbox" aria-expanded="false" aria-label="Model" title="Model"><span class="model-name"></span>${icon('chevron-down')}</button>
+      <ul class="model-menu" role="listbox" aria-label="Models" data-testid="model-menu" tabindex="-1" hidden></ul>
+    </span>
     <span class="meter-slot"></span>
     <span class="spacer"></span>
     <button class="icon-button" data-action="history" data-testid="history-button" title="Past sessions" aria-label="Past sessions" aria-expanded="false">${icon('history')}</button>
@@ -78,7 +81,8 @@ const emptyState = $<HTMLElement>('.empty-state');
 const sendButton = $<HTMLButtonElement>('[data-testid="chat-send"]');
 const stopButton = $<HTMLButtonElement>('[data-testid="chat-stop"]');
 const busyLabel = $<HTMLElement>('.busy-label');
-const modelSelect = $<HTMLSelectElement>('.model-select');
+const modelButton = $<HTMLButtonElement>('.model-button');
+const modelMenu = $<HTMLUListElement>('.model-menu');
 const meterSlot = $<HTMLElement>('.meter-slot');
 const bannerSlot = $<HTMLElement>('.banner-slot');
 const pinnedPlanSlot = $<HTMLElement>('.pinned-plan-slot');
@@ -318,10 +322,14 @@ function drawChrome(): void {
   }
   document.body.dataset.busy = String(state.busy);
   // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
+  const name = state.model || '(model)';
+  const nameEl = modelButton.querySelector('.model-name');
+  if (nameEl && nameEl.textContent !== name) nameEl.textContent = name;
+  modelButton.dataset.model = state.model;
   const models = renderModelOptions(state);
   if (models !== modelOptionsHtml) {
     modelOptionsHtml = models;
-    modelSelect.innerHTML = models;
+    modelMenu.innerHTML = models;
   }
   meterSlot.innerHTML = renderUsageMeter(state.contextUsage, state.lastUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
@@ -442,6 +450,18 @@ document.addEventListener('click', (e) => {
       apply({ type: 'local.dismissError' });
       post({ type: 'retry' });
       break;
+    case 'code-copy':
+    case 'code-insert': {
+      const code = target.closest('pre.code-block')?.querySelector('code')?.textContent ?? '';
+      post({ type: 'codeAction', action: d.action === 'code-copy' ? 'copy' : 'insert', code });
+      break;
+    }
+    case 'model-menu':
+      toggleModelMenu();
+      break;
+    case 'pick-model':
+      pickModel(d.model);
+      break;
     case 'chip-remove':
       if (d.part === 'file' || d.part === 'selection') apply({ type: 'local.exclude', part: d.part });
       input.focus();
@@ -500,6 +520,9 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   const href = link.getAttribute('href') ?? '';
   if (/^(https?:|mailto:)/i.test(href)) return;
   e.preventDefault();
+  // VS Code's webview frame also handles link clicks (on the window, after this document): it would
+  // open the relative address as a web page, a stray "Not found" tab. The file opens here instead.
+  e.stopPropagation();
   let decoded: string;
   try {
     decoded = decodeURI(href);
@@ -510,6 +533,12 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   if (!m || !m[1]) return;
   post({ type: 'openFile', path: m[1], ...(m[2] ? { line: Number(m[2]) } : {}) });
 }
+
+// A middle click on a file link opens the file too, and no stray tab.
+document.addEventListener('auxclick', (e) => {
+  const link = (e.target as Element).closest<HTMLAnchorElement>('.markdown a[href]');
+  if (link && e.button === 1) openLink(e, link);
+});
 
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -548,11 +577,51 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-modelSelect.addEventListener('change', () => {
-  if (modelSelect.value && modelSelect.value !== state.model) {
-    apply({ type: 'model', model: modelSelect.value });
-    post({ type: 'setModel', model: modelSelect.value });
+// The model picker: a themed button and list (a native <select> ignores the VS Code theme).
+function toggleModelMenu(show = modelMenu.hidden): void {
+  modelMenu.hidden = !show;
+  modelButton.setAttribute('aria-expanded', String(show));
+  if (show) {
+    const current = modelMenu.querySelector<HTMLElement>('[aria-selected="true"]') ?? modelMenu.querySelector<HTMLElement>('[data-action="pick-model"]');
+    modelMenu.focus();
+    if (current) markActive(current);
   }
+}
+
+function markActive(option: HTMLElement): void {
+  modelMenu.querySelectorAll('.model-option.active').forEach((o) => o.classList.remove('active'));
+  option.classList.add('active');
+  modelMenu.setAttribute('aria-activedescendant', option.id);
+  option.scrollIntoView({ block: 'nearest' });
+}
+
+function pickModel(model: string | undefined): void {
+  toggleModelMenu(false);
+  modelButton.focus();
+  if (model && model !== state.model) {
+    apply({ type: 'model', model });
+    post({ type: 'setModel', model });
+  }
+}
+
+modelMenu.addEventListener('keydown', (e) => {
+  const options = [...modelMenu.querySelectorAll<HTMLElement>('[data-action="pick-model"]')];
+  const at = options.findIndex((o) => o.classList.contains('active'));
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    const next = options[Math.max(0, Math.min(options.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
+    if (next) markActive(next);
+  } else if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    pickModel(options[at]?.dataset.model);
+  } else if (e.key === 'Escape' || e.key === 'Tab') {
+    e.preventDefault();
+    toggleModelMenu(false);
+    modelButton.focus();
+  }
+});
+document.addEventListener('mousedown', (e) => {
+  if (!modelMenu.hidden && !(e.target as Element).closest('.model-picker')) toggleModelMenu(false);
 });
 
 flush();

@@ -28,6 +28,7 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     resumeSession: rec('resumeSession'),
     errorAction: rec('errorAction'),
     setPermissions: rec('setPermissions'),
+    codeAction: rec('codeAction'),
     setModel: rec('setModel'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
@@ -92,6 +93,7 @@ test('view messages become backend calls with exactly their arguments', () => {
     { type: 'errorAction', action: 'setKey' },
     { type: 'send', text: 'with less', exclude: ['selection', 'file', 'selection'] },
     { type: 'setPermissions' },
+    { type: 'codeAction', action: 'insert', code: 'x = 1' },
   ]) {
     bridge.receive(m);
   }
@@ -112,6 +114,7 @@ test('view messages become backend calls with exactly their arguments', () => {
     ['errorAction', 'setKey'],
     ['send', 'with less', ['selection', 'file']],
     ['setPermissions'],
+    ['codeAction', 'insert', 'x = 1'],
   ]);
 });
 
@@ -123,8 +126,9 @@ test('bad input: a malformed view message is reported and never reaches the back
   bridge.receive('stop');
   bridge.receive({ type: 'errorAction', action: 'runShell' });
   bridge.receive({ type: 'send', text: 'x', exclude: ['diagnostics'] });
+  bridge.receive({ type: 'codeAction', action: 'run', code: 'rm -rf /' });
   assert.deepEqual(calls, []);
-  assert.equal(bad.length, 4);
+  assert.equal(bad.length, 5);
   assert.match(bad[3], /exclude/);
   assert.match(bad[2], /action/);
   assert.match(bad[0], /hunkIds/);

@@ -16,6 +16,8 @@ import { Outbox } from './outbox';
 export interface ChatBackend {
   /** A user message. The view only sends while no turn runs (input stays editable; Stop is shown instead). */
   send(text: string, exclude?: ContextPart[]): void;
+  /** A code block's Copy or Insert at cursor. */
+  codeAction(action: 'copy' | 'insert', code: string): void;
   /** The permissions chip was clicked: let the person choose the approval policy. */
   setPermissions(): void;
   stop(): void;
@@ -117,6 +119,8 @@ export class ChatBridge {
         return m.exclude === undefined ? b.send(m.text) : b.send(m.text, m.exclude);
       case 'setPermissions':
         return b.setPermissions();
+      case 'codeAction':
+        return b.codeAction(m.action, m.code);
       case 'stop':
         return b.stop();
       case 'newTask':

@@ -370,10 +370,17 @@ export function renderErrorBanner(error: ChatState['error']): string {
   );
 }
 
+/** The model picker's list: one option per model, the current one selected. */
 export function renderModelOptions(state: ChatState): string {
   const models = state.models.length > 0 ? state.models : state.model ? [state.model] : [];
-  if (models.length === 0) return `<option value="">(model)</option>`;
-  return models.map((m) => `<option value="${attr(m)}"${m === state.model ? ' selected' : ''}>${escapeHtml(reveal(m, { singleLine: true }))}</option>`).join('');
+  if (models.length === 0) return `<li class="model-option muted" role="option" aria-disabled="true" aria-selected="false">No models listed</li>`;
+  return models
+    .map(
+      (m, i) =>
+        `<li class="model-option" role="option" id="model-option-${i}" data-action="pick-model" data-model="${attr(m)}" data-testid="model-option" aria-selected="${m === state.model}">` +
+        `${m === state.model ? icon('check') : '<span class="codicon-spacer"></span>'}<span>${escapeHtml(reveal(m, { singleLine: true }))}</span></li>`,
+    )
+    .join('');
 }
 
 function when(ms: number, now: number): string {

@@ -21,7 +21,7 @@ test('markdown: code blocks are highlighted, raw HTML is escaped, only safe link
       '[bad](javascript:alert(1)) [web](https://example.com) [file](src/main.ts#L3) [cmd](command:workbench.action.quit)',
   );
   assert.match(html, /<h1>Title<\/h1>/);
-  assert.match(html, /<pre class="code-block"><code class="hljs language-ts">/);
+  assert.match(html, /<pre class="code-block"><span class="code-actions">.*data-action="code-copy".*data-action="code-insert".*<\/span><code class="hljs language-ts">/);
   assert.match(html, /<span class="hljs-keyword">const<\/span>/);
   assert.ok(!html.includes('<script>'), 'no live script tag');
   assert.ok(!html.includes('<img'), 'no live img tag');
