@@ -275,6 +275,46 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await page.locator('.notifications-toasts', { hasText: 'no approvals are remembered in this session' }).waitFor({ timeout: 15_000 });
   }));
 
+  /** What the transcript shows, entry by entry: the card kind, its shown status or decision, its text. */
+  async function transcriptSummary(): Promise<string[]> {
+    return chat()
+      .locator('[data-testid="transcript"] > .entry')
+      .evaluateAll((entries) =>
+        entries.map((e) => {
+          const kind = e.querySelector('[data-testid]')?.getAttribute('data-testid') ?? '?';
+          const shown = e.querySelector('[data-shown]')?.getAttribute('data-shown') ?? '';
+          const decided = e.querySelector('[data-testid="approval-card"][data-decided]')?.getAttribute('data-decided') ?? '';
+          const text = (e.querySelector('[data-testid="message-text"], .message.user .text, [data-testid="command-line"], [data-testid="approval-command"]')?.textContent ?? '').trim();
+          return [kind, shown, decided, text].join(' | ');
+        }),
+      );
+  }
+
+  test('(2b) the session reopened from the history shows the same items as the live one', withScreenshot('2b-resume', async (page) => {
+    const live = await transcriptSummary();
+    // The live turn: the request, the command (one line, ok) with its decision under it, the answer.
+    assert.deepEqual(
+      live.map((l) => l.split(' | ').slice(0, 3).join(' | ')),
+      ['message-user |  | ', 'command-card | ok | ', 'approval-card |  | approvedForSession', 'message-agent |  | '],
+      live.join('\n'),
+    );
+    await newTask(page);
+    await chat().locator('[data-testid="history-button"]').click();
+    const items = chat().locator('[data-testid="session-item"]');
+    await items.first().waitFor({ timeout: 15_000 });
+    // The title is the first request; search narrows the list.
+    await chat().locator('[data-testid="history-search"]').fill('run the COMMAND');
+    await until('one match', async () => (await items.count()) === 1);
+    assert.match((await items.first().textContent()) ?? '', /Run the command\./);
+    await screenshot(page, 'state-history-search');
+    await items.first().click();
+    await until('the replayed transcript', async () => (await transcriptSummary()).length === live.length, 15_000);
+    assert.deepEqual(await transcriptSummary(), live);
+    // The replayed command is one line with its exit status, and the environment/AGENTS.md text is not a user message.
+    assert.equal(await chat().locator('[data-testid="message-user"]').count(), 1);
+    await screenshot(page, 'state-resumed');
+  }));
+
   /** The active editor shows two hunks with CodeLens; accept the first, reject the second. */
   async function acceptFirstRejectSecond(page: Page, file: string): Promise<void> {
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
@@ -447,6 +487,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const answer = chat().locator('[data-testid="message-text"]', { hasText: 'See the calc file' });
     await answer.waitFor({ timeout: 30_000 });
     await waitIdle();
+    const pagesBefore = page.context().pages().length;
     await answer.locator('a', { hasText: 'the password file' }).click();
     const banner = chat().locator('[data-testid="error-banner"]');
     await banner.waitFor({ timeout: 10_000 });
@@ -454,6 +495,10 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     assert.equal(await page.locator('.tab', { hasText: 'passwd' }).count(), 0, 'no editor opened /etc/passwd');
     await answer.locator('a', { hasText: 'the calc file' }).click();
     await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 15_000 });
+    // Nothing else opened: no stray browser tab or editor for the link's address ("Not found").
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(page.context().pages().length, pagesBefore, 'no browser tab opened for a file link');
+    assert.equal(await page.locator('.tab', { hasText: /Not found|vscode-webview/ }).count(), 0);
     assert.deepEqual(evilRequests, [], 'still nothing reached the repository\'s server');
   }));
 });

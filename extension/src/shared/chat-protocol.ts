@@ -33,6 +33,25 @@ export interface SessionSummary {
 
 export type HunkState = 'pending' | 'accepted' | 'rejected';
 
+/** A part of the editor context the person can keep out of the next message (a removed chip). */
+export type ContextPart = 'file' | 'selection';
+export const CONTEXT_PARTS: readonly ContextPart[] = ['file', 'selection'];
+
+/** What the next message will carry, for the chips above the input, and the permissions in force. */
+export interface ContextPreview {
+  /** The active file (workspace-relative), sent as context. */
+  file?: string;
+  /** Other visible files sent by name. */
+  openFiles: number;
+  selection?: { path: string; startLine: number; endLine: number };
+  approvalPolicy: string;
+  sandboxMode: string;
+}
+
+/** A fix an error banner offers: "Set API Key", "Open Settings", "Use a Local Server". */
+export type ErrorAction = 'setKey' | 'openSettings' | 'useLocalServer';
+export const ERROR_ACTIONS: readonly ErrorAction[] = ['setKey', 'openSettings', 'useLocalServer'];
+
 
 // ---------------------------------------------------------------------------------------------
 // Host -> webview
@@ -43,15 +62,21 @@ export type HostMessage =
   /** The user's own message (the webview adds it itself on send; the host sends it when replaying a session). */
   | { type: 'userMessage'; text: string }
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
-  | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision }
+  /** `message`: the denial message sent to the model (a replayed session's). */
+  | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState> }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: string }
   | { type: 'models'; models: string[] }
   | { type: 'sessions'; sessions: SessionSummary[] }
   | { type: 'contextUsage'; used: number; window: number }
-  | { type: 'error'; message: string; retry: boolean }
+  /** `actions`: what the banner offers to fix it (set the key, open settings, use a local server). */
+  | { type: 'error'; message: string; retry: boolean; actions?: ErrorAction[] }
+  /** The model request failed and is tried again after `delayMs` (the status line counts down). */
+  | { type: 'retrying'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | { type: 'clear' }
+  /** The context the next message will carry and the permissions (the input's chips). */
+  | { type: 'context'; context: ContextPreview }
   | { type: 'focusInput'; prefill?: string };
 
 // ---------------------------------------------------------------------------------------------
@@ -60,7 +85,12 @@ export type HostMessage =
 export type ViewMessage =
   /** The webview (re)loaded and restored its saved state; the host flushes what it buffered. */
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  /** `exclude`: context parts whose chip the person removed (not sent with this message). */
+  | { type: 'send'; text: string; exclude?: ContextPart[] }
+  /** A code block's Copy (to the clipboard) or Insert (at the cursor of the last active editor). */
+  | { type: 'codeAction'; action: 'copy' | 'insert'; code: string }
+  /** The permissions chip: choose the approval policy. */
+  | { type: 'setPermissions' }
   | { type: 'stop' }
   | { type: 'newTask' }
   | { type: 'retry' }
@@ -72,6 +102,10 @@ export type ViewMessage =
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
+  /** The person chose a fix an error banner offered. */
+  | { type: 'errorAction'; action: ErrorAction }
+  /** Delete a past session's file (the history list asks twice before sending this). */
+  | { type: 'deleteSession'; id: string }
   | { type: 'listModels' }
   | { type: 'setModel'; model: string };
 
@@ -81,6 +115,8 @@ export type ViewMessageType = ViewMessage['type'];
 export type ParsedViewMessage = { ok: true; message: ViewMessage } | { ok: false; error: string };
 
 const str = (v: unknown): v is string => typeof v === 'string';
+/** The most a code block's Copy/Insert carries. */
+const MAX_CODE_CHARS = 1_000_000;
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 
@@ -104,10 +140,17 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
     case 'retry':
     case 'listSessions':
     case 'listModels':
+    case 'setPermissions':
       return { ok: true, message: { type: m.type } };
-    case 'send':
+    case 'send': {
       if (!str(m.text) || m.text.trim() === '') return bad('text', 'a non-empty string');
-      return { ok: true, message: { type: 'send', text: m.text } };
+      if (m.exclude !== undefined && !(Array.isArray(m.exclude) && m.exclude.every((x) => CONTEXT_PARTS.includes(x as ContextPart)))) {
+        return bad('exclude', `an array of ${CONTEXT_PARTS.join(', ')}`);
+      }
+      const message: ViewMessage = { type: 'send', text: m.text };
+      if (Array.isArray(m.exclude) && m.exclude.length > 0) message.exclude = [...new Set(m.exclude as ContextPart[])];
+      return { ok: true, message };
+    }
     case 'decideApproval': {
       if (!nonEmpty(m.requestId)) return bad('requestId', 'a non-empty string');
       if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'approvedServerForSession' && m.decision !== 'denied') {
@@ -147,9 +190,17 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.line !== undefined) message.line = m.line as number;
       return { ok: true, message };
     }
+    case 'codeAction':
+      if (m.action !== 'copy' && m.action !== 'insert') return bad('action', 'copy or insert');
+      if (!str(m.code) || m.code.length > MAX_CODE_CHARS) return bad('code', `a string of at most ${MAX_CODE_CHARS} characters`);
+      return { ok: true, message: { type: 'codeAction', action: m.action, code: m.code } };
+    case 'errorAction':
+      if (!ERROR_ACTIONS.includes(m.action as ErrorAction)) return bad('action', `one of ${ERROR_ACTIONS.join(', ')}`);
+      return { ok: true, message: { type: 'errorAction', action: m.action as ErrorAction } };
     case 'resumeSession':
+    case 'deleteSession':
       if (!nonEmpty(m.id)) return bad('id', 'a non-empty string');
-      return { ok: true, message: { type: 'resumeSession', id: m.id } };
+      return { ok: true, message: { type: m.type, id: m.id } };
     case 'setModel':
       if (!nonEmpty(m.model)) return bad('model', 'a non-empty string');
       return { ok: true, message: { type: 'setModel', model: m.model } };

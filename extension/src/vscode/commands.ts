@@ -11,7 +11,8 @@ import { readSettings, type ApprovalPolicy } from './settings';
 import { writeGuard } from './write-guard';
 import { workspaceRoot } from './buffers';
 import {
-  askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
+  askAboutSelectionPrompt, explainSelectionPrompt,
+  taskLabel, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
   type DiagnosticInfo, type SelectionInfo,
 } from './task-prompts';
 
@@ -118,12 +119,18 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     });
     if (picked?.length) c.revokeApprovals(picked.map((p) => p.id));
   });
-  reg('tack.explainSelection', () => c.startTask(explainSelectionPrompt(activeSelection()), contextWithoutSelection()));
-  reg('tack.writeTests', () => c.startTask(writeTestsPrompt(activeSelection()), contextWithoutSelection()));
+  reg('tack.explainSelection', () => {
+    const sel = activeSelection();
+    return c.startTask(explainSelectionPrompt(sel), contextWithoutSelection(), taskLabel('explain', sel));
+  });
+  reg('tack.writeTests', () => {
+    const sel = activeSelection();
+    return c.startTask(writeTestsPrompt(sel), contextWithoutSelection(), taskLabel('tests', sel));
+  });
   reg('tack.askAboutSelection', async () => {
     const sel = activeSelection();
     const question = await vscode.window.showInputBox({ title: 'Tack: ask about the selection', prompt: `About ${reveal(sel.path, { singleLine: true })}:${sel.startLine}-${sel.endLine}`, ignoreFocusOut: true });
-    if (question?.trim()) await c.startTask(askAboutSelectionPrompt(sel, question), contextWithoutSelection());
+    if (question?.trim()) await c.startTask(askAboutSelectionPrompt(sel, question), contextWithoutSelection(), taskLabel('ask', sel, question));
   });
   reg('tack.fixProblems', async () => {
     const editor = vscode.window.activeTextEditor;
@@ -136,7 +143,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
       message: d.message,
       ...(d.source ? { source: d.source } : {}),
     }));
-    await c.startTask(fixProblemsPrompt(file, diagnostics), currentEditorContext({ withDiagnostics: true }));
+    await c.startTask(fixProblemsPrompt(file, diagnostics), currentEditorContext({ withDiagnostics: true }), taskLabel('fix', file));
   });
   reg('tack.reviewUncommitted', async () => {
     const diff = await gitDiff(s);
@@ -145,7 +152,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
       void vscode.window.showInformationMessage('Tack: there are no uncommitted changes to review.');
       return;
     }
-    await c.startTask(prompt, currentEditorContext());
+    await c.startTask(prompt, currentEditorContext(), taskLabel('review'));
   });
 
   reg('tack.acceptAll', () => s.inlineDiff.acceptAll());

@@ -12,9 +12,11 @@ import type { FileChange } from '../generated/types/FileChange';
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
+import type { ReplayEntry } from '../generated/types/ReplayEntry';
 import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
 import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
+import { loadCore } from '../host/core';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
 import type { SidecarClient } from '../host/sidecar';
@@ -22,7 +24,10 @@ import type { ChatBackend, ChatViewProvider, SessionSummary } from './chat/chat-
 import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
 import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
-import { transcriptOf } from './transcript';
+import { replayMessages } from './transcript';
+import { adviseModelError, isLoopback } from './error-advice';
+import type { ContextPart, ErrorAction } from '../shared/chat-protocol';
+import { contextPreview, withoutParts } from './context-chips';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
@@ -85,8 +90,11 @@ export class AgentController implements ChatBackend, AgentHost {
   // ---------------------------------------------------------------------------------------------
   // Starting work
 
-  /** Starts a turn from a palette task (the text is shown in the chat as the person's message). */
-  async startTask(text: string, editorContext?: EditorContext): Promise<void> {
+  /**
+   * Starts a turn from a palette task. `label`: what the chat shows as the person's message (a short
+   * name for the task); the model gets `text`.
+   */
+  async startTask(text: string, editorContext?: EditorContext, label?: string): Promise<void> {
     const chat = this.deps.chat();
     await chat.reveal();
     requireTrust();
@@ -94,11 +102,11 @@ export class AgentController implements ChatBackend, AgentHost {
       void vscode.window.showWarningMessage('Tack is still working on the current task. Stop it first, or wait for it to finish.');
       return;
     }
-    chat.postUserMessage(text);
+    chat.postUserMessage(label ?? text);
     this.run(text, editorContext);
   }
 
-  send(text: string): void {
+  send(text: string, exclude: ContextPart[] = []): void {
     if (!isTrusted()) {
       this.deps.chat().showError(RESTRICTED_MESSAGE);
       return;
@@ -107,7 +115,31 @@ export class AgentController implements ChatBackend, AgentHost {
       this.deps.chat().showError('Tack is still working; stop the current turn first.');
       return;
     }
-    this.run(text, currentEditorContext());
+    this.run(text, withoutParts(currentEditorContext(), exclude));
+  }
+
+  /** A code block's Copy (clipboard) or Insert (replaces the selections of the last text editor). */
+  codeAction(action: 'copy' | 'insert', code: string): void {
+    if (action === 'copy') {
+      void vscode.env.clipboard.writeText(code);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (!editor) {
+      this.deps.chat().showError('Open a file to insert the code into, then choose Insert again.');
+      return;
+    }
+    void editor.edit((b) => editor.selections.forEach((sel) => b.replace(sel, code)));
+  }
+
+  setPermissions(): void {
+    void vscode.commands.executeCommand('tack.setApprovalPolicy');
+  }
+
+  /** Tells the chat what the next message would carry (its chips), now and as the editor changes. */
+  publishContext(): void {
+    const s = readSettings();
+    this.deps.chat().setContextPreview(contextPreview(currentEditorContext(), s.approvalPolicy, s.sandboxMode));
   }
 
   private run(text: string, editorContext?: EditorContext): void {
@@ -171,7 +203,10 @@ export class AgentController implements ChatBackend, AgentHost {
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
         log: (line) => this.deps.log.debug(line),
-        onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
+        onRetry: (info) => {
+          this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
+          this.deps.chat().showRetry(info);
+        },
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
       });
       this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);
@@ -179,7 +214,12 @@ export class AgentController implements ChatBackend, AgentHost {
     }
     const result = await this.session.submit(text, editorContext);
     this.deps.log.info(`turn ended: ${result.status}${result.error ? ` (${result.error})` : ''}`);
-    if (result.status === 'failed') this.deps.chat().showError(result.error ?? 'The turn failed.', { retry: true });
+    if (result.status === 'failed') {
+      // In plain words, with the fix the banner offers (set the key, start a local server...).
+      const { baseUrl, provider } = readSettings();
+      const advice = adviseModelError(this.session.lastModelErrorKind, result.error ?? '', { baseUrl, provider: provider.label, local: !provider.needsKey || isLoopback(baseUrl) });
+      this.deps.chat().showError(advice.message, { retry: advice.retry, actions: advice.actions });
+    }
   }
 
   stop(): void {
@@ -273,6 +313,19 @@ export class AgentController implements ChatBackend, AgentHost {
       .map((x) => ({ id: x.id, title: x.title, updatedAt: Date.parse(x.updatedAt) || 0, model: x.model }));
   }
 
+  errorAction(action: ErrorAction): void {
+    if (action === 'setKey') void vscode.commands.executeCommand('tack.setApiKey');
+    else if (action === 'useLocalServer') void vscode.commands.executeCommand('tack.selectModel');
+    else void vscode.commands.executeCommand('workbench.action.openSettings', '@ext:tack-dev.tack');
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    // Only a session the list offers (this workspace's), and never the one in use.
+    if (!(await this.listSessions()).some((x) => x.id === id)) throw new Error('it is not a session of this workspace');
+    if (this.session?.id === id || this.resumeId === id) throw new Error('it is the open session; start a new task first');
+    await this.sessions().delete(id);
+  }
+
   resumeSession(id: string): void {
     if (this.busy) {
       this.deps.chat().showError('Stop the running turn before opening another session.');
@@ -284,12 +337,7 @@ export class AgentController implements ChatBackend, AgentHost {
     chat.clear();
     void this.sessions()
       .read(id)
-      .then((records) => {
-        for (const m of transcriptOf(records)) {
-          if (m.role === 'user') chat.postUserMessage(m.text);
-          else chat.postEvent({ type: 'item.completed', item: { id: m.id, type: 'agent_message', text: m.text } });
-        }
-      })
+      .then((records) => chat.replay(replayMessages(loadCore().replaySession(records) as ReplayEntry[])))
       .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
   }
 

@@ -53,6 +53,20 @@ export class TackServices implements vscode.Disposable {
     this.chat.setModel(readSettings().model);
     void noteIgnoredWorkspaceSettings();
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tack') && void noteIgnoredWorkspaceSettings()));
+    // The input's chips follow the editor: what the next message would carry, and the permissions.
+    let chipsTimer: ReturnType<typeof setTimeout> | undefined;
+    const chips = () => {
+      if (chipsTimer) clearTimeout(chipsTimer);
+      chipsTimer = setTimeout(() => this.controller.publishContext(), 150);
+    };
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(chips),
+      vscode.window.onDidChangeTextEditorSelection(chips),
+      vscode.window.onDidChangeVisibleTextEditors(chips),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tack') && chips()),
+      { dispose: () => chipsTimer && clearTimeout(chipsTimer) },
+    );
+    chips();
   }
 
   /** The sidecar client, created on first use; it respawns the process by itself if it died. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, quoteSelection, reviewChangesPrompt } from './task-prompts';
+import { askAboutSelectionPrompt, explainSelectionPrompt, fixProblemsPrompt, quoteSelection, reviewChangesPrompt, taskLabel } from './task-prompts';
 
 const sel = { path: 'src/a.ts', startLine: 3, endLine: 5, text: 'const x = 1;\nconst y = 2;\n', languageId: 'typescript' };
 
@@ -30,4 +30,14 @@ test('review of an empty diff is empty; a huge diff is cut with a note', () => {
   assert.equal(reviewChangesPrompt('  \n'), '');
   const p = reviewChangesPrompt('+x\n'.repeat(100), 30);
   assert.match(p, /more characters of the diff not shown/);
+});
+
+test('palette tasks show a short label as the person\'s message, not the engineered prompt', () => {
+  const sel = { path: 'src/a.ts', startLine: 3, endLine: 7, text: 'const x = 1;' };
+  assert.equal(taskLabel('explain', sel), 'Explain src/a.ts:3-7');
+  assert.equal(taskLabel('tests', { ...sel, endLine: 3 }), 'Write tests for src/a.ts:3');
+  assert.equal(taskLabel('ask', sel, '  why so slow? '), 'why so slow? (about src/a.ts:3-7)');
+  assert.equal(taskLabel('fix', 'src/a.ts'), 'Fix the problems in src/a.ts');
+  assert.equal(taskLabel('review'), 'Review the uncommitted changes');
+  assert.ok(!taskLabel('explain', sel).includes(sel.text), 'the code is not repeated in the label');
 });

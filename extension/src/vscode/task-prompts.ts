@@ -27,6 +27,26 @@ export function quoteSelection(s: SelectionInfo): string {
   return `${fence}${s.languageId ?? ''}\n${s.text.replace(/\n$/, '')}\n${fence}`;
 }
 
+/**
+ * What the chat shows as the person's message for a palette task: a short label, not the engineered
+ * prompt the model gets (which carries the code and instructions).
+ */
+export function taskLabel(task: 'explain' | 'tests' | 'ask' | 'fix' | 'review', target?: SelectionInfo | string, question?: string): string {
+  const at = typeof target === 'string' ? target : target ? where(target) : '';
+  switch (task) {
+    case 'explain':
+      return `Explain ${at}`;
+    case 'tests':
+      return `Write tests for ${at}`;
+    case 'ask':
+      return `${(question ?? '').trim()} (about ${at})`;
+    case 'fix':
+      return `Fix the problems in ${at}`;
+    case 'review':
+      return 'Review the uncommitted changes';
+  }
+}
+
 export function explainSelectionPrompt(s: SelectionInfo): string {
   return `Explain what this code in ${where(s)} does, how it works, and anything surprising about it. Do not change any files.\n\n${quoteSelection(s)}`;
 }

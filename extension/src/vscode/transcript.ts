@@ -1,20 +1,53 @@
-// A past session's conversation, rebuilt from its history records for the chat to replay. Pure.
+// A past session, redrawn in the chat: the core's replay of its session file (wasm-ui-core
+// session/replay.rs: the person's messages without the harness's, the items as they were shown, each
+// approval on its command, stops and failures) turned into the messages the live chat received. Pure.
+import type { ReplayEntry } from '../generated/types/ReplayEntry';
+import type { HostMessage } from '../shared/chat-protocol';
 
-/** The conversation's messages from a session file's history records, for the chat to replay. */
-export function transcriptOf(records: unknown[]): { role: 'user' | 'assistant'; text: string; id: string }[] {
-  const out: { role: 'user' | 'assistant'; text: string; id: string }[] = [];
-  records.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null) return;
-    const rec = r as { type?: string; item?: { type?: string; role?: string; content?: unknown } };
-    const item = rec.type === 'item' ? rec.item : undefined;
-    if (!item || item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
-    const parts = Array.isArray(item.content) ? item.content : [item.content];
-    const text = parts
-      .map((c) => (typeof c === 'string' ? c : typeof (c as { text?: unknown })?.text === 'string' ? (c as { text: string }).text : ''))
-      .join('');
-    // Context the harness adds (environment, AGENTS.md) is not something the person typed.
-    if (!text.trim() || /^<(environment_context|user_instructions|editor_context)/.test(text.trim())) return;
-    out.push({ role: item.role, text, id: `replay-${i}` });
+/**
+ * The host messages that redraw a replayed session. Item and request ids get `prefix` (ids restart
+ * in each resumed run of a session, and the new run's items must not land on old cards). A command
+ * asked about is drawn as live: started, asked, answered, then completed, so the question sits on
+ * its card.
+ */
+export function replayMessages(entries: ReplayEntry[], prefix = 'replay-'): HostMessage[] {
+  const out: HostMessage[] = [];
+  entries.forEach((entry, i) => {
+    switch (entry.kind) {
+      case 'user':
+        out.push({ type: 'userMessage', text: entry.text });
+        break;
+      case 'item': {
+        const id = `${prefix}${i}-${entry.item.id}`;
+        const item = { ...entry.item, id };
+        if (item.type === 'command_execution' && entry.approvals.length > 0) {
+          out.push({
+            type: 'event',
+            event: { type: 'item.started', item: { id, type: 'command_execution', command: item.command, aggregated_output: '', status: 'in_progress' } },
+          });
+          entry.approvals.forEach((a, j) => {
+            const requestId = `${prefix}${i}-${j}-${a.request.requestId}`;
+            out.push({ type: 'approval', requestId, request: { ...a.request, requestId, itemId: id } });
+            out.push({ type: 'approvalResolved', requestId, decision: a.decision, ...(a.message ? { message: a.message } : {}) });
+          });
+        }
+        out.push({ type: 'event', event: { type: 'item.completed', item } });
+        break;
+      }
+      case 'approval': {
+        const a = entry.approval;
+        const requestId = `${prefix}${i}-${a.request.requestId}`;
+        out.push({ type: 'approval', requestId, request: { ...a.request, requestId, itemId: '' } });
+        out.push({ type: 'approvalResolved', requestId, decision: a.decision, ...(a.message ? { message: a.message } : {}) });
+        break;
+      }
+      case 'stopped':
+        out.push({ type: 'event', event: { type: 'turn.failed', error: { message: 'Stopped.', reason: 'interrupted' } } });
+        break;
+      case 'failed':
+        out.push({ type: 'event', event: { type: 'item.completed', item: { id: `${prefix}${i}-failed`, type: 'error', message: entry.message } } });
+        break;
+    }
   });
   return out;
 }

@@ -4,20 +4,21 @@
 // into typed messages for the host (shared/chat-protocol.ts).
 import DOMPurify from 'dompurify';
 import type { HostMessage, ViewMessage } from '../shared/chat-protocol';
-import type { ApprovalChoice } from '../shared/chat-protocol';
+import type { ApprovalChoice, ErrorAction } from '../shared/chat-protocol';
 import { emptyChange, mergeChange, reduce, restoreState, type Action, type Change, type ChatState, type Entry } from './state';
 import { ansiToHtml, splitTerminal } from './render/ansi';
 import {
   commandView,
   formatElapsed,
   renderCommand,
-  renderContextMeter,
   renderEntry,
   renderErrorBanner,
   renderModelOptions,
   renderSessions,
 } from './render/cards';
 import { icon } from './render/html';
+import { renderPinnedPlan, renderStatusLine, renderUsageMeter } from './render/progress';
+import { renderChips } from './render/chips';
 import { setSanitizer } from './render/markdown';
 import './main.css';
 
@@ -42,7 +43,10 @@ function post(message: ViewMessage): void {
 document.body.innerHTML = `
 <div class="app">
   <header class="toolbar">
-    <select class="model-select" data-testid="model-select" aria-label="Model"></select>
+    <span class="model-picker">
+      <button class="model-button" data-action="model-menu" data-testid="model-select" aria-haspopup="listbox" aria-expanded="false" aria-label="Model" title="Model"><span class="model-name"></span>${icon('chevron-down')}</button>
+      <ul class="model-menu" role="listbox" aria-label="Models" data-testid="model-menu" tabindex="-1" hidden></ul>
+    </span>
     <span class="meter-slot"></span>
     <span class="spacer"></span>
     <button class="icon-button" data-action="history" data-testid="history-button" title="Past sessions" aria-label="Past sessions" aria-expanded="false">${icon('history')}</button>
@@ -55,8 +59,10 @@ document.body.innerHTML = `
       <p>Describe a task: Tack plans, runs commands in a sandbox and proposes edits you review hunk by hunk.</p>
     </div>
   </main>
+  <div class="pinned-plan-slot"></div>
   <div class="banner-slot"></div>
   <footer class="composer">
+    <div class="chips-slot"></div>
     <textarea class="input" data-testid="chat-input" rows="3" aria-label="Message to Tack"
       placeholder="Describe a task (Enter to send, Shift+Enter for a new line)"></textarea>
     <div class="composer-actions">
@@ -75,9 +81,12 @@ const emptyState = $<HTMLElement>('.empty-state');
 const sendButton = $<HTMLButtonElement>('[data-testid="chat-send"]');
 const stopButton = $<HTMLButtonElement>('[data-testid="chat-stop"]');
 const busyLabel = $<HTMLElement>('.busy-label');
-const modelSelect = $<HTMLSelectElement>('.model-select');
+const modelButton = $<HTMLButtonElement>('.model-button');
+const modelMenu = $<HTMLUListElement>('.model-menu');
 const meterSlot = $<HTMLElement>('.meter-slot');
 const bannerSlot = $<HTMLElement>('.banner-slot');
+const pinnedPlanSlot = $<HTMLElement>('.pinned-plan-slot');
+const chipsSlot = $<HTMLElement>('.chips-slot');
 const historyPanel = $<HTMLElement>('.history');
 const historyButton = $<HTMLButtonElement>('[data-testid="history-button"]');
 
@@ -199,12 +208,19 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
  */
 function tickElapsed(root: ParentNode = transcript): void {
   const now = Date.now();
-  root.querySelectorAll<HTMLElement>('[data-testid="command-elapsed"]').forEach((label) => {
+  root.querySelectorAll<HTMLElement>('[data-testid="command-elapsed"], [data-testid="status-elapsed"]').forEach((label) => {
     const text = formatElapsed(now - Number(label.dataset.started));
     if (label.textContent !== text) label.textContent = text;
   });
+  root.querySelectorAll<HTMLElement>('[data-testid="status-retry-in"]').forEach((label) => {
+    const text = `in ${Math.max(0, Math.ceil((Number(label.dataset.until) - now) / 1000))}s`;
+    if (label.textContent !== text) label.textContent = text;
+  });
 }
-setInterval(() => tickElapsed(), 1000);
+setInterval(() => {
+  tickElapsed();
+  tickElapsed(busyLabel);
+}, 1000);
 
 /** The approval whose "message to the model" field was just asked for: it gets the focus once drawn. */
 let focusDenyFor: string | null = null;
@@ -239,7 +255,9 @@ function flush(): void {
   }
   emptyState.hidden = state.entries.length > 0;
   if (change.chrome) drawChrome();
-  if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
+  // A message the person just sent is always scrolled into view, wherever they had scrolled to.
+  if (nearBottom || scrollToSent) transcript.scrollTop = transcript.scrollHeight;
+  scrollToSent = false;
   // A new approval card is scrolled into view but never takes the keyboard focus: a space or Enter
   // the person is typing elsewhere must not answer it. Approving takes a click, or Tab to the button.
   if (focusDenyFor !== null) {
@@ -283,23 +301,39 @@ function drawChrome(): void {
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
   busyLabel.hidden = !state.busy;
-  // While a question waits for the person, the turn is not "working": it says so, without a spinner.
-  const waiting = state.entries.some((e) => e.kind === 'approval' && e.decision === null);
-  const label = waiting ? `${icon('shield')} Waiting for your approval` : `${icon('loading', 'codicon-modifier-spin')} Working…`;
-  if (busyLabel.dataset.label !== String(waiting)) {
-    busyLabel.dataset.label = String(waiting);
+  // The status line (render/progress.ts): the current step, the running command and its elapsed
+  // time; while a question waits, "Waiting for your approval" without a spinner. Redrawn only when
+  // it changes (the elapsed label is the timer's).
+  const label = state.busy || state.retrying ? renderStatusLine(state) : '';
+  if (busyLabel.dataset.html !== label) {
+    busyLabel.dataset.html = label;
     busyLabel.innerHTML = label;
+    tickElapsed(busyLabel);
+  }
+  const chips = renderChips(state);
+  if (chipsSlot.dataset.html !== chips) {
+    chipsSlot.dataset.html = chips;
+    chipsSlot.innerHTML = chips;
+  }
+  const plan = renderPinnedPlan(state);
+  if (pinnedPlanSlot.dataset.html !== plan) {
+    pinnedPlanSlot.dataset.html = plan;
+    pinnedPlanSlot.innerHTML = plan;
   }
   document.body.dataset.busy = String(state.busy);
   // Rebuilt only when it changes, so an open dropdown is not reset by unrelated updates.
+  const name = state.model || '(model)';
+  const nameEl = modelButton.querySelector('.model-name');
+  if (nameEl && nameEl.textContent !== name) nameEl.textContent = name;
+  modelButton.dataset.model = state.model;
   const models = renderModelOptions(state);
   if (models !== modelOptionsHtml) {
     modelOptionsHtml = models;
-    modelSelect.innerHTML = models;
+    modelMenu.innerHTML = models;
   }
-  meterSlot.innerHTML = renderContextMeter(state.contextUsage);
+  meterSlot.innerHTML = renderUsageMeter(state.contextUsage, state.lastUsage);
   bannerSlot.innerHTML = renderErrorBanner(state.error);
-  if (!historyPanel.hidden) historyPanel.innerHTML = renderSessions(state.sessions, Date.now());
+  if (!historyPanel.hidden) renderHistoryList();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,9 +360,13 @@ function send(): void {
   sendText(text);
 }
 
+let scrollToSent = false;
+
 function sendText(text: string): void {
+  const exclude = state.excluded ?? [];
+  scrollToSent = true;
   apply({ type: 'local.send', text });
-  post({ type: 'send', text });
+  post(exclude.length > 0 ? { type: 'send', text, exclude } : { type: 'send', text });
 }
 
 function stop(): void {
@@ -336,12 +374,27 @@ function stop(): void {
   post({ type: 'stop' });
 }
 
+// The history panel: a search field (kept across redraws, so typing is not interrupted) over the list.
+let deleteAsked: string | null = null;
+
+function renderHistoryList(): void {
+  const search = historyPanel.querySelector<HTMLInputElement>('[data-testid="history-search"]');
+  const results = historyPanel.querySelector<HTMLElement>('.history-results');
+  if (!search || !results) return;
+  results.innerHTML = renderSessions(state.sessions, Date.now(), search.value, deleteAsked);
+}
+
 function toggleHistory(show = historyPanel.hidden): void {
   historyPanel.hidden = !show;
   historyButton.setAttribute('aria-expanded', String(show));
   if (show) {
     state.sessions = null;
-    historyPanel.innerHTML = renderSessions(null, Date.now());
+    deleteAsked = null;
+    historyPanel.innerHTML =
+      `<input type="search" class="history-search" data-testid="history-search" placeholder="Search sessions" aria-label="Search past sessions">` +
+      `<div class="history-results" aria-live="polite"></div>`;
+    historyPanel.querySelector('[data-testid="history-search"]')?.addEventListener('input', renderHistoryList);
+    renderHistoryList();
     post({ type: 'listSessions' });
   }
 }
@@ -376,6 +429,17 @@ document.addEventListener('click', (e) => {
     case 'history':
       toggleHistory();
       break;
+    case 'delete-session':
+      // The first click asks ("Delete?"), the second deletes; the host refreshes the list.
+      if (d.sessionId && deleteAsked === d.sessionId) {
+        deleteAsked = null;
+        post({ type: 'deleteSession', id: d.sessionId });
+      } else if (d.sessionId) {
+        deleteAsked = d.sessionId;
+        renderHistoryList();
+        historyPanel.querySelector<HTMLElement>('[data-testid="session-delete-confirm"]')?.focus();
+      }
+      break;
     case 'resume':
       if (d.sessionId) {
         toggleHistory(false);
@@ -385,6 +449,28 @@ document.addEventListener('click', (e) => {
     case 'retry':
       apply({ type: 'local.dismissError' });
       post({ type: 'retry' });
+      break;
+    case 'code-copy':
+    case 'code-insert': {
+      const code = target.closest('pre.code-block')?.querySelector('code')?.textContent ?? '';
+      post({ type: 'codeAction', action: d.action === 'code-copy' ? 'copy' : 'insert', code });
+      break;
+    }
+    case 'model-menu':
+      toggleModelMenu();
+      break;
+    case 'pick-model':
+      pickModel(d.model);
+      break;
+    case 'chip-remove':
+      if (d.part === 'file' || d.part === 'selection') apply({ type: 'local.exclude', part: d.part });
+      input.focus();
+      break;
+    case 'permissions':
+      post({ type: 'setPermissions' });
+      break;
+    case 'error-action':
+      post({ type: 'errorAction', action: d.errorAction as ErrorAction });
       break;
     case 'dismiss-error':
       apply({ type: 'local.dismissError' });
@@ -434,6 +520,9 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   const href = link.getAttribute('href') ?? '';
   if (/^(https?:|mailto:)/i.test(href)) return;
   e.preventDefault();
+  // VS Code's webview frame also handles link clicks (on the window, after this document): it would
+  // open the relative address as a web page, a stray "Not found" tab. The file opens here instead.
+  e.stopPropagation();
   let decoded: string;
   try {
     decoded = decodeURI(href);
@@ -444,6 +533,12 @@ function openLink(e: MouseEvent, link: HTMLAnchorElement): void {
   if (!m || !m[1]) return;
   post({ type: 'openFile', path: m[1], ...(m[2] ? { line: Number(m[2]) } : {}) });
 }
+
+// A middle click on a file link opens the file too, and no stray tab.
+document.addEventListener('auxclick', (e) => {
+  const link = (e.target as Element).closest<HTMLAnchorElement>('.markdown a[href]');
+  if (link && e.button === 1) openLink(e, link);
+});
 
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -482,11 +577,51 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-modelSelect.addEventListener('change', () => {
-  if (modelSelect.value && modelSelect.value !== state.model) {
-    apply({ type: 'model', model: modelSelect.value });
-    post({ type: 'setModel', model: modelSelect.value });
+// The model picker: a themed button and list (a native <select> ignores the VS Code theme).
+function toggleModelMenu(show = modelMenu.hidden): void {
+  modelMenu.hidden = !show;
+  modelButton.setAttribute('aria-expanded', String(show));
+  if (show) {
+    const current = modelMenu.querySelector<HTMLElement>('[aria-selected="true"]') ?? modelMenu.querySelector<HTMLElement>('[data-action="pick-model"]');
+    modelMenu.focus();
+    if (current) markActive(current);
   }
+}
+
+function markActive(option: HTMLElement): void {
+  modelMenu.querySelectorAll('.model-option.active').forEach((o) => o.classList.remove('active'));
+  option.classList.add('active');
+  modelMenu.setAttribute('aria-activedescendant', option.id);
+  option.scrollIntoView({ block: 'nearest' });
+}
+
+function pickModel(model: string | undefined): void {
+  toggleModelMenu(false);
+  modelButton.focus();
+  if (model && model !== state.model) {
+    apply({ type: 'model', model });
+    post({ type: 'setModel', model });
+  }
+}
+
+modelMenu.addEventListener('keydown', (e) => {
+  const options = [...modelMenu.querySelectorAll<HTMLElement>('[data-action="pick-model"]')];
+  const at = options.findIndex((o) => o.classList.contains('active'));
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    const next = options[Math.max(0, Math.min(options.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
+    if (next) markActive(next);
+  } else if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    pickModel(options[at]?.dataset.model);
+  } else if (e.key === 'Escape' || e.key === 'Tab') {
+    e.preventDefault();
+    toggleModelMenu(false);
+    modelButton.focus();
+  }
+});
+document.addEventListener('mousedown', (e) => {
+  if (!modelMenu.hidden && !(e.target as Element).closest('.model-picker')) toggleModelMenu(false);
 });
 
 flush();

@@ -3,6 +3,9 @@
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ContextPart,
+  ContextPreview,
+  ErrorAction,
   HostMessage,
   HunkState,
   SessionSummary,
@@ -57,13 +60,21 @@ export interface ChatState {
   awaitingTurn?: boolean;
   /** The person pressed Stop and the turn has not ended yet. */
   stopping?: boolean;
+  /** When the running turn started (ms since the epoch), for the status line's elapsed time. */
+  turnStartedAt?: number;
   threadId: string | null;
   model: string;
   models: string[];
   sessions: SessionSummary[] | null;
   contextUsage: { used: number; window: number } | null;
   lastUsage: Usage | null;
-  error: { message: string; retry: boolean } | null;
+  error: { message: string; retry: boolean; actions?: ErrorAction[] } | null;
+  /** The model request failed and will be tried again at `until` (ms since the epoch). */
+  retrying?: { attempt: number; maxAttempts: number; until: number; reason: string } | null;
+  /** What the next message would carry (the input's chips), as the host last said. */
+  editorContext?: ContextPreview | null;
+  /** Chips the person removed: not sent with the next message. */
+  excluded?: ContextPart[];
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
@@ -80,7 +91,9 @@ export type LocalAction =
   /** The person asked for the deny-with-a-message field of an approval. */
   | { type: 'local.denyMessage'; requestId: string }
   /** The person pressed Stop: the turn's end is shown as stopped, not as an error. */
-  | { type: 'local.stop' };
+  | { type: 'local.stop' }
+  /** The person removed a context chip: that part is not sent with the next message. */
+  | { type: 'local.exclude'; part: ContextPart };
 
 export type Action = HostMessage | LocalAction;
 
@@ -287,6 +300,11 @@ export function emptyChange(): Change {
 /** Applies one action to the state in place and says what changed. */
 export function reduce(state: ChatState, action: Action, now: number = Date.now()): Change {
   const change = emptyChange();
+  if (state.retrying && action.type === 'event' && action.event.type !== 'context.usage') {
+    // The model answered again (or the turn ended): the countdown is over.
+    state.retrying = null;
+    change.chrome = true;
+  }
   switch (action.type) {
     case 'event': {
       const ev = action.event;
@@ -295,6 +313,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
           state.threadId = ev.thread_id;
           break;
         case 'turn.started':
+          if (!state.busy || state.turnStartedAt === undefined) state.turnStartedAt = now;
           state.busy = true;
           state.awaitingTurn = false;
           state.stopping = false;
@@ -363,7 +382,10 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.entries.push({ kind: 'user', key, text: action.text });
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
+        // A removed chip applied to this message only.
+        state.excluded = [];
         state.busy = true;
+        state.turnStartedAt = now;
         state.awaitingTurn = true;
         state.stopping = false;
         state.error = null;
@@ -403,7 +425,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       const existing = findApproval(state, action.requestId);
       if (existing) {
         existing.decision = action.decision;
-        if (action.type === 'local.approval' && action.message) existing.message = action.message;
+        if (action.message) existing.message = action.message;
         change.entries.add(existing.key);
         touchLinked(state, existing, change);
         change.chrome = true;
@@ -419,6 +441,14 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       }
       break;
     }
+    case 'context':
+      state.editorContext = action.context;
+      change.chrome = true;
+      break;
+    case 'local.exclude':
+      if (!(state.excluded ?? []).includes(action.part)) state.excluded = [...(state.excluded ?? []), action.part];
+      change.chrome = true;
+      break;
     case 'local.stop':
       if (state.busy) state.stopping = true;
       break;
@@ -470,8 +500,13 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.contextUsage = { used: action.used, window: action.window };
       change.chrome = true;
       break;
+    case 'retrying':
+      state.retrying = { attempt: action.attempt, maxAttempts: action.maxAttempts, until: now + action.delayMs, reason: action.reason };
+      change.chrome = true;
+      break;
     case 'error':
-      state.error = { message: action.message, retry: action.retry };
+      state.retrying = null;
+      state.error = { message: action.message, retry: action.retry, ...(action.actions?.length ? { actions: action.actions } : {}) };
       if (state.awaitingTurn) {
         // The message never started a turn (no API key, bad settings...): do not sit on "working".
         state.busy = false;

@@ -92,8 +92,16 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
       'the view says ready, then asks for the models',
     );
     await host(page, { type: 'models', models: ['gpt-5.1-codex', 'qwen3'] }, { type: 'model', model: 'qwen3' });
-    await page.waitForSelector(`${tid('model-select')} option[value="qwen3"]`, { state: 'attached' });
-    assert.equal(await page.inputValue(tid('model-select')), 'qwen3');
+    await page.waitForSelector(`${tid('model-option')}[data-model="qwen3"][aria-selected="true"]`, { state: 'attached' });
+    assert.equal((await page.textContent(`${tid('model-select')} .model-name`))?.trim(), 'qwen3');
+    // The themed picker: opens as a listbox, arrows move, Enter picks, the host is told.
+    await page.click(tid('model-select'));
+    assert.equal(await page.isVisible(tid('model-menu')), true);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await waitPosted(page, 'setModel'), { type: 'setModel', model: 'gpt-5.1-codex' });
+    assert.equal(await page.isVisible(tid('model-menu')), false);
+    assert.equal((await page.textContent(`${tid('model-select')} .model-name`))?.trim(), 'gpt-5.1-codex');
 
     // Send with Enter.
     assert.equal(await page.isVisible(tid('empty-state')), true, 'a fresh view invites a task');

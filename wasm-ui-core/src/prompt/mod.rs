@@ -10,6 +10,9 @@ use crate::session::protocol::{
 use crate::tools;
 use serde_json::{json, Value};
 
+pub mod harness;
+pub use harness::{COMPACT_PROMPT, SUMMARY_PREFIX};
+
 /// Tack's own instructions, written for its tool surface.
 pub const BASE_INSTRUCTIONS: &str = "You are Tack, a coding agent working in the user's repository \
 through the tools below. The user sees your messages, the commands you run and the edits you \
@@ -62,7 +65,7 @@ fn xml_escape(s: &str) -> String {
 
 /// The `<environment_context>` block.
 pub fn environment_context(cfg: &AgentConfig) -> String {
-    let mut s = String::from("<environment_context>\n");
+    let mut s = format!("{}\n", harness::ENVIRONMENT_CONTEXT_OPEN);
     s += &format!("  <cwd>{}</cwd>\n", xml_escape(&cfg.cwd));
     s += &format!(
         "  <approval_policy>{}</approval_policy>\n",
@@ -91,7 +94,7 @@ pub fn environment_context(cfg: &AgentConfig) -> String {
         xml_escape(&cfg.current_date)
     );
     s += &format!("  <timezone>{}</timezone>\n", xml_escape(&cfg.timezone));
-    s += "</environment_context>";
+    s += harness::ENVIRONMENT_CONTEXT_CLOSE;
     s
 }
 
@@ -104,7 +107,8 @@ pub fn initial_context(cfg: &AgentConfig) -> Vec<Value> {
     )];
     for file in &cfg.agents_md {
         items.push(user_text(format!(
-            "# AGENTS.md instructions for {}\n\n<INSTRUCTIONS>\n{}\n</INSTRUCTIONS>",
+            "{}{}\n\n<INSTRUCTIONS>\n{}\n</INSTRUCTIONS>",
+            harness::AGENTS_MD_HEADING,
             file.dir,
             file.contents.trim_end()
         )));
@@ -151,7 +155,11 @@ pub fn editor_context_message(ctx: &EditorContext) -> Option<Value> {
     if s.is_empty() {
         return None;
     }
-    Some(user_text(format!("<editor_context>\n{s}</editor_context>")))
+    Some(user_text(format!(
+        "{}\n{s}{}",
+        harness::EDITOR_CONTEXT_OPEN,
+        harness::EDITOR_CONTEXT_CLOSE
+    )))
 }
 
 pub fn user_message(text: &str) -> Value {
@@ -404,15 +412,5 @@ pub fn chat_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Va
     body
 }
 
-/// The request that asks for a hand-off summary before compaction.
-pub const COMPACT_PROMPT: &str = "Context is nearly full, so this conversation will be shortened. \
-Write a hand-off summary for yourself to continue the task from: the user's goal and constraints, \
-what is done (files changed, commands run and their results), what is in progress, the remaining \
-plan, and any facts you will need (paths, names, errors). Be concise and complete. Do not call tools.";
-
-/// The prefix of the message that carries the summary into the rebuilt history.
-pub const SUMMARY_PREFIX: &str =
-    "Earlier in this conversation the context was compacted. Your hand-off summary of the work so far:";
-
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -13,11 +13,7 @@ use std::collections::BTreeMap;
 
 mod mcp_calls;
 
-/// The note that tells the model its previous turn was stopped.
-pub const TURN_ABORTED: &str =
-    "<turn_aborted>\nThe user interrupted the previous turn. Commands that \
-were still running were stopped and unfinished tool calls were answered with \"aborted\". Do not \
-assume they completed; wait for the user's next message.\n</turn_aborted>";
+pub use crate::prompt::harness::{CONTINUE_PROMPT, TURN_ABORTED};
 
 /// The answer to apply_patch in a read-only sandbox when nobody reviews edits (policy `never`).
 pub const READ_ONLY_PATCH: &str = "apply_patch refused: the sandbox is read-only and the approval \
@@ -32,10 +28,6 @@ pub const ABORTED_OUTPUT: &str = "aborted";
 pub const CUT_OFF_OUTPUT: &str = "not run: your response was cut off by the output token limit \
 before it was complete, so this call may be incomplete. Make it again, shorter (for a large edit, \
 split it into several smaller apply_patch calls).";
-
-/// The message that asks the model to go on after a text answer was cut off.
-pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off by the output token limit. \
-Continue exactly where it stopped, without repeating what you already wrote; be more concise.";
 
 /// How many cut-off responses a turn answers by asking the model to go on before it ends the turn.
 pub const MAX_CUT_OFF_CONTINUATIONS: u32 = 2;
@@ -241,7 +233,15 @@ fn item(id: &str, details: ItemDetails) -> ThreadItem {
 }
 
 fn emit(out: &mut Vec<Effect>, event: ThreadEvent) {
+    // A completed item is also written to the session file, as shown, for the history replay.
+    let shown = match &event {
+        ThreadEvent::ItemCompleted { item } => Some(super::replay::shown_record(item)),
+        _ => None,
+    };
     out.push(Effect::Emit { event });
+    if let Some(record) = shown {
+        out.push(Effect::Persist { record });
+    }
 }
 
 fn add_usage(total: &mut Usage, u: &Usage) {
@@ -289,21 +289,16 @@ fn resolve_dir(cwd: &str, workdir: Option<&str>) -> String {
     }
 }
 
+/// The text of a `user` message the person typed (not one the harness wrote).
 fn user_typed(item: &Value) -> Option<&str> {
     if item["type"] != "message" || item["role"] != "user" {
         return None;
     }
     let text = item["content"][0]["text"].as_str()?;
-    let generated = [
-        "<environment_context>",
-        "# AGENTS.md instructions",
-        "<editor_context>",
-        "<turn_aborted>",
-    ];
-    if generated.iter().any(|g| text.starts_with(g)) || text.starts_with(prompt::SUMMARY_PREFIX) {
-        return None;
+    match prompt::harness::classify(text) {
+        Some(_) => None,
+        None => Some(text),
     }
-    Some(text)
 }
 
 impl Session {
@@ -351,7 +346,10 @@ impl Session {
                 }
                 SessionRecord::Item { item } => history.push(item.clone()),
                 SessionRecord::Compacted { items } => history = items.clone(),
-                SessionRecord::TurnEnded { .. } => {}
+                SessionRecord::TurnEnded { .. }
+                | SessionRecord::Shown { .. }
+                | SessionRecord::ApprovalAsked { .. }
+                | SessionRecord::ApprovalAnswered { .. } => {}
             }
         }
         if history.is_empty() {
@@ -879,6 +877,7 @@ impl Session {
             record: SessionRecord::TurnEnded {
                 status: TurnStatus::Completed,
                 usage: turn.usage,
+                error: None,
             },
         });
         out.push(Effect::TurnEnded {
@@ -920,6 +919,7 @@ impl Session {
             record: SessionRecord::TurnEnded {
                 status: TurnStatus::Failed,
                 usage: turn.usage,
+                error: Some(message.clone()),
             },
         });
         out.push(Effect::TurnEnded {
@@ -1036,6 +1036,7 @@ impl Session {
             record: SessionRecord::TurnEnded {
                 status: TurnStatus::Interrupted,
                 usage: turn.usage,
+                error: None,
             },
         });
         out.push(Effect::TurnEnded {
@@ -1551,22 +1552,26 @@ impl Session {
         });
         let call_id = call.raw.call_id.clone();
         let item_id = call.item_id.clone().unwrap_or_default();
-        out.push(Effect::RequestApproval {
-            request: ApprovalRequest {
-                request_id,
-                call_id,
-                item_id,
-                kind,
-                argv,
-                command,
-                cwd,
-                reason,
-                sandbox,
-                remember: scope_of(&plan),
-                remember_note,
-                mcp: None,
+        let request = ApprovalRequest {
+            request_id,
+            call_id,
+            item_id,
+            kind,
+            argv,
+            command,
+            cwd,
+            reason,
+            sandbox,
+            remember: scope_of(&plan),
+            remember_note,
+            mcp: None,
+        };
+        out.push(Effect::Persist {
+            record: SessionRecord::ApprovalAsked {
+                request: request.clone(),
             },
         });
+        out.push(Effect::RequestApproval { request });
     }
 
     fn run_exec(&mut self, idx: usize, unsandboxed: bool, out: &mut Vec<Effect>) {
@@ -1627,6 +1632,13 @@ impl Session {
         let Action::Exec { command, cwd, .. } = turn.calls[idx].action.clone() else {
             return;
         };
+        out.push(Effect::Persist {
+            record: SessionRecord::ApprovalAnswered {
+                request_id: request_id.to_string(),
+                decision,
+                message: message.clone().filter(|m| !m.trim().is_empty()),
+            },
+        });
         match decision {
             ApprovalDecision::Approved => self.run_exec(idx, unsandboxed, out),
             ApprovalDecision::ApprovedForSession | ApprovalDecision::ApprovedServerForSession => {

@@ -5,6 +5,7 @@ mod machine;
 pub mod mcp;
 mod no_sandbox;
 pub mod protocol;
+pub mod replay;
 pub mod stream;
 
 pub use machine::{

@@ -572,8 +572,27 @@ pub enum SessionRecord {
     Item { item: serde_json::Value },
     /// The history was compacted and replaced by these items.
     Compacted { items: Vec<serde_json::Value> },
-    /// A turn ended (for listings and usage totals).
-    TurnEnded { status: TurnStatus, usage: Usage },
+    /// A turn ended (for listings, usage totals and the history replay). `error`: why it failed.
+    TurnEnded {
+        status: TurnStatus,
+        usage: Usage,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// An item as the UI last showed it (written when it completes), for the history replay; a
+    /// command's output is cut to its tail (`replay::output_summary`). `Session::restore` skips it.
+    Shown { item: ThreadItem },
+    /// The core asked the person about a command (for the history replay).
+    ApprovalAsked { request: ApprovalRequest },
+    /// The person's answer to `approvalAsked` (for the history replay).
+    ApprovalAnswered {
+        request_id: String,
+        decision: ApprovalDecision,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
 }
 
 /// What the UI shows and `tack exec --json` prints, one per line.

@@ -4,6 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 pub mod engines;
+pub mod history;
 pub mod session;
 
 /// The core's version, so the host can check it loaded the module it was built with.

@@ -9,12 +9,12 @@ use wasm_bindgen::JsCast;
 /// Levels an event adds around its payload (`{type, data: ...}`, a file map, ...).
 const EVENT_WRAPPER_DEPTH: usize = 4;
 /// Session records hold history items (model output) inside two levels of wrapper, in an array.
-const RECORDS_DEPTH: usize = depth::MAX_EVENT_DEPTH + 8;
+pub(super) const RECORDS_DEPTH: usize = depth::MAX_EVENT_DEPTH + 8;
 
 /// Whether a JS value nests deeper than `max`, walked without recursion (a cycle counts as too
 /// deep). Checked before serde-wasm-bindgen converts it: that conversion recurses, and deep enough
 /// input overflows the wasm stack, which traps ("memory access out of bounds") instead of failing.
-fn js_exceeds(value: &JsValue, max: usize) -> bool {
+pub(super) fn js_exceeds(value: &JsValue, max: usize) -> bool {
     let mut stack: Vec<(JsValue, usize)> = vec![(value.clone(), 0)];
     while let Some((v, level)) = stack.pop() {
         if !v.is_object() {
@@ -33,7 +33,7 @@ fn js_exceeds(value: &JsValue, max: usize) -> bool {
     false
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))

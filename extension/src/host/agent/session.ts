@@ -7,6 +7,7 @@ import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
+import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
 import type { McpHub } from '../mcp/hub';
@@ -253,6 +254,9 @@ export class AgentSession {
     return this.turnDone !== undefined;
   }
 
+  /** The kind of the model error that ended the last turn, if one did (for the chat's advice). */
+  lastModelErrorKind: ModelErrorKind | undefined;
+
   /** Runs one turn to its end (completed, interrupted or failed). */
   submit(text: string, editorContext?: EditorContext): Promise<TurnResult> {
     if (this.turnDone) return Promise.reject(new Error('a turn is already running'));
@@ -264,9 +268,11 @@ export class AgentSession {
     this.closedByHost.clear();
     this.turnAbort = new AbortController();
     this.lastMessage = undefined;
+    this.lastModelErrorKind = undefined;
     const done = new Promise<TurnResult>((resolve) => (this.turnDone = resolve));
     if (this.store && text.trim() !== '') {
-      this.track(this.store.setTitle(this.id, text.trim().slice(0, 80)).catch(() => undefined));
+      // The first request names the session; follow-ups do not rename it.
+      this.track(this.store.setTitle(this.id, text.trim().slice(0, 80), { onlyIfUnset: true }).catch(() => undefined));
     }
     const mcp = this.mcp;
     if (!mcp) {
@@ -371,7 +377,7 @@ export class AgentSession {
     if (done) {
       this.closeOpenCommands();
       this.emitToHost({ type: 'turn.failed', error: { message } });
-      if (this.store) this.track(this.store.append(this.id, { type: 'turnEnded', status: 'failed', usage: ZERO_USAGE }));
+      if (this.store) this.track(this.store.append(this.id, { type: 'turnEnded', status: 'failed', usage: ZERO_USAGE, error: message }));
     }
     const kills = this.killAll();
     const reloaded = this.reload();
@@ -535,6 +541,7 @@ export class AgentSession {
       this.model = undefined;
       const message = err instanceof Error ? err.message : String(err);
       const retryable = err instanceof ModelError ? err.retryable : false;
+      this.lastModelErrorKind = err instanceof ModelError ? err.kind : undefined;
       this.dispatch({ type: 'modelFailed', message, retryable });
     }
   }

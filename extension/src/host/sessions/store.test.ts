@@ -98,6 +98,15 @@ test('list: newest activity first, with title, cwd, model and times', async () =
   assert.equal(list.find((s) => s.id === b)?.title, 'B renamed');
 });
 
+test('a title set only if unset: the first request names the session, later ones do not rename it', async () => {
+  const store = new SessionStore({ dir, now: tickingClock() });
+  const id = await store.createSession({ cwd: '/a', model: 'm' });
+  await store.setTitle(id, 'fix the parser', { onlyIfUnset: true });
+  await store.setTitle(id, 'continue', { onlyIfUnset: true });
+  await store.setTitle(id, 'and the tests too', { onlyIfUnset: true });
+  assert.equal((await store.list()).find((s) => s.id === id)?.title, 'fix the parser');
+});
+
 test('list with hundreds of sessions returns them all; a damaged summary is left out and reported', async () => {
   const store = new SessionStore({ dir, now: tickingClock() });
   const ids: string[] = [];

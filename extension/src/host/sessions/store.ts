@@ -167,10 +167,14 @@ export class SessionStore {
     return id;
   }
 
-  /** Sets the title shown in the session list (e.g. from the first user message). */
-  async setTitle(id: string, title: string): Promise<void> {
+  /**
+   * Sets the title shown in the session list. `onlyIfUnset`: keep a title already there (the first
+   * request names the session; follow-ups, "continue" and retries do not rename it).
+   */
+  async setTitle(id: string, title: string, opts: { onlyIfUnset?: boolean } = {}): Promise<void> {
     await this.secure();
     const meta = await this.readMeta(id);
+    if (opts.onlyIfUnset && meta.title.trim() !== '') return;
     await this.writeMeta(id, { ...meta, title });
   }
 

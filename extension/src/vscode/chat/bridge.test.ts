@@ -7,7 +7,7 @@ import type { HostMessage, SessionSummary } from '../../shared/chat-protocol';
 import { ChatBridge, type ChatBackend } from './bridge';
 
 /** A backend that records every call, standing in for the agent controller. */
-function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; models?: () => Promise<string[]>; throwOn?: string } = {}) {
+function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; models?: () => Promise<string[]>; deleteSession?: (id: string) => Promise<void>; throwOn?: string } = {}) {
   const calls: unknown[][] = [];
   const rec =
     (name: string) =>
@@ -26,9 +26,13 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     openDiff: rec('openDiff'),
     openFile: rec('openFile'),
     resumeSession: rec('resumeSession'),
+    errorAction: rec('errorAction'),
+    setPermissions: rec('setPermissions'),
+    codeAction: rec('codeAction'),
     setModel: rec('setModel'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
+    deleteSession: opts.deleteSession ?? (async () => {}),
   };
   return { backend, calls };
 }
@@ -86,6 +90,10 @@ test('view messages become backend calls with exactly their arguments', () => {
     { type: 'openFile', path: 'a.ts', line: 3 },
     { type: 'resumeSession', id: 's' },
     { type: 'setModel', model: 'm' },
+    { type: 'errorAction', action: 'setKey' },
+    { type: 'send', text: 'with less', exclude: ['selection', 'file', 'selection'] },
+    { type: 'setPermissions' },
+    { type: 'codeAction', action: 'insert', code: 'x = 1' },
   ]) {
     bridge.receive(m);
   }
@@ -103,6 +111,10 @@ test('view messages become backend calls with exactly their arguments', () => {
     ['openFile', 'a.ts', 3],
     ['resumeSession', 's'],
     ['setModel', 'm'],
+    ['errorAction', 'setKey'],
+    ['send', 'with less', ['selection', 'file']],
+    ['setPermissions'],
+    ['codeAction', 'insert', 'x = 1'],
   ]);
 });
 
@@ -112,8 +124,13 @@ test('bad input: a malformed view message is reported and never reaches the back
   const bridge = new ChatBridge(backend, (why) => bad.push(why));
   bridge.receive({ type: 'decideHunks', itemId: 'c', path: 'a', hunkIds: [], accept: true });
   bridge.receive('stop');
+  bridge.receive({ type: 'errorAction', action: 'runShell' });
+  bridge.receive({ type: 'send', text: 'x', exclude: ['diagnostics'] });
+  bridge.receive({ type: 'codeAction', action: 'run', code: 'rm -rf /' });
   assert.deepEqual(calls, []);
-  assert.equal(bad.length, 2);
+  assert.equal(bad.length, 5);
+  assert.match(bad[3], /exclude/);
+  assert.match(bad[2], /action/);
   assert.match(bad[0], /hunkIds/);
 });
 
@@ -162,4 +179,34 @@ test('sessions and models are answered; failures show a banner and an empty list
     { type: 'error', message: 'Could not list past sessions: disk gone', retry: false },
     { type: 'error', message: 'Could not list models: 401 from /models', retry: false },
   ]);
+});
+
+test('deleting a session refreshes the list; a refused delete is an error banner and the list stays', async () => {
+  let sessions: SessionSummary[] = [
+    { id: 'a', title: 'A', updatedAt: 1 },
+    { id: 'b', title: 'B', updatedAt: 2 },
+  ];
+  const { backend } = recordingBackend({
+    sessions: async () => sessions,
+    deleteSession: async (id) => {
+      if (id === 'b') throw new Error('it is the open session; start a new task first');
+      sessions = sessions.filter((s) => s.id !== id);
+    },
+  });
+  const bridge = new ChatBridge(backend);
+  const got: HostMessage[] = [];
+  bridge.attach((m) => got.push(m));
+  bridge.receive({ type: 'ready' });
+  bridge.receive({ type: 'deleteSession', id: 'a' });
+  await tick();
+  await tick();
+  assert.deepEqual(got.at(-1), { type: 'sessions', sessions: [{ id: 'b', title: 'B', updatedAt: 2 }] });
+  bridge.receive({ type: 'deleteSession', id: 'b' });
+  await tick();
+  await tick();
+  assert.deepEqual(got.at(-1), { type: 'error', message: 'Could not delete that session: it is the open session; start a new task first', retry: false });
+  assert.equal(sessions.length, 1);
+  const bad: string[] = [];
+  new ChatBridge(backend, (why) => bad.push(why)).receive({ type: 'deleteSession', id: '' });
+  assert.match(bad[0] ?? '', /id/);
 });

@@ -4,6 +4,8 @@
 import {
   parseViewMessage,
   type ApprovalDecision,
+  type ContextPart,
+  type ErrorAction,
   type HostMessage,
   type SessionSummary,
   type ViewMessage,
@@ -13,7 +15,11 @@ import { Outbox } from './outbox';
 /** What the chat asks of the extension. Implemented by the agent controller. */
 export interface ChatBackend {
   /** A user message. The view only sends while no turn runs (input stays editable; Stop is shown instead). */
-  send(text: string): void;
+  send(text: string, exclude?: ContextPart[]): void;
+  /** A code block's Copy or Insert at cursor. */
+  codeAction(action: 'copy' | 'insert', code: string): void;
+  /** The permissions chip was clicked: let the person choose the approval policy. */
+  setPermissions(): void;
   stop(): void;
   /** The person asked for a fresh conversation; the controller resets and calls `clear()`. */
   newTask(): void;
@@ -32,6 +38,10 @@ export interface ChatBackend {
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
   resumeSession(id: string): void;
+  /** A fix offered by an error banner: set the key, open Tack's settings, pick a local server. */
+  errorAction(action: ErrorAction): void;
+  /** Deletes a past session of this workspace (not the open one). */
+  deleteSession(id: string): Promise<void>;
   listModels(): Promise<string[]>;
   setModel(model: string): void;
 }
@@ -106,7 +116,11 @@ export class ChatBridge {
         for (const queued of this.outbox.drain()) this.deliver(queued);
         return;
       case 'send':
-        return b.send(m.text);
+        return m.exclude === undefined ? b.send(m.text) : b.send(m.text, m.exclude);
+      case 'setPermissions':
+        return b.setPermissions();
+      case 'codeAction':
+        return b.codeAction(m.action, m.code);
       case 'stop':
         return b.stop();
       case 'newTask':
@@ -137,6 +151,16 @@ export class ChatBridge {
             this.post({ type: 'error', message: `Could not list past sessions: ${describe(err)}`, retry: false });
           },
         );
+        return;
+      case 'errorAction':
+        return b.errorAction(m.action);
+      case 'deleteSession':
+        b.deleteSession(m.id)
+          .then(() => b.listSessions())
+          .then(
+            (sessions) => this.post({ type: 'sessions', sessions }),
+            (err: unknown) => this.post({ type: 'error', message: `Could not delete that session: ${describe(err)}`, retry: false }),
+          );
         return;
       case 'listModels':
         b.listModels().then(

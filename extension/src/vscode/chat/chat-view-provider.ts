@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type {
   ApprovalDecision,
   ApprovalRequest,
+  ContextPreview,
+  ErrorAction,
   HostMessage,
   HunkState,
   ThreadEvent,
@@ -109,8 +111,23 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'contextUsage', used, window });
   }
 
-  showError(message: string, opts?: { retry?: boolean }): void {
-    this.post({ type: 'error', message, retry: opts?.retry ?? false });
+  showError(message: string, opts?: { retry?: boolean; actions?: ErrorAction[] }): void {
+    this.post({ type: 'error', message, retry: opts?.retry ?? false, ...(opts?.actions?.length ? { actions: opts.actions } : {}) });
+  }
+
+  /** What the next message will carry and the permissions in force (the input's chips). */
+  setContextPreview(context: ContextPreview): void {
+    this.post({ type: 'context', context });
+  }
+
+  /** The model request failed and is tried again after `delayMs`: the status line counts down. */
+  showRetry(info: { attempt: number; maxAttempts: number; delayMs: number; reason: string }): void {
+    this.post({ type: 'retrying', attempt: info.attempt, maxAttempts: info.maxAttempts, delayMs: info.delayMs, reason: info.reason });
+  }
+
+  /** Redraws a past session (messages from `replayMessages`), after `clear()`. */
+  replay(messages: HostMessage[]): void {
+    for (const m of messages) this.post(m);
   }
 
   /** Empties the transcript (new task, or before replaying a resumed session). */

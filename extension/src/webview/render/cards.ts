@@ -1,7 +1,7 @@
 // Each transcript entry as an HTML string. Buttons carry data-action attributes; the DOM layer
 // (main.ts) handles clicks by delegation, so these renderers stay pure and testable.
 import { argvText, networkText, rememberText, sandboxText } from '../../shared/approval-text';
-import type { ApprovalDecision, ApprovalRequest, FileDiff, HunkState, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
+import type { ApprovalDecision, ApprovalRequest, ErrorAction, FileDiff, HunkState, SessionSummary, ThreadItem } from '../../shared/chat-protocol';
 import { approvalForItem, hunkStatesFor, type ChatState, type Entry } from '../state';
 import { ansiToHtml } from './ansi';
 import { renderFileDiff } from './diff';
@@ -394,37 +394,36 @@ export function renderApproval(
 // ---------------------------------------------------------------------------------------------
 // The chrome around the transcript.
 
+const ERROR_ACTION_LABEL: Record<ErrorAction, [string, string]> = {
+  setKey: ['key', 'Set API Key'],
+  openSettings: ['settings-gear', 'Open Settings'],
+  useLocalServer: ['server', 'Use a Local Server'],
+};
+
 export function renderErrorBanner(error: ChatState['error']): string {
   if (!error) return '';
   return (
     `<div class="error-banner" role="alert" data-testid="error-banner">${icon('error')}` +
     `<span class="error-text" data-testid="error-text">${revealHtml(error.message)}</span>` +
+    (error.actions ?? [])
+      .map((a) => `<button class="secondary" data-action="error-action" data-error-action="${attr(a)}" data-testid="error-action-${attr(a)}">${icon(ERROR_ACTION_LABEL[a][0])} ${ERROR_ACTION_LABEL[a][1]}</button>`)
+      .join('') +
     (error.retry ? `<button class="secondary" data-action="retry" data-testid="error-retry">${icon('refresh')} Retry</button>` : '') +
     `<button class="icon-button" data-action="dismiss-error" data-testid="error-dismiss" title="Dismiss" aria-label="Dismiss error">${icon('close')}</button></div>`
   );
 }
 
-export function contextPercent(usage: ChatState['contextUsage']): number | null {
-  if (!usage || !(usage.window > 0)) return null;
-  return Math.max(0, Math.min(100, Math.round((usage.used / usage.window) * 100)));
-}
-
-export function renderContextMeter(usage: ChatState['contextUsage']): string {
-  const pct = contextPercent(usage);
-  if (pct === null || !usage) return '';
-  const level = pct >= 90 ? 'high' : pct >= 70 ? 'mid' : 'low';
-  const title = `Context: ${usage.used.toLocaleString('en-US')} of ${usage.window.toLocaleString('en-US')} tokens (${pct}%)`;
-  return (
-    `<div class="context-meter level-${level}" data-testid="context-meter" data-percent="${pct}" title="${attr(title)}" role="meter" aria-label="Context used" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${pct}">` +
-    `<svg viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true"><rect class="track" x="0" y="0" width="100" height="4"/><rect class="fill" x="0" y="0" width="${pct}" height="4"/></svg>` +
-    `<span>${pct}%</span></div>`
-  );
-}
-
+/** The model picker's list: one option per model, the current one selected. */
 export function renderModelOptions(state: ChatState): string {
   const models = state.models.length > 0 ? state.models : state.model ? [state.model] : [];
-  if (models.length === 0) return `<option value="">(model)</option>`;
-  return models.map((m) => `<option value="${attr(m)}"${m === state.model ? ' selected' : ''}>${escapeHtml(reveal(m, { singleLine: true }))}</option>`).join('');
+  if (models.length === 0) return `<li class="model-option muted" role="option" aria-disabled="true" aria-selected="false">No models listed</li>`;
+  return models
+    .map(
+      (m, i) =>
+        `<li class="model-option" role="option" id="model-option-${i}" data-action="pick-model" data-model="${attr(m)}" data-testid="model-option" aria-selected="${m === state.model}">` +
+        `${m === state.model ? icon('check') : '<span class="codicon-spacer"></span>'}<span>${escapeHtml(reveal(m, { singleLine: true }))}</span></li>`,
+    )
+    .join('');
 }
 
 function when(ms: number, now: number): string {
@@ -435,18 +434,41 @@ function when(ms: number, now: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export function renderSessions(sessions: SessionSummary[] | null, now: number): string {
+/** Sessions whose title or model contains every word of `query` (any case). */
+export function filterSessions(sessions: SessionSummary[], query: string): SessionSummary[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return sessions;
+  return sessions.filter((s) => {
+    const hay = `${s.title} ${s.model ?? ''}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/**
+ * The past sessions matching `query`, newest first, each with its delete button (`confirmDelete`:
+ * the id whose button asks "Delete?" a second time before anything is sent).
+ */
+export function renderSessions(sessions: SessionSummary[] | null, now: number, query = '', confirmDelete: string | null = null): string {
   if (sessions === null) return `<div class="muted">Loading…</div>`;
   if (sessions.length === 0) return `<div class="muted" data-testid="history-empty">No past sessions yet.</div>`;
+  const shown = filterSessions(sessions, query);
+  if (shown.length === 0) return `<div class="muted" data-testid="history-no-match">No session matches “${revealHtml(query, { singleLine: true })}”.</div>`;
   return (
     `<ul class="history-list">` +
-    sessions
-      .map(
-        (s) =>
-          `<li><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
-          `<span class="history-title">${revealHtml(s.title || '(untitled)', { singleLine: true })}</span>` +
-          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${revealHtml(s.model, { singleLine: true })}` : ''}</span></button></li>`,
-      )
+    shown
+      .map((s) => {
+        const title = s.title || '(untitled)';
+        const confirming = confirmDelete === s.id;
+        return (
+          `<li class="history-row"><button class="history-item" data-action="resume" data-session-id="${attr(s.id)}" data-testid="session-item">` +
+          `<span class="history-title">${revealHtml(title, { singleLine: true })}</span>` +
+          `<span class="muted">${escapeHtml(when(s.updatedAt, now))}${s.model ? ` · ${revealHtml(s.model, { singleLine: true })}` : ''}</span></button>` +
+          (confirming
+            ? `<button class="history-delete confirm" data-action="delete-session" data-session-id="${attr(s.id)}" data-testid="session-delete-confirm" aria-label="Confirm: delete this session">${icon('trash')} Delete?</button>`
+            : `<button class="icon-button history-delete" data-action="delete-session" data-session-id="${attr(s.id)}" data-testid="session-delete" title="Delete session" aria-label="Delete session ${attr(reveal(title, { singleLine: true }))}">${icon('trash')}</button>`) +
+          `</li>`
+        );
+      })
       .join('') +
     `</ul>`
   );

@@ -3,7 +3,7 @@
 import MarkdownIt from 'markdown-it';
 import hljs from 'highlight.js/lib/common';
 import { revealInHtml } from '../../shared/display';
-import { escapeHtml } from './html';
+import { escapeHtml, icon } from './html';
 
 // A streaming answer is re-rendered on every frame, but its finished code blocks do not change:
 // remember their highlighting (highlight.js is the expensive part).
@@ -22,7 +22,12 @@ function highlightBlock(code: string, lang: string): string {
     body = escapeHtml(code);
   }
   // Code is shown as it is: bidirectional and invisible characters in it appear as visible escapes.
-  const html = `<pre class="code-block"><code class="hljs${language ? ` language-${escapeHtml(language)}` : ''}">${revealInHtml(body, 'code')}</code></pre>`;
+  // Copy and Insert at cursor act on the block's text as shown (the host does the clipboard and the editor).
+  const actions =
+    `<span class="code-actions">` +
+    `<button class="icon-button" data-action="code-copy" data-testid="code-copy" title="Copy" aria-label="Copy code">${icon('copy')}</button>` +
+    `<button class="icon-button" data-action="code-insert" data-testid="code-insert" title="Insert at cursor" aria-label="Insert code at the cursor">${icon('insert')}</button></span>`;
+  const html = `<pre class="code-block">${actions}<code class="hljs${language ? ` language-${escapeHtml(language)}` : ''}">${revealInHtml(body, 'code')}</code></pre>`;
   if (highlighted.size >= HIGHLIGHT_CACHE_SIZE) highlighted.delete(highlighted.keys().next().value as string);
   highlighted.set(key, html);
   return html;

@@ -8,7 +8,8 @@ import { engines } from '../../host/patch/engine';
 import type { ApprovalRequest, FileDiff, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Entry } from '../state';
 import { ansiToHtml, collapseCarriageReturns, splitTerminal } from './ansi';
-import { contextPercent, formatElapsed, outputLines, renderApproval, renderContextMeter, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { formatElapsed, outputLines, renderApproval, renderEntry, renderErrorBanner, renderSessions } from './cards';
+import { renderUsageMeter } from './progress';
 import { highlightText, MAX_DIFF_ROWS, renderFileDiff } from './diff';
 import { renderMarkdown } from './markdown';
 
@@ -20,7 +21,7 @@ test('markdown: code blocks are highlighted, raw HTML is escaped, only safe link
       '[bad](javascript:alert(1)) [web](https://example.com) [file](src/main.ts#L3) [cmd](command:workbench.action.quit)',
   );
   assert.match(html, /<h1>Title<\/h1>/);
-  assert.match(html, /<pre class="code-block"><code class="hljs language-ts">/);
+  assert.match(html, /<pre class="code-block"><span class="code-actions">.*data-action="code-copy".*data-action="code-insert".*<\/span><code class="hljs language-ts">/);
   assert.match(html, /<span class="hljs-keyword">const<\/span>/);
   assert.ok(!html.includes('<script>'), 'no live script tag');
   assert.ok(!html.includes('<img'), 'no live img tag');
@@ -388,17 +389,47 @@ test('chrome: error banner with retry, context meter, session history', () => {
   assert.match(banner, /HTTP 500 &lt;html&gt;/);
   assert.match(banner, /data-testid="error-retry"/);
   assert.ok(!renderErrorBanner({ message: 'x', retry: false }).includes('error-retry'));
-  assert.equal(contextPercent({ used: 45_000, window: 100_000 }), 45);
-  assert.equal(contextPercent({ used: 5, window: 0 }), null);
-  assert.equal(contextPercent({ used: 500, window: 100 }), 100);
-  assert.match(renderContextMeter({ used: 95_000, window: 100_000 }), /level-high" data-testid="context-meter" data-percent="95"/);
-  assert.equal(renderContextMeter(null), '');
+  assert.match(renderUsageMeter({ used: 45_000, window: 100_000 }, null), /data-percent="45"/);
+  assert.doesNotMatch(renderUsageMeter({ used: 5, window: 0 }, null), /data-percent/);
+  assert.match(renderUsageMeter({ used: 500, window: 100 }, null), /data-percent="100"/);
+  assert.match(renderUsageMeter({ used: 95_000, window: 100_000 }, null), /level-high" data-testid="context-meter" data-percent="95"/);
+  assert.equal(renderUsageMeter(null, null), '');
   const now = Date.UTC(2026, 0, 10);
   const list = renderSessions([{ id: 's1', title: 'Fix <bug>', updatedAt: now - 120_000, model: 'm' }], now);
   assert.match(list, /data-action="resume" data-session-id="s1" data-testid="session-item"/);
   assert.match(list, /Fix &lt;bug&gt;/);
   assert.match(list, /2 min ago · m/);
   assert.match(renderSessions([], now), /No past sessions/);
+});
+
+test('error banner: the offered fixes as buttons, then Retry', () => {
+  const html = renderErrorBanner({ message: 'Ollama did not accept the API key.', retry: true, actions: ['setKey', 'useLocalServer'] });
+  assert.match(html, /data-action="error-action" data-error-action="setKey" data-testid="error-action-setKey">.*Set API Key<\/button>/);
+  assert.match(html, /data-testid="error-action-useLocalServer">.*Use a Local Server<\/button><button class="secondary" data-action="retry"/);
+  assert.doesNotMatch(renderErrorBanner({ message: 'x', retry: false }), /error-action/);
+});
+
+test('history list: search by words of the title or model, and a delete that asks once', () => {
+  const now = Date.UTC(2026, 0, 10);
+  const sessions = [
+    { id: 'a', title: 'Fix the parser bug', updatedAt: now, model: 'gpt-5' },
+    { id: 'b', title: 'Add tests for the lexer', updatedAt: now, model: 'qwen3-coder' },
+    { id: 'c', title: '', updatedAt: now },
+  ];
+  const ids = (html: string) => [...html.matchAll(/data-testid="session-item"/g)].length;
+  assert.equal(ids(renderSessions(sessions, now, '')), 3);
+  assert.equal(ids(renderSessions(sessions, now, 'PARSER')), 1);
+  assert.equal(ids(renderSessions(sessions, now, 'the  lexer')), 1, 'every word, any spacing');
+  assert.equal(ids(renderSessions(sessions, now, 'qwen')), 1, 'the model counts');
+  assert.equal(ids(renderSessions(sessions, now, 'fix lexer')), 0);
+  assert.match(renderSessions(sessions, now, '<nope>'), /data-testid="history-no-match">No session matches “&lt;nope&gt;”/);
+  // Each row has a delete button; only the one asked about shows the confirmation.
+  const plain = renderSessions(sessions, now);
+  assert.equal([...plain.matchAll(/data-testid="session-delete"/g)].length, 3);
+  assert.match(plain, /aria-label="Delete session Fix the parser bug"/);
+  const asking = renderSessions(sessions, now, '', 'b');
+  assert.equal([...asking.matchAll(/data-testid="session-delete-confirm"/g)].length, 1);
+  assert.match(asking, /data-action="delete-session" data-session-id="b" data-testid="session-delete-confirm"/);
 });
 
 test('commands, paths, plan steps, diff rows and code show bidirectional and invisible characters as escapes', () => {
