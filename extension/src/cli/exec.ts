@@ -3,6 +3,7 @@
 // fails, 2 for bad usage or set-up, 130 when interrupted (Ctrl-C).
 import fs from 'node:fs';
 import path from 'node:path';
+import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import { AgentSession, collectAgentsMd, createFsHost, type ApprovalPolicy, type ThreadEvent, type ThreadItem, type Wire } from '../host/agent';
 import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, type ModelEndpoint, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
@@ -178,6 +179,8 @@ function describe(event: ThreadEvent): string | undefined {
   switch (event.type) {
     case 'thread.started':
       return `session ${event.thread_id}`;
+    case 'checkpoint.created':
+      return `checkpoint ${event.id} (undo this turn: tack rewind ${event.id})`;
     case 'item.started':
       return event.item.type === 'todo_list' ? item(event.item) : undefined;
     case 'item.updated':
@@ -319,6 +322,7 @@ export async function execCommand(args: string[]): Promise<number> {
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: (r) => out(`model: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)}s (attempt ${r.nextAttempt})`),
       log: debug,
+      checkpoints: { storeDir: defaultCheckpointsDir() },
     });
   } catch (err) {
     await sidecar.dispose();

@@ -1,6 +1,7 @@
 // The `tack` command line. Each subcommand lives in its own module.
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
+import { checkpointsCommand, rewindCommand } from './checkpoints';
 import { execCommand } from './exec';
 
 const USAGE = `Usage: tack <command> [options]
@@ -8,6 +9,8 @@ const USAGE = `Usage: tack <command> [options]
 Commands:
   exec [options] PROMPT        run one task to completion, headless
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
+  checkpoints [-C DIR]         list the checkpoints recorded before agents' turns
+  rewind ID [-C DIR]           restore the workspace's files to a checkpoint
   --version                    print the version
   --help                       print this help
 
@@ -30,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
       return execCommand(rest);
     case 'apply-patch':
       return applyPatchCommand(rest);
+    case 'checkpoints':
+      return checkpointsCommand(rest);
+    case 'rewind':
+      return rewindCommand(rest);
     default:
       process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
       return 2;

@@ -338,7 +338,7 @@ impl Session {
                 }
                 SessionRecord::Item { item } => history.push(item.clone()),
                 SessionRecord::Compacted { items } => history = items.clone(),
-                SessionRecord::TurnEnded { .. } => {}
+                SessionRecord::TurnEnded { .. } | SessionRecord::Checkpoint { .. } => {}
             }
         }
         if history.is_empty() {
