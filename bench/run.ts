@@ -14,6 +14,7 @@ import { diffBench } from './m4-diff';
 import { applyPatchBench } from './m5-apply-patch';
 import { promptBench } from './m6-prompt';
 import { footprintBench } from './m7-footprint';
+import { checkpointsBench } from './m8-checkpoints';
 
 interface Measurement {
   id: string;
@@ -29,6 +30,7 @@ const measurements: Measurement[] = [
   { id: '5', title: 'apply_patch', run: applyPatchBench },
   { id: '6', title: 'Prompt assembly', run: promptBench },
   { id: '7', title: 'Footprint', run: footprintBench },
+  { id: '8', title: 'Checkpoints', run: checkpointsBench },
 ];
 
 function parseArgs(argv: string[]) {

@@ -269,7 +269,8 @@ test('the sidecar dies mid-command: the model gets a clear error and the turn go
         let killed = false;
         const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project, {
           onEvent: (e, child) => {
-            if (!killed && e.type === 'item.started' && e.item.type === 'command_execution') {
+            // The turn's checkpoint is taken between the command's item.started and its start.
+            if (!killed && e.type === 'checkpoint.created') {
               killed = true;
               setTimeout(() => {
                 const sidecar = childrenOf(child.pid!).find((c) => c.comm.startsWith('tack-sidecar'));

@@ -16,6 +16,7 @@ import {
   type Wire,
 } from '../host/agent';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
+import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { cliMcpHub, describeMcpItem } from './mcp';
 
@@ -195,6 +196,8 @@ function describe(event: ThreadEvent): string | undefined {
   switch (event.type) {
     case 'thread.started':
       return `session ${event.thread_id}`;
+    case 'checkpoint.created':
+      return `checkpoint ${event.id} (undo this turn: tack rewind ${event.id})`;
     case 'item.started':
       return event.item.type === 'todo_list' ? item(event.item) : undefined;
     case 'item.updated':
@@ -297,6 +300,7 @@ export async function execCommand(args: string[]): Promise<number> {
       warn: out,
       debug,
       mcp,
+      checkpoints: { storeDir: defaultCheckpointsDir() },
     });
   } catch (err) {
     await mcp?.stopAll();

@@ -1,6 +1,7 @@
 // The `tack` command line. Each subcommand lives in its own module.
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
+import { checkpointsCommand, rewindCommand } from './checkpoints';
 import { execCommand } from './exec';
 import { mcpCommand } from './mcp';
 import { mcpServerCommand } from './mcp-server';
@@ -13,6 +14,8 @@ Commands:
   mcp list [--json]            start the configured MCP servers and list their status and tools
   mcp login NAME               sign in to an HTTP MCP server (OAuth)
   mcp-server [options]         serve Tack as an MCP server on stdio (tools: tack, tack-reply)
+  checkpoints [-C DIR]         list the checkpoints recorded before agents' turns
+  rewind ID [-C DIR]           restore the workspace's files to a checkpoint
   --version                    print the version
   --help                       print this help
 
@@ -39,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return mcpCommand(rest);
     case 'mcp-server':
       return mcpServerCommand(rest);
+    case 'checkpoints':
+      return checkpointsCommand(rest);
+    case 'rewind':
+      return rewindCommand(rest);
     default:
       process.stderr.write(`tack: unknown command '${cmd}'${rest.length ? '' : ''}\n\n${USAGE}`);
       return 2;

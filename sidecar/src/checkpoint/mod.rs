@@ -41,16 +41,27 @@ fn record_now(
     st: &Store,
     o: &snapshot::Options,
 ) -> Result<(snapshot::Snapshot, String, u64), RpcError> {
+    let t = std::time::Instant::now();
     let snap = snapshot::take(st, o).map_err(failed)?;
+    timing("walk + cache", t);
     let (tree, n) = st
         .write_tree(&snap.flat)
         .map_err(|e| failed(format!("cannot write the store: {e}")))?;
     Ok((snap, tree, n))
 }
 
+fn timing(what: &str, since: std::time::Instant) {
+    if std::env::var_os("TACK_CHECKPOINT_TIMING").is_some() {
+        eprintln!("checkpoint: {what}: {:?}", since.elapsed());
+    }
+}
+
 pub fn create(p: &CheckpointCreateParams) -> Result<CheckpointCreateResult, RpcError> {
+    let t = std::time::Instant::now();
     let st = Store::open(&p.store_dir, &p.root).map_err(failed)?;
+    timing("open", t);
     let (snap, tree, n) = record_now(&st, &opts(p.include_ignored, p.max_file_bytes, true))?;
+    timing("snapshot", t);
     let mut finished = None;
     if let Some(session) = &p.session {
         for mut r in st.records() {
@@ -83,6 +94,7 @@ pub fn create(p: &CheckpointCreateParams) -> Result<CheckpointCreateResult, RpcE
         .map_err(|e| failed(format!("cannot write the store: {e}")))?;
     st.add_bytes(snap.new_bytes + n)
         .map_err(|e| failed(format!("cannot write the store: {e}")))?;
+    timing("records", t);
     let pruned = st
         .prune(
             p.max_store_bytes.unwrap_or(store::DEFAULT_MAX_STORE_BYTES),

@@ -51,6 +51,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         files: 0,
     };
     let started = now_ns();
+    let mut dirty = false;
     let inc = opts.include_ignored;
     let walker = ignore::WalkBuilder::new(&root)
         .hidden(false)
@@ -232,6 +233,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
                 continue;
             }
         };
+        dirty = true;
         let hash = if opts.store_blobs {
             let (h, n) = store
                 .put_bytes(&bytes)
@@ -265,6 +267,16 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
             );
         }
     }
-    let _ = store.save_cache(&fresh);
+    if std::env::var_os("TACK_CHECKPOINT_TIMING").is_some() {
+        eprintln!(
+            "checkpoint: walked and hashed {} files in {:?}",
+            snap.files,
+            std::time::Duration::from_nanos((now_ns() - started) as u64)
+        );
+    }
+    // Rewritten only when it changed (a file re-read, added or gone).
+    if dirty || !cache.is_empty() {
+        let _ = store.save_cache(&fresh);
+    }
     Ok(snap)
 }

@@ -108,6 +108,16 @@ pub fn mkdir_private(p: &Path) -> io::Result<()> {
 
 /// Writes a file of the store: temporary, then rename, so a reader never sees half of it.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_file(path, bytes, true)
+}
+
+/// `write_private` without the fsync: for objects, which are named by their hash and checked
+/// against it on every read (a crash leaves a damaged object that is reported, never used).
+fn write_object(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_file(path, bytes, false)
+}
+
+fn write_file(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     let dir = path.parent().expect("store paths have a parent");
     let tmp = dir.join(format!(
         ".tmp-{}-{}",
@@ -122,7 +132,9 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_data()?;
+        if sync {
+            f.sync_data()?;
+        }
         fs::rename(&tmp, path)
     })();
     if res.is_err() {
@@ -232,7 +244,7 @@ impl Store {
             return Ok((hash, 0));
         }
         mkdir_private(path.parent().expect("has parent"))?;
-        write_private(&path, bytes)?;
+        write_object(&path, bytes)?;
         Ok((hash, bytes.len() as u64))
     }
 
@@ -513,24 +525,27 @@ impl Store {
     }
 
     pub fn save_cache(&self, cache: &HashMap<String, CacheEntry>) -> io::Result<()> {
+        use std::fmt::Write as _;
         let mut text = String::with_capacity(cache.len() * 120);
         for (p, e) in cache {
             if p.contains(['\t', '\n']) {
                 continue;
             }
-            text.push_str(&format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            let _ = writeln!(
+                text,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 e.hash,
                 e.size,
                 e.mtime_ns,
                 e.ctime_ns,
                 e.ino,
                 e.mode,
-                if e.stored { 1 } else { 0 },
+                u8::from(e.stored),
                 p
-            ));
+            );
         }
-        write_private(&self.dir.join("statcache"), text.as_bytes())
+        // No fsync: a cache; an entry only counts when size, times and inode all match.
+        write_file(&self.dir.join("statcache"), text.as_bytes(), false)
     }
 
     // -- Pruning ---------------------------------------------------------------------------------

@@ -349,7 +349,8 @@ impl Session {
                 SessionRecord::TurnEnded { .. }
                 | SessionRecord::Shown { .. }
                 | SessionRecord::ApprovalAsked { .. }
-                | SessionRecord::ApprovalAnswered { .. } => {}
+                | SessionRecord::ApprovalAnswered { .. }
+                | SessionRecord::Checkpoint { .. } => {}
             }
         }
         if history.is_empty() {

@@ -593,6 +593,9 @@ pub enum SessionRecord {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// The host recorded a checkpoint of the workspace before this turn's first change (its id in
+    /// the sidecar's checkpoint store). Not part of the conversation.
+    Checkpoint { id: String },
 }
 
 /// What the UI shows and `tack exec --json` prints, one per line.
@@ -617,6 +620,9 @@ pub enum ThreadEvent {
     TurnCompleted { usage: Usage },
     #[serde(rename = "turn.failed")]
     TurnFailed { error: ThreadError },
+    /// The host recorded a checkpoint before the turn's first change (see docs/checkpoints.md).
+    #[serde(rename = "checkpoint.created")]
+    CheckpointCreated { id: String },
     #[serde(rename = "context.usage")]
     ContextUsage {
         #[ts(type = "number")]

@@ -192,6 +192,8 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                     a.message = message.clone();
                 }
             }
+            // Checkpoints are offered from the live chat (the checkpoint store lists them).
+            SessionRecord::Checkpoint { .. } => {}
             SessionRecord::TurnEnded { status, error, .. } => {
                 flush(&mut asked, &mut out);
                 last_failed = *status == TurnStatus::Failed;

@@ -114,6 +114,13 @@ pub fn decide_hunk_lines(
     ))
 }
 
+/// Whether a command is known not to change anything (the table the `untrusted` policy uses); the
+/// host takes a checkpoint before the first command of a turn that is not.
+#[wasm_bindgen(js_name = isKnownSafeCommand)]
+pub fn is_known_safe_command(argv: Vec<String>, configured_shell: &str) -> bool {
+    crate::tools::is_known_safe(&argv, configured_shell)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

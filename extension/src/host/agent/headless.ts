@@ -120,6 +120,8 @@ export interface HeadlessTaskOptions {
   debug?: (line: string) => void;
   /** The MCP servers whose tools the model is offered; the caller starts and stops them. */
   mcp?: McpHub;
+  /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
+  checkpoints?: { storeDir: string };
 }
 
 /** One running headless task: its session and the sidecar that serves only it. */
@@ -164,6 +166,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       onRetry: opts.onRetry,
       log: opts.debug,
       ...(opts.mcp ? { mcp: opts.mcp } : {}),
+      ...(opts.checkpoints ? { checkpoints: opts.checkpoints } : {}),
     });
   } catch (err) {
     await sidecar.dispose();

@@ -11,6 +11,7 @@ import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
 import type { McpHub } from '../mcp/hub';
+import { commandMayWrite, TurnCheckpoints } from './checkpoints';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import type {
   AgentConfig,
@@ -50,6 +51,8 @@ export interface AgentSessionOptions {
   log?: (line: string) => void;
   /** The MCP servers whose tools the model gets (started at the first turn). */
   mcp?: McpHub;
+  /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
+  checkpoints?: { storeDir: string };
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -157,6 +160,7 @@ export class AgentSession {
   private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
   private readonly config: AgentConfig;
+  private readonly checkpoints?: TurnCheckpoints;
 
   /** The model request in flight: aborted on cancel; its events are dropped once it is not current. */
   private model: { abort: AbortController; generation: number } | undefined;
@@ -194,6 +198,19 @@ export class AgentSession {
     this.mcpUnsubscribe = this.mcp?.onChange(() => {
       if (!this.broken && !this.reloading && this.mcpToolsSent !== '') this.syncMcpTools();
     });
+    if (opts.checkpoints) {
+      this.checkpoints = new TurnCheckpoints({
+        sidecar: opts.sidecar,
+        storeDir: opts.checkpoints.storeDir,
+        root: config.cwd,
+        session: id,
+        log: this.log,
+        onCreated: (checkpointId) => {
+          this.emitToHost({ type: 'checkpoint.created', id: checkpointId });
+          if (this.store) this.track(this.store.append(this.id, { type: 'checkpoint', id: checkpointId }));
+        },
+      });
+    }
   }
 
   private syncMcpTools(): void {
@@ -269,6 +286,7 @@ export class AgentSession {
     this.turnAbort = new AbortController();
     this.lastMessage = undefined;
     this.lastModelErrorKind = undefined;
+    this.checkpoints?.startTurn(text);
     const done = new Promise<TurnResult>((resolve) => (this.turnDone = resolve));
     if (this.store && text.trim() !== '') {
       // The first request names the session; follow-ups do not rename it.
@@ -500,7 +518,9 @@ export class AgentSession {
         const result: TurnResult = { status: effect.status, usage: effect.usage, error: effect.error, finalMessage: this.lastMessage };
         // Resolve once the session file has every record of the turn and its commands are gone.
         const kills = this.killAll();
-        void Promise.all([kills, this.pendingWrites]).then(() => done?.(result));
+        // Once its commands are gone, the state the turn left is recorded with its checkpoint.
+        const ended = kills.then(() => this.checkpoints?.endTurn());
+        void Promise.all([ended, this.pendingWrites]).then(() => done?.(result));
         return;
       }
     }
@@ -582,6 +602,7 @@ export class AgentSession {
     let live: LiveExec | undefined;
     // Output can arrive before the start answer is handled: keep it until `live` exists.
     const early: string[] = [];
+    if (this.checkpoints && commandMayWrite(params, this.config.shell)) await this.checkpoints.beforeChange();
     try {
       const handle = await this.sidecar.exec(this.toSidecar(params), (n) => {
         if (live) live.push(n.text);
@@ -652,6 +673,7 @@ export class AgentSession {
 
   private async runApply(callId: string, changes: FileChange[]): Promise<void> {
     try {
+      await this.checkpoints?.beforeChange();
       await this.host.applyChanges(changes);
       this.dispatch({ type: 'changesApplied', callId });
     } catch (err) {
@@ -661,6 +683,7 @@ export class AgentSession {
 
   private async runReview(callId: string, proposal: ChangeProposal): Promise<void> {
     try {
+      await this.checkpoints?.beforeChange();
       const review = await this.host.reviewChanges(proposal, this.turnAbort.signal);
       this.dispatch({ type: 'changesReviewed', callId, review });
     } catch (err) {

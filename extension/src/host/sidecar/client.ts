@@ -5,6 +5,14 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import { currentHost, locateSidecar, sidecarFileName, targetOf, type SidecarLocation } from './platform';
+import type { CheckpointCreateParams } from '../../generated/types/CheckpointCreateParams';
+import type { CheckpointCreateResult } from '../../generated/types/CheckpointCreateResult';
+import type { CheckpointDiffResult } from '../../generated/types/CheckpointDiffResult';
+import type { CheckpointFinishParams } from '../../generated/types/CheckpointFinishParams';
+import type { CheckpointListParams } from '../../generated/types/CheckpointListParams';
+import type { CheckpointListResult } from '../../generated/types/CheckpointListResult';
+import type { CheckpointRestoreParams } from '../../generated/types/CheckpointRestoreParams';
+import type { CheckpointRestoreResult } from '../../generated/types/CheckpointRestoreResult';
 import type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
 import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
 import type { ExecStartParams } from '../../generated/types/ExecStartParams';
@@ -30,6 +38,15 @@ export const SidecarErrorCode = {
 } as const;
 
 /** The sidecar answered a request with a JSON-RPC error. */
+/** The checkpoint methods: params and result. */
+export interface CheckpointMethods {
+  create: [CheckpointCreateParams, CheckpointCreateResult];
+  finish: [CheckpointFinishParams, null];
+  list: [CheckpointListParams, CheckpointListResult];
+  diff: [CheckpointRestoreParams, CheckpointDiffResult];
+  restore: [CheckpointRestoreParams, CheckpointRestoreResult];
+}
+
 export class SidecarRpcError extends Error {
   constructor(
     message: string,
@@ -358,6 +375,13 @@ export class SidecarClient {
     const { conn, ready } = this.connection();
     await ready;
     await conn.request<null>('fs/checkWrite', params);
+  }
+
+  /** A `checkpoint/*` request (docs/checkpoints.md); rejects with SidecarRpcError code -32008. */
+  async checkpoint<M extends keyof CheckpointMethods>(method: M, params: CheckpointMethods[M][0]): Promise<CheckpointMethods[M][1]> {
+    const { conn, ready } = this.connection();
+    await ready;
+    return conn.request<CheckpointMethods[M][1]>(`checkpoint/${method}`, params);
   }
 
   /** Asks the sidecar to end every command and exit; kills it if it lingers. */

@@ -16,3 +16,11 @@ export type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesR
 export type { FsChange } from '../../generated/types/FsChange';
 export type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 export type { WritePolicy } from '../../generated/types/WritePolicy';
+export type { CheckpointChange } from '../../generated/types/CheckpointChange';
+export type { CheckpointCreateResult } from '../../generated/types/CheckpointCreateResult';
+export type { CheckpointDiffResult } from '../../generated/types/CheckpointDiffResult';
+export type { CheckpointInfo } from '../../generated/types/CheckpointInfo';
+export type { CheckpointKept } from '../../generated/types/CheckpointKept';
+export type { CheckpointListResult } from '../../generated/types/CheckpointListResult';
+export type { CheckpointRestoreResult } from '../../generated/types/CheckpointRestoreResult';
+export type { CheckpointSkipped } from '../../generated/types/CheckpointSkipped';

@@ -1,0 +1,185 @@
+// `tack checkpoints` and `tack rewind`: list the checkpoints Tack recorded before agents' turns in a
+// workspace, and restore one. The store and the restore are the sidecar's (docs/checkpoints.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import { defaultCheckpointsDir } from '../host/agent/checkpoints';
+import { SidecarClient, type CheckpointChange } from '../host/sidecar';
+
+const LIST_USAGE = `Usage: tack checkpoints [-C DIR] [--json]
+
+Lists the checkpoints of the workspace (oldest first): id, time, session, how many files a rewind to
+it would change now, and the first line of the turn's prompt. Files .gitignore excludes are not
+recorded, and a rewind leaves them alone.
+
+Options:
+  -C DIR     the workspace (default: the current directory)
+  --json     print the list as JSON
+`;
+
+const REWIND_USAGE = `Usage: tack rewind ID [-C DIR] [--dry-run] [--yes] [--json]
+
+Restores the workspace's files to checkpoint ID (see \`tack checkpoints\`): files changed since are
+put back, files created since are removed, deleted ones restored, modes reset. Files you changed
+after the agent's turn are listed, and a copy of what the rewind replaces is kept. The rewind itself
+can be undone: it prints the checkpoint to rewind to for that.
+
+Options:
+  -C DIR      the workspace (default: the current directory)
+  --dry-run   only print what would change
+  --yes       do not ask for confirmation (needed when stdin is not a terminal)
+  --json      print the result as JSON
+`;
+
+interface Parsed {
+  dir: string;
+  json: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  words: string[];
+}
+
+function parse(args: string[], allowed: string[]): Parsed | string {
+  const p: Parsed = { dir: process.cwd(), json: false, dryRun: false, yes: false, words: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-h' || a === '--help') return 'help';
+    if (a === '-C') {
+      const v = args[++i];
+      if (v === undefined) return '-C needs a directory';
+      p.dir = v;
+    } else if (allowed.includes(a)) {
+      if (a === '--json') p.json = true;
+      if (a === '--dry-run') p.dryRun = true;
+      if (a === '--yes' || a === '-y') p.yes = true;
+    } else if (a.startsWith('-')) {
+      return `unknown option ${a}`;
+    } else {
+      p.words.push(a);
+    }
+  }
+  p.dir = path.resolve(p.dir);
+  if (!fs.existsSync(p.dir) || !fs.statSync(p.dir).isDirectory()) return `-C ${p.dir}: no such directory`;
+  return p;
+}
+
+function firstLine(s: string | undefined | null): string {
+  const line = (s ?? '').split('\n')[0].trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+function when(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+async function withSidecar<T>(fn: (s: SidecarClient) => Promise<T>): Promise<T> {
+  const sidecar = new SidecarClient({ log: process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined });
+  try {
+    return await fn(sidecar);
+  } finally {
+    await sidecar.dispose();
+  }
+}
+
+export async function checkpointsCommand(args: string[]): Promise<number> {
+  const p = parse(args, ['--json']);
+  if (p === 'help') {
+    process.stdout.write(LIST_USAGE);
+    return 0;
+  }
+  if (typeof p === 'string') {
+    process.stderr.write(`tack checkpoints: ${p}\n\n${LIST_USAGE}`);
+    return 2;
+  }
+  if (p.words.length > 0) {
+    process.stderr.write(`tack checkpoints: unexpected argument '${p.words[0]}'\n\n${LIST_USAGE}`);
+    return 2;
+  }
+  const list = await withSidecar((s) => s.checkpoint('list', { storeDir: defaultCheckpointsDir(), root: p.dir, withChanges: true }));
+  if (p.json) {
+    process.stdout.write(`${JSON.stringify(list)}\n`);
+    return 0;
+  }
+  if (list.checkpoints.length === 0) {
+    process.stdout.write(`No checkpoints for ${p.dir}.\n`);
+    return 0;
+  }
+  const rows = list.checkpoints.map((c) => [
+    c.id,
+    when(c.createdAt),
+    c.kind === 'restore' ? '(rewind)' : (c.session ?? '').slice(0, 8),
+    String(c.changed ?? ''),
+    firstLine(c.prompt),
+  ]);
+  const head = ['ID', 'TIME', 'SESSION', 'CHANGED', 'PROMPT'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  process.stdout.write(`${[head, ...rows].map(line).join('\n')}\n`);
+  process.stdout.write(`\nCHANGED: files a rewind would change now. Files .gitignore excludes are not recorded.\nStore: ${list.store}\n`);
+  return 0;
+}
+
+function describeChange(c: CheckpointChange): string {
+  const verb = { restore: 'restore', remove: 'remove ', modify: 'revert ', mode: 'chmod  ' }[c.action] ?? c.action;
+  return `  ${verb} ${c.path}${c.personEdited ? '   (changed after the agent\'s turn: a copy will be kept)' : ''}`;
+}
+
+export async function rewindCommand(args: string[]): Promise<number> {
+  const p = parse(args, ['--json', '--dry-run', '--yes', '-y']);
+  if (p === 'help') {
+    process.stdout.write(REWIND_USAGE);
+    return 0;
+  }
+  if (typeof p === 'string' || p.words.length !== 1) {
+    const why = typeof p === 'string' ? p : p.words.length === 0 ? 'which checkpoint? (`tack checkpoints` lists them)' : `unexpected argument '${p.words[1]}'`;
+    process.stderr.write(`tack rewind: ${why}\n\n${REWIND_USAGE}`);
+    return 2;
+  }
+  const params = { storeDir: defaultCheckpointsDir(), root: p.dir, id: p.words[0] };
+  return withSidecar(async (sidecar) => {
+    let diff;
+    try {
+      diff = await sidecar.checkpoint('diff', params);
+    } catch (err) {
+      process.stderr.write(`tack rewind: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    const out = (s: string) => (p.json ? process.stderr : process.stdout).write(s);
+    if (diff.changes.length === 0) {
+      if (p.json) process.stdout.write(`${JSON.stringify({ ...diff, restored: false })}\n`);
+      else out(`Nothing to do: the workspace already matches checkpoint ${diff.id}.\n`);
+      return 0;
+    }
+    const edited = diff.changes.filter((c) => c.personEdited).length;
+    out(`Rewinding to checkpoint ${diff.id} changes ${diff.changes.length} file(s)${edited ? `, ${edited} of them changed after the agent's turn` : ''}:\n`);
+    out(`${diff.changes.map(describeChange).join('\n')}\n`);
+    for (const s of diff.skipped) out(`  left alone: ${s.path} (${s.reason})\n`);
+    if (p.dryRun) {
+      if (p.json) process.stdout.write(`${JSON.stringify({ ...diff, restored: false })}\n`);
+      return 0;
+    }
+    if (!p.yes) {
+      if (!process.stdin.isTTY) {
+        process.stderr.write('tack rewind: pass --yes to restore (stdin is not a terminal to ask on), or --dry-run\n');
+        return 2;
+      }
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question('Restore these files? [y/N] ');
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        out('Nothing was changed.\n');
+        return 1;
+      }
+    }
+    const r = await sidecar.checkpoint('restore', params);
+    if (p.json) process.stdout.write(`${JSON.stringify({ ...r, restored: true })}\n`);
+    const done = r.changes.length - r.failed.length;
+    out(`Restored ${done} file(s) to checkpoint ${r.id}.\n`);
+    for (const k of r.kept) out(`  kept your version of ${k.path}: ${k.copy}\n`);
+    for (const f of r.failed) out(`  could not restore ${f.path}: ${f.message}\n`);
+    out(`To undo this rewind: tack rewind ${r.undoId}${p.dir === process.cwd() ? '' : ` -C ${p.dir}`}\n`);
+    return r.failed.length > 0 ? 1 : 0;
+  });
+}
