@@ -23,7 +23,8 @@ test('tack exec: a command still running at the end of the turn is completed (fa
   try {
     await withServer(
       [
-        { toolCalls: [{ name: 'exec_command', callId: 'bg', arguments: { cmd: `echo started; (sleep ${marker}) & sleep ${marker}`, yield_time_ms: 400 } }] },
+        // The yield is long enough for a login shell on a loaded machine to reach the echo.
+        { toolCalls: [{ name: 'exec_command', callId: 'bg', arguments: { cmd: `echo started; (sleep ${marker}) & sleep ${marker}`, yield_time_ms: 2500 } }] },
         { text: 'Left it running.' },
       ],
       async (server) => {
