@@ -69,6 +69,14 @@ const script = {
     { text: 'The hook was refused.' },
     // (10) links in an answer: one inside the workspace, one outside
     { text: 'See [the calc file](calc.ts#L3) and [the password file](../../../../../etc/passwd).' },
+    // (11) progress, chips and an answer with a table and code, in light and dark
+    {
+      toolCalls: [
+        { name: 'update_plan', callId: 'plan11', arguments: { plan: [{ step: 'Look around', status: 'completed' }, { step: 'Run the slow check', status: 'in_progress' }, { step: 'Report', status: 'pending' }] } },
+        { name: 'exec_command', callId: 'slow11', arguments: { cmd: 'sleep 6 && echo checked', yield_time_ms: 30000 } },
+      ],
+    },
+    { text: '| name | value |\n|---|---|\n| averyveryverylongidentifierthatmustnotbreak | 1 |\n\n```ts\nexport const checked = true;\n```' },
   ],
 };
 
@@ -500,5 +508,54 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     assert.equal(page.context().pages().length, pagesBefore, 'no browser tab opened for a file link');
     assert.equal(await page.locator('.tab', { hasText: /Not found|vscode-webview/ }).count(), 0);
     assert.deepEqual(evilRequests, [], 'still nothing reached the repository\'s server');
+  }));
+
+  /** Switches the workbench's colour theme with "Preferences: Color Theme". */
+  async function setTheme(page: Page, theme: string): Promise<void> {
+    // Not runCommand: its first match can be "Browse Color Themes in Marketplace" (no network here).
+    const input = page.locator('.quick-input-widget input');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /Preferences: Color Theme(?!s)/ }).first().click({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type(theme);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().click();
+  }
+
+  test('(11) progress, chips and an answer, in the light and the dark theme', withScreenshot('11-states', async (page) => {
+    await newTask(page);
+    await send('Check it.');
+    // While it runs: the plan pinned above the input, the status line with the step and the command.
+    const pinned = chat().locator('[data-testid="pinned-plan"]');
+    await pinned.waitFor({ timeout: 30_000 });
+    assert.equal((await chat().locator('[data-testid="pinned-plan-count"]').textContent())?.trim(), '1/3');
+    await chat().locator('[data-testid="status-command"]', { hasText: 'sleep 6' }).waitFor({ timeout: 15_000 });
+    assert.match((await chat().locator('[data-testid="status-step"]').textContent()) ?? '', /Step 2\/3: Run the slow check/);
+    // The permissions chip names the policy the person set in (8).
+    assert.match((await chat().locator('[data-testid="chip-permissions"]').textContent()) ?? '', /Never ask/);
+    await screenshot(page, 'state-progress-light');
+    await setTheme(page, 'Dark Modern');
+    await until('the dark theme', async () => (await chat().locator('body.vscode-dark').count()) === 1, 15_000);
+    await screenshot(page, 'state-progress-dark');
+    await waitIdle();
+    await chat().locator('[data-testid="code-copy"]').first().waitFor({ state: 'attached', timeout: 30_000 });
+    assert.equal(await pinned.count(), 0, 'the pin goes when the turn ends');
+    // The table keeps the long word on one line.
+    const cell = chat().locator('.markdown td', { hasText: 'averyveryverylongidentifier' }).first();
+    const box = await cell.evaluate((td) => ({ h: td.getBoundingClientRect().height, line: parseFloat(getComputedStyle(td).lineHeight) || 20 }));
+    assert.ok(box.h < box.line * 1.9, `the cell is one line high (${box.h}px)`);
+    await screenshot(page, 'state-answer-dark');
+    await chat().locator('[data-testid="model-select"]').click();
+    await chat().locator('[data-testid="model-menu"]').waitFor({ timeout: 5_000 });
+    await screenshot(page, 'state-model-picker-dark');
+    await page.keyboard.press('Escape');
+    await setTheme(page, 'Light Modern');
+    await until('the light theme', async () => (await chat().locator('body.vscode-light').count()) === 1, 15_000);
+    await screenshot(page, 'state-answer-light');
+    await chat().locator('[data-testid="model-select"]').click();
+    await screenshot(page, 'state-model-picker-light');
+    await page.keyboard.press('Escape');
   }));
 });
