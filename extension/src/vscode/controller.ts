@@ -2,6 +2,7 @@
 // the chat's backend (ChatBackend) and the runner's host (AgentHost): files come from the editor's
 // buffers, edits are reviewed inline and written through WorkspaceEdit, approvals go to the chat
 // (with a notification when the chat is not in view).
+import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChangeProposal } from '../generated/types/ChangeProposal';
@@ -164,6 +165,7 @@ export class AgentController implements ChatBackend, AgentHost {
           agentsMd: await agentsMdOf(cwd),
         },
         store: this.sessions(),
+        checkpoints: { storeDir: defaultCheckpointsDir() },
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`),
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
