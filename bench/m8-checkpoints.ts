@@ -101,7 +101,16 @@ export async function checkpointsBench(ctx: Ctx): Promise<Section> {
         [`growth per checkpoint of ${CHANGED} changed files (median)`, `${fmt(g.median / 1024)} KB`],
       ],
     });
-    s.targets.push({ what: `checkpoint, ${FILES} files, ${CHANGED} changed`, target: '≤ 150 ms', actual: `${fmt(w.median)} ms`, met: w.median <= 150 });
+    s.targets.push({
+      what: `checkpoint, ${FILES} files, ${CHANGED} changed`,
+      target: '≤ 150 ms',
+      actual: `${fmt(w.median)} ms`,
+      met: w.median <= 150,
+      gap:
+        w.median > 150
+          ? `Over by ${fmt(w.median - 150)} ms (fastest run ${fmt(w.min)} ms; compare the load average above). The time is the walk (one lstat per file, git's ignore rules), parsing and rewriting the stat cache (text, ~2 MB) and the directory listings; \`TACK_CHECKPOINT_TIMING=1\` on the sidecar prints the split. Next steps: walk with both cores (ignore's parallel walker), a binary stat cache, and rewriting only the listings of changed directories.`
+          : undefined,
+    });
     s.targets.push({ what: `rewind of ${CHANGED} files`, target: '≤ 1 s', actual: `${fmt(rw.median)} ms`, met: rw.median <= 1000 });
     s.notes.push(
       'Through the real sidecar over stdio (JSON-RPC round trip included). Growth per checkpoint is the changed files plus the directory listings on their paths (unchanged directories are shared), so it is proportional to what changed, not to the tree.',
