@@ -11,6 +11,8 @@
 mod confined;
 mod snapshot;
 mod store;
+#[cfg(test)]
+mod store_tests;
 pub mod wire;
 
 use crate::exec::RpcError;
