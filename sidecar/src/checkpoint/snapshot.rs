@@ -370,6 +370,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         done: &done,
     });
     let parts = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let walked = std::time::Instant::now();
     let mut snap = Snapshot {
         flat: Flat::new(),
         skipped: Vec::new(),
@@ -377,31 +378,39 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         files: 0,
         read: 0,
     };
-    let mut fresh: HashMap<String, CacheEntry> = HashMap::with_capacity(cache.len());
+    let mut flat = Vec::new();
+    let mut fresh = Vec::new();
     for part in parts {
         if let Some(e) = part.error {
             return Err(e);
         }
-        snap.flat.extend(part.flat);
+        flat.extend(part.flat);
         snap.skipped.extend(part.skipped);
         fresh.extend(part.fresh);
         snap.new_bytes += part.new_bytes;
         snap.files += part.files;
         snap.read += part.read;
     }
+    // Collected in one go (sorted, then built in bulk) rather than inserted one path at a time.
+    snap.flat = flat.into_iter().collect();
     snap.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     if timing {
         eprintln!(
-            "checkpoint: walked {} files ({} read) in {:?}",
+            "checkpoint: walked {} files ({} read) in {:?}, merged in {:?}",
             snap.files,
             snap.read,
-            std::time::Duration::from_nanos((now_ns() - started) as u64)
+            std::time::Duration::from_nanos((now_ns() - started) as u64),
+            walked.elapsed()
         );
     }
     // Rewritten only when it changed: a file read (new, changed, or not trusted from the cache)
-    // or a cached path gone (every hit is carried over, so then the sizes differ).
+    // or a cached path gone (every hit is carried over, so then the counts differ).
     if snap.read > 0 || fresh.len() != cache.len() {
-        let _ = store.save_cache(&fresh);
+        let t = std::time::Instant::now();
+        let _ = store.save_cache(fresh.iter().map(|(p, e)| (p, e)));
+        if timing {
+            eprintln!("checkpoint: stat cache written in {:?}", t.elapsed());
+        }
     }
     Ok(snap)
 }

@@ -509,8 +509,11 @@ impl Store {
         parse_cache(&bytes).unwrap_or_default()
     }
 
-    pub fn save_cache(&self, cache: &HashMap<String, CacheEntry>) -> io::Result<()> {
-        let mut out = Vec::with_capacity(CACHE_MAGIC.len() + cache.len() * 100);
+    pub fn save_cache<'a>(
+        &self,
+        cache: impl IntoIterator<Item = (&'a String, &'a CacheEntry)>,
+    ) -> io::Result<()> {
+        let mut out = Vec::with_capacity(1 << 20);
         out.extend_from_slice(CACHE_MAGIC);
         for (p, e) in cache {
             let Ok(len) = u32::try_from(p.len()) else {
