@@ -53,6 +53,8 @@ struct Found {
     files: u32,
     /// Files read (their stat was not in the cache, or did not match it).
     read: u64,
+    /// Cache entries carried over unchanged.
+    hits: usize,
     error: Option<String>,
 }
 
@@ -239,6 +241,7 @@ impl Walk<'_> {
                 ));
                 out.files += 1;
                 out.fresh.push((rel, c.clone()));
+                out.hits += 1;
                 return Ok(());
             }
         }
@@ -380,6 +383,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
     };
     let mut flat = Vec::new();
     let mut fresh = Vec::new();
+    let mut hits = 0;
     for part in parts {
         if let Some(e) = part.error {
             return Err(e);
@@ -390,6 +394,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         snap.new_bytes += part.new_bytes;
         snap.files += part.files;
         snap.read += part.read;
+        hits += part.hits;
     }
     // Collected in one go (sorted, then built in bulk) rather than inserted one path at a time.
     snap.flat = flat.into_iter().collect();
@@ -403,9 +408,9 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
             walked.elapsed()
         );
     }
-    // Rewritten only when it changed: a file read (new, changed, or not trusted from the cache)
-    // or a cached path gone (every hit is carried over, so then the counts differ).
-    if snap.read > 0 || fresh.len() != cache.len() {
+    // Rewritten only when it changed: an entry added (a file read and old enough to trust) or one
+    // dropped (its path gone, changed, or changed too recently to trust).
+    if fresh.len() != hits || hits != cache.len() {
         let t = std::time::Instant::now();
         let _ = store.save_cache(fresh.iter().map(|(p, e)| (p, e)));
         if timing {

@@ -2,7 +2,7 @@
 use super::snapshot::{self, Options};
 use super::store::{Entry, Flat, Kind, Store};
 use std::fs;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, MetadataExt};
 use std::path::PathBuf;
 
 fn scratch(tag: &str) -> PathBuf {
@@ -112,6 +112,20 @@ fn the_stat_cache_is_reused_and_a_damaged_one_only_costs_reads() {
     // set back), so let the tree settle.
     std::thread::sleep(std::time::Duration::from_millis(2200));
     let first = snapshot::take(&st, &opts()).unwrap();
+    let cache = base
+        .join("store")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("statcache"))
+        .find(|p| p.exists())
+        .unwrap();
+    // A rewrite is a new file renamed over the old one: a new inode and change time.
+    let ino = |p: &std::path::Path| {
+        let m = fs::metadata(p).unwrap();
+        (m.ino(), m.ctime(), m.ctime_nsec())
+    };
+    let written = ino(&cache);
     assert_eq!(first.read, 301);
     assert_eq!(first.files, 302);
     assert!(first.flat.contains_key("d/e/f1") && first.flat.contains_key("ln"));
@@ -123,6 +137,7 @@ fn the_stat_cache_is_reused_and_a_damaged_one_only_costs_reads() {
     let warm = snapshot::take(&st, &opts()).unwrap();
     assert_eq!(warm.read, 0);
     assert_eq!(warm.flat, first.flat);
+    assert_eq!(ino(&cache), written, "an unchanged cache is not rewritten");
     // A changed file (size kept) is read again; its new hash is recorded.
     fs::write(&files[5], "CONTENT 4").unwrap();
     let third = snapshot::take(&st, &opts()).unwrap();
@@ -132,17 +147,15 @@ fn the_stat_cache_is_reused_and_a_damaged_one_only_costs_reads() {
         super::store::hash_bytes(b"CONTENT 4")
     );
     // A file changed within 2 s of being read is not trusted from the cache: read again next time.
+    let written = ino(&cache);
     let fourth = snapshot::take(&st, &opts()).unwrap();
     assert_eq!(fourth.read, 1);
+    assert_eq!(
+        ino(&cache),
+        written,
+        "a read that adds nothing leaves the cache alone"
+    );
     // A damaged cache (truncated, or the old text format) is an empty one: everything is read.
-    let cache = base
-        .join("store")
-        .read_dir()
-        .unwrap()
-        .flatten()
-        .map(|e| e.path().join("statcache"))
-        .find(|p| p.exists())
-        .unwrap();
     let bytes = fs::read(&cache).unwrap();
     fs::write(&cache, &bytes[..bytes.len() - 3]).unwrap();
     let fifth = snapshot::take(&st, &opts()).unwrap();
