@@ -101,10 +101,19 @@ export async function checkpointsBench(ctx: Ctx): Promise<Section> {
         [`growth per checkpoint of ${CHANGED} changed files (median)`, `${fmt(g.median / 1024)} KB`],
       ],
     });
-    s.targets.push({ what: `checkpoint, ${FILES} files, ${CHANGED} changed`, target: '≤ 150 ms', actual: `${fmt(w.median)} ms`, met: w.median <= 150 });
+    s.targets.push({
+      what: `checkpoint, ${FILES} files, ${CHANGED} changed`,
+      target: '≤ 150 ms',
+      actual: `${fmt(w.median)} ms`,
+      met: w.median <= 150,
+      gap:
+        w.median > 150
+          ? `Over by ${fmt(w.median - 150)} ms (fastest run ${fmt(w.min)} ms; compare the load average above). Nearly all of it is the walk: one lstat per file and git's ignore rules, on up to 4 threads; the binary stat cache loads and saves in a few ms and the listings cost their hashing. \`TACK_CHECKPOINT_TIMING=1\` on the sidecar prints the split. What would close it: a file-system watcher (only changed directories walked), which checkpoints do not have yet.`
+          : undefined,
+    });
     s.targets.push({ what: `rewind of ${CHANGED} files`, target: '≤ 1 s', actual: `${fmt(rw.median)} ms`, met: rw.median <= 1000 });
     s.notes.push(
-      'Through the real sidecar over stdio (JSON-RPC round trip included). Growth per checkpoint is the changed files plus the directory listings on their paths (unchanged directories are shared), so it is proportional to what changed, not to the tree.',
+      'Through the real sidecar over stdio (JSON-RPC round trip included). The walk runs on up to 4 threads (the available cores), so on a loaded 2-core machine it competes with everything else. Growth per checkpoint is the changed files plus the directory listings on their paths (unchanged directories are shared), so it is proportional to what changed, not to the tree.',
     );
     s.headline.push(`checkpoint of a 20,000-file repository with ${CHANGED} changed files: ${fmt(w.median)} ms; rewind: ${fmt(rw.median)} ms`);
     s.raw = { coldMs, warm, rewinds, growth, afterFirst };

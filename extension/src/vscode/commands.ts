@@ -7,6 +7,7 @@ import type { TackServices } from './services';
 import { uncommittedDiff } from './git-diff';
 import { approvalPickItems } from '../shared/approval-text';
 import { reviewPatch } from './review-patch';
+import { restoreCheckpoint } from './checkpoints';
 import { readSettings, type ApprovalPolicy } from './settings';
 import { writeGuard } from './write-guard';
 import { workspaceRoot } from './buffers';
@@ -105,6 +106,11 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     await s.chat.focusInput();
   });
   reg('tack.stop', () => c.stop());
+  reg('tack.restoreCheckpoint', async (id?: unknown) => {
+    const root = workspaceRoot();
+    if (!root) throw new Error('Open a folder first: checkpoints belong to a workspace.');
+    await restoreCheckpoint(s.sidecar(), root.fsPath, typeof id === 'string' ? id : undefined);
+  });
   reg('tack.manageApprovals', async () => {
     const items = approvalPickItems(c.rememberedApprovals());
     if (items.length === 0) {

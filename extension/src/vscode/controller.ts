@@ -2,6 +2,7 @@
 // the chat's backend (ChatBackend) and the runner's host (AgentHost): files come from the editor's
 // buffers, edits are reviewed inline and written through WorkspaceEdit, approvals go to the chat
 // (with a notification when the chat is not in view).
+import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import type { McpHub } from '../host/mcp';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -202,6 +203,7 @@ export class AgentController implements ChatBackend, AgentHost {
         },
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
+        checkpoints: { storeDir: defaultCheckpointsDir() },
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);

@@ -11,6 +11,8 @@
 mod confined;
 mod snapshot;
 mod store;
+#[cfg(test)]
+mod store_tests;
 pub mod wire;
 
 use crate::exec::RpcError;
@@ -47,6 +49,7 @@ fn record_now(
     let (tree, n) = st
         .write_tree(&snap.flat)
         .map_err(|e| failed(format!("cannot write the store: {e}")))?;
+    timing("walk + cache + listings", t);
     Ok((snap, tree, n))
 }
 
@@ -73,6 +76,7 @@ pub fn create(p: &CheckpointCreateParams) -> Result<CheckpointCreateResult, RpcE
             }
         }
     }
+    timing("previous checkpoint closed", t);
     let (id, seq) = st
         .next_id()
         .map_err(|e| failed(format!("cannot write the store: {e}")))?;

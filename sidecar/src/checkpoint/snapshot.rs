@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::Mutex;
 
 pub struct Options {
     pub include_ignored: bool,
@@ -22,6 +23,8 @@ pub struct Snapshot {
     pub skipped: Vec<CheckpointSkipped>,
     pub new_bytes: u64,
     pub files: u32,
+    /// Files read this time (not trusted from the stat cache).
+    pub read: u64,
 }
 
 fn now_ns() -> i64 {
@@ -40,89 +43,131 @@ fn looks_like_git_dir(dir: &Path) -> bool {
 /// without its stat changing, so its hash is not trusted from the cache next time.
 const RACY_NS: i64 = 2_000_000_000;
 
-pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
-    let root = store.root.clone();
-    let mut cache = store.load_cache();
-    let mut fresh: HashMap<String, CacheEntry> = HashMap::with_capacity(cache.len());
-    let mut snap = Snapshot {
-        flat: Flat::new(),
-        skipped: Vec::new(),
-        new_bytes: 0,
-        files: 0,
-    };
-    let started = now_ns();
-    let mut dirty = false;
-    let inc = opts.include_ignored;
-    let walker = ignore::WalkBuilder::new(&root)
-        .hidden(false)
-        .ignore(false)
-        .parents(true)
-        .git_ignore(!inc)
-        .git_global(!inc)
-        .git_exclude(!inc)
-        .require_git(false)
-        .follow_links(false)
-        .same_file_system(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            if is_git_name(&name) {
-                return false;
+/// What one walker thread found; merged when the walk is over.
+#[derive(Default)]
+struct Found {
+    flat: Vec<(String, Entry)>,
+    skipped: Vec<CheckpointSkipped>,
+    fresh: Vec<(String, CacheEntry)>,
+    new_bytes: u64,
+    files: u32,
+    /// Files read (their stat was not in the cache, or did not match it).
+    read: u64,
+    /// Cache entries carried over unchanged.
+    hits: usize,
+    error: Option<String>,
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    store: &'a Store,
+    opts: &'a Options,
+    cache: &'a HashMap<String, CacheEntry>,
+    started: i64,
+}
+
+struct Visitor<'a> {
+    walk: &'a Walk<'a>,
+    found: Found,
+    done: &'a Mutex<Vec<Found>>,
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let f = std::mem::take(&mut self.found);
+        self.done.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+    }
+}
+
+impl ignore::ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, item: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        match self.walk.one(item, &mut self.found) {
+            Ok(()) => ignore::WalkState::Continue,
+            Err(e) => {
+                self.found.error.get_or_insert(e);
+                ignore::WalkState::Quit
             }
-            !(e.file_type().is_some_and(|t| t.is_dir()) && looks_like_git_dir(e.path()))
+        }
+    }
+}
+
+struct Builder<'a> {
+    walk: &'a Walk<'a>,
+    done: &'a Mutex<Vec<Found>>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for Builder<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Visitor {
+            walk: self.walk,
+            found: Found::default(),
+            done: self.done,
         })
-        .build();
-    for item in walker {
+    }
+}
+
+impl Walk<'_> {
+    /// One entry of the walk: a directory, a link (its target stored), a file (its hash from the
+    /// cache when its stat matches, else read, hashed and stored), or a reason it is skipped.
+    fn one(
+        &self,
+        item: Result<ignore::DirEntry, ignore::Error>,
+        out: &mut Found,
+    ) -> Result<(), String> {
+        let (root, store, opts) = (self.root, self.store, self.opts);
         let ent = match item {
             Ok(e) => e,
             Err(err) => {
                 let path = match &err {
                     ignore::Error::WithPath { path, .. } => path
-                        .strip_prefix(&root)
+                        .strip_prefix(root)
                         .map(|p| p.to_string_lossy().into_owned())
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
                 // An unreadable .gitignore is only a warning; an unreadable directory is skipped.
                 if !path.is_empty() && !path.ends_with(".gitignore") {
-                    snap.skipped.push(CheckpointSkipped {
+                    out.skipped.push(CheckpointSkipped {
                         path,
                         reason: "unreadable".into(),
                     });
                 }
-                continue;
+                return Ok(());
             }
         };
         if ent.depth() == 0 {
-            continue;
+            return Ok(());
         }
-        let Ok(rel) = ent.path().strip_prefix(&root) else {
-            continue;
+        let Ok(rel) = ent.path().strip_prefix(root) else {
+            return Ok(());
         };
         let Some(rel) = rel.to_str().map(str::to_string) else {
-            snap.skipped.push(CheckpointSkipped {
+            out.skipped.push(CheckpointSkipped {
                 path: rel.to_string_lossy().into_owned(),
                 reason: "not-utf8-name".into(),
             });
-            continue;
+            return Ok(());
         };
         if rel.contains('\n') {
-            snap.skipped.push(CheckpointSkipped {
+            out.skipped.push(CheckpointSkipped {
                 path: rel,
                 reason: "unsupported-name".into(),
             });
-            continue;
+            return Ok(());
         }
-        let Some(ft) = ent.file_type() else { continue };
+        let Some(ft) = ent.file_type() else {
+            return Ok(());
+        };
         if ft.is_dir() {
-            snap.flat.insert(
+            out.flat.push((
                 rel,
                 Entry {
                     kind: Kind::Dir,
                     mode: 0,
                     hash: String::new(),
                 },
-            );
-            continue;
+            ));
+            return Ok(());
         }
         if ft.is_symlink() {
             match fs::read_link(ent.path()) {
@@ -132,53 +177,53 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
                         let (h, n) = store
                             .put_bytes(bytes)
                             .map_err(|e| format!("cannot write the store: {e}"))?;
-                        snap.new_bytes += n;
+                        out.new_bytes += n;
                         h
                     } else {
                         super::store::hash_bytes(bytes)
                     };
-                    snap.flat.insert(
+                    out.flat.push((
                         rel,
                         Entry {
                             kind: Kind::Symlink,
                             mode: 0,
                             hash,
                         },
-                    );
-                    snap.files += 1;
+                    ));
+                    out.files += 1;
                 }
-                Err(_) => snap.skipped.push(CheckpointSkipped {
+                Err(_) => out.skipped.push(CheckpointSkipped {
                     path: rel,
                     reason: "unreadable".into(),
                 }),
             }
-            continue;
+            return Ok(());
         }
         if !ft.is_file() {
-            snap.skipped.push(CheckpointSkipped {
+            out.skipped.push(CheckpointSkipped {
                 path: rel,
                 reason: "special-file".into(),
             });
-            continue;
+            return Ok(());
         }
         let Ok(md) = ent.metadata() else {
-            snap.skipped.push(CheckpointSkipped {
+            out.skipped.push(CheckpointSkipped {
                 path: rel,
                 reason: "unreadable".into(),
             });
-            continue;
+            return Ok(());
         };
         if md.len() > opts.max_file_bytes {
-            snap.skipped.push(CheckpointSkipped {
+            out.skipped.push(CheckpointSkipped {
                 path: rel,
                 reason: "too-large".into(),
             });
-            continue;
+            return Ok(());
         }
         let mode = md.mode() & 0o7777;
         let mtime_ns = md.mtime() * 1_000_000_000 + md.mtime_nsec();
         let ctime_ns = md.ctime() * 1_000_000_000 + md.ctime_nsec();
-        if let Some(c) = cache.remove(&rel) {
+        if let Some(c) = self.cache.get(&rel) {
             if c.size == md.len()
                 && c.mtime_ns == mtime_ns
                 && c.ctime_ns == ctime_ns
@@ -186,17 +231,18 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
                 && c.mode == mode
                 && (c.stored || !opts.store_blobs)
             {
-                snap.flat.insert(
+                out.flat.push((
                     rel.clone(),
                     Entry {
                         kind: Kind::File,
                         mode,
-                        hash: c.hash.clone(),
+                        hash: super::store::hex_of(&c.hash),
                     },
-                );
-                snap.files += 1;
-                fresh.insert(rel, c);
-                continue;
+                ));
+                out.files += 1;
+                out.fresh.push((rel, c.clone()));
+                out.hits += 1;
+                return Ok(());
             }
         }
         // Read it: O_NOFOLLOW and O_NONBLOCK, so a file swapped for a link or a FIFO is not followed
@@ -219,64 +265,157 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         let bytes = match read {
             Ok(Some(b)) => b,
             Ok(None) => {
-                snap.skipped.push(CheckpointSkipped {
+                out.skipped.push(CheckpointSkipped {
                     path: rel,
                     reason: "too-large".into(),
                 });
-                continue;
+                return Ok(());
             }
             Err(_) => {
-                snap.skipped.push(CheckpointSkipped {
+                out.skipped.push(CheckpointSkipped {
                     path: rel,
                     reason: "unreadable".into(),
                 });
-                continue;
+                return Ok(());
             }
         };
-        dirty = true;
+        out.read += 1;
         let hash = if opts.store_blobs {
             let (h, n) = store
                 .put_bytes(&bytes)
                 .map_err(|e| format!("cannot write the store: {e}"))?;
-            snap.new_bytes += n;
+            out.new_bytes += n;
             h
         } else {
             super::store::hash_bytes(&bytes)
         };
-        snap.flat.insert(
-            rel.clone(),
+        if ctime_ns.max(mtime_ns) < self.started - RACY_NS {
+            if let Some(raw) = super::store::raw_of(&hash) {
+                out.fresh.push((
+                    rel.clone(),
+                    CacheEntry {
+                        hash: raw,
+                        size: md.len(),
+                        mtime_ns,
+                        ctime_ns,
+                        ino: md.ino(),
+                        mode,
+                        stored: opts.store_blobs,
+                    },
+                ));
+            }
+        }
+        out.flat.push((
+            rel,
             Entry {
                 kind: Kind::File,
                 mode,
-                hash: hash.clone(),
+                hash,
             },
-        );
-        snap.files += 1;
-        if ctime_ns.max(mtime_ns) < started - RACY_NS {
-            fresh.insert(
-                rel,
-                CacheEntry {
-                    hash,
-                    size: md.len(),
-                    mtime_ns,
-                    ctime_ns,
-                    ino: md.ino(),
-                    mode,
-                    stored: opts.store_blobs,
-                },
-            );
-        }
+        ));
+        out.files += 1;
+        Ok(())
     }
-    if std::env::var_os("TACK_CHECKPOINT_TIMING").is_some() {
+}
+
+/// Walker threads: the walk is mostly system calls (readdir, lstat) and ignore-rule matching, so
+/// two threads use a second core when there is one; more than four gains little.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
+    let root = store.root.clone();
+    let timing = std::env::var_os("TACK_CHECKPOINT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let cache = store.load_cache();
+    if timing {
         eprintln!(
-            "checkpoint: walked and hashed {} files in {:?}",
-            snap.files,
-            std::time::Duration::from_nanos((now_ns() - started) as u64)
+            "checkpoint: stat cache of {} entries loaded in {:?}",
+            cache.len(),
+            t0.elapsed()
         );
     }
-    // Rewritten only when it changed (a file re-read, added or gone).
-    if dirty || !cache.is_empty() {
-        let _ = store.save_cache(&fresh);
+    let started = now_ns();
+    let inc = opts.include_ignored;
+    let walker = ignore::WalkBuilder::new(&root)
+        .hidden(false)
+        .ignore(false)
+        .parents(true)
+        .git_ignore(!inc)
+        .git_global(!inc)
+        .git_exclude(!inc)
+        .require_git(false)
+        .follow_links(false)
+        .same_file_system(false)
+        .threads(threads())
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            if is_git_name(&name) {
+                return false;
+            }
+            !(e.file_type().is_some_and(|t| t.is_dir()) && looks_like_git_dir(e.path()))
+        })
+        .build_parallel();
+    let walk = Walk {
+        root: &root,
+        store,
+        opts,
+        cache: &cache,
+        started,
+    };
+    let done = Mutex::new(Vec::new());
+    walker.visit(&mut Builder {
+        walk: &walk,
+        done: &done,
+    });
+    let parts = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let walked = std::time::Instant::now();
+    let mut snap = Snapshot {
+        flat: Flat::new(),
+        skipped: Vec::new(),
+        new_bytes: 0,
+        files: 0,
+        read: 0,
+    };
+    let mut flat = Vec::new();
+    let mut fresh = Vec::new();
+    let mut hits = 0;
+    for part in parts {
+        if let Some(e) = part.error {
+            return Err(e);
+        }
+        flat.extend(part.flat);
+        snap.skipped.extend(part.skipped);
+        fresh.extend(part.fresh);
+        snap.new_bytes += part.new_bytes;
+        snap.files += part.files;
+        snap.read += part.read;
+        hits += part.hits;
+    }
+    // Collected in one go (sorted, then built in bulk) rather than inserted one path at a time.
+    snap.flat = flat.into_iter().collect();
+    snap.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    if timing {
+        eprintln!(
+            "checkpoint: walked {} files ({} read) in {:?}, merged in {:?}",
+            snap.files,
+            snap.read,
+            std::time::Duration::from_nanos((now_ns() - started) as u64),
+            walked.elapsed()
+        );
+    }
+    // Rewritten only when it changed: an entry added (a file read and old enough to trust) or one
+    // dropped (its path gone, changed, or changed too recently to trust).
+    if fresh.len() != hits || hits != cache.len() {
+        let t = std::time::Instant::now();
+        let _ = store.save_cache(fresh.iter().map(|(p, e)| (p, e)));
+        if timing {
+            eprintln!("checkpoint: stat cache written in {:?}", t.elapsed());
+        }
     }
     Ok(snap)
 }

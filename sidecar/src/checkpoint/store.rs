@@ -76,7 +76,8 @@ struct State {
 
 #[derive(Debug, Clone)]
 pub struct CacheEntry {
-    pub hash: String,
+    /// The content's blake3 hash, raw.
+    pub hash: [u8; 32],
     pub size: u64,
     pub mtime_ns: i64,
     pub ctime_ns: i64,
@@ -275,27 +276,30 @@ impl Store {
     /// Writes a flat tree as directory listings (unchanged directories share objects, so a
     /// checkpoint costs what changed); returns the root listing's hash and the bytes stored.
     pub fn write_tree(&self, flat: &Flat) -> io::Result<(String, u64)> {
+        // Names and entries are borrowed from `flat`; each listing is built once, hashed, and
+        // written only when no object of that hash exists yet (an unchanged directory costs its
+        // hash and one stat).
         #[derive(Default)]
-        struct Node {
-            kids: BTreeMap<String, Kid>,
+        struct Node<'a> {
+            kids: BTreeMap<&'a str, Kid<'a>>,
         }
-        enum Kid {
-            Leaf(Entry),
-            Dir(Node),
+        enum Kid<'a> {
+            Leaf(&'a Entry),
+            Dir(Node<'a>),
         }
         let mut top = Node::default();
         for (path, e) in flat {
             let mut node = &mut top;
-            let parts: Vec<&str> = path.split('/').collect();
-            for (i, part) in parts.iter().enumerate() {
-                let last = i + 1 == parts.len();
+            let mut parts = path.split('/').peekable();
+            while let Some(part) = parts.next() {
+                let last = parts.peek().is_none();
                 if last && e.kind != Kind::Dir {
-                    node.kids.insert(part.to_string(), Kid::Leaf(e.clone()));
+                    node.kids.insert(part, Kid::Leaf(e));
                     break;
                 }
                 let kid = node
                     .kids
-                    .entry(part.to_string())
+                    .entry(part)
                     .or_insert_with(|| Kid::Dir(Node::default()));
                 if let Kid::Leaf(_) = kid {
                     *kid = Kid::Dir(Node::default());
@@ -305,18 +309,24 @@ impl Store {
             }
         }
         fn write(store: &Store, node: &Node, new: &mut u64) -> io::Result<String> {
-            let mut text = String::new();
+            let mut text = String::with_capacity(node.kids.len() * 96);
             for (name, kid) in &node.kids {
                 match kid {
                     Kid::Leaf(e) => {
-                        let k = if e.kind == Kind::Symlink { 'l' } else { 'f' };
-                        text.push_str(&format!("{k} {:o} {} {name}\n", e.mode, e.hash));
+                        text.push_str(if e.kind == Kind::Symlink { "l " } else { "f " });
+                        let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{:o}", e.mode));
+                        text.push(' ');
+                        text.push_str(&e.hash);
                     }
                     Kid::Dir(n) => {
                         let h = write(store, n, new)?;
-                        text.push_str(&format!("d 0 {h} {name}\n"));
+                        text.push_str("d 0 ");
+                        text.push_str(&h);
                     }
                 }
+                text.push(' ');
+                text.push_str(name);
+                text.push('\n');
             }
             let (h, n) = store.put_bytes(text.as_bytes())?;
             *new += n;
@@ -488,64 +498,39 @@ impl Store {
         out
     }
 
+    /// The stat cache, binary: a magic line, then per entry the raw 32-byte hash, size, mtime,
+    /// ctime, inode (8 bytes each, little-endian), mode (4), stored (1), the path's length (4) and
+    /// the path. Anything damaged or of another format counts as an empty cache (every file is
+    /// read again), never as a wrong hash.
     pub fn load_cache(&self) -> HashMap<String, CacheEntry> {
-        let mut map = HashMap::new();
-        let Ok(text) = fs::read_to_string(self.dir.join("statcache")) else {
-            return map;
+        let Ok(bytes) = fs::read(self.dir.join("statcache")) else {
+            return HashMap::new();
         };
-        for line in text.lines() {
-            let mut it = line.splitn(8, '\t');
-            let parsed = (|| {
-                let hash = it.next()?.to_string();
-                let size = it.next()?.parse().ok()?;
-                let mtime_ns = it.next()?.parse().ok()?;
-                let ctime_ns = it.next()?.parse().ok()?;
-                let ino = it.next()?.parse().ok()?;
-                let mode = it.next()?.parse().ok()?;
-                let stored = it.next()? == "1";
-                let path = it.next()?.to_string();
-                valid_hash(&hash).then_some((
-                    path,
-                    CacheEntry {
-                        hash,
-                        size,
-                        mtime_ns,
-                        ctime_ns,
-                        ino,
-                        mode,
-                        stored,
-                    },
-                ))
-            })();
-            if let Some((p, e)) = parsed {
-                map.insert(p, e);
-            }
-        }
-        map
+        parse_cache(&bytes).unwrap_or_default()
     }
 
-    pub fn save_cache(&self, cache: &HashMap<String, CacheEntry>) -> io::Result<()> {
-        use std::fmt::Write as _;
-        let mut text = String::with_capacity(cache.len() * 120);
+    pub fn save_cache<'a>(
+        &self,
+        cache: impl IntoIterator<Item = (&'a String, &'a CacheEntry)>,
+    ) -> io::Result<()> {
+        let mut out = Vec::with_capacity(1 << 20);
+        out.extend_from_slice(CACHE_MAGIC);
         for (p, e) in cache {
-            if p.contains(['\t', '\n']) {
+            let Ok(len) = u32::try_from(p.len()) else {
                 continue;
-            }
-            let _ = writeln!(
-                text,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                e.hash,
-                e.size,
-                e.mtime_ns,
-                e.ctime_ns,
-                e.ino,
-                e.mode,
-                u8::from(e.stored),
-                p
-            );
+            };
+            out.extend_from_slice(&e.hash);
+            out.extend_from_slice(&e.size.to_le_bytes());
+            out.extend_from_slice(&e.mtime_ns.to_le_bytes());
+            out.extend_from_slice(&e.ctime_ns.to_le_bytes());
+            out.extend_from_slice(&e.ino.to_le_bytes());
+            out.extend_from_slice(&e.mode.to_le_bytes());
+            out.push(u8::from(e.stored));
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(p.as_bytes());
         }
         // No fsync: a cache; an entry only counts when size, times and inode all match.
-        write_file(&self.dir.join("statcache"), text.as_bytes(), false)
+        write_file(&self.dir.join("statcache"), &out, false)
     }
 
     // -- Pruning ---------------------------------------------------------------------------------
@@ -617,12 +602,70 @@ impl Store {
             }
         }
         let mut cache = self.load_cache();
-        cache.retain(|_, e| !e.stored || live.contains(&e.hash));
+        cache.retain(|_, e| !e.stored || live.contains(&hex_of(&e.hash)));
         let _ = self.save_cache(&cache);
         let mut s = self.state();
         s.bytes = bytes;
         self.save_state(&s).map_err(|e| e.to_string())
     }
+}
+
+const CACHE_MAGIC: &[u8] = b"tack-statcache 2\n";
+
+fn parse_cache(bytes: &[u8]) -> Option<HashMap<String, CacheEntry>> {
+    let mut rest = bytes.strip_prefix(CACHE_MAGIC)?;
+    let mut map = HashMap::with_capacity(rest.len() / 90);
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        if rest.len() < n {
+            return None;
+        }
+        let (a, b) = rest.split_at(n);
+        *rest = b;
+        Some(a)
+    }
+    fn u64_of(b: &[u8]) -> u64 {
+        u64::from_le_bytes(b.try_into().expect("8 bytes"))
+    }
+    while !rest.is_empty() {
+        let hash: [u8; 32] = take(&mut rest, 32)?.try_into().ok()?;
+        let size = u64_of(take(&mut rest, 8)?);
+        let mtime_ns = u64_of(take(&mut rest, 8)?) as i64;
+        let ctime_ns = u64_of(take(&mut rest, 8)?) as i64;
+        let ino = u64_of(take(&mut rest, 8)?);
+        let mode = u32::from_le_bytes(take(&mut rest, 4)?.try_into().ok()?);
+        let stored = match take(&mut rest, 1)?[0] {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let len = u32::from_le_bytes(take(&mut rest, 4)?.try_into().ok()?) as usize;
+        let path = std::str::from_utf8(take(&mut rest, len)?).ok()?;
+        map.insert(
+            path.to_string(),
+            CacheEntry {
+                hash,
+                size,
+                mtime_ns,
+                ctime_ns,
+                ino,
+                mode,
+                stored,
+            },
+        );
+    }
+    Some(map)
+}
+
+/// A hash as the store names it (lower-case hex) from its 32 raw bytes, and back.
+pub fn hex_of(raw: &[u8; 32]) -> String {
+    blake3::Hash::from_bytes(*raw).to_hex().to_string()
+}
+
+pub fn raw_of(hex: &str) -> Option<[u8; 32]> {
+    valid_hash(hex)
+        .then(|| blake3::Hash::from_hex(hex).ok())
+        .flatten()
+        .map(|h| *h.as_bytes())
 }
 
 pub fn skipped_paths(s: &[CheckpointSkipped]) -> Vec<String> {
