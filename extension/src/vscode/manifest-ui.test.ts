@@ -15,7 +15,13 @@ const { menus, submenus, keybindings } = manifest.contributes;
 test('the editor context menu holds one "Tack" submenu with Tack\'s entries', () => {
   assert.deepEqual(menus['editor/context'].map((e) => e.submenu ?? e.command), ['tack.editorContext']);
   assert.equal(submenus.find((s) => s.id === 'tack.editorContext')?.label, 'Tack');
-  assert.deepEqual(menus['tack.editorContext'].map((e) => e.command), ['tack.askAboutSelection', 'tack.explainSelection', 'tack.writeTests', 'tack.fixProblems']);
+  const entries = menus['tack.editorContext'];
+  const tasks = entries.filter((e) => !e.when?.includes('tack.editorHasChanges'));
+  assert.deepEqual(tasks.map((e) => e.command), ['tack.askAboutSelection', 'tack.explainSelection', 'tack.writeTests', 'tack.fixProblems']);
+  // The review's entries sit in the same submenu, shown only while the editor has proposed changes.
+  const review = entries.filter((e) => e.when?.includes('tack.editorHasChanges')).map((e) => e.command);
+  assert.ok(review.includes('tack.acceptLines') && review.includes('tack.rejectLines'), 'line decisions are in the menu');
+  assert.equal(new Set(entries.map((e) => e.command)).size, entries.length, 'no entry twice');
 });
 
 test('one New Task button (in the chat), and a key that focuses the chat', () => {
