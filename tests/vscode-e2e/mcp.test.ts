@@ -1,5 +1,6 @@
 // MCP in a real VS Code (code-server): the workspace's .vscode/mcp.json names the real memory server;
-// the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
+// before it first starts, a modal shows its command line and the person answers "Trust and start"
+// (no process of it runs before that); the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
 // the person allows the whole server, the call's card shows the result, and the server really stored
 // it. "Tack: MCP Servers" lists the server with its state and tool count.
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { extensionDir, repoRoot } from '../lib/paths';
+import { processesWith } from '../lib/procs';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
@@ -60,6 +62,15 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
       await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
       await chat.locator('[data-testid="chat-input"]').fill('Remember Zed.');
       await chat.locator('[data-testid="chat-send"]').click();
+      // The workspace's server is not trusted yet: VS Code's modal shows what would run.
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 60_000 });
+      const dialogText = await dialog.innerText();
+      assert.match(dialogText, /Start the MCP server "memory" from this workspace's \.vscode\/mcp\.json\?/);
+      assert.ok(dialogText.includes(memoryServer), dialogText);
+      assert.match(dialogText, /outside Tack's sandbox/);
+      assert.deepEqual(processesWith(memoryServer), [], 'the server was started before the answer');
+      await dialog.getByRole('button', { name: 'Trust and start' }).click();
       const card = chat.locator('[data-testid="approval-card"].pending');
       await card.waitFor({ timeout: 60_000 });
       const text = await card.innerText();
@@ -71,6 +82,7 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
       assert.match(await done.locator('[data-testid="mcp-tool"]').innerText(), /memory · create_entities/);
       await chat.locator('[data-testid="message-agent"]', { hasText: 'Stored Zed.' }).waitFor({ timeout: 30_000 });
       assert.match(fs.readFileSync(path.join(workspace, 'memory.jsonl'), 'utf8'), /"Zed"/);
+      assert.ok(processesWith(memoryServer).length > 0, 'the trusted server runs (so the check before the answer could see it)');
 
       await runCommand(page, 'Tack: MCP Servers');
       await page.locator('.quick-input-widget', { hasText: 'running · 9 tools' }).first().waitFor({ timeout: 30_000 });

@@ -19,7 +19,8 @@ import { serverEnv } from './env';
 import { GroupStdioTransport } from './stdio-transport';
 import { McpAuthRequiredError, StoredOAuthProvider, type TokenStore } from './oauth';
 
-export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed';
+/** `untrusted`: a workspace definition the person has not trusted (the hub's status only). */
+export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed' | 'untrusted';
 
 export interface McpToolInfo {
   name: string;
