@@ -67,7 +67,7 @@ test('an untrusted workspace server does not run; tack mcp trust --yes trusts it
     // 2. Trusted: the file is the person's alone, and the server runs.
     const trusted = await runPlain(['mcp', 'trust', '--yes'], project, env);
     assert.equal(trusted.code, 0, trusted.stderr);
-    assert.match(trusted.stdout, /Trusted planted/);
+    assert.match(trusted.stdout, /Trusted "planted"/);
     const trustFile = path.join(home, 'mcp-trust.json');
     assert.equal(fs.statSync(trustFile).mode & 0o777, 0o600);
     assert.equal(fs.statSync(home).mode & 0o777, 0o700);

@@ -196,7 +196,7 @@ async function trustCommand(workspace: string, yes: boolean): Promise<number> {
       return 1;
     }
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`These programs run on this machine outside the sandbox. Trust ${pending.length === 1 ? 'this server' : `these ${pending.length} servers`} (${pending.map((d) => d.name).join(', ')})? [y/N] `);
+    const answer = await rl.question(`These programs run on this machine outside the sandbox. Trust ${pending.length === 1 ? 'this server' : `these ${pending.length} servers`} (${pending.map((d) => JSON.stringify(d.name)).join(', ')})? [y/N] `);
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       process.stderr.write('Nothing was trusted.\n');
@@ -204,6 +204,6 @@ async function trustCommand(workspace: string, yes: boolean): Promise<number> {
     }
   }
   for (const d of pending) store.add(real, definitionHash(d, workspace), d.name);
-  process.stdout.write(`Trusted ${pending.map((d) => d.name).join(', ')} for ${real} (kept in ${cliTrustFile()}).\n`);
+  process.stdout.write(`Trusted ${pending.map((d) => JSON.stringify(d.name)).join(', ')} for ${real} (kept in ${cliTrustFile()}).\n`);
   return 0;
 }

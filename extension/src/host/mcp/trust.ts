@@ -140,17 +140,22 @@ export function storeTrustGate(opts: {
   return gate;
 }
 
+/** A word as the person should read it: quoted (with escapes) when it has spaces, quotes or control characters. */
+function shown(text: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(text) ? text : JSON.stringify(text);
+}
+
 /** Lines describing a definition in full, for the person deciding whether to trust it. */
 export function describeDefinition(def: McpServerDef): string[] {
-  const lines = [`${def.name} (${def.type}) from ${def.file}`];
+  const lines = [`${shown(def.name)} (${def.type}) from ${shown(def.file)}`];
   if (def.type === 'stdio') {
-    lines.push(`  command: ${[def.command ?? '', ...(def.args ?? [])].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
-    lines.push(`  cwd: ${def.cwd ?? '(the workspace folder)'}`);
+    lines.push(`  command: ${[def.command ?? '', ...(def.args ?? [])].map(shown).join(' ')}`);
+    lines.push(`  cwd: ${def.cwd !== undefined ? shown(def.cwd) : '(the workspace folder)'}`);
   } else {
-    lines.push(`  url: ${def.url ?? ''}`);
-    if (def.headers && Object.keys(def.headers).length > 0) lines.push(`  headers: ${Object.keys(def.headers).join(', ')}`);
+    lines.push(`  url: ${shown(def.url ?? '')}`);
+    if (def.headers && Object.keys(def.headers).length > 0) lines.push(`  headers: ${Object.keys(def.headers).map(shown).join(', ')}`);
   }
-  if (def.env && Object.keys(def.env).length > 0) lines.push(`  env: ${Object.keys(def.env).join(', ')}`);
-  if (def.envFile) lines.push(`  envFile: ${def.envFile}`);
+  if (def.env && Object.keys(def.env).length > 0) lines.push(`  env: ${Object.keys(def.env).map(shown).join(', ')}`);
+  if (def.envFile) lines.push(`  envFile: ${shown(def.envFile)}`);
   return lines;
 }
