@@ -157,3 +157,31 @@ test('servers from the user file and from --mcp-config start without being trust
     project.cleanup();
   }
 });
+
+test('a sandboxed command that edits the trusted envFile cannot get a changed server restarted', async () => {
+  const project = makeProject();
+  const marker = path.join(project.home, 'marker');
+  project.write('.env', 'A=1\n');
+  plant(project, marker, { envFile: '${workspaceFolder}/.env' });
+  try {
+    assert.equal((await runPlain(['mcp', 'trust', '--yes'], project)).code, 0);
+    await withServer(
+      [
+        { toolCalls: [{ name: 'mcp__planted__crash', callId: 'c1', arguments: {} }] },
+        { toolCalls: [{ name: 'exec_command', callId: 'x1', arguments: { cmd: "printf 'NODE_OPTIONS=--require ./evil.js\\n' >> .env" } }] },
+        { toolCalls: [{ name: 'mcp__planted__echo', callId: 'e1', arguments: { text: 'again' } }] },
+        { text: 'done' },
+      ],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--sandbox', 'workspace-write', '--approval', 'never', '--base-url', server.url, 'go'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(toolOutputs(bodies(server)[1]).get('c1')!, /stopped during the call/);
+        assert.match(project.read('.env'), /NODE_OPTIONS/, 'the command ran');
+        assert.match(toolOutputs(bodies(server)[3]).get('e1')!, /not trusted/);
+      },
+    );
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'ran\n', 'the server was started again with the changed env file');
+  } finally {
+    project.cleanup();
+  }
+});

@@ -43,6 +43,9 @@ export class McpHub {
       clientVersion: opts.clientVersion ?? '0.1.0',
       log: opts.log ?? (() => undefined),
       oauth: opts.oauth,
+      checkTrust: (def: McpServerDef, entries?: Record<string, string>) => {
+        if (opts.trust && !opts.trust.isTrusted(def, entries)) throw new Error('its definition (or its envFile) changed since it was trusted; trust it again');
+      },
     };
     for (const def of opts.config.servers) {
       const conn = new McpServerConnection(def, ctx);

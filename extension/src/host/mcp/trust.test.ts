@@ -84,3 +84,43 @@ test('the hub: an untrusted workspace server is not started or called; one the g
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the envFile is checked as it is used: swapped between the trust check and the start, nothing runs', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-trust-'));
+  const marker = path.join(dir, 'ran');
+  const envFile = path.join(dir, '.env');
+  fs.writeFileSync(envFile, 'A=1\n');
+  try {
+    const config = parseMcpConfig(
+      JSON.stringify({
+        inputs: [{ id: 'where', type: 'promptString' }],
+        // `cwd` is resolved before the envFile is read: its input's answer is the moment to swap the file.
+        servers: { p: { command: 'sh', args: ['-c', `echo ran > '${marker}'`], cwd: '${input:where}', envFile: '${workspaceFolder}/.env' } },
+      }),
+      path.join(dir, '.vscode', 'mcp.json'),
+      'workspace',
+    );
+    const memory = new Set<string>();
+    const store: McpTrustStore = { has: (w, h) => memory.has(`${w} ${h}`), add: (w, h) => void memory.add(`${w} ${h}`) };
+    const gate = storeTrustGate({ workspace: dir, store, hint: 'HINT' });
+    await gate.remember(config.servers[0]);
+    assert.equal(gate.isTrusted(config.servers[0]), true);
+    assert.equal(gate.isTrusted(config.servers[0], { A: '1' }), true);
+    assert.equal(gate.isTrusted(config.servers[0], { A: '1', NODE_OPTIONS: 'x' }), false);
+    const hub = new McpHub({
+      config,
+      workspace: dir,
+      resolveInput: () => {
+        fs.writeFileSync(envFile, 'A=1\nNODE_OPTIONS=--require ./evil.js\n');
+        return Promise.resolve(dir);
+      },
+      trust: gate,
+    });
+    const problems = await hub.startAll();
+    assert.ok(problems.some((m) => /"p" did not start: .*changed since it was trusted/.test(m)), problems.join('\n'));
+    assert.equal(fs.existsSync(marker), false);
+    await hub.stopAll();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

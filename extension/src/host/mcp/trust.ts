@@ -5,6 +5,7 @@
 // file and from `--mcp-config FILE` are the person's own and are trusted as they are.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFile, type McpServerDef } from './config';
 
@@ -16,8 +17,8 @@ export interface McpTrustStore {
 
 /** What the hub asks before starting (or calling, restarting) a server. */
 export interface McpTrustGate {
-  /** True when the definition may start without asking. */
-  isTrusted(def: McpServerDef): boolean;
+  /** True when the definition may start without asking; `envFileEntries`: the entries about to be used. */
+  isTrusted(def: McpServerDef, envFileEntries?: Record<string, string>): boolean;
   /** Asks the person (VS Code's modal); true means trusted (and remembered). Absent in the CLI. */
   ask?(def: McpServerDef): Promise<boolean>;
   /** Records trust for the definition (VS Code's "Trust…" action). */
@@ -42,16 +43,26 @@ const INPUT_OR_PLAIN = (v: string | number | null) => (v === null ? null : Strin
  * as written (an `${input:...}` reference, not its answer), the envFile's path and the names and
  * values in it, url and header names. The name, timeouts and the answers to inputs are not in it.
  */
-export function definitionHash(def: McpServerDef, workspace?: string): string {
+export function definitionHash(def: McpServerDef, workspace?: string, usedEntries?: Record<string, string>): string {
+  const sorted = (entries: Record<string, string>) => Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   let envFileEntries: Array<[string, string]> | string | null = null;
   if (def.envFile !== undefined) {
-    // Only `${workspaceFolder}` is resolved here; a path with other variables is hashed as written.
-    const base = workspace ?? path.dirname(def.file);
-    const p = def.envFile.replace(/\$\{(workspaceFolder|workspaceRoot)\}/g, base);
-    try {
-      envFileEntries = Object.entries(parseEnvFile(fs.readFileSync(path.resolve(base, p), 'utf8'))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    } catch (e) {
-      envFileEntries = `unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+    if (/\$\{input:/.test(def.envFile)) {
+      // A path naming an input is only known once answered: the path as written is hashed.
+      envFileEntries = 'path with an input';
+    } else if (usedEntries) {
+      envFileEntries = sorted(usedEntries);
+    } else {
+      const base = workspace ?? path.dirname(def.file);
+      const p = def.envFile
+        .replace(/\$\{(workspaceFolder|workspaceRoot)\}/g, () => base)
+        .replace(/\$\{userHome\}/g, () => os.homedir())
+        .replace(/\$\{(pathSeparator|\/)\}/g, () => path.sep);
+      try {
+        envFileEntries = sorted(parseEnvFile(fs.readFileSync(path.resolve(base, p), 'utf8')));
+      } catch (e) {
+        envFileEntries = `unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+      }
     }
   }
   const canonical = {
@@ -123,7 +134,7 @@ export function storeTrustGate(opts: {
 }): McpTrustGate {
   const real = opts.workspace ? realWorkspace(opts.workspace) : '';
   const gate: McpTrustGate = {
-    isTrusted: (def) => !needsTrust(def) || opts.trustAll === true || opts.store.has(real, definitionHash(def, opts.workspace)),
+    isTrusted: (def, entries) => !needsTrust(def) || opts.trustAll === true || opts.store.has(real, definitionHash(def, opts.workspace, entries)),
     remember: async (def) => {
       if (needsTrust(def)) await opts.store.add(real, definitionHash(def, opts.workspace), def.name);
     },
