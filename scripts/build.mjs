@@ -153,6 +153,10 @@ export async function build() {
   buildWasm(wasmBindgen);
   const { target, built } = buildSidecar();
   await bundle();
+  // Builds before per-platform packages wrote one `tack-<version>.vsix` with no target; a stale one
+  // would be installed or inspected as if it were current.
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, 'extension', 'package.json'), 'utf8'));
+  fs.rmSync(path.join(root, 'extension', `tack-${version}.vsix`), { force: true });
   const vsix = packageFor(target, built);
   step(`built: ${path.relative(process.cwd(), vsix)}`);
   return { vsix };

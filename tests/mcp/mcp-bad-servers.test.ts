@@ -27,7 +27,7 @@ test('a server that never answers initialize: reported after its start-up timeou
     await withServer(
       [{ toolCalls: [{ name: 'mcp__mute__echo', callId: 'a', arguments: {} }, { name: 'mcp__ok__echo', callId: 'b', arguments: { text: 'hi' } }] }, { text: 'done' }],
       async (server) => {
-        const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project);
+        const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'go'], project);
         assert.equal(r.code, 0, r.stderr);
         assert.ok(errors(r.events).some((m) => /"mute" did not start: start-up .* did not finish within 2 s/.test(m)), errors(r.events).join('\n'));
         const outs = toolOutputs(bodies(server)[1]);
@@ -52,7 +52,7 @@ test('a server that exits mid-call: the model and the person are told; the next 
         { text: 'done' },
       ],
       async (server) => {
-        const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project);
+        const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'go'], project);
         assert.equal(r.code, 0, r.stderr);
         const first = toolOutputs(bodies(server)[1]).get('c1')!;
         assert.match(first, /could not be called: the server stopped during the call/);
@@ -84,7 +84,7 @@ test('a malformed result and a schema the APIs refuse: clear messages, the turn 
         { text: 'done' },
       ],
       async (server) => {
-        const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project);
+        const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'go'], project);
         assert.equal(r.code, 0, r.stderr);
         const names = bodies(server)[0].tools.map((t: any) => t.name);
         assert.ok(!names.includes('mcp__picky__listy') && names.includes('mcp__picky__echo'));
@@ -113,7 +113,7 @@ test('notifications/tools/list_changed: the new tool reaches the model', async (
         { text: 'done' },
       ],
       async (server) => {
-        const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project);
+        const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'go'], project);
         assert.equal(r.code, 0, r.stderr);
         const sent = bodies(server);
         assert.ok(!JSON.stringify(sent[0].tools).includes('mcp__grower__grown'));
@@ -133,7 +133,7 @@ test("every server's whole process tree is gone when tack exits", async () => {
   try {
     await withServer([{ toolCalls: [{ name: 'mcp__tree__echo', callId: 't1', arguments: {} }] }, { text: 'done' }], async (server) => {
       let seen: number[] = [];
-      const r = await runTack(['exec', '--json', '--base-url', server.url, 'go'], project, {
+      const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'go'], project, {
         onEvent: (e) => {
           if (e.type === 'item.started' && e.item.type === 'mcp_tool_call') seen = processesWith(marker);
         },

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../lib/paths';
 import { API_KEY, bodies, makeProject, runTack, toolOutputs, withServer, type Project } from '../agent/harness';
+import { runPlain } from './plain';
 
 const serverJs = (pkg: string) => path.join(repoRoot, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
 
@@ -36,6 +37,9 @@ test('the filesystem and memory servers: tools offered, calls made, real effects
   const target = path.join(project.dir, 'notes', 'mcp.txt');
   fs.mkdirSync(path.dirname(target));
   try {
+    // Trusted once, as a person would; both runs below start the servers.
+    const trusted = await runPlain(['mcp', 'trust', '--yes'], project);
+    assert.equal(trusted.code, 0, trusted.stderr);
     await withServer(
       [
         {
@@ -107,7 +111,7 @@ test('server-everything over stdio: no API key in its environment, images and st
         { text: 'ok' },
       ],
       async (server) => {
-        const r = await runTack(['exec', '--json', '--base-url', server.url, 'check'], project, { env: { SOME_SERVICE_TOKEN: 'tok-abcdef0123456789' } });
+        const r = await runTack(['exec', '--json', '--trust-workspace-mcp', '--base-url', server.url, 'check'], project, { env: { SOME_SERVICE_TOKEN: 'tok-abcdef0123456789' } });
         assert.equal(r.code, 0, r.stderr);
         const outs = toolOutputs(bodies(server)[1]);
         const env = outs.get('e1')!;
@@ -188,6 +192,7 @@ test('inputs: the CLI reads TACK_MCP_INPUT_<ID> or says which variable to set', 
     }),
   );
   try {
+    assert.equal((await runPlain(['mcp', 'trust', '--yes'], project)).code, 0);
     const missing = await runTack(['mcp', 'list', '--json'], project);
     assert.equal(missing.code, 1);
     const [mem] = JSON.parse(missing.stdout).servers;

@@ -1,25 +1,30 @@
 // MCP in a real VS Code (code-server): the workspace's .vscode/mcp.json names the real memory server;
-// the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
+// before it first starts, a modal shows its command line and the person answers "Trust and start"
+// (no process of it runs before that); the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
 // the person allows the whole server, the call's card shows the result, and the server really stored
-// it. "Tack: MCP Servers" lists the server with its state and tool count.
+// it. "Tack: MCP Servers" lists the server with its state and tool count. A second server answered
+// "Don't start" runs nothing and is listed as not trusted; its "Trust…" action starts it.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { extensionDir, repoRoot } from '../lib/paths';
+import { hostVsix, repoRoot } from '../lib/paths';
+import { processesWith } from '../lib/procs';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
-const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
+const vsix = hostVsix;
 const memoryServer = path.join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
+const badServer = path.join(repoRoot, 'tests', 'mcp', 'bad-server.mjs');
 
 describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
   let model: ModelServer | undefined;
   let cs: CodeServer | undefined;
   let wb: Workbench | undefined;
   let workspace = '';
+  let marker = '';
 
   before(async () => {
     assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
@@ -32,9 +37,16 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
     });
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-mcp-'));
     fs.mkdirSync(path.join(workspace, '.vscode'));
+    marker = path.join(workspace, 'planted-ran');
     fs.writeFileSync(
       path.join(workspace, '.vscode', 'mcp.json'),
-      JSON.stringify({ servers: { memory: { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' } } } }),
+      JSON.stringify({
+        servers: {
+          memory: { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' } },
+          // A second server whose command leaves a mark: refused at first, trusted later from the palette.
+          planted: { command: 'sh', args: ['-c', 'echo ran >> "$0"; exec "$1" "$2" crash', marker, process.execPath, badServer] },
+        },
+      }),
     );
     cs = await startCodeServer({
       vsix,
@@ -52,7 +64,7 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  test('an MCP call asks, runs, shows its card; the palette lists the server', async () => {
+  test('the trust modal, then an MCP call asks, runs, shows its card; the palette lists the servers and trusts the refused one', async () => {
     const page = wb!.page;
     try {
       await page.locator('.activitybar .action-item a[aria-label^="Tack"]').first().click({ timeout: 30_000 });
@@ -60,6 +72,19 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
       await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
       await chat.locator('[data-testid="chat-input"]').fill('Remember Zed.');
       await chat.locator('[data-testid="chat-send"]').click();
+      // The workspace's server is not trusted yet: VS Code's modal shows what would run.
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 60_000 });
+      const dialogText = await dialog.innerText();
+      assert.match(dialogText, /Start the MCP server "memory" from this workspace's \.vscode\/mcp\.json\?/);
+      assert.ok(dialogText.includes(memoryServer), dialogText);
+      assert.match(dialogText, /outside Tack's sandbox/);
+      assert.deepEqual(processesWith(memoryServer), [], 'the server was started before the answer');
+      await dialog.getByRole('button', { name: 'Trust and start' }).click();
+      // Then the second server's modal: "Don't start".
+      await page.locator('.monaco-dialog-box', { hasText: 'Start the MCP server "planted"' }).waitFor({ timeout: 30_000 });
+      assert.ok((await page.locator('.monaco-dialog-box').innerText()).includes(marker));
+      await page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't start" }).click();
       const card = chat.locator('[data-testid="approval-card"].pending');
       await card.waitFor({ timeout: 60_000 });
       const text = await card.innerText();
@@ -71,10 +96,23 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
       assert.match(await done.locator('[data-testid="mcp-tool"]').innerText(), /memory · create_entities/);
       await chat.locator('[data-testid="message-agent"]', { hasText: 'Stored Zed.' }).waitFor({ timeout: 30_000 });
       assert.match(fs.readFileSync(path.join(workspace, 'memory.jsonl'), 'utf8'), /"Zed"/);
+      assert.ok(processesWith(memoryServer).length > 0, 'the trusted server runs (so the check before the answer could see it)');
 
       await runCommand(page, 'Tack: MCP Servers');
       await page.locator('.quick-input-widget', { hasText: 'running · 9 tools' }).first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Escape');
+      await page.locator('.quick-input-widget', { hasText: 'not trusted' }).first().waitFor({ timeout: 30_000 });
+      assert.equal(fs.existsSync(marker), false, "the refused server's command ran");
+      // "Trust…" from the palette: the same modal, then it starts.
+      await page.locator('.quick-input-widget input').fill('planted');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'not trusted' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trust…' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      const trustDialog = page.locator('.monaco-dialog-box', { hasText: 'Trust the MCP server "planted"' });
+      await trustDialog.waitFor({ timeout: 30_000 });
+      await trustDialog.getByRole('button', { name: 'Trust and start' }).click();
+      for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(fs.readFileSync(marker, 'utf8'), 'ran\n');
     } catch (e) {
       const shot = await screenshot(page, 'mcp');
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { extensionDir } from '../lib/paths';
+import { hostVsix } from '../lib/paths';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
-const vsix = path.join(extensionDir, `tack-${JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')).version}.vsix`);
+const vsix = hostVsix;
 const API_KEY = 'sk-e2e-review-key';
 
 const alphaOriginal = 'export const alpha = 1;\nexport const keep = true;\n';

@@ -51,6 +51,8 @@ Options:
                              repeated). The user file $TACK_HOME/mcp.json and the workspace's
                              .vscode/mcp.json are always used; \${input:ID} is read from
                              TACK_MCP_INPUT_<ID>
+  --trust-workspace-mcp      start the workspace's .vscode/mcp.json servers for this run without
+                             their being trusted (see tack mcp trust); they run outside the sandbox
   --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
                              a stall is retried once, then the turn fails
   -h, --help                 this help
@@ -73,6 +75,8 @@ interface ExecOptions {
   resume?: string;
   streamIdleTimeoutMs?: number;
   mcpConfigs: string[];
+  /** Trust the workspace's .vscode/mcp.json servers for this run only. */
+  trustWorkspaceMcp?: boolean;
   prompt: string;
 }
 
@@ -149,6 +153,9 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       }
       case '--resume':
         o.resume = value(i++, a);
+        break;
+      case '--trust-workspace-mcp':
+        o.trustWorkspaceMcp = true;
         break;
       case '--mcp-config':
         o.mcpConfigs.push(value(i++, a));
@@ -282,7 +289,9 @@ export async function execCommand(args: string[]): Promise<number> {
   };
   const apiKey = resolved.endpoint.apiKey;
   const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
-  const mcp = cliMcpHub(cwd, opts.mcpConfigs, debug);
+  const mcp = cliMcpHub(cwd, opts.mcpConfigs, debug, opts.trustWorkspaceMcp);
+  // With --json the skipped servers are an error item on stdout; say it on stderr too, once.
+  if (opts.json && mcp) void mcp.startAll().then(() => mcp.untrustedMessage() && out(`tack exec: ${mcp.untrustedMessage()}`));
 
   let task: HeadlessTask;
   try {

@@ -13,6 +13,7 @@ Commands:
   apply-patch [PATCH | -]      apply a patch to the current directory with Tack's engine
   mcp list [--json]            start the configured MCP servers and list their status and tools
   mcp login NAME               sign in to an HTTP MCP server (OAuth)
+  mcp trust [-C DIR] [--yes]   review and trust the servers a workspace's .vscode/mcp.json defines
   mcp-server [options]         serve Tack as an MCP server on stdio (tools: tack, tack-reply)
   checkpoints [-C DIR]         list the checkpoints recorded before agents' turns
   rewind ID [-C DIR]           restore the workspace's files to a checkpoint

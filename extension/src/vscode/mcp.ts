@@ -1,13 +1,45 @@
 // MCP servers in VS Code: the hub for the workspace (the user file and `.vscode/mcp.json`), inputs
 // asked with a masked input box and kept in SecretStorage, and "Tack: MCP Servers" (status, tool
-// count, last error; restart one; show its tools). None of it in Restricted Mode: a workspace's
-// servers are programs it names.
+// count, last error; restart one; show its tools; trust one). None of it in Restricted Mode: a
+// workspace's servers are programs it names. Even in a trusted workspace, a server from
+// `.vscode/mcp.json` starts only after a modal showing its command line (or URL) is answered "Trust and
+// start"; the answer is kept per definition hash in workspaceState (host/mcp/trust.ts).
 import * as vscode from 'vscode';
-import { loadMcpConfig, McpHub, type McpInputDef, type McpServerStatus, type TokenStore } from '../host/mcp';
+import {
+  definitionHash,
+  describeDefinition,
+  loadMcpConfig,
+  McpHub,
+  realWorkspace,
+  storeTrustGate,
+  type McpInputDef,
+  type McpServerDef,
+  type McpServerStatus,
+  type McpTrustStore,
+  type TokenStore,
+} from '../host/mcp';
 import { reveal } from '../shared/display';
 import { requireTrust } from './trust';
 
 const INPUT_SECRET_PREFIX = 'tack.mcpInput.';
+const TRUST_STATE_KEY = 'tack.mcpTrust';
+const TRUST_AND_START = 'Trust and start';
+const DONT_START = "Don't start";
+
+type TrustAnswers = Record<string, 'trusted' | 'refused'>;
+
+/** Answers about workspace definitions in workspaceState, keyed by the workspace's real path and hash. */
+function workspaceTrustStore(state: vscode.Memento): McpTrustStore & { refused(workspace: string, hash: string): boolean; refuse(workspace: string, hash: string): Promise<void> } {
+  const key = (workspace: string, hash: string) => `${workspace}\u0000${hash}`;
+  const read = () => state.get<TrustAnswers>(TRUST_STATE_KEY) ?? {};
+  const set = (k: string, v: 'trusted' | 'refused') => Promise.resolve(state.update(TRUST_STATE_KEY, { ...read(), [k]: v }));
+  return {
+    has: (workspace, hash) => read()[key(workspace, hash)] === 'trusted',
+    add: (workspace, hash) => set(key(workspace, hash), 'trusted'),
+    refused: (workspace, hash) => read()[key(workspace, hash)] === 'refused',
+    refuse: (workspace, hash) => set(key(workspace, hash), 'refused'),
+  };
+}
 
 /** OAuth tokens of HTTP servers in SecretStorage. */
 function secretTokenStore(secrets: vscode.SecretStorage): TokenStore {
@@ -36,7 +68,15 @@ export class McpManager implements vscode.Disposable {
       const config = loadMcpConfig({ workspace });
       for (const e of config.errors) this.log.warn(`MCP configuration: ${e}`);
       if (config.servers.length === 0 && config.errors.length === 0) return undefined;
+      const store = workspaceTrustStore(this.context.workspaceState);
+      const trust = storeTrustGate({
+        workspace,
+        store,
+        hint: 'Use "Tack: MCP Servers" and pick it to trust it.',
+        ask: (def) => this.askTrust(def, workspace, store),
+      });
       this.hubInstance = new McpHub({
+        trust,
         config,
         workspace,
         resolveInput: (input, server) => this.resolveInput(input, server),
@@ -46,6 +86,26 @@ export class McpManager implements vscode.Disposable {
       });
     }
     return this.hubInstance;
+  }
+
+  /** The modal before an untrusted workspace server first starts; a "Don't start" is remembered too. */
+  private async askTrust(def: McpServerDef, workspace: string | undefined, store: ReturnType<typeof workspaceTrustStore>): Promise<boolean> {
+    const real = realWorkspace(workspace ?? '.');
+    const hash = definitionHash(def, workspace);
+    if (store.refused(real, hash)) return false;
+    const [, ...details] = describeDefinition(def);
+    const answer = await vscode.window.showWarningMessage(
+      `Start the MCP server "${reveal(def.name, { singleLine: true })}" from this workspace's .vscode/mcp.json?`,
+      {
+        modal: true,
+        detail: `${reveal(details.map((l) => l.trim()).join('\n'))}\n\nIt runs on this machine outside Tack's sandbox. Start it only if you trust this repository.`,
+      },
+      TRUST_AND_START,
+      DONT_START,
+    );
+    if (answer === TRUST_AND_START) return true;
+    if (answer === DONT_START) await store.refuse(real, hash);
+    return false;
   }
 
   private secretKey(id: string): string {
@@ -79,8 +139,8 @@ export class McpManager implements vscode.Disposable {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tack: starting MCP servers' }, () => hub.startAll());
     type Item = vscode.QuickPickItem & { server: McpServerStatus };
     const items: Item[] = hub.status().map((s) => ({
-      label: `${s.state === 'running' ? '$(pass)' : s.state === 'starting' ? '$(loading~spin)' : '$(error)'} ${reveal(s.name, { singleLine: true })}`,
-      description: `${s.state} · ${s.tools.length} tool${s.tools.length === 1 ? '' : 's'} · ${s.type} · ${s.source}`,
+      label: `${s.state === 'running' ? '$(pass)' : s.state === 'starting' ? '$(loading~spin)' : s.state === 'untrusted' ? '$(shield)' : '$(error)'} ${reveal(s.name, { singleLine: true })}`,
+      description: `${s.state === 'untrusted' ? 'not trusted' : s.state} · ${s.tools.length} tool${s.tools.length === 1 ? '' : 's'} · ${s.type} · ${s.source}`,
       detail: s.lastError ? reveal(s.lastError, { singleLine: true }) : undefined,
       server: s,
     }));
@@ -91,6 +151,12 @@ export class McpManager implements vscode.Disposable {
     const tools = 'Show Tools';
     const error = 'Show Last Error';
     const signIn = 'Sign In (OAuth)';
+    const trustAction = 'Trust…';
+    if (s.state === 'untrusted') {
+      const action = await vscode.window.showQuickPick([trustAction], { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })} (not trusted)` });
+      if (action === trustAction) await this.trustServer(hub, s.name);
+      return;
+    }
     const actions = [restart, ...(s.type !== 'stdio' ? [signIn] : []), ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : [])];
     const action = await vscode.window.showQuickPick(actions, { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })}` });
     if (action === restart) {
@@ -122,6 +188,26 @@ export class McpManager implements vscode.Disposable {
       );
     } else if (action === error && s.lastError) {
       void vscode.window.showErrorMessage(`Tack: ${reveal(s.name, { singleLine: true })}: ${reveal(s.lastError, { singleLine: true })}`);
+    }
+  }
+
+  /** "Trust…": the same modal, without a remembered refusal; trusting starts the server. */
+  private async trustServer(hub: McpHub, name: string): Promise<void> {
+    const def = hub.definition(name);
+    if (!def) return;
+    const [, ...details] = describeDefinition(def);
+    const answer = await vscode.window.showWarningMessage(
+      `Trust the MCP server "${reveal(name, { singleLine: true })}" from this workspace's .vscode/mcp.json?`,
+      { modal: true, detail: `${reveal(details.map((l) => l.trim()).join('\n'))}\n\nIt runs on this machine outside Tack's sandbox.` },
+      TRUST_AND_START,
+    );
+    if (answer !== TRUST_AND_START) return;
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Tack: starting ${reveal(name, { singleLine: true })}` }, () => hub.trustAndStart(name));
+      const now = hub.status().find((x) => x.name === name);
+      void vscode.window.showInformationMessage(`Tack: ${reveal(name, { singleLine: true })} is ${now?.state ?? 'unknown'} with ${now?.tools.length ?? 0} tools.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Tack: ${reveal(name, { singleLine: true })} did not start: ${reveal(e instanceof Error ? e.message : String(e), { singleLine: true })}`);
     }
   }
 

@@ -251,6 +251,8 @@ export interface ResolveContext {
   inputs: McpInputDef[];
   resolveInput: InputResolver;
   env?: NodeJS.ProcessEnv;
+  /** Told the envFile's entries exactly as they are used (the trust check hashes these). */
+  onEnvFile?: (entries: Record<string, string>) => void;
 }
 
 const VARIABLE = /\$\{([^}]*)\}/g;
@@ -330,7 +332,9 @@ export async function resolveServer(def: McpServerDef, ctx: ResolveContext, cach
       } catch (e) {
         throw new Error(`envFile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
-      Object.assign(env, parseEnvFile(text));
+      const entries = parseEnvFile(text);
+      ctx.onEnvFile?.(entries);
+      Object.assign(env, entries);
     }
     for (const [k, v] of Object.entries(def.env ?? {})) {
       if (v === null) delete env[k];

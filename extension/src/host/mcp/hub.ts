@@ -2,9 +2,10 @@
 // calls routed by server name, the status of each for `tack mcp list` and the VS Code panel, and
 // everything stopped when Tack stops.
 import type { McpToolSpec } from '../../generated/types/McpToolSpec';
-import type { InputResolver, McpConfig } from './config';
+import type { InputResolver, McpConfig, McpServerDef } from './config';
 import { McpServerConnection, type McpServerStatus } from './server';
 import { signIn, type TokenStore } from './oauth';
+import type { McpTrustGate } from './trust';
 
 export interface McpHubOptions {
   config: McpConfig;
@@ -15,6 +16,8 @@ export interface McpHubOptions {
   log?: (line: string) => void;
   /** OAuth for HTTP servers: where tokens are kept, and the sign-in advice shown when one is needed. */
   oauth?: { store: TokenStore; signInHint: (server: string) => string };
+  /** The trust gate for workspace definitions; without it every definition starts (tests only). */
+  trust?: McpTrustGate;
 }
 
 export class McpHub {
@@ -23,10 +26,14 @@ export class McpHub {
   private readonly listeners = new Set<() => void>();
   readonly configErrors: string[];
   private readonly oauth?: McpHubOptions['oauth'];
+  private readonly trust?: McpTrustGate;
+  /** Servers not started because their definition is not trusted. */
+  private readonly untrusted = new Set<string>();
 
   constructor(opts: McpHubOptions) {
     this.configErrors = [...opts.config.errors];
     this.oauth = opts.oauth;
+    this.trust = opts.trust;
     const ctx = {
       workspace: opts.workspace,
       inputs: opts.config.inputs,
@@ -36,6 +43,9 @@ export class McpHub {
       clientVersion: opts.clientVersion ?? '0.1.0',
       log: opts.log ?? (() => undefined),
       oauth: opts.oauth,
+      checkTrust: (def: McpServerDef, entries?: Record<string, string>) => {
+        if (opts.trust && !opts.trust.isTrusted(def, entries)) throw new Error('its definition (or its envFile) changed since it was trusted; trust it again');
+      },
     };
     for (const def of opts.config.servers) {
       const conn = new McpServerConnection(def, ctx);
@@ -65,19 +75,79 @@ export class McpHub {
   }
 
   /**
-   * Starts every server in parallel, once; resolves (never rejects) with a message for each
-   * configuration error and each server that did not start.
+   * Whether the server may run: trusted, or the person says so now (VS Code asks; the CLI cannot).
+   * Untrusted servers are remembered so their status says so.
+   */
+  private async admit(s: McpServerConnection): Promise<boolean> {
+    const gate = this.trust;
+    if (!gate || gate.isTrusted(s.def)) {
+      this.untrusted.delete(s.name);
+      return true;
+    }
+    let ok: boolean;
+    try {
+      ok = gate.ask ? await gate.ask(s.def) : false;
+    } catch {
+      ok = false;
+    }
+    if (ok) this.untrusted.delete(s.name);
+    else this.untrusted.add(s.name);
+    this.changed();
+    return ok;
+  }
+
+  private notTrusted(server: string): Error {
+    return new Error(`MCP server "${server}" was not started: its definition in the workspace's .vscode/mcp.json is not trusted. ${this.trust?.hint ?? ''}`.trim());
+  }
+
+  /** A server's definition as this hub would start it. */
+  definition(server: string): McpServerDef | undefined {
+    return this.servers.get(server)?.def;
+  }
+
+  /** The names of servers not started because their definitions are not trusted. */
+  untrustedServers(): string[] {
+    return [...this.untrusted];
+  }
+
+  /** The message naming the servers skipped as untrusted and how to trust them (undefined: none). */
+  untrustedMessage(): string | undefined {
+    const skipped = this.untrustedServers();
+    if (skipped.length === 0) return undefined;
+    const one = skipped.length === 1;
+    return `MCP server${one ? '' : 's'} ${skipped.map((n) => `"${n}"`).join(', ')} from the workspace's .vscode/mcp.json ${one ? 'was' : 'were'} not started: ${one ? 'its definition is' : 'their definitions are'} not trusted. ${this.trust?.hint ?? ''}`.trim();
+  }
+
+  /**
+   * Starts every trusted server in parallel, once (untrusted ones are asked about first, one at a
+   * time, where the gate can ask); resolves (never rejects) with a message for each configuration
+   * error, the servers skipped as untrusted, and each server that did not start.
    */
   startAll(): Promise<string[]> {
-    this.started ??= Promise.all(
-      [...this.servers.values()].map((s) =>
-        s.start().then(
-          () => undefined,
-          (e: unknown) => `MCP server "${s.name}" did not start: ${e instanceof Error ? e.message : String(e)}`,
+    this.started ??= (async () => {
+      const admitted: McpServerConnection[] = [];
+      for (const s of this.servers.values()) if (await this.admit(s)) admitted.push(s);
+      const r = await Promise.all(
+        admitted.map((s) =>
+          s.start().then(
+            () => undefined,
+            (e: unknown) => `MCP server "${s.name}" did not start: ${e instanceof Error ? e.message : String(e)}`,
+          ),
         ),
-      ),
-    ).then((r) => [...this.configErrors.map((e) => `MCP configuration: ${e}`), ...r.filter((m): m is string => m !== undefined)]);
+      );
+      const trustMessage = this.untrustedMessage();
+      return [...this.configErrors.map((e) => `MCP configuration: ${e}`), ...(trustMessage ? [trustMessage] : []), ...r.filter((m): m is string => m !== undefined)];
+    })();
     return this.started;
+  }
+
+  /** Trusts a server's definition (remembered by the gate) and starts it. */
+  async trustAndStart(server: string): Promise<void> {
+    const s = this.servers.get(server);
+    if (!s) throw new Error(`no MCP server named "${server}" is configured`);
+    await this.trust?.remember(s.def);
+    this.untrusted.delete(server);
+    await s.start();
   }
 
   /** Every tool of every server that listed its tools, for the core (`mcpTools`). */
@@ -95,16 +165,23 @@ export class McpHub {
   call(server: string, tool: string, args: unknown, signal?: AbortSignal): Promise<unknown> {
     const s = this.servers.get(server);
     if (!s) return Promise.reject(new Error(`no MCP server named "${server}" is configured`));
-    return s.call(tool, args, signal);
+    return this.admit(s).then((ok) => (ok ? s.call(tool, args, signal) : Promise.reject(this.notTrusted(server))));
   }
 
   status(): McpServerStatus[] {
-    return [...this.servers.values()].map((s) => s.status());
+    return [...this.servers.values()].map((s) => {
+      const st = s.status();
+      if (st.state !== 'running' && (this.untrusted.has(s.name) || (this.trust !== undefined && !this.trust.isTrusted(s.def)))) {
+        return { ...st, state: 'untrusted', lastError: this.notTrusted(s.name).message };
+      }
+      return st;
+    });
   }
 
   async restart(server: string): Promise<void> {
     const s = this.servers.get(server);
     if (!s) throw new Error(`no MCP server named "${server}" is configured`);
+    if (!(await this.admit(s))) throw this.notTrusted(server);
     await s.restart();
   }
 
@@ -116,6 +193,7 @@ export class McpHub {
     const s = this.servers.get(server);
     if (!s) throw new Error(`no MCP server named "${server}" is configured`);
     if (!this.oauth) throw new Error('signing in is not available here');
+    if (!(await this.admit(s))) throw this.notTrusted(server);
     await signIn(server, await s.resolvedUrl(), this.oauth.store, open, timeoutMs);
     if (s.status().state !== 'stopped') await s.restart();
   }

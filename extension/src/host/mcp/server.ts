@@ -19,7 +19,8 @@ import { serverEnv } from './env';
 import { GroupStdioTransport } from './stdio-transport';
 import { McpAuthRequiredError, StoredOAuthProvider, type TokenStore } from './oauth';
 
-export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed';
+/** `untrusted`: a workspace definition the person has not trusted (the hub's status only). */
+export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed' | 'untrusted';
 
 export interface McpToolInfo {
   name: string;
@@ -55,6 +56,8 @@ export interface ServerContext {
   log: (line: string) => void;
   /** OAuth for HTTP servers: where tokens are kept and how the person signs in. */
   oauth?: { store: TokenStore; signInHint: (server: string) => string };
+  /** Throws when the definition (with the envFile entries just read) is not trusted; checked at every start. */
+  checkTrust?: (def: McpServerDef, envFileEntries?: Record<string, string>) => void;
 }
 
 /** The most pages of `tools/list` followed, and tools kept per server. */
@@ -158,11 +161,18 @@ export class McpServerConnection {
 
   private async connect(): Promise<void> {
     let resolved: ResolvedTransport;
+    let envFileEntries: Record<string, string> | undefined;
     try {
-      resolved = await resolveServer(this.def, { workspace: this.ctx.workspace, inputs: this.ctx.inputs, resolveInput: this.ctx.resolveInput, env: this.ctx.env }, this.ctx.inputCache);
+      resolved = await resolveServer(
+        this.def,
+        { workspace: this.ctx.workspace, inputs: this.ctx.inputs, resolveInput: this.ctx.resolveInput, env: this.ctx.env, onEnvFile: (e) => (envFileEntries = e) },
+        this.ctx.inputCache,
+      );
     } catch (e) {
       throw new Error(`configuration: ${message(e)}`, { cause: e });
     }
+    // The trust check sees the very envFile entries the server gets (no window for a swap).
+    this.ctx.checkTrust?.(this.def, envFileEntries);
     if (resolved.kind === 'stdio') {
       const transport = new GroupStdioTransport({ command: resolved.command, args: resolved.args, cwd: resolved.cwd, env: serverEnv(resolved.env, this.ctx.env) });
       await this.open(transport);
