@@ -84,8 +84,8 @@ export function ensureZigbuild() {
   return PATH;
 }
 
-/** Builds the release sidecar for a marketplace target; returns the binary's path. */
-export function buildSidecarFor(target) {
+/** Installs what building a target's sidecar needs (its Rust target, Zig, Debian packages). */
+function buildToolsFor(target) {
   const t = TARGETS[target];
   if (!t) throw new Error(`unknown target ${target}; known: ${Object.keys(TARGETS).join(', ')}`);
   ensureRustTarget(t.triple);
@@ -97,6 +97,12 @@ export function buildSidecarFor(target) {
     args = ['zigbuild', ...args.slice(1)];
   }
   if (t.apt) ensureAptPackages(t.apt, `building the ${target} sidecar`);
+  return { t, env, args };
+}
+
+/** Builds the release sidecar for a marketplace target; returns the binary's path. */
+export function buildSidecarFor(target) {
+  const { t, env, args } = buildToolsFor(target);
   step(`building the sidecar for ${target} (${t.triple})`);
   run('cargo', args, { env });
   const built = path.join(root, 'target', t.triple, 'release', sidecarFileName(target));
@@ -183,8 +189,9 @@ export const crossStatusFile = path.join(root, 'target', 'cross-test-status.json
 
 /**
  * Builds the emulated targets' sidecars and packages and installs their emulators, for
- * tests/platforms. A target that cannot be prepared here (no apt-get, not root, a build failing) is
- * recorded with the reason in target/cross-test-status.json, and its tests skip saying why.
+ * tests/platforms. A target whose emulator cannot be installed here (no apt-get, not root) is
+ * recorded with the reason in target/cross-test-status.json, and its tests skip saying why. A
+ * sidecar that does not build is a defect, not a skip: it fails the build.
  */
 export function prepareCrossTests() {
   const status = {};
@@ -192,13 +199,15 @@ export function prepareCrossTests() {
     const started = Date.now();
     try {
       ensureAptPackages(need.apt, `running the ${target} sidecar under ${need.runner} in the tests`);
-      const built = buildSidecarFor(target);
-      packageFor(target, built);
-      status[target] = { ok: true, binary: built, seconds: Math.round((Date.now() - started) / 1000) };
+      buildToolsFor(target);
     } catch (e) {
       step(`cannot prepare the ${target} tests: ${e.message}`);
       status[target] = { ok: false, reason: e.message };
+      continue;
     }
+    const built = buildSidecarFor(target);
+    packageFor(target, built);
+    status[target] = { ok: true, binary: built, seconds: Math.round((Date.now() - started) / 1000) };
   }
   fs.mkdirSync(path.dirname(crossStatusFile), { recursive: true });
   fs.writeFileSync(crossStatusFile, JSON.stringify(status, null, 2));

@@ -252,7 +252,17 @@ async fn fs_check_write(params: Value) -> Result<Value, RpcError> {
     Ok(Value::Null)
 }
 
+/// `checkpoint/*` where the store is not built yet (it writes through Unix directory handles).
+#[cfg(not(unix))]
+async fn checkpoint_method(method: &str, _params: Value) -> Result<Value, RpcError> {
+    Err(RpcError::new(
+        codes::CHECKPOINT_FAILED,
+        format!("{method}: checkpoints are not available on this platform yet"),
+    ))
+}
+
 /// `checkpoint/*`: blocking file system work, off the async workers (see src/checkpoint).
+#[cfg(unix)]
 async fn checkpoint_method(method: &str, params: Value) -> Result<Value, RpcError> {
     use crate::checkpoint as cp;
     fn to<T: serde::Serialize>(v: T) -> Value {

@@ -8,8 +8,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fs;
 #[cfg(unix)]
-use std::os::unix::ffi::OsStrExt;
-#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
@@ -229,12 +227,7 @@ impl Scanner<'_> {
         if !m.is_dir() {
             return None;
         }
-        let key = DirKey {
-            dev: m.dev(),
-            ino: m.ino(),
-            ctime: (m.ctime(), m.ctime_nsec()),
-            mtime: (m.mtime(), m.mtime_nsec()),
-        };
+        let (key, keyed) = dir_key(&m);
         if let Some(d) = self.cache.dirs.get_mut(path) {
             if d.trusted && d.key == key {
                 d.seen = generation;
@@ -247,10 +240,35 @@ impl Scanner<'_> {
             .or_insert_with(|| keeps_ctime(path));
         let mut d = read(path, key);
         d.seen = generation;
-        d.trusted = d.trusted && fs_ok && key.ctime < self.cutoff && key.mtime < self.cutoff;
+        d.trusted =
+            d.trusted && keyed && fs_ok && key.ctime < self.cutoff && key.mtime < self.cutoff;
         self.cache.dirs.insert(path.to_path_buf(), d);
         self.cache.dirs.get(path)
     }
+}
+
+/// A directory's cache key, and whether it can be trusted: on Unix the kernel's (device, inode,
+/// ctime, mtime), which no entry change leaves alone; elsewhere nothing is remembered.
+#[cfg(unix)]
+fn dir_key(m: &fs::Metadata) -> (DirKey, bool) {
+    let key = DirKey {
+        dev: m.dev(),
+        ino: m.ino(),
+        ctime: (m.ctime(), m.ctime_nsec()),
+        mtime: (m.mtime(), m.mtime_nsec()),
+    };
+    (key, true)
+}
+
+#[cfg(not(unix))]
+fn dir_key(_m: &fs::Metadata) -> (DirKey, bool) {
+    let key = DirKey {
+        dev: 0,
+        ino: 0,
+        ctime: (0, 0),
+        mtime: (0, 0),
+    };
+    (key, false)
 }
 
 /// Records a directory's `.git` and repository `HEAD`; true when it is a repository directory.
@@ -309,7 +327,7 @@ fn read(path: &Path, key: DirKey) -> Dir {
             d.trusted = false;
             continue;
         };
-        match name.as_bytes() {
+        match name.as_encoded_bytes() {
             b".git" => {
                 d.git = identity(&e.path());
                 continue; // protected whole, never walked
