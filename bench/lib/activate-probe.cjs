@@ -31,6 +31,14 @@ function standIn(name) {
       calls.push(`new ${name}`);
       return standIn(`new ${name}`);
     },
+    // Assignments (a TreeItem's label, an item's name) are accepted and forgotten: the target is a
+    // function, whose own `name` and `length` cannot be written.
+    set() {
+      return true;
+    },
+    defineProperty() {
+      return true;
+    },
   });
 }
 
