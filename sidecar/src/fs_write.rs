@@ -102,13 +102,13 @@ fn git_refusal(display: &str) -> RpcError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Thin wrappers over the *at calls
+// Thin wrappers over the *at calls (the checkpoint restore's confined writes use them too)
 
-fn cstr(name: &str) -> io::Result<CString> {
+pub(crate) fn cstr(name: &str) -> io::Result<CString> {
     CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
 
-fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -116,13 +116,18 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-fn open_at(dir: RawFd, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<OwnedFd> {
+pub(crate) fn open_at(
+    dir: RawFd,
+    name: &str,
+    flags: libc::c_int,
+    mode: libc::c_uint,
+) -> io::Result<OwnedFd> {
     let c = cstr(name)?;
     let fd = cvt(unsafe { libc::openat(dir, c.as_ptr(), flags | libc::O_CLOEXEC, mode) })?;
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn stat_at(dir: RawFd, name: &str) -> io::Result<libc::stat> {
+pub(crate) fn stat_at(dir: RawFd, name: &str) -> io::Result<libc::stat> {
     let c = cstr(name)?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     cvt(unsafe { libc::fstatat(dir, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;

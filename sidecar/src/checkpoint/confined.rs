@@ -3,39 +3,14 @@
 //! ever followed, so swapping a directory for a link mid-restore makes that path fail instead of
 //! writing elsewhere), no component may be a `.git` name, no directory opened may be a git directory,
 //! and files land by `renameat` from a temporary made in the same directory handle.
-use crate::fs_write::is_git_name;
+use crate::fs_write::{cstr, cvt, is_git_name, open_at, stat_at};
 use std::ffi::CString;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NONCE: AtomicU64 = AtomicU64::new(0);
-
-fn cstr(s: &str) -> io::Result<CString> {
-    CString::new(s).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
-
-fn open_at(dir: RawFd, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<OwnedFd> {
-    let c = cstr(name)?;
-    let fd = cvt(unsafe { libc::openat(dir, c.as_ptr(), flags | libc::O_CLOEXEC, mode) })?;
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn stat_at(dir: RawFd, name: &str) -> io::Result<libc::stat> {
-    let c = cstr(name)?;
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    cvt(unsafe { libc::fstatat(dir, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;
-    Ok(st)
-}
 
 fn is_kind(st: &libc::stat, k: libc::mode_t) -> bool {
     st.st_mode & libc::S_IFMT == k
