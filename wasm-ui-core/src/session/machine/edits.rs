@@ -1,0 +1,375 @@
+//! Edits and review: a parsed patch is applied to the files read, shown as a proposal, applied or
+//! reviewed by the person, and the model is told exactly what landed.
+
+use super::*;
+
+pub(super) fn summary_kind(c: &FileChange) -> FileChangeKind {
+    match c.kind {
+        ChangeKind::Add => FileChangeKind::Add,
+        ChangeKind::Delete => FileChangeKind::Delete,
+        ChangeKind::Modify => FileChangeKind::Update,
+    }
+}
+
+pub(super) fn change_letter(c: &FileChange) -> (&'static str, &str) {
+    match c.kind {
+        ChangeKind::Add => ("A", &c.path),
+        ChangeKind::Delete => ("D", &c.path),
+        ChangeKind::Modify => ("M", c.move_path.as_deref().unwrap_or(&c.path)),
+    }
+}
+
+pub(super) fn success_text(changes: &[FileChange]) -> String {
+    let mut s = String::from("Success. Updated the following files:\n");
+    for c in changes {
+        let (l, p) = change_letter(c);
+        s += &format!("{l} {p}\n");
+    }
+    s
+}
+
+impl Session {
+    pub(super) fn patch_output(&self, via_exec: bool, text: &str, exit_code: i32) -> String {
+        if via_exec {
+            let seed = format!("patch:{text}");
+            match self.family {
+                ToolFamily::Codex => tools::format_exec_output(
+                    &seed,
+                    0,
+                    ExecState::Exited(exit_code),
+                    text,
+                    tools::DEFAULT_MAX_OUTPUT_TOKENS,
+                ),
+                ToolFamily::Generic => tools::format_shell_output(exit_code, 0, text, false),
+            }
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub(super) fn on_files_read(&mut self, call_id: &str, files: FileMap, out: &mut Vec<Effect>) {
+        let Some(idx) = self.call_index(call_id) else {
+            return;
+        };
+        let call = self.turn.as_ref().unwrap().calls[idx].clone();
+        let (Some(Waiting::Files(parsed)), Action::Patch { via_exec, .. }) =
+            (call.waiting, call.action)
+        else {
+            return;
+        };
+        let changes = match patch::apply(&parsed, &files) {
+            Ok(c) => c,
+            Err(e) => {
+                let msg = self.patch_output(
+                    via_exec,
+                    &format!("apply_patch verification failed: {e}"),
+                    1,
+                );
+                self.finish_call(idx, msg);
+                return;
+            }
+        };
+        let diffs: Vec<_> = changes
+            .iter()
+            .map(|c| {
+                diff::diff_texts(
+                    c.original.as_deref().unwrap_or(""),
+                    c.new_contents.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        let id = self.new_item_id();
+        self.call(idx).item_id = Some(id.clone());
+        self.call(idx).diffs = diffs.clone();
+        self.call(idx).diffs = diffs.clone();
+        emit(
+            out,
+            ThreadEvent::ItemStarted {
+                item: item(
+                    &id,
+                    ItemDetails::FileChange {
+                        changes: summaries(&changes),
+                        status: FileChangeStatus::Pending,
+                        diffs: diffs.clone(),
+                        hunk_states: vec![],
+                    },
+                ),
+            },
+        );
+        if self.cfg.approval_policy == ApprovalPolicy::Never {
+            self.call(idx).waiting = Some(Waiting::Apply(changes.clone()));
+            out.push(Effect::ApplyChanges {
+                call_id: call_id.to_string(),
+                changes,
+            });
+        } else {
+            let files = changes
+                .iter()
+                .cloned()
+                .zip(diffs)
+                .map(|(change, diff)| ProposedFile { change, diff })
+                .collect();
+            self.call(idx).waiting = Some(Waiting::Review(changes));
+            out.push(Effect::ReviewChanges {
+                call_id: call_id.to_string(),
+                proposal: ChangeProposal {
+                    call_id: call_id.to_string(),
+                    item_id: id,
+                    files,
+                },
+            });
+        }
+    }
+
+    pub(super) fn on_changes_applied(
+        &mut self,
+        call_id: &str,
+        error: Option<String>,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(idx) = self.call_index(call_id) else {
+            return;
+        };
+        let call = self.turn.as_ref().unwrap().calls[idx].clone();
+        let (Some(Waiting::Apply(changes)), Action::Patch { via_exec, .. }) =
+            (call.waiting, call.action)
+        else {
+            return;
+        };
+        let item_id = call.item_id.unwrap_or_default();
+        let (status, text, code) = match error {
+            None => (FileChangeStatus::Completed, success_text(&changes), 0),
+            Some(e) => (
+                FileChangeStatus::Failed,
+                format!("apply_patch failed: {e}. No files were changed."),
+                1,
+            ),
+        };
+        emit(
+            out,
+            ThreadEvent::ItemCompleted {
+                item: item(
+                    &item_id,
+                    ItemDetails::FileChange {
+                        changes: summaries(&changes),
+                        status,
+                        diffs: call.diffs.clone(),
+                        hunk_states: vec![],
+                    },
+                ),
+            },
+        );
+        let text = self.patch_output(via_exec, &text, code);
+        self.finish_call(idx, text);
+    }
+
+    pub(super) fn on_changes_reviewed(
+        &mut self,
+        call_id: &str,
+        review: ChangeReview,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(idx) = self.call_index(call_id) else {
+            return;
+        };
+        let call = self.turn.as_ref().unwrap().calls[idx].clone();
+        let (Some(Waiting::Review(changes)), Action::Patch { via_exec, .. }) =
+            (call.waiting, call.action)
+        else {
+            return;
+        };
+        let (status, text) = review_text(&changes, &review);
+        let item_id = call.item_id.unwrap_or_default();
+        emit(
+            out,
+            ThreadEvent::ItemCompleted {
+                item: item(
+                    &item_id,
+                    ItemDetails::FileChange {
+                        changes: summaries(&changes),
+                        status,
+                        diffs: call.diffs.clone(),
+                        hunk_states: hunk_states(&changes, &call.diffs, &review),
+                    },
+                ),
+            },
+        );
+        let code = if status == FileChangeStatus::Completed {
+            0
+        } else {
+            1
+        };
+        let text = self.patch_output(via_exec, &text, code);
+        self.finish_call(idx, text);
+    }
+}
+
+pub(super) fn summaries(changes: &[FileChange]) -> Vec<FileChangeSummary> {
+    changes
+        .iter()
+        .map(|c| FileChangeSummary {
+            path: c.path.clone(),
+            kind: summary_kind(c),
+            move_path: c.move_path.clone(),
+        })
+        .collect()
+}
+
+/// Each file's hunks with the person's decision (a file without a review outcome was rejected).
+pub(super) fn hunk_states(
+    changes: &[FileChange],
+    diffs: &[diff::FileDiff],
+    review: &ChangeReview,
+) -> Vec<BTreeMap<String, HunkState>> {
+    changes
+        .iter()
+        .zip(diffs)
+        .map(|(c, d)| {
+            let outcome = review
+                .files
+                .iter()
+                .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref())
+                .map(|f| &f.outcome);
+            d.hunk_ids
+                .iter()
+                .map(|id| {
+                    let state = match outcome {
+                        Some(FileReviewOutcome::Accepted) => HunkState::Accepted,
+                        Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
+                            if accepted_hunk_ids.contains(id) {
+                                HunkState::Accepted
+                            } else {
+                                HunkState::Rejected
+                            }
+                        }
+                        _ => HunkState::Rejected,
+                    };
+                    (id.clone(), state)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// At most this much of a diff between the proposal and what landed goes to the model.
+pub(super) const LANDED_DIFF_MAX: usize = 16 * 1024;
+
+/// What the model is told after the person reviewed a patch: exactly which files and hunks landed,
+/// how what landed differs from the proposal where the person changed it, and their reason.
+pub fn review_text(changes: &[FileChange], review: &ChangeReview) -> (FileChangeStatus, String) {
+    let (status, mut s) = decisions_text(changes, review);
+    for c in changes {
+        let Some(f) = review
+            .files
+            .iter()
+            .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref())
+        else {
+            continue;
+        };
+        let Some(landed) = &f.landed else { continue };
+        if matches!(
+            f.outcome,
+            FileReviewOutcome::Rejected | FileReviewOutcome::Failed { .. }
+        ) {
+            continue;
+        }
+        let proposed = c.new_contents.as_deref().unwrap_or("");
+        let d = diff::diff_texts(proposed, landed);
+        if d.unified.is_empty() {
+            continue;
+        }
+        let (_, path) = change_letter(c);
+        let mut unified = d.unified;
+        if unified.len() > LANDED_DIFF_MAX {
+            let mut cut = LANDED_DIFF_MAX;
+            while !unified.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            unified.truncate(cut);
+            unified += "\n[... diff cut; read the file]\n";
+        }
+        s += &format!(
+            "The user changed your proposal for {path} before it landed; the file now differs from what you proposed by this diff (--- your proposal, +++ what landed):\n--- a/{path}\n+++ b/{path}\n{unified}"
+        );
+    }
+    if let Some(reason) = review
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        s += &format!("The user's reason: {reason}\n");
+    }
+    (status, s)
+}
+
+pub(super) fn decisions_text(
+    changes: &[FileChange],
+    review: &ChangeReview,
+) -> (FileChangeStatus, String) {
+    let mut applied = vec![];
+    let mut rejected = vec![];
+    let mut partial = vec![];
+    let mut failed = vec![];
+    for c in changes {
+        let (letter, path) = change_letter(c);
+        let outcome = review
+            .files
+            .iter()
+            .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref());
+        match outcome.map(|f| &f.outcome) {
+            Some(FileReviewOutcome::Accepted) => applied.push(format!("{letter} {path}")),
+            Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
+                let total = diff::diff_texts(
+                    c.original.as_deref().unwrap_or(""),
+                    c.new_contents.as_deref().unwrap_or(""),
+                )
+                .hunk_ids
+                .len();
+                partial.push(format!(
+                    "{path} ({} of {total} hunks applied)",
+                    accepted_hunk_ids.len()
+                ));
+            }
+            Some(FileReviewOutcome::Failed { message }) => {
+                failed.push(format!("{path}: {message}"))
+            }
+            Some(FileReviewOutcome::Rejected) | None => rejected.push(path.to_string()),
+        }
+    }
+    if rejected.is_empty() && partial.is_empty() && failed.is_empty() {
+        return (FileChangeStatus::Completed, success_text(changes));
+    }
+    let status = if applied.is_empty() && partial.is_empty() {
+        if failed.is_empty() {
+            FileChangeStatus::Declined
+        } else {
+            FileChangeStatus::Failed
+        }
+    } else {
+        FileChangeStatus::PartiallyApplied
+    };
+    let mut s = String::from("The user reviewed the patch; only part of it was applied.\n");
+    if status == FileChangeStatus::Declined {
+        s = String::from("The user rejected the patch; no files were changed.\n");
+    }
+    if !applied.is_empty() {
+        s += &format!("Applied:\n{}\n", applied.join("\n"));
+    }
+    if !partial.is_empty() {
+        s += &format!(
+            "Partially applied (the other hunks were rejected; read these files again before editing them):\n{}\n",
+            partial.join("\n")
+        );
+    }
+    if !rejected.is_empty() && status != FileChangeStatus::Declined {
+        s += &format!(
+            "Rejected by the user (unchanged):\n{}\n",
+            rejected.join("\n")
+        );
+    }
+    if !failed.is_empty() {
+        s += &format!("Could not be written (unchanged):\n{}\n", failed.join("\n"));
+    }
+    (status, s)
+}
