@@ -40,10 +40,13 @@ mod edits;
 mod items;
 mod turn;
 
-use approval::{describe_remembered, scope_of, Remembered};
+#[cfg(test)]
+mod approval_tests;
+
+use approval::{describe_remembered, scope_of, Decision, Remembered};
 use classify::{Action, RAW_ARGUMENTS_QUOTE};
 use edits::{hunk_states, summaries};
-use items::{emit, item, stream_details};
+use items::{completed, emit, started, stream_details, updated, CommandState};
 
 pub use edits::review_text;
 pub use turn::too_deep_event_message;
@@ -240,12 +243,7 @@ impl Session {
     /// An error the person sees in the transcript (a completed `error` item); the turn goes on.
     fn show_error(&mut self, message: String, out: &mut Vec<Effect>) {
         let id = self.new_item_id();
-        emit(
-            out,
-            ThreadEvent::ItemCompleted {
-                item: item(&id, ItemDetails::Error { message }),
-            },
-        );
+        completed(out, &id, items::error(message));
     }
 
     fn new_item_id(&mut self) -> String {

@@ -3,8 +3,8 @@
 //! and a command is never run unsandboxed without the person knowing: known-safe commands run (they
 //! read only), every other one waits for the person's approval to run without a sandbox, and where
 //! nobody can be asked (approval policy `never`, as in `tack exec`) it is declined.
-use super::protocol::{AgentConfig, ApprovalPolicy, SandboxMode};
-use crate::tools;
+//! The decision itself is a row of the approval table (session/machine/approval.rs); this module
+//! holds what the person and the model are told.
 
 /// Said once per session in the chat, before the first command.
 pub const NOTICE: &str =
@@ -20,31 +20,6 @@ pub const DECLINED: &str = "This command was not run: there is no OS sandbox on 
 (Windows), a sandboxed policy is set, and nobody can approve running it unsandboxed here (approval \
 policy `never`). Known-safe commands (reading files, listing, searching) still run; to run others, \
 use an approval policy that asks, or the danger-full-access sandbox mode if you accept the risk.";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// Known safe: run it, without a sandbox since there is none.
-    RunUnsandboxed,
-    /// Ask the person before running it without a sandbox.
-    Ask,
-    /// Nobody can be asked: do not run it.
-    Decline,
-}
-
-/// What to do with `argv`, or `None` when the normal decision applies (an OS sandbox exists here, or
-/// the session is `danger-full-access` anyway).
-pub fn verdict(cfg: &AgentConfig, argv: &[String]) -> Option<Verdict> {
-    if !cfg.no_os_sandbox.unwrap_or(false) || cfg.sandbox_mode == SandboxMode::DangerFullAccess {
-        return None;
-    }
-    Some(if tools::is_known_safe(argv, &cfg.shell) {
-        Verdict::RunUnsandboxed
-    } else if cfg.approval_policy == ApprovalPolicy::Never {
-        Verdict::Decline
-    } else {
-        Verdict::Ask
-    })
-}
 
 #[cfg(test)]
 mod tests {

@@ -112,32 +112,12 @@ impl Session {
                 let existing = self.turn.as_ref().unwrap().plan_item.clone();
                 let id = match existing {
                     Some((id, _)) => {
-                        emit(
-                            out,
-                            ThreadEvent::ItemUpdated {
-                                item: item(
-                                    &id,
-                                    ItemDetails::TodoList {
-                                        items: items.clone(),
-                                    },
-                                ),
-                            },
-                        );
+                        updated(out, &id, items::todo_list(items.clone()));
                         id
                     }
                     None => {
                         let id = self.new_item_id();
-                        emit(
-                            out,
-                            ThreadEvent::ItemStarted {
-                                item: item(
-                                    &id,
-                                    ItemDetails::TodoList {
-                                        items: items.clone(),
-                                    },
-                                ),
-                            },
-                        );
+                        started(out, &id, items::todo_list(items.clone()));
                         id
                     }
                 };
@@ -169,10 +149,8 @@ impl Session {
                 });
             }
             Action::Patch { via_exec, .. }
-                if self.cfg.sandbox_mode == SandboxMode::ReadOnly
-                    && self.cfg.approval_policy == ApprovalPolicy::Never =>
+                if self.edit_decision() == Decision::Refuse(approval::Refusal::ReadOnlyEdit) =>
             {
-                // Nobody reviews edits under `never`, and read-only means nothing is written.
                 let msg = self.patch_output(via_exec, READ_ONLY_PATCH, 1);
                 self.show_error(READ_ONLY_PATCH.to_string(), out);
                 self.finish_call(idx, msg);

@@ -45,95 +45,46 @@ impl Session {
         };
         let id = self.new_item_id();
         self.call(idx).item_id = Some(id.clone());
-        emit(
+        started(
             out,
-            ThreadEvent::ItemStarted {
-                item: item(
-                    &id,
-                    ItemDetails::CommandExecution {
-                        command: command.clone(),
-                        aggregated_output: String::new(),
-                        exit_code: None,
-                        status: CommandStatus::InProgress,
-                        duration_ms: None,
-                    },
-                ),
-            },
+            &id,
+            items::command(command.clone(), String::new(), CommandState::Running),
         );
-        if let Some(verdict) = no_sandbox::verdict(&self.cfg, &argv) {
-            self.start_exec_without_sandbox(idx, verdict, argv, command, cwd, out);
-            return;
-        }
-        let (ask, kind, reason) = match self.cfg.approval_policy {
-            ApprovalPolicy::Never => (false, ApprovalKind::Exec, None),
-            ApprovalPolicy::Untrusted => (
-                !tools::is_known_safe(&argv, &self.cfg.shell),
-                ApprovalKind::Exec,
-                None,
-            ),
-            ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => match &escalate {
-                Some(j) if self.cfg.approval_policy == ApprovalPolicy::OnRequest => (
-                    true,
-                    ApprovalKind::Escalate,
-                    Some(j.clone()).filter(|j| !j.is_empty()),
-                ),
-                _ => (false, ApprovalKind::Exec, None),
-            },
-        };
-        let unsandboxed = kind != ApprovalKind::Exec;
-        if !ask {
-            self.run_exec(idx, false, out);
-        } else if self.remembered_covers(&argv, &cwd, unsandboxed) {
-            self.run_exec(idx, unsandboxed, out);
-        } else {
-            self.ask_approval(idx, kind, argv, command, cwd, reason, out);
-        }
-    }
-
-    /// No OS sandbox on this platform (session/no_sandbox.rs): say so once, then run a known-safe
-    /// command, ask before any other, or decline it where nobody can be asked.
-    pub(super) fn start_exec_without_sandbox(
-        &mut self,
-        idx: usize,
-        verdict: no_sandbox::Verdict,
-        argv: Vec<String>,
-        command: String,
-        cwd: String,
-        out: &mut Vec<Effect>,
-    ) {
-        if !self.no_sandbox_noticed {
+        let sandbox = approval::SandboxFacts::of(&self.cfg);
+        // No OS sandbox here (session/no_sandbox.rs): the person is told once, before the first command.
+        if sandbox.unenforceable() && !self.no_sandbox_noticed {
             self.no_sandbox_noticed = true;
             self.show_error(no_sandbox::NOTICE.to_string(), out);
         }
-        match verdict {
-            no_sandbox::Verdict::RunUnsandboxed => self.run_exec(idx, true, out),
-            no_sandbox::Verdict::Ask if self.remembered_covers(&argv, &cwd, true) => {
-                self.run_exec(idx, true, out)
+        let facts = approval::CallFacts::Command {
+            known_safe: tools::is_known_safe(&argv, &self.cfg.shell),
+            escalation: escalate,
+        };
+        let grants = self.grants_for(&argv, &cwd);
+        match approval::decide(self.cfg.approval_policy, sandbox, &facts, grants) {
+            Decision::Run { unsandboxed } => self.run_exec(idx, unsandboxed, out),
+            Decision::Ask { kind, reason } => {
+                self.ask_approval(idx, kind, argv, command, cwd, reason, out)
             }
-            no_sandbox::Verdict::Ask => {
-                let reason = Some(no_sandbox::REASON.to_string());
-                self.ask_approval(idx, ApprovalKind::Escalate, argv, command, cwd, reason, out)
-            }
-            no_sandbox::Verdict::Decline => {
+            Decision::Refuse(_) => {
                 let item_id = self.call(idx).item_id.clone().unwrap_or_default();
-                emit(
+                completed(
                     out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &item_id,
-                            ItemDetails::CommandExecution {
-                                command,
-                                aggregated_output: String::new(),
-                                exit_code: None,
-                                status: CommandStatus::Declined,
-                                duration_ms: None,
-                            },
-                        ),
-                    },
+                    &item_id,
+                    items::command(command, String::new(), CommandState::Declined),
                 );
                 self.show_error(no_sandbox::DECLINED.to_string(), out);
                 self.finish_call(idx, no_sandbox::DECLINED.to_string());
             }
+            Decision::Apply | Decision::Review | Decision::Keep => {}
+        }
+    }
+
+    /// The session grants covering a command run in `cwd`, inside and outside the sandbox.
+    pub(super) fn grants_for(&self, argv: &[String], cwd: &str) -> approval::Grants {
+        approval::Grants {
+            inside: self.remembered_covers(argv, cwd, false),
+            outside: self.remembered_covers(argv, cwd, true),
         }
     }
 
@@ -272,20 +223,10 @@ impl Session {
             ApprovalDecision::Denied | ApprovalDecision::Abort => {
                 let item_id = self.call(idx).item_id.clone().unwrap_or_default();
                 let shown = self.call(idx).shown_output.clone();
-                emit(
+                completed(
                     out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &item_id,
-                            ItemDetails::CommandExecution {
-                                command,
-                                aggregated_output: shown,
-                                exit_code: None,
-                                status: CommandStatus::Declined,
-                                duration_ms: None,
-                            },
-                        ),
-                    },
+                    &item_id,
+                    items::command(command, shown, CommandState::Declined),
                 );
                 let mut text = "The user declined to run this command.".to_string();
                 if let Some(m) = message.filter(|m| !m.trim().is_empty()) {
@@ -358,29 +299,22 @@ impl Session {
                 let command = command.clone();
                 let unsandboxed = matches!(call.waiting, Some(Waiting::Exec { unsandboxed: true }));
                 let clean = tools::strip_ansi(&raw);
-                if self.cfg.approval_policy == ApprovalPolicy::OnFailure
-                    && !unsandboxed
-                    && self.cfg.sandbox_mode != SandboxMode::DangerFullAccess
-                    && tools::looks_like_sandbox_denial(exit_code, &clean)
-                {
-                    let Action::Exec { argv, cwd, .. } = call.action.clone() else {
-                        return;
-                    };
-                    if self.remembered_covers(&argv, &cwd, true) {
-                        self.run_exec(idx, true, out);
-                    } else {
-                        let reason = format!("The sandbox blocked this command (exit code {exit_code}). Run it again without the sandbox?");
-                        self.ask_approval(
-                            idx,
-                            ApprovalKind::RetryUnsandboxed,
-                            argv,
-                            command,
-                            cwd,
-                            Some(reason),
-                            out,
-                        );
-                    }
+                let Action::Exec { argv, cwd, .. } = call.action.clone() else {
                     return;
+                };
+                let facts = approval::CallFacts::CommandExited {
+                    unsandboxed,
+                    denied: tools::looks_like_sandbox_denial(exit_code, &clean),
+                    exit_code,
+                };
+                let sandbox = approval::SandboxFacts::of(&self.cfg);
+                let grants = self.grants_for(&argv, &cwd);
+                match approval::decide(self.cfg.approval_policy, sandbox, &facts, grants) {
+                    Decision::Run { unsandboxed } => return self.run_exec(idx, unsandboxed, out),
+                    Decision::Ask { kind, reason } => {
+                        return self.ask_approval(idx, kind, argv, command, cwd, reason, out)
+                    }
+                    _ => {}
                 }
                 let text = if shell_tool {
                     tools::format_shell_output(exit_code, duration_ms, &raw, timed_out)
@@ -399,24 +333,17 @@ impl Session {
                     tools::bound_output(&clean, (max_tokens as usize).saturating_mul(4))
                 );
                 let item_id = call.item_id.clone().unwrap_or_default();
-                emit(
+                completed(
                     out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &item_id,
-                            ItemDetails::CommandExecution {
-                                command,
-                                aggregated_output: shown,
-                                exit_code: Some(exit_code),
-                                status: if exit_code == 0 {
-                                    CommandStatus::Completed
-                                } else {
-                                    CommandStatus::Failed
-                                },
-                                duration_ms: Some(duration_ms),
-                            },
-                        ),
-                    },
+                    &item_id,
+                    items::command(
+                        command,
+                        shown,
+                        CommandState::Exited {
+                            code: exit_code,
+                            duration_ms,
+                        },
+                    ),
                 );
                 self.finish_call(idx, text);
             }
@@ -434,24 +361,17 @@ impl Session {
                 );
                 if let Some(live) = self.live.remove(&session) {
                     let clean = tools::strip_ansi(&raw);
-                    emit(
+                    completed(
                         out,
-                        ThreadEvent::ItemCompleted {
-                            item: item(
-                                &live.item_id,
-                                ItemDetails::CommandExecution {
-                                    command: live.command,
-                                    aggregated_output: format!("{}{}", live.shown_output, clean),
-                                    exit_code: Some(exit_code),
-                                    status: if exit_code == 0 {
-                                        CommandStatus::Completed
-                                    } else {
-                                        CommandStatus::Failed
-                                    },
-                                    duration_ms: Some(live.started_ms + duration_ms),
-                                },
-                            ),
-                        },
+                        &live.item_id,
+                        items::command(
+                            live.command,
+                            format!("{}{}", live.shown_output, clean),
+                            CommandState::Exited {
+                                code: exit_code,
+                                duration_ms: live.started_ms + duration_ms,
+                            },
+                        ),
                     );
                 }
                 self.finish_call(idx, text);
@@ -528,20 +448,10 @@ impl Session {
             _ => (None, String::new()),
         };
         if let Some(item_id) = item_id {
-            emit(
+            completed(
                 out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        &item_id,
-                        ItemDetails::CommandExecution {
-                            command,
-                            aggregated_output: message.clone(),
-                            exit_code: None,
-                            status: CommandStatus::Failed,
-                            duration_ms: None,
-                        },
-                    ),
-                },
+                &item_id,
+                items::command(command, message.clone(), CommandState::Failed),
             );
         }
         self.finish_call(idx, format!("Failed to run the command: {message}"));

@@ -29,6 +29,16 @@ pub(super) fn success_text(changes: &[FileChange]) -> String {
 }
 
 impl Session {
+    /// What the policy makes of an edit in this session: refused, applied, or reviewed.
+    pub(super) fn edit_decision(&self) -> Decision {
+        approval::decide(
+            self.cfg.approval_policy,
+            approval::SandboxFacts::of(&self.cfg),
+            &approval::CallFacts::Edit,
+            approval::Grants::default(),
+        )
+    }
+
     pub(super) fn patch_output(&self, via_exec: bool, text: &str, exit_code: i32) -> String {
         if via_exec {
             let seed = format!("patch:{text}");
@@ -82,21 +92,12 @@ impl Session {
         self.call(idx).item_id = Some(id.clone());
         self.call(idx).diffs = diffs.clone();
         self.call(idx).diffs = diffs.clone();
-        emit(
+        started(
             out,
-            ThreadEvent::ItemStarted {
-                item: item(
-                    &id,
-                    ItemDetails::FileChange {
-                        changes: summaries(&changes),
-                        status: FileChangeStatus::Pending,
-                        diffs: diffs.clone(),
-                        hunk_states: vec![],
-                    },
-                ),
-            },
+            &id,
+            items::file_change(&changes, FileChangeStatus::Pending, diffs.clone(), vec![]),
         );
-        if self.cfg.approval_policy == ApprovalPolicy::Never {
+        if self.edit_decision() == Decision::Apply {
             self.call(idx).waiting = Some(Waiting::Apply(changes.clone()));
             out.push(Effect::ApplyChanges {
                 call_id: call_id.to_string(),
@@ -145,19 +146,10 @@ impl Session {
                 1,
             ),
         };
-        emit(
+        completed(
             out,
-            ThreadEvent::ItemCompleted {
-                item: item(
-                    &item_id,
-                    ItemDetails::FileChange {
-                        changes: summaries(&changes),
-                        status,
-                        diffs: call.diffs.clone(),
-                        hunk_states: vec![],
-                    },
-                ),
-            },
+            &item_id,
+            items::file_change(&changes, status, call.diffs.clone(), vec![]),
         );
         let text = self.patch_output(via_exec, &text, code);
         self.finish_call(idx, text);
@@ -180,19 +172,15 @@ impl Session {
         };
         let (status, text) = review_text(&changes, &review);
         let item_id = call.item_id.unwrap_or_default();
-        emit(
+        completed(
             out,
-            ThreadEvent::ItemCompleted {
-                item: item(
-                    &item_id,
-                    ItemDetails::FileChange {
-                        changes: summaries(&changes),
-                        status,
-                        diffs: call.diffs.clone(),
-                        hunk_states: hunk_states(&changes, &call.diffs, &review),
-                    },
-                ),
-            },
+            &item_id,
+            items::file_change(
+                &changes,
+                status,
+                call.diffs.clone(),
+                hunk_states(&changes, &call.diffs, &review),
+            ),
         );
         let code = if status == FileChangeStatus::Completed {
             0

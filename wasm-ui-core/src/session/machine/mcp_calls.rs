@@ -28,24 +28,7 @@ pub(super) struct McpState {
     remembered: Vec<(String, RememberScope)>,
 }
 
-fn details(
-    plan: &McpPlan,
-    status: McpCallStatus,
-    result: Option<mcp::McpItemResult>,
-    error: Option<String>,
-) -> ItemDetails {
-    ItemDetails::McpToolCall {
-        server: plan.server.clone(),
-        tool: plan.tool.clone(),
-        arguments: plan.arguments.clone(),
-        result,
-        error: error.map(|message| ThreadError {
-            message,
-            reason: None,
-        }),
-        status,
-    }
-}
+use super::items::mcp_call as details;
 
 /// The item an interrupted MCP call ends with.
 pub(super) fn interrupted_details(plan: &McpPlan) -> ItemDetails {
@@ -157,41 +140,38 @@ impl Session {
         };
         let id = self.new_item_id();
         self.call(idx).item_id = Some(id.clone());
-        emit(
+        started(
             out,
-            ThreadEvent::ItemStarted {
-                item: item(&id, details(&plan, McpCallStatus::InProgress, None, None)),
-            },
+            &id,
+            details(&plan, McpCallStatus::InProgress, None, None),
         );
-        // A server acts outside the sandbox: in a read-only session a tool that may change things
-        // is refused when nobody is asked, and asked about otherwise.
-        let read_only_session = self.cfg.sandbox_mode == SandboxMode::ReadOnly;
-        if read_only_session && !plan.read_only && self.cfg.approval_policy == ApprovalPolicy::Never
-        {
-            let msg = format!(
-                "{} The MCP tool `{}` of server `{}` is not annotated read-only, so it was not called.",
-                READ_ONLY_MCP, plan.tool, plan.server
-            );
-            emit(
-                out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        &id,
-                        details(&plan, McpCallStatus::Declined, None, Some(msg.clone())),
-                    ),
-                },
-            );
-            self.finish_call(idx, msg);
-            return;
-        }
-        let asks = read_only_session
-            || matches!(
-                self.cfg.approval_policy,
-                ApprovalPolicy::Untrusted | ApprovalPolicy::OnRequest
-            );
-        if !asks || plan.read_only || self.mcp_remembered_covers(&plan) {
-            self.run_mcp(idx, out);
-            return;
+        let grants = approval::Grants {
+            inside: false,
+            outside: self.mcp_remembered_covers(&plan),
+        };
+        let facts = approval::CallFacts::Mcp {
+            read_only: plan.read_only,
+        };
+        let sandbox = approval::SandboxFacts::of(&self.cfg);
+        match approval::decide(self.cfg.approval_policy, sandbox, &facts, grants) {
+            Decision::Refuse(_) => {
+                let msg = format!(
+                    "{} The MCP tool `{}` of server `{}` is not annotated read-only, so it was not called.",
+                    READ_ONLY_MCP, plan.tool, plan.server
+                );
+                completed(
+                    out,
+                    &id,
+                    details(&plan, McpCallStatus::Declined, None, Some(msg.clone())),
+                );
+                self.finish_call(idx, msg);
+                return;
+            }
+            Decision::Ask { .. } => {}
+            _ => {
+                self.run_mcp(idx, out);
+                return;
+            }
         }
         let request_id = format!("approval_{}", self.next_request);
         self.next_request += 1;
@@ -282,14 +262,10 @@ impl Session {
             }
             ApprovalDecision::Denied | ApprovalDecision::Abort => {
                 let item_id = self.call(idx).item_id.clone().unwrap_or_default();
-                emit(
+                completed(
                     out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &item_id,
-                            details(&plan, McpCallStatus::Declined, None, None),
-                        ),
-                    },
+                    &item_id,
+                    details(&plan, McpCallStatus::Declined, None, None),
                 );
                 let mut text = "The user declined this MCP tool call.".to_string();
                 if let Some(m) = message.as_ref().filter(|m| !m.trim().is_empty()) {
@@ -346,25 +322,16 @@ impl Session {
                     McpCallStatus::Completed
                 };
                 let error = r.is_error.then(|| r.text.clone());
-                emit(
-                    out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(&item_id, details(&plan, status, Some(r.item), error)),
-                    },
-                );
+                completed(out, &item_id, details(&plan, status, Some(r.item), error));
                 let call = self.call(idx);
                 call.image = r.image;
                 self.finish_call(idx, r.text);
             }
             Err(message) => {
-                emit(
+                completed(
                     out,
-                    ThreadEvent::ItemCompleted {
-                        item: item(
-                            &item_id,
-                            details(&plan, McpCallStatus::Failed, None, Some(message.clone())),
-                        ),
-                    },
+                    &item_id,
+                    details(&plan, McpCallStatus::Failed, None, Some(message.clone())),
                 );
                 self.finish_call(idx, message);
             }

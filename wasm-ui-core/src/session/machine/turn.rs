@@ -168,12 +168,7 @@ impl Session {
                         Some(existing) => existing.id,
                         None => {
                             let id = self.new_item_id();
-                            emit(
-                                out,
-                                ThreadEvent::ItemStarted {
-                                    item: item(&id, stream_details(reasoning, String::new())),
-                                },
-                            );
+                            started(out, &id, stream_details(reasoning, String::new()));
                             id
                         }
                     };
@@ -202,12 +197,7 @@ impl Session {
                     if !reasoning {
                         self.turn.as_mut().unwrap().last_message = Some(text.clone());
                     }
-                    emit(
-                        out,
-                        ThreadEvent::ItemCompleted {
-                            item: item(&id, stream_details(reasoning, text)),
-                        },
-                    );
+                    completed(out, &id, stream_details(reasoning, text));
                 }
             }
         }
@@ -224,11 +214,10 @@ impl Session {
         // Items streamed so far restart empty; the retried stream fills them again.
         for stale in turn.stream_items.values_mut() {
             stale.text.clear();
-            emit(
+            updated(
                 out,
-                ThreadEvent::ItemUpdated {
-                    item: item(&stale.id, stream_details(stale.reasoning, String::new())),
-                },
+                &stale.id,
+                stream_details(stale.reasoning, String::new()),
             );
         }
     }
@@ -424,17 +413,7 @@ impl Session {
 
     pub(super) fn close_plan(&self, turn: &Turn, out: &mut Vec<Effect>) {
         if let Some((id, items)) = &turn.plan_item {
-            emit(
-                out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        id,
-                        ItemDetails::TodoList {
-                            items: items.clone(),
-                        },
-                    ),
-                },
-            );
+            completed(out, id, items::todo_list(items.clone()));
         }
     }
 
@@ -501,30 +480,23 @@ impl Session {
                                         reason: None,
                                     },
                                 );
-                                Some(ItemDetails::FileChange {
-                                    changes: summaries(&changes),
-                                    status: FileChangeStatus::Declined,
+                                Some(items::file_change(
+                                    &changes,
+                                    FileChangeStatus::Declined,
                                     diffs,
                                     hunk_states,
-                                })
+                                ))
                             }
-                            Action::Exec { command, .. } => Some(ItemDetails::CommandExecution {
-                                command: command.clone(),
-                                aggregated_output: call.shown_output.clone(),
-                                exit_code: None,
-                                status: CommandStatus::Failed,
-                                duration_ms: None,
-                            }),
+                            Action::Exec { command, .. } => Some(items::command(
+                                command.clone(),
+                                call.shown_output.clone(),
+                                CommandState::Failed,
+                            )),
                             Action::Mcp(plan) => Some(mcp_calls::interrupted_details(plan)),
                             _ => None,
                         };
                         if let Some(details) = details {
-                            emit(
-                                out,
-                                ThreadEvent::ItemCompleted {
-                                    item: item(id, details),
-                                },
-                            );
+                            completed(out, id, details);
                         }
                     }
                     call.output = Some(ABORTED_OUTPUT.to_string());
@@ -540,20 +512,10 @@ impl Session {
             out.push(Effect::KillExec {
                 call_id: live.exec_call_id.clone(),
             });
-            emit(
+            completed(
                 out,
-                ThreadEvent::ItemCompleted {
-                    item: item(
-                        &live.item_id,
-                        ItemDetails::CommandExecution {
-                            command: live.command,
-                            aggregated_output: live.shown_output,
-                            exit_code: None,
-                            status: CommandStatus::Failed,
-                            duration_ms: None,
-                        },
-                    ),
-                },
+                &live.item_id,
+                items::command(live.command, live.shown_output, CommandState::Failed),
             );
         }
         self.push_history(prompt::user_message(TURN_ABORTED), out);
