@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSidecarFor, hostTarget, packageFor, placeSidecar, TARGETS } from './platforms.mjs';
+import { checkWasmImports } from './wasm-imports.mjs';
 import {
   capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, toolsDir,
 } from './lib.mjs';
@@ -71,6 +72,7 @@ function buildWasm(wasmBindgen) {
   const outWasm = path.join(dist, 'wasm', 'wasm_ui_core_bg.wasm');
   if (mtime(outWasm) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) {
     addDiscardToGlue(glueDir);
+    checkWasmImports(outWasm);
     return;
   }
   // --target web gives an ES module with initSync(), which the host feeds with bytes it read itself,
@@ -83,6 +85,7 @@ function buildWasm(wasmBindgen) {
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
   fs.rmSync(raw);
   addDiscardToGlue(glueDir);
+  checkWasmImports(outWasm);
 }
 
 /**
