@@ -128,9 +128,11 @@ async function bundle() {
   // Minified (names kept for error classes): smaller downloads and faster activation; maps stay local.
   const common = { bundle: true, minify: true, keepNames: true, sourcemap: true, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
   const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
+  const lazy = lazyChunks();
   const entries = [
-    { ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') },
-    { ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js') },
+    { ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js'), plugins: [lazy.plugin] },
+    { ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js'), plugins: [lazy.plugin] },
+    ...lazy.entries(node),
     {
       ...common,
       platform: 'browser',
@@ -146,6 +148,32 @@ async function bundle() {
   for (const f of ['codicon.css', 'codicon.ttf']) {
     fs.copyFileSync(path.join(codicons, f), path.join(dist, 'webview', f));
   }
+}
+
+/**
+ * Modules the bundles load only on first use, each its own file under dist/chunks/: a dynamic
+ * `import()` of one becomes a `require('./chunks/<name>.js')` at that point instead of code inlined in
+ * extension.js and cli.js, so V8 neither parses nor runs it at start-up. From source (tsx) the same
+ * import() loads the TypeScript module. A chunk is bundled on its own: it must hold no state the main
+ * bundle shares (the MCP SDK's re-exports do not).
+ */
+export const LAZY_CHUNKS = [{ source: path.join(ext, 'src', 'host', 'mcp', 'sdk-runtime.ts'), name: 'mcp-sdk' }];
+
+function lazyChunks() {
+  const bySource = new Map(LAZY_CHUNKS.map((c) => [c.source.replace(/\.ts$/, ''), c]));
+  return {
+    plugin: {
+      name: 'tack-lazy-chunks',
+      setup(b) {
+        b.onResolve({ filter: /^\./ }, (args) => {
+          if (args.kind !== 'dynamic-import') return undefined;
+          const chunk = bySource.get(path.resolve(args.resolveDir, args.path).replace(/\.(ts|js)$/, ''));
+          return chunk ? { path: `./chunks/${chunk.name}.js`, external: true } : undefined;
+        });
+      },
+    },
+    entries: (node) => LAZY_CHUNKS.map((c) => ({ ...node, entryPoints: [c.source], outfile: path.join(dist, 'chunks', `${c.name}.js`) })),
+  };
 }
 
 export async function build() {

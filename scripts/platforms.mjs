@@ -131,7 +131,7 @@ export const vsixPath = (target) => path.join(ext, `tack-${target}-${extensionVe
  */
 export function packageFor(target, built) {
   const vsix = vsixPath(target);
-  const shared = [path.join(dist, 'extension.js'), path.join(dist, 'cli.js'), path.join(dist, 'webview'), path.join(dist, 'wasm'),
+  const shared = [path.join(dist, 'extension.js'), path.join(dist, 'cli.js'), path.join(dist, 'chunks'), path.join(dist, 'webview'), path.join(dist, 'wasm'),
     path.join(ext, 'package.json'), path.join(ext, 'README.md'), path.join(ext, 'media'), path.join(ext, 'bin'), path.join(ext, '.vscodeignore')];
   if (mtime(vsix) >= Math.max(newestMtime(shared), mtime(built))) return vsix;
   step(`packaging ${path.basename(vsix)}`);
@@ -141,7 +141,7 @@ export function packageFor(target, built) {
   for (const f of ['package.json', 'README.md', '.vscodeignore', 'media', 'bin']) {
     fs.cpSync(path.join(ext, f), path.join(stage, f), { recursive: true });
   }
-  for (const f of ['extension.js', 'cli.js', 'webview', 'wasm']) {
+  for (const f of ['extension.js', 'cli.js', 'chunks', 'webview', 'wasm']) {
     if (fs.existsSync(path.join(dist, f))) fs.cpSync(path.join(dist, f), path.join(stage, 'dist', f), { recursive: true });
   }
   placeSidecar(target, built, path.join(stage, 'dist', 'bin'));

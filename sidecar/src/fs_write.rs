@@ -50,20 +50,7 @@ fn invalid(message: String) -> RpcError {
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/// Whether a file name means `.git` to git on some file system: case-insensitively, ignoring the
-/// code points HFS+ ignores, and the trailing dots and spaces and the 8.3 short name NTFS accepts.
-pub fn is_git_name(name: &str) -> bool {
-    let folded: String = name
-        .chars()
-        .filter(|c| {
-            !matches!(*c as u32,
-                0x200C..=0x200F | 0x202A..=0x202E | 0x206A..=0x206F | 0xFEFF)
-        })
-        .collect::<String>()
-        .to_lowercase();
-    let trimmed = folded.trim_end_matches(['.', ' ']);
-    trimmed == ".git" || trimmed == "git~1" || folded.starts_with(".git:")
-}
+pub use crate::names::is_git_name;
 
 /// Checks one relative path from the request: non-empty, relative, normalised, no NUL.
 fn check_rel(path: &str) -> Result<(), RpcError> {
@@ -976,25 +963,6 @@ fn with_problems(m: String, problems: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn git_names() {
-        for n in [
-            ".git",
-            ".GIT",
-            ".Git",
-            ".git.",
-            ".git ",
-            "git~1",
-            ".g\u{200c}it",
-            "\u{feff}.git",
-        ] {
-            assert!(is_git_name(n), "{n:?}");
-        }
-        for n in ["git", ".github", ".gitignore", ".git2", "a.git", ".gi"] {
-            assert!(!is_git_name(n), "{n:?}");
-        }
-    }
 
     #[test]
     fn bad_paths() {

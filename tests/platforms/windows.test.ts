@@ -4,41 +4,24 @@
 // malformed JSON-RPC line. Through ConPTY, Wine 8.0 starts the command and reports its exit code but
 // relays none of its output, so only that much is checked there.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { crossSidecar } from '../lib/cross';
-import { RawSidecar } from '../lib/raw-sidecar';
+import type { RawSidecar } from '../lib/raw-sidecar';
+import { startWineSidecar, winPath, wineSkip } from '../lib/wine';
 
-const WINE = ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine'].find((p) => fs.existsSync(p));
-const found = crossSidecar('win32-x64');
-const skip = !found.ok ? found.reason : !WINE ? 'Wine is not installed (Debian: apt-get install wine64; npm test installs it as root)' : undefined;
+const skip = wineSkip();
 
 let dir = '';
 let sidecar: RawSidecar;
 const full = { mode: 'danger-full-access' };
-/** A Linux path as Wine's Z: drive names it. */
-const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
 const sleeperName = `tack-sleeper-${process.pid}.exe`;
-
-function wineEnv(): NodeJS.ProcessEnv {
-  const prefix = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'tack', 'wine-prefix');
-  fs.mkdirSync(prefix, { recursive: true });
-  return { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
-}
 
 before(async () => {
   if (skip) return;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-wine-'));
-  fs.copyFileSync(found.binary!, path.join(dir, 'tack-sidecar.exe'));
-  fs.copyFileSync(found.binary!, path.join(dir, sleeperName));
-  // Wine 8.0 lacks bcryptprimitives.dll, which Rust's std imports (every Windows 10+ has it).
-  const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-o', path.join(dir, 'bcryptprimitives.dll'),
-    path.join(import.meta.dirname, 'wine', 'bcryptprimitives.c'), '-ladvapi32'], { encoding: 'utf8' });
-  assert.equal(cc.status, 0, `building the Wine shim failed: ${cc.stderr}`);
-  sidecar = new RawSidecar(WINE!, [path.join(dir, 'tack-sidecar.exe')], wineEnv());
+  sidecar = startWineSidecar(dir, [sleeperName]);
 });
 
 after(async () => {

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { defaultCheckpointsDir } from '../host/agent/checkpoints';
+import { planFileRewind, type FileRewind } from '../host/agent/rewind';
+import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { SidecarClient, type CheckpointChange } from '../host/sidecar';
 
 const LIST_USAGE = `Usage: tack checkpoints [-C DIR] [--json]
@@ -17,7 +19,7 @@ Options:
   --json     print the list as JSON
 `;
 
-const REWIND_USAGE = `Usage: tack rewind ID [-C DIR] [--dry-run] [--yes] [--json]
+const REWIND_USAGE = `Usage: tack rewind ID [-C DIR] [--conversation [--session SESSION]] [--dry-run] [--yes] [--json]
 
 Restores the workspace's files to checkpoint ID (see \`tack checkpoints\`): files changed since are
 put back, files created since are removed, deleted ones restored, modes reset. Files you changed
@@ -26,6 +28,12 @@ can be undone: it prints the checkpoint to rewind to for that.
 
 Options:
   -C DIR      the workspace (default: the current directory)
+  --conversation
+              rewind the conversation too: the session whose turn recorded the checkpoint
+              drops that turn's message and everything after it, so \`tack exec --resume\`
+              continues from before it (the message is printed, to send again)
+  --session SESSION
+              the session to rewind (default: the one that recorded the checkpoint)
   --dry-run   only print what would change
   --yes       do not ask for confirmation (needed when stdin is not a terminal)
   --json      print the result as JSON
@@ -36,11 +44,13 @@ interface Parsed {
   json: boolean;
   dryRun: boolean;
   yes: boolean;
+  conversation: boolean;
+  session?: string;
   words: string[];
 }
 
 function parse(args: string[], allowed: string[]): Parsed | string {
-  const p: Parsed = { dir: process.cwd(), json: false, dryRun: false, yes: false, words: [] };
+  const p: Parsed = { dir: process.cwd(), json: false, dryRun: false, yes: false, conversation: false, words: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '-h' || a === '--help') return 'help';
@@ -48,10 +58,16 @@ function parse(args: string[], allowed: string[]): Parsed | string {
       const v = args[++i];
       if (v === undefined) return '-C needs a directory';
       p.dir = v;
+    } else if (a === '--session' && allowed.includes(a)) {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('-')) return '--session needs a session id';
+      p.session = v;
+      p.conversation = true;
     } else if (allowed.includes(a)) {
       if (a === '--json') p.json = true;
       if (a === '--dry-run') p.dryRun = true;
       if (a === '--yes' || a === '-y') p.yes = true;
+      if (a === '--conversation') p.conversation = true;
     } else if (a.startsWith('-')) {
       return `unknown option ${a}`;
     } else {
@@ -121,13 +137,37 @@ export async function checkpointsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+/** The session (given, or the one that recorded the checkpoint) and its rewind, checked, not yet written. */
+async function planConversation(
+  sidecar: SidecarClient,
+  params: { storeDir: string; root: string; id: string },
+  session: string | undefined,
+): Promise<FileRewind & { commit: () => Promise<void>; session: string }> {
+  if (session === undefined) {
+    const list = await sidecar.checkpoint('list', { storeDir: params.storeDir, root: params.root });
+    const c = list.checkpoints.find((x) => x.id === params.id);
+    if (!c?.session) throw new Error(`checkpoint ${params.id} names no session; pass --session SESSION`);
+    session = c.session;
+  }
+  const store = new SessionStore({ dir: defaultSessionsDir(), onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
+  return { ...(await planFileRewind(store, session, params.id)), session };
+}
+
 function describeChange(c: CheckpointChange): string {
   const verb = { restore: 'restore', remove: 'remove ', modify: 'revert ', mode: 'chmod  ' }[c.action] ?? c.action;
   return `  ${verb} ${c.path}${c.personEdited ? '   (changed after the agent\'s turn: a copy will be kept)' : ''}`;
 }
 
 export async function rewindCommand(args: string[]): Promise<number> {
-  const p = parse(args, ['--json', '--dry-run', '--yes', '-y']);
+  const p = parse(args, ['--json', '--dry-run', '--yes', '-y', '--conversation', '--session']);
   if (p === 'help') {
     process.stdout.write(REWIND_USAGE);
     return 0;
@@ -147,9 +187,31 @@ export async function rewindCommand(args: string[]): Promise<number> {
       return 1;
     }
     const out = (s: string) => (p.json ? process.stderr : process.stdout).write(s);
+    // The conversation's rewind is checked before any file is written: a refusal changes nothing.
+    let conversation: (FileRewind & { commit: () => Promise<void>; session: string }) | undefined;
+    if (p.conversation) {
+      try {
+        conversation = await planConversation(sidecar, params, p.session);
+      } catch (err) {
+        process.stderr.write(`tack rewind: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+      }
+      out(`The conversation of session ${conversation.session} goes back to before your message:\n  ${firstLine(conversation.text)}\n`);
+    }
+    const finishConversation = async (): Promise<Record<string, unknown>> => {
+      if (!conversation || p.dryRun) return {};
+      await conversation.commit();
+      out(`Rewound the conversation. Continue it with: tack exec --resume ${conversation.session} "..."\n`);
+      return { conversation: { session: conversation.session, message: conversation.index, text: conversation.text } };
+    };
     if (diff.changes.length === 0) {
-      if (p.json) process.stdout.write(`${JSON.stringify({ ...diff, restored: false })}\n`);
-      else out(`Nothing to do: the workspace already matches checkpoint ${diff.id}.\n`);
+      if (!p.yes && conversation && !p.dryRun && !(await confirm('Rewind the conversation?'))) {
+        out('Nothing was changed.\n');
+        return 1;
+      }
+      const conv = await finishConversation();
+      if (p.json) process.stdout.write(`${JSON.stringify({ ...diff, restored: false, ...conv })}\n`);
+      else out(`The files already match checkpoint ${diff.id}.\n`);
       return 0;
     }
     const edited = diff.changes.filter((c) => c.personEdited).length;
@@ -165,16 +227,14 @@ export async function rewindCommand(args: string[]): Promise<number> {
         process.stderr.write('tack rewind: pass --yes to restore (stdin is not a terminal to ask on), or --dry-run\n');
         return 2;
       }
-      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question('Restore these files? [y/N] ');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) {
+      if (!(await confirm(conversation ? 'Restore these files and rewind the conversation?' : 'Restore these files?'))) {
         out('Nothing was changed.\n');
         return 1;
       }
     }
     const r = await sidecar.checkpoint('restore', params);
-    if (p.json) process.stdout.write(`${JSON.stringify({ ...r, restored: true })}\n`);
+    const conv = await finishConversation();
+    if (p.json) process.stdout.write(`${JSON.stringify({ ...r, restored: true, ...conv })}\n`);
     const done = r.changes.length - r.failed.length;
     out(`Restored ${done} file(s) to checkpoint ${r.id}.\n`);
     for (const k of r.kept) out(`  kept your version of ${k.path}: ${k.copy}\n`);

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 mod mcp_calls;
+mod rewind_event;
 
 pub use crate::prompt::harness::{CONTINUE_PROMPT, TURN_ABORTED};
 
@@ -151,6 +152,7 @@ pub struct Session {
     /// Tokens the context held after the last response.
     context_tokens: u64,
     mcp: mcp_calls::McpState,
+    rewind: super::rewind::RewindPoints,
 }
 
 impl Session {
@@ -177,6 +179,7 @@ impl Session {
             turn: None,
             context_tokens: 0,
             mcp: Default::default(),
+            rewind: Default::default(),
         }
     }
 
@@ -184,27 +187,19 @@ impl Session {
     /// environment apply from now on; the conversation is the recorded one.
     pub fn restore(cfg: AgentConfig, records: &[SessionRecord]) -> Result<Session, String> {
         let mut s = Session::new(cfg);
-        let mut history: Vec<Value> = vec![];
         for (i, r) in records.iter().enumerate() {
-            match r {
-                SessionRecord::Meta { config } => {
-                    if i != 0 {
-                        return Err(format!(
-                            "session record {}: meta record after the start",
-                            i + 1
-                        ));
-                    }
-                    s.cfg.session_id = config.session_id.clone();
+            if let SessionRecord::Meta { config } = r {
+                if i != 0 {
+                    return Err(format!(
+                        "session record {}: meta record after the start",
+                        i + 1
+                    ));
                 }
-                SessionRecord::Item { item } => history.push(item.clone()),
-                SessionRecord::Compacted { items } => history = items.clone(),
-                SessionRecord::TurnEnded { .. }
-                | SessionRecord::Shown { .. }
-                | SessionRecord::ApprovalAsked { .. }
-                | SessionRecord::ApprovalAnswered { .. }
-                | SessionRecord::Checkpoint { .. } => {}
+                s.cfg.session_id = config.session_id.clone();
             }
         }
+        let (history, rewind) = super::rewind::rebuild(records)?;
+        s.rewind = rewind;
         if history.is_empty() {
             return Err("the session file holds no conversation".to_string());
         }
@@ -257,6 +252,7 @@ impl Session {
             record: SessionRecord::Item { item: item.clone() },
         });
         self.history.push(item);
+        self.rewind.note_appended(&self.history);
     }
 
     pub fn handle(&mut self, event: SessionEvent) -> Vec<Effect> {
@@ -334,6 +330,7 @@ impl Session {
                 result,
                 error,
             } => self.on_mcp_result(&call_id, result, error, &mut out),
+            SessionEvent::Rewind { to_user_message } => self.on_rewind(to_user_message, &mut out),
         }
         // Whatever finished a call may let the next calls start, or the next request go.
         self.advance(&mut out);

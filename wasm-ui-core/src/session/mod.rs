@@ -6,6 +6,7 @@ pub mod mcp;
 mod no_sandbox;
 pub mod protocol;
 pub mod replay;
+pub mod rewind;
 pub mod stream;
 
 pub use machine::{
@@ -24,3 +25,5 @@ mod tests_safety;
 mod compat_tests;
 #[cfg(test)]
 mod tests_review;
+#[cfg(test)]
+mod tests_rewind;

@@ -480,6 +480,12 @@ pub enum SessionEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// Rewinds the conversation to just before the person's `toUserMessage`-th typed message
+    /// (0-based, counting every message the person typed in this session, as the history replay's
+    /// `user` entries number them): the history and what the chat shows from that message on are
+    /// dropped. Refused (an error item) while a turn runs, for an unknown message, and for one the
+    /// conversation was compacted after. See session/rewind.rs.
+    Rewind { to_user_message: u32 },
 }
 
 /// Everything the session asks the host to do, in order.
@@ -596,6 +602,10 @@ pub enum SessionRecord {
     /// The host recorded a checkpoint of the workspace before this turn's first change (its id in
     /// the sidecar's checkpoint store). Not part of the conversation.
     Checkpoint { id: String },
+    /// The conversation was rewound to just before the person's `toUserMessage`-th typed message
+    /// (`SessionEvent::Rewind`): what came from that message on is dropped by `Session::restore`
+    /// and the history replay.
+    Rewind { to_user_message: u32 },
 }
 
 /// What the UI shows and `tack exec --json` prints, one per line.
@@ -623,6 +633,10 @@ pub enum ThreadEvent {
     /// The host recorded a checkpoint before the turn's first change (see docs/checkpoints.md).
     #[serde(rename = "checkpoint.created")]
     CheckpointCreated { id: String },
+    /// The conversation was rewound to just before the person's `toUserMessage`-th typed message;
+    /// `text` is that message (for the input box).
+    #[serde(rename = "conversation.rewound")]
+    ConversationRewound { to_user_message: u32, text: String },
     #[serde(rename = "context.usage")]
     ContextUsage {
         #[ts(type = "number")]

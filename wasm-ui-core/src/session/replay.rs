@@ -8,7 +8,6 @@
 //! again by Retry after a failed turn is shown once.
 
 use super::protocol::*;
-use crate::prompt::harness;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -34,8 +33,17 @@ pub struct ReplayApproval {
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[ts(export)]
 pub enum ReplayEntry {
-    /// A message the person typed.
-    User { text: String },
+    /// A message the person typed: `index` numbers it among the session's typed messages (what
+    /// `SessionEvent::Rewind` takes); `checkpoint` is the checkpoint recorded before its turn's
+    /// first change, when there is one.
+    User {
+        text: String,
+        #[serde(default)]
+        index: u32,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint: Option<String>,
+    },
     /// An item as it was shown, with the approvals asked about it (a command's), oldest first.
     Item {
         item: ThreadItem,
@@ -117,6 +125,8 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
     let mut asked: Vec<ReplayApproval> = vec![];
     let mut last_user: Option<String> = None;
     let mut last_failed = false;
+    // For each typed message (by number): how many entries came before it, for a rewind.
+    let mut cuts: Vec<usize> = vec![];
     let flush = |asked: &mut Vec<ReplayApproval>, out: &mut Vec<ReplayEntry>| {
         for approval in asked.drain(..) {
             out.push(ReplayEntry::Approval { approval });
@@ -128,9 +138,10 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                 let text = message_text(item);
                 match item["role"].as_str() {
                     Some("user") => {
-                        if text.trim().is_empty() || harness::classify(&text).is_some() {
+                        let Some(text) = super::rewind::typed_user_text(item) else {
                             continue;
-                        }
+                        };
+                        let index = cuts.len() as u32;
                         // Retry sends the failed turn's message again: shown once, and the
                         // failure's notice goes as the live banner does.
                         if last_failed && last_user.as_deref() == Some(text.as_str()) {
@@ -138,11 +149,17 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                             if matches!(out.last(), Some(ReplayEntry::Failed { .. })) {
                                 out.pop();
                             }
+                            cuts.push(out.len());
                             continue;
                         }
                         last_failed = false;
                         last_user = Some(text.clone());
-                        out.push(ReplayEntry::User { text });
+                        cuts.push(out.len());
+                        out.push(ReplayEntry::User {
+                            text,
+                            index,
+                            checkpoint: None,
+                        });
                     }
                     // Older files have no `shown` records: the answers come from the history.
                     Some("assistant") if !has_shown && !text.trim().is_empty() => {
@@ -192,8 +209,28 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                     a.message = message.clone();
                 }
             }
-            // Checkpoints are offered from the live chat (the checkpoint store lists them).
-            SessionRecord::Checkpoint { .. } => {}
+            // A turn's checkpoint goes on the message that started it (the first one, when a
+            // retried turn made a second).
+            SessionRecord::Checkpoint { id } => {
+                if let Some(ReplayEntry::User { checkpoint, .. }) = out
+                    .iter_mut()
+                    .rev()
+                    .find(|e| matches!(e, ReplayEntry::User { .. }))
+                {
+                    checkpoint.get_or_insert_with(|| id.clone());
+                }
+            }
+            // What came from that message on is gone (a rewind the session accepted, so the
+            // number is known; an unknown one is ignored here as `Session::restore` reports it).
+            SessionRecord::Rewind { to_user_message } => {
+                if let Some(&cut) = cuts.get(*to_user_message as usize) {
+                    out.truncate(cut);
+                    cuts.truncate(*to_user_message as usize);
+                    asked.clear();
+                    last_user = None;
+                    last_failed = false;
+                }
+            }
             SessionRecord::TurnEnded { status, error, .. } => {
                 flush(&mut asked, &mut out);
                 last_failed = *status == TurnStatus::Failed;

@@ -52,7 +52,7 @@ fn users(entries: &[ReplayEntry]) -> Vec<String> {
     entries
         .iter()
         .filter_map(|e| match e {
-            ReplayEntry::User { text } => Some(text.clone()),
+            ReplayEntry::User { text, .. } => Some(text.clone()),
             _ => None,
         })
         .collect()

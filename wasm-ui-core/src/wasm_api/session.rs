@@ -111,4 +111,11 @@ impl Session {
     pub fn is_turn_running(&self) -> bool {
         self.inner.is_turn_running()
     }
+
+    /// How many messages the person typed in this session: the number the next one gets (what
+    /// the `rewind` event takes).
+    #[wasm_bindgen(js_name = typedMessages)]
+    pub fn typed_messages(&self) -> u32 {
+        self.inner.typed_messages() as u32
+    }
 }

@@ -12,6 +12,7 @@ import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
 import type { McpHub } from '../mcp/hub';
 import { commandMayWrite, TurnCheckpoints } from './checkpoints';
+import { rewindOutcome } from './rewind';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import type {
   AgentConfig,
@@ -325,6 +326,29 @@ export class AgentSession {
   /** Withdraws an approval given for the session: the commands it covered ask again. */
   revokeApproval(approvalId: string): void {
     this.dispatch({ type: 'revokeApproval', approvalId });
+  }
+
+  /** How many messages the person typed in this session: the number the next one gets. */
+  typedMessages(): number {
+    return this.core.typedMessages();
+  }
+
+  /**
+   * Rewinds the conversation to just before the person's `toUserMessage`-th typed message (0-based;
+   * the core's `rewind` event, recorded in the session file): the next request sends the history up
+   * to there plus the new message. Resolves with that message's text once the file has the record;
+   * rejects with the core's reason when it refuses (nothing is changed then).
+   */
+  async rewindConversation(toUserMessage: number): Promise<string> {
+    if (this.turnDone) throw new Error('Cannot rewind the conversation while a turn is running; stop it first.');
+    if (this.reloading || this.broken || this.coreGen !== coreGeneration()) await (this.reloading ?? this.reload());
+    const effects = this.core.handle({ type: 'rewind', toUserMessage } satisfies SessionEvent) as Effect[];
+    const result = rewindOutcome(effects);
+    // A refusal is the caller's to show (it changed nothing); an accepted rewind is recorded.
+    if (typeof result !== 'string') throw new Error(result.refused);
+    for (const e of effects) this.perform(e);
+    await this.pendingWrites;
+    return result;
   }
 
   /** Stops every command this session started (for shutdown). */

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { loadMcpSdk } from './sdk';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 /** Where a server's credentials are kept, by key. */
@@ -192,6 +193,7 @@ export async function signIn(server: string, serverUrl: string, store: TokenStor
     const provider = await new StoredOAuthProvider(server, serverUrl, store, { redirectUrl: `http://127.0.0.1:${port}/callback`, onRedirect: open, signInHint: '' }).load();
     // A fresh registration for this callback URL (each sign-in listens on a new port).
     await provider.invalidateCredentials('all');
+    const { auth } = await loadMcpSdk();
     const first = await auth(provider, { serverUrl });
     if (first === 'AUTHORIZED') return;
     const result = await auth(provider, { serverUrl, authorizationCode: await code });

@@ -1,11 +1,8 @@
 // One MCP server: started on demand (resolve the config, spawn or connect, initialize, list tools)
 // within a start-up timeout, watched for exits, restarted on the next call after a crash, and
 // stopped with its whole process tree. Built on the SDK's Client.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   DEFAULT_STARTUP_TIMEOUT_MS,
   DEFAULT_TOOL_TIMEOUT_MS,
@@ -18,6 +15,7 @@ import {
 import { serverEnv } from './env';
 import { GroupStdioTransport } from './stdio-transport';
 import { McpAuthRequiredError, StoredOAuthProvider, type TokenStore } from './oauth';
+import { loadMcpSdk, type McpSdk } from './sdk';
 
 /** `untrusted`: a workspace definition the person has not trusted (the hub's status only). */
 export type McpServerState = 'stopped' | 'starting' | 'running' | 'failed' | 'crashed' | 'untrusted';
@@ -79,6 +77,8 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export class McpServerConnection {
   private state: McpServerState = 'stopped';
   private client: Client | undefined;
+  /** The SDK, loaded by the first start (connect). */
+  private sdk: McpSdk | undefined;
   private transport: Transport | undefined;
   private starting: Promise<void> | undefined;
   private tools: McpToolInfo[] = [];
@@ -173,8 +173,10 @@ export class McpServerConnection {
     }
     // The trust check sees the very envFile entries the server gets (no window for a swap).
     this.ctx.checkTrust?.(this.def, envFileEntries);
+    const sdk = (this.sdk ??= await loadMcpSdk());
+    const { StreamableHTTPClientTransport, SSEClientTransport } = sdk;
     if (resolved.kind === 'stdio') {
-      const transport = new GroupStdioTransport({ command: resolved.command, args: resolved.args, cwd: resolved.cwd, env: serverEnv(resolved.env, this.ctx.env) });
+      const transport = new GroupStdioTransport({ command: resolved.command, args: resolved.args, cwd: resolved.cwd, env: serverEnv(resolved.env, this.ctx.env) }, sdk);
       await this.open(transport);
     } else if (resolved.kind === 'http') {
       const url = new URL(resolved.url);
@@ -199,6 +201,12 @@ export class McpServerConnection {
     await this.refreshTools();
   }
 
+  /** The SDK; a client exists only after connect() loaded it. */
+  private loadedSdk(): McpSdk {
+    if (!this.sdk) throw new Error('the MCP SDK is not loaded (not connected)');
+    return this.sdk;
+  }
+
   /** The non-interactive OAuth provider for an HTTP server (stored tokens, refreshed as needed). */
   private async authProvider(url: string): Promise<StoredOAuthProvider | undefined> {
     const o = this.ctx.oauth;
@@ -214,6 +222,7 @@ export class McpServerConnection {
   }
 
   private async open(transport: Transport): Promise<void> {
+    const { Client, ToolListChangedNotificationSchema } = this.loadedSdk();
     const client = new Client({ name: 'tack', version: this.ctx.clientVersion }, { capabilities: {} });
     this.client = client;
     this.transport = transport;
@@ -243,6 +252,7 @@ export class McpServerConnection {
   private async refreshTools(): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('not connected');
+    const { ResultSchema } = this.loadedSdk();
     if (!client.getServerCapabilities()?.tools) {
       this.tools = [];
       this.skipped = [];
@@ -295,6 +305,7 @@ export class McpServerConnection {
     }
     const client = this.client;
     if (!client) throw new Error('the server is not running');
+    const { ResultSchema } = this.loadedSdk();
     try {
       return await client.request({ method: 'tools/call', params: { name: tool, arguments: args as Record<string, unknown> } }, ResultSchema, {
         signal,

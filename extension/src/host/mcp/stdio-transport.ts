@@ -3,7 +3,7 @@
 // Servers started through `npx`, `uvx` or a shell leave no orphans this way. The SDK's own
 // StdioClientTransport signals only the direct child.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { McpSdk } from './sdk';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -46,12 +46,18 @@ export class GroupStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   private proc: ChildProcess | undefined;
-  private readonly buffer = new ReadBuffer();
+  private readonly buffer: InstanceType<McpSdk['ReadBuffer']>;
   private stderrTail = '';
   private closed = false;
   private exitInfo: string | undefined;
 
-  constructor(private readonly params: StdioParams) {}
+  /** `sdk`: the loaded MCP SDK (./sdk.ts), for its message framing. */
+  constructor(
+    private readonly params: StdioParams,
+    private readonly sdk: Pick<McpSdk, 'ReadBuffer' | 'serializeMessage'>,
+  ) {
+    this.buffer = new sdk.ReadBuffer();
+  }
 
   /** The pid of the server (the group leader). */
   get pid(): number | undefined {
@@ -142,7 +148,7 @@ export class GroupStdioTransport implements Transport {
         reject(new Error('the server is not running'));
         return;
       }
-      if (stdin.write(serializeMessage(message))) resolve();
+      if (stdin.write(this.sdk.serializeMessage(message))) resolve();
       else stdin.once('drain', () => resolve());
     });
   }

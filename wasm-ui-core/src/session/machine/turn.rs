@@ -389,6 +389,7 @@ impl Session {
             },
         });
         self.history = items;
+        self.rewind.forget();
         self.context_tokens = 0;
         self.send_request(out);
     }
