@@ -80,3 +80,25 @@ test('a rewind with --conversation restores the files and the next resumed reque
     project.cleanup();
   }
 });
+
+test('tack exec --no-checkpoints records none, and a rewind --conversation without a checkpoint of the session says so', async () => {
+  const project = makeProject();
+  try {
+    await withServer(
+      [{ toolCalls: [{ name: 'exec_command', callId: 'w', arguments: { cmd: 'echo x > x.txt' } }] }, { text: 'ok' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--no-checkpoints', '--base-url', server.url, 'write x'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(project.read('x.txt'), 'x\n');
+        assert.ok(!r.events.some((e) => e.type === 'checkpoint.created'));
+        const list = await runTack(['checkpoints', '--json', '-C', project.dir], project);
+        assert.deepEqual(list.events[0].checkpoints, []);
+        const bad = await runTack(['rewind', '1-abcdef', '--conversation', '--yes', '-C', project.dir], project);
+        assert.notEqual(bad.code, 0);
+        assert.equal(project.read('x.txt'), 'x\n', 'a refused rewind writes nothing');
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});

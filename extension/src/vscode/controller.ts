@@ -203,7 +203,7 @@ export class AgentController implements ChatBackend, AgentHost {
         },
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
-        checkpoints: { storeDir: defaultCheckpointsDir() },
+        ...(s.checkpoints.enabled ? { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: s.checkpoints.maxStoreBytes } } : {}),
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
