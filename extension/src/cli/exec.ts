@@ -16,7 +16,7 @@ import {
   type Wire,
 } from '../host/agent';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
-import { defaultCheckpointsDir } from '../host/agent/checkpoints';
+import { defaultCheckpointsDir, storeCapBytes } from '../host/agent/checkpoints';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { cliMcpHub, describeMcpItem } from './mcp';
 
@@ -47,6 +47,8 @@ Options:
                              or what a local server says; 0 sends no cap); a response cut by it is
                              reported, its tool calls are not run
   --resume ID                continue a saved session
+  --no-checkpoints           record no checkpoint before the turn's first change (see tack rewind);
+                             $TACK_CHECKPOINTS_MAX_STORE_MB caps the store (default 2048)
   --mcp-config FILE          also use the MCP servers in FILE (VS Code's mcp.json format; may be
                              repeated). The user file $TACK_HOME/mcp.json and the workspace's
                              .vscode/mcp.json are always used; \${input:ID} is read from
@@ -73,6 +75,7 @@ interface ExecOptions {
   contextWindow?: number;
   maxOutputTokens?: number;
   resume?: string;
+  noCheckpoints?: boolean;
   streamIdleTimeoutMs?: number;
   mcpConfigs: string[];
   /** Trust the workspace's .vscode/mcp.json servers for this run only. */
@@ -153,6 +156,9 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       }
       case '--resume':
         o.resume = value(i++, a);
+        break;
+      case '--no-checkpoints':
+        o.noCheckpoints = true;
         break;
       case '--trust-workspace-mcp':
         o.trustWorkspaceMcp = true;
@@ -309,7 +315,7 @@ export async function execCommand(args: string[]): Promise<number> {
       warn: out,
       debug,
       mcp,
-      checkpoints: { storeDir: defaultCheckpointsDir() },
+      ...(opts.noCheckpoints ? {} : { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: storeCapBytes(process.env.TACK_CHECKPOINTS_MAX_STORE_MB) } }),
     });
   } catch (err) {
     await mcp?.stopAll();

@@ -66,4 +66,8 @@ test('a workspace settings file that tries to set them is noticed (VS Code drops
   }`;
   assert.deepEqual(userOnlyKeysIn(text), ['baseUrl', 'approvalPolicy']);
   assert.deepEqual(userOnlyKeysIn('{"tack.model": "x"}'), []);
+  // A repository cannot turn checkpoints off (losing the undo) or shrink their store.
+  assert.deepEqual(userOnlyKeysIn('{"tack.checkpoints.enabled": false, "tack.checkpoints.maxStoreMB": 1}'), ['checkpoints.enabled', 'checkpoints.maxStoreMB']);
+  assert.deepEqual(userOnlyKeysIn('{"tack.checkpointsXenabled": false}'), []);
+  assert.equal(userValue('checkpoints.enabled', { defaultValue: true, workspaceValue: false }, () => undefined), true);
 });

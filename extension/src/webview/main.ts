@@ -422,6 +422,9 @@ document.addEventListener('click', (e) => {
       focusDenyFor = d.requestId ?? '';
       apply({ type: 'local.denyMessage', requestId: d.requestId ?? '' });
       break;
+    case 'restore-checkpoint':
+      if (!state.busy && d.checkpoint && d.index !== undefined) post({ type: 'restoreCheckpoint', checkpoint: d.checkpoint, index: Number(d.index) });
+      break;
     case 'new-task':
       toggleHistory(false);
       post({ type: 'newTask' });

@@ -53,7 +53,7 @@ export interface AgentSessionOptions {
   /** The MCP servers whose tools the model gets (started at the first turn). */
   mcp?: McpHub;
   /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
-  checkpoints?: { storeDir: string };
+  checkpoints?: { storeDir: string; maxStoreBytes?: number };
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -205,6 +205,7 @@ export class AgentSession {
         storeDir: opts.checkpoints.storeDir,
         root: config.cwd,
         session: id,
+        ...(opts.checkpoints.maxStoreBytes ? { maxStoreBytes: opts.checkpoints.maxStoreBytes } : {}),
         log: this.log,
         onCreated: (checkpointId) => {
           this.emitToHost({ type: 'checkpoint.created', id: checkpointId });

@@ -30,6 +30,7 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     setPermissions: rec('setPermissions'),
     codeAction: rec('codeAction'),
     setModel: rec('setModel'),
+    restoreCheckpoint: rec('restoreCheckpoint'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
     deleteSession: opts.deleteSession ?? (async () => {}),

@@ -44,6 +44,8 @@ export interface ChatBackend {
   deleteSession(id: string): Promise<void>;
   listModels(): Promise<string[]>;
   setModel(model: string): void;
+  /** A message's "Restore checkpoint": files only, or files and the conversation from that message on. */
+  restoreCheckpoint(checkpoint: string, index: number): void;
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -143,6 +145,8 @@ export class ChatBridge {
         return b.resumeSession(m.id);
       case 'setModel':
         return b.setModel(m.model);
+      case 'restoreCheckpoint':
+        return b.restoreCheckpoint(m.checkpoint, m.index);
       case 'listSessions':
         b.listSessions().then(
           (sessions) => this.post({ type: 'sessions', sessions }),

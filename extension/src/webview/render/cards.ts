@@ -14,7 +14,9 @@ type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 export function renderEntry(entry: Entry, state: ChatState): string {
   switch (entry.kind) {
     case 'user':
-      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
+      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div>${renderRestoreButton(entry)}</div>`;
+    case 'notice':
+      return `<div class="notice restored" role="status" data-testid="restored-notice">${icon('history')}<span>${escapeHtml(entry.text)}</span></div>`;
     case 'approval':
       // One asked about a command shows in that command's card; once answered, a one-line note.
       if (entry.itemId && findCommand(state, entry.itemId)) {
@@ -26,6 +28,17 @@ export function renderEntry(entry: Entry, state: ChatState): string {
     case 'stopped':
       return renderStopped(entry.continuable);
   }
+}
+
+/** "Restore checkpoint" on a message whose turn recorded one (the host refuses it while a turn runs). */
+function renderRestoreButton(entry: Extract<Entry, { kind: 'user' }>): string {
+  if (entry.checkpoint === undefined || entry.index === undefined) return '';
+  return (
+    `<button class="icon-button restore-checkpoint" data-action="restore-checkpoint" data-testid="restore-checkpoint" ` +
+    `data-checkpoint="${attr(entry.checkpoint)}" data-index="${entry.index}" ` +
+    `aria-label="Restore checkpoint: the files, or the files and the conversation, as they were before this message" ` +
+    `title="Restore checkpoint (files, or files and conversation, as before this message)">${icon('discard')}</button>`
+  );
 }
 
 function findCommand(state: ChatState, itemId: string): boolean {
