@@ -1,7 +1,7 @@
 // Times `tack exec` with no tool step against the scripted model server, split into start-up (spawn
 // to the first model request) and wrap-up (the response's end to the process's exit), for node
 // flags given on the command line. Interleaves the variants; medians over --n runs.
-//   node --import tsx bench/lib/cold-probe.ts [--n 10] [--cli extension/dist/cli.js] -- '' '--liftoff-only' ...
+//   node --import tsx bench/lib/cold-probe.ts [--n 10] [--cli extension/dist/cli.js] -- '' '--liftoff-only' 'TACK_WASM=/tmp/other.wasm' ...
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,17 +15,23 @@ const variants: string[] = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--n') n = Number(argv[++i]);
   else if (argv[i] === '--cli') cli = path.resolve(argv[++i]);
-  else if (argv[i] === '--') variants.push(...argv.slice(i + 1)), (i = argv.length);
+  else if (argv[i] === '--') {
+    variants.push(...argv.slice(i + 1));
+    break;
+  }
 }
 if (variants.length === 0) variants.push('');
 
-async function once(flags: string[]): Promise<{ total: number; toFirst: number; afterLast: number }> {
+async function once(words: string[]): Promise<{ total: number; toFirst: number; afterLast: number }> {
+  // NAME=value words are environment variables for the run (TACK_WASM=... picks another module).
+  const extraEnv = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const flags = words.filter((w) => !/^[A-Z_]+=/.test(w));
   const server = await startModelServer([{ text: 'Done.' }]);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-cold-'));
   try {
     const t0 = Date.now();
     const child = spawn(process.execPath, [...flags, cli, 'exec', '--model', 'gpt-5.1-codex', '--base-url', server.url, '--wire', 'responses', '--sandbox', 'workspace-write', '--approval', 'never', '-C', ws, 'hi'], {
-      env: { ...process.env, OPENAI_API_KEY: 'not-a-secret', HOME: ws },
+      env: { ...process.env, ...extraEnv, OPENAI_API_KEY: 'not-a-secret', HOME: ws },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

@@ -1,4 +1,5 @@
 // The `tack` command line. Each subcommand lives in its own module.
+import './v8-tuning'; // first: before anything compiles the wasm core
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
 import { checkpointsCommand, rewindCommand } from './checkpoints';
