@@ -3,6 +3,7 @@
 //! the known-safe command set, and apply_patch-through-a-heredoc recognition.
 
 mod safe;
+pub mod shell_kind;
 
 pub use safe::*;
 
