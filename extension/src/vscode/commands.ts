@@ -170,6 +170,9 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.acceptFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, true); });
   reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
   reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
+  reg('tack.showProposedLines', (u?: unknown) => s.inlineDiff.showLines(uriArg(u)));
+  reg('tack.openReviewedFile', () => s.inlineDiff.openReviewedFile());
+  reg('tack.selectChangeLines', (uri?: string, hunkId?: string) => { if (uri && hunkId) s.inlineDiff.selectChangeLines(uri, hunkId); });
   reg('tack.acceptLines', () => s.inlineDiff.decideAtCursor(true, { linesOnly: true }));
   reg('tack.rejectLines', () => s.inlineDiff.decideAtCursor(false, { linesOnly: true }));
   reg('tack.nextChange', () => s.inlineDiff.goToChange(1));
