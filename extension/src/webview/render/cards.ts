@@ -8,6 +8,7 @@ import { renderFileDiff } from './diff';
 import { reveal, revealHtml } from '../../shared/display';
 import { attr, escapeHtml, formatBytes, formatDuration, icon } from './html';
 import { renderMarkdown } from './markdown';
+import { pinnedPlanOf } from './progress';
 
 type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 
@@ -54,7 +55,8 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
     case 'file_change':
       return renderFileChange(item, state);
     case 'todo_list':
-      return renderPlan(item);
+      // While the turn runs, its plan is pinned above the input: here it is one line, not a copy.
+      return pinnedPlanOf(state)?.id === item.id ? renderPlanNote(item) : renderPlan(item);
     case 'mcp_tool_call':
       return renderMcpCall(item);
     case 'error':
@@ -98,16 +100,28 @@ export function renderMcpCall(item: Item<'mcp_tool_call'>): string {
   );
 }
 
-function renderPlan(item: Item<'todo_list'>): string {
-  const rows = item.items
+function planRows(item: Item<'todo_list'>): string {
+  return item.items
     .map((t) => {
       const status = t.completed || t.status === 'completed' ? 'completed' : t.status === 'in_progress' ? 'in_progress' : 'pending';
       const glyph = status === 'completed' ? 'pass-filled' : status === 'in_progress' ? 'circle-large-filled' : 'circle-large-outline';
       return `<li class="plan-${status}" data-status="${status}">${icon(glyph)}<span>${revealHtml(t.text)}</span></li>`;
     })
     .join('');
+}
+
+/** The plan of the running turn in the transcript while it is pinned: one closed line, "Plan updated (3/5)". */
+function renderPlanNote(item: Item<'todo_list'>): string {
   const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
-  return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${rows}</ul></div>`;
+  return (
+    `<details class="card plan plan-note" data-testid="plan-note"><summary class="card-title">${icon('checklist')} Plan updated ` +
+    `<span class="muted" data-testid="plan-note-count">(${done}/${item.items.length})</span></summary><ul>${planRows(item)}</ul></details>`
+  );
+}
+
+function renderPlan(item: Item<'todo_list'>): string {
+  const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
+  return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${planRows(item)}</ul></div>`;
 }
 
 /** What a command card needs beyond its item: the question it waits on, whether Stop cut it short. */
