@@ -178,6 +178,8 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.nextChange', () => s.inlineDiff.goToChange(1));
   reg('tack.previousChange', () => s.inlineDiff.goToChange(-1));
   reg('tack.rejectWithReason', async (u?: unknown) => {
+    // From the chat's edit card: the edit by its id.
+    const reviewId = typeof u === 'object' && u !== null && typeof (u as { reviewId?: unknown }).reviewId === 'string' ? (u as { reviewId: string }).reviewId : undefined;
     const uri = typeof u === 'string' || u instanceof vscode.Uri ? u : undefined;
     const reason = await vscode.window.showInputBox({
       title: 'Tack: reject with a reason',
@@ -185,7 +187,9 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
       placeHolder: 'e.g. keep the old name, it is used by the public API',
       ignoreFocusOut: true,
     });
-    if (reason !== undefined) s.inlineDiff.rejectWithReason(reason, uri);
+    if (reason === undefined) return;
+    if (reviewId !== undefined) s.inlineDiff.rejectReviewWithReason(reviewId, reason);
+    else s.inlineDiff.rejectWithReason(reason, uri);
   });
   reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
   reg('tack.reviewPatch', (text?: string) =>

@@ -401,6 +401,14 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     for (const other of [...this.reviews.values()]) if (other.reviewId === st.reviewId) this.finish(other);
   }
 
+  /** Rejects everything still pending in one proposal (the chat's edit card), with the person's reason. */
+  rejectReviewWithReason(reviewId: string, reason: string): void {
+    const states = [...this.reviews.values()].filter((st) => st.reviewId === reviewId);
+    if (!states.length) return;
+    if (reason.trim()) this.reasons.set(reviewId, reason.trim());
+    for (const st of states) this.finish(st);
+  }
+
   /** The reason given with a rejection of this proposal, once (the controller passes it to the model). */
   takeReason(reviewId: string): string | undefined {
     const r = this.reasons.get(reviewId);

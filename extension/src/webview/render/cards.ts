@@ -270,10 +270,15 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
     ? `<button class="text-button" data-action="file" data-accept="true" data-item-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
       `<button class="text-button" data-action="file" data-accept="false" data-item-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
     : '';
+  // Rejecting with a reason: everything still pending in this edit; the model reads the reason.
+  const reasonButton = reviewable
+    ? `<button class="icon-button" data-action="reject-reason" data-item-id="${attr(item.id)}" data-testid="edit-reject-reason" ` +
+      `title="Reject with a reason: everything still pending in this edit is rejected, and the model reads your reason" aria-label="Reject with a reason">${icon('comment-discussion')}</button>`
+    : '';
   const statusLabel = String(item.status).replace(/_/g, ' ');
   return (
     `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-item-id="${attr(item.id)}">` +
-    `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
+    `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}${reasonButton}</div>` +
     files +
     `</div>`
   );
