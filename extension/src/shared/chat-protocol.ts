@@ -108,6 +108,8 @@ export type ViewMessage =
   | { type: 'decideHunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   | { type: 'decideFile'; itemId: string; path: string | null; accept: boolean }
   | { type: 'openDiff'; itemId: string; path: string }
+  /** Reject everything still pending in an edit, with a reason the host asks for (the model reads it). */
+  | { type: 'rejectWithReason'; itemId: string }
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
@@ -188,6 +190,9 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.path !== null && !nonEmpty(m.path)) return bad('path', 'a non-empty string or null');
       if (!bool(m.accept)) return bad('accept', 'a boolean');
       return { ok: true, message: { type: 'decideFile', itemId: m.itemId, path: m.path, accept: m.accept } };
+    case 'rejectWithReason':
+      if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
+      return { ok: true, message: { type: 'rejectWithReason', itemId: m.itemId } };
     case 'openDiff':
       if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
       if (!nonEmpty(m.path)) return bad('path', 'a non-empty string');

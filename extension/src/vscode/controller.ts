@@ -289,6 +289,10 @@ export class AgentController implements ChatBackend, AgentHost {
     void this.deps.inlineDiff.decideByPath(itemId, p, undefined, accept);
   }
 
+  rejectWithReason(itemId: string): void {
+    void vscode.commands.executeCommand('tack.rejectWithReason', { reviewId: itemId });
+  }
+
   openDiff(_itemId: string, p: string): void {
     void this.deps.inlineDiff.showDiff(vscode.Uri.joinPath(this.root(), p));
   }

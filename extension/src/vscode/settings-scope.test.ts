@@ -19,7 +19,8 @@ test('settings that decide where the key goes or what is allowed cannot be set p
     assert.ok(p.scope === 'machine' || p.scope === 'application', `tack.${key} has scope ${p.scope}`);
   }
   // Every other tack.* setting is reviewed here: a new one must be added to one list or the other.
-  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens'];
+  // tack.review.inlineStyle only changes how a proposal is drawn (both styles write nothing before Accept).
+  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.review.inlineStyle'];
   for (const key of Object.keys(props)) {
     assert.ok(
       workspaceOk.includes(key) || USER_ONLY_SETTINGS.some((k) => `tack.${k}` === key),

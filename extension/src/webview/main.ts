@@ -507,6 +507,10 @@ document.addEventListener('click', (e) => {
       post({ type: 'decideFile', itemId, path, accept });
       break;
     }
+    case 'reject-reason':
+      e.preventDefault();
+      post({ type: 'rejectWithReason', itemId: d.itemId ?? '' });
+      break;
     case 'open-diff':
       e.preventDefault();
       post({ type: 'openDiff', itemId: d.itemId ?? '', path: d.path ?? '' });

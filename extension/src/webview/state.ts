@@ -302,6 +302,15 @@ export function emptyChange(): Change {
 
 /** Applies one action to the state in place and says what changed. */
 export function reduce(state: ChatState, action: Action, now: number = Date.now()): Change {
+  const wasBusy = state.busy;
+  const change = reduceOnce(state, action, now);
+  // The running turn's plan is drawn as one line while it is pinned above the input: when the turn
+  // starts or ends, the plan cards are drawn again.
+  if (state.busy !== wasBusy) for (const e of state.entries) if (e.kind === 'item' && e.item.type === 'todo_list') change.entries.add(e.key);
+  return change;
+}
+
+function reduceOnce(state: ChatState, action: Action, now: number): Change {
   const change = emptyChange();
   if (state.retrying && action.type === 'event' && action.event.type !== 'context.usage') {
     // The model answered again (or the turn ended): the countdown is over.

@@ -34,6 +34,8 @@ export interface ChatBackend {
   decideHunks(itemId: string, path: string, hunkIds: string[], accept: boolean): void;
   /** `path` null: every file of the change. */
   decideFile(itemId: string, path: string | null, accept: boolean): void;
+  /** Asks the person for a reason, then rejects what is still pending in the edit `itemId`. */
+  rejectWithReason(itemId: string): void;
   openDiff(itemId: string, path: string): void;
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
@@ -139,6 +141,8 @@ export class ChatBridge {
         return b.decideFile(m.itemId, m.path, m.accept);
       case 'openDiff':
         return b.openDiff(m.itemId, m.path);
+      case 'rejectWithReason':
+        return b.rejectWithReason(m.itemId);
       case 'openFile':
         return m.line === undefined ? b.openFile(m.path) : b.openFile(m.path, m.line);
       case 'resumeSession':
