@@ -15,6 +15,7 @@ import { applyPatchBench } from './m5-apply-patch';
 import { promptBench } from './m6-prompt';
 import { footprintBench } from './m7-footprint';
 import { checkpointsBench } from './m8-checkpoints';
+import { longSessionBench } from './m9-long-session';
 
 interface Measurement {
   id: string;
@@ -31,6 +32,7 @@ const measurements: Measurement[] = [
   { id: '6', title: 'Prompt assembly', run: promptBench },
   { id: '7', title: 'Footprint', run: footprintBench },
   { id: '8', title: 'Checkpoints', run: checkpointsBench },
+  { id: '9', title: 'A long session', run: longSessionBench },
 ];
 
 function parseArgs(argv: string[]) {

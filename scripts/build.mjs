@@ -130,8 +130,8 @@ async function bundle() {
   const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
   const lazy = lazyChunks();
   const entries = [
-    { ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js'), plugins: [lazy.plugin] },
-    { ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js'), plugins: [lazy.plugin] },
+    lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
+    lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js') }),
     ...lazy.entries(node),
     {
       ...common,
@@ -154,25 +154,35 @@ async function bundle() {
  * Modules the bundles load only on first use, each its own file under dist/chunks/: a dynamic
  * `import()` of one becomes a `require('./chunks/<name>.js')` at that point instead of code inlined in
  * extension.js and cli.js, so V8 neither parses nor runs it at start-up. From source (tsx) the same
- * import() loads the TypeScript module. A chunk is bundled on its own: it must hold no state the main
- * bundle shares (the MCP SDK's re-exports do not).
+ * import() loads the TypeScript module. A chunk is bundled on its own, with its own copy of what it
+ * imports: it must share no state with the main bundle (the MCP SDK's re-exports do not; `tack
+ * mcp-server` runs entirely inside its chunk).
  */
-export const LAZY_CHUNKS = [{ source: path.join(ext, 'src', 'host', 'mcp', 'sdk-runtime.ts'), name: 'mcp-sdk' }];
+export const LAZY_CHUNKS = [
+  { source: path.join(ext, 'src', 'host', 'mcp', 'sdk-runtime.ts'), name: 'mcp-sdk' },
+  // `tack mcp-server` (the CLI only): the SDK's server and the host code it drives, in one file.
+  { source: path.join(ext, 'src', 'cli', 'mcp-server.ts'), name: 'mcp-server' },
+];
 
 function lazyChunks() {
   const bySource = new Map(LAZY_CHUNKS.map((c) => [c.source.replace(/\.ts$/, ''), c]));
-  return {
-    plugin: {
-      name: 'tack-lazy-chunks',
-      setup(b) {
-        b.onResolve({ filter: /^\./ }, (args) => {
-          if (args.kind !== 'dynamic-import') return undefined;
-          const chunk = bySource.get(path.resolve(args.resolveDir, args.path).replace(/\.(ts|js)$/, ''));
-          return chunk ? { path: `./chunks/${chunk.name}.js`, external: true } : undefined;
-        });
-      },
+  const chunkFile = (c) => path.join(dist, 'chunks', `${c.name}.js`);
+  // `outfile`: the bundle being built; the require() it gets is relative to that file.
+  const plugin = (outfile) => ({
+    name: 'tack-lazy-chunks',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const chunk = bySource.get(path.resolve(args.resolveDir, args.path).replace(/\.(ts|js)$/, ''));
+        if (!chunk) return undefined;
+        const rel = path.relative(path.dirname(outfile), chunkFile(chunk)).split(path.sep).join('/');
+        return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+      });
     },
-    entries: (node) => LAZY_CHUNKS.map((c) => ({ ...node, entryPoints: [c.source], outfile: path.join(dist, 'chunks', `${c.name}.js`) })),
+  });
+  return {
+    main: (entry) => ({ ...entry, plugins: [plugin(entry.outfile)] }),
+    entries: (node) => LAZY_CHUNKS.map((c) => ({ ...node, entryPoints: [c.source], outfile: chunkFile(c), plugins: [plugin(chunkFile(c))] })),
   };
 }
 

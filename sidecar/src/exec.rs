@@ -815,9 +815,13 @@ fn spawn_pipes(
             Ok(())
         });
     }
-    // No console window pops up for a command of a sidecar that has none.
+    // No console window pops up for a command of a sidecar that has none; suspended until it is in
+    // its job (tree.rs), so nothing it starts escapes the job.
     #[cfg(windows)]
-    cmd.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
+    cmd.creation_flags(
+        windows_sys::Win32::System::Threading::CREATE_NO_WINDOW
+            | windows_sys::Win32::System::Threading::CREATE_SUSPENDED,
+    );
     let mut registry = commands();
     let mut child = {
         let _guard = spawn_lock();
@@ -833,10 +837,19 @@ fn spawn_pipes(
     let pid = child.id().unwrap_or(0);
     #[cfg(unix)]
     let tree = Tree::group(pid as i32);
-    // What the command starts before it is in the job escapes the job: a few microseconds.
     #[cfg(windows)]
     let tree = match child.raw_handle().map(Tree::adopt) {
-        Some(Ok(tree)) => tree,
+        Some(Ok(tree)) => match crate::tree::resume_suspended(pid) {
+            Ok(()) => tree,
+            Err(e) => {
+                tree.end(End::Kill);
+                return Err(RpcError::with_reason(
+                    codes::SPAWN_FAILED,
+                    "spawn-failed",
+                    format!("cannot start {:?}: {e}", params.argv[0]),
+                ));
+            }
+        },
         other => {
             let _ = child.start_kill();
             let why = match other {

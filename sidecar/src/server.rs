@@ -129,7 +129,10 @@ impl Server {
             platform: std::env::consts::OS.to_string(),
             sandbox: self.sandbox_info().await,
             os_sandbox: cfg!(any(target_os = "linux", target_os = "macos")),
-            shell: crate::shell::detect(),
+            // Windows probes PowerShell by running it once: off the async threads.
+            shell: tokio::task::spawn_blocking(crate::shell::detect)
+                .await
+                .map_err(|e| RpcError::new(codes::IO_FAILED, format!("finding the shell: {e}")))?,
         };
         Ok(serde_json::to_value(result).expect("serializable"))
     }

@@ -1,6 +1,8 @@
 //! Which shell the model is told about: one that exists here. Unix: `$SHELL` when it names an
 //! existing file, else bash, else sh. Windows: PowerShell 7 (`pwsh.exe` on PATH), else Windows
 //! PowerShell, else cmd (`%ComSpec%`); Git Bash's bash is listed among the others when installed.
+//! A PowerShell counts only once it has run one expression and printed its value (Wine ships a
+//! `powershell.exe` that runs nothing; a machine's policy can block it): found once, then kept.
 use crate::protocol::ShellInfo;
 use std::path::{Path, PathBuf};
 
@@ -44,8 +46,62 @@ pub fn detect() -> ShellInfo {
     info(&kind_of(&path), &path)
 }
 
+/// How long a PowerShell may take to answer the probe; one slower than this is taken as working
+/// (it exists and started; a cold start on a busy machine can take seconds).
+#[cfg(windows)]
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Whether the PowerShell at `path` runs a command: `6*7` must come back as `42`.
+#[cfg(windows)]
+fn powershell_answers(path: &Path) -> bool {
+    use std::io::Read;
+    use std::os::windows::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let child = Command::new(path)
+        .args([
+            "-NoLogo",
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            "[Console]::Out.Write(6*7)",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW)
+        .spawn();
+    let Ok(mut child) = child else {
+        return false;
+    };
+    let mut out = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    match rx.recv_timeout(PROBE_TIMEOUT) {
+        Ok(text) => {
+            let _ = child.wait();
+            let _ = reader.join();
+            text.trim() == "42"
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            true
+        }
+    }
+}
+
 #[cfg(windows)]
 pub fn detect() -> ShellInfo {
+    static FOUND: std::sync::OnceLock<ShellInfo> = std::sync::OnceLock::new();
+    FOUND.get_or_init(find).clone()
+}
+
+#[cfg(windows)]
+fn find() -> ShellInfo {
     let env_dir = |var: &str, rest: &[&str]| {
         std::env::var_os(var).map(|v| rest.iter().fold(PathBuf::from(v), |p, r| p.join(r)))
     };
@@ -71,10 +127,10 @@ pub fn detect() -> ShellInfo {
         })
         .find(|p| p.is_file());
     let mut found: Vec<ShellInfo> = Vec::new();
-    if let Some(p) = on_path("pwsh.exe") {
+    if let Some(p) = on_path("pwsh.exe").filter(|p| powershell_answers(p)) {
         found.push(info("pwsh", &p));
     }
-    if let Some(p) = windows_powershell {
+    if let Some(p) = windows_powershell.filter(|p| powershell_answers(p)) {
         found.push(info("powershell", &p));
     }
     found.push(info("cmd", &cmd));

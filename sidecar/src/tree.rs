@@ -1,6 +1,9 @@
 //! A command's whole process tree, and how it is ended. On Unix the command leads its own session,
 //! so its process group is the tree (`killpg`). On Windows the command is put in a Job Object at
-//! start, and ending the job ends every process in it, grandchildren included.
+//! start, and ending the job ends every process in it, grandchildren included. A pipe command is
+//! started suspended and resumed only once it is in the job, so nothing it starts escapes the job;
+//! portable-pty's ConPTY spawn takes no creation flags, so a ConPTY command is put in the job right
+//! after it starts (what it starts in those microseconds escapes).
 
 /// How hard to end the tree: `Term` asks first where the platform can ask (Unix SIGTERM); Windows
 /// has no such request for console programs, so there both end the job.
@@ -13,7 +16,7 @@ pub enum End {
 #[cfg(unix)]
 pub use unix::Tree;
 #[cfg(windows)]
-pub use windows::{Tree, KILLED_EXIT_CODE};
+pub use windows::{resume_suspended, Tree, KILLED_EXIT_CODE};
 
 #[cfg(unix)]
 mod unix {
@@ -108,6 +111,49 @@ mod windows {
             unsafe {
                 CloseHandle(self.job);
             }
+        }
+    }
+
+    /// Resumes the threads of process `pid`, started with CREATE_SUSPENDED (a new process has one:
+    /// its main thread). std and tokio keep the main thread's handle to themselves, so the thread is
+    /// found by a Toolhelp snapshot. Fails when there was none to resume: the command would never
+    /// run.
+    pub fn resume_suspended(pid: u32) -> std::io::Result<()> {
+        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+        use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+            CreateToolhelp32Snapshot, Thread32First, Thread32Next, TH32CS_SNAPTHREAD, THREADENTRY32,
+        };
+        use windows_sys::Win32::System::Threading::{
+            OpenThread, ResumeThread, THREAD_SUSPEND_RESUME,
+        };
+        unsafe {
+            let snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+            if snap == INVALID_HANDLE_VALUE {
+                return Err(std::io::Error::last_os_error());
+            }
+            let mut entry: THREADENTRY32 = std::mem::zeroed();
+            entry.dwSize = std::mem::size_of::<THREADENTRY32>() as u32;
+            let mut resumed = 0;
+            let mut more = Thread32First(snap, &mut entry) != 0;
+            while more {
+                if entry.th32OwnerProcessID == pid {
+                    let thread = OpenThread(THREAD_SUSPEND_RESUME, 0, entry.th32ThreadID);
+                    if !thread.is_null() {
+                        if ResumeThread(thread) != u32::MAX {
+                            resumed += 1;
+                        }
+                        CloseHandle(thread);
+                    }
+                }
+                more = Thread32Next(snap, &mut entry) != 0;
+            }
+            CloseHandle(snap);
+            if resumed == 0 {
+                return Err(std::io::Error::other(
+                    "its main thread could not be found to start it",
+                ));
+            }
+            Ok(())
         }
     }
 }

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { assertAppendOnly, bodies, conversation, makeProject, runTack, withServer } from './harness';
+import { createFsHost } from '../../extension/src/host/agent/fs-host';
+import { messageOfCheckpoint } from '../../extension/src/host/agent/rewind';
+import { AgentSession } from '../../extension/src/host/agent/session';
+import type { SessionRecord, ThreadEvent } from '../../extension/src/host/agent/types';
+import { writePolicyFor } from '../../extension/src/host/patch/atomic-write';
+import { SessionStore } from '../../extension/src/host/sessions';
+import { SidecarClient } from '../../extension/src/host/sidecar/client';
+import { sidecarBin } from '../lib/paths';
+import { API_KEY, assertAppendOnly, bodies, conversation, makeProject, runTack, withServer } from './harness';
 
 test('a rewind with --conversation restores the files and the next resumed request continues from before the message', async () => {
   const project = makeProject({ 'notes.txt': 'original\n' });
@@ -77,6 +85,86 @@ test('a rewind with --conversation restores the files and the next resumed reque
       },
     );
   } finally {
+    project.cleanup();
+  }
+});
+
+test('tack exec --no-checkpoints records none, and a rewind --conversation without a checkpoint of the session says so', async () => {
+  const project = makeProject();
+  try {
+    await withServer(
+      [{ toolCalls: [{ name: 'exec_command', callId: 'w', arguments: { cmd: 'echo x > x.txt' } }] }, { text: 'ok' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--no-checkpoints', '--base-url', server.url, 'write x'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(project.read('x.txt'), 'x\n');
+        assert.ok(!r.events.some((e) => e.type === 'checkpoint.created'));
+        const list = await runTack(['checkpoints', '--json', '-C', project.dir], project);
+        assert.deepEqual(list.events[0].checkpoints, []);
+        const bad = await runTack(['rewind', '1-abcdef', '--conversation', '--yes', '-C', project.dir], project);
+        assert.notEqual(bad.code, 0);
+        assert.equal(project.read('x.txt'), 'x\n', 'a refused rewind writes nothing');
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('in process (as VS Code drives it): rewindConversation is refused mid-turn, then cuts; the next request and a reopened session continue from there', async () => {
+  const project = makeProject();
+  const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+  const store = new SessionStore({ dir: path.join(project.home, 'sessions') });
+  const events: ThreadEvent[] = [];
+  try {
+    await withServer(
+      [
+        { text: 'one' },
+        { toolCalls: [{ name: 'exec_command', callId: 'w', arguments: { cmd: 'echo 2 > two.txt' } }] },
+        { text: 'two' },
+        { text: 'two, again', expect: 'second again' },
+        { text: 'three', expect: 'third' },
+      ],
+      async (server) => {
+        const options = {
+          host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: (e: ThreadEvent) => events.push(e) }),
+          sidecar,
+          store,
+          checkpoints: { storeDir: path.join(project.home, 'checkpoints') },
+          endpoint: { baseUrl: server.url, apiKey: API_KEY, wire: 'responses' as const },
+          config: { model: 'gpt-5.1-codex', wire: 'responses' as const, approvalPolicy: 'never' as const, sandboxMode: 'workspace-write' as const, cwd: project.dir },
+        };
+        const session = await AgentSession.create(options);
+        assert.equal((await session.submit('first')).status, 'completed');
+        const running = session.submit('second');
+        await assert.rejects(session.rewindConversation(0), /while a turn is running/);
+        assert.equal((await running).status, 'completed');
+        assert.equal(session.typedMessages(), 2);
+        const cp = events.find((e) => e.type === 'checkpoint.created') as { id: string } | undefined;
+        assert.ok(cp, 'the second turn recorded a checkpoint');
+        const records = (await store.read(session.id)) as SessionRecord[];
+        assert.deepEqual(messageOfCheckpoint(records, cp.id), { index: 1, text: 'second' });
+        await assert.rejects(session.rewindConversation(5), /2 message\(s\) from you/);
+
+        assert.equal(await session.rewindConversation(1), 'second');
+        assert.equal((await session.submit('second again')).status, 'completed');
+        const sent = bodies(server);
+        assert.deepEqual(conversation(sent[3]).slice(0, -1), conversation(sent[1]).slice(0, -1), 'the history before "second", unchanged');
+        assert.ok(!JSON.stringify(conversation(sent[3])).includes('two.txt'));
+        await session.dispose();
+
+        // Reopened (VS Code's "past sessions", or after a settings change): the rewound conversation.
+        const reopened = await AgentSession.create({ ...options, resumeId: session.id });
+        assert.equal((await reopened.submit('third')).status, 'completed');
+        const after = bodies(server);
+        assert.deepEqual(conversation(after[4]).slice(0, conversation(after[3]).length), conversation(after[3]));
+        assert.ok(!JSON.stringify(conversation(after[4])).includes('two.txt'));
+        assert.deepEqual(server.mismatches, []);
+        await reopened.dispose();
+      },
+    );
+  } finally {
+    await sidecar.dispose();
     project.cleanup();
   }
 });

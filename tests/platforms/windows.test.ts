@@ -1,8 +1,9 @@
 // The win32-x64 sidecar (issue 15), run under Wine (Debian's wine64, which `npm test` installs):
 // initialize says there is no OS sandbox; commands through pipes with their exit codes, CRLF output
 // and drive-letter working directories; a stop that ends the whole process tree (Job Object); a
-// malformed JSON-RPC line. Through ConPTY, Wine 8.0 starts the command and reports its exit code but
-// relays none of its output, so only that much is checked there.
+// malformed JSON-RPC line; the shell initialize reports is one that runs (Wine 8.0's powershell.exe
+// is a stub that runs nothing, so there it is cmd). Through ConPTY, Wine 8.0 starts the command and
+// reports its exit code but relays none of its output, so only that much is checked there.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,28 @@ test('initialize: windows, and no OS sandbox', { skip }, async () => {
   assert.ok(['pwsh', 'powershell', 'cmd'].includes(shell.kind), JSON.stringify(shell));
   assert.match(shell.path, /^[A-Z]:\\/i);
   if (shell.kind !== 'cmd') assert.ok(shell.others.some((o) => o.kind === 'cmd'), JSON.stringify(shell));
+});
+
+test('the shell initialize reports runs a script, with the argv the core builds for its kind', { skip }, async () => {
+  const r = await sidecar.request('initialize', {});
+  const shell = r.result!.shell as { kind: string; path: string; others: Array<{ kind: string; path: string }> };
+  // The argv of wasm-ui-core tools/shell_kind.rs for each kind.
+  const argv = shell.kind === 'cmd'
+    ? [shell.path, '/d', '/s', '/c', 'echo tack-%OS%']
+    : shell.kind === 'pwsh' || shell.kind === 'powershell'
+      ? [shell.path, '-NoProfile', '-Command', 'Write-Output "tack-$env:OS"']
+      : [shell.path, '-lc', 'echo tack-$OS'];
+  const ran = await sidecar.exec({ argv, cwd: 'C:\\', tty: false, sandbox: full });
+  assert.equal(ran.output.trim(), 'tack-Windows_NT', JSON.stringify({ shell, ran }));
+  assert.equal(ran.exited.exitCode, 0);
+  // Wine 8.0 ships a powershell.exe that runs nothing and prints nothing: a PowerShell that does not
+  // answer must not be offered (the sidecar runs `6*7` once and wants 42).
+  const ps = 'C:\\windows\\system32\\WindowsPowerShell\\v1.0\\powershell.exe';
+  const probe = await sidecar.exec({ argv: [ps, '-NoProfile', '-Command', '[Console]::Out.Write(6*7)'], cwd: 'C:\\', tty: false, sandbox: full }).catch(() => undefined);
+  if (probe?.output.trim() !== '42') {
+    assert.notEqual(shell.kind, 'powershell', JSON.stringify(shell));
+    assert.ok(!shell.others.some((o) => o.kind === 'powershell'), JSON.stringify(shell));
+  }
 });
 
 test('cmd /c through pipes: output with its CRLF, the exit code, a drive-letter cwd', { skip }, async () => {

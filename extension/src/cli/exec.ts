@@ -14,7 +14,7 @@ import {
   type ThreadEvent,
   type ThreadItem,
 } from '../host/agent';
-import { defaultCheckpointsDir } from '../host/agent/checkpoints';
+import { defaultCheckpointsDir, storeCapBytes } from '../host/agent/checkpoints';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { flag, MODEL_OPTIONS, modelOptions, oneOf, parseCommandLine, stringValue, stringValues, UsageError, type ModelOptions, type OptionTable } from './args';
 import { cliMcpHub, describeMcpItem } from './mcp';
@@ -46,6 +46,8 @@ Options:
                              or what a local server says; 0 sends no cap); a response cut by it is
                              reported, its tool calls are not run
   --resume ID                continue a saved session
+  --no-checkpoints           record no checkpoint before the turn's first change (see tack rewind);
+                             $TACK_CHECKPOINTS_MAX_STORE_MB caps the store (default 2048)
   --mcp-config FILE          also use the MCP servers in FILE (VS Code's mcp.json format; may be
                              repeated). The user file $TACK_HOME/mcp.json and the workspace's
                              .vscode/mcp.json are always used; \${input:ID} is read from
@@ -66,6 +68,7 @@ const EXEC_OPTIONS = {
   approval: { type: 'string' },
   cd: { type: 'string', short: 'C' },
   resume: { type: 'string' },
+  'no-checkpoints': { type: 'boolean' },
   'mcp-config': { type: 'string', multiple: true },
   'trust-workspace-mcp': { type: 'boolean' },
   'stream-idle-timeout': { type: 'string' },
@@ -77,6 +80,7 @@ interface ExecOptions extends ModelOptions {
   approval: ApprovalPolicy;
   dir?: string;
   resume?: string;
+  noCheckpoints?: boolean;
   streamIdleTimeoutMs?: number;
   mcpConfigs: string[];
   /** Trust the workspace's .vscode/mcp.json servers for this run only. */
@@ -100,6 +104,7 @@ function parseExecArgs(args: string[]): ExecOptions | 'help' {
   if (dir !== undefined) o.dir = dir;
   const resume = stringValue(values, 'resume');
   if (resume !== undefined) o.resume = resume;
+  if (flag(values, 'no-checkpoints')) o.noCheckpoints = true;
   if (flag(values, 'trust-workspace-mcp')) o.trustWorkspaceMcp = true;
   const idle = stringValue(values, 'stream-idle-timeout');
   if (idle !== undefined) {
@@ -244,7 +249,7 @@ export async function execCommand(args: string[]): Promise<number> {
       warn: out,
       debug,
       mcp,
-      checkpoints: { storeDir: defaultCheckpointsDir() },
+      ...(opts.noCheckpoints ? {} : { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: storeCapBytes(process.env.TACK_CHECKPOINTS_MAX_STORE_MB) } }),
     });
   } catch (err) {
     await mcp?.stopAll();

@@ -1,10 +1,10 @@
 // The `tack` command line. Each subcommand lives in its own module.
+import './v8-tuning'; // first: before anything compiles the wasm core
 import { loadCore } from '../host/core';
 import { applyPatchCommand } from './apply-patch';
 import { checkpointsCommand, rewindCommand } from './checkpoints';
 import { execCommand } from './exec';
 import { mcpCommand } from './mcp';
-import { mcpServerCommand } from './mcp-server';
 
 const USAGE = `Usage: tack <command> [options]
 
@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
     case 'mcp':
       return mcpCommand(rest);
     case 'mcp-server':
-      return mcpServerCommand(rest);
+      // Its own chunk (dist/chunks/mcp-server.js): the MCP SDK's server side loads only here.
+      return (await import('./mcp-server')).mcpServerCommand(rest);
     case 'checkpoints':
       return checkpointsCommand(rest);
     case 'rewind':

@@ -21,6 +21,7 @@ export function wasmPath(): string {
   if (process.env.TACK_WASM) return process.env.TACK_WASM;
   const candidates = [
     path.join(__dirname, 'wasm', 'wasm_ui_core_bg.wasm'), // bundled: dist/extension.js, dist/cli.js
+    path.join(__dirname, '..', 'wasm', 'wasm_ui_core_bg.wasm'), // a lazily loaded chunk: dist/chunks/*.js
     path.join(__dirname, '..', '..', 'dist', 'wasm', 'wasm_ui_core_bg.wasm'), // source: src/host/core.ts
   ];
   const found = candidates.find((p) => fs.existsSync(p));

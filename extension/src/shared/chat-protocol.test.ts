@@ -16,6 +16,7 @@ test('well-formed view messages parse to themselves', () => {
     { type: 'decideHunks', itemId: 'c1', path: 'src/a.ts', hunkIds: ['h1', 'h2'], accept: true },
     { type: 'decideFile', itemId: 'c1', path: 'src/a.ts', accept: false },
     { type: 'decideFile', itemId: 'c1', path: null, accept: true },
+    { type: 'rejectWithReason', itemId: 'c1' },
     { type: 'openDiff', itemId: 'c1', path: 'src/a.ts' },
     { type: 'openFile', path: 'src/a.ts', line: 12 },
     { type: 'listSessions' },

@@ -60,7 +60,16 @@ export type HostMessage =
   /** An agent UI event. `cutBytes`: output the host dropped from the front of a merged delta. */
   | { type: 'event'; event: ThreadEvent; cutBytes?: number }
   /** The user's own message (the webview adds it itself on send; the host sends it when replaying a session). */
-  | { type: 'userMessage'; text: string }
+  | { type: 'userMessage'; text: string; index?: number; checkpoint?: string }
+  /**
+   * The running turn recorded checkpoint `checkpoint`: the person's last message (typed message number
+   * `index`, see the core's session/rewind.rs) offers "Restore checkpoint".
+   */
+  | { type: 'userCheckpoint'; index: number; checkpoint: string }
+  /** The conversation was rewound to just before typed message `index`: it and what follows go. */
+  | { type: 'rewound'; index: number }
+  /** A neutral line in the transcript ("Restored checkpoint (3 files)"). */
+  | { type: 'notice'; text: string }
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
   /** `message`: the denial message sent to the model (a replayed session's). */
   | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision; message?: string }
@@ -99,6 +108,8 @@ export type ViewMessage =
   | { type: 'decideHunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   | { type: 'decideFile'; itemId: string; path: string | null; accept: boolean }
   | { type: 'openDiff'; itemId: string; path: string }
+  /** Reject everything still pending in an edit, with a reason the host asks for (the model reads it). */
+  | { type: 'rejectWithReason'; itemId: string }
   | { type: 'openFile'; path: string; line?: number }
   | { type: 'listSessions' }
   | { type: 'resumeSession'; id: string }
@@ -107,7 +118,9 @@ export type ViewMessage =
   /** Delete a past session's file (the history list asks twice before sending this). */
   | { type: 'deleteSession'; id: string }
   | { type: 'listModels' }
-  | { type: 'setModel'; model: string };
+  | { type: 'setModel'; model: string }
+  /** A message's "Restore checkpoint" button: the host asks files only / files and conversation, and confirms. */
+  | { type: 'restoreCheckpoint'; checkpoint: string; index: number };
 
 export type ViewMessageType = ViewMessage['type'];
 
@@ -177,6 +190,9 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.path !== null && !nonEmpty(m.path)) return bad('path', 'a non-empty string or null');
       if (!bool(m.accept)) return bad('accept', 'a boolean');
       return { ok: true, message: { type: 'decideFile', itemId: m.itemId, path: m.path, accept: m.accept } };
+    case 'rejectWithReason':
+      if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
+      return { ok: true, message: { type: 'rejectWithReason', itemId: m.itemId } };
     case 'openDiff':
       if (!nonEmpty(m.itemId)) return bad('itemId', 'a non-empty string');
       if (!nonEmpty(m.path)) return bad('path', 'a non-empty string');
@@ -204,6 +220,10 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
     case 'setModel':
       if (!nonEmpty(m.model)) return bad('model', 'a non-empty string');
       return { ok: true, message: { type: 'setModel', model: m.model } };
+    case 'restoreCheckpoint':
+      if (!str(m.checkpoint) || !/^[0-9]{1,12}-[0-9a-f]{6}$/.test(m.checkpoint)) return bad('checkpoint', 'a checkpoint id');
+      if (!(Number.isInteger(m.index) && (m.index as number) >= 0)) return bad('index', 'a non-negative integer');
+      return { ok: true, message: { type: 'restoreCheckpoint', checkpoint: m.checkpoint, index: m.index as number } };
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(m.type)}` };
   }

@@ -170,11 +170,16 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.acceptFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, true); });
   reg('tack.rejectFile', (u?: unknown) => { const uri = uriArg(u); return uri && s.inlineDiff.decide(uri, undefined, false); });
   reg('tack.showDiff', (u?: unknown) => s.inlineDiff.showDiff(uriArg(u)));
+  reg('tack.showProposedLines', (u?: unknown) => s.inlineDiff.showLines(uriArg(u)));
+  reg('tack.openReviewedFile', () => s.inlineDiff.openReviewedFile());
+  reg('tack.selectChangeLines', (uri?: string, hunkId?: string) => { if (uri && hunkId) s.inlineDiff.selectChangeLines(uri, hunkId); });
   reg('tack.acceptLines', () => s.inlineDiff.decideAtCursor(true, { linesOnly: true }));
   reg('tack.rejectLines', () => s.inlineDiff.decideAtCursor(false, { linesOnly: true }));
   reg('tack.nextChange', () => s.inlineDiff.goToChange(1));
   reg('tack.previousChange', () => s.inlineDiff.goToChange(-1));
   reg('tack.rejectWithReason', async (u?: unknown) => {
+    // From the chat's edit card: the edit by its id.
+    const reviewId = typeof u === 'object' && u !== null && typeof (u as { reviewId?: unknown }).reviewId === 'string' ? (u as { reviewId: string }).reviewId : undefined;
     const uri = typeof u === 'string' || u instanceof vscode.Uri ? u : undefined;
     const reason = await vscode.window.showInputBox({
       title: 'Tack: reject with a reason',
@@ -182,7 +187,9 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
       placeHolder: 'e.g. keep the old name, it is used by the public API',
       ignoreFocusOut: true,
     });
-    if (reason !== undefined) s.inlineDiff.rejectWithReason(reason, uri);
+    if (reason === undefined) return;
+    if (reviewId !== undefined) s.inlineDiff.rejectReviewWithReason(reviewId, reason);
+    else s.inlineDiff.rejectWithReason(reason, uri);
   });
   reg('tack.revealNextChange', () => s.inlineDiff.revealNext());
   reg('tack.reviewPatch', (text?: string) =>

@@ -26,6 +26,8 @@ import { readWorkspaceFiles, workspaceRoot, type FileMap } from './buffers';
 import type { FileOutcome, InlineDiffManager } from './inline-diff/manager';
 import { reviewFilesOf } from './review-patch';
 import { replayMessages } from './transcript';
+import { restoreFromChat } from './chat-restore';
+import { planFileRewind } from '../host/agent/rewind';
 import { adviseModelError, isLoopback } from './error-advice';
 import type { ContextPart, ErrorAction } from '../shared/chat-protocol';
 import { contextPreview, withoutParts } from './context-chips';
@@ -203,7 +205,7 @@ export class AgentController implements ChatBackend, AgentHost {
         },
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
-        checkpoints: { storeDir: defaultCheckpointsDir() },
+        ...(s.checkpoints.enabled ? { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: s.checkpoints.maxStoreBytes } } : {}),
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
@@ -287,6 +289,10 @@ export class AgentController implements ChatBackend, AgentHost {
     void this.deps.inlineDiff.decideByPath(itemId, p, undefined, accept);
   }
 
+  rejectWithReason(itemId: string): void {
+    void vscode.commands.executeCommand('tack.rejectWithReason', { reviewId: itemId });
+  }
+
   openDiff(_itemId: string, p: string): void {
     void this.deps.inlineDiff.showDiff(vscode.Uri.joinPath(this.root(), p));
   }
@@ -341,6 +347,37 @@ export class AgentController implements ChatBackend, AgentHost {
       .read(id)
       .then((records) => chat.replay(replayMessages(loadCore().replaySession(records) as ReplayEntry[])))
       .catch((e: unknown) => chat.showError(`Could not open that session: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** A message's "Restore checkpoint" (chat-restore.ts): files only, or files and the conversation. */
+  restoreCheckpoint(checkpoint: string, index: number): void {
+    const chat = this.deps.chat();
+    if (!isTrusted()) {
+      chat.showError(RESTRICTED_MESSAGE);
+      return;
+    }
+    if (this.busy) {
+      chat.showError('Stop the running turn before restoring a checkpoint.');
+      return;
+    }
+    void restoreFromChat({
+      sidecar: this.deps.sidecar(),
+      root: this.root().fsPath,
+      checkpoint,
+      index,
+      rewind: async (i) => {
+        if (this.busy) throw new Error('a turn is running; stop it first');
+        this.lastText = undefined;
+        if (this.session) return this.session.rewindConversation(i);
+        // A reopened session not continued yet: its file is rewound; the next turn reads it.
+        if (!this.resumeId) throw new Error('this conversation has no session file');
+        const plan = await planFileRewind(this.sessions(), this.resumeId, checkpoint);
+        await plan.commit();
+        return plan.text;
+      },
+      post: (m) => chat.replay([m]),
+      focusInput: (text) => chat.focusInput(text),
+    }).catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private readonly limitsCache = new Map<string, ModelLimits>();
@@ -487,6 +524,9 @@ export class AgentController implements ChatBackend, AgentHost {
   emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
     chat.postEvent(event);
+    // The running turn's message offers "Restore checkpoint" (its number: the last one typed).
+    const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
+    if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
     this.deps.onThreadEvent?.(event);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }

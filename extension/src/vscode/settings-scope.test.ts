@@ -19,7 +19,8 @@ test('settings that decide where the key goes or what is allowed cannot be set p
     assert.ok(p.scope === 'machine' || p.scope === 'application', `tack.${key} has scope ${p.scope}`);
   }
   // Every other tack.* setting is reviewed here: a new one must be added to one list or the other.
-  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens'];
+  // tack.review.inlineStyle only changes how a proposal is drawn (both styles write nothing before Accept).
+  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.review.inlineStyle'];
   for (const key of Object.keys(props)) {
     assert.ok(
       workspaceOk.includes(key) || USER_ONLY_SETTINGS.some((k) => `tack.${k}` === key),
@@ -66,4 +67,8 @@ test('a workspace settings file that tries to set them is noticed (VS Code drops
   }`;
   assert.deepEqual(userOnlyKeysIn(text), ['baseUrl', 'approvalPolicy']);
   assert.deepEqual(userOnlyKeysIn('{"tack.model": "x"}'), []);
+  // A repository cannot turn checkpoints off (losing the undo) or shrink their store.
+  assert.deepEqual(userOnlyKeysIn('{"tack.checkpoints.enabled": false, "tack.checkpoints.maxStoreMB": 1}'), ['checkpoints.enabled', 'checkpoints.maxStoreMB']);
+  assert.deepEqual(userOnlyKeysIn('{"tack.checkpointsXenabled": false}'), []);
+  assert.equal(userValue('checkpoints.enabled', { defaultValue: true, workspaceValue: false }, () => undefined), true);
 });

@@ -7,7 +7,7 @@
 // with `"scope": "machine"` so the Settings editor does not offer them per workspace either.
 
 /** The `tack.*` keys (without the prefix) read from user settings only. */
-export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode', 'provider'] as const;
+export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode', 'provider', 'checkpoints.enabled', 'checkpoints.maxStoreMB'] as const;
 export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
 
 /** The parts of WorkspaceConfiguration.inspect() this looks at. */
@@ -52,5 +52,5 @@ export function userValue<T>(key: string, inspected: Inspected<T> | undefined, i
  * them; this finds them in the file's text so the log can say they were ignored.
  */
 export function userOnlyKeysIn(settingsText: string): UserOnlySetting[] {
-  return USER_ONLY_SETTINGS.filter((k) => new RegExp(`"tack\\.${k}"\\s*:`).test(settingsText));
+  return USER_ONLY_SETTINGS.filter((k) => new RegExp(`"tack\\.${k.replace('.', '\\.')}"\\s*:`).test(settingsText));
 }

@@ -1,5 +1,6 @@
 // Tack's settings (`tack.*`), read fresh at each use so a change applies to the next turn.
 import * as vscode from 'vscode';
+import { storeCapBytes } from '../host/agent/checkpoints';
 import { resolveProvider, type ProviderPreset } from '../host/model';
 import { userOnlyKeysIn, userValue, type UserOnlySetting } from './settings-scope';
 
@@ -22,6 +23,8 @@ export interface TackSettings {
   contextWindow: number | null;
   /** null: per model, or what a local server says; 0: no cap. */
   maxOutputTokens: number | null;
+  /** `tack.checkpoints.*`: record a checkpoint before each turn's first change, in a store capped at this (bytes). */
+  checkpoints: { enabled: boolean; maxStoreBytes?: number };
 }
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -55,6 +58,9 @@ export function readSettings(): TackSettings {
     wire: stringOrUndefined(c.inspect<unknown>('wireApi')?.globalValue),
   });
   const maxOut = c.get<number | null>('maxOutputTokens');
+  // Turning checkpoints off loses the undo, and the cap decides what is kept: user settings only.
+  const checkpointsEnabled = user<boolean>('checkpoints.enabled') !== false;
+  const maxStoreBytes = storeCapBytes(user<number>('checkpoints.maxStoreMB'));
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
     provider: resolved.provider,
@@ -66,6 +72,7 @@ export function readSettings(): TackSettings {
     sandboxMode: (['read-only', 'workspace-write', 'danger-full-access'] as const).find((m) => m === sandbox) ?? 'workspace-write',
     contextWindow: c.get<number | null>('contextWindow') ?? null,
     maxOutputTokens: typeof maxOut === 'number' && Number.isInteger(maxOut) && maxOut >= 0 ? maxOut : null,
+    checkpoints: { enabled: checkpointsEnabled, ...(maxStoreBytes ? { maxStoreBytes } : {}) },
   };
 }
 

@@ -15,7 +15,7 @@ export function replayMessages(entries: ReplayEntry[], prefix = 'replay-'): Host
   entries.forEach((entry, i) => {
     switch (entry.kind) {
       case 'user':
-        out.push({ type: 'userMessage', text: entry.text });
+        out.push({ type: 'userMessage', text: entry.text, index: entry.index, ...(entry.checkpoint ? { checkpoint: entry.checkpoint } : {}) });
         break;
       case 'item': {
         const id = `${prefix}${i}-${entry.item.id}`;

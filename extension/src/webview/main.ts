@@ -422,6 +422,9 @@ document.addEventListener('click', (e) => {
       focusDenyFor = d.requestId ?? '';
       apply({ type: 'local.denyMessage', requestId: d.requestId ?? '' });
       break;
+    case 'restore-checkpoint':
+      if (!state.busy && d.checkpoint && d.index !== undefined) post({ type: 'restoreCheckpoint', checkpoint: d.checkpoint, index: Number(d.index) });
+      break;
     case 'new-task':
       toggleHistory(false);
       post({ type: 'newTask' });
@@ -504,6 +507,10 @@ document.addEventListener('click', (e) => {
       post({ type: 'decideFile', itemId, path, accept });
       break;
     }
+    case 'reject-reason':
+      e.preventDefault();
+      post({ type: 'rejectWithReason', itemId: d.itemId ?? '' });
+      break;
     case 'open-diff':
       e.preventDefault();
       post({ type: 'openDiff', itemId: d.itemId ?? '', path: d.path ?? '' });

@@ -17,7 +17,10 @@ import type {
 export const OUTPUT_KEEP_CHARS = 64 * 1024;
 
 export type Entry =
-  | { kind: 'user'; key: string; text: string }
+  /** `index`: its number among the session's typed messages; `checkpoint`: its turn's, to restore. */
+  | { kind: 'user'; key: string; text: string; index?: number; checkpoint?: string }
+  /** A neutral line: "Restored checkpoint (3 files)". */
+  | { kind: 'notice'; key: string; text: string }
   /**
    * `cutBytes`: UTF-8 bytes dropped from the front of a command's output (shown to the person);
    * `cutChars`: characters this view dropped, which fixes where the terminal's chunks start.
@@ -299,6 +302,15 @@ export function emptyChange(): Change {
 
 /** Applies one action to the state in place and says what changed. */
 export function reduce(state: ChatState, action: Action, now: number = Date.now()): Change {
+  const wasBusy = state.busy;
+  const change = reduceOnce(state, action, now);
+  // The running turn's plan is drawn as one line while it is pinned above the input: when the turn
+  // starts or ends, the plan cards are drawn again.
+  if (state.busy !== wasBusy) for (const e of state.entries) if (e.kind === 'item' && e.item.type === 'todo_list') change.entries.add(e.key);
+  return change;
+}
+
+function reduceOnce(state: ChatState, action: Action, now: number): Change {
   const change = emptyChange();
   if (state.retrying && action.type === 'event' && action.event.type !== 'context.usage') {
     // The model answered again (or the turn ended): the countdown is over.
@@ -379,7 +391,10 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
     case 'local.send': {
       retireStopped(state, change);
       const key = newKey(state);
-      state.entries.push({ kind: 'user', key, text: action.text });
+      const entry: Entry = { kind: 'user', key, text: action.text };
+      if (action.type === 'userMessage' && action.index !== undefined) entry.index = action.index;
+      if (action.type === 'userMessage' && action.checkpoint !== undefined) entry.checkpoint = action.checkpoint;
+      state.entries.push(entry);
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         // A removed chip applied to this message only.
@@ -531,6 +546,36 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
     case 'focusInput':
       // Handled by the DOM layer; no state.
       break;
+    case 'userCheckpoint': {
+      // The running turn's message is the last one the person sent.
+      for (let i = state.entries.length - 1; i >= 0; i--) {
+        const e = state.entries[i];
+        if (e.kind !== 'user') continue;
+        if (e.checkpoint === undefined) {
+          e.checkpoint = action.checkpoint;
+          e.index = action.index;
+          change.entries.add(e.key);
+        }
+        break;
+      }
+      break;
+    }
+    case 'rewound': {
+      const at = state.entries.findIndex((e) => e.kind === 'user' && e.index === action.index);
+      if (at < 0) break;
+      state.entries.splice(at);
+      state.error = null;
+      change.structure = true;
+      change.chrome = true;
+      break;
+    }
+    case 'notice': {
+      const key = newKey(state);
+      state.entries.push({ kind: 'notice', key, text: action.text });
+      change.entries.add(key);
+      change.structure = true;
+      break;
+    }
   }
   return change;
 }

@@ -236,6 +236,9 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
         },
       }),
     );
+    // "Reject with a reason" on the card asks the host (which asks the person for the reason).
+    await page.click(`${tid('file-change-card')}[data-item-id="p2"] ${tid('edit-reject-reason')}`);
+    assert.deepEqual(await waitPosted(page, 'rejectWithReason'), { type: 'rejectWithReason', itemId: 'p2' });
     await page.click(`${tid('file-change-card')}[data-item-id="p2"] ${tid('files-accept-all')}`);
     assert.deepEqual(await waitPosted(page, 'decideFile'), { type: 'decideFile', itemId: 'p2', path: null, accept: true });
     await page.waitForFunction(

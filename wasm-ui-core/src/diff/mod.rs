@@ -15,13 +15,13 @@
 //! ending, so a CRLF file shows no stray `\r`.
 
 use serde::{Deserialize, Serialize};
-use similar::{capture_diff_slices, Algorithm, DiffOp};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use ts_rs::TS;
 
 mod lines;
+mod myers;
 mod words;
 
 pub use lines::{decide_hunk_lines, LineDecision};
@@ -282,12 +282,8 @@ fn myers_region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<
         });
         return;
     }
-    // Heuristic Myers bounds its work on pathological inputs, so big files stay fast.
-    for op in capture_diff_slices(Algorithm::Myers, o, n) {
-        if let DiffOp::Equal { .. } = op {
-            continue;
-        }
-        let (or, nr) = (op.old_range(), op.new_range());
+    // Myers bounds its work on pathological inputs (one run for the rest), so big files stay fast.
+    for (or, nr) in myers::changed_runs(o, n) {
         push(Group {
             old: o_off + or.start..o_off + or.end,
             new: n_off + nr.start..n_off + nr.end,

@@ -2,8 +2,8 @@
 //! k-th inserted line; each pair is diffed by tokens (words, runs of spaces, single punctuation marks)
 //! and the changed tokens become highlight ranges in UTF-16 code units.
 
+use super::myers::changed_runs;
 use super::{strip_ending, HighlightRange};
-use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 /// Lines longer than this (in bytes) get no word highlights: the line kind says enough.
 const MAX_HIGHLIGHT_LINE: usize = 4000;
@@ -74,24 +74,25 @@ pub fn line_highlights(old: &str, new: &str) -> (Vec<HighlightRange>, Vec<Highli
         return (Vec::new(), Vec::new());
     }
     let (ot, nt) = (tokenize(old), tokenize(new));
-    let ops = capture_diff_slices(Algorithm::Myers, &ot, &nt);
-    // Lines that share no word at all are a rewrite: marking every character adds nothing.
-    let shares_a_word = ops.iter().any(|op| match op {
-        DiffOp::Equal { old_index, len, .. } => ot[*old_index..old_index + len]
-            .iter()
-            .any(|t| !t.trim().is_empty()),
-        _ => false,
-    });
+    let runs = changed_runs(&ot, &nt);
+    // Lines that share no word at all are a rewrite: marking every character adds nothing. The
+    // equal tokens are the ones between the changed runs.
+    let mut at = 0;
+    let mut shares_a_word = false;
+    for o in runs
+        .iter()
+        .map(|(o, _)| o.clone())
+        .chain(std::iter::once(ot.len()..ot.len()))
+    {
+        shares_a_word |= ot[at..o.start].iter().any(|t| !t.trim().is_empty());
+        at = o.end;
+    }
     if !shares_a_word {
         return (Vec::new(), Vec::new());
     }
     let (oo, no) = (utf16_offsets(&ot), utf16_offsets(&nt));
     let (mut orr, mut nrr) = (Vec::new(), Vec::new());
-    for op in &ops {
-        if let DiffOp::Equal { .. } = op {
-            continue;
-        }
-        let (o, n) = (op.old_range(), op.new_range());
+    for (o, n) in runs {
         push_range(&mut orr, oo[o.start], oo[o.end]);
         push_range(&mut nrr, no[n.start], no[n.end]);
     }

@@ -88,7 +88,8 @@ pub fn environment_context(cfg: &AgentConfig) -> String {
         }
         s += "  </writable_roots>\n";
     }
-    s += &format!("  <shell>{}</shell>\n", xml_escape(&cfg.shell));
+    let shell = crate::tools::shell_kind::shell_name(&cfg.shell);
+    s += &format!("  <shell>{}</shell>\n", xml_escape(&shell));
     s += &format!(
         "  <current_date>{}</current_date>\n",
         xml_escape(&cfg.current_date)

@@ -20,6 +20,8 @@ mod tests;
 mod tests_mcp;
 #[cfg(test)]
 mod tests_safety;
+#[cfg(test)]
+mod tests_shell;
 
 #[cfg(test)]
 mod compat_tests;

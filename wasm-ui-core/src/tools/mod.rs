@@ -6,6 +6,7 @@
 mod heredoc;
 mod output;
 mod safe;
+pub mod shell_kind;
 mod specs;
 
 pub use heredoc::*;

@@ -110,8 +110,9 @@ fn file_name(path: &str) -> &str {
 
 /// Whether `program` names the configured shell: exactly its configured path, or (when it is a bare
 /// word) the configured shell's file name. `./scripts/bash` and `/tmp/bash` are not the shell.
+/// Windows paths are read as Windows reads them (shell_kind.rs).
 pub fn is_configured_shell(program: &str, configured: &str) -> bool {
-    program == configured || (!program.contains('/') && program == file_name(configured))
+    super::shell_kind::is_configured_shell(program, configured)
 }
 
 /// `[shell, -c|-lc|-cl, script]` -> the script, when `shell` is trusted to be a POSIX shell: the

@@ -13,6 +13,13 @@ export function defaultCheckpointsDir(env: NodeJS.ProcessEnv = process.env, home
   return path.join(tackHome, 'checkpoints');
 }
 
+/** The store's cap in bytes from a size in MiB (a setting, an environment variable); undefined when unset or not a positive number. */
+export function storeCapBytes(mb: unknown): number | undefined {
+  const n = typeof mb === 'string' && mb.trim() !== '' ? Number(mb) : mb;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
+  return Math.round(n * 1024 * 1024);
+}
+
 /** Whether a command may change files: the core's known-safe table decides, not a second copy here. */
 export function commandMayWrite(params: ExecParams, shell: string): boolean {
   if (params.sandbox.mode === 'read-only') return false;
@@ -26,6 +33,8 @@ export interface TurnCheckpointsOptions {
   /** The workspace root. */
   root: string;
   session: string;
+  /** The store's size cap (`tack.checkpoints.maxStoreMB`); the sidecar's default (2 GiB) when unset. */
+  maxStoreBytes?: number;
   /** Called with the id once a checkpoint exists, before the change it guards is made. */
   onCreated: (id: string) => void;
   log: (line: string) => void;
@@ -51,7 +60,7 @@ export class TurnCheckpoints {
    */
   beforeChange(): Promise<string | undefined> {
     this.current ??= this.opts.sidecar
-      .checkpoint('create', { storeDir: this.opts.storeDir, root: this.opts.root, session: this.opts.session, turn: this.turn, prompt: this.prompt })
+      .checkpoint('create', { storeDir: this.opts.storeDir, root: this.opts.root, session: this.opts.session, turn: this.turn, prompt: this.prompt, ...(this.opts.maxStoreBytes ? { maxStoreBytes: this.opts.maxStoreBytes } : {}) })
       .then(
         (r) => {
           for (const s of r.skipped) this.opts.log(`checkpoint: ${s.path} not recorded (${s.reason})`);

@@ -121,7 +121,7 @@ export interface HeadlessTaskOptions {
   /** The MCP servers whose tools the model is offered; the caller starts and stops them. */
   mcp?: McpHub;
   /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
-  checkpoints?: { storeDir: string };
+  checkpoints?: { storeDir: string; maxStoreBytes?: number };
 }
 
 /** One running headless task: its session and the sidecar that serves only it. */

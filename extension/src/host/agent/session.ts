@@ -14,6 +14,7 @@ import type { McpHub } from '../mcp/hub';
 import { commandMayWrite, TurnCheckpoints } from './checkpoints';
 import { rewindOutcome } from './rewind';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
+import { sidecarShell } from './shell';
 import type {
   AgentConfig,
   AgentConfigInput,
@@ -53,7 +54,7 @@ export interface AgentSessionOptions {
   /** The MCP servers whose tools the model gets (started at the first turn). */
   mcp?: McpHub;
   /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
-  checkpoints?: { storeDir: string };
+  checkpoints?: { storeDir: string; maxStoreBytes?: number };
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -113,6 +114,8 @@ function localDate(now: Date): string {
  * The core runs exec_command scripts with exactly this shell and refuses any other the model names.
  */
 export function defaultShell(env: NodeJS.ProcessEnv = process.env): string {
+  // Windows: cmd always exists (AgentSession.create asks the sidecar for PowerShell first).
+  if (process.platform === 'win32') return env.ComSpec ?? 'cmd.exe';
   if (env.SHELL && path.isAbsolute(env.SHELL) && existsSync(env.SHELL)) return env.SHELL;
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, 'bash');
@@ -205,6 +208,7 @@ export class AgentSession {
         storeDir: opts.checkpoints.storeDir,
         root: config.cwd,
         session: id,
+        ...(opts.checkpoints.maxStoreBytes ? { maxStoreBytes: opts.checkpoints.maxStoreBytes } : {}),
         log: this.log,
         onCreated: (checkpointId) => {
           this.emitToHost({ type: 'checkpoint.created', id: checkpointId });
@@ -250,7 +254,7 @@ export class AgentSession {
     if (opts.resumeId !== undefined) {
       if (!opts.store) throw new Error('resuming a session needs a session store');
       const records = (await opts.store.read(opts.resumeId)) as SessionRecord[];
-      const config = completeConfig(opts.config, opts.resumeId);
+      const config = completeConfig({ ...opts.config, shell: opts.config.shell ?? (await sidecarShell(opts.sidecar)) }, opts.resumeId);
       // A process that died mid-turn (killed, crashed) can leave calls without outputs.
       const repairs = answerOpenCalls(records);
       for (const r of repairs) await opts.store.append(opts.resumeId, r);
@@ -260,7 +264,7 @@ export class AgentSession {
     const id = opts.store
       ? await opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model })
       : randomUUID();
-    const config = completeConfig(opts.config, id);
+    const config = completeConfig({ ...opts.config, shell: opts.config.shell ?? (await sidecarShell(opts.sidecar)) }, id);
     return new AgentSession(opts, id, newCoreSession(config), config);
   }
 

@@ -94,7 +94,8 @@ export interface SidecarClientOptions {
 
 /** Where the sidecars are: dist/bin beside the bundle (dist/extension.js, dist/cli.js), or the source tree's build. */
 export function sidecarBinDirs(): string[] {
-  return [path.join(__dirname, 'bin'), path.join(__dirname, '..', '..', '..', 'dist', 'bin')];
+  // dist/*.js, dist/chunks/*.js (lazily loaded parts), src/host/sidecar/client.ts
+  return [path.join(__dirname, 'bin'), path.join(__dirname, '..', 'bin'), path.join(__dirname, '..', '..', '..', 'dist', 'bin')];
 }
 
 /** TACK_SIDECAR, else the sidecar for this platform (dist/bin/<target>/; see platform.ts). */

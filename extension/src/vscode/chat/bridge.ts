@@ -34,6 +34,8 @@ export interface ChatBackend {
   decideHunks(itemId: string, path: string, hunkIds: string[], accept: boolean): void;
   /** `path` null: every file of the change. */
   decideFile(itemId: string, path: string | null, accept: boolean): void;
+  /** Asks the person for a reason, then rejects what is still pending in the edit `itemId`. */
+  rejectWithReason(itemId: string): void;
   openDiff(itemId: string, path: string): void;
   openFile(path: string, line?: number): void;
   listSessions(): Promise<SessionSummary[]>;
@@ -44,6 +46,8 @@ export interface ChatBackend {
   deleteSession(id: string): Promise<void>;
   listModels(): Promise<string[]>;
   setModel(model: string): void;
+  /** A message's "Restore checkpoint": files only, or files and the conversation from that message on. */
+  restoreCheckpoint(checkpoint: string, index: number): void;
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -137,12 +141,16 @@ export class ChatBridge {
         return b.decideFile(m.itemId, m.path, m.accept);
       case 'openDiff':
         return b.openDiff(m.itemId, m.path);
+      case 'rejectWithReason':
+        return b.rejectWithReason(m.itemId);
       case 'openFile':
         return m.line === undefined ? b.openFile(m.path) : b.openFile(m.path, m.line);
       case 'resumeSession':
         return b.resumeSession(m.id);
       case 'setModel':
         return b.setModel(m.model);
+      case 'restoreCheckpoint':
+        return b.restoreCheckpoint(m.checkpoint, m.index);
       case 'listSessions':
         b.listSessions().then(
           (sessions) => this.post({ type: 'sessions', sessions }),

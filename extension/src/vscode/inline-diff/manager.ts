@@ -4,7 +4,9 @@
 // WorkspaceEdit (so undo works) computed by the core's applyHunks; rejecting changes nothing.
 import * as vscode from 'vscode';
 import { reveal } from '../../shared/display';
-import { hunkAtLine, insertionLabel, type HunkState } from './hunks';
+import { hunkAtLine, hunksOf, insertionLabel, type HunkState } from './hunks';
+import { buildMerged, followBuffer, hunkAtMergedLine, mergedLineOfBuffer, selectedPairs, type MergedDocument } from './merged';
+import { inlineStyle, MergedReviewView, REVIEW_SCHEME, type MergedSource } from './merged-view';
 import { FileProposal, pairsForBufferLines, pairsForProposedLines, type PendingHunk, type ReviewEngine, type Step } from './review-state';
 
 export type DiffEngine = ReviewEngine;
@@ -46,8 +48,16 @@ interface FileReviewState {
   proposal?: FileProposal;
   /** An add, delete or move: decided as a whole (the ids are the diff's hunks, for the chat). */
   whole?: { ids: string[]; state: HunkState };
-  /** Whether the buffer had unsaved changes before the review: then we do not save it for the person. */
+  /** Whether the buffer had unsaved changes of the person's (before or during the review): then we do not save it for them. */
   wasDirty: boolean;
+  /** The buffer's language, for the merged view's syntax colours. */
+  languageId?: string;
+  /** The person was told that their edit overlaps a proposed change (once, until it no longer does). */
+  conflictShown?: boolean;
+  /** Set while a decision's WorkspaceEdit lands, so the buffer's change is not taken for the person's. */
+  writing?: boolean;
+  /** The merged view's document, for the texts it was built from. */
+  merged?: { current: string; proposed: string; doc: MergedDocument };
   error?: string;
   guard?: WriteGuard;
   done: (o: FileOutcome) => void;
@@ -79,7 +89,7 @@ function pendingOf(st: FileReviewState): PendingHunk[] {
   return st.whole?.state === 'pending' ? [wholeHunk(st)] : [];
 }
 
-export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSystemProvider, vscode.Disposable {
+export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSystemProvider, MergedSource, vscode.Disposable {
   private readonly reviews = new Map<string, FileReviewState>(); // key: uri string
   private readonly disposables: vscode.Disposable[] = [];
   private readonly lensChanged = new vscode.EventEmitter<void>();
@@ -98,6 +108,8 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   private readonly status: vscode.StatusBarItem;
   private readonly removedDeco: vscode.TextEditorDecorationType;
   private readonly insertedDeco: vscode.TextEditorDecorationType;
+  /** The review as real lines (`tack-review:`): the file with every proposed line where it will land. */
+  readonly view: MergedReviewView;
 
   constructor(
     private readonly engine: () => DiffEngine,
@@ -127,7 +139,13 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     this.status = vscode.window.createStatusBarItem('tack.pendingChanges', vscode.StatusBarAlignment.Left, 100);
     this.status.name = 'Tack: pending changes';
     this.status.command = 'tack.revealNextChange';
+    this.view = new MergedReviewView(this, media);
     this.disposables.push(
+      this.view,
+      vscode.languages.registerCodeLensProvider({ scheme: REVIEW_SCHEME }, this),
+      // The merged view follows the buffer: what the person types in the file during the review is
+      // carried into the proposal.
+      vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) this.bufferChanged(e.document); }),
       this.removedDeco,
       this.insertedDeco,
       this.status,
@@ -157,6 +175,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     if (!uri) return undefined;
     const u = typeof uri === 'string' ? vscode.Uri.parse(uri) : uri;
     if (u.scheme === PROPOSED_SCHEME) return u.query === 'empty' ? undefined : this.reviews.get(u.query);
+    if (u.scheme === REVIEW_SCHEME) return this.reviews.get(u.query);
     return this.reviews.get(u.toString());
   }
 
@@ -179,6 +198,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
             file,
             ...(whole ? { whole: { ids: ids.length ? ids : ['file'], state: 'pending' as HunkState } } : { proposal: new FileProposal(engine, file.original, file.proposed) }),
             wasDirty: doc?.isDirty ?? false,
+            ...(doc ? { languageId: doc.languageId } : {}),
             guard,
             done,
           };
@@ -190,12 +210,101 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     }
     this.render();
     this.reviewsChanged.fire();
-    if (first) {
+    for (const file of files) this.view.refresh(file.uri);
+    if (first && inlineStyle() === 'lines' && this.stateOf(first)?.proposal) {
+      // The proposed lines as real text, in a view of their own: the buffer never holds them.
+      const st = this.stateOf(first)!;
+      const at = this.merged(first.toString())?.hunkStarts[0]?.line;
+      await this.view.open(first, st.file.path, at, { preserveFocus: true });
+    } else if (first) {
       const editor = await vscode.window.showTextDocument(first, { preview: false, preserveFocus: true });
       const h = this.stateOf(first) && pendingOf(this.stateOf(first)!)[0];
       if (h) editor.revealRange(new vscode.Range(h.oldStart, 0, h.oldStart, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }
     return Promise.all(outcomes);
+  }
+
+  /** The merged view's document of a file under review (MergedSource), rebuilt when its texts change. */
+  merged(fileUri: string): MergedDocument | undefined {
+    const st = this.reviews.get(fileUri);
+    const p = st?.proposal;
+    if (!st || !p) return undefined;
+    if (st.merged?.current !== p.current || st.merged.proposed !== p.proposed) {
+      st.merged = { current: p.current, proposed: p.proposed, doc: buildMerged(p.current, p.hunks) };
+    }
+    return st.merged.doc;
+  }
+
+  languageOf(fileUri: string): string | undefined {
+    return this.reviews.get(fileUri)?.languageId;
+  }
+
+  /** Opens the proposed lines of a file under review (the active editor's when none is named). */
+  async showLines(uri?: vscode.Uri | string): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const st = this.stateOf(uri ?? editor?.document.uri);
+    if (!st?.proposal) {
+      if (st) return this.showDiff(st.file.uri);
+      void vscode.window.showInformationMessage('Tack: no proposed change for this file.');
+      return;
+    }
+    const doc = this.merged(st.file.uri.toString());
+    const fromBuffer = editor && editor.document.uri.toString() === st.file.uri.toString() ? editor.selection.active.line : undefined;
+    const line = doc && fromBuffer !== undefined ? mergedLineOfBuffer(doc, fromBuffer) : doc?.hunkStarts[0]?.line;
+    await this.view.open(st.file.uri, st.file.path, line);
+  }
+
+  /** From the merged view to the file itself, at the buffer line the cursor stands for (to edit it). */
+  async openReviewedFile(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.uri.scheme !== REVIEW_SCHEME) return;
+    const st = this.stateOf(editor.document.uri);
+    const file = st?.file.uri ?? vscode.Uri.parse(editor.document.uri.query);
+    const doc = this.view.shown(editor);
+    const at = editor.selection.active.line;
+    // A proposed line stands for where it lands: the buffer line after the change's removed lines.
+    let line: number | undefined;
+    for (let i = Math.min(at, (doc?.lines.length ?? 0) - 1); doc && i >= 0 && line === undefined; i--) {
+      const b = doc.lines[i]!.bufferLine;
+      if (b !== undefined) line = i === at ? b : b + 1;
+    }
+    const target = await vscode.window.showTextDocument(file, { preview: false });
+    const l = Math.min(line ?? 0, Math.max(target.document.lineCount - 1, 0));
+    this.moveTo(target, l);
+  }
+
+  /**
+   * The person (or a reload from disk) changed a file under review: the proposal is carried over the
+   * edit (merged.ts followBuffer), so the merged view shows their text with the changes still
+   * proposed. An edit that overlaps or touches a proposed change is not merged: the review stays on
+   * the text it was made for, and accepting fails with a clear message until the edit is undone.
+   */
+  private bufferChanged(document: vscode.TextDocument): void {
+    if (document.uri.scheme === REVIEW_SCHEME || document.uri.scheme === PROPOSED_SCHEME) return;
+    const st = this.reviews.get(document.uri.toString());
+    const p = st?.proposal;
+    if (!st || !p || st.writing) return;
+    const now = document.getText();
+    if (now === p.current) {
+      st.conflictShown = false;
+      return;
+    }
+    const engine = this.engine();
+    const { proposed, dropped } = followBuffer(p.current, p.proposed, now, (a, b) => hunksOf(a, b, engine.diffTexts(a, b)));
+    if (dropped) {
+      if (st.conflictShown) return;
+      st.conflictShown = true;
+      this.log.warn(`${st.file.path} changed where Tack proposes a change; the review stays on the text it was made for`);
+      void vscode.window.showWarningMessage(
+        `Tack: ${reveal(st.file.path, { singleLine: true })} changed where Tack proposes a change. Accepting will fail until that edit is undone; reject the proposal to keep your text.`,
+      );
+      return;
+    }
+    st.conflictShown = false;
+    if (document.isDirty) st.wasDirty = true;
+    p.commit({ current: now, proposed, origins: [], accepted: false });
+    this.proposalChanged(st);
+    this.afterChange(st);
   }
 
   /** Decides hunks of one file by their current ids (all pending ones when hunkIds is undefined). */
@@ -292,6 +401,14 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     for (const other of [...this.reviews.values()]) if (other.reviewId === st.reviewId) this.finish(other);
   }
 
+  /** Rejects everything still pending in one proposal (the chat's edit card), with the person's reason. */
+  rejectReviewWithReason(reviewId: string, reason: string): void {
+    const states = [...this.reviews.values()].filter((st) => st.reviewId === reviewId);
+    if (!states.length) return;
+    if (reason.trim()) this.reasons.set(reviewId, reason.trim());
+    for (const st of states) this.finish(st);
+  }
+
   /** The reason given with a rejection of this proposal, once (the controller passes it to the model). */
   takeReason(reviewId: string): string | undefined {
     const r = this.reasons.get(reviewId);
@@ -322,6 +439,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const st = this.stateOf(editor?.document.uri);
     if (!editor || !st) return;
     const sel = editor.selection;
+    if (editor.document.uri.scheme === REVIEW_SCHEME) return this.decideInView(editor, st, accept, opts);
     const inProposal = editor.document.uri.scheme === PROPOSED_SCHEME;
     if (!sel.isEmpty && st.proposal) {
       const first = sel.start.line;
@@ -348,6 +466,42 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const hunks = pendingOf(st);
     const h = inProposal ? hunks.find((x) => line >= x.newStart - 1 && line <= x.newStart + Math.max(x.newLines.length, 1) - 1) ?? hunks[0] : hunkAtLine(hunks, line);
     if (h) await this.decide(st.file.uri, [h.id], accept);
+  }
+
+  /** decideAtCursor in the merged view: its lines map back to hunks and their line pairs (merged.ts). */
+  private async decideInView(editor: vscode.TextEditor, st: FileReviewState, accept: boolean, opts: { linesOnly?: boolean }): Promise<void> {
+    if (!st.proposal) return;
+    const doc = this.view.shown(editor);
+    if (!doc) {
+      void vscode.window.showInformationMessage('Tack: the proposed lines are being redrawn; try again.');
+      return;
+    }
+    const sel = editor.selection;
+    if (!sel.isEmpty) {
+      const first = sel.start.line;
+      const last = sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line;
+      const chosen = selectedPairs(doc, first, last);
+      if (!chosen.length) {
+        void vscode.window.showInformationMessage('Tack: the selection takes no proposed line; select red or green lines.');
+        return;
+      }
+      // From the bottom up, each hunk found again by its position (a decision renames the hunks).
+      const before = st.proposal.hunks;
+      for (const c of chosen.reverse()) {
+        const h = before.find((x) => x.id === c.id);
+        const now = h && st.proposal.hunks.find((x) => x.oldStart === h.oldStart && x.newStart === h.newStart);
+        if (!now) continue;
+        await this.decideBatch([{ st, choice: { lines: { id: now.id, start: c.start, end: c.end } } }], accept);
+        if (this.reviews.get(st.file.uri.toString()) !== st) break;
+      }
+      return;
+    }
+    if (opts.linesOnly) {
+      void vscode.window.showInformationMessage('Tack: select the lines of a proposed change first.');
+      return;
+    }
+    const id = hunkAtMergedLine(doc, sel.active.line);
+    if (id) await this.decide(st.file.uri, [id], accept);
   }
 
   hasPending(uri?: vscode.Uri): boolean {
@@ -378,6 +532,10 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const st = [...this.reviews.values()][0];
     if (!st) return;
     if (!st.proposal) return this.showDiff(st.file.uri);
+    if (inlineStyle() === 'lines') {
+      await this.view.open(st.file.uri, st.file.path, this.merged(st.file.uri.toString())?.hunkStarts[0]?.line);
+      return;
+    }
     const editor = await vscode.window.showTextDocument(st.file.uri, { preview: false });
     const h = st.proposal.hunks[0];
     if (h) this.moveTo(editor, h.oldStart);
@@ -392,7 +550,14 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   async goToChange(direction: 1 | -1): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     const st = this.stateOf(editor?.document.uri);
-    if (editor && st?.proposal && editor.document.uri.scheme !== PROPOSED_SCHEME) {
+    const inView = editor?.document.uri.scheme === REVIEW_SCHEME;
+    const doc = editor && inView ? this.view.shown(editor) : undefined;
+    if (editor && doc) {
+      const line = editor.selection.active.line;
+      const starts = doc.hunkStarts.map((h) => h.line);
+      const next = direction > 0 ? starts.find((s) => s > line) : [...starts].reverse().find((s) => s < line);
+      if (next !== undefined) return this.moveTo(editor, next);
+    } else if (editor && st?.proposal && !inView && editor.document.uri.scheme !== PROPOSED_SCHEME) {
       const line = editor.selection.active.line;
       const starts = st.proposal.hunks.map((h) => h.oldStart);
       const next = direction > 0 ? starts.find((s) => s > line) : [...starts].reverse().find((s) => s < line);
@@ -403,6 +568,11 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const at = st ? all.indexOf(st) : -1;
     const other = all[(at + direction + all.length) % all.length]!;
     if (!other.proposal) return this.showDiff(other.file.uri);
+    if (inlineStyle() === 'lines') {
+      const starts = this.merged(other.file.uri.toString())?.hunkStarts ?? [];
+      await this.view.open(other.file.uri, other.file.path, (direction > 0 ? starts[0] : starts.at(-1))?.line);
+      return;
+    }
     const ed = await vscode.window.showTextDocument(other.file.uri, { preview: false });
     const hs = other.proposal.hunks;
     const h = direction > 0 ? hs[0] : hs.at(-1);
@@ -478,6 +648,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const inProposal = document.uri.scheme === PROPOSED_SCHEME;
     const editor = vscode.window.activeTextEditor;
     const sel = editor?.document === document && !editor.selection.isEmpty ? editor.selection : undefined;
+    if (document.uri.scheme === REVIEW_SCHEME) return this.viewLenses(st, document, sel);
     const lenses: vscode.CodeLens[] = [];
     for (const h of pendingOf(st)) {
       const at = inProposal ? h.newStart : h.oldStart;
@@ -497,8 +668,52 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
         new vscode.CodeLens(range, { title: '$(close) Reject', command: 'tack.rejectHunk', arguments: args, tooltip: 'Reject this change (Ctrl+Alt+Backspace)' }),
       );
       if (!inProposal) lenses.push(new vscode.CodeLens(range, { title: '$(diff) Diff', command: 'tack.showDiff', arguments: [st.file.uri.toString()] }));
+      if (!inProposal && st.proposal) {
+        lenses.push(new vscode.CodeLens(range, { title: '$(eye) Show Proposed Lines', command: 'tack.showProposedLines', arguments: [st.file.uri.toString()] }));
+      }
     }
     return lenses;
+  }
+
+  /** The merged view's lenses, on each change's first line (red or green). */
+  private viewLenses(st: FileReviewState, document: vscode.TextDocument, sel: vscode.Selection | undefined): vscode.CodeLens[] {
+    const doc = this.merged(st.file.uri.toString());
+    if (!doc || doc.text !== document.getText()) return [];
+    const last = sel && (sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line);
+    const chosen = sel ? selectedPairs(doc, sel.start.line, last!) : [];
+    const lenses: vscode.CodeLens[] = [];
+    doc.hunkStarts.forEach(({ id, line }, i) => {
+      const range = new vscode.Range(line, 0, line, 0);
+      const args = [st.file.uri.toString(), id];
+      const n = doc.hunkStarts.length > 1 ? ` (${i + 1}/${doc.hunkStarts.length})` : '';
+      if (chosen.some((c) => c.id === id)) {
+        lenses.push(
+          new vscode.CodeLens(range, { title: '$(check) Accept Selected Lines', command: 'tack.acceptLines', tooltip: 'Accept only the selected lines of this change (Ctrl+Alt+Enter)' }),
+          new vscode.CodeLens(range, { title: '$(close) Reject Selected Lines', command: 'tack.rejectLines', tooltip: 'Reject only the selected lines of this change (Ctrl+Alt+Backspace)' }),
+        );
+      } else {
+        lenses.push(new vscode.CodeLens(range, { title: '$(list-selection) Accept Lines...', command: 'tack.selectChangeLines', arguments: args, tooltip: 'Select this change\'s lines, then narrow the selection and accept or reject just those' }));
+      }
+      lenses.push(
+        new vscode.CodeLens(range, { title: `$(check) Accept${n}`, command: 'tack.acceptHunk', arguments: args, tooltip: 'Accept this change (Ctrl+Alt+Enter)' }),
+        new vscode.CodeLens(range, { title: '$(close) Reject', command: 'tack.rejectHunk', arguments: args, tooltip: 'Reject this change (Ctrl+Alt+Backspace)' }),
+        new vscode.CodeLens(range, { title: '$(diff) Diff', command: 'tack.showDiff', arguments: [st.file.uri.toString()] }),
+      );
+    });
+    return lenses;
+  }
+
+  /** Selects the lines of one change in the merged view (the "Accept Lines..." lens), so the person narrows it. */
+  selectChangeLines(fileUri: string, hunkId: string): void {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.uri.scheme !== REVIEW_SCHEME || editor.document.uri.query !== fileUri) return;
+    const doc = this.view.shown(editor);
+    const rows = doc?.lines.flatMap((l, i) => (l.hunk === hunkId ? [i] : [])) ?? [];
+    if (!rows.length) return;
+    const first = rows[0]!;
+    const last = rows.at(-1)!;
+    editor.selection = new vscode.Selection(first, 0, last, editor.document.lineAt(last).text.length);
+    void vscode.window.showInformationMessage('Tack: narrow the selection to the lines you want, then Accept Selected Lines (Ctrl+Alt+Enter) or Reject Selected Lines (Ctrl+Alt+Backspace).');
   }
 
   /** Checks every write of a decision with the write policy, then applies all of them as one WorkspaceEdit. */
@@ -546,7 +761,12 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
       edit.replace(file.uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endNow)), target.slice(start, endTarget));
     }
     const named = batch.map((b) => b.st.file.path).join(', ');
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${named}`);
+    for (const b of batch) b.st.writing = true;
+    try {
+      if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${named}`);
+    } finally {
+      for (const b of batch) b.st.writing = false;
+    }
   }
 
   private statesOf(st: FileReviewState): Record<string, HunkState> {
@@ -557,6 +777,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   private afterChange(st: FileReviewState): void {
     this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: this.statesOf(st) });
     if (pendingOf(st).length === 0) this.complete(st);
+    else this.view.refresh(st.file.uri);
     this.render();
     this.reviewsChanged.fire();
   }
@@ -575,6 +796,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const key = st.file.uri.toString();
     if (this.reviews.get(key) !== st) return;
     this.reviews.delete(key);
+    this.closeView(st);
     const result = st.proposal
       ? st.proposal.result()
       : st.whole!.state === 'accepted'
@@ -590,6 +812,25 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
         (e) => { this.log.error(`saving ${st.file.path}: ${e}`); st.error = `saving failed: ${e}`; finish(); },
       );
     } else finish();
+  }
+
+  /** The review of a file ended: its merged view closes; when the person was in it, the file opens in its place. */
+  private closeView(st: FileReviewState): void {
+    const key = st.file.uri.toString();
+    const active = vscode.window.activeTextEditor;
+    const wasActive = active?.document.uri.scheme === REVIEW_SCHEME && active.document.uri.query === key;
+    const line = wasActive ? st.merged?.doc.lines[active.selection.active.line]?.bufferLine : undefined;
+    void this.view.close(key).then(async (closed) => {
+      if (!closed || !wasActive || st.file.kind !== 'modify') return;
+      // Another file still under review opens next; else the file itself, where the person was.
+      const next = [...this.reviews.values()].find((o) => o.proposal);
+      if (next && inlineStyle() === 'lines') {
+        await this.view.open(next.file.uri, next.file.path, this.merged(next.file.uri.toString())?.hunkStarts[0]?.line, { preserveFocus: true });
+        return;
+      }
+      const editor = await vscode.window.showTextDocument(st.file.uri, { preview: false, preserveFocus: true });
+      if (line !== undefined) this.moveTo(editor, Math.min(line, editor.document.lineCount - 1));
+    }).then(undefined, (e) => this.log.warn(`closing the proposed lines of ${st.file.path}: ${e}`));
   }
 
   private render(): void {

@@ -8,13 +8,16 @@ import { renderFileDiff } from './diff';
 import { reveal, revealHtml } from '../../shared/display';
 import { attr, escapeHtml, formatBytes, formatDuration, icon } from './html';
 import { renderMarkdown } from './markdown';
+import { pinnedPlanOf } from './progress';
 
 type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 
 export function renderEntry(entry: Entry, state: ChatState): string {
   switch (entry.kind) {
     case 'user':
-      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
+      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div>${renderRestoreButton(entry)}</div>`;
+    case 'notice':
+      return `<div class="notice restored" role="status" data-testid="restored-notice">${icon('history')}<span>${escapeHtml(entry.text)}</span></div>`;
     case 'approval':
       // One asked about a command shows in that command's card; once answered, a one-line note.
       if (entry.itemId && findCommand(state, entry.itemId)) {
@@ -26,6 +29,17 @@ export function renderEntry(entry: Entry, state: ChatState): string {
     case 'stopped':
       return renderStopped(entry.continuable);
   }
+}
+
+/** "Restore checkpoint" on a message whose turn recorded one (the host refuses it while a turn runs). */
+function renderRestoreButton(entry: Extract<Entry, { kind: 'user' }>): string {
+  if (entry.checkpoint === undefined || entry.index === undefined) return '';
+  return (
+    `<button class="icon-button restore-checkpoint" data-action="restore-checkpoint" data-testid="restore-checkpoint" ` +
+    `data-checkpoint="${attr(entry.checkpoint)}" data-index="${entry.index}" ` +
+    `aria-label="Restore checkpoint: the files, or the files and the conversation, as they were before this message" ` +
+    `title="Restore checkpoint (files, or files and conversation, as before this message)">${icon('discard')}</button>`
+  );
 }
 
 function findCommand(state: ChatState, itemId: string): boolean {
@@ -54,7 +68,8 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
     case 'file_change':
       return renderFileChange(item, state);
     case 'todo_list':
-      return renderPlan(item);
+      // While the turn runs, its plan is pinned above the input: here it is one line, not a copy.
+      return pinnedPlanOf(state)?.id === item.id ? renderPlanNote(item) : renderPlan(item);
     case 'mcp_tool_call':
       return renderMcpCall(item);
     case 'error':
@@ -98,16 +113,28 @@ export function renderMcpCall(item: Item<'mcp_tool_call'>): string {
   );
 }
 
-function renderPlan(item: Item<'todo_list'>): string {
-  const rows = item.items
+function planRows(item: Item<'todo_list'>): string {
+  return item.items
     .map((t) => {
       const status = t.completed || t.status === 'completed' ? 'completed' : t.status === 'in_progress' ? 'in_progress' : 'pending';
       const glyph = status === 'completed' ? 'pass-filled' : status === 'in_progress' ? 'circle-large-filled' : 'circle-large-outline';
       return `<li class="plan-${status}" data-status="${status}">${icon(glyph)}<span>${revealHtml(t.text)}</span></li>`;
     })
     .join('');
+}
+
+/** The plan of the running turn in the transcript while it is pinned: one closed line, "Plan updated (3/5)". */
+function renderPlanNote(item: Item<'todo_list'>): string {
   const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
-  return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${rows}</ul></div>`;
+  return (
+    `<details class="card plan plan-note" data-testid="plan-note"><summary class="card-title">${icon('checklist')} Plan updated ` +
+    `<span class="muted" data-testid="plan-note-count">(${done}/${item.items.length})</span></summary><ul>${planRows(item)}</ul></details>`
+  );
+}
+
+function renderPlan(item: Item<'todo_list'>): string {
+  const done = item.items.filter((t) => t.completed || t.status === 'completed').length;
+  return `<div class="card plan" data-testid="plan"><div class="card-title">${icon('checklist')} Plan <span class="muted">${done}/${item.items.length}</span></div><ul>${planRows(item)}</ul></div>`;
 }
 
 /** What a command card needs beyond its item: the question it waits on, whether Stop cut it short. */
@@ -256,10 +283,15 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
     ? `<button class="text-button" data-action="file" data-accept="true" data-item-id="${attr(item.id)}" data-testid="files-accept-all">Accept all</button>` +
       `<button class="text-button" data-action="file" data-accept="false" data-item-id="${attr(item.id)}" data-testid="files-reject-all">Reject all</button>`
     : '';
+  // Rejecting with a reason: everything still pending in this edit; the model reads the reason.
+  const reasonButton = reviewable
+    ? `<button class="icon-button" data-action="reject-reason" data-item-id="${attr(item.id)}" data-testid="edit-reject-reason" ` +
+      `title="Reject with a reason: everything still pending in this edit is rejected, and the model reads your reason" aria-label="Reject with a reason">${icon('comment-discussion')}</button>`
+    : '';
   const statusLabel = String(item.status).replace(/_/g, ' ');
   return (
     `<div class="card file-change status-${attr(String(item.status))}" data-testid="file-change-card" data-status="${attr(String(item.status))}" data-item-id="${attr(item.id)}">` +
-    `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}</div>` +
+    `<div class="card-title">${icon('files')} ${item.changes.length === 1 ? 'Edit' : `${item.changes.length} files`} <span class="muted" data-testid="file-change-status">${escapeHtml(statusLabel)}</span><span class="spacer"></span>${allButtons}${reasonButton}</div>` +
     files +
     `</div>`
   );

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostMessage, ThreadItem } from '../../shared/chat-protocol';
 import { initialState, reduce, type Action, type ChatState } from '../state';
+import { renderEntry } from './cards';
 import { formatTokens, progressOf, renderPinnedPlan, renderStatusLine, renderUsageMeter } from './progress';
 
 const ev = (event: unknown): HostMessage => ({ type: 'event', event } as HostMessage);
@@ -89,4 +90,24 @@ test('a retry is a visible countdown in the status line, gone once the model ans
   run(s, { type: 'retrying', attempt: 2, maxAttempts: 5, delayMs: 1000, reason: 'r' }, { type: 'error', message: 'Tack could not reach…', retry: true, actions: ['useLocalServer', 'openSettings'] });
   assert.equal(s.retrying, null);
   assert.deepEqual(s.error?.actions, ['useLocalServer', 'openSettings']);
+});
+
+test('while the plan is pinned, the transcript shows it once: its card is one line, "Plan updated (1/3)"; full again after the turn', () => {
+  const s = initialState();
+  run(s, { type: 'local.send', text: 'go' }, ev({ type: 'turn.started' }));
+  run(s, ev({ type: 'item.started', item: plan('p1', ['in_progress', 'pending', 'pending']) }));
+  const change = reduce(s, ev({ type: 'item.updated', item: plan('p1', ['completed', 'in_progress', 'pending']) }), 1000);
+  const entry = s.entries.find((e) => e.kind === 'item' && e.item.id === 'p1')!;
+  assert.ok(change.entries.has(entry.key));
+  const during = renderEntry(entry, s);
+  assert.match(during, /data-testid="plan-note"/);
+  assert.match(during, /Plan updated <span class="muted" data-testid="plan-note-count">\(1\/3\)<\/span><\/summary>/);
+  assert.doesNotMatch(during, /<details[^>]* open/, 'closed: one line');
+  assert.doesNotMatch(during, /data-testid="plan"/);
+  // The turn ends: the pin goes and the card is drawn again, whole.
+  const end = reduce(s, ev({ type: 'turn.completed', usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_output_tokens: 0 } }), 1000);
+  assert.ok(end.entries.has(entry.key), 'the plan card is redrawn when the turn ends');
+  const afterTurn = renderEntry(entry, s);
+  assert.match(afterTurn, /data-testid="plan"/);
+  assert.doesNotMatch(afterTurn, /plan-note/);
 });

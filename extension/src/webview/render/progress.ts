@@ -43,10 +43,17 @@ export function progressOf(state: ChatState): Progress {
   return { plan, step, command, waiting };
 }
 
+/** The plan pinned above the input: the running turn's latest plan, if it has steps. */
+export function pinnedPlanOf(state: ChatState): Item<'todo_list'> | null {
+  if (!state.busy) return null;
+  const { plan } = progressOf(state);
+  return plan && plan.items.length > 0 ? plan : null;
+}
+
 /** The plan pinned above the input while the turn runs; '' when there is none (or nothing runs). */
 export function renderPinnedPlan(state: ChatState): string {
-  const { plan } = progressOf(state);
-  if (!state.busy || !plan || plan.items.length === 0) return '';
+  const plan = pinnedPlanOf(state);
+  if (!plan) return '';
   const done = plan.items.filter((t) => t.completed || t.status === 'completed').length;
   const rows = plan.items
     .map((t) => {

@@ -91,8 +91,7 @@ impl Session {
                         ))
                     }
                 };
-                let flag = if a.login.unwrap_or(true) { "-lc" } else { "-c" };
-                let argv = vec![shell, flag.to_string(), a.cmd.clone()];
+                let argv = tools::shell_kind::shell_argv(&shell, &a.cmd, a.login.unwrap_or(true));
                 if let Some((text, dir)) = tools::extract_from_script(&a.cmd) {
                     return patch_action(text, dir, true);
                 }

@@ -1,0 +1,135 @@
+// Restoring a checkpoint from the chat, in a real VS Code (code-server): a scripted turn edits a file
+// (apply_patch) and runs a command that writes another; the message's "Restore checkpoint" button
+// offers "Files and conversation"; the modal lists both files before anything is written; afterwards
+// the files are as before the turn, the transcript ends before that message (with a neutral notice),
+// the message is back in the input, and the next request the model gets is the history before that
+// message plus the new one. Screenshots: the button, the confirmation, the result.
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { hostVsix } from '../lib/paths';
+import { startModelServer, type ModelServer } from '../model-server/server';
+import { startCodeServer, type CodeServer } from './code-server';
+import { chatFrame, openWorkbenchOf, screenshot, type Workbench } from './workbench';
+
+const PATCH = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+changed by the agent', '*** End Patch', ''].join('\n');
+
+describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10 * 60_000 }, () => {
+  let model: ModelServer | undefined;
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  let workspace = '';
+  let tackHome = '';
+
+  before(async () => {
+    assert.ok(fs.existsSync(hostVsix), `the .vsix is not built (${hostVsix}); run npm run build`);
+    model = await startModelServer({
+      apiKey: 'sk-e2e-restore',
+      responses: [
+        { text: 'Hello.', expect: 'say hello' },
+        { toolCalls: [{ name: 'apply_patch', callId: 'p', kind: 'custom', input: PATCH }] },
+        { toolCalls: [{ name: 'exec_command', callId: 'w', arguments: { cmd: 'echo made > made.txt' } }] },
+        { text: 'Changed notes.txt and made made.txt.' },
+        { text: 'Only a small change this time.', expect: 'change less' },
+      ],
+    });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-restore-'));
+    fs.writeFileSync(path.join(workspace, 'notes.txt'), 'original\n');
+    tackHome = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-home-'));
+    cs = await startCodeServer({
+      vsix: hostVsix,
+      workspace,
+      settings: { 'tack.baseUrl': model.url, 'tack.model': 'gpt-5.1-codex', 'tack.wireApi': 'responses', 'tack.approvalPolicy': 'never', 'git.enabled': false },
+      env: { OPENAI_API_KEY: 'sk-e2e-restore', TACK_HOME: tackHome },
+    });
+    wb = await openWorkbenchOf(cs);
+  });
+
+  after(async () => {
+    await wb?.close().catch(() => undefined);
+    await cs?.stop();
+    await model?.close();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    if (tackHome) fs.rmSync(tackHome, { recursive: true, force: true });
+  });
+
+  test('files and conversation: the files, the transcript, the input and the next request', async () => {
+    const page = wb!.page;
+    const chat = chatFrame(page);
+    const send = async (text: string) => {
+      await chat.locator('[data-testid="chat-input"]').fill(text);
+      await chat.locator('[data-testid="chat-send"]').click();
+    };
+    const idle = () => chat.locator('[data-testid="chat-stop"]').waitFor({ state: 'hidden', timeout: 60_000 });
+    try {
+      const item = page.locator('.activitybar .action-item a[aria-label^="Tack"]').first();
+      await item.waitFor({ timeout: 60_000 });
+      await item.click();
+      await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 60_000 });
+
+      await send('say hello');
+      await chat.locator('[data-testid="message-agent"]', { hasText: 'Hello.' }).waitFor({ timeout: 60_000 });
+      await idle();
+      await send('change the notes and make a file');
+      await chat.locator('[data-testid="message-agent"]', { hasText: 'Changed notes.txt' }).waitFor({ timeout: 60_000 });
+      await idle();
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'changed by the agent\n');
+      assert.equal(fs.readFileSync(path.join(workspace, 'made.txt'), 'utf8'), 'made\n');
+
+      // The first turn changed nothing: no button. The second has one, reachable by keyboard.
+      const users = chat.locator('[data-testid="message-user"]');
+      assert.equal(await users.nth(0).locator('[data-testid="restore-checkpoint"]').count(), 0);
+      const button = users.nth(1).locator('[data-testid="restore-checkpoint"]');
+      await button.waitFor({ timeout: 30_000 });
+      assert.match((await button.getAttribute('aria-label')) ?? '', /^Restore checkpoint/);
+      await button.focus();
+      await screenshot(page, 'checkpoint-message-button');
+      await page.keyboard.press('Enter');
+
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Files and conversation' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Files and conversation' }).first().click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'Restore the files and the conversation?' });
+      await dialog.waitFor({ timeout: 30_000 });
+      const text = await dialog.innerText();
+      assert.match(text, /2 file\(s\) will change/);
+      assert.match(text, /revert notes\.txt/);
+      assert.match(text, /remove made\.txt/);
+      assert.match(text, /the conversation goes back to before this message/i);
+      await screenshot(page, 'checkpoint-confirmation');
+      // Nothing is written before the answer.
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'changed by the agent\n');
+      await dialog.getByRole('button', { name: 'Restore Files and Conversation' }).click();
+
+      await chat.locator('[data-testid="restored-notice"]').waitFor({ timeout: 30_000 });
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'original\n');
+      assert.equal(fs.existsSync(path.join(workspace, 'made.txt')), false);
+      assert.deepEqual(await users.allInnerTexts(), ['say hello']);
+      assert.equal(await chat.locator('[data-testid="message-agent"]', { hasText: 'Changed notes.txt' }).count(), 0);
+      assert.match(await chat.locator('[data-testid="restored-notice"]').innerText(), /Restored checkpoint \(2 files\) and the conversation/);
+      assert.equal(await chat.locator('[data-testid="chat-input"]').inputValue(), 'change the notes and make a file');
+      await screenshot(page, 'checkpoint-restored');
+
+      await send('change less');
+      await chat.locator('[data-testid="message-agent"]', { hasText: 'Only a small change' }).waitFor({ timeout: 60_000 });
+      await idle();
+      const bodies = model!.modelRequests().map((r) => r.body as any);
+      assert.equal(bodies.length, 5);
+      // The history before the rewound message (its editor context went with it), then the new
+      // message (with this turn's editor context, if any).
+      const isContext = (i: any) => i.role === 'user' && String(i.content?.[0]?.text ?? '').startsWith('<editor_context>');
+      const before = (bodies[1].input as any[]).slice(0, -1).filter((i) => !isContext(i));
+      const next = bodies[4].input as any[];
+      assert.deepEqual(next.slice(0, -1).filter((i) => !isContext(i)), before);
+      assert.deepEqual(next.slice(0, before.length), before, 'the kept history is the prefix, unchanged');
+      assert.equal(next.at(-1).content[0].text, 'change less');
+      assert.ok(!JSON.stringify(next).includes('made.txt'), 'nothing of the dropped turn is sent again');
+      assert.deepEqual(model!.mismatches, []);
+    } catch (e) {
+      const shot = await screenshot(page, 'checkpoint-failure');
+      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
+    }
+  });
+});
