@@ -56,6 +56,18 @@ fn main() {
                 std::process::exit(2);
             }
         },
+        // The sidecar's own re-exec: the spec as one JSON argument (LaunchSpec::to_args).
+        Some(sandbox::EXEC_SUBCOMMAND) => match sandbox::LaunchSpec::from_exec_args(&args[1..]) {
+            Ok(spec) => {
+                let err = sandbox::launch(&spec);
+                eprintln!("tack-sidecar sandbox: {}", err.message);
+                std::process::exit(err.exit_code);
+            }
+            Err(e) => {
+                eprintln!("tack-sidecar {}: {e}", sandbox::EXEC_SUBCOMMAND);
+                std::process::exit(2);
+            }
+        },
         #[cfg(target_os = "linux")]
         Some("probe-userns") => {
             // Used by the sandbox probe: can this machine give us a user + mount namespace?

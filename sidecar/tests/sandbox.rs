@@ -321,6 +321,70 @@ fn the_sandbox_subcommand_rejects_bad_arguments_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot run /no/such/program"));
 }
 
+/// The sidecar's own re-exec takes the spec as one JSON argument; the same rules hold.
+#[test]
+fn the_internal_re_exec_takes_its_spec_as_one_json_argument() {
+    let mut s = Sidecar::start();
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let l = layout("reexec");
+    let inside = l.ws.join("reexec-inside");
+    let outside = l.outside.join("reexec-outside");
+    let spec = serde_json::json!({
+        "mode": "workspace-write",
+        "writable_roots": [l.ws.to_str().unwrap()],
+        "temp_dir": null,
+        "network": false,
+        "git_entries": null,
+    })
+    .to_string();
+    let out = cli(&[
+        "sandbox-launch",
+        &spec,
+        "--",
+        "touch",
+        inside.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(inside.exists());
+    let out = cli(&[
+        "sandbox-launch",
+        &spec,
+        "--",
+        "touch",
+        outside.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(!outside.exists());
+    // The human form's flags mean nothing here: the spec is the only way in.
+    for (args, needle) in [
+        (
+            vec!["sandbox-launch", "--mode", "--", "true"],
+            "bad sandbox spec",
+        ),
+        (vec!["sandbox-launch", &spec, "true"], "missing --"),
+        (
+            vec![
+                "sandbox-launch",
+                r#"{"mode":"danger-full-access"}"#,
+                "--",
+                "true",
+            ],
+            "bad sandbox spec",
+        ),
+    ] {
+        let out = cli(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
 // ---- Issue #9: escapes an adversarial review found. Each runs through the real sidecar. ----
 
 /// The modes under test: read-only, workspace-write without a .git, workspace-write with one.

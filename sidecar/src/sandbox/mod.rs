@@ -1,6 +1,7 @@
 //! The OS sandbox. The sidecar never sandboxes itself: it starts `tack-sidecar sandbox ...` in front
 //! of a command, and that launcher locks itself down and then becomes the command (execvp).
 use crate::protocol::{SandboxInfo, SandboxMode};
+use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -98,31 +99,138 @@ impl LaunchSpec {
         Err("missing -- before the command".into())
     }
 
-    /// The launcher's own arguments (after the program path), the inverse of `parse`.
+    /// The sidecar's re-exec of itself (after the program path): `sandbox-launch SPEC -- ARGV...`,
+    /// the spec as one JSON argument (`from_exec_args` reads it back). When the `.git` entry list
+    /// would make that argument too long for one exec argument, it is left out and the launcher
+    /// scans itself.
     pub fn to_args(&self) -> Vec<OsString> {
-        let mut out: Vec<OsString> =
-            vec!["sandbox".into(), "--mode".into(), self.mode.as_str().into()];
-        for r in &self.writable_roots {
-            out.push("--writable-root".into());
-            out.push(r.clone().into_os_string());
+        let mut spec = WireSpec::of(self, true);
+        let mut json = serde_json::to_string(&spec).expect("a spec serializes");
+        if json.len() > SPEC_ARG_MAX {
+            spec = WireSpec::of(self, false);
+            json = serde_json::to_string(&spec).expect("a spec serializes");
         }
-        if let Some(t) = &self.temp_dir {
-            out.push("--temp-dir".into());
-            out.push(t.clone().into_os_string());
-        }
-        if self.network {
-            out.push("--network".into());
-        }
-        if let Some(entries) = &self.git_entries {
-            out.push("--git-scanned".into());
-            for e in entries {
-                out.push("--git-entry".into());
-                out.push(e.clone().into_os_string());
-            }
-        }
-        out.push("--".into());
+        let mut out: Vec<OsString> = vec![EXEC_SUBCOMMAND.into(), json.into(), "--".into()];
         out.extend(self.argv.iter().cloned());
         out
+    }
+
+    /// Reads `SPEC -- ARGV...` as `to_args` wrote it (after `sandbox-launch`).
+    pub fn from_exec_args(args: &[OsString]) -> Result<Self, String> {
+        let (Some(json), Some(sep)) = (args.first(), args.get(1)) else {
+            return Err("expected SPEC -- PROGRAM [ARG]...".into());
+        };
+        if sep != "--" {
+            return Err("missing -- after the spec".into());
+        }
+        let argv: Vec<OsString> = args[2..].to_vec();
+        if argv.is_empty() {
+            return Err("no command after --".into());
+        }
+        let json = json.to_str().ok_or("the spec is not UTF-8")?;
+        let w: WireSpec =
+            serde_json::from_str(json).map_err(|e| format!("bad sandbox spec: {e}"))?;
+        let paths = |v: Vec<WireOs>| -> Result<Vec<PathBuf>, String> {
+            v.into_iter()
+                .map(|p| p.into_os().map(PathBuf::from))
+                .collect()
+        };
+        Ok(LaunchSpec {
+            mode: SandboxMode::parse(&w.mode)
+                .ok_or_else(|| format!("unknown sandbox mode {:?}", w.mode))?,
+            writable_roots: paths(w.writable_roots)?,
+            temp_dir: w
+                .temp_dir
+                .map(|t| t.into_os().map(PathBuf::from))
+                .transpose()?,
+            network: w.network,
+            git_entries: w.git_entries.map(paths).transpose()?,
+            argv,
+        })
+    }
+}
+
+/// The subcommand of the sidecar's internal re-exec (not for people: see `sandbox`).
+pub const EXEC_SUBCOMMAND: &str = "sandbox-launch";
+
+/// The longest spec argument written: Linux refuses any one exec argument over 128 KiB.
+const SPEC_ARG_MAX: usize = 96 * 1024;
+
+/// A launch spec as the one JSON argument of `sandbox-launch` (the command's argv follows `--`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSpec {
+    mode: String,
+    writable_roots: Vec<WireOs>,
+    temp_dir: Option<WireOs>,
+    network: bool,
+    git_entries: Option<Vec<WireOs>>,
+}
+
+impl WireSpec {
+    fn of(spec: &LaunchSpec, with_git_entries: bool) -> WireSpec {
+        let wire = |p: &PathBuf| WireOs::of(p.as_os_str());
+        WireSpec {
+            mode: spec.mode.as_str().to_string(),
+            writable_roots: spec.writable_roots.iter().map(wire).collect(),
+            temp_dir: spec.temp_dir.as_ref().map(wire),
+            network: spec.network,
+            git_entries: spec
+                .git_entries
+                .as_ref()
+                .filter(|_| with_git_entries)
+                .map(|e| e.iter().map(wire).collect()),
+        }
+    }
+}
+
+/// A path in the spec: text when it is Unicode, else its raw bytes (Unix) or UTF-16 units
+/// (Windows), so no file name is changed on the way.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum WireOs {
+    Text(String),
+    Raw { raw: Vec<u16> },
+    Bytes { bytes: Vec<u8> },
+}
+
+impl WireOs {
+    fn of(s: &std::ffi::OsStr) -> WireOs {
+        if let Some(t) = s.to_str() {
+            return WireOs::Text(t.to_string());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            WireOs::Bytes {
+                bytes: s.as_bytes().to_vec(),
+            }
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::ffi::OsStrExt;
+            WireOs::Raw {
+                raw: s.encode_wide().collect(),
+            }
+        }
+    }
+
+    fn into_os(self) -> Result<OsString, String> {
+        match self {
+            WireOs::Text(t) => Ok(t.into()),
+            #[cfg(unix)]
+            WireOs::Bytes { bytes } => {
+                use std::os::unix::ffi::OsStringExt;
+                Ok(OsString::from_vec(bytes))
+            }
+            #[cfg(windows)]
+            WireOs::Raw { raw } => {
+                use std::os::windows::ffi::OsStringExt;
+                Ok(OsString::from_wide(&raw))
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err("a path in the spec is in another platform's form".into()),
+        }
     }
 }
 
@@ -300,7 +408,94 @@ mod tests {
         assert_eq!(spec.temp_dir, Some(PathBuf::from("/t")));
         assert!(spec.network);
         assert_eq!(spec.argv, os(&["ls", "-l"]));
-        assert_eq!(LaunchSpec::parse(&spec.to_args()[1..]).unwrap(), spec);
+        let args = spec.to_args();
+        assert_eq!(args[0], EXEC_SUBCOMMAND);
+        assert_eq!(LaunchSpec::from_exec_args(&args[1..]).unwrap(), spec);
+    }
+
+    #[test]
+    fn the_re_exec_spec_is_one_json_argument_and_round_trips_every_path() {
+        #[cfg(unix)]
+        let odd = {
+            use std::os::unix::ffi::OsStringExt;
+            PathBuf::from(OsString::from_vec(b"/w/caf\xe9/.git".to_vec()))
+        };
+        #[cfg(not(unix))]
+        let odd = PathBuf::from("C:\\w\\.git");
+        let spec = LaunchSpec {
+            mode: SandboxMode::WorkspaceWrite,
+            writable_roots: vec![
+                PathBuf::from("/w"),
+                PathBuf::from("/with \"quotes\" and\nnewline"),
+            ],
+            temp_dir: Some(PathBuf::from("/tmp")),
+            network: false,
+            git_entries: Some(vec![PathBuf::from("/w/.git"), odd]),
+            argv: os(&["bash", "-lc", "echo -- --mode danger-full-access"]),
+        };
+        let args = spec.to_args();
+        // sandbox-launch, the spec, --, then the command's own arguments untouched.
+        assert_eq!(args.len(), 3 + spec.argv.len());
+        assert_eq!(args[2], "--");
+        assert_eq!(&args[3..], &spec.argv[..]);
+        let json: serde_json::Value = serde_json::from_str(args[1].to_str().unwrap()).unwrap();
+        assert_eq!(json["mode"], "workspace-write");
+        assert_eq!(LaunchSpec::from_exec_args(&args[1..]).unwrap(), spec);
+    }
+
+    #[test]
+    fn a_spec_too_long_for_one_argument_leaves_the_git_scan_to_the_launcher() {
+        let entries: Vec<PathBuf> = (0..5000)
+            .map(|i| PathBuf::from(format!("/workspace/vendor/package-{i:05}/.git")))
+            .collect();
+        let spec = LaunchSpec {
+            mode: SandboxMode::WorkspaceWrite,
+            writable_roots: vec![PathBuf::from("/workspace")],
+            temp_dir: None,
+            network: false,
+            git_entries: Some(entries),
+            argv: os(&["true"]),
+        };
+        let args = spec.to_args();
+        assert!(args[1].len() <= SPEC_ARG_MAX);
+        let back = LaunchSpec::from_exec_args(&args[1..]).unwrap();
+        assert_eq!(back.git_entries, None);
+        assert_eq!(back.writable_roots, spec.writable_roots);
+    }
+
+    #[test]
+    fn a_bad_re_exec_spec_is_refused() {
+        for (args, why) in [
+            (os(&[]), "expected SPEC"),
+            (os(&["{}", "ls"]), "missing --"),
+            (
+                os(&[
+                    r#"{"mode":"read-only","writable_roots":[],"temp_dir":null,"network":false,"git_entries":null}"#,
+                    "--",
+                ]),
+                "no command",
+            ),
+            (os(&["not json", "--", "ls"]), "bad sandbox spec"),
+            (
+                os(&[
+                    r#"{"mode":"open","writable_roots":[],"temp_dir":null,"network":false,"git_entries":null}"#,
+                    "--",
+                    "ls",
+                ]),
+                "unknown sandbox mode",
+            ),
+            (
+                os(&[
+                    r#"{"mode":"read-only","writable_roots":[],"temp_dir":null,"network":true,"git_entries":null,"extra":1}"#,
+                    "--",
+                    "ls",
+                ]),
+                "unknown field",
+            ),
+        ] {
+            let err = LaunchSpec::from_exec_args(&args).unwrap_err();
+            assert!(err.contains(why), "{args:?}: {err}");
+        }
     }
 
     #[test]
