@@ -47,6 +47,7 @@ export class TackServices implements vscode.Disposable {
         this.changes.note(e);
         this.commandChanges.note(e);
       },
+      onFilesRestored: () => void this.commandChanges.refresh(),
     });
     this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(
