@@ -50,6 +50,8 @@ export interface ControllerDeps {
   mcp?: () => McpHub | undefined;
   /** Every thread event the session shows (the Changes view lists decided edits from them). */
   onThreadEvent?: (event: ThreadEvent) => void;
+  /** A checkpoint's files were restored from the chat (the Changes view compares again). */
+  onFilesRestored?: () => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -377,7 +379,9 @@ export class AgentController implements ChatBackend, AgentHost {
       },
       post: (m) => chat.replay([m]),
       focusInput: (text) => chat.focusInput(text),
-    }).catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
+    })
+      .then(() => this.deps.onFilesRestored?.())
+      .catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private readonly limitsCache = new Map<string, ModelLimits>();

@@ -11,6 +11,8 @@ import type { CheckpointDiffResult } from '../../generated/types/CheckpointDiffR
 import type { CheckpointFinishParams } from '../../generated/types/CheckpointFinishParams';
 import type { CheckpointListParams } from '../../generated/types/CheckpointListParams';
 import type { CheckpointListResult } from '../../generated/types/CheckpointListResult';
+import type { CheckpointReadParams } from '../../generated/types/CheckpointReadParams';
+import type { CheckpointReadResult } from '../../generated/types/CheckpointReadResult';
 import type { CheckpointRestoreParams } from '../../generated/types/CheckpointRestoreParams';
 import type { CheckpointRestoreResult } from '../../generated/types/CheckpointRestoreResult';
 import type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
@@ -45,6 +47,7 @@ export interface CheckpointMethods {
   list: [CheckpointListParams, CheckpointListResult];
   diff: [CheckpointRestoreParams, CheckpointDiffResult];
   restore: [CheckpointRestoreParams, CheckpointRestoreResult];
+  read: [CheckpointReadParams, CheckpointReadResult];
 }
 
 export class SidecarRpcError extends Error {

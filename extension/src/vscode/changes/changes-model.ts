@@ -18,6 +18,8 @@ export interface ChangedFile {
   reviewId?: string;
   /** A move's destination. */
   movePath?: string;
+  /** For files changed by commands: the checkpoint they are compared with (open diff, revert). */
+  checkpoint?: string;
 }
 
 /**

@@ -101,14 +101,16 @@ export class ChangesView implements vscode.TreeDataProvider<ChangedFile>, vscode
     item.tooltip = `${reveal(f.path, { singleLine: true })}${f.movePath ? ` → ${reveal(f.movePath, { singleLine: true })}` : ''}: ${STATUS_LABEL[f.status]}`;
     item.iconPath = new vscode.ThemeIcon(ICON[f.status]);
     item.id = `${f.source}:${f.path}`;
-    item.contextValue = f.status === 'pending' ? 'tack.pendingFile' : 'tack.changedFile';
+    item.contextValue = f.status === 'pending' ? 'tack.pendingFile' : f.checkpoint ? 'tack.commandFile' : 'tack.changedFile';
     item.accessibilityInformation = { label: `${f.path}, ${STATUS_LABEL[f.status]}` };
     if (uri) {
       item.resourceUri = uri;
       item.command =
         f.status === 'pending'
           ? { command: 'tack.showDiff', title: 'Open Diff', arguments: [uri.toString()] }
-          : { command: 'vscode.open', title: 'Open File', arguments: [f.movePath && root ? vscode.Uri.joinPath(root, f.movePath) : uri] };
+          : f.checkpoint
+            ? { command: 'tack.changes.openCheckpointDiff', title: 'Open Diff with the Checkpoint', arguments: [f] }
+            : { command: 'vscode.open', title: 'Open File', arguments: [f.movePath && root ? vscode.Uri.joinPath(root, f.movePath) : uri] };
     }
     return item;
   }
