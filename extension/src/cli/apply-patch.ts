@@ -3,6 +3,7 @@
 // `M <destination>`, as the reference tool does). On failure: the reason on stderr, exit 1, nothing changed.
 import { applyPatchToDir } from '../host/patch/apply-to-dir';
 import { SidecarClient } from '../host/sidecar';
+import { parseCommandLine, UsageError } from './args';
 
 const USAGE = `Usage: tack apply-patch [PATCH | -]
 
@@ -19,15 +20,24 @@ async function readStdin(): Promise<string> {
 }
 
 export async function applyPatchCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  let line;
+  try {
+    line = parseCommandLine(args, {}, { positionals: true });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`tack apply-patch: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (line === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (args.length > 1) {
-    process.stderr.write(`tack apply-patch: expected one argument (the patch text or '-'), got ${args.length}\n\n${USAGE}`);
+  const words = line.positionals;
+  if (words.length > 1) {
+    process.stderr.write(`tack apply-patch: expected one argument (the patch text or '-'), got ${words.length}\n\n${USAGE}`);
     return 2;
   }
-  const patchText = args.length === 0 || args[0] === '-' ? await readStdin() : args[0];
+  const patchText = words.length === 0 || words[0] === '-' ? await readStdin() : words[0];
   const sidecar = new SidecarClient({ clientName: 'tack apply-patch', log: process.env.TACK_DEBUG ? (l) => process.stderr.write(`${l}\n`) : undefined });
   try {
     const { summary } = await applyPatchToDir(process.cwd(), patchText, { writer: sidecar });

@@ -7,6 +7,7 @@ import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import { planFileRewind, type FileRewind } from '../host/agent/rewind';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { SidecarClient, type CheckpointChange } from '../host/sidecar';
+import { flag, parseCommandLine, stringValue, UsageError, type OptionTable } from './args';
 
 const LIST_USAGE = `Usage: tack checkpoints [-C DIR] [--json]
 
@@ -49,32 +50,40 @@ interface Parsed {
   words: string[];
 }
 
-function parse(args: string[], allowed: string[]): Parsed | string {
-  const p: Parsed = { dir: process.cwd(), json: false, dryRun: false, yes: false, conversation: false, words: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '-h' || a === '--help') return 'help';
-    if (a === '-C') {
-      const v = args[++i];
-      if (v === undefined) return '-C needs a directory';
-      p.dir = v;
-    } else if (a === '--session' && allowed.includes(a)) {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('-')) return '--session needs a session id';
-      p.session = v;
-      p.conversation = true;
-    } else if (allowed.includes(a)) {
-      if (a === '--json') p.json = true;
-      if (a === '--dry-run') p.dryRun = true;
-      if (a === '--yes' || a === '-y') p.yes = true;
-      if (a === '--conversation') p.conversation = true;
-    } else if (a.startsWith('-')) {
-      return `unknown option ${a}`;
-    } else {
-      p.words.push(a);
-    }
+/** The options of `tack checkpoints` and `tack rewind` (see their usage). */
+const LIST_OPTIONS = {
+  cd: { type: 'string', short: 'C' },
+  json: { type: 'boolean' },
+} as const satisfies OptionTable;
+const REWIND_OPTIONS = {
+  ...LIST_OPTIONS,
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  conversation: { type: 'boolean' },
+  session: { type: 'string' },
+} as const satisfies OptionTable;
+
+function parse(args: string[], options: OptionTable): Parsed | string {
+  let line;
+  try {
+    line = parseCommandLine(args, options, { positionals: true });
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
   }
-  p.dir = path.resolve(p.dir);
+  if (line === 'help') return 'help';
+  const { values } = line;
+  const session = stringValue(values, 'session');
+  if (session !== undefined && session.startsWith('-')) return '--session needs a session id';
+  const p: Parsed = {
+    dir: path.resolve(stringValue(values, 'cd') ?? process.cwd()),
+    json: flag(values, 'json'),
+    dryRun: flag(values, 'dry-run'),
+    yes: flag(values, 'yes'),
+    conversation: flag(values, 'conversation') || session !== undefined,
+    words: line.positionals,
+  };
+  if (session !== undefined) p.session = session;
   if (!fs.existsSync(p.dir) || !fs.statSync(p.dir).isDirectory()) return `-C ${p.dir}: no such directory`;
   return p;
 }
@@ -100,7 +109,7 @@ async function withSidecar<T>(fn: (s: SidecarClient) => Promise<T>): Promise<T> 
 }
 
 export async function checkpointsCommand(args: string[]): Promise<number> {
-  const p = parse(args, ['--json']);
+  const p = parse(args, LIST_OPTIONS);
   if (p === 'help') {
     process.stdout.write(LIST_USAGE);
     return 0;
@@ -167,7 +176,7 @@ function describeChange(c: CheckpointChange): string {
 }
 
 export async function rewindCommand(args: string[]): Promise<number> {
-  const p = parse(args, ['--json', '--dry-run', '--yes', '-y', '--conversation', '--session']);
+  const p = parse(args, REWIND_OPTIONS);
   if (p === 'help') {
     process.stdout.write(REWIND_USAGE);
     return 0;

@@ -13,11 +13,10 @@ import {
   type ResolvedModel,
   type ThreadEvent,
   type ThreadItem,
-  type Wire,
 } from '../host/agent';
-import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultCheckpointsDir, storeCapBytes } from '../host/agent/checkpoints';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
+import { flag, MODEL_OPTIONS, modelOptions, oneOf, parseCommandLine, stringValue, stringValues, UsageError, type ModelOptions, type OptionTable } from './args';
 import { cliMcpHub, describeMcpItem } from './mcp';
 
 const USAGE = `Usage: tack exec [options] PROMPT
@@ -61,19 +60,25 @@ Options:
 `;
 
 
-interface ExecOptions {
+/** `tack exec`'s options (see USAGE). */
+const EXEC_OPTIONS = {
+  ...MODEL_OPTIONS,
+  json: { type: 'boolean' },
+  sandbox: { type: 'string' },
+  approval: { type: 'string' },
+  cd: { type: 'string', short: 'C' },
+  resume: { type: 'string' },
+  'no-checkpoints': { type: 'boolean' },
+  'mcp-config': { type: 'string', multiple: true },
+  'trust-workspace-mcp': { type: 'boolean' },
+  'stream-idle-timeout': { type: 'string' },
+} as const satisfies OptionTable;
+
+interface ExecOptions extends ModelOptions {
   json: boolean;
-  model?: string;
-  baseUrl?: string;
-  wire?: Wire;
   sandbox: (typeof SANDBOXES)[number];
   approval: ApprovalPolicy;
   dir?: string;
-  apiKeyEnv?: string;
-  provider?: ProviderId;
-  reasoningEffort?: string;
-  contextWindow?: number;
-  maxOutputTokens?: number;
   resume?: string;
   noCheckpoints?: boolean;
   streamIdleTimeoutMs?: number;
@@ -83,103 +88,32 @@ interface ExecOptions {
   prompt: string;
 }
 
-class UsageError extends Error {}
-
-function parseArgs(args: string[]): ExecOptions | 'help' {
-  const o: Partial<ExecOptions> & { json: boolean; mcpConfigs: string[] } = { json: false, mcpConfigs: [] };
-  const words: string[] = [];
-  const value = (i: number, flag: string): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
-    return v;
+function parseExecArgs(args: string[]): ExecOptions | 'help' {
+  const line = parseCommandLine(args, EXEC_OPTIONS, { positionals: true });
+  if (line === 'help') return line;
+  const { values } = line;
+  const o: ExecOptions = {
+    ...modelOptions(values),
+    json: flag(values, 'json'),
+    sandbox: oneOf(values, 'sandbox', SANDBOXES) ?? 'workspace-write',
+    approval: oneOf(values, 'approval', POLICIES) ?? 'never',
+    mcpConfigs: stringValues(values, 'mcp-config'),
+    prompt: line.positionals.join(' ').trim(),
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    switch (a) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--json':
-        o.json = true;
-        break;
-      case '--model':
-        o.model = value(i++, a);
-        break;
-      case '--provider': {
-        const p = value(i++, a);
-        if (!isProviderId(p)) throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, not '${p}'`);
-        o.provider = p;
-        break;
-      }
-      case '--max-output-tokens': {
-        const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n < 0) throw new UsageError('--max-output-tokens must be a whole number of tokens (0: no cap)');
-        o.maxOutputTokens = n;
-        break;
-      }
-      case '--base-url':
-        o.baseUrl = value(i++, a);
-        break;
-      case '--wire': {
-        const w = value(i++, a);
-        if (w !== 'responses' && w !== 'chat') throw new UsageError(`--wire must be responses or chat, not '${w}'`);
-        o.wire = w;
-        break;
-      }
-      case '--sandbox': {
-        const s = value(i++, a);
-        if (!(SANDBOXES as readonly string[]).includes(s)) throw new UsageError(`--sandbox must be one of ${SANDBOXES.join(', ')}, not '${s}'`);
-        o.sandbox = s as ExecOptions['sandbox'];
-        break;
-      }
-      case '--approval': {
-        const p = value(i++, a);
-        if (!(POLICIES as readonly string[]).includes(p)) throw new UsageError(`--approval must be one of ${POLICIES.join(', ')}, not '${p}'`);
-        o.approval = p as ApprovalPolicy;
-        break;
-      }
-      case '-C':
-      case '--cd':
-        o.dir = value(i++, a);
-        break;
-      case '--api-key-env':
-        o.apiKeyEnv = value(i++, a);
-        break;
-      case '--reasoning-effort':
-        o.reasoningEffort = value(i++, a);
-        break;
-      case '--context-window': {
-        const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--context-window must be a positive whole number of tokens');
-        o.contextWindow = n;
-        break;
-      }
-      case '--resume':
-        o.resume = value(i++, a);
-        break;
-      case '--no-checkpoints':
-        o.noCheckpoints = true;
-        break;
-      case '--trust-workspace-mcp':
-        o.trustWorkspaceMcp = true;
-        break;
-      case '--mcp-config':
-        o.mcpConfigs.push(value(i++, a));
-        break;
-      case '--stream-idle-timeout': {
-        const n = Number(value(i++, a));
-        if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError('--stream-idle-timeout must be a number of seconds between 0 and 3600');
-        o.streamIdleTimeoutMs = Math.round(n * 1000);
-        break;
-      }
-      default:
-        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
-        words.push(a);
-    }
+  const dir = stringValue(values, 'cd');
+  if (dir !== undefined) o.dir = dir;
+  const resume = stringValue(values, 'resume');
+  if (resume !== undefined) o.resume = resume;
+  if (flag(values, 'no-checkpoints')) o.noCheckpoints = true;
+  if (flag(values, 'trust-workspace-mcp')) o.trustWorkspaceMcp = true;
+  const idle = stringValue(values, 'stream-idle-timeout');
+  if (idle !== undefined) {
+    const n = Number(idle);
+    if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new UsageError('--stream-idle-timeout must be a number of seconds between 0 and 3600');
+    o.streamIdleTimeoutMs = Math.round(n * 1000);
   }
-  const prompt = words.join(' ').trim();
-  if (prompt === '') throw new UsageError('a PROMPT is required');
-  return { sandbox: 'workspace-write', approval: 'never', ...o, prompt };
+  if (o.prompt === '') throw new UsageError('a PROMPT is required');
+  return o;
 }
 
 /** One readable line for stderr, or nothing for events not worth a line. */
@@ -243,7 +177,7 @@ export function forJson(event: ThreadEvent): ThreadEvent {
 export async function execCommand(args: string[]): Promise<number> {
   let opts: ExecOptions | 'help';
   try {
-    opts = parseArgs(args);
+    opts = parseExecArgs(args);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`tack exec: ${err.message}\n\n${USAGE}`);

@@ -25,13 +25,13 @@ import {
   type ThreadEvent,
   type ThreadItem,
   type TurnResult,
-  type Wire,
 } from '../host/agent';
 import { loadCore } from '../host/core';
-import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
+import { PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { argvText, canRememberApproval, networkText, rememberText, sandboxText } from '../shared/approval-text';
 import { reveal } from '../shared/display';
+import { MODEL_OPTIONS, modelOptions, parseCommandLine, UsageError, type ModelOptions } from './args';
 import { forJson, printable } from './exec';
 
 const USAGE = `Usage: tack mcp-server [options]
@@ -65,75 +65,15 @@ const MAX_IDLE_SESSIONS = 16;
 /** Longest prompt or instructions accepted (characters). */
 const MAX_TEXT = 1_000_000;
 
-class UsageError extends Error {}
 /** A tool call's arguments are wrong: the message goes back as the tool's error result. */
 export class ArgumentError extends Error {}
 
-interface ServerOptions {
-  provider?: ProviderId;
-  model?: string;
-  baseUrl?: string;
-  wire?: Wire;
-  apiKeyEnv?: string;
-  reasoningEffort?: string;
-  contextWindow?: number;
-  maxOutputTokens?: number;
-}
+/** `tack mcp-server`'s options (see USAGE): the model options `tack exec` has too. */
+type ServerOptions = ModelOptions;
 
-function parseArgs(args: string[]): ServerOptions | 'help' {
-  const o: ServerOptions = {};
-  const value = (i: number, flag: string): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    switch (a) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--provider': {
-        const p = value(i++, a);
-        if (!isProviderId(p)) throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, not '${p}'`);
-        o.provider = p;
-        break;
-      }
-      case '--model':
-        o.model = value(i++, a);
-        break;
-      case '--base-url':
-        o.baseUrl = value(i++, a);
-        break;
-      case '--wire': {
-        const w = value(i++, a);
-        if (w !== 'responses' && w !== 'chat') throw new UsageError(`--wire must be responses or chat, not '${w}'`);
-        o.wire = w;
-        break;
-      }
-      case '--api-key-env':
-        o.apiKeyEnv = value(i++, a);
-        break;
-      case '--reasoning-effort':
-        o.reasoningEffort = value(i++, a);
-        break;
-      case '--context-window': {
-        const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--context-window must be a positive whole number of tokens');
-        o.contextWindow = n;
-        break;
-      }
-      case '--max-output-tokens': {
-        const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n < 0) throw new UsageError('--max-output-tokens must be a whole number of tokens (0: no cap)');
-        o.maxOutputTokens = n;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown argument '${a}'`);
-    }
-  }
-  return o;
+function parseServerArgs(args: string[]): ServerOptions | 'help' {
+  const line = parseCommandLine(args, MODEL_OPTIONS);
+  return line === 'help' ? line : modelOptions(line.values);
 }
 
 // ---- The tools ---------------------------------------------------------------------------------
@@ -365,7 +305,7 @@ interface OpenTask {
 export async function mcpServerCommand(args: string[]): Promise<number> {
   let opts: ServerOptions | 'help';
   try {
-    opts = parseArgs(args);
+    opts = parseServerArgs(args);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`tack mcp-server: ${err.message}\n\n${USAGE}`);

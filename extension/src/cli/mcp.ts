@@ -21,6 +21,7 @@ import {
   type McpConfig,
   type McpServerStatus,
 } from '../host/mcp';
+import { flag, parseCommandLine, stringValue, stringValues, UsageError, type OptionTable } from './args';
 
 /** OAuth tokens of HTTP servers: `$TACK_HOME/mcp-oauth.json`, readable only by the user. */
 function cliOAuth() {
@@ -93,6 +94,14 @@ function describeStatus(s: McpServerStatus): string {
   return lines.join('\n');
 }
 
+/** The options of each `tack mcp` subcommand (see LIST_USAGE). */
+const MCP_OPTIONS = {
+  list: { json: { type: 'boolean' }, cd: { type: 'string', short: 'C' }, 'mcp-config': { type: 'string', multiple: true } },
+  login: { json: { type: 'boolean' }, cd: { type: 'string', short: 'C' }, 'mcp-config': { type: 'string', multiple: true } },
+  // trust takes --mcp-config only to say why it does not apply.
+  trust: { cd: { type: 'string', short: 'C' }, yes: { type: 'boolean', short: 'y' }, 'mcp-config': { type: 'string', multiple: true } },
+} as const satisfies Record<string, OptionTable>;
+
 export async function mcpCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h') {
@@ -103,27 +112,23 @@ export async function mcpCommand(args: string[]): Promise<number> {
     process.stderr.write(`tack mcp: unknown subcommand '${sub}'\n\n${LIST_USAGE}`);
     return 2;
   }
-  let json = false;
-  let yes = false;
-  let dir = process.cwd();
-  const files: string[] = [];
-  const words: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--json' && sub !== 'trust') json = true;
-    else if ((a === '--yes' || a === '-y') && sub === 'trust') yes = true;
-    else if ((a === '-C' || a === '--cd') && rest[i + 1] !== undefined) dir = rest[++i];
-    else if (a === '--mcp-config' && rest[i + 1] !== undefined) files.push(rest[++i]);
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(LIST_USAGE);
-      return 0;
-    } else if (!a.startsWith('-') && sub === 'login') {
-      words.push(a);
-    } else {
-      process.stderr.write(`tack mcp ${sub}: unknown option '${a}'\n\n${LIST_USAGE}`);
-      return 2;
-    }
+  let line;
+  try {
+    line = parseCommandLine(rest, MCP_OPTIONS[sub], { positionals: sub === 'login' });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`tack mcp ${sub}: ${err.message}\n\n${LIST_USAGE}`);
+    return 2;
   }
+  if (line === 'help') {
+    process.stdout.write(LIST_USAGE);
+    return 0;
+  }
+  const json = flag(line.values, 'json');
+  const yes = flag(line.values, 'yes');
+  const dir = stringValue(line.values, 'cd') ?? process.cwd();
+  const files = stringValues(line.values, 'mcp-config');
+  const words = line.positionals;
   const cwd = path.resolve(dir);
   const workspace = mcpWorkspace(cwd);
   if (sub === 'trust') {
