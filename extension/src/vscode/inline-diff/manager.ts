@@ -835,6 +835,9 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   }
 
   private render(): void {
+    // With the proposed lines in a view of their own, the file says how many lines a change proposes
+    // rather than a one-line hint cut off at the editor's edge.
+    const lines = inlineStyle() === 'lines';
     for (const editor of vscode.window.visibleTextEditors) {
       const st = editor.document.uri.scheme === PROPOSED_SCHEME ? undefined : this.reviews.get(editor.document.uri.toString());
       const removed: vscode.DecorationOptions[] = [];
@@ -852,7 +855,13 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
           inserted.push({
             range: new vscode.Range(end, end),
             hoverMessage: hover,
-            renderOptions: { after: { contentText: `+ ${insertionLabel(h.newLines)}` } },
+            renderOptions: {
+              after: {
+                contentText: lines
+                  ? `+ ${h.newLines.length} proposed line${h.newLines.length === 1 ? '' : 's'} (Show Proposed Lines)`
+                  : `+ ${insertionLabel(h.newLines)}`,
+              },
+            },
           });
         }
       }
