@@ -276,6 +276,9 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     const landed = await card.locator('tr[data-landed="true"] td.code').evaluateAll((els) => els.map((e) => (e.textContent ?? '').slice(1)));
     assert.deepEqual(landed, ['two', 'three', 'TWO', 'THREE'], 'removed and added lines that landed');
     assert.equal(await card.locator('tr[data-landed="false"]').count(), 6);
+    // The Changes view says the same.
+    const row = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Changes' }) }).locator('.monaco-list-row', { hasText: 'five.txt' }).first();
+    await until('five.txt partly accepted in the Changes view', async () => /partly accepted/.test((await row.textContent().catch(() => '')) ?? ''), 10_000);
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'review-lines-4b-card-partly-accepted');
   }));

@@ -178,6 +178,9 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
         'tack.sandboxMode': 'workspace-write',
         // VS Code's own git support would run the repository's fsmonitor canary by itself.
         'git.enabled': false,
+        // This suite checks the "decorations" review style over the buffer; review-lines.test.ts and
+        // review.test.ts check the default "lines" style.
+        'tack.review.inlineStyle': 'decorations',
       },
       // The key reaches the extension through the environment, as a person's shell would give it.
       env: { OPENAI_API_KEY: API_KEY },
