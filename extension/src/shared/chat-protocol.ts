@@ -31,7 +31,13 @@ export interface SessionSummary {
   model?: string;
 }
 
-export type HunkState = 'pending' | 'accepted' | 'rejected';
+/** `partial`: accepted, but not every line of it landed (some lines chosen, or the proposal edited). */
+export type HunkState = 'pending' | 'accepted' | 'partial' | 'rejected';
+/** The model's lines that landed (1-based): original lines removed, proposed lines now in the file. */
+export interface LandedLines {
+  removedOld: number[];
+  landedNew: number[];
+}
 
 /** A part of the editor context the person can keep out of the next message (a removed chip). */
 export type ContextPart = 'file' | 'selection';
@@ -73,7 +79,7 @@ export type HostMessage =
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
   /** `message`: the denial message sent to the model (a replayed session's). */
   | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision; message?: string }
-  | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState> }
+  | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState>; lines?: LandedLines }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: string }
   | { type: 'models'; models: string[] }

@@ -65,7 +65,7 @@ export class AgentController implements ChatBackend, AgentHost {
   private resumeId: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
-    deps.inlineDiff.onDidChangeStates(({ reviewId, path: p, states }) => deps.chat().setHunkStates(reviewId, p, states));
+    deps.inlineDiff.onDidChangeStates(({ reviewId, path: p, states, lines }) => deps.chat().setHunkStates(reviewId, p, states, lines));
     deps.context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('tack')) return;

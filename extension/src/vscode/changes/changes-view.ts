@@ -33,6 +33,9 @@ export class ChangesView implements vscode.TreeDataProvider<ChangedFile>, vscode
     this.disposables.push(
       this.changed,
       inlineDiff.onDidChangeReviews(() => this.refresh()),
+      inlineDiff.onDidChangeStates(({ reviewId, path, states }) => {
+        if (Object.values(states).includes('partial')) this.decided.notePartial(reviewId, path);
+      }),
       vscode.window.registerTreeDataProvider(CHANGES_VIEW_ID, this),
       vscode.commands.registerCommand('tack.changes.openDiff', (f?: ChangedFile) => this.act(f, (uri) => inlineDiff.showDiff(uri))),
       vscode.commands.registerCommand('tack.changes.accept', (f?: ChangedFile) => this.act(f, (uri) => inlineDiff.decide(uri, undefined, true))),

@@ -3,7 +3,8 @@
 // shows for it.
 import { reveal } from '../../shared/display';
 
-export type HunkState = 'pending' | 'accepted' | 'rejected';
+/** `partial`: accepted, but not every line of it landed (lines chosen, or the proposal edited). */
+export type HunkState = 'pending' | 'accepted' | 'partial' | 'rejected';
 
 export interface InlineHunk {
   /** The diff engine's stable id. */
