@@ -473,7 +473,8 @@ struct Roots {
     roots: Vec<Root>,
 }
 
-/// A root's path on its volume: its canonical path's components, lower-cased, without the drive.
+/// A root's path on its volume when its handle cannot say: its canonical path's components,
+/// lower-cased, without the drive.
 fn on_volume(p: &str) -> Vec<String> {
     std::fs::canonicalize(p)
         .unwrap_or_else(|_| Path::new(p).to_path_buf())
@@ -519,7 +520,11 @@ impl Roots {
         for r in &policy.writable_roots {
             let (f, key) = open_root(r)?;
             let key: Vec<String> = key.into_iter().map(|(l, _)| l).collect();
-            let on_volume = on_volume(r);
+            // As the handle names itself, so its children's names (which continue it) compare
+            // alike, short names and all; else the canonical path.
+            let on_volume = stored_path(&f)
+                .map(|p| p.iter().map(|c| c.to_lowercase()).collect())
+                .unwrap_or_else(|| on_volume(r));
             roots.push(Root {
                 dir: Arc::new(f),
                 on_volume,
