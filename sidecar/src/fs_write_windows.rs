@@ -762,6 +762,9 @@ struct Step {
     op: Op,
     /// The replaced file's attributes (read-only, hidden, ...), kept on the new file.
     attrs: Option<u32>,
+    /// The file takes the name's case as the request gives it (a move that only changes case);
+    /// otherwise a replaced file keeps the name it has.
+    recase: bool,
     /// The directory the file lands in, once its missing parents exist.
     dir: Option<Arc<File>>,
     /// Directories created for this step, held until the end.
@@ -860,29 +863,39 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
             p.changes.len()
         )));
     }
-    let mut plan: Vec<(String, Option<String>)> = Vec::new(); // (path, Some(contents) = write)
+    // (path, Some(contents) = write, whether the written file takes the name's case as given)
+    let mut plan: Vec<(String, Option<String>, bool)> = Vec::new();
+    let same_file = |a: &str, b: &str| {
+        let lower = |p: &str| check_rel(p).map(|c| c.join("\\").to_lowercase()).ok();
+        lower(a).is_some() && lower(a) == lower(b)
+    };
     for c in &p.changes {
         match c {
-            FsChange::Write { path, contents } => plan.push((path.clone(), Some(contents.clone()))),
-            FsChange::Delete { path } => plan.push((path.clone(), None)),
+            FsChange::Write { path, contents } => {
+                plan.push((path.clone(), Some(contents.clone()), false))
+            }
+            FsChange::Delete { path } => plan.push((path.clone(), None, false)),
+            // A move to the same name in another case (`readme.md` to `README.md`) is one file on
+            // Windows: written in place under the new name.
+            FsChange::Move { from, to, contents } if same_file(from, to) => {
+                plan.push((to.clone(), Some(contents.clone()), from != to))
+            }
             FsChange::Move { from, to, contents } => {
-                plan.push((to.clone(), Some(contents.clone())));
-                if from != to {
-                    plan.push((from.clone(), None));
-                }
+                plan.push((to.clone(), Some(contents.clone()), false));
+                plan.push((from.clone(), None, false));
             }
         }
     }
-    for (path, _) in &plan {
+    for (path, _, _) in &plan {
         check_rel(path)?;
     }
-    policy_gate(&p.policy, plan.first().map(|(p, _)| p.as_str()))?;
+    policy_gate(&p.policy, plan.first().map(|(p, _, _)| p.as_str()))?;
     let roots = Roots::open(&p.cwd, &p.policy)?;
 
     // 1. Resolve and check everything; nothing is touched yet.
     let mut steps: Vec<Step> = Vec::new();
     let mut keys = std::collections::HashMap::new();
-    for (path, contents) in plan {
+    for (path, contents, recase) in plan {
         let is_write = contents.is_some();
         let at = roots.resolve(&path, is_write)?;
         if let Some(earlier) = keys.insert(at.key(), path.clone()) {
@@ -923,6 +936,7 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
                 None => Op::Remove,
             },
             attrs,
+            recase,
             dir: None,
             made: Vec::new(),
             temp: None,
@@ -1024,7 +1038,7 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
                 }
                 // A replaced file keeps the name it has (`readme.md` written as `README.md`).
                 if let Some(n) = stored_path(&old).and_then(|p| p.last().cloned()) {
-                    if n.to_lowercase() == s.at.name.to_lowercase() {
+                    if !s.recase && n.to_lowercase() == s.at.name.to_lowercase() {
                         s.at.name = n;
                     }
                 }
