@@ -4,7 +4,9 @@
 //! Each writable root is opened once by its path. Below it every directory is opened one component
 //! at a time with `NtCreateFile` relative to its parent's handle (`RootDirectory`), with
 //! `FILE_OPEN_REPARSE_POINT`: no symbolic link, junction or mount point is ever followed, and one
-//! found on the path is refused. Those directory handles are held without `FILE_SHARE_DELETE` until
+//! found on the path is refused; each handle's own path (`FileNameInformation`) must also continue
+//! the root's with the components walked (Wine 8.0 opens through Unix symbolic links whatever the
+//! flags; this is what notices there). Those directory handles are held without `FILE_SHARE_DELETE` until
 //! the request ends, so no directory on the path can be renamed, replaced or moved (into `.git`, say)
 //! while the changes land. Names are checked before anything is opened: `.git` in every spelling
 //! NTFS maps to it (case, trailing dots and spaces, `GIT~1`, `.git::$DATA`), alternate data streams,
