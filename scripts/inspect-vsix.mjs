@@ -73,6 +73,7 @@ export const EXPECTED = {
   'darwin-x64': { format: 'Mach-O', arch: 'x86-64' },
   'darwin-arm64': { format: 'Mach-O', arch: 'arm64' },
   'win32-x64': { format: 'PE', arch: 'x86-64' },
+  'win32-arm64': { format: 'PE', arch: 'arm64' },
 };
 
 const describe = (k) => (k ? `${k.format} ${k.arch}${k.static === undefined ? '' : k.static ? ' static' : ' dynamic'}` : 'not an executable');
