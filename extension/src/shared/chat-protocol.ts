@@ -13,10 +13,11 @@ import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { DiffRow } from '../generated/types/DiffRow';
 import type { FileDiff } from '../generated/types/FileDiff';
+import type { HunkState } from '../generated/types/HunkState';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ThreadItem } from '../generated/types/ThreadItem';
 import type { Usage } from '../generated/types/Usage';
-export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, ThreadEvent, ThreadItem, Usage };
+export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, HunkState, ThreadEvent, ThreadItem, Usage };
 
 /** The answers an approval card offers ("abort" is the controller's, e.g. when a turn is stopped). */
 export type ApprovalChoice = Exclude<ApprovalDecision, 'abort'>;
@@ -30,8 +31,6 @@ export interface SessionSummary {
   updatedAt: number;
   model?: string;
 }
-
-export type HunkState = 'pending' | 'accepted' | 'rejected';
 
 /** A part of the editor context the person can keep out of the next message (a removed chip). */
 export type ContextPart = 'file' | 'selection';

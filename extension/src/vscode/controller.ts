@@ -32,6 +32,7 @@ import { contextPreview, withoutParts } from './context-chips';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
+import { severityName } from './task-prompts';
 import { reveal } from '../shared/display';
 import { resolveLinkTarget } from './link-target';
 import { isTrusted, requireTrust, RESTRICTED_MESSAGE } from './trust';
@@ -527,7 +528,7 @@ export function currentEditorContext(opts: { withDiagnostics?: boolean } = {}): 
       ? vscode.languages.getDiagnostics(doc.uri).map((d) => ({
           path: file,
           line: d.range.start.line + 1,
-          severity: ['error', 'warning', 'information', 'hint'][d.severity] ?? 'error',
+          severity: severityName(d.severity),
           message: d.message,
         }))
       : [],
