@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub mod output;
 pub mod sidecar;
 
 /// How much a command (or a write made for the model) may touch: the session's setting, and what
