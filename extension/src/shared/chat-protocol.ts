@@ -68,7 +68,6 @@ export type HostMessage =
   | { type: 'model'; model: string }
   | { type: 'models'; models: string[] }
   | { type: 'sessions'; sessions: SessionSummary[] }
-  | { type: 'contextUsage'; used: number; window: number }
   /** `actions`: what the banner offers to fix it (set the key, open settings, use a local server). */
   | { type: 'error'; message: string; retry: boolean; actions?: ErrorAction[] }
   /** The model request failed and is tried again after `delayMs` (the status line counts down). */

@@ -496,10 +496,6 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.sessions = action.sessions;
       change.chrome = true;
       break;
-    case 'contextUsage':
-      state.contextUsage = { used: action.used, window: action.window };
-      change.chrome = true;
-      break;
     case 'retrying':
       state.retrying = { attempt: action.attempt, maxAttempts: action.maxAttempts, until: now + action.delayMs, reason: action.reason };
       change.chrome = true;
