@@ -14,7 +14,7 @@ import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ReplayEntry } from '../generated/types/ReplayEntry';
-import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
+import { AgentSession, collectAgentsMd, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
 import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
 import { loadCore } from '../host/core';
@@ -34,6 +34,7 @@ import { contextPreview, withoutParts } from './context-chips';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
+import { severityName } from './task-prompts';
 import { reveal } from '../shared/display';
 import { resolveLinkTarget } from './link-target';
 import { isTrusted, requireTrust, RESTRICTED_MESSAGE } from './trust';
@@ -203,7 +204,9 @@ export class AgentController implements ChatBackend, AgentHost {
           cwd,
           writableRoots: [cwd],
           network: false,
-          agentsMd: await agentsMdOf(cwd),
+          // The CLI's collector: the repository root down to the workspace folder, each file read
+          // through the confined reader (no symlink out, no FIFO), within the size caps.
+          agentsMd: collectAgentsMd(cwd, (file, reason) => this.deps.log.warn(`${file} is not used: ${reason}`)),
         },
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
@@ -532,19 +535,9 @@ export class AgentController implements ChatBackend, AgentHost {
     const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
     if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
     this.deps.onThreadEvent?.(event);
-    if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }
 
-/**
- * The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level), read
- * through the host's workspace-confined reader: no symlink out of the workspace, no FIFO or device,
- * at most 32 KiB.
- */
-function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
-  const found = agentsMdIn(cwd, cwd);
-  return Promise.resolve(found ? [found] : []);
-}
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {
   const landed = o.landed !== undefined ? { landed: o.landed } : {};
@@ -571,7 +564,7 @@ export function currentEditorContext(opts: { withDiagnostics?: boolean } = {}): 
       ? vscode.languages.getDiagnostics(doc.uri).map((d) => ({
           path: file,
           line: d.range.start.line + 1,
-          severity: ['error', 'warning', 'information', 'hint'][d.severity] ?? 'error',
+          severity: severityName(d.severity),
           message: d.message,
         }))
       : [],

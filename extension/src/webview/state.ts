@@ -517,10 +517,6 @@ function reduceOnce(state: ChatState, action: Action, now: number): Change {
       state.sessions = action.sessions;
       change.chrome = true;
       break;
-    case 'contextUsage':
-      state.contextUsage = { used: action.used, window: action.window };
-      change.chrome = true;
-      break;
     case 'retrying':
       state.retrying = { attempt: action.attempt, maxAttempts: action.maxAttempts, until: now + action.delayMs, reason: action.reason };
       change.chrome = true;

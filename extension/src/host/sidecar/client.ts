@@ -24,20 +24,8 @@ import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesR
 import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
-/** Application error codes of the sidecar (sidecar/src/protocol.rs `codes`; the tests check them). */
-export const SidecarErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  UnknownExec: -32001,
-  SpawnFailed: -32002,
-  SandboxUnavailable: -32003,
-  ShuttingDown: -32004,
-  IoFailed: -32005,
-  WriteRefused: -32006,
-  WriteFailed: -32007,
-} as const;
+/** The sidecar's error codes (protocol/src/lib.rs `SidecarErrorCode`, generated). */
+export { SidecarErrorCode } from '../../generated/types/SidecarErrorCode';
 
 /** The sidecar answered a request with a JSON-RPC error. */
 /** The checkpoint methods: params and result. */

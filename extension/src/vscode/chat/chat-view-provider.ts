@@ -108,10 +108,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'models', models });
   }
 
-  setContextUsage(used: number, window: number): void {
-    this.post({ type: 'contextUsage', used, window });
-  }
-
   showError(message: string, opts?: { retry?: boolean; actions?: ErrorAction[] }): void {
     this.post({ type: 'error', message, retry: opts?.retry ?? false, ...(opts?.actions?.length ? { actions: opts.actions } : {}) });
   }
