@@ -17,10 +17,9 @@ export const TARGETS = {
   'darwin-x64': { triple: 'x86_64-apple-darwin', tool: 'zigbuild', env: { MACOSX_DEPLOYMENT_TARGET: '10.15' } },
   'darwin-arm64': { triple: 'aarch64-apple-darwin', tool: 'zigbuild', env: { MACOSX_DEPLOYMENT_TARGET: '11.0' } },
   'win32-x64': { triple: 'x86_64-pc-windows-gnu', tool: 'cargo', apt: ['gcc-mingw-w64-x86-64'] },
+  // Zig's bundled mingw-w64 and libunwind stand in for llvm-mingw (which Debian does not package).
+  'win32-arm64': { triple: 'aarch64-pc-windows-gnullvm', tool: 'zigbuild' },
 };
-// win32-arm64 is left out: Rust's aarch64-pc-windows-gnullvm needs an llvm-mingw toolchain, which
-// Debian does not package and which would have to be downloaded prebuilt. Windows on Arm runs the
-// x64 package through emulation (extension/src/host/sidecar/platform.ts falls back to it).
 
 /** Every Linux sidecar must stay below this (stripped, static). */
 export const MAX_LINUX_SIDECAR = 3 * 1024 * 1024;

@@ -4,7 +4,9 @@
 //! Each writable root is opened once by its path. Below it every directory is opened one component
 //! at a time with `NtCreateFile` relative to its parent's handle (`RootDirectory`), with
 //! `FILE_OPEN_REPARSE_POINT`: no symbolic link, junction or mount point is ever followed, and one
-//! found on the path is refused. Those directory handles are held without `FILE_SHARE_DELETE` until
+//! found on the path is refused; each handle's own path (`FileNameInformation`) must also continue
+//! the root's with the components walked (Wine 8.0 opens through Unix symbolic links whatever the
+//! flags; this is what notices there). Those directory handles are held without `FILE_SHARE_DELETE` until
 //! the request ends, so no directory on the path can be renamed, replaced or moved (into `.git`, say)
 //! while the changes land. Names are checked before anything is opened: `.git` in every spelling
 //! NTFS maps to it (case, trailing dots and spaces, `GIT~1`, `.git::$DATA`), alternate data streams,
@@ -473,7 +475,8 @@ struct Roots {
     roots: Vec<Root>,
 }
 
-/// A root's path on its volume: its canonical path's components, lower-cased, without the drive.
+/// A root's path on its volume when its handle cannot say: its canonical path's components,
+/// lower-cased, without the drive.
 fn on_volume(p: &str) -> Vec<String> {
     std::fs::canonicalize(p)
         .unwrap_or_else(|_| Path::new(p).to_path_buf())
@@ -519,7 +522,11 @@ impl Roots {
         for r in &policy.writable_roots {
             let (f, key) = open_root(r)?;
             let key: Vec<String> = key.into_iter().map(|(l, _)| l).collect();
-            let on_volume = on_volume(r);
+            // As the handle names itself, so its children's names (which continue it) compare
+            // alike, short names and all; else the canonical path.
+            let on_volume = stored_path(&f)
+                .map(|p| p.iter().map(|c| c.to_lowercase()).collect())
+                .unwrap_or_else(|| on_volume(r));
             roots.push(Root {
                 dir: Arc::new(f),
                 on_volume,
@@ -757,6 +764,9 @@ struct Step {
     op: Op,
     /// The replaced file's attributes (read-only, hidden, ...), kept on the new file.
     attrs: Option<u32>,
+    /// The file takes the name's case as the request gives it (a move that only changes case);
+    /// otherwise a replaced file keeps the name it has.
+    recase: bool,
     /// The directory the file lands in, once its missing parents exist.
     dir: Option<Arc<File>>,
     /// Directories created for this step, held until the end.
@@ -855,29 +865,39 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
             p.changes.len()
         )));
     }
-    let mut plan: Vec<(String, Option<String>)> = Vec::new(); // (path, Some(contents) = write)
+    // (path, Some(contents) = write, whether the written file takes the name's case as given)
+    let mut plan: Vec<(String, Option<String>, bool)> = Vec::new();
+    let same_file = |a: &str, b: &str| {
+        let lower = |p: &str| check_rel(p).map(|c| c.join("\\").to_lowercase()).ok();
+        lower(a).is_some() && lower(a) == lower(b)
+    };
     for c in &p.changes {
         match c {
-            FsChange::Write { path, contents } => plan.push((path.clone(), Some(contents.clone()))),
-            FsChange::Delete { path } => plan.push((path.clone(), None)),
+            FsChange::Write { path, contents } => {
+                plan.push((path.clone(), Some(contents.clone()), false))
+            }
+            FsChange::Delete { path } => plan.push((path.clone(), None, false)),
+            // A move to the same name in another case (`readme.md` to `README.md`) is one file on
+            // Windows: written in place under the new name.
+            FsChange::Move { from, to, contents } if same_file(from, to) => {
+                plan.push((to.clone(), Some(contents.clone()), from != to))
+            }
             FsChange::Move { from, to, contents } => {
-                plan.push((to.clone(), Some(contents.clone())));
-                if from != to {
-                    plan.push((from.clone(), None));
-                }
+                plan.push((to.clone(), Some(contents.clone()), false));
+                plan.push((from.clone(), None, false));
             }
         }
     }
-    for (path, _) in &plan {
+    for (path, _, _) in &plan {
         check_rel(path)?;
     }
-    policy_gate(&p.policy, plan.first().map(|(p, _)| p.as_str()))?;
+    policy_gate(&p.policy, plan.first().map(|(p, _, _)| p.as_str()))?;
     let roots = Roots::open(&p.cwd, &p.policy)?;
 
     // 1. Resolve and check everything; nothing is touched yet.
     let mut steps: Vec<Step> = Vec::new();
     let mut keys = std::collections::HashMap::new();
-    for (path, contents) in plan {
+    for (path, contents, recase) in plan {
         let is_write = contents.is_some();
         let at = roots.resolve(&path, is_write)?;
         if let Some(earlier) = keys.insert(at.key(), path.clone()) {
@@ -918,6 +938,7 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
                 None => Op::Remove,
             },
             attrs,
+            recase,
             dir: None,
             made: Vec::new(),
             temp: None,
@@ -1019,7 +1040,7 @@ pub fn apply_changes(p: &FsApplyChangesParams) -> Result<FsApplyChangesResult, R
                 }
                 // A replaced file keeps the name it has (`readme.md` written as `README.md`).
                 if let Some(n) = stored_path(&old).and_then(|p| p.last().cloned()) {
-                    if n.to_lowercase() == s.at.name.to_lowercase() {
+                    if !s.recase && n.to_lowercase() == s.at.name.to_lowercase() {
                         s.at.name = n;
                     }
                 }

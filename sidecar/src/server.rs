@@ -292,10 +292,14 @@ async fn checkpoint_method(method: &str, params: Value) -> Result<Value, RpcErro
             let p: cp::wire::CheckpointRestoreParams = parse_params(method, params)?;
             Box::new(move || cp::restore(&p).map(to))
         }
+        "checkpoint/read" => {
+            let p: cp::wire::CheckpointReadParams = parse_params(method, params)?;
+            Box::new(move || cp::read(&p).map(to))
+        }
         other => {
             return Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
-                format!("unknown method {other:?}; the checkpoint methods are checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore"),
+                format!("unknown method {other:?}; the checkpoint methods are checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, checkpoint/read"),
             ))
         }
     };

@@ -107,6 +107,12 @@ test('names differing only in case are the same file', { skip }, async () => {
     { kind: 'write', path: 'src/CASE.txt', contents: 'b' },
   ]);
   assertRefused(twice, 'changed-twice', /changed twice/);
+  // A move that only changes the case is one file renamed, not a write plus a delete of the same file.
+  const recase = await apply([{ kind: 'move', from: 'src/Case.txt', to: 'src/CASE.txt', contents: 'moved\r\n' }]);
+  assert.equal(recase.error, undefined, JSON.stringify(recase));
+  assert.deepEqual(recase.result, { written: ['src/CASE.txt'], deleted: [] });
+  assert.deepEqual(listing(path.join(ws, 'src')).filter((f) => f.toLowerCase() === 'case.txt'), ['CASE.txt']);
+  assert.equal(fs.readFileSync(path.join(ws, 'src', 'CASE.txt'), 'utf8'), 'moved\r\n');
 });
 
 test('.git in every spelling is refused, and nothing lands there', { skip }, async () => {

@@ -3,7 +3,8 @@
 // offers "Files and conversation"; the modal lists both files before anything is written; afterwards
 // the files are as before the turn, the transcript ends before that message (with a neutral notice),
 // the message is back in the input, and the next request the model gets is the history before that
-// message plus the new one. Screenshots: the button, the confirmation, the result.
+// message plus the new one. The Changes view lists the file the command wrote, until the restore.
+// Screenshots: the button, the confirmation, the result.
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -78,6 +79,9 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       await idle();
       assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'changed by the agent\n');
       assert.equal(fs.readFileSync(path.join(workspace, 'made.txt'), 'utf8'), 'made\n');
+      // The Changes view lists the file the command wrote, compared with the turn's checkpoint.
+      const madeRow = page.locator('.monaco-list-row[aria-label="made.txt, changed by a command"]');
+      await madeRow.waitFor({ timeout: 30_000 });
 
       // The first turn changed nothing: no button. The second has one, reachable by keyboard.
       const users = chat.locator('[data-testid="message-user"]');
@@ -110,6 +114,7 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       assert.equal(await chat.locator('[data-testid="message-agent"]', { hasText: 'Changed notes.txt' }).count(), 0);
       assert.match(await chat.locator('[data-testid="restored-notice"]').innerText(), /Restored checkpoint \(2 files\) and the conversation/);
       assert.equal(await chat.locator('[data-testid="chat-input"]').inputValue(), 'change the notes and make a file');
+      await madeRow.waitFor({ state: 'detached', timeout: 30_000 });
       await screenshot(page, 'checkpoint-restored');
 
       await send('change less');

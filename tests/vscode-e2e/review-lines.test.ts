@@ -66,6 +66,8 @@ const script = {
     { text: 'Two lines landed.', expect: 'The user changed your proposal for five.txt' },
     { toolCalls: [{ name: 'apply_patch', input: followPatch }] },
     { text: 'Followed.', expect: 'typed during the review' },
+    { toolCalls: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: reason.txt\n@@\n-short\n+a much longer line than anyone wanted\n*** End Patch' }] },
+    { text: 'Kept it short.', expect: "The user's reason: keep it short" },
     { toolCalls: [{ name: 'apply_patch', input: themePatch }] },
   ],
 };
@@ -158,6 +160,7 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     fs.writeFileSync(path.join(workspace, 'calc.ts'), calcOriginal);
     fs.writeFileSync(path.join(workspace, 'five.txt'), fiveOriginal);
     fs.writeFileSync(path.join(workspace, 'follow.txt'), followOriginal);
+    fs.writeFileSync(path.join(workspace, 'reason.txt'), 'short\n');
     cs = await startCodeServer({
       vsix,
       workspace,
@@ -266,6 +269,18 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     await waitIdle();
     assert.equal(read('five.txt'), '// five\none\nTWO\nTHREE\nfour\nfive\n// end\n', 'exactly the two accepted lines landed');
     assert.deepEqual(model!.mismatches, []);
+    // The chat's card: the hunk is "partly accepted", and its diff marks which lines landed.
+    const card = chat().locator('[data-testid="file-change-card"]').last();
+    await until('the hunk partly accepted', async () => (await card.locator('[data-testid="hunk"]').getAttribute('data-state')) === 'partial', 10_000);
+    assert.equal((await card.locator('[data-testid="hunk-state"]').textContent())?.trim(), 'Partly accepted');
+    const landed = await card.locator('tr[data-landed="true"] td.code').evaluateAll((els) => els.map((e) => (e.textContent ?? '').slice(1)));
+    assert.deepEqual(landed, ['two', 'three', 'TWO', 'THREE'], 'removed and added lines that landed');
+    assert.equal(await card.locator('tr[data-landed="false"]').count(), 6);
+    // The Changes view says the same.
+    const row = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Changes' }) }).locator('.monaco-list-row', { hasText: 'five.txt' }).first();
+    await until('five.txt partly accepted in the Changes view', async () => /partly accepted/.test((await row.textContent().catch(() => '')) ?? ''), 10_000);
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'review-lines-4b-card-partly-accepted');
   }));
 
   test('a line the person types in the file during the review shows in the view; accepting keeps it', withScreenshot('follow', async (page) => {
@@ -297,6 +312,23 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     await page.keyboard.press('Control+S');
     await until('the file saved with both', () => read('follow.txt') === 'typed during the review\nalpha\nbeta\ngamma\nDELTA_PROPOSED\nepsilon\n', 15_000);
     assert.deepEqual(model!.mismatches, []);
+  }));
+
+  test('"Reject with a reason" on the chat\'s edit card: the model reads the reason', withScreenshot('card-reason', async (page) => {
+    await newTask(page);
+    await send('Lengthen reason.txt.');
+    const card = chat().locator('[data-testid="file-change-card"]').last();
+    await card.locator('[data-testid="edit-reject-reason"]').click({ timeout: 30_000 });
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('keep it short');
+    await page.keyboard.press('Enter');
+    await chat().locator('[data-testid="message-text"]', { hasText: 'Kept it short.' }).waitFor({ timeout: 30_000 });
+    await waitIdle();
+    assert.equal(read('reason.txt'), 'short\n');
+    assert.deepEqual(model!.mismatches, []);
+    assert.equal(await card.getAttribute('data-status'), 'declined');
+    await until('no proposed-lines view left', async () => (await page.locator('.monaco-editor[data-uri^="tack-review:"]').count()) === 0, 10_000);
   }));
 
   // Last: VS Code writes the theme into the user settings, and code-server's extension host then no

@@ -287,8 +287,10 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     assert.equal(read('first.txt'), '1\n', 'the other file of the decision was not written either');
     assert.equal(read('second.txt'), '2 changed by someone else\n');
     const body = lastRequest();
-    assert.ok(body.includes('second.txt changed after Tack proposed this edit'), body.slice(-1500));
-    assert.ok(body.includes('nothing of this decision was applied'), body.slice(-1500));
+    // On failure, show the last tool output (the request's tail is the tool list).
+    const lastOutput = body.slice(body.lastIndexOf('function_call_output'), body.lastIndexOf('function_call_output') + 1500);
+    assert.ok(body.includes('second.txt changed after Tack proposed this edit'), lastOutput);
+    assert.ok(body.includes('nothing of this decision was applied'), lastOutput);
     assert.deepEqual(model!.mismatches, []);
     await screenshot(page, 'review-8-atomic-failure');
   }));

@@ -178,6 +178,9 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
         'tack.sandboxMode': 'workspace-write',
         // VS Code's own git support would run the repository's fsmonitor canary by itself.
         'git.enabled': false,
+        // This suite checks the "decorations" review style over the buffer; review-lines.test.ts and
+        // review.test.ts check the default "lines" style.
+        'tack.review.inlineStyle': 'decorations',
       },
       // The key reaches the extension through the environment, as a person's shell would give it.
       env: { OPENAI_API_KEY: API_KEY },
@@ -531,6 +534,9 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     const pinned = chat().locator('[data-testid="pinned-plan"]');
     await pinned.waitFor({ timeout: 30_000 });
     assert.equal((await chat().locator('[data-testid="pinned-plan-count"]').textContent())?.trim(), '1/3');
+    // Shown once: the transcript's card of that plan is one line while it is pinned.
+    assert.equal((await chat().locator('[data-testid="plan-note-count"]').textContent())?.trim(), '(1/3)');
+    assert.equal(await chat().locator('[data-testid="plan"]').count(), 0, 'no second full plan card while the turn runs');
     await chat().locator('[data-testid="status-command"]', { hasText: 'sleep 6' }).waitFor({ timeout: 15_000 });
     assert.match((await chat().locator('[data-testid="status-step"]').textContent()) ?? '', /Step 2\/3: Run the slow check/);
     // The permissions chip names the policy the person set in (8).
@@ -542,6 +548,8 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await waitIdle();
     await chat().locator('[data-testid="code-copy"]').first().waitFor({ state: 'attached', timeout: 30_000 });
     assert.equal(await pinned.count(), 0, 'the pin goes when the turn ends');
+    await chat().locator('[data-testid="plan"]').waitFor({ timeout: 10_000 });
+    assert.equal(await chat().locator('[data-testid="plan-note"]').count(), 0, 'the card is whole again');
     // The table keeps the long word on one line.
     const cell = chat().locator('.markdown td', { hasText: 'averyveryverylongidentifier' }).first();
     const box = await cell.evaluate((td) => ({ h: td.getBoundingClientRect().height, line: parseFloat(getComputedStyle(td).lineHeight) || 20 }));

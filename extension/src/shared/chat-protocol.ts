@@ -13,10 +13,11 @@ import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { DiffRow } from '../generated/types/DiffRow';
 import type { FileDiff } from '../generated/types/FileDiff';
+import type { HunkState } from '../generated/types/HunkState';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ThreadItem } from '../generated/types/ThreadItem';
 import type { Usage } from '../generated/types/Usage';
-export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, ThreadEvent, ThreadItem, Usage };
+export type { ApprovalDecision, ApprovalRequest, DiffRow, FileDiff, HunkState, ThreadEvent, ThreadItem, Usage };
 
 /** The answers an approval card offers ("abort" is the controller's, e.g. when a turn is stopped). */
 export type ApprovalChoice = Exclude<ApprovalDecision, 'abort'>;
@@ -31,7 +32,11 @@ export interface SessionSummary {
   model?: string;
 }
 
-export type HunkState = 'pending' | 'accepted' | 'rejected';
+/** The model's lines that landed (1-based): original lines removed, proposed lines now in the file. */
+export interface LandedLines {
+  removedOld: number[];
+  landedNew: number[];
+}
 
 /** A part of the editor context the person can keep out of the next message (a removed chip). */
 export type ContextPart = 'file' | 'selection';
@@ -73,12 +78,11 @@ export type HostMessage =
   | { type: 'approval'; requestId: string; request: ApprovalRequest }
   /** `message`: the denial message sent to the model (a replayed session's). */
   | { type: 'approvalResolved'; requestId: string; decision: ApprovalDecision; message?: string }
-  | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState> }
+  | { type: 'hunkStates'; itemId: string; path: string; states: Record<string, HunkState>; lines?: LandedLines }
   | { type: 'busy'; busy: boolean }
   | { type: 'model'; model: string }
   | { type: 'models'; models: string[] }
   | { type: 'sessions'; sessions: SessionSummary[] }
-  | { type: 'contextUsage'; used: number; window: number }
   /** `actions`: what the banner offers to fix it (set the key, open settings, use a local server). */
   | { type: 'error'; message: string; retry: boolean; actions?: ErrorAction[] }
   /** The model request failed and is tried again after `delayMs` (the status line counts down). */

@@ -1,9 +1,9 @@
 // Files as the person sees them: an open editor's buffer (unsaved changes included) wins over disk.
 import * as vscode from 'vscode';
-import type { FileState } from '../generated/types/FileState';
+import type { FileMap } from '../generated/types/FileMap';
 import { readFileMap } from '../host/patch/workspace-files';
 
-export type FileMap = Record<string, FileState>;
+export type { FileMap } from '../generated/types/FileMap';
 
 export function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -8,16 +8,15 @@ import { uncommittedDiff } from './git-diff';
 import { approvalPickItems } from '../shared/approval-text';
 import { reviewPatch } from './review-patch';
 import { restoreCheckpoint } from './checkpoints';
-import { readSettings, type ApprovalPolicy } from './settings';
+import type { ApprovalPolicy } from '../generated/types/ApprovalPolicy';
+import { readSettings } from './settings';
 import { writeGuard } from './write-guard';
 import { workspaceRoot } from './buffers';
 import {
   askAboutSelectionPrompt, explainSelectionPrompt,
-  taskLabel, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt,
+  taskLabel, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt, severityName,
   type DiagnosticInfo, type SelectionInfo,
 } from './task-prompts';
-
-const SEVERITY: DiagnosticInfo['severity'][] = ['error', 'warning', 'information', 'hint'];
 
 function activeSelection(): SelectionInfo {
   const editor = vscode.window.activeTextEditor;
@@ -145,7 +144,7 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
     const diagnostics: DiagnosticInfo[] = vscode.languages.getDiagnostics(editor.document.uri).map((d) => ({
       path: file,
       line: d.range.start.line + 1,
-      severity: SEVERITY[d.severity] ?? 'error',
+      severity: severityName(d.severity),
       message: d.message,
       ...(d.source ? { source: d.source } : {}),
     }));

@@ -14,7 +14,7 @@ import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';
 import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ReplayEntry } from '../generated/types/ReplayEntry';
-import { AgentSession, agentsMdIn, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
+import { AgentSession, collectAgentsMd, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
 import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
 import { loadCore } from '../host/core';
@@ -34,6 +34,7 @@ import { contextPreview, withoutParts } from './context-chips';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
+import { severityName } from './task-prompts';
 import { reveal } from '../shared/display';
 import { resolveLinkTarget } from './link-target';
 import { isTrusted, requireTrust, RESTRICTED_MESSAGE } from './trust';
@@ -50,6 +51,8 @@ export interface ControllerDeps {
   mcp?: () => McpHub | undefined;
   /** Every thread event the session shows (the Changes view lists decided edits from them). */
   onThreadEvent?: (event: ThreadEvent) => void;
+  /** A checkpoint's files were restored from the chat (the Changes view compares again). */
+  onFilesRestored?: () => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -63,7 +66,7 @@ export class AgentController implements ChatBackend, AgentHost {
   private resumeId: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
-    deps.inlineDiff.onDidChangeStates(({ reviewId, path: p, states }) => deps.chat().setHunkStates(reviewId, p, states));
+    deps.inlineDiff.onDidChangeStates(({ reviewId, path: p, states, lines }) => deps.chat().setHunkStates(reviewId, p, states, lines));
     deps.context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('tack')) return;
@@ -201,7 +204,9 @@ export class AgentController implements ChatBackend, AgentHost {
           cwd,
           writableRoots: [cwd],
           network: false,
-          agentsMd: await agentsMdOf(cwd),
+          // The CLI's collector: the repository root down to the workspace folder, each file read
+          // through the confined reader (no symlink out, no FIFO), within the size caps.
+          agentsMd: collectAgentsMd(cwd, (file, reason) => this.deps.log.warn(`${file} is not used: ${reason}`)),
         },
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
@@ -377,7 +382,9 @@ export class AgentController implements ChatBackend, AgentHost {
       },
       post: (m) => chat.replay([m]),
       focusInput: (text) => chat.focusInput(text),
-    }).catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
+    })
+      .then(() => this.deps.onFilesRestored?.())
+      .catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private readonly limitsCache = new Map<string, ModelLimits>();
@@ -528,19 +535,9 @@ export class AgentController implements ChatBackend, AgentHost {
     const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
     if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
     this.deps.onThreadEvent?.(event);
-    if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }
 
-/**
- * The workspace's AGENTS.md (the workspace root is the agent's cwd, so it is the only level), read
- * through the host's workspace-confined reader: no symlink out of the workspace, no FIFO or device,
- * at most 32 KiB.
- */
-function agentsMdOf(cwd: string): Promise<{ dir: string; contents: string }[]> {
-  const found = agentsMdIn(cwd, cwd);
-  return Promise.resolve(found ? [found] : []);
-}
 
 function toFileReview(o: FileOutcome): ChangeReview['files'][number] {
   const landed = o.landed !== undefined ? { landed: o.landed } : {};
@@ -567,7 +564,7 @@ export function currentEditorContext(opts: { withDiagnostics?: boolean } = {}): 
       ? vscode.languages.getDiagnostics(doc.uri).map((d) => ({
           path: file,
           line: d.range.start.line + 1,
-          severity: ['error', 'warning', 'information', 'hint'][d.severity] ?? 'error',
+          severity: severityName(d.severity),
           message: d.message,
         }))
       : [],

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { SidecarClient, findSidecar } from '../host/sidecar';
 import { ChatViewProvider } from './chat/chat-view-provider';
 import { ChangesView } from './changes/changes-view';
+import { CheckpointChanges } from './changes/checkpoint-source';
 import { AgentController } from './controller';
 import { coreDiffEngine } from './inline-diff/engine';
 import { InlineDiffManager } from './inline-diff/manager';
@@ -21,6 +22,8 @@ export class TackServices implements vscode.Disposable {
   readonly mcp: McpManager;
   /** The Changes view; `changes.addSource` is the seam for files changed by commands (checkpoints). */
   readonly changes: ChangesView;
+  /** Files changed since the session's first checkpoint (commands' too), a source of the Changes view. */
+  readonly commandChanges: CheckpointChanges;
   private sidecarClient: SidecarClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -31,6 +34,7 @@ export class TackServices implements vscode.Disposable {
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
     this.mcp = new McpManager(context, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, this.log);
     this.changes = new ChangesView(this.inlineDiff, () => vscode.workspace.workspaceFolders?.[0]?.uri);
+    this.commandChanges = new CheckpointChanges(() => this.sidecar(), () => vscode.workspace.workspaceFolders?.[0]?.uri, (l) => this.log.warn(l));
     this.controller = new AgentController({
       context,
       log: this.log,
@@ -39,13 +43,19 @@ export class TackServices implements vscode.Disposable {
       sidecar: () => this.sidecar(),
       chat: () => this.chat,
       mcp: () => this.mcp.hub(),
-      onThreadEvent: (e) => this.changes.note(e),
+      onThreadEvent: (e) => {
+        this.changes.note(e);
+        this.commandChanges.note(e);
+      },
+      onFilesRestored: () => void this.commandChanges.refresh(),
     });
     this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(
       this.log,
       this.inlineDiff,
       this.changes,
+      this.commandChanges,
+      this.changes.addSource(this.commandChanges),
       this.chat,
       this.chat.onBadMessage((m) => this.log.warn(m)),
       vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),

@@ -4,17 +4,17 @@ import { storeCapBytes } from '../host/agent/checkpoints';
 import { resolveProvider, type ProviderPreset } from '../host/model';
 import { userOnlyKeysIn, userValue, type UserOnlySetting } from './settings-scope';
 
-export type WireApi = 'responses' | 'chat';
-export type ApprovalPolicy = 'untrusted' | 'on-request' | 'on-failure' | 'never';
-export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
-export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+import type { ApprovalPolicy } from '../generated/types/ApprovalPolicy';
+import type { ReasoningEffort } from '../generated/types/ReasoningEffort';
+import type { SandboxMode } from '../generated/types/SandboxMode';
+import type { Wire } from '../generated/types/Wire';
 
 export interface TackSettings {
   model: string;
   /** The provider preset (`tack.provider`), which filled what the person did not set. */
   provider: ProviderPreset;
   baseUrl: string;
-  wireApi: WireApi;
+  wireApi: Wire;
   /** Why this provider cannot be used as configured (e.g. Azure without a base URL). */
   providerProblem?: string;
   reasoningEffort: ReasoningEffort;

@@ -1,4 +1,11 @@
 // What the palette and context-menu tasks ask the model. Pure (no `vscode`), so it is unit-tested.
+import type { Severity } from '../generated/types/Severity';
+
+/** The core's name for a `vscode.DiagnosticSeverity` (Error 0, Warning 1, Information 2, Hint 3). */
+export function severityName(severity: number): Severity {
+  const names: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
+  return names[severity] ?? 'error';
+}
 
 export interface SelectionInfo {
   path: string;
@@ -13,7 +20,7 @@ export interface DiagnosticInfo {
   path: string;
   /** 1-based. */
   line: number;
-  severity: 'error' | 'warning' | 'information' | 'hint';
+  severity: Severity;
   message: string;
   source?: string;
 }

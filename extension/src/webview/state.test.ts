@@ -229,8 +229,8 @@ test('model list, context usage and clear', () => {
   assert.deepEqual(s.contextUsage, { used: 5000, window: 200000 });
   run(s, ev({ type: 'context.usage', used_tokens: 6000 }));
   assert.deepEqual(s.contextUsage, { used: 6000, window: 200000 }, 'a missing window keeps the last known one');
-  run(s, { type: 'contextUsage', used: 1, window: 10 });
-  assert.deepEqual(s.contextUsage, { used: 1, window: 10 });
+  run(s, ev({ type: 'context.usage', used_tokens: 1, window_tokens: 10 }));
+  assert.deepEqual(s.contextUsage, { used: 1, window: 10 }, 'the event is the one path (no separate contextUsage message)');
   run(s, { type: 'local.send', text: 'x' }, { type: 'error', message: 'e', retry: true });
   const keyBefore = s.nextKey;
   run(s, { type: 'clear' });

@@ -8,6 +8,7 @@ import type {
   ErrorAction,
   HostMessage,
   HunkState,
+  LandedLines,
   SessionSummary,
   ThreadItem,
   Usage,
@@ -80,6 +81,8 @@ export interface ChatState {
   excluded?: ContextPart[];
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
+  /** itemId -> path -> the model's lines that landed, as last reported by the host (line-level decisions). */
+  landedLines?: Record<string, Record<string, LandedLines>>;
   nextKey: number;
 }
 
@@ -471,7 +474,10 @@ function reduceOnce(state: ChatState, action: Action, now: number): Change {
     case 'local.hunks': {
       const byPath = (state.hunkStates[action.itemId] ??= {});
       const states = (byPath[action.path] ??= {});
-      if (action.type === 'hunkStates') Object.assign(states, action.states);
+      if (action.type === 'hunkStates') {
+        Object.assign(states, action.states);
+        if (action.lines) ((state.landedLines ??= {})[action.itemId] ??= {})[action.path] = action.lines;
+      }
       else for (const id of action.hunkIds) states[id] = action.accept ? 'accepted' : 'rejected';
       for (const e of state.entries) {
         if (e.kind === 'item' && e.item.type === 'file_change' && e.item.id === action.itemId) change.entries.add(e.key);
@@ -509,10 +515,6 @@ function reduceOnce(state: ChatState, action: Action, now: number): Change {
       break;
     case 'sessions':
       state.sessions = action.sessions;
-      change.chrome = true;
-      break;
-    case 'contextUsage':
-      state.contextUsage = { used: action.used, window: action.window };
       change.chrome = true;
       break;
     case 'retrying':

@@ -274,7 +274,7 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await page.waitForSelector(tid('error-banner'), { state: 'detached' });
 
     // Context meter, history, new task.
-    await host(page, { type: 'contextUsage', used: 80_000, window: 100_000 });
+    await host(page, { type: 'event', event: { type: 'context.usage', used_tokens: 80_000, window_tokens: 100_000 } });
     await page.waitForSelector(`${tid('context-meter')}[data-percent="80"]`);
     await page.click(tid('history-button'));
     await waitPosted(page, 'listSessions');

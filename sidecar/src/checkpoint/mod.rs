@@ -353,11 +353,56 @@ fn load(st: &Store, id: &str) -> Result<(Record, Flat), RpcError> {
     Ok((rec, then))
 }
 
+/// Narrows a plan to `paths` (files): their writes, removals and modes, the directories a write
+/// needs, and no directory removed.
+fn only(pl: &mut Plan, paths: &Option<Vec<String>>) {
+    let Some(paths) = paths else {
+        return;
+    };
+    let keep: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    pl.changes.retain(|c| keep.contains(c.path.as_str()));
+    pl.remove.retain(|p| keep.contains(p.as_str()));
+    pl.write.retain(|(p, _)| keep.contains(p.as_str()));
+    pl.chmod.retain(|(p, _)| keep.contains(p.as_str()));
+    pl.rmdir.clear();
+    let written: Vec<&str> = pl.write.iter().map(|(p, _)| p.as_str()).collect();
+    pl.mkdir
+        .retain(|d| written.iter().any(|w| w.starts_with(&format!("{d}/"))));
+}
+
+/// One file as checkpoint `id` recorded it.
+pub fn read(p: &CheckpointReadParams) -> Result<CheckpointReadResult, RpcError> {
+    let st = Store::open(&p.store_dir, &p.root).map_err(failed)?;
+    let (_, then) = load(&st, &p.id)?;
+    let Some(e) = then.get(&p.path).filter(|e| e.kind != Kind::Dir) else {
+        return Ok(CheckpointReadResult {
+            kind: "absent".into(),
+            text: None,
+            binary: false,
+        });
+    };
+    let bytes = st
+        .read_object(&e.hash)
+        .map_err(|err| failed(format!("cannot read {} from the store: {err}", p.path)))?;
+    let kind = if e.kind == Kind::Symlink {
+        "symlink"
+    } else {
+        "file"
+    };
+    let text = String::from_utf8(bytes).ok();
+    Ok(CheckpointReadResult {
+        kind: kind.into(),
+        binary: text.is_none(),
+        text,
+    })
+}
+
 pub fn diff(p: &CheckpointRestoreParams) -> Result<CheckpointDiffResult, RpcError> {
     let st = Store::open(&p.store_dir, &p.root).map_err(failed)?;
     let (rec, then) = load(&st, &p.id)?;
     let (snap, now_tree, _) = record_now(&st, &opts(p.include_ignored, p.max_file_bytes, false))?;
     let mut pl = plan(&then, &rec, &snap.flat, &snap.skipped);
+    only(&mut pl, &p.paths);
     let edited = person_edited(&st, &rec, &now_tree)?;
     for c in &mut pl.changes {
         c.person_edited = edited.contains(&c.path);
@@ -375,6 +420,7 @@ pub fn restore(p: &CheckpointRestoreParams) -> Result<CheckpointRestoreResult, R
     // The workspace as it is, stored in full: the undo checkpoint, and the source of kept copies.
     let (snap, now_tree, n) = record_now(&st, &opts(p.include_ignored, p.max_file_bytes, true))?;
     let mut pl = plan(&then, &rec, &snap.flat, &snap.skipped);
+    only(&mut pl, &p.paths);
     let edited = person_edited(&st, &rec, &now_tree)?;
     let (undo_id, seq) = st
         .next_id()

@@ -144,6 +144,36 @@ pub struct CheckpointRestoreParams {
     #[serde(default)]
     #[ts(optional, type = "number")]
     pub max_file_bytes: Option<u64>,
+    /// Only these workspace-relative files (the Changes view's "Revert file"); every recorded path
+    /// when absent. Directories are created for them as needed and none is removed.
+    #[serde(default)]
+    #[ts(optional)]
+    pub paths: Option<Vec<String>>,
+}
+
+/// `checkpoint/read`: one file as a checkpoint recorded it (the Changes view's diff).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct CheckpointReadParams {
+    pub store_dir: String,
+    pub root: String,
+    pub id: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CheckpointReadResult {
+    /// "file", "symlink", or "absent" (the checkpoint has no such file).
+    pub kind: String,
+    /// The content (a link's target) when it is UTF-8 text.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Not UTF-8: `text` is left out.
+    pub binary: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

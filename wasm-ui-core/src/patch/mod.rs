@@ -41,7 +41,15 @@ pub enum FileState {
     },
 }
 
+/// Path (relative to the workspace root, `/`-separated) -> what the caller knows of it.
 pub type FileMap = BTreeMap<String, FileState>;
+
+// `FileMap` for TypeScript (a type alias has no ts-rs derive): exports `FileMap.ts`, and fields of
+// type `FileMap` name it with `#[ts(as = "FileMapTs")]`. Never built.
+/// Path (relative to the workspace root, `/`-separated) -> what the caller knows of it.
+#[derive(TS)]
+#[ts(export, rename = "FileMap", as = "FileMap")]
+pub struct FileMapTs;
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

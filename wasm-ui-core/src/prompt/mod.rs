@@ -147,7 +147,7 @@ pub fn editor_context_message(ctx: &EditorContext) -> Option<Value> {
                 "    {}:{}: {}: {}\n",
                 xml_escape(&d.path),
                 d.line,
-                d.severity,
+                d.severity.as_str(),
                 xml_escape(&d.message)
             );
         }
@@ -287,8 +287,8 @@ pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) 
     }
     if family == ToolFamily::Codex || cfg.reasoning_effort.is_some() {
         let mut reasoning = json!({"summary": "auto"});
-        if let Some(effort) = &cfg.reasoning_effort {
-            reasoning["effort"] = json!(effort);
+        if let Some(effort) = cfg.reasoning_effort {
+            reasoning["effort"] = json!(effort.as_str());
         }
         body["reasoning"] = reasoning;
         body["include"] = json!(["reasoning.encrypted_content"]);

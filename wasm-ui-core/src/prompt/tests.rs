@@ -1,5 +1,5 @@
 use super::*;
-use crate::session::protocol::{AgentsMd, Diagnostic, Selection};
+use crate::session::protocol::{AgentsMd, Diagnostic, ReasoningEffort, Selection, Severity};
 
 pub(crate) fn config() -> AgentConfig {
     AgentConfig {
@@ -7,7 +7,7 @@ pub(crate) fn config() -> AgentConfig {
         model: "gpt-5.1-codex".into(),
         wire: Wire::Responses,
         tool_family: None,
-        reasoning_effort: Some("medium".into()),
+        reasoning_effort: Some(ReasoningEffort::Medium),
         approval_policy: ApprovalPolicy::Never,
         sandbox_mode: SandboxMode::WorkspaceWrite,
         context_window: Some(200_000),
@@ -89,7 +89,7 @@ fn editor_context_lists_file_selection_and_diagnostics() {
         diagnostics: vec![Diagnostic {
             path: "src/a.rs".into(),
             line: 3,
-            severity: "error".into(),
+            severity: Severity::Error,
             message: "E0425 <x>".into(),
         }],
         open_files: vec![],

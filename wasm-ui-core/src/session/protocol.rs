@@ -49,15 +49,9 @@ pub enum ApprovalPolicy {
     Never,
 }
 
-#[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export)]
-pub enum SandboxMode {
-    ReadOnly,
-    #[default]
-    WorkspaceWrite,
-    DangerFullAccess,
-}
+/// One definition for the core, the sidecar and the host (protocol/src/lib.rs).
+pub use tack_protocol::sidecar::{ExecStartParams, SandboxPolicy};
+pub use tack_protocol::{ReasoningEffort, SandboxMode, Severity};
 
 /// An AGENTS.md file's contents and the directory it applies to (root first, then down to the cwd).
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -83,10 +77,10 @@ pub struct AgentConfig {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_family: Option<ToolFamily>,
-    /// `minimal` | `low` | `medium` | `high` (Responses only).
+    /// Responses only.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reasoning_effort: Option<String>,
+    pub reasoning_effort: Option<ReasoningEffort>,
     #[serde(default)]
     pub approval_policy: ApprovalPolicy,
     #[serde(default)]
@@ -169,12 +163,12 @@ pub struct Diagnostic {
     pub path: String,
     /// 1-based.
     pub line: u32,
-    /// `error` | `warning` | `info` | `hint`.
-    pub severity: String,
+    pub severity: Severity,
     pub message: String,
 }
 
-/// Sandbox settings for one command, as the sidecar's `exec/start` takes them.
+/// The sandbox one command runs with, every field resolved (what an approval card shows and what a
+/// remembered approval compares). The exec effect sends it as the sidecar's `SandboxPolicy`.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -184,24 +178,15 @@ pub struct ExecSandbox {
     pub network: bool,
 }
 
-/// A command to start in the sidecar.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ExecParams {
-    pub argv: Vec<String>,
-    pub cwd: String,
-    pub tty: bool,
-    /// Hard limit after which the sidecar kills the command (the `shell` tool's `timeout_ms`).
-    #[ts(optional, type = "number")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_ms: Option<u64>,
-    /// When set, report back (`execYielded`) if the command is still running after this long and keep
-    /// it alive for `writeStdin`; when absent, wait for the exit.
-    #[ts(optional, type = "number")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub yield_time_ms: Option<u64>,
-    pub sandbox: ExecSandbox,
+impl ExecSandbox {
+    /// As the sidecar's `exec/start` takes it.
+    pub fn to_policy(&self) -> SandboxPolicy {
+        SandboxPolicy {
+            mode: self.mode,
+            writable_roots: Some(self.writable_roots.clone()),
+            network: Some(self.network),
+        }
+    }
 }
 
 /// The person's answer to an approval request.
@@ -441,7 +426,11 @@ pub enum SessionEvent {
         error: Option<String>,
     },
     /// Answer to `readFiles`.
-    FilesRead { call_id: String, files: FileMap },
+    FilesRead {
+        call_id: String,
+        #[ts(as = "crate::patch::FileMapTs")]
+        files: FileMap,
+    },
     /// Answer to `applyChanges`: `error` when the host could not write them (nothing was written).
     ChangesApplied {
         call_id: String,
@@ -502,8 +491,17 @@ pub enum Effect {
     ModelRequest { wire: Wire, body: serde_json::Value },
     /// Abort the model request in flight.
     CancelModel,
-    /// Start a command; answer with `execExited` / `execYielded` / `execFailed`.
-    Exec { call_id: String, params: ExecParams },
+    /// Start a command: `params` go to the sidecar's `exec/start` as they are. Answer with
+    /// `execExited` / `execYielded` / `execFailed`. `yieldTimeMs`: when set, report back
+    /// (`execYielded`) if the command is still running after this long and keep it alive for
+    /// `writeStdin`; when absent, wait for the exit.
+    Exec {
+        call_id: String,
+        params: ExecStartParams,
+        #[ts(optional, type = "number")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        yield_time_ms: Option<u64>,
+    },
     /// Write to (or just poll, when `chars` is empty) the still-running command started by
     /// `execCallId`; answer for `callId` with `execExited` / `execYielded` / `execFailed`, carrying
     /// only the output since the last answer.
@@ -765,6 +763,9 @@ pub enum FileChangeKind {
 pub enum HunkState {
     Pending,
     Accepted,
+    /// Accepted, but not every line of it landed (some lines chosen, or the proposal edited). The
+    /// editor's review reports it; the core itself records a hunk as accepted or rejected.
+    Partial,
     Rejected,
 }
 

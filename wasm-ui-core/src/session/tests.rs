@@ -77,11 +77,24 @@ pub(super) fn events(effects: &[Effect]) -> Vec<ThreadEvent> {
         .collect()
 }
 
-pub(super) fn execs(effects: &[Effect]) -> Vec<(String, ExecParams)> {
+pub(super) fn execs(effects: &[Effect]) -> Vec<(String, ExecStartParams)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Exec { call_id, params } => Some((call_id.clone(), params.clone())),
+            Effect::Exec {
+                call_id, params, ..
+            } => Some((call_id.clone(), params.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `yieldTimeMs` of each exec effect.
+pub(super) fn exec_yields(effects: &[Effect]) -> Vec<Option<u64>> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Exec { yield_time_ms, .. } => Some(*yield_time_ms),
             _ => None,
         })
         .collect()
@@ -571,8 +584,8 @@ fn a_command_past_its_yield_time_keeps_running_and_is_fed_by_write_stdin() {
         )],
         100,
     );
-    assert_eq!(execs(&out)[0].1.yield_time_ms, Some(500));
-    assert!(execs(&out)[0].1.tty);
+    assert_eq!(exec_yields(&out)[0], Some(500));
+    assert_eq!(execs(&out)[0].1.tty, Some(true));
     let out = s.handle(SessionEvent::ExecYielded {
         call_id: "c1".into(),
         duration_ms: 500,
@@ -726,7 +739,7 @@ fn chat_wire_runs_shell_calls_and_answers_with_tool_messages() {
     }
     let out = s.handle(SessionEvent::ModelStreamEnded);
     assert_eq!(execs(&out)[0].1.argv, vec!["bash", "-lc", "echo hi"]);
-    assert_eq!(execs(&out)[0].1.yield_time_ms, None);
+    assert_eq!(exec_yields(&out)[0], None);
     let out = s.handle(exited("t1", 0, "hi\n"));
     let req = &requests(&out)[0];
     let msgs = req["messages"].as_array().unwrap();
@@ -869,7 +882,7 @@ fn wild_numbers_in_arguments_do_not_break_the_session() {
         )],
         100,
     );
-    assert_eq!(execs(&out)[0].1.yield_time_ms, Some(10_000));
+    assert_eq!(exec_yields(&out)[0], Some(10_000));
     let out = s.handle(exited("c1", 0, "x"));
     assert!(outputs(&requests(&out)[0])[0].1.ends_with("Output:\nx"));
     let out = respond(

@@ -60,26 +60,18 @@ pub fn strip_ansi(text: &str) -> String {
 
 /// Keeps the head and tail of `text` within `max_bytes`, replacing the middle with a count of what
 /// was left out. Cuts on character boundaries.
+/// (The cut is the protocol crate's, the one the sidecar uses.)
 pub fn bound_output(text: &str, max_bytes: usize) -> String {
-    if text.len() <= max_bytes {
-        return text.to_string();
+    match tack_protocol::output::head_and_tail(text, max_bytes) {
+        None => text.to_string(),
+        Some(cut) => format!(
+            "{}\n…{} tokens truncated…\n{}",
+            cut.head,
+            // approx_tokens of the part left out (4 bytes a token)
+            cut.truncated_bytes.div_ceil(4),
+            cut.tail
+        ),
     }
-    let half = max_bytes / 2;
-    let mut head_end = half;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let mut tail_start = text.len() - half;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    let elided = &text[head_end..tail_start];
-    format!(
-        "{}\n…{} tokens truncated…\n{}",
-        &text[..head_end],
-        approx_tokens(elided),
-        &text[tail_start..]
-    )
 }
 
 /// How an exec_command result ends: exited, or still running with a session number for write_stdin.

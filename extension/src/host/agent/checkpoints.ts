@@ -4,8 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { loadCore } from '../core';
-import type { SidecarClient } from '../sidecar';
-import type { ExecParams } from './types';
+import type { ExecStartParams, SidecarClient } from '../sidecar';
 
 /** `$TACK_HOME/checkpoints` (TACK_HOME defaults to ~/.tack); each workspace has a subdirectory there. */
 export function defaultCheckpointsDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
@@ -21,7 +20,7 @@ export function storeCapBytes(mb: unknown): number | undefined {
 }
 
 /** Whether a command may change files: the core's known-safe table decides, not a second copy here. */
-export function commandMayWrite(params: ExecParams, shell: string): boolean {
+export function commandMayWrite(params: ExecStartParams, shell: string): boolean {
   if (params.sandbox.mode === 'read-only') return false;
   return !loadCore().isKnownSafeCommand(params.argv, shell);
 }

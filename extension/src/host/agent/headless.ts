@@ -11,13 +11,23 @@ import { SidecarClient } from '../sidecar';
 import { collectAgentsMd } from './agents-md';
 import { createFsHost } from './fs-host';
 import { AgentSession } from './session';
-import type { ApprovalAnswer, ApprovalPolicy, ApprovalRequest, ThreadEvent, Wire } from './types';
+import type { ApprovalAnswer, ApprovalPolicy, ApprovalRequest, ReasoningEffort, SandboxMode, ThreadEvent, Wire } from './types';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_MODEL = 'gpt-5.1-codex';
-export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-export type SandboxModeName = (typeof SANDBOX_MODES)[number];
+export const SANDBOX_MODES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
+/** The generated `SandboxMode`, under the name the CLI has used. */
+export type SandboxModeName = SandboxMode;
 export const APPROVAL_POLICIES: readonly ApprovalPolicy[] = ['untrusted', 'on-request', 'on-failure', 'never'];
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
+
+/** A reasoning effort as the person wrote it (`--reasoning-effort`), checked: the core takes only these. */
+export function parseReasoningEffort(value: string | undefined): ReasoningEffort | undefined {
+  if (value === undefined) return undefined;
+  const found = REASONING_EFFORTS.find((e) => e === value);
+  if (found === undefined) throw new SetupError(`the reasoning effort must be one of ${REASONING_EFFORTS.join(', ')}, not '${value}'`);
+  return found;
+}
 
 /** A set-up problem the person (or the calling agent) can fix; the message says how. */
 export class SetupError extends Error {}
@@ -134,6 +144,7 @@ export interface HeadlessTask {
 
 export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<HeadlessTask> {
   const { cwd, resolved } = opts;
+  const reasoningEffort = parseReasoningEffort(opts.reasoningEffort);
   const sidecar = new SidecarClient({ log: opts.debug });
   const host = createFsHost({
     root: cwd,
@@ -153,7 +164,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       config: {
         model: resolved.model,
         wire: resolved.wire,
-        reasoningEffort: opts.reasoningEffort,
+        reasoningEffort,
         approvalPolicy: opts.approval,
         sandboxMode: opts.sandbox,
         contextWindow: resolved.contextWindow,

@@ -24,7 +24,6 @@ import type {
   ChangeProposal,
   EditorContext,
   Effect,
-  ExecParams,
   FileChange,
   FileMap,
   RememberedApproval,
@@ -499,7 +498,7 @@ export class AgentSession {
         this.model = undefined;
         return;
       case 'exec':
-        void this.runExec(effect.callId, effect.params);
+        void this.runExec(effect.callId, effect.params, effect.yieldTimeMs);
         return;
       case 'writeStdin':
         void this.runWriteStdin(effect.callId, effect.execCallId, effect.chars, effect.yieldTimeMs);
@@ -594,20 +593,6 @@ export class AgentSession {
     }
   }
 
-  private toSidecar(params: ExecParams): ExecStartParams {
-    return {
-      argv: params.argv,
-      cwd: params.cwd,
-      tty: params.tty,
-      timeoutMs: params.timeoutMs,
-      sandbox: {
-        mode: params.sandbox.mode,
-        writableRoots: params.sandbox.writableRoots,
-        network: params.sandbox.network,
-      },
-    };
-  }
-
   private answerWait(callId: string, execCallId: string, r: WaitResult): void {
     switch (r.kind) {
       case 'exited':
@@ -624,7 +609,8 @@ export class AgentSession {
     }
   }
 
-  private async runExec(callId: string, params: ExecParams): Promise<void> {
+  /** `params` are the sidecar's own `exec/start` params, built by the core: they go as they are. */
+  private async runExec(callId: string, params: ExecStartParams, yieldTimeMs: number | undefined): Promise<void> {
     const since = Date.now();
     const signal = this.turnAbort.signal;
     let live: LiveExec | undefined;
@@ -632,7 +618,7 @@ export class AgentSession {
     const early: string[] = [];
     if (this.checkpoints && commandMayWrite(params, this.config.shell)) await this.checkpoints.beforeChange();
     try {
-      const handle = await this.sidecar.exec(this.toSidecar(params), (n) => {
+      const handle = await this.sidecar.exec(params, (n) => {
         if (live) live.push(n.text);
         else early.push(n.text);
         this.dispatch({ type: 'execOutput', callId, chunk: n.text });
@@ -648,7 +634,7 @@ export class AgentSession {
       // Interrupted while starting: stop it at once.
       void live.handle.kill().catch(() => undefined);
     }
-    const r = await live.wait(params.yieldTimeMs, since, signal);
+    const r = await live.wait(yieldTimeMs, since, signal);
     if (signal.aborted && r.kind === 'yielded') return; // the turn ended; the core no longer waits
     this.answerWait(callId, callId, r);
   }

@@ -6,7 +6,7 @@ import type { ApprovalRequest } from '../../generated/types/ApprovalRequest';
 import type { ChangeProposal } from '../../generated/types/ChangeProposal';
 import type { ChangeReview } from '../../generated/types/ChangeReview';
 import type { FileChange } from '../../generated/types/FileChange';
-import type { FileState } from '../../generated/types/FileState';
+import type { FileMap } from '../../generated/types/FileMap';
 import type { ThreadEvent } from '../../generated/types/ThreadEvent';
 import type { TurnStatus } from '../../generated/types/TurnStatus';
 import type { Usage } from '../../generated/types/Usage';
@@ -23,16 +23,21 @@ export type { CommandStatus } from '../../generated/types/CommandStatus';
 export type { Diagnostic } from '../../generated/types/Diagnostic';
 export type { EditorContext } from '../../generated/types/EditorContext';
 export type { Effect } from '../../generated/types/Effect';
-export type { ExecParams } from '../../generated/types/ExecParams';
+export type { ExecSandbox } from '../../generated/types/ExecSandbox';
+export type { ExecStartParams } from '../../generated/types/ExecStartParams';
 export type { FileChange } from '../../generated/types/FileChange';
 export type { FileChangeStatus } from '../../generated/types/FileChangeStatus';
 export type { FileReview } from '../../generated/types/FileReview';
+export type { FileMap } from '../../generated/types/FileMap';
 export type { FileState } from '../../generated/types/FileState';
 export type { ItemDetails } from '../../generated/types/ItemDetails';
+export type { ReasoningEffort } from '../../generated/types/ReasoningEffort';
 export type { ProposedFile } from '../../generated/types/ProposedFile';
 export type { RememberedApproval } from '../../generated/types/RememberedApproval';
 export type { RememberScope } from '../../generated/types/RememberScope';
+export type { SandboxMode } from '../../generated/types/SandboxMode';
 export type { Selection } from '../../generated/types/Selection';
+export type { Severity } from '../../generated/types/Severity';
 export type { SessionEvent } from '../../generated/types/SessionEvent';
 export type { SessionRecord } from '../../generated/types/SessionRecord';
 export type { ThreadEvent } from '../../generated/types/ThreadEvent';
@@ -41,8 +46,6 @@ export type { TodoItem } from '../../generated/types/TodoItem';
 export type { TurnStatus } from '../../generated/types/TurnStatus';
 export type { Usage } from '../../generated/types/Usage';
 export type { Wire } from '../../generated/types/Wire';
-
-export type FileMap = Record<string, FileState>;
 
 /** An approval answer with an optional note for the model (why it was denied). */
 export interface ApprovalAnswer {

@@ -5,7 +5,6 @@
 // "Tack: MCP Servers"); a turn never opens a browser: a server that needs it fails to start with a
 // message saying how to sign in.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { loadMcpSdk } from './sdk';
@@ -173,6 +172,8 @@ export async function signIn(server: string, serverUrl: string, store: TokenStor
     onCode = resolve;
     onFail = reject;
   });
+  // node:http only here (the extension does not load it at activation otherwise).
+  const http = await import('node:http');
   const callback = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (u.pathname !== '/callback') {

@@ -4,7 +4,8 @@
 // model's context window and output limit are, where it says.
 
 import { ModelError } from './errors';
-import { endpointUrl, listModels, requestHeaders, type ModelEndpoint, type WireApi } from './transport';
+import type { Wire } from '../../generated/types/Wire';
+import { endpointUrl, listModels, requestHeaders, type ModelEndpoint } from './transport';
 
 export const PROVIDER_IDS = ['openai', 'azure', 'openrouter', 'ollama', 'lmstudio', 'vllm', 'llamacpp', 'custom'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -14,7 +15,7 @@ export interface ProviderPreset {
   label: string;
   /** Undefined when the person must give it (Azure: the resource's own URL; custom). */
   baseUrl?: string;
-  wire: WireApi;
+  wire: Wire;
   /** How the key is sent: `Authorization: Bearer KEY`, or Azure's `api-key: KEY`. */
   auth: 'bearer' | 'api-key';
   /** The environment variable the CLI reads the key from by default. */
@@ -174,7 +175,7 @@ export function outputCapFor(limits: ModelLimits): number | undefined {
 export interface ResolvedProvider {
   provider: ProviderPreset;
   baseUrl: string;
-  wire: WireApi;
+  wire: Wire;
   /** Set when the combination cannot work (Azure or custom without a base URL). */
   problem?: string;
 }
@@ -187,7 +188,7 @@ export interface ResolvedProvider {
 export function resolveProvider(input: { provider?: string; baseUrl?: string; wire?: string }): ResolvedProvider {
   const provider = PROVIDERS[isProviderId(input.provider) ? input.provider : 'openai'];
   const explicit = input.baseUrl?.trim() ? input.baseUrl.trim().replace(/\/+$/, '') : undefined;
-  const wire: WireApi = input.wire === 'chat' || input.wire === 'responses' ? input.wire : provider.wire;
+  const wire: Wire = input.wire === 'chat' || input.wire === 'responses' ? input.wire : provider.wire;
   const baseUrl = explicit ?? provider.baseUrl ?? '';
   const problem = baseUrl ? undefined : `the ${provider.label} provider needs a base URL: set tack.baseUrl to ${provider.baseUrlHint ?? 'the server\'s base URL'}`;
   return { provider, baseUrl, wire, ...(problem ? { problem } : {}) };

@@ -5,13 +5,12 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describeErrorBody, httpError, ModelError } from './errors';
 import { abortedError, backoffDelay, defaultRetryPolicy, retryAfterFromHeaders, retryDelayFromMessage, sleep, type RetryPolicy } from './retry';
-
-export type WireApi = 'responses' | 'chat';
+import type { Wire } from '../../generated/types/Wire';
 
 export interface ModelEndpoint {
   baseUrl: string;
   apiKey?: string;
-  wire: WireApi;
+  wire: Wire;
   headers?: Record<string, string>;
   /** How the key is sent: `Authorization: Bearer KEY` (default), or Azure OpenAI's `api-key: KEY`. */
   auth?: 'bearer' | 'api-key';

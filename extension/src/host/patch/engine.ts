@@ -3,7 +3,7 @@
 import { loadCore, type Core } from '../core';
 import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
 import type { FileDiff } from '../../generated/types/FileDiff';
-import type { FileState } from '../../generated/types/FileState';
+import type { FileMap } from '../../generated/types/FileMap';
 import type { LineDecision } from '../../generated/types/LineDecision';
 import type { PatchError } from '../../generated/types/PatchError';
 import type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
@@ -15,15 +15,13 @@ export type { DiffRow } from '../../generated/types/DiffRow';
 export type { DiffSection } from '../../generated/types/DiffSection';
 export type { FileChange } from '../../generated/types/FileChange';
 export type { FileDiff } from '../../generated/types/FileDiff';
+export type { FileMap } from '../../generated/types/FileMap';
 export type { FileState } from '../../generated/types/FileState';
 export type { LineDecision } from '../../generated/types/LineDecision';
 export type { HighlightRange } from '../../generated/types/HighlightRange';
 export type { PatchError } from '../../generated/types/PatchError';
 export type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
 export type { RowKind } from '../../generated/types/RowKind';
-
-/** Path (relative to the workspace root, `/`-separated) -> what the caller knows of it. */
-export type FileMap = Record<string, FileState>;
 
 export interface Engines {
   /** Patch text + the current state of every path it names -> the changes, or the error. Never throws for a bad patch. */

@@ -11,6 +11,8 @@ import type { CheckpointDiffResult } from '../../generated/types/CheckpointDiffR
 import type { CheckpointFinishParams } from '../../generated/types/CheckpointFinishParams';
 import type { CheckpointListParams } from '../../generated/types/CheckpointListParams';
 import type { CheckpointListResult } from '../../generated/types/CheckpointListResult';
+import type { CheckpointReadParams } from '../../generated/types/CheckpointReadParams';
+import type { CheckpointReadResult } from '../../generated/types/CheckpointReadResult';
 import type { CheckpointRestoreParams } from '../../generated/types/CheckpointRestoreParams';
 import type { CheckpointRestoreResult } from '../../generated/types/CheckpointRestoreResult';
 import type { ExecExitedNotification } from '../../generated/types/ExecExitedNotification';
@@ -22,20 +24,8 @@ import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesR
 import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
-/** Application error codes of the sidecar (sidecar/src/protocol.rs `codes`; the tests check them). */
-export const SidecarErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  UnknownExec: -32001,
-  SpawnFailed: -32002,
-  SandboxUnavailable: -32003,
-  ShuttingDown: -32004,
-  IoFailed: -32005,
-  WriteRefused: -32006,
-  WriteFailed: -32007,
-} as const;
+/** The sidecar's error codes (protocol/src/lib.rs `SidecarErrorCode`, generated). */
+export { SidecarErrorCode } from '../../generated/types/SidecarErrorCode';
 
 /** The sidecar answered a request with a JSON-RPC error. */
 /** The checkpoint methods: params and result. */
@@ -45,6 +35,7 @@ export interface CheckpointMethods {
   list: [CheckpointListParams, CheckpointListResult];
   diff: [CheckpointRestoreParams, CheckpointDiffResult];
   restore: [CheckpointRestoreParams, CheckpointRestoreResult];
+  read: [CheckpointReadParams, CheckpointReadResult];
 }
 
 export class SidecarRpcError extends Error {

@@ -77,3 +77,13 @@ test('the client reports the platform problem instead of ENOENT', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Windows on Arm gets its own sidecar when the package has it, else the x64 one', () => {
+  const dir = binDir(['win32-x64', 'win32-arm64']);
+  try {
+    assert.deepEqual(locateSidecar([dir], host('win32', 'arm64')), { path: path.join(dir, 'win32-arm64', 'tack-sidecar.exe'), target: 'win32-arm64' });
+    assert.deepEqual(locateSidecar([dir], host('win32', 'x64')), { path: path.join(dir, 'win32-x64', 'tack-sidecar.exe'), target: 'win32-x64' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The marketplace targets Tack builds a sidecar for (scripts/platforms.mjs builds them). */
-export const SIDECAR_TARGETS = ['linux-x64', 'linux-arm64', 'alpine-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64'] as const;
+export const SIDECAR_TARGETS = ['linux-x64', 'linux-arm64', 'alpine-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'] as const;
 
 export interface HostPlatform {
   platform: NodeJS.Platform;

@@ -31,3 +31,10 @@ test('merge: pending first, each path once', () => {
   );
   assert.deepEqual(merged.map((f) => [f.path, f.status]), [['z.ts', 'pending'], ['a.ts', 'accepted'], ['build/out.js', 'changed']]);
 });
+
+test('a file whose change was accepted only in part (lines chosen) is "partly accepted", though every hunk counts as accepted', () => {
+  const d = new DecidedEdits();
+  d.notePartial('i', 'five.txt');
+  d.note(completed('completed', [{ path: 'five.txt', kind: 'update' }, { path: 'whole.txt', kind: 'update' }], [{ h1: 'accepted' }, { h2: 'accepted' }]));
+  assert.deepEqual(d.files().map((f) => [f.path, f.status]), [['five.txt', 'partial'], ['whole.txt', 'accepted']]);
+});

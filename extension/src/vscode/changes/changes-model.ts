@@ -18,6 +18,8 @@ export interface ChangedFile {
   reviewId?: string;
   /** A move's destination. */
   movePath?: string;
+  /** For files changed by commands: the checkpoint they are compared with (open diff, revert). */
+  checkpoint?: string;
 }
 
 /**
@@ -35,6 +37,13 @@ type Item = Extract<ThreadEvent, { type: 'item.completed' }>['item'];
 export class DecidedEdits {
   private thread: string | undefined;
   private readonly byPath = new Map<string, ChangedFile>();
+  /** Files of an edit (`itemId`, path) where a change was accepted only in part (the review said so). */
+  private readonly partly = new Set<string>();
+
+  /** The review reported a change of this edit's file as partly accepted (lines chosen, proposal edited). */
+  notePartial(itemId: string, path: string): void {
+    this.partly.add(`${itemId}\u0000${path}`);
+  }
 
   /** Takes a thread event; true when the list changed. */
   note(event: ThreadEvent): boolean {
@@ -53,7 +62,7 @@ export class DecidedEdits {
       if (item.status === 'failed') status = 'failed';
       else if (states.length) {
         const accepted = states.filter((s) => s === 'accepted').length;
-        status = accepted === 0 ? 'rejected' : accepted === states.length ? 'accepted' : 'partial';
+        status = accepted === 0 ? 'rejected' : accepted === states.length && !this.partly.has(`${item.id}\u0000${c.path}`) ? 'accepted' : 'partial';
       } else status = item.status === 'completed' ? 'accepted' : item.status === 'declined' ? 'rejected' : 'partial';
       // A later decision about the same file replaces an earlier one, except that a file once
       // changed stays listed as changed when a later edit of it was rejected.

@@ -33,6 +33,9 @@ export class ChangesView implements vscode.TreeDataProvider<ChangedFile>, vscode
     this.disposables.push(
       this.changed,
       inlineDiff.onDidChangeReviews(() => this.refresh()),
+      inlineDiff.onDidChangeStates(({ reviewId, path, states }) => {
+        if (Object.values(states).includes('partial')) this.decided.notePartial(reviewId, path);
+      }),
       vscode.window.registerTreeDataProvider(CHANGES_VIEW_ID, this),
       vscode.commands.registerCommand('tack.changes.openDiff', (f?: ChangedFile) => this.act(f, (uri) => inlineDiff.showDiff(uri))),
       vscode.commands.registerCommand('tack.changes.accept', (f?: ChangedFile) => this.act(f, (uri) => inlineDiff.decide(uri, undefined, true))),
@@ -101,14 +104,16 @@ export class ChangesView implements vscode.TreeDataProvider<ChangedFile>, vscode
     item.tooltip = `${reveal(f.path, { singleLine: true })}${f.movePath ? ` → ${reveal(f.movePath, { singleLine: true })}` : ''}: ${STATUS_LABEL[f.status]}`;
     item.iconPath = new vscode.ThemeIcon(ICON[f.status]);
     item.id = `${f.source}:${f.path}`;
-    item.contextValue = f.status === 'pending' ? 'tack.pendingFile' : 'tack.changedFile';
+    item.contextValue = f.status === 'pending' ? 'tack.pendingFile' : f.checkpoint ? 'tack.commandFile' : 'tack.changedFile';
     item.accessibilityInformation = { label: `${f.path}, ${STATUS_LABEL[f.status]}` };
     if (uri) {
       item.resourceUri = uri;
       item.command =
         f.status === 'pending'
           ? { command: 'tack.showDiff', title: 'Open Diff', arguments: [uri.toString()] }
-          : { command: 'vscode.open', title: 'Open File', arguments: [f.movePath && root ? vscode.Uri.joinPath(root, f.movePath) : uri] };
+          : f.checkpoint
+            ? { command: 'tack.changes.openCheckpointDiff', title: 'Open Diff with the Checkpoint', arguments: [f] }
+            : { command: 'vscode.open', title: 'Open File', arguments: [f.movePath && root ? vscode.Uri.joinPath(root, f.movePath) : uri] };
     }
     return item;
   }

@@ -9,6 +9,7 @@ import type {
   ErrorAction,
   HostMessage,
   HunkState,
+  LandedLines,
   ThreadEvent,
 } from '../../shared/chat-protocol';
 import { ChatBridge, type ChatBackend } from './bridge';
@@ -91,8 +92,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   /** `itemId`: the file_change item's id (ChangeProposal.itemId), the one the chat's decisions carry. */
-  setHunkStates(itemId: string, path: string, states: Record<string, HunkState>): void {
-    this.post({ type: 'hunkStates', itemId, path, states });
+  setHunkStates(itemId: string, path: string, states: Record<string, HunkState>, lines?: LandedLines): void {
+    this.post({ type: 'hunkStates', itemId, path, states, ...(lines ? { lines } : {}) });
   }
 
   setBusy(busy: boolean): void {
@@ -105,10 +106,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   setModels(models: string[]): void {
     this.post({ type: 'models', models });
-  }
-
-  setContextUsage(used: number, window: number): void {
-    this.post({ type: 'contextUsage', used, window });
   }
 
   showError(message: string, opts?: { retry?: boolean; actions?: ErrorAction[] }): void {

@@ -1,9 +1,12 @@
 // The pure side of the inline diff (no `vscode` here, so it is unit-tested under node): where each
 // hunk of a proposed edit sits in the buffer, how it shifts as other hunks land, and what the editor
 // shows for it.
+import type { DiffHunk } from '../../generated/types/DiffHunk';
+import type { FileDiff } from '../../generated/types/FileDiff';
+import type { HunkState } from '../../generated/types/HunkState';
 import { reveal } from '../../shared/display';
 
-export type HunkState = 'pending' | 'accepted' | 'rejected';
+export type { HunkState } from '../../generated/types/HunkState';
 
 export interface InlineHunk {
   /** The diff engine's stable id. */
@@ -17,11 +20,6 @@ export interface InlineHunk {
   state: HunkState;
 }
 
-/** The part of the engine's FileDiff the editor needs (generated type: FileDiff). */
-export interface EngineFileDiff {
-  hunkIds: string[];
-  hunks: { id: string; oldStart: number; oldLines: number; newStart: number; newLines: number }[];
-}
 
 const splitLines = (text: string): string[] => {
   if (text === '') return [];
@@ -34,7 +32,11 @@ const splitLines = (text: string): string[] => {
  * The hunks of one file, from the engine's diff. Engine positions are 1-based, and a pure insertion
  * names the line it follows (0 at the top), as in unified diffs; here everything is a 0-based index.
  */
-export function hunksOf(original: string, proposed: string, diff: EngineFileDiff): InlineHunk[] {
+export function hunksOf(
+  original: string,
+  proposed: string,
+  diff: Pick<FileDiff, 'hunkIds'> & { hunks: Array<Pick<DiffHunk, 'id' | 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>> },
+): InlineHunk[] {
   const o = splitLines(original);
   const p = splitLines(proposed);
   return diff.hunks.map((h) => {

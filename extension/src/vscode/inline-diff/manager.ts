@@ -7,7 +7,7 @@ import { reveal } from '../../shared/display';
 import { hunkAtLine, hunksOf, insertionLabel, type HunkState } from './hunks';
 import { buildMerged, followBuffer, hunkAtMergedLine, mergedLineOfBuffer, selectedPairs, type MergedDocument } from './merged';
 import { inlineStyle, MergedReviewView, REVIEW_SCHEME, type MergedSource } from './merged-view';
-import { FileProposal, pairsForBufferLines, pairsForProposedLines, type PendingHunk, type ReviewEngine, type Step } from './review-state';
+import { FileProposal, type LandedLines, pairsForBufferLines, pairsForProposedLines, type PendingHunk, type ReviewEngine, type Step } from './review-state';
 
 export type DiffEngine = ReviewEngine;
 
@@ -94,7 +94,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   private readonly disposables: vscode.Disposable[] = [];
   private readonly lensChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensChanged.event;
-  private readonly statesChanged = new vscode.EventEmitter<{ reviewId: string; path: string; states: Record<string, HunkState> }>();
+  private readonly statesChanged = new vscode.EventEmitter<{ reviewId: string; path: string; states: Record<string, HunkState>; lines?: LandedLines }>();
   /** Fires whenever a hunk is decided, so the chat shows the same state. */
   readonly onDidChangeStates = this.statesChanged.event;
   private readonly proposalFiles = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -775,7 +775,8 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   }
 
   private afterChange(st: FileReviewState): void {
-    this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: this.statesOf(st) });
+    const lines = st.proposal?.landedLines();
+    this.statesChanged.fire({ reviewId: st.reviewId, path: st.file.path, states: st.proposal ? st.proposal.states(lines) : this.statesOf(st), ...(lines ? { lines } : {}) });
     if (pendingOf(st).length === 0) this.complete(st);
     else this.view.refresh(st.file.uri);
     this.render();
@@ -834,6 +835,9 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
   }
 
   private render(): void {
+    // With the proposed lines in a view of their own, the file says how many lines a change proposes
+    // rather than a one-line hint cut off at the editor's edge.
+    const lines = inlineStyle() === 'lines';
     for (const editor of vscode.window.visibleTextEditors) {
       const st = editor.document.uri.scheme === PROPOSED_SCHEME ? undefined : this.reviews.get(editor.document.uri.toString());
       const removed: vscode.DecorationOptions[] = [];
@@ -851,7 +855,13 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
           inserted.push({
             range: new vscode.Range(end, end),
             hoverMessage: hover,
-            renderOptions: { after: { contentText: `+ ${insertionLabel(h.newLines)}` } },
+            renderOptions: {
+              after: {
+                contentText: lines
+                  ? `+ ${h.newLines.length} proposed line${h.newLines.length === 1 ? '' : 's'} (Show Proposed Lines)`
+                  : `+ ${insertionLabel(h.newLines)}`,
+              },
+            },
           });
         }
       }

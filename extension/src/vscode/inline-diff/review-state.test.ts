@@ -28,7 +28,7 @@ test('accepting two of five lines of a hunk takes exactly those; the rest stays 
   p.commit(p.accept(p.idsOfOrigins([second!])));
   assert.ok(p.done);
   assert.equal(p.current, 'a\nb\nB2\nB3\ne\nf\ng\nh\ni\nj\nK\nl\n');
-  assert.deepEqual(p.states(), { [first!]: 'accepted', [second!]: 'accepted' });
+  assert.deepEqual(p.states(), { [first!]: 'partial', [second!]: 'accepted' }, 'two of five lines: partly accepted');
   const r = p.result();
   assert.deepEqual(r.acceptedHunkIds, [first, second]);
   assert.equal(r.landed, p.current, 'lines were chosen: the model gets what landed');
@@ -63,4 +63,27 @@ test('selections map to line pairs: the last old line takes the extra new lines;
   assert.deepEqual(pairsForProposedLines(h, 6, 6), { start: 2, end: 3 });
   const ins = { ...h, oldLines: [], oldStart: 4 };
   assert.deepEqual(pairsForBufferLines(ins, 3, 3), { start: 0, end: 3 });
+});
+
+test('a hunk of which only some lines landed is "partial", with the lines that landed; a whole one is "accepted"', () => {
+  const original = '// five\none\ntwo\nthree\nfour\nfive\n// end\nx\ny\nz\n';
+  const proposed = '// five\nONE\nTWO\nTHREE\nFOUR\nFIVE\n// end\nx\nY\nz\n';
+  const p = new FileProposal(engine, original, proposed);
+  const [five, why] = p.originIds;
+  const h = p.hunks[0]!;
+  p.commit(p.lines(h.id, 1, 3, true)!);
+  // Pending still, with two of its lines landed.
+  assert.deepEqual(p.landedLines(), { removedOld: [3, 4], landedNew: [3, 4] });
+  assert.equal(p.states()[five!], 'pending');
+  p.commit(p.reject(p.idsOfOrigins([five!])));
+  p.commit(p.accept(p.idsOfOrigins([why!])));
+  assert.deepEqual(p.states(), { [five!]: 'partial', [why!]: 'accepted' });
+  assert.deepEqual(p.landedLines(), { removedOld: [3, 4, 9], landedNew: [3, 4, 9] });
+  // Every line of a hunk accepted one by one is the whole hunk: "accepted".
+  const q = new FileProposal(engine, 'a\nb\n', 'A\nB\n');
+  const [only] = q.originIds;
+  q.commit(q.lines(q.hunks[0]!.id, 0, 1, true)!);
+  q.commit(q.lines(q.hunks[0]!.id, 0, 1, true)!);
+  assert.ok(q.done);
+  assert.deepEqual(q.states(), { [only!]: 'accepted' });
 });

@@ -27,6 +27,23 @@ export interface Step {
   accepted: boolean;
 }
 
+/**
+ * Which lines of the model's proposal have landed so far, as 1-based line numbers: the original's
+ * lines that are gone (`removedOld`) and the proposal's changed lines that are in the file
+ * (`landedNew`), so the chat's card can mark them in its diff.
+ */
+export interface LandedLines {
+  removedOld: number[];
+  landedNew: number[];
+}
+
+/** The lines of `from` that a diff to `to` changes (0-based), from the engine's hunks. */
+function changedLines(engine: ReviewEngine, from: string, to: string): Set<number> {
+  const out = new Set<number>();
+  for (const h of hunksOf(from, to, engine.diffTexts(from, to))) for (let i = 0; i < h.oldLines.length; i++) out.add(h.oldStart + i);
+  return out;
+}
+
 /** What became of the file, for the model. */
 export interface ReviewResult {
   acceptedHunkIds: string[];
@@ -125,12 +142,37 @@ export class FileProposal {
     });
   }
 
-  /** Each original hunk's state, for the chat's card. */
-  states(): Record<string, HunkState> {
+  /** Each original hunk's state, for the chat's card: an accepted one of which not every line landed is `partial`. */
+  states(landed: LandedLines = this.landedLines()): Record<string, HunkState> {
     const pending = new Set(this.hunks.map((h) => h.origin));
-    return Object.fromEntries(
-      this.originIds.map((id) => [id, pending.has(id) ? 'pending' : this.acceptedOrigins.has(id) ? 'accepted' : 'rejected'] as const),
+    const removed = new Set(landed.removedOld);
+    const added = new Set(landed.landedNew);
+    const whole = new Map(
+      hunksOf(this.original, this.modelProposed, this.engine.diffTexts(this.original, this.modelProposed)).map((h) => [
+        h.id,
+        h.oldLines.every((_, i) => removed.has(h.oldStart + i + 1)) && h.newLines.every((_, i) => added.has(h.newStart + i + 1)),
+      ]),
     );
+    return Object.fromEntries(
+      this.originIds.map((id) => {
+        const state: HunkState = pending.has(id) ? 'pending' : this.acceptedOrigins.has(id) ? (whole.get(id) === false ? 'partial' : 'accepted') : 'rejected';
+        return [id, state] as const;
+      }),
+    );
+  }
+
+  /** The model's lines that have landed so far (for the card's diff). */
+  landedLines(): LandedLines {
+    const gone = changedLines(this.engine, this.original, this.current);
+    const notThere = changedLines(this.engine, this.modelProposed, this.current);
+    const proposedChanged = new Set<number>();
+    for (const h of hunksOf(this.original, this.modelProposed, this.engine.diffTexts(this.original, this.modelProposed))) {
+      for (let i = 0; i < h.newLines.length; i++) proposedChanged.add(h.newStart + i);
+    }
+    return {
+      removedOld: [...gone].sort((a, b) => a - b).map((l) => l + 1),
+      landedNew: [...proposedChanged].filter((l) => !notThere.has(l)).sort((a, b) => a - b).map((l) => l + 1),
+    };
   }
 
   result(): ReviewResult {

@@ -234,10 +234,16 @@ export function renderCommand(item: Item<'command_execution'>, cutBytes: number,
   );
 }
 
-/** The decisions a completed file_change item carries, for each hunk of its diff. */
-function decidedStates(decided: Partial<Record<string, HunkState>>, hunkIds: string[]): Record<string, HunkState> {
+/**
+ * The decisions a completed file_change item carries, for each hunk of its diff; an accepted hunk the
+ * host reported as only partly landed (lines chosen, proposal edited) stays "partly accepted".
+ */
+function decidedStates(decided: Partial<Record<string, HunkState>>, hunkIds: string[], live: Record<string, HunkState> = {}): Record<string, HunkState> {
   const out: Record<string, HunkState> = {};
-  for (const id of hunkIds) out[id] = decided[id] ?? 'rejected';
+  for (const id of hunkIds) {
+    const d = decided[id] ?? 'rejected';
+    out[id] = d === 'accepted' && live[id] === 'partial' ? 'partial' : d;
+  }
   return out;
 }
 
@@ -249,10 +255,13 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
       const diff = item.diffs[i] as FileDiff | undefined;
       // Once decided, the item itself says what became of each hunk (also in a resumed session).
       const decided = item.hunk_states?.[i];
-      const states = diff ? (decided ? decidedStates(decided, diff.hunkIds) : hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status))) : {};
+      const live = state.hunkStates[item.id]?.[c.path] ?? {};
+      const states = diff ? (decided ? decidedStates(decided, diff.hunkIds, live) : hunkStatesFor(state, item.id, c.path, diff.hunkIds, String(item.status))) : {};
+      const lines = state.landedLines?.[item.id]?.[c.path];
       const ids = Object.keys(states);
       const pending = ids.filter((id) => states[id] === 'pending').length;
-      const accepted = ids.filter((id) => states[id] === 'accepted').length;
+      const partly = ids.filter((id) => states[id] === 'partial').length;
+      const accepted = ids.filter((id) => states[id] === 'accepted').length + partly;
       const kindGlyph = c.kind === 'add' ? 'diff-added' : c.kind === 'delete' ? 'diff-removed' : 'diff-modified';
       const shownPath = (p: string) => revealHtml(p, { singleLine: true });
       const target = c.move_path ? `${shownPath(c.path)} → ${shownPath(c.move_path)}` : shownPath(c.path);
@@ -263,7 +272,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
           ? `<button class="text-button" data-action="file" data-accept="true" ${a} data-testid="file-accept" title="Accept every change in this file" aria-label="Accept every change in ${named}">Accept</button>` +
             `<button class="text-button" data-action="file" data-accept="false" ${a} data-testid="file-reject" title="Reject every change in this file" aria-label="Reject every change in ${named}">Reject</button>`
           : '';
-      const countsTitle = `${accepted} of ${ids.length} changes accepted${pending ? `, ${pending} pending` : ''}`;
+      const countsTitle = `${accepted} of ${ids.length} changes accepted${partly ? ` (${partly} partly)` : ''}${pending ? `, ${pending} pending` : ''}`;
       const counts =
         ids.length > 0
           ? `<span class="muted counts" data-testid="file-hunk-counts" title="${attr(countsTitle)}">${accepted}/${ids.length}</span>`
@@ -273,7 +282,7 @@ function renderFileChange(item: Item<'file_change'>, state: ChatState): string {
         `<summary>${icon(kindGlyph, `kind-${c.kind}`)}<a href="#" class="file-link" data-action="open-file" data-path="${attr(c.move_path ?? c.path)}">${target}</a>${counts}` +
         `<span class="spacer"></span>${fileButtons}` +
         `<button class="icon-button" data-action="open-diff" ${a} data-testid="open-diff" title="Open side-by-side diff" aria-label="Open side-by-side diff of ${named}">${icon('diff')}</button></summary>` +
-        (diff ? renderFileDiff(item.id, c.path, diff, states, reviewable) : '') +
+        (diff ? renderFileDiff(item.id, c.path, diff, states, reviewable, lines) : '') +
         `</details>`
       );
     })

@@ -1,6 +1,6 @@
 // A file's diff drawn from the core's render model (FileDiff: rows with line numbers, word highlights
 // and hunk ids; `@@` sections; hunks). The webview never diffs anything itself.
-import type { DiffRow, FileDiff, HunkState } from '../../shared/chat-protocol';
+import type { DiffRow, FileDiff, HunkState, LandedLines } from '../../shared/chat-protocol';
 import { reveal, revealHtml } from '../../shared/display';
 import { attr, icon } from './html';
 
@@ -21,13 +21,28 @@ export function highlightText(text: string, ranges: ReadonlyArray<{ start: numbe
 /** Rows drawn per file; a bigger diff is cut (the side-by-side diff and the editor show all of it). */
 export const MAX_DIFF_ROWS = 1500;
 
-const STATE_LABEL: Record<HunkState, string> = { pending: 'Pending', accepted: 'Accepted', rejected: 'Rejected' };
+const STATE_LABEL: Record<HunkState, string> = { pending: 'Pending', accepted: 'Accepted', partial: 'Partly accepted', rejected: 'Rejected' };
 
-function rowHtml(row: DiffRow, states: Record<string, HunkState>): string {
+/**
+ * For a hunk decided line by line (partly accepted, or pending with some lines landed): whether this
+ * row's line landed (an added line now in the file, a removed line gone) or not. null elsewhere.
+ */
+function rowLanded(row: DiffRow, state: HunkState | null, lines: LandedLines | undefined): boolean | null {
+  if (!lines || (state !== 'partial' && state !== 'pending')) return null;
+  if (row.kind === 'insert' && row.newLine != null) return lines.landedNew.includes(row.newLine);
+  if (row.kind === 'delete' && row.oldLine != null) return lines.removedOld.includes(row.oldLine);
+  return null;
+}
+
+function rowHtml(row: DiffRow, states: Record<string, HunkState>, lines?: LandedLines, partlyLanded?: Set<string>): string {
   const sign = row.kind === 'insert' ? '+' : row.kind === 'delete' ? '-' : ' ';
   const state = row.hunkId ? states[row.hunkId] ?? 'pending' : null;
+  const landed = row.hunkId && (state === 'partial' || partlyLanded?.has(row.hunkId)) ? rowLanded(row, state, lines) : null;
+  const cls = `diff-${row.kind}${state ? ` hunk-${state}` : ''}${landed === null ? '' : landed ? ' line-landed' : ' line-not-landed'}`;
+  const title =
+    landed === null ? '' : row.kind === 'insert' ? (landed ? 'This line landed' : 'This line did not land') : landed ? 'This line was removed' : 'This line was kept';
   return (
-    `<tr class="diff-${row.kind}${state ? ` hunk-${state}` : ''}">` +
+    `<tr class="${cls}"${landed === null ? '' : ` data-landed="${landed}" title="${title}"`}>` +
     `<td class="ln">${row.oldLine ?? ''}</td><td class="ln">${row.newLine ?? ''}</td>` +
     `<td class="code"><span class="sign">${sign}</span>${highlightText(row.text, row.highlights)}</td></tr>`
   );
@@ -43,9 +58,17 @@ export function renderFileDiff(
   diff: FileDiff,
   states: Record<string, HunkState>,
   reviewable: boolean,
+  lines?: LandedLines,
 ): string {
   if (diff.rows.length === 0) {
     return `<table class="diff" data-testid="file-diff"><tbody><tr class="diff-empty"><td colspan="3">No changes to show.</td></tr></tbody></table>`;
+  }
+  // Pending hunks some of whose lines already landed are marked line by line too.
+  const partlyLanded = new Set<string>();
+  if (lines) {
+    for (const row of diff.rows) {
+      if (row.hunkId && (states[row.hunkId] ?? 'pending') === 'pending' && rowLanded(row, 'pending', lines)) partlyLanded.add(row.hunkId);
+    }
   }
   const sectionAt = new Map(diff.sections.map((s) => [s.firstRow, s]));
   const hunkAt = new Map(diff.hunks.map((h, i) => [h.firstRow, { id: h.id, n: i + 1 }]));
@@ -72,7 +95,7 @@ export function renderFileDiff(
         `<td colspan="3"><div class="hunk-bar"><span class="hunk-label">Change ${hunk.n} of ${diff.hunks.length}</span>` +
         `<span class="hunk-state" data-testid="hunk-state">${STATE_LABEL[state]}</span>${buttons}</div></td></tr>`;
     }
-    body += rowHtml(row, states);
+    body += rowHtml(row, states, lines, partlyLanded);
   });
   if (shown.length < diff.rows.length) {
     const more = diff.rows.length - shown.length;

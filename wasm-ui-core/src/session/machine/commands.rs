@@ -157,14 +157,18 @@ impl Session {
         let call_id = call.raw.call_id.clone();
         out.push(Effect::Exec {
             call_id,
-            params: ExecParams {
+            params: ExecStartParams {
                 argv,
                 cwd,
-                tty,
+                tty: Some(tty),
                 timeout_ms,
-                yield_time_ms: yield_ms,
-                sandbox,
+                env: None,
+                cols: None,
+                rows: None,
+                output_limit_bytes: None,
+                sandbox: sandbox.to_policy(),
             },
+            yield_time_ms: yield_ms,
         });
     }
 
