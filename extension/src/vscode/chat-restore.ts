@@ -24,7 +24,8 @@ export interface ChatRestoreOptions {
 
 type Choice = 'files' | 'both';
 
-export async function restoreFromChat(o: ChatRestoreOptions): Promise<void> {
+/** Resolves with the paths restored (none when nothing was), or undefined when nothing was done. */
+export async function restoreFromChat(o: ChatRestoreOptions): Promise<string[] | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
       {
@@ -42,7 +43,7 @@ export async function restoreFromChat(o: ChatRestoreOptions): Promise<void> {
     ],
     { title: 'Restore checkpoint', placeHolder: 'Restore what the workspace looked like before this message' },
   );
-  if (!picked) return;
+  if (!picked) return undefined;
   const both = picked.choice === 'both';
   const params = { storeDir: defaultCheckpointsDir(), root: o.root, id: o.checkpoint };
   const diff = await o.sidecar.checkpoint('diff', params);
@@ -53,10 +54,10 @@ export async function restoreFromChat(o: ChatRestoreOptions): Promise<void> {
   const action = both ? 'Restore Files and Conversation' : 'Restore Files';
   if (!both && files === 0) {
     void vscode.window.showInformationMessage(`Tack: the files already match checkpoint ${o.checkpoint}.`);
-    return;
+    return [];
   }
   const ok = await vscode.window.showWarningMessage(both ? 'Restore the files and the conversation?' : 'Restore the files?', { modal: true, detail }, action);
-  if (ok !== action) return;
+  if (ok !== action) return undefined;
 
   let text: string | undefined;
   if (both) {
@@ -64,15 +65,18 @@ export async function restoreFromChat(o: ChatRestoreOptions): Promise<void> {
       text = await o.rewind(o.index);
     } catch (err) {
       void vscode.window.showErrorMessage(`Tack: nothing was restored: ${err instanceof Error ? err.message : String(err)}`);
-      return;
+      return undefined;
     }
   }
   let restoredNote: string;
   let undoId: string | undefined;
+  let restored: string[] = [];
   if (files > 0) {
     const r = await o.sidecar.checkpoint('restore', params);
     const done = r.changes.length - r.failed.length;
     undoId = r.undoId;
+    const failed = new Set(r.failed.map((f) => f.path));
+    restored = r.changes.map((c) => c.path).filter((p) => !failed.has(p));
     restoredNote = `Restored checkpoint (${done} file${done === 1 ? '' : 's'})`;
     if (r.kept.length) restoredNote += `; your versions of ${r.kept.length} file(s) were kept in ${r.kept[0].copy.slice(0, r.kept[0].copy.length - r.kept[0].path.length)}`;
     if (r.failed.length) restoredNote += `; ${r.failed.length} could not be restored: ${r.failed.map((f) => `${f.path} (${f.message})`).join('; ')}`;
@@ -92,4 +96,5 @@ export async function restoreFromChat(o: ChatRestoreOptions): Promise<void> {
       if (undo === 'Undo File Restore') void restoreCheckpoint(o.sidecar, o.root, id);
     });
   }
+  return restored;
 }

@@ -49,9 +49,12 @@ export interface ControllerDeps {
   /** The workspace's MCP servers (undefined when none are configured). */
   mcp?: () => McpHub | undefined;
   /** Every thread event the session shows (the Changes view lists decided edits from them). */
-  onThreadEvent?: (event: ThreadEvent) => void;
-  /** A checkpoint's files were restored from the chat (the Changes view compares again). */
-  onFilesRestored?: () => void;
+  onThreadEvent?: (event: ThreadEvent, message?: number) => void;
+  /**
+   * A checkpoint's files were restored from the chat (the Changes view compares again): `paths` were
+   * put back as before typed message `fromMessage`.
+   */
+  onFilesRestored?: (paths: string[], fromMessage: number) => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -380,7 +383,9 @@ export class AgentController implements ChatBackend, AgentHost {
       post: (m) => chat.replay([m]),
       focusInput: (text) => chat.focusInput(text),
     })
-      .then(() => this.deps.onFilesRestored?.())
+      .then((paths) => {
+        if (paths) this.deps.onFilesRestored?.(paths, index);
+      })
       .catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
   }
 
@@ -531,7 +536,9 @@ export class AgentController implements ChatBackend, AgentHost {
     // The running turn's message offers "Restore checkpoint" (its number: the last one typed).
     const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
     if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
-    this.deps.onThreadEvent?.(event);
+    // The number of the typed message whose turn runs (the core's numbering), for the Changes view.
+    const running = this.session?.typedMessages() ?? 0;
+    this.deps.onThreadEvent?.(event, running > 0 ? running - 1 : undefined);
     if (event.type === 'context.usage' && event.window_tokens) chat.setContextUsage(Number(event.used_tokens), Number(event.window_tokens));
   }
 }

@@ -31,3 +31,31 @@ test('merge: pending first, each path once', () => {
   );
   assert.deepEqual(merged.map((f) => [f.path, f.status]), [['z.ts', 'pending'], ['a.ts', 'accepted'], ['build/out.js', 'changed']]);
 });
+
+test('decided edits: a rewound conversation drops its turns\' edits; a restore drops the restored files\' later edits', () => {
+  const d = new DecidedEdits();
+  d.note({ type: 'thread.started', thread_id: 't' });
+  d.note(completed('completed', [{ path: 'a.ts', kind: 'update' }]), 0);
+  d.note(completed('completed', [{ path: 'b.ts', kind: 'update' }]), 0);
+  d.note(completed('declined', [{ path: 'a.ts', kind: 'update' }], [{ h: 'rejected' }]), 1);
+  d.note(completed('completed', [{ path: 'b.ts', kind: 'update' }, { path: 'c.ts', kind: 'add' }]), 2);
+  d.note(completed('completed', [{ path: 'd.ts', kind: 'update' }]), 3);
+  d.note(completed('completed', [{ path: 'e.ts', kind: 'update' }]));
+  const rows = () => d.files().map((f) => [f.path, f.status]).sort();
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['c.ts', 'accepted'], ['d.ts', 'accepted'], ['e.ts', 'accepted']]);
+
+  // Files only, to message 2's checkpoint, restored b.ts and c.ts: message 0's edit of b.ts holds.
+  assert.equal(d.restored(['b.ts', 'c.ts'], 2), true);
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['d.ts', 'accepted'], ['e.ts', 'accepted']]);
+  assert.equal(d.restored(['b.ts'], 2), false, 'nothing more to drop');
+
+  // The conversation goes back to before message 1: the edits of messages 1 and 3 go, the rest stay
+  // (an edit whose message is unknown may be older).
+  assert.equal(d.note({ type: 'conversation.rewound', to_user_message: 1, text: 'x' }), true);
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['e.ts', 'accepted']]);
+
+  // A file reverted to the session's first checkpoint: none of its edits hold.
+  assert.equal(d.restored(['e.ts']), true);
+  assert.equal(d.restored(['a.ts']), true);
+  assert.deepEqual(rows(), [['b.ts', 'accepted']]);
+});
