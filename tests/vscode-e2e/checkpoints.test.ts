@@ -3,8 +3,10 @@
 // offers "Files and conversation"; the modal lists both files before anything is written; afterwards
 // the files are as before the turn, the transcript ends before that message (with a neutral notice),
 // the message is back in the input, and the next request the model gets is the history before that
-// message plus the new one. The Changes view lists the file the command wrote, until the restore.
-// Screenshots: the button, the confirmation, the result.
+// message plus the new one. The Changes view lists the file the command wrote and the accepted edit,
+// until the restore. Then "Files only" on the next message: the file goes back, the conversation
+// stays, no Changes row claims the undone edit; reopening the session shows both notices again.
+// Screenshots: the button, the confirmation, the result, files only, reopened.
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -160,6 +162,23 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       await notesRow.waitFor({ state: 'detached', timeout: 30_000 });
       assert.equal(await page.locator('.monaco-list-row[aria-label^="notes.txt"]').count(), 0, 'no row for notes.txt claims a state');
       await screenshot(page, 'checkpoint-files-only');
+
+      // Reopened from the history, the session shows both restores' notices where they happened,
+      // and the message keeps its "Restore checkpoint".
+      await chat.locator('[data-testid="new-task"]').click();
+      await users.first().waitFor({ state: 'detached', timeout: 30_000 });
+      await chat.locator('[data-testid="history-button"]').click();
+      const sessionItem = chat.locator('[data-testid="session-item"]').first();
+      await sessionItem.waitFor({ timeout: 30_000 });
+      await sessionItem.click();
+      await filesNotice.waitFor({ timeout: 30_000 });
+      assert.deepEqual(await users.allInnerTexts(), ['say hello', 'change less']);
+      assert.deepEqual(await chat.locator('[data-testid="restored-notice"]').allInnerTexts(), [
+        'Restored checkpoint (2 files) and the conversation to before your message.',
+        'Restored checkpoint (1 file).',
+      ]);
+      await users.nth(1).locator('[data-testid="restore-checkpoint"]').waitFor({ timeout: 30_000 });
+      await screenshot(page, 'checkpoint-reopened');
     } catch (e) {
       const shot = await screenshot(page, 'checkpoint-failure');
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });

@@ -19,6 +19,8 @@ export interface ChatRestoreOptions {
   /** Rewinds the conversation to just before message `index`; resolves with its text, rejects with why not. */
   rewind: (index: number) => Promise<string>;
   post: (message: HostMessage) => void;
+  /** Records the notice in the session file (a `filesRestored` record the replay shows again). */
+  record: (notice: string) => Promise<void>;
   focusInput: (prefill: string) => Promise<void>;
 }
 
@@ -83,13 +85,11 @@ export async function restoreFromChat(o: ChatRestoreOptions): Promise<string[] |
   } else {
     restoredNote = 'Restored checkpoint (0 files)';
   }
-  if (text !== undefined) {
-    o.post({ type: 'rewound', index: o.index });
-    o.post({ type: 'notice', text: `${restoredNote} and the conversation to before your message.` });
-    await o.focusInput(text);
-  } else {
-    o.post({ type: 'notice', text: `${restoredNote}.` });
-  }
+  const notice = text !== undefined ? `${restoredNote} and the conversation to before your message.` : `${restoredNote}.`;
+  if (text !== undefined) o.post({ type: 'rewound', index: o.index });
+  o.post({ type: 'notice', text: notice });
+  await o.record(notice);
+  if (text !== undefined) await o.focusInput(text);
   if (undoId) {
     const id = undoId;
     void vscode.window.showInformationMessage(`Tack: ${restoredNote}.`, 'Undo File Restore').then((undo) => {

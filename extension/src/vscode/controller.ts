@@ -381,6 +381,15 @@ export class AgentController implements ChatBackend, AgentHost {
         return plan.text;
       },
       post: (m) => chat.replay([m]),
+      // The notice goes into the session file too, so reopening the session shows it again.
+      record: async (text) => {
+        try {
+          if (this.session) await this.session.recordFilesRestored(checkpoint, text);
+          else if (this.resumeId) await this.sessions().append(this.resumeId, { type: 'filesRestored', checkpoint, text });
+        } catch (e) {
+          this.deps.log.warn(`could not record the restore in the session file: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
       focusInput: (text) => chat.focusInput(text),
     })
       .then((paths) => {
@@ -533,9 +542,10 @@ export class AgentController implements ChatBackend, AgentHost {
   emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
     chat.postEvent(event);
-    // The running turn's message offers "Restore checkpoint" (its number: the last one typed).
-    const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
-    if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
+    // The running turn's message offers "Restore checkpoint", under the number the core gives its
+    // entry (a Retry's is the message it sent again, as in the replay).
+    const entry = event.type === 'checkpoint.created' ? this.session?.lastMessageEntry() : undefined;
+    if (event.type === 'checkpoint.created' && entry !== undefined) chat.replay([{ type: 'userCheckpoint', index: entry, checkpoint: event.id }]);
     // The number of the typed message whose turn runs (the core's numbering), for the Changes view.
     const running = this.session?.typedMessages() ?? 0;
     this.deps.onThreadEvent?.(event, running > 0 ? running - 1 : undefined);
