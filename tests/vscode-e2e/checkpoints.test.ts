@@ -3,8 +3,10 @@
 // offers "Files and conversation"; the modal lists both files before anything is written; afterwards
 // the files are as before the turn, the transcript ends before that message (with a neutral notice),
 // the message is back in the input, and the next request the model gets is the history before that
-// message plus the new one. The Changes view lists the file the command wrote, until the restore.
-// Screenshots: the button, the confirmation, the result.
+// message plus the new one. The Changes view lists the file the command wrote and the accepted edit,
+// until the restore. Then "Files only" on the next message: the file goes back, the conversation
+// stays, no Changes row claims the undone edit; reopening the session shows both notices again.
+// Screenshots: the button, the confirmation, the result, files only, reopened.
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import { startCodeServer, type CodeServer } from './code-server';
 import { chatFrame, openWorkbenchOf, screenshot, type Workbench } from './workbench';
 
 const PATCH = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+changed by the agent', '*** End Patch', ''].join('\n');
+const SMALL = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+a small change', '*** End Patch', ''].join('\n');
 
 describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10 * 60_000 }, () => {
   let model: ModelServer | undefined;
@@ -34,7 +37,8 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
         { toolCalls: [{ name: 'apply_patch', callId: 'p', kind: 'custom', input: PATCH }] },
         { toolCalls: [{ name: 'exec_command', callId: 'w', arguments: { cmd: 'echo made > made.txt' } }] },
         { text: 'Changed notes.txt and made made.txt.' },
-        { text: 'Only a small change this time.', expect: 'change less' },
+        { toolCalls: [{ name: 'apply_patch', callId: 's', kind: 'custom', input: SMALL }], expect: 'change less' },
+        { text: 'Only a small change this time.' },
       ],
     });
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-restore-'));
@@ -79,9 +83,12 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       await idle();
       assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'changed by the agent\n');
       assert.equal(fs.readFileSync(path.join(workspace, 'made.txt'), 'utf8'), 'made\n');
-      // The Changes view lists the file the command wrote, compared with the turn's checkpoint.
+      // The Changes view lists the file the command wrote, compared with the turn's checkpoint, and
+      // the accepted edit.
       const madeRow = page.locator('.monaco-list-row[aria-label="made.txt, changed by a command"]');
       await madeRow.waitFor({ timeout: 30_000 });
+      const notesRow = page.locator('.monaco-list-row[aria-label="notes.txt, accepted"]');
+      await notesRow.waitFor({ timeout: 30_000 });
 
       // The first turn changed nothing: no button. The second has one, reachable by keyboard.
       const users = chat.locator('[data-testid="message-user"]');
@@ -114,14 +121,16 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       assert.equal(await chat.locator('[data-testid="message-agent"]', { hasText: 'Changed notes.txt' }).count(), 0);
       assert.match(await chat.locator('[data-testid="restored-notice"]').innerText(), /Restored checkpoint \(2 files\) and the conversation/);
       assert.equal(await chat.locator('[data-testid="chat-input"]').inputValue(), 'change the notes and make a file');
+      // No row claims a change the restore undid: the rewound turn's edit of notes.txt is gone too.
       await madeRow.waitFor({ state: 'detached', timeout: 30_000 });
+      await notesRow.waitFor({ state: 'detached', timeout: 30_000 });
       await screenshot(page, 'checkpoint-restored');
 
       await send('change less');
       await chat.locator('[data-testid="message-agent"]', { hasText: 'Only a small change' }).waitFor({ timeout: 60_000 });
       await idle();
       const bodies = model!.modelRequests().map((r) => r.body as any);
-      assert.equal(bodies.length, 5);
+      assert.equal(bodies.length, 6);
       // The history before the rewound message (its editor context went with it), then the new
       // message (with this turn's editor context, if any).
       const isContext = (i: any) => i.role === 'user' && String(i.content?.[0]?.text ?? '').startsWith('<editor_context>');
@@ -132,6 +141,44 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       assert.equal(next.at(-1).content[0].text, 'change less');
       assert.ok(!JSON.stringify(next).includes('made.txt'), 'nothing of the dropped turn is sent again');
       assert.deepEqual(model!.mismatches, []);
+
+      // Files only, on the new message: notes.txt goes back, the conversation stays, and the
+      // Changes view no longer lists notes.txt as accepted.
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'a small change\n');
+      await notesRow.waitFor({ timeout: 30_000 });
+      const again = users.nth(1).locator('[data-testid="restore-checkpoint"]');
+      await again.waitFor({ timeout: 30_000 });
+      await again.click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Files only' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Files only' }).first().click();
+      const filesDialog = page.locator('.monaco-dialog-box', { hasText: 'Restore the files?' });
+      await filesDialog.waitFor({ timeout: 30_000 });
+      assert.match(await filesDialog.innerText(), /revert notes\.txt/);
+      await filesDialog.getByRole('button', { name: 'Restore Files' }).click();
+      const filesNotice = chat.locator('[data-testid="restored-notice"]', { hasText: 'Restored checkpoint (1 file).' });
+      await filesNotice.waitFor({ timeout: 30_000 });
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'original\n');
+      assert.deepEqual(await users.allInnerTexts(), ['say hello', 'change less']);
+      await notesRow.waitFor({ state: 'detached', timeout: 30_000 });
+      assert.equal(await page.locator('.monaco-list-row[aria-label^="notes.txt"]').count(), 0, 'no row for notes.txt claims a state');
+      await screenshot(page, 'checkpoint-files-only');
+
+      // Reopened from the history, the session shows both restores' notices where they happened,
+      // and the message keeps its "Restore checkpoint".
+      await chat.locator('[data-testid="new-task"]').click();
+      await users.first().waitFor({ state: 'detached', timeout: 30_000 });
+      await chat.locator('[data-testid="history-button"]').click();
+      const sessionItem = chat.locator('[data-testid="session-item"]').first();
+      await sessionItem.waitFor({ timeout: 30_000 });
+      await sessionItem.click();
+      await filesNotice.waitFor({ timeout: 30_000 });
+      assert.deepEqual(await users.allInnerTexts(), ['say hello', 'change less']);
+      assert.deepEqual(await chat.locator('[data-testid="restored-notice"]').allInnerTexts(), [
+        'Restored checkpoint (2 files) and the conversation to before your message.',
+        'Restored checkpoint (1 file).',
+      ]);
+      await users.nth(1).locator('[data-testid="restore-checkpoint"]').waitFor({ timeout: 30_000 });
+      await screenshot(page, 'checkpoint-reopened');
     } catch (e) {
       const shot = await screenshot(page, 'checkpoint-failure');
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });

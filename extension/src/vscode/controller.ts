@@ -50,9 +50,12 @@ export interface ControllerDeps {
   /** The workspace's MCP servers (undefined when none are configured). */
   mcp?: () => McpHub | undefined;
   /** Every thread event the session shows (the Changes view lists decided edits from them). */
-  onThreadEvent?: (event: ThreadEvent) => void;
-  /** A checkpoint's files were restored from the chat (the Changes view compares again). */
-  onFilesRestored?: () => void;
+  onThreadEvent?: (event: ThreadEvent, message?: number) => void;
+  /**
+   * A checkpoint's files were restored from the chat (the Changes view compares again): `paths` were
+   * put back as before typed message `fromMessage`.
+   */
+  onFilesRestored?: (paths: string[], fromMessage: number) => void;
 }
 
 export class AgentController implements ChatBackend, AgentHost {
@@ -381,9 +384,20 @@ export class AgentController implements ChatBackend, AgentHost {
         return plan.text;
       },
       post: (m) => chat.replay([m]),
+      // The notice goes into the session file too, so reopening the session shows it again.
+      record: async (text) => {
+        try {
+          if (this.session) await this.session.recordFilesRestored(checkpoint, text);
+          else if (this.resumeId) await this.sessions().append(this.resumeId, { type: 'filesRestored', checkpoint, text });
+        } catch (e) {
+          this.deps.log.warn(`could not record the restore in the session file: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
       focusInput: (text) => chat.focusInput(text),
     })
-      .then(() => this.deps.onFilesRestored?.())
+      .then((paths) => {
+        if (paths) this.deps.onFilesRestored?.(paths, index);
+      })
       .catch((e: unknown) => chat.showError(`Could not restore the checkpoint: ${e instanceof Error ? e.message : String(e)}`));
   }
 
@@ -531,10 +545,13 @@ export class AgentController implements ChatBackend, AgentHost {
   emit(event: ThreadEvent): void {
     const chat = this.deps.chat();
     chat.postEvent(event);
-    // The running turn's message offers "Restore checkpoint" (its number: the last one typed).
-    const typed = event.type === 'checkpoint.created' ? (this.session?.typedMessages() ?? 0) : 0;
-    if (event.type === 'checkpoint.created' && typed > 0) chat.replay([{ type: 'userCheckpoint', index: typed - 1, checkpoint: event.id }]);
-    this.deps.onThreadEvent?.(event);
+    // The running turn's message offers "Restore checkpoint", under the number the core gives its
+    // entry (a Retry's is the message it sent again, as in the replay).
+    const entry = event.type === 'checkpoint.created' ? this.session?.lastMessageEntry() : undefined;
+    if (event.type === 'checkpoint.created' && entry !== undefined) chat.replay([{ type: 'userCheckpoint', index: entry, checkpoint: event.id }]);
+    // The number of the typed message whose turn runs (the core's numbering), for the Changes view.
+    const running = this.session?.typedMessages() ?? 0;
+    this.deps.onThreadEvent?.(event, running > 0 ? running - 1 : undefined);
   }
 }
 

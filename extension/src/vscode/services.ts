@@ -34,7 +34,7 @@ export class TackServices implements vscode.Disposable {
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
     this.mcp = new McpManager(context, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, this.log);
     this.changes = new ChangesView(this.inlineDiff, () => vscode.workspace.workspaceFolders?.[0]?.uri);
-    this.commandChanges = new CheckpointChanges(() => this.sidecar(), () => vscode.workspace.workspaceFolders?.[0]?.uri, (l) => this.log.warn(l));
+    this.commandChanges = new CheckpointChanges(() => this.sidecar(), () => vscode.workspace.workspaceFolders?.[0]?.uri, (l) => this.log.warn(l), (p) => this.changes.restored([p]));
     this.controller = new AgentController({
       context,
       log: this.log,
@@ -43,11 +43,14 @@ export class TackServices implements vscode.Disposable {
       sidecar: () => this.sidecar(),
       chat: () => this.chat,
       mcp: () => this.mcp.hub(),
-      onThreadEvent: (e) => {
-        this.changes.note(e);
+      onThreadEvent: (e, message) => {
+        this.changes.note(e, message);
         this.commandChanges.note(e);
       },
-      onFilesRestored: () => void this.commandChanges.refresh(),
+      onFilesRestored: (paths, fromMessage) => {
+        this.changes.restored(paths, fromMessage);
+        void this.commandChanges.refresh();
+      },
     });
     this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(

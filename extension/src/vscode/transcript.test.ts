@@ -124,3 +124,26 @@ test('the classifier is the core\'s: harness messages by their markers, the pers
   assert.equal(core.harnessMessage('<turn_aborted>\nx'), 'turnAborted');
   assert.equal(core.harnessMessage('why is <environment_context> shown?'), null);
 });
+
+test('a restore of files replays as its notice; a retried message keeps the first send\'s number with the Retry\'s checkpoint', () => {
+  const entries = loadCore().replaySession([
+    user('hello'),
+    { type: 'turnEnded', status: 'completed', usage },
+    user('make x'),
+    { type: 'turnEnded', status: 'failed', usage, error: 'HTTP 503' },
+    user('make x'),
+    { type: 'checkpoint', id: '3-abcdef' },
+    { type: 'shown', item: { id: 'item_0', type: 'agent_message', text: 'made x' } },
+    { type: 'turnEnded', status: 'completed', usage },
+    { type: 'filesRestored', checkpoint: '3-abcdef', text: 'Restored checkpoint (1 file).' },
+  ]) as ReplayEntry[];
+  const s = show(replayMessages(entries));
+  const users = s.entries.flatMap((e) => (e.kind === 'user' ? [[e.text, e.index, e.checkpoint]] : []));
+  // Message 2 (the Retry) is shown as message 1: rewinding to 1 drops both sends.
+  assert.deepEqual(users, [
+    ['hello', 0, undefined],
+    ['make x', 1, '3-abcdef'],
+  ]);
+  const last = s.entries.at(-1);
+  assert.ok(last?.kind === 'notice' && last.text === 'Restored checkpoint (1 file).', JSON.stringify(last));
+});

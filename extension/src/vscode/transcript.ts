@@ -44,6 +44,9 @@ export function replayMessages(entries: ReplayEntry[], prefix = 'replay-'): Host
       case 'stopped':
         out.push({ type: 'event', event: { type: 'turn.failed', error: { message: 'Stopped.', reason: 'interrupted' } } });
         break;
+      case 'notice':
+        out.push({ type: 'notice', text: entry.text });
+        break;
       case 'failed':
         out.push({ type: 'event', event: { type: 'item.completed', item: { id: `${prefix}${i}-failed`, type: 'error', message: entry.message } } });
         break;

@@ -604,6 +604,9 @@ pub enum SessionRecord {
     /// (`SessionEvent::Rewind`): what came from that message on is dropped by `Session::restore`
     /// and the history replay.
     Rewind { to_user_message: u32 },
+    /// The person restored checkpoint `checkpoint`'s files from the chat; `text` is the neutral
+    /// notice the chat showed, which the history replay shows again. Not part of the conversation.
+    FilesRestored { checkpoint: String, text: String },
 }
 
 /// What the UI shows and `tack exec --json` prints, one per line.

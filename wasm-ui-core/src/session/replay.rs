@@ -5,7 +5,9 @@
 //! answered, and each turn's end. The replay interleaves the messages the person typed (harness
 //! messages are recognised by `prompt::harness::classify` and left out) with the shown items, puts
 //! each approval on the command it was about, and marks stopped and failed turns. A message sent
-//! again by Retry after a failed turn is shown once.
+//! again by Retry after a failed turn is shown once, under the first send's number (the same
+//! `RewindPoints` numbering the live session gives the chat). A "Restore checkpoint" of files
+//! shows its notice again.
 
 use super::protocol::*;
 use serde::{Deserialize, Serialize};
@@ -55,6 +57,8 @@ pub enum ReplayEntry {
     Stopped,
     /// The turn failed.
     Failed { message: String },
+    /// A neutral notice the chat showed (a restored checkpoint).
+    Notice { text: String },
 }
 
 /// The `shown` record for a completed item: a command's output is cut to its tail.
@@ -123,8 +127,8 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
     let mut out: Vec<ReplayEntry> = vec![];
     // Approvals asked in the current turn, until placed on their command.
     let mut asked: Vec<ReplayApproval> = vec![];
-    let mut last_user: Option<String> = None;
-    let mut last_failed = false;
+    // The typed messages' numbers and their entries' (a Retry shares its message's entry).
+    let mut numbering = super::rewind::RewindPoints::default();
     // For each typed message (by number): how many entries came before it, for a rewind.
     let mut cuts: Vec<usize> = vec![];
     let flush = |asked: &mut Vec<ReplayApproval>, out: &mut Vec<ReplayEntry>| {
@@ -144,16 +148,13 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                         let index = cuts.len() as u32;
                         // Retry sends the failed turn's message again: shown once, and the
                         // failure's notice goes as the live banner does.
-                        if last_failed && last_user.as_deref() == Some(text.as_str()) {
-                            last_failed = false;
+                        if numbering.note_typed(text.clone(), None) != index {
                             if matches!(out.last(), Some(ReplayEntry::Failed { .. })) {
                                 out.pop();
                             }
                             cuts.push(out.len());
                             continue;
                         }
-                        last_failed = false;
-                        last_user = Some(text.clone());
                         cuts.push(out.len());
                         out.push(ReplayEntry::User {
                             text,
@@ -226,14 +227,17 @@ pub fn replay(records: &[SessionRecord]) -> Vec<ReplayEntry> {
                 if let Some(&cut) = cuts.get(*to_user_message as usize) {
                     out.truncate(cut);
                     cuts.truncate(*to_user_message as usize);
+                    numbering.truncate(*to_user_message);
                     asked.clear();
-                    last_user = None;
-                    last_failed = false;
                 }
+            }
+            SessionRecord::FilesRestored { text, .. } => {
+                flush(&mut asked, &mut out);
+                out.push(ReplayEntry::Notice { text: text.clone() });
             }
             SessionRecord::TurnEnded { status, error, .. } => {
                 flush(&mut asked, &mut out);
-                last_failed = *status == TurnStatus::Failed;
+                numbering.note_turn_ended(*status == TurnStatus::Failed);
                 match status {
                     TurnStatus::Interrupted => out.push(ReplayEntry::Stopped),
                     TurnStatus::Failed => out.push(ReplayEntry::Failed {

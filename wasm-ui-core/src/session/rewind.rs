@@ -9,10 +9,14 @@
 //! the next request sends is the history up to that point, unchanged, plus the new message, so
 //! the model's cached prefix holds and nothing from the dropped turns is sent again.
 //!
+//! A chat shows a message that Retry sent again after its turn failed once, as one entry: the
+//! entry's number is the first message's (`entry_of_last`), in the live chat and in the replay
+//! alike (both ask `RewindPoints`), and rewinding to it drops both sends.
+//!
 //! A compaction replaces the history, so the points before it are gone: rewinding to a message
 //! older than the last compaction is refused.
 
-use super::protocol::SessionRecord;
+use super::protocol::{SessionRecord, TurnStatus};
 use crate::prompt::harness::{self, HarnessMessage};
 use serde_json::Value;
 
@@ -45,17 +49,21 @@ fn is_editor_context(item: &Value) -> bool {
 }
 
 /// One typed message: where its turn began in the history (None once a compaction replaced the
-/// history it was in), and its text.
+/// history it was in), its text, and the number of the chat entry that shows it (its own, or the
+/// message a Retry sent again).
 #[derive(Debug, Clone, Default)]
 struct Point {
     at: Option<usize>,
     text: String,
+    entry: u32,
 }
 
 /// The rewind points of a session, one per typed message.
 #[derive(Debug, Clone, Default)]
-pub(super) struct RewindPoints {
+pub struct RewindPoints {
     points: Vec<Point>,
+    /// The last turn failed (so the same text typed next is its Retry).
+    last_failed: bool,
 }
 
 impl RewindPoints {
@@ -72,7 +80,36 @@ impl RewindPoints {
         if before.last().is_some_and(is_editor_context) {
             at -= 1;
         }
-        self.points.push(Point { at: Some(at), text });
+        self.note_typed(text, Some(at));
+    }
+
+    /// Numbers a typed message; returns the number of the chat entry that shows it: its own, or,
+    /// when it repeats the message of a turn that failed (Retry), that message's entry.
+    pub fn note_typed(&mut self, text: String, at: Option<usize>) -> u32 {
+        let entry = match self.points.last() {
+            Some(p) if self.last_failed && p.text == text => p.entry,
+            _ => self.points.len() as u32,
+        };
+        self.last_failed = false;
+        self.points.push(Point { at, text, entry });
+        entry
+    }
+
+    /// A turn ended; `failed`: it failed (so a Retry of its message may come next).
+    pub fn note_turn_ended(&mut self, failed: bool) {
+        self.last_failed = failed;
+    }
+
+    /// The number of the chat entry showing the last typed message (what the chat's "Restore
+    /// checkpoint" of the running turn rewinds to), when there is one.
+    pub(super) fn entry_of_last(&self) -> Option<u32> {
+        self.points.last().map(|p| p.entry)
+    }
+
+    /// Forgets typed messages `n` and later (the replay's side of a rewind).
+    pub fn truncate(&mut self, n: u32) {
+        self.points.truncate(n as usize);
+        self.last_failed = false;
     }
 
     /// The history was replaced (compaction): no earlier message can be rewound to.
@@ -106,7 +143,7 @@ impl RewindPoints {
         };
         let text = point.text.clone();
         history.truncate(at);
-        self.points.truncate(n as usize);
+        self.truncate(n);
         Ok(text)
     }
 }
@@ -131,8 +168,11 @@ pub(super) fn rebuild(records: &[SessionRecord]) -> Result<(Vec<Value>, RewindPo
                     .rewind(&mut history, *to_user_message)
                     .map_err(|e| format!("session record {}: {e}", i + 1))?;
             }
+            SessionRecord::TurnEnded { status, .. } => {
+                points.note_turn_ended(*status == TurnStatus::Failed);
+            }
             SessionRecord::Meta { .. }
-            | SessionRecord::TurnEnded { .. }
+            | SessionRecord::FilesRestored { .. }
             | SessionRecord::Shown { .. }
             | SessionRecord::ApprovalAsked { .. }
             | SessionRecord::ApprovalAnswered { .. }

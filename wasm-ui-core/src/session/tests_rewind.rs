@@ -253,3 +253,138 @@ fn the_replay_drops_what_was_rewound_and_offers_checkpoints_on_messages() {
         ]
     );
 }
+
+fn user_entries(entries: &[ReplayEntry]) -> Vec<(String, u32, Option<String>)> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            ReplayEntry::User {
+                text,
+                index,
+                checkpoint,
+            } => Some((text.clone(), *index, checkpoint.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A message whose turn failed, sent again by Retry (twice), whose retried turn recorded the
+/// checkpoint: the live session and the replay give its entry the same number (the first send's),
+/// and rewinding to it drops every send.
+#[test]
+fn a_retried_message_has_one_number_live_and_in_the_replay() {
+    let mut file = File::default();
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    assert_eq!(s.last_message_entry(), None);
+    file.keep(start(&mut s, "first"));
+    file.keep(respond(&mut s, &[answer("one")], 100));
+    let after_first = s.history().to_vec();
+    assert_eq!(s.last_message_entry(), Some(0));
+    for _ in 0..2 {
+        file.keep(start(&mut s, "make x"));
+        file.keep(s.handle(SessionEvent::ModelFailed {
+            message: "HTTP 503".into(),
+            retryable: true,
+        }));
+        assert_eq!(s.last_message_entry(), Some(1));
+    }
+    // Retry: the third send of "make x" (typed message 3) is shown as entry 1.
+    file.keep(start(&mut s, "make x"));
+    assert_eq!(s.typed_messages(), 4);
+    assert_eq!(s.last_message_entry(), Some(1), "live: the Retry's entry");
+    file.0.push(SessionRecord::Checkpoint {
+        id: "1-cccccc".into(),
+    });
+    file.keep(respond(&mut s, &[answer("made x")], 100));
+    // A new message that happens to repeat it after a success is a message of its own.
+    file.keep(start(&mut s, "make x"));
+    assert_eq!(s.last_message_entry(), Some(4));
+    file.keep(respond(&mut s, &[answer("again")], 100));
+
+    let users = user_entries(&replay(&file.0));
+    assert_eq!(
+        users,
+        vec![
+            ("first".to_string(), 0, None),
+            ("make x".to_string(), 1, Some("1-cccccc".to_string())),
+            ("make x".to_string(), 4, None),
+        ],
+        "the replay numbers the entry as the live session did"
+    );
+    // A restored session numbers it the same way.
+    let restored = Session::restore(config(ApprovalPolicy::Never), &file.0).unwrap();
+    assert_eq!(restored.last_message_entry(), Some(4));
+
+    // Rewinding to the entry's number drops the failed sends and the Retry alike.
+    let out = file.keep(rewind(&mut s, 1));
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert_eq!(s.history(), after_first.as_slice());
+    assert_eq!(s.last_message_entry(), Some(0));
+    let users = user_entries(&replay(&file.0));
+    assert_eq!(users, vec![("first".to_string(), 0, None)]);
+}
+
+/// A session file that ends with a failed turn (the host records the failure when the core trapped,
+/// then restores the session): the Retry after the restore gets the failed message's number too.
+#[test]
+fn a_restored_session_remembers_the_failed_turn_for_retry() {
+    let mut file = File::default();
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    file.keep(start(&mut s, "make x"));
+    file.0.push(SessionRecord::TurnEnded {
+        status: TurnStatus::Failed,
+        usage: Usage::default(),
+        error: Some("the core failed".into()),
+    });
+    let mut s = Session::restore(config(ApprovalPolicy::Never), &file.0).unwrap();
+    file.keep(start(&mut s, "make x"));
+    assert_eq!(s.last_message_entry(), Some(0));
+    file.0.push(SessionRecord::Checkpoint {
+        id: "1-dddddd".into(),
+    });
+    let users = user_entries(&replay(&file.0));
+    assert_eq!(
+        users,
+        vec![("make x".to_string(), 0, Some("1-dddddd".to_string()))]
+    );
+}
+
+/// A "Files only" restore is recorded; the replay shows its notice where it happened, and a rewind
+/// to before it takes it away with the rest. `Session::restore` ignores it.
+#[test]
+fn a_files_restored_record_replays_as_its_notice() {
+    let mut file = File::default();
+    let (mut s, _) = two_turns(&mut file);
+    let history = s.history().to_vec();
+    file.0.push(SessionRecord::FilesRestored {
+        checkpoint: "2-bbbbbb".into(),
+        text: "Restored checkpoint (1 file).".into(),
+    });
+    let restored = Session::restore(config(ApprovalPolicy::Never), &file.0).unwrap();
+    assert_eq!(restored.history(), history.as_slice());
+    assert_eq!(restored.typed_messages(), 2);
+    let entries = replay(&file.0);
+    assert_eq!(
+        entries.last(),
+        Some(&ReplayEntry::Notice {
+            text: "Restored checkpoint (1 file).".into()
+        })
+    );
+    // The record's JSON shape (what the host appends).
+    assert_eq!(
+        serde_json::to_value(&file.0[file.0.len() - 1]).unwrap(),
+        json!({"type":"filesRestored","checkpoint":"2-bbbbbb","text":"Restored checkpoint (1 file)."})
+    );
+    // The conversation continues; a later rewind to message 1 removes the notice with it.
+    file.keep(start(&mut s, "third"));
+    file.keep(respond(&mut s, &[answer("three")], 100));
+    assert!(replay(&file.0)
+        .iter()
+        .any(|e| matches!(e, ReplayEntry::Notice { .. })));
+    file.keep(rewind(&mut s, 1));
+    let entries = replay(&file.0);
+    assert!(!entries
+        .iter()
+        .any(|e| matches!(e, ReplayEntry::Notice { .. })));
+    assert_eq!(user_entries(&entries).len(), 1);
+}

@@ -118,4 +118,11 @@ impl Session {
     pub fn typed_messages(&self) -> u32 {
         self.inner.typed_messages() as u32
     }
+
+    /// The number the chat shows the last typed message under (a Retry's is the message it sent
+    /// again; the replay's `user` entries carry the same), or undefined before the first one.
+    #[wasm_bindgen(js_name = lastMessageEntry)]
+    pub fn last_message_entry(&self) -> Option<u32> {
+        self.inner.last_message_entry()
+    }
 }

@@ -337,6 +337,20 @@ export class AgentSession {
   }
 
   /**
+   * The number the chat shows the last typed message under (what its "Restore checkpoint" rewinds
+   * to): its own, or for a Retry of a failed turn's message, that message's — as the replay numbers it.
+   */
+  lastMessageEntry(): number | undefined {
+    return this.core.lastMessageEntry();
+  }
+
+  /** Records in the session file that checkpoint files were restored, with the notice the chat showed. */
+  async recordFilesRestored(checkpoint: string, text: string): Promise<void> {
+    if (this.store) this.track(this.store.append(this.id, { type: 'filesRestored', checkpoint, text }));
+    await this.pendingWrites;
+  }
+
+  /**
    * Rewinds the conversation to just before the person's `toUserMessage`-th typed message (0-based;
    * the core's `rewind` event, recorded in the session file): the next request sends the history up
    * to there plus the new message. Resolves with that message's text once the file has the record;

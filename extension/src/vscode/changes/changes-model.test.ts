@@ -38,3 +38,31 @@ test('a file whose change was accepted only in part (lines chosen) is "partly ac
   d.note(completed('completed', [{ path: 'five.txt', kind: 'update' }, { path: 'whole.txt', kind: 'update' }], [{ h1: 'accepted' }, { h2: 'accepted' }]));
   assert.deepEqual(d.files().map((f) => [f.path, f.status]), [['five.txt', 'partial'], ['whole.txt', 'accepted']]);
 });
+
+test('decided edits: a rewound conversation drops its turns\' edits; a restore drops the restored files\' later edits', () => {
+  const d = new DecidedEdits();
+  d.note({ type: 'thread.started', thread_id: 't' });
+  d.note(completed('completed', [{ path: 'a.ts', kind: 'update' }]), 0);
+  d.note(completed('completed', [{ path: 'b.ts', kind: 'update' }]), 0);
+  d.note(completed('declined', [{ path: 'a.ts', kind: 'update' }], [{ h: 'rejected' }]), 1);
+  d.note(completed('completed', [{ path: 'b.ts', kind: 'update' }, { path: 'c.ts', kind: 'add' }]), 2);
+  d.note(completed('completed', [{ path: 'd.ts', kind: 'update' }]), 3);
+  d.note(completed('completed', [{ path: 'e.ts', kind: 'update' }]));
+  const rows = () => d.files().map((f) => [f.path, f.status]).sort();
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['c.ts', 'accepted'], ['d.ts', 'accepted'], ['e.ts', 'accepted']]);
+
+  // Files only, to message 2's checkpoint, restored b.ts and c.ts: message 0's edit of b.ts holds.
+  assert.equal(d.restored(['b.ts', 'c.ts'], 2), true);
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['d.ts', 'accepted'], ['e.ts', 'accepted']]);
+  assert.equal(d.restored(['b.ts'], 2), false, 'nothing more to drop');
+
+  // The conversation goes back to before message 1: the edits of messages 1 and 3 go, the rest stay
+  // (an edit whose message is unknown may be older).
+  assert.equal(d.note({ type: 'conversation.rewound', to_user_message: 1, text: 'x' }), true);
+  assert.deepEqual(rows(), [['a.ts', 'accepted'], ['b.ts', 'accepted'], ['e.ts', 'accepted']]);
+
+  // A file reverted to the session's first checkpoint: none of its edits hold.
+  assert.equal(d.restored(['e.ts']), true);
+  assert.equal(d.restored(['a.ts']), true);
+  assert.deepEqual(rows(), [['b.ts', 'accepted']]);
+});

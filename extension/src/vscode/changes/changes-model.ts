@@ -33,10 +33,19 @@ export interface ChangeSource {
 
 type Item = Extract<ThreadEvent, { type: 'item.completed' }>['item'];
 
+/** One decided edit of a file: the typed message whose turn made it (the core's number), its state. */
+interface Decision {
+  message: number | undefined;
+  status: ChangeStatus;
+  movePath?: string;
+}
+
 /** The decided edits of the current session, from its completed file_change items. */
 export class DecidedEdits {
   private thread: string | undefined;
-  private readonly byPath = new Map<string, ChangedFile>();
+  /** Every decision about a path, oldest first; the row shows what they add up to. */
+  private readonly byPath = new Map<string, Decision[]>();
+
   /** Files of an edit (`itemId`, path) where a change was accepted only in part (the review said so). */
   private readonly partly = new Set<string>();
 
@@ -45,8 +54,12 @@ export class DecidedEdits {
     this.partly.add(`${itemId}\u0000${path}`);
   }
 
-  /** Takes a thread event; true when the list changed. */
-  note(event: ThreadEvent): boolean {
+  /**
+   * Takes a thread event; `message` is the number of the typed message whose turn is running (the
+   * core's `typedMessages() - 1`), recorded with each edit so a rewind can drop it. True when the
+   * list changed.
+   */
+  note(event: ThreadEvent, message?: number): boolean {
     if (event.type === 'thread.started') {
       if (event.thread_id === this.thread) return false;
       this.thread = event.thread_id;
@@ -54,6 +67,8 @@ export class DecidedEdits {
       this.byPath.clear();
       return had;
     }
+    // The conversation went back to before message `to_user_message`: its turns' edits are undone.
+    if (event.type === 'conversation.rewound') return this.drop(undefined, event.to_user_message);
     if (event.type !== 'item.completed' || event.item.type !== 'file_change') return false;
     const item = event.item as Extract<Item, { type: 'file_change' }>;
     item.changes.forEach((c, i) => {
@@ -64,17 +79,51 @@ export class DecidedEdits {
         const accepted = states.filter((s) => s === 'accepted').length;
         status = accepted === 0 ? 'rejected' : accepted === states.length && !this.partly.has(`${item.id}\u0000${c.path}`) ? 'accepted' : 'partial';
       } else status = item.status === 'completed' ? 'accepted' : item.status === 'declined' ? 'rejected' : 'partial';
-      // A later decision about the same file replaces an earlier one, except that a file once
-      // changed stays listed as changed when a later edit of it was rejected.
-      const before = this.byPath.get(c.path);
-      if (before && status === 'rejected' && before.status !== 'rejected') return;
-      this.byPath.set(c.path, { path: c.path, status, source: 'edit', ...(c.move_path ? { movePath: c.move_path } : {}) });
+      const list = this.byPath.get(c.path) ?? [];
+      list.push({ message, status, ...(c.move_path ? { movePath: c.move_path } : {}) });
+      this.byPath.set(c.path, list);
     });
     return true;
   }
 
+  /**
+   * Files were restored to the checkpoint of typed message `fromMessage` (the state before its turn):
+   * the edits of `paths` made from that message on no longer hold; earlier ones still do. Without a
+   * number (a file reverted to the session's first checkpoint), every edit of `paths` goes. True when
+   * the list changed.
+   */
+  restored(paths: readonly string[], fromMessage?: number): boolean {
+    return this.drop(new Set(paths), fromMessage);
+  }
+
+  /**
+   * Drops the decisions of `paths` (every path when undefined) made from typed message `fromMessage`
+   * on (all of them when undefined). A decision whose message is unknown survives a rewind (it may be
+   * older) but not a restore of its file.
+   */
+  private drop(paths: Set<string> | undefined, fromMessage: number | undefined): boolean {
+    let changed = false;
+    for (const [path, list] of this.byPath) {
+      if (paths && !paths.has(path)) continue;
+      const kept = list.filter((d) => fromMessage !== undefined && (d.message === undefined ? !paths : d.message < fromMessage));
+      if (kept.length === list.length) continue;
+      changed = true;
+      if (kept.length) this.byPath.set(path, kept);
+      else this.byPath.delete(path);
+    }
+    return changed;
+  }
+
   files(): ChangedFile[] {
-    return [...this.byPath.values()];
+    const out: ChangedFile[] = [];
+    for (const [path, list] of this.byPath) {
+      // A later decision about the same file replaces an earlier one, except that a file once
+      // changed stays listed as changed when a later edit of it was rejected.
+      let shown: Decision | undefined;
+      for (const d of list) if (!(shown && d.status === 'rejected' && shown.status !== 'rejected')) shown = d;
+      if (shown) out.push({ path, status: shown.status, source: 'edit', ...(shown.movePath ? { movePath: shown.movePath } : {}) });
+    }
+    return out;
   }
 
   clear(): void {

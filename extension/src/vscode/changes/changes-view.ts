@@ -55,9 +55,17 @@ export class ChangesView implements vscode.TreeDataProvider<ChangedFile>, vscode
     });
   }
 
-  /** The session's thread events (the controller's emit): decided edits join the list. */
-  note(event: ThreadEvent): void {
-    if (this.decided.note(event)) this.refresh();
+  /**
+   * The session's thread events (the controller's emit): decided edits join the list, tagged with
+   * `message` (the typed message whose turn runs); a rewound conversation drops its turns' edits.
+   */
+  note(event: ThreadEvent, message?: number): void {
+    if (this.decided.note(event, message)) this.refresh();
+  }
+
+  /** Files were restored to the state before typed message `fromMessage` (all of the session's, when undefined). */
+  restored(paths: readonly string[], fromMessage?: number): void {
+    if (this.decided.restored(paths, fromMessage)) this.refresh();
   }
 
   /** A new task: the list starts empty. */

@@ -25,6 +25,8 @@ export class CheckpointChanges implements ChangeSource, vscode.Disposable {
     private readonly sidecar: () => SidecarClient,
     private readonly root: () => vscode.Uri | undefined,
     private readonly log: (line: string) => void,
+    /** A file was reverted to the session's first checkpoint (no edit of the session holds for it now). */
+    private readonly onReverted?: (path: string) => void,
   ) {
     this.disposables.push(
       this.emitter,
@@ -119,6 +121,7 @@ export class CheckpointChanges implements ChangeSource, vscode.Disposable {
     const r = await this.sidecar().checkpoint('restore', params);
     if (r.failed.length) void vscode.window.showErrorMessage(`Tack: could not revert ${f.path}: ${r.failed[0].message}`);
     else if (r.kept.length) void vscode.window.showInformationMessage(`Tack: reverted ${f.path}; your version was kept in ${r.kept[0].copy}.`);
+    if (!r.failed.length) this.onReverted?.(f.path);
     await this.refresh();
   }
 

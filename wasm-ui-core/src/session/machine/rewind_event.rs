@@ -36,4 +36,11 @@ impl Session {
     pub fn typed_messages(&self) -> usize {
         self.rewind.count()
     }
+
+    /// The number the chat shows the last typed message under (what its "Restore checkpoint"
+    /// rewinds to): its own, or for a Retry of a failed turn's message, that message's — the number
+    /// the history replay gives the same entry.
+    pub fn last_message_entry(&self) -> Option<u32> {
+        self.rewind.entry_of_last()
+    }
 }

@@ -405,6 +405,7 @@ impl Session {
                 error: None,
             },
         });
+        self.rewind.note_turn_ended(false);
         out.push(Effect::TurnEnded {
             status: TurnStatus::Completed,
             usage: turn.usage,
@@ -437,6 +438,8 @@ impl Session {
                 error: Some(message.clone()),
             },
         });
+        // A Retry of this message is shown as the same message (session/rewind.rs).
+        self.rewind.note_turn_ended(true);
         out.push(Effect::TurnEnded {
             status: TurnStatus::Failed,
             usage: turn.usage,
@@ -537,6 +540,7 @@ impl Session {
                 error: None,
             },
         });
+        self.rewind.note_turn_ended(false);
         out.push(Effect::TurnEnded {
             status: TurnStatus::Interrupted,
             usage: turn.usage,
