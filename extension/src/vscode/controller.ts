@@ -549,8 +549,9 @@ export class AgentController implements ChatBackend, AgentHost {
     // entry (a Retry's is the message it sent again, as in the replay).
     const entry = event.type === 'checkpoint.created' ? this.session?.lastMessageEntry() : undefined;
     if (event.type === 'checkpoint.created' && entry !== undefined) chat.replay([{ type: 'userCheckpoint', index: entry, checkpoint: event.id }]);
-    // The number of the typed message whose turn runs (the core's numbering), for the Changes view.
-    const running = this.session?.typedMessages() ?? 0;
+    // A decided edit goes to the Changes view with the number of the typed message whose turn made
+    // it (the core's numbering; asked only then, so a trapped core is never asked mid-failure).
+    const running = event.type === 'item.completed' && event.item.type === 'file_change' ? (this.session?.typedMessages() ?? 0) : 0;
     this.deps.onThreadEvent?.(event, running > 0 ? running - 1 : undefined);
   }
 }
