@@ -29,6 +29,9 @@ pub mod codes {
     pub const WRITE_FAILED: i64 = -32007;
     /// A `checkpoint/*` method failed (no such checkpoint, the store cannot be written, ...).
     pub const CHECKPOINT_FAILED: i64 = -32008;
+    /// `image/prepare` refused the bytes: not an image, corrupt, too many pixels, or too large
+    /// even when shrunk. `error.data.reason` says which.
+    pub const IMAGE_REFUSED: i64 = -32009;
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]

@@ -19,6 +19,7 @@ import { isProviderId, PROVIDER_IDS, type ProviderId } from '../host/model';
 import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { cliMcpHub, describeMcpItem } from './mcp';
+import { attachImages } from './images';
 
 const USAGE = `Usage: tack exec [options] PROMPT
 
@@ -55,6 +56,11 @@ Options:
                              their being trusted (see tack mcp trust); they run outside the sandbox
   --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
                              a stall is retried once, then the turn fails
+  -i, --image FILE           attach an image (PNG, JPEG, GIF, WebP; may be repeated); it is shrunk
+                             to 2048 pixels on its longest edge and re-encoded before it is sent
+  --vision yes|no            whether the model takes images (default: what the server or the
+                             model's name says, else yes); with no, images are refused, not sent
+  --web-search               offer the provider's hosted web search tool (Responses API only)
   -h, --help                 this help
 `;
 
@@ -77,13 +83,16 @@ interface ExecOptions {
   mcpConfigs: string[];
   /** Trust the workspace's .vscode/mcp.json servers for this run only. */
   trustWorkspaceMcp?: boolean;
+  images: string[];
+  vision?: boolean;
+  webSearch?: boolean;
   prompt: string;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(args: string[]): ExecOptions | 'help' {
-  const o: Partial<ExecOptions> & { json: boolean; mcpConfigs: string[] } = { json: false, mcpConfigs: [] };
+  const o: Partial<ExecOptions> & { json: boolean; mcpConfigs: string[]; images: string[] } = { json: false, mcpConfigs: [], images: [] };
   const words: string[] = [];
   const value = (i: number, flag: string): string => {
     const v = args[i + 1];
@@ -166,6 +175,19 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
         o.streamIdleTimeoutMs = Math.round(n * 1000);
         break;
       }
+      case '-i':
+      case '--image':
+        o.images.push(value(i++, a));
+        break;
+      case '--vision': {
+        const v = value(i++, a);
+        if (v !== 'yes' && v !== 'no') throw new UsageError('--vision must be yes or no');
+        o.vision = v === 'yes';
+        break;
+      }
+      case '--web-search':
+        o.webSearch = true;
+        break;
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
         words.push(a);
@@ -198,6 +220,8 @@ function describe(event: ThreadEvent): string | undefined {
         return `error: ${i.message}`;
       case 'mcp_tool_call':
         return describeMcpItem(i);
+      case 'web_search':
+        return `Searched the web: ${i.query}`;
     }
   };
   switch (event.type) {
@@ -264,6 +288,7 @@ export async function execCommand(args: string[]): Promise<number> {
         apiKeyEnv: opts.apiKeyEnv,
         contextWindow: opts.contextWindow,
         maxOutputTokens: opts.maxOutputTokens,
+        vision: opts.vision,
       },
       process.env,
       debug,
@@ -310,6 +335,7 @@ export async function execCommand(args: string[]): Promise<number> {
       debug,
       mcp,
       checkpoints: { storeDir: defaultCheckpointsDir() },
+      webSearch: opts.webSearch,
     });
   } catch (err) {
     await mcp?.stopAll();
@@ -317,6 +343,14 @@ export async function execCommand(args: string[]): Promise<number> {
     return 2;
   }
   const { session, sidecar } = task;
+  let images: string[];
+  try {
+    images = await attachImages(opts.images, sidecar, debug);
+  } catch (err) {
+    await Promise.all([task.dispose(), mcp?.stopAll()]);
+    process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
 
   let interrupted = false;
   const onSigint = () => {
@@ -328,7 +362,7 @@ export async function execCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const result = await session.submit(opts.prompt);
+    const result = await session.submit(opts.prompt, undefined, images);
     await session.dispose();
     if (result.status === 'completed') return 0;
     if (result.status === 'interrupted') {

@@ -22,6 +22,10 @@ export interface TackSettings {
   contextWindow: number | null;
   /** null: per model, or what a local server says; 0: no cap. */
   maxOutputTokens: number | null;
+  /** Whether the model takes images: undefined for "auto" (the server, else the name, else yes). */
+  modelVision?: boolean;
+  /** Offer the provider's hosted web search (Responses only). */
+  webSearch: boolean;
 }
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -55,6 +59,7 @@ export function readSettings(): TackSettings {
     wire: stringOrUndefined(c.inspect<unknown>('wireApi')?.globalValue),
   });
   const maxOut = c.get<number | null>('maxOutputTokens');
+  const vision = c.get<string>('modelVision');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
     provider: resolved.provider,
@@ -66,6 +71,8 @@ export function readSettings(): TackSettings {
     sandboxMode: (['read-only', 'workspace-write', 'danger-full-access'] as const).find((m) => m === sandbox) ?? 'workspace-write',
     contextWindow: c.get<number | null>('contextWindow') ?? null,
     maxOutputTokens: typeof maxOut === 'number' && Number.isInteger(maxOut) && maxOut >= 0 ? maxOut : null,
+    ...(vision === 'yes' || vision === 'no' ? { modelVision: vision === 'yes' } : {}),
+    webSearch: user<boolean>('webSearch') === true,
   };
 }
 

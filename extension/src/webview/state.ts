@@ -8,10 +8,12 @@ import type {
   ErrorAction,
   HostMessage,
   HunkState,
+  ImageAttachment,
   SessionSummary,
   ThreadItem,
   Usage,
 } from '../shared/chat-protocol';
+import { MAX_ATTACHMENTS } from '../shared/chat-protocol';
 
 /** Command output kept (and rendered) per card; older output is dropped and counted. */
 export const OUTPUT_KEEP_CHARS = 64 * 1024;
@@ -75,6 +77,8 @@ export interface ChatState {
   editorContext?: ContextPreview | null;
   /** Chips the person removed: not sent with the next message. */
   excluded?: ContextPart[];
+  /** Images pasted or dropped for the next message, as the host prepared (or refused) them. */
+  attachments?: ImageAttachment[];
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   nextKey: number;
@@ -93,7 +97,9 @@ export type LocalAction =
   /** The person pressed Stop: the turn's end is shown as stopped, not as an error. */
   | { type: 'local.stop' }
   /** The person removed a context chip: that part is not sent with the next message. */
-  | { type: 'local.exclude'; part: ContextPart };
+  | { type: 'local.exclude'; part: ContextPart }
+  /** The person removed an image chip. */
+  | { type: 'local.removeAttachment'; id: string };
 
 export type Action = HostMessage | LocalAction;
 
@@ -382,8 +388,9 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
       state.entries.push({ kind: 'user', key, text: action.text });
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
-        // A removed chip applied to this message only.
+        // A removed chip applied to this message only; the images went with it.
         state.excluded = [];
+        state.attachments = [];
         state.busy = true;
         state.turnStartedAt = now;
         state.awaitingTurn = true;
@@ -443,6 +450,17 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
     }
     case 'context':
       state.editorContext = action.context;
+      change.chrome = true;
+      break;
+    case 'attachment': {
+      const list = (state.attachments ?? []).filter((a) => a.id !== action.attachment.id);
+      list.push(action.attachment);
+      state.attachments = list.slice(-MAX_ATTACHMENTS);
+      change.chrome = true;
+      break;
+    }
+    case 'local.removeAttachment':
+      state.attachments = (state.attachments ?? []).filter((a) => a.id !== action.id);
       change.chrome = true;
       break;
     case 'local.exclude':

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 mod mcp_calls;
+mod media;
+pub use media::{web_search_query, NO_VISION_VIEW_IMAGE};
 
 pub use crate::prompt::harness::{CONTINUE_PROMPT, TURN_ABORTED};
 
@@ -418,7 +420,8 @@ impl Session {
             SessionEvent::UserInput {
                 text,
                 editor_context,
-            } => self.on_user_input(text, editor_context, &mut out),
+                images,
+            } => self.on_user_input(text, editor_context, images, &mut out),
             SessionEvent::ModelEvent { data } => {
                 self.on_model_event(&data, &mut out);
                 super::depth::dismantle(data);
@@ -495,7 +498,13 @@ impl Session {
 
     // ---- turns and model requests ----
 
-    fn on_user_input(&mut self, text: String, ctx: Option<EditorContext>, out: &mut Vec<Effect>) {
+    fn on_user_input(
+        &mut self,
+        text: String,
+        ctx: Option<EditorContext>,
+        images: Vec<String>,
+        out: &mut Vec<Effect>,
+    ) {
         if self.turn.is_some() {
             self.show_error(
                 "A turn is already running; wait for it or stop it first.".to_string(),
@@ -511,6 +520,9 @@ impl Session {
                     thread_id: self.cfg.session_id.clone(),
                 },
             );
+        }
+        if self.refuse_images(&images, out) {
+            return;
         }
         if !self.persisted_initial {
             self.persisted_initial = true;
@@ -542,7 +554,7 @@ impl Session {
         if let Some(msg) = ctx.as_ref().and_then(prompt::editor_context_message) {
             self.push_history(msg, out);
         }
-        self.push_history(prompt::user_message(&text), out);
+        self.push_history(media::user_message_with_images(&text, &images), out);
         self.send_request(out);
     }
 
@@ -558,6 +570,7 @@ impl Session {
             Wire::Chat => prompt::chat_body(&self.cfg, self.family, history),
         };
         self.add_mcp_tools(&mut body);
+        self.adjust_tools(&mut body);
         body
     }
 
@@ -652,6 +665,7 @@ impl Session {
                     entry.text.push_str(&delta);
                     emit(out, ThreadEvent::ItemDelta { item_id: id, delta });
                 }
+                StreamUi::WebSearch { query } => self.show_web_search(query, out),
                 StreamUi::Done {
                     key,
                     reasoning,
@@ -1175,6 +1189,7 @@ impl Session {
                     via_exec: false,
                 }
             }
+            "view_image" if !self.takes_images() => Action::Invalid(NO_VISION_VIEW_IMAGE.into()),
             "view_image" => match serde_json::from_str::<tools::ViewImageArgs>(args) {
                 Ok(a) if !a.path.trim().is_empty() => Action::ViewImage {
                     path: resolve_dir(&self.cfg.cwd, Some(a.path.trim())),

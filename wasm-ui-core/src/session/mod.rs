@@ -18,6 +18,8 @@ mod tests;
 #[cfg(test)]
 mod tests_mcp;
 #[cfg(test)]
+mod tests_media;
+#[cfg(test)]
 mod tests_safety;
 
 #[cfg(test)]

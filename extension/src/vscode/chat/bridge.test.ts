@@ -30,6 +30,8 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     setPermissions: rec('setPermissions'),
     codeAction: rec('codeAction'),
     setModel: rec('setModel'),
+    attachImage: rec('attachImage'),
+    attachFiles: rec('attachFiles'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
     deleteSession: opts.deleteSession ?? (async () => {}),

@@ -59,6 +59,8 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
       return renderMcpCall(item);
     case 'error':
       return `<div class="message item-error" data-testid="item-error">${icon('error')} ${revealHtml(item.message)}</div>`;
+    case 'web_search':
+      return `<div class="message web-search" data-testid="web-search">${icon('globe')} Searched the web: ${revealHtml(item.query, { singleLine: true })}</div>`;
     default:
       return '';
   }

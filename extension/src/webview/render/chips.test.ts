@@ -30,3 +30,24 @@ test('chips: file and selection removable until the message is sent; permissions
   reduce(s, { type: 'context', context: { file: '<img src=x onerror=1>.ts', openFiles: 0, approvalPolicy: 'never', sandboxMode: 'read-only' } });
   assert.match(renderChips(s), /&lt;img src=x onerror=1&gt;\.ts/);
 });
+
+test('image chips: a thumbnail per prepared image, a warning for a refused one, removable, gone once sent', () => {
+  const s = initialState();
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  reduce(s, { type: 'attachment', attachment: { id: 'img_0', name: 'shot.png', thumbnail: png, width: 800, height: 600 } });
+  reduce(s, { type: 'attachment', attachment: { id: 'img_1', name: 'notes.txt', error: 'the file is not an image (PNG, JPEG, GIF or WebP)' } });
+  // Anything but the host's PNG/JPEG data: URL never reaches src.
+  reduce(s, { type: 'attachment', attachment: { id: 'img_2', name: '<b>x</b>.png', thumbnail: 'javascript:alert(1)' } });
+  let html = renderChips(s);
+  assert.match(html, /data-testid="chip-image" data-attachment="img_0" title="shot\.png \(800x600, as sent\)"><img class="chip-thumb" src="data:image\/png;base64,iVBORw0KGgo="/);
+  assert.match(html, /class="chip image refused".*title="notes\.txt was not attached: the file is not an image/);
+  assert.doesNotMatch(html, /javascript:/);
+  assert.match(html, /&lt;b&gt;x&lt;\/b&gt;\.png/);
+  assert.equal((html.match(/data-action="image-remove"/g) ?? []).length, 3);
+  reduce(s, { type: 'local.removeAttachment', id: 'img_2' });
+  html = renderChips(s);
+  assert.doesNotMatch(html, /img_2/);
+  reduce(s, { type: 'local.send', text: 'look' });
+  assert.deepEqual(s.attachments, []);
+  assert.equal(renderChips(s), '');
+});
