@@ -89,6 +89,7 @@ describe('images pasted and dropped into the chat', { timeout: 10 * 60_000 }, ()
       await input.press('Enter');
       await chat.locator('[data-testid="message-agent"]', { hasText: 'A wide gradient' }).waitFor({ timeout: 60_000 });
       assert.equal(await chips.count(), 0, 'the chips clear once sent');
+      assert.match((await chat.locator('[data-testid="message-images"]').textContent()) ?? '', /2 images/);
 
       const body = model!.modelRequests()[0].body as any;
       const user = (body.input as any[]).filter((m) => m.role === 'user').at(-1);

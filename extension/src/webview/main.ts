@@ -367,7 +367,7 @@ function sendText(text: string): void {
   const exclude = state.excluded ?? [];
   scrollToSent = true;
   const images = (state.attachments ?? []).filter((a) => !a.error).map((a) => a.id);
-  apply({ type: 'local.send', text });
+  apply({ type: 'local.send', text, ...(images.length > 0 ? { images: images.length } : {}) });
   post({ type: 'send', text, ...(exclude.length > 0 ? { exclude } : {}), ...(images.length > 0 ? { images } : {}) });
 }
 

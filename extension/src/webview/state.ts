@@ -19,7 +19,7 @@ import { MAX_ATTACHMENTS } from '../shared/chat-protocol';
 export const OUTPUT_KEEP_CHARS = 64 * 1024;
 
 export type Entry =
-  | { kind: 'user'; key: string; text: string }
+  | { kind: 'user'; key: string; text: string; images?: number }
   /**
    * `cutBytes`: UTF-8 bytes dropped from the front of a command's output (shown to the person);
    * `cutChars`: characters this view dropped, which fixes where the terminal's chunks start.
@@ -86,7 +86,7 @@ export interface ChatState {
 
 /** What the UI itself does to the state, before the host hears of it. */
 export type LocalAction =
-  | { type: 'local.send'; text: string }
+  | { type: 'local.send'; text: string; images?: number }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
@@ -385,7 +385,7 @@ export function reduce(state: ChatState, action: Action, now: number = Date.now(
     case 'local.send': {
       retireStopped(state, change);
       const key = newKey(state);
-      state.entries.push({ kind: 'user', key, text: action.text });
+      state.entries.push({ kind: 'user', key, text: action.text, ...(action.type === 'local.send' && action.images ? { images: action.images } : {}) });
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
         // A removed chip applied to this message only; the images went with it.

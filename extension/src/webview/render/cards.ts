@@ -14,7 +14,11 @@ type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 export function renderEntry(entry: Entry, state: ChatState): string {
   switch (entry.kind) {
     case 'user':
-      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div></div>`;
+      return (
+        `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div>` +
+        (entry.images ? `<div class="attached" data-testid="message-images">${icon('file-media')} ${entry.images} image${entry.images === 1 ? '' : 's'}</div>` : '') +
+        `</div>`
+      );
     case 'approval':
       // One asked about a command shows in that command's card; once answered, a one-line note.
       if (entry.itemId && findCommand(state, entry.itemId)) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initialState, reduce } from '../state';
+import { renderEntry } from './cards';
 import { renderChips } from './chips';
 
 test('chips: file and selection removable until the message is sent; permissions chip names policy and sandbox', () => {
@@ -47,7 +48,15 @@ test('image chips: a thumbnail per prepared image, a warning for a refused one, 
   reduce(s, { type: 'local.removeAttachment', id: 'img_2' });
   html = renderChips(s);
   assert.doesNotMatch(html, /img_2/);
-  reduce(s, { type: 'local.send', text: 'look' });
+  reduce(s, { type: 'local.send', text: 'look', images: 2 });
   assert.deepEqual(s.attachments, []);
+  assert.match(renderEntry(s.entries.at(-1)!, s), /data-testid="message-images">.*2 images</);
   assert.equal(renderChips(s), '');
+});
+
+test('a hosted web search shows as one line naming the query, markup shown not obeyed', () => {
+  const s = initialState();
+  reduce(s, { type: 'event', event: { type: 'item.completed', item: { id: 'w1', type: 'web_search', query: 'rust <b>image</b> crate' } } });
+  const html = renderEntry(s.entries.at(-1)!, s);
+  assert.match(html, /data-testid="web-search">.*Searched the web: rust &lt;b&gt;image&lt;\/b&gt; crate/);
 });
