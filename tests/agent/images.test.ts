@@ -63,18 +63,18 @@ test('an attached screenshot (-i) and a view_image are shrunk to 2048 on the lon
   }
 });
 
-test('the Chat wire carries attached images as image_url parts of the user message', async () => {
+test('the Chat wire carries attached images as image_url parts of the user message; --image-detail low sends 768 px', async () => {
   const project = makeProject();
   fs.writeFileSync(path.join(project.dir, 'shot.png'), makePng(2500, 2500));
   try {
     const server = await startModelServer({ responses: [{ text: 'A gradient.' }], apiKey: API_KEY, checks: ['alternation'] });
     try {
-      const r = await runTack(['exec', '--json', '--base-url', server.url, '--wire', 'chat', '-i', 'shot.png', 'describe'], project);
+      const r = await runTack(['exec', '--json', '--base-url', server.url, '--wire', 'chat', '--image-detail', 'low', '-i', 'shot.png', 'describe'], project);
       assert.equal(r.code, 0, r.stderr);
       const sent = bodies(server);
       const imgs = sentImages(sent[0]);
       assert.equal(imgs.length, 1);
-      assert.deepEqual(decodePng(imgs[0].bytes), { width: 2048, height: 2048 });
+      assert.deepEqual(decodePng(imgs[0].bytes), { width: 768, height: 768 });
     } finally {
       await server.close();
     }

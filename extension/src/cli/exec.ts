@@ -58,6 +58,8 @@ Options:
                              a stall is retried once, then the turn fails
   -i, --image FILE           attach an image (PNG, JPEG, GIF, WebP; may be repeated); it is shrunk
                              to 2048 pixels on its longest edge and re-encoded before it is sent
+  --image-detail high|low    how large images are sent: high (default) 2048 pixels on the longest
+                             edge, low 768 (fewer tokens)
   --vision yes|no            whether the model takes images (default: what the server or the
                              model's name says, else yes); with no, images are refused, not sent
   --web-search               offer the provider's hosted web search tool (Responses API only)
@@ -84,6 +86,7 @@ interface ExecOptions {
   /** Trust the workspace's .vscode/mcp.json servers for this run only. */
   trustWorkspaceMcp?: boolean;
   images: string[];
+  imageDetail?: 'high' | 'low';
   vision?: boolean;
   webSearch?: boolean;
   prompt: string;
@@ -179,6 +182,12 @@ function parseArgs(args: string[]): ExecOptions | 'help' {
       case '--image':
         o.images.push(value(i++, a));
         break;
+      case '--image-detail': {
+        const v = value(i++, a);
+        if (v !== 'high' && v !== 'low') throw new UsageError('--image-detail must be high or low');
+        o.imageDetail = v;
+        break;
+      }
       case '--vision': {
         const v = value(i++, a);
         if (v !== 'yes' && v !== 'no') throw new UsageError('--vision must be yes or no');
@@ -336,6 +345,7 @@ export async function execCommand(args: string[]): Promise<number> {
       mcp,
       checkpoints: { storeDir: defaultCheckpointsDir() },
       webSearch: opts.webSearch,
+      imageDetail: opts.imageDetail,
     });
   } catch (err) {
     await mcp?.stopAll();
@@ -345,7 +355,7 @@ export async function execCommand(args: string[]): Promise<number> {
   const { session, sidecar } = task;
   let images: string[];
   try {
-    images = await attachImages(opts.images, sidecar, debug);
+    images = await attachImages(opts.images, sidecar, debug, opts.imageDetail);
   } catch (err) {
     await Promise.all([task.dispose(), mcp?.stopAll()]);
     process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);

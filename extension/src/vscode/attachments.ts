@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageError, prepareImage, readImageFile } from '../host/images';
 import type { SidecarClient } from '../host/sidecar';
 import type { ImageAttachment } from '../shared/chat-protocol';
+import { readSettings } from './settings';
 
 /** How many prepared images are kept waiting for a message (older ones are dropped first). */
 const MAX_WAITING = 20;
@@ -60,7 +61,7 @@ export class ImageAttachments {
   private async prepare(name: string, read: () => Buffer): Promise<void> {
     const id = this.newId();
     try {
-      const img = await prepareImage(this.sidecar(), read());
+      const img = await prepareImage(this.sidecar(), read(), readSettings().imageDetail);
       this.ready.set(id, img.dataUrl);
       while (this.ready.size > MAX_WAITING) this.ready.delete(this.ready.keys().next().value as string);
       this.post({ id, name, thumbnail: img.dataUrl, width: img.width, height: img.height });

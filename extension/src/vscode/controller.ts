@@ -225,6 +225,7 @@ export class AgentController implements ChatBackend, AgentHost {
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
         checkpoints: { storeDir: defaultCheckpointsDir() },
+        imageDetail: s.imageDetail,
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);

@@ -19,7 +19,7 @@ test('settings that decide where the key goes or what is allowed cannot be set p
     assert.ok(p.scope === 'machine' || p.scope === 'application', `tack.${key} has scope ${p.scope}`);
   }
   // Every other tack.* setting is reviewed here: a new one must be added to one list or the other.
-  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.modelVision'];
+  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.modelVision', 'tack.imageDetail'];
   for (const key of Object.keys(props)) {
     assert.ok(
       workspaceOk.includes(key) || USER_ONLY_SETTINGS.some((k) => `tack.${k}` === key),
@@ -32,7 +32,7 @@ test('untrusted workspaces: limited support, with a description and the restrict
   const u = manifest.capabilities?.untrustedWorkspaces;
   assert.equal(u?.supported, 'limited');
   assert.match(u?.description ?? '', /runs no commands and writes no edits/);
-  assert.deepEqual(u?.restrictedConfigurations?.sort(), ['tack.contextWindow', 'tack.maxOutputTokens', 'tack.model', 'tack.modelVision', 'tack.reasoningEffort']);
+  assert.deepEqual(u?.restrictedConfigurations?.sort(), ['tack.contextWindow', 'tack.imageDetail', 'tack.maxOutputTokens', 'tack.model', 'tack.modelVision', 'tack.reasoningEffort']);
 });
 
 test('a workspace or folder value is ignored and logged; the user value or the default wins', () => {

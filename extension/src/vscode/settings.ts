@@ -26,6 +26,8 @@ export interface TackSettings {
   modelVision?: boolean;
   /** Offer the provider's hosted web search (Responses only). */
   webSearch: boolean;
+  /** How large images are sent: "high" (2048 px) or "low" (768 px). */
+  imageDetail: 'high' | 'low';
 }
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -73,6 +75,7 @@ export function readSettings(): TackSettings {
     maxOutputTokens: typeof maxOut === 'number' && Number.isInteger(maxOut) && maxOut >= 0 ? maxOut : null,
     ...(vision === 'yes' || vision === 'no' ? { modelVision: vision === 'yes' } : {}),
     webSearch: user<boolean>('webSearch') === true,
+    imageDetail: c.get<string>('imageDetail') === 'low' ? 'low' : 'high',
   };
 }
 

@@ -131,6 +131,8 @@ export interface HeadlessTaskOptions {
   checkpoints?: { storeDir: string };
   /** Offer the provider's hosted web search (Responses only). */
   webSearch?: boolean;
+  /** How large view_image's images are sent (default "high"). */
+  imageDetail?: 'high' | 'low';
 }
 
 /** One running headless task: its session and the sidecar that serves only it. */
@@ -178,6 +180,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       log: opts.debug,
       ...(opts.mcp ? { mcp: opts.mcp } : {}),
       ...(opts.checkpoints ? { checkpoints: opts.checkpoints } : {}),
+      ...(opts.imageDetail ? { imageDetail: opts.imageDetail } : {}),
     });
   } catch (err) {
     await sidecar.dispose();
