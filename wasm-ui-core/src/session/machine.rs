@@ -421,7 +421,7 @@ impl Session {
                 text,
                 editor_context,
                 images,
-            } => self.on_user_input(text, editor_context, images, &mut out),
+            } => self.on_user_input(text, editor_context, images.unwrap_or_default(), &mut out),
             SessionEvent::ModelEvent { data } => {
                 self.on_model_event(&data, &mut out);
                 super::depth::dismantle(data);

@@ -407,10 +407,11 @@ pub enum SessionEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         editor_context: Option<EditorContext>,
         /// Images the person attached, as `data:image/...;base64,` URLs (already shrunk by the
-        /// host), sent after the text in the same user message.
-        #[ts(as = "Option<Vec<String>>", optional)]
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        images: Vec<String>,
+        /// host), sent after the text in the same user message. An Option, so a JS caller's
+        /// `images: undefined` reads as none.
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        images: Option<Vec<String>>,
     },
     /// One parsed SSE payload, raw: a Responses event or a Chat Completions chunk.
     ModelEvent { data: serde_json::Value },

@@ -126,7 +126,7 @@ pub(super) fn start(s: &mut Session, text: &str) -> Vec<Effect> {
     s.handle(SessionEvent::UserInput {
         text: text.into(),
         editor_context: None,
-        images: vec![],
+        images: None,
     })
 }
 

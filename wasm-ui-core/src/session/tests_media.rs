@@ -10,7 +10,7 @@ fn with_images(s: &mut Session, text: &str, images: &[&str]) -> Vec<Effect> {
     s.handle(SessionEvent::UserInput {
         text: text.into(),
         editor_context: None,
-        images: images.iter().map(|i| i.to_string()).collect(),
+        images: Some(images.iter().map(|i| i.to_string()).collect()),
     })
 }
 

@@ -300,14 +300,14 @@ export class AgentSession {
     }
     const mcp = this.mcp;
     if (!mcp) {
-      this.dispatch({ type: 'userInput', text, editorContext, images });
+      this.dispatch({ type: 'userInput', text, editorContext, ...(images && images.length > 0 ? { images } : {}) });
       return done;
     }
     // Every server starts (in parallel) before the first request, so the model sees their tools.
     this.interruptPending = false;
     void mcp.startAll().then((problems) => {
       this.syncMcpTools();
-      this.dispatch({ type: 'userInput', text, editorContext, images });
+      this.dispatch({ type: 'userInput', text, editorContext, ...(images && images.length > 0 ? { images } : {}) });
       if (!this.mcpProblemsShown) {
         this.mcpProblemsShown = true;
         for (const p of problems) this.showHostError(p);
