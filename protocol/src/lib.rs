@@ -126,6 +126,9 @@ pub enum SidecarErrorCode {
     WriteFailed = -32007,
     /// A `checkpoint/*` method failed (no such checkpoint, the store cannot be written, ...).
     CheckpointFailed = -32008,
+    /// `image/prepare` refused the bytes: not an image, corrupt, too many pixels, or too large
+    /// even when shrunk. `error.data.reason` says which.
+    ImageRefused = -32009,
 }
 
 impl SidecarErrorCode {
@@ -150,6 +153,7 @@ pub mod codes {
     pub const WRITE_REFUSED: i64 = C::WriteRefused.code();
     pub const WRITE_FAILED: i64 = C::WriteFailed.code();
     pub const CHECKPOINT_FAILED: i64 = C::CheckpointFailed.code();
+    pub const IMAGE_REFUSED: i64 = C::ImageRefused.code();
 }
 
 #[cfg(test)]

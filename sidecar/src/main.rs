@@ -9,6 +9,7 @@ mod fs_write;
 #[cfg(windows)]
 #[path = "fs_write_windows.rs"]
 mod fs_write;
+mod image_prep;
 mod names;
 mod output;
 mod protocol;

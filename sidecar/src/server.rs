@@ -103,6 +103,7 @@ impl Server {
             "exec/kill" => self.exec_kill(params),
             "fs/applyChanges" => fs_apply_changes(params).await,
             "fs/checkWrite" => fs_check_write(params).await,
+            "image/prepare" => image_prepare(params).await,
             m if m.starts_with("checkpoint/") => checkpoint_method(m, params).await,
             "shutdown" => {
                 self.shutdown().await;
@@ -112,7 +113,7 @@ impl Server {
             }
             other => Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
-                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, shutdown"),
+                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, image/prepare, checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, shutdown"),
             )),
         };
         let line = match result {
@@ -253,6 +254,17 @@ async fn fs_check_write(params: Value) -> Result<Value, RpcError> {
         .await
         .map_err(|e| RpcError::new(codes::WRITE_FAILED, format!("the check failed: {e}")))??;
     Ok(Value::Null)
+}
+
+/// `image/prepare`: decoding and encoding are CPU work, off the async workers.
+async fn image_prepare(params: Value) -> Result<Value, RpcError> {
+    let p: crate::image_prep::ImagePrepareParams = parse_params("image/prepare", params)?;
+    let done = tokio::task::spawn_blocking(move || crate::image_prep::prepare(&p))
+        .await
+        .map_err(|e| {
+            RpcError::new(codes::IMAGE_REFUSED, format!("the image step failed: {e}"))
+        })??;
+    Ok(serde_json::to_value(done).expect("serializable"))
 }
 
 /// `checkpoint/*` where the store is not built yet (it writes through Unix directory handles).

@@ -6,8 +6,11 @@
 //                    first -> HTTP 400, as Gemma's and Mistral's chat templates raise
 //                    "Conversation roles must alternate"
 //   no-empty-system  an empty system message (an empty `instructions` on Responses) -> HTTP 400
+//   hosted-items     Responses: a `web_search_call` input item without its `id`, `status` or
+//                    `action` (the API requires them when the item is sent back) -> HTTP 400;
+//                    an `input_image` whose `image_url` is not a data: or https: URL -> HTTP 400
 
-export const SERVER_CHECKS = ['json-arguments', 'alternation', 'no-empty-system'] as const;
+export const SERVER_CHECKS = ['json-arguments', 'alternation', 'no-empty-system', 'hosted-items'] as const;
 export type ServerCheck = (typeof SERVER_CHECKS)[number];
 
 export interface CheckFailure {
@@ -77,6 +80,19 @@ export function checkRequest(body: unknown, wire: 'responses' | 'chat', checks: 
           ok = false;
         }
         if (!ok) return { status: 500, message: `[json.exception.parse_error.101] parse error: tool call arguments are not a JSON object: ${a.slice(0, 80)}` };
+      }
+    }
+  }
+  if (checks.includes('hosted-items') && wire === 'responses') {
+    const input = (body as { input?: unknown }).input;
+    for (const item of Array.isArray(input) ? (input as Array<Record<string, unknown>>) : []) {
+      if (item.type === 'web_search_call' && (typeof item.id !== 'string' || typeof item.status !== 'string' || typeof item.action !== 'object' || item.action === null)) {
+        return { status: 400, message: "Invalid 'input': a web_search_call item needs 'id', 'status' and 'action'." };
+      }
+      for (const part of Array.isArray(item.content) ? (item.content as Array<Record<string, unknown>>) : []) {
+        if (part.type === 'input_image' && !(typeof part.image_url === 'string' && /^(data:image\/(png|jpeg|gif|webp);base64,|https:)/.test(part.image_url))) {
+          return { status: 400, message: "Invalid 'input_image': image_url must be a data: URL of a supported image or an https URL." };
+        }
       }
     }
   }

@@ -120,6 +120,17 @@ export function renderResponses(r: ScriptedResponse, ctx: RenderContext): Render
     emit('response.output_item.done', { output_index, item });
     output.push(item);
   }
+  for (const query of r.webSearches ?? []) {
+    const id = ctx.next('ws');
+    const output_index = index++;
+    emit('response.output_item.added', { output_index, item: { id, type: 'web_search_call', status: 'in_progress' } });
+    emit('response.web_search_call.in_progress', { output_index, item_id: id });
+    emit('response.web_search_call.searching', { output_index, item_id: id });
+    emit('response.web_search_call.completed', { output_index, item_id: id });
+    const item = { id, type: 'web_search_call', status: 'completed', action: { type: 'search', query } };
+    emit('response.output_item.done', { output_index, item });
+    output.push(item);
+  }
   if (r.text !== undefined) {
     const id = ctx.next('msg');
     const output_index = index++;

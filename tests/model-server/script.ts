@@ -84,6 +84,11 @@ export interface ScriptedResponse {
    * and a reasoning item with `content`, no `encrypted_content`; vLLM, llama.cpp).
    */
   reasoningField?: 'reasoning_content' | 'reasoning' | 'summary' | 'text';
+  /**
+   * Responses only: hosted web searches the server ran before the text, one `web_search_call`
+   * output item each (added, in_progress, searching, completed, done), as OpenAI streams them.
+   */
+  webSearches?: string[];
 }
 
 export interface ModelScript {
@@ -117,7 +122,7 @@ export function normalizeScript(input: unknown, source = 'script'): ModelScript 
   check(Array.isArray(script.responses), source, '"responses" must be a list');
   check(script.repeat === undefined || (Number.isInteger(script.repeat) && script.repeat >= 0), source, '"repeat" must be a whole number >= 0');
   check(script.checks === undefined || (Array.isArray(script.checks) && script.checks.every((c) => (SERVER_CHECKS as readonly string[]).includes(c))), source, `"checks" must be a list of ${SERVER_CHECKS.join(', ')}`);
-  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times', 'rawEvents', 'reasoningField']);
+  const known = new Set(['text', 'reasoning', 'toolCalls', 'usage', 'chunkSize', 'delayMs', 'fail', 'expect', 'times', 'rawEvents', 'reasoningField', 'webSearches']);
   script.responses.forEach((r, i) => {
     const where = `${source}: response ${i}`;
     check(r && typeof r === 'object' && !Array.isArray(r), where, 'must be an object');
@@ -128,6 +133,7 @@ export function normalizeScript(input: unknown, source = 'script'): ModelScript 
     check(r.delayMs === undefined || (typeof r.delayMs === 'number' && r.delayMs >= 0), where, '"delayMs" must be a number >= 0');
     check(r.rawEvents === undefined || (Array.isArray(r.rawEvents) && r.rawEvents.every((e) => typeof e === 'string' && !e.includes('\n'))), where, '"rawEvents" must be a list of one-line strings');
     check(r.times === undefined || (Number.isInteger(r.times) && r.times >= 1), where, '"times" must be a whole number >= 1');
+    check(r.webSearches === undefined || (Array.isArray(r.webSearches) && r.webSearches.every((q) => typeof q === 'string')), where, '"webSearches" must be a list of strings');
     check(r.expect === undefined || typeof r.expect === 'string' || typeof r.expect === 'function', where, '"expect" must be a string or a function');
     (r.toolCalls ?? []).forEach((t, j) => {
       check(t && typeof t.name === 'string' && t.name.length > 0, `${where}, tool call ${j}`, 'needs a "name"');

@@ -93,6 +93,37 @@ test('the Responses item lifecycle: added, deltas, done, and the completed respo
   }
 });
 
+test('hosted web searches stream as web_search_call items; hosted-items refuses one sent back without its id', async () => {
+  const server = await startModelServer({ responses: [{ webSearches: ['q1'], text: 'found' }, { text: 'ok' }, { text: 'ok' }], checks: ['hosted-items'] });
+  try {
+    const res = await postJson(`${server.url}/responses`, { model: 'm', input: [] });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON, explored by the assertions
+    const events = payloads(res.text) as Array<Record<string, any>>;
+    const types = events.map((e) => e.type);
+    const first = types.indexOf('response.web_search_call.in_progress');
+    assert.deepEqual(types.slice(first - 1, first + 4), [
+      'response.output_item.added',
+      'response.web_search_call.in_progress',
+      'response.web_search_call.searching',
+      'response.web_search_call.completed',
+      'response.output_item.done',
+    ]);
+    const item = events.find((e) => e.type === 'response.output_item.done')!.item;
+    assert.equal(item.type, 'web_search_call');
+    assert.deepEqual(item.action, { type: 'search', query: 'q1' });
+    // Sent back whole, it is accepted; without its id, refused as the API refuses it.
+    assert.equal((await postJson(`${server.url}/responses`, { model: 'm', input: [item] })).status, 200);
+    const { id: _id, ...noId } = item;
+    const bad = await postJson(`${server.url}/responses`, { model: 'm', input: [noId] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /web_search_call item needs 'id'/);
+    const badImage = await postJson(`${server.url}/responses`, { model: 'm', input: [{ type: 'message', role: 'user', content: [{ type: 'input_image', image_url: 'file:///etc/passwd' }] }] });
+    assert.equal(badImage.status, 400);
+  } finally {
+    await server.close();
+  }
+});
+
 test('times and repeat replay responses; scripted call ids stay unique across rounds', async () => {
   const server = await startModelServer({ responses: [{ toolCalls: [{ name: 'exec_command', arguments: { cmd: 'true' }, callId: 'call_x' }], times: 2 }, { text: 'done' }], repeat: 2 });
   try {

@@ -84,6 +84,31 @@ test('limits: llama.cpp /props wins over the training context; vLLM max_model_le
   }
 });
 
+test('vision: llama.cpp /props modalities, OpenRouter input modalities, Ollama capabilities', async () => {
+  const llama = await startModelServer({ models: ['gemma-3-270m'], props: { default_generation_settings: { n_ctx: 4096 }, modalities: { vision: false } }, responses: [] });
+  const router = await startModelServer({ models: ['org/vl'], modelsMeta: { architecture: { input_modalities: ['text', 'image'] } }, responses: [] });
+  const ollama = http.createServer((req, res) => {
+    if (req.url === '/api/show' && req.method === 'POST') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ capabilities: ['completion', 'tools'], model_info: { 'llama.context_length': 8192 } }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => ollama.listen(0, '127.0.0.1', r));
+  try {
+    assert.equal((await fetchModelLimits({ baseUrl: llama.url }, 'gemma-3-270m')).vision, false);
+    assert.equal((await fetchModelLimits({ baseUrl: router.url }, 'org/vl')).vision, true);
+    const port = (ollama.address() as AddressInfo).port;
+    const o = await fetchModelLimits({ baseUrl: `http://127.0.0.1:${port}/v1` }, 'llama3.1');
+    assert.deepEqual([o.vision, o.contextWindow], [false, 8192]);
+  } finally {
+    await llama.close();
+    await router.close();
+    await new Promise<void>((r) => ollama.close(() => r()));
+  }
+});
+
 test('the api-key auth convention sends the key as api-key and no Authorization header', async () => {
   const server = await startModelServer({ responses: [{ text: 'ok' }] });
   try {

@@ -18,6 +18,7 @@ import { defaultCheckpointsDir, storeCapBytes } from '../host/agent/checkpoints'
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { flag, MODEL_OPTIONS, modelOptions, oneOf, parseCommandLine, stringValue, stringValues, UsageError, type ModelOptions, type OptionTable } from './args';
 import { cliMcpHub, describeMcpItem } from './mcp';
+import { attachImages } from './images';
 
 const USAGE = `Usage: tack exec [options] PROMPT
 
@@ -56,6 +57,13 @@ Options:
                              their being trusted (see tack mcp trust); they run outside the sandbox
   --stream-idle-timeout S    a model stream with no event for S seconds has stalled (default 90);
                              a stall is retried once, then the turn fails
+  -i, --image FILE           attach an image (PNG, JPEG, GIF, WebP; may be repeated); it is shrunk
+                             to 2048 pixels on its longest edge and re-encoded before it is sent
+  --image-detail high|low    how large images are sent: high (default) 2048 pixels on the longest
+                             edge, low 768 (fewer tokens)
+  --vision yes|no            whether the model takes images (default: what the server or the
+                             model's name says, else yes); with no, images are refused, not sent
+  --web-search               offer the provider's hosted web search tool (Responses API only)
   -h, --help                 this help
 `;
 
@@ -72,6 +80,10 @@ const EXEC_OPTIONS = {
   'mcp-config': { type: 'string', multiple: true },
   'trust-workspace-mcp': { type: 'boolean' },
   'stream-idle-timeout': { type: 'string' },
+  image: { type: 'string', short: 'i', multiple: true },
+  'image-detail': { type: 'string' },
+  vision: { type: 'string' },
+  'web-search': { type: 'boolean' },
 } as const satisfies OptionTable;
 
 interface ExecOptions extends ModelOptions {
@@ -85,6 +97,10 @@ interface ExecOptions extends ModelOptions {
   mcpConfigs: string[];
   /** Trust the workspace's .vscode/mcp.json servers for this run only. */
   trustWorkspaceMcp?: boolean;
+  images: string[];
+  imageDetail?: 'high' | 'low';
+  vision?: boolean;
+  webSearch?: boolean;
   prompt: string;
 }
 
@@ -98,6 +114,7 @@ function parseExecArgs(args: string[]): ExecOptions | 'help' {
     sandbox: oneOf(values, 'sandbox', SANDBOXES) ?? 'workspace-write',
     approval: oneOf(values, 'approval', POLICIES) ?? 'never',
     mcpConfigs: stringValues(values, 'mcp-config'),
+    images: stringValues(values, 'image'),
     prompt: line.positionals.join(' ').trim(),
   };
   const dir = stringValue(values, 'cd');
@@ -106,6 +123,11 @@ function parseExecArgs(args: string[]): ExecOptions | 'help' {
   if (resume !== undefined) o.resume = resume;
   if (flag(values, 'no-checkpoints')) o.noCheckpoints = true;
   if (flag(values, 'trust-workspace-mcp')) o.trustWorkspaceMcp = true;
+  const detail = oneOf(values, 'image-detail', ['high', 'low'] as const);
+  if (detail !== undefined) o.imageDetail = detail;
+  const vision = oneOf(values, 'vision', ['yes', 'no'] as const);
+  if (vision !== undefined) o.vision = vision === 'yes';
+  if (flag(values, 'web-search')) o.webSearch = true;
   const idle = stringValue(values, 'stream-idle-timeout');
   if (idle !== undefined) {
     const n = Number(idle);
@@ -138,6 +160,8 @@ function describe(event: ThreadEvent): string | undefined {
         return `error: ${i.message}`;
       case 'mcp_tool_call':
         return describeMcpItem(i);
+      case 'web_search':
+        return `Searched the web: ${i.query}`;
     }
   };
   switch (event.type) {
@@ -204,6 +228,7 @@ export async function execCommand(args: string[]): Promise<number> {
         apiKeyEnv: opts.apiKeyEnv,
         contextWindow: opts.contextWindow,
         maxOutputTokens: opts.maxOutputTokens,
+        vision: opts.vision,
       },
       process.env,
       debug,
@@ -250,6 +275,8 @@ export async function execCommand(args: string[]): Promise<number> {
       debug,
       mcp,
       ...(opts.noCheckpoints ? {} : { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: storeCapBytes(process.env.TACK_CHECKPOINTS_MAX_STORE_MB) } }),
+      webSearch: opts.webSearch,
+      imageDetail: opts.imageDetail,
     });
   } catch (err) {
     await mcp?.stopAll();
@@ -257,6 +284,14 @@ export async function execCommand(args: string[]): Promise<number> {
     return 2;
   }
   const { session, sidecar } = task;
+  let images: string[];
+  try {
+    images = await attachImages(opts.images, sidecar, debug, opts.imageDetail);
+  } catch (err) {
+    await Promise.all([task.dispose(), mcp?.stopAll()]);
+    process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
 
   let interrupted = false;
   const onSigint = () => {
@@ -268,7 +303,7 @@ export async function execCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const result = await session.submit(opts.prompt);
+    const result = await session.submit(opts.prompt, undefined, images);
     await session.dispose();
     if (result.status === 'completed') return 0;
     if (result.status === 'interrupted') {

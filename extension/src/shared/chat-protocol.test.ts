@@ -23,6 +23,9 @@ test('well-formed view messages parse to themselves', () => {
     { type: 'resumeSession', id: 's-1' },
     { type: 'listModels' },
     { type: 'setModel', model: 'gpt-5.1-codex' },
+    { type: 'send', text: 'what is this?', images: ['img_0', 'img_1'] },
+    { type: 'attachImage', name: 'pasted image', data: 'iVBORw0KGgo=' },
+    { type: 'attachFiles', uris: ['file:///home/me/shot.png'] },
   ];
   for (const m of good) assert.deepEqual(parseViewMessage(m), { ok: true, message: m }, JSON.stringify(m));
 });
@@ -64,6 +67,14 @@ test('bad input: each malformed field is named in the error', () => {
     [{ type: 'openFile', path: 'a', line: 1.5 }, 'line'],
     [{ type: 'resumeSession' }, 'id'],
     [{ type: 'setModel', model: '' }, 'model'],
+    [{ type: 'send', text: 'x', images: 'img_0' }, 'images'],
+    [{ type: 'send', text: 'x', images: [''] }, 'images'],
+    [{ type: 'send', text: 'x', images: Array.from({ length: 11 }, (_, i) => `img_${i}`) }, 'images'],
+    [{ type: 'attachImage', name: 'a.png', data: 'not base64!' }, 'data'],
+    [{ type: 'attachImage', name: 'a.png', data: 'A'.repeat(Math.ceil((20 * 1024 * 1024) / 3) * 4 + 4) }, 'data'],
+    [{ type: 'attachImage', name: 5, data: 'AAAA' }, 'name'],
+    [{ type: 'attachFiles', uris: [] }, 'uris'],
+    [{ type: 'attachFiles', uris: [3] }, 'uris'],
   ];
   for (const [raw, field] of cases) {
     const r = parseViewMessage(raw);

@@ -53,6 +53,25 @@ export interface ContextPreview {
   sandboxMode: string;
 }
 
+/** An image attached to the next message, as the host prepared it (or why it could not). */
+export interface ImageAttachment {
+  /** The host's id for it; `send` names the attachments by these. */
+  id: string;
+  /** The file name (or "pasted image"). */
+  name: string;
+  /** The image as it will be sent (a `data:image/png|jpeg;base64,` URL), for the chip's thumbnail. */
+  thumbnail?: string;
+  width?: number;
+  height?: number;
+  /** Why it was refused (not an image, too many pixels, ...); such a chip is shown, never sent. */
+  error?: string;
+}
+
+/** The most bytes of one image the view sends the host (the host's own file cap). */
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+/** The most images one message carries. */
+export const MAX_ATTACHMENTS = 10;
+
 /** A fix an error banner offers: "Set API Key", "Open Settings", "Use a Local Server". */
 export type ErrorAction = 'setKey' | 'openSettings' | 'useLocalServer';
 export const ERROR_ACTIONS: readonly ErrorAction[] = ['setKey', 'openSettings', 'useLocalServer'];
@@ -90,7 +109,9 @@ export type HostMessage =
   | { type: 'clear' }
   /** The context the next message will carry and the permissions (the input's chips). */
   | { type: 'context'; context: ContextPreview }
-  | { type: 'focusInput'; prefill?: string };
+  | { type: 'focusInput'; prefill?: string }
+  /** An image the person pasted or dropped, prepared (or refused) by the host. */
+  | { type: 'attachment'; attachment: ImageAttachment };
 
 // ---------------------------------------------------------------------------------------------
 // Webview -> host
@@ -99,7 +120,11 @@ export type ViewMessage =
   /** The webview (re)loaded and restored its saved state; the host flushes what it buffered. */
   | { type: 'ready' }
   /** `exclude`: context parts whose chip the person removed (not sent with this message). */
-  | { type: 'send'; text: string; exclude?: ContextPart[] }
+  | { type: 'send'; text: string; exclude?: ContextPart[]; images?: string[] }
+  /** An image pasted or dropped from outside VS Code: its bytes, base64 (at most MAX_ATTACHMENT_BYTES). */
+  | { type: 'attachImage'; name: string; data: string }
+  /** Files dropped from VS Code's explorer or the OS, as URIs (`file:` only are read). */
+  | { type: 'attachFiles'; uris: string[] }
   /** A code block's Copy (to the clipboard) or Insert (at the cursor of the last active editor). */
   | { type: 'codeAction'; action: 'copy' | 'insert'; code: string }
   /** The permissions chip: choose the approval policy. */
@@ -164,10 +189,26 @@ export function parseViewMessage(raw: unknown): ParsedViewMessage {
       if (m.exclude !== undefined && !(Array.isArray(m.exclude) && m.exclude.every((x) => CONTEXT_PARTS.includes(x as ContextPart)))) {
         return bad('exclude', `an array of ${CONTEXT_PARTS.join(', ')}`);
       }
+      if (m.images !== undefined && !(Array.isArray(m.images) && m.images.length <= MAX_ATTACHMENTS && m.images.every(nonEmpty))) {
+        return bad('images', `an array of at most ${MAX_ATTACHMENTS} attachment ids`);
+      }
       const message: ViewMessage = { type: 'send', text: m.text };
       if (Array.isArray(m.exclude) && m.exclude.length > 0) message.exclude = [...new Set(m.exclude as ContextPart[])];
+      if (Array.isArray(m.images) && m.images.length > 0) message.images = [...new Set(m.images as string[])];
       return { ok: true, message };
     }
+    case 'attachImage':
+      if (!str(m.name) || m.name.length > 1000) return bad('name', 'a string of at most 1000 characters');
+      // base64 is 4 characters for every 3 bytes.
+      if (!nonEmpty(m.data) || m.data.length > Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(m.data)) {
+        return bad('data', `base64 of at most ${MAX_ATTACHMENT_BYTES} bytes`);
+      }
+      return { ok: true, message: { type: 'attachImage', name: m.name, data: m.data } };
+    case 'attachFiles':
+      if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > MAX_ATTACHMENTS || !m.uris.every(nonEmpty)) {
+        return bad('uris', `an array of 1 to ${MAX_ATTACHMENTS} URIs`);
+      }
+      return { ok: true, message: { type: 'attachFiles', uris: [...m.uris] } };
     case 'decideApproval': {
       if (!nonEmpty(m.requestId)) return bad('requestId', 'a non-empty string');
       if (m.decision !== 'approved' && m.decision !== 'approvedForSession' && m.decision !== 'approvedServerForSession' && m.decision !== 'denied') {

@@ -16,7 +16,7 @@ import type { ThreadEvent } from '../generated/types/ThreadEvent';
 import type { ReplayEntry } from '../generated/types/ReplayEntry';
 import { AgentSession, collectAgentsMd, type AgentHost, type ApprovalAnswer, type RememberedApproval } from '../host/agent';
 import { approvalSummary, canRememberApproval, rememberText } from '../shared/approval-text';
-import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
+import { discoverLocalServers, fetchModelLimits, listModels, outputCapFor, PROVIDERS, resolveVision, type LocalServer, type ModelEndpoint, type ModelLimits } from '../host/model';
 import { loadCore } from '../host/core';
 import { touchedPaths } from '../host/patch/atomic-write';
 import { SessionStore } from '../host/sessions';
@@ -31,6 +31,7 @@ import { planFileRewind } from '../host/agent/rewind';
 import { adviseModelError, isLoopback } from './error-advice';
 import type { ContextPart, ErrorAction } from '../shared/chat-protocol';
 import { contextPreview, withoutParts } from './context-chips';
+import { ImageAttachments } from './attachments';
 import type { ApiKeyStore } from './secrets';
 import { isHostedOpenAi, readSettings } from './settings';
 import { writeGuard } from './write-guard';
@@ -61,7 +62,8 @@ export interface ControllerDeps {
 export class AgentController implements ChatBackend, AgentHost {
   private session: AgentSession | undefined;
   private turn: Promise<unknown> | undefined;
-  private lastText: { text: string; editorContext?: EditorContext } | undefined;
+  private lastText: { text: string; editorContext?: EditorContext; images?: string[] } | undefined;
+  private attachments: ImageAttachments | undefined;
   private readonly approvals = new Map<string, { resolve: (d: ApprovalDecision, message?: string) => void }>();
   private store: SessionStore | undefined;
   /** Settings changed since the session was made: the next turn reopens it with the new ones. */
@@ -115,7 +117,22 @@ export class AgentController implements ChatBackend, AgentHost {
     this.run(text, editorContext);
   }
 
-  send(text: string, exclude: ContextPart[] = []): void {
+  /** The images pasted or dropped for the next message (a new file: attachments.ts). */
+  private images(): ImageAttachments {
+    return (this.attachments ??= new ImageAttachments(this.deps.sidecar, (a) => this.deps.chat().postAttachment(a)));
+  }
+
+  attachImage(name: string, data: string): void {
+    if (!isTrusted()) return this.deps.chat().postAttachment({ id: 'restricted', name, error: RESTRICTED_MESSAGE });
+    void this.images().attachBytes(name, data);
+  }
+
+  attachFiles(uris: string[]): void {
+    if (!isTrusted()) return this.deps.chat().postAttachment({ id: 'restricted', name: 'files', error: RESTRICTED_MESSAGE });
+    void this.images().attachFiles(uris);
+  }
+
+  send(text: string, exclude: ContextPart[] = [], imageIds: string[] = []): void {
     if (!isTrusted()) {
       this.deps.chat().showError(RESTRICTED_MESSAGE);
       return;
@@ -124,7 +141,8 @@ export class AgentController implements ChatBackend, AgentHost {
       this.deps.chat().showError('Tack is still working; stop the current turn first.');
       return;
     }
-    this.run(text, withoutParts(currentEditorContext(), exclude));
+    const images = imageIds.length > 0 ? this.images().take(imageIds) : [];
+    this.run(text, withoutParts(currentEditorContext(), exclude), images);
   }
 
   /** A code block's Copy (clipboard) or Insert (replaces the selections of the last text editor). */
@@ -151,12 +169,12 @@ export class AgentController implements ChatBackend, AgentHost {
     this.deps.chat().setContextPreview(contextPreview(currentEditorContext(), s.approvalPolicy, s.sandboxMode));
   }
 
-  private run(text: string, editorContext?: EditorContext): void {
-    this.lastText = { text, editorContext };
+  private run(text: string, editorContext?: EditorContext, images: string[] = []): void {
+    this.lastText = { text, editorContext, images };
     const chat = this.deps.chat();
     chat.setBusy(true);
     void vscode.commands.executeCommand('setContext', 'tack.busy', true);
-    this.turn = this.runTurn(text, editorContext)
+    this.turn = this.runTurn(text, editorContext, images)
       .catch((e: unknown) => {
         const msg = e instanceof Error ? e.message : String(e);
         this.deps.log.error(`turn failed: ${msg}`);
@@ -169,7 +187,7 @@ export class AgentController implements ChatBackend, AgentHost {
       });
   }
 
-  private async runTurn(text: string, editorContext?: EditorContext): Promise<void> {
+  private async runTurn(text: string, editorContext?: EditorContext, images: string[] = []): Promise<void> {
     requireTrust();
     const key = await this.deps.keys.ensureUsable();
     if (key) this.sessions().addSecret(key);
@@ -192,6 +210,7 @@ export class AgentController implements ChatBackend, AgentHost {
       const limits = await this.limitsFor(endpoint, s.model, s.provider.id);
       const contextWindow = s.contextWindow ?? limits.contextWindow;
       const maxOutputTokens = s.maxOutputTokens ?? outputCapFor(limits);
+      const vision = resolveVision(s.model, s.modelVision, limits.vision);
       this.session = await AgentSession.create({
         host: this,
         sidecar: this.deps.sidecar(),
@@ -204,6 +223,8 @@ export class AgentController implements ChatBackend, AgentHost {
           sandboxMode: s.sandboxMode,
           ...(contextWindow ? { contextWindow } : {}),
           ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+          ...(vision ? {} : { vision: false }),
+          ...(s.webSearch ? { webSearch: true } : {}),
           cwd,
           writableRoots: [cwd],
           network: false,
@@ -214,6 +235,7 @@ export class AgentController implements ChatBackend, AgentHost {
         store: this.sessions(),
         mcp: this.deps.mcp?.(),
         ...(s.checkpoints.enabled ? { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: s.checkpoints.maxStoreBytes } } : {}),
+        imageDetail: s.imageDetail,
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
@@ -224,7 +246,7 @@ export class AgentController implements ChatBackend, AgentHost {
       this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);
       this.resumeId = undefined;
     }
-    const result = await this.session.submit(text, editorContext);
+    const result = await this.session.submit(text, editorContext, images);
     this.deps.log.info(`turn ended: ${result.status}${result.error ? ` (${result.error})` : ''}`);
     if (result.status === 'failed') {
       // In plain words, with the fix the banner offers (set the key, start a local server...).
@@ -261,7 +283,7 @@ export class AgentController implements ChatBackend, AgentHost {
       this.deps.chat().showError(RESTRICTED_MESSAGE);
       return;
     }
-    this.run(this.lastText.text, this.lastText.editorContext);
+    this.run(this.lastText.text, this.lastText.editorContext, this.lastText.images);
   }
 
   async waitForTurn(): Promise<void> {

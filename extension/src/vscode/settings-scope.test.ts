@@ -20,7 +20,7 @@ test('settings that decide where the key goes or what is allowed cannot be set p
   }
   // Every other tack.* setting is reviewed here: a new one must be added to one list or the other.
   // tack.review.inlineStyle only changes how a proposal is drawn (both styles write nothing before Accept).
-  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.review.inlineStyle'];
+  const workspaceOk = ['tack.model', 'tack.reasoningEffort', 'tack.contextWindow', 'tack.maxOutputTokens', 'tack.review.inlineStyle', 'tack.modelVision', 'tack.imageDetail'];
   for (const key of Object.keys(props)) {
     assert.ok(
       workspaceOk.includes(key) || USER_ONLY_SETTINGS.some((k) => `tack.${k}` === key),
@@ -33,7 +33,7 @@ test('untrusted workspaces: limited support, with a description and the restrict
   const u = manifest.capabilities?.untrustedWorkspaces;
   assert.equal(u?.supported, 'limited');
   assert.match(u?.description ?? '', /runs no commands and writes no edits/);
-  assert.deepEqual(u?.restrictedConfigurations?.sort(), ['tack.contextWindow', 'tack.maxOutputTokens', 'tack.model', 'tack.reasoningEffort']);
+  assert.deepEqual(u?.restrictedConfigurations?.sort(), ['tack.contextWindow', 'tack.imageDetail', 'tack.maxOutputTokens', 'tack.model', 'tack.modelVision', 'tack.reasoningEffort']);
 });
 
 test('a workspace or folder value is ignored and logged; the user value or the default wins', () => {

@@ -7,7 +7,9 @@
 // with `"scope": "machine"` so the Settings editor does not offer them per workspace either.
 
 /** The `tack.*` keys (without the prefix) read from user settings only. */
-export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode', 'provider', 'checkpoints.enabled', 'checkpoints.maxStoreMB'] as const;
+// webSearch: a search the provider runs (and a page it opens) carries what the model puts in it to
+// third parties, so a repository may not switch it on.
+export const USER_ONLY_SETTINGS = ['baseUrl', 'wireApi', 'approvalPolicy', 'sandboxMode', 'provider', 'checkpoints.enabled', 'checkpoints.maxStoreMB', 'webSearch'] as const;
 export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
 
 /** The parts of WorkspaceConfiguration.inspect() this looks at. */

@@ -25,6 +25,12 @@ export interface TackSettings {
   maxOutputTokens: number | null;
   /** `tack.checkpoints.*`: record a checkpoint before each turn's first change, in a store capped at this (bytes). */
   checkpoints: { enabled: boolean; maxStoreBytes?: number };
+  /** Whether the model takes images: undefined for "auto" (the server, else the name, else yes). */
+  modelVision?: boolean;
+  /** Offer the provider's hosted web search (Responses only). */
+  webSearch: boolean;
+  /** How large images are sent: "high" (2048 px) or "low" (768 px). */
+  imageDetail: 'high' | 'low';
 }
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -61,6 +67,7 @@ export function readSettings(): TackSettings {
   // Turning checkpoints off loses the undo, and the cap decides what is kept: user settings only.
   const checkpointsEnabled = user<boolean>('checkpoints.enabled') !== false;
   const maxStoreBytes = storeCapBytes(user<number>('checkpoints.maxStoreMB'));
+  const vision = c.get<string>('modelVision');
   return {
     model: c.get<string>('model') || 'gpt-5.1-codex',
     provider: resolved.provider,
@@ -73,6 +80,9 @@ export function readSettings(): TackSettings {
     contextWindow: c.get<number | null>('contextWindow') ?? null,
     maxOutputTokens: typeof maxOut === 'number' && Number.isInteger(maxOut) && maxOut >= 0 ? maxOut : null,
     checkpoints: { enabled: checkpointsEnabled, ...(maxStoreBytes ? { maxStoreBytes } : {}) },
+    ...(vision === 'yes' || vision === 'no' ? { modelVision: vision === 'yes' } : {}),
+    webSearch: user<boolean>('webSearch') === true,
+    imageDetail: c.get<string>('imageDetail') === 'low' ? 'low' : 'high',
   };
 }
 

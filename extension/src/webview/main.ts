@@ -19,6 +19,7 @@ import {
 import { icon } from './render/html';
 import { renderPinnedPlan, renderStatusLine, renderUsageMeter } from './render/progress';
 import { renderChips } from './render/chips';
+import { installImageInput } from './attach';
 import { setSanitizer } from './render/markdown';
 import './main.css';
 
@@ -365,8 +366,9 @@ let scrollToSent = false;
 function sendText(text: string): void {
   const exclude = state.excluded ?? [];
   scrollToSent = true;
-  apply({ type: 'local.send', text });
-  post(exclude.length > 0 ? { type: 'send', text, exclude } : { type: 'send', text });
+  const images = (state.attachments ?? []).filter((a) => !a.error).map((a) => a.id);
+  apply({ type: 'local.send', text, ...(images.length > 0 ? { images: images.length } : {}) });
+  post({ type: 'send', text, ...(exclude.length > 0 ? { exclude } : {}), ...(images.length > 0 ? { images } : {}) });
 }
 
 function stop(): void {
@@ -465,6 +467,10 @@ document.addEventListener('click', (e) => {
     case 'pick-model':
       pickModel(d.model);
       break;
+    case 'image-remove':
+      if (d.attachment) apply({ type: 'local.removeAttachment', id: d.attachment });
+      input.focus();
+      break;
     case 'chip-remove':
       if (d.part === 'file' || d.part === 'selection') apply({ type: 'local.exclude', part: d.part });
       input.focus();
@@ -546,6 +552,8 @@ document.addEventListener('auxclick', (e) => {
   const link = (e.target as Element).closest<HTMLAnchorElement>('.markdown a[href]');
   if (link && e.button === 1) openLink(e, link);
 });
+
+installImageInput(input, $<HTMLElement>('.composer'), post, (attachment) => apply({ type: 'attachment', attachment }));
 
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

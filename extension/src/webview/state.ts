@@ -8,18 +8,20 @@ import type {
   ErrorAction,
   HostMessage,
   HunkState,
+  ImageAttachment,
   LandedLines,
   SessionSummary,
   ThreadItem,
   Usage,
 } from '../shared/chat-protocol';
+import { MAX_ATTACHMENTS } from '../shared/chat-protocol';
 
 /** Command output kept (and rendered) per card; older output is dropped and counted. */
 export const OUTPUT_KEEP_CHARS = 64 * 1024;
 
 export type Entry =
-  /** `index`: its number among the session's typed messages; `checkpoint`: its turn's, to restore. */
-  | { kind: 'user'; key: string; text: string; index?: number; checkpoint?: string }
+  /** `index`: its number among the session's typed messages; `checkpoint`: its turn's, to restore; `images`: how many went with it. */
+  | { kind: 'user'; key: string; text: string; index?: number; checkpoint?: string; images?: number }
   /** A neutral line: "Restored checkpoint (3 files)". */
   | { kind: 'notice'; key: string; text: string }
   /**
@@ -79,6 +81,8 @@ export interface ChatState {
   editorContext?: ContextPreview | null;
   /** Chips the person removed: not sent with the next message. */
   excluded?: ContextPart[];
+  /** Images pasted or dropped for the next message, as the host prepared (or refused) them. */
+  attachments?: ImageAttachment[];
   /** itemId -> path -> hunkId -> state, as last reported by the host (or chosen here, until it answers). */
   hunkStates: Record<string, Record<string, Record<string, HunkState>>>;
   /** itemId -> path -> the model's lines that landed, as last reported by the host (line-level decisions). */
@@ -88,7 +92,7 @@ export interface ChatState {
 
 /** What the UI itself does to the state, before the host hears of it. */
 export type LocalAction =
-  | { type: 'local.send'; text: string }
+  | { type: 'local.send'; text: string; images?: number }
   | { type: 'local.approval'; requestId: string; decision: ApprovalDecision; message?: string }
   | { type: 'local.hunks'; itemId: string; path: string; hunkIds: string[]; accept: boolean }
   /** Whole file (or, with path null, every file) of a change: its undecided hunks take the answer. */
@@ -99,7 +103,9 @@ export type LocalAction =
   /** The person pressed Stop: the turn's end is shown as stopped, not as an error. */
   | { type: 'local.stop' }
   /** The person removed a context chip: that part is not sent with the next message. */
-  | { type: 'local.exclude'; part: ContextPart };
+  | { type: 'local.exclude'; part: ContextPart }
+  /** The person removed an image chip. */
+  | { type: 'local.removeAttachment'; id: string };
 
 export type Action = HostMessage | LocalAction;
 
@@ -395,13 +401,15 @@ function reduceOnce(state: ChatState, action: Action, now: number): Change {
       retireStopped(state, change);
       const key = newKey(state);
       const entry: Entry = { kind: 'user', key, text: action.text };
+      if (action.type === 'local.send' && action.images) entry.images = action.images;
       if (action.type === 'userMessage' && action.index !== undefined) entry.index = action.index;
       if (action.type === 'userMessage' && action.checkpoint !== undefined) entry.checkpoint = action.checkpoint;
       state.entries.push(entry);
       if (action.type === 'local.send') {
         // Shown as running at once: the host confirms with turn.started (or an error).
-        // A removed chip applied to this message only.
+        // A removed chip applied to this message only; the images went with it.
         state.excluded = [];
+        state.attachments = [];
         state.busy = true;
         state.turnStartedAt = now;
         state.awaitingTurn = true;
@@ -461,6 +469,17 @@ function reduceOnce(state: ChatState, action: Action, now: number): Change {
     }
     case 'context':
       state.editorContext = action.context;
+      change.chrome = true;
+      break;
+    case 'attachment': {
+      const list = (state.attachments ?? []).filter((a) => a.id !== action.attachment.id);
+      list.push(action.attachment);
+      state.attachments = list.slice(-MAX_ATTACHMENTS);
+      change.chrome = true;
+      break;
+    }
+    case 'local.removeAttachment':
+      state.attachments = (state.attachments ?? []).filter((a) => a.id !== action.id);
       change.chrome = true;
       break;
     case 'local.exclude':

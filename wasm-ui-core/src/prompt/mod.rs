@@ -320,10 +320,34 @@ fn push_merged(messages: &mut Vec<Value>, role: &str, text: String) {
                     last["content"] = json!(format!("{prev}\n\n{text}"));
                     return;
                 }
+                if let Some(parts) = last["content"].as_array_mut() {
+                    parts.push(json!({"type": "text", "text": text}));
+                    return;
+                }
             }
         }
     }
     messages.push(json!({"role": role, "content": text}));
+}
+
+/// Appends a message of content parts (text and images), joining it to a previous user message as
+/// `push_merged` does, so roles still alternate when images are attached.
+fn push_parts(messages: &mut Vec<Value>, role: &str, mut parts: Vec<Value>) {
+    if role == "user" {
+        if let Some(last) = messages.last_mut() {
+            if last["role"] == "user" {
+                let mut joined = match &last["content"] {
+                    Value::String(prev) => vec![json!({"type": "text", "text": prev})],
+                    Value::Array(prev) => prev.clone(),
+                    _ => vec![],
+                };
+                joined.append(&mut parts);
+                last["content"] = Value::Array(joined);
+                return;
+            }
+        }
+    }
+    messages.push(json!({"role": role, "content": parts}));
 }
 
 /// The history as Chat Completions messages.
@@ -349,7 +373,7 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                             _ => json!({"type": "text", "text": p["text"]}),
                         })
                         .collect();
-                    messages.push(json!({"role": role, "content": content}));
+                    push_parts(&mut messages, role, content);
                 } else {
                     let text = text_of(&item["content"]);
                     if role == "system" && text.trim().is_empty() {

@@ -31,6 +31,8 @@ pub(crate) fn config() -> AgentConfig {
             },
         ],
         base_instructions: None,
+        vision: None,
+        web_search: None,
     }
 }
 

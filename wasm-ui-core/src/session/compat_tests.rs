@@ -23,6 +23,7 @@ fn start(s: &mut Session, text: &str) -> Vec<Effect> {
     s.handle(SessionEvent::UserInput {
         text: text.into(),
         editor_context: None,
+        images: None,
     })
 }
 

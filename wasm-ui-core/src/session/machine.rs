@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 mod mcp_calls;
+mod media;
 mod rewind_event;
+pub use media::{web_search_query, NO_VISION_VIEW_IMAGE};
 
 pub use crate::prompt::harness::{CONTINUE_PROMPT, TURN_ABORTED};
 
@@ -261,7 +263,8 @@ impl Session {
             SessionEvent::UserInput {
                 text,
                 editor_context,
-            } => self.on_user_input(text, editor_context, &mut out),
+                images,
+            } => self.on_user_input(text, editor_context, images.unwrap_or_default(), &mut out),
             SessionEvent::ModelEvent { data } => {
                 self.on_model_event(&data, &mut out);
                 super::depth::dismantle(data);

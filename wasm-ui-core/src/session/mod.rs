@@ -19,6 +19,8 @@ mod tests;
 #[cfg(test)]
 mod tests_mcp;
 #[cfg(test)]
+mod tests_media;
+#[cfg(test)]
 mod tests_safety;
 #[cfg(test)]
 mod tests_shell;

@@ -126,6 +126,17 @@ pub struct AgentConfig {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_instructions: Option<String>,
+    /// Whether the model takes images. None: yes (an unknown model is assumed to). False:
+    /// `view_image` is not offered and images the person attaches are refused before any request
+    /// (session/machine/media.rs).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision: Option<bool>,
+    /// Offer the provider's hosted web search (`{"type": "web_search"}`, Responses only). Off
+    /// when None.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_search: Option<bool>,
 }
 
 /// What the editor shows when the user sends a message.
@@ -380,6 +391,12 @@ pub enum SessionEvent {
         #[ts(optional)]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         editor_context: Option<EditorContext>,
+        /// Images the person attached, as `data:image/...;base64,` URLs (already shrunk by the
+        /// host), sent after the text in the same user message. An Option, so a JS caller's
+        /// `images: undefined` reads as none.
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        images: Option<Vec<String>>,
     },
     /// One parsed SSE payload, raw: a Responses event or a Chat Completions chunk.
     ModelEvent { data: serde_json::Value },
@@ -724,6 +741,11 @@ pub enum ItemDetails {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<ThreadError>,
         status: McpCallStatus,
+    },
+    /// A search the provider's hosted web search tool made (Responses `web_search_call`).
+    WebSearch {
+        /// What was searched for (or the page opened).
+        query: String,
     },
     Error {
         message: String,

@@ -73,6 +73,7 @@ fn a_replayed_session_shows_what_the_live_one_showed() {
             active_file: Some("src/a.ts".into()),
             ..Default::default()
         }),
+        images: None,
     }));
     let plan = fcall(
         "p1",

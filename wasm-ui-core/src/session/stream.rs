@@ -32,6 +32,8 @@ pub enum StreamUi {
         reasoning: bool,
         text: String,
     },
+    /// The provider's hosted web search ran (a completed `web_search_call` item).
+    WebSearch { query: String },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -233,6 +235,9 @@ impl ResponseStream {
                 reasoning: false,
                 text: message_text(item),
             }],
+            Some("web_search_call") => vec![StreamUi::WebSearch {
+                query: super::machine::web_search_query(item),
+            }],
             Some("reasoning") => {
                 let text = reasoning_text(item);
                 if text.is_empty() {
@@ -360,7 +365,8 @@ impl ResponseStream {
             Wire::Responses => {
                 for item in self.items.values() {
                     match item["type"].as_str() {
-                        Some("reasoning") => history.push(item.clone()),
+                        // Hosted web searches go back as the model sent them (store is false).
+                        Some("reasoning") | Some("web_search_call") => history.push(item.clone()),
                         Some("message") => history.push(json!({
                             "type": "message",
                             "role": "assistant",

@@ -24,6 +24,8 @@ pub(super) fn config(policy: ApprovalPolicy) -> AgentConfig {
         timezone: "UTC".into(),
         agents_md: vec![],
         base_instructions: None,
+        vision: None,
+        web_search: None,
     }
 }
 
@@ -137,6 +139,7 @@ pub(super) fn start(s: &mut Session, text: &str) -> Vec<Effect> {
     s.handle(SessionEvent::UserInput {
         text: text.into(),
         editor_context: None,
+        images: None,
     })
 }
 

@@ -32,6 +32,7 @@ fn with_context(s: &mut Session, text: &str) -> Vec<Effect> {
             active_file: Some("src/a.rs".into()),
             ..Default::default()
         }),
+        images: None,
     })
 }
 

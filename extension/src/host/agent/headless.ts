@@ -3,7 +3,7 @@
 // and every task gets its own sidecar, file host and session.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, type ModelEndpoint, type ProviderId, type RetryInfo } from '../model';
+import { fetchModelLimits, isProviderId, listModels, outputCapFor, PROVIDER_IDS, PROVIDERS, resolveVision, type ModelEndpoint, type ProviderId, type RetryInfo } from '../model';
 import { writePolicyFor } from '../patch/atomic-write';
 import type { McpHub } from '../mcp/hub';
 import type { SessionStore } from '../sessions';
@@ -42,6 +42,8 @@ export interface ModelChoice {
   apiKeyEnv?: string;
   contextWindow?: number;
   maxOutputTokens?: number;
+  /** Whether the model takes images (default: what the server or the model's name says, else yes). */
+  vision?: boolean;
 }
 
 export interface ResolvedModel {
@@ -50,6 +52,8 @@ export interface ResolvedModel {
   wire: Wire;
   contextWindow?: number;
   maxOutputTokens?: number;
+  /** Whether images are sent to this model (host/model/vision.ts). */
+  vision: boolean;
 }
 
 /**
@@ -94,13 +98,16 @@ export async function resolveModel(choice: ModelChoice, env: NodeJS.ProcessEnv, 
   }
   model ??= DEFAULT_MODEL;
   let { contextWindow, maxOutputTokens } = choice;
-  if (preset && preset.id !== 'openai' && preset.id !== 'azure' && (contextWindow === undefined || maxOutputTokens === undefined)) {
+  let serverVision: boolean | undefined;
+  if (preset && preset.id !== 'openai' && preset.id !== 'azure' && (contextWindow === undefined || maxOutputTokens === undefined || choice.vision === undefined)) {
     const limits = await fetchModelLimits(endpoint, model);
     debug?.(`model: limits for ${model}: ${JSON.stringify(limits)}`);
     contextWindow ??= limits.contextWindow;
     maxOutputTokens ??= outputCapFor(limits);
+    serverVision = limits.vision;
   }
-  return { endpoint, model, wire, contextWindow, maxOutputTokens };
+  const vision = resolveVision(model, choice.vision, serverVision);
+  return { endpoint, model, wire, contextWindow, maxOutputTokens, vision };
 }
 
 /** An absolute, existing directory for the task, or a SetupError naming what was given. */
@@ -132,6 +139,10 @@ export interface HeadlessTaskOptions {
   mcp?: McpHub;
   /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
   checkpoints?: { storeDir: string; maxStoreBytes?: number };
+  /** Offer the provider's hosted web search (Responses only). */
+  webSearch?: boolean;
+  /** How large view_image's images are sent (default "high"). */
+  imageDetail?: 'high' | 'low';
 }
 
 /** One running headless task: its session and the sidecar that serves only it. */
@@ -170,6 +181,8 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
         contextWindow: resolved.contextWindow,
         ...(resolved.maxOutputTokens !== undefined ? { maxOutputTokens: resolved.maxOutputTokens } : {}),
         ...(opts.baseInstructions !== undefined ? { baseInstructions: opts.baseInstructions } : {}),
+        ...(resolved.vision === false ? { vision: false } : {}),
+        ...(opts.webSearch ? { webSearch: true } : {}),
         cwd,
         agentsMd: collectAgentsMd(cwd, (file, reason) => opts.warn(`warning: ${file} is not used: ${reason}`)),
       },
@@ -178,6 +191,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       log: opts.debug,
       ...(opts.mcp ? { mcp: opts.mcp } : {}),
       ...(opts.checkpoints ? { checkpoints: opts.checkpoints } : {}),
+      ...(opts.imageDetail ? { imageDetail: opts.imageDetail } : {}),
     });
   } catch (err) {
     await sidecar.dispose();

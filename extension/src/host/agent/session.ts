@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
+import { MAX_IMAGE_FILE_BYTES, prepareImage, type ImageDetail } from '../images';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
 import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
@@ -54,10 +55,10 @@ export interface AgentSessionOptions {
   mcp?: McpHub;
   /** Record a checkpoint before each turn's first change, in this store (`$TACK_HOME/checkpoints`). */
   checkpoints?: { storeDir: string; maxStoreBytes?: number };
+  /** How large view_image's images are sent ("high": 2048 px on the longest edge; "low": 768). */
+  imageDetail?: ImageDetail;
 }
 
-const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
-const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 /** Output kept for a command item the host has to close itself (the tail; the UI saw it live). */
 const MAX_CLOSING_OUTPUT = 64 * 1024;
 /** How long the turn's end waits for its killed commands to be reported gone. */
@@ -164,6 +165,7 @@ export class AgentSession {
   private readonly log: (line: string) => void;
   private readonly config: AgentConfig;
   private readonly checkpoints?: TurnCheckpoints;
+  private readonly imageDetail: ImageDetail;
 
   /** The model request in flight: aborted on cancel; its events are dropped once it is not current. */
   private model: { abort: AbortController; generation: number } | undefined;
@@ -197,6 +199,7 @@ export class AgentSession {
     this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
     this.mcp = opts.mcp;
+    this.imageDetail = opts.imageDetail ?? 'high';
     // A server's tool list changed (list_changed, a restart): the next request offers the new one.
     this.mcpUnsubscribe = this.mcp?.onChange(() => {
       if (!this.broken && !this.reloading && this.mcpToolsSent !== '') this.syncMcpTools();
@@ -278,12 +281,15 @@ export class AgentSession {
   /** The kind of the model error that ended the last turn, if one did (for the chat's advice). */
   lastModelErrorKind: ModelErrorKind | undefined;
 
-  /** Runs one turn to its end (completed, interrupted or failed). */
-  submit(text: string, editorContext?: EditorContext): Promise<TurnResult> {
+  /**
+   * Runs one turn to its end (completed, interrupted or failed). `images` are `data:` URLs made by
+   * `prepareImage` (host/images.ts); they go in the user message after the text.
+   */
+  submit(text: string, editorContext?: EditorContext, images?: string[]): Promise<TurnResult> {
     if (this.turnDone) return Promise.reject(new Error('a turn is already running'));
     if (this.reloading || this.broken || this.coreGen !== coreGeneration()) {
       // The core trapped (here or in another session of this process): continue on a fresh one.
-      return (this.reloading ?? this.reload()).then(() => this.submit(text, editorContext));
+      return (this.reloading ?? this.reload()).then(() => this.submit(text, editorContext, images));
     }
     this.openCommands.clear();
     this.closedByHost.clear();
@@ -298,14 +304,14 @@ export class AgentSession {
     }
     const mcp = this.mcp;
     if (!mcp) {
-      this.dispatch({ type: 'userInput', text, editorContext });
+      this.dispatch({ type: 'userInput', text, editorContext, ...(images && images.length > 0 ? { images } : {}) });
       return done;
     }
     // Every server starts (in parallel) before the first request, so the model sees their tools.
     this.interruptPending = false;
     void mcp.startAll().then((problems) => {
       this.syncMcpTools();
-      this.dispatch({ type: 'userInput', text, editorContext });
+      this.dispatch({ type: 'userInput', text, editorContext, ...(images && images.length > 0 ? { images } : {}) });
       if (!this.mcpProblemsShown) {
         this.mcpProblemsShown = true;
         for (const p of problems) this.showHostError(p);
@@ -684,19 +690,20 @@ export class AgentSession {
   }
 
   private async runReadImage(callId: string, file: string): Promise<void> {
-    const type = IMAGE_TYPES[path.extname(file).toLowerCase()];
-    if (!type) {
-      this.dispatch({ type: 'imageRead', callId, error: `unsupported image type (use ${Object.keys(IMAGE_TYPES).join(', ')})` });
-      return;
-    }
     // Only files inside the workspace, regular, within the cap: a symlinked logo.png must not carry
     // /proc/self/environ or ~/.ssh/id_rsa to the model (and into the session file).
-    const read = readInsideRoot(this.config.cwd, file, { maxBytes: MAX_IMAGE_BYTES });
+    const read = readInsideRoot(this.config.cwd, file, { maxBytes: MAX_IMAGE_FILE_BYTES });
     if (!read.ok) {
       this.dispatch({ type: 'imageRead', callId, error: read.reason });
       return;
     }
-    this.dispatch({ type: 'imageRead', callId, dataUrl: `data:${type};base64,${read.bytes.toString('base64')}` });
+    // Decoded by content and shrunk by the sidecar: what is not an image is refused there.
+    try {
+      const img = await prepareImage(this.sidecar, read.bytes, this.imageDetail);
+      this.dispatch({ type: 'imageRead', callId, dataUrl: img.dataUrl });
+    } catch (err) {
+      this.dispatch({ type: 'imageRead', callId, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async runApply(callId: string, changes: FileChange[]): Promise<void> {

@@ -83,6 +83,9 @@ export async function discoverLocalServers(opts: { timeoutMs?: number; ports?: P
 export interface ModelLimits {
   contextWindow?: number;
   maxOutputTokens?: number;
+  /** Whether the model takes images, where the server says (OpenRouter's input modalities,
+   * llama.cpp's `/props` modalities, Ollama's capabilities). */
+  vision?: boolean;
   /** Where the numbers came from, for the log. */
   source?: string;
 }
@@ -126,6 +129,8 @@ export async function fetchModelLimits(endpoint: Pick<ModelEndpoint, 'baseUrl' |
       if (ctx) limits.contextWindow = ctx;
       if (out) limits.maxOutputTokens = out;
       if (ctx || out) note('/v1/models');
+      const arch = (entry.architecture ?? {}) as Record<string, unknown>;
+      if (Array.isArray(arch.input_modalities)) limits.vision = arch.input_modalities.includes('image');
     }
   } catch {
     // no list: other sources may still say
@@ -135,6 +140,8 @@ export async function fetchModelLimits(endpoint: Pick<ModelEndpoint, 'baseUrl' |
     const props = (await getJson(`${root}/props`, endpoint, timeoutMs)) as Record<string, unknown>;
     const settings = (props.default_generation_settings ?? {}) as Record<string, unknown>;
     const ctx = positive(settings.n_ctx) ?? positive(props.n_ctx);
+    const modalities = props.modalities as Record<string, unknown> | undefined;
+    if (modalities && typeof modalities.vision === 'boolean') limits.vision = modalities.vision;
     if (ctx) {
       limits.contextWindow = ctx;
       note('/props');
@@ -142,13 +149,14 @@ export async function fetchModelLimits(endpoint: Pick<ModelEndpoint, 'baseUrl' |
   } catch {
     // not llama.cpp
   }
-  if (limits.contextWindow === undefined) {
+  if (limits.contextWindow === undefined || limits.vision === undefined) {
     try {
       const show = (await getJson(`${root}/api/show`, endpoint, timeoutMs, { method: 'POST', body: JSON.stringify({ model }) })) as Record<string, unknown>;
       const info = (show.model_info ?? {}) as Record<string, unknown>;
       const key = Object.keys(info).find((k) => k.endsWith('.context_length'));
       const ctx = key ? positive(info[key]) : undefined;
-      if (ctx) {
+      if (Array.isArray(show.capabilities)) limits.vision = show.capabilities.includes('vision');
+      if (ctx && limits.contextWindow === undefined) {
         limits.contextWindow = ctx;
         note('/api/show');
       }

@@ -6,6 +6,8 @@ export type { ExecOutputNotification } from '../../generated/types/ExecOutputNot
 export type { ExecOutputSummary } from '../../generated/types/ExecOutputSummary';
 export type { ExecStartParams } from '../../generated/types/ExecStartParams';
 export type { ExecStartResult } from '../../generated/types/ExecStartResult';
+export type { ImagePrepareParams } from '../../generated/types/ImagePrepareParams';
+export type { ImagePrepareResult } from '../../generated/types/ImagePrepareResult';
 export type { InitializeResult } from '../../generated/types/InitializeResult';
 export type { OutputStream } from '../../generated/types/OutputStream';
 export type { SandboxInfo } from '../../generated/types/SandboxInfo';

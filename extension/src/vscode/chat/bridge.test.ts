@@ -32,6 +32,8 @@ function recordingBackend(opts: { sessions?: () => Promise<SessionSummary[]>; mo
     codeAction: rec('codeAction'),
     setModel: rec('setModel'),
     restoreCheckpoint: rec('restoreCheckpoint'),
+    attachImage: rec('attachImage'),
+    attachFiles: rec('attachFiles'),
     listSessions: opts.sessions ?? (async () => []),
     listModels: opts.models ?? (async () => ['m1']),
     deleteSession: opts.deleteSession ?? (async () => {}),

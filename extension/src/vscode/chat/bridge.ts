@@ -15,7 +15,11 @@ import { Outbox } from './outbox';
 /** What the chat asks of the extension. Implemented by the agent controller. */
 export interface ChatBackend {
   /** A user message. The view only sends while no turn runs (input stays editable; Stop is shown instead). */
-  send(text: string, exclude?: ContextPart[]): void;
+  send(text: string, exclude?: ContextPart[], images?: string[]): void;
+  /** An image pasted or dropped from outside: prepare it and answer with an `attachment` message. */
+  attachImage(name: string, data: string): void;
+  /** Files dropped on the chat (explorer or OS): prepare each image, answering as attachImage does. */
+  attachFiles(uris: string[]): void;
   /** A code block's Copy or Insert at cursor. */
   codeAction(action: 'copy' | 'insert', code: string): void;
   /** The permissions chip was clicked: let the person choose the approval policy. */
@@ -120,7 +124,12 @@ export class ChatBridge {
         for (const queued of this.outbox.drain()) this.deliver(queued);
         return;
       case 'send':
+        if (m.images !== undefined) return b.send(m.text, m.exclude ?? [], m.images);
         return m.exclude === undefined ? b.send(m.text) : b.send(m.text, m.exclude);
+      case 'attachImage':
+        return b.attachImage(m.name, m.data);
+      case 'attachFiles':
+        return b.attachFiles(m.uris);
       case 'setPermissions':
         return b.setPermissions();
       case 'codeAction':

@@ -6,6 +6,7 @@ import type {
   ApprovalDecision,
   ApprovalRequest,
   ContextPreview,
+  ImageAttachment,
   ErrorAction,
   HostMessage,
   HunkState,
@@ -115,6 +116,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** What the next message will carry and the permissions in force (the input's chips). */
   setContextPreview(context: ContextPreview): void {
     this.post({ type: 'context', context });
+  }
+
+  /** An image the person attached, prepared (its thumbnail) or refused (its reason). */
+  postAttachment(attachment: ImageAttachment): void {
+    this.post({ type: 'attachment', attachment });
   }
 
   /** The model request failed and is tried again after `delayMs`: the status line counts down. */

@@ -15,7 +15,11 @@ type Item<T extends ThreadItem['type']> = Extract<ThreadItem, { type: T }>;
 export function renderEntry(entry: Entry, state: ChatState): string {
   switch (entry.kind) {
     case 'user':
-      return `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div>${renderRestoreButton(entry)}</div>`;
+      return (
+        `<div class="message user" data-testid="message-user"><div class="text">${escapeHtml(entry.text)}</div>` +
+        (entry.images ? `<div class="attached" data-testid="message-images">${icon('file-media')} ${entry.images} image${entry.images === 1 ? '' : 's'}</div>` : '') +
+        `${renderRestoreButton(entry)}</div>`
+      );
     case 'notice':
       return `<div class="notice restored" role="status" data-testid="restored-notice">${icon('history')}<span>${escapeHtml(entry.text)}</span></div>`;
     case 'approval':
@@ -74,6 +78,8 @@ function renderItem(item: ThreadItem, cutBytes: number, state: ChatState): strin
       return renderMcpCall(item);
     case 'error':
       return `<div class="message item-error" data-testid="item-error">${icon('error')} ${revealHtml(item.message)}</div>`;
+    case 'web_search':
+      return `<div class="message web-search" data-testid="web-search">${icon('globe')} Searched the web: ${revealHtml(item.query, { singleLine: true })}</div>`;
     default:
       return '';
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initialState, reduce } from '../state';
+import { renderEntry } from './cards';
 import { renderChips } from './chips';
 
 test('chips: file and selection removable until the message is sent; permissions chip names policy and sandbox', () => {
@@ -29,4 +30,33 @@ test('chips: file and selection removable until the message is sent; permissions
   // A file name with markup is shown, not obeyed.
   reduce(s, { type: 'context', context: { file: '<img src=x onerror=1>.ts', openFiles: 0, approvalPolicy: 'never', sandboxMode: 'read-only' } });
   assert.match(renderChips(s), /&lt;img src=x onerror=1&gt;\.ts/);
+});
+
+test('image chips: a thumbnail per prepared image, a warning for a refused one, removable, gone once sent', () => {
+  const s = initialState();
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  reduce(s, { type: 'attachment', attachment: { id: 'img_0', name: 'shot.png', thumbnail: png, width: 800, height: 600 } });
+  reduce(s, { type: 'attachment', attachment: { id: 'img_1', name: 'notes.txt', error: 'the file is not an image (PNG, JPEG, GIF or WebP)' } });
+  // Anything but the host's PNG/JPEG data: URL never reaches src.
+  reduce(s, { type: 'attachment', attachment: { id: 'img_2', name: '<b>x</b>.png', thumbnail: 'javascript:alert(1)' } });
+  let html = renderChips(s);
+  assert.match(html, /data-testid="chip-image" data-attachment="img_0" title="shot\.png \(800x600, as sent\)"><img class="chip-thumb" src="data:image\/png;base64,iVBORw0KGgo="/);
+  assert.match(html, /class="chip image refused".*title="notes\.txt was not attached: the file is not an image/);
+  assert.doesNotMatch(html, /javascript:/);
+  assert.match(html, /&lt;b&gt;x&lt;\/b&gt;\.png/);
+  assert.equal((html.match(/data-action="image-remove"/g) ?? []).length, 3);
+  reduce(s, { type: 'local.removeAttachment', id: 'img_2' });
+  html = renderChips(s);
+  assert.doesNotMatch(html, /img_2/);
+  reduce(s, { type: 'local.send', text: 'look', images: 2 });
+  assert.deepEqual(s.attachments, []);
+  assert.match(renderEntry(s.entries.at(-1)!, s), /data-testid="message-images">.*2 images</);
+  assert.equal(renderChips(s), '');
+});
+
+test('a hosted web search shows as one line naming the query, markup shown not obeyed', () => {
+  const s = initialState();
+  reduce(s, { type: 'event', event: { type: 'item.completed', item: { id: 'w1', type: 'web_search', query: 'rust <b>image</b> crate' } } });
+  const html = renderEntry(s.entries.at(-1)!, s);
+  assert.match(html, /data-testid="web-search">.*Searched the web: rust &lt;b&gt;image&lt;\/b&gt; crate/);
 });

@@ -29,11 +29,28 @@ function chip(part: ContextPart, glyph: string, label: string, title: string): s
   );
 }
 
+/** Only the host's prepared images are shown: a PNG or JPEG data: URL, nothing else reaches `src`. */
+const THUMBNAIL = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/** One chip per attached image: its thumbnail (or a warning and why it was refused), removable. */
+function imageChips(state: ChatState): string[] {
+  return (state.attachments ?? []).map((a) => {
+    const name = revealHtml(a.name, { singleLine: true });
+    const title = a.error ? `${reveal(a.name, { singleLine: true })} was not attached: ${a.error}` : `${reveal(a.name, { singleLine: true })}${a.width ? ` (${a.width}x${a.height}, as sent)` : ''}`;
+    const thumb = a.thumbnail && THUMBNAIL.test(a.thumbnail) ? `<img class="chip-thumb" src="${attr(a.thumbnail)}" alt="">` : icon(a.error ? 'warning' : 'file-media');
+    return (
+      `<span class="chip image${a.error ? ' refused' : ''}" data-testid="chip-image" data-attachment="${attr(a.id)}" title="${attr(title)}">${thumb}<span class="chip-label">${name}</span>` +
+      `<button class="chip-remove" data-action="image-remove" data-attachment="${attr(a.id)}" data-testid="chip-image-remove" aria-label="${attr(`Remove ${a.name}`)}">${icon('close')}</button></span>`
+    );
+  });
+}
+
 export function renderChips(state: ChatState): string {
   const ctx = state.editorContext;
-  if (!ctx) return '';
+  const images = imageChips(state);
+  if (!ctx) return images.length > 0 ? `<div class="chips" data-testid="chips" aria-label="Sent with your message">${images.join('')}</div>` : '';
   const excluded = state.excluded ?? [];
-  const parts: string[] = [];
+  const parts: string[] = [...images];
   if (ctx.file && !excluded.includes('file')) {
     const more = ctx.openFiles > 0 ? ` +${ctx.openFiles}` : '';
     parts.push(chip('file', 'file', `${revealHtml(baseName(ctx.file), { singleLine: true })}${more}`, `the open file ${reveal(ctx.file, { singleLine: true })}${more ? ` and ${ctx.openFiles} other open file name(s)` : ''}`));

@@ -166,6 +166,7 @@ impl Session {
                     via_exec: false,
                 }
             }
+            "view_image" if !self.takes_images() => Action::Invalid(NO_VISION_VIEW_IMAGE.into()),
             "view_image" => match serde_json::from_str::<tools::ViewImageArgs>(args) {
                 Ok(a) if !a.path.trim().is_empty() => Action::ViewImage {
                     path: resolve_dir(&self.cfg.cwd, Some(a.path.trim())),

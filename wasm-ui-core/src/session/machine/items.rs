@@ -120,6 +120,11 @@ pub(super) fn todo_list(items: Vec<TodoItem>) -> ItemDetails {
     ItemDetails::TodoList { items }
 }
 
+/// A hosted web search the model made.
+pub(super) fn web_search(query: String) -> ItemDetails {
+    ItemDetails::WebSearch { query }
+}
+
 /// An error the person sees in the transcript.
 pub(super) fn error(message: String) -> ItemDetails {
     ItemDetails::Error { message }

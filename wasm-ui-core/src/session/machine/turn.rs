@@ -28,6 +28,7 @@ impl Session {
         &mut self,
         text: String,
         ctx: Option<EditorContext>,
+        images: Vec<String>,
         out: &mut Vec<Effect>,
     ) {
         if self.turn.is_some() {
@@ -45,6 +46,9 @@ impl Session {
                     thread_id: self.cfg.session_id.clone(),
                 },
             );
+        }
+        if self.refuse_images(&images, out) {
+            return;
         }
         if !self.persisted_initial {
             self.persisted_initial = true;
@@ -76,7 +80,7 @@ impl Session {
         if let Some(msg) = ctx.as_ref().and_then(prompt::editor_context_message) {
             self.push_history(msg, out);
         }
-        self.push_history(prompt::user_message(&text), out);
+        self.push_history(media::user_message_with_images(&text, &images), out);
         self.send_request(out);
     }
 
@@ -92,6 +96,7 @@ impl Session {
             Wire::Chat => prompt::chat_body(&self.cfg, self.family, history),
         };
         self.add_mcp_tools(&mut body);
+        self.adjust_tools(&mut body);
         body
     }
 
@@ -181,6 +186,7 @@ impl Session {
                     entry.text.push_str(&delta);
                     emit(out, ThreadEvent::ItemDelta { item_id: id, delta });
                 }
+                StreamUi::WebSearch { query } => self.show_web_search(query, out),
                 StreamUi::Done {
                     key,
                     reasoning,
