@@ -100,6 +100,8 @@ test('a whole turn in the real bundle: send, stream, command, approval, hunks, e
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Enter');
     assert.deepEqual(await waitPosted(page, 'setModel'), { type: 'setModel', model: 'gpt-5.1-codex' });
+    // The view redraws once per animation frame: wait for the pick to be drawn, then read the label.
+    await page.waitForSelector(`${tid('model-option')}[data-model="gpt-5.1-codex"][aria-selected="true"]`, { state: 'attached' });
     assert.equal(await page.isVisible(tid('model-menu')), false);
     assert.equal((await page.textContent(`${tid('model-select')} .model-name`))?.trim(), 'gpt-5.1-codex');
 

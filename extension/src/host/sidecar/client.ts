@@ -22,6 +22,8 @@ import type { ExecStartResult } from '../../generated/types/ExecStartResult';
 import type { FsApplyChangesParams } from '../../generated/types/FsApplyChangesParams';
 import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesResult';
 import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
+import type { ImagePrepareParams } from '../../generated/types/ImagePrepareParams';
+import type { ImagePrepareResult } from '../../generated/types/ImagePrepareResult';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
 /** The sidecar's error codes (protocol/src/lib.rs `SidecarErrorCode`, generated). */
@@ -367,6 +369,17 @@ export class SidecarClient {
     const { conn, ready } = this.connection();
     await ready;
     await conn.request<null>('fs/checkWrite', params);
+  }
+
+  /**
+   * An image made fit for the model (`image/prepare`, docs/sidecar-protocol.md): decoded by its
+   * content, shrunk to `maxEdge`, re-encoded as PNG or JPEG within `maxBytes`. Rejects with
+   * SidecarRpcError code ImageRefused (not an image, corrupt, too many pixels) and a message to show.
+   */
+  async prepareImage(params: ImagePrepareParams): Promise<ImagePrepareResult> {
+    const { conn, ready } = this.connection();
+    await ready;
+    return conn.request<ImagePrepareResult>('image/prepare', params);
   }
 
   /** A `checkpoint/*` request (docs/checkpoints.md); rejects with SidecarRpcError code -32008. */
