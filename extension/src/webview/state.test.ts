@@ -48,6 +48,17 @@ test('an answer streams as deltas and the completed item keeps the full text', (
   assert.equal(s.entries.length, 1);
 });
 
+test('a plan or a command arriving redraws the chrome (the pinned plan and the status line are drawn from them); streamed output does not', () => {
+  const s = initialState();
+  run(s, ev({ type: 'turn.started' }));
+  const plan: ThreadItem = { id: 'p1', type: 'todo_list', items: [{ text: 'Look around', completed: false }] } as ThreadItem;
+  assert.equal(reduce(s, ev({ type: 'item.started', item: plan })).chrome, true, 'a new plan');
+  assert.equal(reduce(s, ev({ type: 'item.updated', item: plan })).chrome, true, 'a plan update');
+  assert.equal(reduce(s, ev({ type: 'item.started', item: cmd('c1') })).chrome, true, 'a command starts');
+  assert.equal(reduce(s, ev({ type: 'item.delta', item_id: 'c1', delta: 'out' })).chrome, false, 'its output streams');
+  assert.equal(reduce(s, ev({ type: 'item.started', item: { id: 'm1', type: 'agent_message', text: '' } })).chrome, false, 'an answer');
+});
+
 test('a delta for an unknown item is ignored, not fatal', () => {
   const s = initialState();
   const c = reduce(s, ev({ type: 'item.delta', item_id: 'nope', delta: 'x' }));

@@ -225,6 +225,8 @@ function putItem(state: ChatState, item: ThreadItem, change: Change, now: number
     const prev = existing.item as { text?: string };
     if ((item.text ?? '') === '' && prev.text) stored = { ...item, text: prev.text };
   }
+  // The pinned plan and the status line (step, running command) are drawn from these items.
+  if (item.type === 'todo_list' || item.type === 'command_execution') change.chrome = true;
   if (existing) {
     existing.item = stored;
     existing.cutBytes = cutBytes;
