@@ -292,10 +292,11 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   const coldRatio = both ? codex.cold!.median / tack.cold!.median : NaN;
   s.targets.push({
     what: 'per-step overhead vs Codex',
-    target: '≥ 10x lower',
+    // Issue 16 raised it from 10x: about 7 ms here, near the floor (a sandboxed echo plus a loopback request).
+    target: '≥ 20x lower',
     actual: both ? `${fmt(tack.perStepMs!)} ms vs ${fmt(codex.perStepMs!)} ms (${lower(codex.perStepMs!, tack.perStepMs!)})` : 'not measured',
-    met: both ? perStepRatio >= 10 : null,
-    gap: both && perStepRatio < 10 ? `Short by ${fmt(10 / perStepRatio)}x: ${perStepGap(tack.perStepMs!, codex.perStepMs!)}` : undefined,
+    met: both ? perStepRatio >= 20 : null,
+    gap: both && perStepRatio < 20 ? `Short by ${fmt(20 / perStepRatio)}x: ${perStepGap(tack.perStepMs!, codex.perStepMs!)}` : undefined,
   });
   s.targets.push({
     what: 'cold start vs Codex',

@@ -91,7 +91,7 @@ export async function diffBench(ctx: Ctx): Promise<Section> {
   );
   s.commands.push(
     'node --import tsx bench/run.ts --only 4',
-    `${rel(enginesFloorBin)} diff ORIGINAL PROPOSED REPS   # cargo build --release -p wasm-ui-core --example engines_floor`,
+    `${rel(enginesFloorBin)} diff ORIGINAL PROPOSED REPS   # cargo build --release --config profile.release.opt-level=3 -p wasm-ui-core --example engines_floor`,
   );
   return s;
 }

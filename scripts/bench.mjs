@@ -24,7 +24,9 @@ function ensureCodex() {
 function buildNativeFloors() {
   step('building the native floors (bench/native, wasm-ui-core example engines_floor)');
   run('cargo', ['build', '--quiet', '--release', '--manifest-path', 'bench/native/Cargo.toml', '--target-dir', 'target/bench-native']);
-  run('cargo', ['build', '--quiet', '--release', '-p', 'wasm-ui-core', '--example', 'engines_floor']);
+  // Optimised for speed: the release profile is built for size (the sidecar's), which would flatter
+  // the wasm engine against its native floor. Same flags as bench/lib/engines.ts.
+  run('cargo', ['build', '--quiet', '--release', '--config', 'profile.release.opt-level=3', '-p', 'wasm-ui-core', '--example', 'engines_floor']);
 }
 
 export async function bench(argv = process.argv.slice(2)) {

@@ -127,7 +127,7 @@ export function renderMarkdown(r: ReportInput): string {
   out.push(
     '`npm run bench` builds everything (scripts/build.mjs), installs the peer `@openai/codex@0.169.0` into `.bench/` ' +
       '(a benchmark baseline only, never a dependency of Tack), builds the native floors (bench/native, ' +
-      '`cargo build --release -p wasm-ui-core --example engines_floor`), runs every measurement and rewrites this file; ' +
+      '`cargo build --release --config profile.release.opt-level=3 -p wasm-ui-core --example engines_floor`), runs every measurement and rewrites this file; ' +
       'raw numbers go to bench/results/results.json. Options: `-- --quick` (few repetitions, smaller inputs), ' +
       '`-- --only 1,4` (some sections), `-- --skip-build`. Run it on an otherwise idle machine: the load average is recorded above.',
   );
