@@ -402,20 +402,36 @@ impl Session {
 
     pub(super) fn complete_turn(&mut self, out: &mut Vec<Effect>) {
         let turn = self.turn.take().expect("a turn is running");
-        self.close_plan(&turn, out);
-        emit(out, ThreadEvent::TurnCompleted { usage: turn.usage });
+        let event = ThreadEvent::TurnCompleted { usage: turn.usage };
+        self.end_turn(&turn, event, TurnStatus::Completed, None, out);
+    }
+
+    /// The one way a turn ends, whatever ended it: the plan card closes, the thread event goes out,
+    /// the end is persisted, the rewind points learn of it, and the host is told.
+    fn end_turn(
+        &mut self,
+        turn: &Turn,
+        event: ThreadEvent,
+        status: TurnStatus,
+        error: Option<String>,
+        out: &mut Vec<Effect>,
+    ) {
+        self.close_plan(turn, out);
+        emit(out, event);
         out.push(Effect::Persist {
             record: SessionRecord::TurnEnded {
-                status: TurnStatus::Completed,
+                status,
                 usage: turn.usage,
-                error: None,
+                error: error.clone(),
             },
         });
-        self.rewind.note_turn_ended(false);
+        // A Retry of a failed message is shown as the same message (session/rewind.rs).
+        self.rewind
+            .note_turn_ended(matches!(status, TurnStatus::Failed));
         out.push(Effect::TurnEnded {
-            status: TurnStatus::Completed,
+            status,
             usage: turn.usage,
-            error: None,
+            error,
         });
     }
 
@@ -427,30 +443,13 @@ impl Session {
 
     pub(super) fn fail_turn(&mut self, message: String, out: &mut Vec<Effect>) {
         let Some(turn) = self.turn.take() else { return };
-        self.close_plan(&turn, out);
-        emit(
-            out,
-            ThreadEvent::TurnFailed {
-                error: ThreadError {
-                    message: message.clone(),
-                    reason: None,
-                },
+        let event = ThreadEvent::TurnFailed {
+            error: ThreadError {
+                message: message.clone(),
+                reason: None,
             },
-        );
-        out.push(Effect::Persist {
-            record: SessionRecord::TurnEnded {
-                status: TurnStatus::Failed,
-                usage: turn.usage,
-                error: Some(message.clone()),
-            },
-        });
-        // A Retry of this message is shown as the same message (session/rewind.rs).
-        self.rewind.note_turn_ended(true);
-        out.push(Effect::TurnEnded {
-            status: TurnStatus::Failed,
-            usage: turn.usage,
-            error: Some(message),
-        });
+        };
+        self.end_turn(&turn, event, TurnStatus::Failed, Some(message), out);
     }
 
     pub(super) fn interrupt(&mut self, out: &mut Vec<Effect>) {
@@ -529,29 +528,13 @@ impl Session {
             );
         }
         self.push_history(prompt::user_message(TURN_ABORTED), out);
-        self.close_plan(&turn, out);
-        emit(
-            out,
-            ThreadEvent::TurnFailed {
-                error: ThreadError {
-                    message: "Turn interrupted by the user.".into(),
-                    reason: Some(TurnEndReason::Interrupted),
-                },
+        let event = ThreadEvent::TurnFailed {
+            error: ThreadError {
+                message: "Turn interrupted by the user.".into(),
+                reason: Some(TurnEndReason::Interrupted),
             },
-        );
-        out.push(Effect::Persist {
-            record: SessionRecord::TurnEnded {
-                status: TurnStatus::Interrupted,
-                usage: turn.usage,
-                error: None,
-            },
-        });
-        self.rewind.note_turn_ended(false);
-        out.push(Effect::TurnEnded {
-            status: TurnStatus::Interrupted,
-            usage: turn.usage,
-            error: None,
-        });
+        };
+        self.end_turn(&turn, event, TurnStatus::Interrupted, None, out);
     }
 }
 
