@@ -219,3 +219,90 @@ fn a_landed_diff_is_bounded() {
     assert!(text.len() < 20 * 1024, "{}", text.len());
     assert!(text.contains("[... diff cut; read the file]"));
 }
+
+#[test]
+fn an_accepted_hunk_that_did_not_land_whole_is_recorded_as_partly_accepted() {
+    let mut s = Session::new(config(ApprovalPolicy::OnRequest));
+    let proposal = propose(&mut s);
+    let first = proposal.files[1].diff.hunk_ids[0].clone();
+    let second = proposal.files[1].diff.hunk_ids[1].clone();
+    // Both hunks accepted; the person edited the first ("One", not "ONE") before accepting. The
+    // new file landed exactly as proposed, though the host sent its text.
+    let out = s.handle(SessionEvent::ChangesReviewed {
+        call_id: "p1".into(),
+        review: ChangeReview {
+            files: vec![
+                FileReview {
+                    path: "new.txt".into(),
+                    outcome: FileReviewOutcome::Accepted,
+                    landed: Some("hello\n".into()),
+                },
+                FileReview {
+                    path: "a.txt".into(),
+                    outcome: FileReviewOutcome::Accepted,
+                    landed: Some("One\ntwo\nthree\nfour\nFIVE\n".into()),
+                },
+            ],
+            reason: None,
+        },
+    });
+    let (_, _, states) = completed_file_change(&out);
+    assert!(states[0].values().all(|s| *s == HunkState::Accepted));
+    assert_eq!(states[1][&first], HunkState::Partial);
+    assert_eq!(states[1][&second], HunkState::Accepted);
+    // What the session file keeps, so a reopened session shows the same.
+    let persisted = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Persist { record } => Some(serde_json::to_string(record).unwrap()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(persisted.contains("\"partial\""), "{persisted}");
+}
+
+#[test]
+fn some_lines_of_a_hunk_taken_make_it_partial_and_a_rejected_hunk_stays_rejected() {
+    let mut s = Session::new(config(ApprovalPolicy::OnRequest));
+    start(&mut s, "edit");
+    let patch = "*** Begin Patch\n*** Update File: a.txt\n@@\n-one\n-two\n+ONE\n+TWO\n@@\n-five\n+FIVE\n*** End Patch\n";
+    respond(&mut s, &[patch_call("p1", patch)], 100);
+    let mut files = crate::patch::FileMap::new();
+    files.insert(
+        "a.txt".into(),
+        FileState::Text {
+            contents: "one\ntwo\nthree\nfour\nfive\n".into(),
+        },
+    );
+    let out = s.handle(SessionEvent::FilesRead {
+        call_id: "p1".into(),
+        files,
+    });
+    let proposal = out
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::ReviewChanges { proposal, .. } => Some(proposal),
+            _ => None,
+        })
+        .expect("a review");
+    let ids = proposal.files[0].diff.hunk_ids.clone();
+    assert_eq!(ids.len(), 2);
+    // Of the first hunk only "one" -> "ONE" was taken; the second hunk was rejected.
+    let out = s.handle(SessionEvent::ChangesReviewed {
+        call_id: "p1".into(),
+        review: ChangeReview {
+            files: vec![FileReview {
+                path: "a.txt".into(),
+                outcome: FileReviewOutcome::Partial {
+                    accepted_hunk_ids: vec![ids[0].clone()],
+                },
+                landed: Some("ONE\ntwo\nthree\nfour\nfive\n".into()),
+            }],
+            reason: None,
+        },
+    });
+    let (_, _, states) = completed_file_change(&out);
+    assert_eq!(states[0][&ids[0]], HunkState::Partial);
+    assert_eq!(states[0][&ids[1]], HunkState::Rejected);
+}

@@ -39,6 +39,12 @@ test('a file whose change was accepted only in part (lines chosen) is "partly ac
   assert.deepEqual(d.files().map((f) => [f.path, f.status]), [['five.txt', 'partial'], ['whole.txt', 'accepted']]);
 });
 
+test('a file whose hunks the core recorded as partial (a reopened session) is "partly accepted", not rejected', () => {
+  const d = new DecidedEdits();
+  d.note(completed('completed', [{ path: 'five.txt', kind: 'update' }, { path: 'mixed.txt', kind: 'update' }], [{ h1: 'partial' }, { h2: 'partial', h3: 'accepted' }]));
+  assert.deepEqual(d.files().map((f) => [f.path, f.status]), [['five.txt', 'partial'], ['mixed.txt', 'partial']]);
+});
+
 test('decided edits: a rewound conversation drops its turns\' edits; a restore drops the restored files\' later edits', () => {
   const d = new DecidedEdits();
   d.note({ type: 'thread.started', thread_id: 't' });

@@ -76,8 +76,10 @@ export class DecidedEdits {
       let status: ChangeStatus;
       if (item.status === 'failed') status = 'failed';
       else if (states.length) {
-        const accepted = states.filter((s) => s === 'accepted').length;
-        status = accepted === 0 ? 'rejected' : accepted === states.length && !this.partly.has(`${item.id}\u0000${c.path}`) ? 'accepted' : 'partial';
+        // A hunk the core recorded as partly accepted counts as taken, but not as landed whole.
+        const whole = states.filter((s) => s === 'accepted').length;
+        const taken = whole + states.filter((s) => s === 'partial').length;
+        status = taken === 0 ? 'rejected' : whole === states.length && !this.partly.has(`${item.id}\u0000${c.path}`) ? 'accepted' : 'partial';
       } else status = item.status === 'completed' ? 'accepted' : item.status === 'declined' ? 'rejected' : 'partial';
       const list = this.byPath.get(c.path) ?? [];
       list.push({ message, status, ...(c.move_path ? { movePath: c.move_path } : {}) });

@@ -241,8 +241,9 @@ export function renderCommand(item: Item<'command_execution'>, cutBytes: number,
 }
 
 /**
- * The decisions a completed file_change item carries, for each hunk of its diff; an accepted hunk the
- * host reported as only partly landed (lines chosen, proposal edited) stays "partly accepted".
+ * The decisions a completed file_change item carries, for each hunk of its diff (the core records a
+ * hunk that did not land whole as `partial`, so a reopened session shows it too); an accepted hunk the
+ * host reported live as only partly landed (lines chosen, proposal edited) stays "partly accepted".
  */
 function decidedStates(decided: Partial<Record<string, HunkState>>, hunkIds: string[], live: Record<string, HunkState> = {}): Record<string, HunkState> {
   const out: Record<string, HunkState> = {};

@@ -2,6 +2,7 @@
 //! reviewed by the person, and the model is told exactly what landed.
 
 use super::*;
+use std::collections::BTreeSet;
 
 pub(super) fn summary_kind(c: &FileChange) -> FileChangeKind {
     match c.kind {
@@ -203,7 +204,10 @@ pub(super) fn summaries(changes: &[FileChange]) -> Vec<FileChangeSummary> {
         .collect()
 }
 
-/// Each file's hunks with the person's decision (a file without a review outcome was rejected).
+/// Each file's hunks with the person's decision (a file without a review outcome was rejected). An
+/// accepted hunk of which not every line landed as proposed (the person took some of its lines, or
+/// edited the proposal before accepting) is `Partial`, so the card, live or reopened from the
+/// session file, says "partly accepted" rather than claiming the model's text landed.
 pub(super) fn hunk_states(
     changes: &[FileChange],
     diffs: &[diff::FileDiff],
@@ -213,29 +217,59 @@ pub(super) fn hunk_states(
         .iter()
         .zip(diffs)
         .map(|(c, d)| {
-            let outcome = review
+            let file = review
                 .files
                 .iter()
-                .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref())
-                .map(|f| &f.outcome);
+                .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref());
+            let partly = match file.and_then(|f| f.landed.as_deref()) {
+                Some(landed) => partly_landed(c, d, landed),
+                None => BTreeSet::new(),
+            };
             d.hunk_ids
                 .iter()
                 .map(|id| {
-                    let state = match outcome {
-                        Some(FileReviewOutcome::Accepted) => HunkState::Accepted,
+                    let accepted = match file.map(|f| &f.outcome) {
+                        Some(FileReviewOutcome::Accepted) => true,
                         Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
-                            if accepted_hunk_ids.contains(id) {
-                                HunkState::Accepted
-                            } else {
-                                HunkState::Rejected
-                            }
+                            accepted_hunk_ids.contains(id)
                         }
-                        _ => HunkState::Rejected,
+                        _ => false,
+                    };
+                    let state = match (accepted, partly.contains(id)) {
+                        (true, true) => HunkState::Partial,
+                        (true, false) => HunkState::Accepted,
+                        (false, _) => HunkState::Rejected,
                     };
                     (id.clone(), state)
                 })
                 .collect()
         })
+        .collect()
+}
+
+/// The hunks of `d` (original -> proposal) that did not land whole in `landed`: some of the lines
+/// they remove are still there, or some of the lines they add are not.
+fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<String> {
+    let original = c.original.as_deref().unwrap_or("");
+    let proposed = c.new_contents.as_deref().unwrap_or("");
+    // 1-based line numbers of `from` that a diff to `to` changes.
+    let changed = |from: &str, to: &str| -> BTreeSet<u32> {
+        diff::diff_texts(from, to)
+            .hunks
+            .iter()
+            .flat_map(|h| h.old_start..h.old_start + h.old_lines)
+            .collect()
+    };
+    let gone = changed(original, landed);
+    let missing = changed(proposed, landed);
+    d.hunks
+        .iter()
+        .filter(|h| {
+            let removed_all = (h.old_start..h.old_start + h.old_lines).all(|l| gone.contains(&l));
+            let added_all = (h.new_start..h.new_start + h.new_lines).all(|l| !missing.contains(&l));
+            !(removed_all && added_all)
+        })
+        .map(|h| h.id.clone())
         .collect()
 }
 
