@@ -5,8 +5,9 @@
 // the message is back in the input, and the next request the model gets is the history before that
 // message plus the new one. The Changes view lists the file the command wrote and the accepted edit,
 // until the restore. Then "Files only" on the next message: the file goes back, the conversation
-// stays, no Changes row claims the undone edit; reopening the session shows both notices again.
-// Screenshots: the button, the confirmation, the result, files only, reopened.
+// stays, no Changes row claims the undone edit; reopening the session shows both notices again; a
+// restore from the palette ("Tack: Restore Checkpoint...") drops the Changes row of what it undid.
+// Screenshots: the button, the confirmation, the result, files only, reopened, the palette restore.
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is explored by the assertions themselves */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,10 +17,11 @@ import { after, before, describe, test } from 'node:test';
 import { hostVsix } from '../lib/paths';
 import { startModelServer, type ModelServer } from '../model-server/server';
 import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openWorkbenchOf, screenshot, type Workbench } from './workbench';
+import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
 
 const PATCH = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+changed by the agent', '*** End Patch', ''].join('\n');
 const SMALL = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+a small change', '*** End Patch', ''].join('\n');
+const ONCE_MORE = ['*** Begin Patch', '*** Update File: notes.txt', '@@', '-original', '+once more', '*** End Patch', ''].join('\n');
 
 describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10 * 60_000 }, () => {
   let model: ModelServer | undefined;
@@ -39,6 +41,8 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
         { text: 'Changed notes.txt and made made.txt.' },
         { toolCalls: [{ name: 'apply_patch', callId: 's', kind: 'custom', input: SMALL }], expect: 'change less' },
         { text: 'Only a small change this time.' },
+        { toolCalls: [{ name: 'apply_patch', callId: 'o', kind: 'custom', input: ONCE_MORE }], expect: 'once more' },
+        { text: 'Changed it once more.' },
       ],
     });
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-restore-'));
@@ -179,6 +183,27 @@ describe('restoring a checkpoint from the chat in a real VS Code', { timeout: 10
       ]);
       await users.nth(1).locator('[data-testid="restore-checkpoint"]').waitFor({ timeout: 30_000 });
       await screenshot(page, 'checkpoint-reopened');
+
+      // The reopened session goes on and edits notes.txt again; "Tack: Restore Checkpoint..." from the
+      // palette takes it back, and the Changes view drops the row for the edit it undid.
+      await send('once more');
+      await chat.locator('[data-testid="message-agent"]', { hasText: 'Changed it once more.' }).waitFor({ timeout: 60_000 });
+      await idle();
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'once more\n');
+      await notesRow.waitFor({ timeout: 30_000 });
+      await runCommand(page, 'Tack: Restore Checkpoint...');
+      const newest = page.locator('.quick-input-list .monaco-list-row', { hasText: 'once more' }).first();
+      await newest.waitFor({ timeout: 30_000 });
+      await newest.click();
+      const paletteDialog = page.locator('.monaco-dialog-box', { hasText: 'Restore checkpoint?' });
+      await paletteDialog.waitFor({ timeout: 30_000 });
+      assert.match(await paletteDialog.innerText(), /revert notes\.txt/);
+      await paletteDialog.getByRole('button', { name: 'Restore Files' }).click();
+      await page.locator('.notifications-toasts', { hasText: 'restored 1 file(s) to checkpoint' }).first().waitFor({ timeout: 30_000 });
+      assert.equal(fs.readFileSync(path.join(workspace, 'notes.txt'), 'utf8'), 'original\n');
+      await notesRow.waitFor({ state: 'detached', timeout: 30_000 });
+      assert.equal(await page.locator('.monaco-list-row[aria-label^="notes.txt"]').count(), 0, 'no row for notes.txt after the palette restore');
+      await screenshot(page, 'checkpoint-palette-restore');
     } catch (e) {
       const shot = await screenshot(page, 'checkpoint-failure');
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });

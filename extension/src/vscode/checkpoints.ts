@@ -21,7 +21,11 @@ export function describeRestore(changes: CheckpointChange[]): string {
   return `${head}\n\n${lines.join('\n')}`;
 }
 
-export async function restoreCheckpoint(sidecar: SidecarClient, root: string, id?: string): Promise<void> {
+/**
+ * Restores a checkpoint after the person confirms; `onRestored` hears the paths written (also those an
+ * "Undo Restore" writes back), so the Changes view can drop the decisions they replace.
+ */
+export async function restoreCheckpoint(sidecar: SidecarClient, root: string, id?: string, onRestored?: (paths: string[]) => void): Promise<void> {
   const storeDir = defaultCheckpointsDir();
   if (!id) {
     const list = await sidecar.checkpoint('list', { storeDir, root, withChanges: true });
@@ -50,9 +54,12 @@ export async function restoreCheckpoint(sidecar: SidecarClient, root: string, id
   const ok = await vscode.window.showWarningMessage('Restore checkpoint?', { modal: true, detail: describeRestore(diff.changes) }, 'Restore Files');
   if (ok !== 'Restore Files') return;
   const r = await sidecar.checkpoint('restore', { storeDir, root, id });
+  const failedPaths = new Set(r.failed.map((f) => f.path));
+  const written = r.changes.map((c) => c.path).filter((p) => !failedPaths.has(p));
+  if (written.length) onRestored?.(written);
   const kept = r.kept.length ? ` Your versions of ${r.kept.length} file(s) were kept in ${r.kept[0].copy.slice(0, r.kept[0].copy.length - r.kept[0].path.length)}.` : '';
   const failed = r.failed.length ? ` ${r.failed.length} could not be restored: ${r.failed.map((f) => `${f.path} (${f.message})`).join('; ')}.` : '';
   const msg = `Tack: restored ${r.changes.length - r.failed.length} file(s) to checkpoint ${r.id}.${kept}${failed}`;
   const undo = await (r.failed.length ? vscode.window.showWarningMessage(msg, 'Undo Restore') : vscode.window.showInformationMessage(msg, 'Undo Restore'));
-  if (undo === 'Undo Restore') await restoreCheckpoint(sidecar, root, r.undoId);
+  if (undo === 'Undo Restore') await restoreCheckpoint(sidecar, root, r.undoId, onRestored);
 }

@@ -108,7 +108,11 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.restoreCheckpoint', async (id?: unknown) => {
     const root = workspaceRoot();
     if (!root) throw new Error('Open a folder first: checkpoints belong to a workspace.');
-    await restoreCheckpoint(s.sidecar(), root.fsPath, typeof id === 'string' ? id : undefined);
+    await restoreCheckpoint(s.sidecar(), root.fsPath, typeof id === 'string' ? id : undefined, (paths) => {
+      // The restored files' decisions and command changes no longer describe them.
+      s.changes.restored(paths);
+      void s.commandChanges.refresh();
+    });
   });
   reg('tack.manageApprovals', async () => {
     const items = approvalPickItems(c.rememberedApprovals());
