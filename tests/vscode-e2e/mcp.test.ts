@@ -6,116 +6,97 @@
 // "Don't start" runs nothing and is listed as not trusted; its "Trust…" action starts it.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hostVsix, repoRoot } from '../lib/paths';
+import { repoRoot } from '../lib/paths';
 import { processesWith } from '../lib/procs';
-import { startModelServer, type ModelServer } from '../model-server/server';
-import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
+import { startTackE2E, type TackE2E } from './fixture';
+import { runCommand, withScreenshot } from './workbench';
 
-const vsix = hostVsix;
 const memoryServer = path.join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
 const badServer = path.join(repoRoot, 'tests', 'mcp', 'bad-server.mjs');
 
 describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
-  let model: ModelServer | undefined;
-  let cs: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  let workspace = '';
+  let e2e: TackE2E | undefined;
   let marker = '';
 
   before(async () => {
-    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
-    model = await startModelServer({
-      apiKey: 'sk-e2e-mcp',
-      responses: [
-        { toolCalls: [{ name: 'mcp__memory__create_entities', arguments: { entities: [{ name: 'Zed', entityType: 'dog', observations: ['barks at MCP'] }] } }] },
-        { text: 'Stored Zed.', expect: 'barks at MCP' },
-      ],
-    });
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-mcp-'));
-    fs.mkdirSync(path.join(workspace, '.vscode'));
-    marker = path.join(workspace, 'planted-ran');
-    fs.writeFileSync(
-      path.join(workspace, '.vscode', 'mcp.json'),
-      JSON.stringify({
-        servers: {
-          memory: { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' } },
-          // A second server whose command leaves a mark: refused at first, trusted later from the palette.
-          planted: { command: 'sh', args: ['-c', 'echo ran >> "$0"; exec "$1" "$2" crash', marker, process.execPath, badServer] },
-        },
-      }),
-    );
-    cs = await startCodeServer({
-      vsix,
-      workspace,
-      settings: { 'tack.baseUrl': model.url, 'tack.model': 'gpt-5.1-codex', 'tack.wireApi': 'responses', 'tack.approvalPolicy': 'untrusted', 'git.enabled': false },
+    e2e = await startTackE2E({
+      name: 'mcp',
+      script: {
+        apiKey: 'sk-e2e-mcp',
+        responses: [
+          { toolCalls: [{ name: 'mcp__memory__create_entities', arguments: { entities: [{ name: 'Zed', entityType: 'dog', observations: ['barks at MCP'] }] } }] },
+          { text: 'Stored Zed.', expect: 'barks at MCP' },
+        ],
+      },
+      prepare: (workspace) => {
+        fs.mkdirSync(path.join(workspace, '.vscode'));
+        marker = path.join(workspace, 'planted-ran');
+        fs.writeFileSync(
+          path.join(workspace, '.vscode', 'mcp.json'),
+          JSON.stringify({
+            servers: {
+              memory: { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' } },
+              // A second server whose command leaves a mark: refused at first, trusted later from the palette.
+              planted: { command: 'sh', args: ['-c', 'echo ran >> "$0"; exec "$1" "$2" crash', marker, process.execPath, badServer] },
+            },
+          }),
+        );
+      },
+      settings: { 'tack.model': 'gpt-5.1-codex', 'tack.wireApi': 'responses', 'tack.approvalPolicy': 'untrusted' },
       env: { OPENAI_API_KEY: 'sk-e2e-mcp' },
     });
-    wb = await openWorkbenchOf(cs);
   });
 
   after(async () => {
-    await wb?.close().catch(() => undefined);
-    await cs?.stop();
-    await model?.close();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    await e2e?.close();
   });
 
-  test('the trust modal, then an MCP call asks, runs, shows its card; the palette lists the servers and trusts the refused one', async () => {
-    const page = wb!.page;
-    try {
-      await page.locator('.activitybar .action-item a[aria-label^="Tack"]').first().click({ timeout: 30_000 });
-      const chat = chatFrame(page);
-      await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
-      await chat.locator('[data-testid="chat-input"]').fill('Remember Zed.');
-      await chat.locator('[data-testid="chat-send"]').click();
-      // The workspace's server is not trusted yet: VS Code's modal shows what would run.
-      const dialog = page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 60_000 });
-      const dialogText = await dialog.innerText();
-      assert.match(dialogText, /Start the MCP server "memory" from this workspace's \.vscode\/mcp\.json\?/);
-      assert.ok(dialogText.includes(memoryServer), dialogText);
-      assert.match(dialogText, /outside Tack's sandbox/);
-      assert.deepEqual(processesWith(memoryServer), [], 'the server was started before the answer');
-      await dialog.getByRole('button', { name: 'Trust and start' }).click();
-      // Then the second server's modal: "Don't start".
-      await page.locator('.monaco-dialog-box', { hasText: 'Start the MCP server "planted"' }).waitFor({ timeout: 30_000 });
-      assert.ok((await page.locator('.monaco-dialog-box').innerText()).includes(marker));
-      await page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't start" }).click();
-      const card = chat.locator('[data-testid="approval-card"].pending');
-      await card.waitFor({ timeout: 60_000 });
-      const text = await card.innerText();
-      assert.match(text, /Call this MCP tool\?/);
-      assert.match(text, /memory\.create_entities/);
-      await card.locator('[data-testid="approval-approve-server"]').click();
-      const done = chat.locator('[data-testid="mcp-card"][data-status="completed"]');
-      await done.waitFor({ timeout: 60_000 });
-      assert.match(await done.locator('[data-testid="mcp-tool"]').innerText(), /memory · create_entities/);
-      await chat.locator('[data-testid="message-agent"]', { hasText: 'Stored Zed.' }).waitFor({ timeout: 30_000 });
-      assert.match(fs.readFileSync(path.join(workspace, 'memory.jsonl'), 'utf8'), /"Zed"/);
-      assert.ok(processesWith(memoryServer).length > 0, 'the trusted server runs (so the check before the answer could see it)');
+  test('the trust modal, then an MCP call asks, runs, shows its card; the palette lists the servers and trusts the refused one', withScreenshot(() => e2e?.wb, 'mcp', async (page) => {
+    await e2e!.chat.open();
+    const chat = e2e!.chat.frame;
+    await e2e!.chat.send('Remember Zed.');
+    // The workspace's server is not trusted yet: VS Code's modal shows what would run.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    const dialogText = await dialog.innerText();
+    assert.match(dialogText, /Start the MCP server "memory" from this workspace's \.vscode\/mcp\.json\?/);
+    assert.ok(dialogText.includes(memoryServer), dialogText);
+    assert.match(dialogText, /outside Tack's sandbox/);
+    assert.deepEqual(processesWith(memoryServer), [], 'the server was started before the answer');
+    await dialog.getByRole('button', { name: 'Trust and start' }).click();
+    // Then the second server's modal: "Don't start".
+    await page.locator('.monaco-dialog-box', { hasText: 'Start the MCP server "planted"' }).waitFor({ timeout: 30_000 });
+    assert.ok((await page.locator('.monaco-dialog-box').innerText()).includes(marker));
+    await page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't start" }).click();
+    const card = chat.locator('[data-testid="approval-card"].pending');
+    await card.waitFor({ timeout: 60_000 });
+    const text = await card.innerText();
+    assert.match(text, /Call this MCP tool\?/);
+    assert.match(text, /memory\.create_entities/);
+    await card.locator('[data-testid="approval-approve-server"]').click();
+    const done = chat.locator('[data-testid="mcp-card"][data-status="completed"]');
+    await done.waitFor({ timeout: 60_000 });
+    assert.match(await done.locator('[data-testid="mcp-tool"]').innerText(), /memory · create_entities/);
+    await chat.locator('[data-testid="message-agent"]', { hasText: 'Stored Zed.' }).waitFor({ timeout: 30_000 });
+    assert.match(e2e!.read('memory.jsonl'), /"Zed"/);
+    assert.ok(processesWith(memoryServer).length > 0, 'the trusted server runs (so the check before the answer could see it)');
 
-      await runCommand(page, 'Tack: MCP Servers');
-      await page.locator('.quick-input-widget', { hasText: 'running · 9 tools' }).first().waitFor({ timeout: 30_000 });
-      await page.locator('.quick-input-widget', { hasText: 'not trusted' }).first().waitFor({ timeout: 30_000 });
-      assert.equal(fs.existsSync(marker), false, "the refused server's command ran");
-      // "Trust…" from the palette: the same modal, then it starts.
-      await page.locator('.quick-input-widget input').fill('planted');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'not trusted' }).first().waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trust…' }).first().waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Enter');
-      const trustDialog = page.locator('.monaco-dialog-box', { hasText: 'Trust the MCP server "planted"' });
-      await trustDialog.waitFor({ timeout: 30_000 });
-      await trustDialog.getByRole('button', { name: 'Trust and start' }).click();
-      for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(fs.readFileSync(marker, 'utf8'), 'ran\n');
-    } catch (e) {
-      const shot = await screenshot(page, 'mcp');
-      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
-    }
-  });
+    await runCommand(page, 'Tack: MCP Servers');
+    await page.locator('.quick-input-widget', { hasText: 'running · 9 tools' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget', { hasText: 'not trusted' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(fs.existsSync(marker), false, "the refused server's command ran");
+    // "Trust…" from the palette: the same modal, then it starts.
+    await page.locator('.quick-input-widget input').fill('planted');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'not trusted' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trust…' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const trustDialog = page.locator('.monaco-dialog-box', { hasText: 'Trust the MCP server "planted"' });
+    await trustDialog.waitFor({ timeout: 30_000 });
+    await trustDialog.getByRole('button', { name: 'Trust and start' }).click();
+    for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'ran\n');
+  }));
 });

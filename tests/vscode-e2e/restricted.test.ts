@@ -7,80 +7,60 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hostVsix } from '../lib/paths';
-import { startModelServer, type ModelServer } from '../model-server/server';
-import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
-
-const vsix = hostVsix;
+import { startTackE2E, type TackE2E } from './fixture';
+import { openFile, runCommand, withScreenshot } from './workbench';
 
 describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000 }, () => {
-  let model: ModelServer | undefined;
-  let cs: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  let workspace = '';
+  let e2e: TackE2E | undefined;
   const canaryLog = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.log`);
 
   before(async () => {
-    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
-    // Any model request at all is a failure: the script would answer with a command to run.
-    model = await startModelServer({ responses: [{ toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch ran.txt' } }] }] });
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-untrusted-'));
-    const git = (...args: string[]) => {
-      const r = spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', ...args], { cwd: workspace, encoding: 'utf8' });
-      assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
-    };
-    fs.writeFileSync(path.join(workspace, 'a.txt'), 'one\n');
-    git('init', '-q');
-    git('add', 'a.txt');
-    git('commit', '-qm', 'base');
-    fs.writeFileSync(path.join(workspace, 'a.txt'), 'one\ntwo\n');
-    const canary = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.sh`);
-    fs.writeFileSync(canary, `#!/bin/sh\necho "$*" >> '${canaryLog}'\n`, { mode: 0o755 });
-    git('config', 'core.fsmonitor', `${canary} fsmonitor`);
-    fs.writeFileSync(path.join(workspace, 'add.patch'), '*** Begin Patch\n*** Add File: planted.txt\n+planted\n*** End Patch\n');
-    cs = await startCodeServer({
-      vsix,
-      workspace,
+    e2e = await startTackE2E({
+      name: 'untrusted',
+      // Any model request at all is a failure: the script would answer with a command to run.
+      script: { responses: [{ toolCalls: [{ name: 'exec_command', arguments: { cmd: 'touch ran.txt' } }] }] },
+      prepare: (workspace) => {
+        const git = (...args: string[]) => {
+          const r = spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', ...args], { cwd: workspace, encoding: 'utf8' });
+          assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+        };
+        fs.writeFileSync(path.join(workspace, 'a.txt'), 'one\n');
+        git('init', '-q');
+        git('add', 'a.txt');
+        git('commit', '-qm', 'base');
+        fs.writeFileSync(path.join(workspace, 'a.txt'), 'one\ntwo\n');
+        const canary = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.sh`);
+        fs.writeFileSync(canary, `#!/bin/sh\necho "$*" >> '${canaryLog}'\n`, { mode: 0o755 });
+        git('config', 'core.fsmonitor', `${canary} fsmonitor`);
+        fs.writeFileSync(path.join(workspace, 'add.patch'), '*** Begin Patch\n*** Add File: planted.txt\n+planted\n*** End Patch\n');
+      },
       workspaceTrust: true,
-      settings: { 'tack.baseUrl': model.url, 'tack.approvalPolicy': 'never', 'git.enabled': false },
+      settings: { 'tack.approvalPolicy': 'never' },
       env: { OPENAI_API_KEY: 'sk-e2e-restricted' },
     });
-    wb = await openWorkbenchOf(cs);
   });
 
   after(async () => {
-    await wb?.close().catch(() => undefined);
-    await cs?.stop();
-    await model?.close();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    await e2e?.close();
     fs.rmSync(canaryLog, { force: true });
   });
 
-  test('the chat, the palette tasks and Review a Patch refuse, and nothing runs or is written', async () => {
-    const page = wb!.page;
-    try {
-      await page.locator('.activitybar .action-item a[aria-label^="Tack"]').first().click({ timeout: 30_000 });
-      const chat = chatFrame(page);
-      await chat.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
-      await chat.locator('[data-testid="chat-input"]').fill('Run something.');
-      await chat.locator('[data-testid="chat-send"]').click();
-      await chat.locator('[data-testid="error-banner"]', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
+  test('the chat, the palette tasks and Review a Patch refuse, and nothing runs or is written', withScreenshot(() => e2e?.wb, 'restricted-mode', async (page) => {
+    await e2e!.chat.open();
+    const chat = e2e!.chat.frame;
+    await e2e!.chat.send('Run something.');
+    await chat.locator('[data-testid="error-banner"]', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
 
-      await runCommand(page, 'Tack: Review Uncommitted Changes');
-      await page.locator('.notifications-toasts', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 15_000 });
+    await runCommand(page, 'Tack: Review Uncommitted Changes');
+    await page.locator('.notifications-toasts', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 15_000 });
 
-      await openFile(page, 'add.patch');
-      await runCommand(page, 'Tack: Review a Patch');
-      await page.locator('.notifications-toasts', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 15_000 });
+    await openFile(page, 'add.patch');
+    await runCommand(page, 'Tack: Review a Patch');
+    await page.locator('.notifications-toasts', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 15_000 });
 
-      assert.deepEqual(model!.modelRequests(), [], 'no model request');
-      assert.ok(!fs.existsSync(path.join(workspace, 'ran.txt')), 'no command ran');
-      assert.ok(!fs.existsSync(path.join(workspace, 'planted.txt')), 'no edit was written');
-      assert.ok(!fs.existsSync(canaryLog), 'git did not run in the folder');
-    } catch (e) {
-      const shot = await screenshot(page, 'restricted-mode');
-      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
-    }
-  });
+    assert.deepEqual(e2e!.model.modelRequests(), [], 'no model request');
+    assert.ok(!fs.existsSync(path.join(e2e!.workspace, 'ran.txt')), 'no command ran');
+    assert.ok(!fs.existsSync(path.join(e2e!.workspace, 'planted.txt')), 'no edit was written');
+    assert.ok(!fs.existsSync(canaryLog), 'git did not run in the folder');
+  }));
 });

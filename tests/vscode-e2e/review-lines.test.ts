@@ -4,17 +4,11 @@
 // (CodeLens, keyboard, line selections) land exactly what was chosen; an edit the person makes to the
 // file during the review shows in the view. Its own code-server, workspace and model script.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { hostVsix } from '../lib/paths';
-import { startModelServer, type ModelServer } from '../model-server/server';
-import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
+import { startTackE2E, type TackE2E } from './fixture';
+import { runCommand, screenshot, setTheme, until, withScreenshot as shotOnFailure } from './workbench';
 
-const vsix = hostVsix;
 const API_KEY = 'sk-e2e-review-lines-key';
 
 const calcOriginal = [
@@ -72,16 +66,6 @@ const script = {
   ],
 };
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The text of each line the editor renders, top to bottom (the DOM, as a person sees it). */
 async function renderedLines(editor: Locator): Promise<string[]> {
   return editor.locator('.view-lines .view-line').evaluateAll((els) =>
@@ -92,57 +76,20 @@ async function renderedLines(editor: Locator): Promise<string[]> {
 }
 
 describe('Proposed edits as real lines in a real VS Code (code-server)', { timeout: 15 * 60_000 }, () => {
-  let model: ModelServer | undefined;
-  let cs: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  let workspace = '';
-  const read = (f: string) => fs.readFileSync(path.join(workspace, f), 'utf8');
+  let e2e: TackE2E | undefined;
+  const read = (f: string) => e2e!.read(f);
 
-  const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => async () => {
-    assert.ok(wb, 'the workbench did not open');
-    try {
-      await fn(wb.page);
-    } catch (e) {
-      const shot = await screenshot(wb.page, `review-lines-${name}-failed`);
-      await runCommand(wb.page, 'Tack: Reject All Changes').catch(() => undefined);
-      await runCommand(wb.page, 'Tack: Stop').catch(() => undefined);
-      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
-    }
-  };
+  /** Runs a test body, keeping a screenshot when it fails. */
+  const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => shotOnFailure(() => e2e?.wb, `review-lines-${name}-failed`, fn);
 
-  const chat = () => chatFrame(wb!.page);
+  const tack = () => e2e!.chat;
+  const chat = () => tack().frame;
   const activeEditor = (page: Page) => page.locator('.editor-group-container.active .monaco-editor').first();
   /** The active editor when it shows the proposed lines (a `tack-review:` document). */
   const reviewEditor = (page: Page) => page.locator('.editor-group-container.active .monaco-editor[data-uri^="tack-review:"]').first();
   /** The active editor when it shows a workspace file (not the proposed-lines view). */
   const fileEditor = (page: Page) => page.locator('.editor-group-container.active .monaco-editor:not([data-uri^="tack-review:"])').first();
 
-  async function newTask(page: Page): Promise<void> {
-    await runCommand(page, 'Tack: New Task');
-    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
-  }
-
-  async function send(text: string): Promise<void> {
-    await chat().locator('[data-testid="chat-input"]').fill(text);
-    await chat().locator('[data-testid="chat-send"]').click();
-  }
-
-  async function waitIdle(): Promise<void> {
-    await chat().locator('[data-testid="chat-stop"]').waitFor({ state: 'hidden', timeout: 60_000 });
-  }
-
-  /** Switches the workbench's colour theme with "Preferences: Color Theme" (as vscode.test.ts does). */
-  async function setTheme(page: Page, theme: string): Promise<void> {
-    const input = page.locator('.quick-input-widget input');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /Preferences: Color Theme(?!s)/ }).first().click({ timeout: 15_000 });
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.type(theme);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().click();
-  }
 
   /** Selects whole lines first..last (1-based) in the focused editor. */
   async function selectLines(page: Page, first: number, last: number): Promise<void> {
@@ -154,44 +101,29 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
   }
 
   before(async () => {
-    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
-    model = await startModelServer(script);
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-review-lines-'));
-    fs.writeFileSync(path.join(workspace, 'calc.ts'), calcOriginal);
-    fs.writeFileSync(path.join(workspace, 'five.txt'), fiveOriginal);
-    fs.writeFileSync(path.join(workspace, 'follow.txt'), followOriginal);
-    fs.writeFileSync(path.join(workspace, 'reason.txt'), 'short\n');
-    cs = await startCodeServer({
-      vsix,
-      workspace,
+    e2e = await startTackE2E({
+      name: 'review-lines',
+      script,
+      files: { 'calc.ts': calcOriginal, 'five.txt': fiveOriginal, 'follow.txt': followOriginal, 'reason.txt': 'short\n' },
       settings: {
-        'tack.baseUrl': model.url,
         'tack.model': 'gpt-5.1-codex',
         'tack.wireApi': 'responses',
         'tack.approvalPolicy': 'untrusted',
         'tack.sandboxMode': 'workspace-write',
-        'git.enabled': false,
         'files.autoSave': 'off',
       },
       env: { OPENAI_API_KEY: API_KEY },
+      openChat: true,
     });
-    wb = await openWorkbenchOf(cs);
-    const item = wb.page.locator('.activitybar .action-item a[aria-label^="Tack"]').first();
-    await item.waitFor({ timeout: 30_000 });
-    await item.click();
-    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
   });
 
   after(async () => {
-    await wb?.close().catch(() => undefined);
-    await cs?.stop();
-    await model?.close();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   test('every proposed line is visible text in an editor, syntax-coloured, under the removed lines; nothing reaches the file', withScreenshot('visible', async (page) => {
-    await newTask(page);
-    await send('Only count positive items.');
+    await tack().newTask();
+    await tack().send('Only count positive items.');
     await page.locator('.tab.active', { hasText: 'calc.ts' }).waitFor({ timeout: 30_000 });
     const editor = activeEditor(page);
     await until('the Accept lens', async () => (await editor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) > 0);
@@ -233,7 +165,7 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     // Accept from the view's CodeLens: the three lines land; the view closes.
     await view.locator('.codelens-decoration a', { hasText: /^\s*Accept\s*$/ }).first().click();
     await chat().locator('[data-testid="message-text"]', { hasText: 'Total is filtered now.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     const expected = calcOriginal.replace('  let sum = 0;\n  for (const item of items) sum += item;\n', [
       '  const positive = items.filter((item) => Number.isFinite(item) && item > 0); // FIRST_PROPOSED_LINE',
       '  const sum = positive.reduce((acc, item) => acc + item, 0); // SECOND_PROPOSED_LINE',
@@ -245,8 +177,8 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
   }));
 
   test('accepting two of five lines from the view (keyboard) writes exactly those', withScreenshot('lines', async (page) => {
-    await newTask(page);
-    await send('Shout the numbers.');
+    await tack().newTask();
+    await tack().send('Shout the numbers.');
     await page.locator('.tab.active', { hasText: 'five.txt' }).waitFor({ timeout: 30_000 });
     const editor = activeEditor(page);
     await editor.locator('.view-lines', { hasText: 'FIVE' }).waitFor({ timeout: 15_000 });
@@ -266,9 +198,9 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     // The rest of the file, rejected from the keyboard in the view.
     await page.keyboard.press('Control+Alt+Shift+Backspace');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Two lines landed.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     assert.equal(read('five.txt'), '// five\none\nTWO\nTHREE\nfour\nfive\n// end\n', 'exactly the two accepted lines landed');
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
     // The chat's card: the hunk is "partly accepted", and its diff marks which lines landed.
     const card = chat().locator('[data-testid="file-change-card"]').last();
     await until('the hunk partly accepted', async () => (await card.locator('[data-testid="hunk"]').getAttribute('data-state')) === 'partial', 10_000);
@@ -284,8 +216,8 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
   }));
 
   test('a line the person types in the file during the review shows in the view; accepting keeps it', withScreenshot('follow', async (page) => {
-    await newTask(page);
-    await send('Shout delta.');
+    await tack().newTask();
+    await tack().send('Shout delta.');
     await page.locator('.tab.active', { hasText: 'follow.txt' }).waitFor({ timeout: 30_000 });
     const view = activeEditor(page);
     await view.locator('.view-lines', { hasText: 'DELTA_PROPOSED' }).waitFor({ timeout: 15_000 });
@@ -305,18 +237,18 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     await screenshot(page, 'review-lines-5-follows-the-buffer');
     await page.keyboard.press('Control+Alt+Shift+Enter');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Followed.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     // The person had unsaved work in the buffer, so Tack does not save it for them: save, then read.
     await fileEditor(page).locator('.view-lines', { hasText: 'DELTA_PROPOSED' }).waitFor({ timeout: 10_000 });
     await fileEditor(page).locator('.view-lines').click();
     await page.keyboard.press('Control+S');
     await until('the file saved with both', () => read('follow.txt') === 'typed during the review\nalpha\nbeta\ngamma\nDELTA_PROPOSED\nepsilon\n', 15_000);
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
   }));
 
   test('"Reject with a reason" on the chat\'s edit card: the model reads the reason', withScreenshot('card-reason', async (page) => {
-    await newTask(page);
-    await send('Lengthen reason.txt.');
+    await tack().newTask();
+    await tack().send('Lengthen reason.txt.');
     const card = chat().locator('[data-testid="file-change-card"]').last();
     await card.locator('[data-testid="edit-reject-reason"]').click({ timeout: 30_000 });
     const input = page.locator('.quick-input-widget input');
@@ -324,9 +256,9 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
     await input.fill('keep it short');
     await page.keyboard.press('Enter');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Kept it short.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     assert.equal(read('reason.txt'), 'short\n');
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
     assert.equal(await card.getAttribute('data-status'), 'declined');
     await until('no proposed-lines view left', async () => (await page.locator('.monaco-editor[data-uri^="tack-review:"]').count()) === 0, 10_000);
   }));
@@ -335,8 +267,8 @@ describe('Proposed edits as real lines in a real VS Code (code-server)', { timeo
   // longer sees the machine-scoped tack.baseUrl (requests would go to the default API), so no model
   // request follows a theme switch in this suite.
   test('the proposed lines in the dark and the light theme', withScreenshot('themes', async (page) => {
-    await newTask(page);
-    await send('Only count positive items, again.');
+    await tack().newTask();
+    await tack().send('Only count positive items, again.');
     const view = reviewEditor(page);
     await view.locator('.view-lines', { hasText: 'DARK_PROPOSED_LINE' }).waitFor({ timeout: 30_000 });
     await until('the lens', async () => (await view.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) > 0);

@@ -3,16 +3,12 @@
 // code-server, workspace and model script; the tests play the script in order.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { hostVsix } from '../lib/paths';
-import { startModelServer, type ModelServer } from '../model-server/server';
-import { startCodeServer, type CodeServer } from './code-server';
-import { chatFrame, openFile, openWorkbenchOf, runCommand, screenshot, type Workbench } from './workbench';
+import { startTackE2E, type TackE2E } from './fixture';
+import { openFile, runCommand, screenshot, until, withScreenshot as shotOnFailure } from './workbench';
 
-const vsix = hostVsix;
 const API_KEY = 'sk-e2e-review-key';
 
 const alphaOriginal = 'export const alpha = 1;\nexport const keep = true;\n';
@@ -72,97 +68,44 @@ const script = {
   ],
 };
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 15 * 60_000 }, () => {
-  let model: ModelServer | undefined;
-  let cs: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  let workspace = '';
-  const read = (f: string) => fs.readFileSync(path.join(workspace, f), 'utf8');
+  let e2e: TackE2E | undefined;
+  const read = (f: string) => e2e!.read(f);
 
-  const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => async () => {
-    assert.ok(wb, 'the workbench did not open');
-    try {
-      await fn(wb.page);
-    } catch (e) {
-      const shot = await screenshot(wb.page, `review-${name}-failed`);
-      await runCommand(wb.page, 'Tack: Reject All Changes').catch(() => undefined);
-      await runCommand(wb.page, 'Tack: Stop').catch(() => undefined);
-      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
-    }
-  };
+  /** Runs a test body, keeping a screenshot when it fails. */
+  const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => shotOnFailure(() => e2e?.wb, `review-${name}-failed`, fn);
 
-  const chat = () => chatFrame(wb!.page);
+  const tack = () => e2e!.chat;
+  const chat = () => tack().frame;
   /** A file's row in the Changes view (Tack's sidebar). */
   const changesRow = (page: Page, file: string) =>
     page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Changes' }) }).locator('.monaco-list-row', { hasText: file }).first();
 
-  async function newTask(page: Page): Promise<void> {
-    await runCommand(page, 'Tack: New Task');
-    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
-  }
-
-  async function send(text: string): Promise<void> {
-    await chat().locator('[data-testid="chat-input"]').fill(text);
-    await chat().locator('[data-testid="chat-send"]').click();
-  }
-
-  async function waitIdle(): Promise<void> {
-    await chat().locator('[data-testid="chat-stop"]').waitFor({ state: 'hidden', timeout: 60_000 });
-  }
-
   before(async () => {
-    assert.ok(fs.existsSync(vsix), `the .vsix is not built (${vsix}); run npm run build`);
-    model = await startModelServer(script);
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-e2e-review-'));
-    fs.writeFileSync(path.join(workspace, 'alpha.ts'), alphaOriginal);
-    fs.writeFileSync(path.join(workspace, 'beta.ts'), betaOriginal);
-    fs.writeFileSync(path.join(workspace, 'five.txt'), fiveOriginal);
-    fs.writeFileSync(path.join(workspace, 'greeting.txt'), 'greeting = hi\n');
-    fs.writeFileSync(path.join(workspace, 'reason.txt'), 'short\n');
-    fs.writeFileSync(path.join(workspace, 'first.txt'), '1\n');
-    fs.writeFileSync(path.join(workspace, 'second.txt'), '2\n');
-    cs = await startCodeServer({
-      vsix,
-      workspace,
+    e2e = await startTackE2E({
+      name: 'review',
+      script,
+      files: { 'alpha.ts': alphaOriginal, 'beta.ts': betaOriginal, 'five.txt': fiveOriginal, 'greeting.txt': 'greeting = hi\n', 'reason.txt': 'short\n', 'first.txt': '1\n', 'second.txt': '2\n' },
       settings: {
-        'tack.baseUrl': model.url,
         'tack.model': 'gpt-5.1-codex',
         'tack.wireApi': 'responses',
         'tack.approvalPolicy': 'untrusted',
         'tack.sandboxMode': 'workspace-write',
-        'git.enabled': false,
         // The test decides when files are saved.
         'files.autoSave': 'off',
       },
       env: { OPENAI_API_KEY: API_KEY },
+      openChat: true,
     });
-    wb = await openWorkbenchOf(cs);
-    const item = wb.page.locator('.activitybar .action-item a[aria-label^="Tack"]').first();
-    await item.waitFor({ timeout: 30_000 });
-    await item.click();
-    await chat().locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
   });
 
   after(async () => {
-    await wb?.close().catch(() => undefined);
-    await cs?.stop();
-    await model?.close();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   test('Accept All over two files is one WorkspaceEdit: one undo takes both back; the card keeps its diff', withScreenshot('accept-all-undo', async (page) => {
-    await newTask(page);
-    await send('Edit alpha and beta.');
+    await tack().newTask();
+    await tack().send('Edit alpha and beta.');
     const card = chat().locator('[data-testid="file-change-card"]').last();
     await card.locator('[data-testid="files-accept-all"]').waitFor({ timeout: 30_000 });
     assert.equal(read('alpha.ts'), alphaOriginal, 'nothing written before a decision');
@@ -172,7 +115,7 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     await screenshot(page, 'review-1-two-files-pending');
     await runCommand(page, 'Tack: Accept All Changes');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Edited both files.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     const alphaNew = alphaOriginal.replace('alpha = 1;', 'alpha = 100; // ACCEPTED_ALPHA');
     const betaNew = betaOriginal.replace('beta = 2;', 'beta = 200; // ACCEPTED_BETA');
     await until('both files written', () => read('alpha.ts') === alphaNew && read('beta.ts') === betaNew, 15_000);
@@ -203,7 +146,7 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
   }));
 
   /** The last model request's body as text. */
-  const lastRequest = () => JSON.stringify(model!.modelRequests().at(-1)?.body ?? '');
+  const lastRequest = () => JSON.stringify(e2e!.model.modelRequests().at(-1)?.body ?? '');
 
   /** Selects whole lines first..last (1-based) in the focused editor. */
   async function selectLines(page: Page, first: number, last: number): Promise<void> {
@@ -215,8 +158,8 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
   }
 
   test('accepting two of five lines of a hunk writes exactly those, and the model is told the difference', withScreenshot('lines', async (page) => {
-    await newTask(page);
-    await send('Shout the numbers.');
+    await tack().newTask();
+    await tack().send('Shout the numbers.');
     await page.locator('.tab.active', { hasText: 'five.txt' }).waitFor({ timeout: 30_000 });
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
     await until('the Accept lens', async () => (await editor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) > 0);
@@ -236,18 +179,18 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     await row.hover();
     await row.locator('.action-label[aria-label="Reject Changes in File"]').click();
     await chat().locator('[data-testid="message-text"]', { hasText: 'Two lines landed.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     assert.equal(read('five.txt'), '// five\none\nTWO\nTHREE\nfour\nfive\n// end\n', 'exactly the two accepted lines landed');
     const body = lastRequest();
     assert.ok(body.includes('The user changed your proposal for five.txt'), body.slice(-2000));
     assert.ok(body.includes('-ONE') && body.includes('+one') && body.includes('-FOUR'), 'the diff from the proposal to what landed');
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
     await screenshot(page, 'review-6-lines-card');
   }));
 
   test('editing the proposal in the side-by-side diff, then accepting, writes the edited text and tells the model', withScreenshot('edit', async (page) => {
-    await newTask(page);
-    await send('Greet louder.');
+    await tack().newTask();
+    await tack().send('Greet louder.');
     await page.locator('.tab.active', { hasText: 'greeting.txt' }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Tack: Show Side-by-Side Diff');
     const diff = page.locator('.editor-group-container.active .monaco-diff-editor').first();
@@ -264,26 +207,26 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     assert.equal(read('greeting.txt'), 'greeting = hi\n', 'nothing written before Accept');
     await runCommand(page, 'Tack: Accept All Changes');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Your version landed.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     await until('the edited text on disk', () => read('greeting.txt') === 'greeting = hello from me\n', 15_000);
     const body = lastRequest();
     assert.ok(body.includes('The user changed your proposal for greeting.txt'), body.slice(-2000));
     assert.ok(body.includes('-greeting = hello\\n+greeting = hello from me'), body.slice(-2000));
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
   }));
 
   test('Accept All where one file changed meanwhile applies nothing, to any file', withScreenshot('atomic', async (page) => {
-    await newTask(page);
-    await send('Spell out first and second.');
+    await tack().newTask();
+    await tack().send('Spell out first and second.');
     const card = chat().locator('[data-testid="file-change-card"]').last();
     await card.locator('[data-testid="files-accept-all"]').waitFor({ timeout: 30_000 });
     // second.txt changes on disk after the proposal; VS Code reloads its buffer.
-    fs.writeFileSync(path.join(workspace, 'second.txt'), '2 changed by someone else\n');
+    fs.writeFileSync(path.join(e2e!.workspace, 'second.txt'), '2 changed by someone else\n');
     await openFile(page, 'second.txt');
     await page.locator('.editor-group-container.active .view-lines', { hasText: 'changed by someone else' }).waitFor({ timeout: 15_000 });
     await runCommand(page, 'Tack: Accept All Changes');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Nothing landed.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     assert.equal(read('first.txt'), '1\n', 'the other file of the decision was not written either');
     assert.equal(read('second.txt'), '2 changed by someone else\n');
     const body = lastRequest();
@@ -291,13 +234,13 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     const lastOutput = body.slice(body.lastIndexOf('function_call_output'), body.lastIndexOf('function_call_output') + 1500);
     assert.ok(body.includes('second.txt changed after Tack proposed this edit'), lastOutput);
     assert.ok(body.includes('nothing of this decision was applied'), lastOutput);
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
     await screenshot(page, 'review-8-atomic-failure');
   }));
 
   test('"Reject with a reason" rejects the edit and the model reads the reason', withScreenshot('reason', async (page) => {
-    await newTask(page);
-    await send('Lengthen reason.txt.');
+    await tack().newTask();
+    await tack().send('Lengthen reason.txt.');
     await page.locator('.tab.active', { hasText: 'reason.txt' }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Tack: Reject Changes with a Reason...');
     const input = page.locator('.quick-input-widget input');
@@ -305,10 +248,10 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     await input.fill('keep it short');
     await page.keyboard.press('Enter');
     await chat().locator('[data-testid="message-text"]', { hasText: 'Kept it short.' }).waitFor({ timeout: 30_000 });
-    await waitIdle();
+    await tack().idle();
     assert.equal(read('reason.txt'), 'short\n');
     assert.ok(lastRequest().includes("The user's reason: keep it short"));
-    assert.deepEqual(model!.mismatches, []);
+    assert.deepEqual(e2e!.model.mismatches, []);
     const card = chat().locator('[data-testid="file-change-card"]').last();
     assert.equal(await card.getAttribute('data-status'), 'declined');
     assert.ok(((await card.textContent()) ?? '').includes('a much longer line'), 'the declined card keeps its diff');

@@ -88,3 +88,82 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   await page.keyboard.press('Enter');
   await page.locator(`.tab.active[data-resource-name="${path.basename(relPath)}"], .tab.active:has-text("${path.basename(relPath)}")`).first().waitFor({ timeout: 15_000 });
 }
+
+/** Switches the workbench's colour theme with "Preferences: Color Theme". */
+export async function setTheme(page: Page, theme: string): Promise<void> {
+  // Not runCommand: its first match can be "Browse Color Themes in Marketplace" (no network here).
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /Preferences: Color Theme(?!s)/ }).first().click({ timeout: 15_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.type(theme);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().click();
+}
+
+/** Polls `fn` every 100 ms until it returns something truthy, which it resolves with. */
+export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Tack's chat as a person uses it: open the sidebar, start a task, type and send, wait for the turn. */
+export class TackChat {
+  constructor(private readonly page: Page) {}
+
+  /** The webview's frame, for locators. */
+  get frame(): FrameLocator {
+    return chatFrame(this.page);
+  }
+
+  /** Opens the Tack view from the activity bar and waits for the chat's input. */
+  async open(): Promise<void> {
+    const item = this.page.locator('.activitybar .action-item a[aria-label^="Tack"]').first();
+    await item.waitFor({ timeout: 60_000 });
+    await item.click();
+    await this.frame.locator('[data-testid="chat-input"]').waitFor({ timeout: 60_000 });
+  }
+
+  /** "Tack: New Task" from the palette, then the empty chat. */
+  async newTask(): Promise<void> {
+    await runCommand(this.page, 'Tack: New Task');
+    await this.frame.locator('[data-testid="chat-input"]').waitFor({ timeout: 30_000 });
+    await until('an empty transcript', async () => (await this.frame.locator('[data-testid="message-agent"]').count()) === 0, 10_000);
+  }
+
+  async send(text: string): Promise<void> {
+    await this.frame.locator('[data-testid="chat-input"]').fill(text);
+    await this.frame.locator('[data-testid="chat-send"]').click();
+  }
+
+  /** Until no turn runs (the Stop button is gone). */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    await this.frame.locator('[data-testid="chat-stop"]').waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+}
+
+/**
+ * A test body that keeps a screenshot named `name` when it fails and leaves nothing pending for the
+ * next test of the file (proposals withdrawn, the turn stopped).
+ */
+export function withScreenshot(wb: () => Workbench | undefined, name: string, fn: (page: Page) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const w = wb();
+    if (!w) throw new Error('the workbench did not open');
+    try {
+      await fn(w.page);
+    } catch (e) {
+      const shot = await screenshot(w.page, name);
+      await runCommand(w.page, 'Tack: Reject All Changes').catch(() => undefined);
+      await runCommand(w.page, 'Tack: Stop').catch(() => undefined);
+      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
+    }
+  };
+}
