@@ -3,7 +3,8 @@
 // (no process of it runs before that); the scripted model calls one of its tools; under `untrusted` the chat asks (the MCP approval card),
 // the person allows the whole server, the call's card shows the result, and the server really stored
 // it. "Tack: MCP Servers" lists the server with its state and tool count. A second server answered
-// "Don't start" runs nothing and is listed as not trusted; its "Trust…" action starts it.
+// "Don't start" runs nothing and is listed as not trusted; its "Trust…" action starts it. Editing
+// .vscode/mcp.json takes effect without a reload; "Stop Trusting" stops a server and forgets its trust.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../lib/paths';
 import { processesWith } from '../lib/procs';
 import { startTackE2E, type TackE2E } from './fixture';
-import { runCommand, withScreenshot } from './workbench';
+import { runCommand, screenshot, until, withScreenshot } from './workbench';
 
 const memoryServer = path.join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
 const badServer = path.join(repoRoot, 'tests', 'mcp', 'bad-server.mjs');
@@ -98,5 +99,39 @@ describe('MCP servers in a real VS Code', { timeout: 10 * 60_000 }, () => {
     await trustDialog.getByRole('button', { name: 'Trust and start' }).click();
     for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(fs.readFileSync(marker, 'utf8'), 'ran\n');
+
+    // The person edits .vscode/mcp.json: "planted" goes, "added" comes. No reload: the palette's
+    // list follows, the new workspace server asks for trust before it starts, "planted" is stopped.
+    const config = JSON.parse(fs.readFileSync(path.join(e2e!.workspace, '.vscode', 'mcp.json'), 'utf8'));
+    delete config.servers.planted;
+    config.servers.added = { type: 'stdio', command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: '${workspaceFolder}/added.jsonl' } };
+    fs.writeFileSync(path.join(e2e!.workspace, '.vscode', 'mcp.json'), JSON.stringify(config));
+    const addedDialog = page.locator('.monaco-dialog-box', { hasText: 'Start the MCP server "added"' });
+    for (let i = 0; i < 3 && !(await addedDialog.isVisible()); i++) {
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'Tack: MCP Servers');
+      await addedDialog.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
+    await addedDialog.getByRole('button', { name: 'Trust and start' }).click();
+    const list = page.locator('.quick-input-widget');
+    await list.locator('.monaco-list-row', { hasText: 'added' }).first().waitFor({ timeout: 30_000 });
+    // (By aria-label: the list reuses row elements, and a hidden detail can keep an earlier row's text.)
+    await until('the removed server gone from the list', async () => (await list.locator('.monaco-list-row[aria-label*="planted"]').count()) === 0, 10_000);
+    assert.match(await list.locator('.monaco-list-row', { hasText: 'added' }).first().innerText(), /running · 9 tools/);
+    await screenshot(page, 'mcp-config-edited');
+
+    // "Stop Trusting" the memory server: it stops and is listed as not trusted.
+    await page.locator('.quick-input-widget input').fill('memory');
+    await list.locator('.monaco-list-row', { hasText: 'running' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await list.locator('.monaco-list-row', { hasText: 'Stop Trusting' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-widget input').fill('Stop Trusting');
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts', { hasText: 'no longer trusted' }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Tack: MCP Servers');
+    const memoryRow = list.locator('.monaco-list-row[aria-label*="memory, "]').first();
+    await memoryRow.waitFor({ timeout: 30_000 });
+    await until('the memory server listed as not trusted', async () => /not trusted/.test((await memoryRow.getAttribute('aria-label')) ?? ''));
+    await page.keyboard.press('Escape');
   }));
 });

@@ -1,15 +1,18 @@
-// MCP servers in VS Code: the hub for the workspace (the user file and `.vscode/mcp.json`), inputs
-// asked with a masked input box and kept in SecretStorage, and "Tack: MCP Servers" (status, tool
-// count, last error; restart one; show its tools; trust one). None of it in Restricted Mode: a
+// MCP servers in VS Code: the hub for the workspace (the user file and `.vscode/mcp.json`, both
+// watched: an edit takes effect at the next turn without a reload), inputs asked with a masked input
+// box and kept in SecretStorage, and "Tack: MCP Servers" (status, tool count, last error; restart one;
+// show its tools; trust one, or stop trusting it). None of it in Restricted Mode: a
 // workspace's servers are programs it names. Even in a trusted workspace, a server from
 // `.vscode/mcp.json` starts only after a modal showing its command line (or URL) is answered "Trust and
 // start"; the answer is kept per definition hash in workspaceState (host/mcp/trust.ts).
 import * as vscode from 'vscode';
+import path from 'node:path';
 import {
   definitionHash,
   describeDefinition,
   loadMcpConfig,
   McpHub,
+  needsTrust,
   realWorkspace,
   storeTrustGate,
   type McpInputDef,
@@ -17,6 +20,7 @@ import {
   type McpServerStatus,
   type McpTrustStore,
   type TokenStore,
+  userMcpConfigPath,
 } from '../host/mcp';
 import { reveal } from '../shared/display';
 import { requireTrust } from './trust';
@@ -28,6 +32,9 @@ const DONT_START = "Don't start";
 
 type TrustAnswers = Record<string, 'trusted' | 'refused'>;
 
+/** How long after the last change of an mcp.json the configuration is read again. */
+const RELOAD_DEBOUNCE_MS = 250;
+
 /** Answers about workspace definitions in workspaceState, keyed by the workspace's real path and hash. */
 function workspaceTrustStore(state: vscode.Memento): McpTrustStore & { refused(workspace: string, hash: string): boolean; refuse(workspace: string, hash: string): Promise<void> } {
   const key = (workspace: string, hash: string) => `${workspace}\u0000${hash}`;
@@ -38,6 +45,11 @@ function workspaceTrustStore(state: vscode.Memento): McpTrustStore & { refused(w
     add: (workspace, hash) => set(key(workspace, hash), 'trusted'),
     refused: (workspace, hash) => read()[key(workspace, hash)] === 'refused',
     refuse: (workspace, hash) => set(key(workspace, hash), 'refused'),
+    remove: (workspace, hash) => {
+      const answers = { ...read() };
+      delete answers[key(workspace, hash)];
+      return Promise.resolve(state.update(TRUST_STATE_KEY, answers));
+    },
   };
 }
 
@@ -60,14 +72,19 @@ export class McpManager implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** The hub, created on first use (undefined when no server is configured). */
+  private watchers: vscode.Disposable[] = [];
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * The hub, created on first use, also when no server is configured yet: sessions keep the hub they
+   * started with, and a server added to an mcp.json later joins it at the next turn.
+   */
   hub(): McpHub | undefined {
     requireTrust();
     if (!this.hubInstance) {
       const workspace = this.workspace();
       const config = loadMcpConfig({ workspace });
       for (const e of config.errors) this.log.warn(`MCP configuration: ${e}`);
-      if (config.servers.length === 0 && config.errors.length === 0) return undefined;
       const store = workspaceTrustStore(this.context.workspaceState);
       const trust = storeTrustGate({
         workspace,
@@ -84,8 +101,42 @@ export class McpManager implements vscode.Disposable {
         log: (line) => this.log.debug(line),
         oauth: { store: secretTokenStore(this.context.secrets), signInHint: (s) => `use "Tack: MCP Servers", pick ${s}, then Sign In` },
       });
+      this.watch(workspace);
     }
     return this.hubInstance;
+  }
+
+  /** Watches both configuration files; a change is read again once the edits settle. */
+  private watch(workspace: string | undefined): void {
+    const files = [userMcpConfigPath(), ...(workspace ? [path.join(workspace, '.vscode', 'mcp.json')] : [])];
+    for (const file of files) {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      const changed = () => this.scheduleReload();
+      this.watchers.push(w, w.onDidChange(changed), w.onDidCreate(changed), w.onDidDelete(changed));
+    }
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      void this.reload();
+    }, RELOAD_DEBOUNCE_MS);
+  }
+
+  /** Reads the configuration again and hands it to the hub (which stops what is gone or changed). */
+  async reload(): Promise<void> {
+    const hub = this.hubInstance;
+    if (!hub) return;
+    const config = loadMcpConfig({ workspace: this.workspace() });
+    for (const e of config.errors) this.log.warn(`MCP configuration: ${e}`);
+    const r = await hub.reconfigure(config);
+    const parts = [
+      ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
+      ...(r.changed.length ? [`changed ${r.changed.join(', ')} (stopped; it starts again with its new definition)`] : []),
+      ...(r.removed.length ? [`removed ${r.removed.join(', ')} (stopped)`] : []),
+    ];
+    this.log.info(`MCP configuration read again${parts.length ? `: ${parts.join('; ')}` : ': no server changed'}`);
   }
 
   /** The modal before an untrusted workspace server first starts; a "Don't start" is remembered too. */
@@ -132,7 +183,7 @@ export class McpManager implements vscode.Disposable {
   /** "Tack: MCP Servers": pick a server, then restart it, see its tools or its last error. */
   async showServers(): Promise<void> {
     const hub = this.hub();
-    if (!hub) {
+    if (!hub || (hub.size === 0 && hub.configErrors.length === 0)) {
       void vscode.window.showInformationMessage('Tack: no MCP servers are configured. Add them to .vscode/mcp.json (VS Code\'s format) or to ~/.tack/mcp.json.');
       return;
     }
@@ -152,12 +203,15 @@ export class McpManager implements vscode.Disposable {
     const error = 'Show Last Error';
     const signIn = 'Sign In (OAuth)';
     const trustAction = 'Trust…';
+    const untrustAction = 'Stop Trusting';
     if (s.state === 'untrusted') {
       const action = await vscode.window.showQuickPick([trustAction], { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })} (not trusted)` });
       if (action === trustAction) await this.trustServer(hub, s.name);
       return;
     }
-    const actions = [restart, ...(s.type !== 'stdio' ? [signIn] : []), ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : [])];
+    const def = hub.definition(s.name);
+    const canUntrust = def !== undefined && needsTrust(def);
+    const actions = [restart, ...(s.type !== 'stdio' ? [signIn] : []), ...(s.tools.length ? [tools] : []), ...(s.lastError ? [error] : []), ...(canUntrust ? [untrustAction] : [])];
     const action = await vscode.window.showQuickPick(actions, { title: `Tack: MCP server ${reveal(s.name, { singleLine: true })}` });
     if (action === restart) {
       try {
@@ -186,6 +240,9 @@ export class McpManager implements vscode.Disposable {
         })),
         { title: `Tack: tools of ${reveal(s.name, { singleLine: true })}` },
       );
+    } else if (action === untrustAction) {
+      await hub.untrust(s.name);
+      void vscode.window.showInformationMessage(`Tack: ${reveal(s.name, { singleLine: true })} is stopped and no longer trusted; it is asked about again before it next starts.`);
     } else if (action === error && s.lastError) {
       void vscode.window.showErrorMessage(`Tack: ${reveal(s.name, { singleLine: true })}: ${reveal(s.lastError, { singleLine: true })}`);
     }
@@ -211,10 +268,12 @@ export class McpManager implements vscode.Disposable {
     }
   }
 
-  /** Stops every server (their whole process trees). */
+  /** Stops every server (their whole process trees) and the watching. */
   async stop(): Promise<void> {
     const hub = this.hubInstance;
     this.hubInstance = undefined;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const w of this.watchers.splice(0)) w.dispose();
     await hub?.stopAll();
   }
 

@@ -3,7 +3,7 @@
 // everything stopped when Tack stops.
 import type { McpToolSpec } from '../../generated/types/McpToolSpec';
 import type { InputResolver, McpConfig, McpServerDef } from './config';
-import { McpServerConnection, type McpServerStatus } from './server';
+import { McpServerConnection, type McpServerStatus, type ServerContext } from './server';
 import { signIn, type TokenStore } from './oauth';
 import type { McpTrustGate } from './trust';
 
@@ -24,17 +24,18 @@ export class McpHub {
   private readonly servers = new Map<string, McpServerConnection>();
   private started: Promise<string[]> | undefined;
   private readonly listeners = new Set<() => void>();
-  readonly configErrors: string[];
+  private configErrorList: string[];
+  private readonly ctx: ServerContext;
   private readonly oauth?: McpHubOptions['oauth'];
   private readonly trust?: McpTrustGate;
   /** Servers not started because their definition is not trusted. */
   private readonly untrusted = new Set<string>();
 
   constructor(opts: McpHubOptions) {
-    this.configErrors = [...opts.config.errors];
+    this.configErrorList = [...opts.config.errors];
     this.oauth = opts.oauth;
     this.trust = opts.trust;
-    const ctx = {
+    this.ctx = {
       workspace: opts.workspace,
       inputs: opts.config.inputs,
       resolveInput: opts.resolveInput,
@@ -47,11 +48,56 @@ export class McpHub {
         if (opts.trust && !opts.trust.isTrusted(def, entries)) throw new Error('its definition (or its envFile) changed since it was trusted; trust it again');
       },
     };
-    for (const def of opts.config.servers) {
-      const conn = new McpServerConnection(def, ctx);
-      conn.onChange = () => this.changed();
-      this.servers.set(def.name, conn);
+    for (const def of opts.config.servers) this.add(def);
+  }
+
+  private add(def: McpServerDef): void {
+    const conn = new McpServerConnection(def, this.ctx);
+    conn.onChange = () => this.changed();
+    this.servers.set(def.name, conn);
+  }
+
+  /** The problems found in the configuration files (the rest still loaded). */
+  get configErrors(): readonly string[] {
+    return this.configErrorList;
+  }
+
+  /**
+   * Takes the configuration anew (the person edited an mcp.json): a server whose definition is gone
+   * or changed is stopped (its whole process tree) and dropped; new and changed definitions start
+   * with the next turn (or "Tack: MCP Servers"), asking for trust as any workspace definition does;
+   * unchanged servers keep running. Sessions hear of it through onChange, so the model's tool list
+   * follows at its next request.
+   */
+  async reconfigure(config: McpConfig): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+    const next = new Map(config.servers.map((d) => [d.name, d]));
+    const dropped: string[] = [];
+    const stops: Promise<void>[] = [];
+    for (const [name, conn] of this.servers) {
+      const def = next.get(name);
+      if (def && JSON.stringify(def) === JSON.stringify(conn.def)) continue;
+      stops.push(conn.stop());
+      this.servers.delete(name);
+      this.untrusted.delete(name);
+      dropped.push(name);
     }
+    this.ctx.inputs = config.inputs;
+    const fresh: string[] = [];
+    for (const def of config.servers) {
+      if (this.servers.has(def.name)) continue;
+      this.add(def);
+      fresh.push(def.name);
+    }
+    this.configErrorList = [...config.errors];
+    // The next startAll starts what is new (a running server's start is a no-op).
+    this.started = undefined;
+    await Promise.allSettled(stops);
+    this.changed();
+    return {
+      added: fresh.filter((n) => !dropped.includes(n)),
+      removed: dropped.filter((n) => !fresh.includes(n)),
+      changed: fresh.filter((n) => dropped.includes(n)),
+    };
   }
 
   get size(): number {
@@ -148,6 +194,19 @@ export class McpHub {
     await this.trust?.remember(s.def);
     this.untrusted.delete(server);
     await s.start();
+  }
+
+  /**
+   * Stops trusting a workspace server's definition and stops the server: it is asked about again
+   * (VS Code's modal) before it next starts.
+   */
+  async untrust(server: string): Promise<void> {
+    const s = this.servers.get(server);
+    if (!s) throw new Error(`no MCP server named "${server}" is configured`);
+    await this.trust?.forget(s.def);
+    this.untrusted.add(server);
+    await s.stop();
+    this.changed();
   }
 
   /** Every tool of every server that listed its tools, for the core (`mcpTools`). */

@@ -13,6 +13,8 @@ import { parseEnvFile, type McpServerDef } from './config';
 export interface McpTrustStore {
   has(workspace: string, hash: string): boolean;
   add(workspace: string, hash: string, name: string): void | Promise<void>;
+  /** Forgets a trusted definition (VS Code's "Stop Trusting"); the CLI's file is edited by hand. */
+  remove?(workspace: string, hash: string): void | Promise<void>;
 }
 
 /** What the hub asks before starting (or calling, restarting) a server. */
@@ -23,6 +25,8 @@ export interface McpTrustGate {
   ask?(def: McpServerDef): Promise<boolean>;
   /** Records trust for the definition (VS Code's "Trust…" action). */
   remember(def: McpServerDef): Promise<void>;
+  /** Forgets it: the definition is asked about again before it next starts. */
+  forget(def: McpServerDef): Promise<void>;
   /** How to trust the servers, for the message naming the skipped ones. */
   hint: string;
 }
@@ -137,6 +141,9 @@ export function storeTrustGate(opts: {
     isTrusted: (def, entries) => !needsTrust(def) || opts.trustAll === true || opts.store.has(real, definitionHash(def, opts.workspace, entries)),
     remember: async (def) => {
       if (needsTrust(def)) await opts.store.add(real, definitionHash(def, opts.workspace), def.name);
+    },
+    forget: async (def) => {
+      if (needsTrust(def)) await opts.store.remove?.(real, definitionHash(def, opts.workspace));
     },
     hint: opts.hint,
   };
