@@ -58,6 +58,9 @@ export interface ServerContext {
   checkTrust?: (def: McpServerDef, envFileEntries?: Record<string, string>) => void;
 }
 
+/** How long a call's result waits for a tools/list the server's list_changed started. */
+const RELIST_WAIT_MS = 5_000;
+
 /** The most pages of `tools/list` followed, and tools kept per server. */
 const MAX_PAGES = 50;
 const MAX_TOOLS = 500;
@@ -82,6 +85,8 @@ export class McpServerConnection {
   private transport: Transport | undefined;
   private starting: Promise<void> | undefined;
   private tools: McpToolInfo[] = [];
+  /** The tools/list a list_changed notification started, while it runs. */
+  private relisting: Promise<void> | undefined;
   private skipped: string[] = [];
   private lastError: string | undefined;
   private stopping = false;
@@ -237,13 +242,20 @@ export class McpServerConnection {
       this.onChange?.();
     };
     client.onerror = (e) => this.ctx.log(`mcp ${this.def.name}: ${message(e)}`);
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      try {
-        await this.refreshTools();
-      } catch (e) {
-        this.lastError = `tools/list after a list change failed: ${message(e)}`;
-      }
-      this.onChange?.();
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      const relist = (async () => {
+        try {
+          await this.refreshTools();
+        } catch (e) {
+          this.lastError = `tools/list after a list change failed: ${message(e)}`;
+        }
+        this.onChange?.();
+      })();
+      this.relisting = relist;
+      void relist.finally(() => {
+        if (this.relisting === relist) this.relisting = undefined;
+      });
+      return relist;
     });
     await client.connect(transport);
   }
@@ -307,12 +319,17 @@ export class McpServerConnection {
     if (!client) throw new Error('the server is not running');
     const { ResultSchema } = this.loadedSdk();
     try {
-      return await client.request({ method: 'tools/call', params: { name: tool, arguments: args as Record<string, unknown> } }, ResultSchema, {
+      const result = await client.request({ method: 'tools/call', params: { name: tool, arguments: args as Record<string, unknown> } }, ResultSchema, {
         signal,
         timeout: this.def.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
         resetTimeoutOnProgress: true,
         onprogress: () => undefined,
       });
+      // A tool list the server changed during the call (list_changed came before the result) is
+      // listed again before the result goes back, so the model's next request offers the new tools.
+      const relisting = this.relisting;
+      if (relisting) await Promise.race([relisting, new Promise((r) => setTimeout(r, RELIST_WAIT_MS).unref())]);
+      return result;
     } catch (e) {
       const m = message(e);
       if (this.state === 'crashed' || /connection closed/i.test(m)) {
