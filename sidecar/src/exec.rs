@@ -4,8 +4,7 @@
 use crate::child_env;
 use crate::output::{HeadTail, Utf8Stream};
 use crate::protocol::{
-    codes, ExecExitedNotification, ExecOutputNotification, ExecStartParams, OutputStream,
-    SandboxInfo, SandboxMode,
+    codes, ExecExitedNotification, ExecStartParams, OutputStream, SandboxInfo, SandboxMode,
 };
 use crate::sandbox::{self, git_guard, LaunchSpec};
 use crate::tree::{End, Tree};
@@ -25,16 +24,19 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex, Notify};
-use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant};
 
 pub const DEFAULT_OUTPUT_LIMIT: u64 = 1024 * 1024;
 /// A notification is sent once this much text is waiting...
-const FLUSH_BYTES: usize = 32 * 1024;
+const FLUSH_BYTES: usize = 128 * 1024;
 /// ...or this long after the first byte of it arrived.
 const FLUSH_DELAY: Duration = Duration::from_millis(4);
-const READ_CHUNK: usize = 64 * 1024;
-/// Chunks in flight between a reader and the pump: when full, the reader stops reading.
+const READ_CHUNK: usize = 128 * 1024;
+/// The kernel buffer asked for a pipe command's stdout and stderr (Linux; best effort): a producer
+/// that writes faster than it is read runs longer between waits, so both sides switch less.
+#[cfg(target_os = "linux")]
+const PIPE_BUFFER: i32 = 1024 * 1024;
+/// Chunks in flight between the PTY pump thread and the runner: when full, the pump stops reading.
 const CHUNK_QUEUE: usize = 4;
 /// Between SIGTERM and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_millis(1000);
@@ -319,8 +321,7 @@ pub struct Started {
 struct Runner {
     exit: Exit,
     git_watch: Option<GitWatch>,
-    chunks: mpsc::Receiver<(OutputStream, Vec<u8>)>,
-    readers: Vec<JoinHandle<()>>,
+    output: Output,
     timeout: Option<Duration>,
     limit: usize,
     started_at: Instant,
@@ -431,7 +432,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             }
             w
         });
-    let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
     let spawned = if tty {
         // A PTY command always starts through the launcher (unsandboxed: in danger-full-access
         // mode). portable-pty takes no pre-exec hook, and the launcher is what ties the command's
@@ -447,18 +447,18 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         let cols = params.cols.unwrap_or(80).max(1);
         let rows = params.rows.unwrap_or(24).max(1);
         #[cfg(unix)]
-        let spawned = spawn_pty(&spec, &cwd, &env, cols, rows, tx)?;
+        let spawned = spawn_pty(&spec, &cwd, &env, cols, rows)?;
         #[cfg(windows)]
-        let spawned = spawn_pty(&spec, &program, &cwd, &env, cols, rows, tx)?;
+        let spawned = spawn_pty(&spec, &program, &cwd, &env, cols, rows)?;
         spawned
     } else {
-        spawn_pipes(params, &program, spec.as_ref(), &cwd, &env, tx)?
+        spawn_pipes(params, &program, spec.as_ref(), &cwd, &env)?
     };
     let Spawned {
         pid,
         exit,
         input,
-        readers,
+        output,
         tree,
     } = spawned;
     let terminal = match &input {
@@ -478,8 +478,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         runner: Runner {
             exit,
             git_watch,
-            chunks,
-            readers,
+            output,
             timeout: params.timeout_ms.map(Duration::from_millis),
             limit: params.output_limit_bytes.unwrap_or(DEFAULT_OUTPUT_LIMIT) as usize,
             started_at: Instant::now(),
@@ -542,7 +541,7 @@ struct Spawned {
     pid: u32,
     exit: Exit,
     input: Input,
-    readers: Vec<JoinHandle<()>>,
+    output: Output,
     tree: Tree,
 }
 
@@ -591,8 +590,8 @@ fn spawn_pty(
     env: &BTreeMap<OsString, OsString>,
     cols: u16,
     rows: u16,
-    tx: Chunks,
 ) -> Result<Spawned, RpcError> {
+    let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
     let pair = {
         let _guard = spawn_lock();
         native_pty_system().openpty(pty_size(cols, rows))
@@ -664,7 +663,7 @@ fn spawn_pty(
         pid,
         exit: Exit::Pty(status_rx, master),
         input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
-        readers: Vec::new(),
+        output: Output::Chunks(chunks),
         tree: Tree::group(pid as i32),
     })
 }
@@ -679,8 +678,8 @@ fn spawn_pty(
     env: &BTreeMap<OsString, OsString>,
     cols: u16,
     rows: u16,
-    tx: Chunks,
 ) -> Result<Spawned, RpcError> {
+    let (tx, chunks) = mpsc::channel(CHUNK_QUEUE);
     let pair = {
         let _guard = spawn_lock();
         native_pty_system().openpty(pty_size(cols, rows))
@@ -753,7 +752,7 @@ fn spawn_pty(
         pid,
         exit: Exit::Pty(status_rx, master),
         input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
-        readers: Vec::new(),
+        output: Output::Chunks(chunks),
         tree,
     })
 }
@@ -780,7 +779,6 @@ fn spawn_pipes(
     spec: Option<&LaunchSpec>,
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
-    tx: Chunks,
 ) -> Result<Spawned, RpcError> {
     let mut cmd = match spec {
         None => {
@@ -867,16 +865,24 @@ fn spawn_pipes(
     drop(registry);
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let readers = vec![
-        tokio::spawn(read_pipe(stdout, OutputStream::Stdout, tx.clone())),
-        tokio::spawn(read_pipe(stderr, OutputStream::Stderr, tx)),
-    ];
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        for fd in [stdout.as_raw_fd(), stderr.as_raw_fd()] {
+            // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
+            unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
+        }
+    }
     let input = Input::Pipe(child.stdin.take());
     Ok(Spawned {
         pid,
         exit: Exit::Pipe(Box::new(child)),
         input,
-        readers,
+        output: Output::Pipes(PipeReader {
+            pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
+            bufs: [Vec::new(), Vec::new()],
+            turn: 0,
+        }),
         tree,
     })
 }
@@ -942,11 +948,9 @@ fn read_pty(master: PtyMaster, fd: RawFd, mut reader: Box<dyn Read + Send>, tx: 
             }
         }
         // Waiting here (queue full) is the back-pressure: the PTY is not read meanwhile.
-        if tx
-            .blocking_send((OutputStream::Stdout, buf[..filled].to_vec()))
-            .is_err()
-            || end
-        {
+        let mut chunk = crate::pool::take(filled);
+        chunk.extend_from_slice(&buf[..filled]);
+        if tx.blocking_send((OutputStream::Stdout, chunk)).is_err() || end {
             return;
         }
     }
@@ -965,29 +969,91 @@ fn read_pty(master: PtyMaster, mut reader: Box<dyn Read + Send>, tx: Chunks) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => return,
         };
-        if tx
-            .blocking_send((OutputStream::Stdout, buf[..n].to_vec()))
-            .is_err()
-        {
+        let mut chunk = crate::pool::take(n);
+        chunk.extend_from_slice(&buf[..n]);
+        if tx.blocking_send((OutputStream::Stdout, chunk)).is_err() {
             return;
         }
     }
 }
 
-async fn read_pipe(
-    mut pipe: impl tokio::io::AsyncRead + Unpin,
-    stream: OutputStream,
-    tx: mpsc::Sender<(OutputStream, Vec<u8>)>,
-) {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        match pipe.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                if tx.send((stream, buf[..n].to_vec())).await.is_err() {
-                    return;
-                }
+/// A pipe command's stdout and stderr, read by the runner itself (no task and no channel hop per
+/// chunk): whatever is already in a pipe is gathered into one chunk, up to `READ_CHUNK`.
+struct PipeReader {
+    pipes: [Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>; 2],
+    bufs: [Vec<u8>; 2],
+    /// Which stream is tried first next time, so a busy one cannot starve the other.
+    turn: usize,
+}
+
+impl PipeReader {
+    /// Ready with data, or once the pipe closed; pending only after a read said so.
+    fn poll_fill(&mut self, i: usize, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        use std::future::Future;
+        use std::task::Poll;
+        let buf = &mut self.bufs[i];
+        loop {
+            let Some(pipe) = self.pipes[i].as_mut() else {
+                return Poll::Ready(());
+            };
+            if buf.len() >= READ_CHUNK {
+                return Poll::Ready(());
             }
+            if buf.capacity() - buf.len() < READ_CHUNK / 2 {
+                buf.reserve(READ_CHUNK - buf.len());
+            }
+            // read_buf reads into the spare capacity; dropping it unfinished reads nothing.
+            let read = std::pin::pin!(pipe.read_buf(buf)).poll(cx);
+            match read {
+                Poll::Ready(Ok(n)) if n > 0 => continue,
+                Poll::Ready(_) => self.pipes[i] = None,
+                Poll::Pending if buf.is_empty() => return Poll::Pending,
+                Poll::Pending => return Poll::Ready(()),
+            }
+        }
+    }
+
+    fn poll_next(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<(OutputStream, Vec<u8>)>> {
+        use std::task::Poll;
+        let first = self.turn;
+        self.turn ^= 1;
+        for i in [first, first ^ 1] {
+            if self.bufs[i].capacity() == 0 && self.pipes[i].is_some() {
+                self.bufs[i] = crate::pool::take(READ_CHUNK);
+            }
+            if self.poll_fill(i, cx).is_ready() && !self.bufs[i].is_empty() {
+                let chunk = std::mem::take(&mut self.bufs[i]);
+                let stream = [OutputStream::Stdout, OutputStream::Stderr][i];
+                return Poll::Ready(Some((stream, chunk)));
+            }
+        }
+        if self.pipes.iter().all(Option::is_none) {
+            for b in &mut self.bufs {
+                crate::pool::give(std::mem::take(b));
+            }
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+}
+
+/// Where a command's output comes from.
+enum Output {
+    /// PTY commands: the pump thread's chunks (its reads block).
+    Chunks(mpsc::Receiver<(OutputStream, Vec<u8>)>),
+    /// Pipe commands: the pipes themselves.
+    Pipes(PipeReader),
+}
+
+impl Output {
+    /// The next chunk; `None` once every source is closed. Cancel-safe (used in `select!`).
+    async fn next(&mut self) -> Option<(OutputStream, Vec<u8>)> {
+        match self {
+            Output::Chunks(rx) => rx.recv().await,
+            Output::Pipes(p) => std::future::poll_fn(|cx| p.poll_next(cx)).await,
         }
     }
 }
@@ -1000,45 +1066,74 @@ fn signal_name(sig: i32) -> String {
 }
 
 /// Where output notifications go; `send` waits when the client reads slowly.
-pub type Outbox = mpsc::Sender<String>;
+/// (Lines are UTF-8, without the newline; bytes so an `exec/output` line, escaped straight into a
+/// byte buffer, needs no second pass to become a String.)
+pub type Outbox = mpsc::Sender<Vec<u8>>;
 
 pub fn notification_line<T: serde::Serialize>(method: &str, params: &T) -> String {
     serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()
 }
 
+/// The `exec/output` line being gathered: its text is escaped into it as the output arrives (one
+/// copy of each byte between the read buffer and the line that goes out).
 struct Pending {
     exec_id: String,
     stream: OutputStream,
-    text: String,
+    /// The line so far (start, escaped text), or empty when nothing is waiting.
+    line: Vec<u8>,
+    /// Bytes of text in `line`, unescaped.
+    text_len: usize,
     flush_at: Option<Instant>,
 }
 
 impl Pending {
     async fn flush(&mut self, out: &Outbox) {
         self.flush_at = None;
-        if self.text.is_empty() {
+        if self.text_len == 0 {
             return;
         }
-        let n = ExecOutputNotification {
-            exec_id: self.exec_id.clone(),
-            stream: self.stream,
-            text: std::mem::take(&mut self.text),
-        };
-        let _ = out.send(notification_line("exec/output", &n)).await;
+        self.line
+            .extend_from_slice(crate::output::END_EXEC_OUTPUT_LINE);
+        self.text_len = 0;
+        let _ = out.send(std::mem::take(&mut self.line)).await;
+    }
+
+    /// Appends text of the current stream.
+    fn add(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if self.line.is_empty() {
+            let room = FLUSH_BYTES + READ_CHUNK + READ_CHUNK / 8 + self.exec_id.len() + 96;
+            self.line = crate::pool::take(room);
+            crate::output::begin_exec_output_line(&mut self.line, &self.exec_id, self.stream);
+        }
+        crate::output::push_json_escaped(&mut self.line, text);
+        self.text_len += text.len();
     }
 
     async fn push(&mut self, stream: OutputStream, text: &str, out: &Outbox) {
         if text.is_empty() {
             return;
         }
+        self.switch(stream, out).await;
+        self.add(text);
+        self.pushed(out).await;
+    }
+
+    /// Output of `stream` comes next: what is waiting of the other stream goes out first.
+    async fn switch(&mut self, stream: OutputStream, out: &Outbox) {
         if stream != self.stream {
             self.flush(out).await;
             self.stream = stream;
         }
-        self.text.push_str(text);
-        if self.text.len() >= FLUSH_BYTES {
+    }
+
+    /// After text was added: send it once there is enough, else start the flush timer.
+    async fn pushed(&mut self, out: &Outbox) {
+        if self.text_len >= FLUSH_BYTES {
             self.flush(out).await;
-        } else if self.flush_at.is_none() {
+        } else if self.flush_at.is_none() && self.text_len > 0 {
             self.flush_at = Some(Instant::now() + FLUSH_DELAY);
         }
     }
@@ -1058,8 +1153,7 @@ impl Started {
         let Runner {
             mut exit,
             git_watch,
-            mut chunks,
-            readers,
+            mut output,
             timeout,
             limit,
             started_at,
@@ -1071,7 +1165,8 @@ impl Started {
         let mut pending = Pending {
             exec_id: exec_id.clone(),
             stream: OutputStream::Stdout,
-            text: String::new(),
+            line: Vec::new(),
+            text_len: 0,
             flush_at: None,
         };
         let mut status: Option<ExitStatus> = None;
@@ -1093,11 +1188,16 @@ impl Started {
             ]);
             let mut begin_kill = false;
             tokio::select! {
-                c = chunks.recv(), if !readers_done => match c {
+                c = output.next(), if !readers_done => match c {
                     Some((stream, bytes)) => {
-                        let text = decoders[stream as usize].decode(&bytes);
-                        summary.push(&text);
-                        pending.push(stream, &text, &out).await;
+                        // Decoded in place and escaped straight into the line waiting to go out.
+                        pending.switch(stream, &out).await;
+                        decoders[stream as usize].decode_each(&bytes, |text| {
+                            summary.push(text);
+                            pending.add(text);
+                        });
+                        crate::pool::give(bytes);
+                        pending.pushed(&out).await;
                     }
                     None => {
                         readers_done = true;
@@ -1140,8 +1240,8 @@ impl Started {
                     if abandon_at.is_some_and(|t| t <= now) {
                         // Something outside the group (it called setsid) holds the output: stop waiting.
                         abandon_at = None;
-                        for r in &readers {
-                            r.abort();
+                        if let Output::Pipes(p) = &mut output {
+                            p.pipes = [None, None];
                         }
                         readers_done = true;
                     }

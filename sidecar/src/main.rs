@@ -12,6 +12,7 @@ mod fs_write;
 mod image_prep;
 mod names;
 mod output;
+mod pool;
 mod protocol;
 mod sandbox;
 mod server;

@@ -12,14 +12,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{mpsc, Notify, OnceCell};
 
 /// Longest accepted message line; longer ones are answered with an error and skipped.
 /// (64 MiB: an fs/applyChanges request carries whole files, each up to 16 MiB.)
 const MAX_LINE: usize = 64 * 1024 * 1024;
 /// Lines waiting for stdout. Small, so a slow client stops the commands' output at the source.
-const OUTBOX_LINES: usize = 16;
+/// (An `exec/output` line carries up to 256 KiB of text.)
+const OUTBOX_LINES: usize = 8;
 
 pub struct Server {
     out: Outbox,
@@ -63,7 +64,7 @@ fn parse_params<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, R
 
 impl Server {
     async fn send(&self, line: String) {
-        let _ = self.out.send(line).await;
+        let _ = self.out.send(line.into_bytes()).await;
     }
 
     async fn sandbox_info(&self) -> SandboxInfo {
@@ -461,34 +462,75 @@ async fn envelope(server: &Server, bytes: &[u8]) -> Option<(Value, String, Value
     id.map(|_| (reply_id, method, params))
 }
 
-async fn write_lines(mut rx: mpsc::Receiver<String>) {
-    let mut stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
+/// The writer, on a thread of its own: it blocks in write() while the client is slow, which is the
+/// back-pressure (the outbox fills, then the commands' runners wait, then their commands). Whatever
+/// lines are already queued go out together, in one vectored write where the system allows.
+fn write_lines(mut rx: mpsc::Receiver<Vec<u8>>) {
+    use std::io::{IoSlice, Write};
+    /// Lines gathered into one write, at most.
+    const BATCH: usize = 32;
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
     let mut broken = false;
-    while let Some(line) = rx.recv().await {
-        if line.is_empty() {
+    let mut done = false;
+    while !done {
+        let Some(first) = rx.blocking_recv() else {
             break;
+        };
+        lines.clear();
+        let mut next = Some(first);
+        while let Some(line) = next.take() {
+            if line.is_empty() {
+                done = true;
+                break;
+            }
+            lines.push(line);
+            if lines.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
         }
-        if broken {
-            // The client is gone; keep draining so no command blocks on a full outbox.
-            continue;
+        if !broken && !lines.is_empty() {
+            let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * lines.len());
+            for line in &lines {
+                slices.push(IoSlice::new(line));
+                slices.push(IoSlice::new(b"\n"));
+            }
+            if write_all_vectored(&mut stdout, &mut slices)
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                eprintln!("tack-sidecar: stdout is closed; output is dropped");
+                // The client is gone; keep draining so no command blocks on a full outbox.
+                broken = true;
+            }
         }
-        let mut ok = stdout.write_all(line.as_bytes()).await.is_ok()
-            && stdout.write_all(b"\n").await.is_ok();
-        if ok && rx.is_empty() {
-            ok = stdout.flush().await.is_ok();
-        }
-        if !ok {
-            eprintln!("tack-sidecar: stdout is closed; output is dropped");
-            broken = true;
+        for line in lines.drain(..) {
+            crate::pool::give(line);
         }
     }
-    let _ = stdout.flush().await;
+}
+
+/// `write_all` for a list of slices (Write::write_all_vectored is not stable yet).
+fn write_all_vectored(
+    w: &mut impl std::io::Write,
+    mut slices: &mut [std::io::IoSlice<'_>],
+) -> std::io::Result<()> {
+    while !slices.is_empty() {
+        match w.write_vectored(slices) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Serves until `shutdown` or the end of stdin, then ends every command and returns.
 pub async fn serve() {
     let (tx, rx) = mpsc::channel(OUTBOX_LINES);
-    let writer = tokio::spawn(write_lines(rx));
+    let writer = tokio::task::spawn_blocking(move || write_lines(rx));
     let server = Arc::new(Server {
         out: tx.clone(),
         execs: Mutex::new(HashMap::new()),
@@ -533,7 +575,7 @@ pub async fn serve() {
     }
     // Flush what is queued; a client that stopped reading but keeps stdout open cannot hold us.
     let flushed = async {
-        let _ = tx.send(String::new()).await;
+        let _ = tx.send(Vec::new()).await;
         let _ = writer.await;
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
@@ -553,7 +595,7 @@ mod fuzz {
             .expect("runtime")
     }
 
-    fn server() -> (Arc<Server>, mpsc::Receiver<String>) {
+    fn server() -> (Arc<Server>, mpsc::Receiver<Vec<u8>>) {
         let (tx, rx) = mpsc::channel(64);
         let server = Arc::new(Server {
             out: tx,
@@ -574,7 +616,7 @@ mod fuzz {
             drop(server);
             let mut answers = vec![];
             while let Some(line) = rx.recv().await {
-                answers.push(serde_json::from_str::<Value>(&line).expect("answers are JSON"));
+                answers.push(serde_json::from_slice::<Value>(&line).expect("answers are JSON"));
             }
             (accepted, answers)
         })

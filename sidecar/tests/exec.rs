@@ -194,6 +194,50 @@ fn invalid_utf8_is_replaced_and_characters_are_never_split() {
     assert_eq!(e.output, "é€😀".repeat(200));
 }
 
+/// Megabytes of both streams at once, in odd-sized writes: every byte JSON must escape, multibyte
+/// characters cut across writes and reads, bytes that are never UTF-8; each stream arrives exactly
+/// as a lossy UTF-8 decoding of what was written, and the summary counts all of it.
+#[test]
+fn megabytes_of_escapes_and_split_characters_on_both_streams_arrive_exact() {
+    let mut s = Sidecar::start();
+    let script = r#"
+import os
+unit = bytes(range(0, 32)) + b'"\\ plain text \x7f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xff\xc3(' + bytes(range(32, 127)) + b'\n'
+out = unit * 20000
+err = b'err \xe2\x82\xac "quoted"\n' * 30000
+i = j = 0
+while i < len(out) or j < len(err):
+    if i < len(out):
+        i += os.write(1, out[i:i + 7777])
+    if j < len(err):
+        j += os.write(2, err[j:j + 1001])
+"#;
+    let e = s.run(json!({"argv": ["python3", "-c", script], "cwd": "/", "tty": false}));
+    let unit: Vec<u8> = (0u8..32)
+        .chain(*b"\"\\ plain text \x7f")
+        .chain([
+            0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, b' ', 0xff, 0xc3, b'(',
+        ])
+        .chain(32u8..127)
+        .chain([b'\n'])
+        .collect();
+    let want_out = String::from_utf8_lossy(&unit.repeat(20000)).into_owned();
+    let want_err = "err € \"quoted\"\n".repeat(30000);
+    assert_eq!(e.exited["exitCode"], 0);
+    assert!(
+        e.output == want_out,
+        "stdout differs ({} vs {} bytes)",
+        e.output.len(),
+        want_out.len()
+    );
+    assert!(
+        e.stderr == want_err,
+        "stderr differs ({} vs {} bytes)",
+        e.stderr.len(),
+        want_err.len()
+    );
+}
+
 #[test]
 fn output_is_coalesced_and_the_summary_is_bounded() {
     let mut s = Sidecar::start();
