@@ -124,7 +124,7 @@ export async function promptBench(ctx: Ctx): Promise<Section> {
     `Prompt assembly: the request for a ${ITEMS}-item history (${fmt(bodyBytes / 1024)} KB of JSON) in ${fmt(user.median)} ms in wasm` + (step ? `; ${fmt(step.median)} ms per tool step.` : '.'),
   );
   s.notes.push(
-    `History: ${ITEMS} Responses input items cycling through user messages, reasoning items (with 800-byte encrypted content), exec_command calls, their outputs (20 lines each) and assistant answers; the request body is ${fmt(bodyBytes / 1024)} KB as JSON. Times are per call, in this Node process, through the wasm Session class (serde-wasm-bindgen conversions included); ${reps} runs after 2 untimed.`,
+    `History: ${ITEMS} Responses input items cycling through user messages, reasoning items (with 800-byte encrypted content), exec_command calls, their outputs (20 lines each) and assistant answers; the request body is ${fmt(bodyBytes / 1024)} KB as JSON. Times are per call, in this Node process, through the wasm Session class (the JSON text in and out, JSON.stringify and JSON.parse on the host side, included); ${reps} runs after 2 untimed.`,
   );
   s.commands.push('node --import tsx bench/run.ts --only 6');
   return s;

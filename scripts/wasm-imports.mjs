@@ -11,16 +11,12 @@ export const GLUE_MODULE = './wasm_ui_core_bg.js';
 
 /**
  * The JavaScript the core calls through the glue, by the name wasm-bindgen gives each binding
- * (`__wbg_<name>_<hash>`): js-sys and serde-wasm-bindgen reading and building plain values (arrays,
- * maps, iterators, typed arrays, numbers, strings, errors). wasm-bindgen's own intrinsics
- * (`__wbindgen_*`, also as `__wbg___wbindgen_*`) are allowed as a family. A new binding fails the
- * build until it is reviewed and named here.
+ * (`__wbg_<name>_<hash>`). Every value crosses as JSON text (wasm-ui-core/src/wasm_api/json.rs), so
+ * the core reads no JavaScript values: it makes only the errors it throws (`Error`). wasm-bindgen's
+ * own intrinsics (`__wbindgen_*`, also as `__wbg___wbindgen_*`) are allowed as a family. A new
+ * binding fails the build until it is reviewed and named here.
  */
-export const ALLOWED_BINDINGS = new Set([
-  'Error', 'Number', 'String', 'call', 'done', 'entries', 'from', 'get', 'get_unchecked', 'get_with_ref_key',
-  'instanceof_ArrayBuffer', 'instanceof_Map', 'instanceof_Uint8Array', 'isArray', 'isSafeInteger', 'iterator',
-  'length', 'new', 'next', 'prototypesetcall', 'set', 'value', 'values',
-]);
+export const ALLOWED_BINDINGS = new Set(['Error']);
 
 /** Why one import is not the glue's, or null when it is. */
 function problem(imp) {

@@ -41,7 +41,7 @@ test('the built core imports only the wasm-bindgen glue', () => {
 
 test('glue bindings on the list and wasm-bindgen intrinsics pass', () => {
   const ok = moduleWith([
-    glue('__wbg_get_0123456789abcdef'),
+    glue('__wbg_Error_0123456789abcdef'),
     glue('__wbg___wbindgen_throw_0123456789abcdef'),
     glue('__wbindgen_init_externref_table'),
   ]);
@@ -49,7 +49,7 @@ test('glue bindings on the list and wasm-bindgen intrinsics pass', () => {
 });
 
 test('an import from outside the glue is reported', () => {
-  const bad = foreignImports(moduleWith([glue('__wbg_get_0123456789abcdef'), { module: 'env', name: 'fetch', kind: 'function' }]));
+  const bad = foreignImports(moduleWith([glue('__wbg_Error_0123456789abcdef'), { module: 'env', name: 'fetch', kind: 'function' }]));
   assert.equal(bad.length, 1);
   assert.match(bad[0], /^env\.fetch \(function\): imported from outside the wasm-bindgen glue/);
 });
@@ -59,6 +59,12 @@ test('a glue binding not on the list (a clock, random numbers) is reported', () 
   assert.equal(bad.length, 2);
   assert.match(bad[0], /the JavaScript binding `now` is not on the core's list/);
   assert.match(bad[1], /the JavaScript binding `random` is not on the core's list/);
+});
+
+test('the core reads no JavaScript values (every value crosses as JSON text): a binding that would is reported', () => {
+  const bad = foreignImports(moduleWith([glue('__wbg_get_0123456789abcdef'), glue('__wbg_values_0123456789abcdef')]));
+  assert.equal(bad.length, 2);
+  assert.match(bad[0], /the JavaScript binding `get` is not on the core's list/);
 });
 
 test('a name that is not a wasm-bindgen binding, or a non-function import, is reported', () => {

@@ -2,15 +2,139 @@
 // the .wasm bytes are read from dist/wasm, found relative to the bundle or, when running from source
 // (tests), relative to this file. TACK_WASM overrides the path.
 //
+// One wire format crosses the boundary: JSON text. The core reads and writes it with serde_json (one
+// set of (de)serialisers per type in the module); this file is the host's side of it, JSON.stringify
+// in and JSON.parse out, so callers deal in the plain objects typed by the generated types. Text the
+// host already holds as JSON (a model stream's `data:` payload) goes in as it is: `handleModelEvent`.
+//
 // A trap in the core (a panic, "memory access out of bounds") poisons the whole instance: every later
 // call traps too, whichever session makes it. `discardCore()` drops the instance so the next
 // `loadCore()` builds a fresh one; sessions notice through `coreGeneration()` and reload themselves.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as glue from '../generated/wasm/wasm_ui_core.js';
+import type { AgentConfig } from '../generated/types/AgentConfig';
+import type { ApplyPatchResult } from '../generated/types/ApplyPatchResult';
+import type { Effect } from '../generated/types/Effect';
+import type { LineDecision } from '../generated/types/LineDecision';
+import type { PatchPathsResult } from '../generated/types/PatchPathsResult';
+import type { RememberedApproval } from '../generated/types/RememberedApproval';
+import type { ReplayEntry } from '../generated/types/ReplayEntry';
+import type { SessionEvent } from '../generated/types/SessionEvent';
 
-export type Core = typeof glue;
-export type CoreSession = InstanceType<Core['Session']>;
+type GlueSession = InstanceType<typeof glue.Session>;
+
+/**
+ * Text deeper than any limit of the core, for a model event too deep for JSON.stringify itself (V8
+ * throws a RangeError past a few thousand levels): the core refuses it by its depth before parsing,
+ * so the turn fails with the same readable message as any other too-deep model event.
+ */
+const TOO_DEEP_TEXT = '['.repeat(1000);
+
+/** JSON text of a value; a value nested too deeply for JSON.stringify is refused like one too deep for the core. */
+function text(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (e) {
+    // Not a RangeError: the host would take that for a trap in the core (isCoreTrap).
+    if (e instanceof RangeError) throw new Error(`${what}: nested too deeply`, { cause: e });
+    throw e;
+  }
+}
+
+/** A core Session (the wasm class) seen through the host's side of the wire format. */
+export class CoreSession {
+  constructor(readonly raw: GlueSession) {}
+
+  /** One event in, the effects out. */
+  handle(event: SessionEvent): Effect[] {
+    let json: string;
+    try {
+      json = text(event, 'invalid session event');
+    } catch (e) {
+      // A model event too deep to stringify fails the turn, as one the core finds too deep does.
+      if (event.type === 'modelEvent') return this.handleModelEvent(TOO_DEEP_TEXT);
+      throw e;
+    }
+    return JSON.parse(this.raw.handle(json)) as Effect[];
+  }
+
+  /** One raw model stream payload (a `data:` line's JSON text, as the server sent it) in, the effects out. */
+  handleModelEvent(data: string): Effect[] {
+    return JSON.parse(this.raw.handleModelEvent(data)) as Effect[];
+  }
+
+  /** The conversation as it would be sent (Responses input items). */
+  history(): unknown[] {
+    return JSON.parse(this.raw.history()) as unknown[];
+  }
+
+  rememberedApprovals(): RememberedApproval[] {
+    return JSON.parse(this.raw.rememberedApprovals()) as RememberedApproval[];
+  }
+
+  isTurnRunning(): boolean {
+    return this.raw.isTurnRunning();
+  }
+
+  typedMessages(): number {
+    return this.raw.typedMessages();
+  }
+
+  lastMessageEntry(): number | undefined {
+    return this.raw.lastMessageEntry();
+  }
+
+  free(): void {
+    this.raw.free();
+  }
+}
+
+/** The core's functions as the host calls them (plain objects in and out). */
+export interface Core {
+  coreVersion(): string;
+  /** `files` is a `FileMap`; anything else throws "files is not a FileMap". */
+  applyPatch(patchText: string, files: unknown): ApplyPatchResult;
+  patchPaths(patchText: string): PatchPathsResult;
+  /** `FileDiff` as JSON text (engines() in host/patch/engine.ts parses it). */
+  diffTexts(original: string, proposed: string): string;
+  applyHunks(original: string, proposed: string, acceptedIds: string[]): string;
+  decideHunkLines(current: string, proposed: string, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
+  isKnownSafeCommand(argv: string[], configuredShell: string): boolean;
+  /** Which harness-written message `text` is, or null for the person's own text. */
+  harnessMessage(text: string): string | null;
+  /** A session file's records -> what the chat shows for them. */
+  replaySession(records: unknown[]): ReplayEntry[];
+  /** `config` is an `AgentConfig`; anything else throws "invalid agent config". */
+  Session: {
+    new (config: unknown): CoreSession;
+    restore(config: unknown, records: unknown[]): CoreSession;
+  };
+}
+
+class CoreSessionClass extends CoreSession {
+  constructor(config: unknown) {
+    super(new glue.Session(text(config, 'invalid agent config')));
+  }
+
+  static restore(config: unknown, records: unknown[]): CoreSession {
+    return new CoreSession(glue.Session.restore(text(config, 'invalid agent config'), text(records, 'invalid session records')));
+  }
+}
+
+const core: Core = {
+  coreVersion: () => glue.coreVersion(),
+  applyPatch: (patchText, files) => JSON.parse(glue.applyPatch(patchText, text(files, 'applyPatch: files is not a FileMap'))) as ApplyPatchResult,
+  patchPaths: (patchText) => JSON.parse(glue.patchPaths(patchText)) as PatchPathsResult,
+  diffTexts: (original, proposed) => glue.diffTexts(original, proposed),
+  applyHunks: (original, proposed, acceptedIds) => glue.applyHunks(original, proposed, acceptedIds),
+  decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
+    JSON.parse(glue.decideHunkLines(current, proposed, hunkId, start, end, accept)) as LineDecision | null,
+  isKnownSafeCommand: (argv, configuredShell) => glue.isKnownSafeCommand(argv, configuredShell),
+  harnessMessage: (t) => JSON.parse(glue.harnessMessage(t)) as string | null,
+  replaySession: (records) => JSON.parse(glue.replaySession(text(records, 'replaySession: records'))) as ReplayEntry[],
+  Session: CoreSessionClass,
+};
 
 let loaded: Core | undefined;
 let generation = 0;
@@ -34,7 +158,7 @@ export function wasmPath(): string {
 export function loadCore(): Core {
   if (!loaded) {
     glue.initSync({ module: fs.readFileSync(wasmPath()) });
-    loaded = glue;
+    loaded = core;
   }
   return loaded;
 }
@@ -45,12 +169,12 @@ export function coreGeneration(): number {
 }
 
 /** A new core Session on the current instance. */
-export function newCoreSession(config: unknown): CoreSession {
+export function newCoreSession(config: AgentConfig): CoreSession {
   return track(new (loadCore().Session)(config));
 }
 
 /** A core Session rebuilt from a session file's records, on the current instance. */
-export function restoreCoreSession(config: unknown, records: unknown[]): CoreSession {
+export function restoreCoreSession(config: AgentConfig, records: unknown[]): CoreSession {
   return track(loadCore().Session.restore(config, records));
 }
 
@@ -73,7 +197,7 @@ export function isCoreTrap(err: unknown): boolean {
  */
 export function discardCore(): void {
   for (const ref of live) {
-    const s = ref.deref() as (CoreSession & { __destroy_into_raw?: () => number }) | undefined;
+    const s = ref.deref()?.raw as (GlueSession & { __destroy_into_raw?: () => number }) | undefined;
     s?.__destroy_into_raw?.();
   }
   live = new Set();

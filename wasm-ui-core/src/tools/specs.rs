@@ -16,44 +16,10 @@ pub fn family_for(model: &str, wire: Wire) -> ToolFamily {
     }
 }
 
-/// The apply_patch format as a Lark grammar, for the free-form (custom) tool.
-pub const APPLY_PATCH_GRAMMAR: &str = r#"start: begin_patch hunk+ end_patch
-begin_patch: "*** Begin Patch" LF
-end_patch: "*** End Patch" LF?
-
-hunk: add_hunk | delete_hunk | update_hunk
-add_hunk: "*** Add File: " filename LF add_line+
-delete_hunk: "*** Delete File: " filename LF
-update_hunk: "*** Update File: " filename LF move_to? change?
-
-filename: /(.+)/
-add_line: "+" /(.*)/ LF -> line
-
-move_to: "*** Move to: " filename LF
-change: (change_context | change_line)+ eof_line?
-change_context: ("@@" | "@@ " /(.+)/) LF
-change_line: ("+" | "-" | " ") /(.*)/ LF
-eof_line: "*** End of File" LF
-
-%import common.LF
-"#;
-
-const APPLY_PATCH_DESCRIPTION: &str = "Edit files with a patch. Send the whole patch as the input: \
-it starts with `*** Begin Patch` and ends with `*** End Patch`. Inside, each file is one section: \
-`*** Add File: <path>` followed by its lines each prefixed with `+`; `*** Delete File: <path>`; or \
-`*** Update File: <path>` (optionally followed by `*** Move to: <new path>`) with change blocks. A \
-change block starts with `@@` (optionally followed by a line such as a function or class header that \
-locates it), then the lines: ` ` for context, `-` to remove, `+` to add. Give about three lines of \
-context around each change. Paths are relative to the working directory, never absolute.";
-
-fn schema(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
+/// The built-in tools, by name, in the Responses shape: checked-in JSON (data in the module, not code
+/// that builds it; `specs_tests.rs` validates it). `apply_patch_custom` is the free-form tool with
+/// the apply_patch format as a Lark grammar; `apply_patch` the same as a function taking `{input}`.
+pub(crate) const SPECS_JSON: &str = include_str!("specs.json");
 
 pub(crate) fn function_tool(wire: Wire, name: &str, description: &str, parameters: Value) -> Value {
     match wire {
@@ -71,129 +37,40 @@ pub(crate) fn function_tool(wire: Wire, name: &str, description: &str, parameter
     }
 }
 
-fn update_plan_tool(wire: Wire) -> Value {
-    function_tool(
-        wire,
-        "update_plan",
-        "Record the task plan and each step's progress. Keep steps short; at most one step may be \
-         in_progress. Call it again whenever a step is done or the plan changes.",
-        schema(
-            json!({
-                "explanation": {"type": "string"},
-                "plan": {
-                    "type": "array",
-                    "description": "The steps, in order.",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "step": {"type": "string"},
-                            "status": {"type": "string", "enum": ["pending", "in_progress", "completed"]},
-                        },
-                        "required": ["step", "status"],
-                        "additionalProperties": false,
-                    },
-                },
-            }),
-            &["plan"],
-        ),
-    )
-}
-
-fn apply_patch_function(wire: Wire) -> Value {
-    function_tool(
-        wire,
-        "apply_patch",
-        APPLY_PATCH_DESCRIPTION,
-        schema(
-            json!({"input": {"type": "string", "description": "The entire patch text."}}),
-            &["input"],
-        ),
-    )
-}
-
 /// The tool declarations for a request, in the wire's shape.
 pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
-    let mut tools = Vec::new();
-    match family {
-        ToolFamily::Codex => {
-            tools.push(function_tool(
-                wire,
-                "exec_command",
-                "Run a command in a PTY (or pipes) and return its output. A command still running \
-                 after yield_time_ms keeps running; its session ID is returned so you can feed it \
-                 input or poll it with write_stdin.",
-                schema(
-                    json!({
-                        "cmd": {"type": "string", "description": "The shell command to run."},
-                        "workdir": {"type": "string", "description": "Working directory; defaults to the turn's cwd."},
-                        "shell": {"type": "string", "description": "Shell binary to run the command with."},
-                        "tty": {"type": "boolean", "description": "Allocate a PTY (true) or use pipes (false, the default)."},
-                        "yield_time_ms": {"type": "number", "description": "How long to wait for output before returning (default 10000)."},
-                        "max_output_tokens": {"type": "number", "description": "Output budget in tokens (default 10000)."},
-                        "login": {"type": "boolean", "description": "Run as a login shell (-l); default true."},
-                        "sandbox_permissions": {"type": "string", "enum": ["use_default", "require_escalated"], "description": "require_escalated asks the user to run this command outside the sandbox."},
-                        "justification": {"type": "string", "description": "With require_escalated: the question shown to the user."},
-                        "prefix_rule": {"type": "array", "items": {"type": "string"}, "description": "With require_escalated: a command prefix the user may approve for the rest of the session."},
-                    }),
-                    &["cmd"],
-                ),
-            ));
-            tools.push(function_tool(
-                wire,
-                "write_stdin",
-                "Write characters to a running exec_command session and return its new output. \
-                 Empty chars polls without writing.",
-                schema(
-                    json!({
-                        "session_id": {"type": "number", "description": "The session ID exec_command returned."},
-                        "chars": {"type": "string", "description": "Bytes to write (may be empty)."},
-                        "yield_time_ms": {"type": "number", "description": "How long to wait for output before returning."},
-                        "max_output_tokens": {"type": "number", "description": "Output budget in tokens."},
-                    }),
-                    &["session_id"],
-                ),
-            ));
-        }
-        ToolFamily::Generic => {
-            tools.push(function_tool(
-                wire,
-                "shell",
-                "Run a command and return its output and exit code. Most commands should be run as \
-                 [\"bash\", \"-lc\", \"<script>\"].",
-                schema(
-                    json!({
-                        "command": {"type": "array", "items": {"type": "string"}, "description": "The command and its arguments (execvp)."},
-                        "workdir": {"type": "string", "description": "Working directory."},
-                        "timeout_ms": {"type": "number", "description": "Kill the command after this long."},
-                    }),
-                    &["command"],
-                ),
-            ));
-        }
-    }
-    match (family, wire) {
-        (ToolFamily::Codex, Wire::Responses) => tools.push(json!({
-            "type": "custom",
-            "name": "apply_patch",
-            "description": APPLY_PATCH_DESCRIPTION,
-            "format": {"type": "grammar", "syntax": "lark", "definition": APPLY_PATCH_GRAMMAR},
-        })),
-        _ => tools.push(apply_patch_function(wire)),
-    }
-    tools.push(update_plan_tool(wire));
-    if family == ToolFamily::Codex {
-        tools.push(function_tool(
-            wire,
+    let names: &[&str] = match (family, wire) {
+        (ToolFamily::Codex, Wire::Responses) => &[
+            "exec_command",
+            "write_stdin",
+            "apply_patch_custom",
+            "update_plan",
             "view_image",
-            "Look at an image file from the workspace (a screenshot, a diagram, a rendered chart). \
-             It is attached to the conversation after this call.",
-            schema(
-                json!({"path": {"type": "string", "description": "Path of the image, relative to the working directory or absolute."}}),
-                &["path"],
-            ),
-        ));
-    }
-    tools
+        ],
+        (ToolFamily::Codex, Wire::Chat) => &[
+            "exec_command",
+            "write_stdin",
+            "apply_patch",
+            "update_plan",
+            "view_image",
+        ],
+        (ToolFamily::Generic, _) => &["shell", "apply_patch", "update_plan"],
+    };
+    // The text is a constant the tests parse: it cannot fail here.
+    let mut all: serde_json::Map<String, Value> =
+        serde_json::from_str(SPECS_JSON).unwrap_or_default();
+    names
+        .iter()
+        .filter_map(|name| all.remove(*name))
+        .map(|tool| match wire {
+            Wire::Responses => tool,
+            Wire::Chat => {
+                let text = |key: &str| tool[key].as_str().unwrap_or_default().to_string();
+                let (name, description) = (text("name"), text("description"));
+                function_tool(wire, &name, &description, tool["parameters"].clone())
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]

@@ -86,3 +86,55 @@ fn yield_times_are_clamped() {
     assert_eq!(write_stdin_yield_ms(None, "y\n"), 250);
     assert_eq!(write_stdin_yield_ms(Some(1e9), ""), 300_000);
 }
+
+#[test]
+fn the_checked_in_specs_are_well_formed_and_all_offered() {
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(SPECS_JSON).expect("specs.json is a JSON object");
+    let mut offered = std::collections::BTreeSet::new();
+    for family in [ToolFamily::Codex, ToolFamily::Generic] {
+        for wire in [Wire::Responses, Wire::Chat] {
+            for tool in tool_specs(family, wire) {
+                let spec = if wire == Wire::Chat {
+                    &tool["function"]
+                } else {
+                    &tool
+                };
+                let name = spec["name"].as_str().unwrap().to_string();
+                offered.insert(if tool["type"] == "custom" {
+                    format!("{name}_custom")
+                } else {
+                    name
+                });
+            }
+        }
+    }
+    assert_eq!(
+        offered,
+        all.keys().cloned().collect(),
+        "every spec is offered somewhere"
+    );
+    for (key, tool) in &all {
+        assert_eq!(key.trim_end_matches("_custom"), tool["name"], "{key}");
+        assert!(
+            tool["description"].as_str().is_some_and(|d| d.len() > 20),
+            "{key}"
+        );
+        if tool["type"] == "custom" {
+            assert_eq!(tool["format"]["syntax"], "lark", "{key}");
+            continue;
+        }
+        assert_eq!(tool["type"], "function", "{key}");
+        assert_eq!(tool["strict"], false, "{key}");
+        let params = &tool["parameters"];
+        assert_eq!(params["type"], "object", "{key}");
+        assert_eq!(params["additionalProperties"], false, "{key}");
+        for required in params["required"].as_array().unwrap() {
+            let field = required.as_str().unwrap();
+            assert!(params["properties"].get(field).is_some(), "{key}: {field}");
+        }
+        for (field, schema) in params["properties"].as_object().unwrap() {
+            assert!(schema["type"].is_string(), "{key}: {field} has a type");
+        }
+    }
+}

@@ -1,6 +1,7 @@
-//! The engines' JavaScript face: apply_patch and diff. Results cross as plain JSON-shaped objects
-//! (`null` for absent values, objects for maps), typed by the ts-rs types generated from these structs.
+//! The engines' JavaScript face: apply_patch and diff. Structured values cross as JSON text (see
+//! `json.rs`), typed by the ts-rs types generated from these structs.
 
+use super::json::{from_text, to_text, too_deep};
 use crate::diff::{self, FileDiff};
 use crate::patch::{self, FileChange, FileMap, PatchError};
 use serde::{Deserialize, Serialize};
@@ -58,25 +59,25 @@ pub fn patch_paths_result(patch_text: &str) -> PatchPathsResult {
     }
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("could not convert the result: {e}")))
-}
-
-/// Applies `patchText` to `files` (`FileMap`: path -> `FileState`) -> `ApplyPatchResult`. Throws only
-/// when `files` is not a `FileMap`.
+/// Applies `patchText` to `files` (`FileMap` as JSON text: path -> `FileState`) ->
+/// `ApplyPatchResult` as JSON text. Throws only when `files` is not a `FileMap`.
 #[wasm_bindgen(js_name = applyPatch)]
-pub fn apply_patch(patch_text: &str, files: JsValue) -> Result<JsValue, JsError> {
-    let files: FileMap = serde_wasm_bindgen::from_value(files)
+pub fn apply_patch(patch_text: &str, files: &str) -> Result<String, JsError> {
+    // A FileMap is two levels deep (path -> {state, contents}); anything deeper is not one.
+    if too_deep(files, 2) {
+        return Err(JsError::new(
+            "applyPatch: files is not a FileMap: nested too deeply",
+        ));
+    }
+    let files: FileMap = from_text(files)
         .map_err(|e| JsError::new(&format!("applyPatch: files is not a FileMap: {e}")))?;
-    to_js(&apply_patch_result(patch_text, &files))
+    to_text(&apply_patch_result(patch_text, &files))
 }
 
-/// The paths a patch touches (to read before `applyPatch`) -> `PatchPathsResult`.
+/// The paths a patch touches (to read before `applyPatch`) -> `PatchPathsResult` as JSON text.
 #[wasm_bindgen(js_name = patchPaths)]
-pub fn patch_paths(patch_text: &str) -> Result<JsValue, JsError> {
-    to_js(&patch_paths_result(patch_text))
+pub fn patch_paths(patch_text: &str) -> Result<String, JsError> {
+    to_text(&patch_paths_result(patch_text))
 }
 
 /// Diff of two texts -> `FileDiff` as JSON text, which the host parses (engines() in
@@ -94,8 +95,8 @@ pub fn apply_hunks(original: &str, proposed: &str, accepted_ids: Vec<String>) ->
     diff::apply_hunks(original, proposed, &accepted_ids)
 }
 
-/// A decision on some lines of one hunk (`decide_hunk_lines`) -> `LineDecision`, or `null` when
-/// the texts have no hunk with that id.
+/// A decision on some lines of one hunk (`decide_hunk_lines`) -> `LineDecision` as JSON text, or
+/// `null` when the texts have no hunk with that id.
 #[wasm_bindgen(js_name = decideHunkLines)]
 pub fn decide_hunk_lines(
     current: &str,
@@ -104,8 +105,8 @@ pub fn decide_hunk_lines(
     start: u32,
     end: u32,
     accept: bool,
-) -> Result<JsValue, JsError> {
-    to_js(&diff::decide_hunk_lines(
+) -> Result<String, JsError> {
+    to_text(&diff::decide_hunk_lines(
         current,
         proposed,
         hunk_id,

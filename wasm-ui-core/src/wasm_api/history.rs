@@ -1,31 +1,34 @@
 //! A past session for the chat: which messages the harness wrote, and the replay of a session file.
 
-use super::session::{js_exceeds, to_js, RECORDS_DEPTH};
+use super::json::{from_text, to_text, too_deep};
+use super::session::RECORDS_DEPTH;
 use crate::prompt::harness;
 use crate::session::replay;
 use crate::session::SessionRecord;
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
-/// Which harness-written message `text` is (`HarnessMessage`), or null for the person's own text.
+/// Which harness-written message `text` is (`HarnessMessage` as JSON text), or `null` for the
+/// person's own text.
 #[wasm_bindgen(js_name = harnessMessage)]
-pub fn harness_message(text: &str) -> Result<JsValue, JsError> {
-    to_js(&harness::classify(text))
+pub fn harness_message(text: &str) -> Result<String, JsError> {
+    to_text(&harness::classify(text))
 }
 
-/// A session file's records (in file order) -> `ReplayEntry[]`, what the chat shows for it. Records
-/// that are not `SessionRecord`s (a damaged line) are skipped; only an input nested too deeply to
-/// read safely, or one that is not an array, is refused.
+/// A session file's records (JSON text of an array, in file order) -> `ReplayEntry[]` as JSON text,
+/// what the chat shows for it. Records that are not `SessionRecord`s (a damaged line) are skipped;
+/// only an input nested too deeply to read safely, or one that is not an array, is refused.
 #[wasm_bindgen(js_name = replaySession)]
-pub fn replay_session(records: JsValue) -> Result<JsValue, JsError> {
-    if !js_sys::Array::is_array(&records) {
-        return Err(JsError::new("replaySession: records is not an array"));
-    }
-    if js_exceeds(&records, RECORDS_DEPTH) {
+pub fn replay_session(records: &str) -> Result<String, JsError> {
+    if too_deep(records, RECORDS_DEPTH) {
         return Err(JsError::new("replaySession: records nested too deeply"));
     }
-    let parsed: Vec<SessionRecord> = js_sys::Array::from(&records)
-        .iter()
-        .filter_map(|r| serde_wasm_bindgen::from_value(r).ok())
-        .collect();
-    to_js(&replay::replay(&parsed))
+    let raw: Vec<&RawValue> = from_text_borrowed(records)
+        .map_err(|_| JsError::new("replaySession: records is not an array"))?;
+    let parsed: Vec<SessionRecord> = raw.iter().filter_map(|r| from_text(r.get()).ok()).collect();
+    to_text(&replay::replay(&parsed))
+}
+
+fn from_text_borrowed(text: &str) -> serde_json::Result<Vec<&RawValue>> {
+    serde_json::from_str(text)
 }

@@ -1,10 +1,12 @@
-//! The JavaScript face of the core (wasm-bindgen). Values cross as plain JS objects
-//! (serde-wasm-bindgen) whose TypeScript types are generated from the Rust types by ts-rs.
+//! The JavaScript face of the core (wasm-bindgen). Every structured value crosses as JSON text
+//! (`json.rs`: serde_json on this side, `JSON.stringify`/`JSON.parse` in extension/src/host/core.ts),
+//! typed on the host by the TypeScript types ts-rs generates from the Rust types.
 
 use wasm_bindgen::prelude::*;
 
 pub mod engines;
 pub mod history;
+mod json;
 pub mod session;
 
 /// The core's version, so the host can check it loaded the module it was built with.

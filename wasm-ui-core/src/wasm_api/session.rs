@@ -1,50 +1,21 @@
 //! The session's JavaScript face: `new Session(config)`, `handle(event) -> Effect[]`, and
-//! `Session.restore(config, records)` to resume from a session file.
+//! `Session.restore(config, records)` to resume from a session file. Every value crosses as JSON
+//! text (see `wasm_api/mod.rs`); extension/src/host/core.ts stringifies and parses on the host side.
 
+use super::json::{from_text, to_text, too_deep};
 use crate::session::{self, depth, AgentConfig, SessionEvent, SessionRecord};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Levels an event adds around its payload (`{type, data: ...}`, a file map, ...).
 const EVENT_WRAPPER_DEPTH: usize = 4;
 /// Session records hold history items (model output) inside two levels of wrapper, in an array.
 pub(super) const RECORDS_DEPTH: usize = depth::MAX_EVENT_DEPTH + 8;
 
-/// Whether a JS value nests deeper than `max`, walked without recursion (a cycle counts as too
-/// deep). Checked before serde-wasm-bindgen converts it: that conversion recurses, and deep enough
-/// input overflows the wasm stack, which traps ("memory access out of bounds") instead of failing.
-pub(super) fn js_exceeds(value: &JsValue, max: usize) -> bool {
-    let mut stack: Vec<(JsValue, usize)> = vec![(value.clone(), 0)];
-    while let Some((v, level)) = stack.pop() {
-        if !v.is_object() {
-            continue;
-        }
-        if level + 1 > max {
-            return true;
-        }
-        let children = if js_sys::Array::is_array(&v) {
-            v.unchecked_into::<js_sys::Array>()
-        } else {
-            js_sys::Object::values(v.unchecked_ref::<js_sys::Object>())
-        };
-        stack.extend(children.iter().map(|c| (c, level + 1)));
-    }
-    false
-}
-
-pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
-}
-
-fn parse_config(config: JsValue) -> Result<AgentConfig, JsError> {
-    if js_exceeds(&config, RECORDS_DEPTH) {
+fn parse_config(config: &str) -> Result<AgentConfig, JsError> {
+    if too_deep(config, RECORDS_DEPTH) {
         return Err(JsError::new("invalid agent config: nested too deeply"));
     }
-    serde_wasm_bindgen::from_value(config)
-        .map_err(|e| JsError::new(&format!("invalid agent config: {e}")))
+    from_text(config).map_err(|e| JsError::new(&format!("invalid agent config: {e}")))
 }
 
 #[wasm_bindgen]
@@ -54,57 +25,76 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
+    /// `config`: an `AgentConfig` as JSON text.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<Session, JsError> {
+    pub fn new(config: &str) -> Result<Session, JsError> {
         Ok(Session {
             inner: session::Session::new(parse_config(config)?),
         })
     }
 
-    /// Rebuilds a session from its records (`SessionRecord[]`, in file order).
-    pub fn restore(config: JsValue, records: JsValue) -> Result<Session, JsError> {
-        if js_exceeds(&records, RECORDS_DEPTH) {
+    /// Rebuilds a session from its records (`SessionRecord[]` as JSON text, in file order).
+    pub fn restore(config: &str, records: &str) -> Result<Session, JsError> {
+        if too_deep(records, RECORDS_DEPTH) {
             return Err(JsError::new("invalid session records: nested too deeply"));
         }
-        let records: Vec<SessionRecord> = serde_wasm_bindgen::from_value(records)
+        let records: Vec<SessionRecord> = from_text(records)
             .map_err(|e| JsError::new(&format!("invalid session records: {e}")))?;
         let inner = session::Session::restore(parse_config(config)?, &records)
             .map_err(|e| JsError::new(&e))?;
         Ok(Session { inner })
     }
 
-    /// One event (`SessionEvent`) in, the effects (`Effect[]`) out.
-    /// An event nested too deeply is refused with an error, never converted; a model event that is
+    /// One event (`SessionEvent` as JSON text) in, the effects (`Effect[]` as JSON text) out.
+    /// An event nested too deeply is refused with an error, never parsed; a model event that is
     /// fails the turn (the stream cannot be trusted after it).
-    pub fn handle(&mut self, event: JsValue) -> Result<JsValue, JsError> {
-        if js_exceeds(&event, depth::MAX_EVENT_DEPTH + EVENT_WRAPPER_DEPTH) {
-            let kind = js_sys::Reflect::get(&event, &JsValue::from_str("type"))
-                .ok()
-                .and_then(|t| t.as_string());
-            if kind.as_deref() == Some("modelEvent") {
-                let message = session::too_deep_event_message();
-                return to_js(&self.inner.reject_model_event(&message));
+    pub fn handle(&mut self, event: &str) -> Result<String, JsError> {
+        let max = depth::MAX_EVENT_DEPTH + EVENT_WRAPPER_DEPTH;
+        if too_deep(event, max) {
+            if super::json::top_level_type(event) == Some("modelEvent") {
+                return to_text(&self.reject_too_deep());
             }
             return Err(JsError::new(&format!(
-                "invalid session event: nested deeper than {} levels",
-                depth::MAX_EVENT_DEPTH + EVENT_WRAPPER_DEPTH
+                "invalid session event: nested deeper than {max} levels"
             )));
         }
-        let event: SessionEvent = serde_wasm_bindgen::from_value(event)
-            .map_err(|e| JsError::new(&format!("invalid session event: {e}")))?;
-        to_js(&self.inner.handle(event))
+        let event: SessionEvent =
+            from_text(event).map_err(|e| JsError::new(&format!("invalid session event: {e}")))?;
+        to_text(&self.inner.handle(event))
     }
 
-    /// The conversation as it would be sent (Responses input items), for inspection.
-    pub fn history(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.history())
+    /// One raw SSE `data:` payload (a Responses event or a Chat chunk, the JSON text as the server
+    /// sent it): the same as `handle({type: "modelEvent", data})` without the host parsing and
+    /// re-serialising it. Text that is not JSON fails the turn like any unreadable model event.
+    #[wasm_bindgen(js_name = handleModelEvent)]
+    pub fn handle_model_event(&mut self, data: &str) -> Result<String, JsError> {
+        if too_deep(data, depth::MAX_EVENT_DEPTH) {
+            return to_text(&self.reject_too_deep());
+        }
+        let effects = match from_text::<serde_json::Value>(data) {
+            Ok(data) => self.inner.handle(SessionEvent::ModelEvent { data }),
+            Err(e) => self.inner.reject_model_event(&format!(
+                "the model server sent an event that is not JSON ({e})"
+            )),
+        };
+        to_text(&effects)
     }
 
-    /// The approvals given for the session (`RememberedApproval[]`); revoke one with the
-    /// `revokeApproval` event.
+    fn reject_too_deep(&mut self) -> Vec<session::Effect> {
+        self.inner
+            .reject_model_event(&session::too_deep_event_message())
+    }
+
+    /// The conversation as it would be sent (Responses input items, JSON text), for inspection.
+    pub fn history(&self) -> Result<String, JsError> {
+        to_text(&self.inner.history())
+    }
+
+    /// The approvals given for the session (`RememberedApproval[]` as JSON text); revoke one with
+    /// the `revokeApproval` event.
     #[wasm_bindgen(js_name = rememberedApprovals)]
-    pub fn remembered_approvals(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.remembered_approvals())
+    pub fn remembered_approvals(&self) -> Result<String, JsError> {
+        to_text(&self.inner.remembered_approvals())
     }
 
     #[wasm_bindgen(js_name = isTurnRunning)]

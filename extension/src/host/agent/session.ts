@@ -482,8 +482,11 @@ export class AgentSession {
     this.pendingWrites = this.pendingWrites.then(() => p).catch(() => undefined);
   }
 
-  /** Feeds one event to the core and carries out the effects. Never throws. */
-  private dispatch(event: SessionEvent): void {
+  /**
+   * Feeds one event to the core and carries out the effects. Never throws. `modelText` is a model
+   * event's JSON text as the server sent it, handed to the core as it is (`event.data` is its parse).
+   */
+  private dispatch(event: SessionEvent, modelText?: string): void {
     if (this.broken || this.reloading) return; // the turn already failed; the core is being replaced
     if (this.coreGen !== coreGeneration()) {
       // Another session's trap replaced the instance this core lived in.
@@ -492,11 +495,11 @@ export class AgentSession {
     }
     if (trapOn !== undefined && event.type === trapOn) {
       trapOn = undefined;
-      (this.core as unknown as { __wbg_ptr: number }).__wbg_ptr = 0x7ffffff8;
+      (this.core.raw as unknown as { __wbg_ptr: number }).__wbg_ptr = 0x7ffffff8;
     }
     let effects: Effect[];
     try {
-      effects = this.core.handle(event) as Effect[];
+      effects = modelText !== undefined ? this.core.handleModelEvent(modelText) : this.core.handle(event);
     } catch (err) {
       if (isCoreTrap(err)) {
         this.coreFailed(err, event);
@@ -597,7 +600,7 @@ export class AgentSession {
     try {
       for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log })) {
         if (!current()) return;
-        if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never });
+        if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never }, item.text);
         else this.dispatch({ type: 'modelStreamRestarted' });
       }
       if (!current()) return;

@@ -17,7 +17,8 @@ export interface ModelEndpoint {
 }
 
 export type StreamItem =
-  | { type: 'event'; data: unknown }
+  /** `data` is the parse of `text`, the payload's JSON text (which the core takes as it is). */
+  | { type: 'event'; data: unknown; text: string }
   /** The stream broke after some events were handed on; the request starts over: discard partial output. */
   | { type: 'restart'; reason: string; attempt: number; delayMs: number };
 
@@ -378,7 +379,7 @@ async function* attemptOnce(
               }
             }
             hold();
-            yield { type: 'event', data };
+            yield { type: 'event', data, text: raw };
             release();
             if ((type && terminalResponseEvents.has(type)) || type === 'error') terminal = true;
           } else {
@@ -394,7 +395,7 @@ async function* attemptOnce(
             const choices = Array.isArray(obj.choices) ? (obj.choices as Array<Record<string, unknown>>) : [];
             if (choices.some((c) => c && c.finish_reason != null)) sawFinishReason = true;
             hold();
-            yield { type: 'event', data };
+            yield { type: 'event', data, text: raw };
             release();
           }
         }
