@@ -16,6 +16,8 @@ import { commandMayWrite, TurnCheckpoints } from './checkpoints';
 import { rewindOutcome } from './rewind';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import { sidecarShell } from './shell';
+import { timingMark } from './timing';
+import { systemTimeZone } from './timezone';
 import type {
   AgentConfig,
   AgentConfigInput,
@@ -133,7 +135,7 @@ function completeConfig(input: AgentConfigInput, sessionId: string): AgentConfig
     // core then asks before every command that is not known-safe (wasm-ui-core session/no_sandbox.rs).
     noOsSandbox: input.noOsSandbox ?? (process.platform === 'win32' ? true : undefined),
     currentDate: input.currentDate ?? localDate(new Date()),
-    timezone: input.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    timezone: input.timezone ?? systemTimeZone(),
     writableRoots: input.writableRoots ?? [],
     network: input.network ?? false,
     agentsMd: input.agentsMd ?? [],
@@ -266,8 +268,12 @@ export class AgentSession {
     const id = opts.store
       ? await opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model })
       : randomUUID();
+    timingMark('session file created');
     const config = completeConfig({ ...opts.config, shell: opts.config.shell ?? (await sidecarShell(opts.sidecar)) }, id);
-    return new AgentSession(opts, id, newCoreSession(config), config);
+    timingMark('config complete');
+    const core = newCoreSession(config);
+    timingMark('core session made');
+    return new AgentSession(opts, id, core, config);
   }
 
   get agentConfig(): AgentConfig {
@@ -594,14 +600,21 @@ export class AgentSession {
     const abort = new AbortController();
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
+    timingMark('model request');
+    let first = true;
     try {
       for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log })) {
         if (!current()) return;
+        if (first) {
+          first = false;
+          timingMark('first model event');
+        }
         if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never });
         else this.dispatch({ type: 'modelStreamRestarted' });
       }
       if (!current()) return;
       this.model = undefined;
+      timingMark('model stream ended');
       this.dispatch({ type: 'modelStreamEnded' });
     } catch (err) {
       if (!current()) return;
