@@ -9,6 +9,7 @@
 // (the stream's terminal event) is read to its end for a short while so its connection can serve
 // the next request (a new TLS handshake per step otherwise); one that does not end soon is dropped.
 import type http from 'node:http';
+import { timingMark } from '../agent/timing';
 
 export interface HttpHeaders {
   get(name: string): string | null;
@@ -93,6 +94,7 @@ export function httpRequest(url: string, init: HttpRequestInit): Promise<HttpRes
       reject(e);
     });
     req.on('response', (r: http.IncomingMessage) => {
+      timingMark('response headers');
       res = r;
       r.once('end', () => {
         ended = true;
@@ -137,5 +139,6 @@ export function httpRequest(url: string, init: HttpRequestInit): Promise<HttpRes
       });
     });
     req.end(init.body);
+    timingMark('request written');
   });
 }
