@@ -16,7 +16,7 @@ import { commandMayWrite, TurnCheckpoints } from './checkpoints';
 import { rewindOutcome } from './rewind';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import { sidecarShell } from './shell';
-import { timingMark } from './timing';
+import { timingAdd, timingFlush, timingMark, timingOn } from './timing';
 import { systemTimeZone } from './timezone';
 import type {
   AgentConfig,
@@ -485,6 +485,10 @@ export class AgentSession {
   }
 
   private track(p: Promise<unknown>): void {
+    if (timingOn) {
+      const t0 = performance.now();
+      void p.finally(() => timingAdd('session file write (start to done)', performance.now() - t0)).catch(() => undefined);
+    }
     this.pendingWrites = this.pendingWrites.then(() => p).catch(() => undefined);
   }
 
@@ -501,8 +505,10 @@ export class AgentSession {
       (this.core as unknown as { __wbg_ptr: number }).__wbg_ptr = 0x7ffffff8;
     }
     let effects: Effect[];
+    const t0 = timingOn ? performance.now() : 0;
     try {
       effects = this.core.handle(event) as Effect[];
+      if (timingOn) timingAdd(`core.handle ${event.type}`, performance.now() - t0);
     } catch (err) {
       if (isCoreTrap(err)) {
         this.coreFailed(err, event);
@@ -600,6 +606,7 @@ export class AgentSession {
     const abort = new AbortController();
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
+    timingFlush();
     timingMark('model request');
     let first = true;
     try {
@@ -649,13 +656,16 @@ export class AgentSession {
     let live: LiveExec | undefined;
     // Output can arrive before the start answer is handled: keep it until `live` exists.
     const early: string[] = [];
+    timingMark('exec effect');
     if (this.checkpoints && commandMayWrite(params, this.config.shell)) await this.checkpoints.beforeChange();
+    timingMark('exec: checkpoint ready');
     try {
       const handle = await this.sidecar.exec(params, (n) => {
         if (live) live.push(n.text);
         else early.push(n.text);
         this.dispatch({ type: 'execOutput', callId, chunk: n.text });
       });
+      timingMark('exec: started (sidecar answered)');
       live = new LiveExec(handle);
       for (const text of early) live.push(text);
       this.execs.set(callId, live);
@@ -668,6 +678,7 @@ export class AgentSession {
       void live.handle.kill().catch(() => undefined);
     }
     const r = await live.wait(yieldTimeMs, since, signal);
+    timingMark(`exec: ${r.kind}`);
     if (signal.aborted && r.kind === 'yielded') return; // the turn ended; the core no longer waits
     this.answerWait(callId, callId, r);
   }
