@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
+import { coreGeneration, discardCore, isCoreTrap, loadCore, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
 import { MAX_IMAGE_FILE_BYTES, prepareImage, type ImageDetail } from '../images';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
+import { prepareHttpClient } from '../model/http-request';
 import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
@@ -265,9 +266,14 @@ export class AgentSession {
       const session = restoreCoreSession(config, [...records, ...repairs]);
       return new AgentSession(opts, opts.resumeId, session, config);
     }
-    const id = opts.store
-      ? await opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model })
-      : randomUUID();
+    const created = opts.store ? opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model }) : Promise.resolve(randomUUID());
+    created.catch(() => undefined); // awaited below; a failure is thrown there
+    // The wasm core compiles while the session file is being created (both are needed before the
+    // first request; the file's I/O runs on libuv's threads), and the model's HTTP client loads.
+    loadCore();
+    prepareHttpClient(opts.endpoint.baseUrl);
+    timingMark('wasm core loaded');
+    const id = await created;
     timingMark('session file created');
     const config = completeConfig({ ...opts.config, shell: opts.config.shell ?? (await sidecarShell(opts.sidecar)) }, id);
     timingMark('config complete');

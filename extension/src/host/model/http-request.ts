@@ -53,6 +53,15 @@ function clientFor(protocol: string): Client {
   return made;
 }
 
+/** Loads the client for `url`'s protocol ahead of the first request (while other work waits on I/O). */
+export function prepareHttpClient(url: string): void {
+  try {
+    clientFor(new URL(url).protocol);
+  } catch {
+    // a bad URL is reported by the request itself
+  }
+}
+
 function abortError(): Error {
   return Object.assign(new Error('This operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
 }
