@@ -5,21 +5,22 @@
 // the run reports per step (time in the core's handle per event type, session-file writes).
 // Then the floor a step cannot go under: the same sandboxed `echo` through the sidecar (the argv the
 // core builds for exec_command with login false) plus one loopback model request read to its end.
-//   node --import tsx bench/lib/step-probe.ts [--n 3] [--steps 20] [--cli extension/dist/cli.js] [-- ENV=value ...]
+//   node --import tsx bench/lib/step-probe.ts [--n 3] [--steps 20] [--cli extension/dist/cli.js] [--node=FLAG ...] [-- ENV=value ...]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startModelServer } from '../../tests/model-server/server';
 import type { ScriptedResponse } from '../../tests/model-server/script';
-import { SidecarClient } from '../../extension/src/host/sidecar';
-import { httpRequest } from '../../extension/src/host/model/http-request';
+import { stepFloor } from './step-floor';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : d);
 const n = Number(opt('--n', '3'));
 const steps = Number(opt('--steps', '20'));
 const cli = path.resolve(opt('--cli', path.join(__dirname, '..', '..', 'extension', 'dist', 'cli.js')));
+/** Node/V8 flags for the CLI process (`--node=--liftoff-only`, repeatable). */
+const nodeFlags = argv.filter((a) => a.startsWith('--node=')).map((a) => a.slice('--node='.length));
 const extraEnv = Object.fromEntries((argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : []).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
 
 /** The parts of a step, each from one mark to the next (in the order a step reaches them). */
@@ -42,7 +43,7 @@ async function once(home: string): Promise<{ parts: Map<string, number[]>; total
   const server = await startModelServer([step, { text: 'Done.' }]);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-step-'));
   try {
-    const child = spawn(process.execPath, [cli, 'exec', '--model', 'gpt-5.1-codex', '--base-url', server.url, '--wire', 'responses', '--sandbox', 'workspace-write', '--approval', 'never', '-C', ws, 'Run the command the script asks for.'], {
+    const child = spawn(process.execPath, [...nodeFlags, cli, 'exec', '--model', 'gpt-5.1-codex', '--base-url', server.url, '--wire', 'responses', '--sandbox', 'workspace-write', '--approval', 'never', '-C', ws, 'Run the command the script asks for.'], {
       env: { ...process.env, HOME: home, ...extraEnv, TACK_TIMING: '1', OPENAI_API_KEY: 'not-a-secret' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -91,41 +92,6 @@ async function once(home: string): Promise<{ parts: Map<string, number[]>; total
   }
 }
 
-/** Sandboxed echo round trip + a loopback request/response, in this process, with warm connections. */
-async function floor(reps: number): Promise<{ exec: number; request: number; both: number }> {
-  const step: ScriptedResponse = { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'echo step', login: false } }], times: reps + 5 };
-  const server = await startModelServer([step]);
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-step-floor-'));
-  const sidecar = new SidecarClient({});
-  const shell = process.env.SHELL && path.isAbsolute(process.env.SHELL) ? process.env.SHELL : '/bin/bash';
-  const execs: number[] = [];
-  const requests: number[] = [];
-  try {
-    await sidecar.initialize();
-    const body = JSON.stringify({ model: 'gpt-5.1-codex', stream: true, input: [{ role: 'user', content: 'hi' }] });
-    for (let i = 0; i < reps + 5; i++) {
-      const t0 = performance.now();
-      const h = await sidecar.exec({ argv: [shell, '-c', 'echo step'], cwd: ws, tty: true, sandbox: { mode: 'workspace-write', writableRoots: [ws] } });
-      const exit = await h.exited;
-      if (exit.exitCode !== 0) throw new Error(`echo exited ${exit.exitCode}`);
-      const t1 = performance.now();
-      const ctl = new AbortController();
-      const res = await httpRequest(`${server.url}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body, signal: ctl.signal });
-      await res.text();
-      const t2 = performance.now();
-      if (i >= 5) {
-        execs.push(t1 - t0);
-        requests.push(t2 - t1);
-      }
-    }
-  } finally {
-    await sidecar.dispose();
-    await server.close();
-    fs.rmSync(ws, { recursive: true, force: true });
-  }
-  return { exec: med(execs), request: med(requests), both: med(execs.map((e, i) => e + requests[i])) };
-}
-
 void (async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-step-home-'));
   const parts = new Map<string, number[]>();
@@ -149,6 +115,6 @@ void (async () => {
   console.log(`  ${sum.toFixed(2).padStart(7)} ms  (sum of the medians)`);
   console.log('per step, totals inside the parts above:');
   for (const [k, v] of [...totals].sort()) console.log(`  ${med(v).toFixed(2).padStart(7)} ms  ${k}`);
-  const f = await floor(30);
+  const f = await stepFloor(30);
   console.log(`floor (in process, n=30): sandboxed echo through the sidecar ${f.exec.toFixed(2)} ms + loopback request read to its end ${f.request.toFixed(2)} ms = ${f.both.toFixed(2)} ms`);
 })();
