@@ -131,7 +131,12 @@ async function bundle() {
   const lazy = lazyChunks();
   const entries = [
     lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
-    lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'cli.js') }),
+    // dist/cli.js is a small loader (src/cli/entry.ts, loader/code-cache.ts) that loads the CLI's
+    // bundle through a V8 code cache; the bundle sits in chunks/ so its __dirname-relative lookups
+    // (the wasm module, the sidecar) work as for the other chunks.
+    { ...node, entryPoints: [path.join(ext, 'src', 'cli', 'entry.ts')], outfile: path.join(dist, 'cli.js') },
+    // Loaded through vm.Script, which has no loader behind import(): esbuild turns each into require().
+    lazy.main({ ...node, supported: { 'dynamic-import': false }, entryPoints: [path.join(ext, 'src', 'cli', 'main.ts')], outfile: path.join(dist, 'chunks', 'cli-main.js') }),
     ...lazy.entries(node),
     {
       ...common,

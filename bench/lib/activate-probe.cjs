@@ -1,6 +1,9 @@
 // Loads the bundled extension (dist/extension.js) in a fresh Node process with a stand-in for the
 // `vscode` module, calls activate(), and prints {loadMs, activateMs} as JSON.
 //   node bench/lib/activate-probe.cjs <extension-dir>
+// TACK_PROBE_STORAGE=DIR: the extension's storage (global storage: DIR/global) is DIR and is kept,
+// so a second run finds what the first left there (the V8 code cache, src/vscode/entry.ts);
+// otherwise every run gets a fresh, empty one (a first activation after an install).
 // The stand-in answers every API call with another stand-in (registrations, output channels, event
 // subscriptions), so what is timed is the extension's own work: loading its bundle and running
 // activate(). VS Code's extension-host bookkeeping around it is not included.
@@ -65,7 +68,8 @@ Module._load = function (request, parent, isMain) {
   return origLoad.call(this, request, parent, isMain);
 };
 
-const storage = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tack-activate-'));
+const keptStorage = process.env.TACK_PROBE_STORAGE;
+const storage = keptStorage || fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tack-activate-'));
 const context = {
   subscriptions: [],
   extensionPath: extDir,
@@ -87,12 +91,17 @@ const context = {
 
 (async () => {
   const main = path.join(extDir, pkg.main ?? 'dist/extension.js');
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ext = require(main);
   const t1 = performance.now();
   await ext.activate(context);
   const t2 = performance.now();
-  process.stdout.write(JSON.stringify({ loadMs: t1 - t0, activateMs: t2 - t1, apiCalls: calls.length, subscriptions: context.subscriptions.length }) + '\n');
+  const cpu = process.cpuUsage(c0);
+  process.stdout.write(JSON.stringify({ loadMs: t1 - t0, activateMs: t2 - t1, cpuMs: (cpu.user + cpu.system) / 1000, apiCalls: calls.length, subscriptions: context.subscriptions.length }) + '\n');
+  // Untimed: what the extension does right after activation (it writes its code cache then).
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
   try {
     await ext.deactivate?.();
   } catch {
@@ -105,7 +114,7 @@ const context = {
       // stand-ins may not dispose cleanly
     }
   }
-  fs.rmSync(storage, { recursive: true, force: true });
+  if (!keptStorage) fs.rmSync(storage, { recursive: true, force: true });
   process.exit(0);
 })().catch((e) => {
   process.stderr.write(`activation failed: ${e && e.stack ? e.stack : e}\n`);

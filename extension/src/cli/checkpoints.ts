@@ -2,7 +2,6 @@
 // workspace, and restore one. The store and the restore are the sidecar's (docs/checkpoints.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline/promises';
 import { defaultCheckpointsDir } from '../host/agent/checkpoints';
 import { planFileRewind, type FileRewind } from '../host/agent/rewind';
 import { defaultSessionsDir, SessionStore } from '../host/sessions';
@@ -148,6 +147,8 @@ export async function checkpointsCommand(args: string[]): Promise<number> {
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
+  // Loaded only to ask: every other run of the CLI does without it.
+  const readline = await import('node:readline/promises');
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();

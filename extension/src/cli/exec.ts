@@ -19,6 +19,7 @@ import { defaultSessionsDir, SessionStore } from '../host/sessions';
 import { flag, MODEL_OPTIONS, modelOptions, oneOf, parseCommandLine, stringValue, stringValues, UsageError, type ModelOptions, type OptionTable } from './args';
 import { cliMcpHub, describeMcpItem } from './mcp';
 import { attachImages } from './images';
+import { timingMark } from '../host/agent/timing';
 
 const USAGE = `Usage: tack exec [options] PROMPT
 
@@ -199,6 +200,7 @@ export function forJson(event: ThreadEvent): ThreadEvent {
 }
 
 export async function execCommand(args: string[]): Promise<number> {
+  timingMark('cli loaded');
   let opts: ExecOptions | 'help';
   try {
     opts = parseExecArgs(args);
@@ -238,6 +240,7 @@ export async function execCommand(args: string[]): Promise<number> {
     process.stderr.write(`tack exec: ${err.message}\n`);
     return 2;
   }
+  timingMark('model resolved');
   try {
     cwd = taskDirectory(opts.dir, process.cwd());
   } catch (err) {
@@ -256,6 +259,7 @@ export async function execCommand(args: string[]): Promise<number> {
   const store = new SessionStore({ dir: defaultSessionsDir(), secrets: apiKey ? [apiKey] : [], onWarning: (m) => out(`warning: ${m}`) });
   const mcp = cliMcpHub(cwd, opts.mcpConfigs, debug, opts.trustWorkspaceMcp);
   // With --json the skipped servers are an error item on stdout; say it on stderr too, once.
+  timingMark('mcp config read');
   if (opts.json && mcp) void mcp.startAll().then(() => mcp.untrustedMessage() && out(`tack exec: ${mcp.untrustedMessage()}`));
 
   let task: HeadlessTask;
@@ -283,6 +287,7 @@ export async function execCommand(args: string[]): Promise<number> {
     process.stderr.write(`tack exec: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
+  timingMark('session ready');
   const { session, sidecar } = task;
   let images: string[];
   try {
@@ -304,6 +309,7 @@ export async function execCommand(args: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
   try {
     const result = await session.submit(opts.prompt, undefined, images);
+    timingMark('turn ended');
     await session.dispose();
     if (result.status === 'completed') return 0;
     if (result.status === 'interrupted') {
@@ -316,5 +322,6 @@ export async function execCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await Promise.all([sidecar.dispose(), mcp?.stopAll()]);
+    timingMark('disposed');
   }
 }

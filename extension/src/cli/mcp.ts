@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findRepoRoot, type ThreadItem } from '../host/agent';
-import readline from 'node:readline/promises';
 import {
   definitionHash,
   describeDefinition,
@@ -200,6 +199,8 @@ async function trustCommand(workspace: string, yes: boolean): Promise<number> {
       process.stderr.write('tack mcp trust: not a terminal, so nothing was trusted; read the definitions above and pass --yes to trust them\n');
       return 1;
     }
+    // Loaded only to ask: every other run of the CLI does without it.
+    const readline = await import('node:readline/promises');
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(`These programs run on this machine outside the sandbox. Trust ${pending.length === 1 ? 'this server' : `these ${pending.length} servers`} (${pending.map((d) => JSON.stringify(d.name)).join(', ')})? [y/N] `);
     rl.close();

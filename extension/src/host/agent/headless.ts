@@ -11,6 +11,7 @@ import { SidecarClient } from '../sidecar';
 import { collectAgentsMd } from './agents-md';
 import { createFsHost } from './fs-host';
 import { AgentSession } from './session';
+import { timingMark } from './timing';
 import type { ApprovalAnswer, ApprovalPolicy, ApprovalRequest, ReasoningEffort, SandboxMode, ThreadEvent, Wire } from './types';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -164,6 +165,8 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
     emit: opts.emit,
     ...(opts.approve ? { approve: opts.approve } : {}),
   });
+  const agentsMd = collectAgentsMd(cwd, (file, reason) => opts.warn(`warning: ${file} is not used: ${reason}`));
+  timingMark('AGENTS.md read');
   let session: AgentSession;
   try {
     session = await AgentSession.create({
@@ -184,7 +187,7 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
         ...(resolved.vision === false ? { vision: false } : {}),
         ...(opts.webSearch ? { webSearch: true } : {}),
         cwd,
-        agentsMd: collectAgentsMd(cwd, (file, reason) => opts.warn(`warning: ${file} is not used: ${reason}`)),
+        agentsMd,
       },
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: opts.onRetry,

@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { coreGeneration, discardCore, isCoreTrap, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
+import { coreGeneration, discardCore, isCoreTrap, loadCore, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
 import { MAX_IMAGE_FILE_BYTES, prepareImage, type ImageDetail } from '../images';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
+import { prepareHttpClient } from '../model/http-request';
 import type { ModelErrorKind } from '../model/errors';
 import type { SessionStore } from '../sessions';
 import type { ExecStartParams, SidecarClient } from '../sidecar';
@@ -16,6 +17,8 @@ import { commandMayWrite, TurnCheckpoints } from './checkpoints';
 import { rewindOutcome } from './rewind';
 import { describeLoss, LiveExec, type WaitResult } from './live-exec';
 import { sidecarShell } from './shell';
+import { timingAdd, timingFlush, timingMark, timingOn } from './timing';
+import { systemTimeZone } from './timezone';
 import type {
   AgentConfig,
   AgentConfigInput,
@@ -133,7 +136,7 @@ function completeConfig(input: AgentConfigInput, sessionId: string): AgentConfig
     // core then asks before every command that is not known-safe (wasm-ui-core session/no_sandbox.rs).
     noOsSandbox: input.noOsSandbox ?? (process.platform === 'win32' ? true : undefined),
     currentDate: input.currentDate ?? localDate(new Date()),
-    timezone: input.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    timezone: input.timezone ?? systemTimeZone(),
     writableRoots: input.writableRoots ?? [],
     network: input.network ?? false,
     agentsMd: input.agentsMd ?? [],
@@ -263,11 +266,20 @@ export class AgentSession {
       const session = restoreCoreSession(config, [...records, ...repairs]);
       return new AgentSession(opts, opts.resumeId, session, config);
     }
-    const id = opts.store
-      ? await opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model })
-      : randomUUID();
+    const created = opts.store ? opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model }) : Promise.resolve(randomUUID());
+    created.catch(() => undefined); // awaited below; a failure is thrown there
+    // The wasm core compiles while the session file is being created (both are needed before the
+    // first request; the file's I/O runs on libuv's threads), and the model's HTTP client loads.
+    loadCore();
+    prepareHttpClient(opts.endpoint.baseUrl);
+    timingMark('wasm core loaded');
+    const id = await created;
+    timingMark('session file created');
     const config = completeConfig({ ...opts.config, shell: opts.config.shell ?? (await sidecarShell(opts.sidecar)) }, id);
-    return new AgentSession(opts, id, newCoreSession(config), config);
+    timingMark('config complete');
+    const core = newCoreSession(config);
+    timingMark('core session made');
+    return new AgentSession(opts, id, core, config);
   }
 
   get agentConfig(): AgentConfig {
@@ -479,6 +491,10 @@ export class AgentSession {
   }
 
   private track(p: Promise<unknown>): void {
+    if (timingOn) {
+      const t0 = performance.now();
+      void p.finally(() => timingAdd('session file write (start to done)', performance.now() - t0)).catch(() => undefined);
+    }
     this.pendingWrites = this.pendingWrites.then(() => p).catch(() => undefined);
   }
 
@@ -498,8 +514,10 @@ export class AgentSession {
       (this.core.raw as unknown as { __wbg_ptr: number }).__wbg_ptr = 0x7ffffff8;
     }
     let effects: Effect[];
+    const t0 = timingOn ? performance.now() : 0;
     try {
       effects = modelText !== undefined ? this.core.handleModelEvent(modelText) : this.core.handle(event);
+      if (timingOn) timingAdd(`core.handle ${event.type}`, performance.now() - t0);
     } catch (err) {
       if (isCoreTrap(err)) {
         this.coreFailed(err, event);
@@ -597,14 +615,22 @@ export class AgentSession {
     const abort = new AbortController();
     this.model = { abort, generation };
     const current = () => this.model?.generation === generation;
+    timingFlush();
+    timingMark('model request');
+    let first = true;
     try {
       for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log })) {
         if (!current()) return;
+        if (first) {
+          first = false;
+          timingMark('first model event');
+        }
         if (item.type === 'event') this.dispatch({ type: 'modelEvent', data: item.data as never }, item.text);
         else this.dispatch({ type: 'modelStreamRestarted' });
       }
       if (!current()) return;
       this.model = undefined;
+      timingMark('model stream ended');
       this.dispatch({ type: 'modelStreamEnded' });
     } catch (err) {
       if (!current()) return;
@@ -639,13 +665,16 @@ export class AgentSession {
     let live: LiveExec | undefined;
     // Output can arrive before the start answer is handled: keep it until `live` exists.
     const early: string[] = [];
+    timingMark('exec effect');
     if (this.checkpoints && commandMayWrite(params, this.config.shell)) await this.checkpoints.beforeChange();
+    timingMark('exec: checkpoint ready');
     try {
       const handle = await this.sidecar.exec(params, (n) => {
         if (live) live.push(n.text);
         else early.push(n.text);
         this.dispatch({ type: 'execOutput', callId, chunk: n.text });
       });
+      timingMark('exec: started (sidecar answered)');
       live = new LiveExec(handle);
       for (const text of early) live.push(text);
       this.execs.set(callId, live);
@@ -658,6 +687,7 @@ export class AgentSession {
       void live.handle.kill().catch(() => undefined);
     }
     const r = await live.wait(yieldTimeMs, since, signal);
+    timingMark(`exec: ${r.kind}`);
     if (signal.aborted && r.kind === 'yielded') return; // the turn ended; the core no longer waits
     this.answerWait(callId, callId, r);
   }

@@ -28,7 +28,7 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
  * The wait a response asks for, in ms: `retry-after-ms` (OpenAI's precise variant), else `Retry-After`
  * as seconds or as an HTTP date. Undefined when absent or unreadable.
  */
-export function retryAfterFromHeaders(headers: Headers, now: number = Date.now()): number | undefined {
+export function retryAfterFromHeaders(headers: { get(name: string): string | null }, now: number = Date.now()): number | undefined {
   const ms = headers.get('retry-after-ms');
   if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.ceil(Number(ms));
   const value = headers.get('retry-after');

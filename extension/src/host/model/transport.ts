@@ -6,6 +6,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describeErrorBody, httpError, ModelError } from './errors';
 import { abortedError, backoffDelay, defaultRetryPolicy, retryAfterFromHeaders, retryDelayFromMessage, sleep, type RetryPolicy } from './retry';
 import type { Wire } from '../../generated/types/Wire';
+import { httpRequest, type HttpResponse } from './http-request';
 
 export interface ModelEndpoint {
   baseUrl: string;
@@ -280,9 +281,9 @@ async function* attemptOnce(
     const sentAt = Date.now();
     opts.debug?.(`model: POST ${url} (${payload.length} bytes) ${JSON.stringify(redactHeaders(headers))}`);
     watch(idleMs);
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { method: 'POST', headers, body: payload, signal: ctl.signal });
+      res = await httpRequest(url, { method: 'POST', headers, body: payload, signal: ctl.signal });
     } catch (e) {
       if (opts.signal.aborted) throw abortedError();
       if (idled) throw idleError();

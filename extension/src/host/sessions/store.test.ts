@@ -255,3 +255,27 @@ test('token formats printed by commands are redacted; the JSON stays valid and t
   assert.equal(back.db, 'DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/app');
   assert.equal(back.plain, record.plain);
 });
+
+test('records appended while a write is in flight go out together, in order; one that is not JSON fails alone', async () => {
+  const store = new SessionStore({ dir, secrets: ['sk-live-secret-value'] });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  const file = path.join(dir, `${id}.jsonl`);
+  const first = store.append(id, { n: 0 });
+  const rest = Promise.allSettled([
+    store.append(id, { n: 1 }),
+    store.append(id, { n: 2, bad: 10n }),
+    store.append(id, { n: 3, key: 'sk-live-secret-value' }),
+    store.append(id, { n: 4 }),
+  ]);
+  assert.deepEqual(await first, { redacted: 0 });
+  const settled = await rest;
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.match(String((settled[1] as PromiseRejectedResult).reason), /cannot be saved as JSON/);
+  assert.deepEqual((settled[2] as PromiseFulfilledResult<{ redacted: number }>).value, { redacted: 1 });
+  const read = (await store.read(id)) as Array<{ n: number; key?: string }>;
+  assert.deepEqual(read.map((r) => r.n), [0, 1, 3, 4]);
+  assert.equal((await fs.readFile(file, 'utf8')).includes('sk-live-secret-value'), false);
+  // A later append after the batch still lands after it.
+  await store.append(id, { n: 5 });
+  assert.deepEqual(((await store.read(id)) as Array<{ n: number }>).map((r) => r.n), [0, 1, 3, 4, 5]);
+});

@@ -99,6 +99,12 @@ interface MetaFile {
 /** Keys shorter than this are not redacted from session files (see addSecret). */
 export const MIN_SECRET_LENGTH = 8;
 
+interface PendingRecord {
+  record: unknown;
+  resolve: (r: { redacted: number }) => void;
+  reject: (e: unknown) => void;
+}
+
 export class SessionStore {
   readonly dir: string;
   private readonly secrets = new Set<string>();
@@ -106,6 +112,11 @@ export class SessionStore {
   private readonly now: () => Date;
   /** Per-session write queue, so appends land in call order. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /**
+   * Per session, the records appended while a write is in flight: they go out together in one
+   * append (one open, write, close and mtime update instead of one each; a tool step makes several).
+   */
+  private readonly waiting = new Map<string, PendingRecord[]>();
   /** Sessions whose file is known to end with a newline (checked once per process). */
   private readonly clean = new Set<string>();
   /** The directory made private (0700, its files 0600) once per process. */
@@ -181,17 +192,32 @@ export class SessionStore {
   /** Appends one record as one line. Resolves once the line is written to the file. */
   append(id: string, record: unknown): Promise<{ redacted: number }> {
     if (!idPattern.test(id)) return Promise.reject(new SessionNotFoundError(`"${id}" is not a session id`));
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.appendNow(id, record));
-    this.queues.set(id, run);
-    const cleanup = () => {
-      if (this.queues.get(id) === run) this.queues.delete(id);
-    };
-    run.then(cleanup, cleanup);
-    return run;
+    return new Promise((resolve, reject) => {
+      const joining = this.waiting.get(id);
+      if (joining) {
+        joining.push({ record, resolve, reject });
+        return;
+      }
+      const batch: PendingRecord[] = [{ record, resolve, reject }];
+      this.waiting.set(id, batch);
+      const previous = this.queues.get(id) ?? Promise.resolve();
+      const run = previous
+        .catch(() => undefined)
+        .then(() => {
+          // From here on, new records start the next batch.
+          if (this.waiting.get(id) === batch) this.waiting.delete(id);
+          return this.appendBatch(id, batch);
+        });
+      this.queues.set(id, run);
+      const cleanup = () => {
+        if (this.queues.get(id) === run) this.queues.delete(id);
+      };
+      run.then(cleanup, cleanup);
+    });
   }
 
-  private async appendNow(id: string, record: unknown): Promise<{ redacted: number }> {
+  /** Serialises one record as its line, secrets redacted; throws for what cannot be saved as JSON. */
+  private lineOf(id: string, record: unknown): { text: string; count: number } {
     let serialized: string | undefined;
     try {
       serialized = JSON.stringify(record);
@@ -201,6 +227,33 @@ export class SessionStore {
     if (serialized === undefined) throw new TypeError(`session ${id}: the record cannot be saved as JSON (it is ${typeof record})`);
     const { text, count } = this.redact(serialized);
     if (count > 0) this.onWarning(`session ${id}: ${count} secret-looking string(s) replaced with ${REDACTED} before saving`);
+    return { text, count };
+  }
+
+  /** Writes a batch's lines in order with one append; a record that cannot be serialised fails alone. */
+  private async appendBatch(id: string, batch: PendingRecord[]): Promise<void> {
+    const lines: string[] = [];
+    const written: { p: PendingRecord; count: number }[] = [];
+    for (const p of batch) {
+      try {
+        const { text, count } = this.lineOf(id, p.record);
+        lines.push(text);
+        written.push({ p, count });
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+    if (lines.length === 0) return;
+    try {
+      await this.appendLines(id, lines);
+    } catch (e) {
+      for (const { p } of written) p.reject(e);
+      throw e;
+    }
+    for (const { p, count } of written) p.resolve({ redacted: count });
+  }
+
+  private async appendLines(id: string, lines: string[]): Promise<void> {
     const file = this.recordsPath(id);
     let prefix = '';
     if (!this.clean.has(id)) {
@@ -224,13 +277,12 @@ export class SessionStore {
         }
       }
     }
-    await fs.appendFile(file, `${prefix}${text}\n`, 'utf8');
+    await fs.appendFile(file, `${prefix}${lines.join('\n')}\n`, 'utf8');
     // The file's mtime is the session's "last activity"; set it from the store's clock, which is
     // finer than the kernel's coarse file timestamps and lets the list order be exact.
     const at = this.now();
     await fs.utimes(file, at, at);
     this.clean.add(id);
-    return { redacted: count };
   }
 
   /** The records in append order; damaged lines are skipped and reported through onWarning. */
