@@ -16,3 +16,9 @@ import v8 from 'node:v8';
 export const WASM_TIERING_BUDGET = 18_000_000;
 
 v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+// Each wasm function is validated when it is first compiled (V8 compiles them lazily, on first call)
+// rather than the whole module up front: a run validates only the code it uses. Measured 2026-11-30
+// (fresh processes, interleaved, n=6 each): compiling the module took 14 ms instead of 19 (CPU 7.5
+// instead of 9.2 ms). Nothing runs unvalidated; a damaged module fails at the first call of a broken
+// function instead of at load.
+v8.setFlagsFromString('--wasm-lazy-validation');
