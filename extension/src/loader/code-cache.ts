@@ -45,7 +45,9 @@ export function readCacheFile(file: string): Buffer | undefined {
   try {
     fd = fs.openSync(file, 'r');
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || (st.mode & 0o022) !== 0) return undefined;
+    if (!st.isFile()) return undefined;
+    // Windows reports every writable file as 0666 (its ACLs are not mode bits): the owner check is for Unix.
+    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return undefined;
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return undefined;
     raw = fs.readFileSync(fd);
   } catch {
