@@ -5,7 +5,7 @@
 // the run reports per step (time in the core's handle per event type, session-file writes).
 // Then the floor a step cannot go under: the same sandboxed `echo` through the sidecar (the argv the
 // core builds for exec_command with login false) plus one loopback model request read to its end.
-//   node --import tsx bench/lib/step-probe.ts [--n 3] [--steps 20] [--cli extension/dist/cli.js] [--node=FLAG ...] [-- ENV=value ...]
+//   node --import tsx bench/lib/step-probe.ts [--n 3] [--steps 20] [--cli extension/dist/cli.js] [--tail K] [--node=FLAG ...] [-- ENV=value ...]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : d);
 const n = Number(opt('--n', '3'));
 const steps = Number(opt('--steps', '20'));
+/** Only the last K steps of each run (a long session's late steps); default: all but the first two. */
+const tail = Number(opt('--tail', '0'));
 const cli = path.resolve(opt('--cli', path.join(__dirname, '..', '..', 'extension', 'dist', 'cli.js')));
 /** Node/V8 flags for the CLI process (`--node=--liftoff-only`, repeatable). */
 const nodeFlags = argv.filter((a) => a.startsWith('--node=')).map((a) => a.slice('--node='.length));
@@ -83,8 +85,13 @@ async function once(home: string): Promise<{ parts: Map<string, number[]>; total
       for (const [k, v] of per) totals.set(k, [...(totals.get(k) ?? []), v]);
     }
     const reqs = server.modelRequests();
-    const turnaround: number[] = [];
+    let turnaround: number[] = [];
     for (let i = 3; i < reqs.length; i++) if (reqs[i - 1].closedAt !== undefined) turnaround.push(reqs[i].receivedAt - reqs[i - 1].closedAt!);
+    if (tail > 0) {
+      for (const [k, v] of parts) parts.set(k, v.slice(-tail));
+      for (const [k, v] of totals) totals.set(k, v.slice(-tail));
+      turnaround = turnaround.slice(-tail);
+    }
     return { parts, totals, turnaround };
   } finally {
     await server.close();

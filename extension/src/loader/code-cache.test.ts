@@ -84,6 +84,20 @@ test('a damaged or truncated cache file is not used: the bundle compiles from so
   assert.equal(loadBundle(bundle, cacheDir).cache, 'miss');
 });
 
+test('a cache file others could have written is not used', () => {
+  const { bundle, cacheDir } = bundleDir(SOURCE);
+  loadBundle(bundle, cacheDir).save();
+  const file = path.join(cacheDir, fs.readdirSync(cacheDir)[0]);
+  assert.ok(readCacheFile(file));
+  fs.chmodSync(file, 0o666);
+  assert.equal(readCacheFile(file), undefined);
+  assert.equal(loadBundle(bundle, cacheDir).cache, 'miss');
+  fs.chmodSync(file, 0o620);
+  assert.equal(readCacheFile(file), undefined);
+  fs.chmodSync(file, 0o600);
+  assert.equal(loadBundle(bundle, cacheDir).cache, 'hit');
+});
+
 test('a cache directory that cannot be written costs the cache, not the start', () => {
   const { dir, bundle } = bundleDir(SOURCE);
   const blocker = path.join(dir, 'file-not-dir');

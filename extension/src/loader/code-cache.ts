@@ -34,13 +34,26 @@ export function checksum(bytes: Uint8Array): number {
   return h >>> 0;
 }
 
-/** The V8 data in a cache file, or undefined when the file is missing, short, or fails its checksum. */
+/**
+ * The V8 data in a cache file, or undefined when the file is missing, short, fails its checksum, or
+ * could have been written by someone else (another owner, or writable by group or others): a code
+ * cache is code this process will run.
+ */
 export function readCacheFile(file: string): Buffer | undefined {
   let raw: Buffer;
+  let fd: number | undefined;
   try {
-    raw = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    // Windows reports every writable file as 0666 (its ACLs are not mode bits): the owner check is for Unix.
+    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return undefined;
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return undefined;
+    raw = fs.readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   if (raw.length < HEADER || raw.readUInt32LE(0) !== MAGIC) return undefined;
   const len = raw.readUInt32LE(4);
@@ -57,7 +70,7 @@ export function writeCacheFile(dir: string, name: string, file: string, data: Bu
   header.writeUInt32LE(data.length, 4);
   header.writeUInt32LE(checksum(data), 8);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 });
+  fs.writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
   fs.renameSync(tmp, file);
   for (const e of fs.readdirSync(dir)) {
     if (e.startsWith(`${name}-`) && e.endsWith('.v8') && path.join(dir, e) !== file) fs.rmSync(path.join(dir, e), { force: true });
