@@ -81,7 +81,10 @@ function buildWasm(wasmBindgen) {
   fs.mkdirSync(path.dirname(outWasm), { recursive: true });
   const raw = path.join(glueDir, 'wasm_ui_core_bg.wasm');
   const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
-  run(wasmOpt, ['-Os', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  // -Oz --converge: 6 KB (0.9%) smaller than -Os on this module, per-step time within noise. (The
+  // Rust side stays at opt-level "s": "z" is another 87 KB smaller but builds the request body and
+  // runs a tool step about 1.6x slower.)
+  run(wasmOpt, ['-Oz', '--converge', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
   fs.rmSync(raw);
   addDiscardToGlue(glueDir);

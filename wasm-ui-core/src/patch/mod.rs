@@ -22,8 +22,10 @@ pub mod paths;
 
 pub use parse::{Chunk, LineKind, Op};
 
+crate::session::tagged::internally_tagged! {
+tag = "state", mirror = #[serde(rename_all = "camelCase")];
 /// What the caller knows of one path, relative to the workspace root.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "state", rename_all = "camelCase")]
 #[ts(export)]
 pub enum FileState {
@@ -39,7 +41,7 @@ pub enum FileState {
     Unreadable {
         reason: String,
     },
-}
+}}
 
 /// Path (relative to the workspace root, `/`-separated) -> what the caller knows of it.
 pub type FileMap = BTreeMap<String, FileState>;

@@ -8,6 +8,7 @@ pub mod protocol;
 pub mod replay;
 pub mod rewind;
 pub mod stream;
+pub(crate) mod tagged;
 
 pub use machine::{
     review_text, too_deep_event_message, Session, ABORTED_OUTPUT, READ_ONLY_PATCH, TURN_ABORTED,

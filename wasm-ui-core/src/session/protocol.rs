@@ -264,9 +264,11 @@ pub struct ApprovalRequest {
     pub mcp: Option<McpApprovalInfo>,
 }
 
+crate::session::tagged::internally_tagged! {
+tag = "kind", mirror = #[serde(rename_all = "camelCase")];
 /// What an approval for the session allows later, without asking, in the same working directory
 /// and with the same sandbox and network.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[ts(export)]
 pub enum RememberScope {
@@ -281,7 +283,7 @@ pub enum RememberScope {
     McpTool { server: String, tool: String },
     /// Every call of every tool of this MCP server.
     McpServer { server: String },
-}
+}}
 
 /// An approval the person gave for the rest of the session; `revokeApproval` with its id ends it.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -318,8 +320,10 @@ pub struct ChangeProposal {
     pub files: Vec<ProposedFile>,
 }
 
+crate::session::tagged::internally_tagged! {
+tag = "outcome", mirror = #[serde(rename_all = "camelCase")];
 /// What the person did with one proposed file. The host has written the accepted part when it reports.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 #[ts(export)]
 pub enum FileReviewOutcome {
@@ -334,9 +338,10 @@ pub enum FileReviewOutcome {
     Failed {
         message: String,
     },
-}
+}}
 
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
+// Deserialize: by hand in tagged.rs (no buffered `Content` for the flattened enum).
+#[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct FileReview {
@@ -376,8 +381,10 @@ pub struct Usage {
     pub reasoning_output_tokens: u64,
 }
 
+crate::session::tagged::internally_tagged! {
+tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")];
 /// Everything the host tells the session.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -492,7 +499,7 @@ pub enum SessionEvent {
     /// dropped. Refused (an error item) while a turn runs, for an unknown message, and for one the
     /// conversation was compacted after. See session/rewind.rs.
     Rewind { to_user_message: u32 },
-}
+}}
 
 /// Everything the session asks the host to do, in order.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
@@ -578,8 +585,10 @@ pub enum TurnStatus {
     Failed,
 }
 
+crate::session::tagged::internally_tagged! {
+tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")];
 /// One line of a session file. Replaying them in order (`Session::restore`) rebuilds the conversation.
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+#[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -624,7 +633,7 @@ pub enum SessionRecord {
     /// The person restored checkpoint `checkpoint`'s files from the chat; `text` is the neutral
     /// notice the chat showed, which the history replay shows again. Not part of the conversation.
     FilesRestored { checkpoint: String, text: String },
-}
+}}
 
 /// What the UI shows and `tack exec --json` prints, one per line.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
@@ -685,7 +694,8 @@ pub enum TurnEndReason {
     Interrupted,
 }
 
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+// Deserialize: by hand in tagged.rs (no buffered `Content` for the flattened enum).
+#[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[ts(export)]
 pub struct ThreadItem {
     pub id: String,
@@ -693,7 +703,9 @@ pub struct ThreadItem {
     pub details: ItemDetails,
 }
 
-#[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq)]
+crate::session::tagged::internally_tagged! {
+tag = "type", mirror = #[serde(rename_all = "snake_case")];
+#[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ItemDetails {
@@ -750,7 +762,7 @@ pub enum ItemDetails {
     Error {
         message: String,
     },
-}
+}}
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

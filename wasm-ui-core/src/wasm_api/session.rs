@@ -71,7 +71,7 @@ impl Session {
         if too_deep(data, depth::MAX_EVENT_DEPTH) {
             return to_text(&self.reject_too_deep());
         }
-        let effects = match from_text::<serde_json::Value>(data) {
+        let effects = match super::json::parse(data) {
             Ok(data) => self.inner.handle(SessionEvent::ModelEvent { data }),
             Err(e) => self.inner.reject_model_event(&format!(
                 "the model server sent an event that is not JSON ({e})"
