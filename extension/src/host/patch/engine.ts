@@ -33,7 +33,7 @@ export interface Engines {
   applyHunks(original: string, proposed: string, acceptedIds: readonly string[]): string;
   /**
    * Accepts or rejects the line pairs [start, end) of one hunk of diffTexts(current, proposed) (see
-   * wasm-ui-core/src/diff/lines.rs) -> the new current and proposed texts; null for an unknown hunk.
+   * diff/src/lines.rs) -> the new current and proposed texts; null for an unknown hunk.
    */
   decideHunkLines(current: string, proposed: string, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
 }
