@@ -114,7 +114,7 @@ function generateTypes() {
   step('generating TypeScript types from the Rust types');
   const typesDir = path.join(generated, 'types');
   const stamp = path.join(typesDir, '.stamp');
-  const srcNewest = newestMtime(['protocol', 'wasm-ui-core', 'sidecar'].map((c) => path.join(root, c, 'src')));
+  const srcNewest = newestMtime(['protocol', 'diff', 'wasm-ui-core', 'sidecar'].map((c) => path.join(root, c, 'src')));
   if (mtime(stamp) >= srcNewest) return;
   fs.rmSync(typesDir, { recursive: true, force: true });
   fs.mkdirSync(typesDir, { recursive: true });

@@ -1,7 +1,7 @@
 //! Tack's pure core. Everything here is a function of its inputs: no files, no clock, no network, no
 //! randomness. The extension and the CLI feed it events and carry out the effects it returns.
 
-pub mod diff;
+pub use tack_diff as diff;
 pub mod patch;
 pub mod plan;
 pub mod prompt;

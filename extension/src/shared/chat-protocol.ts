@@ -7,7 +7,7 @@
 
 // ---------------------------------------------------------------------------------------------
 // The agent's UI events, approvals and diffs: generated from the Rust core (wasm-ui-core/src/session,
-// wasm-ui-core/src/diff).
+// diff/, the tack-diff crate).
 
 import type { ApprovalDecision } from '../generated/types/ApprovalDecision';
 import type { ApprovalRequest } from '../generated/types/ApprovalRequest';

@@ -80,32 +80,50 @@ pub fn patch_paths(patch_text: &str) -> Result<String, JsError> {
     to_text(&patch_paths_result(patch_text))
 }
 
-/// Diff of two texts -> `FileDiff` as JSON text, which the host parses (engines() in
+/// The text of a diff function's argument: the host hands texts over as UTF-8 bytes (a
+/// `TextEncoder`'s output, copied into wasm memory in one go; wasm-bindgen's own string passing
+/// copies them a character at a time in JavaScript, which cost more than the diff itself).
+fn text<'a>(bytes: &'a [u8], func: &str, what: &str) -> Result<&'a str, JsError> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| JsError::new(&format!("{func}: {what} is not UTF-8 text: {e}")))
+}
+
+/// Diff of two texts (UTF-8 bytes) -> `FileDiff` as JSON text, which the host parses (engines() in
 /// extension/src/host/patch/engine.ts): one string across the boundary and V8's JSON.parse beat
 /// building thousands of row objects field by field from wasm.
 #[wasm_bindgen(js_name = diffTexts)]
-pub fn diff_texts(original: &str, proposed: &str) -> Result<String, JsError> {
+pub fn diff_texts(original: &[u8], proposed: &[u8]) -> Result<String, JsError> {
+    let original = text(original, "diffTexts", "original")?;
+    let proposed = text(proposed, "diffTexts", "proposed")?;
     let d: FileDiff = diff::diff_texts(original, proposed);
     serde_json::to_string(&d).map_err(|e| JsError::new(&format!("could not convert the diff: {e}")))
 }
 
-/// original + proposed + accepted hunk ids -> the resulting text.
+/// original + proposed (UTF-8 bytes) + accepted hunk ids -> the resulting text.
 #[wasm_bindgen(js_name = applyHunks)]
-pub fn apply_hunks(original: &str, proposed: &str, accepted_ids: Vec<String>) -> String {
-    diff::apply_hunks(original, proposed, &accepted_ids)
+pub fn apply_hunks(
+    original: &[u8],
+    proposed: &[u8],
+    accepted_ids: Vec<String>,
+) -> Result<String, JsError> {
+    let original = text(original, "applyHunks", "original")?;
+    let proposed = text(proposed, "applyHunks", "proposed")?;
+    Ok(diff::apply_hunks(original, proposed, &accepted_ids))
 }
 
-/// A decision on some lines of one hunk (`decide_hunk_lines`) -> `LineDecision` as JSON text, or
-/// `null` when the texts have no hunk with that id.
+/// A decision on some lines of one hunk (`decide_hunk_lines`; texts as UTF-8 bytes) ->
+/// `LineDecision` as JSON text, or `null` when the texts have no hunk with that id.
 #[wasm_bindgen(js_name = decideHunkLines)]
 pub fn decide_hunk_lines(
-    current: &str,
-    proposed: &str,
+    current: &[u8],
+    proposed: &[u8],
     hunk_id: &str,
     start: u32,
     end: u32,
     accept: bool,
 ) -> Result<String, JsError> {
+    let current = text(current, "decideHunkLines", "current")?;
+    let proposed = text(proposed, "decideHunkLines", "proposed")?;
     to_text(&diff::decide_hunk_lines(
         current,
         proposed,

@@ -15,8 +15,6 @@
 //! ending, so a CRLF file shows no stray `\r`.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use ts_rs::TS;
 
@@ -123,9 +121,41 @@ pub struct FileDiff {
     pub deletions: u32,
 }
 
-/// Splits into lines, each keeping its ending ("\n" or "\r\n"); the last may have none.
+/// Splits into lines, each keeping its ending ("\n" or "\r\n"); the last may have none. One pass
+/// over the bytes eight at a time: every newline in a word is found at once (the exact zero-byte
+/// test of `word ^ 0x0a0a..`), so the cost is one load and a few operations per eight bytes, with no
+/// per-line search restart (`str::split_inclusive` restarts a character search for every line).
 fn split_keep_endings(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let bytes = text.as_bytes();
+    // A guess at the line count (source lines average a few dozen bytes) saves most regrowth.
+    let mut lines = Vec::with_capacity(bytes.len() / 64 + 1);
+    let mut start = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ NL;
+        // 0x80 in exactly the bytes of `x` that are zero (the newlines), nothing elsewhere.
+        let mut found = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        while found != 0 {
+            let end = base + (found.trailing_zeros() / 8) as usize + 1;
+            lines.push(&text[start..end]);
+            start = end;
+            found &= found - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'\n' {
+            lines.push(&text[start..base + i + 1]);
+            start = base + i + 1;
+        }
+    }
+    if start < bytes.len() {
+        lines.push(&text[start..]);
+    }
+    lines
 }
 
 fn strip_ending(line: &str) -> &str {
@@ -141,49 +171,132 @@ struct Group {
     new: Range<usize>,
 }
 
-/// A multiply-rotate hasher for lines (the FxHash recipe): far cheaper than SipHash, and hash
-/// flooding is no concern for a diff of the person's own files.
-#[derive(Default)]
-struct LineHasher(u64);
-
-impl std::hash::Hasher for LineHasher {
-    fn finish(&self) -> u64 {
-        self.0
+/// A line's hash: the FxHash recipe (rotate, xor, multiply) over its bytes eight at a time, the
+/// length mixed in first. Cheap, and only a hint: equal hashes are confirmed by comparing the
+/// lines, so a collision costs time, never correctness (and hash flooding is no concern for a diff
+/// of the person's own files).
+fn line_hash(line: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = mix(0, line.len() as u64);
+    let mut chunks = line.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(
+            h,
+            u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
+        );
     }
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(word));
     }
+    // The multiply leaves the low bits of the last word's influence only in the high bits; folding
+    // the high half down spreads it to the bits the table tag uses.
+    h ^ (h >> 32)
 }
 
-type LineIds<'a> = HashMap<&'a str, u32, BuildHasherDefault<LineHasher>>;
+/// The lines of two texts -> small integer ids (equal lines, equal ids), in a flat open-addressing
+/// table sized once: each slot holds 32 bits of the line's hash and its id + 1 (0: empty), so a
+/// probe touches one word and compares bytes only when the hash bits agree. An id remembers where
+/// its line first occurred (an index into `old` then `new`), not the line itself: 4 bytes an id.
+struct Interner<'a> {
+    slots: Vec<u64>,
+    /// Bits of the table index (taken from the top of the hash, the best-mixed bits of a multiply).
+    shift: u32,
+    old: &'a [&'a str],
+    new: &'a [&'a str],
+    first: Vec<u32>,
+}
 
-fn intern<'a>(ids: &mut LineIds<'a>, lines: &[&'a str]) -> Vec<u32> {
-    lines
-        .iter()
-        .map(|l| {
-            let next = ids.len() as u32;
-            *ids.entry(l).or_insert(next)
-        })
-        .collect()
+impl<'a> Interner<'a> {
+    fn new(old: &'a [&'a str], new: &'a [&'a str]) -> Self {
+        let lines = old.len() + new.len();
+        // Never full, so a probe ends; at most four fifths full even when every line differs, and
+        // usually (most lines occur on both sides) about two fifths.
+        let size = (lines + lines / 4 + 1).next_power_of_two().max(16);
+        Interner {
+            slots: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+            old,
+            new,
+            first: Vec::with_capacity(lines / 2 + 1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Line `at` of `old` then `new`.
+    fn line(&self, at: u32) -> &'a str {
+        let at = at as usize;
+        match self.old.get(at) {
+            Some(l) => l,
+            None => self.new[at - self.old.len()],
+        }
+    }
+
+    /// The ids of every line of `old`, then of every line of `new`.
+    fn intern_all(mut self) -> (Vec<u32>, Vec<u32>, usize) {
+        let old_ids: Vec<u32> = (0..self.old.len() as u32).map(|at| self.id(at)).collect();
+        let base = self.old.len() as u32;
+        let new_ids: Vec<u32> = (0..self.new.len() as u32)
+            .map(|at| self.id(base + at))
+            .collect();
+        (old_ids, new_ids, self.len())
+    }
+
+    fn id(&mut self, at: u32) -> u32 {
+        let line = self.line(at);
+        let h = line_hash(line.as_bytes());
+        let tag = h & 0xffff_ffff;
+        let mask = self.slots.len() - 1;
+        let mut i = (h >> self.shift) as usize;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                let id = self.first.len() as u32;
+                self.slots[i] = (tag << 32) | u64::from(id + 1);
+                self.first.push(at);
+                return id;
+            }
+            if slot >> 32 == tag {
+                let id = (slot & 0xffff_ffff) as u32 - 1;
+                if self.line(self.first[id as usize]) == line {
+                    return id;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 /// The changed line groups of old -> new.
 fn line_groups(old: &[&str], new: &[&str]) -> Vec<Group> {
-    // Lines (with their endings, see the module doc) become small integers first, so the diff
-    // compares numbers, not strings.
-    let mut ids = LineIds::with_capacity_and_hasher(old.len() + new.len(), Default::default());
-    let old_ids = intern(&mut ids, old);
-    let new_ids = intern(&mut ids, new);
+    // The common first and last lines are cut off before anything is hashed: a small edit in a big
+    // file costs a comparison per line, not an interning.
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (o, n) = (
+        &old[prefix..old.len() - suffix],
+        &new[prefix..new.len() - suffix],
+    );
+    // Lines (with their endings, see the module doc) become small integers, so the diff compares
+    // numbers, not strings.
+    let (old_ids, new_ids, n_ids) = Interner::new(o, n).intern_all();
     let mut groups = Vec::new();
-    diff_ids(&old_ids, &new_ids, ids.len(), &mut groups);
+    diff_ids(&old_ids, &new_ids, n_ids, &mut groups);
+    for g in &mut groups {
+        g.old = g.old.start + prefix..g.old.end + prefix;
+        g.new = g.new.start + prefix..g.new.end + prefix;
+    }
     groups
 }
 
@@ -292,20 +405,29 @@ fn myers_region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<
 }
 
 /// The longest run of pairs whose second members increase too (pairs come with increasing first
-/// members): patience sorting, O(k log k).
+/// members): patience sorting, O(k log k). The run's tail values are kept in their own array, so the
+/// binary search reads one contiguous array, and a pair beyond every tail (the usual case: anchors
+/// of a file with sparse edits are nearly all in order) extends the run without a search.
 fn increasing_run(pairs: &[(u32, u32)]) -> Vec<(u32, u32)> {
-    // tails[k]: index of the pair ending the best run of length k+1 found so far.
+    // tails[k]: index of the pair ending the best run of length k+1 found so far; tail_values[k]
+    // its second member.
     let mut tails: Vec<usize> = Vec::new();
+    let mut tail_values: Vec<u32> = Vec::new();
     let mut prev: Vec<usize> = vec![usize::MAX; pairs.len()];
     for (i, p) in pairs.iter().enumerate() {
-        let k = tails.partition_point(|&t| pairs[t].1 < p.1);
+        let k = match tail_values.last() {
+            Some(&last) if last < p.1 => tail_values.len(),
+            _ => tail_values.partition_point(|&v| v < p.1),
+        };
         if k > 0 {
             prev[i] = tails[k - 1];
         }
         if k == tails.len() {
             tails.push(i);
+            tail_values.push(p.1);
         } else {
             tails[k] = i;
+            tail_values[k] = p.1;
         }
     }
     let mut run = Vec::with_capacity(tails.len());

@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::*;
+use std::ops::Range;
 
 fn ids(d: &FileDiff) -> Vec<String> {
     d.hunks.iter().map(|h| h.id.clone()).collect()
@@ -299,5 +300,173 @@ proptest! {
             let delta = one.lines().count() as i64 - a.lines().count() as i64;
             prop_assert_eq!(delta, i64::from(h.new_lines) - i64::from(h.old_lines));
         }
+    }
+}
+
+/// The line diff as first written, the reference for the fast path: std's `split_inclusive`, a std
+/// `HashMap` interning every line, the ids diffed whole. The fast path (its own splitter and hash,
+/// the flat interning table, the common lines cut off before hashing) must find the same groups.
+fn reference_groups(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let old: Vec<&str> = a.split_inclusive('\n').collect();
+    let new: Vec<&str> = b.split_inclusive('\n').collect();
+    fn intern<'a>(
+        ids: &mut std::collections::HashMap<&'a str, u32>,
+        lines: &[&'a str],
+    ) -> Vec<u32> {
+        lines
+            .iter()
+            .map(|l| {
+                let next = ids.len() as u32;
+                *ids.entry(l).or_insert(next)
+            })
+            .collect()
+    }
+    let mut ids = std::collections::HashMap::new();
+    let (o, n) = (intern(&mut ids, &old), intern(&mut ids, &new));
+    let mut groups = Vec::new();
+    diff_ids(&o, &n, ids.len(), &mut groups);
+    groups.into_iter().map(|g| (g.old, g.new)).collect()
+}
+
+fn fast_groups(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let (old, new) = (split_keep_endings(a), split_keep_endings(b));
+    line_groups(&old, &new)
+        .into_iter()
+        .map(|g| (g.old, g.new))
+        .collect()
+}
+
+/// Lines of every length around the 8-byte words the splitter and the hash read, with newlines,
+/// carriage returns and multi-byte characters anywhere.
+fn ragged_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            prop::string::string_regex("[abé😀 ]{0,19}").unwrap(),
+        ],
+        0..30,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+#[test]
+fn the_splitter_matches_split_inclusive() {
+    for text in [
+        "",
+        "\n",
+        "\n\n\n\n\n\n\n\n\n",
+        "abcdefg\nabcdefgh\nabcdefghi\n",
+        "no newline at all, longer than eight",
+        "1234567\n",
+        "12345678\n",
+        "é\n😀😀\r\nx",
+    ] {
+        assert_eq!(
+            split_keep_endings(text),
+            text.split_inclusive('\n').collect::<Vec<_>>(),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn the_interner_gives_equal_ids_to_equal_lines_only() {
+    // Lines equal but for one byte, at every position of the 8-byte words the hash reads, and the
+    // same bytes at different lengths (zero padding of the last word must not make them equal).
+    let mut lines: Vec<String> = Vec::new();
+    for len in 0..20 {
+        let base: String = "x".repeat(len);
+        lines.push(base.clone());
+        for at in 0..len {
+            let mut b = base.clone().into_bytes();
+            b[at] = b'y';
+            lines.push(String::from_utf8(b).unwrap());
+        }
+    }
+    lines.push("\0".to_string());
+    lines.push("\0\0".to_string());
+    let old: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let new: Vec<&str> = lines.iter().rev().map(String::as_str).collect();
+    let (old_ids, new_ids, n_ids) = Interner::new(&old, &new).intern_all();
+    assert_eq!(n_ids, lines.len());
+    let all: Vec<&str> = old.iter().chain(&new).copied().collect();
+    let got: Vec<u32> = old_ids.iter().chain(&new_ids).copied().collect();
+    for (i, a) in all.iter().enumerate() {
+        for (j, b) in all.iter().enumerate() {
+            assert_eq!(got[i] == got[j], a == b, "{a:?} vs {b:?}");
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_splitter_matches_split_inclusive_on_any_text(t in ragged_text()) {
+        prop_assert_eq!(split_keep_endings(&t), t.split_inclusive('\n').collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_fast_line_diff_matches_the_reference(a in text_strategy(), b in text_strategy()) {
+        prop_assert_eq!(fast_groups(&a, &b), reference_groups(&a, &b));
+    }
+
+    #[test]
+    fn the_fast_line_diff_matches_the_reference_on_ragged_lines(a in ragged_text(), b in ragged_text()) {
+        prop_assert_eq!(fast_groups(&a, &b), reference_groups(&a, &b));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn the_fast_line_diff_matches_the_reference_on_big_files(
+        n in 100usize..600,
+        edits in prop::collection::vec((0usize..600, 0usize..4, 0usize..4), 0..12),
+    ) {
+        let (a, b, _) = sparse_edit_case(n, &edits);
+        prop_assert_eq!(fast_groups(&a, &b), reference_groups(&a, &b));
+    }
+}
+
+/// `increasing_run` as first written (a binary search over the pairs' indexes, every time): the
+/// fast path must pick the very same run, not only one as long.
+fn reference_increasing_run(pairs: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = vec![usize::MAX; pairs.len()];
+    for (i, p) in pairs.iter().enumerate() {
+        let k = tails.partition_point(|&t| pairs[t].1 < p.1);
+        if k > 0 {
+            prev[i] = tails[k - 1];
+        }
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
+    }
+    let mut run = Vec::new();
+    let mut at = tails.last().copied().unwrap_or(usize::MAX);
+    while at != usize::MAX {
+        run.push(pairs[at]);
+        at = prev[at];
+    }
+    run.reverse();
+    run
+}
+
+proptest! {
+    #[test]
+    fn the_increasing_run_matches_the_reference(
+        seconds in prop::collection::vec(0u32..40, 0..60),
+        sorted_prefix in 0usize..60,
+    ) {
+        // Distinct second members (anchors are unique lines), partly in order as in real files.
+        let mut seen = std::collections::HashSet::new();
+        let mut seconds: Vec<u32> = seconds.into_iter().filter(|s| seen.insert(*s)).collect();
+        let cut = sorted_prefix.min(seconds.len());
+        seconds[..cut].sort_unstable();
+        let pairs: Vec<(u32, u32)> = seconds.iter().enumerate().map(|(i, &s)| (i as u32, s)).collect();
+        prop_assert_eq!(increasing_run(&pairs), reference_increasing_run(&pairs));
     }
 }

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeTexts, engines } from './engine';
+
+const dec = new TextDecoder();
+const roundTrip = (a: string, b: string) => encodeTexts(a, b).map((x) => dec.decode(x));
+
+test('encodeTexts gives both texts as UTF-8, ASCII or not, whatever was encoded before', () => {
+  assert.deepEqual(roundTrip('', ''), ['', '']);
+  assert.deepEqual(roundTrip('abc\n', 'abd\n'), ['abc\n', 'abd\n']);
+  // Multi-byte text needs up to three bytes a UTF-16 unit: the first try (one byte a unit) is too
+  // small and the retry must not keep a half-written first text.
+  assert.deepEqual(roundTrip('é😀日\n'.repeat(50), 'x'), ['é😀日\n'.repeat(50), 'x']);
+  assert.deepEqual(roundTrip('x', '日本'.repeat(5000)), ['x', '日本'.repeat(5000)]);
+  // A lone surrogate becomes U+FFFD, as wasm-bindgen's own string passing did.
+  assert.deepEqual(roundTrip('a\ud800b', 'c'), ['a\ufffdb', 'c']);
+  // Bigger than the buffer kept between calls, then small again.
+  const big = 'line of text\n'.repeat(400_000);
+  assert.deepEqual(roundTrip(big, big + 'end'), [big, big + 'end']);
+  assert.deepEqual(roundTrip('a', 'b'), ['a', 'b']);
+});
+
+test('the diff engines read encoded texts: highlights in UTF-16 units, CRLF, applyHunks and decideHunkLines', () => {
+  const e = engines();
+  // An ASCII call first, so the non-ASCII one reuses (and outgrows) the buffer.
+  assert.equal(e.diffTexts('a\n', 'b\n').hunkIds.length, 1);
+  const original = 'é 😀 old\r\nsame\r\n';
+  const proposed = 'é 😀 new\r\nsame\r\n';
+  const d = e.diffTexts(original, proposed);
+  const ins = d.rows.find((r) => r.kind === 'insert')!;
+  assert.equal(ins.text, 'é 😀 new');
+  assert.deepEqual(ins.highlights, [{ start: 5, end: 8 }]);
+  assert.equal(ins.text.slice(5, 8), 'new');
+  assert.equal(e.applyHunks(original, proposed, d.hunkIds), proposed);
+  assert.equal(e.applyHunks(original, proposed, []), original);
+  const r = e.decideHunkLines(original, proposed, d.hunkIds[0], 0, 1, true);
+  assert.deepEqual(r, { current: proposed, proposed });
+});
