@@ -96,10 +96,13 @@ export interface Core {
   /** `files` is a `FileMap`; anything else throws "files is not a FileMap". */
   applyPatch(patchText: string, files: unknown): ApplyPatchResult;
   patchPaths(patchText: string): PatchPathsResult;
-  /** `FileDiff` as JSON text (engines() in host/patch/engine.ts parses it). */
-  diffTexts(original: string, proposed: string): string;
-  applyHunks(original: string, proposed: string, acceptedIds: string[]): string;
-  decideHunkLines(current: string, proposed: string, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
+  /**
+   * The diff functions take their texts as UTF-8 bytes (engines() in host/patch/engine.ts encodes
+   * them); `diffTexts` answers `FileDiff` as JSON text, which engines() parses.
+   */
+  diffTexts(original: Uint8Array, proposed: Uint8Array): string;
+  applyHunks(original: Uint8Array, proposed: Uint8Array, acceptedIds: string[]): string;
+  decideHunkLines(current: Uint8Array, proposed: Uint8Array, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
   isKnownSafeCommand(argv: string[], configuredShell: string): boolean;
   /** Which harness-written message `text` is, or null for the person's own text. */
   harnessMessage(text: string): string | null;
