@@ -1140,7 +1140,15 @@ impl PipeReader {
         self.turn ^= 1;
         for i in [first, first ^ 1] {
             if self.bufs[i].capacity() == 0 && self.pipes[i].is_some() {
-                self.bufs[i] = crate::pool::take(READ_CHUNK);
+                let buf = crate::pool::take(READ_CHUNK);
+                // A read fills the whole spare capacity: keep one chunk (and so one line) bounded
+                // even when the pool hands out a bigger buffer.
+                self.bufs[i] = if buf.capacity() > 2 * READ_CHUNK {
+                    crate::pool::give(buf);
+                    Vec::with_capacity(READ_CHUNK)
+                } else {
+                    buf
+                };
             }
             if self.poll_fill(i, cx).is_ready() && !self.bufs[i].is_empty() {
                 let chunk = std::mem::take(&mut self.bufs[i]);
