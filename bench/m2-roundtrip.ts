@@ -123,9 +123,9 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
 }
 
 /**
- * What the numbers say about the launcher: the sidecar starts every PTY command and every sandboxed
- * command through itself (re-exec'd as `tack-sidecar sandbox ...`), and only unsandboxed pipe
- * commands directly.
+ * What the numbers say about the launcher: unsandboxed commands start directly (pipes, and on Linux
+ * a PTY too, through a pre-exec hook); sandboxed ones through the sidecar re-exec'd as
+ * `tack-sidecar sandbox-launch ...`.
  */
 function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summary }[], floorPipes: Summary, floorPty: Summary): string {
   const get = (tty: boolean, sandboxed: boolean) => cases.find((c) => c.tty === tty && c.sandboxed === sandboxed)?.result;
@@ -134,9 +134,8 @@ function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summar
   const ptyPlain = get(true, false);
   if (!direct || !pipeSandbox || !ptyPlain) return '';
   return (
-    `The only path without the launcher (pipes, no sandbox) is ${fmt(direct.median - floorPipes.median)} ms over the floor; ` +
-    `going through the launcher adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes (sandboxed) and the PTY path ${fmt(ptyPlain.median - direct.median)} ms, ` +
-    `while a PTY costs a native program only ${fmt(floorPty.median - floorPipes.median)} ms. The sidecar starts every PTY command and every sandboxed one by exec'ing its own binary as the launcher first ` +
-    '(sidecar/src/exec.rs), so each of those commands pays a second exec of a Rust binary before its own. Doing the launcher\'s work (new session, parent-death signal, Landlock and seccomp) in the forked child before exec, through a spawn path with a pre-exec hook (portable-pty has none), would remove the second exec.'
+    `Unsandboxed commands start directly: pipes ${fmt(direct.median - floorPipes.median)} ms over the pipe floor, a PTY ${fmt(ptyPlain.median - floorPty.median)} ms over the PTY floor (on Linux the sidecar spawns into the terminal itself, with a new session, the terminal as the controlling one and the parent-death signal set between fork and exec). ` +
+    `Sandboxed commands still start through the launcher, which adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes: it re-execs the sidecar's binary, enters new user, mount and PID namespaces, forks the namespace's init and then the command, mounts the tree read-only with the writable roots and every \`.git\` read-only, and drops capabilities and applies Landlock and seccomp (sidecar/src/sandbox/linux.rs); in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
+    'That work is not async-signal-safe as written (the mount list, path lookups and the Landlock ruleset allocate, and init forks again), so it cannot simply move into a pre-exec hook of the multi-threaded sidecar; what would remove the second exec is preparing the ruleset, the seccomp program and the mount list in the sidecar before fork and having the forked child (single-threaded, so unshare(CLONE_NEWUSER) works there) only apply them.'
   );
 }

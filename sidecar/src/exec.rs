@@ -173,7 +173,8 @@ fn pty_size(cols: u16, rows: u16) -> PtySize {
 
 /// Held while a PTY is opened (portable-pty marks its descriptors close-on-exec only after opening
 /// them) and while a pipe command is spawned, so a pipe command never inherits another's terminal.
-/// PTY commands close every inherited descriptor themselves.
+/// PTY commands close every inherited descriptor themselves (portable-pty's spawn for the launcher;
+/// close-on-exec for all above 2 in `spawn_in_pty`).
 static SPAWN_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
@@ -433,9 +434,9 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             w
         });
     let spawned = if tty {
-        // A PTY command always starts through the launcher (unsandboxed: in danger-full-access
-        // mode). portable-pty takes no pre-exec hook, and the launcher is what ties the command's
-        // life to the sidecar's (PR_SET_PDEATHSIG) before it becomes the program.
+        // A sandboxed PTY command starts through the launcher. An unsandboxed one starts directly
+        // on Linux (spawn_pty does the launcher's part, PR_SET_PDEATHSIG, between fork and exec);
+        // elsewhere through the launcher too (portable-pty's spawn takes no pre-exec hook).
         let spec = spec.unwrap_or_else(|| LaunchSpec {
             mode,
             writable_roots: Vec::new(),
@@ -446,11 +447,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         });
         let cols = params.cols.unwrap_or(80).max(1);
         let rows = params.rows.unwrap_or(24).max(1);
-        #[cfg(unix)]
-        let spawned = spawn_pty(&spec, &cwd, &env, cols, rows)?;
-        #[cfg(windows)]
-        let spawned = spawn_pty(&spec, &program, &cwd, &env, cols, rows)?;
-        spawned
+        spawn_pty(&spec, &program, &cwd, &env, cols, rows)?
     } else {
         spawn_pipes(params, &program, spec.as_ref(), &cwd, &env)?
     };
@@ -586,6 +583,7 @@ fn pty_error(what: &str, e: impl std::fmt::Display) -> RpcError {
 #[cfg(unix)]
 fn spawn_pty(
     spec: &LaunchSpec,
+    program: &Path,
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
     cols: u16,
@@ -610,31 +608,45 @@ fn spawn_pty(
         .as_raw_fd()
         .ok_or_else(|| pty_error("cannot set up the terminal", "no descriptor"))?;
 
-    let mut cmd = CommandBuilder::new(sandbox::self_exe());
-    cmd.args(spec.to_args());
-    cmd.cwd(cwd);
-    cmd.env_clear();
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    // portable-pty makes the child a session leader with this terminal as its controlling one, so
-    // its process group id is its pid.
     let mut registry = commands();
-    let child = pair.slave.spawn_command(cmd).map_err(|e| {
-        RpcError::with_reason(
-            codes::SPAWN_FAILED,
-            "spawn-failed",
-            format!("cannot start {:?}: {e:#}", spec.argv[0]),
-        )
-    })?;
+    #[cfg(target_os = "linux")]
+    let direct = if spec.mode == SandboxMode::DangerFullAccess {
+        spawn_in_pty(fd, program, &spec.argv, cwd, env)?
+    } else {
+        None
+    };
+    #[cfg(not(target_os = "linux"))]
+    let direct: Option<u32> = None;
+    let pid = match direct {
+        Some(pid) => pid,
+        None => {
+            let mut cmd = CommandBuilder::new(sandbox::self_exe());
+            cmd.args(spec.to_args());
+            cmd.cwd(cwd);
+            cmd.env_clear();
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            // portable-pty makes the child a session leader with this terminal as its controlling
+            // one, so its process group id is its pid.
+            let child = pair.slave.spawn_command(cmd).map_err(|e| {
+                RpcError::with_reason(
+                    codes::SPAWN_FAILED,
+                    "spawn-failed",
+                    format!("cannot start {:?}: {e:#}", spec.argv[0]),
+                )
+            })?;
+            let pid = child.process_id().unwrap_or(0);
+            // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"),
+            // so the pid is reaped by `reap` and the Child is never waited on.
+            drop(child);
+            pid
+        }
+    };
     // Our copy of the terminal's other end must go, or reading would never see the output end.
     drop(pair.slave);
-    let pid = child.process_id().unwrap_or(0);
     registry.push(pid as i32);
     drop(registry);
-    // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"), so the
-    // pid is reaped by `reap` and the Child is never waited on.
-    drop(child);
     let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
 
     let (status_tx, status_rx) = oneshot::channel();
@@ -755,6 +767,112 @@ fn spawn_pty(
         output: Output::Chunks(chunks),
         tree,
     })
+}
+
+/// `SHELL` for a PTY command whose environment has none, as portable-pty sets it for the ones it
+/// starts: the user's login shell from the password database, else /bin/sh.
+#[cfg(target_os = "linux")]
+fn login_shell() -> OsString {
+    use nix::unistd::{access, AccessFlags, Uid, User};
+    match User::from_uid(Uid::current()) {
+        Ok(Some(user)) if access(&user.shell, AccessFlags::X_OK).is_ok() => {
+            user.shell.into_os_string()
+        }
+        _ => "/bin/sh".into(),
+    }
+}
+
+/// Starts an unsandboxed command directly in the terminal whose master is `master` (no launcher, no
+/// second exec): the terminal's other end (TIOCGPTPEER, no path lookup) as stdin, stdout and
+/// stderr, and between fork and exec only async-signal-safe calls: default signal dispositions and
+/// an empty mask, a new session with this terminal as its controlling one, the parent-death
+/// signal, every other descriptor closed at exec. `Ok(None)`: the kernel has no TIOCGPTPEER
+/// (before 4.13); the caller starts it through the launcher instead.
+#[cfg(target_os = "linux")]
+fn spawn_in_pty(
+    master: RawFd,
+    program: &Path,
+    argv: &[OsString],
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+) -> Result<Option<u32>, RpcError> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let peer = unsafe {
+        libc::ioctl(
+            master,
+            libc::TIOCGPTPEER,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if peer < 0 {
+        return Ok(None);
+    }
+    // SAFETY: a descriptor the ioctl just opened for us; nothing else owns it.
+    let slave = unsafe { OwnedFd::from_raw_fd(peer) };
+    let failed = |e: std::io::Error| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {:?}: {e}", argv[0]),
+        )
+    };
+    let (out, err) = (
+        slave.try_clone().map_err(failed)?,
+        slave.try_clone().map_err(failed)?,
+    );
+    let parent = std::process::id() as libc::pid_t;
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg0(&argv[0])
+        .args(&argv[1..])
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    if !env.contains_key(std::ffi::OsStr::new("SHELL")) {
+        cmd.env("SHELL", login_shell());
+    }
+    unsafe {
+        cmd.pre_exec(move || {
+            for sig in [
+                libc::SIGCHLD,
+                libc::SIGHUP,
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGTERM,
+                libc::SIGALRM,
+            ] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            // Own session (so own process group: kill reaches grandchildren), this terminal its
+            // controlling one (job control, SIGWINCH on resize, SIGHUP when it closes).
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                // The sidecar died before the line above: end as its death would have ended us.
+                libc::_exit(137);
+            }
+            // Whatever the sidecar holds open stays out of the command (EINVAL/ENOSYS before
+            // Linux 5.11: the sidecar opens everything close-on-exec anyway).
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(failed)?;
+    // Reaped by `reap` (the waiter thread), never through the Child.
+    Ok(Some(child.id()))
 }
 
 /// Blocks until `pid` exits and returns its status (a lost child counts as killed, rather than hang).
@@ -1022,7 +1140,15 @@ impl PipeReader {
         self.turn ^= 1;
         for i in [first, first ^ 1] {
             if self.bufs[i].capacity() == 0 && self.pipes[i].is_some() {
-                self.bufs[i] = crate::pool::take(READ_CHUNK);
+                let buf = crate::pool::take(READ_CHUNK);
+                // A read fills the whole spare capacity: keep one chunk (and so one line) bounded
+                // even when the pool hands out a bigger buffer.
+                self.bufs[i] = if buf.capacity() > 2 * READ_CHUNK {
+                    crate::pool::give(buf);
+                    Vec::with_capacity(READ_CHUNK)
+                } else {
+                    buf
+                };
             }
             if self.poll_fill(i, cx).is_ready() && !self.bufs[i].is_empty() {
                 let chunk = std::mem::take(&mut self.bufs[i]);

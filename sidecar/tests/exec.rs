@@ -61,6 +61,42 @@ fn a_pty_is_a_terminal_and_pipes_are_not() {
     assert_eq!(e.stderr, "err\n");
 }
 
+/// An unsandboxed PTY command starts directly (no launcher): it still leads its own session with
+/// the terminal as its controlling one, and holds nothing of the sidecar's but the terminal.
+#[test]
+fn a_pty_command_leads_its_session_on_its_terminal_and_inherits_no_descriptor() {
+    let mut s = Sidecar::start();
+    // /proc/PID/stat fields 5-7: process group, session, controlling terminal (0: none).
+    // (The shell's own descriptors listed by a plain child: no pipeline, whose pipe the shell holds.)
+    let script = "cut -d' ' -f5-7 /proc/$$/stat; echo pid=$$; ls -C /proc/$$/fd";
+    let e = s.run(json!({
+        "argv": ["sh", "-c", script], "cwd": "/",
+        "sandbox": {"mode": "danger-full-access"},
+    }));
+    let out = e.output.replace('\r', "");
+    let pid = out
+        .lines()
+        .find_map(|l| l.strip_prefix("pid="))
+        .unwrap_or_else(|| panic!("no pid in {out:?}"));
+    let ids = out.lines().next().unwrap_or_default();
+    let fields: Vec<&str> = ids.split_whitespace().collect();
+    assert_eq!(fields.first(), Some(&pid), "process group: {out:?}");
+    assert_eq!(fields.get(1), Some(&pid), "session: {out:?}");
+    assert!(
+        fields.get(2).is_some_and(|t| *t != "0"),
+        "controlling terminal: {out:?}"
+    );
+    let fds = out.lines().skip_while(|l| !l.starts_with("pid="));
+    let fds: Vec<&str> = fds.skip(1).flat_map(str::split_whitespace).collect();
+    assert_eq!(fds, ["0", "1", "2"], "descriptors: {out:?}");
+    // Like any PTY command, it gets a SHELL when its environment has none.
+    let e = s.run(json!({
+        "argv": ["sh", "-c", "echo shell=$SHELL"], "cwd": "/",
+        "sandbox": {"mode": "danger-full-access"},
+    }));
+    assert!(e.output.contains("shell=/"), "{}", e.output);
+}
+
 #[test]
 fn an_interactive_program_is_answered_through_exec_write() {
     let mut s = Sidecar::start();

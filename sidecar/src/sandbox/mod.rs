@@ -302,7 +302,8 @@ impl LaunchError {
 pub fn launch(spec: &LaunchSpec) -> LaunchError {
     if spec.mode == SandboxMode::DangerFullAccess {
         // No sandbox, but the command still does not outlive whoever started it (the sidecar
-        // starts unsandboxed PTY commands through here for exactly this).
+        // starts unsandboxed PTY commands through here for exactly this where it cannot start
+        // them itself: not Linux, or a kernel without TIOCGPTPEER).
         #[cfg(target_os = "linux")]
         unsafe {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
