@@ -18,10 +18,12 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use ts_rs::TS;
 
+mod json;
 mod lines;
 mod myers;
 mod words;
 
+pub use json::file_diff_json;
 pub use lines::{decide_hunk_lines, LineDecision};
 
 /// Lines of unchanged context around changes in sections and the unified text.
@@ -197,6 +199,37 @@ fn line_hash(line: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
+/// Whether two lines are equal. In wasm, `==` on slices calls the runtime's `memcmp`, which compares
+/// a byte at a time; `equal_by_words` compares 8 bytes at a time. Native builds keep libc's `memcmp`.
+#[inline]
+fn same_line(a: &str, b: &str) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        equal_by_words(a.as_bytes(), b.as_bytes())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        a == b
+    }
+}
+
+#[cfg(any(test, target_arch = "wasm32"))]
+#[inline]
+fn equal_by_words(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut wa).zip(&mut wb) {
+        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        if x != y {
+            return false;
+        }
+    }
+    wa.remainder() == wb.remainder()
+}
+
 /// The lines of two texts -> small integer ids (equal lines, equal ids), in a flat open-addressing
 /// table sized once: each slot holds 32 bits of the line's hash and its id + 1 (0: empty), so a
 /// probe touches one word and compares bytes only when the hash bits agree. An id remembers where
@@ -264,7 +297,7 @@ impl<'a> Interner<'a> {
             }
             if slot >> 32 == tag {
                 let id = (slot & 0xffff_ffff) as u32 - 1;
-                if self.line(self.first[id as usize]) == line {
+                if same_line(self.line(self.first[id as usize]), line) {
                     return id;
                 }
             }
@@ -277,12 +310,16 @@ impl<'a> Interner<'a> {
 fn line_groups(old: &[&str], new: &[&str]) -> Vec<Group> {
     // The common first and last lines are cut off before anything is hashed: a small edit in a big
     // file costs a comparison per line, not an interning.
-    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let prefix = old
+        .iter()
+        .zip(new)
+        .take_while(|(a, b)| same_line(a, b))
+        .count();
     let suffix = old[prefix..]
         .iter()
         .rev()
         .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
+        .take_while(|(a, b)| same_line(a, b))
         .count();
     let (o, n) = (
         &old[prefix..old.len() - suffix],

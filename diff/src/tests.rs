@@ -470,3 +470,22 @@ proptest! {
         prop_assert_eq!(increasing_run(&pairs), reference_increasing_run(&pairs));
     }
 }
+
+proptest! {
+    /// The wasm build's line comparison (8 bytes at a time) agrees with `==`, at every length and
+    /// with the difference anywhere.
+    #[test]
+    fn comparing_by_words_is_equality(
+        a in prop::collection::vec(0u8..3, 0..40),
+        flip in 0usize..40,
+        extra in 0usize..2,
+    ) {
+        prop_assert!(equal_by_words(&a, &a));
+        let mut b = a.clone();
+        if let Some(x) = b.get_mut(flip) {
+            *x ^= 1;
+        }
+        b.extend(std::iter::repeat_n(0u8, extra));
+        prop_assert_eq!(equal_by_words(&a, &b), a == b);
+    }
+}

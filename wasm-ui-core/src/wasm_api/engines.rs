@@ -96,7 +96,8 @@ pub fn diff_texts(original: &[u8], proposed: &[u8]) -> Result<String, JsError> {
     let original = text(original, "diffTexts", "original")?;
     let proposed = text(proposed, "diffTexts", "proposed")?;
     let d: FileDiff = diff::diff_texts(original, proposed);
-    serde_json::to_string(&d).map_err(|e| JsError::new(&format!("could not convert the diff: {e}")))
+    // The same text serde_json writes, written by the diff crate (diff/src/json.rs).
+    Ok(diff::file_diff_json(&d))
 }
 
 /// original + proposed (UTF-8 bytes) + accepted hunk ids -> the resulting text.
