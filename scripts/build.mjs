@@ -130,7 +130,9 @@ async function bundle() {
   const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
   const lazy = lazyChunks();
   const entries = [
-    lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
+    // dist/extension.js only registers Tack's contributions; the rest (src/vscode/services.ts) is the
+    // extension-main chunk, which it require()s on first use (src/vscode/extension.ts says why).
+    lazy.main({ ...node, supported: { 'dynamic-import': false }, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
     // dist/cli.js is a small loader (src/cli/entry.ts, loader/code-cache.ts) that loads the CLI's
     // bundle through a V8 code cache; the bundle sits in chunks/ so its __dirname-relative lookups
     // (the wasm module, the sidecar) work as for the other chunks.
@@ -164,6 +166,10 @@ async function bundle() {
  * mcp-server` runs entirely inside its chunk).
  */
 export const LAZY_CHUNKS = [
+  // The VS Code extension past activation: the controller, model and sidecar clients, inline review,
+  // the Changes view, MCP, checkpoints. It shares no state with extension.js: it imports none of that
+  // bundle's stateful modules, and what it needs from it (the output channel, the chat view) is passed in.
+  { source: path.join(ext, 'src', 'vscode', 'services.ts'), name: 'extension-main' },
   { source: path.join(ext, 'src', 'host', 'mcp', 'sdk-runtime.ts'), name: 'mcp-sdk' },
   // `tack mcp-server` (the CLI only): the SDK's server and the host code it drives, in one file.
   { source: path.join(ext, 'src', 'cli', 'mcp-server.ts'), name: 'mcp-server' },
