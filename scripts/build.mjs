@@ -150,6 +150,7 @@ async function bundle() {
     },
   ];
   await Promise.all(entries.filter((e) => fs.existsSync(e.entryPoints[0])).map((e) => esbuild.build(e)));
+  checkActivationSplit();
   const codicons = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
   fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) {
@@ -174,6 +175,25 @@ export const LAZY_CHUNKS = [
   // `tack mcp-server` (the CLI only): the SDK's server and the host code it drives, in one file.
   { source: path.join(ext, 'src', 'cli', 'mcp-server.ts'), name: 'mcp-server' },
 ];
+
+/**
+ * Modules both dist/extension.js and its extension-main chunk may contain: stateless ones (no
+ * module-level state, no class anyone tests with `instanceof`). Anything else in both would exist
+ * twice at run time (two event emitters, two error classes), so the build refuses it.
+ */
+const ACTIVATION_SHARED = new Set(['src/shared/display.ts', 'src/shared/chat-protocol.ts', 'src/vscode/command-ids.ts']);
+
+export function checkActivationSplit() {
+  const sources = (file) => {
+    const map = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8'));
+    return map.sources.map((s) => path.relative(ext, path.resolve(path.dirname(file), s)).split(path.sep).join('/'));
+  };
+  const main = new Set(sources(path.join(dist, 'chunks', 'extension-main.js')));
+  const both = sources(path.join(dist, 'extension.js')).filter((s) => main.has(s) && !ACTIVATION_SHARED.has(s));
+  if (both.length) {
+    throw new Error(`dist/extension.js and dist/chunks/extension-main.js both contain ${both.join(', ')}: activation (src/vscode/extension.ts) may import only stateless modules of the chunk's graph (ACTIVATION_SHARED in scripts/build.mjs), the rest through the lazy import()`);
+  }
+}
 
 function lazyChunks() {
   const bySource = new Map(LAZY_CHUNKS.map((c) => [c.source.replace(/\.ts$/, ''), c]));
