@@ -61,7 +61,7 @@ const fsPathUri = (p) => new Proxy(uri(p), { get: (t, k) => (k === 'fsPath' || k
 const viewProviders = new Map();
 const commandHandlers = new Map();
 const recording = (name, method, record) =>
-  new Proxy(standIn(name), { get: (t, prop) => (prop === method ? (id, x) => (record.set(id, x), { dispose() {} }) : t[prop]) });
+  new Proxy(standIn(name), { get: (t, prop) => (prop === method ? (id, x) => (calls.push(`${name}.${method}`), record.set(id, x), { dispose() {} }) : t[prop]) });
 function vscodeModule() {
   const mod = {};
   const dts = require.resolve('@types/vscode/index.d.ts', { paths: [extDir, __dirname] });
