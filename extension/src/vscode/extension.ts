@@ -9,8 +9,8 @@
 // shared/display.ts) is stateless. Only extension/src/vscode imports `vscode`.
 import * as vscode from 'vscode';
 import { reveal } from '../shared/display';
-import type { ChatBackend } from './chat/bridge';
 import { ChatViewProvider } from './chat/chat-view-provider';
+import { lazyBackend } from './chat/lazy-backend';
 import { COMMAND_IDS } from './command-ids';
 import type { TackServices } from './services';
 
@@ -29,8 +29,8 @@ const describe = (e: unknown): string => (e instanceof Error ? e.message : Strin
 
 /** The heavy chunk's services, loaded and built on the first call. A failed load is tried again next time. */
 function services(a: Activation): Promise<TackServices> {
-  a.loading ??= import('./services').then(
-    ({ TackServices }) => {
+  a.loading ??= import('./services')
+    .then(({ TackServices }) => {
       const s = new TackServices(a.context, a.log, a.chat);
       if (a.deactivated) {
         void s.shutdown();
@@ -39,45 +39,27 @@ function services(a: Activation): Promise<TackServices> {
       a.services = s;
       a.context.subscriptions.push(s);
       return s;
-    },
-    (e: unknown) => {
+    })
+    .catch((e: unknown) => {
       a.loading = undefined;
       throw e;
-    },
-  );
+    });
   return a.loading;
-}
-
-/** The ChatBackend methods whose callers (chat/bridge.ts) handle a rejected promise themselves. */
-const ASYNC_BACKEND: ReadonlySet<string> = new Set<keyof ChatBackend>(['listSessions', 'deleteSession', 'listModels']);
-
-/**
- * The chat's backend before the chunk has loaded: each call loads it, then goes to the controller, in
- * the order the messages came. Once loaded, calls go straight through (a throw reaches the bridge,
- * which shows it); a failed load or call on the way shows in the chat as the bridge would show it.
- */
-function lazyBackend(a: Activation): ChatBackend {
-  return new Proxy({} as ChatBackend, {
-    get: (_target, method) => (...args: unknown[]) => {
-      const call = (s: TackServices): unknown =>
-        (s.controller[method as keyof ChatBackend] as (...a: unknown[]) => unknown).apply(s.controller, args);
-      if (a.services) return call(a.services);
-      const result = services(a).then(call);
-      if (typeof method === 'string' && ASYNC_BACKEND.has(method)) return result;
-      result.catch((e: unknown) => {
-        a.log.error(`chat: ${describe(e)}`);
-        a.chat.showError(describe(e));
-      });
-      return undefined;
-    },
-  });
 }
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Tack', { log: true });
-  // The backend reads `a.chat` only when called, after the next line set it.
+  // The backend and services() read `a.chat` and `chat` only when called, after they are set below.
   const a = { context, log } as Activation;
-  const chat = (a.chat = new ChatViewProvider(context.extensionUri, lazyBackend(a)));
+  const backend = lazyBackend(
+    () => a.services?.controller,
+    () => services(a).then((s) => s.controller),
+    (e) => {
+      log.error(`chat: ${describe(e)}`);
+      chat.showError(describe(e));
+    },
+  );
+  const chat = (a.chat = new ChatViewProvider(context.extensionUri, backend));
   active = a;
   context.subscriptions.push(
     log,
