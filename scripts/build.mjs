@@ -133,7 +133,9 @@ async function bundle() {
   const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
   const lazy = lazyChunks();
   const entries = [
-    lazy.main({ ...node, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
+    // dist/extension.js only registers Tack's contributions; the rest (src/vscode/services.ts) is the
+    // extension-main chunk, which it require()s on first use (src/vscode/extension.ts says why).
+    lazy.main({ ...node, supported: { 'dynamic-import': false }, entryPoints: [path.join(ext, 'src', 'vscode', 'extension.ts')], outfile: path.join(dist, 'extension.js') }),
     // dist/cli.js is a small loader (src/cli/entry.ts, loader/code-cache.ts) that loads the CLI's
     // bundle through a V8 code cache; the bundle sits in chunks/ so its __dirname-relative lookups
     // (the wasm module, the sidecar) work as for the other chunks.
@@ -151,6 +153,7 @@ async function bundle() {
     },
   ];
   await Promise.all(entries.filter((e) => fs.existsSync(e.entryPoints[0])).map((e) => esbuild.build(e)));
+  checkActivationSplit();
   const codicons = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
   fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) {
@@ -167,10 +170,33 @@ async function bundle() {
  * mcp-server` runs entirely inside its chunk).
  */
 export const LAZY_CHUNKS = [
+  // The VS Code extension past activation: the controller, model and sidecar clients, inline review,
+  // the Changes view, MCP, checkpoints. It shares no state with extension.js: it imports none of that
+  // bundle's stateful modules, and what it needs from it (the output channel, the chat view) is passed in.
+  { source: path.join(ext, 'src', 'vscode', 'services.ts'), name: 'extension-main' },
   { source: path.join(ext, 'src', 'host', 'mcp', 'sdk-runtime.ts'), name: 'mcp-sdk' },
   // `tack mcp-server` (the CLI only): the SDK's server and the host code it drives, in one file.
   { source: path.join(ext, 'src', 'cli', 'mcp-server.ts'), name: 'mcp-server' },
 ];
+
+/**
+ * Modules both dist/extension.js and its extension-main chunk may contain: stateless ones (no
+ * module-level state, no class anyone tests with `instanceof`). Anything else in both would exist
+ * twice at run time (two event emitters, two error classes), so the build refuses it.
+ */
+const ACTIVATION_SHARED = new Set(['src/shared/display.ts', 'src/shared/chat-protocol.ts', 'src/vscode/command-ids.ts']);
+
+export function checkActivationSplit() {
+  const sources = (file) => {
+    const map = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8'));
+    return map.sources.map((s) => path.relative(ext, path.resolve(path.dirname(file), s)).split(path.sep).join('/'));
+  };
+  const main = new Set(sources(path.join(dist, 'chunks', 'extension-main.js')));
+  const both = sources(path.join(dist, 'extension.js')).filter((s) => main.has(s) && !ACTIVATION_SHARED.has(s));
+  if (both.length) {
+    throw new Error(`dist/extension.js and dist/chunks/extension-main.js both contain ${both.join(', ')}: activation (src/vscode/extension.ts) may import only stateless modules of the chunk's graph (ACTIVATION_SHARED in scripts/build.mjs), the rest through the lazy import()`);
+  }
+}
 
 function lazyChunks() {
   const bySource = new Map(LAZY_CHUNKS.map((c) => [c.source.replace(/\.ts$/, ''), c]));

@@ -94,7 +94,7 @@ export function inspectVsix(file) {
   if (sidecars.length !== 1) throw new Error(`${file}: carries ${sidecars.length} sidecars (${sidecars.join(', ') || 'none'}); want exactly one`);
   const expectedName = `extension/dist/bin/${target}/tack-sidecar${target.startsWith('win32') ? '.exe' : ''}`;
   if (sidecars[0] !== expectedName) throw new Error(`${file}: the sidecar is at ${sidecars[0]}; want ${expectedName}`);
-  for (const shared of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/chunks/cli-main.js', 'extension/dist/chunks/mcp-sdk.js', 'extension/dist/chunks/mcp-server.js', 'extension/package.json']) {
+  for (const shared of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/chunks/cli-main.js', 'extension/dist/chunks/extension-main.js', 'extension/dist/chunks/mcp-sdk.js', 'extension/dist/chunks/mcp-server.js', 'extension/package.json']) {
     if (!zip.has(shared)) throw new Error(`${file}: ${shared} is missing`);
   }
   if (![...zip.keys()].some((n) => n.startsWith('extension/dist/wasm/') && n.endsWith('.wasm'))) throw new Error(`${file}: the wasm module is missing`);

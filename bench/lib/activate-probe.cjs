@@ -1,6 +1,10 @@
 // Loads the bundled extension (dist/extension.js) in a fresh Node process with a stand-in for the
 // `vscode` module, calls activate(), and prints {loadMs, activateMs} as JSON.
-//   node bench/lib/activate-probe.cjs <extension-dir>
+//   node bench/lib/activate-probe.cjs <extension-dir> [--show-chat]
+// --show-chat: then shows the chat view as VS Code does when the sidebar is open at start-up (calls
+// the registered provider's resolveWebviewView with a stand-in view) and runs `tack.stop` (a command
+// with nothing to do), printing showMs (resolveWebviewView) and firstCommandMs (the command's call
+// until it settled: whatever activation left to load on first use loads there).
 // TACK_PROBE_STORAGE=DIR: the extension's storage (global storage: DIR/global) is DIR and is kept,
 // so a second run finds what the first left there (the V8 code cache, src/vscode/entry.ts);
 // otherwise every run gets a fresh, empty one (a first activation after an install).
@@ -53,11 +57,18 @@ const uri = (p) => Object.assign(standIn(`Uri(${p})`), {});
 const fsPathUri = (p) => new Proxy(uri(p), { get: (t, k) => (k === 'fsPath' || k === 'path' ? p : k === 'scheme' ? 'file' : t[k]) });
 // The module's top-level names come from @types/vscode, so that bundlers' namespace interop (which
 // copies own property names) sees window, workspace, commands, the classes and the enums.
+// What the extension registered (for --show-chat): view providers and command handlers by id.
+const viewProviders = new Map();
+const commandHandlers = new Map();
+const recording = (name, method, record) =>
+  new Proxy(standIn(name), { get: (t, prop) => (prop === method ? (id, x) => (calls.push(`${name}.${method}`), record.set(id, x), { dispose() {} }) : t[prop]) });
 function vscodeModule() {
   const mod = {};
   const dts = require.resolve('@types/vscode/index.d.ts', { paths: [extDir, __dirname] });
   const re = /^\s*export (?:namespace|class|enum|const|function|let|var) (\w+)/gm;
   for (const m of fs.readFileSync(dts, 'utf8').matchAll(re)) mod[m[1]] ??= standIn(`vscode.${m[1]}`);
+  mod.window = recording('vscode.window', 'registerWebviewViewProvider', viewProviders);
+  mod.commands = recording('vscode.commands', 'registerCommand', commandHandlers);
   return mod;
 }
 const vscode = vscodeModule();
@@ -98,7 +109,21 @@ const context = {
   await ext.activate(context);
   const t2 = performance.now();
   const cpu = process.cpuUsage(c0);
-  process.stdout.write(JSON.stringify({ loadMs: t1 - t0, activateMs: t2 - t1, cpuMs: (cpu.user + cpu.system) / 1000, apiCalls: calls.length, subscriptions: context.subscriptions.length }) + '\n');
+  const result = { loadMs: t1 - t0, activateMs: t2 - t1, cpuMs: (cpu.user + cpu.system) / 1000, apiCalls: calls.length, subscriptions: context.subscriptions.length };
+  if (process.argv.includes('--show-chat')) {
+    const provider = viewProviders.get('tack.chat');
+    if (!provider) throw new Error('the extension registered no provider for tack.chat');
+    const view = standIn('WebviewView');
+    const t3 = performance.now();
+    await provider.resolveWebviewView(view, standIn('WebviewViewResolveContext'), standIn('CancellationToken'));
+    const t4 = performance.now();
+    const stop = commandHandlers.get('tack.stop');
+    if (!stop) throw new Error('the extension registered no tack.stop command');
+    await stop();
+    const t5 = performance.now();
+    Object.assign(result, { showMs: t4 - t3, firstCommandMs: t5 - t4 });
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
   // Untimed: what the extension does right after activation (it writes its code cache then).
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));

@@ -1,4 +1,5 @@
-// The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions.
+// The palette commands (category "Tack"), the context-menu tasks and the inline-diff actions: their
+// handlers, in the heavy chunk (services.ts).
 import * as vscode from 'vscode';
 import { PROVIDERS } from '../host/model';
 import { reveal } from '../shared/display';
@@ -12,6 +13,7 @@ import type { ApprovalPolicy } from '../generated/types/ApprovalPolicy';
 import { readSettings } from './settings';
 import { writeGuard } from './write-guard';
 import { workspaceRoot } from './buffers';
+import { COMMAND_IDS, type CommandId } from './command-ids';
 import {
   askAboutSelectionPrompt, explainSelectionPrompt,
   taskLabel, fixProblemsPrompt, reviewChangesPrompt, writeTestsPrompt, severityName,
@@ -42,19 +44,15 @@ function contextWithoutSelection() {
   return ctx;
 }
 
-export function registerCommands(context: vscode.ExtensionContext, s: TackServices): void {
-  const reg = (id: string, fn: (...args: never[]) => unknown) =>
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, async (...args: never[]) => {
-        try {
-          return await fn(...args);
-        } catch (e) {
-          const msg = e instanceof Error ? e.message : String(e);
-          s.log.error(`${id}: ${msg}`);
-          void vscode.window.showErrorMessage(`Tack: ${reveal(msg, { singleLine: true })}`);
-        }
-      }),
-    );
+export type CommandHandler = (...args: never[]) => unknown;
+
+/**
+ * The handlers of the ids in command-ids.ts. Activation (extension.ts) registered the commands
+ * already; each call lands here once this chunk has loaded, and extension.ts reports what throws.
+ */
+export function commandHandlers(s: TackServices): Record<CommandId, CommandHandler> {
+  const handlers = new Map<CommandId, CommandHandler>();
+  const reg = (id: CommandId, fn: CommandHandler) => void handlers.set(id, fn);
   const c = s.controller;
   const uriArg = (u: unknown): vscode.Uri | undefined =>
     typeof u === 'string' ? vscode.Uri.parse(u) : u instanceof vscode.Uri ? u : vscode.window.activeTextEditor?.document.uri;
@@ -198,6 +196,9 @@ export function registerCommands(context: vscode.ExtensionContext, s: TackServic
   reg('tack.reviewPatch', (text?: string) =>
     reviewPatch(s.inlineDiff, s.log, typeof text === 'string' ? text : undefined, writeGuard(() => s.sidecar(), workspaceRoot(), 'workspace-write')),
   );
+  const missing = COMMAND_IDS.filter((id) => !handlers.has(id));
+  if (missing.length) throw new Error(`no handler for ${missing.join(', ')}`);
+  return Object.fromEntries(handlers) as Record<CommandId, CommandHandler>;
 }
 
 /** `git diff HEAD` of the workspace (git-diff.ts), run read-only through the sidecar like any other command. */

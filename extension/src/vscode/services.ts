@@ -1,8 +1,11 @@
-// The extension's long-lived parts. Construction is cheap: the wasm core loads on the first diff or
-// turn, and the sidecar process starts on the first command Tack runs.
+// The extension's long-lived parts: the heavy chunk (dist/chunks/extension-main.js), which
+// extension.ts loads on the first command or when the chat is shown, and nothing else imports at run
+// time. The output channel and the chat view are activation's (extension.ts) and are passed in.
+// Construction is cheap: the wasm core loads on the first diff or turn, and the sidecar process starts
+// on the first command Tack runs.
 import * as vscode from 'vscode';
 import { SidecarClient, findSidecar } from '../host/sidecar';
-import { ChatViewProvider } from './chat/chat-view-provider';
+import type { ChatViewProvider } from './chat/chat-view-provider';
 import { ChangesView } from './changes/changes-view';
 import { CheckpointChanges } from './changes/checkpoint-source';
 import { AgentController } from './controller';
@@ -12,23 +15,29 @@ import { ApiKeyStore } from './secrets';
 import { noteIgnoredWorkspaceSettings, readSettings, setSettingsLog } from './settings';
 import { requireTrust } from './trust';
 import { McpManager } from './mcp';
+import { commandHandlers, type CommandHandler } from './commands';
+import type { CommandId } from './command-ids';
 
 export class TackServices implements vscode.Disposable {
-  readonly log: vscode.LogOutputChannel;
   readonly keys: ApiKeyStore;
   readonly inlineDiff: InlineDiffManager;
   readonly controller: AgentController;
-  readonly chat: ChatViewProvider;
   readonly mcp: McpManager;
   /** The Changes view; `changes.addSource` is the seam for files changed by commands (checkpoints). */
   readonly changes: ChangesView;
   /** Files changed since the session's first checkpoint (commands' too), a source of the Changes view. */
   readonly commandChanges: CheckpointChanges;
+  /** The commands' handlers (command-ids.ts), called by the registrations activation made. */
+  readonly commands: Record<CommandId, CommandHandler>;
   private sidecarClient: SidecarClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(readonly context: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('Tack', { log: true });
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+    /** The chat view, registered at activation; its messages reach `controller` once this is built. */
+    readonly chat: ChatViewProvider,
+  ) {
     setSettingsLog((m) => this.log.warn(m));
     this.keys = new ApiKeyStore(context.secrets);
     this.inlineDiff = new InlineDiffManager(() => coreDiffEngine(), this.log, vscode.Uri.joinPath(context.extensionUri, 'media'));
@@ -52,16 +61,11 @@ export class TackServices implements vscode.Disposable {
         void this.commandChanges.refresh();
       },
     });
-    this.chat = new ChatViewProvider(context.extensionUri, this.controller);
     this.disposables.push(
-      this.log,
       this.inlineDiff,
       this.changes,
       this.commandChanges,
       this.changes.addSource(this.commandChanges),
-      this.chat,
-      this.chat.onBadMessage((m) => this.log.warn(m)),
-      vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat),
     );
     this.chat.setModel(readSettings().model);
     void noteIgnoredWorkspaceSettings();
@@ -80,6 +84,7 @@ export class TackServices implements vscode.Disposable {
       { dispose: () => chipsTimer && clearTimeout(chipsTimer) },
     );
     chips();
+    this.commands = commandHandlers(this);
   }
 
   /** The sidecar client, created on first use; it respawns the process by itself if it died. */

@@ -1,6 +1,5 @@
 // The sidebar chat view (`tack.chat`): serves the webview bundle with a strict CSP, relays the agent's
 // UI events to it and turns the person's clicks into calls on the ChatBackend (the controller).
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type {
   ApprovalDecision,
@@ -18,6 +17,15 @@ import { webviewPage } from './html';
 
 export type { ChatBackend } from './bridge';
 export type { ApprovalDecision, ApprovalRequest, HunkState, SessionSummary, ThreadEvent } from '../../shared/chat-protocol';
+
+/**
+ * The page's CSP nonce. node:crypto is required here, not at the top: this module is in the bundle that
+ * activation loads (src/vscode/extension.ts), and requiring node:crypto costs milliseconds there.
+ */
+function nonce(): string {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  return randomBytes(18).toString('base64');
+}
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'tack.chat';
@@ -50,7 +58,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const uri = (f: string): string => view.webview.asWebviewUri(vscode.Uri.joinPath(root, f)).toString();
     view.webview.html = webviewPage({
       cspSource: view.webview.cspSource,
-      nonce: randomBytes(18).toString('base64'),
+      nonce: nonce(),
       scriptUri: uri('main.js'),
       styleUris: [uri('codicon.css'), uri('main.css')],
     });
