@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Effect } from '../generated/types/Effect';
-import { isCoreTrap, loadCore } from './core';
+import { isCoreTrap, loadCore, requestBodyText } from './core';
 
 test('the wasm core loads from dist and reports its version', () => {
   const core = loadCore();
@@ -64,4 +64,34 @@ test('other too-deep or malformed input is refused with a clear error, never a t
   assert.throws(() => loadCore().Session.restore({ sessionId: 1 }, []), /invalid agent config/);
   // The session still works after each refusal.
   assert.ok(s.isTurnRunning());
+});
+
+test("a model request's body comes as the JSON text the core wrote, and still reads as the object", () => {
+  const s = new (loadCore().Session)({
+    sessionId: 's',
+    model: 'gpt-5.1-codex',
+    wire: 'responses',
+    approvalPolicy: 'never',
+    sandboxMode: 'read-only',
+    cwd: '/w',
+    writableRoots: [],
+    network: false,
+    shell: '/bin/bash',
+    currentDate: '2026-11-30',
+    timezone: 'UTC',
+    agentsMd: [],
+  });
+  const request = s.handle({ type: 'userInput', text: 'say "hi" é' }).find((e) => e.type === 'modelRequest');
+  assert.ok(request && request.type === 'modelRequest');
+  const text = requestBodyText(request);
+  assert.ok(text !== undefined, 'the body as text');
+  const body = JSON.parse(text) as { model: string; stream: boolean; input: unknown[] };
+  assert.equal(body.model, 'gpt-5.1-codex');
+  assert.equal(body.stream, true, 'the text asks for a stream itself: it is POSTed as it is');
+  assert.ok(text.includes('say \\"hi\\" é'));
+  // The effect's body still reads as the object, the same one.
+  assert.deepEqual(request.body, body);
+  // Effects without a request carry no text; a later request has its own.
+  const other = s.handle({ type: 'interrupt' });
+  for (const e of other) assert.equal(requestBodyText(e), undefined);
 });

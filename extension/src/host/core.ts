@@ -42,9 +42,39 @@ function text(value: unknown, what: string): string {
   }
 }
 
+/** The JSON text of each model request's body, by its effect (see `requestBodyText`). */
+const bodyTexts = new WeakMap<object, string>();
+
+/**
+ * A `modelRequest` effect's body as the JSON text the core wrote, for the transport to POST as it is
+ * (in a long session the body is the whole history: parsing and re-serialising it cost more than the
+ * core's own work on a step). The effect's `body` still reads as the object, parsed on first use.
+ */
+export function requestBodyText(effect: Effect): string | undefined {
+  return bodyTexts.get(effect);
+}
+
 /** A core Session (the wasm class) seen through the host's side of the wire format. */
 export class CoreSession {
   constructor(readonly raw: GlueSession) {}
+
+  /** The effects' JSON text -> the effects; model request bodies come separately, as text. */
+  private effects(json: string): Effect[] {
+    const effects = JSON.parse(json) as Effect[];
+    for (const effect of effects) {
+      if (effect.type !== 'modelRequest' || effect.body !== null) continue;
+      const text = this.raw.takeRequestBody();
+      if (text === undefined) continue;
+      let parsed: unknown;
+      Object.defineProperty(effect, 'body', {
+        enumerable: true,
+        configurable: true,
+        get: () => (parsed ??= JSON.parse(text)),
+      });
+      bodyTexts.set(effect, text);
+    }
+    return effects;
+  }
 
   /** One event in, the effects out. */
   handle(event: SessionEvent): Effect[] {
@@ -56,12 +86,12 @@ export class CoreSession {
       if (event.type === 'modelEvent') return this.handleModelEvent(TOO_DEEP_TEXT);
       throw e;
     }
-    return JSON.parse(this.raw.handle(json)) as Effect[];
+    return this.effects(this.raw.handle(json));
   }
 
   /** One raw model stream payload (a `data:` line's JSON text, as the server sent it) in, the effects out. */
   handleModelEvent(data: string): Effect[] {
-    return JSON.parse(this.raw.handleModelEvent(data)) as Effect[];
+    return this.effects(this.raw.handleModelEvent(data));
   }
 
   /** The conversation as it would be sent (Responses input items). */

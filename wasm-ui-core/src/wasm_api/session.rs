@@ -21,6 +21,9 @@ fn parse_config(config: &str) -> Result<AgentConfig, JsError> {
 #[wasm_bindgen]
 pub struct Session {
     inner: session::Session,
+    /// The bodies of the model requests among the effects last returned, as JSON text, oldest
+    /// first (see `effects_text`).
+    request_bodies: std::collections::VecDeque<String>,
 }
 
 #[wasm_bindgen]
@@ -29,6 +32,7 @@ impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str) -> Result<Session, JsError> {
         Ok(Session {
+            request_bodies: Default::default(),
             inner: session::Session::new(parse_config(config)?),
         })
     }
@@ -42,7 +46,10 @@ impl Session {
             .map_err(|e| JsError::new(&format!("invalid session records: {e}")))?;
         let inner = session::Session::restore(parse_config(config)?, &records)
             .map_err(|e| JsError::new(&e))?;
-        Ok(Session { inner })
+        Ok(Session {
+            inner,
+            request_bodies: Default::default(),
+        })
     }
 
     /// One event (`SessionEvent` as JSON text) in, the effects (`Effect[]` as JSON text) out.
@@ -52,7 +59,8 @@ impl Session {
         let max = depth::MAX_EVENT_DEPTH + EVENT_WRAPPER_DEPTH;
         if too_deep(event, max) {
             if super::json::top_level_type(event) == Some("modelEvent") {
-                return to_text(&self.reject_too_deep());
+                let effects = self.reject_too_deep();
+                return self.effects_text(effects);
             }
             return Err(JsError::new(&format!(
                 "invalid session event: nested deeper than {max} levels"
@@ -60,7 +68,8 @@ impl Session {
         }
         let event: SessionEvent =
             from_text(event).map_err(|e| JsError::new(&format!("invalid session event: {e}")))?;
-        to_text(&self.inner.handle(event))
+        let effects = self.inner.handle(event);
+        self.effects_text(effects)
     }
 
     /// One raw SSE `data:` payload (a Responses event or a Chat chunk, the JSON text as the server
@@ -69,7 +78,8 @@ impl Session {
     #[wasm_bindgen(js_name = handleModelEvent)]
     pub fn handle_model_event(&mut self, data: &str) -> Result<String, JsError> {
         if too_deep(data, depth::MAX_EVENT_DEPTH) {
-            return to_text(&self.reject_too_deep());
+            let effects = self.reject_too_deep();
+            return self.effects_text(effects);
         }
         let effects = match super::json::parse(data) {
             Ok(data) => self.inner.handle(SessionEvent::ModelEvent { data }),
@@ -77,7 +87,28 @@ impl Session {
                 "the model server sent an event that is not JSON ({e})"
             )),
         };
+        self.effects_text(effects)
+    }
+
+    /// A model request's body (the whole history, hundreds of KB in a long session) is what the
+    /// host POSTs as it is: it leaves the effects as `null` and waits as JSON text for
+    /// `takeRequestBody`, so the host neither parses it nor serialises it again.
+    fn effects_text(&mut self, mut effects: Vec<session::Effect>) -> Result<String, JsError> {
+        self.request_bodies.clear();
+        for effect in effects.iter_mut() {
+            if let session::Effect::ModelRequest { body, .. } = effect {
+                self.request_bodies.push_back(to_text(body)?);
+                *body = serde_json::Value::Null;
+            }
+        }
         to_text(&effects)
+    }
+
+    /// The JSON text of the next model request body among the effects last returned (whose `body`
+    /// is `null` there), oldest first; undefined when none is left.
+    #[wasm_bindgen(js_name = takeRequestBody)]
+    pub fn take_request_body(&mut self) -> Option<String> {
+        self.request_bodies.pop_front()
     }
 
     fn reject_too_deep(&mut self) -> Vec<session::Effect> {

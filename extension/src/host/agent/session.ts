@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { coreGeneration, discardCore, isCoreTrap, loadCore, newCoreSession, restoreCoreSession, type CoreSession } from '../core';
+import { coreGeneration, discardCore, isCoreTrap, loadCore, newCoreSession, requestBodyText, restoreCoreSession, type CoreSession } from '../core';
 import { readInsideRoot } from '../workspace-read';
 import { MAX_IMAGE_FILE_BYTES, prepareImage, type ImageDetail } from '../images';
 import { ModelError, streamModel, type ModelEndpoint, type RetryInfo } from '../model';
@@ -532,7 +532,7 @@ export class AgentSession {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'modelRequest':
-        void this.runModel(effect.body as object);
+        void this.runModel(requestBodyText(effect) ?? (effect.body as object));
         return;
       case 'cancelModel':
         this.model?.abort.abort();
@@ -609,7 +609,7 @@ export class AgentSession {
     }
   }
 
-  private async runModel(body: object): Promise<void> {
+  private async runModel(body: object | string): Promise<void> {
     this.model?.abort.abort();
     const generation = ++this.generation;
     const abort = new AbortController();
@@ -619,7 +619,7 @@ export class AgentSession {
     timingMark('model request');
     let first = true;
     try {
-      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log })) {
+      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log, model: this.config.model })) {
         if (!current()) return;
         if (first) {
           first = false;

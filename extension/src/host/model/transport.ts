@@ -48,6 +48,8 @@ export interface StreamOptions {
    * not reset it. Default 90 s (DEFAULT_STREAM_IDLE_TIMEOUT_MS).
    */
   idleTimeoutMs?: number;
+  /** The model the body names, for messages, when the body is given as JSON text. */
+  model?: string;
 }
 
 /**
@@ -137,14 +139,27 @@ interface AttemptState {
  * SSE payload parsed from JSON; a `restart` item tells the consumer to drop what it got so far.
  * Throws ModelError; an abort of `opts.signal` stops the HTTP request at once, backoff sleeps included.
  */
-export async function* streamModel(endpoint: ModelEndpoint, body: object, opts: StreamOptions): AsyncGenerator<StreamItem, void, undefined> {
+/**
+ * `body` is the request body as an object (sent with `stream: true` added), or as the JSON text the
+ * core wrote, which already asks for a stream and is POSTed as it is.
+ */
+export async function* streamModel(endpoint: ModelEndpoint, body: object | string, opts: StreamOptions): AsyncGenerator<StreamItem, void, undefined> {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
   if (endpoint.wire !== 'responses' && endpoint.wire !== 'chat') {
     throw new ModelError('badRequest', `unknown wire API "${String(endpoint.wire)}": use "responses" or "chat"`);
   }
   const url = endpointUrl(endpoint, endpoint.wire === 'chat' ? 'chat/completions' : 'responses');
-  const payload = JSON.stringify({ stream: true, ...body });
-  const model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
+  let payload: string;
+  let model: string | undefined;
+  if (typeof body === 'string') {
+    // The core's bodies carry `"stream": true` themselves.
+    if (!body.startsWith('{')) throw new ModelError('badRequest', 'the request body is not a JSON object');
+    payload = body;
+    model = opts.model;
+  } else {
+    payload = JSON.stringify({ stream: true, ...body });
+    model = typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : opts.model;
+  }
   // The retry budget runs from the first attempt of the current run of failures: a stream that made
   // progress (handed on events) before it broke starts a new budget.
   let budgetFrom = Date.now();
