@@ -162,6 +162,23 @@ impl Drop for ExecControl {
     }
 }
 
+/// Tack's own directory, made to exist (private) so that a command cannot create it first: the
+/// launcher keeps it read-only when it lies inside a writable root.
+fn tack_home_to_protect() -> Vec<PathBuf> {
+    let Some(home) = sandbox::tack_home() else {
+        return Vec::new();
+    };
+    if !home.exists() {
+        let _ = std::fs::create_dir_all(&home);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    vec![home]
+}
+
 fn pty_size(cols: u16, rows: u16) -> PtySize {
     PtySize {
         rows,
@@ -410,6 +427,11 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             temp_dir: (mode == SandboxMode::WorkspaceWrite).then(sandbox::temp_dir),
             network: policy.network.unwrap_or(false),
             git_entries: None,
+            protected_dirs: if mode == SandboxMode::WorkspaceWrite {
+                tack_home_to_protect()
+            } else {
+                Vec::new()
+            },
             argv: params.argv.iter().map(OsString::from).collect(),
         })
     };
@@ -443,6 +465,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             temp_dir: None,
             network: false,
             git_entries: None,
+            protected_dirs: Vec::new(),
             argv: params.argv.iter().map(OsString::from).collect(),
         });
         let cols = params.cols.unwrap_or(80).max(1);

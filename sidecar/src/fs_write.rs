@@ -270,6 +270,8 @@ struct Roots {
     cwd_real: PathBuf,
     roots: Vec<Root>,
     beneath: bool,
+    /// Tack's own directory (real path), never written for the model even inside a root.
+    tack_home: Option<PathBuf>,
 }
 
 fn components(p: &Path) -> Vec<String> {
@@ -329,6 +331,7 @@ impl Roots {
             cwd_real,
             roots,
             beneath: have_openat2(),
+            tack_home: crate::sandbox::tack_home().and_then(|h| h.canonicalize().ok()),
         })
     }
 
@@ -423,6 +426,23 @@ impl Roots {
                 if kind(&st) == libc::S_IFLNK && r.missing.is_empty() {
                     r = self.follow_link(r)?;
                 }
+            }
+        }
+        if let Some(home) = &self.tack_home {
+            // The real path (no link is followed past this point): a write inside Tack's own
+            // directory would be a file that later runs, or is trusted, outside the sandbox.
+            if self.roots[r.root]
+                .real
+                .join(r.real_rel().join("/"))
+                .starts_with(home)
+            {
+                return Err(refused(
+                    "tack-home",
+                    format!(
+                        "{display}: it is inside Tack's own directory ({}), which holds Tack's configuration and state; Tack does not write there for the model. Ask the user to make this change themselves",
+                        home.display()
+                    ),
+                ));
             }
         }
         Ok(r)

@@ -634,3 +634,67 @@ fn a_failed_rename_midway_puts_back_every_file_already_changed() {
         out.stderr
     );
 }
+
+#[test]
+fn nothing_is_written_into_tacks_own_directory_inside_a_root() {
+    let t = TempDir::new("tackhome");
+    let ws = t.path();
+    let home = ws.join("dot-tack");
+    fs::create_dir_all(home.join("cache")).unwrap();
+    fs::write(ws.join("keep.txt"), "keep\n").unwrap();
+    let mut sc = Sidecar::start_with(&[("TACK_HOME", home.to_str().unwrap())], None);
+    for path in [
+        "dot-tack/mcp.json",
+        "dot-tack/cache/v8/x",
+        "./dot-tack/../dot-tack/sessions/s.jsonl",
+    ] {
+        let err = ws_apply(
+            &mut sc,
+            ws,
+            json!([{"kind": "write", "path": path, "contents": "planted\n"}]),
+        )
+        .unwrap_err();
+        assert!(
+            reason(&err) == "tack-home" || reason(&err) == "bad-path",
+            "{path}: {err}"
+        );
+        if reason(&err) == "tack-home" {
+            assert!(
+                err["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Tack's own directory"),
+                "{err}"
+            );
+        }
+    }
+    // Moving a file in is refused too, and all or nothing: the earlier change is not written.
+    let err = ws_apply(
+        &mut sc,
+        ws,
+        json!([
+            {"kind": "write", "path": "fine.txt", "contents": "fine\n"},
+            {"kind": "move", "from": "keep.txt", "to": "dot-tack/mcp.json", "contents": "planted\n"},
+        ]),
+    )
+    .unwrap_err();
+    assert_eq!(reason(&err), "tack-home", "{err}");
+    assert!(!ws.join("fine.txt").exists());
+    assert!(!home.join("mcp.json").exists());
+    // fs/checkWrite (VS Code's check before its own write) says the same.
+    let err = sc
+        .request(
+            "fs/checkWrite",
+            json!({"cwd": ws, "policy": {"mode": "workspace-write", "writableRoots": [ws]}, "writes": ["dot-tack/mcp.json"]}),
+        )
+        .unwrap_err();
+    assert_eq!(reason(&err), "tack-home", "{err}");
+    // The rest of the workspace is written as ever.
+    ws_apply(
+        &mut sc,
+        ws,
+        json!([{"kind": "write", "path": "fine.txt", "contents": "fine\n"}]),
+    )
+    .unwrap();
+    assert_eq!(fs::read_to_string(ws.join("fine.txt")).unwrap(), "fine\n");
+}

@@ -1112,3 +1112,63 @@ fn x32_syscall_numbers_are_refused() {
         }
     }
 }
+
+#[test]
+fn tacks_own_directory_inside_the_workspace_stays_read_only() {
+    // A workspace that holds Tack's own directory (the home directory opened as a workspace): a
+    // command may write the workspace but not `$TACK_HOME`, whose mcp.json is trusted without
+    // asking and whose code cache the CLI runs. One that does not exist yet is made first (private),
+    // so a command cannot create it either.
+    let l = layout("tackhome");
+    for (name, exists) in [("home-existing", true), ("home-missing", false)] {
+        let home = l.ws.join(name);
+        if exists {
+            std::fs::create_dir_all(&home).unwrap();
+            std::fs::write(home.join("mcp.json"), "{}\n").unwrap();
+        }
+        let mut s = Sidecar::start_with(
+            &[
+                ("TMPDIR", l.tmp.to_str().unwrap()),
+                ("TACK_HOME", home.to_str().unwrap()),
+            ],
+            None,
+        );
+        if !sandbox_available(&mut s) {
+            return;
+        }
+        let script = format!(
+            r#"echo planted > "{h}/mcp.json" 2>/dev/null && echo WROTE-MCP; mkdir -p "{h}/cache/v8" 2>/dev/null && echo MADE-CACHE; echo fine > "{ws}/ok-{name}.txt" && echo WROTE-WS"#,
+            h = home.display(),
+            ws = l.ws.display(),
+        );
+        let e = sandboxed(&mut s, &l, "workspace-write", false, &script);
+        let out = all_output(&e);
+        assert!(
+            out.contains("WROTE-WS"),
+            "{name}: the workspace stays writable: {out}"
+        );
+        assert!(
+            !out.contains("WROTE-MCP"),
+            "{name}: mcp.json was written: {out}"
+        );
+        assert!(
+            !out.contains("MADE-CACHE"),
+            "{name}: a directory was made in Tack's: {out}"
+        );
+        assert!(home.is_dir(), "{name}: Tack's directory exists");
+        if exists {
+            assert_eq!(
+                std::fs::read_to_string(home.join("mcp.json")).unwrap(),
+                "{}\n"
+            );
+        } else {
+            assert!(
+                !home.join("mcp.json").exists(),
+                "{name}: mcp.json was created"
+            );
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&home).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{name}: made private");
+        }
+    }
+}

@@ -255,7 +255,8 @@ fn bind_self(path: &Path) -> Result<(), String> {
 struct Plan {
     /// Canonical writable roots and the temp dir (workspace-write only).
     writable: Vec<PathBuf>,
-    /// Every `.git` (and gitfile target) to keep read-only.
+    /// Every `.git` (and gitfile target) to keep read-only, and each protected directory (Tack's
+    /// own) that lies inside a writable root or the temp dir.
     gits: Vec<PathBuf>,
     /// The command's own terminal (`/dev/pts/N`), when it has one.
     own_tty: Vec<PathBuf>,
@@ -292,6 +293,12 @@ fn plan(spec: &LaunchSpec) -> Result<Plan, String> {
         };
         writable = roots;
         writable.extend(temp);
+        for dir in &spec.protected_dirs {
+            let Ok(c) = dir.canonicalize() else { continue };
+            if writable.iter().any(|w| c.starts_with(w)) && !gits.contains(&c) {
+                gits.push(c);
+            }
+        }
     }
     let mut own_tty = Vec::new();
     for fd in 0..3 {
@@ -329,7 +336,7 @@ pub fn launch(spec: &LaunchSpec) -> LaunchError {
         Err(e) => {
             if spec.mode == SandboxMode::WorkspaceWrite && !plan.gits.is_empty() {
                 // Said out loud (the command's output shows it) rather than failing the command.
-                eprintln!("tack-sandbox: warning: {e}; .git directories stay writable");
+                eprintln!("tack-sandbox: warning: {e}; .git directories (and Tack's own directory, if inside the workspace) stay writable");
             }
             match confine(spec, &plan, false) {
                 Ok(()) => exec_plain(&spec.argv),

@@ -26,11 +26,15 @@ pub struct LaunchSpec {
     /// (`git_guard::scan` keys), so the launcher does not walk the workspace again. None: the
     /// launcher scans itself.
     pub git_entries: Option<Vec<PathBuf>>,
+    /// workspace-write: directories kept read-only when they lie inside a writable root or the temp
+    /// dir: Tack's own (`tack_home`), whose files later run or are trusted outside the sandbox (the
+    /// user-level mcp.json, the CLI's code cache). Given by the sidecar from its own environment.
+    pub protected_dirs: Vec<PathBuf>,
     pub argv: Vec<OsString>,
 }
 
 pub const USAGE: &str =
-    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--temp-dir DIR] [--network] [--git-scanned [--git-entry PATH]...] -- PROGRAM [ARG]...";
+    "usage: tack-sidecar sandbox --mode read-only|workspace-write|danger-full-access [--writable-root DIR]... [--temp-dir DIR] [--network] [--git-scanned [--git-entry PATH]...] [--protect DIR]... -- PROGRAM [ARG]...";
 
 impl LaunchSpec {
     pub fn parse(args: &[OsString]) -> Result<Self, String> {
@@ -39,6 +43,7 @@ impl LaunchSpec {
         let mut temp_dir = None;
         let mut network = false;
         let mut git_entries: Option<Vec<PathBuf>> = None;
+        let mut protected_dirs = Vec::new();
         let mut i = 0;
         while i < args.len() {
             let a = args[i].to_string_lossy();
@@ -70,6 +75,11 @@ impl LaunchSpec {
                     git_entries.get_or_insert_with(Vec::new);
                     i += 1;
                 }
+                "--protect" => {
+                    let v = args.get(i + 1).ok_or("--protect needs a directory")?;
+                    protected_dirs.push(PathBuf::from(v));
+                    i += 2;
+                }
                 "--git-entry" => {
                     let v = args.get(i + 1).ok_or("--git-entry needs a path")?;
                     git_entries
@@ -90,6 +100,7 @@ impl LaunchSpec {
                         temp_dir,
                         network,
                         git_entries,
+                        protected_dirs,
                         argv,
                     });
                 }
@@ -145,6 +156,7 @@ impl LaunchSpec {
                 .transpose()?,
             network: w.network,
             git_entries: w.git_entries.map(paths).transpose()?,
+            protected_dirs: paths(w.protected_dirs)?,
             argv,
         })
     }
@@ -165,6 +177,8 @@ struct WireSpec {
     temp_dir: Option<WireOs>,
     network: bool,
     git_entries: Option<Vec<WireOs>>,
+    #[serde(default)]
+    protected_dirs: Vec<WireOs>,
 }
 
 impl WireSpec {
@@ -180,6 +194,7 @@ impl WireSpec {
                 .as_ref()
                 .filter(|_| with_git_entries)
                 .map(|e| e.iter().map(wire).collect()),
+            protected_dirs: spec.protected_dirs.iter().map(wire).collect(),
         }
     }
 }
@@ -358,6 +373,18 @@ pub fn exec_plain(argv: &[OsString]) -> LaunchError {
     }
 }
 
+/// Tack's own directory (`$TACK_HOME`, else `~/.tack`), from the sidecar's environment (the host's),
+/// never a request's. Sessions, checkpoints, the user-level mcp.json (trusted without asking) and the
+/// CLI's code cache live there: a command must not write it even when it lies inside a writable root.
+pub fn tack_home() -> Option<PathBuf> {
+    if let Some(h) = std::env::var_os("TACK_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(h));
+    }
+    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .filter(|v| !v.is_empty())?;
+    Some(PathBuf::from(home).join(".tack"))
+}
+
 /// The directory commands may use for temporary files in workspace-write: from the sidecar's own
 /// environment (never from a request's), passed to the launcher with `--temp-dir`.
 #[cfg(windows)]
@@ -432,6 +459,7 @@ mod tests {
             temp_dir: Some(PathBuf::from("/tmp")),
             network: false,
             git_entries: Some(vec![PathBuf::from("/w/.git"), odd]),
+            protected_dirs: vec![PathBuf::from("/w/.tack")],
             argv: os(&["bash", "-lc", "echo -- --mode danger-full-access"]),
         };
         let args = spec.to_args();
@@ -455,6 +483,7 @@ mod tests {
             temp_dir: None,
             network: false,
             git_entries: Some(entries),
+            protected_dirs: Vec::new(),
             argv: os(&["true"]),
         };
         let args = spec.to_args();

@@ -54,6 +54,7 @@ mod tests {
             network,
             argv: vec!["true".into()],
             git_entries: None,
+            protected_dirs: Vec::new(),
         }
     }
 
