@@ -204,14 +204,23 @@ class Connection {
     }
   }
 
+  /**
+   * Lines out of stdout. Only the new chunk is searched for the end of a line: an output
+   * notification is up to 128 KiB, arriving in several chunks, and searching the whole buffer again
+   * at each one cost more than parsing the line.
+   */
   private onStdout(chunk: string): void {
-    this.stdoutBuf += chunk;
+    let start = 0;
     let nl: number;
-    while ((nl = this.stdoutBuf.indexOf('\n')) >= 0) {
-      const line = this.stdoutBuf.slice(0, nl);
-      this.stdoutBuf = this.stdoutBuf.slice(nl + 1);
-      if (line.trim()) this.onMessage(line);
+    while ((nl = chunk.indexOf('\n', start)) >= 0) {
+      const piece = chunk.slice(start, nl);
+      const line = this.stdoutBuf === '' ? piece : this.stdoutBuf + piece;
+      this.stdoutBuf = '';
+      start = nl + 1;
+      // Blank lines are skipped; a message line starts with '{' (the first character decides fast).
+      if (line.length > 0 && (line.charCodeAt(0) > 32 || line.trim() !== '')) this.onMessage(line);
     }
+    if (start < chunk.length) this.stdoutBuf += start === 0 ? chunk : chunk.slice(start);
   }
 
   private onMessage(line: string): void {
