@@ -11,7 +11,8 @@ fn quote(p: &Path) -> String {
 }
 
 /// The profile: everything denied, then reads, process and terminal basics allowed; in
-/// workspace-write, writes beneath each writable root except its `.git`; the network only with
+/// workspace-write, writes beneath each writable root except its `.git` and the protected
+/// directories (Tack's own) beneath it; the network only with
 /// `--network` (Unix sockets always, for local tooling).
 pub fn profile(spec: &LaunchSpec) -> String {
     let mut p = String::from(
@@ -24,12 +25,21 @@ pub fn profile(spec: &LaunchSpec) -> String {
     if spec.mode == SandboxMode::WorkspaceWrite {
         let mut roots: Vec<std::path::PathBuf> = spec.writable_roots.clone();
         roots.extend(spec.temp_dir.clone());
+        let protected: Vec<std::path::PathBuf> = spec
+            .protected_dirs
+            .iter()
+            .map(|d| d.canonicalize().unwrap_or_else(|_| d.clone()))
+            .collect();
         for r in roots {
             let r = r.canonicalize().unwrap_or(r);
+            // Its `.git`, and Tack's own directory when it lies beneath this root, stay read-only.
+            let mut except = format!("(require-not (subpath {}))", quote(&r.join(".git")));
+            for d in protected.iter().filter(|d| d.starts_with(&r)) {
+                except.push_str(&format!(" (require-not (subpath {}))", quote(d)));
+            }
             p.push_str(&format!(
-                "(allow file-write* (require-all (subpath {}) (require-not (subpath {}))))\n",
-                quote(&r),
-                quote(&r.join(".git"))
+                "(allow file-write* (require-all (subpath {}) {except}))\n",
+                quote(&r)
             ));
         }
     }
@@ -85,6 +95,23 @@ mod tests {
             root.join(".git").to_string_lossy()
         );
         assert!(p.lines().any(|l| l == want), "{p}");
+    }
+
+    #[test]
+    fn tacks_own_directory_beneath_a_root_stays_read_only() {
+        let root = std::env::temp_dir().canonicalize().unwrap();
+        let mut sp = spec(SandboxMode::WorkspaceWrite, vec![root.clone()], false);
+        sp.protected_dirs = vec![root.join("dot-tack"), PathBuf::from("/elsewhere/.tack")];
+        let p = profile(&sp);
+        let want = format!(
+            "(allow file-write* (require-all (subpath \"{r}\") (require-not (subpath \"{r}/.git\")) (require-not (subpath \"{r}/dot-tack\"))))",
+            r = root.to_string_lossy()
+        );
+        assert!(p.lines().any(|l| l == want), "{p}");
+        assert!(
+            !p.contains("/elsewhere/.tack"),
+            "a directory outside every root needs no rule: {p}"
+        );
     }
 
     #[test]
