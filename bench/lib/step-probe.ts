@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startModelServer } from '../../tests/model-server/server';
 import type { ScriptedResponse } from '../../tests/model-server/script';
 import { stepFloor } from './step-floor';
+import { stepPartsOf } from './timing-marks';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : d);
@@ -54,36 +55,8 @@ async function once(home: string): Promise<{ parts: Map<string, number[]>; total
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     if (code !== 0) throw new Error(`exit ${code}: ${err.slice(-500)}`);
     if (server.modelRequests().length !== steps + 1) throw new Error(`the server saw ${server.modelRequests().length} requests, not ${steps + 1}`);
-    // Split the marks into steps: a step ends at each 'model stream ended' (the response that asked for the command).
-    const marks = [...err.matchAll(/^tack timing ([\d.]+) (.+)$/gm)].map((m) => ({ t: Number(m[1]), stage: m[2] }));
-    const parts = new Map<string, number[]>();
-    const totals = new Map<string, number[]>();
-    let stepNo = 0;
-    let seen = new Map<string, number>();
-    const close = () => {
-      if (stepNo > 2) {
-        for (const [from, to, name] of PARTS) {
-          const a = seen.get(from);
-          const b = seen.get(to);
-          if (a !== undefined && b !== undefined && b >= a) parts.set(name, [...(parts.get(name) ?? []), b - a]);
-        }
-      }
-    };
-    for (const m of marks) {
-      if (m.stage === 'model stream ended') {
-        close();
-        stepNo++;
-        seen = new Map();
-      }
-      if (!seen.has(m.stage)) seen.set(m.stage, m.t);
-    }
-    // Totals are flushed at each request: per step after the first two.
-    const blocks = err.split(/^tack timing [\d.]+ model request$/m).slice(3, -1);
-    for (const b of blocks) {
-      const per = new Map<string, number>();
-      for (const m of b.matchAll(/^tack timing-total (.+) ([\d.]+) (\d+)$/gm)) per.set(m[1], Number(m[2]));
-      for (const [k, v] of per) totals.set(k, [...(totals.get(k) ?? []), v]);
-    }
+    // Each part's duration per step, and the core's per-step totals, after the first two steps.
+    const { parts, totals } = stepPartsOf(err, 2, PARTS);
     const reqs = server.modelRequests();
     let turnaround: number[] = [];
     for (let i = 3; i < reqs.length; i++) if (reqs[i - 1].closedAt !== undefined) turnaround.push(reqs[i].receivedAt - reqs[i - 1].closedAt!);

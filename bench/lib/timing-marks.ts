@@ -44,14 +44,14 @@ export const STEP_PARTS: [from: string, to: string, name: string][] = [
  * costs), plus the per-step totals the run reports (`tack timing-total`: the core's handle per event
  * type).
  */
-export function stepPartsOf(stderr: string, skip = 2): { parts: Map<string, number[]>; totals: Map<string, number[]> } {
+export function stepPartsOf(stderr: string, skip = 2, table: readonly (readonly [from: string, to: string, name: string])[] = STEP_PARTS): { parts: Map<string, number[]>; totals: Map<string, number[]> } {
   const { marks } = marksOf(stderr);
   const parts = new Map<string, number[]>();
   let step = 0;
   let seen = new Map<string, number>();
   const close = () => {
     if (step <= skip) return;
-    for (const [from, to, name] of STEP_PARTS) {
+    for (const [from, to, name] of table) {
       const a = seen.get(from);
       const b = seen.get(to);
       if (a !== undefined && b !== undefined && b >= a) parts.set(name, [...(parts.get(name) ?? []), b - a]);

@@ -9,22 +9,25 @@ test('the wasm core loads from dist and reports its version', () => {
   assert.match(core.coreVersion(), /^\d+\.\d+\.\d+$/);
 });
 
+/** The agent config of every session here. */
+const CONFIG = {
+  sessionId: 's',
+  model: 'gpt-5.1-codex',
+  wire: 'responses',
+  approvalPolicy: 'never',
+  sandboxMode: 'read-only',
+  cwd: '/w',
+  writableRoots: [],
+  network: false,
+  shell: '/bin/bash',
+  currentDate: '2026-11-30',
+  timezone: 'UTC',
+  agentsMd: [],
+};
+
 /** A core session with one turn running (its request sent, the stream not yet begun). */
 function running() {
-  const s = new (loadCore().Session)({
-    sessionId: 's',
-    model: 'gpt-5.1-codex',
-    wire: 'responses',
-    approvalPolicy: 'never',
-    sandboxMode: 'read-only',
-    cwd: '/w',
-    writableRoots: [],
-    network: false,
-    shell: '/bin/bash',
-    currentDate: '2026-11-30',
-    timezone: 'UTC',
-    agentsMd: [],
-  });
+  const s = new (loadCore().Session)(CONFIG);
   const first = s.handle({ type: 'userInput', text: 'go' });
   assert.ok(first.some((e) => e.type === 'modelRequest'));
   return s;
@@ -67,20 +70,7 @@ test('other too-deep or malformed input is refused with a clear error, never a t
 });
 
 test("a model request's body comes as the JSON text the core wrote, and still reads as the object", () => {
-  const s = new (loadCore().Session)({
-    sessionId: 's',
-    model: 'gpt-5.1-codex',
-    wire: 'responses',
-    approvalPolicy: 'never',
-    sandboxMode: 'read-only',
-    cwd: '/w',
-    writableRoots: [],
-    network: false,
-    shell: '/bin/bash',
-    currentDate: '2026-11-30',
-    timezone: 'UTC',
-    agentsMd: [],
-  });
+  const s = new (loadCore().Session)(CONFIG);
   const request = s.handle({ type: 'userInput', text: 'say "hi" é' }).find((e) => e.type === 'modelRequest');
   assert.ok(request && request.type === 'modelRequest');
   const text = requestBodyText(request);
