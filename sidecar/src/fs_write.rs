@@ -283,6 +283,21 @@ fn components(p: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whether `path` is `dir` or beneath it, both real paths. On macOS names compare case-blind, as
+/// its usual file systems do (`.TACK` would create or open `.tack`).
+fn is_within(path: &Path, dir: &Path) -> bool {
+    if cfg!(target_os = "macos") {
+        let fold = |p: &Path| -> Vec<String> {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+                .collect()
+        };
+        fold(path).starts_with(&fold(dir))
+    } else {
+        path.starts_with(dir)
+    }
+}
+
 fn real_dir_path(fd: &OwnedFd, lexical: &Path) -> io::Result<PathBuf> {
     #[cfg(target_os = "linux")]
     {
@@ -331,7 +346,7 @@ impl Roots {
             cwd_real,
             roots,
             beneath: have_openat2(),
-            tack_home: crate::sandbox::tack_home().and_then(|h| h.canonicalize().ok()),
+            tack_home: crate::sandbox::tack_home_real(),
         })
     }
 
@@ -431,11 +446,7 @@ impl Roots {
         if let Some(home) = &self.tack_home {
             // The real path (no link is followed past this point): a write inside Tack's own
             // directory would be a file that later runs, or is trusted, outside the sandbox.
-            if self.roots[r.root]
-                .real
-                .join(r.real_rel().join("/"))
-                .starts_with(home)
-            {
+            if is_within(&self.roots[r.root].real.join(r.real_rel().join("/")), home) {
                 return Err(refused(
                     "tack-home",
                     format!(

@@ -473,6 +473,9 @@ impl Resolved {
 struct Roots {
     cwd: Vec<(String, String)>,
     roots: Vec<Root>,
+    /// Tack's own directory (real path, lower-cased components, as `path_key` gives them), never
+    /// written for the model even inside a root.
+    tack_home: Option<Vec<String>>,
 }
 
 /// A root's path on its volume when its handle cannot say: its canonical path's components,
@@ -537,6 +540,8 @@ impl Roots {
         Ok(Roots {
             cwd: cwd_key,
             roots,
+            tack_home: crate::sandbox::tack_home_real()
+                .map(|h| path_key(&h).into_iter().map(|(l, _)| l).collect()),
         })
     }
 
@@ -585,6 +590,21 @@ impl Roots {
         // The part between the root and cwd comes from the file system; check it as well.
         if rel.iter().chain([&name]).any(|c| is_git_name(c)) {
             return Err(git_refusal(display));
+        }
+        // No link is followed below a root (each one is refused below), so the lexical path is
+        // where the write lands; a short name for a directory on the way fails the walk's check.
+        if let Some(home) = &self.tack_home {
+            if abs.len() >= home.len() && abs.iter().zip(home).all(|((l, _), h)| l == h) {
+                return Err(refused(
+                    "tack-home",
+                    format!(
+                        "{display}: it is inside Tack's own directory ({}), which holds Tack's configuration and state; Tack does not write there for the model. Ask the user to make this change themselves",
+                        crate::sandbox::tack_home()
+                            .map(|h| h.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
         }
         let mut chain = vec![root.dir.clone()];
         for (k, comp) in rel.iter().enumerate() {

@@ -697,4 +697,17 @@ fn nothing_is_written_into_tacks_own_directory_inside_a_root() {
     )
     .unwrap();
     assert_eq!(fs::read_to_string(ws.join("fine.txt")).unwrap(), "fine\n");
+    // Before it exists (a fresh machine, nothing has run yet) it is refused all the same, and the
+    // refusal creates nothing.
+    fs::remove_dir_all(&home).unwrap();
+    for path in ["dot-tack/mcp.json", "dot-tack/cache/v8/x"] {
+        let err = ws_apply(
+            &mut sc,
+            ws,
+            json!([{"kind": "write", "path": path, "contents": "planted\n"}]),
+        )
+        .unwrap_err();
+        assert_eq!(reason(&err), "tack-home", "{path}: {err}");
+    }
+    assert!(!home.exists());
 }

@@ -30,9 +30,10 @@ export function wineEnv(): NodeJS.ProcessEnv {
 
 /**
  * Copies the sidecar into `dir` (and under each of `copies` names, for tests that need a second
- * program), builds Wine's missing bcryptprimitives.dll beside it, and starts it.
+ * program), builds Wine's missing bcryptprimitives.dll beside it, and starts it (with `env` added to
+ * its environment; Wine passes variables through as they are).
  */
-export function startWineSidecar(dir: string, copies: string[] = []): RawSidecar {
+export function startWineSidecar(dir: string, copies: string[] = [], env: NodeJS.ProcessEnv = {}): RawSidecar {
   const found = crossSidecar('win32-x64');
   assert.ok(found.ok, found.reason);
   fs.copyFileSync(found.binary, path.join(dir, 'tack-sidecar.exe'));
@@ -41,5 +42,5 @@ export function startWineSidecar(dir: string, copies: string[] = []): RawSidecar
   const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-o', path.join(dir, 'bcryptprimitives.dll'),
     path.join(repoRoot, 'tests', 'platforms', 'wine', 'bcryptprimitives.c'), '-ladvapi32'], { encoding: 'utf8' });
   assert.equal(cc.status, 0, `building the Wine shim failed: ${cc.stderr}`);
-  return new RawSidecar(WINE!, [path.join(dir, 'tack-sidecar.exe')], wineEnv());
+  return new RawSidecar(WINE!, [path.join(dir, 'tack-sidecar.exe')], { ...wineEnv(), ...env });
 }

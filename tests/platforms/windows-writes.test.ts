@@ -3,7 +3,7 @@
 // moved, with `\` or `/` paths; and refused, with nothing written: `.git` in any spelling (`.GIT`,
 // `.git.`, `GIT~1`, `.git::$DATA`), a directory that is a git directory by its contents, `..`,
 // alternate data streams, device names, drive-relative and UNC paths, paths outside the writable
-// roots, a read-only policy; and a symbolic link, to a file or on the path, is never written through. What was refused is checked on the Linux side of the Z: drive afterwards.
+// roots, a read-only policy, Tack's own directory ($TACK_HOME, there or not yet); and a symbolic link, to a file or on the path, is never written through. What was refused is checked on the Linux side of the Z: drive afterwards.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,7 +38,9 @@ before(async () => {
   fs.symlinkSync(path.join(work, 'outside'), path.join(ws, 'escape'));
   fs.writeFileSync(path.join(work, 'outside', 'target.txt'), 'outside\n');
   fs.symlinkSync(path.join(work, 'outside', 'target.txt'), path.join(ws, 'link.txt'));
-  sidecar = startWineSidecar(bin);
+  // Tack's own directory inside the workspace (a home directory opened as one).
+  fs.mkdirSync(path.join(ws, 'dot-tack', 'cache'), { recursive: true });
+  sidecar = startWineSidecar(bin, [], { TACK_HOME: winPath(path.join(ws, 'dot-tack')) });
   // The first start of a Wine prefix sets it up (tens of seconds).
   const r = await sidecar.request('initialize', { clientName: 'test' }, 180_000);
   assert.equal(r.error, undefined, JSON.stringify(r));
@@ -219,4 +221,36 @@ test('fs/checkWrite answers without writing', { skip }, async () => {
   assert.equal(fs.existsSync(path.join(ws, 'src', 'would.txt')), false);
   const no = await sidecar.request('fs/checkWrite', { cwd: winPath(ws), policy: policy(), writes: ['.GIT\\hooks\\x'] });
   assertRefused(no, 'git-dir', /git directory/);
+});
+
+test("Tack's own directory inside the workspace is never written, whether or not it exists yet", { skip }, async () => {
+  const home = path.join(ws, 'dot-tack');
+  const refusedAll = async () => {
+    for (const p of ['dot-tack\\mcp.json', 'dot-tack/cache/v8/x', 'DOT-TACK\\sessions\\s.jsonl']) {
+      const r = await apply([{ kind: 'write', path: p, contents: '{"mcpServers":{}}' }]);
+      assertRefused(r, 'tack-home', /Tack's own directory/);
+    }
+    // A move into it, all or nothing: the change before it is not written either.
+    fs.writeFileSync(path.join(ws, 'keep.txt'), 'keep\n');
+    const move = await apply([
+      { kind: 'write', path: 'first.txt', contents: 'x' },
+      { kind: 'move', from: 'keep.txt', to: 'dot-tack/mcp.json', contents: 'planted' },
+    ]);
+    assertRefused(move, 'tack-home', /Tack's own directory/);
+    assert.equal(fs.existsSync(path.join(ws, 'first.txt')), false);
+    assert.equal(fs.readFileSync(path.join(ws, 'keep.txt'), 'utf8'), 'keep\n');
+    const check = await sidecar.request('fs/checkWrite', { cwd: winPath(ws), policy: policy(), writes: ['dot-tack\\mcp.json'] });
+    assertRefused(check, 'tack-home', /Tack's own directory/);
+  };
+  await refusedAll();
+  assert.deepEqual(listing(home), ['cache']);
+  // Not there yet (a fresh machine): still refused, and nothing creates it.
+  fs.rmSync(home, { recursive: true });
+  await refusedAll();
+  assert.equal(fs.existsSync(home), false);
+  // Beside it, writes land as ever.
+  const fine = await apply([{ kind: 'write', path: 'dot-tacky.txt', contents: 'fine' }]);
+  assert.equal(fine.error, undefined, JSON.stringify(fine));
+  fs.rmSync(path.join(ws, 'dot-tacky.txt'));
+  fs.rmSync(path.join(ws, 'keep.txt'));
 });

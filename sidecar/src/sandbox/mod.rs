@@ -385,6 +385,22 @@ pub fn tack_home() -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".tack"))
 }
 
+/// Where Tack's own directory really is, for comparing the real paths of writes with it: its
+/// canonical path, or, while it does not exist yet, its deepest existing ancestor's canonical path
+/// with the missing components appended (a write there would create it).
+pub fn tack_home_real() -> Option<PathBuf> {
+    let home = tack_home()?;
+    let mut missing = Vec::new();
+    let mut at = home.as_path();
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return Some(missing.iter().rev().fold(real, |p, c| p.join(c)));
+        }
+        missing.push(at.file_name()?.to_os_string());
+        at = at.parent()?;
+    }
+}
+
 /// The directory commands may use for temporary files in workspace-write: from the sidecar's own
 /// environment (never from a request's), passed to the launcher with `--temp-dir`.
 #[cfg(windows)]
