@@ -16,6 +16,7 @@ import { promptBench } from './m6-prompt';
 import { footprintBench } from './m7-footprint';
 import { checkpointsBench } from './m8-checkpoints';
 import { longSessionBench } from './m9-long-session';
+import { webviewBench } from './m10-webview';
 
 interface Measurement {
   id: string;
@@ -33,6 +34,7 @@ const measurements: Measurement[] = [
   { id: '7', title: 'Footprint', run: footprintBench },
   { id: '8', title: 'Checkpoints', run: checkpointsBench },
   { id: '9', title: 'A long session', run: longSessionBench },
+  { id: '10', title: 'The chat webview under a long session', run: webviewBench },
 ];
 
 function parseArgs(argv: string[]) {
