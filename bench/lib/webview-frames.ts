@@ -127,6 +127,8 @@ export interface FrameOptions {
   dir?: string;
   /** Write a V8 CPU profile of each case's streaming window here (`<dir>/<case>.cpuprofile`). */
   profileDir?: string;
+  /** Write a Chromium trace of each case's streaming window here (`<dir>/<case>.trace.json`). */
+  traceDir?: string;
 }
 
 /** Runs each case in a fresh page holding a `steps`-step transcript; `windowMs` of streaming each. */
@@ -161,6 +163,7 @@ export async function measureFrames(steps: number, cases: StreamCase[], windowMs
       await p.evaluate('new Promise((r) => setTimeout(r, 2000))');
       const shown = (await p.evaluate(`document.querySelectorAll('[data-testid="transcript"] > *').length`)) as number;
       if (shown < steps) throw new Error(`the webview shows ${shown} transcript entries, expected at least ${steps}: ${errors.join('; ')}`);
+      if (opts.traceDir) await browser.startTracing(p, { categories: ['devtools.timeline', 'blink', 'disabled-by-default-devtools.timeline'] });
       const cdp = opts.profileDir ? await ctx.newCDPSession(p) : null;
       if (cdp) {
         await cdp.send('Profiler.enable');
@@ -175,6 +178,7 @@ export async function measureFrames(steps: number, cases: StreamCase[], windowMs
         const { profile } = await cdp.send('Profiler.stop');
         fs.writeFileSync(path.join(opts.profileDir, `${c.name}.cpuprofile`), JSON.stringify(profile));
       }
+      if (opts.traceDir) fs.writeFileSync(path.join(opts.traceDir, `${c.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}.trace.json`), await browser.stopTracing());
       if (errors.length) throw new Error(`the webview threw: ${errors.join('; ')}`);
       results.push({ name: c.name, frames: stats.intervals.length, ...stats });
       await ctx.close();
