@@ -753,13 +753,21 @@ fn apply_landlock(spec: &LaunchSpec, plan: &Plan, private_pts: bool) -> Result<(
     let mut read: Vec<PathBuf> = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
+            if e.file_name() == "dev" {
+                continue;
+            }
             // A dangling symlink (say /lib64 on some systems) cannot take a rule; a top-level link
-            // into /dev must not grant what the /dev list leaves out.
-            let into_dev = e
-                .path()
-                .canonicalize()
-                .map_or(true, |c| c.starts_with("/dev"));
-            if e.file_name() != "dev" && !into_dev {
+            // into /dev must not grant what the /dev list leaves out. Only links are resolved (the
+            // entry's type comes with the listing): anything else directly below / is itself.
+            let keep = match e.file_type() {
+                Ok(t) if t.is_symlink() => e
+                    .path()
+                    .canonicalize()
+                    .is_ok_and(|c| !c.starts_with("/dev")),
+                Ok(_) => true,
+                Err(_) => false,
+            };
+            if keep {
                 read.push(e.path());
             }
         }
@@ -885,22 +893,27 @@ fn apply_seccomp(network: bool) -> Result<(), String> {
         arch,
     )
     .map_err(backend)?;
-    let program: BpfProgram = filter.try_into().map_err(backend)?;
-    seccompiler::apply_filter(&program).map_err(err)?;
+    let rules: BpfProgram = filter.try_into().map_err(backend)?;
+    // One program (one filter to attach and JIT, one to run on every syscall the command makes):
+    // on x86_64 the x32 check first, then the rules.
     #[cfg(target_arch = "x86_64")]
-    seccompiler::apply_filter(&no_x32_syscalls()).map_err(err)?;
+    let program: BpfProgram = no_x32_syscalls().into_iter().chain(rules).collect();
+    #[cfg(not(target_arch = "x86_64"))]
+    let program = rules;
+    seccompiler::apply_filter(&program).map_err(err)?;
     Ok(())
 }
 
 /// On kernels built with the x32 ABI, an x86_64 process can make any syscall with bit 30 set in its
-/// number (`socket` as 0x40000029), which the rules above, written for the x86_64 numbers, never
-/// match. This second filter refuses every such number.
+/// number (`socket` as 0x40000029), which the rules, written for the x86_64 numbers, never match.
+/// These instructions go in front of the rules' program: an x32 number is refused there, anything
+/// else falls through to the rules (which check the architecture again themselves). The jumps are
+/// relative, so the rules' own jumps are unchanged by the prefix.
 #[cfg(target_arch = "x86_64")]
 fn no_x32_syscalls() -> BpfProgram {
     use seccompiler::sock_filter;
     const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
     const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
     const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
     let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
         code: code as u16,
@@ -918,6 +931,6 @@ fn no_x32_syscalls() -> BpfProgram {
         op(ld_abs, 0, 0, 0), // seccomp_data.nr
         op(jge, 0, 1, X32_SYSCALL_BIT),
         op(ret, 0, 0, SECCOMP_RET_ERRNO | libc::EPERM as u32),
-        op(ret, 0, 0, SECCOMP_RET_ALLOW),
+        // Not x32 (or another architecture): on to the rules that follow.
     ]
 }
