@@ -1,7 +1,6 @@
 // The agent runner: one conversation. It owns a core `Session` (wasm) and carries out its effects with
 // real I/O: the model stream, commands in the sidecar, files and approvals through the host, records
 // in the session store. Shared by the CLI and VS Code; never imports `vscode`.
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { coreGeneration, discardCore, isCoreTrap, loadCore, newCoreSession, requestBodyText, restoreCoreSession, type CoreSession } from '../core';
@@ -143,6 +142,11 @@ function completeConfig(input: AgentConfigInput, sessionId: string): AgentConfig
   };
 }
 
+/** An id for a session kept nowhere; node:crypto loads only then (a start-up does without it). */
+function randomUuid(): string {
+  return (require('node:crypto') as typeof import('node:crypto')).randomUUID();
+}
+
 function isAnswer(v: unknown): v is ApprovalAnswer {
   return typeof v === 'object' && v !== null && 'decision' in v;
 }
@@ -266,7 +270,7 @@ export class AgentSession {
       const session = restoreCoreSession(config, [...records, ...repairs]);
       return new AgentSession(opts, opts.resumeId, session, config);
     }
-    const created = opts.store ? opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model }) : Promise.resolve(randomUUID());
+    const created = opts.store ? opts.store.createSession({ cwd: opts.config.cwd, model: opts.config.model }) : Promise.resolve(randomUuid());
     created.catch(() => undefined); // awaited below; a failure is thrown there
     // The wasm core compiles while the session file is being created (both are needed before the
     // first request; the file's I/O runs on libuv's threads), and the model's HTTP client loads.

@@ -3,7 +3,6 @@
 // wrote the repository. Such a definition starts only once the person has trusted that exact
 // definition (a hash of everything that decides what runs and with what). Definitions from the user
 // file and from `--mcp-config FILE` are the person's own and are trusted as they are.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +82,8 @@ export function definitionHash(def: McpServerDef, workspace?: string, usedEntrie
     url: def.url ?? null,
     headers: Object.keys(def.headers ?? {}).sort(),
   };
+  // node:crypto loads here, on first use: a start-up without workspace MCP servers does without it.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 

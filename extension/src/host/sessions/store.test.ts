@@ -216,6 +216,34 @@ test('session files are private whatever the umask: directory 0700, files 0600; 
   }
 });
 
+test('a new session does not walk the directory; loading a session narrows its own wide files, listing narrows all', async () => {
+  const sessions = path.join(dir, 'sessions');
+  await fs.mkdir(sessions, { mode: 0o700 });
+  const meta = (id: string) => `{"version":1,"id":"${id}","title":"","cwd":"/","model":"m","createdAt":"2026-01-01T00:00:00.000Z"}\n`;
+  for (const id of ['old1', 'old2']) {
+    await fs.writeFile(path.join(sessions, `${id}.jsonl`), '{"type":"item"}\n', { mode: 0o644 });
+    await fs.chmod(path.join(sessions, `${id}.jsonl`), 0o644);
+    await fs.writeFile(path.join(sessions, `${id}.meta.json`), meta(id));
+    await fs.chmod(path.join(sessions, `${id}.meta.json`), 0o644);
+  }
+  const mode = async (f: string) => (await fs.stat(path.join(sessions, f))).mode & 0o777;
+  const store = new SessionStore({ dir: sessions });
+  const id = await store.createSession({ cwd: '/', model: 'm' });
+  assert.match(id, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  assert.equal(await mode(`${id}.jsonl`), 0o600);
+  assert.equal(await mode(`${id}.meta.json`), 0o600);
+  assert.equal(await mode('old1.jsonl'), 0o644, 'creating a session leaves other files alone');
+  assert.deepEqual(await store.read('old1'), [{ type: 'item' }]);
+  assert.equal(await mode('old1.jsonl'), 0o600);
+  assert.equal(await mode('old1.meta.json'), 0o600);
+  assert.equal(await mode('old2.jsonl'), 0o644);
+  assert.equal((await store.list()).length, 3);
+  assert.equal(await mode('old2.jsonl'), 0o600);
+  assert.equal(await mode('old2.meta.json'), 0o600);
+  // No temporary file is left behind by the summary's atomic write.
+  assert.deepEqual((await fs.readdir(sessions)).filter((f) => f.endsWith('.tmp')), []);
+});
+
 test('token formats printed by commands are redacted; the JSON stays valid and the rest is kept', async () => {
   const store = new SessionStore({ dir });
   const id = await store.createSession({ cwd: '/', model: 'm' });
