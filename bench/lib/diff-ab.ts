@@ -1,5 +1,6 @@
-// A/B of diffTexts between two builds of the wasm module (same glue), in one process each, run
-// alternately: node --import tsx bench/lib/diff-ab.ts A.wasm B.wasm [sizes]
+// A/B of the line-level diffLines (what callers pay) and the whole diffTexts between two builds of
+// the wasm module (same glue, so both must export both), in one process each, run alternately:
+// node --import tsx bench/lib/diff-ab.ts A.wasm B.wasm [sizes]
 import { execFileSync } from 'node:child_process';
 import { diffLines } from 'diff';
 import { diffCase } from './corpus';
@@ -13,7 +14,7 @@ if (process.env.TACK_DIFF_AB_CHILD) {
     const out: Record<string, number> = {};
     for (const n of sizes) {
       const c = diffCase(n);
-      const reps = n <= 1000 ? 200 : n <= 10000 ? 40 : 6;
+      const reps = n <= 1000 ? 400 : n <= 10000 ? 40 : 6;
       const t = (f: () => unknown) => {
         for (let i = 0; i < 3; i++) f();
         const xs: number[] = [];
@@ -24,7 +25,8 @@ if (process.env.TACK_DIFF_AB_CHILD) {
         }
         return xs.sort((x, y) => x - y)[xs.length >> 1];
       };
-      out[`wasm${n}`] = t(() => e.diffTexts(c.original, c.proposed));
+      out[`lines${n}`] = t(() => e.diffLines(c.original, c.proposed));
+      out[`full${n}`] = t(() => e.diffTexts(c.original, c.proposed));
       out[`npm${n}`] = t(() => diffLines(c.original, c.proposed));
     }
     process.stdout.write(JSON.stringify(out));

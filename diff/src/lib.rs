@@ -2,6 +2,8 @@
 //! unified diff and a render model; and partial application of accepted hunks.
 //!
 //! - `diff_texts(original, proposed) -> FileDiff`
+//! - `LineDiff::new(original, proposed)`: the line-level diff alone (hunks as line ranges), and the
+//!   render model of chosen sections on demand (`line_diff.rs`)
 //! - `apply_hunks(original, proposed, accepted_ids) -> String`
 //!
 //! Two groupings, for two purposes:
@@ -19,11 +21,13 @@ use std::ops::Range;
 use ts_rs::TS;
 
 mod json;
+mod line_diff;
 mod lines;
 mod myers;
 mod words;
 
 pub use json::file_diff_json;
+pub use line_diff::{hunk_id_text, DiffLines, HunkLines, LineDiff};
 pub use lines::{decide_hunk_lines, LineDecision};
 
 /// Lines of unchanged context around changes in sections and the unified text.
@@ -485,7 +489,8 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
-fn hunk_id(group: &Group, old: &[&str], new: &[&str]) -> String {
+/// A hunk's id hash: its position in the original and its old and new lines.
+fn hunk_id_of(group: &Group, old: &[&str], new: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     fnv1a(&mut h, &(group.old.start as u64).to_le_bytes());
     for l in &old[group.old.clone()] {
@@ -496,7 +501,11 @@ fn hunk_id(group: &Group, old: &[&str], new: &[&str]) -> String {
         fnv1a(&mut h, b"+");
         fnv1a(&mut h, l.as_bytes());
     }
-    format!("h{h:016x}")
+    h
+}
+
+fn hunk_id(group: &Group, old: &[&str], new: &[&str]) -> String {
+    hunk_id_text(hunk_id_of(group, old, new))
 }
 
 /// Unified-diff start number: 1-based first line, or the preceding line when the range is empty.
@@ -508,126 +517,10 @@ fn unified_start(range: &Range<usize>) -> u32 {
     }
 }
 
-fn context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
-    DiffRow {
-        kind: RowKind::Context,
-        old_line: Some(oi as u32 + 1),
-        new_line: Some(ni as u32 + 1),
-        text: strip_ending(old[oi]).to_string(),
-        highlights: Vec::new(),
-        hunk_id: None,
-        no_newline: !old[oi].ends_with('\n'),
-    }
-}
-
+/// The whole diff: hunks, rows with word highlights, sections and the unified text (see `LineDiff`
+/// for the line-level diff alone and the render model of some sections).
 pub fn diff_texts(original: &str, proposed: &str) -> FileDiff {
-    let old = split_keep_endings(original);
-    let new = split_keep_endings(proposed);
-    let groups = line_groups(&old, &new);
-
-    // Sections: hunks whose unchanged gap is at most twice the context share one section.
-    let mut section_groups: Vec<Range<usize>> = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
-        match section_groups.last_mut() {
-            Some(r) if g.old.start - groups[r.end - 1].old.end <= 2 * CONTEXT_LINES => {
-                r.end = i + 1
-            }
-            _ => section_groups.push(i..i + 1),
-        }
-    }
-
-    let mut diff = FileDiff {
-        hunk_ids: Vec::with_capacity(groups.len()),
-        unified: String::new(),
-        hunks: Vec::with_capacity(groups.len()),
-        sections: Vec::with_capacity(section_groups.len()),
-        rows: Vec::new(),
-        additions: 0,
-        deletions: 0,
-    };
-
-    for members in section_groups {
-        let first = &groups[members.start];
-        let last = &groups[members.end - 1];
-        let lead = first.old.start.min(CONTEXT_LINES);
-        let old_begin = first.old.start - lead;
-        let new_begin = first.new.start - lead;
-        let trail = (old.len() - last.old.end).min(CONTEXT_LINES);
-        let old_end = last.old.end + trail;
-        let new_end = last.new.end + trail;
-        let first_row = diff.rows.len();
-        let mut hunk_ids = Vec::new();
-
-        let (mut oi, mut ni) = (old_begin, new_begin);
-        for g in &groups[members] {
-            while oi < g.old.start {
-                diff.rows.push(context_row(&old, oi, ni));
-                oi += 1;
-                ni += 1;
-            }
-            let id = hunk_id(g, &old, &new);
-            let hunk_first_row = diff.rows.len();
-            let pairs = words::pair_highlights(&old[g.old.clone()], &new[g.new.clone()]);
-            for (k, o) in g.old.clone().enumerate() {
-                diff.rows.push(DiffRow {
-                    kind: RowKind::Delete,
-                    old_line: Some(o as u32 + 1),
-                    new_line: None,
-                    text: strip_ending(old[o]).to_string(),
-                    highlights: pairs.old.get(k).cloned().unwrap_or_default(),
-                    hunk_id: Some(id.clone()),
-                    no_newline: !old[o].ends_with('\n'),
-                });
-            }
-            for (k, n) in g.new.clone().enumerate() {
-                diff.rows.push(DiffRow {
-                    kind: RowKind::Insert,
-                    old_line: None,
-                    new_line: Some(n as u32 + 1),
-                    text: strip_ending(new[n]).to_string(),
-                    highlights: pairs.new.get(k).cloned().unwrap_or_default(),
-                    hunk_id: Some(id.clone()),
-                    no_newline: !new[n].ends_with('\n'),
-                });
-            }
-            diff.deletions += g.old.len() as u32;
-            diff.additions += g.new.len() as u32;
-            diff.hunks.push(DiffHunk {
-                id: id.clone(),
-                old_start: unified_start(&g.old),
-                old_lines: g.old.len() as u32,
-                new_start: unified_start(&g.new),
-                new_lines: g.new.len() as u32,
-                first_row: hunk_first_row as u32,
-                row_count: (diff.rows.len() - hunk_first_row) as u32,
-            });
-            diff.hunk_ids.push(id.clone());
-            hunk_ids.push(id);
-            oi = g.old.end;
-            ni = g.new.end;
-        }
-        while oi < old_end {
-            diff.rows.push(context_row(&old, oi, ni));
-            oi += 1;
-            ni += 1;
-        }
-        debug_assert_eq!(ni, new_end);
-
-        let old_range = old_begin..old_end;
-        let new_range = new_begin..new_end;
-        let section = DiffSection {
-            old_start: unified_start(&old_range),
-            old_lines: old_range.len() as u32,
-            new_start: unified_start(&new_range),
-            new_lines: new_range.len() as u32,
-            first_row: first_row as u32,
-            row_count: (diff.rows.len() - first_row) as u32,
-            hunk_ids,
-        };
-        write_unified_section(&mut diff.unified, &section, &diff.rows[first_row..]);
-        diff.sections.push(section);
-    }
-    diff
+    LineDiff::new(original, proposed).file_diff()
 }
 
 fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {

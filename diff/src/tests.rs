@@ -489,3 +489,221 @@ proptest! {
         prop_assert_eq!(equal_by_words(&a, &b), a == b);
     }
 }
+
+// ---- The lazy API against the diff_texts this crate had before it (kept here as the reference) ----
+
+fn reference_context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
+    DiffRow {
+        kind: RowKind::Context,
+        old_line: Some(oi as u32 + 1),
+        new_line: Some(ni as u32 + 1),
+        text: strip_ending(old[oi]).to_string(),
+        highlights: Vec::new(),
+        hunk_id: None,
+        no_newline: !old[oi].ends_with('\n'),
+    }
+}
+
+/// `diff_texts` as it was written before `LineDiff`: every row built in one pass.
+fn reference_diff_texts(original: &str, proposed: &str) -> FileDiff {
+    let old = split_keep_endings(original);
+    let new = split_keep_endings(proposed);
+    let groups = line_groups(&old, &new);
+    let mut section_groups: Vec<Range<usize>> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        match section_groups.last_mut() {
+            Some(r) if g.old.start - groups[r.end - 1].old.end <= 2 * CONTEXT_LINES => {
+                r.end = i + 1
+            }
+            _ => section_groups.push(i..i + 1),
+        }
+    }
+    let mut diff = FileDiff {
+        hunk_ids: Vec::new(),
+        unified: String::new(),
+        hunks: Vec::new(),
+        sections: Vec::new(),
+        rows: Vec::new(),
+        additions: 0,
+        deletions: 0,
+    };
+    for members in section_groups {
+        let first = &groups[members.start];
+        let last = &groups[members.end - 1];
+        let lead = first.old.start.min(CONTEXT_LINES);
+        let old_begin = first.old.start - lead;
+        let new_begin = first.new.start - lead;
+        let trail = (old.len() - last.old.end).min(CONTEXT_LINES);
+        let old_end = last.old.end + trail;
+        let new_end = last.new.end + trail;
+        let first_row = diff.rows.len();
+        let mut hunk_ids = Vec::new();
+        let (mut oi, mut ni) = (old_begin, new_begin);
+        for g in &groups[members] {
+            while oi < g.old.start {
+                diff.rows.push(reference_context_row(&old, oi, ni));
+                oi += 1;
+                ni += 1;
+            }
+            let id = hunk_id(g, &old, &new);
+            let hunk_first_row = diff.rows.len();
+            let pairs = words::pair_highlights(&old[g.old.clone()], &new[g.new.clone()]);
+            for (k, o) in g.old.clone().enumerate() {
+                diff.rows.push(DiffRow {
+                    kind: RowKind::Delete,
+                    old_line: Some(o as u32 + 1),
+                    new_line: None,
+                    text: strip_ending(old[o]).to_string(),
+                    highlights: pairs.old.get(k).cloned().unwrap_or_default(),
+                    hunk_id: Some(id.clone()),
+                    no_newline: !old[o].ends_with('\n'),
+                });
+            }
+            for (k, n) in g.new.clone().enumerate() {
+                diff.rows.push(DiffRow {
+                    kind: RowKind::Insert,
+                    old_line: None,
+                    new_line: Some(n as u32 + 1),
+                    text: strip_ending(new[n]).to_string(),
+                    highlights: pairs.new.get(k).cloned().unwrap_or_default(),
+                    hunk_id: Some(id.clone()),
+                    no_newline: !new[n].ends_with('\n'),
+                });
+            }
+            diff.deletions += g.old.len() as u32;
+            diff.additions += g.new.len() as u32;
+            diff.hunks.push(DiffHunk {
+                id: id.clone(),
+                old_start: unified_start(&g.old),
+                old_lines: g.old.len() as u32,
+                new_start: unified_start(&g.new),
+                new_lines: g.new.len() as u32,
+                first_row: hunk_first_row as u32,
+                row_count: (diff.rows.len() - hunk_first_row) as u32,
+            });
+            diff.hunk_ids.push(id.clone());
+            hunk_ids.push(id);
+            oi = g.old.end;
+            ni = g.new.end;
+        }
+        while oi < old_end {
+            diff.rows.push(reference_context_row(&old, oi, ni));
+            oi += 1;
+            ni += 1;
+        }
+        assert_eq!(ni, new_end);
+        let old_range = old_begin..old_end;
+        let new_range = new_begin..new_end;
+        let section = DiffSection {
+            old_start: unified_start(&old_range),
+            old_lines: old_range.len() as u32,
+            new_start: unified_start(&new_range),
+            new_lines: new_range.len() as u32,
+            first_row: first_row as u32,
+            row_count: (diff.rows.len() - first_row) as u32,
+            hunk_ids,
+        };
+        write_unified_section(&mut diff.unified, &section, &diff.rows[first_row..]);
+        diff.sections.push(section);
+    }
+    diff
+}
+
+/// Everything the lazy API says about (a, b) agrees with the reference `FileDiff`: the line-level
+/// result with its hunks, the whole render model, and every split of the sections into two parts.
+fn lazy_matches_reference(a: &str, b: &str) -> Result<(), TestCaseError> {
+    let want = reference_diff_texts(a, b);
+    prop_assert_eq!(&diff_texts(a, b), &want);
+    let owned = LineDiff::new(a.to_string(), b.to_string());
+    let borrowed = LineDiff::new(a, b);
+    prop_assert_eq!(&owned.file_diff(), &want);
+    let lines = borrowed.lines();
+    prop_assert_eq!(&lines.hunk_ids, &want.hunk_ids);
+    prop_assert_eq!(lines.sections as usize, want.sections.len());
+    prop_assert_eq!(
+        (lines.additions, lines.deletions),
+        (want.additions, want.deletions)
+    );
+    prop_assert_eq!(lines.hunks.len(), want.hunks.len());
+    for (h, w) in lines.hunks.iter().zip(&want.hunks) {
+        prop_assert_eq!(
+            (&h.id, h.old_start, h.old_lines, h.new_start, h.new_lines),
+            (&w.id, w.old_start, w.old_lines, w.new_start, w.new_lines)
+        );
+        prop_assert!(want.sections[h.section as usize].hunk_ids.contains(&h.id));
+    }
+    for (i, id) in want.hunk_ids.iter().enumerate() {
+        prop_assert_eq!(&hunk_id_text(borrowed.hunk_hash(i)), id);
+    }
+    // Section parts: each one alone, and any two-way split, put back together, is the whole.
+    let n = want.sections.len();
+    for cut in 0..=n {
+        let (mut head, tail) = (
+            borrowed.file_diff_part(0..cut),
+            borrowed.file_diff_part(cut..n),
+        );
+        let offset = head.rows.len() as u32;
+        head.hunk_ids.extend(tail.hunk_ids);
+        head.unified.push_str(&tail.unified);
+        head.hunks.extend(tail.hunks.into_iter().map(|mut h| {
+            h.first_row += offset;
+            h
+        }));
+        head.sections.extend(tail.sections.into_iter().map(|mut s| {
+            s.first_row += offset;
+            s
+        }));
+        head.rows.extend(tail.rows);
+        head.additions += tail.additions;
+        head.deletions += tail.deletions;
+        prop_assert_eq!(&head, &want);
+    }
+    for s in 0..n {
+        let part = borrowed.file_diff_part(s..s + 1);
+        let w = &want.sections[s];
+        prop_assert_eq!(
+            &part.rows[..],
+            &want.rows[w.first_row as usize..(w.first_row + w.row_count) as usize]
+        );
+        prop_assert_eq!(&part.hunk_ids, &w.hunk_ids);
+    }
+    // Out-of-range parts are clamped, never a panic.
+    prop_assert!(borrowed.file_diff_part(n..n + 3).rows.is_empty());
+    prop_assert_eq!(&borrowed.file_diff_part(0..usize::MAX), &want);
+    Ok(())
+}
+
+#[test]
+fn the_lazy_api_matches_the_reference_on_fixed_cases() {
+    for (a, b) in [
+        ("", ""),
+        ("", "a\n"),
+        ("a\n", ""),
+        ("a\nb", "a\nb\n"),
+        ("a\r\nb\r\nc\r\n", "a\r\nB\r\nc\r\n"),
+        ("let total = a + b;\n", "let total = a - b;\n"),
+        (
+            "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n",
+            "1\nTWO\n3\n4\n5\n6\n7\nEIGHT\n9\n10\n",
+        ),
+    ] {
+        lazy_matches_reference(a, b).unwrap();
+    }
+    let (a, b, _) = sparse_edit_case(
+        3_000,
+        &[(5, 1, 2), (400, 3, 0), (1_500, 0, 4), (2_990, 2, 2)],
+    );
+    lazy_matches_reference(&a, &b).unwrap();
+}
+
+proptest! {
+    #[test]
+    fn the_lazy_api_matches_the_reference(a in text_strategy(), b in text_strategy()) {
+        lazy_matches_reference(&a, &b)?;
+    }
+
+    #[test]
+    fn the_lazy_api_matches_the_reference_on_ragged_lines(a in ragged_text(), b in ragged_text()) {
+        lazy_matches_reference(&a, &b)?;
+    }
+}

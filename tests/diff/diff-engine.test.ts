@@ -1,6 +1,8 @@
 // The diff engine through the real .wasm under Node: render model, hunk ids, partial apply.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { test } from 'node:test';
+import * as glue from '../../extension/src/generated/wasm/wasm_ui_core.js';
 import { engines } from '../../extension/src/host/patch/engine';
 import { testCore } from '../apply-patch/lib/core';
 
@@ -102,4 +104,111 @@ test('a 100,000-line file with scattered edits diffs and applies completely', ()
   const d = eng.diffTexts(original, proposed);
   assert.equal(d.hunks.length, 100);
   assert.equal(eng.applyHunks(original, proposed, d.hunkIds), proposed);
+});
+
+/** A deterministic generator of text pairs (CRLF, no final newline, empty, non-ASCII, repeats). */
+function pairs(count: number, seed0: number): Array<[string, string]> {
+  let seed = seed0;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const pieces = ['', 'a', 'b', 'é', '日本', '😀', ' ', '\t', 'x = 1;', '}'];
+  const text = (lines: number) => {
+    let s = '';
+    for (let i = 0; i < lines; i++) {
+      s += pieces[rand(pieces.length)] + pieces[rand(pieces.length)];
+      if (i + 1 < lines || rand(2)) s += rand(3) === 0 ? '\r\n' : '\n';
+    }
+    return s;
+  };
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < count; i++) {
+    const a = text(rand(30));
+    // Half the pairs are an edit of `a` (a few lines changed), half unrelated texts.
+    const b = rand(2) ? text(rand(30)) : a.split('\n').map((l) => (rand(6) === 0 ? `${l}!` : l)).join('\n');
+    out.push([a, b]);
+  }
+  return out;
+}
+
+test('the line-level diff is the whole diff without rows: same ids, ranges, sections and counts', () => {
+  for (const [a, b] of pairs(300, 7)) {
+    const full = eng.diffTexts(a, b);
+    const lines = eng.diffLines(a, b);
+    const why = JSON.stringify([a, b]);
+    assert.deepEqual(lines.hunkIds, full.hunkIds, why);
+    assert.deepEqual(
+      lines.hunks.map((h) => [h.id, h.oldStart, h.oldLines, h.newStart, h.newLines]),
+      full.hunks.map((h) => [h.id, h.oldStart, h.oldLines, h.newStart, h.newLines]),
+      why,
+    );
+    assert.equal(lines.sections, full.sections.length, why);
+    for (const h of lines.hunks) assert.ok(full.sections[h.section].hunkIds.includes(h.id), why);
+    assert.deepEqual([lines.additions, lines.deletions], [full.additions, full.deletions], why);
+  }
+  const d = eng.diffLines('a\nb\nc\n', 'a\nB\nc\nd\n');
+  assert.deepEqual(d, {
+    hunkIds: d.hunkIds,
+    hunks: [
+      { id: d.hunkIds[0], oldStart: 2, oldLines: 1, newStart: 2, newLines: 1, section: 0 },
+      { id: d.hunkIds[1], oldStart: 3, oldLines: 0, newStart: 4, newLines: 1, section: 0 },
+    ],
+    sections: 1,
+    additions: 2,
+    deletions: 1,
+  });
+  assert.match(d.hunkIds[0], /^h[0-9a-f]{16}$/);
+  assert.deepEqual(eng.diffLines('same\n', 'same\n'), { hunkIds: [], hunks: [], sections: 0, additions: 0, deletions: 0 });
+});
+
+test('an open diff gives, section by section, exactly the rows diffTexts gives', () => {
+  for (const [a, b] of pairs(200, 11)) {
+    const full = eng.diffTexts(a, b);
+    const open = eng.openDiff(a, b);
+    try {
+      const why = JSON.stringify([a, b]);
+      assert.deepEqual(open.lines, eng.diffLines(a, b), why);
+      assert.deepEqual(open.all(), full, why);
+      assert.deepEqual(open.part(0, open.lines.sections), full, why);
+      for (let s = 0; s < full.sections.length; s++) {
+        const part = open.part(s, s + 1);
+        const want = full.sections[s];
+        assert.deepEqual(part.rows, full.rows.slice(want.firstRow, want.firstRow + want.rowCount), why);
+        assert.deepEqual(part.hunkIds, want.hunkIds, why);
+        assert.deepEqual(part.sections, [{ ...want, firstRow: 0 }], why);
+      }
+      assert.deepEqual(open.part(open.lines.sections, open.lines.sections + 5).rows, [], 'past the end: nothing');
+    } finally {
+      open.free();
+    }
+  }
+});
+
+test('an open diff is unusable once freed, and freeing returns its memory', () => {
+  const open = eng.openDiff('a\n', 'b\n');
+  open.free();
+  open.free();
+  assert.throws(() => open.all(), /this diff was freed/);
+  // Each diff holds both 2 MB texts plus their line tables in wasm memory; without free() a few
+  // hundred of them would grow the memory by gigabytes.
+  const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} of a long enough file`);
+  const a = `${lines.join('\n')}\n`;
+  const b = a.replace('line 30000 ', 'line thirty thousand ');
+  // The glue module core.ts loaded (as CommonJS through tsx): initSync on an initialised module
+  // answers its instance's exports, memory included.
+  const g = ((glue as unknown as { default?: typeof glue }).default ?? glue) as typeof glue;
+  assert.equal(g.TextDiff, testCore().TextDiff, 'the same glue module (and instance) as the engines');
+  const memory = () => (g.initSync({ module: fs.readFileSync(process.env.TACK_WASM!) }) as unknown as { memory: WebAssembly.Memory }).memory.buffer.byteLength;
+  const warm = eng.openDiff(a, b);
+  assert.equal(warm.lines.hunkIds.length, 1);
+  assert.equal(warm.part(0, 1).rows.length, 8);
+  warm.free();
+  const before = memory();
+  for (let i = 0; i < 300; i++) {
+    const d = eng.openDiff(a, b);
+    assert.equal(d.lines.hunks[0].oldStart, 30_001);
+    d.free();
+  }
+  assert.ok(memory() - before < 64 << 20, `wasm memory grew from ${before} to ${memory()} bytes`);
 });

@@ -1,6 +1,9 @@
 //! The native build of Tack's engines, timed: the floor the wasm module is compared with in
 //! `npm run bench`. Prints one JSON object on stdout.
 //!
+//!   engines_floor lines ORIGINAL PROPOSED REPS     the line-level diff (what the host's
+//!                                                  `diffLines` computes: LineDiff::new and the
+//!                                                  numbers wasm hands back), REPS times
 //!   engines_floor diff ORIGINAL PROPOSED REPS      diff_texts(original, proposed), REPS times
 //!   engines_floor patch PATH_IN_PATCH FILE PATCH REPS
 //!                                                  parse + apply the patch to FILE's contents
@@ -14,8 +17,9 @@
 )]
 
 use std::time::Instant;
-use wasm_ui_core::diff::diff_texts;
+use wasm_ui_core::diff::{diff_texts, LineDiff};
 use wasm_ui_core::patch::{apply, parse, FileMap, FileState};
+use wasm_ui_core::wasm_api::engines::lines_numbers;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| {
@@ -49,6 +53,20 @@ fn main() {
                 .collect();
             print_ms(&ms, &format!(",\"hunks\":{hunks}"));
         }
+        Some("lines") if args.len() >= 3 => {
+            let (a, b) = (read(&args[1]), read(&args[2]));
+            let n = reps(args.get(3));
+            let hunks = LineDiff::new(a.as_str(), b.as_str()).hunk_count(); // warm-up, and a sanity figure
+            let ms: Vec<f64> = (0..n)
+                .map(|_| {
+                    let t = Instant::now();
+                    let d = LineDiff::new(std::hint::black_box(a.as_str()), b.as_str());
+                    std::hint::black_box(lines_numbers(&d));
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            print_ms(&ms, &format!(",\"hunks\":{hunks}"));
+        }
         Some("patch") if args.len() >= 4 => {
             let (name, contents, text) = (&args[1], read(&args[2]), read(&args[3]));
             let n = reps(args.get(4));
@@ -74,7 +92,7 @@ fn main() {
             print_ms(&ms, &format!(",\"changes\":{changes}"));
         }
         _ => {
-            eprintln!("usage: engines_floor diff ORIGINAL PROPOSED [REPS] | patch PATH_IN_PATCH FILE PATCH [REPS]");
+            eprintln!("usage: engines_floor lines|diff ORIGINAL PROPOSED [REPS] | patch PATH_IN_PATCH FILE PATCH [REPS]");
             std::process::exit(2);
         }
     }

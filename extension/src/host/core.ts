@@ -23,6 +23,7 @@ import type { ReplayEntry } from '../generated/types/ReplayEntry';
 import type { SessionEvent } from '../generated/types/SessionEvent';
 
 type GlueSession = InstanceType<typeof glue.Session>;
+export type GlueTextDiff = InstanceType<typeof glue.TextDiff>;
 
 /**
  * Text deeper than any limit of the core, for a model event too deep for JSON.stringify itself (V8
@@ -131,6 +132,10 @@ export interface Core {
    * them); `diffTexts` answers `FileDiff` as JSON text, which engines() parses.
    */
   diffTexts(original: Uint8Array, proposed: Uint8Array): string;
+  /** The line-level diff as numbers (layout: `lines_numbers` in wasm_api/engines.rs), decoded by engines(). */
+  diffLines(original: Uint8Array, proposed: Uint8Array): Uint32Array;
+  /** A diff kept in wasm memory for rows on demand; the caller must free() it (engines().openDiff does). */
+  TextDiff: new (original: Uint8Array, proposed: Uint8Array) => GlueTextDiff;
   applyHunks(original: Uint8Array, proposed: Uint8Array, acceptedIds: string[]): string;
   decideHunkLines(current: Uint8Array, proposed: Uint8Array, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
   isKnownSafeCommand(argv: string[], configuredShell: string): boolean;
@@ -160,6 +165,8 @@ const core: Core = {
   applyPatch: (patchText, files) => JSON.parse(glue.applyPatch(patchText, text(files, 'applyPatch: files is not a FileMap'))) as ApplyPatchResult,
   patchPaths: (patchText) => JSON.parse(glue.patchPaths(patchText)) as PatchPathsResult,
   diffTexts: (original, proposed) => glue.diffTexts(original, proposed),
+  diffLines: (original, proposed) => glue.diffLines(original, proposed),
+  TextDiff: glue.TextDiff,
   applyHunks: (original, proposed, acceptedIds) => glue.applyHunks(original, proposed, acceptedIds),
   decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
     JSON.parse(glue.decideHunkLines(current, proposed, hunkId, start, end, accept)) as LineDecision | null,
@@ -171,8 +178,11 @@ const core: Core = {
 
 let loaded: Core | undefined;
 let generation = 0;
-/** Every core Session made from the current instance, so a discard can detach them from it. */
-let live = new Set<WeakRef<CoreSession>>();
+/**
+ * Every core Session (and open diff, see `trackCoreObject`) made from the current instance, so a
+ * discard can detach them from it.
+ */
+let live = new Set<WeakRef<{ readonly raw: object }>>();
 
 export function wasmPath(): string {
   if (process.env.TACK_WASM) return process.env.TACK_WASM;
@@ -212,8 +222,16 @@ export function restoreCoreSession(config: AgentConfig, records: unknown[]): Cor
 }
 
 function track(s: CoreSession): CoreSession {
-  live.add(new WeakRef(s));
+  trackCoreObject(s);
   return s;
+}
+
+/**
+ * Registers a holder of a wasm-bindgen object of the current instance (`raw`), so a discard detaches
+ * the object: its pointer means nothing in the new instance, and its finalizer must not free it there.
+ */
+export function trackCoreObject(holder: { readonly raw: object }): void {
+  live.add(new WeakRef(holder));
 }
 
 /** Whether an error thrown by the core means its instance can no longer be trusted. */
@@ -230,7 +248,7 @@ export function isCoreTrap(err: unknown): boolean {
  */
 export function discardCore(): void {
   for (const ref of live) {
-    const s = ref.deref()?.raw as (GlueSession & { __destroy_into_raw?: () => number }) | undefined;
+    const s = ref.deref()?.raw as { __destroy_into_raw?: () => number } | undefined;
     s?.__destroy_into_raw?.();
   }
   live = new Set();

@@ -100,6 +100,85 @@ pub fn diff_texts(original: &[u8], proposed: &[u8]) -> Result<String, JsError> {
     Ok(diff::file_diff_json(&d))
 }
 
+/// The line-level diff as numbers, for the host to read without JSON: `[additions, deletions,
+/// sections, hunks, then per hunk oldStart, oldLines, newStart, newLines, section, idHigh, idLow]`
+/// (the id's 64-bit hash in two halves; its text is `h` and the 16 hex digits). The layout is read
+/// by `decodeDiffLines` in extension/src/host/patch/engine.ts into a `DiffLines`.
+pub fn lines_numbers(d: &diff::LineDiff) -> Vec<u32> {
+    const PER_HUNK: usize = 7;
+    let n = d.hunk_count();
+    let mut out = Vec::with_capacity(4 + n * PER_HUNK);
+    out.extend([
+        d.additions(),
+        d.deletions(),
+        d.section_count() as u32,
+        n as u32,
+    ]);
+    for (i, section) in d.hunk_sections().enumerate() {
+        let (old_start, old_lines, new_start, new_lines) = d.hunk_numbers(i);
+        let hash = d.hunk_hash(i);
+        out.extend([
+            old_start,
+            old_lines,
+            new_start,
+            new_lines,
+            section,
+            (hash >> 32) as u32,
+            hash as u32,
+        ]);
+    }
+    out
+}
+
+/// The line-level diff of two texts (UTF-8 bytes): hunks as line ranges with their ids, no rows
+/// (see `lines_numbers` for the layout). What a caller that needs no rows pays for a diff.
+#[wasm_bindgen(js_name = diffLines)]
+pub fn diff_lines(original: &[u8], proposed: &[u8]) -> Result<Vec<u32>, JsError> {
+    let original = text(original, "diffLines", "original")?;
+    let proposed = text(proposed, "diffLines", "proposed")?;
+    Ok(lines_numbers(&diff::LineDiff::new(original, proposed)))
+}
+
+/// A diff kept in wasm memory with both its texts, for rows on demand: `lines()` is the line-level
+/// diff, `part(start, end)` the render model (`FileDiff` JSON text) of sections `start..end` only.
+/// The host must `free()` it (extension/src/host/patch/engine.ts `openDiff`).
+#[wasm_bindgen]
+pub struct TextDiff {
+    inner: diff::LineDiff<'static>,
+}
+
+#[wasm_bindgen]
+impl TextDiff {
+    /// Diffs two texts (UTF-8 bytes, moved into wasm memory and kept there).
+    #[wasm_bindgen(constructor)]
+    pub fn new(original: Vec<u8>, proposed: Vec<u8>) -> Result<TextDiff, JsError> {
+        let utf8 = |bytes: Vec<u8>, what: &str| {
+            String::from_utf8(bytes).map_err(|e| {
+                JsError::new(&format!(
+                    "TextDiff: {what} is not UTF-8 text: {}",
+                    e.utf8_error()
+                ))
+            })
+        };
+        let original = utf8(original, "original")?;
+        let proposed = utf8(proposed, "proposed")?;
+        Ok(TextDiff {
+            inner: diff::LineDiff::new(original, proposed),
+        })
+    }
+
+    /// The line-level diff (the layout of `diffLines`).
+    pub fn lines(&self) -> Vec<u32> {
+        lines_numbers(&self.inner)
+    }
+
+    /// The render model of sections `start..end` (clamped) as `FileDiff` JSON text, row indices
+    /// counted from the part's first row.
+    pub fn part(&self, start: u32, end: u32) -> String {
+        diff::file_diff_json(&self.inner.file_diff_part(start as usize..end as usize))
+    }
+}
+
 /// original + proposed (UTF-8 bytes) + accepted hunk ids -> the resulting text.
 #[wasm_bindgen(js_name = applyHunks)]
 pub fn apply_hunks(
@@ -167,6 +246,28 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(paths, serde_json::json!({"ok": true, "paths": ["d/x"]}));
+    }
+
+    #[test]
+    fn line_numbers_layout() {
+        let d = diff::LineDiff::new("a\nb\nc\n", "a\nB\nc\nd\n");
+        let n = lines_numbers(&d);
+        let full = diff::diff_texts("a\nb\nc\n", "a\nB\nc\nd\n");
+        assert_eq!(&n[..4], &[2, 1, 1, 2]);
+        assert_eq!(n.len(), 4 + 2 * 7);
+        for (i, h) in full.hunks.iter().enumerate() {
+            let x = &n[4 + i * 7..4 + (i + 1) * 7];
+            assert_eq!(
+                &x[..5],
+                &[h.old_start, h.old_lines, h.new_start, h.new_lines, 0]
+            );
+            let hash = (u64::from(x[5]) << 32) | u64::from(x[6]);
+            assert_eq!(format!("h{hash:016x}"), h.id);
+        }
+        assert_eq!(
+            lines_numbers(&diff::LineDiff::new("same", "same")),
+            [0, 0, 0, 0]
+        );
     }
 
     #[test]

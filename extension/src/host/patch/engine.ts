@@ -1,7 +1,8 @@
 // Typed calls into the wasm engines (apply_patch and diff). The wasm glue returns `any`; the shapes
 // are the ts-rs types generated from the Rust structs, so these casts restate, not invent, the types.
-import { loadCore, type Core } from '../core';
+import { coreGeneration, loadCore, trackCoreObject, type Core, type GlueTextDiff } from '../core';
 import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
+import type { DiffLines } from '../../generated/types/DiffLines';
 import type { FileDiff } from '../../generated/types/FileDiff';
 import type { FileMap } from '../../generated/types/FileMap';
 import type { LineDecision } from '../../generated/types/LineDecision';
@@ -11,6 +12,8 @@ import type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
 export type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
 export type { ChangeKind } from '../../generated/types/ChangeKind';
 export type { DiffHunk } from '../../generated/types/DiffHunk';
+export type { DiffLines } from '../../generated/types/DiffLines';
+export type { HunkLines } from '../../generated/types/HunkLines';
 export type { DiffRow } from '../../generated/types/DiffRow';
 export type { DiffSection } from '../../generated/types/DiffSection';
 export type { FileChange } from '../../generated/types/FileChange';
@@ -28,7 +31,18 @@ export interface Engines {
   applyPatch(patchText: string, files: FileMap): ApplyPatchResult;
   /** The normalised paths whose state `applyPatch` needs, or the parse error. */
   patchPaths(patchText: string): PatchPathsResult;
+  /** The whole diff: every hunk's rows with word highlights, the sections and the unified text. */
   diffTexts(original: string, proposed: string): FileDiff;
+  /**
+   * The line-level diff alone: hunks as line ranges with their ids (the same ids diffTexts gives),
+   * which section each is in, the counts; no rows. What a caller that shows no rows pays.
+   */
+  diffLines(original: string, proposed: string): DiffLines;
+  /**
+   * The line-level diff, kept open with both texts in wasm memory so the rows of any sections can be
+   * made later without diffing again. The caller must `free()` it.
+   */
+  openDiff(original: string, proposed: string): OpenDiff;
   /** original + proposed + accepted hunk ids -> the resulting text (all ids: proposed; none: original). */
   applyHunks(original: string, proposed: string, acceptedIds: readonly string[]): string;
   /**
@@ -73,10 +87,80 @@ export function engines(core: Core = loadCore()): Engines {
     applyPatch: (patchText, files) => core.applyPatch(patchText, files) as ApplyPatchResult,
     patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
     diffTexts: (original, proposed) => JSON.parse(core.diffTexts(...encodeTexts(original, proposed))) as FileDiff,
+    diffLines: (original, proposed) => decodeDiffLines(core.diffLines(...encodeTexts(original, proposed))),
+    openDiff: (original, proposed) => new OpenTextDiff(new core.TextDiff(...encodeTexts(original, proposed))),
     applyHunks: (original, proposed, acceptedIds) => core.applyHunks(...encodeTexts(original, proposed), [...acceptedIds]),
     decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
       core.decideHunkLines(...encodeTexts(current, proposed), hunkId, start, Math.min(end, 0xffff_ffff), accept) as LineDecision | null,
   };
+}
+
+/** A diff kept open in wasm memory (engines().openDiff). */
+export interface OpenDiff {
+  /** The line-level diff (hunks' `section` says which section each belongs to). */
+  readonly lines: DiffLines;
+  /**
+   * The render model of sections [start, end) (clamped): their hunks, rows and unified text, row
+   * indices counted from the part's first row; the parts of every section in turn make up `all()`.
+   */
+  part(start: number, end: number): FileDiff;
+  /** Every section: what diffTexts gives for the same texts. */
+  all(): FileDiff;
+  /** Releases the texts and the diff in wasm memory; the handle is unusable afterwards. Idempotent. */
+  free(): void;
+}
+
+const hex8 = (x: number) => x.toString(16).padStart(8, '0');
+
+/**
+ * The numbers `diffLines` and `TextDiff.lines()` answer (layout: `lines_numbers` in
+ * wasm-ui-core/src/wasm_api/engines.rs) as a `DiffLines`: a few numbers a hunk cross instead of JSON.
+ */
+export function decodeDiffLines(n: Uint32Array): DiffLines {
+  const count = n[3];
+  const hunkIds: string[] = new Array<string>(count);
+  const hunks: DiffLines['hunks'] = new Array<DiffLines['hunks'][number]>(count);
+  for (let i = 0, at = 4; i < count; i++, at += 7) {
+    const id = `h${hex8(n[at + 5])}${hex8(n[at + 6])}`;
+    hunkIds[i] = id;
+    hunks[i] = { id, oldStart: n[at], oldLines: n[at + 1], newStart: n[at + 2], newLines: n[at + 3], section: n[at + 4] };
+  }
+  return { hunkIds, hunks, sections: n[2], additions: n[0], deletions: n[1] };
+}
+
+/** An open diff: the wasm `TextDiff` and the core instance (generation) it lives in. */
+class OpenTextDiff implements OpenDiff {
+  readonly lines: DiffLines;
+  private readonly generation = coreGeneration();
+  private freed = false;
+
+  constructor(readonly raw: GlueTextDiff) {
+    // A discard of the instance (after a trap) detaches `raw` (see discardCore).
+    trackCoreObject(this);
+    this.lines = decodeDiffLines(raw.lines());
+  }
+
+  private live(): GlueTextDiff {
+    if (this.freed) throw new Error('openDiff: this diff was freed');
+    // The handle of a discarded instance points into memory that no longer exists.
+    if (this.generation !== coreGeneration()) throw new Error('openDiff: the core was restarted since this diff was made');
+    return this.raw;
+  }
+
+  part(start: number, end: number): FileDiff {
+    const clamp = (x: number) => Math.max(0, Math.min(Math.floor(x), 0xffff_ffff));
+    return JSON.parse(this.live().part(clamp(start), clamp(end))) as FileDiff;
+  }
+
+  all(): FileDiff {
+    return JSON.parse(this.live().part(0, 0xffff_ffff)) as FileDiff;
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    if (this.generation === coreGeneration()) this.raw.free();
+  }
 }
 
 /** The engine's error as one line of text: "patch line 7: could not find ...". */

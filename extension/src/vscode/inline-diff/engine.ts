@@ -1,4 +1,4 @@
-// The diff engine the inline review uses: the wasm core's diffTexts/applyHunks/decideHunkLines
+// The diff engine the inline review uses: the wasm core's diffLines/applyHunks/decideHunkLines
 // (host/patch wrapper).
 import { engines } from '../../host/patch/engine';
 import type { DiffEngine } from './manager';
@@ -6,7 +6,7 @@ import type { DiffEngine } from './manager';
 export function coreDiffEngine(): DiffEngine {
   const e = engines();
   return {
-    diffTexts: (o, p) => e.diffTexts(o, p),
+    diffLines: (o, p) => e.diffLines(o, p),
     applyHunks: (o, p, ids) => e.applyHunks(o, p, ids),
     decideHunkLines: (c, p, id, start, end, accept) => e.decideHunkLines(c, p, id, start, end, accept),
   };

@@ -13,7 +13,7 @@ function twoHunks() {
   p[1] = 'LINE 2 changed';
   p.splice(15, 2, 'new 16', 'new 16b', 'new 17');
   const proposed = `${p.join('\n')}\n`;
-  return { proposed, hunks: hunksOf(original, proposed, engine.diffTexts(original, proposed)) };
+  return { proposed, hunks: hunksOf(original, proposed, engine.diffLines(original, proposed)) };
 }
 
 test('two separate edits give two hunks at their places, with their texts', () => {
@@ -29,7 +29,7 @@ test('a later hunk moves down by what an accepted earlier hunk added', () => {
   p.splice(2, 0, 'inserted a', 'inserted b');
   p[10] = 'changed';
   const proposed = `${p.join('\n')}\n`;
-  const hunks = hunksOf(original, proposed, engine.diffTexts(original, proposed));
+  const hunks = hunksOf(original, proposed, engine.diffLines(original, proposed));
   assert.equal(hunks.length, 2);
   assert.equal(hunks[0].oldLines.length, 0, 'the first is a pure insertion');
   assert.equal(hunks[0].oldStart, 2, 'inserted before the third line');
@@ -59,7 +59,7 @@ test('the hunk at the cursor is the one covering the line, else the next pending
 test('a CRLF file diffs per line without spurious changes', () => {
   const o = 'a\r\nb\r\nc\r\n';
   const p = 'a\r\nB\r\nc\r\n';
-  const hunks = hunksOf(o, p, engine.diffTexts(o, p));
+  const hunks = hunksOf(o, p, engine.diffLines(o, p));
   assert.equal(hunks.length, 1);
   assert.deepEqual(hunks[0].oldLines, ['b']);
   assert.equal(engine.applyHunks(o, p, [hunks[0].id]), p);

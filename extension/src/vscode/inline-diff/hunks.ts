@@ -1,8 +1,8 @@
 // The pure side of the inline diff (no `vscode` here, so it is unit-tested under node): where each
 // hunk of a proposed edit sits in the buffer, how it shifts as other hunks land, and what the editor
 // shows for it.
-import type { DiffHunk } from '../../generated/types/DiffHunk';
-import type { FileDiff } from '../../generated/types/FileDiff';
+import type { DiffLines } from '../../generated/types/DiffLines';
+import type { HunkLines } from '../../generated/types/HunkLines';
 import type { HunkState } from '../../generated/types/HunkState';
 import { reveal } from '../../shared/display';
 
@@ -35,7 +35,7 @@ const splitLines = (text: string): string[] => {
 export function hunksOf(
   original: string,
   proposed: string,
-  diff: Pick<FileDiff, 'hunkIds'> & { hunks: Array<Pick<DiffHunk, 'id' | 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>> },
+  diff: Pick<DiffLines, 'hunkIds'> & { hunks: Array<Pick<HunkLines, 'id' | 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>> },
 ): InlineHunk[] {
   const o = splitLines(original);
   const p = splitLines(proposed);

@@ -189,7 +189,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
       if (previous) this.finish(previous, 'superseded by a newer proposal for the same file');
       const engine = this.engine();
       const whole = file.moveUri || file.kind !== 'modify';
-      const ids = whole ? engine.diffTexts(file.original, file.proposed).hunkIds : [];
+      const ids = whole ? engine.diffLines(file.original, file.proposed).hunkIds : [];
       const doc = file.kind === 'modify' ? await vscode.workspace.openTextDocument(file.uri) : undefined;
       outcomes.push(
         new Promise<FileOutcome>((done) => {
@@ -290,7 +290,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
       return;
     }
     const engine = this.engine();
-    const { proposed, dropped } = followBuffer(p.current, p.proposed, now, (a, b) => hunksOf(a, b, engine.diffTexts(a, b)));
+    const { proposed, dropped } = followBuffer(p.current, p.proposed, now, (a, b) => hunksOf(a, b, engine.diffLines(a, b)));
     if (dropped) {
       if (st.conflictShown) return;
       st.conflictShown = true;

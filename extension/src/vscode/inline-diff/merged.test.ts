@@ -9,7 +9,7 @@ import { buildMerged, followBuffer, hunkAtMergedLine, mergedLineOfBuffer, pairsF
 import { FileProposal } from './review-state';
 
 const engine = coreDiffEngine();
-const hunks = (o: string, p: string) => hunksOf(o, p, engine.diffTexts(o, p));
+const hunks = (o: string, p: string) => hunksOf(o, p, engine.diffLines(o, p));
 
 test('a replacement shows its removed lines, then every added line, with kinds and pairs', () => {
   const original = '// five\none\ntwo\nthree\n// end\n';

@@ -3,12 +3,13 @@
 // rejected, or the person's own edit of it). The pending hunks are always diff(current, proposed), so
 // whole hunks, some lines of a hunk, and an edited proposal are all the same kind of step. No
 // `vscode` here: unit-tested under node with the real engine.
-import type { FileDiff } from '../../generated/types/FileDiff';
+import type { DiffLines } from '../../generated/types/DiffLines';
 import type { LineDecision } from '../../generated/types/LineDecision';
 import { hunksOf, type HunkState, type InlineHunk } from './hunks';
 
 export interface ReviewEngine {
-  diffTexts(original: string, proposed: string): FileDiff;
+  /** The line-level diff (hunks as line ranges; the review shows no engine rows). */
+  diffLines(original: string, proposed: string): DiffLines;
   applyHunks(original: string, proposed: string, acceptedIds: string[]): string;
   decideHunkLines(current: string, proposed: string, hunkId: string, start: number, end: number, accept: boolean): LineDecision | null;
 }
@@ -40,7 +41,7 @@ export interface LandedLines {
 /** The lines of `from` that a diff to `to` changes (0-based), from the engine's hunks. */
 function changedLines(engine: ReviewEngine, from: string, to: string): Set<number> {
   const out = new Set<number>();
-  for (const h of hunksOf(from, to, engine.diffTexts(from, to))) for (let i = 0; i < h.oldLines.length; i++) out.add(h.oldStart + i);
+  for (const h of hunksOf(from, to, engine.diffLines(from, to))) for (let i = 0; i < h.oldLines.length; i++) out.add(h.oldStart + i);
   return out;
 }
 
@@ -67,7 +68,7 @@ export class FileProposal {
   ) {
     this.current = original;
     this.proposed = modelProposed;
-    const diff = engine.diffTexts(original, modelProposed);
+    const diff = engine.diffLines(original, modelProposed);
     this.originIds = diff.hunkIds;
     this.hunks = hunksOf(original, modelProposed, diff).map((h) => ({ ...h, origin: h.id }));
   }
@@ -121,7 +122,7 @@ export class FileProposal {
     const before = this.hunks;
     this.current = s.current;
     this.proposed = s.proposed;
-    const fresh = hunksOf(s.current, s.proposed, this.engine.diffTexts(s.current, s.proposed));
+    const fresh = hunksOf(s.current, s.proposed, this.engine.diffLines(s.current, s.proposed));
     const untouched = before.filter((h) => !s.origins.includes(h.origin));
     const same = (a: InlineHunk, b: InlineHunk) =>
       a.oldLines.length === b.oldLines.length && a.newLines.length === b.newLines.length &&
@@ -148,7 +149,7 @@ export class FileProposal {
     const removed = new Set(landed.removedOld);
     const added = new Set(landed.landedNew);
     const whole = new Map(
-      hunksOf(this.original, this.modelProposed, this.engine.diffTexts(this.original, this.modelProposed)).map((h) => [
+      hunksOf(this.original, this.modelProposed, this.engine.diffLines(this.original, this.modelProposed)).map((h) => [
         h.id,
         h.oldLines.every((_, i) => removed.has(h.oldStart + i + 1)) && h.newLines.every((_, i) => added.has(h.newStart + i + 1)),
       ]),
@@ -166,7 +167,7 @@ export class FileProposal {
     const gone = changedLines(this.engine, this.original, this.current);
     const notThere = changedLines(this.engine, this.modelProposed, this.current);
     const proposedChanged = new Set<number>();
-    for (const h of hunksOf(this.original, this.modelProposed, this.engine.diffTexts(this.original, this.modelProposed))) {
+    for (const h of hunksOf(this.original, this.modelProposed, this.engine.diffLines(this.original, this.modelProposed))) {
       for (let i = 0; i < h.newLines.length; i++) proposedChanged.add(h.newStart + i);
     }
     return {

@@ -254,10 +254,13 @@ fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<S
     let proposed = c.new_contents.as_deref().unwrap_or("");
     // 1-based line numbers of `from` that a diff to `to` changes.
     let changed = |from: &str, to: &str| -> BTreeSet<u32> {
-        diff::diff_texts(from, to)
-            .hunks
-            .iter()
-            .flat_map(|h| h.old_start..h.old_start + h.old_lines)
+        // The line-level diff alone: no rows are needed here.
+        let d = diff::LineDiff::new(from, to);
+        (0..d.hunk_count())
+            .flat_map(|i| {
+                let (old_start, old_lines, _, _) = d.hunk_numbers(i);
+                old_start..old_start + old_lines
+            })
             .collect()
     };
     let gone = changed(original, landed);
@@ -342,12 +345,11 @@ pub(super) fn decisions_text(
         match outcome.map(|f| &f.outcome) {
             Some(FileReviewOutcome::Accepted) => applied.push(format!("{letter} {path}")),
             Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
-                let total = diff::diff_texts(
+                let total = diff::LineDiff::new(
                     c.original.as_deref().unwrap_or(""),
                     c.new_contents.as_deref().unwrap_or(""),
                 )
-                .hunk_ids
-                .len();
+                .hunk_count();
                 partial.push(format!(
                     "{path} ({} of {total} hunks applied)",
                     accepted_hunk_ids.len()
