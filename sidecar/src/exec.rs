@@ -215,8 +215,63 @@ fn become_subreaper() {
 }
 
 /// Children of the sidecar that are not commands: the orphaned descendants of ended commands.
+/// Read from the sidecar's own children lists (`/proc/self/task/TID/children`, one per thread: a
+/// child is listed under the thread that forked it, an orphan under the thread it was handed to),
+/// so the cost is the sidecar's own thread count, not the machine's process count; kernels built
+/// without those files get the scan of every process in /proc.
 #[cfg(target_os = "linux")]
 fn orphans(known: &[i32]) -> Vec<i32> {
+    match own_children() {
+        Some(children) => children
+            .into_iter()
+            .filter(|pid| !known.contains(pid))
+            .collect(),
+        None => orphans_by_scan(known),
+    }
+}
+
+/// Every child of every thread of this process, or None when the kernel has no `children` files.
+/// A thread that ends hands its children to another thread: when the set of threads changed while
+/// the lists were read, they are read again.
+#[cfg(target_os = "linux")]
+fn own_children() -> Option<Vec<i32>> {
+    let threads = || -> Option<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir("/proc/self/task")
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        Some(v)
+    };
+    let mut text = String::new();
+    for _ in 0..5 {
+        let before = threads()?;
+        let mut out = Vec::new();
+        for t in &before {
+            text.clear();
+            match std::fs::File::open(t.join("children"))
+                .and_then(|mut f| f.read_to_string(&mut text))
+            {
+                Ok(_) => out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                ),
+                // The thread is there but the file is not: this kernel has no such files.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && t.exists() => return None,
+                Err(_) => {} // the thread ended since the listing
+            }
+        }
+        if threads()? == before {
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// The fallback: every process in /proc whose parent is this one.
+#[cfg(target_os = "linux")]
+fn orphans_by_scan(known: &[i32]) -> Vec<i32> {
     let me = std::process::id() as i32;
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -456,9 +511,10 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
             w
         });
     let spawned = if tty {
-        // A sandboxed PTY command starts through the launcher. An unsandboxed one starts directly
-        // on Linux (spawn_pty does the launcher's part, PR_SET_PDEATHSIG, between fork and exec);
-        // elsewhere through the launcher too (portable-pty's spawn takes no pre-exec hook).
+        // A sandboxed PTY command starts through the launcher (on Linux spawned straight into the
+        // terminal, as below). An unsandboxed one starts directly on Linux (spawn_pty does the
+        // launcher's part, PR_SET_PDEATHSIG, between fork and exec); elsewhere through the
+        // launcher too (portable-pty's spawn takes no pre-exec hook).
         let spec = spec.unwrap_or_else(|| LaunchSpec {
             mode,
             writable_roots: Vec::new(),
@@ -634,9 +690,14 @@ fn spawn_pty(
     let mut registry = commands();
     #[cfg(target_os = "linux")]
     let direct = if spec.mode == SandboxMode::DangerFullAccess {
-        spawn_in_pty(fd, program, &spec.argv, cwd, env)?
+        spawn_in_pty(fd, program, &spec.argv, &spec.argv[0], cwd, env)?
     } else {
-        None
+        // The launcher, started the same direct way (portable-pty's spawn lists /dev/fd and
+        // allocates between fork and exec); it then locks itself down and becomes the command.
+        let launcher = sandbox::self_exe();
+        let mut argv = vec![launcher.clone().into_os_string()];
+        argv.extend(spec.to_args());
+        spawn_in_pty(fd, &launcher, &argv, &spec.argv[0], cwd, env)?
     };
     #[cfg(not(target_os = "linux"))]
     let direct: Option<u32> = None;
@@ -805,17 +866,19 @@ fn login_shell() -> OsString {
     }
 }
 
-/// Starts an unsandboxed command directly in the terminal whose master is `master` (no launcher, no
-/// second exec): the terminal's other end (TIOCGPTPEER, no path lookup) as stdin, stdout and
+/// Starts a program directly in the terminal whose master is `master`: an unsandboxed command itself
+/// (no launcher, no second exec), or a sandboxed command's launcher (`shown`: the command's name
+/// for error messages). The terminal's other end (TIOCGPTPEER, no path lookup) as stdin, stdout and
 /// stderr, and between fork and exec only async-signal-safe calls: default signal dispositions and
 /// an empty mask, a new session with this terminal as its controlling one, the parent-death
 /// signal, every other descriptor closed at exec. `Ok(None)`: the kernel has no TIOCGPTPEER
-/// (before 4.13); the caller starts it through the launcher instead.
+/// (before 4.13); the caller starts it through portable-pty (and the launcher) instead.
 #[cfg(target_os = "linux")]
 fn spawn_in_pty(
     master: RawFd,
     program: &Path,
     argv: &[OsString],
+    shown: &std::ffi::OsStr,
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
 ) -> Result<Option<u32>, RpcError> {
@@ -837,7 +900,7 @@ fn spawn_in_pty(
         RpcError::with_reason(
             codes::SPAWN_FAILED,
             "spawn-failed",
-            format!("cannot start {:?}: {e}", argv[0]),
+            format!("cannot start {shown:?}: {e}"),
         )
     };
     let (out, err) = (
@@ -1426,5 +1489,49 @@ impl Started {
             duration_ms: started_at.elapsed().as_millis() as u64,
             output: summary.finish(),
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod orphan_tests {
+    use super::*;
+
+    #[test]
+    fn own_children_lists_children_of_every_thread_including_ended_ones() {
+        // One child forked by this thread, one by a thread that has ended since (the kernel hands
+        // that thread's children to another thread of the process).
+        let mut here = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let mut there = std::thread::spawn(|| {
+            std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .unwrap()
+        })
+        .join()
+        .unwrap();
+        let listed = own_children().expect("this kernel has /proc/self/task/TID/children");
+        let scanned = orphans_by_scan(&[]);
+        for child in [&here, &there] {
+            let pid = child.id() as i32;
+            assert!(listed.contains(&pid), "{pid} missing from {listed:?}");
+            assert!(
+                scanned.contains(&pid),
+                "{pid} missing from the /proc scan {scanned:?}"
+            );
+        }
+        // What a command registered is not an orphan; the other one is.
+        let known = [here.id() as i32];
+        let found = orphans(&known);
+        assert!(!found.contains(&(here.id() as i32)));
+        assert!(found.contains(&(there.id() as i32)));
+        for c in [&mut here, &mut there] {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+        let after = own_children().unwrap();
+        assert!(!after.contains(&(here.id() as i32)) && !after.contains(&(there.id() as i32)));
     }
 }
