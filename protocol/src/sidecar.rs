@@ -15,6 +15,13 @@ pub struct InitializeParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub client_version: Option<String>,
+    /// Ask for `exec/output` as raw frames: a header line (`ExecOutputFrame`, whose `bytes` says how
+    /// long the text is), then the text's UTF-8 bytes as they are, then a newline; no JSON escaping.
+    /// Decided once per sidecar: by the first `initialize`, or as plain JSON lines by the first
+    /// output when no `initialize` came before it. The result's `rawOutput` says what holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub raw_output: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -33,6 +40,9 @@ pub struct InitializeResult {
     pub os_sandbox: bool,
     /// The shell commands should be written for: one that exists on this machine.
     pub shell: ShellInfo,
+    /// Whether `exec/output` comes as raw frames (`InitializeParams.rawOutput`) rather than as
+    /// `ExecOutputNotification` JSON lines.
+    pub raw_output: bool,
 }
 
 /// A shell found on this machine.
@@ -141,6 +151,19 @@ pub struct ExecOutputNotification {
     pub stream: OutputStream,
     /// UTF-8 text, never split inside a character; invalid bytes became U+FFFD.
     pub text: String,
+}
+
+/// The header line of a raw `exec/output` frame (`InitializeParams.rawOutput`): `bytes` bytes of
+/// UTF-8 text follow it as they are, then a newline. The text is what `ExecOutputNotification.text`
+/// would hold. The header may have spaces before its closing braces.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExecOutputFrame {
+    pub exec_id: String,
+    pub stream: OutputStream,
+    #[ts(type = "number")]
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]

@@ -1304,8 +1304,7 @@ impl Pending {
         if self.text_len == 0 {
             return;
         }
-        self.line
-            .extend_from_slice(crate::output::END_EXEC_OUTPUT_LINE);
+        crate::output::end_exec_output_line(&mut self.line);
         self.text_len = 0;
         let _ = out.send(std::mem::take(&mut self.line)).await;
     }
@@ -1320,7 +1319,7 @@ impl Pending {
             self.line = crate::pool::take(room);
             crate::output::begin_exec_output_line(&mut self.line, &self.exec_id, self.stream);
         }
-        crate::output::push_json_escaped(&mut self.line, text);
+        crate::output::push_text(&mut self.line, text);
         self.text_len += text.len();
     }
 

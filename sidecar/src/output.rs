@@ -4,6 +4,7 @@
 //! written by hand: it carries nearly every byte a command prints, so its text is escaped eight
 //! bytes at a time instead of through serde_json's byte loop (the same bytes serde_json writes).
 use crate::protocol::OutputStream;
+use std::sync::OnceLock;
 pub use tack_protocol::output::HeadTail;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -86,27 +87,104 @@ fn escape_block(out: &mut Vec<u8>, b: &[u8]) {
     unsafe { out.set_len(out.len() + o) };
 }
 
-/// The start of an `exec/output` line, up to the opening quote of its text.
-pub fn begin_exec_output_line(out: &mut Vec<u8>, exec_id: &str, stream: OutputStream) {
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"exec/output","params":{"execId":""#);
-    push_json_escaped(out, exec_id);
-    out.extend_from_slice(match stream {
-        OutputStream::Stdout => br#"","stream":"stdout","text":""#.as_slice(),
-        OutputStream::Stderr => br#"","stream":"stderr","text":""#.as_slice(),
-    });
+/// Whether `exec/output` goes out as raw frames (`InitializeParams.rawOutput`): decided once per
+/// sidecar, by the first `initialize` or else by the first output (as JSON lines), so no line is
+/// ever begun in one framing and ended in the other.
+static RAW_FRAMES: OnceLock<bool> = OnceLock::new();
+
+/// `initialize` asks for a framing; returns the one that holds (an earlier decision stands).
+pub fn choose_raw_frames(want: bool) -> bool {
+    *RAW_FRAMES.get_or_init(|| want)
 }
 
-/// What closes an `exec/output` line after its escaped text.
-pub const END_EXEC_OUTPUT_LINE: &[u8] = b"\"}}";
+/// How a raw frame's header starts: `bytes` first, so its value sits at a fixed offset and is
+/// written once the text is in (left-aligned in a field of spaces, which JSON allows).
+const RAW_HEADER_START: &[u8] = br#"{"jsonrpc":"2.0","method":"exec/output","params":{"bytes":"#;
+/// Room for the decimal digits of any u64.
+const BYTES_FIELD: usize = 20;
+
+/// The start of an `exec/output` message: a JSON line up to the opening quote of its text, or a
+/// raw frame's header line (with its newline) when the sidecar sends raw frames.
+pub fn begin_exec_output_line(out: &mut Vec<u8>, exec_id: &str, stream: OutputStream) {
+    begin_exec_output_as(out, exec_id, stream, *RAW_FRAMES.get_or_init(|| false));
+}
+
+fn begin_exec_output_as(out: &mut Vec<u8>, exec_id: &str, stream: OutputStream, raw: bool) {
+    let stream = match stream {
+        OutputStream::Stdout => "stdout",
+        OutputStream::Stderr => "stderr",
+    };
+    if raw {
+        out.extend_from_slice(RAW_HEADER_START);
+        out.extend_from_slice(&[b' '; BYTES_FIELD]);
+        out.extend_from_slice(br#","execId":""#);
+        push_json_escaped(out, exec_id);
+        out.extend_from_slice(br#"","stream":""#);
+        out.extend_from_slice(stream.as_bytes());
+        out.extend_from_slice(b"\"}}\n");
+    } else {
+        out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"exec/output","params":{"execId":""#);
+        push_json_escaped(out, exec_id);
+        out.extend_from_slice(br#"","stream":""#);
+        out.extend_from_slice(stream.as_bytes());
+        out.extend_from_slice(br#"","text":""#);
+    }
+}
+
+fn is_raw_frame(out: &[u8]) -> bool {
+    out.starts_with(RAW_HEADER_START)
+}
+
+/// Appends text to a message begun by `begin_exec_output_line`: as it is in a raw frame, escaped
+/// in a JSON line.
+pub fn push_text(out: &mut Vec<u8>, text: &str) {
+    if is_raw_frame(out) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        push_json_escaped(out, text);
+    }
+}
+
+/// Ends a message begun by `begin_exec_output_line`: closes the JSON line, or writes the frame's
+/// text length into its header. (The writer adds the newline that ends either.)
+pub fn end_exec_output_line(out: &mut Vec<u8>) {
+    if !is_raw_frame(out) {
+        out.extend_from_slice(b"\"}}");
+        return;
+    }
+    // The header holds no raw newline (the execId is escaped): the first one ends it.
+    let header = out
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(out.len(), |i| i + 1);
+    let digits = (out.len() - header).to_string();
+    let at = RAW_HEADER_START.len();
+    out[at..at + digits.len()].copy_from_slice(digits.as_bytes());
+}
 
 /// The whole `exec/output` notification line (no newline), the same bytes
 /// `notification_line("exec/output", &ExecOutputNotification { .. })` produces.
 #[cfg(test)]
 pub fn exec_output_line(exec_id: &str, stream: OutputStream, text: &str) -> String {
+    exec_output_message(exec_id, stream, text, false)
+}
+
+/// The whole `exec/output` message in either framing (a raw frame without its final newline).
+#[cfg(test)]
+fn exec_output_message(exec_id: &str, stream: OutputStream, text: &str, raw: bool) -> String {
     let mut out = Vec::new();
-    begin_exec_output_line(&mut out, exec_id, stream);
-    push_json_escaped(&mut out, text);
-    out.extend_from_slice(END_EXEC_OUTPUT_LINE);
+    begin_exec_output_as(&mut out, exec_id, stream, raw);
+    // In pieces, as the runner adds them.
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(7);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        push_text(&mut out, &rest[..cut]);
+        rest = &rest[cut..];
+    }
+    end_exec_output_line(&mut out);
     String::from_utf8(out).expect("escaping keeps UTF-8 valid")
 }
 
@@ -281,6 +359,56 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A raw frame split into its header (parsed) and its text.
+    fn split_frame(frame: &str) -> (crate::protocol::ExecOutputFrame, serde_json::Value, &str) {
+        let (header, text) = frame.split_once('\n').expect("a header line");
+        let v: serde_json::Value = serde_json::from_str(header).expect("the header is JSON");
+        let parsed = serde_json::from_value(v["params"].clone()).expect("an ExecOutputFrame");
+        (parsed, v, text)
+    }
+
+    #[test]
+    fn raw_frames_carry_the_text_as_is_after_a_json_header() {
+        let texts = [
+            "plain",
+            "a\nb\r\n\t\"quoted\" back\\slash \u{7f} \u{1b}[31mred\u{1b}[0m \u{2028}",
+            "héllo €uro 😀 \u{FFFD}\u{0}\u{1f}",
+        ];
+        for text in texts {
+            for id in ["e1", "id with \"quote\" and \\ and \n"] {
+                let frame = exec_output_message(id, OutputStream::Stdout, text, true);
+                let (parsed, v, payload) = split_frame(&frame);
+                assert_eq!(payload, text);
+                assert_eq!(v["jsonrpc"], "2.0");
+                assert_eq!(v["method"], "exec/output");
+                assert_eq!(
+                    parsed,
+                    crate::protocol::ExecOutputFrame {
+                        exec_id: id.into(),
+                        stream: OutputStream::Stdout,
+                        bytes: text.len() as u64,
+                    }
+                );
+            }
+        }
+        // A JSON-line message is never taken for a frame, whatever its text.
+        let line = exec_output_message("e1", OutputStream::Stdout, "x\ny", false);
+        assert!(!is_raw_frame(line.as_bytes()));
+        assert_eq!(line, serde_line("e1", OutputStream::Stdout, "x\ny"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn raw_frames_hold_any_text(text in ".{0,300}", id in ".{0,20}") {
+            let frame = exec_output_message(&id, OutputStream::Stderr, &text, true);
+            let (parsed, _, payload) = split_frame(&frame);
+            proptest::prop_assert_eq!(payload, text.as_str());
+            proptest::prop_assert_eq!(parsed.exec_id, id);
+            proptest::prop_assert_eq!(parsed.stream, OutputStream::Stderr);
+            proptest::prop_assert_eq!(parsed.bytes, text.len() as u64);
         }
     }
 

@@ -125,7 +125,8 @@ impl Server {
     }
 
     async fn initialize(&self, params: Value) -> Result<Value, RpcError> {
-        let _: InitializeParams = parse_params("initialize", params)?;
+        let p: InitializeParams = parse_params("initialize", params)?;
+        let raw_output = crate::output::choose_raw_frames(p.raw_output.unwrap_or(false));
         let result = InitializeResult {
             version: env!("CARGO_PKG_VERSION").to_string(),
             platform: std::env::consts::OS.to_string(),
@@ -135,6 +136,7 @@ impl Server {
             shell: tokio::task::spawn_blocking(crate::shell::detect)
                 .await
                 .map_err(|e| RpcError::new(codes::IO_FAILED, format!("finding the shell: {e}")))?,
+            raw_output,
         };
         Ok(serde_json::to_value(result).expect("serializable"))
     }

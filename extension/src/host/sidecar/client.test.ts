@@ -59,6 +59,106 @@ test('exec streams output as it comes and resolves exited with the status', asyn
   assert.equal(done.output.totalBytes, 8);
 });
 
+test('output arrives whole and unchanged, in raw frames as in JSON lines', async (t) => {
+  // Everything JSON escapes, characters split across reads, a byte that is never UTF-8, text that
+  // looks like the protocol itself; big enough for many notifications; stdout and stderr at once.
+  const block = Buffer.concat([
+    Buffer.from('line\n"quoted" back\\slash \r\n\t tab \u2028 \u2029 é € 😀 '),
+    Buffer.from([0, 1, 8, 12, 27, 31, 127, 0xff]),
+    Buffer.from('"}}\n{"jsonrpc":"2.0","method":"exec/exited","params":{"execId":"e1"}}\n'),
+  ]);
+  const script = `
+    const block = Buffer.from(${JSON.stringify(block.toString('base64'))}, 'base64');
+    const all = Buffer.concat(Array(3000).fill(block));
+    for (let i = 0; i < all.length; i += 4093) process.stdout.write(all.subarray(i, i + 4093));
+    process.stderr.write(block);
+  `;
+  const want = Buffer.concat(Array(3000).fill(block)).toString('utf8');
+  for (const rawOutput of [true, false]) {
+    const client = new SidecarClient({ rawOutput });
+    t.after(() => client.dispose());
+    assert.equal((await client.initialize()).rawOutput, rawOutput);
+    const got = { stdout: '', stderr: '', notes: 0, ids: new Set<string>(), empty: 0 };
+    const h = await client.exec({ argv: [process.execPath, '-e', script], cwd: os.tmpdir(), sandbox: full, tty: false }, (n) => {
+      got.ids.add(n.execId);
+      if (n.text.length === 0) got.empty++;
+      got[n.stream] += n.text;
+      got.notes++;
+    });
+    const done = await h.exited;
+    assert.equal(done.exitCode, 0);
+    assert.deepEqual([...got.ids], [h.execId]);
+    assert.equal(got.empty, 0);
+    assert.equal(got.stdout.length, want.length);
+    assert.ok(got.stdout === want, `stdout differs (rawOutput ${rawOutput})`);
+    assert.equal(got.stderr, block.toString('utf8'));
+    assert.ok(got.notes > 2, `${got.notes} notifications`);
+  }
+});
+
+test('raw frames split anywhere are reassembled; a bad frame header or line is logged and skipped', async (t) => {
+  // A stand-in sidecar that writes exactly these bytes, in pieces, after answering exec/start.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-frames-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const payload = 'é\n"}}\n{"jsonrpc":"2.0","id":9}\n😀';
+  const n = Buffer.byteLength(payload);
+  const wire = [
+    `{"jsonrpc":"2.0","method":"exec/output","params":{"bytes":${n}   ,"execId":"e1","stream":"stdout"}}\n${payload}\n`,
+    '{"jsonrpc":"2.0","method":"exec/output","params":{"bytes":-1,"execId":"e1","stream":"stdout"}}\n',
+    'not json\n',
+    '{"jsonrpc":"2.0","method":"exec/output","params":{"execId":"e1","stream":"stderr","text":"as a line"}}\n',
+    `{"jsonrpc":"2.0","method":"exec/output","params":{"bytes":0,"execId":"e1","stream":"stdout"}}\n\n`,
+    '{"jsonrpc":"2.0","method":"exec/exited","params":{"execId":"e1","exitCode":0,"signal":null,"timedOut":false,"durationMs":1}}\n',
+  ].join('');
+  // The first frame and the start of the next line go one byte at a time.
+  const slowBytes = Buffer.byteLength(wire.slice(0, wire.indexOf('\n'))) + n + 40;
+  const fake = path.join(dir, 'fake-sidecar');
+  fs.writeFileSync(
+    fake,
+    `#!${process.execPath}
+const wire = Buffer.from(${JSON.stringify(Buffer.from(wire).toString('base64'))}, 'base64');
+let buf = '';
+process.stdin.on('data', (d) => {
+  buf += d;
+  let nl;
+  while ((nl = buf.indexOf('\\n')) >= 0) {
+    const m = JSON.parse(buf.slice(0, nl));
+    buf = buf.slice(nl + 1);
+    if (m.method === 'initialize') process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { rawOutput: true } }) + '\\n');
+    if (m.method === 'exec/start') {
+      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { execId: 'e1', pid: 1 } }) + '\\n');
+      // One byte at a time through the first frame (every split point, in UTF-8 characters too), then the rest.
+      let i = 0;
+      const step = () => {
+        if (i >= wire.length) return;
+        const k = i < ${slowBytes} ? 1 : wire.length - i;
+        process.stdout.write(wire.subarray(i, i + k));
+        i += k;
+        setTimeout(step, 1);
+      };
+      step();
+    }
+    if (m.method === 'shutdown') { process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: null }) + '\\n'); process.exit(0); }
+  }
+});
+`,
+    { mode: 0o755 },
+  );
+  const logged: string[] = [];
+  const client = new SidecarClient({ binaryPath: fake, log: (l) => logged.push(l) });
+  t.after(() => client.dispose());
+  const seen: ExecOutputNotification[] = [];
+  const h = await client.exec({ argv: ['x'], cwd: os.tmpdir(), sandbox: full, tty: false }, (o) => seen.push(o));
+  await h.exited;
+  assert.deepEqual(seen, [
+    { execId: 'e1', stream: 'stdout', text: payload },
+    { execId: 'e1', stream: 'stderr', text: 'as a line' },
+    { execId: 'e1', stream: 'stdout', text: '' },
+  ]);
+  assert.ok(logged.some((l) => l.includes('exec/output frame header that is not valid')), logged.join('\n'));
+  assert.ok(logged.some((l) => l.includes('not JSON: not json')), logged.join('\n'));
+});
+
 test('write answers an interactive program; resize and kill reach the command', async (t) => {
   const client = new SidecarClient();
   t.after(() => client.dispose());

@@ -24,6 +24,7 @@ import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesR
 import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 import type { ImagePrepareParams } from '../../generated/types/ImagePrepareParams';
 import type { ImagePrepareResult } from '../../generated/types/ImagePrepareResult';
+import type { InitializeParams } from '../../generated/types/InitializeParams';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
 /** The sidecar's error codes (protocol/src/lib.rs `SidecarErrorCode`, generated). */
@@ -83,6 +84,12 @@ export interface SidecarClientOptions {
   log?: (line: string) => void;
   clientName?: string;
   clientVersion?: string;
+  /**
+   * Ask for `exec/output` text as raw bytes after a header line (`rawOutput` in initialize,
+   * docs/sidecar-protocol.md) instead of a JSON string: no escaping on either side. Default true;
+   * false keeps every message a JSON line (the tests compare the two).
+   */
+  rawOutput?: boolean;
 }
 
 /** Where the sidecars are: dist/bin beside the bundle (dist/extension.js, dist/cli.js), or the source tree's build. */
@@ -124,6 +131,18 @@ interface RunningExec {
 }
 
 const STDERR_KEPT = 20;
+/** The largest raw `exec/output` payload accepted (the sidecar sends at most 256 KiB plus one read). */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** A raw `exec/output` frame being read: its header's fields and the payload so far. */
+interface Frame {
+  execId: string;
+  stream: ExecOutputNotification['stream'];
+  /** Payload bytes plus the newline that ends the frame. */
+  want: number;
+  got: number;
+  parts: Buffer[];
+}
 
 /** One sidecar process and everything waiting on it. */
 class Connection {
@@ -133,7 +152,10 @@ class Connection {
   /** Notifications that arrived before their exec's handle was registered (same tick as the answer). */
   private early = new Map<string, object[]>();
   private stderrTail: string[] = [];
-  private stdoutBuf = '';
+  /** The start of a line not yet ended (pieces of stdout chunks). */
+  private lineParts: Buffer[] = [];
+  /** A raw exec/output payload being read, if any. */
+  private frame: Frame | undefined;
   private stderrBuf = '';
   crash: SidecarCrashedError | undefined;
   readonly died: Promise<SidecarCrashedError>;
@@ -152,9 +174,8 @@ class Connection {
       this.proc.stdin.write(JSON.stringify(payload) + '\n');
     });
     this.proc = spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
-    this.proc.stdout.setEncoding('utf8');
     this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    this.proc.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     this.proc.stderr.on('data', (chunk: string) => this.onStderr(chunk));
     // A write racing the process's death fails with EPIPE; the exit handler reports it.
     this.proc.stdin.on('error', () => {});
@@ -205,32 +226,80 @@ class Connection {
   }
 
   /**
-   * Lines out of stdout. Only the new chunk is searched for the end of a line: an output
-   * notification is up to 128 KiB, arriving in several chunks, and searching the whole buffer again
-   * at each one cost more than parsing the line.
+   * Messages out of stdout, as bytes: JSON lines, and raw `exec/output` frames (a header line, then
+   * `bytes` bytes of UTF-8 text and a newline), whose payload is never searched or parsed, only
+   * decoded once. A line is decoded when it is whole (a newline byte is never inside a character), and
+   * only the new chunk is searched for its end.
    */
-  private onStdout(chunk: string): void {
-    let start = 0;
-    let nl: number;
-    while ((nl = chunk.indexOf('\n', start)) >= 0) {
-      const piece = chunk.slice(start, nl);
-      const line = this.stdoutBuf === '' ? piece : this.stdoutBuf + piece;
-      this.stdoutBuf = '';
-      start = nl + 1;
+  private onStdout(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const f = this.frame;
+      if (f) {
+        const take = Math.min(f.want - f.got, chunk.length - at);
+        f.parts.push(chunk.subarray(at, at + take));
+        f.got += take;
+        at += take;
+        if (f.got === f.want) this.endFrame(f);
+        continue;
+      }
+      const nl = chunk.indexOf(10, at);
+      if (nl < 0) {
+        this.lineParts.push(at === 0 ? chunk : chunk.subarray(at));
+        return;
+      }
+      const piece = chunk.subarray(at, nl);
+      at = nl + 1;
+      let bytes = piece;
+      if (this.lineParts.length > 0) {
+        this.lineParts.push(piece);
+        bytes = Buffer.concat(this.lineParts);
+        this.lineParts = [];
+      }
+      const line = bytes.toString('utf8');
       // Blank lines are skipped; a message line starts with '{' (the first character decides fast).
       if (line.length > 0 && (line.charCodeAt(0) > 32 || line.trim() !== '')) this.onMessage(line);
     }
-    if (start < chunk.length) this.stdoutBuf += start === 0 ? chunk : chunk.slice(start);
+  }
+
+  /** A raw frame's payload is in: its text goes where a JSON exec/output's would. */
+  private endFrame(f: Frame): void {
+    this.frame = undefined;
+    const all = f.parts.length === 1 ? f.parts[0] : Buffer.concat(f.parts, f.want);
+    if (all[f.want - 1] !== 10) {
+      this.log(`tack-sidecar wrote an exec/output frame for ${f.execId} not ended by a newline`);
+    }
+    const params: ExecOutputNotification = { execId: f.execId, stream: f.stream, text: all.toString('utf8', 0, f.want - 1) };
+    this.dispatch({ method: 'exec/output', params });
   }
 
   private onMessage(line: string): void {
-    let msg: { id?: unknown; method?: string; params?: { execId?: string } };
+    let msg: { id?: unknown; method?: string; params?: { execId?: string; stream?: unknown; bytes?: unknown } };
     try {
       msg = JSON.parse(line);
     } catch {
       this.log(`tack-sidecar wrote a line that is not JSON: ${line.slice(0, 200)}`);
       return;
     }
+    if (typeof msg !== 'object' || msg === null) {
+      this.log(`tack-sidecar wrote a line that is not a JSON-RPC message: ${line.slice(0, 200)}`);
+      return;
+    }
+    const p = msg.params;
+    if (msg.method === 'exec/output' && p && p.bytes !== undefined) {
+      // A raw frame's header (ExecOutputFrame): its payload follows.
+      const n = p.bytes;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > MAX_FRAME_BYTES || typeof p.execId !== 'string' || (p.stream !== 'stdout' && p.stream !== 'stderr')) {
+        this.log(`tack-sidecar wrote an exec/output frame header that is not valid: ${line.slice(0, 200)}`);
+        return;
+      }
+      this.frame = { execId: p.execId, stream: p.stream, want: n + 1, got: 0, parts: [] };
+      return;
+    }
+    this.dispatch(msg);
+  }
+
+  private dispatch(msg: { id?: unknown; method?: string; params?: { execId?: string } }): void {
     if (typeof msg.method === 'string') {
       const execId = msg.params?.execId;
       if (typeof execId !== 'string') return;
@@ -319,7 +388,8 @@ export class SidecarClient {
       this.init = conn.request<InitializeResult>('initialize', {
         clientName: this.opts.clientName ?? 'tack',
         clientVersion: this.opts.clientVersion ?? '0',
-      });
+        rawOutput: this.opts.rawOutput ?? true,
+      } satisfies InitializeParams);
       // Whoever awaits sees the failure; nobody awaiting must not crash the host.
       this.init.catch(() => {});
       if (previous) {
