@@ -8,6 +8,7 @@ import { patchCase } from './lib/corpus';
 import { type Ctx, findCodexBinary, rel, repoRoot, runTimed, tackCliJs } from './lib/context';
 import { buildEnginesFloor, enginesFloorBin, runEnginesFloor } from './lib/engines';
 import { section, type Section } from './lib/report';
+import { marksOf } from './lib/timing-marks';
 import { fmt, fmtSummary, ratio, summarize, timeSync, type Summary } from './lib/stats';
 
 const LINES = 50_000;
@@ -70,6 +71,24 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
   } catch (e) {
     s.notes.push(`\`tack apply-patch\`: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // Where the process's time goes, by its own stage marks (TACK_TIMING=1, extension/src/cli/apply-patch.ts
+  // and host/patch/apply-to-dir.ts): extra runs, so the timed runs above carry no instrumentation.
+  let parts: { name: string; ms: number }[] | undefined;
+  if (tackProc) {
+    try {
+      const byPart = new Map<string, number[]>();
+      for (let i = 0; i < Math.max(3, Math.ceil(procReps / 3)); i++) {
+        reset();
+        const spawnedAt = Date.now();
+        const r = await runTimed(process.execPath, [bin, 'apply-patch', c.patch], { cwd: ws, env: { ...process.env, TACK_TIMING: '1' } });
+        if (r.code !== 0 || fs.readFileSync(target, 'utf8') !== c.expected) throw new Error(`exit ${r.code}: ${r.stderr.slice(0, 300)}`);
+        for (const [name, ms] of processParts(r.stderr, spawnedAt, r.ms)) byPart.set(name, [...(byPart.get(name) ?? []), ms]);
+      }
+      parts = [...byPart].map(([name, v]) => ({ name, ms: summarize(v).median }));
+    } catch (e) {
+      s.notes.push(`The stage breakdown of \`tack apply-patch\` (TACK_TIMING=1 runs) failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   // The CLI's start-up alone (Node, the bundle, the wasm module), to split the process time.
   let tackStart: Summary | null = null;
   try {
@@ -105,6 +124,14 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
   rows.push(['process, file on disk', 'Codex CLI `apply_patch` (Rust)', ...cell(codexProc)]);
   rows.push(['process, no patch', '`tack --version` (the CLI\'s start-up alone)', ...cell(tackStart)]);
   s.tables.push({ headers: ['how', 'engine', 'median', 'min–max (ms)', 'n'], rows });
+  if (parts?.length) {
+    s.tables.push({
+      caption: 'Where `tack apply-patch`\'s time goes, by its own stage marks (TACK_TIMING=1, extra runs; medians):',
+      headers: ['part of the process', 'median'],
+      rows: parts.map((p) => [p.name, `${fmt(p.ms)} ms`]),
+      numericFrom: 1,
+    });
+  }
   s.raw = raw;
   if (!codexProc || !tackProc) s.status = 'partial';
 
@@ -119,9 +146,12 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
       const startup = tackStart ? tackStart.median : NaN;
       const rest = tackProc.median - wasm.median - (tackStart ? startup : 0);
       s.notes.push(
-        `As processes, \`tack apply-patch\` takes ${ratio(tackProc.median, codexProc.median)} Codex's time. Of its ${fmt(tackProc.median)} ms, ` +
-          (tackStart ? `${fmt(startup)} ms is the CLI's start-up (\`tack --version\`), ` : '') +
-          `${fmt(wasm.median)} ms the engine call, and ${fmt(rest)} ms the rest (reading the file, the workspace path checks, the atomic write). ` +
+        `As processes, \`tack apply-patch\` takes ${ratio(tackProc.median, codexProc.median)} Codex's time. ` +
+          (parts?.length
+            ? `By its stage marks: ${parts.map((p) => `${p.name} ${fmt(p.ms)} ms`).join('; ')}. (The engine call in a fresh process runs on V8's baseline wasm code, compiled as it goes; in process, warm, it takes ${fmt(wasm.median)} ms.) `
+            : `Of its ${fmt(tackProc.median)} ms, ` +
+              (tackStart ? `${fmt(startup)} ms is the CLI's start-up (\`tack --version\`), ` : '') +
+              `${fmt(wasm.median)} ms the engine call, and ${fmt(rest)} ms the rest (reading the file, the workspace path checks, the atomic write). `) +
           'The extension pays the start-up once per window, not per patch.',
       );
     }
@@ -137,4 +167,28 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
     'cd <ws> && <dir>/apply_patch "$(cat patch.txt)"   # apply_patch -> .bench/.../codex (symlink; argv[0] selects the tool)',
   );
   return s;
+}
+
+/** The marks' stretches of one `tack apply-patch` run (TACK_TIMING=1), in the order a run reaches them. */
+const PROCESS_PARTS: [from: string, to: string, name: string][] = [
+  ['spawn', 'cli loaded', 'Node\'s start-up and the CLI bundle (to the command\'s first line)'],
+  ['cli loaded', 'patch paths read', 'the wasm core loaded and the patch\'s paths read'],
+  ['patch paths read', 'files read', 'reading the file (workspace path checks, UTF-8)'],
+  ['files read', 'patch applied in memory', 'the engine call (the file in, the new contents out)'],
+  ['patch applied in memory', 'written', 'the write through the sidecar (sent over its pipe; its path checks, temporary file, fsync, rename)'],
+  ['written', 'exit', 'the exit (the sidecar is not waited for)'],
+];
+
+function processParts(stderr: string, spawnedAt: number, wallMs: number): [string, number][] {
+  const { origin, marks } = marksOf(stderr);
+  if (origin === undefined) return [];
+  const at = new Map<string, number>([['spawn', 0], ['exit', wallMs]]);
+  for (const m of marks) if (!at.has(m.stage)) at.set(m.stage, origin - spawnedAt + m.t);
+  const out: [string, number][] = [];
+  for (const [from, to, name] of PROCESS_PARTS) {
+    const a = at.get(from);
+    const b = at.get(to);
+    if (a !== undefined && b !== undefined) out.push([name, Math.max(0, b - a)]);
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
 import { engines, formatPatchError, type Engines, type FileChange } from './engine';
 import { ApplyChangesError, writeChanges, writePolicyFor, type ChangeWriter, type WritePolicy } from './atomic-write';
 import { readFileMap } from './workspace-files';
+import { timingMark } from '../agent/timing';
 
 export interface AppliedPatch {
   changes: FileChange[];
@@ -24,10 +25,14 @@ export async function applyPatchToDir(root: string, patchText: string, opts: App
   const eng = opts.eng ?? engines();
   const parsed = eng.patchPaths(patchText);
   if (!parsed.ok) throw new ApplyChangesError(formatPatchError(parsed.error));
+  timingMark('patch paths read');
   const files = readFileMap(root, parsed.paths);
+  timingMark('files read');
   const result = eng.applyPatch(patchText, files);
   if (!result.ok) throw new ApplyChangesError(formatPatchError(result.error));
+  timingMark('patch applied in memory');
   const policy = opts.policy ?? writePolicyFor('workspace-write', root);
   const summary = await writeChanges(opts.writer, { cwd: root, policy }, result.changes);
+  timingMark('written');
   return { changes: result.changes, summary };
 }
