@@ -116,7 +116,7 @@ export async function diffBench(ctx: Ctx): Promise<Section> {
     'Inputs: generated TypeScript-like files (seeded, identical for every engine); 1% of the lines changed (70% edited, 15% inserted, 15% deleted). ' +
       'The wasm and npm timings run in this Node process on strings already in memory; the native timings come from the same Rust code built for x86-64, on the same files.',
     'Both sides do the same job in the line-level rows: npm `diff` diffLines returns the runs of changed lines; Tack\'s diffLines returns the hunks as line ranges with their stable ids, their `@@` sections and the counts. ' +
-      'The callers (inline review, Changes counts, per-hunk decisions) need no more; rows with word highlights are made for the sections shown, from the texts kept in wasm memory (openDiff). ' +
+      'The inline review and its per-hunk decisions need no more and call only this; openDiff makes rows with word highlights for chosen sections later, from the texts kept in wasm memory (the chat\'s edit cards still receive every row from the core\'s session). ' +
       'The "plus rows" rows are the whole render model at once (every row, word highlights, the unified text, as JSON), what a caller showing every row pays.',
   );
   s.commands.push(

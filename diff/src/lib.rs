@@ -276,12 +276,34 @@ impl<'a> Interner<'a> {
     }
 
     /// The ids of every line of `old`, then of every line of `new`.
+    ///
+    /// A line of `new` is first compared with the line of `old` on the diagonal of the last match
+    /// (a sparse edit leaves most lines on one diagonal): when they are equal it takes that line's
+    /// id without being hashed or looked up. The ids are the same either way (equal lines have
+    /// equal ids, and a line equal to none of `old` still gets its id from the table, in order).
     fn intern_all(mut self) -> (Vec<u32>, Vec<u32>, usize) {
         let old_ids: Vec<u32> = (0..self.old.len() as u32).map(|at| self.id(at)).collect();
-        let base = self.old.len() as u32;
-        let new_ids: Vec<u32> = (0..self.new.len() as u32)
-            .map(|at| self.id(base + at))
-            .collect();
+        let (old, new) = (self.old, self.new);
+        let base = old.len() as u32;
+        // The old index of the next line on the current diagonal.
+        let mut guess = 0usize;
+        let mut new_ids = Vec::with_capacity(new.len());
+        for (j, line) in new.iter().enumerate() {
+            let id = match old.get(guess) {
+                Some(o) if same_line(o, line) => old_ids[guess],
+                _ => {
+                    let id = self.id(base + j as u32);
+                    // Follow the diagonal of the line's first occurrence when it is in `old`.
+                    let first = self.first[id as usize] as usize;
+                    if first < old.len() {
+                        guess = first;
+                    }
+                    id
+                }
+            };
+            new_ids.push(id);
+            guess += 1;
+        }
         (old_ids, new_ids, self.len())
     }
 
