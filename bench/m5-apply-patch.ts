@@ -159,6 +159,8 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
   s.notes.push(
     `Input: a generated ${LINES.toLocaleString('en')}-line file (${(c.original.length / 1e6).toFixed(1)} MB) and a ${HUNKS}-hunk patch (${(c.patch.length / 1024).toFixed(0)} KB; one changed line and 3 lines of context each side per hunk), given on the command line to both tools. Every run's output file is checked against the expected text.`,
     'In process: what the extension and the agent pay per patch (the file contents are already in memory, e.g. the editor\'s buffers). As a process: each run starts the program, reads the file, applies the patch and writes the result.',
+    'The wasm call carries no file content as JSON: the patch and the file go into wasm memory as UTF-8 bytes (TextEncoder.encodeInto), and the answer is a small JSON header (paths, kinds, byte lengths, or the error) followed by the new contents as bytes, decoded with a TextDecoder (applyPatchThrough in extension/src/host/patch/engine.ts).' +
+      (native ? ` In process the wasm call takes ${ratio(wasm.median, native.median)} the native engine's time.` : ''),
   );
   s.commands.push(
     'node --import tsx bench/run.ts --only 5',

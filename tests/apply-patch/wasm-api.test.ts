@@ -35,6 +35,53 @@ test('a bad patch is a result with the error, not an exception', () => {
 });
 
 test('a malformed FileMap throws a clear error naming the argument', () => {
-  assert.throws(() => core.applyPatch(PATCH, { 'a.txt': { state: 'banana' } }), /files is not a FileMap/);
-  assert.throws(() => core.applyPatch(PATCH, 42), /files is not a FileMap/);
+  const bad = (files: unknown) => () => eng.applyPatch(PATCH, files as FileMap);
+  assert.throws(bad({ 'a.txt': { state: 'banana' } }), {
+    message: 'applyPatch: files is not a FileMap: a.txt: unknown state `banana`, expected one of `text`, `missing`, `directory`, `outsideWorkspace`, `unreadable`',
+  });
+  assert.throws(bad(42), { message: 'applyPatch: files is not a FileMap: not an object' });
+  assert.throws(bad({ 'a.txt': { state: 'text', contents: 7 } }), { message: 'applyPatch: files is not a FileMap: a.txt: its contents are not a string' });
+  assert.throws(bad({ 'a.txt': { state: 'unreadable' } }), { message: 'applyPatch: files is not a FileMap: entry 0: missing field `reason`' });
+  assert.throws(bad({ 'a.txt': null }), { message: 'applyPatch: files is not a FileMap: a.txt: not a FileState' });
+});
+
+test('contents cross as UTF-8 bytes: non-ASCII text, several files, empty files and every state keep their places', () => {
+  const patch = [
+    '*** Begin Patch',
+    '*** Update File: é/ü.txt',
+    '@@',
+    ' café',
+    '-naïve 😀',
+    '+naive 🙂',
+    '*** Delete File: empty.txt',
+    '*** Update File: z.txt',
+    '@@',
+    '-last',
+    '+LAST ✓',
+    '*** Delete File: bin.dat',
+    '*** Add File: new/ñ.md',
+    '+# ñ',
+    '*** End Patch',
+  ].join('\n');
+  const files: FileMap = {
+    'z.txt': { state: 'text', contents: 'first\nlast' },
+    'é/ü.txt': { state: 'text', contents: '\uFEFFcafé\r\nnaïve 😀\r\n' },
+    'bin.dat': { state: 'unreadable', reason: 'binary' },
+    'empty.txt': { state: 'text', contents: '' },
+    'new/ñ.md': { state: 'missing' },
+    'd': { state: 'directory' },
+    'out': { state: 'outsideWorkspace' },
+  };
+  assert.deepEqual(eng.applyPatch(patch, files), {
+    ok: true,
+    changes: [
+      { kind: 'modify', path: 'é/ü.txt', original: '\uFEFFcafé\r\nnaïve 😀\r\n', newContents: '\uFEFFcafé\r\nnaive 🙂\r\n' },
+      { kind: 'delete', path: 'empty.txt', original: '', newContents: null },
+      { kind: 'modify', path: 'z.txt', original: 'first\nlast', newContents: 'first\nLAST ✓\n' },
+      { kind: 'delete', path: 'bin.dat', original: null, newContents: null },
+      { kind: 'add', path: 'new/ñ.md', original: null, newContents: '# ñ\n' },
+    ],
+  });
+  // The same call again (the encode buffer is reused) gives the same answer.
+  assert.equal(JSON.stringify(eng.applyPatch(patch, files)), JSON.stringify(eng.applyPatch(patch, files)));
 });

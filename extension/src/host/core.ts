@@ -6,6 +6,8 @@
 // set of (de)serialisers per type in the module); this file is the host's side of it, JSON.stringify
 // in and JSON.parse out, so callers deal in the plain objects typed by the generated types. Text the
 // host already holds as JSON (a model stream's `data:` payload) goes in as it is: `handleModelEvent`.
+// File contents are the exception: the engines take them as UTF-8 bytes and applyPatch answers its new
+// contents as bytes after a small JSON header, so no file is JSON-escaped or parsed (host/patch/engine.ts).
 //
 // A trap in the core (a panic, "memory access out of bounds") poisons the whole instance: every later
 // call traps too, whichever session makes it. `discardCore()` drops the instance so the next
@@ -14,7 +16,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as glue from '../generated/wasm/wasm_ui_core.js';
 import type { AgentConfig } from '../generated/types/AgentConfig';
-import type { ApplyPatchResult } from '../generated/types/ApplyPatchResult';
 import type { Effect } from '../generated/types/Effect';
 import type { LineDecision } from '../generated/types/LineDecision';
 import type { PatchPathsResult } from '../generated/types/PatchPathsResult';
@@ -124,8 +125,13 @@ export class CoreSession {
 /** The core's functions as the host calls them (plain objects in and out). */
 export interface Core {
   coreVersion(): string;
-  /** `files` is a `FileMap`; anything else throws "files is not a FileMap". */
-  applyPatch(patchText: string, files: unknown): ApplyPatchResult;
+  /**
+   * The patch (UTF-8 bytes), `files` (a list of `PatchFile` as JSON text) and the text files'
+   * contents (UTF-8 bytes, one after another) -> the answer's bytes: a `PatchAnswerHeader` and the
+   * new contents (applyPatch in host/patch/engine.ts builds them and reads the answer). Throws
+   * "files is not a FileMap" when `files` and the contents do not fit together.
+   */
+  applyPatch(patch: Uint8Array, files: string, contents: Uint8Array): Uint8Array;
   patchPaths(patchText: string): PatchPathsResult;
   /**
    * The diff functions take their texts as UTF-8 bytes (engines() in host/patch/engine.ts encodes
@@ -162,7 +168,7 @@ class CoreSessionClass extends CoreSession {
 
 const core: Core = {
   coreVersion: () => glue.coreVersion(),
-  applyPatch: (patchText, files) => JSON.parse(glue.applyPatch(patchText, text(files, 'applyPatch: files is not a FileMap'))) as ApplyPatchResult,
+  applyPatch: (patch, files, contents) => glue.applyPatch(patch, files, contents),
   patchPaths: (patchText) => JSON.parse(glue.patchPaths(patchText)) as PatchPathsResult,
   diffTexts: (original, proposed) => glue.diffTexts(original, proposed),
   diffLines: (original, proposed) => glue.diffLines(original, proposed),

@@ -264,8 +264,7 @@ pub struct ApprovalRequest {
     pub mcp: Option<McpApprovalInfo>,
 }
 
-crate::session::tagged::internally_tagged! {
-tag = "kind", mirror = #[serde(rename_all = "camelCase")];
+// Deserialize: by hand in tagged.rs (`read_remember_scope`), no derived visitors.
 /// What an approval for the session allows later, without asking, in the same working directory
 /// and with the same sandbox and network.
 #[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -283,7 +282,7 @@ pub enum RememberScope {
     McpTool { server: String, tool: String },
     /// Every call of every tool of this MCP server.
     McpServer { server: String },
-}}
+}
 
 /// An approval the person gave for the rest of the session; `revokeApproval` with its id ends it.
 #[derive(Serialize, Deserialize, TS, Debug, Clone, PartialEq, Eq)]
@@ -320,8 +319,7 @@ pub struct ChangeProposal {
     pub files: Vec<ProposedFile>,
 }
 
-crate::session::tagged::internally_tagged! {
-tag = "outcome", mirror = #[serde(rename_all = "camelCase")];
+// Deserialize: by hand in tagged.rs (read with `FileReview`), no derived visitors.
 /// What the person did with one proposed file. The host has written the accepted part when it reports.
 #[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "outcome", rename_all = "camelCase")]
@@ -338,7 +336,7 @@ pub enum FileReviewOutcome {
     Failed {
         message: String,
     },
-}}
+}
 
 // Deserialize: by hand in tagged.rs (no buffered `Content` for the flattened enum).
 #[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]

@@ -122,12 +122,265 @@ impl<'de> Deserialize<'de> for super::FileReview {
                 )))
             }
         };
-        let outcome = super::FileReviewOutcome::deserialize(Value::Object(fields))
-            .map_err(D::Error::custom)?;
+        let outcome = read_outcome(&mut fields)?;
         Ok(super::FileReview {
             path,
             outcome,
             landed,
         })
+    }
+}
+
+/// Takes a required field out of a JSON object and reads it as `T` (a type whose reader the module
+/// has anyway: strings, lists of strings).
+fn take<T: DeserializeOwned, E: Error>(
+    fields: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<T, E> {
+    let value = fields.remove(key).ok_or_else(|| E::missing_field(key))?;
+    T::deserialize(value).map_err(E::custom)
+}
+
+/// Takes the tag out of an internally tagged object (the messages `untag` gives).
+fn take_tag<E: Error>(fields: &mut Map<String, Value>, tag: &'static str) -> Result<String, E> {
+    match fields.remove(tag) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(E::custom(format_args!("`{tag}` is not a string: {other}"))),
+        None => Err(E::missing_field(tag)),
+    }
+}
+
+const OUTCOMES: &[&str] = &["accepted", "rejected", "partial", "failed"];
+
+/// `FileReviewOutcome` from the fields of a `FileReview` (`{outcome, ...}`), read by hand: the
+/// derived reader of its externally tagged mirror was a visitor per variant (with a sequence form
+/// nobody sends). Accepts and refuses what the derived one did (tests below).
+fn read_outcome<E: Error>(fields: &mut Map<String, Value>) -> Result<super::FileReviewOutcome, E> {
+    use super::FileReviewOutcome as O;
+    let outcome = take_tag(fields, "outcome")?;
+    Ok(match outcome.as_str() {
+        "accepted" => O::Accepted,
+        "rejected" => O::Rejected,
+        "partial" => O::Partial {
+            accepted_hunk_ids: take(fields, "acceptedHunkIds")?,
+        },
+        "failed" => O::Failed {
+            message: take(fields, "message")?,
+        },
+        other => return Err(E::unknown_variant(other, OUTCOMES)),
+    })
+}
+
+impl<'de> Deserialize<'de> for super::FileReviewOutcome {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        read_outcome(&mut Map::deserialize(deserializer)?)
+    }
+}
+
+const SCOPES: &[&str] = &["prefix", "exact", "once", "mcpTool", "mcpServer"];
+
+/// `RememberScope` (`{kind, ...}`), read by hand like `FileReviewOutcome`.
+impl<'de> Deserialize<'de> for super::RememberScope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use super::RememberScope as S;
+        let mut fields = Map::deserialize(deserializer)?;
+        let kind = take_tag(&mut fields, "kind")?;
+        Ok(match kind.as_str() {
+            "prefix" => S::Prefix {
+                prefix: take(&mut fields, "prefix")?,
+            },
+            "exact" => S::Exact {
+                argv: take(&mut fields, "argv")?,
+            },
+            "once" => S::Once,
+            "mcpTool" => S::McpTool {
+                server: take(&mut fields, "server")?,
+                tool: take(&mut fields, "tool")?,
+            },
+            "mcpServer" => S::McpServer {
+                server: take(&mut fields, "server")?,
+            },
+            other => return Err(D::Error::unknown_variant(other, SCOPES)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The hand-written readers against the derived ones they replace (serde's derive of the same
+    //! enums, internally tagged through the mirror, kept here): the same values for every shape,
+    //! the same refusals, and the messages for unknown tags and missing fields.
+    use super::super::{FileReview, FileReviewOutcome, RememberScope};
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    crate::session::tagged::internally_tagged! {
+    tag = "kind", mirror = #[serde(rename_all = "camelCase")];
+    #[derive(serde::Serialize, Debug, PartialEq)]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    enum DerivedScope {
+        Prefix { prefix: Vec<String> },
+        Exact { argv: Vec<String> },
+        Once,
+        McpTool { server: String, tool: String },
+        McpServer { server: String },
+    }}
+
+    crate::session::tagged::internally_tagged! {
+    tag = "outcome", mirror = #[serde(rename_all = "camelCase")];
+    #[derive(serde::Serialize, Debug, PartialEq)]
+    #[serde(tag = "outcome", rename_all = "camelCase")]
+    enum DerivedOutcome {
+        Accepted,
+        Rejected,
+        Partial {
+            #[serde(rename = "acceptedHunkIds")]
+            accepted_hunk_ids: Vec<String>,
+        },
+        Failed { message: String },
+    }}
+
+    /// Both readers on one value: Ok with the same JSON when written back, or both errors.
+    fn same<H, R>(value: &Value) -> Result<(), String>
+    where
+        H: serde::de::DeserializeOwned + serde::Serialize,
+        R: serde::de::DeserializeOwned + serde::Serialize,
+    {
+        let hand = H::deserialize(value.clone()).map(|v| serde_json::to_value(v).unwrap());
+        let derived = R::deserialize(value.clone()).map(|v| serde_json::to_value(v).unwrap());
+        match (hand, derived) {
+            (Ok(a), Ok(b)) if a == b => Ok(()),
+            (Err(_), Err(_)) => Ok(()),
+            (a, b) => Err(format!("{value}: hand {a:?}, derived {b:?}")),
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-z]{0,3}".prop_map(Value::from),
+            prop::sample::select(vec![
+                "prefix",
+                "exact",
+                "once",
+                "mcpTool",
+                "mcpServer",
+                "accepted",
+                "rejected",
+                "partial",
+                "failed"
+            ])
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop::collection::vec(inner, 0..3).prop_map(Value::from)
+        })
+    }
+
+    /// Objects built from the keys the two enums know, with any values (mostly of the right kind).
+    fn object(
+        tag: &'static str,
+        tags: &'static [&'static str],
+        keys: &'static [&'static str],
+    ) -> impl Strategy<Value = Value> {
+        let value = prop_oneof![
+            3 => "[a-z]{0,3}".prop_map(Value::from),
+            3 => prop::collection::vec("[a-z]{0,3}".prop_map(Value::from), 0..3).prop_map(Value::from),
+            2 => any_json(),
+        ];
+        let tag_value = prop_oneof![
+            6 => prop::sample::select(tags.to_vec()).prop_map(Value::from),
+            1 => any_json(),
+        ];
+        (
+            prop::option::weighted(0.9, tag_value),
+            prop::collection::vec((prop::sample::select(keys.to_vec()), value), 0..4),
+        )
+            .prop_map(move |(t, pairs)| {
+                let mut m = serde_json::Map::new();
+                if let Some(t) = t {
+                    m.insert(tag.into(), t);
+                }
+                for (k, v) in pairs {
+                    m.insert(k.into(), v);
+                }
+                Value::Object(m)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn remember_scope_reads_as_derived(v in prop_oneof![object("kind", super::SCOPES, &["prefix", "argv", "server", "tool", "other"]), any_json()]) {
+            same::<RememberScope, DerivedScope>(&v).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn file_review_outcome_reads_as_derived(v in prop_oneof![object("outcome", super::OUTCOMES, &["acceptedHunkIds", "message", "other"]), any_json()]) {
+            same::<FileReviewOutcome, DerivedOutcome>(&v).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn every_variant_round_trips_and_the_errors_are_clear() {
+        for v in [
+            json!({"kind": "prefix", "prefix": ["npm", "test"]}),
+            json!({"kind": "exact", "argv": ["ls"]}),
+            json!({"kind": "once"}),
+            json!({"kind": "mcpTool", "server": "s", "tool": "t"}),
+            json!({"kind": "mcpServer", "server": "s"}),
+        ] {
+            let scope: RememberScope = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&scope).unwrap(), v);
+            same::<RememberScope, DerivedScope>(&v).unwrap();
+        }
+        for v in [
+            json!({"path": "a", "outcome": "accepted"}),
+            json!({"path": "a", "outcome": "rejected"}),
+            json!({"path": "a", "outcome": "partial", "acceptedHunkIds": ["h1"], "landed": "x"}),
+            json!({"path": "a", "outcome": "failed", "message": "disk full"}),
+        ] {
+            let review: FileReview = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&review).unwrap(), v);
+        }
+        let err = |v: Value| {
+            serde_json::from_value::<RememberScope>(v)
+                .unwrap_err()
+                .to_string()
+        };
+        let derived = |v: Value| {
+            serde_json::from_value::<DerivedScope>(v)
+                .unwrap_err()
+                .to_string()
+        };
+        for v in [
+            json!({"kind": "banana"}),
+            json!({"prefix": []}),
+            json!({"kind": "prefix"}),
+            json!({"kind": "mcpTool", "server": "s"}),
+            json!({"kind": 3}),
+        ] {
+            assert_eq!(err(v.clone()), derived(v));
+        }
+        assert_eq!(
+            err(json!({"kind": "banana"})),
+            "unknown variant `banana`, expected one of `prefix`, `exact`, `once`, `mcpTool`, `mcpServer`"
+        );
+        assert_eq!(err(json!({"kind": "prefix"})), "missing field `prefix`");
+        let err = |v: Value| {
+            serde_json::from_value::<FileReview>(v)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(json!({"path": "a", "outcome": "maybe"})),
+            "unknown variant `maybe`, expected one of `accepted`, `rejected`, `partial`, `failed`"
+        );
+        assert_eq!(
+            err(json!({"path": "a", "outcome": "failed"})),
+            "missing field `message`"
+        );
+        assert_eq!(err(json!({"path": "a"})), "missing field `outcome`");
     }
 }

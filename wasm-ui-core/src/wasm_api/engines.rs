@@ -1,10 +1,11 @@
 //! The engines' JavaScript face: apply_patch and diff. Structured values cross as JSON text (see
 //! `json.rs`), typed by the ts-rs types generated from these structs.
 
-use super::json::{from_text, to_text, too_deep};
+use super::json::{parse, to_text, too_deep};
 use crate::diff::{self, FileDiff};
-use crate::patch::{self, FileChange, FileMap, PatchError};
+use crate::patch::{self, ChangeKind, FileChange, FileMap, FileState, PatchError};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use ts_rs::TS;
 use wasm_bindgen::prelude::*;
 
@@ -59,19 +60,200 @@ pub fn patch_paths_result(patch_text: &str) -> PatchPathsResult {
     }
 }
 
-/// Applies `patchText` to `files` (`FileMap` as JSON text: path -> `FileState`) ->
-/// `ApplyPatchResult` as JSON text. Throws only when `files` is not a `FileMap`.
-#[wasm_bindgen(js_name = applyPatch)]
-pub fn apply_patch(patch_text: &str, files: &str) -> Result<String, JsError> {
-    // A FileMap is two levels deep (path -> {state, contents}); anything deeper is not one.
+/// One path `applyPatch` is given (its `files` argument is a list of these, as JSON text): what the
+/// host knows of it (`FileState`), except that a text file's contents are not in the JSON but in
+/// the contents buffer, as its next `bytes` UTF-8 bytes (the text files' contents follow each other
+/// there in list order). TypeScript's view of `read_files`' input; never built.
+#[derive(TS)]
+#[ts(export)]
+pub struct PatchFile {
+    pub path: String,
+    #[ts(type = r#""text" | "missing" | "directory" | "outsideWorkspace" | "unreadable""#)]
+    pub state: String,
+    /// For `text`: the length of its contents in UTF-8 bytes.
+    #[ts(optional)]
+    pub bytes: Option<u32>,
+    /// For `unreadable`: why (shown to the model).
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+/// The JSON header of `applyPatch`'s answer: the changes without their new contents, which follow
+/// the header in the answer's bytes (see `apply_patch`), or the error. The host builds
+/// `ApplyPatchResult` from it, taking each change's `original` from the files it passed in.
+#[derive(Serialize, TS, Debug, PartialEq, Eq)]
+#[serde(untagged)]
+#[ts(export)]
+pub enum PatchAnswerHeader {
+    Applied {
+        #[ts(type = "true")]
+        ok: bool,
+        changes: Vec<ChangeHeader>,
+    },
+    Failed {
+        #[ts(type = "false")]
+        ok: bool,
+        error: PatchError,
+    },
+}
+
+/// One change of `PatchAnswerHeader`: a `FileChange` whose new contents are in the answer's bytes.
+#[derive(Serialize, TS, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChangeHeader {
+    pub kind: ChangeKind,
+    pub path: String,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub move_path: Option<String>,
+    /// The length of the new contents in UTF-8 bytes (null for a delete).
+    pub new_bytes: Option<u32>,
+}
+
+/// The states a `PatchFile` may name, in the order the error message lists them.
+const STATES: &str = "`text`, `missing`, `directory`, `outsideWorkspace`, `unreadable`";
+
+/// `applyPatch`'s `files` (JSON text, a list of `PatchFile`) and contents buffer -> the `FileMap`.
+/// Read by hand from a `serde_json::Value`: a derived reader would be one more set of visitors in the
+/// module for a list of flat objects.
+fn read_files(files: &str, contents: &[u8]) -> Result<FileMap, String> {
+    // A list of flat objects is two levels deep; anything deeper is not one.
     if too_deep(files, 2) {
-        return Err(JsError::new(
-            "applyPatch: files is not a FileMap: nested too deeply",
+        return Err("nested too deeply".into());
+    }
+    let Value::Array(entries) = parse(files).map_err(|e| e.to_string())? else {
+        return Err("not a list of files".into());
+    };
+    let mut map = FileMap::new();
+    let mut at = 0usize;
+    for (i, entry) in entries.into_iter().enumerate() {
+        let Value::Object(mut fields) = entry else {
+            return Err(format!("entry {i} is not an object"));
+        };
+        let string =
+            |fields: &mut serde_json::Map<String, Value>, key: &str| match fields.remove(key) {
+                Some(Value::String(s)) => Ok(s),
+                Some(_) => Err(format!("entry {i}: `{key}` is not a string")),
+                None => Err(format!("entry {i}: missing field `{key}`")),
+            };
+        let path = string(&mut fields, "path")?;
+        let state = string(&mut fields, "state")?;
+        let file = match state.as_str() {
+            "text" => {
+                let len = fields
+                    .get("bytes")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| format!("{path}: a text file needs its length in `bytes`"))?;
+                let end = usize::try_from(len)
+                    .ok()
+                    .and_then(|len| at.checked_add(len))
+                    .filter(|&end| end <= contents.len())
+                    .ok_or_else(|| format!("{path}: its contents run past the contents buffer"))?;
+                let text = std::str::from_utf8(&contents[at..end])
+                    .map_err(|e| format!("{path}: its contents are not UTF-8 text: {e}"))?;
+                at = end;
+                FileState::Text {
+                    contents: text.to_owned(),
+                }
+            }
+            "missing" => FileState::Missing,
+            "directory" => FileState::Directory,
+            "outsideWorkspace" => FileState::OutsideWorkspace,
+            "unreadable" => FileState::Unreadable {
+                reason: string(&mut fields, "reason")?,
+            },
+            other => {
+                return Err(format!(
+                    "{path}: unknown state `{other}`, expected one of {STATES}"
+                ))
+            }
+        };
+        if map.contains_key(&path) {
+            return Err(format!("{path} is listed twice"));
+        }
+        map.insert(path, file);
+    }
+    if at != contents.len() {
+        return Err(format!(
+            "{} bytes of the contents buffer belong to no text file",
+            contents.len() - at
         ));
     }
-    let files: FileMap = from_text(files)
+    Ok(map)
+}
+
+/// The answer's bytes: the header's length (4 bytes, little-endian), the header (JSON text, a
+/// `PatchAnswerHeader`), then every change's new contents one after another, in the header's order.
+fn answer_bytes(result: Result<Vec<FileChange>, PatchError>) -> Result<Vec<u8>, JsError> {
+    let (header, changes) = match result {
+        Ok(changes) => {
+            let mut headers = Vec::with_capacity(changes.len());
+            for c in &changes {
+                let new_bytes = match &c.new_contents {
+                    Some(t) => Some(u32::try_from(t.len()).map_err(|_| {
+                        JsError::new(&format!("applyPatch: the new {} is over 4 GiB", c.path))
+                    })?),
+                    None => None,
+                };
+                headers.push(ChangeHeader {
+                    kind: c.kind,
+                    path: c.path.clone(),
+                    move_path: c.move_path.clone(),
+                    new_bytes,
+                });
+            }
+            let header = PatchAnswerHeader::Applied {
+                ok: true,
+                changes: headers,
+            };
+            (header, changes)
+        }
+        Err(error) => (PatchAnswerHeader::Failed { ok: false, error }, Vec::new()),
+    };
+    let header = to_text(&header)?;
+    let body: usize = changes
+        .iter()
+        .filter_map(|c| c.new_contents.as_ref())
+        .map(String::len)
+        .sum();
+    let mut out = Vec::with_capacity(4 + header.len() + body);
+    // The header is far below 4 GiB (paths and error messages).
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for c in &changes {
+        if let Some(t) = &c.new_contents {
+            out.extend_from_slice(t.as_bytes());
+        }
+    }
+    Ok(out)
+}
+
+/// Applies a patch (UTF-8 bytes) to `files` (JSON text: a list of `PatchFile`) whose text files'
+/// contents are `contents` (UTF-8 bytes, one after another) -> the answer's bytes (`answer_bytes`:
+/// a `PatchAnswerHeader` and the new contents). No file's contents are JSON-escaped or parsed on
+/// either side: the host encodes them into one buffer and decodes each new one with a TextDecoder
+/// (applyPatch in extension/src/host/patch/engine.ts). A bad patch is an answer
+/// (`PatchAnswerHeader::Failed`); this throws only when `files` and `contents` are not a `FileMap`.
+#[wasm_bindgen(js_name = applyPatch)]
+pub fn apply_patch(patch: &[u8], files: &str, contents: &[u8]) -> Result<Vec<u8>, JsError> {
+    let files = read_files(files, contents)
         .map_err(|e| JsError::new(&format!("applyPatch: files is not a FileMap: {e}")))?;
-    to_text(&apply_patch_result(patch_text, &files))
+    let patch = text(patch, "applyPatch", "patch")?;
+    let result = patch::parse_and_apply(patch, &files);
+    // The host takes `original` from the files it passed: it is always the path's text contents.
+    debug_assert!(result.as_ref().map_or(true, |changes| changes
+        .iter()
+        .all(|c| c.original.as_ref() == text_of(&files, &c.path))));
+    answer_bytes(result)
+}
+
+/// A path's text contents in `files`, if it is a text file there.
+fn text_of<'a>(files: &'a FileMap, path: &str) -> Option<&'a String> {
+    match files.get(path) {
+        Some(FileState::Text { contents }) => Some(contents),
+        _ => None,
+    }
 }
 
 /// The paths a patch touches (to read before `applyPatch`) -> `PatchPathsResult` as JSON text.
@@ -246,6 +428,125 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(paths, serde_json::json!({"ok": true, "paths": ["d/x"]}));
+    }
+
+    /// `apply_patch` without its JsError: the header as JSON and the new contents.
+    fn answer(patch: &str, files: &str, contents: &str) -> (serde_json::Value, Vec<u8>) {
+        let files = read_files(files, contents.as_bytes()).unwrap();
+        let result = patch::parse_and_apply(patch, &files);
+        if let Ok(changes) = &result {
+            for c in changes {
+                assert_eq!(c.original.as_ref(), text_of(&files, &c.path));
+            }
+        }
+        let out = answer_bytes(result).unwrap();
+        let len = u32::from_le_bytes(out[..4].try_into().unwrap()) as usize;
+        let header = serde_json::from_slice(&out[4..4 + len]).unwrap();
+        (header, out[4 + len..].to_vec())
+    }
+
+    #[test]
+    fn the_answer_is_a_header_then_the_new_contents() {
+        let patch =
+            "*** Begin Patch\n*** Update File: a.txt\n*** Move to: b/c.txt\n@@\n-x\n+y\u{e9}\n\
+                     *** Delete File: gone\n*** Add File: n.txt\n+new\n*** End Patch";
+        let files = r#"[{"path":"a.txt","state":"text","bytes":3},{"path":"b/c.txt","state":"missing"},
+            {"path":"gone","state":"text","bytes":5},{"path":"n.txt","state":"missing"}]"#;
+        let (header, rest) = answer(patch, files, "x\r\nbye!\n");
+        assert_eq!(
+            header,
+            serde_json::json!({"ok": true, "changes": [
+                {"kind": "modify", "path": "a.txt", "movePath": "b/c.txt", "newBytes": 5},
+                {"kind": "delete", "path": "gone", "newBytes": null},
+                {"kind": "add", "path": "n.txt", "newBytes": 4},
+            ]})
+        );
+        assert_eq!(String::from_utf8(rest).unwrap(), "y\u{e9}\r\nnew\n");
+        let (header, rest) = answer(
+            "*** Begin Patch\n*** Update File: a.txt\n@@\n-nope\n+y\n*** End Patch",
+            r#"[{"path":"a.txt","state":"text","bytes":2}]"#,
+            "x\n",
+        );
+        assert_eq!(
+            header,
+            serde_json::json!({"ok": false, "error": {"line": 3,
+                "message": "could not find the lines to replace in a.txt:\n  nope"}})
+        );
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn files_read_every_state_and_refuse_what_is_not_a_file_map() {
+        let files = read_files(
+            r#"[{"path":"a","state":"text","bytes":2},{"path":"b","state":"missing"},
+                {"path":"c","state":"unreadable","reason":"binary"},{"path":"d","state":"outsideWorkspace"},
+                {"path":"e","state":"directory"},{"path":"f","state":"text","bytes":0}]"#,
+            "hi".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            files["a"],
+            FileState::Text {
+                contents: "hi".into()
+            }
+        );
+        assert_eq!(files["b"], FileState::Missing);
+        assert_eq!(
+            files["c"],
+            FileState::Unreadable {
+                reason: "binary".into()
+            }
+        );
+        assert_eq!(files["d"], FileState::OutsideWorkspace);
+        assert_eq!(files["e"], FileState::Directory);
+        assert_eq!(
+            files["f"],
+            FileState::Text {
+                contents: String::new()
+            }
+        );
+        let err = |files: &str, contents: &[u8]| read_files(files, contents).unwrap_err();
+        assert_eq!(
+            err(r#"[{"path":"a","state":"banana"}]"#, b""),
+            "a: unknown state `banana`, expected one of `text`, `missing`, `directory`, `outsideWorkspace`, `unreadable`"
+        );
+        assert_eq!(err("42", b""), "not a list of files");
+        assert_eq!(err("[42]", b""), "entry 0 is not an object");
+        assert_eq!(
+            err(r#"[{"state":"missing"}]"#, b""),
+            "entry 0: missing field `path`"
+        );
+        assert_eq!(
+            err(r#"[{"path":1,"state":"missing"}]"#, b""),
+            "entry 0: `path` is not a string"
+        );
+        assert_eq!(
+            err(r#"[{"path":"c","state":"unreadable"}]"#, b""),
+            "entry 0: missing field `reason`"
+        );
+        assert_eq!(
+            err(r#"[{"path":"a","state":"text"}]"#, b""),
+            "a: a text file needs its length in `bytes`"
+        );
+        assert_eq!(
+            err(r#"[{"path":"a","state":"text","bytes":3}]"#, b"hi"),
+            "a: its contents run past the contents buffer"
+        );
+        assert_eq!(
+            err(r#"[{"path":"a","state":"text","bytes":1}]"#, b"hi"),
+            "1 bytes of the contents buffer belong to no text file"
+        );
+        assert!(err(r#"[{"path":"a","state":"text","bytes":1}]"#, b"\xff")
+            .starts_with("a: its contents are not UTF-8 text"));
+        assert_eq!(
+            err(
+                r#"[{"path":"a","state":"missing"},{"path":"a","state":"directory"}]"#,
+                b""
+            ),
+            "a is listed twice"
+        );
+        assert_eq!(err(r#"[{"path":{"a":[1]}}]"#, b""), "nested too deeply");
+        assert!(err("[", b"").starts_with("EOF while parsing"));
     }
 
     #[test]

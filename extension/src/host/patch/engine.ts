@@ -3,10 +3,13 @@
 import { coreGeneration, loadCore, trackCoreObject, type Core, type GlueTextDiff } from '../core';
 import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
 import type { DiffLines } from '../../generated/types/DiffLines';
+import type { FileChange } from '../../generated/types/FileChange';
 import type { FileDiff } from '../../generated/types/FileDiff';
 import type { FileMap } from '../../generated/types/FileMap';
 import type { LineDecision } from '../../generated/types/LineDecision';
+import type { PatchAnswerHeader } from '../../generated/types/PatchAnswerHeader';
 import type { PatchError } from '../../generated/types/PatchError';
+import type { PatchFile } from '../../generated/types/PatchFile';
 import type { PatchPathsResult } from '../../generated/types/PatchPathsResult';
 
 export type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
@@ -63,28 +66,91 @@ let scratch = new Uint8Array(1 << 16);
 const KEEP_BYTES = 1 << 22;
 
 /**
- * Both texts as UTF-8, views of one buffer (valid until the next call; the wasm glue copies them at
- * once). encodeInto a ready buffer is several times faster than encode(), which sizes and allocates
- * a new array for every text.
+ * The texts as UTF-8, views of one buffer one after another (valid until the next call; the wasm
+ * glue copies them at once). encodeInto a ready buffer is several times faster than encode(), which
+ * sizes and allocates a new array for every text.
  */
-export function encodeTexts(a: string, b: string): [Uint8Array, Uint8Array] {
-  const units = a.length + b.length;
+export function encodeTexts(a: string, b: string): [Uint8Array, Uint8Array];
+export function encodeTexts(...texts: string[]): Uint8Array[];
+export function encodeTexts(...texts: string[]): Uint8Array[] {
+  let units = 0;
+  for (const t of texts) units += t.length;
   // ASCII takes one byte a UTF-16 unit; anything else at most three, which the retry allows.
   let buf = scratch.length >= units ? scratch : new Uint8Array(units);
-  let ra = utf8.encodeInto(a, buf);
-  let rb = utf8.encodeInto(b, buf.subarray(ra.written));
-  if (ra.read < a.length || rb.read < b.length) {
+  let views = encodeAll(texts, buf);
+  if (!views) {
     buf = new Uint8Array(units * 3);
-    ra = utf8.encodeInto(a, buf);
-    rb = utf8.encodeInto(b, buf.subarray(ra.written));
+    views = encodeAll(texts, buf) as Uint8Array[];
   }
   if (buf !== scratch && buf.length <= KEEP_BYTES) scratch = buf;
-  return [buf.subarray(0, ra.written), buf.subarray(ra.written, ra.written + rb.written)];
+  return views;
+}
+
+/** The texts encoded one after another into `buf`, or undefined when they do not fit. */
+function encodeAll(texts: string[], buf: Uint8Array): Uint8Array[] | undefined {
+  const views: Uint8Array[] = [];
+  let at = 0;
+  for (const t of texts) {
+    const r = utf8.encodeInto(t, buf.subarray(at));
+    if (r.read < t.length) return undefined;
+    views.push(buf.subarray(at, at + r.written));
+    at += r.written;
+  }
+  return views;
+}
+
+/** UTF-8 -> text as it is: a leading byte order mark stays part of the text (TextDecoder drops it by default). */
+const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** What `applyPatch` is given as a FileMap that is not one. */
+function notAFileMap(why: string): Error {
+  return new Error(`applyPatch: files is not a FileMap: ${why}`);
+}
+
+/**
+ * `applyPatch` across the boundary without JSON-escaping any file: the patch and the text files'
+ * contents go in as UTF-8 bytes (one encodeTexts buffer), the rest of the FileMap as a small JSON
+ * list (`PatchFile`); the answer is a small JSON header (`PatchAnswerHeader`) followed by the new
+ * contents, each decoded with a TextDecoder. A change's `original` is always its path's text contents
+ * in `files` (the engine copies it from there), so it is taken from `files` rather than sent back.
+ */
+export function applyPatchThrough(core: Core, patchText: string, files: FileMap): ApplyPatchResult {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) throw notAFileMap('not an object');
+  const list: PatchFile[] = [];
+  const texts = [patchText];
+  for (const [p, file] of Object.entries(files)) {
+    if (typeof file !== 'object' || file === null) throw notAFileMap(`${p}: not a FileState`);
+    if (file.state === 'text') {
+      if (typeof file.contents !== 'string') throw notAFileMap(`${p}: its contents are not a string`);
+      texts.push(file.contents);
+      list.push({ path: p, state: 'text' });
+    } else list.push(file.state === 'unreadable' ? { path: p, state: file.state, reason: file.reason } : { path: p, state: file.state });
+  }
+  const views = encodeTexts(...texts);
+  let t = 1;
+  for (const entry of list) if (entry.state === 'text') entry.bytes = views[t++].length;
+  const patch = views[0];
+  const end = views[views.length - 1];
+  const contents = new Uint8Array(patch.buffer, patch.byteOffset + patch.length, end.byteOffset + end.length - patch.byteOffset - patch.length);
+  const out = core.applyPatch(patch, JSON.stringify(list), contents);
+  const headerEnd = 4 + (out[0] | (out[1] << 8) | (out[2] << 16) | (out[3] << 24));
+  const header = JSON.parse(fromUtf8.decode(out.subarray(4, headerEnd))) as PatchAnswerHeader;
+  if (!header.ok) return header;
+  let at = headerEnd;
+  const changes = header.changes.map((c): FileChange => {
+    const was = Object.hasOwn(files, c.path) ? files[c.path] : undefined;
+    let newContents: string | null = null;
+    if (c.newBytes !== null) newContents = fromUtf8.decode(out.subarray(at, (at += c.newBytes)));
+    const change: FileChange = { kind: c.kind, path: c.path, original: was?.state === 'text' ? was.contents : null, newContents };
+    if (c.movePath !== undefined) change.movePath = c.movePath;
+    return change;
+  });
+  return { ok: true, changes };
 }
 
 export function engines(core: Core = loadCore()): Engines {
   return {
-    applyPatch: (patchText, files) => core.applyPatch(patchText, files) as ApplyPatchResult,
+    applyPatch: (patchText, files) => applyPatchThrough(core, patchText, files),
     patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
     diffTexts: (original, proposed) => JSON.parse(core.diffTexts(...encodeTexts(original, proposed))) as FileDiff,
     diffLines: (original, proposed) => decodeDiffLines(core.diffLines(...encodeTexts(original, proposed))),
