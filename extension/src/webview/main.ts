@@ -9,6 +9,7 @@ import { emptyChange, mergeChange, reduce, restoreState, type Action, type Chang
 import { ansiToHtml, splitTerminal } from './render/ansi';
 import {
   commandView,
+  cutNoticeText,
   formatElapsed,
   renderCommand,
   renderEntry,
@@ -149,13 +150,18 @@ function redrawEntry(el: HTMLElement, html: string): void {
 // and the output is kept as chunks of whole lines, each redrawn only when its own text changes.
 const cardShell = new WeakMap<HTMLElement, string>();
 const chunkKey = new WeakMap<Element, string>();
+/**
+ * Characters per output chunk. A frame redraws the chunk that grew and the first one when the front
+ * is trimmed: small chunks keep that (its style, shaping and layout) small while output streams.
+ */
+const CHUNK_CHARS = 1024;
 
 function fillTerminal(pre: HTMLElement, text: string, base: number): void {
   const byIndex = new Map<number, HTMLElement>();
   for (const span of [...pre.children] as HTMLElement[]) byIndex.set(Number(span.dataset.chunk), span);
   let previous: HTMLElement | null = null;
   const keep = new Set<number>();
-  for (const chunk of splitTerminal(text, base)) {
+  for (const chunk of splitTerminal(text, base, CHUNK_CHARS)) {
     keep.add(chunk.index);
     const key = chunk.carry + '\u0000' + chunk.text;
     let span = byIndex.get(chunk.index);
@@ -178,7 +184,9 @@ function fillTerminal(pre: HTMLElement, text: string, base: number): void {
 function drawCommand(el: HTMLElement, entry: Entry): boolean {
   if (entry.kind !== 'item' || entry.item.type !== 'command_execution') return false;
   const item = entry.item;
-  const shell = renderCommand(item, entry.cutBytes, false, commandView(state, entry));
+  // The shell is drawn and compared without the cut notice's figure, which changes with every delta
+  // once output is trimmed: a new shell moves every chunk, and all of the output is laid out again.
+  const shell = renderCommand(item, entry.cutBytes > 0 ? 1 : 0, false, commandView(state, entry));
   const pre0 = el.querySelector<HTMLElement>('pre.terminal');
   const scroll = pre0 ? [{ atEnd: pre0.scrollHeight - pre0.scrollTop - pre0.clientHeight < 8, top: pre0.scrollTop }] : [];
   if (cardShell.get(el) !== shell) {
@@ -195,6 +203,11 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
     // Keep the chunks already drawn: move them into the new card's terminal.
     const pre = el.querySelector<HTMLElement>('pre.terminal');
     if (pre && oldPre) pre.append(...oldPre.childNodes);
+  }
+  const notice = el.querySelector<HTMLElement>('[data-testid="command-output-cut"]');
+  if (notice && entry.cutBytes) {
+    const text = cutNoticeText(entry.cutBytes);
+    if (notice.textContent !== text) notice.textContent = text;
   }
   const pre = el.querySelector<HTMLElement>('pre.terminal');
   if (pre) fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0);

@@ -368,6 +368,31 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
   }
 });
 
+test('a trimmed stream updates its cut notice in place: the card and its output are not drawn again', { skip }, async () => {
+  const { page, violations } = await openView();
+  try {
+    await host(page, ev({ type: 'item.started', item: { id: 'c', type: 'command_execution', command: 'make', aggregated_output: '', status: 'in_progress' } }));
+    const line = 'x'.repeat(63) + '\n';
+    // 70 KB: the view keeps the last 64 KB, so about 6 KB are cut.
+    await host(page, ev({ type: 'item.delta', item_id: 'c', delta: line.repeat(1120) }));
+    await page.waitForFunction(() => /KB of earlier output not shown/.test(document.querySelector('[data-testid="command-output-cut"]')?.textContent ?? ''));
+    const before = (await page.textContent(tid('command-output-cut'))) ?? '';
+    await page.evaluate(`document.querySelector('pre.terminal').tackMark = 'same'; document.querySelector('[data-testid="command-card"]').tackMark = 'same'`);
+    // 4 KB more: 4 KB more cut, and the figure says so.
+    await host(page, ev({ type: 'item.delta', item_id: 'c', delta: line.repeat(64) + 'END\n' }));
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('END\n'));
+    const after = (await page.textContent(tid('command-output-cut'))) ?? '';
+    assert.notEqual(after, before, 'the cut figure grew');
+    assert.match(after, /^\d+\.\d KB of earlier output not shown$/);
+    assert.equal(await page.evaluate(`document.querySelector('pre.terminal').tackMark`), 'same', 'the terminal is the same element');
+    assert.equal(await page.evaluate(`document.querySelector('[data-testid="command-card"]').tackMark`), 'same', 'the card is the same element');
+    assert.ok(((await page.textContent(tid('command-output'))) ?? '').length <= 64 * 1024);
+    assert.deepEqual(violations, []);
+  } finally {
+    await page.close();
+  }
+});
+
 /** Waits for the next frame to be drawn (the view redraws once per animation frame). */
 const frame = (page: Page): Promise<unknown> => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
 

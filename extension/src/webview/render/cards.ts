@@ -202,9 +202,14 @@ export function formatElapsed(ms: number): string {
  * "+N lines"); a failure opens on its output, whose pane the DOM layer scrolls to the tail; a
  * running command counts its elapsed time (the DOM layer fills `command-elapsed` every second).
  */
+/** The notice above a command's output when its front was cut. */
+export function cutNoticeText(cutBytes: number): string {
+  return `${formatBytes(cutBytes)} of earlier output not shown`;
+}
+
 export function renderCommand(item: Item<'command_execution'>, cutBytes: number, withOutput = true, view: CommandView = {}): string {
   const st = commandStatus(item, view);
-  const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${formatBytes(cutBytes)} of earlier output not shown</div>` : '';
+  const cut = cutBytes > 0 ? `<div class="output-cut" data-testid="command-output-cut">${escapeHtml(cutNoticeText(cutBytes))}</div>` : '';
   const body = withOutput ? ansiToHtml(item.aggregated_output) : '';
   const output = item.aggregated_output
     ? `${cut}<pre class="terminal" data-testid="command-output">${body}</pre>`
