@@ -56,7 +56,13 @@ export async function webviewBench(ctx: Ctx): Promise<Section> {
       target: `95th percentile < ${TARGET_MS} ms`,
       actual: `${fmt(p95)} ms (median ${fmt(quantile(r.work, 0.5))} ms; ${dropped} of ${r.intervals.length} frames late)`,
       met: p95 < TARGET_MS,
-      gap: p95 < TARGET_MS ? undefined : `Over by ${fmt(p95 - TARGET_MS)} ms at the 95th percentile`,
+      gap:
+        p95 < TARGET_MS
+          ? undefined
+          : `Over by ${fmt(p95 - TARGET_MS)} ms at the 95th percentile.` +
+            (cases[i].chunk.length * (FRAME_MS / cases[i].everyMs) > 64 * 1024
+              ? ' Every frame brings more output than the 64 KB the view keeps, so all of the terminal is new each frame and all of it is styled, shaped and laid out; what would close it is drawing only the few screens at the end while the pane follows the output, and the rest when the person scrolls up or the command ends.'
+              : ''),
     });
   }
   s.tables.push({
