@@ -61,7 +61,7 @@ export async function webviewBench(ctx: Ctx): Promise<Section> {
           ? undefined
           : `Over by ${fmt(p95 - TARGET_MS)} ms at the 95th percentile.` +
             (cases[i].chunk.length * (FRAME_MS / cases[i].everyMs) > 64 * 1024
-              ? ' Every frame brings more output than the 64 KB the view keeps, so all of the terminal is new each frame and all of it is styled, shaped and laid out; what would close it is drawing only the few screens at the end while the pane follows the output, and the rest when the person scrolls up or the command ends.'
+              ? ' Every frame brings more output than the 64 KB the view keeps. The pane that follows a running command draws only its last few 1 KB chunks (extension/src/webview/main.ts, TAIL_CHUNKS), so what is left each frame is the state update per delta (appending to the kept 64 KB and cutting its front), splitting the kept text into chunks, and the saved state; a profile (bench/lib/webview-frames.ts can write one) says which.'
               : ''),
     });
   }

@@ -156,12 +156,23 @@ const chunkKey = new WeakMap<Element, string>();
  */
 const CHUNK_CHARS = 1024;
 
-function fillTerminal(pre: HTMLElement, text: string, base: number): void {
+/**
+ * Output chunks drawn while a running command's pane follows its end: a few screens (the pane is
+ * at most 320px high). A flood brings more than the whole kept output every frame, and drawing all
+ * of it would style and lay out 64 KB per frame for text nobody can see; the earlier chunks are
+ * drawn when the person scrolls up or the command ends.
+ */
+const TAIL_CHUNKS = 4;
+
+function fillTerminal(pre: HTMLElement, text: string, base: number, tailOnly: boolean): void {
   const byIndex = new Map<number, HTMLElement>();
   for (const span of [...pre.children] as HTMLElement[]) byIndex.set(Number(span.dataset.chunk), span);
   let previous: HTMLElement | null = null;
   const keep = new Set<number>();
-  for (const chunk of splitTerminal(text, base, CHUNK_CHARS)) {
+  const all = splitTerminal(text, base, CHUNK_CHARS);
+  const chunks = tailOnly ? all.slice(-TAIL_CHUNKS) : all;
+  pre.dataset.tail = tailOnly && chunks.length < all.length ? 'cut' : '';
+  for (const chunk of chunks) {
     keep.add(chunk.index);
     const key = chunk.carry + '\u0000' + chunk.text;
     let span = byIndex.get(chunk.index);
@@ -180,6 +191,23 @@ function fillTerminal(pre: HTMLElement, text: string, base: number): void {
   for (const [index, span] of byIndex) if (!keep.has(index)) span.remove();
 }
 
+/**
+ * Draws all of a pane's output that only its tail was drawn of, keeping in place what the person
+ * sees: the chunk at the top of the pane stays where it was on screen.
+ */
+function fillWholeTerminal(pre: HTMLElement, text: string, base: number): void {
+  const spans = [...pre.children] as HTMLElement[];
+  const anchor = spans.find((s) => s.offsetTop + s.offsetHeight > pre.scrollTop) ?? null;
+  const offset = anchor ? anchor.offsetTop - pre.scrollTop : 0;
+  fillTerminal(pre, text, base, false);
+  if (anchor?.isConnected) pre.scrollTop = anchor.offsetTop - offset;
+}
+
+/** True when a terminal pane shows the end of its output (or cannot scroll). */
+function atEnd(pre: HTMLElement): boolean {
+  return pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+}
+
 /** Draws a command entry; returns false for any other entry. */
 function drawCommand(el: HTMLElement, entry: Entry): boolean {
   if (entry.kind !== 'item' || entry.item.type !== 'command_execution') return false;
@@ -188,7 +216,7 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
   // once output is trimmed: a new shell moves every chunk, and all of the output is laid out again.
   const shell = renderCommand(item, entry.cutBytes > 0 ? 1 : 0, false, commandView(state, entry));
   const pre0 = el.querySelector<HTMLElement>('pre.terminal');
-  const scroll = pre0 ? [{ atEnd: pre0.scrollHeight - pre0.scrollTop - pre0.clientHeight < 8, top: pre0.scrollTop }] : [];
+  const scroll = pre0 ? [{ atEnd: atEnd(pre0), top: pre0.scrollTop }] : [];
   if (cardShell.get(el) !== shell) {
     // The person's open/closed choice is kept while the card shows the same status; a new status
     // (running -> exit 0, say) opens or closes it as that status should.
@@ -202,7 +230,10 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
     if (card instanceof HTMLDetailsElement && wasOpen !== null && wasShown === card.dataset.shown) card.open = wasOpen;
     // Keep the chunks already drawn: move them into the new card's terminal.
     const pre = el.querySelector<HTMLElement>('pre.terminal');
-    if (pre && oldPre) pre.append(...oldPre.childNodes);
+    if (pre && oldPre) {
+      pre.append(...oldPre.childNodes);
+      pre.dataset.tail = oldPre.dataset.tail ?? '';
+    }
   }
   const notice = el.querySelector<HTMLElement>('[data-testid="command-output-cut"]');
   if (notice && entry.cutBytes) {
@@ -210,11 +241,34 @@ function drawCommand(el: HTMLElement, entry: Entry): boolean {
     if (notice.textContent !== text) notice.textContent = text;
   }
   const pre = el.querySelector<HTMLElement>('pre.terminal');
-  if (pre) fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0);
-  pinTerminals(el, scroll);
+  const following = scroll.length === 0 || scroll[0].atEnd;
+  if (pre && item.status === 'in_progress' && following) {
+    fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0, true);
+    pinTerminals(el);
+  } else if (pre && pre.dataset.tail === 'cut') {
+    fillWholeTerminal(pre, item.aggregated_output, entry.cutChars ?? 0);
+    if (following) pinTerminals(el);
+  } else {
+    if (pre) fillTerminal(pre, item.aggregated_output, entry.cutChars ?? 0, false);
+    pinTerminals(el, scroll);
+  }
   tickElapsed(el);
   return true;
 }
+
+// A pane that shows only the tail of a running command's output gets the rest as soon as the person
+// scrolls away from the end (scroll events do not bubble: caught on the way down).
+transcript.addEventListener(
+  'scroll',
+  (e) => {
+    const pre = e.target;
+    if (!(pre instanceof HTMLElement) || pre.dataset.tail !== 'cut' || atEnd(pre)) return;
+    const key = pre.closest<HTMLElement>('.entry')?.dataset.key;
+    const entry = state.entries.find((x) => x.key === key);
+    if (entry?.kind === 'item' && entry.item.type === 'command_execution') fillWholeTerminal(pre, entry.item.aggregated_output, entry.cutChars ?? 0);
+  },
+  { capture: true, passive: true },
+);
 
 /**
  * Running commands count their time: only the small elapsed labels change, once a second, so the

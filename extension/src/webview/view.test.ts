@@ -350,18 +350,42 @@ test('megabytes of command output keep the DOM bounded and say how much was cut'
     const gap = (): Promise<number> =>
       page.$eval(tid('command-output'), (p) => p.scrollHeight - p.scrollTop - p.clientHeight);
     assert.ok((await gap()) < 8, 'the live output pane follows the end');
-    // Scrolled up by the person: new output does not yank it back down. Output is drawn in chunks:
-    // a middle chunk's node survives an append untouched.
+    // While the pane follows a running command, only its last screens are drawn.
+    const drawn = (): Promise<number> => page.$eval(tid('command-output'), (p) => p.textContent?.length ?? 0);
+    assert.ok((await drawn()) <= 8 * 1024, `following: ${await drawn()} chars drawn`);
     assert.ok(await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]').length > 3`));
+    // Scrolled up by the person: the rest is drawn, and what they look at stays where it was.
+    // Output is drawn in chunks: a middle chunk's node survives an append untouched.
     await page.evaluate(`document.querySelectorAll('pre.terminal > span[data-chunk]')[2].tackMark = 'kept'`);
+    const onScreen = (): Promise<{ chunk: string; at: number }> =>
+      page.$eval(tid('command-output'), (p) => {
+        const top = ([...p.children] as HTMLElement[]).find((s) => s.offsetTop + s.offsetHeight > p.scrollTop)!;
+        return { chunk: top.dataset.chunk ?? '', at: top.offsetTop - p.scrollTop };
+      });
     await page.$eval(tid('command-output'), (p) => (p.scrollTop = 100));
+    const seen = await onScreen();
+    await frame(page);
+    assert.ok((await drawn()) > 60 * 1024, `scrolled up: ${await drawn()} chars drawn`);
+    assert.deepEqual(await onScreen(), seen, 'the pane did not move under the person');
+    assert.ok((await page.$eval(tid('command-output'), (p) => p.scrollTop)) > 1000, 'the earlier output is drawn above them');
+    // New output does not yank it back down.
     await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'MORE\n' }));
     await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('MORE\n'));
-    assert.equal(await page.$eval(tid('command-output'), (p) => p.scrollTop), 100);
+    assert.deepEqual(await onScreen(), seen, 'new output did not move the pane');
     assert.ok(
       await page.evaluate(`[...document.querySelectorAll('pre.terminal > span[data-chunk]')].some((s) => s.tackMark === 'kept')`),
       'the unchanged chunk was not redrawn',
     );
+    // Back at the end, it follows again with only the tail drawn; when the command ends, all of it is.
+    await page.$eval(tid('command-output'), (p) => (p.scrollTop = p.scrollHeight));
+    await host(page, ev({ type: 'item.delta', item_id: 'c', delta: 'LAST\n' }));
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-output"]')?.textContent?.endsWith('LAST\n'));
+    assert.ok((await drawn()) <= 8 * 1024, `following again: ${await drawn()} chars drawn`);
+    assert.ok((await gap()) < 8, 'following again');
+    await host(page, ev({ type: 'item.completed', item: { id: 'c', type: 'command_execution', command: 'yes', aggregated_output: 'LAST\n', exit_code: 1, status: 'failed' } }));
+    await page.waitForFunction(() => document.querySelector('[data-testid="command-card"]')?.getAttribute('data-status') === 'failed');
+    assert.ok((await drawn()) > 60 * 1024, `ended: ${await drawn()} chars drawn`);
+    assert.ok((await gap()) < 8, 'a failure shows its tail');
     assert.deepEqual(violations, []);
   } finally {
     await page.close();
