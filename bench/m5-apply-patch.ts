@@ -8,7 +8,7 @@ import { patchCase } from './lib/corpus';
 import { type Ctx, findCodexBinary, rel, repoRoot, runTimed, tackCliJs } from './lib/context';
 import { buildEnginesFloor, enginesFloorBin, runEnginesFloor } from './lib/engines';
 import { section, type Section } from './lib/report';
-import { marksOf } from './lib/timing-marks';
+import { marksOf, stretches, type StretchTable } from './lib/timing-marks';
 import { fmt, fmtSummary, ratio, summarize, timeSync, type Summary } from './lib/stats';
 
 const LINES = 50_000;
@@ -172,7 +172,7 @@ export async function applyPatchBench(ctx: Ctx): Promise<Section> {
 }
 
 /** The marks' stretches of one `tack apply-patch` run (TACK_TIMING=1), in the order a run reaches them. */
-const PROCESS_PARTS: [from: string, to: string, name: string][] = [
+const PROCESS_PARTS: StretchTable = [
   ['spawn', 'cli loaded', 'Node\'s start-up and the CLI bundle (to the command\'s first line)'],
   ['cli loaded', 'patch paths read', 'the wasm core loaded and the patch\'s paths read'],
   ['patch paths read', 'files read', 'reading the file (workspace path checks, UTF-8)'],
@@ -186,11 +186,5 @@ function processParts(stderr: string, spawnedAt: number, wallMs: number): [strin
   if (origin === undefined) return [];
   const at = new Map<string, number>([['spawn', 0], ['exit', wallMs]]);
   for (const m of marks) if (!at.has(m.stage)) at.set(m.stage, origin - spawnedAt + m.t);
-  const out: [string, number][] = [];
-  for (const [from, to, name] of PROCESS_PARTS) {
-    const a = at.get(from);
-    const b = at.get(to);
-    if (a !== undefined && b !== undefined) out.push([name, Math.max(0, b - a)]);
-  }
-  return out;
+  return stretches(at, PROCESS_PARTS);
 }

@@ -39,23 +39,37 @@ export const STEP_PARTS: [from: string, to: string, name: string][] = [
   ['response headers', 'first model event', 'the first SSE event read and parsed'],
 ];
 
+/** A table of named stretches, each from one mark's stage to another's. */
+export type StretchTable = readonly (readonly [from: string, to: string, name: string])[];
+
+/**
+ * The length of each stretch of `table` whose two marks are both in `at` (stage -> time), in the
+ * table's order; a stretch whose end comes before its start (marks out of the expected order) is
+ * left out rather than counted as zero.
+ */
+export function stretches(at: ReadonlyMap<string, number>, table: StretchTable): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [from, to, name] of table) {
+    const a = at.get(from);
+    const b = at.get(to);
+    if (a !== undefined && b !== undefined && b >= a) out.push([name, b - a]);
+  }
+  return out;
+}
+
 /**
  * Each part's duration for every step of one run (steps before `skip` left out: they pay first-use
  * costs), plus the per-step totals the run reports (`tack timing-total`: the core's handle per event
  * type).
  */
-export function stepPartsOf(stderr: string, skip = 2, table: readonly (readonly [from: string, to: string, name: string])[] = STEP_PARTS): { parts: Map<string, number[]>; totals: Map<string, number[]> } {
+export function stepPartsOf(stderr: string, skip = 2, table: StretchTable = STEP_PARTS): { parts: Map<string, number[]>; totals: Map<string, number[]> } {
   const { marks } = marksOf(stderr);
   const parts = new Map<string, number[]>();
   let step = 0;
   let seen = new Map<string, number>();
   const close = () => {
     if (step <= skip) return;
-    for (const [from, to, name] of table) {
-      const a = seen.get(from);
-      const b = seen.get(to);
-      if (a !== undefined && b !== undefined && b >= a) parts.set(name, [...(parts.get(name) ?? []), b - a]);
-    }
+    for (const [name, ms] of stretches(seen, table)) parts.set(name, [...(parts.get(name) ?? []), ms]);
   };
   for (const m of marks) {
     if (m.stage === 'model stream ended') {
