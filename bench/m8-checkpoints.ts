@@ -108,7 +108,7 @@ export async function checkpointsBench(ctx: Ctx): Promise<Section> {
       met: w.median <= 150,
       gap:
         w.median > 150
-          ? `Over by ${fmt(w.median - 150)} ms (fastest run ${fmt(w.min)} ms; compare the load average above). Nearly all of it is the walk: one lstat per file and git's ignore rules, on up to 4 threads; the binary stat cache loads and saves in a few ms and the listings cost their hashing. \`TACK_CHECKPOINT_TIMING=1\` on the sidecar prints the split. What would close it: a file-system watcher (only changed directories walked), which checkpoints do not have yet.`
+          ? `Over by ${fmt(w.median - 150)} ms (fastest run ${fmt(w.min)} ms; compare the load average above). Nearly all of it is the walk: one lstat per file and git's ignore rules, on up to 4 threads; the stat cache stays in the sidecar's memory between checkpoints (it is written, not read, when files changed) and the listings cost their hashing. \`TACK_CHECKPOINT_TIMING=1\` on the sidecar prints the split. What would close it: a file-system watcher (only changed directories walked), which checkpoints do not have yet.`
           : undefined,
     });
     s.targets.push({ what: `rewind of ${CHANGED} files`, target: '≤ 1 s', actual: `${fmt(rw.median)} ms`, met: rw.median <= 1000 });

@@ -48,12 +48,15 @@ const RACY_NS: i64 = 2_000_000_000;
 struct Found {
     flat: Vec<(String, Entry)>,
     skipped: Vec<CheckpointSkipped>,
+    /// Files read whose stat is old enough to trust next time: new cache entries.
     fresh: Vec<(String, CacheEntry)>,
+    /// Paths whose cache entry did not match (the file was read again): entries to drop.
+    stale: Vec<String>,
     new_bytes: u64,
     files: u32,
     /// Files read (their stat was not in the cache, or did not match it).
     read: u64,
-    /// Cache entries carried over unchanged.
+    /// Cache entries that matched (carried over unchanged).
     hits: usize,
     error: Option<String>,
 }
@@ -232,7 +235,7 @@ impl Walk<'_> {
                 && (c.stored || !opts.store_blobs)
             {
                 out.flat.push((
-                    rel.clone(),
+                    rel,
                     Entry {
                         kind: Kind::File,
                         mode,
@@ -240,10 +243,10 @@ impl Walk<'_> {
                     },
                 ));
                 out.files += 1;
-                out.fresh.push((rel, c.clone()));
                 out.hits += 1;
                 return Ok(());
             }
+            out.stale.push(rel.clone());
         }
         // Read it: O_NOFOLLOW and O_NONBLOCK, so a file swapped for a link or a FIFO is not followed
         // or waited on; then check that what was opened is still the regular file the walk saw.
@@ -383,6 +386,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
     };
     let mut flat = Vec::new();
     let mut fresh = Vec::new();
+    let mut stale = Vec::new();
     let mut hits = 0;
     for part in parts {
         if let Some(e) = part.error {
@@ -391,6 +395,7 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
         flat.extend(part.flat);
         snap.skipped.extend(part.skipped);
         fresh.extend(part.fresh);
+        stale.extend(part.stale);
         snap.new_bytes += part.new_bytes;
         snap.files += part.files;
         snap.read += part.read;
@@ -408,14 +413,32 @@ pub fn take(store: &Store, opts: &Options) -> Result<Snapshot, String> {
             walked.elapsed()
         );
     }
-    // Rewritten only when it changed: an entry added (a file read and old enough to trust) or one
-    // dropped (its path gone, changed, or changed too recently to trust).
-    if fresh.len() != hits || hits != cache.len() {
+    // The cache is updated in place and rewritten only when it changed: an entry added (a file
+    // read and old enough to trust), one dropped because its file changed (read again; trusted
+    // again only once old enough), or one whose path the walk did not meet (gone, ignored now).
+    let mut cache = cache;
+    let unvisited = hits + stale.len() != cache.len();
+    if !fresh.is_empty() || !stale.is_empty() || unvisited {
         let t = std::time::Instant::now();
-        let _ = store.save_cache(fresh.iter().map(|(p, e)| (p, e)));
-        if timing {
-            eprintln!("checkpoint: stat cache written in {:?}", t.elapsed());
+        for p in &stale {
+            cache.remove(p);
         }
+        if unvisited {
+            cache.retain(|p, _| snap.flat.get(p).is_some_and(|e| e.kind == Kind::File));
+        }
+        cache.extend(fresh);
+        let saved = store.save_cache(&cache).is_ok();
+        if timing {
+            eprintln!(
+                "checkpoint: stat cache updated and written in {:?}",
+                t.elapsed()
+            );
+        }
+        if saved {
+            store.keep_cache(cache);
+        }
+    } else {
+        store.keep_cache(cache);
     }
     Ok(snap)
 }

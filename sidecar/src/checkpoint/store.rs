@@ -502,11 +502,44 @@ impl Store {
     /// ctime, inode (8 bytes each, little-endian), mode (4), stored (1), the path's length (4) and
     /// the path. Anything damaged or of another format counts as an empty cache (every file is
     /// read again), never as a wrong hash.
+    ///
+    /// The map this process last read or wrote for this store is kept in memory (`keep_cache`)
+    /// and handed back instead of reading the file again while the file is the very one it was
+    /// kept with (same device, inode, size, modification and change times): a checkpoint per turn
+    /// then skips reading and parsing an entry per file. Any other writer (another sidecar, a
+    /// garbage collection) replaces the file, and the file wins.
     pub fn load_cache(&self) -> HashMap<String, CacheEntry> {
-        let Ok(bytes) = fs::read(self.dir.join("statcache")) else {
+        let path = self.dir.join("statcache");
+        if let Some(id) = file_id(&path) {
+            let mut kept = KEPT_CACHES.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = kept.iter().position(|k| k.dir == self.dir && k.id == id) {
+                return kept.swap_remove(i).map;
+            }
+        }
+        let Ok(bytes) = fs::read(&path) else {
             return HashMap::new();
         };
+        #[cfg(test)]
+        CACHE_FILE_READS.with(|n| n.set(n.get() + 1));
         parse_cache(&bytes).unwrap_or_default()
+    }
+
+    /// Keeps `map`, which must be what the store's stat cache file holds now (just loaded, or just
+    /// saved), for the next `load_cache` of this store in this process.
+    pub fn keep_cache(&self, map: HashMap<String, CacheEntry>) {
+        let Some(id) = file_id(&self.dir.join("statcache")) else {
+            return;
+        };
+        let mut kept = KEPT_CACHES.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|k| k.dir != self.dir);
+        if kept.len() >= KEPT_CACHES_MAX {
+            kept.remove(0);
+        }
+        kept.push(KeptCache {
+            dir: self.dir.clone(),
+            id,
+            map,
+        });
     }
 
     pub fn save_cache<'a>(
@@ -611,6 +644,43 @@ impl Store {
 }
 
 const CACHE_MAGIC: &[u8] = b"tack-statcache 2\n";
+
+/// What identifies one version of a file: device, inode, size, modification and change times.
+type FileId = (u64, u64, u64, i64, i64, i64, i64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::symlink_metadata(path).ok()?;
+    m.is_file().then(|| {
+        (
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        )
+    })
+}
+
+/// Stat caches kept in memory between checkpoints (`Store::keep_cache`), the most recent last.
+struct KeptCache {
+    dir: PathBuf,
+    id: FileId,
+    map: HashMap<String, CacheEntry>,
+}
+
+/// Workspaces whose stat cache stays in memory (about 100 bytes per file each).
+const KEPT_CACHES_MAX: usize = 4;
+
+static KEPT_CACHES: std::sync::Mutex<Vec<KeptCache>> = std::sync::Mutex::new(Vec::new());
+
+#[cfg(test)]
+thread_local! {
+    /// Stat cache files read and parsed by this thread (the tests' view of `load_cache`).
+    pub static CACHE_FILE_READS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
 
 fn parse_cache(bytes: &[u8]) -> Option<HashMap<String, CacheEntry>> {
     let mut rest = bytes.strip_prefix(CACHE_MAGIC)?;

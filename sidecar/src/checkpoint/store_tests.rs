@@ -167,3 +167,60 @@ fn the_stat_cache_is_reused_and_a_damaged_one_only_costs_reads() {
     assert_eq!(sixth.flat, third.flat);
     fs::remove_dir_all(base).unwrap();
 }
+
+#[test]
+fn the_stat_cache_stays_in_memory_until_another_writer_replaces_its_file() {
+    use super::store::{CacheEntry, CACHE_FILE_READS};
+    let (base, ws, st) = open("kept");
+    for i in 0..20 {
+        fs::write(ws.join(format!("f{i}")), format!("content {i}")).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let reads = || CACHE_FILE_READS.with(|n| n.get());
+    let first = snapshot::take(&st, &opts()).unwrap();
+    assert_eq!(first.read, 20);
+    // The next checkpoints use the map kept in memory: the file is not read again, and nothing
+    // in the workspace is either.
+    let before = reads();
+    let warm = snapshot::take(&st, &opts()).unwrap();
+    let warmer = snapshot::take(&st, &opts()).unwrap();
+    assert_eq!((warm.read, warmer.read), (0, 0));
+    assert_eq!(reads(), before, "the kept cache was used");
+    assert_eq!(warmer.flat, first.flat);
+    // A file changed in between is still noticed (its stat no longer matches the kept entry).
+    fs::write(ws.join("f3"), "CONTENT 3").unwrap();
+    let changed = snapshot::take(&st, &opts()).unwrap();
+    assert_eq!(changed.read, 1);
+    assert_eq!(
+        changed.flat["f3"].hash,
+        super::store::hash_bytes(b"CONTENT 3")
+    );
+    // Another writer replaces the file (a new file renamed over it, as every writer does): the
+    // file wins over the kept map. Here it claims another hash for f5 with f5's true stat, so
+    // the only way to get that hash is to have read the file.
+    let m = fs::symlink_metadata(ws.join("f5")).unwrap();
+    let claimed = [7u8; 32];
+    let mut other = std::collections::HashMap::new();
+    other.insert(
+        "f5".to_string(),
+        CacheEntry {
+            hash: claimed,
+            size: m.len(),
+            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+            ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+            ino: m.ino(),
+            mode: m.mode() & 0o7777,
+            stored: true,
+        },
+    );
+    st.save_cache(&other).unwrap();
+    let before = reads();
+    let after = snapshot::take(&st, &opts()).unwrap();
+    assert_eq!(reads(), before + 1, "the replaced file was read");
+    assert_eq!(after.flat["f5"].hash, super::store::hex_of(&claimed));
+    assert_eq!(
+        after.read, 19,
+        "every file the other writer's cache did not hold was read"
+    );
+    fs::remove_dir_all(base).unwrap();
+}
