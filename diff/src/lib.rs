@@ -27,7 +27,7 @@ mod myers;
 mod words;
 
 pub use json::file_diff_json;
-pub use line_diff::{hunk_id_text, DiffLines, HunkLines, LineDiff};
+pub use line_diff::{hunk_id_text, DiffLines, HunkLines, LineDiff, LineLevel};
 pub use lines::{decide_hunk_lines, LineDecision};
 
 /// Lines of unchanged context around changes in sections and the unified text.
@@ -132,12 +132,34 @@ pub struct FileDiff {
 /// test of `word ^ 0x0a0a..`), so the cost is one load and a few operations per eight bytes, with no
 /// per-line search restart (`str::split_inclusive` restarts a character search for every line).
 fn split_keep_endings(text: &str) -> Vec<&str> {
-    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let bytes = text.as_bytes();
-    // A guess at the line count (source lines average a few dozen bytes) saves most regrowth.
+    let mut lines = Vec::with_capacity(text.len() / 64 + 1);
+    let mut start = 0;
+    // Every end is just past a '\n' (or the end of the text): a character boundary.
+    for_each_line_end(text.as_bytes(), |end| {
+        lines.push(&text[start..end]);
+        start = end;
+    });
+    lines
+}
+
+/// `split_keep_endings` over bytes: the line-level diff needs no text, only lines to compare.
+fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
     let mut lines = Vec::with_capacity(bytes.len() / 64 + 1);
     let mut start = 0;
+    for_each_line_end(bytes, |end| {
+        lines.push(&bytes[start..end]);
+        start = end;
+    });
+    lines
+}
+
+/// Calls `f` with the end of every line of `bytes` (just past its '\n', or the end of a last line
+/// without one), in order. The callers reserve a guess at the line count: source lines average a
+/// few dozen bytes, which saves most regrowth.
+#[inline(always)]
+fn for_each_line_end(bytes: &[u8], mut f: impl FnMut(usize)) {
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut chunks = bytes.chunks_exact(8);
     let mut base = 0;
     for c in &mut chunks {
@@ -145,23 +167,25 @@ fn split_keep_endings(text: &str) -> Vec<&str> {
         // 0x80 in exactly the bytes of `x` that are zero (the newlines), nothing elsewhere.
         let mut found = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
         while found != 0 {
-            let end = base + (found.trailing_zeros() / 8) as usize + 1;
-            lines.push(&text[start..end]);
-            start = end;
+            f(base + (found.trailing_zeros() / 8) as usize + 1);
             found &= found - 1;
         }
         base += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == b'\n' {
-            lines.push(&text[start..base + i + 1]);
-            start = base + i + 1;
+            f(base + i + 1);
         }
     }
-    if start < bytes.len() {
-        lines.push(&text[start..]);
+    // A last line without an ending (the bytes after the last '\n').
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        f(bytes.len());
     }
-    lines
+}
+
+/// Text lines as the byte lines the line-level diff compares.
+fn bytes_of<'a>(lines: &[&'a str]) -> Vec<&'a [u8]> {
+    lines.iter().map(|l| l.as_bytes()).collect()
 }
 
 fn strip_ending(line: &str) -> &str {
@@ -206,10 +230,10 @@ fn line_hash(line: &[u8]) -> u64 {
 /// Whether two lines are equal. In wasm, `==` on slices calls the runtime's `memcmp`, which compares
 /// a byte at a time; `equal_by_words` compares 8 bytes at a time. Native builds keep libc's `memcmp`.
 #[inline]
-fn same_line(a: &str, b: &str) -> bool {
+fn same_line(a: &[u8], b: &[u8]) -> bool {
     #[cfg(target_arch = "wasm32")]
     {
-        equal_by_words(a.as_bytes(), b.as_bytes())
+        equal_by_words(a, b)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -242,13 +266,13 @@ struct Interner<'a> {
     slots: Vec<u64>,
     /// Bits of the table index (taken from the top of the hash, the best-mixed bits of a multiply).
     shift: u32,
-    old: &'a [&'a str],
-    new: &'a [&'a str],
+    old: &'a [&'a [u8]],
+    new: &'a [&'a [u8]],
     first: Vec<u32>,
 }
 
 impl<'a> Interner<'a> {
-    fn new(old: &'a [&'a str], new: &'a [&'a str]) -> Self {
+    fn new(old: &'a [&'a [u8]], new: &'a [&'a [u8]]) -> Self {
         let lines = old.len() + new.len();
         // Never full, so a probe ends; at most four fifths full even when every line differs, and
         // usually (most lines occur on both sides) about two fifths.
@@ -267,7 +291,7 @@ impl<'a> Interner<'a> {
     }
 
     /// Line `at` of `old` then `new`.
-    fn line(&self, at: u32) -> &'a str {
+    fn line(&self, at: u32) -> &'a [u8] {
         let at = at as usize;
         match self.old.get(at) {
             Some(l) => l,
@@ -309,7 +333,7 @@ impl<'a> Interner<'a> {
 
     fn id(&mut self, at: u32) -> u32 {
         let line = self.line(at);
-        let h = line_hash(line.as_bytes());
+        let h = line_hash(line);
         let tag = h & 0xffff_ffff;
         let mask = self.slots.len() - 1;
         let mut i = (h >> self.shift) as usize;
@@ -333,7 +357,7 @@ impl<'a> Interner<'a> {
 }
 
 /// The changed line groups of old -> new.
-fn line_groups(old: &[&str], new: &[&str]) -> Vec<Group> {
+fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
     // The common first and last lines are cut off before anything is hashed: a small edit in a big
     // file costs a comparison per line, not an interning.
     let prefix = old
@@ -512,21 +536,21 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
 }
 
 /// A hunk's id hash: its position in the original and its old and new lines.
-fn hunk_id_of(group: &Group, old: &[&str], new: &[&str]) -> u64 {
+fn hunk_id_of(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     fnv1a(&mut h, &(group.old.start as u64).to_le_bytes());
     for l in &old[group.old.clone()] {
         fnv1a(&mut h, b"-");
-        fnv1a(&mut h, l.as_bytes());
+        fnv1a(&mut h, l);
     }
     for l in &new[group.new.clone()] {
         fnv1a(&mut h, b"+");
-        fnv1a(&mut h, l.as_bytes());
+        fnv1a(&mut h, l);
     }
     h
 }
 
-fn hunk_id(group: &Group, old: &[&str], new: &[&str]) -> String {
+fn hunk_id(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> String {
     hunk_id_text(hunk_id_of(group, old, new))
 }
 
@@ -577,12 +601,13 @@ fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {
 pub fn apply_hunks(original: &str, proposed: &str, accepted: &[String]) -> String {
     let old = split_keep_endings(original);
     let new = split_keep_endings(proposed);
-    let groups = line_groups(&old, &new);
+    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
+    let groups = line_groups(&old_b, &new_b);
     let mut out = String::with_capacity(original.len().max(proposed.len()));
     let mut oi = 0;
     for g in &groups {
         out.extend(old[oi..g.old.start].iter().copied());
-        if accepted.iter().any(|a| *a == hunk_id(g, &old, &new)) {
+        if accepted.iter().any(|a| *a == hunk_id(g, &old_b, &new_b)) {
             out.extend(new[g.new.clone()].iter().copied());
         } else {
             out.extend(old[g.old.clone()].iter().copied());

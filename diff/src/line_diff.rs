@@ -2,13 +2,15 @@
 //! `diff`'s `diffLines` also computes), cheap to make and to hand over; then the render model (rows
 //! with word highlights, `@@` sections, the unified text) for the sections a caller shows, on demand.
 //!
-//! A `LineDiff` keeps both texts (borrowed, or owned when it outlives the caller's strings, as the
-//! wasm `TextDiff` handle does) and where each line ends, so rows for any section are made later
-//! without diffing again. `diff_texts` is `LineDiff::new(..).file_diff()`: every section at once.
+//! A `LineLevel` is the first step alone, made from bytes: it needs no valid text, so a caller that
+//! wants only the numbers skips the UTF-8 check. A `LineDiff` keeps both texts (borrowed, or owned
+//! when it outlives the caller's strings, as the wasm `TextDiff` handle does) with their
+//! `LineLevel`, so rows for any section are made later without diffing again. `diff_texts` is
+//! `LineDiff::new(..).file_diff()`: every section at once.
 
 use super::{
-    hunk_id_of, line_groups, split_keep_endings, strip_ending, unified_start, words, DiffHunk,
-    DiffRow, DiffSection, FileDiff, Group, RowKind, CONTEXT_LINES,
+    hunk_id_of, line_groups, split_lines, strip_ending, unified_start, words, DiffHunk, DiffRow,
+    DiffSection, FileDiff, Group, RowKind, CONTEXT_LINES,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -46,10 +48,11 @@ pub struct DiffLines {
     pub deletions: u32,
 }
 
-/// Two texts and the changed line groups between them; rows are made on request.
-pub struct LineDiff<'a> {
-    original: Cow<'a, str>,
-    proposed: Cow<'a, str>,
+/// The line-level diff of two texts, from their bytes: where each line ends and the changed line
+/// groups with their ids and sections. It keeps no text and needs none to be valid UTF-8 (lines are
+/// compared and hashed as bytes), so a caller that wants only the hunks' numbers pays for no text
+/// check; `LineDiff` adds the texts, for rows.
+pub struct LineLevel {
     /// Byte offset just past each line (its ending included), per text.
     old_ends: Vec<usize>,
     new_ends: Vec<usize>,
@@ -60,8 +63,15 @@ pub struct LineDiff<'a> {
     sections: Vec<Range<usize>>,
 }
 
+/// Two texts and their line-level diff; rows are made on request.
+pub struct LineDiff<'a> {
+    original: Cow<'a, str>,
+    proposed: Cow<'a, str>,
+    level: LineLevel,
+}
+
 /// Where each line ends, as byte offsets into `text` (the lines are slices of it).
-fn ends_of(text: &str, lines: &[&str]) -> Vec<usize> {
+fn ends_of(text: &[u8], lines: &[&[u8]]) -> Vec<usize> {
     let base = text.as_ptr() as usize;
     lines
         .iter()
@@ -74,22 +84,13 @@ pub fn hunk_id_text(hash: u64) -> String {
     format!("h{hash:016x}")
 }
 
-impl<'a> LineDiff<'a> {
-    /// The line-level diff of `original` -> `proposed` (borrowed `&str` or owned `String`).
-    pub fn new(original: impl Into<Cow<'a, str>>, proposed: impl Into<Cow<'a, str>>) -> Self {
-        let (original, proposed) = (original.into(), proposed.into());
-        let (old_ends, new_ends, groups, ids) = {
-            let old = split_keep_endings(&original);
-            let new = split_keep_endings(&proposed);
-            let groups = line_groups(&old, &new);
-            let ids = groups.iter().map(|g| hunk_id_of(g, &old, &new)).collect();
-            (
-                ends_of(&original, &old),
-                ends_of(&proposed, &new),
-                groups,
-                ids,
-            )
-        };
+impl LineLevel {
+    /// The line-level diff of `original` -> `proposed` (any bytes; lines end at '\n').
+    pub fn new(original: &[u8], proposed: &[u8]) -> Self {
+        let old = split_lines(original);
+        let new = split_lines(proposed);
+        let groups = line_groups(&old, &new);
+        let ids = groups.iter().map(|g| hunk_id_of(g, &old, &new)).collect();
         // Sections: hunks whose unchanged gap is at most twice the context share one section.
         let mut sections: Vec<Range<usize>> = Vec::new();
         for (i, g) in groups.iter().enumerate() {
@@ -100,23 +101,13 @@ impl<'a> LineDiff<'a> {
                 _ => sections.push(i..i + 1),
             }
         }
-        LineDiff {
-            original,
-            proposed,
-            old_ends,
-            new_ends,
+        LineLevel {
+            old_ends: ends_of(original, &old),
+            new_ends: ends_of(proposed, &new),
             groups,
             ids,
             sections,
         }
-    }
-
-    pub fn original(&self) -> &str {
-        &self.original
-    }
-
-    pub fn proposed(&self) -> &str {
-        &self.proposed
     }
 
     pub fn hunk_count(&self) -> usize {
@@ -185,15 +176,54 @@ impl<'a> LineDiff<'a> {
             deletions: self.deletions(),
         }
     }
+}
+
+impl<'a> LineDiff<'a> {
+    /// The line-level diff of `original` -> `proposed` (borrowed `&str` or owned `String`).
+    pub fn new(original: impl Into<Cow<'a, str>>, proposed: impl Into<Cow<'a, str>>) -> Self {
+        let (original, proposed) = (original.into(), proposed.into());
+        let level = LineLevel::new(original.as_bytes(), proposed.as_bytes());
+        LineDiff {
+            original,
+            proposed,
+            level,
+        }
+    }
+
+    pub fn original(&self) -> &str {
+        &self.original
+    }
+
+    pub fn proposed(&self) -> &str {
+        &self.proposed
+    }
+
+    /// The line-level diff (hunks as line ranges, ids, sections).
+    pub fn level(&self) -> &LineLevel {
+        &self.level
+    }
+
+    /// The line-level result as plain values.
+    pub fn lines(&self) -> DiffLines {
+        self.level.lines()
+    }
 
     fn old_line(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
-        &self.original[start..self.old_ends[i]]
+        let start = if i == 0 {
+            0
+        } else {
+            self.level.old_ends[i - 1]
+        };
+        &self.original[start..self.level.old_ends[i]]
     }
 
     fn new_line(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.new_ends[i - 1] };
-        &self.proposed[start..self.new_ends[i]]
+        let start = if i == 0 {
+            0
+        } else {
+            self.level.new_ends[i - 1]
+        };
+        &self.proposed[start..self.level.new_ends[i]]
     }
 
     fn context_row(&self, oi: usize, ni: usize) -> DiffRow {
@@ -211,7 +241,7 @@ impl<'a> LineDiff<'a> {
 
     /// The whole render model: every section, as `diff_texts` gives it.
     pub fn file_diff(&self) -> FileDiff {
-        self.file_diff_part(0..self.sections.len())
+        self.file_diff_part(0..self.level.sections.len())
     }
 
     /// The render model of sections `sections` (clamped) only: their hunks, rows (with word
@@ -219,10 +249,18 @@ impl<'a> LineDiff<'a> {
     /// the additions and deletions of those hunks. The parts of every section, one after another,
     /// are `file_diff()`.
     pub fn file_diff_part(&self, sections: Range<usize>) -> FileDiff {
-        let end = sections.end.min(self.sections.len());
+        let end = sections.end.min(self.level.sections.len());
         let sections = sections.start.min(end)..end;
-        let hunks = self.sections.get(sections.start).map_or(0, |r| r.start)
-            ..self.sections.get(end.wrapping_sub(1)).map_or(0, |r| r.end);
+        let hunks = self
+            .level
+            .sections
+            .get(sections.start)
+            .map_or(0, |r| r.start)
+            ..self
+                .level
+                .sections
+                .get(end.wrapping_sub(1))
+                .map_or(0, |r| r.end);
         let hunks = if sections.is_empty() { 0..0 } else { hunks };
         let mut diff = FileDiff {
             hunk_ids: Vec::with_capacity(hunks.len()),
@@ -241,13 +279,13 @@ impl<'a> LineDiff<'a> {
 
     /// Appends section `s`'s hunks, rows, section and unified text to `diff`.
     fn push_section(&self, s: usize, diff: &mut FileDiff) {
-        let members = self.sections[s].clone();
-        let first = &self.groups[members.start];
-        let last = &self.groups[members.end - 1];
+        let members = self.level.sections[s].clone();
+        let first = &self.level.groups[members.start];
+        let last = &self.level.groups[members.end - 1];
         let lead = first.old.start.min(CONTEXT_LINES);
         let old_begin = first.old.start - lead;
         let new_begin = first.new.start - lead;
-        let trail = (self.old_ends.len() - last.old.end).min(CONTEXT_LINES);
+        let trail = (self.level.old_ends.len() - last.old.end).min(CONTEXT_LINES);
         let old_end = last.old.end + trail;
         let new_end = last.new.end + trail;
         let first_row = diff.rows.len();
@@ -255,13 +293,13 @@ impl<'a> LineDiff<'a> {
 
         let (mut oi, mut ni) = (old_begin, new_begin);
         for gi in members {
-            let g = &self.groups[gi];
+            let g = &self.level.groups[gi];
             while oi < g.old.start {
                 diff.rows.push(self.context_row(oi, ni));
                 oi += 1;
                 ni += 1;
             }
-            let id = hunk_id_text(self.ids[gi]);
+            let id = hunk_id_text(self.level.ids[gi]);
             let hunk_first_row = diff.rows.len();
             let old: Vec<&str> = g.old.clone().map(|o| self.old_line(o)).collect();
             let new: Vec<&str> = g.new.clone().map(|n| self.new_line(n)).collect();

@@ -12,7 +12,7 @@
 //! Either way the result is a new (current, proposed) pair whose diff holds what is still pending,
 //! so accepting a part then the rest gives exactly what accepting the whole hunk gives.
 
-use super::{hunk_id, line_groups, split_keep_endings};
+use super::{bytes_of, hunk_id, line_groups, split_keep_endings};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use ts_rs::TS;
@@ -38,8 +38,9 @@ pub fn decide_hunk_lines(
 ) -> Option<LineDecision> {
     let old = split_keep_endings(current);
     let new = split_keep_endings(proposed);
-    let groups = line_groups(&old, &new);
-    let g = groups.iter().find(|g| hunk_id(g, &old, &new) == id)?;
+    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
+    let groups = line_groups(&old_b, &new_b);
+    let g = groups.iter().find(|g| hunk_id(g, &old_b, &new_b) == id)?;
     let o = &old[g.old.clone()];
     let n = &new[g.new.clone()];
     let pairs = o.len().max(n.len());

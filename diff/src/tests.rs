@@ -330,7 +330,7 @@ fn reference_groups(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
 
 fn fast_groups(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let (old, new) = (split_keep_endings(a), split_keep_endings(b));
-    line_groups(&old, &new)
+    line_groups(&bytes_of(&old), &bytes_of(&new))
         .into_iter()
         .map(|g| (g.old, g.new))
         .collect()
@@ -388,7 +388,8 @@ fn the_interner_gives_equal_ids_to_equal_lines_only() {
     lines.push("\0\0".to_string());
     let old: Vec<&str> = lines.iter().map(String::as_str).collect();
     let new: Vec<&str> = lines.iter().rev().map(String::as_str).collect();
-    let (old_ids, new_ids, n_ids) = Interner::new(&old, &new).intern_all();
+    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
+    let (old_ids, new_ids, n_ids) = Interner::new(&old_b, &new_b).intern_all();
     assert_eq!(n_ids, lines.len());
     let all: Vec<&str> = old.iter().chain(&new).copied().collect();
     let got: Vec<u32> = old_ids.iter().chain(&new_ids).copied().collect();
@@ -403,6 +404,11 @@ proptest! {
     #[test]
     fn the_splitter_matches_split_inclusive_on_any_text(t in ragged_text()) {
         prop_assert_eq!(split_keep_endings(&t), t.split_inclusive('\n').collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_byte_splitter_matches_split_inclusive_on_any_bytes(b in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), any::<u8>()], 0..80)) {
+        prop_assert_eq!(split_lines(&b), b.split_inclusive(|&x| x == b'\n').collect::<Vec<_>>());
     }
 
     #[test]
@@ -508,7 +514,8 @@ fn reference_context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
 fn reference_diff_texts(original: &str, proposed: &str) -> FileDiff {
     let old = split_keep_endings(original);
     let new = split_keep_endings(proposed);
-    let groups = line_groups(&old, &new);
+    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
+    let groups = line_groups(&old_b, &new_b);
     let mut section_groups: Vec<Range<usize>> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         match section_groups.last_mut() {
@@ -545,7 +552,7 @@ fn reference_diff_texts(original: &str, proposed: &str) -> FileDiff {
                 oi += 1;
                 ni += 1;
             }
-            let id = hunk_id(g, &old, &new);
+            let id = hunk_id(g, &old_b, &new_b);
             let hunk_first_row = diff.rows.len();
             let pairs = words::pair_highlights(&old[g.old.clone()], &new[g.new.clone()]);
             for (k, o) in g.old.clone().enumerate() {
@@ -633,8 +640,10 @@ fn lazy_matches_reference(a: &str, b: &str) -> Result<(), TestCaseError> {
         prop_assert!(want.sections[h.section as usize].hunk_ids.contains(&h.id));
     }
     for (i, id) in want.hunk_ids.iter().enumerate() {
-        prop_assert_eq!(&hunk_id_text(borrowed.hunk_hash(i)), id);
+        prop_assert_eq!(&hunk_id_text(borrowed.level().hunk_hash(i)), id);
     }
+    // The line level from the bytes alone is the same.
+    prop_assert_eq!(&LineLevel::new(a.as_bytes(), b.as_bytes()).lines(), &lines);
     // Section parts: each one alone, and any two-way split, put back together, is the whole.
     let n = want.sections.len();
     for cut in 0..=n {
@@ -706,4 +715,17 @@ proptest! {
     fn the_lazy_api_matches_the_reference_on_ragged_lines(a in ragged_text(), b in ragged_text()) {
         lazy_matches_reference(&a, &b)?;
     }
+}
+
+#[test]
+fn the_line_level_diff_takes_any_bytes() {
+    // Not UTF-8 (Latin-1 and a lone continuation byte): lines are still lines.
+    let d = LineLevel::new(b"caf\xe9\nsame\n\x80\n", b"caf\xe8\nsame\n\x80\nnew\n");
+    assert_eq!(d.hunk_count(), 2);
+    assert_eq!(d.hunk_numbers(0), (1, 1, 1, 1));
+    assert_eq!(d.hunk_numbers(1), (3, 0, 4, 1));
+    // The same lines as text give the same hunk ids.
+    let t = LineLevel::new("café\nsame\n".as_bytes(), "cafè\nsame\n".as_bytes()).lines();
+    let text = LineDiff::new("café\nsame\n", "cafè\nsame\n").lines();
+    assert_eq!(t, text);
 }

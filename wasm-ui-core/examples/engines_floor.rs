@@ -2,7 +2,7 @@
 //! `npm run bench`. Prints one JSON object on stdout.
 //!
 //!   engines_floor lines ORIGINAL PROPOSED REPS     the line-level diff (what the host's
-//!                                                  `diffLines` computes: LineDiff::new and the
+//!                                                  `diffLines` computes: LineLevel::new and the
 //!                                                  numbers wasm hands back), REPS times
 //!   engines_floor diff ORIGINAL PROPOSED REPS      diff_texts(original, proposed), REPS times
 //!   engines_floor patch PATH_IN_PATCH FILE PATCH REPS
@@ -17,7 +17,7 @@
 )]
 
 use std::time::Instant;
-use wasm_ui_core::diff::{diff_texts, LineDiff};
+use wasm_ui_core::diff::{diff_texts, LineLevel};
 use wasm_ui_core::patch::{apply, parse, FileMap, FileState};
 use wasm_ui_core::wasm_api::engines::lines_numbers;
 
@@ -56,11 +56,11 @@ fn main() {
         Some("lines") if args.len() >= 3 => {
             let (a, b) = (read(&args[1]), read(&args[2]));
             let n = reps(args.get(3));
-            let hunks = LineDiff::new(a.as_str(), b.as_str()).hunk_count(); // warm-up, and a sanity figure
+            let hunks = LineLevel::new(a.as_bytes(), b.as_bytes()).hunk_count(); // warm-up, and a sanity figure
             let ms: Vec<f64> = (0..n)
                 .map(|_| {
                     let t = Instant::now();
-                    let d = LineDiff::new(std::hint::black_box(a.as_str()), b.as_str());
+                    let d = LineLevel::new(std::hint::black_box(a.as_bytes()), b.as_bytes());
                     std::hint::black_box(lines_numbers(&d));
                     t.elapsed().as_secs_f64() * 1e3
                 })

@@ -286,7 +286,7 @@ pub fn diff_texts(original: &[u8], proposed: &[u8]) -> Result<String, JsError> {
 /// sections, hunks, then per hunk oldStart, oldLines, newStart, newLines, section, idHigh, idLow]`
 /// (the id's 64-bit hash in two halves; its text is `h` and the 16 hex digits). The layout is read
 /// by `decodeDiffLines` in extension/src/host/patch/engine.ts into a `DiffLines`.
-pub fn lines_numbers(d: &diff::LineDiff) -> Vec<u32> {
+pub fn lines_numbers(d: &diff::LineLevel) -> Vec<u32> {
     const PER_HUNK: usize = 7;
     let n = d.hunk_count();
     let mut out = Vec::with_capacity(4 + n * PER_HUNK);
@@ -315,10 +315,9 @@ pub fn lines_numbers(d: &diff::LineDiff) -> Vec<u32> {
 /// The line-level diff of two texts (UTF-8 bytes): hunks as line ranges with their ids, no rows
 /// (see `lines_numbers` for the layout). What a caller that needs no rows pays for a diff.
 #[wasm_bindgen(js_name = diffLines)]
-pub fn diff_lines(original: &[u8], proposed: &[u8]) -> Result<Vec<u32>, JsError> {
-    let original = text(original, "diffLines", "original")?;
-    let proposed = text(proposed, "diffLines", "proposed")?;
-    Ok(lines_numbers(&diff::LineDiff::new(original, proposed)))
+pub fn diff_lines(original: &[u8], proposed: &[u8]) -> Vec<u32> {
+    // Lines are compared as bytes and only numbers come back: no text, so no UTF-8 check.
+    lines_numbers(&diff::LineLevel::new(original, proposed))
 }
 
 /// A diff kept in wasm memory with both its texts, for rows on demand: `lines()` is the line-level
@@ -351,7 +350,7 @@ impl TextDiff {
 
     /// The line-level diff (the layout of `diffLines`).
     pub fn lines(&self) -> Vec<u32> {
-        lines_numbers(&self.inner)
+        lines_numbers(self.inner.level())
     }
 
     /// The render model of sections `start..end` (clamped) as `FileDiff` JSON text, row indices
@@ -552,7 +551,8 @@ mod tests {
     #[test]
     fn line_numbers_layout() {
         let d = diff::LineDiff::new("a\nb\nc\n", "a\nB\nc\nd\n");
-        let n = lines_numbers(&d);
+        let n = lines_numbers(d.level());
+        assert_eq!(n, diff_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n"));
         let full = diff::diff_texts("a\nb\nc\n", "a\nB\nc\nd\n");
         assert_eq!(&n[..4], &[2, 1, 1, 2]);
         assert_eq!(n.len(), 4 + 2 * 7);
@@ -566,7 +566,7 @@ mod tests {
             assert_eq!(format!("h{hash:016x}"), h.id);
         }
         assert_eq!(
-            lines_numbers(&diff::LineDiff::new("same", "same")),
+            lines_numbers(&diff::LineLevel::new(b"same", b"same")),
             [0, 0, 0, 0]
         );
     }

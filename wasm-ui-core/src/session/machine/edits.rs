@@ -255,7 +255,7 @@ fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<S
     // 1-based line numbers of `from` that a diff to `to` changes.
     let changed = |from: &str, to: &str| -> BTreeSet<u32> {
         // The line-level diff alone: no rows are needed here.
-        let d = diff::LineDiff::new(from, to);
+        let d = diff::LineLevel::new(from.as_bytes(), to.as_bytes());
         (0..d.hunk_count())
             .flat_map(|i| {
                 let (old_start, old_lines, _, _) = d.hunk_numbers(i);
@@ -345,9 +345,9 @@ pub(super) fn decisions_text(
         match outcome.map(|f| &f.outcome) {
             Some(FileReviewOutcome::Accepted) => applied.push(format!("{letter} {path}")),
             Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
-                let total = diff::LineDiff::new(
-                    c.original.as_deref().unwrap_or(""),
-                    c.new_contents.as_deref().unwrap_or(""),
+                let total = diff::LineLevel::new(
+                    c.original.as_deref().unwrap_or("").as_bytes(),
+                    c.new_contents.as_deref().unwrap_or("").as_bytes(),
                 )
                 .hunk_count();
                 partial.push(format!(
