@@ -156,3 +156,48 @@ test('utf8Cut moves a cut back to the start of the character it falls in', () =>
   assert.equal(utf8Cut(stray, 0, 5), 5);
   assert.equal(utf8Cut(stray, 2, 4), 4);
 });
+
+test('frames joined in the kept buffer stay whole: one after another, one inside another, and larger than it keeps', () => {
+  const a = Buffer.from('A'.repeat(200_000) + 'é'.repeat(50_000));
+  const b = Buffer.from('0123456789'.repeat(30_000));
+  const huge = Buffer.from('z€'.repeat(600_000));
+  const inReads = (bytes: Buffer, read: number) => Array.from({ length: Math.ceil(bytes.length / read) }, (_, i) => bytes.subarray(i * read, (i + 1) * read));
+  const got = new Map<string, string[]>();
+  let nested = false;
+  const r: StdoutReader = new StdoutReader({
+    line: (line) => {
+      const p = (JSON.parse(line) as { params: { bytes: number; execId: string } }).params;
+      return { bytes: p.bytes, execId: p.execId, stream: 'stdout' };
+    },
+    text: (f, text) => {
+      got.set(f.execId, [...(got.get(f.execId) ?? []), text]);
+      // A listener that makes the reader read more at once (as a stream may when resumed): a whole
+      // frame of its own, read in pieces, while the outer one is still being handed out.
+      if (f.execId === 'a2' && !nested) {
+        nested = true;
+        for (const c of inReads(frame('inner', 'stdout', b), 30_000)) r.push(c);
+      }
+    },
+    log: (m) => assert.fail(m),
+  });
+  for (const [id, payload, read] of [
+    ['a1', a, 65_536],
+    ['b1', b, 7_000],
+    ['a2', a, 50_000],
+    ['huge', huge, 65_536],
+    ['b2', b, 65_536],
+  ] as const) {
+    for (const c of inReads(frame(id, 'stdout', payload), read)) r.push(c);
+  }
+  for (const [id, payload] of [
+    ['a1', a],
+    ['b1', b],
+    ['a2', a],
+    ['inner', b],
+    ['huge', huge],
+    ['b2', b],
+  ] as const) {
+    assert.ok((got.get(id) ?? []).join('') === payload.toString('utf8'), `frame ${id}`);
+  }
+  assert.ok(nested);
+});

@@ -86,11 +86,17 @@ interface Frame {
   parts: Buffer[];
 }
 
+const EMPTY = Buffer.alloc(0);
+/** The largest frame joined in the kept buffer: the sidecar sends at most 128 KiB plus one read. */
+const MAX_SCRATCH = 1024 * 1024;
+
 export class StdoutReader {
   /** The start of a line not yet ended (pieces of stdout chunks). */
   private lineParts: Buffer[] = [];
   /** A raw exec/output payload being read, if any. */
   private frame: Frame | undefined;
+  /** Where a frame that came in several reads is joined (see endFrame). */
+  private scratch: Buffer = EMPTY;
 
   constructor(private readonly on: StdoutHandlers) {}
 
@@ -136,10 +142,30 @@ export class StdoutReader {
   /** A raw frame's payload is in: its text goes out in pieces (one, unless it is large). */
   private endFrame(f: Frame): void {
     this.frame = undefined;
-    const all = f.parts.length === 1 ? f.parts[0] : Buffer.concat(f.parts, f.want);
+    // A frame that came in several reads is joined in a buffer kept for the purpose (not a new one
+    // per frame: each would be an allocation of its own outside V8's heap, and garbage at once).
+    // Only strings leave this function, so the buffer is free again when it returns; it is taken
+    // while in use, so that a listener reading more output at once would not overwrite it.
+    let all = f.parts[0];
+    const scratch = this.scratch;
+    if (f.parts.length > 1) {
+      if (f.want <= MAX_SCRATCH && scratch.length >= f.want) {
+        this.scratch = EMPTY;
+        let at = 0;
+        for (const p of f.parts) at += p.copy(scratch, at);
+        all = scratch.subarray(0, f.want);
+      } else {
+        all = Buffer.concat(f.parts, f.want);
+        if (f.want <= MAX_SCRATCH && scratch.length < f.want) this.scratch = Buffer.allocUnsafeSlow(Math.max(f.want, 2 * scratch.length));
+      }
+    }
     if (all[f.want - 1] !== 10) {
       this.on.log(`tack-sidecar wrote an exec/output frame for ${f.start.execId} not ended by a newline`);
     }
-    decodePieces(all.subarray(0, f.want - 1), (text) => this.on.text(f.start, text));
+    try {
+      decodePieces(all.subarray(0, f.want - 1), (text) => this.on.text(f.start, text));
+    } finally {
+      if (this.scratch === EMPTY) this.scratch = scratch;
+    }
   }
 }
