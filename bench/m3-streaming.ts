@@ -238,7 +238,7 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
     'Raw reader: `tack-sidecar` driven by hand (initialize asking for raw output frames, as SidecarClient does, then, with the clock started at its answer, one exec/start line) with its stdout read as bytes and not parsed, until the exec/exited line: the sidecar\'s own cost without the TypeScript client (throughput counts the command\'s output bytes, as in the other rows).',
     'Node child_process row: the producer\'s own pipe read by Node (`data` events of Buffers, counted, nothing else), no sidecar: what a Node reader gets from one pipe on this machine, the ceiling for any Node client of the sidecar.',
     'Sidecar: a fresh `tack-sidecar` per mode, no sandbox, driven by SidecarClient with an output callback that counts the UTF-8 bytes of every `exec/output` notification (what the extension does before rendering). Peak RSS is the sidecar process\'s VmHWM from /proc after the runs; idle is after `initialize`.',
-    'CPU columns: the reading process\'s user + system time per run (process.cpuUsage() of this Node process, the reader in those rows) and the sidecar\'s (from /proc), medians; the native readers\' are not measured. Unlike throughput, they hardly move when other work shares the machine.',
+    'CPU columns: the reading process\'s user + system time per run (process.cpuUsage() of this Node process, the reader in those rows) and the sidecar\'s (from /proc), medians; the native readers\' are not measured. Compare rows of one run: a reader that keeps up with its writer wakes for smaller reads and spends more CPU per byte, and other work on the machine inflates CPU time as well as throughput.',
     'Floor (bench/native): a Rust program reading the pipe or the PTY master in 64 KiB reads until EOF/EIO, once blocking in read() and once driven by poll() with non-blocking reads until EAGAIN (as an event loop reads); the faster of the two is the floor.',
   );
   s.commands.push('node --import tsx bench/run.ts --only 3', `${rel(nativeBin)} stream [--pty] [--poll] -- ${producer(bytes).slice(0, 2).join(' ')} '${producer(bytes)[2]}'`);
@@ -260,7 +260,7 @@ function cpuSentence(x: Ratio): string {
   const nodePart = node === undefined ? '' : ` and ${fmt(node)} ms for the Node reader of the command's own pipe`;
   const verdict =
     client <= raw * 1.5
-      ? `: its framing, decoding and callbacks add ${fmt(Math.max(0, client - raw))} ms to the reading itself, so the rest of the gap is time spent waiting for the producer and the sidecar, which share the machine's cores with it (on a loaded machine the throughput rows move much more than the CPU rows)`
+      ? `: its framing, decoding and callbacks add ${fmt(Math.max(0, client - raw))} ms to the reading itself, so most of the gap is time spent waiting for the producer and the sidecar, which share the machine's cores with it`
       : `: its own work (framing, decoding, the callbacks) costs ${fmt(client - raw)} ms per run on top of the reading`;
   return ` With ${x.mode} SidecarClient's process spends ${fmt(client)} ms of CPU per run against ${fmt(raw)} ms for the raw reader${nodePart}${verdict}.`;
 }
