@@ -1,6 +1,7 @@
 // 3. Output streaming: 256 MB through the sidecar to a reading client, PTY and pipes, vs reading the
 // same output straight from a PTY and a pipe (the floor); and the sidecar's peak RSS.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { SidecarClient } from '../extension/src/host/sidecar';
 import { type Ctx, mb, nativeBin, rel, sidecarBin, vmHwmKb } from './lib/context';
 import { section, type Section } from './lib/report';
@@ -16,7 +17,31 @@ function producer(bytes: number): string[] {
 interface Run {
   bytes: number;
   ms: number;
+  /** CPU time (user + system) of the reading process (this one) during the run; not for the native readers. */
+  cpuMs?: number;
+  /** CPU time of the sidecar process during the run, where there is one (Linux: /proc). */
+  sidecarCpuMs?: number | null;
 }
+
+const cpuSince = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e3;
+};
+
+let clockTicks: number | undefined;
+/** A process's CPU time so far (user + system, ms) from /proc, or null where there is no /proc. */
+function procCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+const cpuDelta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
 const mbps = (r: Run) => r.bytes / 1e6 / (r.ms / 1e3);
 
@@ -30,11 +55,12 @@ function nodeRun(bytes: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const argv = producer(bytes);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
     let n = 0;
     child.stdout.on('data', (b: Buffer) => (n += b.length));
     child.on('error', reject);
-    child.on('close', () => resolve({ bytes: n, ms: performance.now() - t0 }));
+    child.on('close', () => resolve({ bytes: n, ms: performance.now() - t0, cpuMs: cpuSince(c0) }));
   });
 }
 
@@ -48,6 +74,8 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
     const proc = spawn(sidecarBin, [], { stdio: ['pipe', 'pipe', 'ignore'] });
     const marker = Buffer.from('"method":"exec/exited"');
     let t0 = 0;
+    let c0 = process.cpuUsage();
+    let sc0: number | null = null;
     let carry = Buffer.alloc(0);
     let ended = false;
     proc.on('error', reject);
@@ -56,6 +84,8 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
       if (t0 === 0) {
         // The initialize answer (the sandbox probe, once per sidecar, comes before the clock starts).
         t0 = performance.now();
+        c0 = process.cpuUsage();
+        sc0 = procCpuMs(proc.pid);
         proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'exec/start', params: { argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20, sandbox: { mode: 'danger-full-access' } } })}\n`);
         return;
       }
@@ -64,8 +94,10 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
       if (hay.indexOf(marker) >= 0) {
         ended = true;
         const ms = performance.now() - t0;
+        const cpuMs = cpuSince(c0);
+        const sidecarCpuMs = cpuDelta(sc0, procCpuMs(proc.pid));
         proc.stdin.end(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'shutdown' })}\n`);
-        proc.on('close', () => resolve({ bytes, ms }));
+        proc.on('close', () => resolve({ bytes, ms, cpuMs, sidecarCpuMs }));
         return;
       }
       carry = Buffer.from(b.subarray(Math.max(0, b.length - marker.length)));
@@ -78,13 +110,17 @@ function rawSidecarRun(tty: boolean, bytes: number, cwd: string): Promise<Run> {
 async function clientRun(client: SidecarClient, tty: boolean, bytes: number, cwd: string): Promise<Run> {
   let n = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const sc0 = procCpuMs(client.pid);
   const h = await client.exec({ argv: producer(bytes), cwd, tty, outputLimitBytes: 1 << 20, sandbox: { mode: 'danger-full-access' } }, (o) => {
     n += Buffer.byteLength(o.text, 'utf8');
   });
   const done = await h.exited;
   const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
+  const sidecarCpuMs = cpuDelta(sc0, procCpuMs(client.pid));
   if (done.exitCode !== 0) throw new Error(`producer exited ${done.exitCode} (${done.signal ?? ''})`);
-  return { bytes: n, ms };
+  return { bytes: n, ms, cpuMs, sidecarCpuMs };
 }
 
 export async function streamingBench(ctx: Ctx): Promise<Section> {
@@ -94,14 +130,24 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
   const cwd = ctx.tmp('stream');
   const rows: string[][] = [];
   const raw: Record<string, unknown> = {};
-  const summ = (runs: Run[]) => ({ thr: summarize(runs.map(mbps)), ms: summarize(runs.map((r) => r.ms)), bytes: runs[0].bytes });
-  const row = (name: string, x: { thr: Summary; ms: Summary; bytes: number }, vs: string, rss = '') => [
+  const cpuOf = (xs: (number | null | undefined)[]) => (xs.every((x) => typeof x === 'number') ? summarize(xs as number[]) : undefined);
+  const summ = (runs: Run[]) => ({
+    thr: summarize(runs.map(mbps)),
+    ms: summarize(runs.map((r) => r.ms)),
+    bytes: runs[0].bytes,
+    cpu: cpuOf(runs.map((r) => r.cpuMs)),
+    sidecarCpu: cpuOf(runs.map((r) => r.sidecarCpuMs)),
+  });
+  const cpuCell = (c: Summary | undefined) => (c ? `${fmt(c.median)} ms` : '');
+  const row = (name: string, x: { thr: Summary; ms: Summary; bytes: number; cpu?: Summary; sidecarCpu?: Summary }, vs: string, rss = '') => [
     name,
     `${fmt(x.thr.median)} MB/s`,
     `${fmt(x.thr.min)}–${fmt(x.thr.max)}`,
     `${fmt(x.ms.median)} ms`,
     `${fmt(x.bytes / 2 ** 20)} MiB`,
     vs,
+    cpuCell(x.cpu),
+    cpuCell(x.sidecarCpu),
     rss,
   ];
 
@@ -150,7 +196,11 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
     rows.push(row(`sidecar → raw reader (stdout bytes, no JSON parsing), ${mode}`, rawSc, pct(rawSc)));
     rows.push(row(`sidecar → SidecarClient, ${mode}`, sidecar, pct(sidecar), hwmKb === null ? '—' : `${fmt(mb(hwmKb))} MB (idle ${fmt(mb(idleKb ?? 0))} MB)`));
   }
-  s.tables.push({ headers: ['reader', 'throughput (median)', 'min–max (MB/s)', 'time', 'bytes read', 'of the floor', 'sidecar peak RSS'], rows, numericFrom: 1 });
+  s.tables.push({
+    headers: ['reader', 'throughput (median)', 'min–max (MB/s)', 'time', 'bytes read', 'of the floor', 'reader CPU', 'sidecar CPU', 'sidecar peak RSS'],
+    rows,
+    numericFrom: 1,
+  });
   raw.results = results;
   s.raw = raw;
 
@@ -161,6 +211,8 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
     rawPct: (100 * r.raw.thr.median) / r.floor.thr.median,
     // Pipes only: a Node reader of the command's own pipe, no sidecar at all.
     nodePct: mode === 'pipes' && nodePipe ? (100 * nodePipe.thr.median) / r.floor.thr.median : undefined,
+    // The reading process's CPU per run: SidecarClient, the raw reader, the Node reader of the pipe.
+    cpu: { client: r.sidecar.cpu?.median, raw: r.raw.cpu?.median, node: mode === 'pipes' ? nodePipe?.cpu?.median : undefined },
   }));
   const worst = Math.min(...ratios.map((x) => x.pct));
   s.targets.push({
@@ -184,29 +236,50 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
   s.notes.push(
     `The producer is \`${producer(bytes).slice(0, 2).join(' ')} '${producer(bytes)[2]}'\` (63-byte lines). Through a PTY the terminal turns each \\n into \\r\\n, so more bytes arrive than were written; throughput counts the bytes the reader received. ${reps} run(s) each.`,
     'Raw reader: `tack-sidecar` driven by hand (initialize asking for raw output frames, as SidecarClient does, then, with the clock started at its answer, one exec/start line) with its stdout read as bytes and not parsed, until the exec/exited line: the sidecar\'s own cost without the TypeScript client (throughput counts the command\'s output bytes, as in the other rows).',
-    'Node child_process row: the producer\'s own pipe read by Node (`data` events of Buffers, counted, nothing else), no sidecar: what a Node reader gets from one pipe on this machine, the ceiling for any Node client of the sidecar.',
+    'Node child_process row: the producer\'s own pipe read by Node (`data` events of Buffers, counted, nothing else), no sidecar: what a Node reader gets from the producer\'s own pipe on this machine. It is not a ceiling for a client of the sidecar: the sidecar\'s pipe holds 1 MiB and is written in large frames, so each read brings a full 64 KiB; the raw reader row is the most a Node client of the sidecar can reach.',
     'Sidecar: a fresh `tack-sidecar` per mode, no sandbox, driven by SidecarClient with an output callback that counts the UTF-8 bytes of every `exec/output` notification (what the extension does before rendering). Peak RSS is the sidecar process\'s VmHWM from /proc after the runs; idle is after `initialize`.',
+    'CPU columns: the reading process\'s user + system time per run (process.cpuUsage() of this Node process, the reader in those rows) and the sidecar\'s (from /proc), medians; the native readers\' are not measured. Compare rows of one run: a reader that keeps up with its writer wakes for smaller reads and spends more CPU per byte, and other work on the machine inflates CPU time as well as throughput.',
     'Floor (bench/native): a Rust program reading the pipe or the PTY master in 64 KiB reads until EOF/EIO, once blocking in read() and once driven by poll() with non-blocking reads until EAGAIN (as an event loop reads); the faster of the two is the floor.',
   );
   s.commands.push('node --import tsx bench/run.ts --only 3', `${rel(nativeBin)} stream [--pty] [--poll] -- ${producer(bytes).slice(0, 2).join(' ')} '${producer(bytes)[2]}'`);
   return s;
 }
 
-function streamGap(ratios: { mode: string; pct: number; rawPct: number; nodePct?: number }[], worst: number): string {
+interface Ratio {
+  mode: string;
+  pct: number;
+  rawPct: number;
+  nodePct?: number;
+  cpu: { client?: number; raw?: number; node?: number };
+}
+
+/** What the reading processes cost in CPU, when measured: says whether the client's own work is what is left. */
+function cpuSentence(x: Ratio): string {
+  const { client, raw, node } = x.cpu;
+  if (client === undefined || raw === undefined) return '';
+  const nodePart = node === undefined ? '' : ` and ${fmt(node)} ms for the Node reader of the command's own pipe`;
+  const verdict =
+    client <= raw * 1.5
+      ? `: its framing, decoding and callbacks add ${fmt(Math.max(0, client - raw))} ms to the reading itself, so most of the gap is time spent waiting for the producer and the sidecar, which share the machine's cores with it`
+      : `: its own work (framing, decoding, the callbacks) costs ${fmt(client - raw)} ms per run on top of the reading`;
+  return ` With ${x.mode} SidecarClient's process spends ${fmt(client)} ms of CPU per run against ${fmt(raw)} ms for the raw reader${nodePart}${verdict}.`;
+}
+
+function streamGap(ratios: Ratio[], worst: number): string {
   const parts = ratios
     .filter((x) => x.pct < 80)
     .map((x) => {
-      const ceiling =
-        x.nodePct === undefined
-          ? ''
-          : x.nodePct < 80
-            ? `; a Node reader of the command's own pipe, with no sidecar in between, reaches only ${fmt(x.nodePct)}% here, so that, not 80%, is the ceiling for any Node client (the sidecar adds a second pipe and a second process to wake on top of it)`
-            : `; a Node reader of the command's own pipe reaches ${fmt(x.nodePct)}%`;
+      const own = x.nodePct === undefined ? '' : `; a Node reader of the command's own pipe, with no sidecar in between, reaches ${fmt(x.nodePct)}%`;
+      // The raw reader only reads: no Node client of the sidecar can do better than it.
       return x.rawPct < 80 && x.pct >= x.rawPct * 0.8
-        ? `with ${x.mode} through SidecarClient ${fmt(x.pct)}%, the sidecar read raw by a Node reader that does not parse ${fmt(x.rawPct)}%${ceiling}: the client costs little on top of reading`
+        ? `with ${x.mode} through SidecarClient ${fmt(x.pct)}%, the sidecar read raw by a Node reader that does not parse ${fmt(x.rawPct)}%, the most a Node client of the sidecar can reach here${own}: the client costs little on top of reading`
         : x.rawPct < 80
-          ? `with ${x.mode} the sidecar alone, read raw by a Node reader that does not parse, reaches ${fmt(x.rawPct)}% (through SidecarClient ${fmt(x.pct)}%)${ceiling}`
-          : `with ${x.mode} the sidecar alone reaches ${fmt(x.rawPct)}% but the TypeScript client only ${fmt(x.pct)}%${ceiling}, so the cost is on the client side: splitting messages, decoding and the per-notification callbacks`;
+          ? `with ${x.mode} the sidecar read raw by a Node reader that does not parse reaches ${fmt(x.rawPct)}%, the most a Node client of the sidecar can reach here (through SidecarClient ${fmt(x.pct)}%)${own}`
+          : `with ${x.mode} the sidecar read raw by a Node reader that does not parse reaches ${fmt(x.rawPct)}% but SidecarClient only ${fmt(x.pct)}%${own}`;
     });
-  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. The path per chunk: a pipe command's runner reads up to 128 KiB of what is waiting (the pipe asks the kernel for 1 MiB), decodes the UTF-8 in place and copies it into a raw output frame (a JSON header line with the byte count, then the text as is: no escaping in the sidecar, no JSON.parse of the text in the client, which decodes each frame's bytes once); a writer thread sends whatever frames are queued in one writev into a 1 MiB pipe. What is left is the copying through two pipes instead of one and the context switches between the producer, the sidecar and the reader.`;
+  const cpu = ratios
+    .filter((x) => x.pct < 80)
+    .map(cpuSentence)
+    .join('');
+  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. The path per chunk: a pipe command's runner reads up to 128 KiB of what is waiting (the pipe asks the kernel for 1 MiB), decodes the UTF-8 in place and copies it into a raw output frame (a JSON header line with the byte count, then the text as is: no escaping in the sidecar, no JSON.parse of the text in the client); a writer thread sends whatever frames are queued in one writev into a 1 MiB pipe. The client takes each payload by its length and decodes it once, in pieces that fit V8's ordinary heap pages (up to 128 KiB less 16 bytes of ASCII, copied as Latin-1; half that of other text), since a longer string is placed in the large-object space, its pages mapped for it and unmapped when it dies. What is left is the copying through two pipes instead of one and the context switches between the producer, the sidecar and the reader.${cpu}`;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SidecarClient, SidecarCrashedError, SidecarErrorCode, SidecarRpcError, defaultSidecarPath } from './client';
+import { MAX_PIECE_TEXT } from './stdout';
 import type { ExecOutputNotification } from '../../generated/types/ExecOutputNotification';
 import type { SandboxPolicy } from '../../generated/types/SandboxPolicy';
 
@@ -78,12 +79,13 @@ test('output arrives whole and unchanged, in raw frames as in JSON lines', async
     const client = new SidecarClient({ rawOutput });
     t.after(() => client.dispose());
     assert.equal((await client.initialize()).rawOutput, rawOutput);
-    const got = { stdout: '', stderr: '', notes: 0, ids: new Set<string>(), empty: 0 };
+    const got = { stdout: '', stderr: '', notes: 0, ids: new Set<string>(), empty: 0, longest: 0 };
     const h = await client.exec({ argv: [process.execPath, '-e', script], cwd: os.tmpdir(), sandbox: full, tty: false }, (n) => {
       got.ids.add(n.execId);
       if (n.text.length === 0) got.empty++;
       got[n.stream] += n.text;
       got.notes++;
+      got.longest = Math.max(got.longest, n.text.length);
     });
     const done = await h.exited;
     assert.equal(done.exitCode, 0);
@@ -93,6 +95,8 @@ test('output arrives whole and unchanged, in raw frames as in JSON lines', async
     assert.ok(got.stdout === want, `stdout differs (rawOutput ${rawOutput})`);
     assert.equal(got.stderr, block.toString('utf8'));
     assert.ok(got.notes > 2, `${got.notes} notifications`);
+    // Raw frames of this text (not ASCII) reach the callback in pieces V8 keeps in ordinary pages.
+    if (rawOutput) assert.ok(got.longest <= MAX_PIECE_TEXT, `a notification of ${got.longest} UTF-16 units`);
   }
 });
 

@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import { currentHost, locateSidecar, sidecarFileName, targetOf, type SidecarLocation } from './platform';
+import { StdoutReader, type FrameStart } from './stdout';
 import type { CheckpointCreateParams } from '../../generated/types/CheckpointCreateParams';
 import type { CheckpointCreateResult } from '../../generated/types/CheckpointCreateResult';
 import type { CheckpointDiffResult } from '../../generated/types/CheckpointDiffResult';
@@ -134,16 +135,6 @@ const STDERR_KEPT = 20;
 /** The largest raw `exec/output` payload accepted (the sidecar sends at most 256 KiB plus one read). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-/** A raw `exec/output` frame being read: its header's fields and the payload so far. */
-interface Frame {
-  execId: string;
-  stream: ExecOutputNotification['stream'];
-  /** Payload bytes plus the newline that ends the frame. */
-  want: number;
-  got: number;
-  parts: Buffer[];
-}
-
 /** One sidecar process and everything waiting on it. */
 class Connection {
   readonly proc: ChildProcessWithoutNullStreams;
@@ -152,10 +143,15 @@ class Connection {
   /** Notifications that arrived before their exec's handle was registered (same tick as the answer). */
   private early = new Map<string, object[]>();
   private stderrTail: string[] = [];
-  /** The start of a line not yet ended (pieces of stdout chunks). */
-  private lineParts: Buffer[] = [];
-  /** A raw exec/output payload being read, if any. */
-  private frame: Frame | undefined;
+  /** Stdout's bytes -> JSON lines and raw exec/output frames (stdout.ts). */
+  private readonly stdout = new StdoutReader({
+    line: (line) => this.onMessage(line),
+    text: (f, text) => {
+      const params: ExecOutputNotification = { execId: f.execId, stream: f.stream, text };
+      this.dispatch({ method: 'exec/output', params });
+    },
+    log: (message) => this.log(message),
+  });
   private stderrBuf = '';
   crash: SidecarCrashedError | undefined;
   readonly died: Promise<SidecarCrashedError>;
@@ -175,7 +171,7 @@ class Connection {
     });
     this.proc = spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
     this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    this.proc.stdout.on('data', (chunk: Buffer) => this.stdout.push(chunk));
     this.proc.stderr.on('data', (chunk: string) => this.onStderr(chunk));
     // A write racing the process's death fails with EPIPE; the exit handler reports it.
     this.proc.stdin.on('error', () => {});
@@ -225,65 +221,18 @@ class Connection {
     }
   }
 
-  /**
-   * Messages out of stdout, as bytes: JSON lines, and raw `exec/output` frames (a header line, then
-   * `bytes` bytes of UTF-8 text and a newline), whose payload is never searched or parsed, only
-   * decoded once. A line is decoded when it is whole (a newline byte is never inside a character), and
-   * only the new chunk is searched for its end.
-   */
-  private onStdout(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      const f = this.frame;
-      if (f) {
-        const take = Math.min(f.want - f.got, chunk.length - at);
-        f.parts.push(chunk.subarray(at, at + take));
-        f.got += take;
-        at += take;
-        if (f.got === f.want) this.endFrame(f);
-        continue;
-      }
-      const nl = chunk.indexOf(10, at);
-      if (nl < 0) {
-        this.lineParts.push(at === 0 ? chunk : chunk.subarray(at));
-        return;
-      }
-      const piece = chunk.subarray(at, nl);
-      at = nl + 1;
-      let bytes = piece;
-      if (this.lineParts.length > 0) {
-        this.lineParts.push(piece);
-        bytes = Buffer.concat(this.lineParts);
-        this.lineParts = [];
-      }
-      const line = bytes.toString('utf8');
-      // Blank lines are skipped; a message line starts with '{' (the first character decides fast).
-      if (line.length > 0 && (line.charCodeAt(0) > 32 || line.trim() !== '')) this.onMessage(line);
-    }
-  }
-
-  /** A raw frame's payload is in: its text goes where a JSON exec/output's would. */
-  private endFrame(f: Frame): void {
-    this.frame = undefined;
-    const all = f.parts.length === 1 ? f.parts[0] : Buffer.concat(f.parts, f.want);
-    if (all[f.want - 1] !== 10) {
-      this.log(`tack-sidecar wrote an exec/output frame for ${f.execId} not ended by a newline`);
-    }
-    const params: ExecOutputNotification = { execId: f.execId, stream: f.stream, text: all.toString('utf8', 0, f.want - 1) };
-    this.dispatch({ method: 'exec/output', params });
-  }
-
-  private onMessage(line: string): void {
+  /** A JSON line; a raw frame's header returns what follows it. */
+  private onMessage(line: string): FrameStart | undefined {
     let msg: { id?: unknown; method?: string; params?: { execId?: string; stream?: unknown; bytes?: unknown } };
     try {
       msg = JSON.parse(line);
     } catch {
       this.log(`tack-sidecar wrote a line that is not JSON: ${line.slice(0, 200)}`);
-      return;
+      return undefined;
     }
     if (typeof msg !== 'object' || msg === null) {
       this.log(`tack-sidecar wrote a line that is not a JSON-RPC message: ${line.slice(0, 200)}`);
-      return;
+      return undefined;
     }
     const p = msg.params;
     if (msg.method === 'exec/output' && p && p.bytes !== undefined) {
@@ -291,12 +240,12 @@ class Connection {
       const n = p.bytes;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > MAX_FRAME_BYTES || typeof p.execId !== 'string' || (p.stream !== 'stdout' && p.stream !== 'stderr')) {
         this.log(`tack-sidecar wrote an exec/output frame header that is not valid: ${line.slice(0, 200)}`);
-        return;
+        return undefined;
       }
-      this.frame = { execId: p.execId, stream: p.stream, want: n + 1, got: 0, parts: [] };
-      return;
+      return { execId: p.execId, stream: p.stream, bytes: n };
     }
     this.dispatch(msg);
+    return undefined;
   }
 
   private dispatch(msg: { id?: unknown; method?: string; params?: { execId?: string } }): void {
