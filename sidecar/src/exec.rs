@@ -908,14 +908,14 @@ fn spawn_in_pty(
         slave.try_clone().map_err(failed)?,
         slave.try_clone().map_err(failed)?,
     );
+    let mut env = env.clone();
+    env.entry("SHELL".into()).or_insert_with(login_shell);
     let (program, argv, prepared) = match sandbox {
         None => (program.to_path_buf(), argv.to_vec(), None),
         Some(spec) => {
             let own_tty = std::fs::read_link(format!("/proc/self/fd/{peer}"))
                 .ok()
                 .and_then(sandbox::pts_path);
-            let mut env = env.clone();
-            env.entry("SHELL".into()).or_insert_with(login_shell);
             match sandbox::prepare_direct(spec, program, &env, own_tty.into_iter().collect()) {
                 Ok(p) => (program.to_path_buf(), argv.to_vec(), Some(p)),
                 Err(_) => {
@@ -933,13 +933,10 @@ fn spawn_in_pty(
         .args(&argv[1..])
         .current_dir(cwd)
         .env_clear()
-        .envs(env)
+        .envs(&env)
         .stdin(Stdio::from(slave))
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
-    if !env.contains_key(std::ffi::OsStr::new("SHELL")) {
-        cmd.env("SHELL", login_shell());
-    }
     unsafe {
         cmd.pre_exec(move || {
             for sig in [

@@ -105,6 +105,11 @@ fn a_script_without_an_interpreter_line_runs_and_a_missing_interpreter_is_a_clea
             all_output(&e)
         );
         assert_eq!(e.exited["exitCode"], 127);
+        // The command's process failed its exec: init and the first process ended with it.
+        let sidecar = s.pid() as i32;
+        wait_until("no process of the failed command is left", || {
+            children_of(sidecar).is_empty()
+        });
     }
 }
 
