@@ -497,17 +497,10 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         .filter(|s| s.mode == SandboxMode::WorkspaceWrite)
         .map(|s| {
             let w = GitWatch::new(s, tty);
-            // The launcher protects what this scan found instead of walking the workspace again
-            // (unless the list would not fit the command line comfortably).
-            let size: usize = w
-                .before
-                .entries
-                .keys()
-                .map(|p| p.as_os_str().len() + 16)
-                .sum();
-            if size <= GIT_ENTRIES_ARG_BYTES {
-                s.git_entries = Some(w.before.entries.keys().cloned().collect());
-            }
+            // The sandbox protects what this scan found instead of walking the workspace again
+            // (the launcher's spec argument leaves the list out when it would be too long for one
+            // exec argument, and the launcher then scans itself).
+            s.git_entries = Some(w.before.entries.keys().cloned().collect());
             w
         });
     let spawned = if tty {
@@ -560,10 +553,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         },
     })
 }
-
-/// Beyond this many bytes of `.git` paths the launcher scans for itself (ARG_MAX is shared with
-/// the environment).
-const GIT_ENTRIES_ARG_BYTES: usize = 256 * 1024;
 
 type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
 
