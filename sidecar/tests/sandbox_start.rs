@@ -181,6 +181,23 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
             continue; // the unsandboxed reader and its cat
         }
         seen += 1;
+        // Handlers caught: none of the sidecar's (std's SIGSEGV/SIGBUS ones) survive the fork;
+        // the first process catches only the four it outlives (HUP INT QUIT TERM). Signals 32 and
+        // 33 are the C library's own (glibc installs them in every process; they cannot be
+        // changed), as in any freshly exec'd program.
+        let caught = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:").map(|v| v.trim().to_string()))
+            .and_then(|v| u64::from_str_radix(&v, 16).ok());
+        if let Some(caught) = caught {
+            assert_eq!(
+                caught & !(0x4007 | 1 << 31 | 1 << 32),
+                0,
+                "process {pid} ({}) catches {caught:#x}",
+                String::from_utf8_lossy(&cmdline)
+            );
+        }
         {
             // Their own stdio aside (the other ends of the sidecar's pipes of this command).
             for p in pipes_of(pid, 3) {

@@ -456,6 +456,26 @@ const FORWARDED_BY_GROUP: [libc::c_int; 4] =
 
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
+fn reset_signal_handlers() {
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            // EINVAL for the numbers libc keeps for itself: nothing to reset there.
+            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0 {
+                continue;
+            }
+            if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN {
+                let mut dfl: libc::sigaction = std::mem::zeroed();
+                dfl.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(sig, &dfl, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
 /// fork(2) as a raw system call: no at-fork handlers, no allocator locks.
 fn raw_fork() -> libc::pid_t {
     unsafe {
@@ -525,6 +545,10 @@ impl Prepared {
     /// # Safety
     /// Call only in a process with one thread (a fresh fork's child, or the launcher binary).
     pub unsafe fn start(&self) -> ! {
+        // What an exec would do: handlers the sidecar installed (std's stack-overflow handlers,
+        // any a runtime adds) go back to the default (ignored signals stay ignored), so none of
+        // its code runs here on a signal.
+        reset_signal_handlers();
         let mut ruleset = self.ruleset.as_raw_fd();
         if self.close_inherited {
             if ruleset != RULESET_FD {
