@@ -123,9 +123,9 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
 }
 
 /**
- * What the numbers say about the launcher: unsandboxed commands start directly (pipes, and on Linux
- * a PTY too, through a pre-exec hook); sandboxed ones through the sidecar re-exec'd as
- * `tack-sidecar sandbox-launch ...`.
+ * What the numbers say about how commands start: unsandboxed ones directly (pipes, and on Linux a PTY
+ * too, through a pre-exec hook); on Linux sandboxed ones directly too, the sandbox set up by the
+ * forked process itself from what the sidecar prepared before the fork (no launcher exec).
  */
 function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summary }[], floorPipes: Summary, floorPty: Summary): string {
   const get = (tty: boolean, sandboxed: boolean) => cases.find((c) => c.tty === tty && c.sandboxed === sandboxed)?.result;
@@ -135,8 +135,7 @@ function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summar
   if (!direct || !pipeSandbox || !ptyPlain) return '';
   return (
     `Unsandboxed commands start directly: pipes ${fmt(direct.median - floorPipes.median)} ms over the pipe floor, a PTY ${fmt(ptyPlain.median - floorPty.median)} ms over the PTY floor (on Linux the sidecar spawns into the terminal itself, with a new session, the terminal as the controlling one and the parent-death signal set between fork and exec). ` +
-    `Sandboxed commands still start through the launcher (spawned into the terminal the same direct way on Linux), which adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes: it re-execs the sidecar's binary, enters new user, mount and PID namespaces, forks the namespace's init and then the command, mounts the tree read-only with the writable roots and every \`.git\` read-only, and drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux.rs); in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
-    'No single step dominates that time (timing marks in the launcher: the mounts are six calls, the read-only tree one recursive mount_setattr; setting up Landlock and seccomp takes under a quarter of a millisecond each; the rest is the extra exec, two forks and three processes ending one after another). ' +
-    'That work is not async-signal-safe as written (the mount list, path lookups and the Landlock ruleset allocate, and init forks again), so it cannot simply move into a pre-exec hook of the multi-threaded sidecar; what would remove the second exec is preparing the ruleset, the seccomp program and the mount list in the sidecar before fork and having the forked child (single-threaded, so unshare(CLONE_NEWUSER) works there) only apply them.'
+    `Sandboxed commands start directly too, with no exec but the command's own: the sidecar prepares the paths, the uid/gid maps, the Landlock ruleset and the seccomp program before the fork, and the forked process, with raw system calls only, enters new user, mount and PID namespaces, forks the namespace's init and then the command, mounts the tree read-only with the writable roots and every \`.git\` read-only, and drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux_start.rs). That adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes; in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
+    'What is left on top of an unsandboxed start: building the Landlock ruleset before the fork (one open and one landlock_add_rule per top-level entry of /), two more forks, the namespaces and their mounts set up (six mount calls, the read-only tree one recursive mount_setattr), and three processes ending one after another (the command, then init, whose exit tears down the PID namespace, then the first process, whose exit tears down the mount namespace), each reaped by the one above.'
   );
 }

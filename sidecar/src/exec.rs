@@ -497,24 +497,16 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         .filter(|s| s.mode == SandboxMode::WorkspaceWrite)
         .map(|s| {
             let w = GitWatch::new(s, tty);
-            // The launcher protects what this scan found instead of walking the workspace again
-            // (unless the list would not fit the command line comfortably).
-            let size: usize = w
-                .before
-                .entries
-                .keys()
-                .map(|p| p.as_os_str().len() + 16)
-                .sum();
-            if size <= GIT_ENTRIES_ARG_BYTES {
-                s.git_entries = Some(w.before.entries.keys().cloned().collect());
-            }
+            // The sandbox protects what this scan found instead of walking the workspace again
+            // (the launcher's spec argument leaves the list out when it would be too long for one
+            // exec argument, and the launcher then scans itself).
+            s.git_entries = Some(w.before.entries.keys().cloned().collect());
             w
         });
     let spawned = if tty {
-        // A sandboxed PTY command starts through the launcher (on Linux spawned straight into the
-        // terminal, as below). An unsandboxed one starts directly on Linux (spawn_pty does the
-        // launcher's part, PR_SET_PDEATHSIG, between fork and exec); elsewhere through the
-        // launcher too (portable-pty's spawn takes no pre-exec hook).
+        // On Linux a PTY command starts directly, sandboxed or not (spawn_in_pty: the sandbox is
+        // set up between fork and exec); elsewhere through the launcher (portable-pty's spawn
+        // takes no pre-exec hook).
         let spec = spec.unwrap_or_else(|| LaunchSpec {
             mode,
             writable_roots: Vec::new(),
@@ -561,10 +553,6 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         },
     })
 }
-
-/// Beyond this many bytes of `.git` paths the launcher scans for itself (ARG_MAX is shared with
-/// the environment).
-const GIT_ENTRIES_ARG_BYTES: usize = 256 * 1024;
 
 type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
 
@@ -689,16 +677,15 @@ fn spawn_pty(
 
     let mut registry = commands();
     #[cfg(target_os = "linux")]
-    let direct = if spec.mode == SandboxMode::DangerFullAccess {
-        spawn_in_pty(fd, program, &spec.argv, &spec.argv[0], cwd, env)?
-    } else {
-        // The launcher, started the same direct way (portable-pty's spawn lists /dev/fd and
-        // allocates between fork and exec); it then locks itself down and becomes the command.
-        let launcher = sandbox::self_exe();
-        let mut argv = vec![launcher.clone().into_os_string()];
-        argv.extend(spec.to_args());
-        spawn_in_pty(fd, &launcher, &argv, &spec.argv[0], cwd, env)?
-    };
+    // Sandboxed or not, started directly: the sandbox is set up in the forked process itself.
+    let direct = spawn_in_pty(
+        fd,
+        program,
+        &spec.argv,
+        cwd,
+        env,
+        (spec.mode != SandboxMode::DangerFullAccess).then_some(spec),
+    )?;
     #[cfg(not(target_os = "linux"))]
     let direct: Option<u32> = None;
     let pid = match direct {
@@ -866,21 +853,23 @@ fn login_shell() -> OsString {
     }
 }
 
-/// Starts a program directly in the terminal whose master is `master`: an unsandboxed command itself
-/// (no launcher, no second exec), or a sandboxed command's launcher (`shown`: the command's name
-/// for error messages). The terminal's other end (TIOCGPTPEER, no path lookup) as stdin, stdout and
+/// Starts a command directly in the terminal whose master is `master`, with no launcher and no
+/// second exec. The terminal's other end (TIOCGPTPEER, no path lookup) as stdin, stdout and
 /// stderr, and between fork and exec only async-signal-safe calls: default signal dispositions and
 /// an empty mask, a new session with this terminal as its controlling one, the parent-death
-/// signal, every other descriptor closed at exec. `Ok(None)`: the kernel has no TIOCGPTPEER
-/// (before 4.13); the caller starts it through portable-pty (and the launcher) instead.
+/// signal, every other descriptor closed at exec. `sandbox`: the command's sandbox is prepared
+/// here and set up in the forked process (sandbox/linux_start.rs); should preparing fail, the
+/// launcher binary is started instead, which reports the same failure as the command's output.
+/// `Ok(None)`: the kernel has no TIOCGPTPEER (before 4.13); the caller starts it through
+/// portable-pty (and the launcher) instead.
 #[cfg(target_os = "linux")]
 fn spawn_in_pty(
     master: RawFd,
     program: &Path,
     argv: &[OsString],
-    shown: &std::ffi::OsStr,
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
+    sandbox: Option<&LaunchSpec>,
 ) -> Result<Option<u32>, RpcError> {
     use std::os::fd::{FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
@@ -896,6 +885,7 @@ fn spawn_in_pty(
     }
     // SAFETY: a descriptor the ioctl just opened for us; nothing else owns it.
     let slave = unsafe { OwnedFd::from_raw_fd(peer) };
+    let shown = argv[0].clone();
     let failed = |e: std::io::Error| {
         RpcError::with_reason(
             codes::SPAWN_FAILED,
@@ -907,19 +897,35 @@ fn spawn_in_pty(
         slave.try_clone().map_err(failed)?,
         slave.try_clone().map_err(failed)?,
     );
+    let mut env = env.clone();
+    env.entry("SHELL".into()).or_insert_with(login_shell);
+    let (program, argv, prepared) = match sandbox {
+        None => (program.to_path_buf(), argv.to_vec(), None),
+        Some(spec) => {
+            let own_tty = std::fs::read_link(format!("/proc/self/fd/{peer}"))
+                .ok()
+                .and_then(sandbox::pts_path);
+            match sandbox::prepare_direct(spec, program, &env, own_tty.into_iter().collect()) {
+                Ok(p) => (program.to_path_buf(), argv.to_vec(), Some(p)),
+                Err(_) => {
+                    let launcher = sandbox::self_exe();
+                    let mut a = vec![launcher.clone().into_os_string()];
+                    a.extend(spec.to_args());
+                    (launcher, a, None)
+                }
+            }
+        }
+    };
     let parent = std::process::id() as libc::pid_t;
-    let mut cmd = std::process::Command::new(program);
+    let mut cmd = std::process::Command::new(&program);
     cmd.arg0(&argv[0])
         .args(&argv[1..])
         .current_dir(cwd)
         .env_clear()
-        .envs(env)
+        .envs(&env)
         .stdin(Stdio::from(slave))
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
-    if !env.contains_key(std::ffi::OsStr::new("SHELL")) {
-        cmd.env("SHELL", login_shell());
-    }
     unsafe {
         cmd.pre_exec(move || {
             for sig in [
@@ -953,6 +959,10 @@ fn spawn_in_pty(
                 u32::MAX,
                 libc::CLOSE_RANGE_CLOEXEC,
             );
+            if let Some(prepared) = &prepared {
+                // Never returns: the sandbox is set up and the command exec'd from here.
+                prepared.start();
+            }
             Ok(())
         });
     }
@@ -993,8 +1003,35 @@ fn spawn_pipes(
             c
         }
         Some(spec) => {
-            let mut c = tokio::process::Command::new(sandbox::self_exe());
-            c.args(spec.to_args());
+            // Through the launcher binary: macOS, or preparing failed on Linux (the launcher
+            // then reports it as the command's output, as it always did).
+            let through_launcher = || {
+                let mut c = tokio::process::Command::new(sandbox::self_exe());
+                c.args(spec.to_args());
+                c
+            };
+            // Started directly: the sandbox is set up in the forked process (linux_start.rs).
+            #[cfg(target_os = "linux")]
+            let c = match sandbox::prepare_direct(spec, program, env, Vec::new()) {
+                Ok(prepared) => {
+                    let mut c = tokio::process::Command::new(program);
+                    c.arg0(&params.argv[0]);
+                    c.args(&params.argv[1..]);
+                    unsafe {
+                        c.pre_exec(move || {
+                            if libc::setsid() < 0 {
+                                return Err(std::io::Error::last_os_error());
+                            }
+                            // Never returns.
+                            prepared.start()
+                        });
+                    }
+                    c
+                }
+                Err(_) => through_launcher(),
+            };
+            #[cfg(not(target_os = "linux"))]
+            let c = through_launcher();
             c
         }
     };

@@ -1,5 +1,7 @@
-//! The OS sandbox. The sidecar never sandboxes itself: it starts `tack-sidecar sandbox ...` in front
-//! of a command, and that launcher locks itself down and then becomes the command (execvp).
+//! The OS sandbox. The sidecar never sandboxes itself. On Linux it prepares a command's sandbox and
+//! sets it up in the process it forks for the command, which then execs the command (linux_start.rs);
+//! elsewhere (and where preparing fails) it starts `tack-sidecar sandbox ...` in front of the
+//! command, and that launcher locks itself down and then becomes the command (execvp).
 use crate::protocol::{SandboxInfo, SandboxMode};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
@@ -8,6 +10,10 @@ use std::path::PathBuf;
 pub mod git_guard;
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+mod linux_start;
+#[cfg(target_os = "linux")]
+pub use linux_start::{prepare_direct, pts_path};
 #[cfg(target_os = "macos")]
 mod macos;
 mod seatbelt;
