@@ -1,5 +1,6 @@
-//! Hand-written readers for the three large internally tagged enums: `SessionEvent` (everything the
-//! host sends), `SessionRecord` (a session file's lines) and `ItemDetails` (a thread item's fields).
+//! Hand-written readers for the internally tagged enums: `SessionEvent` (everything the host
+//! sends), `SessionRecord` (a session file's lines), `ItemDetails` (a thread item's fields) and
+//! `FileState` (what the host knows of a file, in `filesRead`).
 //!
 //! serde's derive gave each variant of their externally tagged mirrors (session/tagged.rs) a visitor
 //! with a field-name matcher and a sequence form nobody sends: about 85 KB of the wasm module. Here
@@ -15,6 +16,7 @@
 
 use super::protocol::{ItemDetails, SessionEvent, SessionRecord};
 use super::tagged::take_tag;
+use crate::patch::FileState;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::{Error, Map, Value};
@@ -268,6 +270,32 @@ pub(crate) fn read_item_details(mut fields: Fields) -> Result<ItemDetails, Error
     })
 }
 
+pub(crate) const FILE_STATES: &[&str] = &[
+    "text",
+    "missing",
+    "directory",
+    "outsideWorkspace",
+    "unreadable",
+];
+
+fn read_file_state(mut fields: Fields) -> Result<FileState, Error> {
+    use FileState as S;
+    let f = &mut fields;
+    let tag = take_tag::<Error>(f, "state")?;
+    Ok(match tag.as_str() {
+        "text" => S::Text {
+            contents: req(f, "contents")?,
+        },
+        "missing" => S::Missing,
+        "directory" => S::Directory,
+        "outsideWorkspace" => S::OutsideWorkspace,
+        "unreadable" => S::Unreadable {
+            reason: req(f, "reason")?,
+        },
+        other => return Err(Error::unknown_variant(other, FILE_STATES)),
+    })
+}
+
 /// Reads a JSON object with `read` (one instance per reader, whatever the deserializer).
 fn object<'de, T, D: Deserializer<'de>>(
     d: D,
@@ -291,5 +319,11 @@ impl<'de> Deserialize<'de> for SessionRecord {
 impl<'de> Deserialize<'de> for ItemDetails {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         object(d, read_item_details)
+    }
+}
+
+impl<'de> Deserialize<'de> for FileState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        object(d, read_file_state)
     }
 }

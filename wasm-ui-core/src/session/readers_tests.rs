@@ -5,8 +5,9 @@
 //! the same message.
 
 use super::protocol::*;
-use super::readers::{EVENT_TYPES, ITEM_TYPES, RECORD_TYPES};
+use super::readers::{EVENT_TYPES, FILE_STATES, ITEM_TYPES, RECORD_TYPES};
 use super::tests::config;
+use crate::patch::FileState;
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,6 +18,7 @@ enum Kind {
     Event,
     Record,
     Item,
+    File,
 }
 
 fn diff_json() -> Value {
@@ -106,11 +108,27 @@ fn samples() -> Vec<(Kind, Value)> {
         json!({"type": "web_search", "query": "rust"}),
         json!({"type": "error", "message": "bad"}),
     ];
+    let files = [
+        json!({"state": "text", "contents": "x\n"}),
+        json!({"state": "missing"}),
+        json!({"state": "directory"}),
+        json!({"state": "outsideWorkspace"}),
+        json!({"state": "unreadable", "reason": "binary"}),
+    ];
     let mut out = Vec::new();
+    out.extend(files.into_iter().map(|v| (Kind::File, v)));
     out.extend(events.into_iter().map(|v| (Kind::Event, v)));
     out.extend(records.into_iter().map(|v| (Kind::Record, v)));
     out.extend(items.into_iter().map(|v| (Kind::Item, v)));
     out
+}
+
+/// The key that holds the variant's name.
+fn tag_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::File => "state",
+        _ => "type",
+    }
 }
 
 /// The hand reader and the derived one on `value`: what each read, written back as JSON (so the
@@ -133,26 +151,25 @@ fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, Stri
         Kind::Event => pair::<SessionEvent>(value, SessionEvent::read_derived),
         Kind::Record => pair::<SessionRecord>(value, SessionRecord::read_derived),
         Kind::Item => pair::<ItemDetails>(value, ItemDetails::read_derived),
+        Kind::File => pair::<FileState>(value, FileState::read_derived),
     }
 }
 
 #[test]
 fn every_variant_reads_as_derived_and_round_trips() {
     let samples = samples();
-    for kind in [Kind::Event, Kind::Record, Kind::Item] {
+    for kind in [Kind::Event, Kind::Record, Kind::Item, Kind::File] {
         let tags = match kind {
             Kind::Event => EVENT_TYPES,
             Kind::Record => RECORD_TYPES,
             Kind::Item => ITEM_TYPES,
+            Kind::File => FILE_STATES,
         };
         for tag in tags {
             assert!(
-                samples.iter().any(|(k, v)| matches!(
-                    (k, kind),
-                    (Kind::Event, Kind::Event)
-                        | (Kind::Record, Kind::Record)
-                        | (Kind::Item, Kind::Item)
-                ) && v["type"] == *tag),
+                samples.iter().any(|(k, v)| tag_of(*k) == tag_of(kind)
+                    && std::mem::discriminant(k) == std::mem::discriminant(&kind)
+                    && v[tag_of(kind)] == *tag),
                 "no sample for {kind:?} {tag}"
             );
         }
@@ -278,6 +295,7 @@ fn damage() -> impl Strategy<Value = Damage> {
         .iter()
         .chain(RECORD_TYPES)
         .chain(ITEM_TYPES)
+        .chain(FILE_STATES)
         .copied()
         .collect();
     // Values of the right shape for some field somewhere: every field value of every sample.
@@ -301,10 +319,11 @@ fn damage() -> impl Strategy<Value = Damage> {
     ]
 }
 
-fn apply(value: &Value, damages: &[Damage]) -> Value {
+fn apply(kind: Kind, value: &Value, damages: &[Damage]) -> Value {
+    let tag = tag_of(kind);
     let mut m = value.as_object().unwrap().clone();
     for d in damages {
-        let keys: Vec<String> = m.keys().filter(|k| *k != "type").cloned().collect();
+        let keys: Vec<String> = m.keys().filter(|k| *k != tag).cloned().collect();
         match d.clone() {
             Damage::Drop(i) if !keys.is_empty() => {
                 m.remove(&keys[i % keys.len()]);
@@ -313,13 +332,13 @@ fn apply(value: &Value, damages: &[Damage]) -> Value {
                 m.insert(keys[i % keys.len()].clone(), v);
             }
             Damage::Drop(_) | Damage::Set(..) => {
-                m.remove("type");
+                m.remove(tag);
             }
             Damage::Add(k, v) => {
                 m.insert(k, v);
             }
             Damage::Tag(t) => {
-                m.insert("type".into(), t);
+                m.insert(tag.into(), t);
             }
         }
     }
@@ -334,7 +353,7 @@ proptest! {
     fn one_damage_reads_as_derived(i in any::<usize>(), d in damage()) {
         let samples = samples();
         let (kind, v) = &samples[i % samples.len()];
-        let damaged = apply(v, std::slice::from_ref(&d));
+        let damaged = apply(*kind, v, std::slice::from_ref(&d));
         let (hand, derived) = both(*kind, &damaged);
         // Another variant's tag can leave several fields missing or wrong: which one the message
         // names first may differ, as long as both refuse.
@@ -349,7 +368,7 @@ proptest! {
     fn damaged_objects_read_as_derived(i in any::<usize>(), ds in prop::collection::vec(damage(), 1..5)) {
         let samples = samples();
         let (kind, v) = &samples[i % samples.len()];
-        let damaged = apply(v, &ds);
+        let damaged = apply(*kind, v, &ds);
         let (hand, derived) = both(*kind, &damaged);
         match (&hand, &derived) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
@@ -360,8 +379,8 @@ proptest! {
 
     /// Anything at all: both refuse or both read the same.
     #[test]
-    fn any_json_reads_as_derived(v in any_json(), k in 0..3u8) {
-        let kind = [Kind::Event, Kind::Record, Kind::Item][k as usize];
+    fn any_json_reads_as_derived(v in any_json(), k in 0..4u8) {
+        let kind = [Kind::Event, Kind::Record, Kind::Item, Kind::File][k as usize];
         let (hand, derived) = both(kind, &v);
         prop_assert_eq!(hand.is_ok(), derived.is_ok(), "{}", v);
         if let (Ok(a), Ok(b)) = (hand, derived) {

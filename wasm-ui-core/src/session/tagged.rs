@@ -6,12 +6,19 @@
 //! the rest is read as the matching variant of a mirror enum in serde's default (externally tagged)
 //! form, `{"x": {...fields}}`, which serde reads directly. Wire shapes do not change: the enum keeps
 //! its `#[serde(tag = ...)]` for serialising and for ts-rs; only its `Deserialize` is this one.
+//!
+//! That mirror's derived reader was itself a visitor per variant, so every such enum is now read by
+//! hand, field by field (`RememberScope` and `FileReviewOutcome` below, the others in
+//! session/readers.rs), and the mirror is kept only in tests, to check the hand readers against.
 
 use serde::de::{DeserializeOwned, Deserializer, Error};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Reads an internally tagged object as `T`, the externally tagged mirror of the enum.
+/// Reads an internally tagged object as `T`, the externally tagged mirror of the enum. Every such
+/// enum of the module is now read by hand (here and in session/readers.rs); this is the derived
+/// reader the tests check them against.
+#[cfg(test)]
 pub(crate) fn untag<'de, T: DeserializeOwned, D: Deserializer<'de>>(
     deserializer: D,
     tag: &'static str,
