@@ -261,6 +261,48 @@ fn the_errors_are_the_derived_ones() {
     assert!(hand.starts_with("missing field `id`"), "{hand}");
 }
 
+/// Every field of every sample dropped, and set to each of a set of values of every JSON kind: the
+/// same value or the same error message as the derive (exhaustive, where the property tests below
+/// sample).
+#[test]
+fn every_field_dropped_or_retyped_reads_as_derived() {
+    let values = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(""),
+        json!("x"),
+        json!("completed"),
+        json!([]),
+        json!(["a"]),
+        json!({}),
+        json!({"a": 1}),
+    ];
+    let mut checked = 0;
+    for (kind, v) in samples() {
+        let tag = tag_of(kind);
+        let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        for key in keys.iter().filter(|k| *k != tag) {
+            let mut dropped = v.as_object().unwrap().clone();
+            dropped.remove(key);
+            let mut variants = vec![Value::Object(dropped)];
+            for value in &values {
+                let mut m = v.as_object().unwrap().clone();
+                m.insert(key.clone(), value.clone());
+                variants.push(Value::Object(m));
+            }
+            for damaged in variants {
+                let (hand, derived) = both(kind, &damaged);
+                assert_eq!(hand, derived, "{kind:?} {damaged}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
 /// A damage done to a valid object.
 #[derive(Clone, Debug)]
 enum Damage {
