@@ -406,6 +406,11 @@ function coldGap(tack: HarnessResult, codex: HarnessResult, liftoff?: { cold: Su
     const steps = stages.map((st, i) => ({ to: st.name, from: i === 0 ? 'the spawn' : stages[i - 1].name, ms: st.at - (i === 0 ? 0 : stages[i - 1].at) }));
     const top = [...steps].sort((a, b) => b.ms - a.ms).slice(0, 4);
     text += ` The largest stretches (stage marks): ${top.map((t) => `${fmt(t.ms)} ms from ${t.from} to ${t.to}`).join('; ')}.`;
+    if (top.some((t) => t.to === 'model request')) {
+      text +=
+        ' From session ready to model request is the first userInput in the core, mostly V8 compiling the functions it calls on their first call (wasm functions compile lazily, on the main thread): the build keeps functions with one caller separate past 200 bytes (scripts/build.mjs), so a 0-step turn compiles 164 KB of function bodies, not 245 KB (measured 2026-11-30).' +
+        ' Measured and not adopted (2026-11-30): compiling the module in the background from the CLI loader (WebAssembly.compile at start) gained nothing measurable, since with lazy compilation the compile itself is about 5 ms; compiling every function up front (--no-wasm-lazy-compilation) costs about 40 ms of CPU and was slower.';
+    }
   }
   if (liftoff) {
     const saved = tack.afterLast!.median - liftoff.afterLast.median;

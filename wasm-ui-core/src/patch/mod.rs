@@ -23,7 +23,7 @@ pub mod paths;
 pub use parse::{Chunk, LineKind, Op};
 
 crate::session::tagged::internally_tagged! {
-tag = "state", mirror = #[serde(rename_all = "camelCase")];
+tag = "state", mirror = #[serde(rename_all = "camelCase")], read = by_hand;
 /// What the caller knows of one path, relative to the workspace root.
 #[derive(Serialize, TS, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "state", rename_all = "camelCase")]

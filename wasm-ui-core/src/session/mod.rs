@@ -5,6 +5,7 @@ mod machine;
 pub mod mcp;
 mod no_sandbox;
 pub mod protocol;
+mod readers;
 pub mod replay;
 pub mod rewind;
 pub mod stream;
@@ -28,6 +29,8 @@ mod tests_shell;
 
 #[cfg(test)]
 mod compat_tests;
+#[cfg(test)]
+mod readers_tests;
 #[cfg(test)]
 mod tests_review;
 #[cfg(test)]

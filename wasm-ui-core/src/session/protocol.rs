@@ -380,7 +380,7 @@ pub struct Usage {
 }
 
 crate::session::tagged::internally_tagged! {
-tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")];
+tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")], read = by_hand;
 /// Everything the host tells the session.
 #[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(
@@ -584,7 +584,7 @@ pub enum TurnStatus {
 }
 
 crate::session::tagged::internally_tagged! {
-tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")];
+tag = "type", mirror = #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")], read = by_hand;
 /// One line of a session file. Replaying them in order (`Session::restore`) rebuilds the conversation.
 #[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(
@@ -702,7 +702,7 @@ pub struct ThreadItem {
 }
 
 crate::session::tagged::internally_tagged! {
-tag = "type", mirror = #[serde(rename_all = "snake_case")];
+tag = "type", mirror = #[serde(rename_all = "snake_case")], read = by_hand;
 #[derive(Serialize, TS, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]

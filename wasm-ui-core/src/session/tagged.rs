@@ -6,12 +6,19 @@
 //! the rest is read as the matching variant of a mirror enum in serde's default (externally tagged)
 //! form, `{"x": {...fields}}`, which serde reads directly. Wire shapes do not change: the enum keeps
 //! its `#[serde(tag = ...)]` for serialising and for ts-rs; only its `Deserialize` is this one.
+//!
+//! That mirror's derived reader was itself a visitor per variant, so every such enum is now read by
+//! hand, field by field (`RememberScope` and `FileReviewOutcome` below, the others in
+//! session/readers.rs), and the mirror is kept only in tests, to check the hand readers against.
 
 use serde::de::{DeserializeOwned, Deserializer, Error};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Reads an internally tagged object as `T`, the externally tagged mirror of the enum.
+/// Reads an internally tagged object as `T`, the externally tagged mirror of the enum. Every such
+/// enum of the module is now read by hand (here and in session/readers.rs); this is the derived
+/// reader the tests check them against.
+#[cfg(test)]
 pub(crate) fn untag<'de, T: DeserializeOwned, D: Deserializer<'de>>(
     deserializer: D,
     tag: &'static str,
@@ -46,9 +53,34 @@ pub(crate) fn take_string<E: Error>(
 /// Declares an internally tagged enum exactly as written, and its `Deserialize` through [`untag`]:
 /// `tag` is the enum's serde tag, `mirror` its other enum-level serde attributes (renames). Every
 /// variant is a struct variant or a unit variant; unit variants read as `{tag: name}` alone.
+///
+/// With `read = by_hand` the enum's `Deserialize` is written by hand (session/readers.rs) and the
+/// mirror exists only in tests, as `read_derived`: the reader serde's derive gives, which the hand
+/// reader is checked against.
 macro_rules! internally_tagged {
+    (tag = $tag:literal, mirror = #[$mirror:meta]; $($rest:tt)*) => {
+        $crate::session::tagged::internally_tagged!(@emit derived, #[cfg(all())], $tag, #[$mirror]; $($rest)*);
+    };
+    (tag = $tag:literal, mirror = #[$mirror:meta], read = by_hand; $($rest:tt)*) => {
+        $crate::session::tagged::internally_tagged!(@emit by_hand, #[cfg(test)], $tag, #[$mirror]; $($rest)*);
+    };
+    (@read derived, $name:ident, $tag:literal) => {
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::session::tagged::untag::<Mirror, D>(d, $tag).map(Self::from)
+            }
+        }
+    };
+    (@read by_hand, $name:ident, $tag:literal) => {
+        impl $name {
+            /// The derived reader this enum's hand-written one replaces (tests only).
+            pub(crate) fn read_derived(value: serde_json::Value) -> serde_json::Result<Self> {
+                $crate::session::tagged::untag::<Mirror, serde_json::Value>(value, $tag).map(Self::from)
+            }
+        }
+    };
     (
-        tag = $tag:literal, mirror = #[$mirror:meta];
+        @emit $mode:ident, #[$cfg:meta], $tag:literal, #[$mirror:meta];
         $(#[$attr:meta])*
         $vis:vis enum $name:ident {
             $(
@@ -67,6 +99,7 @@ macro_rules! internally_tagged {
             ),*
         }
 
+        #[$cfg]
         const _: () = {
             // The same variants and fields, every one a struct variant, externally tagged.
             #[derive(serde::Deserialize, ts_rs::TS)]
@@ -86,11 +119,7 @@ macro_rules! internally_tagged {
                 }
             }
 
-            impl<'de> serde::Deserialize<'de> for $name {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    $crate::session::tagged::untag::<Mirror, D>(d, $tag).map(Self::from)
-                }
-            }
+            $crate::session::tagged::internally_tagged!(@read $mode, $name, $tag);
         };
     };
 }
@@ -102,8 +131,7 @@ impl<'de> Deserialize<'de> for super::ThreadItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut fields = Map::deserialize(deserializer)?;
         let id = take_string(&mut fields, "id")?;
-        let details =
-            super::ItemDetails::deserialize(Value::Object(fields)).map_err(D::Error::custom)?;
+        let details = super::readers::read_item_details(fields).map_err(D::Error::custom)?;
         Ok(super::ThreadItem { id, details })
     }
 }
@@ -142,7 +170,10 @@ fn take<T: DeserializeOwned, E: Error>(
 }
 
 /// Takes the tag out of an internally tagged object (the messages `untag` gives).
-fn take_tag<E: Error>(fields: &mut Map<String, Value>, tag: &'static str) -> Result<String, E> {
+pub(crate) fn take_tag<E: Error>(
+    fields: &mut Map<String, Value>,
+    tag: &'static str,
+) -> Result<String, E> {
     match fields.remove(tag) {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(E::custom(format_args!("`{tag}` is not a string: {other}"))),
