@@ -125,7 +125,8 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
 /**
  * What the numbers say about how commands start: unsandboxed ones directly (pipes, and on Linux a PTY
  * too, through a pre-exec hook); on Linux sandboxed ones directly too, the sandbox set up by the
- * forked process itself from what the sidecar prepared before the fork (no launcher exec).
+ * sidecar's own clone, which is the command's PID namespace's init, from what the sidecar prepared
+ * before it (no launcher exec, no process between the sidecar and init).
  */
 function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summary }[], floorPipes: Summary, floorPty: Summary): string {
   const get = (tty: boolean, sandboxed: boolean) => cases.find((c) => c.tty === tty && c.sandboxed === sandboxed)?.result;
@@ -135,7 +136,7 @@ function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summar
   if (!direct || !pipeSandbox || !ptyPlain) return '';
   return (
     `Unsandboxed commands start directly: pipes ${fmt(direct.median - floorPipes.median)} ms over the pipe floor, a PTY ${fmt(ptyPlain.median - floorPty.median)} ms over the PTY floor (on Linux the sidecar spawns into the terminal itself, with a new session, the terminal as the controlling one and the parent-death signal set between fork and exec). ` +
-    `Sandboxed commands start directly too, with no exec but the command's own: the sidecar prepares the paths, the uid/gid maps, the Landlock ruleset and the seccomp program before the fork, and the forked process, with raw system calls only, enters new user, mount and PID namespaces, forks the namespace's init and then the command, mounts the tree read-only with the writable roots and every \`.git\` read-only, and drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux_start.rs). That adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes; in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
-    'What is left on top of an unsandboxed start: building the Landlock ruleset before the fork (one open and one landlock_add_rule per top-level entry of /), two more forks, the namespaces and their mounts set up (six mount calls, the read-only tree one recursive mount_setattr), and three processes ending one after another (the command, then init, whose exit tears down the PID namespace, then the first process, whose exit tears down the mount namespace), each reaped by the one above.'
+    `Sandboxed commands start directly too, with no exec but the command's own: the sidecar prepares the paths, the uid/gid maps, the Landlock ruleset and the seccomp program, then clones the command's process itself into new user, mount and PID namespaces, so that child is the namespace's init; with raw system calls only, init maps its ids, mounts the tree read-only with the writable roots and every \`.git\` read-only and forks the command, which drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux_start.rs). That adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes; in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
+    'What is left on top of an unsandboxed start: building the Landlock ruleset before the clone (one open and one landlock_add_rule per top-level entry of /), the clone creating the namespaces (a copy of the mount table), one more fork (init forks the command), the mounts set up (six mount calls, the read-only tree one recursive mount_setattr), and two processes ending one after another (the command, reaped by init, then init, whose exit tears down the PID and mount namespaces, reaped by the sidecar with the status it sent over a pipe).'
   );
 }

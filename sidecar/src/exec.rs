@@ -623,6 +623,39 @@ enum Exit {
     Pipe(Box<tokio::process::Child>),
     /// PTY commands: our own waiter thread reaps the pid (see `reap`); the master is kept for resizes.
     Pty(oneshot::Receiver<ExitStatus>, PtyMaster),
+    /// Sandboxed pipe commands started by the sidecar's own clone (Linux): reaped when the pidfd
+    /// says the child ended; the status is the command's, as its init reported it.
+    #[cfg(target_os = "linux")]
+    Direct(Box<DirectExit>),
+}
+
+#[cfg(target_os = "linux")]
+struct DirectExit {
+    pid: i32,
+    pidfd: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+    child: sandbox::DirectChild,
+}
+
+#[cfg(target_os = "linux")]
+impl DirectExit {
+    async fn wait(&self) -> std::io::Result<ExitStatus> {
+        loop {
+            let mut guard = self.pidfd.readable().await?;
+            let mut raw = 0;
+            let r = unsafe { libc::waitpid(self.pid, &mut raw, libc::WNOHANG) };
+            if r == self.pid {
+                return Ok(ExitStatus::from_raw(self.child.command_status(raw)));
+            }
+            if r == 0 {
+                guard.clear_ready();
+                continue;
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Ok(killed_status());
+            }
+        }
+    }
 }
 
 impl Exit {
@@ -630,12 +663,16 @@ impl Exit {
         match self {
             Exit::Pty(_, master) => Some(master.clone()),
             Exit::Pipe(_) => None,
+            #[cfg(target_os = "linux")]
+            Exit::Direct(_) => None,
         }
     }
 
     async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         match self {
             Exit::Pipe(child) => child.wait().await,
+            #[cfg(target_os = "linux")]
+            Exit::Direct(d) => d.wait().await,
             Exit::Pty(status, _) => (&mut *status)
                 .await
                 .map_err(|_| std::io::Error::other("the waiter thread ended without a status")),
@@ -687,9 +724,10 @@ fn spawn_pty(
         (spec.mode != SandboxMode::DangerFullAccess).then_some(spec),
     )?;
     #[cfg(not(target_os = "linux"))]
-    let direct: Option<u32> = None;
-    let pid = match direct {
-        Some(pid) => pid,
+    let direct: Option<(u32, Option<()>)> = None;
+    // A sandboxed command's init reports the command's status (Linux).
+    let (pid, relay) = match direct {
+        Some(started) => started,
         None => {
             let mut cmd = CommandBuilder::new(sandbox::self_exe());
             cmd.args(spec.to_args());
@@ -711,7 +749,7 @@ fn spawn_pty(
             // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"),
             // so the pid is reaped by `reap` and the Child is never waited on.
             drop(child);
-            pid
+            (pid, None)
         }
     };
     // Our copy of the terminal's other end must go, or reading would never see the output end.
@@ -724,7 +762,15 @@ fn spawn_pty(
     let waiter = std::thread::Builder::new()
         .name(format!("pty-wait-{pid}"))
         .spawn(move || {
-            let _ = status_tx.send(reap(pid as i32));
+            let status = reap(pid as i32);
+            #[cfg(target_os = "linux")]
+            let status = match &relay {
+                Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
+                None => status,
+            };
+            #[cfg(not(target_os = "linux"))]
+            let _ = relay;
+            let _ = status_tx.send(status);
         });
     if let Err(e) = waiter {
         Tree::group(pid as i32).end(End::Kill);
@@ -870,8 +916,8 @@ fn spawn_in_pty(
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
     sandbox: Option<&LaunchSpec>,
-) -> Result<Option<u32>, RpcError> {
-    use std::os::fd::{FromRawFd, OwnedFd};
+) -> Result<Option<(u32, Option<sandbox::DirectChild>)>, RpcError> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
     let peer = unsafe {
         libc::ioctl(
@@ -899,19 +945,37 @@ fn spawn_in_pty(
     );
     let mut env = env.clone();
     env.entry("SHELL".into()).or_insert_with(login_shell);
-    let (program, argv, prepared) = match sandbox {
-        None => (program.to_path_buf(), argv.to_vec(), None),
+    let (program, argv) = match sandbox {
+        None => (program.to_path_buf(), argv.to_vec()),
         Some(spec) => {
             let own_tty = std::fs::read_link(format!("/proc/self/fd/{peer}"))
                 .ok()
                 .and_then(sandbox::pts_path);
             match sandbox::prepare_direct(spec, program, &env, own_tty.into_iter().collect()) {
-                Ok(p) => (program.to_path_buf(), argv.to_vec(), Some(p)),
+                Ok(prepared) => {
+                    // Started by the sidecar's own clone, which is the command's init.
+                    use std::os::unix::ffi::OsStrExt;
+                    let cwd_c =
+                        std::ffi::CString::new(cwd.as_os_str().as_bytes()).map_err(|_| {
+                            failed(std::io::Error::new(
+                                std::io::ErrorKind::InvalidInput,
+                                "the working directory contains a NUL byte",
+                            ))
+                        })?;
+                    let child = prepared
+                        .spawn(
+                            [slave.as_raw_fd(), out.as_raw_fd(), err.as_raw_fd()],
+                            &cwd_c,
+                            true,
+                        )
+                        .map_err(failed)?;
+                    return Ok(Some((child.pid as u32, Some(child))));
+                }
                 Err(_) => {
                     let launcher = sandbox::self_exe();
                     let mut a = vec![launcher.clone().into_os_string()];
                     a.extend(spec.to_args());
-                    (launcher, a, None)
+                    (launcher, a)
                 }
             }
         }
@@ -959,16 +1023,12 @@ fn spawn_in_pty(
                 u32::MAX,
                 libc::CLOSE_RANGE_CLOEXEC,
             );
-            if let Some(prepared) = &prepared {
-                // Never returns: the sandbox is set up and the command exec'd from here.
-                prepared.start();
-            }
             Ok(())
         });
     }
     let child = cmd.spawn().map_err(failed)?;
     // Reaped by `reap` (the waiter thread), never through the Child.
-    Ok(Some(child.id()))
+    Ok(Some((child.id(), None)))
 }
 
 /// Blocks until `pid` exits and returns its status (a lost child counts as killed, rather than hang).
@@ -1010,24 +1070,11 @@ fn spawn_pipes(
                 c.args(spec.to_args());
                 c
             };
-            // Started directly: the sandbox is set up in the forked process (linux_start.rs).
+            // Started directly by the sidecar's own clone, which is the command's init
+            // (linux_start.rs).
             #[cfg(target_os = "linux")]
             let c = match sandbox::prepare_direct(spec, program, env, Vec::new()) {
-                Ok(prepared) => {
-                    let mut c = tokio::process::Command::new(program);
-                    c.arg0(&params.argv[0]);
-                    c.args(&params.argv[1..]);
-                    unsafe {
-                        c.pre_exec(move || {
-                            if libc::setsid() < 0 {
-                                return Err(std::io::Error::last_os_error());
-                            }
-                            // Never returns.
-                            prepared.start()
-                        });
-                    }
-                    c
-                }
+                Ok(prepared) => return spawn_pipes_direct(&params.argv[0], &prepared, cwd),
                 Err(_) => through_launcher(),
             };
             #[cfg(not(target_os = "linux"))]
@@ -1125,6 +1172,103 @@ fn spawn_pipes(
             turn: 0,
         }),
         tree,
+    })
+}
+
+/// A sandboxed pipe command started by the sidecar's own clone (Linux): the child is the PID
+/// namespace's init (linux_start.rs `Prepared::spawn`), so no process stands between the sidecar
+/// and init. Its pipes are made here (close-on-exec on our side), the pid reaped through a pidfd.
+#[cfg(target_os = "linux")]
+fn spawn_pipes_direct(
+    argv0: &str,
+    prepared: &sandbox::Prepared,
+    cwd: &Path,
+) -> Result<Spawned, RpcError> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let failed = |e: std::io::Error| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {argv0:?}: {e}"),
+        )
+    };
+    let pipe = || -> std::io::Result<(OwnedFd, OwnedFd)> {
+        let mut fds = [0; 2];
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both just made by pipe2 and owned nowhere else.
+        Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    };
+    let cwd_c = std::ffi::CString::new(cwd.as_os_str().as_bytes()).map_err(|_| {
+        failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the working directory contains a NUL byte",
+        ))
+    })?;
+    let (in_r, in_w) = pipe().map_err(failed)?;
+    let (out_r, out_w) = pipe().map_err(failed)?;
+    let (err_r, err_w) = pipe().map_err(failed)?;
+    for fd in [out_r.as_raw_fd(), err_r.as_raw_fd()] {
+        // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
+        unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
+    }
+    // Our ends, registered with the runtime before there is a child to lose.
+    let stdin = tokio::process::ChildStdin::from_std(std::process::ChildStdin::from(in_w))
+        .map_err(failed)?;
+    let stdout = tokio::process::ChildStdout::from_std(std::process::ChildStdout::from(out_r))
+        .map_err(failed)?;
+    let stderr = tokio::process::ChildStderr::from_std(std::process::ChildStderr::from(err_r))
+        .map_err(failed)?;
+    let mut registry = commands();
+    let child = {
+        let _guard = spawn_lock();
+        prepared.spawn(
+            [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+            &cwd_c,
+            false,
+        )
+    }
+    .map_err(failed)?;
+    drop((in_r, out_w, err_w));
+    let pid = child.pid;
+    registry.push(pid);
+    drop(registry);
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+    let pidfd = if pidfd >= 0 {
+        // SAFETY: just opened for us; the OwnedFd keeps it open (and the same) while the
+        // AsyncFd owns it.
+        unsafe {
+            tokio::io::unix::AsyncFd::register_with_interest(
+                OwnedFd::from_raw_fd(pidfd),
+                tokio::io::Interest::READABLE,
+            )
+        }
+        .map_err(|e| e.into_parts().1)
+    } else {
+        // Not before Linux 5.3; the sandbox needs Landlock (5.13), so only a filter refusing it.
+        Err(std::io::Error::last_os_error())
+    };
+    let pidfd = match pidfd {
+        Ok(p) => p,
+        Err(e) => {
+            Tree::group(pid).end(End::Kill);
+            reap(pid);
+            commands().retain(|p| *p != pid);
+            return Err(failed(e));
+        }
+    };
+    Ok(Spawned {
+        pid: pid as u32,
+        exit: Exit::Direct(Box::new(DirectExit { pid, pidfd, child })),
+        input: Input::Pipe(Some(stdin)),
+        output: Output::Pipes(PipeReader {
+            pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
+            bufs: [Vec::new(), Vec::new()],
+            turn: 0,
+        }),
+        tree: Tree::group(pid),
     })
 }
 

@@ -105,7 +105,7 @@ fn a_script_without_an_interpreter_line_runs_and_a_missing_interpreter_is_a_clea
             all_output(&e)
         );
         assert_eq!(e.exited["exitCode"], 127);
-        // The command's process failed its exec: init and the first process ended with it.
+        // The command's process failed its exec: init ended with it.
         let sidecar = s.pid() as i32;
         wait_until("no process of the failed command is left", || {
             children_of(sidecar).is_empty()
@@ -113,8 +113,9 @@ fn a_script_without_an_interpreter_line_runs_and_a_missing_interpreter_is_a_clea
     }
 }
 
-/// The pipe inodes (`pipe:[N]`) process `pid` holds open at descriptors `from` and above.
-fn pipes_of(pid: i32, from: i32) -> Vec<String> {
+/// The pipe inodes (`pipe:[N]`) process `pid` holds open at descriptors `from` and above, but
+/// not at `except`.
+fn pipes_of(pid: i32, from: i32, except: Option<i32>) -> Vec<String> {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return Vec::new();
     };
@@ -123,7 +124,7 @@ fn pipes_of(pid: i32, from: i32) -> Vec<String> {
             e.file_name()
                 .to_str()
                 .and_then(|n| n.parse::<i32>().ok())
-                .is_some_and(|fd| fd >= from)
+                .is_some_and(|fd| fd >= from && Some(fd) != except)
         })
         .filter_map(|e| std::fs::read_link(e.path()).ok())
         .map(|p| p.to_string_lossy().into_owned())
@@ -168,12 +169,15 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
         s.wait_output(&id, |o| o.contains("started"));
         held.push((i, id));
     }
-    // Every process of the sandboxed commands: the leaders (the sidecar's children) and theirs.
+    // Every process of the sandboxed commands: the sidecar's children (each its command's PID
+    // namespace's init) and theirs (the commands).
     let sidecar = s.pid() as i32;
-    let sidecar_pipes = pipes_of(sidecar, 0);
+    let sidecar_pipes = pipes_of(sidecar, 0, None);
     assert!(!sidecar_pipes.is_empty());
     let mut seen = 0;
-    let mut queue: Vec<i32> = children_of(sidecar);
+    let mut inits = 0;
+    let direct = children_of(sidecar);
+    let mut queue: Vec<i32> = direct.clone();
     while let Some(pid) = queue.pop() {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let is_reader = String::from_utf8_lossy(&cmdline).contains("cat-saw-eof");
@@ -181,12 +185,30 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
             continue; // the unsandboxed reader and its cat
         }
         seen += 1;
-        // Handlers caught: none of the sidecar's (std's SIGSEGV/SIGBUS ones) survive the fork;
-        // the first process catches only the four it outlives (HUP INT QUIT TERM). Signals 32 and
-        // 33 are the C library's own (glibc installs them in every process; they cannot be
-        // changed), as in any freshly exec'd program.
-        let caught = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .unwrap_or_default()
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        // No process between the sidecar and init: the sidecar's child is PID 1 of the
+        // command's namespace ("NSpid: <pid here> 1"), its child the command.
+        let ns_pid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .and_then(|v| v.split_whitespace().last())
+            .map(str::to_string);
+        if direct.contains(&pid) {
+            assert_eq!(
+                ns_pid.as_deref(),
+                Some("1"),
+                "the sidecar's child {pid} ({}) is not its namespace's init",
+                String::from_utf8_lossy(&cmdline)
+            );
+            inits += 1;
+        } else {
+            assert_ne!(ns_pid.as_deref(), Some("1"), "process {pid}");
+        }
+        // Handlers caught: none of the sidecar's (std's SIGSEGV/SIGBUS ones) survive the fork.
+        // Signals 32 and 33 are the C library's own (glibc installs them in every process; they
+        // cannot be changed), as in any freshly exec'd program; HUP INT QUIT TERM stay allowed
+        // (what the launcher's first process caught).
+        let caught = status
             .lines()
             .find_map(|l| l.strip_prefix("SigCgt:").map(|v| v.trim().to_string()))
             .and_then(|v| u64::from_str_radix(&v, 16).ok());
@@ -199,8 +221,10 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
             );
         }
         {
-            // Their own stdio aside (the other ends of the sidecar's pipes of this command).
-            for p in pipes_of(pid, 3) {
+            // Their own stdio aside (the other ends of the sidecar's pipes of this command), and
+            // init's descriptor 4: the pipe it reports the command's status to the sidecar on.
+            let status_pipe = direct.contains(&pid).then_some(4);
+            for p in pipes_of(pid, 3, status_pipe) {
                 assert!(
                     !sidecar_pipes.contains(&p),
                     "process {pid} ({}) holds the sidecar's {p}",
@@ -210,8 +234,9 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
         }
         queue.extend(children_of(pid));
     }
-    // Leader, init and the command of each (plus the reader's own process tree, not counted).
-    assert!(seen >= 6, "only {seen} processes found");
+    // Init and the command of each (plus the reader's own process tree, not counted).
+    assert!(seen >= 4, "only {seen} processes found");
+    assert_eq!(inits, 2);
     s.request(
         "exec/write",
         json!({"execId": reader, "data": "", "eof": true}),
@@ -233,8 +258,8 @@ fn signals_reach_the_command_and_its_end_is_reported_as_its_own() {
     }
     let ws = workspace("start-signals");
     for tty in [true, false] {
-        // A command that handles SIGTERM itself: the kill's SIGTERM reaches it through the
-        // leader and init (same process group), and it decides how it ends.
+        // A command that handles SIGTERM itself: the kill's SIGTERM reaches it (init's process
+        // group; init, PID 1 of its namespace, ignores it), and it decides how it ends.
         let id = s.start_exec(json!({
             "argv": ["bash", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done"],
             "cwd": ws, "tty": tty,
@@ -249,7 +274,7 @@ fn signals_reach_the_command_and_its_end_is_reported_as_its_own() {
             all_output(&e)
         );
         assert_eq!(e.exited["exitCode"], 42, "tty={tty}: {}", e.exited);
-        // A command killed by a signal is reported as killed by it, not as its leader's exit.
+        // A command killed by a signal is reported as killed by it, not as its init's exit.
         let e = s.run(json!({
             "argv": ["sh", "-c", "kill -USR1 $$"], "cwd": ws, "tty": tty,
             "sandbox": {"mode": "read-only"},
@@ -308,5 +333,42 @@ fn without_user_namespaces_the_command_runs_confined_and_says_what_is_missing() 
             "tty={tty}: {out}"
         );
         assert_eq!(e.exited["exitCode"], 0, "tty={tty}: {out}");
+    }
+}
+
+#[test]
+fn a_sandboxed_pipe_command_reads_its_stdin_to_the_end_and_writes_both_streams() {
+    // The sidecar makes a sandboxed pipe command's pipes itself (its own clone starts the
+    // command's init): what is written reaches the command, end-of-file too, and both output
+    // streams come back apart.
+    let mut s = Sidecar::start();
+    if !available(&mut s) {
+        return;
+    }
+    let ws = workspace("start-stdin");
+    for mode in ["read-only", "workspace-write"] {
+        let id = s.start_exec(json!({
+            "argv": ["sh", "-c", "n=$(wc -c); echo \"got $n bytes\"; echo to-stderr >&2; exit 3"],
+            "cwd": ws, "tty": false,
+            "sandbox": {"mode": mode, "writableRoots": [ws]},
+        }));
+        let data = "x".repeat(200_000);
+        s.request(
+            "exec/write",
+            json!({"execId": id, "data": data, "eof": true}),
+        )
+        .unwrap();
+        let e = s.wait_exit(&id);
+        assert!(
+            e.output.contains("got 200000 bytes"),
+            "{mode}: {}",
+            e.output
+        );
+        assert!(
+            all_output(&e).contains("to-stderr"),
+            "{mode}: {}",
+            all_output(&e)
+        );
+        assert_eq!(e.exited["exitCode"], 3, "{mode}: {}", e.exited);
     }
 }

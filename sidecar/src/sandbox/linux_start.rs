@@ -13,11 +13,15 @@
 //! the way the launcher always reported it; nothing is left behind (each process that exits takes
 //! the ones below it: PDEATHSIG, and the PID namespace ends with its init).
 //!
-//! The processes, as with the launcher: the forked process (the command's process group and
-//! session leader) enters the namespaces, forks the namespace's init and reports the command's
-//! status as its own; init mounts, forks the command, reaps, and exits with the command (the
-//! kernel then kills everything left in the namespace); the command drops capabilities, applies
-//! Landlock and seccomp and execs.
+//! The processes, when the sidecar starts a command (`Prepared::spawn`): the sidecar's own raw
+//! clone with CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID makes the child the new PID namespace's
+//! init directly (the command's session and process group leader); it maps its ids, mounts,
+//! forks the command, reaps, writes the command's wait status to a pipe the sidecar reads (as PID
+//! 1 it cannot end by the command's signal itself) and exits with the command (the kernel then
+//! kills everything left in the namespace); the command drops capabilities, applies Landlock and
+//! seccomp and execs. Without the namespaces the clone is a plain fork that confines itself in
+//! place and execs. The launcher binary (`start`, in its own process) still unshares, forks
+//! init and reports the command's status as its own, as before.
 use super::{LaunchSpec, SandboxMode};
 use landlock::{Access, AccessFs, ABI};
 use seccompiler::sock_filter;
@@ -449,6 +453,10 @@ fn ruleset(
 const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET: u64 = 1;
 const LANDLOCK_SCOPE_SIGNAL: u64 = 2;
 
+/// The namespaces every sandboxed command gets (when the kernel lets us have them).
+const NAMESPACES: libc::c_int = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
+const NO_NAMESPACES: &[u8] = b"cannot create user, mount and PID namespaces: ";
+
 /// Signals the leader outlives: they reach the command directly (same process group), and the
 /// leader must stay to report how the command ended.
 const FORWARDED_BY_GROUP: [libc::c_int; 4] =
@@ -611,14 +619,21 @@ impl Prepared {
             errno,
             style,
         };
-        let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
-        if unsafe { libc::unshare(flags) } != 0 {
-            return Err(fail(
-                b"cannot create user, mount and PID namespaces: ",
-                errno(),
-                Style::Nix,
-            ));
+        if unsafe { libc::unshare(NAMESPACES) } != 0 {
+            return Err(fail(NO_NAMESPACES, errno(), Style::Nix));
         }
+        self.map_ids()
+    }
+
+    /// In the new namespaces: our uid/gid mapped to themselves, mounts private.
+    fn map_ids(&self) -> Result<(), Failure<'_>> {
+        let fail = |what: &'static [u8], errno, style| Failure {
+            what,
+            path: None,
+            after: b"",
+            errno,
+            style,
+        };
         // Unprivileged gid_map writes require setgroups to be denied first.
         let _ = write_file(b"/proc/self/setgroups\0", b"deny");
         write_file(b"/proc/self/uid_map\0", &self.uid_map)
@@ -680,7 +695,7 @@ impl Prepared {
                     // The leader is already gone (the write end hung up).
                     libc::_exit(1);
                 }
-                let code = self.run_init(status_pipe[1], ruleset);
+                let code = self.run_init(status_pipe[1], ruleset, true);
                 libc::_exit(code)
             }
         }
@@ -715,7 +730,7 @@ impl Prepared {
 
     /// PID 1 of the command's namespace. Returns init's exit code; the command's status goes to
     /// `status_fd`.
-    fn run_init(&self, status_fd: libc::c_int, ruleset: libc::c_int) -> i32 {
+    fn run_init(&self, status_fd: libc::c_int, ruleset: libc::c_int, mount: bool) -> i32 {
         let send = |status: i32| unsafe {
             libc::write(status_fd, status.to_ne_bytes().as_ptr().cast(), 4);
         };
@@ -724,7 +739,9 @@ impl Prepared {
         // read-only).
         let mut cwd = [0u8; libc::PATH_MAX as usize + 1];
         let have_cwd = unsafe { libc::syscall(libc::SYS_getcwd, cwd.as_mut_ptr(), cwd.len()) } > 0;
-        let mounted = self.mount_all();
+        // Without `mount` (the namespaces' ids or private mounts could not be set up, said
+        // already): nothing mounted, the command confined in place.
+        let mounted = if mount { self.mount_all() } else { Ok(false) };
         if have_cwd {
             unsafe { libc::chdir(cwd.as_ptr().cast()) };
         }
@@ -1268,7 +1285,243 @@ fn drop_capabilities() {
     }
 }
 
-/// For the sidecar: a sandboxed command's steps, ready for `start` in its forked child.
+/// A sandboxed command the sidecar started with `Prepared::spawn`.
+pub struct Spawned {
+    /// The sidecar's child: the PID namespace's init (or, without namespaces, the command).
+    pub pid: libc::pid_t,
+    /// Read end (non-blocking) of the pipe init writes the command's wait status to.
+    status: OwnedFd,
+}
+
+impl Spawned {
+    /// How the command ended, once `pid` was reaped with wait status `raw`: what init reported,
+    /// or `raw` itself when it reported nothing (the command ran without namespaces, init was
+    /// killed, or the setup failed before the command).
+    pub fn command_status(&self, raw: i32) -> i32 {
+        let mut buf = [0u8; 4];
+        let n = unsafe { libc::read(self.status.as_raw_fd(), buf.as_mut_ptr().cast(), 4) };
+        if n == 4 {
+            i32::from_ne_bytes(buf)
+        } else {
+            raw
+        }
+    }
+}
+
+/// Where init keeps the write end of the status pipe (next to the ruleset at 3).
+const STATUS_FD: libc::c_int = 4;
+
+/// clone(2) as a raw system call with `flags` (fork-like: no new stack, SIGCHLD to the parent).
+fn raw_clone(flags: libc::c_int) -> libc::pid_t {
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        ) as libc::pid_t
+    }
+}
+
+/// This process's pid as the mounted /proc sees it (read once; None if it cannot be read). The
+/// child of `spawn` compares its parent in /proc with it: its getppid(2) says 0 (the parent is
+/// outside its PID namespace), and /proc may count in another namespace than getpid(2) does.
+fn pid_in_proc() -> Option<libc::pid_t> {
+    static PID: OnceLock<Option<libc::pid_t>> = OnceLock::new();
+    *PID.get_or_init(|| {
+        std::fs::read_link("/proc/self")
+            .ok()?
+            .to_str()?
+            .parse()
+            .ok()
+    })
+}
+
+/// This process's parent as the mounted /proc sees it; None if it cannot be read.
+fn parent_outside() -> Option<libc::pid_t> {
+    let fd = unsafe { libc::open(c(b"/proc/self/stat\0"), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    let mut buf = [0u8; 1024];
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    unsafe { libc::close(fd) };
+    let text = buf.get(..usize::try_from(n).ok()?)?;
+    // "pid (comm) S ppid ...": the name may hold anything, so from its last ')'.
+    let close = text.iter().rposition(|b| *b == b')')?;
+    let rest = text.get(close + 4..)?;
+    let mut ppid: libc::pid_t = 0;
+    let mut digits = 0;
+    for b in rest.iter().take_while(|b| b.is_ascii_digit()) {
+        ppid = ppid
+            .checked_mul(10)?
+            .checked_add((b - b'0') as libc::pid_t)?;
+        digits += 1;
+    }
+    (digits > 0).then_some(ppid)
+}
+
+impl Prepared {
+    /// In the sidecar: starts the command with `stdio` as its descriptors 0, 1 and 2, in `cwd`,
+    /// its own session (and, with `terminal`, descriptor 0 its controlling terminal). The child
+    /// is cloned straight into new user, mount and PID namespaces, so it is the namespace's init
+    /// itself: it maps its ids, mounts, forks the command and writes the command's wait status to
+    /// a pipe the sidecar reads (`Spawned::command_status`; init, as PID 1, cannot end by the
+    /// command's signal). Where the namespaces cannot be had, the child is a plain fork that
+    /// says so (workspace-write with `.git` entries) and runs the command confined in place.
+    pub fn spawn(
+        &self,
+        stdio: [libc::c_int; 3],
+        cwd: &CString,
+        terminal: bool,
+    ) -> std::io::Result<Spawned> {
+        let mut fds = [0; 2];
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both just made by pipe2 and owned nowhere else.
+        let (status_r, status_w) = unsafe {
+            use std::os::fd::FromRawFd;
+            (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+        };
+        unsafe { libc::fcntl(status_r.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        let parent = pid_in_proc();
+        let mut pid = raw_clone(NAMESPACES);
+        let mut no_namespaces = 0;
+        if pid < 0 {
+            no_namespaces = errno();
+            pid = raw_clone(0);
+        }
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // SAFETY: the fresh child of a raw clone: one thread, raw system calls only from here.
+            unsafe {
+                self.child(
+                    stdio,
+                    cwd,
+                    terminal,
+                    parent,
+                    status_w.as_raw_fd(),
+                    no_namespaces,
+                )
+            }
+        }
+        drop(status_w);
+        Ok(Spawned {
+            pid,
+            status: status_r,
+        })
+    }
+
+    /// The child of `spawn`. Never returns.
+    unsafe fn child(
+        &self,
+        stdio: [libc::c_int; 3],
+        cwd: &CString,
+        terminal: bool,
+        parent: Option<libc::pid_t>,
+        status_w: libc::c_int,
+        no_namespaces: i32,
+    ) -> ! {
+        let fail = |what: &[u8]| -> ! {
+            die(
+                &[Part::B(SETUP), Part::B(what), Part::E(errno(), Style::Io)],
+                126,
+            )
+        };
+        // What std's spawn does in its child, then the pre-exec steps of the forked start.
+        reset_signal_handlers();
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        for (target, fd) in stdio.into_iter().enumerate() {
+            let target = target as libc::c_int;
+            let r = if fd == target {
+                libc::fcntl(fd, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, target)
+            };
+            if r < 0 {
+                libc::_exit(126);
+            }
+        }
+        if libc::chdir(cwd.as_ptr()) != 0 {
+            fail(b"cannot enter the working directory: ");
+        }
+        // Own session (so own process group: kill reaches everything), and with a terminal that
+        // terminal as its controlling one.
+        if libc::setsid() < 0 {
+            fail(b"setsid: ");
+        }
+        if terminal && libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+            fail(b"cannot take the terminal: ");
+        }
+        // Whatever happens to the sidecar, the command does not outlive it; if it is gone
+        // already, end as its death would have ended us.
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if parent.is_some() && parent_outside().is_some_and(|p| Some(p) != parent) {
+            libc::_exit(137);
+        }
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            fail(b"no_new_privs: ");
+        }
+        // Only the ruleset (3) and the status pipe (4) stay open above stderr.
+        // Both copied above 4 first, so neither can be where the other goes.
+        let ruleset = libc::fcntl(
+            self.ruleset.as_raw_fd(),
+            libc::F_DUPFD_CLOEXEC,
+            STATUS_FD + 1,
+        );
+        let status = libc::fcntl(status_w, libc::F_DUPFD_CLOEXEC, STATUS_FD + 1);
+        if ruleset < 0
+            || status < 0
+            || libc::dup2(ruleset, RULESET_FD) < 0
+            || libc::dup2(status, STATUS_FD) < 0
+        {
+            fail(b"dup2: ");
+        }
+        libc::fcntl(RULESET_FD, libc::F_SETFD, libc::FD_CLOEXEC);
+        libc::fcntl(STATUS_FD, libc::F_SETFD, libc::FD_CLOEXEC);
+        self.close_from(STATUS_FD + 1);
+        let warn = |f: Failure<'_>| {
+            if self.warn_without_namespaces {
+                // Said out loud (the command's output shows it) rather than failing it.
+                f.say(b"tack-sandbox: warning: ", b"; .git directories (and Tack's own directory, if inside the workspace) stay writable");
+            }
+        };
+        if no_namespaces != 0 {
+            warn(Failure {
+                what: NO_NAMESPACES,
+                path: None,
+                after: b"",
+                errno: no_namespaces,
+                style: Style::Nix,
+            });
+            libc::close(STATUS_FD);
+            self.confine(RULESET_FD, false);
+            self.exec()
+        }
+        // PID 1 of the new namespace. Without its ids mapped or private mounts, nothing is
+        // mounted and the command runs confined in place (still forked: as init it would be
+        // deaf to the signals a kill sends).
+        let mapped = match self.map_ids() {
+            Ok(()) => true,
+            Err(f) => {
+                warn(f);
+                false
+            }
+        };
+        let code = self.run_init(STATUS_FD, RULESET_FD, mapped);
+        libc::_exit(code)
+    }
+}
+
+/// For the sidecar: a sandboxed command's steps, ready for `spawn` (or `start` in a forked child).
 pub fn prepare_direct(
     spec: &LaunchSpec,
     program: &Path,
@@ -1295,6 +1548,15 @@ pub fn pts_path(link: PathBuf) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parent_check_reads_the_same_pids_getpid_and_getppid_give_here() {
+        // The child of `spawn` exits 137 when its parent in /proc is not the sidecar: both reads
+        // must agree with the system calls where they count in the same namespace (the test's),
+        // or every sandboxed command would end at once (or the check would never fire).
+        assert_eq!(pid_in_proc(), Some(unsafe { libc::getpid() }));
+        assert_eq!(parent_outside(), Some(unsafe { libc::getppid() }));
+    }
 
     #[test]
     fn errno_texts_are_the_launchers() {

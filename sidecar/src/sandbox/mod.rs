@@ -1,5 +1,6 @@
 //! The OS sandbox. The sidecar never sandboxes itself. On Linux it prepares a command's sandbox and
-//! sets it up in the process it forks for the command, which then execs the command (linux_start.rs);
+//! clones the command's PID namespace's init itself, which sets it up and forks the command
+//! (linux_start.rs);
 //! elsewhere (and where preparing fails) it starts `tack-sidecar sandbox ...` in front of the
 //! command, and that launcher locks itself down and then becomes the command (execvp).
 use crate::protocol::{SandboxInfo, SandboxMode};
@@ -13,7 +14,7 @@ mod linux;
 #[cfg(target_os = "linux")]
 mod linux_start;
 #[cfg(target_os = "linux")]
-pub use linux_start::{prepare_direct, pts_path};
+pub use linux_start::{prepare_direct, pts_path, Prepared, Spawned as DirectChild};
 #[cfg(target_os = "macos")]
 mod macos;
 mod seatbelt;
