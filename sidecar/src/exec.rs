@@ -724,7 +724,11 @@ fn spawn_pty(
         (spec.mode != SandboxMode::DangerFullAccess).then_some(spec),
     )?;
     #[cfg(not(target_os = "linux"))]
-    let direct: Option<(u32, Option<()>)> = None;
+    let direct: Option<(u32, Option<()>)> = {
+        // Elsewhere the launcher resolves the program itself (execvp).
+        let _ = program;
+        None
+    };
     // A sandboxed command's init reports the command's status (Linux).
     let (pid, relay) = match direct {
         Some(started) => started,
