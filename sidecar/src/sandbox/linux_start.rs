@@ -125,6 +125,14 @@ fn die(parts: &[Part], code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// A step before the command failed: `what` and the errno's text on its output, exit 126.
+fn setup_failed(what: &[u8]) -> ! {
+    die(
+        &[Part::B(SETUP), Part::B(what), Part::E(errno(), Style::Io)],
+        126,
+    )
+}
+
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
@@ -561,14 +569,7 @@ impl Prepared {
         if self.close_inherited {
             if ruleset != RULESET_FD {
                 if libc::dup2(ruleset, RULESET_FD) < 0 {
-                    die(
-                        &[
-                            Part::B(SETUP),
-                            Part::B(b"dup2: "),
-                            Part::E(errno(), Style::Io),
-                        ],
-                        126,
-                    );
+                    setup_failed(b"dup2: ");
                 }
                 ruleset = RULESET_FD;
             }
@@ -578,14 +579,7 @@ impl Prepared {
         // Whatever happens to the sidecar, the command does not outlive it.
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
         if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-            die(
-                &[
-                    Part::B(SETUP),
-                    Part::B(b"no_new_privs: "),
-                    Part::E(errno(), Style::Io),
-                ],
-                126,
-            );
+            setup_failed(b"no_new_privs: ");
         }
         match self.enter_namespaces() {
             Ok(()) => self.supervise(ruleset),
@@ -656,14 +650,7 @@ impl Prepared {
         let pipe = || {
             let mut fds = [0; 2];
             if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-                die(
-                    &[
-                        Part::B(SETUP),
-                        Part::B(b"pipe: "),
-                        Part::E(errno(), Style::Io),
-                    ],
-                    126,
-                );
+                setup_failed(b"pipe: ");
             }
             fds
         };
@@ -671,14 +658,7 @@ impl Prepared {
         let life_pipe = pipe();
         let init = raw_fork();
         if init < 0 {
-            die(
-                &[
-                    Part::B(SETUP),
-                    Part::B(b"fork: "),
-                    Part::E(errno(), Style::Io),
-                ],
-                126,
-            );
+            setup_failed(b"fork: ");
         }
         if init == 0 {
             unsafe {
@@ -965,14 +945,7 @@ impl Prepared {
             )
         };
         if r != 0 {
-            die(
-                &[
-                    Part::B(SETUP),
-                    Part::B(b"seccomp: Error calling `seccomp`: "),
-                    Part::E(errno(), Style::Io),
-                ],
-                126,
-            );
+            setup_failed(b"seccomp: Error calling `seccomp`: ");
         }
     }
 
@@ -1083,8 +1056,9 @@ struct MountAttr {
     userns_fd: u64,
 }
 
-/// mount_setattr(2) on the mount at `path` (and every mount below it when `recursive`).
-fn set_mount_attr(
+/// mount_setattr(2) on the mount at `path` (and every mount below it when `recursive`): one
+/// system call, no allocation (so it may run after the clone).
+pub(super) fn set_mount_attr(
     path: *const libc::c_char,
     recursive: bool,
     set: u64,
@@ -1190,14 +1164,7 @@ fn capget() -> [CapData; 2] {
     };
     let mut d = [CapData::default(); 2];
     if unsafe { libc::syscall(libc::SYS_capget, &mut h, d.as_mut_ptr()) } != 0 {
-        die(
-            &[
-                Part::B(SETUP),
-                Part::B(b"capget: "),
-                Part::E(errno(), Style::Io),
-            ],
-            126,
-        );
+        setup_failed(b"capget: ");
     }
     d
 }
@@ -1217,14 +1184,7 @@ fn drop_capabilities() {
             | SECBIT_NO_CAP_AMBIENT_RAISE
             | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
         if unsafe { libc::prctl(libc::PR_SET_SECUREBITS, bits, 0, 0, 0) } != 0 {
-            die(
-                &[
-                    Part::B(SETUP),
-                    Part::B(b"cannot lock securebits: "),
-                    Part::E(errno(), Style::Io),
-                ],
-                126,
-            );
+            setup_failed(b"cannot lock securebits: ");
         }
         for cap in 0..64 {
             if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) } != 0 {
@@ -1261,14 +1221,7 @@ fn drop_capabilities() {
     };
     let empty = [CapData::default(); 2];
     if unsafe { libc::syscall(libc::SYS_capset, &mut h, empty.as_ptr()) } != 0 {
-        die(
-            &[
-                Part::B(SETUP),
-                Part::B(b"cannot drop capabilities: "),
-                Part::E(errno(), Style::Io),
-            ],
-            126,
-        );
+        setup_failed(b"cannot drop capabilities: ");
     }
     let after = capget();
     if after
@@ -1427,12 +1380,7 @@ impl Prepared {
         status_w: libc::c_int,
         no_namespaces: i32,
     ) -> ! {
-        let fail = |what: &[u8]| -> ! {
-            die(
-                &[Part::B(SETUP), Part::B(what), Part::E(errno(), Style::Io)],
-                126,
-            )
-        };
+        let fail = |what: &[u8]| -> ! { setup_failed(what) };
         // What std's spawn does in its child, then the pre-exec steps of the forked start.
         reset_signal_handlers();
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
