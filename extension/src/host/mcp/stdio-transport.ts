@@ -2,7 +2,8 @@
 // runs in its own process group, and closing (or Tack exiting) ends the group: TERM, then KILL.
 // Servers started through `npx`, `uvx` or a shell leave no orphans this way. The SDK's own
 // StdioClientTransport signals only the direct child.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../child-process';
 import type { McpSdk } from './sdk';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -79,7 +80,7 @@ export class GroupStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       let proc: ChildProcess;
       try {
-        proc = spawn(this.params.command, this.params.args, {
+        proc = childProcess().spawn(this.params.command, this.params.args, {
           cwd: this.params.cwd,
           env: this.params.env,
           stdio: ['pipe', 'pipe', 'pipe'],

@@ -50,6 +50,17 @@ const REDACTED = '[REDACTED]';
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * Resolves in the event loop's check phase, after its next poll for I/O. Writes to session files
+ * start behind it: none is urgent, and the model request a turn starts in the same turn of the loop
+ * would otherwise wait for them before its connection is even opened (the first file I/O loads
+ * fs/promises and starts libuv's threads, and serialises and redacts the records: at start-up
+ * several milliseconds the request spent unsent).
+ */
+function afterIoPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 /**
  * Credential shapes worth catching even when nobody configured them, e.g. printed by a command
  * (`env`, `git remote -v`, `cat .npmrc`). They run over serialized JSON, so none may swallow a quote
@@ -214,6 +225,7 @@ export class SessionStore {
    * request names the session; follow-ups, "continue" and retries do not rename it).
    */
   async setTitle(id: string, title: string, opts: { onlyIfUnset?: boolean } = {}): Promise<void> {
+    await afterIoPoll();
     await this.secure();
     const meta = await this.readMeta(id);
     if (opts.onlyIfUnset && meta.title.trim() !== '') return;
@@ -234,6 +246,7 @@ export class SessionStore {
       const previous = this.queues.get(id) ?? Promise.resolve();
       const run = previous
         .catch(() => undefined)
+        .then(afterIoPoll)
         .then(() => {
           // From here on, new records start the next batch.
           if (this.waiting.get(id) === batch) this.waiting.delete(id);

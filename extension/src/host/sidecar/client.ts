@@ -1,9 +1,10 @@
 // The TypeScript side of the sidecar protocol (docs/sidecar-protocol.md): spawns tack-sidecar, frames
 // JSON-RPC one message per line over its stdio, routes exec/output and exec/exited to the command they
 // belong to, and turns a dying sidecar into SidecarCrashedError everywhere instead of a hang.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
+import { childProcess } from '../child-process';
 import { currentHost, locateSidecar, sidecarFileName, targetOf, type SidecarLocation } from './platform';
 import { StdoutReader, type FrameStart } from './stdout';
 import type { CheckpointCreateParams } from '../../generated/types/CheckpointCreateParams';
@@ -169,7 +170,7 @@ class Connection {
       if (this.crash) throw this.crash;
       this.proc.stdin.write(JSON.stringify(payload) + '\n');
     });
-    this.proc = spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
+    this.proc = childProcess().spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
     this.proc.stderr.setEncoding('utf8');
     this.proc.stdout.on('data', (chunk: Buffer) => this.stdout.push(chunk));
     this.proc.stderr.on('data', (chunk: string) => this.onStderr(chunk));
