@@ -1,5 +1,5 @@
 // The floor a tool step cannot go under: a sandboxed `echo` through the sidecar (the argv the core
-// builds for exec_command with login false, in a PTY, workspace-write) plus one loopback model request
+// builds for exec_command with login false and no tty, so through pipes, workspace-write) plus one loopback model request
 // read to its end, in this process, with a warm sidecar and a warm connection. Medians of `reps`.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,7 +25,7 @@ export async function stepFloor(reps: number): Promise<{ exec: number; request: 
     const body = JSON.stringify({ model: 'gpt-5.1-codex', stream: true, input: [{ role: 'user', content: 'hi' }] });
     for (let i = 0; i < reps + 5; i++) {
       const t0 = performance.now();
-      const h = await sidecar.exec({ argv: [shell, '-c', 'echo step'], cwd: ws, tty: true, sandbox: { mode: 'workspace-write', writableRoots: [ws] } });
+      const h = await sidecar.exec({ argv: [shell, '-c', 'echo step'], cwd: ws, tty: false, sandbox: { mode: 'workspace-write', writableRoots: [ws] } });
       const exit = await h.exited;
       if (exit.exitCode !== 0) throw new Error(`echo exited ${exit.exitCode}`);
       const t1 = performance.now();
