@@ -627,13 +627,19 @@ enum Exit {
     /// says the child ended; the status is the command's, as its init reported it.
     #[cfg(target_os = "linux")]
     Direct(Box<DirectExit>),
+    /// PTY commands started directly (Linux), sandboxed or not: reaped like `Direct`, without a
+    /// waiter thread; the master is kept for resizes.
+    #[cfg(target_os = "linux")]
+    DirectPty(Box<DirectExit>, PtyMaster),
 }
 
 #[cfg(target_os = "linux")]
 struct DirectExit {
     pid: i32,
     pidfd: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
-    child: sandbox::DirectChild,
+    /// A sandboxed command's init, which reports the command's status; None: `pid` is the
+    /// command itself.
+    child: Option<sandbox::DirectChild>,
 }
 
 #[cfg(target_os = "linux")]
@@ -644,7 +650,10 @@ impl DirectExit {
             let mut raw = 0;
             let r = unsafe { libc::waitpid(self.pid, &mut raw, libc::WNOHANG) };
             if r == self.pid {
-                return Ok(ExitStatus::from_raw(self.child.command_status(raw)));
+                return Ok(ExitStatus::from_raw(match &self.child {
+                    Some(child) => child.command_status(raw),
+                    None => raw,
+                }));
             }
             if r == 0 {
                 guard.clear_ready();
@@ -662,6 +671,8 @@ impl Exit {
     fn terminal(&self) -> Option<PtyMaster> {
         match self {
             Exit::Pty(_, master) => Some(master.clone()),
+            #[cfg(target_os = "linux")]
+            Exit::DirectPty(_, master) => Some(master.clone()),
             Exit::Pipe(_) => None,
             #[cfg(target_os = "linux")]
             Exit::Direct(_) => None,
@@ -672,7 +683,7 @@ impl Exit {
         match self {
             Exit::Pipe(child) => child.wait().await,
             #[cfg(target_os = "linux")]
-            Exit::Direct(d) => d.wait().await,
+            Exit::Direct(d) | Exit::DirectPty(d, _) => d.wait().await,
             Exit::Pty(status, _) => (&mut *status)
                 .await
                 .map_err(|_| std::io::Error::other("the waiter thread ended without a status")),
@@ -729,6 +740,8 @@ fn spawn_pty(
         let _ = program;
         None
     };
+    #[cfg(target_os = "linux")]
+    let started_directly = direct.is_some();
     // A sandboxed command's init reports the command's status (Linux).
     let (pid, relay) = match direct {
         Some(started) => started,
@@ -762,20 +775,46 @@ fn spawn_pty(
     drop(registry);
     let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
 
+    // Linux: a command started directly is reaped when its pidfd says it ended, with no thread
+    // of its own; the waiter thread remains where there is no pidfd (or no direct start).
+    #[cfg(target_os = "linux")]
+    let (relay, watched) = if started_directly {
+        match watch_pid(pid as i32) {
+            Ok(pidfd) => (
+                None,
+                Some(Box::new(DirectExit {
+                    pid: pid as i32,
+                    pidfd,
+                    child: relay,
+                })),
+            ),
+            Err(_) => (relay, None),
+        }
+    } else {
+        (relay, None)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let watched: Option<()> = None;
     let (status_tx, status_rx) = oneshot::channel();
-    let waiter = std::thread::Builder::new()
-        .name(format!("pty-wait-{pid}"))
-        .spawn(move || {
-            let status = reap(pid as i32);
-            #[cfg(target_os = "linux")]
-            let status = match &relay {
-                Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
-                None => status,
-            };
-            #[cfg(not(target_os = "linux"))]
-            let _ = relay;
-            let _ = status_tx.send(status);
-        });
+    let waiter = if watched.is_some() {
+        drop(status_tx);
+        Ok(None)
+    } else {
+        std::thread::Builder::new()
+            .name(format!("pty-wait-{pid}"))
+            .spawn(move || {
+                let status = reap(pid as i32);
+                #[cfg(target_os = "linux")]
+                let status = match &relay {
+                    Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
+                    None => status,
+                };
+                #[cfg(not(target_os = "linux"))]
+                let _ = relay;
+                let _ = status_tx.send(status);
+            })
+            .map(Some)
+    };
     if let Err(e) = waiter {
         Tree::group(pid as i32).end(End::Kill);
         reap(pid as i32);
@@ -787,14 +826,24 @@ fn spawn_pty(
         .name(format!("pty-read-{pid}"))
         .spawn(move || read_pty(reader_master, fd, reader, tx));
     if let Err(e) = pump {
-        // The waiter thread reaps it.
         Tree::group(pid as i32).end(End::Kill);
+        if watched.is_some() {
+            // No waiter thread to reap it.
+            reap(pid as i32);
+        }
         commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
+    #[cfg(target_os = "linux")]
+    let exit = match watched {
+        Some(d) => Exit::DirectPty(d, master),
+        None => Exit::Pty(status_rx, master),
+    };
+    #[cfg(not(target_os = "linux"))]
+    let exit = Exit::Pty(status_rx, master);
     Ok(Spawned {
         pid,
-        exit: Exit::Pty(status_rx, master),
+        exit,
         input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
         output: Output::Chunks(chunks),
         tree: Tree::group(pid as i32),
@@ -1239,21 +1288,7 @@ fn spawn_pipes_direct(
     let pid = child.pid;
     registry.push(pid);
     drop(registry);
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
-    let pidfd = if pidfd >= 0 {
-        // SAFETY: just opened for us; the OwnedFd keeps it open (and the same) while the
-        // AsyncFd owns it.
-        unsafe {
-            tokio::io::unix::AsyncFd::register_with_interest(
-                OwnedFd::from_raw_fd(pidfd),
-                tokio::io::Interest::READABLE,
-            )
-        }
-        .map_err(|e| e.into_parts().1)
-    } else {
-        // Not before Linux 5.3; the sandbox needs Landlock (5.13), so only a filter refusing it.
-        Err(std::io::Error::last_os_error())
-    };
+    let pidfd = watch_pid(pid);
     let pidfd = match pidfd {
         Ok(p) => p,
         Err(e) => {
@@ -1265,7 +1300,11 @@ fn spawn_pipes_direct(
     };
     Ok(Spawned {
         pid: pid as u32,
-        exit: Exit::Direct(Box::new(DirectExit { pid, pidfd, child })),
+        exit: Exit::Direct(Box::new(DirectExit {
+            pid,
+            pidfd,
+            child: Some(child),
+        })),
         input: Input::Pipe(Some(stdin)),
         output: Output::Pipes(PipeReader {
             pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
@@ -1274,6 +1313,26 @@ fn spawn_pipes_direct(
         }),
         tree: Tree::group(pid),
     })
+}
+
+/// A pidfd for `pid` (our child), registered with the runtime: readable once it has ended.
+/// Err before Linux 5.3 (or where a filter refuses pidfd_open).
+#[cfg(target_os = "linux")]
+fn watch_pid(pid: i32) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+    if pidfd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: just opened for us; the OwnedFd keeps it open (and the same) while the AsyncFd owns
+    // it.
+    unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(
+            OwnedFd::from_raw_fd(pidfd),
+            tokio::io::Interest::READABLE,
+        )
+    }
+    .map_err(|e| e.into_parts().1)
 }
 
 /// How long the PTY reader waits for output before checking whether anyone still wants it.

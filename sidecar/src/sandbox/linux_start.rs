@@ -70,7 +70,9 @@ enum Part<'a> {
     E(i32, Style),
 }
 
-fn put(fd: libc::c_int, mut b: &[u8]) {
+/// The whole buffer to `fd`, retried on EINTR and short writes (raw calls only, so it may run
+/// after the fork). Err(errno) when a write fails, EIO when it writes nothing.
+fn write_all(fd: libc::c_int, mut b: &[u8]) -> Result<(), i32> {
     while !b.is_empty() {
         let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
         if n > 0 {
@@ -78,9 +80,15 @@ fn put(fd: libc::c_int, mut b: &[u8]) {
         } else if n < 0 && errno() == libc::EINTR {
             continue;
         } else {
-            return;
+            return Err(if n < 0 { errno() } else { libc::EIO });
         }
     }
+    Ok(())
+}
+
+/// A message piece to `fd`; a failure to say it has nowhere to be reported.
+fn put(fd: libc::c_int, b: &[u8]) {
+    let _ = write_all(fd, b);
 }
 
 fn put_num(fd: libc::c_int, mut n: u64) {
@@ -138,7 +146,7 @@ fn errno() -> i32 {
 }
 
 /// A failed step: what it was (the message up to the errno) and how.
-struct Failure<'a> {
+pub(super) struct Failure<'a> {
     what: &'a [u8],
     path: Option<&'a CString>,
     after: &'a [u8],
@@ -199,7 +207,8 @@ pub struct Prepared {
     proc_rule: bool,
     read_access: u64,
     file_access: u64,
-    filter: Vec<sock_filter>,
+    /// The seccomp program for the policy's `network` (built once per value, see `seccomp`).
+    filter: &'static [sock_filter],
     /// workspace-write with `.git` entries: say so when the namespaces cannot be had.
     warn_without_namespaces: bool,
     /// The highest descriptor to close by hand where close_range(2) is missing (before 5.9).
@@ -268,8 +277,7 @@ impl Prepared {
         let mut cannot_run = b"tack-sidecar sandbox: cannot run ".to_vec();
         cannot_run.extend_from_slice(spec.argv[0].to_string_lossy().as_bytes());
         cannot_run.extend_from_slice(b": ");
-        let uid = unsafe { libc::getuid() };
-        let gid = unsafe { libc::getgid() };
+        let (uid_map, gid_map) = id_maps();
         let ttys = plan
             .own_tty
             .iter()
@@ -303,8 +311,8 @@ impl Prepared {
             envp,
             envp_ptrs,
             cannot_run,
-            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
-            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
+            uid_map,
+            gid_map,
             writable: plan
                 .writable
                 .iter()
@@ -320,12 +328,26 @@ impl Prepared {
             proc_rule,
             read_access: AccessFs::from_read(eff).bits(),
             file_access: AccessFs::from_file(eff).bits(),
-            filter: super::linux::seccomp_program(spec.network)?,
+            filter: seccomp(spec.network)?,
             warn_without_namespaces: spec.mode == SandboxMode::WorkspaceWrite
                 && !plan.gits.is_empty(),
             max_fd,
         })
     }
+}
+
+/// The seccomp program for `network`, built once per value for the sidecar's life: its only
+/// inputs are `network` and the architecture this binary was built for (no path, no file, no
+/// environment), so every command with the same `network` gets the same program either way. A
+/// build that fails is not kept (the next command tries again and reports the same error).
+fn seccomp(network: bool) -> Result<&'static [sock_filter], String> {
+    static PROGRAMS: [OnceLock<Vec<sock_filter>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = &PROGRAMS[usize::from(network)];
+    if let Some(p) = slot.get() {
+        return Ok(p);
+    }
+    let built = super::linux::seccomp_program(network)?;
+    Ok(slot.get_or_init(|| built))
 }
 
 /// The PTY index past which the command's own terminal is not re-created in the private devpts.
@@ -518,19 +540,7 @@ fn write_file(path: &[u8], data: &[u8]) -> Result<(), i32> {
     if fd < 0 {
         return Err(errno());
     }
-    let mut rest = data;
-    let mut r = Ok(());
-    while !rest.is_empty() {
-        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
-        if n > 0 {
-            rest = &rest[n as usize..];
-        } else if n < 0 && errno() == libc::EINTR {
-            continue;
-        } else {
-            r = Err(if n < 0 { errno() } else { libc::EIO });
-            break;
-        }
-    }
+    let r = write_all(fd, data);
     unsafe { libc::close(fd) };
     r
 }
@@ -552,6 +562,65 @@ fn raw_mount(
 fn c(b: &'static [u8]) -> *const libc::c_char {
     debug_assert_eq!(b.last(), Some(&0));
     b.as_ptr().cast()
+}
+
+/// The uid_map and gid_map lines that map this process's uid and gid to themselves.
+pub(super) fn id_maps() -> (Vec<u8>, Vec<u8>) {
+    let uid = unsafe { libc::getuid() };
+    let gid = unsafe { libc::getgid() };
+    (
+        format!("{uid} {uid} 1\n").into_bytes(),
+        format!("{gid} {gid} 1\n").into_bytes(),
+    )
+}
+
+fn step_failed(what: &'static [u8], errno: i32, style: Style) -> Failure<'static> {
+    Failure {
+        what,
+        path: None,
+        after: b"",
+        errno,
+        style,
+    }
+}
+
+/// A new user + mount + PID namespace, our uid/gid mapped to themselves (`id_maps`) so files
+/// keep their owners, mounts private so nothing done here leaks to the host. The next child is
+/// PID 1. Raw calls only (it runs after the fork; the probe runs it too).
+pub(super) fn enter_namespaces(uid_map: &[u8], gid_map: &[u8]) -> Result<(), Failure<'static>> {
+    if unsafe { libc::unshare(NAMESPACES) } != 0 {
+        return Err(step_failed(NO_NAMESPACES, errno(), Style::Nix));
+    }
+    map_ids(uid_map, gid_map)
+}
+
+/// In the new namespaces: our uid/gid mapped to themselves, mounts private.
+fn map_ids(uid_map: &[u8], gid_map: &[u8]) -> Result<(), Failure<'static>> {
+    // Unprivileged gid_map writes require setgroups to be denied first.
+    let _ = write_file(b"/proc/self/setgroups\0", b"deny");
+    write_file(b"/proc/self/uid_map\0", uid_map)
+        .map_err(|e| step_failed(b"cannot write uid_map: ", e, Style::Io))?;
+    write_file(b"/proc/self/gid_map\0", gid_map)
+        .map_err(|e| step_failed(b"cannot write gid_map: ", e, Style::Io))?;
+    raw_mount(
+        std::ptr::null(),
+        c(b"/\0"),
+        std::ptr::null(),
+        libc::MS_REC | libc::MS_PRIVATE,
+        std::ptr::null(),
+    )
+    .map_err(|e| step_failed(b"cannot make mounts private: ", e, Style::Nix))
+}
+
+/// A fresh /proc (of the PID namespace this process is in) over /proc.
+pub(super) fn mount_proc() -> Result<(), i32> {
+    raw_mount(
+        c(b"proc\0"),
+        c(b"/proc\0"),
+        c(b"proc\0"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        std::ptr::null(),
+    )
 }
 
 impl Prepared {
@@ -603,45 +672,12 @@ impl Prepared {
         }
     }
 
-    /// A new user + mount + PID namespace, our uid/gid mapped to themselves so files keep their
-    /// owners, mounts private so nothing done here leaks to the host. The next child is PID 1.
-    fn enter_namespaces(&self) -> Result<(), Failure<'_>> {
-        let fail = |what: &'static [u8], errno, style| Failure {
-            what,
-            path: None,
-            after: b"",
-            errno,
-            style,
-        };
-        if unsafe { libc::unshare(NAMESPACES) } != 0 {
-            return Err(fail(NO_NAMESPACES, errno(), Style::Nix));
-        }
-        self.map_ids()
+    fn enter_namespaces(&self) -> Result<(), Failure<'static>> {
+        enter_namespaces(&self.uid_map, &self.gid_map)
     }
 
-    /// In the new namespaces: our uid/gid mapped to themselves, mounts private.
-    fn map_ids(&self) -> Result<(), Failure<'_>> {
-        let fail = |what: &'static [u8], errno, style| Failure {
-            what,
-            path: None,
-            after: b"",
-            errno,
-            style,
-        };
-        // Unprivileged gid_map writes require setgroups to be denied first.
-        let _ = write_file(b"/proc/self/setgroups\0", b"deny");
-        write_file(b"/proc/self/uid_map\0", &self.uid_map)
-            .map_err(|e| fail(b"cannot write uid_map: ", e, Style::Io))?;
-        write_file(b"/proc/self/gid_map\0", &self.gid_map)
-            .map_err(|e| fail(b"cannot write gid_map: ", e, Style::Io))?;
-        raw_mount(
-            std::ptr::null(),
-            c(b"/\0"),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        )
-        .map_err(|e| fail(b"cannot make mounts private: ", e, Style::Nix))
+    fn map_ids(&self) -> Result<(), Failure<'static>> {
+        map_ids(&self.uid_map, &self.gid_map)
     }
 
     /// The leader after entering the namespaces: fork the namespace's init, wait for the
@@ -768,13 +804,7 @@ impl Prepared {
     fn mount_all(&self) -> Result<bool, Failure<'_>> {
         // Without a fresh /proc the command sees the machine's processes; it still cannot signal
         // or trace them (Landlock), so this one is not fatal (the probe reports it).
-        let _ = raw_mount(
-            c(b"proc\0"),
-            c(b"/proc\0"),
-            c(b"proc\0"),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        );
+        let _ = mount_proc();
         // No nested user namespace: in one, a capability-less uid 0 (mapped to 0 again) would
         // hold CAP_DAC_OVERRIDE and the like over root-owned files anew. The limit is this
         // namespace's own and holds for everything below it.
@@ -1504,6 +1534,26 @@ mod tests {
         // or every sandboxed command would end at once (or the check would never fire).
         assert_eq!(pid_in_proc(), Some(unsafe { libc::getpid() }));
         assert_eq!(parent_outside(), Some(unsafe { libc::getppid() }));
+    }
+
+    #[test]
+    fn the_cached_seccomp_program_is_the_one_its_policy_builds_and_no_other() {
+        let words = |p: &[sock_filter]| -> Vec<(u16, u8, u8, u32)> {
+            p.iter().map(|f| (f.code, f.jt, f.jf, f.k)).collect()
+        };
+        for network in [false, true] {
+            let fresh = super::super::linux::seccomp_program(network).unwrap();
+            let first = seccomp(network).unwrap();
+            let again = seccomp(network).unwrap();
+            assert_eq!(words(first), words(&fresh), "network {network}");
+            assert!(std::ptr::eq(first, again), "built once per value");
+        }
+        // A policy change (network on/off) never gets the other's program: the one without the
+        // network refuses sockets the other allows, so they differ.
+        assert_ne!(
+            words(seccomp(false).unwrap()),
+            words(seccomp(true).unwrap())
+        );
     }
 
     #[test]
