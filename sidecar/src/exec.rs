@@ -88,6 +88,11 @@ pub struct ExecControl {
     /// The PTY master again, so a resize never waits behind a write the command is not reading.
     terminal: Option<PtyMaster>,
     kill: Notify,
+    /// What is let go of only after exec/exited went out: a sandboxed command's hold on its
+    /// mount namespace (sandbox::DirectChild::take_mount_namespace), so the namespace's teardown
+    /// is not on the way to the notification.
+    #[cfg(target_os = "linux")]
+    leftover: std::sync::Mutex<Option<std::os::fd::OwnedFd>>,
 }
 
 impl ExecControl {
@@ -152,6 +157,14 @@ impl ExecControl {
 
 impl Drop for ExecControl {
     fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(held) = self.leftover.get_mut().ok().and_then(|l| l.take()) {
+            // Closing the last reference unmounts the namespace's tree: off the async threads.
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => drop(rt.spawn_blocking(move || drop(held))),
+                Err(_) => drop(held),
+            }
+        }
         // portable-pty's writer sends "\n" + EOF when dropped, a write that can block if something
         // still holds the terminal without reading it: let that happen off the runtime.
         if let Input::Pty(writer) = std::mem::replace(self.input.get_mut(), Input::Pipe(None)) {
@@ -539,6 +552,8 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         input: AsyncMutex::new(input),
         terminal,
         kill: Notify::new(),
+        #[cfg(target_os = "linux")]
+        leftover: std::sync::Mutex::new(None),
     });
     Ok(Started {
         pid,
@@ -644,7 +659,7 @@ struct DirectExit {
 
 #[cfg(target_os = "linux")]
 impl DirectExit {
-    async fn wait(&self) -> std::io::Result<ExitStatus> {
+    async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         loop {
             let mut guard = self.pidfd.readable().await?;
             let mut raw = 0;
@@ -676,6 +691,17 @@ impl Exit {
             Exit::Pipe(_) => None,
             #[cfg(target_os = "linux")]
             Exit::Direct(_) => None,
+        }
+    }
+
+    /// What to let go of after exec/exited (see ExecControl::leftover).
+    #[cfg(target_os = "linux")]
+    fn leftover(&mut self) -> Option<std::os::fd::OwnedFd> {
+        match self {
+            Exit::Direct(d) | Exit::DirectPty(d, _) => {
+                d.child.as_mut().and_then(|c| c.take_mount_namespace())
+            }
+            Exit::Pipe(_) | Exit::Pty(..) => None,
         }
     }
 
@@ -1711,6 +1737,12 @@ impl Started {
         // Background leftovers that closed their output still belong to the command: end them too
         // (before the .git check, so none of them creates one after it).
         tree.end(End::Kill);
+        #[cfg(target_os = "linux")]
+        if let Some(held) = exit.leftover() {
+            if let Ok(mut slot) = control.leftover.lock() {
+                *slot = Some(held);
+            }
+        }
         if let Some(watch) = git_watch {
             if let Some((stream, text)) = watch.check().await {
                 summary.push(&text);

@@ -1274,9 +1274,21 @@ pub struct Spawned {
     pub pid: libc::pid_t,
     /// Read end (non-blocking) of the pipe init writes the command's wait status to.
     status: OwnedFd,
+    /// A reference to init's mount namespace (None without namespaces, or where this /proc does
+    /// not count pids as this process does). Held so that the namespace's teardown (unmounting
+    /// its tree, an RCU grace period) does not happen in init's exit, before the sidecar hears
+    /// of it, but when the sidecar lets go of this after reporting the command's end
+    /// (`take_mount_namespace`). It is close-on-exec and never entered.
+    mount_ns: Option<OwnedFd>,
 }
 
 impl Spawned {
+    /// The hold on init's mount namespace (see `mount_ns`), for the caller to drop when the
+    /// command's end has been reported.
+    pub fn take_mount_namespace(&mut self) -> Option<OwnedFd> {
+        self.mount_ns.take()
+    }
+
     /// How the command ended, once `pid` was reaped with wait status `raw`: what init reported,
     /// or `raw` itself when it reported nothing (the command ran without namespaces, init was
     /// killed, or the setup failed before the command).
@@ -1394,9 +1406,23 @@ impl Prepared {
             }
         }
         drop(status_w);
+        // Our child, not yet reaped, so the pid is still its own; only where /proc counts pids
+        // as getpid does (`parent` is our pid as /proc sees it).
+        let mount_ns = if no_namespaces == 0 && parent == Some(unsafe { libc::getpid() }) {
+            let path = format!("/proc/{pid}/ns/mnt\0");
+            let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            // SAFETY: just opened; owned by nothing else.
+            (fd >= 0).then(|| unsafe {
+                use std::os::fd::FromRawFd;
+                OwnedFd::from_raw_fd(fd)
+            })
+        } else {
+            None
+        };
         Ok(Spawned {
             pid,
             status: status_r,
+            mount_ns,
         })
     }
 

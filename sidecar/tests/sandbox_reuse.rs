@@ -1,0 +1,72 @@
+//! What the sidecar keeps between sandboxed commands (Linux) and what it lets go of: the hold on
+//! a command's mount namespace ends with the command's report, and nothing of one command's
+//! sandbox reaches the next one. Through the real sidecar binary.
+mod common;
+use common::*;
+use serde_json::json;
+use std::path::PathBuf;
+
+fn available(s: &mut Sidecar) -> bool {
+    let info = s.request("initialize", json!({})).unwrap();
+    let ok = info["sandbox"]["available"].as_bool().unwrap();
+    if !ok {
+        eprintln!("skipped: no sandbox on this machine");
+    }
+    ok
+}
+
+fn workspace(name: &str) -> PathBuf {
+    let ws = scratch(name).join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    ws
+}
+
+/// The mount namespaces (`mnt:[N]`) process `pid` holds descriptors to.
+fn mount_namespaces_held(pid: u32) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .map(|l| l.to_string_lossy().into_owned())
+        .filter(|l| l.starts_with("mnt:["))
+        .collect()
+}
+
+#[test]
+fn the_hold_on_a_commands_mount_namespace_ends_with_its_report() {
+    let mut s = Sidecar::start();
+    if !available(&mut s) {
+        return;
+    }
+    let ws = workspace("reuse-ns");
+    let sidecar = s.pid();
+    for mode in ["read-only", "workspace-write"] {
+        for tty in [true, false] {
+            let id = s.start_exec(json!({
+                "argv": ["sh", "-c", "echo \"ns=$(readlink /proc/self/ns/mnt)=\"; sleep 0.3"],
+                "cwd": ws, "tty": tty,
+                "sandbox": {"mode": mode, "writableRoots": [ws]},
+            }));
+            let out = s.wait_output(&id, |o| o.contains("]="));
+            let ns = out
+                .split("ns=")
+                .nth(1)
+                .and_then(|r| r.split('=').next())
+                .unwrap_or_default()
+                .to_string();
+            assert!(ns.starts_with("mnt:["), "{mode} tty={tty}: {out}");
+            // While it runs, the sidecar holds the command's own namespace and no other.
+            assert_eq!(
+                mount_namespaces_held(sidecar),
+                vec![ns.clone()],
+                "{mode} tty={tty}"
+            );
+            let e = s.wait_exit(&id);
+            assert_eq!(e.exited["exitCode"], 0, "{mode} tty={tty}: {}", e.output);
+            wait_until("the sidecar holds no mount namespace", || {
+                mount_namespaces_held(sidecar).is_empty()
+            });
+        }
+    }
+}
