@@ -244,6 +244,8 @@ impl Prepared {
             return Err("Landlock is not available in this kernel".into());
         };
         errno_text();
+        // Mapped here, before any fork: after it only raw calls.
+        map_command_stack();
         let plan = super::linux::plan(spec, own_tty)?;
         let program = match program {
             Program::Path(p) => cstring(&p)?,
@@ -514,6 +516,67 @@ fn reset_signal_handlers() {
     }
 }
 
+/// What the command's process gets from init's clone (`Prepared::fork_command`).
+struct CommandStart<'a> {
+    prepared: &'a Prepared,
+    status_fd: libc::c_int,
+    ruleset: libc::c_int,
+    private_pts: bool,
+}
+
+extern "C" fn command_main(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `fork_command` passes a CommandStart that lives (init suspended) until this
+    // process has exec'd or exited.
+    let start = unsafe { &*(arg as *const CommandStart) };
+    start
+        .prepared
+        .become_command(start.status_fd, start.ruleset, start.private_pts)
+}
+
+/// Size of the stack the command's process runs on between init's clone and its exec: the
+/// default main-thread stack limit (exec* may put a copy of a long argv on it for a script).
+const COMMAND_STACK_SIZE: usize = 8 << 20;
+
+/// The top of the command's stack (`fork_command`), or None if it could not be mapped. One
+/// mapping for the process's life, made before any fork (`Prepared::new`) and never touched by
+/// the process that made it: every init has its own copy of it (its memory is a copy of the
+/// sidecar's), so commands started at the same time never share one. Reserved, not committed
+/// (only the pages a command's process touches are ever backed); a guard page below it, so an
+/// overflow faults instead of writing into other memory.
+fn command_stack() -> Option<*mut libc::c_void> {
+    // After the fork only read (an atomic load): `map_command_stack` made it before.
+    let top = COMMAND_STACK.get().copied().unwrap_or(0);
+    (top != 0).then_some(top as *mut libc::c_void)
+}
+
+static COMMAND_STACK: OnceLock<usize> = OnceLock::new();
+
+/// Maps the command's stack once (before any fork; see `command_stack`).
+fn map_command_stack() {
+    COMMAND_STACK.get_or_init(|| {
+        let page = 4096usize.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize);
+        let len = COMMAND_STACK_SIZE + page;
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return 0;
+        }
+        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } != 0 {
+            unsafe { libc::munmap(base, len) };
+            return 0;
+        }
+        base as usize + len
+    });
+}
+
 /// fork(2) as a raw system call: no at-fork handlers, no allocator locks.
 fn raw_fork() -> libc::pid_t {
     unsafe {
@@ -769,7 +832,7 @@ impl Prepared {
                 return 126;
             }
         };
-        let cmd = raw_fork();
+        let cmd = self.fork_command(status_fd, ruleset, private_pts);
         if cmd < 0 {
             say(&[
                 Part::B(SETUP),
@@ -778,11 +841,6 @@ impl Prepared {
             ]);
             send(126 << 8);
             return 126;
-        }
-        if cmd == 0 {
-            unsafe { libc::close(status_fd) };
-            self.confine(ruleset, private_pts);
-            self.exec()
         }
         // Reap everything handed to us until the command itself ends; returning ends the
         // namespace.
@@ -798,6 +856,48 @@ impl Prepared {
                 return 1;
             }
         }
+    }
+
+    /// Init starts the command's process: a clone that shares init's memory and suspends init
+    /// until the command has exec'd or exited (as posix_spawn does), so nothing of init's address
+    /// space (a copy of the sidecar's) is copied for a process that is about to replace it; it
+    /// runs on its own stack (`command_stack`). Where that stack could not be had, or the clone
+    /// fails, a plain fork. Returns the command's pid (-1: failed, errno set).
+    fn fork_command(&self, status_fd: libc::c_int, ruleset: libc::c_int, private_pts: bool) -> i32 {
+        if let Some(top) = command_stack() {
+            let start = CommandStart {
+                prepared: self,
+                status_fd,
+                ruleset,
+                private_pts,
+            };
+            // SAFETY: `top` is the top of a mapping used by nothing else in this process (init),
+            // which stays suspended (CLONE_VFORK) while the child runs on it; `start` outlives
+            // the child's use of it for the same reason. The child only makes raw system calls.
+            let pid = unsafe {
+                libc::clone(
+                    command_main,
+                    top,
+                    libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                    &start as *const CommandStart as *mut libc::c_void,
+                )
+            };
+            if pid >= 0 {
+                return pid;
+            }
+        }
+        let pid = raw_fork();
+        if pid == 0 {
+            self.become_command(status_fd, ruleset, private_pts)
+        }
+        pid
+    }
+
+    /// The command's process, forked by init: confine, then exec.
+    fn become_command(&self, status_fd: libc::c_int, ruleset: libc::c_int, private_pts: bool) -> ! {
+        unsafe { libc::close(status_fd) };
+        self.confine(ruleset, private_pts);
+        self.exec()
     }
 
     /// Ok(whether /dev/pts is the private instance).
