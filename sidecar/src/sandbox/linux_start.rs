@@ -391,10 +391,22 @@ fn ruleset(
     }
     // SAFETY: the descriptor the call just returned; nothing else owns it.
     let ruleset = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
-    // `required`: a path that cannot be opened is an error (else it gets no rule).
-    let add = |path: &Path, access: u64, required: bool| -> Result<(), String> {
+    // `required`: a path that cannot be opened is an error (else it gets no rule). `dir`: whether
+    // it is a directory, when the caller knows (the type the listing of / gave); else fstat says.
+    let add = |path: &Path, access: u64, required: bool, dir: Option<bool>| -> Result<(), String> {
         let c = cstring(path)?;
-        let pfd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+        // The system call itself (musl's open() adds an fcntl for O_CLOEXEC). What the listing
+        // said is not a symlink is opened without following one (should it have become one
+        // since, the rule lands on the link itself, which grants nothing).
+        let nofollow = if dir.is_some() { libc::O_NOFOLLOW } else { 0 };
+        let pfd = unsafe {
+            libc::syscall(
+                libc::SYS_openat,
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                libc::O_PATH | libc::O_CLOEXEC | nofollow,
+            )
+        } as libc::c_int;
         if pfd < 0 {
             if !required {
                 return Ok(());
@@ -407,26 +419,37 @@ fn ruleset(
         }
         // SAFETY: just opened.
         let pfd = unsafe { OwnedFd::from_raw_fd(pfd) };
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        let is_dir = unsafe { libc::fstat(pfd.as_raw_fd(), &mut st) } == 0
-            && st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-        let allowed = if is_dir { access } else { access & file };
-        if allowed == 0 {
-            return Ok(());
+        let fstat_dir = || {
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let ok = unsafe { libc::fstat(pfd.as_raw_fd(), &mut st) } == 0;
+            ok && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+        };
+        let add_rule = |is_dir: bool| {
+            let allowed = if is_dir { access } else { access & file };
+            if allowed == 0 {
+                return 0;
+            }
+            let rule = PathBeneathAttr {
+                allowed_access: allowed,
+                parent_fd: pfd.as_raw_fd(),
+            };
+            unsafe {
+                libc::syscall(
+                    libc::SYS_landlock_add_rule,
+                    ruleset.as_raw_fd(),
+                    LANDLOCK_RULE_PATH_BENEATH,
+                    &rule as *const PathBeneathAttr,
+                    0u32,
+                )
+            }
+        };
+        let mut r = add_rule(dir.unwrap_or_else(fstat_dir));
+        if r != 0 && dir == Some(true) && errno() == libc::EINVAL && !fstat_dir() {
+            // Replaced by a non-directory since the listing (Landlock refuses directory rights
+            // on a file): the rule for what the descriptor is. A directory the listing called
+            // something else only gets the narrower file rights.
+            r = add_rule(false);
         }
-        let rule = PathBeneathAttr {
-            allowed_access: allowed,
-            parent_fd: pfd.as_raw_fd(),
-        };
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_landlock_add_rule,
-                ruleset.as_raw_fd(),
-                LANDLOCK_RULE_PATH_BENEATH,
-                &rule as *const PathBeneathAttr,
-                0u32,
-            )
-        };
         if r != 0 {
             return Err(format!(
                 "Landlock: failed to add a rule: {}",
@@ -436,7 +459,12 @@ fn ruleset(
         Ok(())
     };
     // Listing any directory (names only) stays possible, "/" and "/dev" included.
-    add(Path::new("/"), AccessFs::ReadDir as u64 & all, true)?;
+    add(
+        Path::new("/"),
+        AccessFs::ReadDir as u64 & all,
+        true,
+        Some(true),
+    )?;
     let mut proc_rule = false;
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
@@ -446,18 +474,21 @@ fn ruleset(
             // A dangling symlink (say /lib64 on some systems) cannot take a rule; a top-level link
             // into /dev must not grant what the /dev list leaves out. Only links are resolved (the
             // entry's type comes with the listing): anything else directly below / is itself.
-            let keep = match e.file_type() {
+            // Ok(None): a symlink (its target's type is fstat's to tell).
+            let kind = match e.file_type() {
                 Ok(t) if t.is_symlink() => e
                     .path()
                     .canonicalize()
-                    .is_ok_and(|c| !c.starts_with("/dev")),
-                Ok(_) => true,
-                Err(_) => false,
+                    .is_ok_and(|c| !c.starts_with("/dev"))
+                    .then_some(None),
+                Ok(t) => Some(Some(t.is_dir())),
+                Err(_) => None,
             };
-            if keep && e.file_name() == "proc" {
+            let Some(dir) = kind else { continue };
+            if e.file_name() == "proc" {
                 proc_rule = true;
-            } else if keep {
-                add(&e.path(), read, true)?;
+            } else {
+                add(&e.path(), read, true, dir)?;
             }
         }
     }
@@ -469,14 +500,15 @@ fn ruleset(
             &dev.join(n),
             if writable { read | file } else { read },
             false,
+            None,
         )?;
     }
     for tty in &plan.own_tty {
-        add(tty, file, false)?;
+        add(tty, file, false, None)?;
     }
     if spec.mode == SandboxMode::WorkspaceWrite {
         for w in &plan.writable {
-            add(w, all, true)?;
+            add(w, all, true, None)?;
         }
     }
     Ok((ruleset, proc_rule))
