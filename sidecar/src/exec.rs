@@ -804,8 +804,11 @@ fn spawn_pty(
     // Linux: a command started directly is reaped when its pidfd says it ended, with no thread
     // of its own; the waiter thread remains where there is no pidfd (or no direct start).
     #[cfg(target_os = "linux")]
+    let mut relay = relay;
+    #[cfg(target_os = "linux")]
     let (relay, watched) = if started_directly {
-        match watch_pid(pid as i32) {
+        let made = relay.as_mut().and_then(|c| c.take_pidfd());
+        match watch_pid(pid as i32, made) {
             Ok(pidfd) => (
                 None,
                 Some(Box::new(DirectExit {
@@ -1311,10 +1314,11 @@ fn spawn_pipes_direct(
     }
     .map_err(failed)?;
     drop((in_r, out_w, err_w));
+    let mut child = child;
     let pid = child.pid;
     registry.push(pid);
     drop(registry);
-    let pidfd = watch_pid(pid);
+    let pidfd = watch_pid(pid, child.take_pidfd());
     let pidfd = match pidfd {
         Ok(p) => p,
         Err(e) => {
@@ -1343,20 +1347,27 @@ fn spawn_pipes_direct(
 
 /// A pidfd for `pid` (our child), registered with the runtime: readable once it has ended.
 /// Err before Linux 5.3 (or where a filter refuses pidfd_open).
+/// `made`: one the clone made already (clone3), else pidfd_open.
 #[cfg(target_os = "linux")]
-fn watch_pid(pid: i32) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+fn watch_pid(
+    pid: i32,
+    made: Option<std::os::fd::OwnedFd>,
+) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
     use std::os::fd::{FromRawFd, OwnedFd};
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
-    if pidfd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: just opened for us; the OwnedFd keeps it open (and the same) while the AsyncFd owns
-    // it.
+    let pidfd = match made {
+        Some(fd) => fd,
+        None => {
+            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: just opened for us.
+            unsafe { OwnedFd::from_raw_fd(fd) }
+        }
+    };
+    // SAFETY: the OwnedFd keeps it open (and the same) while the AsyncFd owns it.
     unsafe {
-        tokio::io::unix::AsyncFd::register_with_interest(
-            OwnedFd::from_raw_fd(pidfd),
-            tokio::io::Interest::READABLE,
-        )
+        tokio::io::unix::AsyncFd::register_with_interest(pidfd, tokio::io::Interest::READABLE)
     }
     .map_err(|e| e.into_parts().1)
 }

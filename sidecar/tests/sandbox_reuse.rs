@@ -70,3 +70,44 @@ fn the_hold_on_a_commands_mount_namespace_ends_with_its_report() {
         }
     }
 }
+
+/// The hex mask after `field:` in a /proc/PID/status text.
+fn mask(status: &str, field: &str) -> String {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no {field} in {status}"))
+}
+
+#[test]
+fn init_and_the_command_start_with_no_signal_handler_of_the_sidecars() {
+    // The sidecar has handlers (std's for stack overflows, the runtime's): its clone must not
+    // leave them to init (PID 1 of the namespace, which never execs) or the command.
+    let mut s = Sidecar::start();
+    if !available(&mut s) {
+        return;
+    }
+    let own = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap();
+    assert_ne!(mask(&own, "SigCgt:"), "0000000000000000", "{own}");
+    let ws = workspace("reuse-signals");
+    for mode in ["read-only", "workspace-write"] {
+        for tty in [true, false] {
+            let e = s.run(json!({
+                "argv": ["sh", "-c", "cat /proc/1/status; echo ---; cat /proc/self/status"],
+                "cwd": ws, "tty": tty,
+                "sandbox": {"mode": mode, "writableRoots": [ws]},
+            }));
+            let (init, cmd) = e.output.split_once("---").expect("both status files");
+            for (who, status) in [("init", init), ("command", cmd)] {
+                for field in ["SigCgt:", "SigBlk:"] {
+                    assert_eq!(
+                        mask(status, field),
+                        "0000000000000000",
+                        "{who} {field} {mode} tty={tty}: {status}"
+                    );
+                }
+            }
+        }
+    }
+}

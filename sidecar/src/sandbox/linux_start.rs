@@ -1412,6 +1412,8 @@ pub struct Spawned {
     /// of it, but when the sidecar lets go of this after reporting the command's end
     /// (`take_mount_namespace`). It is close-on-exec and never entered.
     mount_ns: Option<OwnedFd>,
+    /// A pidfd for `pid` when the clone made one (clone3).
+    pidfd: Option<OwnedFd>,
 }
 
 impl Spawned {
@@ -1419,6 +1421,11 @@ impl Spawned {
     /// command's end has been reported.
     pub fn take_mount_namespace(&mut self) -> Option<OwnedFd> {
         self.mount_ns.take()
+    }
+
+    /// The pidfd the clone made for `pid`, if it made one.
+    pub fn take_pidfd(&mut self) -> Option<OwnedFd> {
+        self.pidfd.take()
     }
 
     /// How the command ended, once `pid` was reaped with wait status `raw`: what init reported,
@@ -1448,6 +1455,54 @@ fn raw_clone(flags: libc::c_int) -> libc::pid_t {
             0usize,
             0usize,
             0usize,
+        ) as libc::pid_t
+    }
+}
+
+/// How `spawn`'s clone went, for its child.
+struct Cloned {
+    /// The errno of the clone with the namespaces, when it failed (0: in the namespaces).
+    no_namespaces: i32,
+    /// clone3 reset the signal handlers already.
+    handlers_cleared: bool,
+}
+
+/// struct clone_args up to `tls` (CLONE_ARGS_SIZE_VER0, Linux 5.3).
+#[repr(C)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+}
+
+/// Reset every handled signal to its default in the child (ignored ones stay ignored), Linux 5.5.
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+
+/// clone3(2), fork-like (no new stack, SIGCHLD to the parent), with `flags` plus CLONE_PIDFD
+/// and CLONE_CLEAR_SIGHAND: the child starts with default signal handlers, and the parent gets
+/// a pidfd for it (close-on-exec) at `pidfd`. Fails (ENOSYS, EINVAL) where the kernel or a
+/// filter does not offer this; the caller then clones the old way.
+fn raw_clone3(flags: libc::c_int, pidfd: &mut libc::c_int) -> libc::pid_t {
+    let args = CloneArgs {
+        flags: flags as u64 | libc::CLONE_PIDFD as u64 | CLONE_CLEAR_SIGHAND,
+        pidfd: pidfd as *mut libc::c_int as u64,
+        child_tid: 0,
+        parent_tid: 0,
+        exit_signal: libc::SIGCHLD as u64,
+        stack: 0,
+        stack_size: 0,
+        tls: 0,
+    };
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
         ) as libc::pid_t
     }
 }
@@ -1515,11 +1570,21 @@ impl Prepared {
         };
         unsafe { libc::fcntl(status_r.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
         let parent = pid_in_proc();
-        let mut pid = raw_clone(NAMESPACES);
+        // clone3 where it can: the child's handlers cleared by the kernel (no 64 sigaction calls
+        // in it) and a pidfd with no pidfd_open. Else (a failure of clone3 itself or of the
+        // namespaces: told apart by trying again) the old way, which clears them by hand.
+        let mut pidfd: libc::c_int = -1;
+        let mut cleared = true;
+        let mut pid = raw_clone3(NAMESPACES, &mut pidfd);
         let mut no_namespaces = 0;
         if pid < 0 {
-            no_namespaces = errno();
-            pid = raw_clone(0);
+            cleared = false;
+            pidfd = -1;
+            pid = raw_clone(NAMESPACES);
+            if pid < 0 {
+                no_namespaces = errno();
+                pid = raw_clone(0);
+            }
         }
         if pid < 0 {
             return Err(std::io::Error::last_os_error());
@@ -1533,11 +1598,19 @@ impl Prepared {
                     terminal,
                     parent,
                     status_w.as_raw_fd(),
-                    no_namespaces,
+                    Cloned {
+                        no_namespaces,
+                        handlers_cleared: cleared,
+                    },
                 )
             }
         }
         drop(status_w);
+        // SAFETY: the kernel just installed it for us (clone3's CLONE_PIDFD).
+        let pidfd = (pidfd >= 0).then(|| unsafe {
+            use std::os::fd::FromRawFd;
+            OwnedFd::from_raw_fd(pidfd)
+        });
         // Our child, not yet reaped, so the pid is still its own; only where /proc counts pids
         // as getpid does (`parent` is our pid as /proc sees it).
         let mount_ns = if no_namespaces == 0 && parent == Some(unsafe { libc::getpid() }) {
@@ -1555,6 +1628,7 @@ impl Prepared {
             pid,
             status: status_r,
             mount_ns,
+            pidfd,
         })
     }
 
@@ -1566,11 +1640,18 @@ impl Prepared {
         terminal: bool,
         parent: Option<libc::pid_t>,
         status_w: libc::c_int,
-        no_namespaces: i32,
+        cloned: Cloned,
     ) -> ! {
+        let Cloned {
+            no_namespaces,
+            handlers_cleared,
+        } = cloned;
         let fail = |what: &[u8]| -> ! { setup_failed(what) };
-        // What std's spawn does in its child, then the pre-exec steps of the forked start.
-        reset_signal_handlers();
+        // What std's spawn does in its child, then the pre-exec steps of the forked start. The
+        // handlers are the default ones already when clone3 cleared them.
+        if !handlers_cleared {
+            reset_signal_handlers();
+        }
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
