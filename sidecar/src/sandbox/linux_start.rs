@@ -395,18 +395,11 @@ fn ruleset(
     // it is a directory, when the caller knows (the type the listing of / gave); else fstat says.
     let add = |path: &Path, access: u64, required: bool, dir: Option<bool>| -> Result<(), String> {
         let c = cstring(path)?;
-        // The system call itself (musl's open() adds an fcntl for O_CLOEXEC). What the listing
+        // open_raw: no fcntl after it. What the listing
         // said is not a symlink is opened without following one (should it have become one
         // since, the rule lands on the link itself, which grants nothing).
         let nofollow = if dir.is_some() { libc::O_NOFOLLOW } else { 0 };
-        let pfd = unsafe {
-            libc::syscall(
-                libc::SYS_openat,
-                libc::AT_FDCWD,
-                c.as_ptr(),
-                libc::O_PATH | libc::O_CLOEXEC | nofollow,
-            )
-        } as libc::c_int;
+        let pfd = unsafe { open_raw(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | nofollow, 0) };
         if pfd < 0 {
             if !required {
                 return Ok(());
@@ -623,10 +616,30 @@ fn raw_fork() -> libc::pid_t {
     }
 }
 
+/// open(2) as the openat system call itself: musl's open() follows every O_CLOEXEC open with an
+/// fcntl (for kernels before 2.6.23). Raw: usable after the fork.
+///
+/// # Safety
+/// `path` must point to a NUL-terminated string.
+unsafe fn open_raw(
+    path: *const libc::c_char,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> libc::c_int {
+    libc::syscall(
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        path,
+        flags,
+        mode as libc::c_uint,
+    ) as libc::c_int
+}
+
 /// std::fs::write's calls: open (create, truncate), then the whole buffer.
 fn write_file(path: &[u8], data: &[u8]) -> Result<(), i32> {
+    debug_assert_eq!(path.last(), Some(&0));
     let fd = unsafe {
-        libc::open(
+        open_raw(
             path.as_ptr().cast(),
             libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
             0o666,
@@ -991,7 +1004,7 @@ impl Prepared {
     fn private_terminals(&self) -> bool {
         let mut opened = [-1 as libc::c_int; 3];
         for (slot, (path, _)) in opened.iter_mut().zip(&self.ttys) {
-            *slot = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            *slot = unsafe { open_raw(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC, 0) };
         }
         let close_opened = |opened: &[libc::c_int]| {
             for fd in opened.iter().filter(|fd| **fd >= 0) {
@@ -1029,9 +1042,10 @@ impl Prepared {
             let mut held = -1;
             while held < 0 && spares <= *index as usize && spares < spare.len() {
                 let m = unsafe {
-                    libc::open(
+                    open_raw(
                         c(b"/dev/ptmx\0"),
                         libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+                        0,
                     )
                 };
                 if m < 0 {
@@ -1125,7 +1139,7 @@ impl Prepared {
             )
         };
         let add = |path: &'static [u8], access: u64, required: bool| {
-            let fd = unsafe { libc::open(c(path), libc::O_PATH | libc::O_CLOEXEC) };
+            let fd = unsafe { open_raw(c(path), libc::O_PATH | libc::O_CLOEXEC, 0) };
             if fd < 0 {
                 if required {
                     let shown = &path[..path.len() - 1];
@@ -1523,7 +1537,7 @@ fn pid_in_proc() -> Option<libc::pid_t> {
 
 /// This process's parent as the mounted /proc sees it; None if it cannot be read.
 fn parent_outside() -> Option<libc::pid_t> {
-    let fd = unsafe { libc::open(c(b"/proc/self/stat\0"), libc::O_RDONLY | libc::O_CLOEXEC) };
+    let fd = unsafe { open_raw(c(b"/proc/self/stat\0"), libc::O_RDONLY | libc::O_CLOEXEC, 0) };
     if fd < 0 {
         return None;
     }
