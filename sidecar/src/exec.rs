@@ -88,6 +88,11 @@ pub struct ExecControl {
     /// The PTY master again, so a resize never waits behind a write the command is not reading.
     terminal: Option<PtyMaster>,
     kill: Notify,
+    /// What is let go of only after exec/exited went out: a sandboxed command's hold on its
+    /// mount namespace (sandbox::DirectChild::take_mount_namespace), so the namespace's teardown
+    /// is not on the way to the notification.
+    #[cfg(target_os = "linux")]
+    leftover: std::sync::Mutex<Option<std::os::fd::OwnedFd>>,
 }
 
 impl ExecControl {
@@ -152,6 +157,14 @@ impl ExecControl {
 
 impl Drop for ExecControl {
     fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(held) = self.leftover.get_mut().ok().and_then(|l| l.take()) {
+            // Closing the last reference unmounts the namespace's tree: off the async threads.
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => drop(rt.spawn_blocking(move || drop(held))),
+                Err(_) => drop(held),
+            }
+        }
         // portable-pty's writer sends "\n" + EOF when dropped, a write that can block if something
         // still holds the terminal without reading it: let that happen off the runtime.
         if let Input::Pty(writer) = std::mem::replace(self.input.get_mut(), Input::Pipe(None)) {
@@ -539,6 +552,8 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
         input: AsyncMutex::new(input),
         terminal,
         kill: Notify::new(),
+        #[cfg(target_os = "linux")]
+        leftover: std::sync::Mutex::new(None),
     });
     Ok(Started {
         pid,
@@ -627,24 +642,33 @@ enum Exit {
     /// says the child ended; the status is the command's, as its init reported it.
     #[cfg(target_os = "linux")]
     Direct(Box<DirectExit>),
+    /// PTY commands started directly (Linux), sandboxed or not: reaped like `Direct`, without a
+    /// waiter thread; the master is kept for resizes.
+    #[cfg(target_os = "linux")]
+    DirectPty(Box<DirectExit>, PtyMaster),
 }
 
 #[cfg(target_os = "linux")]
 struct DirectExit {
     pid: i32,
     pidfd: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
-    child: sandbox::DirectChild,
+    /// A sandboxed command's init, which reports the command's status; None: `pid` is the
+    /// command itself.
+    child: Option<sandbox::DirectChild>,
 }
 
 #[cfg(target_os = "linux")]
 impl DirectExit {
-    async fn wait(&self) -> std::io::Result<ExitStatus> {
+    async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         loop {
             let mut guard = self.pidfd.readable().await?;
             let mut raw = 0;
             let r = unsafe { libc::waitpid(self.pid, &mut raw, libc::WNOHANG) };
             if r == self.pid {
-                return Ok(ExitStatus::from_raw(self.child.command_status(raw)));
+                return Ok(ExitStatus::from_raw(match &self.child {
+                    Some(child) => child.command_status(raw),
+                    None => raw,
+                }));
             }
             if r == 0 {
                 guard.clear_ready();
@@ -662,9 +686,22 @@ impl Exit {
     fn terminal(&self) -> Option<PtyMaster> {
         match self {
             Exit::Pty(_, master) => Some(master.clone()),
+            #[cfg(target_os = "linux")]
+            Exit::DirectPty(_, master) => Some(master.clone()),
             Exit::Pipe(_) => None,
             #[cfg(target_os = "linux")]
             Exit::Direct(_) => None,
+        }
+    }
+
+    /// What to let go of after exec/exited (see ExecControl::leftover).
+    #[cfg(target_os = "linux")]
+    fn leftover(&mut self) -> Option<std::os::fd::OwnedFd> {
+        match self {
+            Exit::Direct(d) | Exit::DirectPty(d, _) => {
+                d.child.as_mut().and_then(|c| c.take_mount_namespace())
+            }
+            Exit::Pipe(_) | Exit::Pty(..) => None,
         }
     }
 
@@ -672,7 +709,7 @@ impl Exit {
         match self {
             Exit::Pipe(child) => child.wait().await,
             #[cfg(target_os = "linux")]
-            Exit::Direct(d) => d.wait().await,
+            Exit::Direct(d) | Exit::DirectPty(d, _) => d.wait().await,
             Exit::Pty(status, _) => (&mut *status)
                 .await
                 .map_err(|_| std::io::Error::other("the waiter thread ended without a status")),
@@ -729,6 +766,8 @@ fn spawn_pty(
         let _ = program;
         None
     };
+    #[cfg(target_os = "linux")]
+    let started_directly = direct.is_some();
     // A sandboxed command's init reports the command's status (Linux).
     let (pid, relay) = match direct {
         Some(started) => started,
@@ -762,20 +801,49 @@ fn spawn_pty(
     drop(registry);
     let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
 
+    // Linux: a command started directly is reaped when its pidfd says it ended, with no thread
+    // of its own; the waiter thread remains where there is no pidfd (or no direct start).
+    #[cfg(target_os = "linux")]
+    let mut relay = relay;
+    #[cfg(target_os = "linux")]
+    let (relay, watched) = if started_directly {
+        let made = relay.as_mut().and_then(|c| c.take_pidfd());
+        match watch_pid(pid as i32, made) {
+            Ok(pidfd) => (
+                None,
+                Some(Box::new(DirectExit {
+                    pid: pid as i32,
+                    pidfd,
+                    child: relay,
+                })),
+            ),
+            Err(_) => (relay, None),
+        }
+    } else {
+        (relay, None)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let watched: Option<()> = None;
     let (status_tx, status_rx) = oneshot::channel();
-    let waiter = std::thread::Builder::new()
-        .name(format!("pty-wait-{pid}"))
-        .spawn(move || {
-            let status = reap(pid as i32);
-            #[cfg(target_os = "linux")]
-            let status = match &relay {
-                Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
-                None => status,
-            };
-            #[cfg(not(target_os = "linux"))]
-            let _ = relay;
-            let _ = status_tx.send(status);
-        });
+    let waiter = if watched.is_some() {
+        drop(status_tx);
+        Ok(None)
+    } else {
+        std::thread::Builder::new()
+            .name(format!("pty-wait-{pid}"))
+            .spawn(move || {
+                let status = reap(pid as i32);
+                #[cfg(target_os = "linux")]
+                let status = match &relay {
+                    Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
+                    None => status,
+                };
+                #[cfg(not(target_os = "linux"))]
+                let _ = relay;
+                let _ = status_tx.send(status);
+            })
+            .map(Some)
+    };
     if let Err(e) = waiter {
         Tree::group(pid as i32).end(End::Kill);
         reap(pid as i32);
@@ -787,14 +855,24 @@ fn spawn_pty(
         .name(format!("pty-read-{pid}"))
         .spawn(move || read_pty(reader_master, fd, reader, tx));
     if let Err(e) = pump {
-        // The waiter thread reaps it.
         Tree::group(pid as i32).end(End::Kill);
+        if watched.is_some() {
+            // No waiter thread to reap it.
+            reap(pid as i32);
+        }
         commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
+    #[cfg(target_os = "linux")]
+    let exit = match watched {
+        Some(d) => Exit::DirectPty(d, master),
+        None => Exit::Pty(status_rx, master),
+    };
+    #[cfg(not(target_os = "linux"))]
+    let exit = Exit::Pty(status_rx, master);
     Ok(Spawned {
         pid,
-        exit: Exit::Pty(status_rx, master),
+        exit,
         input: Input::Pty(Arc::new(std::sync::Mutex::new(writer))),
         output: Output::Chunks(chunks),
         tree: Tree::group(pid as i32),
@@ -1236,24 +1314,11 @@ fn spawn_pipes_direct(
     }
     .map_err(failed)?;
     drop((in_r, out_w, err_w));
+    let mut child = child;
     let pid = child.pid;
     registry.push(pid);
     drop(registry);
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
-    let pidfd = if pidfd >= 0 {
-        // SAFETY: just opened for us; the OwnedFd keeps it open (and the same) while the
-        // AsyncFd owns it.
-        unsafe {
-            tokio::io::unix::AsyncFd::register_with_interest(
-                OwnedFd::from_raw_fd(pidfd),
-                tokio::io::Interest::READABLE,
-            )
-        }
-        .map_err(|e| e.into_parts().1)
-    } else {
-        // Not before Linux 5.3; the sandbox needs Landlock (5.13), so only a filter refusing it.
-        Err(std::io::Error::last_os_error())
-    };
+    let pidfd = watch_pid(pid, child.take_pidfd());
     let pidfd = match pidfd {
         Ok(p) => p,
         Err(e) => {
@@ -1265,7 +1330,11 @@ fn spawn_pipes_direct(
     };
     Ok(Spawned {
         pid: pid as u32,
-        exit: Exit::Direct(Box::new(DirectExit { pid, pidfd, child })),
+        exit: Exit::Direct(Box::new(DirectExit {
+            pid,
+            pidfd,
+            child: Some(child),
+        })),
         input: Input::Pipe(Some(stdin)),
         output: Output::Pipes(PipeReader {
             pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
@@ -1274,6 +1343,33 @@ fn spawn_pipes_direct(
         }),
         tree: Tree::group(pid),
     })
+}
+
+/// A pidfd for `pid` (our child), registered with the runtime: readable once it has ended.
+/// Err before Linux 5.3 (or where a filter refuses pidfd_open).
+/// `made`: one the clone made already (clone3), else pidfd_open.
+#[cfg(target_os = "linux")]
+fn watch_pid(
+    pid: i32,
+    made: Option<std::os::fd::OwnedFd>,
+) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let pidfd = match made {
+        Some(fd) => fd,
+        None => {
+            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: just opened for us.
+            unsafe { OwnedFd::from_raw_fd(fd) }
+        }
+    };
+    // SAFETY: the OwnedFd keeps it open (and the same) while the AsyncFd owns it.
+    unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(pidfd, tokio::io::Interest::READABLE)
+    }
+    .map_err(|e| e.into_parts().1)
 }
 
 /// How long the PTY reader waits for output before checking whether anyone still wants it.
@@ -1652,6 +1748,12 @@ impl Started {
         // Background leftovers that closed their output still belong to the command: end them too
         // (before the .git check, so none of them creates one after it).
         tree.end(End::Kill);
+        #[cfg(target_os = "linux")]
+        if let Some(held) = exit.leftover() {
+            if let Ok(mut slot) = control.leftover.lock() {
+                *slot = Some(held);
+            }
+        }
         if let Some(watch) = git_watch {
             if let Some((stream, text)) = watch.check().await {
                 summary.push(&text);

@@ -174,8 +174,11 @@ impl Server {
         ))
         .await;
         let exited: ExecExitedNotification = started.run(exec_id.clone(), self.out.clone()).await;
-        self.execs.lock().expect("registry lock").remove(&exec_id);
+        let control = self.execs.lock().expect("registry lock").remove(&exec_id);
         self.send(notification_line("exec/exited", &exited)).await;
+        // Dropped after the notification: a PTY command's writer is closed on a thread of its own
+        // (ExecControl's Drop), which need not hold up exec/exited.
+        drop(control);
     }
 
     async fn exec_write(&self, params: Value) -> Result<Value, RpcError> {

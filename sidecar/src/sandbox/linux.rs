@@ -25,8 +25,6 @@
 use super::linux_start::{Prepared, Program};
 use super::{git_guard, LaunchError, LaunchSpec};
 use crate::protocol::{SandboxInfo, SandboxMode};
-use nix::mount::{mount, MsFlags};
-use nix::sched::{unshare, CloneFlags};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
     SeccompRule, TargetArch,
@@ -136,13 +134,14 @@ pub fn probe() -> SandboxInfo {
 /// `tack-sidecar probe-userns`: can this machine give us the namespaces and mounts the sandbox
 /// uses? Exit code PROBE_FULL, PROBE_NO_READ_ONLY_TREE, PROBE_NO_PROC, or 1 (no namespaces).
 pub fn probe_namespaces() -> i32 {
-    if enter_namespaces().is_err() {
+    let (uid_map, gid_map) = super::linux_start::id_maps();
+    if super::linux_start::enter_namespaces(&uid_map, &gid_map).is_err() {
         return 1;
     }
     match unsafe { libc::fork() } {
         -1 => 1,
         0 => {
-            let code = if mount_proc().is_err() {
+            let code = if super::linux_start::mount_proc().is_err() {
                 PROBE_NO_PROC
             } else if set_mount_attr(Path::new("/"), true, libc::MOUNT_ATTR_RDONLY, 0).is_err() {
                 PROBE_NO_READ_ONLY_TREE
@@ -165,41 +164,6 @@ pub fn probe_namespaces() -> i32 {
             }
         }
     }
-}
-
-/// Enter a new user + mount + PID namespace, keeping our uid/gid mapped to themselves so files keep
-/// their owners, with mounts private so nothing we do leaks to the host. Our next child is PID 1.
-fn enter_namespaces() -> Result<(), String> {
-    let uid = nix::unistd::getuid();
-    let gid = nix::unistd::getgid();
-    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
-        .map_err(|e| format!("cannot create user, mount and PID namespaces: {e}"))?;
-    // Unprivileged gid_map writes require setgroups to be denied first.
-    let _ = std::fs::write("/proc/self/setgroups", "deny");
-    std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))
-        .map_err(|e| format!("cannot write uid_map: {e}"))?;
-    std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n"))
-        .map_err(|e| format!("cannot write gid_map: {e}"))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| format!("cannot make mounts private: {e}"))?;
-    Ok(())
-}
-
-fn mount_proc() -> Result<(), String> {
-    mount(
-        Some("proc"),
-        "/proc",
-        Some("proc"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(|e| format!("cannot mount /proc: {e}"))
 }
 
 /// mount_setattr(2) on the mount at `path` (and every mount below it when `recursive`).

@@ -70,7 +70,9 @@ enum Part<'a> {
     E(i32, Style),
 }
 
-fn put(fd: libc::c_int, mut b: &[u8]) {
+/// The whole buffer to `fd`, retried on EINTR and short writes (raw calls only, so it may run
+/// after the fork). Err(errno) when a write fails, EIO when it writes nothing.
+fn write_all(fd: libc::c_int, mut b: &[u8]) -> Result<(), i32> {
     while !b.is_empty() {
         let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
         if n > 0 {
@@ -78,9 +80,15 @@ fn put(fd: libc::c_int, mut b: &[u8]) {
         } else if n < 0 && errno() == libc::EINTR {
             continue;
         } else {
-            return;
+            return Err(if n < 0 { errno() } else { libc::EIO });
         }
     }
+    Ok(())
+}
+
+/// A message piece to `fd`; a failure to say it has nowhere to be reported.
+fn put(fd: libc::c_int, b: &[u8]) {
+    let _ = write_all(fd, b);
 }
 
 fn put_num(fd: libc::c_int, mut n: u64) {
@@ -138,7 +146,7 @@ fn errno() -> i32 {
 }
 
 /// A failed step: what it was (the message up to the errno) and how.
-struct Failure<'a> {
+pub(super) struct Failure<'a> {
     what: &'a [u8],
     path: Option<&'a CString>,
     after: &'a [u8],
@@ -199,7 +207,8 @@ pub struct Prepared {
     proc_rule: bool,
     read_access: u64,
     file_access: u64,
-    filter: Vec<sock_filter>,
+    /// The seccomp program for the policy's `network` (built once per value, see `seccomp`).
+    filter: &'static [sock_filter],
     /// workspace-write with `.git` entries: say so when the namespaces cannot be had.
     warn_without_namespaces: bool,
     /// The highest descriptor to close by hand where close_range(2) is missing (before 5.9).
@@ -235,6 +244,8 @@ impl Prepared {
             return Err("Landlock is not available in this kernel".into());
         };
         errno_text();
+        // Mapped here, before any fork: after it only raw calls.
+        map_command_stack();
         let plan = super::linux::plan(spec, own_tty)?;
         let program = match program {
             Program::Path(p) => cstring(&p)?,
@@ -268,8 +279,7 @@ impl Prepared {
         let mut cannot_run = b"tack-sidecar sandbox: cannot run ".to_vec();
         cannot_run.extend_from_slice(spec.argv[0].to_string_lossy().as_bytes());
         cannot_run.extend_from_slice(b": ");
-        let uid = unsafe { libc::getuid() };
-        let gid = unsafe { libc::getgid() };
+        let (uid_map, gid_map) = id_maps();
         let ttys = plan
             .own_tty
             .iter()
@@ -303,8 +313,8 @@ impl Prepared {
             envp,
             envp_ptrs,
             cannot_run,
-            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
-            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
+            uid_map,
+            gid_map,
             writable: plan
                 .writable
                 .iter()
@@ -320,12 +330,26 @@ impl Prepared {
             proc_rule,
             read_access: AccessFs::from_read(eff).bits(),
             file_access: AccessFs::from_file(eff).bits(),
-            filter: super::linux::seccomp_program(spec.network)?,
+            filter: seccomp(spec.network)?,
             warn_without_namespaces: spec.mode == SandboxMode::WorkspaceWrite
                 && !plan.gits.is_empty(),
             max_fd,
         })
     }
+}
+
+/// The seccomp program for `network`, built once per value for the sidecar's life: its only
+/// inputs are `network` and the architecture this binary was built for (no path, no file, no
+/// environment), so every command with the same `network` gets the same program either way. A
+/// build that fails is not kept (the next command tries again and reports the same error).
+fn seccomp(network: bool) -> Result<&'static [sock_filter], String> {
+    static PROGRAMS: [OnceLock<Vec<sock_filter>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = &PROGRAMS[usize::from(network)];
+    if let Some(p) = slot.get() {
+        return Ok(p);
+    }
+    let built = super::linux::seccomp_program(network)?;
+    Ok(slot.get_or_init(|| built))
 }
 
 /// The PTY index past which the command's own terminal is not re-created in the private devpts.
@@ -367,10 +391,15 @@ fn ruleset(
     }
     // SAFETY: the descriptor the call just returned; nothing else owns it.
     let ruleset = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
-    // `required`: a path that cannot be opened is an error (else it gets no rule).
-    let add = |path: &Path, access: u64, required: bool| -> Result<(), String> {
+    // `required`: a path that cannot be opened is an error (else it gets no rule). `dir`: whether
+    // it is a directory, when the caller knows (the type the listing of / gave); else fstat says.
+    let add = |path: &Path, access: u64, required: bool, dir: Option<bool>| -> Result<(), String> {
         let c = cstring(path)?;
-        let pfd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+        // open_raw: no fcntl after it. What the listing
+        // said is not a symlink is opened without following one (should it have become one
+        // since, the rule lands on the link itself, which grants nothing).
+        let nofollow = if dir.is_some() { libc::O_NOFOLLOW } else { 0 };
+        let pfd = unsafe { open_raw(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | nofollow, 0) };
         if pfd < 0 {
             if !required {
                 return Ok(());
@@ -383,26 +412,37 @@ fn ruleset(
         }
         // SAFETY: just opened.
         let pfd = unsafe { OwnedFd::from_raw_fd(pfd) };
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        let is_dir = unsafe { libc::fstat(pfd.as_raw_fd(), &mut st) } == 0
-            && st.st_mode & libc::S_IFMT == libc::S_IFDIR;
-        let allowed = if is_dir { access } else { access & file };
-        if allowed == 0 {
-            return Ok(());
+        let fstat_dir = || {
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let ok = unsafe { libc::fstat(pfd.as_raw_fd(), &mut st) } == 0;
+            ok && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+        };
+        let add_rule = |is_dir: bool| {
+            let allowed = if is_dir { access } else { access & file };
+            if allowed == 0 {
+                return 0;
+            }
+            let rule = PathBeneathAttr {
+                allowed_access: allowed,
+                parent_fd: pfd.as_raw_fd(),
+            };
+            unsafe {
+                libc::syscall(
+                    libc::SYS_landlock_add_rule,
+                    ruleset.as_raw_fd(),
+                    LANDLOCK_RULE_PATH_BENEATH,
+                    &rule as *const PathBeneathAttr,
+                    0u32,
+                )
+            }
+        };
+        let mut r = add_rule(dir.unwrap_or_else(fstat_dir));
+        if r != 0 && dir == Some(true) && errno() == libc::EINVAL && !fstat_dir() {
+            // Replaced by a non-directory since the listing (Landlock refuses directory rights
+            // on a file): the rule for what the descriptor is. A directory the listing called
+            // something else only gets the narrower file rights.
+            r = add_rule(false);
         }
-        let rule = PathBeneathAttr {
-            allowed_access: allowed,
-            parent_fd: pfd.as_raw_fd(),
-        };
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_landlock_add_rule,
-                ruleset.as_raw_fd(),
-                LANDLOCK_RULE_PATH_BENEATH,
-                &rule as *const PathBeneathAttr,
-                0u32,
-            )
-        };
         if r != 0 {
             return Err(format!(
                 "Landlock: failed to add a rule: {}",
@@ -412,7 +452,12 @@ fn ruleset(
         Ok(())
     };
     // Listing any directory (names only) stays possible, "/" and "/dev" included.
-    add(Path::new("/"), AccessFs::ReadDir as u64 & all, true)?;
+    add(
+        Path::new("/"),
+        AccessFs::ReadDir as u64 & all,
+        true,
+        Some(true),
+    )?;
     let mut proc_rule = false;
     if let Ok(rd) = std::fs::read_dir("/") {
         for e in rd.flatten() {
@@ -422,18 +467,21 @@ fn ruleset(
             // A dangling symlink (say /lib64 on some systems) cannot take a rule; a top-level link
             // into /dev must not grant what the /dev list leaves out. Only links are resolved (the
             // entry's type comes with the listing): anything else directly below / is itself.
-            let keep = match e.file_type() {
+            // Ok(None): a symlink (its target's type is fstat's to tell).
+            let kind = match e.file_type() {
                 Ok(t) if t.is_symlink() => e
                     .path()
                     .canonicalize()
-                    .is_ok_and(|c| !c.starts_with("/dev")),
-                Ok(_) => true,
-                Err(_) => false,
+                    .is_ok_and(|c| !c.starts_with("/dev"))
+                    .then_some(None),
+                Ok(t) => Some(Some(t.is_dir())),
+                Err(_) => None,
             };
-            if keep && e.file_name() == "proc" {
+            let Some(dir) = kind else { continue };
+            if e.file_name() == "proc" {
                 proc_rule = true;
-            } else if keep {
-                add(&e.path(), read, true)?;
+            } else {
+                add(&e.path(), read, true, dir)?;
             }
         }
     }
@@ -445,14 +493,15 @@ fn ruleset(
             &dev.join(n),
             if writable { read | file } else { read },
             false,
+            None,
         )?;
     }
     for tty in &plan.own_tty {
-        add(tty, file, false)?;
+        add(tty, file, false, None)?;
     }
     if spec.mode == SandboxMode::WorkspaceWrite {
         for w in &plan.writable {
-            add(w, all, true)?;
+            add(w, all, true, None)?;
         }
     }
     Ok((ruleset, proc_rule))
@@ -492,6 +541,67 @@ fn reset_signal_handlers() {
     }
 }
 
+/// What the command's process gets from init's clone (`Prepared::fork_command`).
+struct CommandStart<'a> {
+    prepared: &'a Prepared,
+    status_fd: libc::c_int,
+    ruleset: libc::c_int,
+    private_pts: bool,
+}
+
+extern "C" fn command_main(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `fork_command` passes a CommandStart that lives (init suspended) until this
+    // process has exec'd or exited.
+    let start = unsafe { &*(arg as *const CommandStart) };
+    start
+        .prepared
+        .become_command(start.status_fd, start.ruleset, start.private_pts)
+}
+
+/// Size of the stack the command's process runs on between init's clone and its exec: the
+/// default main-thread stack limit (exec* may put a copy of a long argv on it for a script).
+const COMMAND_STACK_SIZE: usize = 8 << 20;
+
+/// The top of the command's stack (`fork_command`), or None if it could not be mapped. One
+/// mapping for the process's life, made before any fork (`Prepared::new`) and never touched by
+/// the process that made it: every init has its own copy of it (its memory is a copy of the
+/// sidecar's), so commands started at the same time never share one. Reserved, not committed
+/// (only the pages a command's process touches are ever backed); a guard page below it, so an
+/// overflow faults instead of writing into other memory.
+fn command_stack() -> Option<*mut libc::c_void> {
+    // After the fork only read (an atomic load): `map_command_stack` made it before.
+    let top = COMMAND_STACK.get().copied().unwrap_or(0);
+    (top != 0).then_some(top as *mut libc::c_void)
+}
+
+static COMMAND_STACK: OnceLock<usize> = OnceLock::new();
+
+/// Maps the command's stack once (before any fork; see `command_stack`).
+fn map_command_stack() {
+    COMMAND_STACK.get_or_init(|| {
+        let page = 4096usize.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize);
+        let len = COMMAND_STACK_SIZE + page;
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return 0;
+        }
+        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } != 0 {
+            unsafe { libc::munmap(base, len) };
+            return 0;
+        }
+        base as usize + len
+    });
+}
+
 /// fork(2) as a raw system call: no at-fork handlers, no allocator locks.
 fn raw_fork() -> libc::pid_t {
     unsafe {
@@ -506,10 +616,30 @@ fn raw_fork() -> libc::pid_t {
     }
 }
 
+/// open(2) as the openat system call itself: musl's open() follows every O_CLOEXEC open with an
+/// fcntl (for kernels before 2.6.23). Raw: usable after the fork.
+///
+/// # Safety
+/// `path` must point to a NUL-terminated string.
+unsafe fn open_raw(
+    path: *const libc::c_char,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> libc::c_int {
+    libc::syscall(
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        path,
+        flags,
+        mode as libc::c_uint,
+    ) as libc::c_int
+}
+
 /// std::fs::write's calls: open (create, truncate), then the whole buffer.
 fn write_file(path: &[u8], data: &[u8]) -> Result<(), i32> {
+    debug_assert_eq!(path.last(), Some(&0));
     let fd = unsafe {
-        libc::open(
+        open_raw(
             path.as_ptr().cast(),
             libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
             0o666,
@@ -518,19 +648,7 @@ fn write_file(path: &[u8], data: &[u8]) -> Result<(), i32> {
     if fd < 0 {
         return Err(errno());
     }
-    let mut rest = data;
-    let mut r = Ok(());
-    while !rest.is_empty() {
-        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
-        if n > 0 {
-            rest = &rest[n as usize..];
-        } else if n < 0 && errno() == libc::EINTR {
-            continue;
-        } else {
-            r = Err(if n < 0 { errno() } else { libc::EIO });
-            break;
-        }
-    }
+    let r = write_all(fd, data);
     unsafe { libc::close(fd) };
     r
 }
@@ -552,6 +670,65 @@ fn raw_mount(
 fn c(b: &'static [u8]) -> *const libc::c_char {
     debug_assert_eq!(b.last(), Some(&0));
     b.as_ptr().cast()
+}
+
+/// The uid_map and gid_map lines that map this process's uid and gid to themselves.
+pub(super) fn id_maps() -> (Vec<u8>, Vec<u8>) {
+    let uid = unsafe { libc::getuid() };
+    let gid = unsafe { libc::getgid() };
+    (
+        format!("{uid} {uid} 1\n").into_bytes(),
+        format!("{gid} {gid} 1\n").into_bytes(),
+    )
+}
+
+fn step_failed(what: &'static [u8], errno: i32, style: Style) -> Failure<'static> {
+    Failure {
+        what,
+        path: None,
+        after: b"",
+        errno,
+        style,
+    }
+}
+
+/// A new user + mount + PID namespace, our uid/gid mapped to themselves (`id_maps`) so files
+/// keep their owners, mounts private so nothing done here leaks to the host. The next child is
+/// PID 1. Raw calls only (it runs after the fork; the probe runs it too).
+pub(super) fn enter_namespaces(uid_map: &[u8], gid_map: &[u8]) -> Result<(), Failure<'static>> {
+    if unsafe { libc::unshare(NAMESPACES) } != 0 {
+        return Err(step_failed(NO_NAMESPACES, errno(), Style::Nix));
+    }
+    map_ids(uid_map, gid_map)
+}
+
+/// In the new namespaces: our uid/gid mapped to themselves, mounts private.
+fn map_ids(uid_map: &[u8], gid_map: &[u8]) -> Result<(), Failure<'static>> {
+    // Unprivileged gid_map writes require setgroups to be denied first.
+    let _ = write_file(b"/proc/self/setgroups\0", b"deny");
+    write_file(b"/proc/self/uid_map\0", uid_map)
+        .map_err(|e| step_failed(b"cannot write uid_map: ", e, Style::Io))?;
+    write_file(b"/proc/self/gid_map\0", gid_map)
+        .map_err(|e| step_failed(b"cannot write gid_map: ", e, Style::Io))?;
+    raw_mount(
+        std::ptr::null(),
+        c(b"/\0"),
+        std::ptr::null(),
+        libc::MS_REC | libc::MS_PRIVATE,
+        std::ptr::null(),
+    )
+    .map_err(|e| step_failed(b"cannot make mounts private: ", e, Style::Nix))
+}
+
+/// A fresh /proc (of the PID namespace this process is in) over /proc.
+pub(super) fn mount_proc() -> Result<(), i32> {
+    raw_mount(
+        c(b"proc\0"),
+        c(b"/proc\0"),
+        c(b"proc\0"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        std::ptr::null(),
+    )
 }
 
 impl Prepared {
@@ -603,45 +780,12 @@ impl Prepared {
         }
     }
 
-    /// A new user + mount + PID namespace, our uid/gid mapped to themselves so files keep their
-    /// owners, mounts private so nothing done here leaks to the host. The next child is PID 1.
-    fn enter_namespaces(&self) -> Result<(), Failure<'_>> {
-        let fail = |what: &'static [u8], errno, style| Failure {
-            what,
-            path: None,
-            after: b"",
-            errno,
-            style,
-        };
-        if unsafe { libc::unshare(NAMESPACES) } != 0 {
-            return Err(fail(NO_NAMESPACES, errno(), Style::Nix));
-        }
-        self.map_ids()
+    fn enter_namespaces(&self) -> Result<(), Failure<'static>> {
+        enter_namespaces(&self.uid_map, &self.gid_map)
     }
 
-    /// In the new namespaces: our uid/gid mapped to themselves, mounts private.
-    fn map_ids(&self) -> Result<(), Failure<'_>> {
-        let fail = |what: &'static [u8], errno, style| Failure {
-            what,
-            path: None,
-            after: b"",
-            errno,
-            style,
-        };
-        // Unprivileged gid_map writes require setgroups to be denied first.
-        let _ = write_file(b"/proc/self/setgroups\0", b"deny");
-        write_file(b"/proc/self/uid_map\0", &self.uid_map)
-            .map_err(|e| fail(b"cannot write uid_map: ", e, Style::Io))?;
-        write_file(b"/proc/self/gid_map\0", &self.gid_map)
-            .map_err(|e| fail(b"cannot write gid_map: ", e, Style::Io))?;
-        raw_mount(
-            std::ptr::null(),
-            c(b"/\0"),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        )
-        .map_err(|e| fail(b"cannot make mounts private: ", e, Style::Nix))
+    fn map_ids(&self) -> Result<(), Failure<'static>> {
+        map_ids(&self.uid_map, &self.gid_map)
     }
 
     /// The leader after entering the namespaces: fork the namespace's init, wait for the
@@ -733,7 +877,7 @@ impl Prepared {
                 return 126;
             }
         };
-        let cmd = raw_fork();
+        let cmd = self.fork_command(status_fd, ruleset, private_pts);
         if cmd < 0 {
             say(&[
                 Part::B(SETUP),
@@ -742,11 +886,6 @@ impl Prepared {
             ]);
             send(126 << 8);
             return 126;
-        }
-        if cmd == 0 {
-            unsafe { libc::close(status_fd) };
-            self.confine(ruleset, private_pts);
-            self.exec()
         }
         // Reap everything handed to us until the command itself ends; returning ends the
         // namespace.
@@ -764,17 +903,53 @@ impl Prepared {
         }
     }
 
+    /// Init starts the command's process: a clone that shares init's memory and suspends init
+    /// until the command has exec'd or exited (as posix_spawn does), so nothing of init's address
+    /// space (a copy of the sidecar's) is copied for a process that is about to replace it; it
+    /// runs on its own stack (`command_stack`). Where that stack could not be had, or the clone
+    /// fails, a plain fork. Returns the command's pid (-1: failed, errno set).
+    fn fork_command(&self, status_fd: libc::c_int, ruleset: libc::c_int, private_pts: bool) -> i32 {
+        if let Some(top) = command_stack() {
+            let start = CommandStart {
+                prepared: self,
+                status_fd,
+                ruleset,
+                private_pts,
+            };
+            // SAFETY: `top` is the top of a mapping used by nothing else in this process (init),
+            // which stays suspended (CLONE_VFORK) while the child runs on it; `start` outlives
+            // the child's use of it for the same reason. The child only makes raw system calls.
+            let pid = unsafe {
+                libc::clone(
+                    command_main,
+                    top,
+                    libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                    &start as *const CommandStart as *mut libc::c_void,
+                )
+            };
+            if pid >= 0 {
+                return pid;
+            }
+        }
+        let pid = raw_fork();
+        if pid == 0 {
+            self.become_command(status_fd, ruleset, private_pts)
+        }
+        pid
+    }
+
+    /// The command's process, forked by init: confine, then exec.
+    fn become_command(&self, status_fd: libc::c_int, ruleset: libc::c_int, private_pts: bool) -> ! {
+        unsafe { libc::close(status_fd) };
+        self.confine(ruleset, private_pts);
+        self.exec()
+    }
+
     /// Ok(whether /dev/pts is the private instance).
     fn mount_all(&self) -> Result<bool, Failure<'_>> {
         // Without a fresh /proc the command sees the machine's processes; it still cannot signal
         // or trace them (Landlock), so this one is not fatal (the probe reports it).
-        let _ = raw_mount(
-            c(b"proc\0"),
-            c(b"/proc\0"),
-            c(b"proc\0"),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        );
+        let _ = mount_proc();
         // No nested user namespace: in one, a capability-less uid 0 (mapped to 0 again) would
         // hold CAP_DAC_OVERRIDE and the like over root-owned files anew. The limit is this
         // namespace's own and holds for everything below it.
@@ -829,7 +1004,7 @@ impl Prepared {
     fn private_terminals(&self) -> bool {
         let mut opened = [-1 as libc::c_int; 3];
         for (slot, (path, _)) in opened.iter_mut().zip(&self.ttys) {
-            *slot = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            *slot = unsafe { open_raw(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC, 0) };
         }
         let close_opened = |opened: &[libc::c_int]| {
             for fd in opened.iter().filter(|fd| **fd >= 0) {
@@ -867,9 +1042,10 @@ impl Prepared {
             let mut held = -1;
             while held < 0 && spares <= *index as usize && spares < spare.len() {
                 let m = unsafe {
-                    libc::open(
+                    open_raw(
                         c(b"/dev/ptmx\0"),
                         libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+                        0,
                     )
                 };
                 if m < 0 {
@@ -963,7 +1139,7 @@ impl Prepared {
             )
         };
         let add = |path: &'static [u8], access: u64, required: bool| {
-            let fd = unsafe { libc::open(c(path), libc::O_PATH | libc::O_CLOEXEC) };
+            let fd = unsafe { open_raw(c(path), libc::O_PATH | libc::O_CLOEXEC, 0) };
             if fd < 0 {
                 if required {
                     let shown = &path[..path.len() - 1];
@@ -1244,9 +1420,28 @@ pub struct Spawned {
     pub pid: libc::pid_t,
     /// Read end (non-blocking) of the pipe init writes the command's wait status to.
     status: OwnedFd,
+    /// A reference to init's mount namespace (None without namespaces, or where this /proc does
+    /// not count pids as this process does). Held so that the namespace's teardown (unmounting
+    /// its tree, an RCU grace period) does not happen in init's exit, before the sidecar hears
+    /// of it, but when the sidecar lets go of this after reporting the command's end
+    /// (`take_mount_namespace`). It is close-on-exec and never entered.
+    mount_ns: Option<OwnedFd>,
+    /// A pidfd for `pid` when the clone made one (clone3).
+    pidfd: Option<OwnedFd>,
 }
 
 impl Spawned {
+    /// The hold on init's mount namespace (see `mount_ns`), for the caller to drop when the
+    /// command's end has been reported.
+    pub fn take_mount_namespace(&mut self) -> Option<OwnedFd> {
+        self.mount_ns.take()
+    }
+
+    /// The pidfd the clone made for `pid`, if it made one.
+    pub fn take_pidfd(&mut self) -> Option<OwnedFd> {
+        self.pidfd.take()
+    }
+
     /// How the command ended, once `pid` was reaped with wait status `raw`: what init reported,
     /// or `raw` itself when it reported nothing (the command ran without namespaces, init was
     /// killed, or the setup failed before the command).
@@ -1278,6 +1473,54 @@ fn raw_clone(flags: libc::c_int) -> libc::pid_t {
     }
 }
 
+/// How `spawn`'s clone went, for its child.
+struct Cloned {
+    /// The errno of the clone with the namespaces, when it failed (0: in the namespaces).
+    no_namespaces: i32,
+    /// clone3 reset the signal handlers already.
+    handlers_cleared: bool,
+}
+
+/// struct clone_args up to `tls` (CLONE_ARGS_SIZE_VER0, Linux 5.3).
+#[repr(C)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+}
+
+/// Reset every handled signal to its default in the child (ignored ones stay ignored), Linux 5.5.
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+
+/// clone3(2), fork-like (no new stack, SIGCHLD to the parent), with `flags` plus CLONE_PIDFD
+/// and CLONE_CLEAR_SIGHAND: the child starts with default signal handlers, and the parent gets
+/// a pidfd for it (close-on-exec) at `pidfd`. Fails (ENOSYS, EINVAL) where the kernel or a
+/// filter does not offer this; the caller then clones the old way.
+fn raw_clone3(flags: libc::c_int, pidfd: &mut libc::c_int) -> libc::pid_t {
+    let args = CloneArgs {
+        flags: flags as u64 | libc::CLONE_PIDFD as u64 | CLONE_CLEAR_SIGHAND,
+        pidfd: pidfd as *mut libc::c_int as u64,
+        child_tid: 0,
+        parent_tid: 0,
+        exit_signal: libc::SIGCHLD as u64,
+        stack: 0,
+        stack_size: 0,
+        tls: 0,
+    };
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        ) as libc::pid_t
+    }
+}
+
 /// This process's pid as the mounted /proc sees it (read once; None if it cannot be read). The
 /// child of `spawn` compares its parent in /proc with it: its getppid(2) says 0 (the parent is
 /// outside its PID namespace), and /proc may count in another namespace than getpid(2) does.
@@ -1294,7 +1537,7 @@ fn pid_in_proc() -> Option<libc::pid_t> {
 
 /// This process's parent as the mounted /proc sees it; None if it cannot be read.
 fn parent_outside() -> Option<libc::pid_t> {
-    let fd = unsafe { libc::open(c(b"/proc/self/stat\0"), libc::O_RDONLY | libc::O_CLOEXEC) };
+    let fd = unsafe { open_raw(c(b"/proc/self/stat\0"), libc::O_RDONLY | libc::O_CLOEXEC, 0) };
     if fd < 0 {
         return None;
     }
@@ -1341,11 +1584,21 @@ impl Prepared {
         };
         unsafe { libc::fcntl(status_r.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
         let parent = pid_in_proc();
-        let mut pid = raw_clone(NAMESPACES);
+        // clone3 where it can: the child's handlers cleared by the kernel (no 64 sigaction calls
+        // in it) and a pidfd with no pidfd_open. Else (a failure of clone3 itself or of the
+        // namespaces: told apart by trying again) the old way, which clears them by hand.
+        let mut pidfd: libc::c_int = -1;
+        let mut cleared = true;
+        let mut pid = raw_clone3(NAMESPACES, &mut pidfd);
         let mut no_namespaces = 0;
         if pid < 0 {
-            no_namespaces = errno();
-            pid = raw_clone(0);
+            cleared = false;
+            pidfd = -1;
+            pid = raw_clone(NAMESPACES);
+            if pid < 0 {
+                no_namespaces = errno();
+                pid = raw_clone(0);
+            }
         }
         if pid < 0 {
             return Err(std::io::Error::last_os_error());
@@ -1359,14 +1612,37 @@ impl Prepared {
                     terminal,
                     parent,
                     status_w.as_raw_fd(),
-                    no_namespaces,
+                    Cloned {
+                        no_namespaces,
+                        handlers_cleared: cleared,
+                    },
                 )
             }
         }
         drop(status_w);
+        // SAFETY: the kernel just installed it for us (clone3's CLONE_PIDFD).
+        let pidfd = (pidfd >= 0).then(|| unsafe {
+            use std::os::fd::FromRawFd;
+            OwnedFd::from_raw_fd(pidfd)
+        });
+        // Our child, not yet reaped, so the pid is still its own; only where /proc counts pids
+        // as getpid does (`parent` is our pid as /proc sees it).
+        let mount_ns = if no_namespaces == 0 && parent == Some(unsafe { libc::getpid() }) {
+            let path = format!("/proc/{pid}/ns/mnt\0");
+            let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            // SAFETY: just opened; owned by nothing else.
+            (fd >= 0).then(|| unsafe {
+                use std::os::fd::FromRawFd;
+                OwnedFd::from_raw_fd(fd)
+            })
+        } else {
+            None
+        };
         Ok(Spawned {
             pid,
             status: status_r,
+            mount_ns,
+            pidfd,
         })
     }
 
@@ -1378,11 +1654,18 @@ impl Prepared {
         terminal: bool,
         parent: Option<libc::pid_t>,
         status_w: libc::c_int,
-        no_namespaces: i32,
+        cloned: Cloned,
     ) -> ! {
+        let Cloned {
+            no_namespaces,
+            handlers_cleared,
+        } = cloned;
         let fail = |what: &[u8]| -> ! { setup_failed(what) };
-        // What std's spawn does in its child, then the pre-exec steps of the forked start.
-        reset_signal_handlers();
+        // What std's spawn does in its child, then the pre-exec steps of the forked start. The
+        // handlers are the default ones already when clone3 cleared them.
+        if !handlers_cleared {
+            reset_signal_handlers();
+        }
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
@@ -1504,6 +1787,26 @@ mod tests {
         // or every sandboxed command would end at once (or the check would never fire).
         assert_eq!(pid_in_proc(), Some(unsafe { libc::getpid() }));
         assert_eq!(parent_outside(), Some(unsafe { libc::getppid() }));
+    }
+
+    #[test]
+    fn the_cached_seccomp_program_is_the_one_its_policy_builds_and_no_other() {
+        let words = |p: &[sock_filter]| -> Vec<(u16, u8, u8, u32)> {
+            p.iter().map(|f| (f.code, f.jt, f.jf, f.k)).collect()
+        };
+        for network in [false, true] {
+            let fresh = super::super::linux::seccomp_program(network).unwrap();
+            let first = seccomp(network).unwrap();
+            let again = seccomp(network).unwrap();
+            assert_eq!(words(first), words(&fresh), "network {network}");
+            assert!(std::ptr::eq(first, again), "built once per value");
+        }
+        // A policy change (network on/off) never gets the other's program: the one without the
+        // network refuses sockets the other allows, so they differ.
+        assert_ne!(
+            words(seccomp(false).unwrap()),
+            words(seccomp(true).unwrap())
+        );
     }
 
     #[test]
