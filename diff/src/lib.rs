@@ -23,6 +23,7 @@ use ts_rs::TS;
 mod json;
 mod line_diff;
 mod lines;
+mod lockstep;
 mod myers;
 mod words;
 
@@ -142,7 +143,8 @@ fn split_keep_endings(text: &str) -> Vec<&str> {
     lines
 }
 
-/// `split_keep_endings` over bytes: the line-level diff needs no text, only lines to compare.
+/// `split_keep_endings` over bytes (the tests' reference splitter for bytes).
+#[cfg(test)]
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
     let mut lines = Vec::with_capacity(bytes.len() / 64 + 1);
     let mut start = 0;
@@ -184,6 +186,7 @@ fn for_each_line_end(bytes: &[u8], mut f: impl FnMut(usize)) {
 }
 
 /// Text lines as the byte lines the line-level diff compares.
+#[cfg(test)]
 fn bytes_of<'a>(lines: &[&'a str]) -> Vec<&'a [u8]> {
     lines.iter().map(|l| l.as_bytes()).collect()
 }
@@ -535,7 +538,24 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
+/// A hunk's id hash from the bytes its lines span: the same value as `hunk_id_of` (each line is
+/// hashed with its ending, after a '-' or '+').
+fn hunk_id_of_bytes(old_start: usize, old: &[u8], new: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a(&mut h, &(old_start as u64).to_le_bytes());
+    for l in old.split_inclusive(|&b| b == b'\n') {
+        fnv1a(&mut h, b"-");
+        fnv1a(&mut h, l);
+    }
+    for l in new.split_inclusive(|&b| b == b'\n') {
+        fnv1a(&mut h, b"+");
+        fnv1a(&mut h, l);
+    }
+    h
+}
+
 /// A hunk's id hash: its position in the original and its old and new lines.
+#[cfg(test)]
 fn hunk_id_of(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     fnv1a(&mut h, &(group.old.start as u64).to_le_bytes());
@@ -550,8 +570,18 @@ fn hunk_id_of(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> u64 {
     h
 }
 
+#[cfg(test)]
 fn hunk_id(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> String {
     hunk_id_text(hunk_id_of(group, old, new))
+}
+
+/// A span's id text.
+fn span_id(s: &lockstep::Span, original: &[u8], proposed: &[u8]) -> String {
+    hunk_id_text(hunk_id_of_bytes(
+        s.group.old.start,
+        &original[s.old_bytes.clone()],
+        &proposed[s.new_bytes.clone()],
+    ))
 }
 
 /// Unified-diff start number: 1-based first line, or the preceding line when the range is empty.
@@ -599,22 +629,20 @@ fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {
 /// original + proposed + accepted hunk ids -> the resulting text: the proposed lines of every accepted
 /// hunk, the original lines everywhere else. Unknown ids are ignored (a stale id changes nothing).
 pub fn apply_hunks(original: &str, proposed: &str, accepted: &[String]) -> String {
-    let old = split_keep_endings(original);
-    let new = split_keep_endings(proposed);
-    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
-    let groups = line_groups(&old_b, &new_b);
+    let (ob, pb) = (original.as_bytes(), proposed.as_bytes());
     let mut out = String::with_capacity(original.len().max(proposed.len()));
-    let mut oi = 0;
-    for g in &groups {
-        out.extend(old[oi..g.old.start].iter().copied());
-        if accepted.iter().any(|a| *a == hunk_id(g, &old_b, &new_b)) {
-            out.extend(new[g.new.clone()].iter().copied());
+    let mut at = 0;
+    // Spans start and end at line starts, so every slice below is on a character boundary.
+    for s in lockstep::text_spans(ob, pb) {
+        out.push_str(&original[at..s.old_bytes.start]);
+        if accepted.iter().any(|a| *a == span_id(&s, ob, pb)) {
+            out.push_str(&proposed[s.new_bytes.clone()]);
         } else {
-            out.extend(old[g.old.clone()].iter().copied());
+            out.push_str(&original[s.old_bytes.clone()]);
         }
-        oi = g.old.end;
+        at = s.old_bytes.end;
     }
-    out.extend(old[oi..].iter().copied());
+    out.push_str(&original[at..]);
     out
 }
 
