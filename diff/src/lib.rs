@@ -359,6 +359,16 @@ impl<'a> Interner<'a> {
     }
 }
 
+/// A line compared by `same_line`.
+#[derive(Clone, Copy)]
+struct Line<'a>(&'a [u8]);
+
+impl PartialEq for Line<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_line(self.0, other.0)
+    }
+}
+
 /// The changed line groups of old -> new.
 fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
     // The common first and last lines are cut off before anything is hashed: a small edit in a big
@@ -378,11 +388,21 @@ fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
         &old[prefix..old.len() - suffix],
         &new[prefix..new.len() - suffix],
     );
-    // Lines (with their endings, see the module doc) become small integers, so the diff compares
-    // numbers, not strings.
-    let (old_ids, new_ids, n_ids) = Interner::new(o, n).intern_all();
     let mut groups = Vec::new();
-    diff_ids(&old_ids, &new_ids, n_ids, &mut groups);
+    if o.len() + n.len() <= SMALL_REGION {
+        // What `diff_ids` does with a small region (Myers directly), on the lines themselves:
+        // equal lines are exactly equal ids, so the groups are the same without the interning.
+        let (o, n): (Vec<Line>, Vec<Line>) = (
+            o.iter().map(|l| Line(l)).collect(),
+            n.iter().map(|l| Line(l)).collect(),
+        );
+        myers_region(&o, &n, 0, 0, &mut groups);
+    } else {
+        // Lines (with their endings, see the module doc) become small integers, so the diff
+        // compares numbers, not strings.
+        let (old_ids, new_ids, n_ids) = Interner::new(o, n).intern_all();
+        diff_ids(&old_ids, &new_ids, n_ids, &mut groups);
+    }
     for g in &mut groups {
         g.old = g.old.start + prefix..g.old.end + prefix;
         g.new = g.new.start + prefix..g.new.end + prefix;
@@ -467,7 +487,7 @@ fn region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>
 }
 
 /// Myers on one region (offsets into the whole texts); groups touching the previous one merge.
-fn myers_region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
+fn myers_region<T: PartialEq>(o: &[T], n: &[T], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
     if o.is_empty() && n.is_empty() {
         return;
     }
@@ -543,15 +563,26 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
 fn hunk_id_of_bytes(old_start: usize, old: &[u8], new: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     fnv1a(&mut h, &(old_start as u64).to_le_bytes());
-    for l in old.split_inclusive(|&b| b == b'\n') {
-        fnv1a(&mut h, b"-");
-        fnv1a(&mut h, l);
-    }
-    for l in new.split_inclusive(|&b| b == b'\n') {
-        fnv1a(&mut h, b"+");
-        fnv1a(&mut h, l);
-    }
+    fnv1a_lines(&mut h, b'-', old);
+    fnv1a_lines(&mut h, b'+', new);
     h
+}
+
+/// FNV-1a over `lines` (whole lines) with `mark` before each line: in one pass over the bytes, a
+/// mark goes in at the start and after every '\n' but the last byte's.
+fn fnv1a_lines(hash: &mut u64, mark: u8, lines: &[u8]) {
+    let Some((&last, body)) = lines.split_last() else {
+        return;
+    };
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = step(*hash, mark);
+    for &b in body {
+        h = step(h, b);
+        if b == b'\n' {
+            h = step(h, mark);
+        }
+    }
+    *hash = step(h, last);
 }
 
 /// A hunk's id hash: its position in the original and its old and new lines.

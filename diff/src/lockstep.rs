@@ -25,7 +25,7 @@ use std::ops::Range;
 /// Equal lines that must follow a window's first group before it is taken.
 const SETTLE: usize = 4;
 /// Lines per side in the first window.
-const FIRST_WINDOW: usize = 16;
+const FIRST_WINDOW: usize = 8;
 /// Past this many lines per side, the rest goes to `line_groups` whole.
 const MAX_WINDOW: usize = 1024;
 
@@ -55,45 +55,101 @@ fn newlines(w: u64) -> u64 {
 /// The equal stretch at the starts of `a` and `b`, in whole lines: `None` when the two are equal
 /// throughout, else `(lines, bytes)`, the number of whole lines both start with and the bytes
 /// they span (up to just past the last newline before the first difference).
+///
+/// One pass, 32 bytes a step while the texts agree: the four word compares fold into one branch,
+/// and the newline bytes of those words are summed bytewise in a register (a 1 in each newline
+/// byte), folded into the count every 32 steps, before any lane can overflow.
 fn equal_lines(a: &[u8], b: &[u8]) -> Option<(usize, usize)> {
+    let whole = (a.len(), b.len());
     let n = a.len().min(b.len());
-    let (mut lines, mut last) = (0usize, 0usize);
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut lines = 0usize;
     let mut i = 0;
-    for (ca, cb) in a[..n].chunks_exact(8).zip(b[..n].chunks_exact(8)) {
-        let x = word(ca);
-        let diff = x ^ word(cb);
-        let mut nl = newlines(x);
-        if diff != 0 {
-            // Only the newlines before the first differing byte count.
-            let before = diff.trailing_zeros() / 8 * 8;
-            nl &= (1u64 << before).wrapping_sub(1);
-            if nl != 0 {
-                lines += nl.count_ones() as usize;
-                last = i + (63 - nl.leading_zeros() as usize) / 8 + 1;
-            }
-            return Some((lines, last));
+    let (mut acc, mut steps) = (0u64, 0u32);
+    for (ca, cb) in a.chunks_exact(32).zip(b.chunks_exact(32)) {
+        let (x0, x1, x2, x3) = (
+            word(&ca[..8]),
+            word(&ca[8..16]),
+            word(&ca[16..24]),
+            word(&ca[24..]),
+        );
+        let d = (x0 ^ word(&cb[..8]))
+            | (x1 ^ word(&cb[8..16]))
+            | (x2 ^ word(&cb[16..24]))
+            | (x3 ^ word(&cb[24..]));
+        if d != 0 {
+            break;
         }
-        if nl != 0 {
-            lines += nl.count_ones() as usize;
-            last = i + (63 - nl.leading_zeros() as usize) / 8 + 1;
+        acc +=
+            (newlines(x0) >> 7) + (newlines(x1) >> 7) + (newlines(x2) >> 7) + (newlines(x3) >> 7);
+        steps += 1;
+        if steps == 32 {
+            lines += fold_bytes(acc);
+            (acc, steps) = (0, 0);
         }
-        i += 8;
+        i += 32;
     }
-    while i < n {
-        if a[i] != b[i] {
-            return Some((lines, last));
+    lines += fold_bytes(acc);
+    // The rest: a word, then a byte, at a time, up to the first difference.
+    let mut k = i;
+    for (ca, cb) in a[i..].chunks_exact(8).zip(b[i..].chunks_exact(8)) {
+        let d = word(ca) ^ word(cb);
+        if d != 0 {
+            k += d.trailing_zeros() as usize / 8;
+            break;
         }
-        if a[i] == b'\n' {
-            lines += 1;
-            last = i + 1;
+        k += 8;
+    }
+    if k == i + (n - i) / 8 * 8 {
+        while k < n && a[k] == b[k] {
+            k += 1;
         }
-        i += 1;
     }
-    if a.len() == b.len() {
-        None
-    } else {
-        Some((lines, last))
+    if (k, k) == whole {
+        return None;
     }
+    let tail = &a[i..k];
+    let bytes = match tail.iter().rposition(|&c| c == b'\n') {
+        Some(p) => i + p + 1,
+        None => return Some((lines, last_line_start(&a[..i]))),
+    };
+    Some((lines + count_newlines(&a[i..bytes]), bytes))
+}
+
+/// Just past the last '\n' of `s` (0 when none).
+fn last_line_start(s: &[u8]) -> usize {
+    s.iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1)
+}
+
+/// The sum of the eight bytes of `acc` (each at most 128, so no 16-bit lane overflows).
+#[inline(always)]
+fn fold_bytes(acc: u64) -> usize {
+    const BYTES: u64 = 0x00ff_00ff_00ff_00ff;
+    let pairs = (acc & BYTES) + ((acc >> 8) & BYTES);
+    (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize
+}
+
+/// The number of '\n' in `s`: per word, a 1 in each newline byte, summed bytewise over up to 31
+/// words (no byte sum can carry) and folded with one multiply.
+fn count_newlines(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut total = 0usize;
+    let mut chunks = s.chunks_exact(8 * 31);
+    for block in &mut chunks {
+        let mut acc = 0u64;
+        for c in block.chunks_exact(8) {
+            acc += newlines(word(c)) >> 7;
+        }
+        total += (acc.wrapping_mul(ONES) >> 56) as usize;
+    }
+    let rest = chunks.remainder();
+    let mut words = rest.chunks_exact(8);
+    let mut acc = 0u64;
+    for c in &mut words {
+        acc += newlines(word(c)) >> 7;
+    }
+    total += (acc.wrapping_mul(ONES) >> 56) as usize;
+    total + words.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
 /// Up to `max` lines from the start of `text` (each with its ending), and whether they are all of it.
@@ -296,8 +352,14 @@ mod tests {
         assert_eq!(equal_lines(b"a\nb", b"a\nb\n"), Some((1, 2)));
         assert_eq!(equal_lines(b"a\n", b"a\nb\n"), Some((1, 2)));
         assert_eq!(equal_lines(b"", b"x"), Some((0, 0)));
-        // A difference at every byte of the 8-byte words, with newlines before and after it.
-        let a = b"0123456\n89abcde\nghijklm\n".to_vec();
+        // A difference at every byte, in the 32-byte steps, the words and the bytes after them,
+        // past the 32 steps after which the newline count is folded (lines of 0 to 12 bytes).
+        let mut a = Vec::new();
+        for i in 0..260 {
+            a.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, i % 13));
+            a.push(b'\n');
+        }
+        a.extend_from_slice(b"no newline");
         for at in 0..a.len() {
             let mut b = a.clone();
             b[at] = b'#';
@@ -307,6 +369,26 @@ mod tests {
                 .rposition(|&c| c == b'\n')
                 .map_or(0, |p| p + 1);
             assert_eq!(equal_lines(&a, &b), Some((lines, bytes)), "at {at}");
+            // One text a prefix of the other.
+            assert_eq!(
+                equal_lines(&a[..at], &a),
+                Some((lines, bytes)),
+                "prefix {at}"
+            );
+        }
+        assert_eq!(equal_lines(&a, &a.clone()), None);
+    }
+
+    #[test]
+    fn newlines_are_counted_in_any_block() {
+        for len in [0usize, 1, 7, 8, 9, 247, 248, 249, 255, 256, 500, 2000] {
+            for every in [1usize, 2, 3, 8, 50] {
+                let s: Vec<u8> = (0..len)
+                    .map(|i| if i % every == 0 { b'\n' } else { 0x8a })
+                    .collect();
+                let want = s.iter().filter(|&&c| c == b'\n').count();
+                assert_eq!(count_newlines(&s), want, "len {len} every {every}");
+            }
         }
     }
 
