@@ -1,33 +1,36 @@
 //! The line diff of two texts that are mostly the same, without splitting, hashing or interning the
 //! lines they share.
 //!
-//! The texts are walked in lockstep eight bytes at a time while they agree, counting the newlines
-//! passed. At the first byte where they differ, both sides back up to the start of that line, and a
+//! The texts are walked in lockstep 32 bytes a step while they agree (16-byte SIMD compares in
+//! wasm), counting the newlines passed. At the first byte where they differ, both sides back up to the start of that line, and a
 //! small window of the lines that follow on each side is diffed with the whole-text algorithm
 //! (`line_groups`: trimming, unique-line anchors, Myers). The window's change groups up to the
 //! first one followed by at least `SETTLE` equal lines inside the window are taken (all of them
 //! once both windows reach the ends of their texts); when no group is followed by that many, the
-//! window doubles. After the groups taken the lockstep walk resumes. A window that grows past `MAX_WINDOW` lines (a large
-//! rewrite) hands the rest of both texts to `line_groups` whole, as before.
+//! window doubles. After the groups taken the lockstep walk resumes. A window that grows past
+//! `MAX_WINDOW` lines, or one of 24 lines or more that is at least three quarters changed (a large
+//! rewrite), hands the rest of both texts to `line_groups` whole, as before.
 //!
 //! What this gives up, precisely: the whole-text algorithm picks its anchors among lines unique in
-//! the whole of both texts, and breaks ties between equally short edit scripts by where the texts
-//! end; here both are decided inside the window. So the groups may differ from `line_groups` on
-//! the same texts only where a window holds several equally short scripts (repeated lines such as
-//! `}` or blank lines next to a change). Every group is still a shortest script of its window and
-//! the equal lines between groups are truly equal, so the result always turns one text into the
-//! other exactly (the tests check both, and that groups equal `line_groups`' on sparse edits of
-//! lines that do not repeat).
+//! the whole of both texts (for regions over 64 lines), and breaks ties between equally short edit
+//! scripts by where the texts end; here both are decided inside the window. So the groups may
+//! differ from `line_groups` on the same texts only where a window holds several equally short
+//! scripts (repeated lines such as `}` or blank lines next to a change), or, in a window over 64
+//! lines, where a line unique in the window occurs elsewhere too. Every group is what
+//! `line_groups` finds for its window, and the lines between groups are truly equal, so the result
+//! always turns one text into the other exactly. The tests check that, that the groups equal
+//! `line_groups`' on sparse edits of lines that do not repeat, and that edits among repeated lines
+//! change as many lines as `line_groups`' groups do.
 
-use super::{line_groups, Group};
+use super::{for_each_line_end, line_groups, Group};
 use std::ops::Range;
 
-/// Equal lines that must follow a window's first group before it is taken.
+/// Equal lines that must follow a window's group before it (and those before it) are taken.
 const SETTLE: usize = 4;
 /// Lines per side in the first window.
 const FIRST_WINDOW: usize = 6;
 /// Past this many lines per side, the rest goes to `line_groups` whole.
-const MAX_WINDOW: usize = 1024;
+const MAX_WINDOW: usize = 128;
 
 /// One change group with the bytes its lines span in each text.
 #[derive(Debug, Clone)]
@@ -279,12 +282,7 @@ pub fn text_spans(old: &[u8], new: &[u8]) -> Vec<Span> {
             let (wn, n_all) = take_lines(&new[pn..], w);
             let whole = o_all && n_all;
             if !whole && w > MAX_WINDOW {
-                // A large rewrite: the rest whole, as the whole-text algorithm would.
-                let (ro, rn) = (
-                    take_lines(&old[po..], usize::MAX).0,
-                    take_lines(&new[pn..], usize::MAX).0,
-                );
-                push_groups(&mut out, line_groups(&ro, &rn), &ro, &rn, (lo, ln, po, pn));
+                rest_whole(&mut out, old, new, (lo, ln, po, pn));
                 return out;
             }
             let mut groups = line_groups(&wo, &wn);
@@ -309,9 +307,34 @@ pub fn text_spans(old: &[u8], new: &[u8]) -> Vec<Span> {
                 pn += nb;
                 break;
             }
+            // Nothing settled. A window at least three quarters changed is a rewrite: the rest
+            // goes whole now rather than through ever bigger windows.
+            let changed: usize = groups.iter().map(|g| g.old.len() + g.new.len()).sum();
+            if w >= 4 * FIRST_WINDOW && changed * 4 >= (wo.len() + wn.len()) * 3 {
+                rest_whole(&mut out, old, new, (lo, ln, po, pn));
+                return out;
+            }
             w *= 2;
         }
     }
+}
+
+/// A large rewrite: the rest of both texts (from line/byte positions `at`) diffed whole, as the
+/// whole-text algorithm would.
+fn rest_whole(out: &mut Vec<Span>, old: &[u8], new: &[u8], at: (usize, usize, usize, usize)) {
+    let (ro, rn) = (all_lines(&old[at.2..]), all_lines(&new[at.3..]));
+    push_groups(out, line_groups(&ro, &rn), &ro, &rn, at);
+}
+
+/// Every line of `text`, by the splitter that finds the newlines of a word at once.
+fn all_lines(text: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut start = 0;
+    for_each_line_end(text, |end| {
+        lines.push(&text[start..end]);
+        start = end;
+    });
+    lines
 }
 
 /// Appends `groups` (line ranges into the window lines `wo`/`wn`, which start at line/byte
@@ -546,6 +569,25 @@ mod tests {
         let (whole, spans) = both(&a, &b);
         check_rebuilds(&a, &b, &spans).unwrap();
         assert_eq!(ranges(&spans), whole);
+    }
+
+    #[test]
+    fn dense_changes_fall_back_to_the_whole_text_diff() {
+        // Every third line changed: no group is ever followed by SETTLE equal lines.
+        let base = file(3000, 4, false);
+        let a = base.concat();
+        let mut b = Vec::new();
+        for (i, l) in base.iter().enumerate() {
+            if i % 3 == 1 {
+                b.extend_from_slice(format!("changed {i}\n").as_bytes());
+            } else {
+                b.extend_from_slice(l);
+            }
+        }
+        let (whole, spans) = both(&a, &b);
+        check_rebuilds(&a, &b, &spans).unwrap();
+        assert_eq!(ranges(&spans), whole);
+        assert!(spans.len() > 900);
     }
 
     #[test]
