@@ -23,6 +23,7 @@ use ts_rs::TS;
 mod json;
 mod line_diff;
 mod lines;
+mod lockstep;
 mod myers;
 mod words;
 
@@ -142,7 +143,8 @@ fn split_keep_endings(text: &str) -> Vec<&str> {
     lines
 }
 
-/// `split_keep_endings` over bytes: the line-level diff needs no text, only lines to compare.
+/// `split_keep_endings` over bytes (the tests' reference splitter for bytes).
+#[cfg(test)]
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
     let mut lines = Vec::with_capacity(bytes.len() / 64 + 1);
     let mut start = 0;
@@ -184,6 +186,7 @@ fn for_each_line_end(bytes: &[u8], mut f: impl FnMut(usize)) {
 }
 
 /// Text lines as the byte lines the line-level diff compares.
+#[cfg(test)]
 fn bytes_of<'a>(lines: &[&'a str]) -> Vec<&'a [u8]> {
     lines.iter().map(|l| l.as_bytes()).collect()
 }
@@ -356,6 +359,16 @@ impl<'a> Interner<'a> {
     }
 }
 
+/// A line compared by `same_line`.
+#[derive(Clone, Copy)]
+struct Line<'a>(&'a [u8]);
+
+impl PartialEq for Line<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_line(self.0, other.0)
+    }
+}
+
 /// The changed line groups of old -> new.
 fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
     // The common first and last lines are cut off before anything is hashed: a small edit in a big
@@ -375,11 +388,21 @@ fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
         &old[prefix..old.len() - suffix],
         &new[prefix..new.len() - suffix],
     );
-    // Lines (with their endings, see the module doc) become small integers, so the diff compares
-    // numbers, not strings.
-    let (old_ids, new_ids, n_ids) = Interner::new(o, n).intern_all();
     let mut groups = Vec::new();
-    diff_ids(&old_ids, &new_ids, n_ids, &mut groups);
+    if o.len() + n.len() <= SMALL_REGION {
+        // What `diff_ids` does with a small region (Myers directly), on the lines themselves:
+        // equal lines are exactly equal ids, so the groups are the same without the interning.
+        let (o, n): (Vec<Line>, Vec<Line>) = (
+            o.iter().map(|l| Line(l)).collect(),
+            n.iter().map(|l| Line(l)).collect(),
+        );
+        myers_region(&o, &n, 0, 0, &mut groups);
+    } else {
+        // Lines (with their endings, see the module doc) become small integers, so the diff
+        // compares numbers, not strings.
+        let (old_ids, new_ids, n_ids) = Interner::new(o, n).intern_all();
+        diff_ids(&old_ids, &new_ids, n_ids, &mut groups);
+    }
     for g in &mut groups {
         g.old = g.old.start + prefix..g.old.end + prefix;
         g.new = g.new.start + prefix..g.new.end + prefix;
@@ -464,7 +487,7 @@ fn region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>
 }
 
 /// Myers on one region (offsets into the whole texts); groups touching the previous one merge.
-fn myers_region(o: &[u32], n: &[u32], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
+fn myers_region<T: PartialEq>(o: &[T], n: &[T], o_off: usize, n_off: usize, out: &mut Vec<Group>) {
     if o.is_empty() && n.is_empty() {
         return;
     }
@@ -535,7 +558,35 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
+/// A hunk's id hash from the bytes its lines span: the same value as `hunk_id_of` (each line is
+/// hashed with its ending, after a '-' or '+').
+fn hunk_id_of_bytes(old_start: usize, old: &[u8], new: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a(&mut h, &(old_start as u64).to_le_bytes());
+    fnv1a_lines(&mut h, b'-', old);
+    fnv1a_lines(&mut h, b'+', new);
+    h
+}
+
+/// FNV-1a over `lines` (whole lines) with `mark` before each line: in one pass over the bytes, a
+/// mark goes in at the start and after every '\n' but the last byte's.
+fn fnv1a_lines(hash: &mut u64, mark: u8, lines: &[u8]) {
+    let Some((&last, body)) = lines.split_last() else {
+        return;
+    };
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = step(*hash, mark);
+    for &b in body {
+        h = step(h, b);
+        if b == b'\n' {
+            h = step(h, mark);
+        }
+    }
+    *hash = step(h, last);
+}
+
 /// A hunk's id hash: its position in the original and its old and new lines.
+#[cfg(test)]
 fn hunk_id_of(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     fnv1a(&mut h, &(group.old.start as u64).to_le_bytes());
@@ -550,8 +601,18 @@ fn hunk_id_of(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> u64 {
     h
 }
 
+#[cfg(test)]
 fn hunk_id(group: &Group, old: &[&[u8]], new: &[&[u8]]) -> String {
     hunk_id_text(hunk_id_of(group, old, new))
+}
+
+/// A span's id text.
+fn span_id(s: &lockstep::Span, original: &[u8], proposed: &[u8]) -> String {
+    hunk_id_text(hunk_id_of_bytes(
+        s.group.old.start,
+        &original[s.old_bytes.clone()],
+        &proposed[s.new_bytes.clone()],
+    ))
 }
 
 /// Unified-diff start number: 1-based first line, or the preceding line when the range is empty.
@@ -599,22 +660,20 @@ fn write_unified_section(out: &mut String, s: &DiffSection, rows: &[DiffRow]) {
 /// original + proposed + accepted hunk ids -> the resulting text: the proposed lines of every accepted
 /// hunk, the original lines everywhere else. Unknown ids are ignored (a stale id changes nothing).
 pub fn apply_hunks(original: &str, proposed: &str, accepted: &[String]) -> String {
-    let old = split_keep_endings(original);
-    let new = split_keep_endings(proposed);
-    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
-    let groups = line_groups(&old_b, &new_b);
+    let (ob, pb) = (original.as_bytes(), proposed.as_bytes());
     let mut out = String::with_capacity(original.len().max(proposed.len()));
-    let mut oi = 0;
-    for g in &groups {
-        out.extend(old[oi..g.old.start].iter().copied());
-        if accepted.iter().any(|a| *a == hunk_id(g, &old_b, &new_b)) {
-            out.extend(new[g.new.clone()].iter().copied());
+    let mut at = 0;
+    // Spans start and end at line starts, so every slice below is on a character boundary.
+    for s in lockstep::text_spans(ob, pb) {
+        out.push_str(&original[at..s.old_bytes.start]);
+        if accepted.iter().any(|a| *a == span_id(&s, ob, pb)) {
+            out.push_str(&proposed[s.new_bytes.clone()]);
         } else {
-            out.extend(old[g.old.clone()].iter().copied());
+            out.push_str(&original[s.old_bytes.clone()]);
         }
-        oi = g.old.end;
+        at = s.old_bytes.end;
     }
-    out.extend(old[oi..].iter().copied());
+    out.push_str(&original[at..]);
     out
 }
 

@@ -9,8 +9,8 @@
 //! `LineDiff::new(..).file_diff()`: every section at once.
 
 use super::{
-    hunk_id_of, line_groups, split_lines, strip_ending, unified_start, words, DiffHunk, DiffRow,
-    DiffSection, FileDiff, Group, RowKind, CONTEXT_LINES,
+    for_each_line_end, hunk_id_of_bytes, lockstep, strip_ending, unified_start, words, DiffHunk,
+    DiffRow, DiffSection, FileDiff, Group, RowKind, CONTEXT_LINES,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -48,14 +48,12 @@ pub struct DiffLines {
     pub deletions: u32,
 }
 
-/// The line-level diff of two texts, from their bytes: where each line ends and the changed line
-/// groups with their ids and sections. It keeps no text and needs none to be valid UTF-8 (lines are
-/// compared and hashed as bytes), so a caller that wants only the hunks' numbers pays for no text
-/// check; `LineDiff` adds the texts, for rows.
+/// The line-level diff of two texts, from their bytes: the changed line groups with their ids and
+/// sections. It keeps no text and needs none to be valid UTF-8 (lines are compared and hashed as
+/// bytes), so a caller that wants only the hunks' numbers pays for no text check; `LineDiff` adds
+/// the texts (and where each line ends), for rows. The lines both texts share are not split at all
+/// (`lockstep.rs`).
 pub struct LineLevel {
-    /// Byte offset just past each line (its ending included), per text.
-    old_ends: Vec<usize>,
-    new_ends: Vec<usize>,
     groups: Vec<Group>,
     /// Each group's id hash (`hunk_id_of`).
     ids: Vec<u64>,
@@ -68,15 +66,16 @@ pub struct LineDiff<'a> {
     original: Cow<'a, str>,
     proposed: Cow<'a, str>,
     level: LineLevel,
+    /// Byte offset just past each line (its ending included), per text.
+    old_ends: Vec<usize>,
+    new_ends: Vec<usize>,
 }
 
-/// Where each line ends, as byte offsets into `text` (the lines are slices of it).
-fn ends_of(text: &[u8], lines: &[&[u8]]) -> Vec<usize> {
-    let base = text.as_ptr() as usize;
-    lines
-        .iter()
-        .map(|l| l.as_ptr() as usize - base + l.len())
-        .collect()
+/// Where each line of `text` ends (just past its '\n', or the end of a last line without one).
+fn ends_of(text: &[u8]) -> Vec<usize> {
+    let mut ends = Vec::with_capacity(text.len() / 64 + 1);
+    for_each_line_end(text, |end| ends.push(end));
+    ends
 }
 
 /// The id text of a hash: `h` and 16 hex digits.
@@ -87,10 +86,18 @@ pub fn hunk_id_text(hash: u64) -> String {
 impl LineLevel {
     /// The line-level diff of `original` -> `proposed` (any bytes; lines end at '\n').
     pub fn new(original: &[u8], proposed: &[u8]) -> Self {
-        let old = split_lines(original);
-        let new = split_lines(proposed);
-        let groups = line_groups(&old, &new);
-        let ids = groups.iter().map(|g| hunk_id_of(g, &old, &new)).collect();
+        let spans = lockstep::text_spans(original, proposed);
+        let ids = spans
+            .iter()
+            .map(|s| {
+                hunk_id_of_bytes(
+                    s.group.old.start,
+                    &original[s.old_bytes.clone()],
+                    &proposed[s.new_bytes.clone()],
+                )
+            })
+            .collect();
+        let groups: Vec<Group> = spans.into_iter().map(|s| s.group).collect();
         // Sections: hunks whose unchanged gap is at most twice the context share one section.
         let mut sections: Vec<Range<usize>> = Vec::new();
         for (i, g) in groups.iter().enumerate() {
@@ -102,8 +109,6 @@ impl LineLevel {
             }
         }
         LineLevel {
-            old_ends: ends_of(original, &old),
-            new_ends: ends_of(proposed, &new),
             groups,
             ids,
             sections,
@@ -183,10 +188,13 @@ impl<'a> LineDiff<'a> {
     pub fn new(original: impl Into<Cow<'a, str>>, proposed: impl Into<Cow<'a, str>>) -> Self {
         let (original, proposed) = (original.into(), proposed.into());
         let level = LineLevel::new(original.as_bytes(), proposed.as_bytes());
+        let (old_ends, new_ends) = (ends_of(original.as_bytes()), ends_of(proposed.as_bytes()));
         LineDiff {
             original,
             proposed,
             level,
+            old_ends,
+            new_ends,
         }
     }
 
@@ -209,21 +217,13 @@ impl<'a> LineDiff<'a> {
     }
 
     fn old_line(&self, i: usize) -> &str {
-        let start = if i == 0 {
-            0
-        } else {
-            self.level.old_ends[i - 1]
-        };
-        &self.original[start..self.level.old_ends[i]]
+        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
+        &self.original[start..self.old_ends[i]]
     }
 
     fn new_line(&self, i: usize) -> &str {
-        let start = if i == 0 {
-            0
-        } else {
-            self.level.new_ends[i - 1]
-        };
-        &self.proposed[start..self.level.new_ends[i]]
+        let start = if i == 0 { 0 } else { self.new_ends[i - 1] };
+        &self.proposed[start..self.new_ends[i]]
     }
 
     fn context_row(&self, oi: usize, ni: usize) -> DiffRow {
@@ -285,7 +285,7 @@ impl<'a> LineDiff<'a> {
         let lead = first.old.start.min(CONTEXT_LINES);
         let old_begin = first.old.start - lead;
         let new_begin = first.new.start - lead;
-        let trail = (self.level.old_ends.len() - last.old.end).min(CONTEXT_LINES);
+        let trail = (self.old_ends.len() - last.old.end).min(CONTEXT_LINES);
         let old_end = last.old.end + trail;
         let new_end = last.new.end + trail;
         let first_row = diff.rows.len();

@@ -12,7 +12,7 @@
 //! Either way the result is a new (current, proposed) pair whose diff holds what is still pending,
 //! so accepting a part then the rest gives exactly what accepting the whole hunk gives.
 
-use super::{bytes_of, hunk_id, line_groups, split_keep_endings};
+use super::{lockstep, span_id, split_keep_endings};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use ts_rs::TS;
@@ -38,9 +38,9 @@ pub fn decide_hunk_lines(
 ) -> Option<LineDecision> {
     let old = split_keep_endings(current);
     let new = split_keep_endings(proposed);
-    let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
-    let groups = line_groups(&old_b, &new_b);
-    let g = groups.iter().find(|g| hunk_id(g, &old_b, &new_b) == id)?;
+    let (cb, pb) = (current.as_bytes(), proposed.as_bytes());
+    let spans = lockstep::text_spans(cb, pb);
+    let g = &spans.iter().find(|s| span_id(s, cb, pb) == id)?.group;
     let o = &old[g.old.clone()];
     let n = &new[g.new.clone()];
     let pairs = o.len().max(n.len());

@@ -510,12 +510,16 @@ fn reference_context_row(old: &[&str], oi: usize, ni: usize) -> DiffRow {
     }
 }
 
-/// `diff_texts` as it was written before `LineDiff`: every row built in one pass.
+/// `diff_texts` as it was written before `LineDiff`: every row built in one pass. The change groups
+/// are the line diff's (`lockstep::text_spans`; lockstep.rs tests them against `line_groups`).
 fn reference_diff_texts(original: &str, proposed: &str) -> FileDiff {
     let old = split_keep_endings(original);
     let new = split_keep_endings(proposed);
     let (old_b, new_b) = (bytes_of(&old), bytes_of(&new));
-    let groups = line_groups(&old_b, &new_b);
+    let groups: Vec<Group> = lockstep::text_spans(original.as_bytes(), proposed.as_bytes())
+        .into_iter()
+        .map(|s| s.group)
+        .collect();
     let mut section_groups: Vec<Range<usize>> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         match section_groups.last_mut() {

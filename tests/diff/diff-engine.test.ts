@@ -106,6 +106,39 @@ test('a 100,000-line file with scattered edits diffs and applies completely', ()
   assert.equal(eng.applyHunks(original, proposed, d.hunkIds), proposed);
 });
 
+test('hunk line numbers are exact deep into a big file (the wasm lockstep pass counts the lines it skips)', () => {
+  // Lines of 0 to 80 bytes, some multi-byte, so the equal stretches run across many 32-byte steps
+  // and the newline counts are folded many times between changes.
+  const lines = Array.from({ length: 6000 }, (_, i) => `${'é😀x'.repeat(i % 9)}${'-'.repeat(i % 41)}${i % 13 === 0 ? '' : ` ${i}`}`);
+  const original = `${lines.join('\n')}\n`;
+  const out: string[] = [];
+  const want: Array<[number, number, number, number]> = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (i % 700 === 350) {
+      want.push([i + 1, 1, out.length + 1, 1]);
+      out.push(`${lines[i]} (edited)`);
+    } else if (i === 2500) {
+      want.push([i, 0, out.length + 1, 2]);
+      out.push('inserted one', 'inserted two', lines[i]);
+    } else if (i === 4999) {
+      want.push([i + 1, 1, out.length, 0]);
+    } else out.push(lines[i]);
+  }
+  const proposed = `${out.join('\n')}\n`;
+  const d = eng.diffLines(original, proposed);
+  assert.deepEqual(
+    d.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines]),
+    want.sort((x, y) => x[0] - y[0]),
+  );
+  const full = eng.diffTexts(original, proposed);
+  assert.deepEqual(full.hunkIds, d.hunkIds);
+  for (const h of full.hunks) {
+    const first = full.rows[h.firstRow];
+    if (first.kind === 'delete') assert.equal(first.text, lines[first.oldLine! - 1]);
+  }
+  assert.equal(eng.applyHunks(original, proposed, d.hunkIds), proposed);
+});
+
 /** A deterministic generator of text pairs (CRLF, no final newline, empty, non-ASCII, repeats). */
 function pairs(count: number, seed0: number): Array<[string, string]> {
   let seed = seed0;

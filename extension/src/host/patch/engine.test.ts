@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeTexts, engines } from './engine';
+import { decodeDiffLines, encodeTexts, engines } from './engine';
 
 const dec = new TextDecoder();
 const roundTrip = (a: string, b: string) => encodeTexts(a, b).map((x) => dec.decode(x));
@@ -35,4 +35,12 @@ test('the diff engines read encoded texts: highlights in UTF-16 units, CRLF, app
   assert.equal(e.applyHunks(original, proposed, []), original);
   const r = e.decideHunkLines(original, proposed, d.hunkIds[0], 0, 1, true);
   assert.deepEqual(r, { current: proposed, proposed });
+});
+
+test('decodeDiffLines writes each id half as 8 hex digits, leading zeros kept', () => {
+  // [additions, deletions, sections, hunks, then oldStart, oldLines, newStart, newLines, section, idHigh, idLow]
+  const n = new Uint32Array([1, 1, 1, 2, 2, 1, 2, 1, 0, 0x0000_00ab, 0xffff_ffff, 9, 0, 9, 0, 0, 0x8000_0000, 0x0102_0304]);
+  const d = decodeDiffLines(n);
+  assert.deepEqual(d.hunkIds, ['h000000abffffffff', 'h8000000001020304']);
+  assert.deepEqual(d.hunks[1], { id: 'h8000000001020304', oldStart: 9, oldLines: 0, newStart: 9, newLines: 0, section: 0 });
 });

@@ -176,7 +176,9 @@ export interface OpenDiff {
   free(): void;
 }
 
-const hex8 = (x: number) => x.toString(16).padStart(8, '0');
+/** Two hex digits per byte value: a hunk id's 16 digits are four lookups a half, not toString(16). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex8 = (x: number) => HEX_BYTE[x >>> 24] + HEX_BYTE[(x >>> 16) & 255] + HEX_BYTE[(x >>> 8) & 255] + HEX_BYTE[x & 255];
 
 /**
  * The numbers `diffLines` and `TextDiff.lines()` answer (layout: `lines_numbers` in
