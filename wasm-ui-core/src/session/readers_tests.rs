@@ -155,6 +155,13 @@ fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, Stri
     }
 }
 
+/// The one difference json_read.rs allows: a struct field given as an array (serde's sequence form,
+/// which nobody sends) is refused, where the derive read it as the fields in order (or refused it
+/// with another message).
+fn sequence_form(hand: &Result<Value, String>) -> bool {
+    matches!(hand, Err(e) if e.starts_with("invalid type: sequence, expected struct"))
+}
+
 #[test]
 fn every_variant_reads_as_derived_and_round_trips() {
     let samples = samples();
@@ -295,7 +302,9 @@ fn every_field_dropped_or_retyped_reads_as_derived() {
             }
             for damaged in variants {
                 let (hand, derived) = both(kind, &damaged);
-                assert_eq!(hand, derived, "{kind:?} {damaged}");
+                if !sequence_form(&hand) {
+                    assert_eq!(hand, derived, "{kind:?} {damaged}");
+                }
                 checked += 1;
             }
         }
@@ -399,7 +408,7 @@ proptest! {
         let (hand, derived) = both(*kind, &damaged);
         // Another variant's tag can leave several fields missing or wrong: which one the message
         // names first may differ, as long as both refuse.
-        if matches!(d, Damage::Tag(_)) && hand.is_err() && derived.is_err() {
+        if matches!(d, Damage::Tag(_)) && hand.is_err() && derived.is_err() || sequence_form(&hand) {
             return Ok(());
         }
         prop_assert_eq!(hand, derived, "{:?} {}", kind, damaged);
@@ -415,6 +424,7 @@ proptest! {
         match (&hand, &derived) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(_), Err(_)) => {}
+            _ if sequence_form(&hand) => {}
             _ => prop_assert!(false, "{:?} {}: hand {:?}, derived {:?}", kind, damaged, hand, derived),
         }
     }
@@ -424,6 +434,9 @@ proptest! {
     fn any_json_reads_as_derived(v in any_json(), k in 0..4u8) {
         let kind = [Kind::Event, Kind::Record, Kind::Item, Kind::File][k as usize];
         let (hand, derived) = both(kind, &v);
+        if sequence_form(&hand) {
+            return Ok(());
+        }
         prop_assert_eq!(hand.is_ok(), derived.is_ok(), "{}", v);
         if let (Ok(a), Ok(b)) = (hand, derived) {
             prop_assert_eq!(a, b);
