@@ -21,7 +21,6 @@
 use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use super::protocol::*;
 use crate::diff::{DiffHunk, DiffRow, DiffSection, FileDiff, HighlightRange, RowKind};
-use crate::patch::FileState;
 use serde::de::{Deserialize, Error as _, Unexpected, Visitor};
 use serde_json::{Error, Map, Value};
 use std::collections::BTreeMap;
@@ -46,17 +45,23 @@ macro_rules! through_serde {
     )*};
 }
 
-through_serde!(
-    String,
-    bool,
-    u8,
-    u32,
-    u64,
-    i32,
-    FileState,
-    FileReview,
-    RememberScope,
-    ThreadItem,
+through_serde!(String, bool, u8, u32, u64, i32,);
+
+/// The flattened and internally tagged types of session/tagged.rs, read from their map in place.
+macro_rules! from_map {
+    ($($ty:ty => $read:path),*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                $read(object(value, "a map")?)
+            }
+        }
+    )*};
+}
+
+from_map!(
+    ThreadItem => super::tagged::read_thread_item,
+    FileReview => super::tagged::read_file_review,
+    RememberScope => super::tagged::read_remember_scope
 );
 
 impl FromJson for Value {

@@ -259,3 +259,46 @@ fn nested_faults_and_containers_read_as_derived() {
         );
     }
 }
+
+/// The flattened and tagged types of tagged.rs: `from_json` (the module's path) reads what their
+/// `Deserialize` does (tagged.rs and readers_tests.rs check that against the derive), damaged or not.
+#[test]
+fn tagged_types_read_the_same_through_from_json() {
+    fn both<T: FromJson + DeserializeOwned + Serialize>(v: &Value) {
+        let out = |r: serde_json::Result<T>| {
+            r.map(|t| serde_json::to_value(t).unwrap())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            out(T::from_json(v.clone())),
+            out(T::deserialize(v.clone())),
+            "{v}"
+        );
+    }
+    let item = json!({"id": "i1", "type": "agent_message", "text": "hi"});
+    let review =
+        json!({"path": "a", "outcome": "partial", "acceptedHunkIds": ["h1"], "landed": "x"});
+    let scope = json!({"kind": "mcpTool", "server": "s", "tool": "t"});
+    for sample in [&item, &review, &scope] {
+        let mut variants = vec![sample.clone()];
+        for key in sample.as_object().unwrap().keys() {
+            let mut dropped = sample.clone();
+            dropped.as_object_mut().unwrap().remove(key);
+            variants.push(dropped);
+            for other in others() {
+                let mut changed = sample.clone();
+                changed[key] = other;
+                variants.push(changed);
+            }
+        }
+        variants.extend(others());
+        for v in &variants {
+            both::<ThreadItem>(v);
+            both::<FileReview>(v);
+            both::<RememberScope>(v);
+            both::<SessionEvent>(v);
+            both::<SessionRecord>(v);
+            both::<crate::patch::FileState>(v);
+        }
+    }
+}

@@ -14,7 +14,7 @@
 //! Each reader takes the map and returns a `serde_json::Error`, so it is built once, whatever
 //! deserializer the caller has. The fields' types are read by hand too (json_read.rs).
 
-use super::json_read::{opt, or_default, req, Fields};
+use super::json_read::{self, opt, or_default, req, Fields, FromJson};
 use super::protocol::{ItemDetails, SessionEvent, SessionRecord};
 use super::tagged::take_tag;
 use crate::patch::FileState;
@@ -270,6 +270,26 @@ fn read_file_state(mut fields: Fields) -> Result<FileState, Error> {
         other => return Err(Error::unknown_variant(other, FILE_STATES)),
     })
 }
+
+/// The same readers for a value already parsed (json_read.rs): its map is read in place, not
+/// rebuilt through serde's `Value` visitor. A non-object gets the message the `Deserialize` impls
+/// below give (`invalid type: ..., expected a map`).
+macro_rules! from_json {
+    ($($ty:ty => $read:ident),*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                $read(json_read::object(value, "a map")?)
+            }
+        }
+    )*};
+}
+
+from_json!(
+    SessionEvent => read_event,
+    SessionRecord => read_record,
+    ItemDetails => read_item_details,
+    FileState => read_file_state
+);
 
 /// Reads a JSON object with `read` (one instance per reader, whatever the deserializer).
 fn object<'de, T, D: Deserializer<'de>>(

@@ -4,6 +4,7 @@
 //! another value, the tag changed, an unknown field added) reads the same or fails the same, with
 //! the same message.
 
+use super::json_read::FromJson;
 use super::protocol::*;
 use super::readers::{EVENT_TYPES, FILE_STATES, ITEM_TYPES, RECORD_TYPES};
 use super::tests::config;
@@ -134,7 +135,7 @@ fn tag_of(kind: Kind) -> &'static str {
 /// The hand reader and the derived one on `value`: what each read, written back as JSON (so the
 /// three enums compare alike), or its error message.
 fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, String>) {
-    fn pair<T: DeserializeOwned + Serialize>(
+    fn pair<T: DeserializeOwned + Serialize + FromJson>(
         value: &Value,
         derived: fn(Value) -> serde_json::Result<T>,
     ) -> (Result<Value, String>, Result<Value, String>) {
@@ -142,10 +143,11 @@ fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, Stri
             r.map(|t| serde_json::to_value(t).unwrap())
                 .map_err(|e| e.to_string())
         };
-        (
-            out(T::deserialize(value.clone())),
-            out(derived(value.clone())),
-        )
+        // The module reads a parsed value with `from_json`; `Deserialize` (any other
+        // deserializer) runs the same reader over the map serde gives it.
+        let hand = out(T::from_json(value.clone()));
+        assert_eq!(hand, out(T::deserialize(value.clone())), "{value}");
+        (hand, out(derived(value.clone())))
     }
     match kind {
         Kind::Event => pair::<SessionEvent>(value, SessionEvent::read_derived),
