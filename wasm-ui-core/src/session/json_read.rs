@@ -97,10 +97,15 @@ impl<T: FromJson> FromJson for Vec<T> {
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(value: Value) -> Result<Self, Error> {
         match value {
-            Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| Ok((k, T::from_json(v)?)))
-                .collect(),
+            // Inserted one by one: `collect` into a BTreeMap sorts first, and each sort instance
+            // is several KB of module (the keys come sorted and unique from the JSON map anyway).
+            Value::Object(map) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    out.insert(k, T::from_json(v)?);
+                }
+                Ok(out)
+            }
             other => Err(invalid_type(other, "a map")),
         }
     }
