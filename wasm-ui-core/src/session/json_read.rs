@@ -88,7 +88,13 @@ impl<T: FromJson> FromJson for Box<T> {
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(value: Value) -> Result<Self, Error> {
         match value {
-            Value::Array(items) => items.into_iter().map(T::from_json).collect(),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(T::from_json(item)?);
+                }
+                Ok(out)
+            }
             other => Err(invalid_type(other, "a sequence")),
         }
     }
