@@ -244,11 +244,14 @@ fn clean_schema(schema: &Value) -> Value {
                 let v = match k.as_str() {
                     // Maps of name -> schema.
                     "properties" | "patternProperties" | "$defs" | "definitions" => match v {
-                        Value::Object(m) => Value::Object(
-                            m.iter()
-                                .map(|(n, s)| (n.clone(), clean_schema(s)))
-                                .collect(),
-                        ),
+                        Value::Object(m) => {
+                            // Inserted one by one: `collect` would sort first (a sort instance).
+                            let mut cleaned = Map::new();
+                            for (n, s) in m {
+                                cleaned.insert(n.clone(), clean_schema(s));
+                            }
+                            Value::Object(cleaned)
+                        }
                         other => other.clone(),
                     },
                     // One schema.

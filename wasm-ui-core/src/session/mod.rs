@@ -1,6 +1,7 @@
 //! The agent session as a state machine: events in, effects out.
 
 pub mod depth;
+pub(crate) mod json_read;
 mod machine;
 pub mod mcp;
 mod no_sandbox;
@@ -29,6 +30,8 @@ mod tests_shell;
 
 #[cfg(test)]
 mod compat_tests;
+#[cfg(test)]
+mod json_read_tests;
 #[cfg(test)]
 mod readers_tests;
 #[cfg(test)]

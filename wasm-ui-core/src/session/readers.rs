@@ -12,44 +12,19 @@
 //! missing (but not `null`).
 //!
 //! Each reader takes the map and returns a `serde_json::Error`, so it is built once, whatever
-//! deserializer the caller has.
+//! deserializer the caller has. The fields' types are read by hand too (json_read.rs).
 
+use super::json_read::{self, opt, or_default, req, Fields, FromJson};
 use super::protocol::{ItemDetails, SessionEvent, SessionRecord};
 use super::tagged::take_tag;
 use crate::patch::FileState;
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
-use serde_json::{Error, Map, Value};
-
-type Fields = Map<String, Value>;
-
-/// A required field, read as `T`.
-fn req<T: DeserializeOwned>(f: &mut Fields, key: &'static str) -> Result<T, Error> {
-    T::deserialize(raw(f, key)?)
-}
+use serde_json::{Error, Value};
 
 /// A required field of any JSON (no copy).
 fn raw(f: &mut Fields, key: &'static str) -> Result<Value, Error> {
     f.remove(key).ok_or_else(|| Error::missing_field(key))
-}
-
-/// An `Option` field: missing or `null` is `None`.
-fn opt<T: DeserializeOwned>(f: &mut Fields, key: &'static str) -> Result<Option<T>, Error> {
-    match f.remove(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => T::deserialize(v).map(Some),
-    }
-}
-
-/// A `#[serde(default)]` field: missing is the default, anything present is read as `T`.
-fn or_default<T: DeserializeOwned + Default>(
-    f: &mut Fields,
-    key: &'static str,
-) -> Result<T, Error> {
-    match f.remove(key) {
-        None => Ok(T::default()),
-        Some(v) => T::deserialize(v),
-    }
 }
 
 pub(crate) const EVENT_TYPES: &[&str] = &[
@@ -295,6 +270,26 @@ fn read_file_state(mut fields: Fields) -> Result<FileState, Error> {
         other => return Err(Error::unknown_variant(other, FILE_STATES)),
     })
 }
+
+/// The same readers for a value already parsed (json_read.rs): its map is read in place, not
+/// rebuilt through serde's `Value` visitor. A non-object gets the message the `Deserialize` impls
+/// below give (`invalid type: ..., expected a map`).
+macro_rules! from_json {
+    ($($ty:ty => $read:ident),*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                $read(json_read::object(value, "a map")?)
+            }
+        }
+    )*};
+}
+
+from_json!(
+    SessionEvent => read_event,
+    SessionRecord => read_record,
+    ItemDetails => read_item_details,
+    FileState => read_file_state
+);
 
 /// Reads a JSON object with `read` (one instance per reader, whatever the deserializer).
 fn object<'de, T, D: Deserializer<'de>>(

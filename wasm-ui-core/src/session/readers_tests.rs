@@ -4,6 +4,7 @@
 //! another value, the tag changed, an unknown field added) reads the same or fails the same, with
 //! the same message.
 
+use super::json_read::FromJson;
 use super::protocol::*;
 use super::readers::{EVENT_TYPES, FILE_STATES, ITEM_TYPES, RECORD_TYPES};
 use super::tests::config;
@@ -134,7 +135,7 @@ fn tag_of(kind: Kind) -> &'static str {
 /// The hand reader and the derived one on `value`: what each read, written back as JSON (so the
 /// three enums compare alike), or its error message.
 fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, String>) {
-    fn pair<T: DeserializeOwned + Serialize>(
+    fn pair<T: DeserializeOwned + Serialize + FromJson>(
         value: &Value,
         derived: fn(Value) -> serde_json::Result<T>,
     ) -> (Result<Value, String>, Result<Value, String>) {
@@ -142,10 +143,11 @@ fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, Stri
             r.map(|t| serde_json::to_value(t).unwrap())
                 .map_err(|e| e.to_string())
         };
-        (
-            out(T::deserialize(value.clone())),
-            out(derived(value.clone())),
-        )
+        // The module reads a parsed value with `from_json`; `Deserialize` (any other
+        // deserializer) runs the same reader over the map serde gives it.
+        let hand = out(T::from_json(value.clone()));
+        assert_eq!(hand, out(T::deserialize(value.clone())), "{value}");
+        (hand, out(derived(value.clone())))
     }
     match kind {
         Kind::Event => pair::<SessionEvent>(value, SessionEvent::read_derived),
@@ -153,6 +155,13 @@ fn both(kind: Kind, value: &Value) -> (Result<Value, String>, Result<Value, Stri
         Kind::Item => pair::<ItemDetails>(value, ItemDetails::read_derived),
         Kind::File => pair::<FileState>(value, FileState::read_derived),
     }
+}
+
+/// The one difference json_read.rs allows: a struct field given as an array (serde's sequence form,
+/// which nobody sends) is refused, where the derive read it as the fields in order (or refused it
+/// with another message).
+fn sequence_form(hand: &Result<Value, String>) -> bool {
+    matches!(hand, Err(e) if e.starts_with("invalid type: sequence, expected struct"))
 }
 
 #[test]
@@ -295,7 +304,9 @@ fn every_field_dropped_or_retyped_reads_as_derived() {
             }
             for damaged in variants {
                 let (hand, derived) = both(kind, &damaged);
-                assert_eq!(hand, derived, "{kind:?} {damaged}");
+                if !sequence_form(&hand) {
+                    assert_eq!(hand, derived, "{kind:?} {damaged}");
+                }
                 checked += 1;
             }
         }
@@ -399,7 +410,7 @@ proptest! {
         let (hand, derived) = both(*kind, &damaged);
         // Another variant's tag can leave several fields missing or wrong: which one the message
         // names first may differ, as long as both refuse.
-        if matches!(d, Damage::Tag(_)) && hand.is_err() && derived.is_err() {
+        if matches!(d, Damage::Tag(_)) && hand.is_err() && derived.is_err() || sequence_form(&hand) {
             return Ok(());
         }
         prop_assert_eq!(hand, derived, "{:?} {}", kind, damaged);
@@ -415,6 +426,7 @@ proptest! {
         match (&hand, &derived) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(_), Err(_)) => {}
+            _ if sequence_form(&hand) => {}
             _ => prop_assert!(false, "{:?} {}: hand {:?}, derived {:?}", kind, damaged, hand, derived),
         }
     }
@@ -424,6 +436,9 @@ proptest! {
     fn any_json_reads_as_derived(v in any_json(), k in 0..4u8) {
         let kind = [Kind::Event, Kind::Record, Kind::Item, Kind::File][k as usize];
         let (hand, derived) = both(kind, &v);
+        if sequence_form(&hand) {
+            return Ok(());
+        }
         prop_assert_eq!(hand.is_ok(), derived.is_ok(), "{}", v);
         if let (Ok(a), Ok(b)) = (hand, derived) {
             prop_assert_eq!(a, b);

@@ -11,15 +11,15 @@
 //! hand, field by field (`RememberScope` and `FileReviewOutcome` below, the others in
 //! session/readers.rs), and the mirror is kept only in tests, to check the hand readers against.
 
-use serde::de::{DeserializeOwned, Deserializer, Error};
+use serde::de::{Deserializer, Error};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Error as JsonError, Map, Value};
 
 /// Reads an internally tagged object as `T`, the externally tagged mirror of the enum. Every such
 /// enum of the module is now read by hand (here and in session/readers.rs); this is the derived
 /// reader the tests check them against.
 #[cfg(test)]
-pub(crate) fn untag<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+pub(crate) fn untag<'de, T: serde::de::DeserializeOwned, D: Deserializer<'de>>(
     deserializer: D,
     tag: &'static str,
 ) -> Result<T, D::Error> {
@@ -127,46 +127,64 @@ macro_rules! internally_tagged {
 pub(crate) use internally_tagged;
 
 /// `ThreadItem` is `{id, ...details}` (`#[serde(flatten)]`): the id taken out, the rest is the details.
-impl<'de> Deserialize<'de> for super::ThreadItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Map::deserialize(deserializer)?;
-        let id = take_string(&mut fields, "id")?;
-        let details = super::readers::read_item_details(fields).map_err(D::Error::custom)?;
-        Ok(super::ThreadItem { id, details })
-    }
+pub(crate) fn read_thread_item(
+    mut fields: Map<String, Value>,
+) -> Result<super::ThreadItem, JsonError> {
+    let id = take_string(&mut fields, "id")?;
+    let details = super::readers::read_item_details(fields)?;
+    Ok(super::ThreadItem { id, details })
 }
 
 /// `FileReview` is `{path, landed?, ...outcome}` (`#[serde(flatten)]`).
+pub(crate) fn read_file_review(
+    mut fields: Map<String, Value>,
+) -> Result<super::FileReview, JsonError> {
+    let path = take_string(&mut fields, "path")?;
+    let landed = match fields.remove("landed") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(JsonError::custom(format_args!(
+                "`landed` is not a string: {other}"
+            )))
+        }
+    };
+    let outcome = read_outcome(&mut fields)?;
+    Ok(super::FileReview {
+        path,
+        outcome,
+        landed,
+    })
+}
+
+/// Reads a JSON map with `read` (one instance per reader, whatever the deserializer).
+fn from_map<'de, T, D: Deserializer<'de>>(
+    d: D,
+    read: fn(Map<String, Value>) -> Result<T, JsonError>,
+) -> Result<T, D::Error> {
+    read(Map::deserialize(d)?).map_err(D::Error::custom)
+}
+
+impl<'de> Deserialize<'de> for super::ThreadItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_map(deserializer, read_thread_item)
+    }
+}
+
 impl<'de> Deserialize<'de> for super::FileReview {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Map::deserialize(deserializer)?;
-        let path = take_string(&mut fields, "path")?;
-        let landed = match fields.remove("landed") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                return Err(D::Error::custom(format_args!(
-                    "`landed` is not a string: {other}"
-                )))
-            }
-        };
-        let outcome = read_outcome(&mut fields)?;
-        Ok(super::FileReview {
-            path,
-            outcome,
-            landed,
-        })
+        from_map(deserializer, read_file_review)
     }
 }
 
 /// Takes a required field out of a JSON object and reads it as `T` (a type whose reader the module
 /// has anyway: strings, lists of strings).
-fn take<T: DeserializeOwned, E: Error>(
+fn take<T: super::json_read::FromJson, E: Error>(
     fields: &mut Map<String, Value>,
     key: &'static str,
 ) -> Result<T, E> {
     let value = fields.remove(key).ok_or_else(|| E::missing_field(key))?;
-    T::deserialize(value).map_err(E::custom)
+    T::from_json(value).map_err(E::custom)
 }
 
 /// Takes the tag out of an internally tagged object (the messages `untag` gives).
@@ -211,28 +229,33 @@ impl<'de> Deserialize<'de> for super::FileReviewOutcome {
 const SCOPES: &[&str] = &["prefix", "exact", "once", "mcpTool", "mcpServer"];
 
 /// `RememberScope` (`{kind, ...}`), read by hand like `FileReviewOutcome`.
+pub(crate) fn read_remember_scope(
+    mut fields: Map<String, Value>,
+) -> Result<super::RememberScope, JsonError> {
+    use super::RememberScope as S;
+    let kind = take_tag(&mut fields, "kind")?;
+    Ok(match kind.as_str() {
+        "prefix" => S::Prefix {
+            prefix: take(&mut fields, "prefix")?,
+        },
+        "exact" => S::Exact {
+            argv: take(&mut fields, "argv")?,
+        },
+        "once" => S::Once,
+        "mcpTool" => S::McpTool {
+            server: take(&mut fields, "server")?,
+            tool: take(&mut fields, "tool")?,
+        },
+        "mcpServer" => S::McpServer {
+            server: take(&mut fields, "server")?,
+        },
+        other => return Err(JsonError::unknown_variant(other, SCOPES)),
+    })
+}
+
 impl<'de> Deserialize<'de> for super::RememberScope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use super::RememberScope as S;
-        let mut fields = Map::deserialize(deserializer)?;
-        let kind = take_tag(&mut fields, "kind")?;
-        Ok(match kind.as_str() {
-            "prefix" => S::Prefix {
-                prefix: take(&mut fields, "prefix")?,
-            },
-            "exact" => S::Exact {
-                argv: take(&mut fields, "argv")?,
-            },
-            "once" => S::Once,
-            "mcpTool" => S::McpTool {
-                server: take(&mut fields, "server")?,
-                tool: take(&mut fields, "tool")?,
-            },
-            "mcpServer" => S::McpServer {
-                server: take(&mut fields, "server")?,
-            },
-            other => return Err(D::Error::unknown_variant(other, SCOPES)),
-        })
+        from_map(deserializer, read_remember_scope)
     }
 }
 

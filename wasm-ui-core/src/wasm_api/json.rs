@@ -2,18 +2,17 @@
 //! written by serde_json, so each boundary type has one set of (de)serialisers in the module.
 
 use crate::session::depth;
-use serde::de::DeserializeOwned;
+use crate::session::json_read::FromJson;
 use serde::Serialize;
 use wasm_bindgen::JsError;
 
 /// Parses JSON text into `T`. Call `too_deep` first: serde_json refuses nesting past 128 levels by
 /// itself, but the core's promise (`depth.rs`) is tighter, and is checked without parsing.
 ///
-/// The text is parsed into a `serde_json::Value` first and `T` read from that, so every boundary
-/// type's `Deserialize` is instantiated once, for `Value` (the internally tagged enums read through
-/// `Value` anyway, session/tagged.rs), not a second time for the text parser.
-pub(super) fn from_text<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    T::deserialize(parse(text)?)
+/// The text is parsed into a `serde_json::Value` first and `T` read from that by hand
+/// (session/json_read.rs), not through serde's derived readers.
+pub(super) fn from_text<T: FromJson>(text: &str) -> serde_json::Result<T> {
+    T::from_json(parse(text)?)
 }
 
 /// Parses JSON text into a `Value` (the one instance of serde_json's text parser).

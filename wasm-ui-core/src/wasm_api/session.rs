@@ -3,6 +3,7 @@
 //! text (see `wasm_api/mod.rs`); extension/src/host/core.ts stringifies and parses on the host side.
 
 use super::json::{from_text, to_text, too_deep};
+use crate::session::json_read::FromJson;
 use crate::session::{self, depth, AgentConfig, SessionEvent, SessionRecord};
 use wasm_bindgen::prelude::*;
 
@@ -15,7 +16,9 @@ fn parse_config(config: &str) -> Result<AgentConfig, JsError> {
     if too_deep(config, RECORDS_DEPTH) {
         return Err(JsError::new("invalid agent config: nested too deeply"));
     }
-    from_text(config).map_err(|e| JsError::new(&format!("invalid agent config: {e}")))
+    super::json::parse(config)
+        .and_then(AgentConfig::from_json)
+        .map_err(|e| JsError::new(&format!("invalid agent config: {e}")))
 }
 
 #[wasm_bindgen]

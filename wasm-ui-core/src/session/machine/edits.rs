@@ -225,24 +225,25 @@ pub(super) fn hunk_states(
                 Some(landed) => partly_landed(c, d, landed),
                 None => BTreeSet::new(),
             };
-            d.hunk_ids
-                .iter()
-                .map(|id| {
-                    let accepted = match file.map(|f| &f.outcome) {
-                        Some(FileReviewOutcome::Accepted) => true,
-                        Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
-                            accepted_hunk_ids.contains(id)
-                        }
-                        _ => false,
-                    };
-                    let state = match (accepted, partly.contains(id)) {
-                        (true, true) => HunkState::Partial,
-                        (true, false) => HunkState::Accepted,
-                        (false, _) => HunkState::Rejected,
-                    };
-                    (id.clone(), state)
-                })
-                .collect()
+            // `extend`, not `collect`: collecting into a B-tree sorts first, a sort instance (KBs
+            // of wasm) per element type; inserting one by one gives the same map.
+            let mut states = BTreeMap::new();
+            states.extend(d.hunk_ids.iter().map(|id| {
+                let accepted = match file.map(|f| &f.outcome) {
+                    Some(FileReviewOutcome::Accepted) => true,
+                    Some(FileReviewOutcome::Partial { accepted_hunk_ids }) => {
+                        accepted_hunk_ids.contains(id)
+                    }
+                    _ => false,
+                };
+                let state = match (accepted, partly.contains(id)) {
+                    (true, true) => HunkState::Partial,
+                    (true, false) => HunkState::Accepted,
+                    (false, _) => HunkState::Rejected,
+                };
+                (id.clone(), state)
+            }));
+            states
         })
         .collect()
 }
@@ -256,24 +257,29 @@ fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<S
     let changed = |from: &str, to: &str| -> BTreeSet<u32> {
         // The line-level diff alone: no rows are needed here.
         let d = diff::LineLevel::new(from.as_bytes(), to.as_bytes());
-        (0..d.hunk_count())
-            .flat_map(|i| {
-                let (old_start, old_lines, _, _) = d.hunk_numbers(i);
-                old_start..old_start + old_lines
-            })
-            .collect()
+        let mut lines = BTreeSet::new();
+        lines.extend((0..d.hunk_count()).flat_map(|i| {
+            let (old_start, old_lines, _, _) = d.hunk_numbers(i);
+            old_start..old_start + old_lines
+        }));
+        lines
     };
     let gone = changed(original, landed);
     let missing = changed(proposed, landed);
-    d.hunks
-        .iter()
-        .filter(|h| {
-            let removed_all = (h.old_start..h.old_start + h.old_lines).all(|l| gone.contains(&l));
-            let added_all = (h.new_start..h.new_start + h.new_lines).all(|l| !missing.contains(&l));
-            !(removed_all && added_all)
-        })
-        .map(|h| h.id.clone())
-        .collect()
+    let mut partly = BTreeSet::new();
+    partly.extend(
+        d.hunks
+            .iter()
+            .filter(|h| {
+                let removed_all =
+                    (h.old_start..h.old_start + h.old_lines).all(|l| gone.contains(&l));
+                let added_all =
+                    (h.new_start..h.new_start + h.new_lines).all(|l| !missing.contains(&l));
+                !(removed_all && added_all)
+            })
+            .map(|h| h.id.clone()),
+    );
+    partly
 }
 
 /// At most this much of a diff between the proposal and what landed goes to the model.

@@ -1,0 +1,444 @@
+//! Reading the host's boundary types out of a parsed JSON value by hand (`FromJson`), instead of
+//! through serde's derived `Deserialize`.
+//!
+//! Every derived struct reader is a visitor with a field-name matcher and a sequence form
+//! (`[field1, field2, ...]`) that nobody sends, and every derived enum reader a visitor with a
+//! variant matcher, each instantiated for serde_json's `Value` deserialiser: together the largest
+//! part of the wasm module. Here a struct is a JSON object whose fields are taken out by name and
+//! read as their types, and a unit enum a string matched against its names; the primitives
+//! (strings, numbers, booleans) are still read by serde (one small instance each, shared).
+//!
+//! They accept what the derive accepted (json_read_tests.rs checks each type against it, the derive
+//! being kept on the types for that and for the sidecar-facing code that still uses it) with the same
+//! messages: `missing field`, `unknown variant`, `invalid type: ..., expected struct X`. Unknown
+//! fields are ignored; a missing or `null` optional field is `None`; a `#[serde(default)]` field may
+//! be missing (but not `null`, unless its type takes `null`). Two differences, neither in anything the
+//! host or an older session file sends: a struct written as a JSON array (serde's sequence form) is
+//! refused (`invalid type: sequence, expected struct X`), and when an object has several faults the
+//! one reported is the first in the type's field order, where serde reported the first in the
+//! object's key order.
+
+use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
+use super::protocol::*;
+use crate::diff::{DiffHunk, DiffRow, DiffSection, FileDiff, HighlightRange, RowKind};
+use serde::de::{Deserialize, Error as _, Unexpected, Visitor};
+use serde_json::{Error, Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub(crate) type Fields = Map<String, Value>;
+
+/// A type read by hand from a parsed JSON value.
+pub(crate) trait FromJson: Sized {
+    fn from_json(value: Value) -> Result<Self, Error>;
+}
+
+/// Types whose serde reader stays: the primitives (one instance each for `Value`) and the types
+/// whose `Deserialize` is already written by hand over a JSON map (session/tagged.rs, readers.rs).
+macro_rules! through_serde {
+    ($($ty:ty),* $(,)?) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                <$ty>::deserialize(value)
+            }
+        }
+    )*};
+}
+
+through_serde!(String, bool, u8, u32, u64, i32,);
+
+/// The flattened and internally tagged types of session/tagged.rs, read from their map in place.
+macro_rules! from_map {
+    ($($ty:ty => $read:path),*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                $read(object(value, "a map")?)
+            }
+        }
+    )*};
+}
+
+from_map!(
+    ThreadItem => super::tagged::read_thread_item,
+    FileReview => super::tagged::read_file_review,
+    RememberScope => super::tagged::read_remember_scope
+);
+
+impl FromJson for Value {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        Ok(value)
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_json(v).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Box<T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        T::from_json(value).map(Box::new)
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(T::from_json(item)?);
+                }
+                Ok(out)
+            }
+            other => Err(invalid_type(other, "a sequence")),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for BTreeMap<String, T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            // Inserted one by one: `collect` into a BTreeMap sorts first, and each sort instance
+            // is several KB of module (the keys come sorted and unique from the JSON map anyway).
+            Value::Object(map) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    out.insert(k, T::from_json(v)?);
+                }
+                Ok(out)
+            }
+            other => Err(invalid_type(other, "a map")),
+        }
+    }
+}
+
+/// A visitor that takes nothing: `deserialize_any` with it gives serde_json's own `invalid type`
+/// error for whatever the value is (`null`, `string "x"`, `sequence`, ...), expecting `.0`.
+struct Expecting(&'static str);
+
+impl<'de> Visitor<'de> for Expecting {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// `invalid type: <what value is>, expected <expected>`, as serde_json writes it.
+pub(crate) fn invalid_type(value: Value, expected: &'static str) -> Error {
+    use serde::Deserializer as _;
+    match value.deserialize_any(Expecting(expected)) {
+        Err(e) => e,
+        // Only `deserialize_ignored_any` would take anything; `deserialize_any` never does.
+        Ok(()) => Error::custom(expected),
+    }
+}
+
+/// The fields of a struct's object (`expected` is `struct Name`, serde's word for it).
+pub(crate) fn object(value: Value, expected: &'static str) -> Result<Fields, Error> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(invalid_type(other, expected)),
+    }
+}
+
+/// A required field.
+pub(crate) fn req<T: FromJson>(f: &mut Fields, key: &'static str) -> Result<T, Error> {
+    match f.remove(key) {
+        Some(v) => T::from_json(v),
+        None => Err(Error::missing_field(key)),
+    }
+}
+
+/// An `Option` field: missing or `null` is `None`.
+pub(crate) fn opt<T: FromJson>(f: &mut Fields, key: &'static str) -> Result<Option<T>, Error> {
+    match f.remove(key) {
+        None => Ok(None),
+        Some(v) => Option::<T>::from_json(v),
+    }
+}
+
+/// A `#[serde(default)]` field: missing is the default, anything present is read as `T`.
+pub(crate) fn or_default<T: FromJson + Default>(
+    f: &mut Fields,
+    key: &'static str,
+) -> Result<T, Error> {
+    match f.remove(key) {
+        None => Ok(T::default()),
+        Some(v) => T::from_json(v),
+    }
+}
+
+/// The index in `names` of a unit variant, as serde_json's `Value` gives it to a derived enum: a
+/// string, or an object with a single key whose value is `null`.
+fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
+    let (name, content) = match value {
+        Value::String(s) => (s, None),
+        Value::Object(map) => {
+            if map.len() != 1 {
+                return Err(Error::invalid_value(
+                    Unexpected::Map,
+                    &"map with a single key",
+                ));
+            }
+            let (k, v) = map.into_iter().next().expect("one key");
+            (k, Some(v))
+        }
+        other => return Err(invalid_type(other, "string or map")),
+    };
+    let index = names
+        .iter()
+        .position(|n| *n == name)
+        .ok_or_else(|| Error::unknown_variant(&name, names))?;
+    if let Some(v) = content {
+        <()>::deserialize(v)?;
+    }
+    Ok(index)
+}
+
+/// Unit enums: their wire names and values, in declaration order.
+macro_rules! unit_enums {
+    ($($ty:ty { $($name:literal => $val:expr),+ $(,)? })*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                const NAMES: &[&str] = &[$($name),+];
+                const VALUES: &[$ty] = &[$($val),+];
+                Ok(VALUES[unit_variant(value, NAMES)?])
+            }
+        }
+    )*};
+}
+
+unit_enums! {
+    Wire { "responses" => Wire::Responses, "chat" => Wire::Chat }
+    ToolFamily { "codex" => ToolFamily::Codex, "generic" => ToolFamily::Generic }
+    ApprovalPolicy {
+        "untrusted" => ApprovalPolicy::Untrusted,
+        "on-request" => ApprovalPolicy::OnRequest,
+        "on-failure" => ApprovalPolicy::OnFailure,
+        "never" => ApprovalPolicy::Never,
+    }
+    SandboxMode {
+        "read-only" => SandboxMode::ReadOnly,
+        "workspace-write" => SandboxMode::WorkspaceWrite,
+        "danger-full-access" => SandboxMode::DangerFullAccess,
+    }
+    ReasoningEffort {
+        "minimal" => ReasoningEffort::Minimal,
+        "low" => ReasoningEffort::Low,
+        "medium" => ReasoningEffort::Medium,
+        "high" => ReasoningEffort::High,
+    }
+    Severity {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        "info" => Severity::Info,
+        "hint" => Severity::Hint,
+    }
+    ApprovalDecision {
+        "approved" => ApprovalDecision::Approved,
+        "approvedForSession" => ApprovalDecision::ApprovedForSession,
+        "approvedServerForSession" => ApprovalDecision::ApprovedServerForSession,
+        "denied" => ApprovalDecision::Denied,
+        "abort" => ApprovalDecision::Abort,
+    }
+    ApprovalKind {
+        "exec" => ApprovalKind::Exec,
+        "escalate" => ApprovalKind::Escalate,
+        "retryUnsandboxed" => ApprovalKind::RetryUnsandboxed,
+        "mcpTool" => ApprovalKind::McpTool,
+    }
+    TurnStatus {
+        "completed" => TurnStatus::Completed,
+        "interrupted" => TurnStatus::Interrupted,
+        "failed" => TurnStatus::Failed,
+    }
+    TurnEndReason { "interrupted" => TurnEndReason::Interrupted }
+    CommandStatus {
+        "in_progress" => CommandStatus::InProgress,
+        "completed" => CommandStatus::Completed,
+        "failed" => CommandStatus::Failed,
+        "declined" => CommandStatus::Declined,
+    }
+    FileChangeKind {
+        "add" => FileChangeKind::Add,
+        "delete" => FileChangeKind::Delete,
+        "update" => FileChangeKind::Update,
+    }
+    HunkState {
+        "pending" => HunkState::Pending,
+        "accepted" => HunkState::Accepted,
+        "partial" => HunkState::Partial,
+        "rejected" => HunkState::Rejected,
+    }
+    FileChangeStatus {
+        "pending" => FileChangeStatus::Pending,
+        "completed" => FileChangeStatus::Completed,
+        "partially_applied" => FileChangeStatus::PartiallyApplied,
+        "declined" => FileChangeStatus::Declined,
+        "failed" => FileChangeStatus::Failed,
+    }
+    RowKind {
+        "context" => RowKind::Context,
+        "insert" => RowKind::Insert,
+        "delete" => RowKind::Delete,
+    }
+    McpCallStatus {
+        "in_progress" => McpCallStatus::InProgress,
+        "completed" => McpCallStatus::Completed,
+        "failed" => McpCallStatus::Failed,
+        "declined" => McpCallStatus::Declined,
+    }
+}
+
+/// Structs: `Type = "struct Type" { field: reader(f, "wireName"), ... }`, fields in declaration order.
+macro_rules! structs {
+    ($($ty:ident = $expected:literal { $($field:ident: $read:ident($key:literal)),* $(,)? })*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value) -> Result<Self, Error> {
+                let f = &mut object(value, $expected)?;
+                Ok($ty { $($field: $read(f, $key)?),* })
+            }
+        }
+    )*};
+}
+
+structs! {
+    AgentConfig = "struct AgentConfig" {
+        session_id: req("sessionId"),
+        model: req("model"),
+        wire: or_default("wire"),
+        tool_family: opt("toolFamily"),
+        reasoning_effort: opt("reasoningEffort"),
+        approval_policy: or_default("approvalPolicy"),
+        sandbox_mode: or_default("sandboxMode"),
+        context_window: opt("contextWindow"),
+        compact_percent: opt("compactPercent"),
+        max_output_tokens: opt("maxOutputTokens"),
+        cwd: req("cwd"),
+        writable_roots: or_default("writableRoots"),
+        network: or_default("network"),
+        shell: req("shell"),
+        no_os_sandbox: opt("noOsSandbox"),
+        current_date: req("currentDate"),
+        timezone: req("timezone"),
+        agents_md: or_default("agentsMd"),
+        base_instructions: opt("baseInstructions"),
+        vision: opt("vision"),
+        web_search: opt("webSearch"),
+    }
+    AgentsMd = "struct AgentsMd" { dir: req("dir"), contents: req("contents") }
+    EditorContext = "struct EditorContext" {
+        active_file: opt("activeFile"),
+        selection: opt("selection"),
+        diagnostics: or_default("diagnostics"),
+        open_files: or_default("openFiles"),
+    }
+    Selection = "struct Selection" {
+        path: req("path"),
+        start_line: req("startLine"),
+        end_line: req("endLine"),
+        text: req("text"),
+    }
+    Diagnostic = "struct Diagnostic" {
+        path: req("path"),
+        line: req("line"),
+        severity: req("severity"),
+        message: req("message"),
+    }
+    ExecSandbox = "struct ExecSandbox" {
+        mode: req("mode"),
+        writable_roots: req("writableRoots"),
+        network: req("network"),
+    }
+    ApprovalRequest = "struct ApprovalRequest" {
+        request_id: req("requestId"),
+        call_id: req("callId"),
+        item_id: req("itemId"),
+        kind: req("kind"),
+        argv: req("argv"),
+        command: req("command"),
+        cwd: req("cwd"),
+        reason: opt("reason"),
+        sandbox: req("sandbox"),
+        remember: req("remember"),
+        remember_note: opt("rememberNote"),
+        mcp: opt("mcp"),
+    }
+    McpApprovalInfo = "struct McpApprovalInfo" {
+        server: req("server"),
+        tool: req("tool"),
+        arguments: req("arguments"),
+    }
+    ChangeReview = "struct ChangeReview" { files: req("files"), reason: opt("reason") }
+    Usage = "struct Usage" {
+        input_tokens: req("input_tokens"),
+        cached_input_tokens: req("cached_input_tokens"),
+        output_tokens: req("output_tokens"),
+        reasoning_output_tokens: req("reasoning_output_tokens"),
+    }
+    ThreadError = "struct ThreadError" { message: req("message"), reason: opt("reason") }
+    FileChangeSummary = "struct FileChangeSummary" {
+        path: req("path"),
+        kind: req("kind"),
+        move_path: opt("move_path"),
+    }
+    TodoItem = "struct TodoItem" {
+        text: req("text"),
+        completed: req("completed"),
+        status: req("status"),
+    }
+    McpToolSpec = "struct McpToolSpec" {
+        server: req("server"),
+        tool: req("tool"),
+        description: opt("description"),
+        input_schema: or_default("inputSchema"),
+        read_only: or_default("readOnly"),
+    }
+    McpItemResult = "struct McpItemResult" {
+        content: req("content"),
+        structured_content: opt("structured_content"),
+    }
+    // The diff engine's types (diff/src/lib.rs), as a session file's `file_change` items hold them.
+    FileDiff = "struct FileDiff" {
+        hunk_ids: req("hunkIds"),
+        unified: req("unified"),
+        hunks: req("hunks"),
+        sections: req("sections"),
+        rows: req("rows"),
+        additions: req("additions"),
+        deletions: req("deletions"),
+    }
+    DiffHunk = "struct DiffHunk" {
+        id: req("id"),
+        old_start: req("oldStart"),
+        old_lines: req("oldLines"),
+        new_start: req("newStart"),
+        new_lines: req("newLines"),
+        first_row: req("firstRow"),
+        row_count: req("rowCount"),
+    }
+    DiffSection = "struct DiffSection" {
+        old_start: req("oldStart"),
+        old_lines: req("oldLines"),
+        new_start: req("newStart"),
+        new_lines: req("newLines"),
+        first_row: req("firstRow"),
+        row_count: req("rowCount"),
+        hunk_ids: req("hunkIds"),
+    }
+    DiffRow = "struct DiffRow" {
+        kind: req("kind"),
+        old_line: opt("oldLine"),
+        new_line: opt("newLine"),
+        text: req("text"),
+        highlights: req("highlights"),
+        hunk_id: opt("hunkId"),
+        no_newline: req("noNewline"),
+    }
+    HighlightRange = "struct HighlightRange" { start: req("start"), end: req("end") }
+}
