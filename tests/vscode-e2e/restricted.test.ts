@@ -13,6 +13,8 @@ import { openFile, runCommand, withScreenshot } from './workbench';
 describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000 }, () => {
   let e2e: TackE2E | undefined;
   const canaryLog = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.log`);
+  // The program the repository's git config names; removed with the log after the suite.
+  const canary = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.sh`);
 
   before(async () => {
     e2e = await startTackE2E({
@@ -29,7 +31,6 @@ describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000
         git('add', 'a.txt');
         git('commit', '-qm', 'base');
         fs.writeFileSync(path.join(workspace, 'a.txt'), 'one\ntwo\n');
-        const canary = path.join(os.tmpdir(), `tack-e2e-restricted-canary-${process.pid}.sh`);
         fs.writeFileSync(canary, `#!/bin/sh\necho "$*" >> '${canaryLog}'\n`, { mode: 0o755 });
         git('config', 'core.fsmonitor', `${canary} fsmonitor`);
         fs.writeFileSync(path.join(workspace, 'add.patch'), '*** Begin Patch\n*** Add File: planted.txt\n+planted\n*** End Patch\n');
@@ -43,6 +44,7 @@ describe('Tack in an untrusted folder (Restricted Mode)', { timeout: 10 * 60_000
   after(async () => {
     await e2e?.close();
     fs.rmSync(canaryLog, { force: true });
+    fs.rmSync(canary, { force: true });
   });
 
   test('the chat, the palette tasks and Review a Patch refuse, and nothing runs or is written', withScreenshot(() => e2e?.wb, 'restricted-mode', async (page) => {

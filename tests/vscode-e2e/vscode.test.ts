@@ -84,6 +84,8 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
   let evil: http.Server | undefined;
   const evilRequests: string[] = [];
   const canaryLog = path.join(os.tmpdir(), `tack-e2e-canary-${process.pid}.log`);
+  // The program the repository's git config names; removed with the log after the suite.
+  const canary = path.join(os.tmpdir(), `tack-e2e-canary-${process.pid}.sh`);
 
   /** Runs a test body, keeping a screenshot when it fails. */
   const withScreenshot = (name: string, fn: (page: Page) => Promise<void>) => shotOnFailure(() => e2e?.wb, name, fn);
@@ -112,7 +114,6 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
         git('commit', '-qm', 'base');
         fs.writeFileSync(path.join(workspace, 'tracked.txt'), 'committed line\nUNCOMMITTED_MARKER line\n');
         // The repository's own config names programs; Review Uncommitted Changes must run none of them.
-        const canary = path.join(os.tmpdir(), `tack-e2e-canary-${process.pid}.sh`);
         fs.writeFileSync(canary, `#!/bin/sh\necho "$*" >> '${canaryLog}'\necho CANARY_OUTPUT\ncat\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(workspace, '.gitattributes'), '*.txt diff=conv\n');
         git('config', 'core.fsmonitor', `${canary} fsmonitor`);
@@ -150,6 +151,7 @@ describe('Tack in a real VS Code (code-server)', { timeout: 20 * 60_000 }, () =>
     await e2e?.close();
     evil?.close();
     fs.rmSync(canaryLog, { force: true });
+    fs.rmSync(canary, { force: true });
   });
 
   test('the Tack view is in the activity bar and a palette command runs', withScreenshot('0-activity-and-command', async (page) => {

@@ -2,11 +2,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { checksum, loadBundle, readCacheFile } from './code-cache';
 
+/** Every temporary directory the tests made, removed when the file's tests are done. */
+const made: string[] = [];
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 function bundleDir(source: string): { dir: string; bundle: string; cacheDir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-code-cache-'));
+  const dir = tempDir('tack-code-cache-');
   fs.writeFileSync(path.join(dir, 'helper.js'), 'module.exports = { twice: (n) => n * 2 };\n');
   const bundle = path.join(dir, 'main.js');
   fs.writeFileSync(bundle, source);
@@ -110,7 +122,7 @@ test('the built tack CLI writes its cache on a successful run and uses it on the
   const { spawnSync } = await import('node:child_process');
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
   if (!fs.existsSync(cli)) return; // the unit suite may run before a build; the integration suites run the CLI
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-code-cache-home-'));
+  const home = tempDir('tack-code-cache-home-');
   const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, TACK_HOME: home, TACK_TIMING: '1' }, encoding: 'utf8' });
   const refused = run(['--no-such-command']);
   assert.equal(refused.status, 2);
