@@ -258,9 +258,12 @@ function cpuSentence(x: Ratio): string {
   const { client, raw, node } = x.cpu;
   if (client === undefined || raw === undefined) return '';
   const nodePart = node === undefined ? '' : ` and ${fmt(node)} ms for the Node reader of the command's own pipe`;
+  const waiting = "so most of the gap is time spent waiting for the producer and the sidecar, which share the machine's cores with it";
   const verdict =
-    client <= raw * 1.5
-      ? `: its framing, decoding and callbacks add ${fmt(Math.max(0, client - raw))} ms to the reading itself, so most of the gap is time spent waiting for the producer and the sidecar, which share the machine's cores with it`
+    client <= raw
+      ? `: no more than the raw reader that parses nothing, ${waiting}`
+      : client <= raw * 1.5
+      ? `: its framing, decoding and callbacks add ${fmt(client - raw)} ms to the reading itself, ${waiting}`
       : `: its own work (framing, decoding, the callbacks) costs ${fmt(client - raw)} ms per run on top of the reading`;
   return ` With ${x.mode} SidecarClient's process spends ${fmt(client)} ms of CPU per run against ${fmt(raw)} ms for the raw reader${nodePart}${verdict}.`;
 }
