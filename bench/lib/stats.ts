@@ -16,6 +16,17 @@ export function summarize(xs: number[]): Summary {
   return { n: s.length, median, min: s[0], max: s[s.length - 1] };
 }
 
+/**
+ * Runs `fn` untimed for at least `ms` milliseconds (and at least once): long enough for V8 to tier
+ * up a small function's JavaScript and wasm, so the timed runs that follow measure the code it
+ * settles on rather than its baseline tiers.
+ */
+export function warmFor(fn: () => unknown, ms: number): void {
+  const until = performance.now() + ms;
+  do fn();
+  while (performance.now() < until);
+}
+
 /** Times `fn` `reps` times after `warmup` untimed runs; milliseconds per run. */
 export function timeSync(fn: () => unknown, reps: number, warmup = 1): number[] {
   for (let i = 0; i < warmup; i++) fn();
