@@ -146,13 +146,7 @@ fn split_keep_endings(text: &str) -> Vec<&str> {
 /// `split_keep_endings` over bytes (the tests' reference splitter for bytes).
 #[cfg(test)]
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
-    let mut lines = Vec::with_capacity(bytes.len() / 64 + 1);
-    let mut start = 0;
-    for_each_line_end(bytes, |end| {
-        lines.push(&bytes[start..end]);
-        start = end;
-    });
-    lines
+    lockstep::all_lines(bytes)
 }
 
 /// Calls `f` with the end of every line of `bytes` (just past its '\n', or the end of a last line

@@ -327,7 +327,7 @@ fn rest_whole(out: &mut Vec<Span>, old: &[u8], new: &[u8], at: (usize, usize, us
 }
 
 /// Every line of `text`, by the splitter that finds the newlines of a word at once.
-fn all_lines(text: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn all_lines(text: &[u8]) -> Vec<&[u8]> {
     let mut lines = Vec::with_capacity(text.len() / 32 + 1);
     let mut start = 0;
     for_each_line_end(text, |end| {

@@ -8,13 +8,10 @@ use serde_json::json;
 #[test]
 fn a_long_argument_list_reaches_the_command_as_it_does_unsandboxed() {
     let mut s = Sidecar::start();
-    let info = s.request("initialize", json!({})).unwrap();
-    if !info["sandbox"]["available"].as_bool().unwrap() {
-        eprintln!("skipped: no sandbox on this machine");
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = scratch("argv").join("ws");
-    std::fs::create_dir_all(&ws).unwrap();
+    let ws = scratch_workspace("argv");
     use std::os::unix::fs::PermissionsExt;
     // No #! line: with glibc, exec*p runs it with /bin/sh, copying the argument list (one
     // pointer per argument) onto the stack first.

@@ -4,22 +4,6 @@
 mod common;
 use common::*;
 use serde_json::json;
-use std::path::PathBuf;
-
-fn available(s: &mut Sidecar) -> bool {
-    let info = s.request("initialize", json!({})).unwrap();
-    let ok = info["sandbox"]["available"].as_bool().unwrap();
-    if !ok {
-        eprintln!("skipped: no sandbox on this machine");
-    }
-    ok
-}
-
-fn workspace(name: &str) -> PathBuf {
-    let ws = scratch(name).join("ws");
-    std::fs::create_dir_all(&ws).unwrap();
-    ws
-}
 
 /// The mount namespaces (`mnt:[N]`) process `pid` holds descriptors to.
 fn mount_namespaces_held(pid: u32) -> Vec<String> {
@@ -36,10 +20,10 @@ fn mount_namespaces_held(pid: u32) -> Vec<String> {
 #[test]
 fn the_hold_on_a_commands_mount_namespace_ends_with_its_report() {
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("reuse-ns");
+    let ws = scratch_workspace("reuse-ns");
     let sidecar = s.pid();
     for mode in ["read-only", "workspace-write"] {
         for tty in [true, false] {
@@ -85,12 +69,12 @@ fn init_and_the_command_start_with_no_signal_handler_of_the_sidecars() {
     // The sidecar has handlers (std's for stack overflows, the runtime's): its clone must not
     // leave them to init (PID 1 of the namespace, which never execs) or the command.
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
     let own = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap();
     assert_ne!(mask(&own, "SigCgt:"), "0000000000000000", "{own}");
-    let ws = workspace("reuse-signals");
+    let ws = scratch_workspace("reuse-signals");
     for mode in ["read-only", "workspace-write"] {
         for tty in [true, false] {
             let e = s.run(json!({

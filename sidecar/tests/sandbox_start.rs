@@ -4,23 +4,7 @@
 mod common;
 use common::*;
 use serde_json::json;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn available(s: &mut Sidecar) -> bool {
-    let info = s.request("initialize", json!({})).unwrap();
-    let ok = info["sandbox"]["available"].as_bool().unwrap();
-    if !ok {
-        eprintln!("skipped: no sandbox on this machine");
-    }
-    ok
-}
-
-fn workspace(name: &str) -> PathBuf {
-    let ws = scratch(name).join("ws");
-    std::fs::create_dir_all(&ws).unwrap();
-    ws
-}
 
 fn all_output(e: &Exited) -> String {
     format!("{}{}", e.output, e.stderr)
@@ -32,10 +16,10 @@ fn the_command_gets_the_requests_environment_not_the_sidecars() {
     // for it (filtered: no secret-looking names; the request's variables on top).
     const LEAK: &str = "tack-start-leak-2718281828";
     let mut s = Sidecar::start_with(&[("TACK_START_TEST_API_KEY", LEAK)], None);
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("start-env");
+    let ws = scratch_workspace("start-env");
     for mode in ["read-only", "workspace-write"] {
         for tty in [true, false] {
             let e = s.run(json!({
@@ -61,10 +45,10 @@ fn the_command_gets_the_requests_environment_not_the_sidecars() {
 #[test]
 fn a_script_without_an_interpreter_line_runs_and_a_missing_interpreter_is_a_clear_error() {
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("start-exec");
+    let ws = scratch_workspace("start-exec");
     use std::os::unix::fs::PermissionsExt;
     let plain = ws.join("plain-script");
     std::fs::write(&plain, "echo plain-script-ran\n").unwrap();
@@ -153,10 +137,10 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
     // clean them: they close what they inherited themselves. Otherwise another command's stdin
     // would never see end-of-file while this one runs, and the sidecar's own pipes would stay open.
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("start-fds");
+    let ws = scratch_workspace("start-fds");
     let reader = s.start_exec(json!({
         "argv": ["sh", "-c", "cat; echo cat-saw-eof"], "cwd": ws, "tty": false,
     }));
@@ -253,10 +237,10 @@ fn no_process_of_a_sandboxed_command_holds_the_sidecars_descriptors() {
 #[test]
 fn signals_reach_the_command_and_its_end_is_reported_as_its_own() {
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("start-signals");
+    let ws = scratch_workspace("start-signals");
     for tty in [true, false] {
         // A command that handles SIGTERM itself: the kill's SIGTERM reaches it (init's process
         // group; init, PID 1 of its namespace, ignores it), and it decides how it ends.
@@ -295,7 +279,7 @@ fn without_user_namespaces_the_command_runs_confined_and_says_what_is_missing() 
         eprintln!("skipped: no user namespaces here");
         return;
     }
-    let ws = workspace("start-no-userns");
+    let ws = scratch_workspace("start-no-userns");
     std::fs::create_dir_all(ws.join(".git")).unwrap();
     std::fs::write(ws.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let outside = ws.parent().unwrap().join("outside");
@@ -342,10 +326,10 @@ fn a_sandboxed_pipe_command_reads_its_stdin_to_the_end_and_writes_both_streams()
     // command's init): what is written reaches the command, end-of-file too, and both output
     // streams come back apart.
     let mut s = Sidecar::start();
-    if !available(&mut s) {
+    if !sandbox_or_skip(&mut s) {
         return;
     }
-    let ws = workspace("start-stdin");
+    let ws = scratch_workspace("start-stdin");
     for mode in ["read-only", "workspace-write"] {
         let id = s.start_exec(json!({
             "argv": ["sh", "-c", "n=$(wc -c); echo \"got $n bytes\"; echo to-stderr >&2; exit 3"],

@@ -224,6 +224,24 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// Initializes `s` and says whether this machine can sandbox; when it cannot, the caller's test is
+/// skipped (said on stderr). `sandbox.rs` checks the refusal instead in that case.
+pub fn sandbox_or_skip(s: &mut Sidecar) -> bool {
+    let info = s.request("initialize", json!({})).unwrap();
+    let ok = info["sandbox"]["available"].as_bool().unwrap();
+    if !ok {
+        eprintln!("skipped: no sandbox on this machine");
+    }
+    ok
+}
+
+/// A fresh, empty `ws` directory under `scratch(name)`.
+pub fn scratch_workspace(name: &str) -> PathBuf {
+    let ws = scratch(name).join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    ws
+}
+
 /// Alive and not a zombie.
 pub fn process_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
