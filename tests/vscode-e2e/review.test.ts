@@ -230,8 +230,10 @@ describe('Reviewing proposed edits in a real VS Code (code-server)', { timeout: 
     assert.equal(read('first.txt'), '1\n', 'the other file of the decision was not written either');
     assert.equal(read('second.txt'), '2 changed by someone else\n');
     const body = lastRequest();
-    // On failure, show the last tool output (the request's tail is the tool list).
-    const lastOutput = body.slice(body.lastIndexOf('function_call_output'), body.lastIndexOf('function_call_output') + 1500);
+    // On failure, show the last tool output (apply_patch is a custom tool on this wire) and any
+    // request that did not meet its script entry.
+    const at = body.lastIndexOf('_call_output');
+    const lastOutput = `${at < 0 ? body.slice(-1500) : body.slice(at, at + 1500)}\nmismatches: ${e2e!.model.mismatches.join(' | ')}`;
     assert.ok(body.includes('second.txt changed after Tack proposed this edit'), lastOutput);
     assert.ok(body.includes('nothing of this decision was applied'), lastOutput);
     assert.deepEqual(e2e!.model.mismatches, []);

@@ -11,13 +11,36 @@ export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
 export interface Workbench {
   browser: Browser;
   page: Page;
+  /** The last lines of Tack's Output channel, when the workbench belongs to a known code-server. */
+  tackLog?: () => string;
   close(): Promise<void>;
 }
 
+/**
+ * The last `lines` lines of Tack's Output channel as the extension host wrote it to disk
+ * (`<user data>/logs/<session>/exthost<N>/<extension id>/Tack.log`, the newest session's).
+ */
+export function tackLogTail(userDataDir: string, lines = 40): string {
+  const logs = path.join(userDataDir, 'logs');
+  const found: string[] = [];
+  for (const session of fs.existsSync(logs) ? fs.readdirSync(logs).sort() : []) {
+    for (const host of fs.readdirSync(path.join(logs, session)).filter((d) => d.startsWith('exthost'))) {
+      for (const ext of fs.readdirSync(path.join(logs, session, host))) {
+        const file = path.join(logs, session, host, ext, 'Tack.log');
+        if (fs.existsSync(file)) found.push(file);
+      }
+    }
+  }
+  const file = found.at(-1);
+  return file ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no Tack log found)';
+}
+
 /** Opens the workbench of a started code-server; a failure carries the server's last output. */
-export async function openWorkbenchOf(cs: { url: string; output(): string }): Promise<Workbench> {
+export async function openWorkbenchOf(cs: { url: string; output(): string; userDataDir?: string }): Promise<Workbench> {
   try {
-    return await openWorkbench(cs.url);
+    const wb = await openWorkbench(cs.url);
+    const dir = cs.userDataDir;
+    return dir === undefined ? wb : { ...wb, tackLog: () => tackLogTail(dir) };
   } catch (e) {
     throw new Error(`${(e as Error).message}\ncode-server output:\n${cs.output().slice(-4000)}`, { cause: e });
   }
@@ -163,7 +186,9 @@ export function withScreenshot(wb: () => Workbench | undefined, name: string, fn
       const shot = await screenshot(w.page, name);
       await runCommand(w.page, 'Tack: Reject All Changes').catch(() => undefined);
       await runCommand(w.page, 'Tack: Stop').catch(() => undefined);
-      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})`, { cause: e });
+      let log = '';
+      try { log = w.tackLog ? `\nTack's Output channel, last lines:\n${w.tackLog()}` : ''; } catch { /* no log to show */ }
+      throw new Error(`${(e as Error).message}\n(screenshot: ${shot})${log}`, { cause: e });
     }
   };
 }

@@ -78,6 +78,11 @@ export interface Choice {
 export const PROPOSED_SCHEME = 'tack-proposed';
 
 /** A whole-file change (add, delete, move) as one hunk standing for the file. */
+/** The refusal of an accept whose file no longer holds the text the proposal was made for. */
+function changedAfterProposal(path: string): Error {
+  return new Error(`${path} changed after Tack proposed this edit, so the edit was not applied. Ask Tack again to get a fresh proposal.`);
+}
+
 function wholeHunk(st: FileReviewState): PendingHunk {
   const id = st.whole!.ids.join('+');
   return { id, origin: id, oldStart: 0, oldLines: [], newStart: 0, newLines: [], state: 'pending' };
@@ -748,9 +753,7 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
       }
       const doc = await vscode.workspace.openTextDocument(file.uri);
       const now = doc.getText();
-      if (now !== st.proposal!.current) {
-        throw new Error(`${file.path} changed after Tack proposed this edit, so the edit was not applied. Ask Tack again to get a fresh proposal.`);
-      }
+      if (now !== st.proposal!.current) throw changedAfterProposal(file.path);
       const target = step.current;
       // Replace only the span that differs, so the cursor and folding elsewhere stay where they were.
       let start = 0;
@@ -763,7 +766,17 @@ export class InlineDiffManager implements vscode.CodeLensProvider, vscode.FileSy
     const named = batch.map((b) => b.st.file.path).join(', ');
     for (const b of batch) b.st.writing = true;
     try {
-      if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${named}`);
+      if (!(await vscode.workspace.applyEdit(edit))) {
+        // VS Code refuses an edit made for a document version that is no longer current: the file
+        // changed (a reload from disk, typing) between the check above and the edit. Its change event
+        // reaches this side before the refusal, so the text shows which file it was.
+        for (const { st, step } of batch) {
+          if (step === 'whole') continue;
+          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === st.file.uri.toString());
+          if (doc && doc.getText() !== st.proposal!.current) throw changedAfterProposal(st.file.path);
+        }
+        throw new Error(`VS Code refused the edit to ${named}`);
+      }
     } finally {
       for (const b of batch) b.st.writing = false;
     }
