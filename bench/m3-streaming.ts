@@ -126,7 +126,10 @@ async function clientRun(client: SidecarClient, tty: boolean, bytes: number, cwd
 export async function streamingBench(ctx: Ctx): Promise<Section> {
   const s = section('3', 'Output streaming: 256 MB through the sidecar');
   const bytes = ctx.quick ? 32 * 2 ** 20 : 256 * 2 ** 20;
-  const reps = ctx.reps(3, 1);
+  // Rounds per mode. A pipes round takes about 2 s and its throughput swings by 2x between rounds on
+  // this machine (the producer, the sidecar and the reader share two cores), so it gets more of them;
+  // a PTY round takes about 16 s and varies little.
+  const repsOf = (tty: boolean) => (tty ? ctx.reps(3, 1) : ctx.reps(7, 1));
   const cwd = ctx.tmp('stream');
   const rows: string[][] = [];
   const raw: Record<string, unknown> = {};
@@ -155,6 +158,7 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
   const results: Record<string, { floor: Summ; sidecar: Summ; raw: Summ; hwmMb: number | null; idleMb: number | null }> = {};
   for (const tty of [false, true]) {
     const mode = tty ? 'PTY' : 'pipes';
+    const reps = repsOf(tty);
     ctx.log(`${mode}: ${reps} round(s) of every reader`);
     // Every reader once per round, in turn, so that load from elsewhere on the machine falls on all
     // of them alike. Two native readers: blocking read() and poll()-driven non-blocking reads; the
@@ -234,9 +238,9 @@ export async function streamingBench(ctx: Ctx): Promise<Section> {
     `Streaming ${fmt(bytes / 2 ** 20)} MiB: ${ratios.map((x) => `${fmt(x.pct)}% of the native floor with ${x.mode}`).join(', ')}; sidecar peak RSS ${fmt(peak)} MB.`,
   );
   s.notes.push(
-    `The producer is \`${producer(bytes).slice(0, 2).join(' ')} '${producer(bytes)[2]}'\` (63-byte lines). Through a PTY the terminal turns each \\n into \\r\\n, so more bytes arrive than were written; throughput counts the bytes the reader received. ${reps} run(s) each.`,
+    `The producer is \`${producer(bytes).slice(0, 2).join(' ')} '${producer(bytes)[2]}'\` (63-byte lines). Through a PTY the terminal turns each \\n into \\r\\n, so more bytes arrive than were written; throughput counts the bytes the reader received. ${repsOf(false)} rounds of every reader with pipes, ${repsOf(true)} with a PTY, the readers taking turns within a round.`,
     'Raw reader: `tack-sidecar` driven by hand (initialize asking for raw output frames, as SidecarClient does, then, with the clock started at its answer, one exec/start line) with its stdout read as bytes and not parsed, until the exec/exited line: the sidecar\'s own cost without the TypeScript client (throughput counts the command\'s output bytes, as in the other rows).',
-    'Node child_process row: the producer\'s own pipe read by Node (`data` events of Buffers, counted, nothing else), no sidecar: what a Node reader gets from the producer\'s own pipe on this machine. It is not a ceiling for a client of the sidecar: the sidecar\'s pipe holds 1 MiB and is written in large frames, so each read brings a full 64 KiB; the raw reader row is the most a Node client of the sidecar can reach.',
+    'Node child_process row: the producer\'s own pipe read by Node (`data` events of Buffers, counted, nothing else), no sidecar: what a Node reader gets from the producer\'s own pipe on this machine. It is not a ceiling for a client of the sidecar: the sidecar writes its stdout in large frames, so each read brings a full 64 KiB; the raw reader row is the most a Node client of the sidecar can reach. Both are Unix socket pairs, not pipes: Node\'s spawn makes one for every piped stdio stream.',
     'Sidecar: a fresh `tack-sidecar` per mode, no sandbox, driven by SidecarClient with an output callback that counts the UTF-8 bytes of every `exec/output` notification (what the extension does before rendering). Peak RSS is the sidecar process\'s VmHWM from /proc after the runs; idle is after `initialize`.',
     'CPU columns: the reading process\'s user + system time per run (process.cpuUsage() of this Node process, the reader in those rows) and the sidecar\'s (from /proc), medians; the native readers\' are not measured. Compare rows of one run: a reader that keeps up with its writer wakes for smaller reads and spends more CPU per byte, and other work on the machine inflates CPU time as well as throughput.',
     'Floor (bench/native): a Rust program reading the pipe or the PTY master in 64 KiB reads until EOF/EIO, once blocking in read() and once driven by poll() with non-blocking reads until EAGAIN (as an event loop reads); the faster of the two is the floor.',
@@ -289,5 +293,5 @@ function streamGap(ratios: Ratio[], worst: number): string {
     .filter((x) => x.pct < 80)
     .map(cpuSentence)
     .join('');
-  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. The path per chunk: a pipe command's runner reads up to 128 KiB of what is waiting (the pipe asks the kernel for 1 MiB), decodes the UTF-8 in place and copies it into a raw output frame (a JSON header line with the byte count, then the text as is: no escaping in the sidecar, no JSON.parse of the text in the client); a writer thread sends whatever frames are queued in one writev into a 1 MiB pipe. The client takes each payload by its length and decodes it once, in pieces that fit V8's ordinary heap pages (up to 128 KiB less 16 bytes of ASCII, copied as Latin-1; half that of other text), since a longer string is placed in the large-object space, its pages mapped for it and unmapped when it dies. What is left is the copying through two pipes instead of one and the context switches between the producer, the sidecar and the reader.${cpu}`;
+  return `Short by ${fmt(80 - worst)} points: ${parts.join('; ')}. The path per chunk: a pipe command's runner reads up to 128 KiB of what is waiting (the pipe asks the kernel for 1 MiB), decodes the UTF-8 in place and copies it into a raw output frame (a JSON header line with the byte count, then the text as is: no escaping in the sidecar, no JSON.parse of the text in the client); a writer thread sends whatever frames are queued in one writev into its stdout, the Unix socket pair Node's spawn made (the sidecar widens its stdout to 1 MiB only when it is a pipe, so the socket's default send buffer holds: net.core.wmem_default, 208 KiB on most systems). The client takes each payload by its length and decodes it once, in pieces that fit V8's ordinary heap pages (up to 128 KiB less 16 bytes of ASCII, copied as Latin-1; half that of other text), since a longer string is placed in the large-object space, its pages mapped for it and unmapped when it dies. What is left is the copying through a pipe and a socket pair instead of one pipe and the context switches between the producer, the sidecar and the reader.${cpu}`;
 }

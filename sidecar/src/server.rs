@@ -517,10 +517,12 @@ fn write_lines(mut rx: mpsc::Receiver<Vec<u8>>) {
     }
 }
 
-/// The kernel buffer of the pipe the client reads (its spawner made it 64 KiB): 1 MiB, so a batch
-/// of output lines goes in with one write instead of sixteen, each waiting for the client to drain
-/// the last, and the client finds a whole batch waiting each time it wakes. Only when stdout is a
-/// pipe; refused (above /proc/sys/fs/pipe-max-size or the user's pipe quota) it stays as it was.
+/// The kernel buffer of the pipe the client reads, when stdout is a pipe (64 KiB by default): 1 MiB,
+/// so a batch of output lines goes in with one write instead of sixteen, each waiting for the client
+/// to drain the last, and the client finds a whole batch waiting each time it wakes. Refused (above
+/// /proc/sys/fs/pipe-max-size or the user's pipe quota) it stays as it was. Node's spawn gives its
+/// child a Unix socket pair for each piped stdio stream, not a pipe: under the extension and the CLI
+/// this does nothing, and the socket's default send buffer holds.
 fn widen_stdout_pipe() {
     #[cfg(target_os = "linux")]
     {
