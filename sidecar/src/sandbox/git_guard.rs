@@ -5,13 +5,18 @@
 //! once the command has ended. This module finds the entries; it never follows a symlink while
 //! walking.
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
+#[cfg(target_os = "linux")]
+use std::os::fd::AsRawFd as _;
 #[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A descriptor number (a parent directory opened for fstatat; Linux only).
+type RawFd = std::ffi::c_int;
 
 /// How many directories one scan reads at most (a big `node_modules` has tens of thousands).
 pub const DIR_LIMIT: usize = 100_000;
@@ -124,9 +129,14 @@ struct Cache {
     /// Counts scans; `Dir::seen` says which scan last visited a directory.
     generation: u64,
     /// The buffer directory listings are read into (Linux), kept for the next scan.
-    #[cfg(target_os = "linux")]
-    buf: Vec<u8>,
+    buf: ListingBuffer,
 }
+
+#[cfg(target_os = "linux")]
+type ListingBuffer = Vec<u8>;
+/// Elsewhere std's read_dir reads the listings.
+#[cfg(not(target_os = "linux"))]
+type ListingBuffer = ();
 
 /// One directory as a scan read it. `ctime` is what makes the cache safe: the kernel sets it to the
 /// current time whenever an entry is created, removed or renamed in the directory, and no one can
@@ -234,13 +244,20 @@ impl Scanner<'_> {
             }
         }
         for area in shallow {
-            let Some(d) = self.visit(area) else { continue };
-            let names: Vec<OsString> = d.subdirs.iter().take(DIR_LIMIT).cloned().collect();
-            for n in names {
-                let child = area.join(n);
-                if let Some(d) = self.visit(&child) {
-                    record(&child, d, &mut out);
+            let Some(d) = self.visit(area, None) else {
+                continue;
+            };
+            // Lent out while the children are visited (none of them is the area itself).
+            let names = std::mem::take(&mut d.subdirs);
+            let parent = open_area(area, &d.key);
+            for n in names.iter().take(DIR_LIMIT) {
+                let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
+                if let Some(d) = self.visit(&area.join(n), at) {
+                    record(d, &mut out, || area.join(n));
                 }
+            }
+            if let Some(d) = self.cache.dirs.get_mut(area) {
+                d.subdirs = names;
             }
         }
         let mut budget = DIR_LIMIT;
@@ -252,9 +269,11 @@ impl Scanner<'_> {
                     break;
                 }
                 budget -= 1;
-                let Some(d) = self.visit(&dir) else { continue };
+                let Some(d) = self.visit(&dir, None) else {
+                    continue;
+                };
                 // A repository directory is protected as a whole: no need to walk its objects.
-                if record(&dir, d, &mut out) && depth > 0 {
+                if record(d, &mut out, || dir.clone()) && depth > 0 {
                     continue;
                 }
                 if d.subdirs.is_empty() {
@@ -272,41 +291,139 @@ impl Scanner<'_> {
         out
     }
 
-    /// The directory at `path` as it is now: from the cache when unchanged, else read.
-    fn visit(&mut self, path: &Path) -> Option<&Dir> {
-        let generation = self.cache.generation;
-        if self
-            .cache
-            .dirs
-            .get(path)
-            .is_some_and(|d| d.seen == generation)
-        {
-            return self.cache.dirs.get(path);
+    /// The directory at `path` as it is now: from the cache when unchanged, else read (one lookup
+    /// in the cache). `at`: its parent, open, and its name there (Linux: one fstatat instead of
+    /// resolving the whole path again).
+    fn visit(&mut self, path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<&mut Dir> {
+        use std::collections::hash_map::Entry;
+        let cache = &mut *self.cache;
+        let generation = cache.generation;
+        let mut o = match cache.dirs.entry(path.to_path_buf()) {
+            Entry::Occupied(o) => o,
+            Entry::Vacant(v) => {
+                let (key, keyed) = dir_stat(path, at)?;
+                let d = fresh(
+                    path,
+                    key,
+                    keyed,
+                    generation,
+                    &mut self.fs_ok,
+                    &self.cutoff,
+                    &mut cache.buf,
+                );
+                return Some(v.insert(d));
+            }
+        };
+        if o.get().seen == generation {
+            return Some(o.into_mut());
         }
-        let m = path.symlink_metadata().ok()?;
-        if !m.is_dir() {
+        let (key, keyed) = dir_stat(path, at)?;
+        let d = o.get_mut();
+        if !(d.trusted && d.key == key) {
+            *d = fresh(
+                path,
+                key,
+                keyed,
+                generation,
+                &mut self.fs_ok,
+                &self.cutoff,
+                &mut cache.buf,
+            );
+        }
+        d.seen = generation;
+        Some(o.into_mut())
+    }
+}
+
+/// The directory at `path` read now (its key taken just before), and whether it may be remembered.
+fn fresh(
+    path: &Path,
+    key: DirKey,
+    keyed: bool,
+    generation: u64,
+    fs_ok: &mut HashMap<u64, bool>,
+    cutoff: &Cutoff,
+    buf: &mut ListingBuffer,
+) -> Dir {
+    let fs_ok = *fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
+    let mut d = read(path, key, buf);
+    d.seen = generation;
+    d.trusted = d.trusted && keyed && fs_ok && cutoff.trusts(&key);
+    d
+}
+
+/// A directory's key and whether it can be trusted (see `dir_key`); None when `path` is no
+/// directory (a symlink is none). Linux with `at`: fstatat on the open parent.
+fn dir_stat(path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<(DirKey, bool)> {
+    #[cfg(target_os = "linux")]
+    if let Some((parent, name)) = at {
+        use std::os::unix::ffi::OsStrExt as _;
+        let name = std::ffi::CString::new(name.as_bytes()).ok()?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatat(parent, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0
+            || st.st_mode & libc::S_IFMT != libc::S_IFDIR
+        {
             return None;
         }
-        let (key, keyed) = dir_key(&m);
-        if let Some(d) = self.cache.dirs.get_mut(path) {
-            if d.trusted && d.key == key {
-                d.seen = generation;
-                return self.cache.dirs.get(path);
-            }
-        }
-        let fs_ok = *self
-            .fs_ok
-            .entry(key.dev)
-            .or_insert_with(|| keeps_ctime(path));
-        #[cfg(target_os = "linux")]
-        let mut d = read(path, key, &mut self.cache.buf);
-        #[cfg(not(target_os = "linux"))]
-        let mut d = read(path, key);
-        d.seen = generation;
-        d.trusted = d.trusted && keyed && fs_ok && self.cutoff.trusts(&key);
-        self.cache.dirs.insert(path.to_path_buf(), d);
-        self.cache.dirs.get(path)
+        let key = DirKey {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            ctime: (st.st_ctime, st.st_ctime_nsec),
+            mtime: (st.st_mtime, st.st_mtime_nsec),
+        };
+        return Some((key, true));
     }
+    let _ = at;
+    let m = path.symlink_metadata().ok()?;
+    m.is_dir().then(|| dir_key(&m))
+}
+
+/// Linux: an area opened to stat its children relative to it, if it is still the directory `key`
+/// was taken from (else the children's paths are resolved whole).
+#[cfg(target_os = "linux")]
+fn open_area(path: &Path, key: &DirKey) -> Option<std::os::fd::OwnedFd> {
+    let fd = open_dir(path)?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let same = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0
+        && st.st_dev == key.dev
+        && st.st_ino == key.ino;
+    same.then_some(fd)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_area(_path: &Path, _key: &DirKey) -> Option<NoFd> {
+    None
+}
+
+/// Where there is no open parent to stat relative to.
+#[cfg(not(target_os = "linux"))]
+struct NoFd;
+
+#[cfg(not(target_os = "linux"))]
+impl NoFd {
+    fn as_raw_fd(&self) -> RawFd {
+        -1
+    }
+}
+
+/// Opens a directory without following a link: openat itself (musl's open() follows an
+/// O_CLOEXEC open with an fcntl).
+#[cfg(target_os = "linux")]
+fn open_dir(path: &Path) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd as _;
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            0,
+        )
+    };
+    // SAFETY: just opened for us.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// A directory's cache key, and whether it can be trusted: on Unix the kernel's (device, inode,
@@ -333,13 +450,14 @@ fn dir_key(_m: &fs::Metadata) -> (DirKey, bool) {
     (key, false)
 }
 
-/// Records a directory's `.git` and repository `HEAD`; true when it is a repository directory.
-fn record(path: &Path, d: &Dir, out: &mut GitScan) -> bool {
+/// Records a directory's `.git` and repository `HEAD` (`path` makes its path, when there is one);
+/// true when it is a repository directory.
+fn record(d: &Dir, out: &mut GitScan, path: impl Fn() -> PathBuf) -> bool {
     if let Some(id) = d.git {
-        out.entries.insert(path.join(".git"), id);
+        out.entries.insert(path().join(".git"), id);
     }
     if let Some(id) = d.head {
-        out.entries.insert(path.join("HEAD"), id);
+        out.entries.insert(path().join("HEAD"), id);
         return true;
     }
     false
@@ -365,8 +483,7 @@ fn look_at(dir: &Path, out: &mut GitScan) -> bool {
 /// reads of up to `LISTING_BUFFER` bytes with their file types (an fstatat only where the file
 /// system gives none, and for a `.git` or `HEAD` found, whose identity is recorded).
 #[cfg(target_os = "linux")]
-fn read(path: &Path, key: DirKey, buf: &mut Vec<u8>) -> Dir {
-    use std::os::fd::{FromRawFd as _, OwnedFd};
+fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
     use std::os::unix::ffi::OsStrExt as _;
     let mut d = Dir {
         key,
@@ -382,23 +499,9 @@ fn read(path: &Path, key: DirKey, buf: &mut Vec<u8>) -> Dir {
         d.head = repository_head(path).map(|(_, id)| id);
         d
     };
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+    let Some(fd) = open_dir(path) else {
         return unreadable(d);
     };
-    // openat itself: musl's open() follows an O_CLOEXEC open with an fcntl.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat,
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            0,
-        )
-    };
-    if fd < 0 {
-        return unreadable(d);
-    }
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
     let dir = std::os::fd::AsRawFd::as_raw_fd(&fd);
     let stat_at = |name: &[u8]| -> Option<libc::stat> {
         let name = std::ffi::CString::new(name).ok()?;
@@ -485,7 +588,7 @@ fn read(path: &Path, key: DirKey, buf: &mut Vec<u8>) -> Dir {
 /// Reads a directory's entries: file types come from readdir (an lstat only where the file system
 /// does not give them, and for a `.git` or `HEAD` found, whose identity is recorded).
 #[cfg(not(target_os = "linux"))]
-fn read(path: &Path, key: DirKey) -> Dir {
+fn read(path: &Path, key: DirKey, _buf: &mut ListingBuffer) -> Dir {
     let mut d = Dir {
         key,
         seen: 0,
