@@ -960,12 +960,17 @@ mod tests {
             let m = d.symlink_metadata().unwrap();
             (m.ctime(), m.ctime_nsec())
         };
+        // The coarse-clock rule applies (and these are trusted) on a file system the cache is used
+        // on that keeps nanoseconds; elsewhere (overlayfs, whole seconds) only the finding holds.
+        let trusting = keeps_ctime(&base) && changed(&old[0]).1 != 0;
         while old.iter().any(|d| coarse_clock().unwrap() <= changed(d)) {
             std::thread::sleep(Duration::from_millis(2));
         }
         let before = scan(walk, &shallow);
         for d in &old {
-            assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            if trusting {
+                assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            }
             fs::create_dir(d.join(".git")).unwrap();
         }
         let after = scan(walk, &shallow);
@@ -991,7 +996,9 @@ mod tests {
         // The areas themselves change with each swap: list them as they are now.
         let before = scan(walk, &shallow);
         for d in swapped.iter().chain(&replaced) {
-            assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            if trusting {
+                assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            }
         }
         for (i, d) in swapped.iter().enumerate() {
             fs::rename(d, base.join(format!("gone{i}"))).unwrap();
