@@ -3,6 +3,7 @@
 // TypeScript-only extension does).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { SidecarClient, type ExecStartParams } from '../extension/src/host/sidecar';
 import { type Ctx, nativeBin, rel, sidecarBin } from './lib/context';
@@ -113,13 +114,30 @@ export async function roundTripBench(ctx: Ctx): Promise<Section> {
     );
   }
   s.notes.push(
-    `The ${BIG_DIRS.toLocaleString('en-US')}-directory case runs in a workspace of ${BIG_DIRS / 50} directories with 49 subdirectories each: in workspace-write the sidecar looks for \`.git\` entries before and after every command (sidecar/src/sandbox/git_guard.rs), which costs in proportion to the workspace's directories.`,
+    `The ${BIG_DIRS.toLocaleString('en-US')}-directory case runs in a workspace of ${BIG_DIRS / 50} directories with 49 subdirectories each: in workspace-write the sidecar looks for \`.git\` entries before and after every command (sidecar/src/sandbox/git_guard.rs), which costs in proportion to the workspace's directories (one stat each per scan; a directory's listing is read again only when its change time moved).`,
+    tempDirNote(),
     'Sidecar: one long-lived `tack-sidecar` driven through Tack\'s own TypeScript client (SidecarClient, as the extension uses it); the time runs from `exec()` to the `exec/exited` notification being handed to the caller. Each case runs the same `true` (found on PATH) in a temporary directory; every run is checked for exit code 0.',
     `Floors (bench/native): a Rust program timing Command::status() of \`true\` (posix_spawn + wait), and openpty + spawn with the slave as the controlling terminal + drain the master + wait. Node: child_process.spawn('true') with pipes, until 'close'. ${n} runs each after 5 (1 for native) untimed.`,
   );
   if (sandboxNote) s.notes.push(sandboxNote);
   s.commands.push('node --import tsx bench/run.ts --only 2', `${rel(nativeBin)} spawn --n ${n}`, `${rel(nativeBin)} spawn --n ${n} --pty`);
   return s;
+}
+
+/** The sidecar's temp dir (its TMPDIR, inherited from the benchmark): each of its subdirectories is stat'ed by both scans. */
+function tempDirNote(): string {
+  const tmp = os.tmpdir();
+  let entries = 0;
+  let dirs = 0;
+  try {
+    for (const e of fs.readdirSync(tmp, { withFileTypes: true })) {
+      entries++;
+      if (e.isDirectory()) dirs++;
+    }
+  } catch {
+    return `The sidecar's temp dir (${tmp}) could not be listed.`;
+  }
+  return `The sidecar's temp dir (${tmp}, writable in workspace-write) held ${entries.toLocaleString('en-US')} entries at the end, ${dirs.toLocaleString('en-US')} of them directories: the \`.git\` scans stat each of those before and after every workspace-write command, and read the temp dir's listing again when it changed since the last scan (another process writing there makes that likely).`;
 }
 
 /**
@@ -136,7 +154,7 @@ function launcherNote(cases: { tty: boolean; sandboxed: boolean; result?: Summar
   if (!direct || !pipeSandbox || !ptyPlain) return '';
   return (
     `Unsandboxed commands start directly: pipes ${fmt(direct.median - floorPipes.median)} ms over the pipe floor, a PTY ${fmt(ptyPlain.median - floorPty.median)} ms over the PTY floor (on Linux the sidecar spawns into the terminal itself, with a new session, the terminal as the controlling one and the parent-death signal set between fork and exec). ` +
-    `Sandboxed commands start directly too, with no exec but the command's own: the sidecar prepares the paths, the uid/gid maps, the Landlock ruleset and the seccomp program, then clones the command's process itself into new user, mount and PID namespaces, so that child is the namespace's init; with raw system calls only, init maps its ids, mounts the tree read-only with the writable roots and every \`.git\` read-only and starts the command with a clone that shares its memory (init suspended until the command's exec, as posix_spawn does), which drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux_start.rs); the sidecar learns of the end through a pidfd, PTY commands too. That adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes; in workspace-write the sidecar also looks for \`.git\` entries before and after the command. ` +
+    `Sandboxed commands start directly too, with no exec but the command's own: the sidecar prepares the paths, the uid/gid maps, the Landlock ruleset and the seccomp program, then clones the command's process itself into new user, mount and PID namespaces, so that child is the namespace's init; with raw system calls only, init maps its ids, mounts the tree read-only with the writable roots and every \`.git\` read-only and starts the command with a clone that shares its memory (init suspended until the command's exec, as posix_spawn does), which drops capabilities and applies Landlock and seccomp (one filter) (sidecar/src/sandbox/linux_start.rs); the sidecar learns of the end through a pidfd, PTY commands too. That adds ${fmt(pipeSandbox.median - direct.median)} ms with pipes; in workspace-write the sidecar also looks for \`.git\` entries before and after the command (one stat per directory of the workspace and of the temp dir's top level; listings are read again only where a change time moved). ` +
     'What is left on top of an unsandboxed start: building the Landlock ruleset before the clone (one open and one landlock_add_rule per top-level entry of /, fresh for every command: the command adds the rules of what is new in its namespace, /proc and the private devpts, to it, and Landlock cannot copy a ruleset; the seccomp program is built once per network setting), the clone creating the namespaces (a copy of the mount table), init\'s setup (ids mapped, six mount calls, the read-only tree one recursive mount_setattr; its signal handlers are reset by the clone itself, clone3 with CLONE_CLEAR_SIGHAND, which also gives the sidecar its pidfd), one more process start (init clones the command without copying its memory), and two processes ending one after another (the command, reaped by init, then init, whose exit ends the PID namespace, reaped by the sidecar with the status it sent over a pipe; the mount namespace is torn down after exec/exited went out, the sidecar holding it until then).'
   );
 }

@@ -721,6 +721,73 @@ fn pty_error(what: &str, e: impl std::fmt::Display) -> RpcError {
     RpcError::with_reason(codes::SPAWN_FAILED, "pty-failed", format!("{what}: {e}"))
 }
 
+/// How a PTY command's end will be learned.
+#[cfg(unix)]
+enum PtyEnd {
+    /// Linux, started directly: its pidfd becomes readable when it ends (no thread of its own).
+    #[cfg(target_os = "linux")]
+    Pidfd(Box<DirectExit>),
+    /// A waiter thread blocks in waitpid (see `reap`); on Linux a sandboxed command's init, if
+    /// any, turns its own status into the command's.
+    Waiter(Relay),
+}
+
+#[cfg(target_os = "linux")]
+type Relay = Option<sandbox::DirectChild>;
+#[cfg(target_os = "linux")]
+const NO_RELAY: Relay = None;
+/// Elsewhere the waiter thread reaps the command itself.
+#[cfg(all(unix, not(target_os = "linux")))]
+struct Relay;
+#[cfg(all(unix, not(target_os = "linux")))]
+const NO_RELAY: Relay = Relay;
+
+/// The command's status from what waitpid reported for `pid` (the command, or its init).
+#[cfg(target_os = "linux")]
+fn relayed(status: ExitStatus, relay: &Relay) -> ExitStatus {
+    match relay {
+        Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
+        None => status,
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn relayed(status: ExitStatus, _relay: &Relay) -> ExitStatus {
+    status
+}
+
+/// Linux: starts the command directly in the terminal whose master is `master`, sandboxed or not
+/// (see `spawn_in_pty`), and says how its end will be learned: through a pidfd (the one the
+/// sandbox's clone made, else pidfd_open), else by a waiter thread. `Ok(None)`: no TIOCGPTPEER;
+/// the caller starts it through portable-pty and the launcher.
+#[cfg(target_os = "linux")]
+fn start_direct_pty(
+    master: RawFd,
+    spec: &LaunchSpec,
+    program: &Path,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+) -> Result<Option<(u32, PtyEnd)>, RpcError> {
+    let sandbox = (spec.mode != SandboxMode::DangerFullAccess).then_some(spec);
+    let Some((pid, mut relay)) = spawn_in_pty(master, program, &spec.argv, cwd, env, sandbox)?
+    else {
+        return Ok(None);
+    };
+    let made = relay.as_mut().and_then(|c| c.take_pidfd());
+    let end = match watch_pid(pid as i32, made) {
+        Ok(pidfd) => PtyEnd::Pidfd(Box::new(DirectExit {
+            pid: pid as i32,
+            pidfd,
+            child: relay,
+        })),
+        Err(_) => PtyEnd::Waiter(relay),
+    };
+    Ok(Some((pid, end)))
+}
+
+/// Unix: the command in a new PTY. On Linux it is started directly (`start_direct_pty`); where
+/// that cannot be (macOS, Linux before 4.13) portable-pty starts the launcher binary in it, which
+/// sets up the sandbox and execs the command (execvp).
 #[cfg(unix)]
 fn spawn_pty(
     spec: &LaunchSpec,
@@ -751,25 +818,13 @@ fn spawn_pty(
 
     let mut registry = commands();
     #[cfg(target_os = "linux")]
-    // Sandboxed or not, started directly: the sandbox is set up in the forked process itself.
-    let direct = spawn_in_pty(
-        fd,
-        program,
-        &spec.argv,
-        cwd,
-        env,
-        (spec.mode != SandboxMode::DangerFullAccess).then_some(spec),
-    )?;
+    let direct = start_direct_pty(fd, spec, program, cwd, env)?;
     #[cfg(not(target_os = "linux"))]
-    let direct: Option<(u32, Option<()>)> = {
-        // Elsewhere the launcher resolves the program itself (execvp).
-        let _ = program;
+    let direct: Option<(u32, PtyEnd)> = {
+        let _ = program; // the launcher resolves the program itself (execvp)
         None
     };
-    #[cfg(target_os = "linux")]
-    let started_directly = direct.is_some();
-    // A sandboxed command's init reports the command's status (Linux).
-    let (pid, relay) = match direct {
+    let (pid, end) = match direct {
         Some(started) => started,
         None => {
             let mut cmd = CommandBuilder::new(sandbox::self_exe());
@@ -792,7 +847,7 @@ fn spawn_pty(
             // One owner of the wait: portable-pty's Child names a signal only in words ("Killed"),
             // so the pid is reaped by `reap` and the Child is never waited on.
             drop(child);
-            (pid, None)
+            (pid, PtyEnd::Waiter(NO_RELAY))
         }
     };
     // Our copy of the terminal's other end must go, or reading would never see the output end.
@@ -801,75 +856,38 @@ fn spawn_pty(
     drop(registry);
     let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
 
-    // Linux: a command started directly is reaped when its pidfd says it ended, with no thread
-    // of its own; the waiter thread remains where there is no pidfd (or no direct start).
-    #[cfg(target_os = "linux")]
-    let mut relay = relay;
-    #[cfg(target_os = "linux")]
-    let (relay, watched) = if started_directly {
-        let made = relay.as_mut().and_then(|c| c.take_pidfd());
-        match watch_pid(pid as i32, made) {
-            Ok(pidfd) => (
-                None,
-                Some(Box::new(DirectExit {
-                    pid: pid as i32,
-                    pidfd,
-                    child: relay,
-                })),
-            ),
-            Err(_) => (relay, None),
+    let exit = match end {
+        #[cfg(target_os = "linux")]
+        PtyEnd::Pidfd(d) => Exit::DirectPty(d, master.clone()),
+        PtyEnd::Waiter(relay) => {
+            let (status_tx, status_rx) = oneshot::channel();
+            let waiter = std::thread::Builder::new()
+                .name(format!("pty-wait-{pid}"))
+                .spawn(move || {
+                    let status = relayed(reap(pid as i32), &relay);
+                    let _ = status_tx.send(status);
+                });
+            if let Err(e) = waiter {
+                Tree::group(pid as i32).end(End::Kill);
+                reap(pid as i32);
+                commands().retain(|p| *p != pid as i32);
+                return Err(pty_error("cannot watch the command", e));
+            }
+            Exit::Pty(status_rx, master.clone())
         }
-    } else {
-        (relay, None)
     };
-    #[cfg(not(target_os = "linux"))]
-    let watched: Option<()> = None;
-    let (status_tx, status_rx) = oneshot::channel();
-    let waiter = if watched.is_some() {
-        drop(status_tx);
-        Ok(None)
-    } else {
-        std::thread::Builder::new()
-            .name(format!("pty-wait-{pid}"))
-            .spawn(move || {
-                let status = reap(pid as i32);
-                #[cfg(target_os = "linux")]
-                let status = match &relay {
-                    Some(child) => ExitStatus::from_raw(child.command_status(status.into_raw())),
-                    None => status,
-                };
-                #[cfg(not(target_os = "linux"))]
-                let _ = relay;
-                let _ = status_tx.send(status);
-            })
-            .map(Some)
-    };
-    if let Err(e) = waiter {
-        Tree::group(pid as i32).end(End::Kill);
-        reap(pid as i32);
-        commands().retain(|p| *p != pid as i32);
-        return Err(pty_error("cannot watch the command", e));
-    }
-    let reader_master = master.clone();
     let pump = std::thread::Builder::new()
         .name(format!("pty-read-{pid}"))
-        .spawn(move || read_pty(reader_master, fd, reader, tx));
+        .spawn(move || read_pty(master, fd, reader, tx));
     if let Err(e) = pump {
         Tree::group(pid as i32).end(End::Kill);
-        if watched.is_some() {
+        if !matches!(exit, Exit::Pty(..)) {
             // No waiter thread to reap it.
             reap(pid as i32);
         }
         commands().retain(|p| *p != pid as i32);
         return Err(pty_error("cannot read the terminal", e));
     }
-    #[cfg(target_os = "linux")]
-    let exit = match watched {
-        Some(d) => Exit::DirectPty(d, master),
-        None => Exit::Pty(status_rx, master),
-    };
-    #[cfg(not(target_os = "linux"))]
-    let exit = Exit::Pty(status_rx, master);
     Ok(Spawned {
         pid,
         exit,

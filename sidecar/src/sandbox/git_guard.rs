@@ -5,13 +5,18 @@
 //! once the command has ended. This module finds the entries; it never follows a symlink while
 //! walking.
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
+#[cfg(target_os = "linux")]
+use std::os::fd::AsRawFd as _;
 #[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A descriptor number (a parent directory opened for fstatat; Linux only).
+type RawFd = std::ffi::c_int;
 
 /// How many directories one scan reads at most (a big `node_modules` has tens of thousands).
 pub const DIR_LIMIT: usize = 100_000;
@@ -91,7 +96,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     cache.generation += 1;
     let mut s = Scanner {
         cache,
-        cutoff: trust_cutoff(),
+        cutoff: Cutoff::now(),
         fs_ok: HashMap::new(),
     };
     let out = s.run(walk, shallow);
@@ -108,9 +113,13 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
 
 /// How many directories the cache holds at most across workspaces (beyond it, it starts empty).
 const CACHE_LIMIT: usize = 2 * DIR_LIMIT;
-/// A directory changed this recently (or "in the future") is read again on every scan: a change
-/// within the file system's timestamp granularity may leave its change time as it was.
+/// A directory whose change time has no fraction of a second (a file system that may keep whole
+/// seconds only) and that changed this recently (or "in the future") is read again on every scan: a
+/// change within the same second may leave its change time as it was. See `Cutoff` for the others.
 const RACY: Duration = Duration::from_secs(2);
+/// How much a scan's reads of directory entries take at once (getdents64; musl's readdir takes 2 KiB).
+#[cfg(target_os = "linux")]
+const LISTING_BUFFER: usize = 64 * 1024;
 
 static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
 
@@ -119,7 +128,15 @@ struct Cache {
     dirs: HashMap<PathBuf, Dir>,
     /// Counts scans; `Dir::seen` says which scan last visited a directory.
     generation: u64,
+    /// The buffer directory listings are read into (Linux), kept for the next scan.
+    buf: ListingBuffer,
 }
+
+#[cfg(target_os = "linux")]
+type ListingBuffer = Vec<u8>;
+/// Elsewhere std's read_dir reads the listings.
+#[cfg(not(target_os = "linux"))]
+type ListingBuffer = ();
 
 /// One directory as a scan read it. `ctime` is what makes the cache safe: the kernel sets it to the
 /// current time whenever an entry is created, removed or renamed in the directory, and no one can
@@ -147,17 +164,65 @@ struct DirKey {
     mtime: (i64, i64),
 }
 
-fn trust_cutoff() -> (i64, i64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .saturating_sub(RACY);
-    (now.as_secs() as i64, i64::from(now.subsec_nanos()))
+/// When a directory read by this scan may be remembered: its change time (and modification time)
+/// must lie before the cutoff, so that any later change to its entries gives it another change time.
+///
+/// Linux file systems stamp a change with the kernel's coarse real-time clock (the time of its last
+/// tick, CLOCK_REALTIME_COARSE; since 6.13 sometimes a finer one, never earlier), truncated to their
+/// granularity. The file systems the cache is used on (`keeps_ctime`) keep either nanoseconds or
+/// whole seconds. A change time with a fraction of a second therefore comes from a nanosecond file
+/// system, and every change made after this scan began is stamped at least with the coarse clock's
+/// time read when it began (`coarse`): a directory whose change time is earlier than that cannot be
+/// changed again without its change time changing. A whole-second change time keeps the old rule:
+/// older than `RACY` by the precise clock (`slow`).
+#[derive(Debug, Clone, Copy)]
+struct Cutoff {
+    coarse: (i64, i64),
+    slow: (i64, i64),
+}
+
+impl Cutoff {
+    fn now() -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .saturating_sub(RACY);
+        let slow = (now.as_secs() as i64, i64::from(now.subsec_nanos()));
+        Cutoff {
+            coarse: coarse_clock().unwrap_or(slow),
+            slow,
+        }
+    }
+
+    /// Whether a directory with this key, read after the scan began, may be remembered.
+    fn trusts(&self, key: &DirKey) -> bool {
+        let limit = if key.ctime.1 != 0 {
+            self.coarse
+        } else {
+            self.slow
+        };
+        key.ctime < limit && key.mtime < limit
+    }
+}
+
+/// The coarse real-time clock (the one Linux file systems stamp changes with).
+#[cfg(target_os = "linux")]
+#[allow(clippy::useless_conversion)] // time_t and long are i64 on 64-bit targets only
+fn coarse_clock() -> Option<(i64, i64)> {
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    (unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0)
+        .then_some((i64::from(ts.tv_sec), i64::from(ts.tv_nsec)))
+}
+
+/// Elsewhere the cache is not used (`keeps_ctime`).
+#[cfg(not(target_os = "linux"))]
+fn coarse_clock() -> Option<(i64, i64)> {
+    None
 }
 
 struct Scanner<'c> {
     cache: &'c mut Cache,
-    cutoff: (i64, i64),
+    cutoff: Cutoff,
     /// Per device: whether its file system is one known to keep directory change times.
     fs_ok: HashMap<u64, bool>,
 }
@@ -168,19 +233,31 @@ impl Scanner<'_> {
             entries: BTreeMap::new(),
             complete: true,
         };
+        // Each ancestor once: the areas share theirs (the workspace is often in the temp dir).
+        let mut looked: Vec<&Path> = Vec::new();
         for area in walk.iter().chain(shallow) {
             for dir in area.ancestors() {
-                look_at(dir, &mut out);
+                if !looked.contains(&dir) {
+                    looked.push(dir);
+                    look_at(dir, &mut out);
+                }
             }
         }
         for area in shallow {
-            let Some(d) = self.visit(area) else { continue };
-            let names: Vec<OsString> = d.subdirs.iter().take(DIR_LIMIT).cloned().collect();
-            for n in names {
-                let child = area.join(n);
-                if let Some(d) = self.visit(&child) {
-                    record(&child, d, &mut out);
+            let Some(d) = self.visit(area, None) else {
+                continue;
+            };
+            // Lent out while the children are visited (none of them is the area itself).
+            let names = std::mem::take(&mut d.subdirs);
+            let parent = open_area(area, &d.key);
+            for n in names.iter().take(DIR_LIMIT) {
+                let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
+                if let Some(d) = self.visit(&area.join(n), at) {
+                    record(d, &mut out, || area.join(n));
                 }
+            }
+            if let Some(d) = self.cache.dirs.get_mut(area) {
+                d.subdirs = names;
             }
         }
         let mut budget = DIR_LIMIT;
@@ -192,9 +269,11 @@ impl Scanner<'_> {
                     break;
                 }
                 budget -= 1;
-                let Some(d) = self.visit(&dir) else { continue };
+                let Some(d) = self.visit(&dir, None) else {
+                    continue;
+                };
                 // A repository directory is protected as a whole: no need to walk its objects.
-                if record(&dir, d, &mut out) && depth > 0 {
+                if record(d, &mut out, || dir.clone()) && depth > 0 {
                     continue;
                 }
                 if d.subdirs.is_empty() {
@@ -212,39 +291,139 @@ impl Scanner<'_> {
         out
     }
 
-    /// The directory at `path` as it is now: from the cache when unchanged, else read.
-    fn visit(&mut self, path: &Path) -> Option<&Dir> {
-        let generation = self.cache.generation;
-        if self
-            .cache
-            .dirs
-            .get(path)
-            .is_some_and(|d| d.seen == generation)
-        {
-            return self.cache.dirs.get(path);
+    /// The directory at `path` as it is now: from the cache when unchanged, else read (one lookup
+    /// in the cache). `at`: its parent, open, and its name there (Linux: one fstatat instead of
+    /// resolving the whole path again).
+    fn visit(&mut self, path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<&mut Dir> {
+        use std::collections::hash_map::Entry;
+        let cache = &mut *self.cache;
+        let generation = cache.generation;
+        let mut o = match cache.dirs.entry(path.to_path_buf()) {
+            Entry::Occupied(o) => o,
+            Entry::Vacant(v) => {
+                let (key, keyed) = dir_stat(path, at)?;
+                let d = fresh(
+                    path,
+                    key,
+                    keyed,
+                    generation,
+                    &mut self.fs_ok,
+                    &self.cutoff,
+                    &mut cache.buf,
+                );
+                return Some(v.insert(d));
+            }
+        };
+        if o.get().seen == generation {
+            return Some(o.into_mut());
         }
-        let m = path.symlink_metadata().ok()?;
-        if !m.is_dir() {
+        let (key, keyed) = dir_stat(path, at)?;
+        let d = o.get_mut();
+        if !(d.trusted && d.key == key) {
+            *d = fresh(
+                path,
+                key,
+                keyed,
+                generation,
+                &mut self.fs_ok,
+                &self.cutoff,
+                &mut cache.buf,
+            );
+        }
+        d.seen = generation;
+        Some(o.into_mut())
+    }
+}
+
+/// The directory at `path` read now (its key taken just before), and whether it may be remembered.
+fn fresh(
+    path: &Path,
+    key: DirKey,
+    keyed: bool,
+    generation: u64,
+    fs_ok: &mut HashMap<u64, bool>,
+    cutoff: &Cutoff,
+    buf: &mut ListingBuffer,
+) -> Dir {
+    let fs_ok = *fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
+    let mut d = read(path, key, buf);
+    d.seen = generation;
+    d.trusted = d.trusted && keyed && fs_ok && cutoff.trusts(&key);
+    d
+}
+
+/// A directory's key and whether it can be trusted (see `dir_key`); None when `path` is no
+/// directory (a symlink is none). Linux with `at`: fstatat on the open parent.
+fn dir_stat(path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<(DirKey, bool)> {
+    #[cfg(target_os = "linux")]
+    if let Some((parent, name)) = at {
+        use std::os::unix::ffi::OsStrExt as _;
+        let name = std::ffi::CString::new(name.as_bytes()).ok()?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatat(parent, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0
+            || st.st_mode & libc::S_IFMT != libc::S_IFDIR
+        {
             return None;
         }
-        let (key, keyed) = dir_key(&m);
-        if let Some(d) = self.cache.dirs.get_mut(path) {
-            if d.trusted && d.key == key {
-                d.seen = generation;
-                return self.cache.dirs.get(path);
-            }
-        }
-        let fs_ok = *self
-            .fs_ok
-            .entry(key.dev)
-            .or_insert_with(|| keeps_ctime(path));
-        let mut d = read(path, key);
-        d.seen = generation;
-        d.trusted =
-            d.trusted && keyed && fs_ok && key.ctime < self.cutoff && key.mtime < self.cutoff;
-        self.cache.dirs.insert(path.to_path_buf(), d);
-        self.cache.dirs.get(path)
+        let key = DirKey {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            ctime: (st.st_ctime, st.st_ctime_nsec),
+            mtime: (st.st_mtime, st.st_mtime_nsec),
+        };
+        return Some((key, true));
     }
+    let _ = at;
+    let m = path.symlink_metadata().ok()?;
+    m.is_dir().then(|| dir_key(&m))
+}
+
+/// Linux: an area opened to stat its children relative to it, if it is still the directory `key`
+/// was taken from (else the children's paths are resolved whole).
+#[cfg(target_os = "linux")]
+fn open_area(path: &Path, key: &DirKey) -> Option<std::os::fd::OwnedFd> {
+    let fd = open_dir(path)?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let same = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0
+        && st.st_dev == key.dev
+        && st.st_ino == key.ino;
+    same.then_some(fd)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_area(_path: &Path, _key: &DirKey) -> Option<NoFd> {
+    None
+}
+
+/// Where there is no open parent to stat relative to.
+#[cfg(not(target_os = "linux"))]
+struct NoFd;
+
+#[cfg(not(target_os = "linux"))]
+impl NoFd {
+    fn as_raw_fd(&self) -> RawFd {
+        -1
+    }
+}
+
+/// Opens a directory without following a link: openat itself (musl's open() follows an
+/// O_CLOEXEC open with an fcntl).
+#[cfg(target_os = "linux")]
+fn open_dir(path: &Path) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd as _;
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            0,
+        )
+    };
+    // SAFETY: just opened for us.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// A directory's cache key, and whether it can be trusted: on Unix the kernel's (device, inode,
@@ -271,13 +450,14 @@ fn dir_key(_m: &fs::Metadata) -> (DirKey, bool) {
     (key, false)
 }
 
-/// Records a directory's `.git` and repository `HEAD`; true when it is a repository directory.
-fn record(path: &Path, d: &Dir, out: &mut GitScan) -> bool {
+/// Records a directory's `.git` and repository `HEAD` (`path` makes its path, when there is one);
+/// true when it is a repository directory.
+fn record(d: &Dir, out: &mut GitScan, path: impl Fn() -> PathBuf) -> bool {
     if let Some(id) = d.git {
-        out.entries.insert(path.join(".git"), id);
+        out.entries.insert(path().join(".git"), id);
     }
     if let Some(id) = d.head {
-        out.entries.insert(path.join("HEAD"), id);
+        out.entries.insert(path().join("HEAD"), id);
         return true;
     }
     false
@@ -298,9 +478,117 @@ fn look_at(dir: &Path, out: &mut GitScan) -> bool {
     }
 }
 
+/// Reads a directory's entries (Linux): the directory is opened without following a link and must
+/// still be the one `key` was taken from, else the listing is not remembered; the entries come in
+/// reads of up to `LISTING_BUFFER` bytes with their file types (an fstatat only where the file
+/// system gives none, and for a `.git` or `HEAD` found, whose identity is recorded).
+#[cfg(target_os = "linux")]
+fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut d = Dir {
+        key,
+        seen: 0,
+        trusted: false,
+        git: None,
+        head: None,
+        subdirs: Vec::new(),
+    };
+    let unreadable = |mut d: Dir| {
+        // What lstat alone can tell, and nothing to walk; never cached.
+        d.git = identity(&path.join(".git"));
+        d.head = repository_head(path).map(|(_, id)| id);
+        d
+    };
+    let Some(fd) = open_dir(path) else {
+        return unreadable(d);
+    };
+    let dir = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    let stat_at = |name: &[u8]| -> Option<libc::stat> {
+        let name = std::ffi::CString::new(name).ok()?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        (unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0)
+            .then_some(st)
+    };
+    let id_of = |st: &libc::stat| Identity {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mode: st.st_mode & libc::S_IFMT,
+    };
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // Replaced between the lstat and the open: listed, but not remembered under the old key.
+    d.trusted =
+        unsafe { libc::fstat(dir, &mut st) } == 0 && st.st_dev == key.dev && st.st_ino == key.ino;
+    if buf.len() < LISTING_BUFFER {
+        buf.resize(LISTING_BUFFER, 0);
+    }
+    let (mut head, mut objects, mut refs) = (false, false, false);
+    loop {
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), buf.len()) };
+        if n <= 0 {
+            if n < 0 {
+                d.trusted = false; // a partial listing is not remembered
+            }
+            break;
+        }
+        let mut at = 0usize;
+        while at + 19 < n as usize {
+            // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name.
+            let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            if reclen == 0 || at + reclen > n as usize {
+                d.trusted = false;
+                break;
+            }
+            let mut kind = buf[at + 18];
+            let raw = &buf[at + 19..at + reclen];
+            let name = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+            at += reclen;
+            if name == b"." || name == b".." {
+                continue;
+            }
+            if name == b".git" {
+                d.git = stat_at(name).map(|st| id_of(&st));
+                continue; // protected whole, never walked
+            }
+            if kind == libc::DT_UNKNOWN {
+                match stat_at(name) {
+                    Some(st) => {
+                        kind = match st.st_mode & libc::S_IFMT {
+                            libc::S_IFDIR => libc::DT_DIR,
+                            libc::S_IFLNK => libc::DT_LNK,
+                            _ => libc::DT_REG,
+                        }
+                    }
+                    None => {
+                        d.trusted = false;
+                        continue;
+                    }
+                }
+            }
+            match name {
+                b"HEAD" => head = kind != libc::DT_DIR,
+                b"objects" => objects = kind == libc::DT_DIR || kind == libc::DT_LNK,
+                b"refs" => refs = kind == libc::DT_DIR || kind == libc::DT_LNK,
+                _ => {}
+            }
+            // A symlinked directory is not walked.
+            if kind == libc::DT_DIR {
+                d.subdirs
+                    .push(std::ffi::OsStr::from_bytes(name).to_os_string());
+            }
+        }
+    }
+    if head && objects && refs {
+        d.head = stat_at(b"HEAD")
+            .map(|st| id_of(&st))
+            .filter(|id| id.mode != 0o040000);
+    }
+    d
+}
+
 /// Reads a directory's entries: file types come from readdir (an lstat only where the file system
 /// does not give them, and for a `.git` or `HEAD` found, whose identity is recorded).
-fn read(path: &Path, key: DirKey) -> Dir {
+#[cfg(not(target_os = "linux"))]
+fn read(path: &Path, key: DirKey, _buf: &mut ListingBuffer) -> Dir {
     let mut d = Dir {
         key,
         seen: 0,
@@ -585,6 +873,151 @@ mod tests {
             !s.entries.keys().any(|p| p.starts_with(ws.join("a/b"))),
             "{s:?}"
         );
+        let _ = fs::remove_dir_all(&base);
+    }
+
+    /// The cutoff: a nanosecond change time must lie before the coarse clock read when the scan
+    /// began; a whole-second one (a file system that may keep seconds only) older than `RACY`.
+    #[test]
+    fn the_cutoff_trusts_a_change_before_the_scan_began_by_the_coarse_clock() {
+        let cut = Cutoff {
+            coarse: (100, 500),
+            slow: (98, 700),
+        };
+        let key = |ctime, mtime| DirKey {
+            dev: 1,
+            ino: 2,
+            ctime,
+            mtime,
+        };
+        assert!(cut.trusts(&key((100, 499), (100, 499))));
+        assert!(cut.trusts(&key((99, 1), (50, 0))));
+        // Changed in the tick the scan began in: a change now may get the same stamp.
+        assert!(!cut.trusts(&key((100, 500), (50, 0))));
+        assert!(!cut.trusts(&key((100, 501), (50, 0))));
+        // A modification time in the future (set by a command) is never trusted.
+        assert!(!cut.trusts(&key((100, 1), (100, 500))));
+        // Whole seconds: the precise clock, 2 s back.
+        assert!(!cut.trusts(&key((99, 0), (50, 0))));
+        assert!(!cut.trusts(&key((98, 0), (98, 700))));
+        assert!(cut.trusts(&key((98, 0), (50, 0))));
+    }
+
+    #[cfg(target_os = "linux")]
+    fn cached(path: &Path) -> Option<bool> {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache.dirs.get(path).map(|d| d.trusted)
+    }
+
+    /// A `.git` made right after a scan, in the same clock tick as the scan's reads and the
+    /// directory's own last change, or in a directory the scan trusted: the next scan finds it,
+    /// in a walked area and in the temp dir alike; a trusted directory replaced by a symlink or by
+    /// another directory is seen as such.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_git_made_in_the_racy_window_right_after_a_scan_is_found() {
+        let base = std::env::temp_dir().join(format!("tack-git-tick-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        fs::create_dir_all(base.join("ws")).unwrap();
+        fs::create_dir_all(base.join("tmp")).unwrap();
+        fs::create_dir_all(base.join("elsewhere/.git")).unwrap();
+        let base = base.canonicalize().unwrap();
+        let (ws, tmp) = (base.join("ws"), base.join("tmp"));
+        let walk = std::slice::from_ref(&ws);
+        let shallow = [ws.clone(), tmp.clone()];
+        for i in 0..150usize {
+            // Made in this iteration (its change time is the scan's tick) and in the last one
+            // (some ticks ago, or the same one: the loop is faster than a tick).
+            for area in [&ws, &tmp] {
+                fs::create_dir(area.join(format!("d{i}"))).unwrap();
+            }
+            let before = scan(walk, &shallow);
+            assert!(before.entries.keys().all(|p| !p.starts_with(&base)));
+            let mut made = Vec::new();
+            for area in [&ws, &tmp] {
+                for n in [i, i.saturating_sub(1)] {
+                    let g = area.join(format!("d{n}/.git"));
+                    if fs::create_dir(&g).is_ok() {
+                        made.push(g);
+                    }
+                }
+            }
+            let after = scan(walk, &shallow);
+            for g in &made {
+                assert!(after.entries.contains_key(g), "iteration {i}: {g:?} missed");
+            }
+            let renamed = neutralise(&before, &after, &shallow);
+            assert_eq!(renamed.len(), made.len(), "{renamed:?}");
+        }
+
+        // Directories changed before the scan's tick are trusted, and a change in the scan's own
+        // tick still shows.
+        let old: Vec<PathBuf> = [&ws, &tmp].iter().map(|a| a.join("old")).collect();
+        for d in &old {
+            fs::create_dir(d).unwrap();
+        }
+        let changed = |d: &PathBuf| {
+            let m = d.symlink_metadata().unwrap();
+            (m.ctime(), m.ctime_nsec())
+        };
+        // The coarse-clock rule applies (and these are trusted) on a file system the cache is used
+        // on that keeps nanoseconds; elsewhere (overlayfs, whole seconds) only the finding holds.
+        let trusting = keeps_ctime(&base) && changed(&old[0]).1 != 0;
+        while old.iter().any(|d| coarse_clock().unwrap() <= changed(d)) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let before = scan(walk, &shallow);
+        for d in &old {
+            if trusting {
+                assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            }
+            fs::create_dir(d.join(".git")).unwrap();
+        }
+        let after = scan(walk, &shallow);
+        for d in &old {
+            assert!(after.entries.contains_key(&d.join(".git")), "{d:?}");
+        }
+        assert_eq!(neutralise(&before, &after, &shallow).len(), 2);
+
+        // Trusted directories swapped for a symlink to a repository (not followed) and for
+        // another directory holding a `.git` (found), right after a scan.
+        let swapped: Vec<PathBuf> = [&ws, &tmp].iter().map(|a| a.join("swapped")).collect();
+        let replaced: Vec<PathBuf> = [&ws, &tmp].iter().map(|a| a.join("replaced")).collect();
+        for d in swapped.iter().chain(&replaced) {
+            fs::create_dir(d).unwrap();
+        }
+        while swapped
+            .iter()
+            .chain(&replaced)
+            .any(|d| coarse_clock().unwrap() <= changed(d))
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // The areas themselves change with each swap: list them as they are now.
+        let before = scan(walk, &shallow);
+        for d in swapped.iter().chain(&replaced) {
+            if trusting {
+                assert_eq!(cached(d), Some(true), "{d:?} not trusted");
+            }
+        }
+        for (i, d) in swapped.iter().enumerate() {
+            fs::rename(d, base.join(format!("gone{i}"))).unwrap();
+            std::os::unix::fs::symlink(base.join("elsewhere"), d).unwrap();
+        }
+        for (i, d) in replaced.iter().enumerate() {
+            let other = base.join(format!("other{i}"));
+            fs::create_dir_all(other.join(".git")).unwrap();
+            fs::rename(d, base.join(format!("old-replaced{i}"))).unwrap();
+            fs::rename(&other, d).unwrap();
+        }
+        let after = scan(walk, &shallow);
+        for d in &swapped {
+            assert!(!after.entries.keys().any(|p| p.starts_with(d)), "{after:?}");
+        }
+        for d in &replaced {
+            assert!(after.entries.contains_key(&d.join(".git")), "{after:?}");
+        }
+        assert_eq!(neutralise(&before, &after, &shallow).len(), 2);
         let _ = fs::remove_dir_all(&base);
     }
 }
