@@ -7,4 +7,5 @@ pub mod plan;
 pub mod prompt;
 pub mod session;
 pub mod tools;
+pub mod vec_map;
 pub mod wasm_api;

@@ -4,7 +4,7 @@
 use super::matching::{seek, seek_at_end};
 use super::parse::{Chunk, LineKind, Op};
 use super::{ChangeKind, FileChange, FileMap, FileState, PatchError};
-use std::collections::HashMap;
+use crate::vec_map::VecMap;
 
 fn err(line: u32, message: impl Into<String>) -> PatchError {
     PatchError {
@@ -266,9 +266,9 @@ fn update_text(path: &str, original: &str, chunks: &[Chunk]) -> Result<String, P
 pub fn apply_ops(ops: &[Op], files: &FileMap) -> Result<Vec<FileChange>, PatchError> {
     let mut changes: Vec<FileChange> = Vec::new();
     // Every path a change touches (its path and its move destination) -> index of that change.
-    let mut touched: HashMap<String, (usize, u32)> = HashMap::new();
+    let mut touched: VecMap<String, (usize, u32)> = VecMap::new();
 
-    let claim = |touched: &mut HashMap<String, (usize, u32)>,
+    let claim = |touched: &mut VecMap<String, (usize, u32)>,
                  path: &str,
                  index: usize,
                  line: u32|
