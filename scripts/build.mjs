@@ -91,7 +91,12 @@ function buildWasm(wasmBindgen) {
   // turn compiles only those it runs: a 0-step turn (new session, userInput, a streamed answer)
   // compiles 164 KB of function bodies instead of 245 KB and took 11.2 instead of 19.3 ms of CPU
   // (medians of 12, interleaved), for 3.3 KB more module.
-  run(wasmOpt, ['-Oz', '--converge', '--one-caller-inline-max-function-size', '200', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  // --low-memory-unused: wasm-opt may fold a pointer's constant offsets into the load/store offset
+  // field when nothing lives in the first 1 KB of memory (4.4 KB smaller). Rust's wasm32 layout puts
+  // the 1 MB stack first, growing down from address 1048576, and the data after it, so the low 1 KB
+  // would be reached only by a stack a few bytes short of overflowing (the core's readers cap nesting
+  // depth, session/depth.rs).
+  run(wasmOpt, ['-Oz', '--converge', '--one-caller-inline-max-function-size', '200', '--low-memory-unused', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
   fs.rmSync(raw);
   addDiscardToGlue(glueDir);

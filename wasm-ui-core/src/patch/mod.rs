@@ -44,13 +44,13 @@ pub enum FileState {
 }}
 
 /// Path (relative to the workspace root, `/`-separated) -> what the caller knows of it.
-pub type FileMap = BTreeMap<String, FileState>;
+pub type FileMap = crate::vec_map::VecMap<String, FileState>;
 
 // `FileMap` for TypeScript (a type alias has no ts-rs derive): exports `FileMap.ts`, and fields of
 // type `FileMap` name it with `#[ts(as = "FileMapTs")]`. Never built.
 /// Path (relative to the workspace root, `/`-separated) -> what the caller knows of it.
 #[derive(TS)]
-#[ts(export, rename = "FileMap", as = "FileMap")]
+#[ts(export, rename = "FileMap", as = "BTreeMap<String, FileState>")]
 pub struct FileMapTs;
 
 #[derive(Serialize, Deserialize, TS, Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ impl Patch {
     /// Every path whose current state `apply` needs (sources, destinations of moves, adds), each once,
     /// in patch order.
     pub fn paths_to_read(&self) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::vec_map::VecSet::new();
         let mut out = Vec::new();
         for op in &self.ops {
             let (path, dest) = match op {

@@ -19,7 +19,7 @@ fn run(patch: &str, given: &[(&str, FileState)]) -> Result<Vec<FileChange>, Patc
     let parsed = parse(patch)?;
     let mut map = files(given);
     for p in parsed.paths_to_read() {
-        map.entry(p).or_insert(FileState::Missing);
+        map.get_or_insert_with(p, || FileState::Missing);
     }
     apply(&parsed, &map)
 }

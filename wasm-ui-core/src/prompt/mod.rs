@@ -209,7 +209,7 @@ pub fn sendable_arguments(name: &str, arguments: &str) -> String {
     match serde_json::from_str::<Value>(arguments) {
         Ok(v) if v.is_object() => arguments.to_string(),
         _ if name == "apply_patch" && arguments.trim_start().starts_with("*** Begin Patch") => {
-            json!({"input": arguments}).to_string()
+            crate::json_text(&json!({"input": arguments}))
         }
         _ => "{}".to_string(),
     }
@@ -388,7 +388,7 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                         item["name"].as_str().unwrap_or(""),
                         item["arguments"].as_str().unwrap_or(""),
                     ),
-                    _ => json!({"input": item["input"]}).to_string(),
+                    _ => crate::json_text(&json!({"input": item["input"]})),
                 };
                 let call = json!({
                     "id": item["call_id"],

@@ -21,6 +21,7 @@
 use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use super::protocol::*;
 use crate::diff::{DiffHunk, DiffRow, DiffSection, FileDiff, HighlightRange, RowKind};
+use crate::vec_map::VecMap;
 use serde::de::{Deserialize, Error as _, Unexpected, Visitor};
 use serde_json::{Error, Map, Value};
 use std::collections::BTreeMap;
@@ -96,6 +97,21 @@ impl<T: FromJson> FromJson for Vec<T> {
                 Ok(out)
             }
             other => Err(invalid_type(other, "a sequence")),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for VecMap<String, T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Object(map) => {
+                let mut out = VecMap::new();
+                for (k, v) in map {
+                    out.insert(k, T::from_json(v)?);
+                }
+                Ok(out)
+            }
+            other => Err(invalid_type(other, "a map")),
         }
     }
 }

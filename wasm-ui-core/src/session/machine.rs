@@ -8,8 +8,8 @@ use crate::patch::{self, ChangeKind, FileChange, FileMap, Patch};
 use crate::plan::{self, PlanUpdate};
 use crate::prompt;
 use crate::tools::{self, ExecState, SandboxPermissions};
+use crate::vec_map::VecMap;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 mod mcp_calls;
 mod media;
@@ -112,7 +112,7 @@ struct Turn {
     phase: Phase,
     stream: ResponseStream,
     /// Streaming key -> the thread item it feeds.
-    stream_items: BTreeMap<String, StreamItem>,
+    stream_items: VecMap<String, StreamItem>,
     calls: Vec<Call>,
     cursor: usize,
     usage: Usage,
@@ -144,7 +144,7 @@ pub struct Session {
     next_item: u64,
     next_request: u64,
     next_exec_session: u32,
-    live: BTreeMap<u32, LiveExec>,
+    live: VecMap<u32, LiveExec>,
     /// Approvals given for the session, in the order given.
     remembered: Vec<Remembered>,
     next_approval: u64,
@@ -174,7 +174,7 @@ impl Session {
             next_item: 0,
             next_request: 0,
             next_exec_session: 1,
-            live: BTreeMap::new(),
+            live: VecMap::new(),
             remembered: vec![],
             next_approval: 0,
             no_sandbox_noticed: false,

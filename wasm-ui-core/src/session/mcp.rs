@@ -193,9 +193,10 @@ pub fn api_schema(schema: &Value) -> Result<Value, String> {
         None => {}
         Some(Value::String(t)) if t == "object" => {}
         Some(other) => {
+            let other = crate::json_text(other);
             return Err(format!(
             "its input schema has type {other} at the top; the model APIs accept only \"object\""
-        ))
+        ));
         }
     }
     for k in ["anyOf", "oneOf", "allOf", "not", "enum", "if"] {
@@ -412,7 +413,7 @@ pub fn result_text(server: &str, tool: &str, result: &Value) -> Result<ResultTex
     if let Some(sc) = &structured {
         // The spec asks servers to repeat structured content as text; when they did not, show it.
         if content.is_empty() {
-            parts.push(sc.to_string());
+            parts.push(crate::json_text(sc));
         }
     }
     let mut text = parts.join("\n");
@@ -457,7 +458,7 @@ pub fn result_text(server: &str, tool: &str, result: &Value) -> Result<ResultTex
 
 /// One line for a card or a list: `server.tool {"a":1}`.
 pub fn describe_call(server: &str, tool: &str, arguments: &Value) -> String {
-    let args = arguments.to_string();
+    let args = crate::json_text(arguments);
     let args = if args.len() > 400 {
         let mut end = 400;
         while !args.is_char_boundary(end) {

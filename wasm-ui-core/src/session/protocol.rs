@@ -7,6 +7,7 @@
 use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use crate::diff::FileDiff;
 use crate::patch::{FileChange, FileMap};
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
@@ -734,7 +735,7 @@ pub enum ItemDetails {
         /// with the person's decision. Empty while pending and when no review was asked.
         #[ts(as = "Option<Vec<BTreeMap<String, HunkState>>>", optional)]
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        hunk_states: Vec<BTreeMap<String, HunkState>>,
+        hunk_states: Vec<VecMap<String, HunkState>>,
     },
     TodoList {
         items: Vec<TodoItem>,

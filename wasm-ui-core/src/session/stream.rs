@@ -3,8 +3,8 @@
 //! and the tool calls to run.
 
 use super::protocol::{Usage, Wire};
+use crate::vec_map::VecMap;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// A tool call as the model made it.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,13 +47,13 @@ struct ChatCall {
 #[derive(Debug, Default, Clone)]
 pub struct ResponseStream {
     /// Responses: complete output items by output_index.
-    items: BTreeMap<u64, Value>,
+    items: VecMap<u64, Value>,
     /// Reasoning summary parts seen per item (to separate them).
-    summary_index: BTreeMap<String, u64>,
+    summary_index: VecMap<String, u64>,
     /// Chat: the assistant's text, reasoning and tool calls by index.
     chat_text: String,
     chat_reasoning: String,
-    chat_calls: BTreeMap<u64, ChatCall>,
+    chat_calls: VecMap<u64, ChatCall>,
     pub finished: bool,
     pub failure: Option<String>,
     /// The response was cut short (Chat `finish_reason: "length"`, Responses `response.incomplete`):
@@ -299,7 +299,7 @@ impl ResponseStream {
                         index = self.chat_calls.keys().max().map_or(0, |m| m + 1);
                     }
                 }
-                let entry = self.chat_calls.entry(index).or_default();
+                let entry = self.chat_calls.get_or_insert_with(index, ChatCall::default);
                 if !id.is_empty() {
                     entry.id = id.to_string();
                 }

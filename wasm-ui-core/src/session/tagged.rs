@@ -45,7 +45,10 @@ pub(crate) fn take_string<E: Error>(
 ) -> Result<String, E> {
     match fields.remove(key) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(E::custom(format_args!("`{key}` is not a string: {other}"))),
+        Some(other) => {
+            let other = crate::json_text(&other);
+            Err(E::custom(format_args!("`{key}` is not a string: {other}")))
+        }
         None => Err(E::missing_field(key)),
     }
 }
@@ -144,9 +147,10 @@ pub(crate) fn read_file_review(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
         Some(other) => {
+            let other = crate::json_text(&other);
             return Err(JsonError::custom(format_args!(
                 "`landed` is not a string: {other}"
-            )))
+            )));
         }
     };
     let outcome = read_outcome(&mut fields)?;
@@ -194,7 +198,10 @@ pub(crate) fn take_tag<E: Error>(
 ) -> Result<String, E> {
     match fields.remove(tag) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(E::custom(format_args!("`{tag}` is not a string: {other}"))),
+        Some(other) => {
+            let other = crate::json_text(&other);
+            Err(E::custom(format_args!("`{tag}` is not a string: {other}")))
+        }
         None => Err(E::missing_field(tag)),
     }
 }

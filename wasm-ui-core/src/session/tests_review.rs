@@ -46,7 +46,7 @@ fn completed_file_change(
 ) -> (
     FileChangeStatus,
     Vec<diff::FileDiff>,
-    Vec<std::collections::BTreeMap<String, HunkState>>,
+    Vec<crate::vec_map::VecMap<String, HunkState>>,
 ) {
     events(out)
         .into_iter()

@@ -128,11 +128,10 @@ pub fn format_shell_output(
     if timed_out {
         bounded = format!("command timed out\n{bounded}");
     }
-    json!({
+    crate::json_text(&json!({
         "output": bounded,
         "metadata": {"exit_code": exit_code, "duration_seconds": ((wall_ms as f64) / 100.0).round() / 10.0},
-    })
-    .to_string()
+    }))
 }
 
 /// Output that says the sandbox refused something, for the `on-failure` policy.

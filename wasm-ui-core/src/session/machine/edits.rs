@@ -2,7 +2,7 @@
 //! reviewed by the person, and the model is told exactly what landed.
 
 use super::*;
-use std::collections::BTreeSet;
+use crate::vec_map::{VecMap, VecSet};
 
 pub(super) fn summary_kind(c: &FileChange) -> FileChangeKind {
     match c.kind {
@@ -212,7 +212,7 @@ pub(super) fn hunk_states(
     changes: &[FileChange],
     diffs: &[diff::FileDiff],
     review: &ChangeReview,
-) -> Vec<BTreeMap<String, HunkState>> {
+) -> Vec<VecMap<String, HunkState>> {
     changes
         .iter()
         .zip(diffs)
@@ -223,11 +223,9 @@ pub(super) fn hunk_states(
                 .find(|f| f.path == c.path || Some(&f.path) == c.move_path.as_ref());
             let partly = match file.and_then(|f| f.landed.as_deref()) {
                 Some(landed) => partly_landed(c, d, landed),
-                None => BTreeSet::new(),
+                None => VecSet::new(),
             };
-            // `extend`, not `collect`: collecting into a B-tree sorts first, a sort instance (KBs
-            // of wasm) per element type; inserting one by one gives the same map.
-            let mut states = BTreeMap::new();
+            let mut states = VecMap::new();
             states.extend(d.hunk_ids.iter().map(|id| {
                 let accepted = match file.map(|f| &f.outcome) {
                     Some(FileReviewOutcome::Accepted) => true,
@@ -250,14 +248,14 @@ pub(super) fn hunk_states(
 
 /// The hunks of `d` (original -> proposal) that did not land whole in `landed`: some of the lines
 /// they remove are still there, or some of the lines they add are not.
-fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<String> {
+fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> VecSet<String> {
     let original = c.original.as_deref().unwrap_or("");
     let proposed = c.new_contents.as_deref().unwrap_or("");
     // 1-based line numbers of `from` that a diff to `to` changes.
-    let changed = |from: &str, to: &str| -> BTreeSet<u32> {
+    let changed = |from: &str, to: &str| -> VecSet<u32> {
         // The line-level diff alone: no rows are needed here.
         let d = diff::LineLevel::new(from.as_bytes(), to.as_bytes());
-        let mut lines = BTreeSet::new();
+        let mut lines = VecSet::new();
         lines.extend((0..d.hunk_count()).flat_map(|i| {
             let (old_start, old_lines, _, _) = d.hunk_numbers(i);
             old_start..old_start + old_lines
@@ -266,7 +264,7 @@ fn partly_landed(c: &FileChange, d: &diff::FileDiff, landed: &str) -> BTreeSet<S
     };
     let gone = changed(original, landed);
     let missing = changed(proposed, landed);
-    let mut partly = BTreeSet::new();
+    let mut partly = VecSet::new();
     partly.extend(
         d.hunks
             .iter()

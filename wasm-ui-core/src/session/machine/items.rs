@@ -105,7 +105,7 @@ pub(super) fn file_change(
     changes: &[FileChange],
     status: FileChangeStatus,
     diffs: Vec<diff::FileDiff>,
-    hunk_states: Vec<BTreeMap<String, HunkState>>,
+    hunk_states: Vec<crate::vec_map::VecMap<String, HunkState>>,
 ) -> ItemDetails {
     ItemDetails::FileChange {
         changes: summaries(changes),

@@ -68,7 +68,7 @@ impl Session {
         self.turn = Some(Turn {
             phase: Phase::Streaming,
             stream: ResponseStream::default(),
-            stream_items: BTreeMap::new(),
+            stream_items: VecMap::new(),
             calls: vec![],
             cursor: 0,
             usage: Usage::default(),
@@ -178,7 +178,7 @@ impl Session {
                         }
                     };
                     let turn = self.turn.as_mut().unwrap();
-                    let entry = turn.stream_items.entry(key).or_insert(StreamItem {
+                    let entry = turn.stream_items.get_or_insert_with(key, || StreamItem {
                         id: id.clone(),
                         reasoning,
                         text: String::new(),
