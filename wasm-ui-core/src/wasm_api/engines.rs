@@ -314,6 +314,11 @@ pub fn lines_numbers(d: &diff::LineLevel) -> Vec<u32> {
 
 /// The line-level diff of two texts (UTF-8 bytes): hunks as line ranges with their ids, no rows
 /// (see `lines_numbers` for the layout). What a caller that needs no rows pays for a diff.
+///
+/// The host calls the raw export directly (`diffLinesThrough` in extension/src/host/patch/engine.ts):
+/// it encodes each text into an allocation of wasm-bindgen's allocator exactly as long as its bytes,
+/// and this export takes both allocations over (wasm-bindgen frees a byte-slice argument when the
+/// call returns), so the texts are copied once, by the encoder. Keep the arguments byte slices.
 #[wasm_bindgen(js_name = diffLines)]
 pub fn diff_lines(original: &[u8], proposed: &[u8]) -> Vec<u32> {
     // Lines are compared as bytes and only numbers come back: no text, so no UTF-8 check.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { discardCore, loadCore } from '../core';
 import { decodeDiffLines, encodeTexts, engines } from './engine';
 
 const dec = new TextDecoder();
@@ -43,4 +44,33 @@ test('decodeDiffLines writes each id half as 8 hex digits, leading zeros kept', 
   const d = decodeDiffLines(n);
   assert.deepEqual(d.hunkIds, ['h000000abffffffff', 'h8000000001020304']);
   assert.deepEqual(d.hunks[1], { id: 'h8000000001020304', oldStart: 9, oldLines: 0, newStart: 9, newLines: 0, section: 0 });
+});
+
+test('after the instance is discarded, diffLines and open diffs write into and read from the new one', () => {
+  const e = engines();
+  const core = loadCore();
+  const file = (n: number, mark: string) => `${Array.from({ length: n }, (_, i) => `line ${i} é${i % 300 === 7 ? mark : ''}`).join('\n')}\n`;
+  const viaGlue = (a: string, b: string) => decodeDiffLines(core.diffLines(...encodeTexts(a, b)));
+  const [a, b] = [file(3000, ''), file(3000, ' changed')];
+  const want = e.diffLines(a, b);
+  assert.equal(want.hunks.length, 10);
+  // The old instance's memory holds answers of its own, written through the glue's cached views.
+  assert.deepEqual(viaGlue(a, b), want);
+  const old = e.openDiff(a, b);
+  assert.deepEqual(old.lines, want);
+  discardCore();
+  assert.throws(() => old.all(), /the core was restarted/);
+  old.free();
+  assert.deepEqual(e.diffLines(a, b), want);
+  // Other texts in the new instance: an answer read from the old memory would be the old one's.
+  const [c, d] = [file(2000, '!'), file(2000, '?')];
+  const fresh = e.diffLines(c, d);
+  assert.equal(fresh.hunks.length, 7);
+  assert.deepEqual(viaGlue(c, d), fresh);
+  const open = e.openDiff(c, d);
+  try {
+    assert.deepEqual(open.lines, fresh);
+  } finally {
+    open.free();
+  }
 });

@@ -1,6 +1,7 @@
 // Typed calls into the wasm engines (apply_patch and diff). The wasm glue returns `any`; the shapes
 // are the ts-rs types generated from the Rust structs, so these casts restate, not invent, the types.
 import { coreGeneration, loadCore, trackCoreObject, type Core, type GlueTextDiff } from '../core';
+import type { InitOutput } from '../../generated/wasm/wasm_ui_core.js';
 import type { ApplyPatchResult } from '../../generated/types/ApplyPatchResult';
 import type { DiffLines } from '../../generated/types/DiffLines';
 import type { FileChange } from '../../generated/types/FileChange';
@@ -99,6 +100,63 @@ function encodeAll(texts: string[], buf: Uint8Array): Uint8Array[] | undefined {
   return views;
 }
 
+/**
+ * One text as UTF-8 straight into wasm memory: allocated with wasm-bindgen's allocator, encoded with
+ * encodeInto into a view of the memory (one copy, no buffer on the JavaScript side), the allocation
+ * made exactly as long as the bytes written -> its pointer and length. The allocation belongs to the
+ * caller, which hands it to an export taking a byte slice (wasm-bindgen frees such an argument when
+ * the call returns) or frees it. The first try gives each UTF-16 unit one byte (all an ASCII text
+ * needs); the rest of a text that does not fit gets three a unit, the most any needs (a lone
+ * surrogate becomes U+FFFD, three bytes, as with TextEncoder.encode). Any allocation may grow the
+ * memory, which detaches the views of it taken before, so a view is taken after each.
+ */
+export function passText(w: InitOutput, t: string): [number, number] {
+  let cap = t.length;
+  // An empty allocation is wasm-bindgen's dangling pointer (the alignment), never freed.
+  if (cap === 0) return [w.__wbindgen_malloc(0, 1) >>> 0, 0];
+  let ptr = w.__wbindgen_malloc(cap, 1) >>> 0;
+  let r = utf8.encodeInto(t, new Uint8Array(w.memory.buffer, ptr, cap));
+  let written = r.written;
+  if (r.read < t.length) {
+    const rest = t.length - r.read;
+    const grown = written + 3 * rest;
+    ptr = w.__wbindgen_realloc(ptr, cap, grown, 1) >>> 0;
+    cap = grown;
+    r = utf8.encodeInto(t.slice(t.length - rest), new Uint8Array(w.memory.buffer, ptr + written, cap - written));
+    written += r.written;
+    // Shrinking in place: the allocation must be as long as the bytes, which its receiver frees as such.
+    if (written < cap) ptr = w.__wbindgen_realloc(ptr, cap, written, 1) >>> 0;
+  }
+  return [ptr, written];
+}
+
+/**
+ * `diffLines` with both texts encoded straight into wasm memory (`passText`) and the answer read
+ * from it in place: the texts are copied once, by the encoder, and no buffer is made on this side.
+ * The wasm-bindgen glue's own call would take the texts as bytes already encoded and copy them in
+ * again, which at 100,000 lines cost more than the diff.
+ */
+export function diffLinesThrough(core: Core, original: string, proposed: string): DiffLines {
+  // Strings checked before anything is allocated, so nothing leaks on a bad argument.
+  if (typeof original !== 'string' || typeof proposed !== 'string') throw new TypeError('diffLines: the texts must be strings');
+  const w = core.exports();
+  const [p0, n0] = passText(w, original);
+  let p1: number, n1: number;
+  try {
+    [p1, n1] = passText(w, proposed);
+  } catch (e) {
+    if (n0 > 0) w.__wbindgen_free(p0, n0, 1);
+    throw e;
+  }
+  // `diffLines` takes both texts' allocations (its arguments are byte slices) and frees them.
+  const [at, len] = w.diffLines(p0, n0, p1, n1);
+  try {
+    return decodeDiffLines(new Uint32Array(w.memory.buffer, at >>> 0, len >>> 0));
+  } finally {
+    w.__wbindgen_free(at, len * 4, 4);
+  }
+}
+
 /** UTF-8 -> text as it is: a leading byte order mark stays part of the text (TextDecoder drops it by default). */
 const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -153,7 +211,7 @@ export function engines(core: Core = loadCore()): Engines {
     applyPatch: (patchText, files) => applyPatchThrough(core, patchText, files),
     patchPaths: (patchText) => core.patchPaths(patchText) as PatchPathsResult,
     diffTexts: (original, proposed) => JSON.parse(core.diffTexts(...encodeTexts(original, proposed))) as FileDiff,
-    diffLines: (original, proposed) => decodeDiffLines(core.diffLines(...encodeTexts(original, proposed))),
+    diffLines: (original, proposed) => diffLinesThrough(core, original, proposed),
     openDiff: (original, proposed) => new OpenTextDiff(new core.TextDiff(...encodeTexts(original, proposed))),
     applyHunks: (original, proposed, acceptedIds) => core.applyHunks(...encodeTexts(original, proposed), [...acceptedIds]),
     decideHunkLines: (current, proposed, hunkId, start, end, accept) =>
