@@ -223,19 +223,46 @@ fn count_newlines(s: &[u8]) -> usize {
     total + words.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
-/// Up to `max` lines from the start of `text` (each with its ending), and whether they are all of it.
-fn take_lines(text: &[u8], max: usize) -> (Vec<&[u8]>, bool) {
-    let mut lines = Vec::with_capacity(max.min(64));
-    let mut start = 0;
-    while lines.len() < max && start < text.len() {
-        let end = match next_newline(&text[start..]) {
-            Some(p) => start + p + 1,
-            None => text.len(),
-        };
-        lines.push(&text[start..end]);
-        start = end;
+/// The first lines of a text (each with its ending), taken a few at a time: a window that doubles
+/// goes on from where it stopped, and one buffer serves every window of a diff.
+struct Window<'a> {
+    text: &'a [u8],
+    lines: Vec<&'a [u8]>,
+    /// Just past the last line taken.
+    end: usize,
+}
+
+impl<'a> Window<'a> {
+    fn new() -> Self {
+        Window {
+            text: &[],
+            lines: Vec::with_capacity(FIRST_WINDOW * 4),
+            end: 0,
+        }
     }
-    (lines, start == text.len())
+
+    /// Starts again on `text`, with no lines taken.
+    fn reset(&mut self, text: &'a [u8]) {
+        self.text = text;
+        self.lines.clear();
+        self.end = 0;
+    }
+
+    /// Takes lines until there are `max` (or the text ends) -> whether they are all of it.
+    fn fill(&mut self, max: usize) -> bool {
+        let text = self.text;
+        let mut start = self.end;
+        while self.lines.len() < max && start < text.len() {
+            let end = match next_newline(&text[start..]) {
+                Some(p) => start + p + 1,
+                None => text.len(),
+            };
+            self.lines.push(&text[start..end]);
+            start = end;
+        }
+        self.end = start;
+        start == text.len()
+    }
 }
 
 /// The index of the first '\n' in `s`, eight bytes at a time.
@@ -265,6 +292,8 @@ fn span_len(lines: &[&[u8]], k: usize) -> usize {
 /// The changed line groups of `old` -> `new`, with their bytes, in order.
 pub fn text_spans(old: &[u8], new: &[u8]) -> Vec<Span> {
     let mut out = Vec::new();
+    // The window lines of each side, one buffer each for the whole diff.
+    let (mut win_o, mut win_n) = (Window::new(), Window::new());
     // Line and byte positions in each text, always at the start of a line.
     let (mut lo, mut ln, mut po, mut pn) = (0usize, 0usize, 0usize, 0usize);
     loop {
@@ -277,17 +306,20 @@ pub fn text_spans(old: &[u8], new: &[u8]) -> Vec<Span> {
         pn += bytes;
         // The lines at po and pn differ (or one text has ended): diff a window of what follows.
         let mut w = FIRST_WINDOW;
+        win_o.reset(&old[po..]);
+        win_n.reset(&new[pn..]);
         loop {
-            let (wo, o_all) = take_lines(&old[po..], w);
-            let (wn, n_all) = take_lines(&new[pn..], w);
+            let o_all = win_o.fill(w);
+            let n_all = win_n.fill(w);
+            let (wo, wn) = (&win_o.lines[..], &win_n.lines[..]);
             let whole = o_all && n_all;
             if !whole && w > MAX_WINDOW {
                 rest_whole(&mut out, old, new, (lo, ln, po, pn));
                 return out;
             }
-            let mut groups = line_groups(&wo, &wn);
+            let mut groups = line_groups(wo, wn);
             if whole {
-                push_groups(&mut out, groups, &wo, &wn, (lo, ln, po, pn));
+                push_groups(&mut out, groups, wo, wn, (lo, ln, po, pn));
                 return out;
             }
             debug_assert!(groups[0].old.start == 0 && groups[0].new.start == 0);
@@ -298,9 +330,9 @@ pub fn text_spans(old: &[u8], new: &[u8]) -> Vec<Span> {
             });
             if let Some(k) = settled {
                 let (oe, ne) = (groups[k].old.end, groups[k].new.end);
-                let (ob, nb) = (span_len(&wo, oe), span_len(&wn, ne));
+                let (ob, nb) = (span_len(wo, oe), span_len(wn, ne));
                 groups.truncate(k + 1);
-                push_groups(&mut out, groups, &wo, &wn, (lo, ln, po, pn));
+                push_groups(&mut out, groups, wo, wn, (lo, ln, po, pn));
                 lo += oe;
                 ln += ne;
                 po += ob;
@@ -347,27 +379,45 @@ fn push_groups(
     at: (usize, usize, usize, usize),
 ) {
     let (lo, ln, po, pn) = at;
-    // Byte offsets of the window lines, computed once per call.
-    let offsets = |lines: &[&[u8]]| -> Vec<usize> {
-        let mut v = Vec::with_capacity(lines.len() + 1);
-        let mut s = 0;
-        v.push(0);
-        for l in lines {
-            s += l.len();
-            v.push(s);
-        }
-        v
-    };
-    let (oo, on) = (offsets(wo), offsets(wn));
+    // Byte offsets of window lines, walked forward once per side (the groups come in order).
+    let (mut oo, mut on) = (Offsets::new(wo), Offsets::new(wn));
     for g in groups {
+        let old_bytes = po + oo.at(g.old.start)..po + oo.at(g.old.end);
+        let new_bytes = pn + on.at(g.new.start)..pn + on.at(g.new.end);
         out.push(Span {
-            old_bytes: po + oo[g.old.start]..po + oo[g.old.end],
-            new_bytes: pn + on[g.new.start]..pn + on[g.new.end],
+            old_bytes,
+            new_bytes,
             group: Group {
                 old: lo + g.old.start..lo + g.old.end,
                 new: ln + g.new.start..ln + g.new.end,
             },
         });
+    }
+}
+
+/// The byte offset of line `k` of consecutive lines, for `k` that never decrease.
+struct Offsets<'l, 'a> {
+    lines: &'l [&'a [u8]],
+    line: usize,
+    byte: usize,
+}
+
+impl<'l, 'a> Offsets<'l, 'a> {
+    fn new(lines: &'l [&'a [u8]]) -> Self {
+        Offsets {
+            lines,
+            line: 0,
+            byte: 0,
+        }
+    }
+
+    fn at(&mut self, k: usize) -> usize {
+        debug_assert!(k >= self.line);
+        while self.line < k {
+            self.byte += self.lines[self.line].len();
+            self.line += 1;
+        }
+        self.byte
     }
 }
 
