@@ -116,3 +116,27 @@ test('a bad argument is refused before anything is written to wasm memory', () =
   assert.throws(() => diffLinesThrough(core, 42 as unknown as string, 'a'), /diffLines: the texts must be strings/);
   assert.equal(eng.diffLines('a\n', 'b\n').hunks.length, 1);
 });
+
+test('line numbers stay exact where every byte is a newline (the wasm compare counts up to 4 a lane a step)', () => {
+  // All-newline stretches fill each SIMD lane's count as fast as it can grow, across many folds
+  // into the total; a change after each stretch checks the count there.
+  for (const [before, gap] of [
+    [100_000, 1],
+    [3839, 3841],
+    [64 * 60, 64 * 60 + 1],
+    [7, 64],
+  ]) {
+    const a = `${'\n'.repeat(before)}x\n${'\n'.repeat(gap)}y\nend`;
+    const b = `${'\n'.repeat(before)}X\n${'\n'.repeat(gap)}Y\nend`;
+    const d = eng.diffLines(a, b);
+    assert.deepEqual(
+      d.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines]),
+      [
+        [before + 1, 1, before + 1, 1],
+        [before + gap + 2, 1, before + gap + 2, 1],
+      ],
+      `${before} then ${gap}`,
+    );
+    assert.deepEqual(d.hunkIds, eng.diffTexts(a, b).hunkIds);
+  }
+});
