@@ -109,7 +109,7 @@ export async function diffBench(ctx: Ctx): Promise<Section> {
     });
     s.notes.push(
       `${n.toLocaleString('en')} lines, the parts of the line-level diffLines' ${fmt(wasm.median)} ms: encoding both texts into wasm memory (TextEncoder.encodeInto into the module's own allocations) ${fmt(encode.median)} ms, ` +
-        `the wasm call on texts already there (${numbers.length} numbers back) ${fmt(call.median)} ms, decoding the numbers into hunk objects ${fmt(decode.median)} ms. ` +
+        `the wasm call on texts already there (${numbers.length * 4} bytes back) ${fmt(call.median)} ms, decoding the numbers into hunk objects ${fmt(decode.median)} ms. ` +
         `The whole render model (diffTexts, every row as JSON) takes ${fmt(full.median)} ms.`,
     );
     if ((!native || !nativeFull) && nativeErr) s.notes.push(`Native ${n} lines: ${nativeErr}`);

@@ -234,20 +234,23 @@ export interface OpenDiff {
   free(): void;
 }
 
-/** Two hex digits per byte value: a hunk id's 16 digits are four lookups a half, not toString(16). */
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex8 = (x: number) => HEX_BYTE[x >>> 24] + HEX_BYTE[(x >>> 16) & 255] + HEX_BYTE[(x >>> 8) & 255] + HEX_BYTE[x & 255];
+/** The bytes of one hunk id's text after the numbers: `h` and 16 hex digits. */
+const ID_BYTES = 17;
+/** ASCII -> text (the ids). */
+const idText = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * The numbers `diffLines` and `TextDiff.lines()` answer (layout: `lines_numbers` in
- * wasm-ui-core/src/wasm_api/engines.rs) as a `DiffLines`: a few numbers a hunk cross instead of JSON.
+ * The words `diffLines` and `TextDiff.lines()` answer (layout: `lines_numbers` in
+ * wasm-ui-core/src/wasm_api/engines.rs) as a `DiffLines`: five numbers a hunk, then every id's text
+ * one after another, decoded at once and sliced (each id a slice of one string, no hex written here).
  */
 export function decodeDiffLines(n: Uint32Array): DiffLines {
   const count = n[3];
+  const ids = idText.decode(new Uint8Array(n.buffer, n.byteOffset + (4 + 5 * count) * 4, ID_BYTES * count));
   const hunkIds: string[] = new Array<string>(count);
   const hunks: DiffLines['hunks'] = new Array<DiffLines['hunks'][number]>(count);
-  for (let i = 0, at = 4; i < count; i++, at += 7) {
-    const id = `h${hex8(n[at + 5])}${hex8(n[at + 6])}`;
+  for (let i = 0, at = 4; i < count; i++, at += 5) {
+    const id = ids.slice(ID_BYTES * i, ID_BYTES * (i + 1));
     hunkIds[i] = id;
     hunks[i] = { id, oldStart: n[at], oldLines: n[at + 1], newStart: n[at + 2], newLines: n[at + 3], section: n[at + 4] };
   }
