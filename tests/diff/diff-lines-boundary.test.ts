@@ -3,7 +3,7 @@
 // (the texts encoded on the JavaScript side, then copied in), which must answer the same numbers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeDiffLines, diffLinesThrough, encodeTexts, engines, passText } from '../../extension/src/host/patch/engine';
+import { BACKWARD_FROM, BACKWARD_PART, decodeDiffLines, diffLinesThrough, encodeTexts, engines, passText } from '../../extension/src/host/patch/engine';
 import { testCore } from '../apply-patch/lib/core';
 
 const core = testCore();
@@ -139,4 +139,46 @@ test('line numbers stay exact where every byte is a newline (the wasm compare co
     );
     assert.deepEqual(d.hunkIds, eng.diffTexts(a, b).hunkIds);
   }
+});
+
+test('big texts are written last part first: non-ASCII anywhere, surrogate pairs across parts, lone surrogates', () => {
+  const w = core.exports();
+  const utf8 = new TextEncoder();
+  const P = BACKWARD_PART;
+  const ascii = 'x'.repeat(BACKWARD_FROM + 3 * P + 17);
+  const put = (at: number, s: string) => ascii.slice(0, at) + s + ascii.slice(at + s.length);
+  const cases: Array<[string, string]> = [
+    ['all ASCII', ascii],
+    ['exactly the threshold', 'y'.repeat(BACKWARD_FROM)],
+    ['non-ASCII first', put(0, 'é')],
+    ['non-ASCII last', put(ascii.length - 1, '日')],
+    ['an emoji across the last part boundary', put(ascii.length - P - 1, '😀')],
+    ['an emoji across a middle part boundary', put(ascii.length - 3 * P - 1, '😀')],
+    ['an emoji ending a part', put(ascii.length - 2 * P - 2, '😀')],
+    ['a lone high surrogate before a boundary', put(ascii.length - P - 1, '\ud800')],
+    ['a lone low surrogate after a boundary', put(ascii.length - P, '\udc00')],
+    ['a lone low surrogate first', put(0, '\udc00')],
+    ['a lone high surrogate last', put(ascii.length - 1, '\ud83d')],
+    // Far from the end (most of the text already written as ASCII when it is found), and near it.
+    ['an emoji across a part boundary far from the end', put(ascii.length - 12 * P - 1, '😀')],
+    ['a lone high surrogate before a boundary far from the end', put(ascii.length - 12 * P - 1, '\ud800')],
+    ['a lone low surrogate after a boundary far from the end', put(ascii.length - 12 * P, '\udc00')],
+    ['non-ASCII in the middle', put(ascii.length >> 1, 'ß')],
+    ['non-ASCII throughout', 'é日😀\n'.repeat(BACKWARD_FROM / 4)],
+    ['a byte order mark first', put(0, '\ufeff')],
+  ];
+  for (const [what, t] of cases) {
+    assert.ok(t.length >= BACKWARD_FROM, what);
+    const want = utf8.encode(t);
+    const [ptr, len] = passText(w, t);
+    assert.equal(len, want.length, what);
+    assert.ok(Buffer.from(w.memory.buffer, ptr, len).equals(want), what);
+    w.__wbindgen_free(ptr, len, 1);
+  }
+  // And through diffLines: the glue's path (encoded on this side) answers the same.
+  const a = put(ascii.length - P - 1, '😀\nx\n');
+  const b = put(ascii.length - P - 1, '😀\ny\n');
+  const d = same(a, b, 'emoji across a part, then a change');
+  assert.equal(d.hunks.length, 1);
+  assert.deepEqual(d.hunkIds, eng.diffTexts(a, b).hunkIds);
 });

@@ -111,10 +111,16 @@ function encodeAll(texts: string[], buf: Uint8Array): Uint8Array[] | undefined {
  * memory, which detaches the views of it taken before, so a view is taken after each.
  */
 export function passText(w: InitOutput, t: string): [number, number] {
-  let cap = t.length;
+  const cap = t.length;
   // An empty allocation is wasm-bindgen's dangling pointer (the alignment), never freed.
   if (cap === 0) return [w.__wbindgen_malloc(0, 1) >>> 0, 0];
-  let ptr = w.__wbindgen_malloc(cap, 1) >>> 0;
+  const ptr = w.__wbindgen_malloc(cap, 1) >>> 0;
+  return cap >= BACKWARD_FROM ? passBackward(w, t, ptr) : passForward(w, t, ptr);
+}
+
+/** `passText` front to back, into its allocation `ptr` of `t.length` bytes (not empty). */
+function passForward(w: InitOutput, t: string, ptr: number): [number, number] {
+  let cap = t.length;
   let r = utf8.encodeInto(t, new Uint8Array(w.memory.buffer, ptr, cap));
   let written = r.written;
   if (r.read < t.length) {
@@ -128,6 +134,49 @@ export function passText(w: InitOutput, t: string): [number, number] {
     if (written < cap) ptr = w.__wbindgen_realloc(ptr, cap, written, 1) >>> 0;
   }
   return [ptr, written];
+}
+
+/** Texts of at least this many UTF-16 units are written last part first (`passBackward`). */
+export const BACKWARD_FROM = 1 << 20;
+/** The parts `passBackward` writes, in UTF-16 units. */
+export const BACKWARD_PART = 1 << 16;
+
+/**
+ * `passText` for a big text, into its allocation `ptr` of `t.length` bytes: the text is written in
+ * parts from its end to its start, so the start, where the diff begins reading, is still in the
+ * processor's cache when the call comes (10 MB of two texts is more than it holds; at 100,000 lines
+ * this took about a tenth off diffLines). Each part is written as ASCII (one byte a unit, at the
+ * byte offset of its first unit). At the first part that is not all ASCII (a unit took more or less
+ * than one byte: non-ASCII, or a surrogate pair cut by the part boundary, which then counts as not
+ * ASCII), the text up to that part's end is encoded on its own, front to back as `passText` does,
+ * and the ASCII written after it moves up behind it, once; or, when that ASCII is under a quarter of
+ * the text, the whole text is written front to back over it. Measured on a 5 MB text (medians):
+ * ASCII 0.49 -> 0.41 ms, a non-ASCII character first 1.12 -> 0.60, in the middle 0.82 -> 0.72, at
+ * 70% 0.82 -> 0.80, at 80% 0.66 -> 0.72, last 2.3 either way; a character above U+00FF in the middle
+ * (a two-byte string, slow to encode either way) 2.3 -> 3.1 ms, the one case clearly slower.
+ */
+function passBackward(w: InitOutput, t: string, ptr: number): [number, number] {
+  const len = t.length;
+  let end = len;
+  const mem = new Uint8Array(w.memory.buffer, ptr, len);
+  while (end > 0) {
+    const start = Math.max(0, end - BACKWARD_PART);
+    const r = utf8.encodeInto(t.slice(start, end), mem.subarray(start, end));
+    if (r.read !== end - start || r.written !== end - start) break;
+    end = start;
+  }
+  if (end === 0) return [ptr, len];
+  // Most of the text is still to write: front to back over what was written (under a quarter).
+  if (4 * (len - end) < len) return passForward(w, t, ptr);
+  // [0, end) holds non-ASCII; [end, len) is ASCII, written where it belongs if [0, end) were too.
+  const [head, headBytes] = passForward(w, t.slice(0, end), w.__wbindgen_malloc(end, 1) >>> 0);
+  const total = headBytes + (len - end);
+  ptr = w.__wbindgen_realloc(ptr, len, total, 1) >>> 0;
+  const all = new Uint8Array(w.memory.buffer, ptr, total);
+  all.copyWithin(headBytes, end, len);
+  all.set(new Uint8Array(w.memory.buffer, head, headBytes));
+  w.__wbindgen_free(head, headBytes, 1);
+  return [ptr, total];
 }
 
 /**
