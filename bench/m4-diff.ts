@@ -147,7 +147,8 @@ export async function diffBench(ctx: Ctx): Promise<Section> {
     'Both sides do the same job in the line-level rows: npm `diff` diffLines returns the runs of changed lines; Tack\'s diffLines returns the hunks as line ranges with their stable ids, their `@@` sections and the counts. ' +
       'The inline review and its per-hunk decisions need no more and call only this; openDiff makes rows with word highlights for chosen sections later, from the texts kept in wasm memory (the chat\'s edit cards still receive every row from the core\'s session). ' +
       'The "plus rows" rows are the whole render model at once (every row, word highlights, the unified text, as JSON), what a caller showing every row pays.',
-    'How Tack\'s line-level diff spends its time (diff/src/lockstep.rs): it compares the two texts in lockstep 32 bytes a step (with wasm SIMD in the module) and counts the newlines it passes; only at a difference does it split a small window of lines on each side (6, doubling while no change group in it is followed by 4 equal lines) and diff that window; lines the texts share are never split, hashed or interned, so a file with 1% changed costs about a memcmp of it plus a few small diffs.',
+    'How Tack\'s line-level diff spends its time (diff/src/lockstep.rs): it compares the two texts in lockstep 64 bytes a step in the module (wasm SIMD; 32 in the native build) and counts the newlines it passes; only at a difference does it split a small window of lines on each side (6, doubling while no change group in it is followed by 4 equal lines) and diff that window; lines the texts share are never split, hashed or interned, so a file with 1% changed costs about a memcmp of it plus a few small diffs. ' +
+      'The texts reach wasm memory in one copy each (TextEncoder.encodeInto into the module\'s own allocations; texts of 1M UTF-16 units or more are written last part first, so the diff reads their start from cache), and the answer (five numbers a hunk, then the ids as text) is read in place.',
   );
   s.commands.push(
     'node --import tsx bench/run.ts --only 4',
@@ -218,7 +219,7 @@ function nativeGap(withNative: Speedup[]): string {
   const boundary = worst.encode + worst.decode;
   const counted = worst.encode + worst.call + worst.decode;
   const why =
-    'the lockstep comparison and newline count read 16 bytes an operation in both (wasm SIMD in the module, SSE2 code the x86-64 compiler makes of the same loop); the windows\' small diffs, the hunk ids (an FNV-1a hash, a byte at a time) and the allocations are scalar code in both.';
+    'the lockstep comparison and newline count read 16 bytes an operation in both (wasm SIMD in the module, SSE2 code the x86-64 compiler makes of the same loop), and the windows\' lines are split 16 bytes a step in the module (SIMD) and 8 natively; the windows\' small diffs and the hunk ids (an FNV-1a hash, a byte at a time, over the changed lines) are scalar code in both.';
   if (!addsUp(worst) || boundary >= worst.wasm) {
     return `Over by ${fmt(worst.vsNative! / 2)}x at worst (${worst.n / 1000}k lines). ${parts(worst)} The native timings pay neither the encoding nor the decoding; for the rest, ${why}`;
   }
