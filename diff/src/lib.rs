@@ -383,6 +383,17 @@ fn line_groups(old: &[&[u8]], new: &[&[u8]]) -> Vec<Group> {
         &new[prefix..new.len() - suffix],
     );
     let mut groups = Vec::new();
+    if o.is_empty() || n.is_empty() || (o.len() == 1 && n.len() == 1) {
+        // Nothing to align (the most common window: one line edited, inserted or deleted). The
+        // trimmed ends differ, so a line against a line is one change group, as Myers finds it.
+        if !(o.is_empty() && n.is_empty()) {
+            groups.push(Group {
+                old: prefix..prefix + o.len(),
+                new: prefix..prefix + n.len(),
+            });
+        }
+        return groups;
+    }
     if o.len() + n.len() <= SMALL_REGION {
         // What `diff_ids` does with a small region (Myers directly), on the lines themselves:
         // equal lines are exactly equal ids, so the groups are the same without the interning.

@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as glue from '../generated/wasm/wasm_ui_core.js';
+import type { InitOutput } from '../generated/wasm/wasm_ui_core.js';
 import type { AgentConfig } from '../generated/types/AgentConfig';
 import type { Effect } from '../generated/types/Effect';
 import type { LineDecision } from '../generated/types/LineDecision';
@@ -154,6 +155,12 @@ export interface Core {
     new (config: unknown): CoreSession;
     restore(config: unknown, records: unknown[]): CoreSession;
   };
+  /**
+   * The instance's raw exports (its memory, wasm-bindgen's allocator, the functions by their wasm
+   * names), for a caller that writes its arguments straight into wasm memory (host/patch/engine.ts
+   * `diffLines`). Changes when the instance is discarded.
+   */
+  exports(): InitOutput;
 }
 
 class CoreSessionClass extends CoreSession {
@@ -180,9 +187,15 @@ const core: Core = {
   harnessMessage: (t) => JSON.parse(glue.harnessMessage(t)) as string | null,
   replaySession: (records) => JSON.parse(glue.replaySession(text(records, 'replaySession: records'))) as ReplayEntry[],
   Session: CoreSessionClass,
+  exports: () => {
+    if (!instance) throw new Error("Tack's wasm core is not loaded");
+    return instance;
+  },
 };
 
 let loaded: Core | undefined;
+/** The raw exports of the current instance (initSync's answer). */
+let instance: InitOutput | undefined;
 let generation = 0;
 /**
  * Every core Session (and open diff, see `trackCoreObject`) made from the current instance, so a
@@ -206,7 +219,7 @@ export function wasmPath(): string {
 
 export function loadCore(): Core {
   if (!loaded) {
-    glue.initSync({ module: fs.readFileSync(wasmPath()) });
+    instance = glue.initSync({ module: fs.readFileSync(wasmPath()) });
     loaded = core;
   }
   return loaded;
@@ -260,6 +273,7 @@ export function discardCore(): void {
   live = new Set();
   glue.__tackDiscardInstance();
   loaded = undefined;
+  instance = undefined;
   generation++;
   // At once, so the engines (which call the glue directly) never meet a missing instance.
   loadCore();

@@ -282,14 +282,17 @@ pub fn diff_texts(original: &[u8], proposed: &[u8]) -> Result<String, JsError> {
     Ok(diff::file_diff_json(&d))
 }
 
-/// The line-level diff as numbers, for the host to read without JSON: `[additions, deletions,
-/// sections, hunks, then per hunk oldStart, oldLines, newStart, newLines, section, idHigh, idLow]`
-/// (the id's 64-bit hash in two halves; its text is `h` and the 16 hex digits). The layout is read
-/// by `decodeDiffLines` in extension/src/host/patch/engine.ts into a `DiffLines`.
+/// The line-level diff as 32-bit words, for the host to read without JSON: `[additions,
+/// deletions, sections, hunks, then per hunk oldStart, oldLines, newStart, newLines, section]`,
+/// then every hunk's id as text (`h` and 16 hex digits, 17 ASCII bytes each, one after another),
+/// zero-padded to a whole word. The host decodes the ids with one TextDecoder call and slices them,
+/// rather than writing 16 hex digits a hunk in JavaScript. Read by `decodeDiffLines` in
+/// extension/src/host/patch/engine.ts into a `DiffLines`.
 pub fn lines_numbers(d: &diff::LineLevel) -> Vec<u32> {
-    const PER_HUNK: usize = 7;
+    const PER_HUNK: usize = 5;
     let n = d.hunk_count();
-    let mut out = Vec::with_capacity(4 + n * PER_HUNK);
+    let id_words = (n * ID_BYTES).div_ceil(4);
+    let mut out = Vec::with_capacity(4 + n * PER_HUNK + id_words);
     out.extend([
         d.additions(),
         d.deletions(),
@@ -298,22 +301,37 @@ pub fn lines_numbers(d: &diff::LineLevel) -> Vec<u32> {
     ]);
     for (i, section) in d.hunk_sections().enumerate() {
         let (old_start, old_lines, new_start, new_lines) = d.hunk_numbers(i);
-        let hash = d.hunk_hash(i);
-        out.extend([
-            old_start,
-            old_lines,
-            new_start,
-            new_lines,
-            section,
-            (hash >> 32) as u32,
-            hash as u32,
-        ]);
+        out.extend([old_start, old_lines, new_start, new_lines, section]);
     }
+    let mut ids = Vec::with_capacity(id_words * 4);
+    for i in 0..n {
+        push_id(&mut ids, d.hunk_hash(i));
+    }
+    ids.resize(id_words * 4, 0);
+    out.extend(
+        ids.chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+    );
     out
+}
+
+/// The bytes of one hunk id's text in `lines_numbers`: `h` and 16 hex digits.
+const ID_BYTES: usize = 17;
+
+/// Appends a hunk id's text (`hunk_id_text`: `h` and the hash in 16 hex digits, leading zeros kept).
+fn push_id(out: &mut Vec<u8>, hash: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'h');
+    out.extend((0..16).rev().map(|k| HEX[(hash >> (4 * k)) as usize & 15]));
 }
 
 /// The line-level diff of two texts (UTF-8 bytes): hunks as line ranges with their ids, no rows
 /// (see `lines_numbers` for the layout). What a caller that needs no rows pays for a diff.
+///
+/// The host calls the raw export directly (`diffLinesThrough` in extension/src/host/patch/engine.ts):
+/// it encodes each text into an allocation of wasm-bindgen's allocator exactly as long as its bytes,
+/// and this export takes both allocations over (wasm-bindgen frees a byte-slice argument when the
+/// call returns), so the texts are copied once, by the encoder. Keep the arguments byte slices.
 #[wasm_bindgen(js_name = diffLines)]
 pub fn diff_lines(original: &[u8], proposed: &[u8]) -> Vec<u32> {
     // Lines are compared as bytes and only numbers come back: no text, so no UTF-8 check.
@@ -555,20 +573,38 @@ mod tests {
         assert_eq!(n, diff_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n"));
         let full = diff::diff_texts("a\nb\nc\n", "a\nB\nc\nd\n");
         assert_eq!(&n[..4], &[2, 1, 1, 2]);
-        assert_eq!(n.len(), 4 + 2 * 7);
+        // Two hunks of 5 numbers, then 34 bytes of ids padded to 9 words.
+        assert_eq!(n.len(), 4 + 2 * 5 + 9);
+        let bytes: Vec<u8> = n[4 + 2 * 5..]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
         for (i, h) in full.hunks.iter().enumerate() {
-            let x = &n[4 + i * 7..4 + (i + 1) * 7];
+            let x = &n[4 + i * 5..4 + (i + 1) * 5];
+            assert_eq!(x, &[h.old_start, h.old_lines, h.new_start, h.new_lines, 0]);
             assert_eq!(
-                &x[..5],
-                &[h.old_start, h.old_lines, h.new_start, h.new_lines, 0]
+                std::str::from_utf8(&bytes[i * ID_BYTES..(i + 1) * ID_BYTES]).unwrap(),
+                h.id
             );
-            let hash = (u64::from(x[5]) << 32) | u64::from(x[6]);
-            assert_eq!(format!("h{hash:016x}"), h.id);
         }
+        assert_eq!(&bytes[2 * ID_BYTES..], &[0, 0]);
         assert_eq!(
             lines_numbers(&diff::LineLevel::new(b"same", b"same")),
             [0, 0, 0, 0]
         );
+        // Every id is 16 digits whatever its hash, as `hunk_id_text` writes it.
+        for hash in [0, 0xab_ffff_ffff, 0x8000_0000_0102_0304, u64::MAX] {
+            let mut id = Vec::new();
+            push_id(&mut id, hash);
+            assert_eq!(
+                String::from_utf8(id).unwrap(),
+                diff::hunk_id_text(hash),
+                "{hash:x}"
+            );
+        }
+        let mut id = Vec::new();
+        push_id(&mut id, 0xab_ffff_ffff);
+        assert_eq!(id, b"h000000abffffffff");
     }
 
     #[test]
