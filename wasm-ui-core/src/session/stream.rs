@@ -6,6 +6,24 @@ use super::protocol::{Usage, Wire};
 use crate::vec_map::VecMap;
 use serde_json::{json, Value};
 
+/// The most output items (Responses), reasoning parts (by item id) or tool calls (Chat) one
+/// response may carry. Real responses carry a handful. They are kept in maps sorted by key
+/// (`VecMap`), where an insert before the end moves what follows it, so a server sending tens of
+/// thousands of them in descending order would cost quadratic time; past this, the rest of the
+/// response is ignored and the turn fails with `too_many_items`.
+pub const MAX_STREAM_ITEMS: usize = 4096;
+
+/// Whether `key` would be one entry too many for `map`.
+fn full<K: Ord, V>(map: &VecMap<K, V>, key: &K) -> bool {
+    map.len() >= MAX_STREAM_ITEMS && !map.contains_key(key)
+}
+
+fn too_many_items() -> String {
+    format!(
+        "the model server sent more than {MAX_STREAM_ITEMS} output items or tool calls in one response; Tack stopped reading it"
+    )
+}
+
 /// A tool call as the model made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCall {
@@ -60,6 +78,8 @@ pub struct ResponseStream {
     /// the reason the server gave.
     pub cut_off: Option<String>,
     pub usage: Option<Usage>,
+    /// More than `MAX_STREAM_ITEMS` arrived: the rest of the response is ignored (`failure` says so).
+    overflow: bool,
 }
 
 fn responses_usage(u: &Value) -> Option<Usage> {
@@ -137,8 +157,17 @@ fn error_message(v: &Value) -> Option<String> {
 }
 
 impl ResponseStream {
+    /// One entry too many arrived (see `MAX_STREAM_ITEMS`): the rest of the response is ignored.
+    fn overflowed(&mut self) {
+        self.overflow = true;
+        self.failure = Some(too_many_items());
+    }
+
     /// Feeds one payload; returns what the UI should see.
     pub fn feed(&mut self, wire: Wire, data: &Value) -> Vec<StreamUi> {
+        if self.overflow {
+            return vec![];
+        }
         match wire {
             Wire::Responses => self.feed_responses(data),
             Wire::Chat => self.feed_chat(data),
@@ -161,6 +190,10 @@ impl ResponseStream {
                 let key = data["item_id"].as_str().unwrap_or("rs").to_string();
                 let index = data["summary_index"].as_u64().unwrap_or(0);
                 let mut delta = data["delta"].as_str().unwrap_or("").to_string();
+                if full(&self.summary_index, &key) {
+                    self.overflowed();
+                    return vec![];
+                }
                 match self.summary_index.insert(key.clone(), index) {
                     Some(prev) if prev != index => delta = format!("\n\n{delta}"),
                     _ => {}
@@ -186,6 +219,10 @@ impl ResponseStream {
                 let index = data["output_index"]
                     .as_u64()
                     .unwrap_or(self.items.len() as u64);
+                if full(&self.items, &index) {
+                    self.overflowed();
+                    return vec![];
+                }
                 let ui = self.item_done_ui(&item);
                 self.items.insert(index, item);
                 ui
@@ -298,6 +335,10 @@ impl ResponseStream {
                     if !id.is_empty() && !existing.id.is_empty() && existing.id != id {
                         index = self.chat_calls.keys().max().map_or(0, |m| m + 1);
                     }
+                }
+                if full(&self.chat_calls, &index) {
+                    self.overflowed();
+                    return ui;
                 }
                 let entry = self.chat_calls.get_or_insert_with(index, ChatCall::default);
                 if !id.is_empty() {
@@ -488,6 +529,83 @@ mod tests {
         assert_eq!(calls[1].arguments.as_deref(), Some("{\"plan\":[]}"));
         assert_eq!(history.len(), 3);
         assert_eq!(s.usage.unwrap().input_tokens, 10);
+    }
+
+    /// `n` complete output items, the last index first (every insert lands before all the others).
+    fn items_in_reverse(s: &mut ResponseStream, n: u64) -> Vec<StreamUi> {
+        let mut ui = vec![];
+        for i in (0..n).rev() {
+            let item = json!({"type":"message","id":format!("m{i}"),"role":"assistant","content":[{"type":"output_text","text":format!("{i}")}]});
+            ui.extend(s.feed(
+                Wire::Responses,
+                &json!({"type":"response.output_item.done","output_index":i,"item":item}),
+            ));
+        }
+        ui
+    }
+
+    #[test]
+    fn a_response_may_carry_as_many_items_as_the_limit_in_any_order() {
+        let mut s = ResponseStream::default();
+        items_in_reverse(&mut s, MAX_STREAM_ITEMS as u64);
+        // The same index again replaces its item: not one more.
+        s.feed(Wire::Responses, &json!({"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"again","role":"assistant","content":[]}}));
+        s.feed(
+            Wire::Responses,
+            &json!({"type":"response.completed","response":{"status":"completed"}}),
+        );
+        assert_eq!(s.accept_end(Wire::Responses), Ok(()));
+        assert_eq!(s.items.len(), MAX_STREAM_ITEMS);
+        assert_eq!(s.items.keys().next(), Some(&0));
+    }
+
+    #[test]
+    fn a_response_with_more_items_than_the_limit_fails_and_the_rest_is_ignored() {
+        let mut s = ResponseStream::default();
+        let n = MAX_STREAM_ITEMS as u64 + 1000;
+        items_in_reverse(&mut s, n);
+        assert_eq!(s.items.len(), MAX_STREAM_ITEMS);
+        // Nothing after the overflow is read, text included.
+        let ui = s.feed(
+            Wire::Responses,
+            &json!({"type":"response.output_text.delta","item_id":"m","delta":"late"}),
+        );
+        assert!(ui.is_empty());
+        s.feed(
+            Wire::Responses,
+            &json!({"type":"response.completed","response":{"status":"completed"}}),
+        );
+        let err = s.accept_end(Wire::Responses).unwrap_err();
+        assert_eq!(err, format!("the model server sent more than {MAX_STREAM_ITEMS} output items or tool calls in one response; Tack stopped reading it"));
+    }
+
+    #[test]
+    fn reasoning_parts_and_chat_tool_calls_have_the_same_limit() {
+        let mut s = ResponseStream::default();
+        for i in (0..=MAX_STREAM_ITEMS).rev() {
+            s.feed(Wire::Responses, &json!({"type":"response.reasoning_summary_text.delta","item_id":format!("rs_{i:05}"),"summary_index":0,"delta":"x"}));
+        }
+        assert_eq!(s.summary_index.len(), MAX_STREAM_ITEMS);
+        assert!(s
+            .accept_end(Wire::Responses)
+            .unwrap_err()
+            .contains("more than 4096"));
+
+        let mut c = ResponseStream::default();
+        for i in (0..=MAX_STREAM_ITEMS as u64).rev() {
+            c.feed(Wire::Chat, &json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":i,"id":format!("call_{i}"),"function":{"name":"shell","arguments":"{}"}}]}}]}));
+        }
+        assert_eq!(c.chat_calls.len(), MAX_STREAM_ITEMS);
+        assert!(c
+            .accept_end(Wire::Chat)
+            .unwrap_err()
+            .contains("more than 4096"));
+        // Within the limit a Chat stream ends well.
+        let mut ok = ResponseStream::default();
+        for i in (0..MAX_STREAM_ITEMS as u64).rev() {
+            ok.feed(Wire::Chat, &json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":i,"id":format!("call_{i}"),"function":{"name":"shell","arguments":"{}"}}]}}]}));
+        }
+        assert_eq!(ok.accept_end(Wire::Chat), Ok(()));
     }
 
     #[test]
