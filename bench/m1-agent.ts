@@ -105,14 +105,15 @@ function checkRun(server: ModelServer, steps: number, who: string, out: string):
 /**
  * The harness's turnaround on each step, as the server saw it: from the end of one model response to
  * the arrival of the next request (the harness handles the tool call, runs the command, builds the
- * next request and sends it). Millisecond clock.
+ * next request and sends it). The server's monotonic clock, to a fraction of a millisecond (its
+ * epoch-millisecond timestamps would round each step to whole milliseconds).
  */
 function turnarounds(server: ModelServer): number[] {
   const reqs = server.modelRequests();
   const out: number[] = [];
   for (let i = 1; i < reqs.length; i++) {
-    const prevEnd = reqs[i - 1].closedAt;
-    if (prevEnd !== undefined) out.push(reqs[i].receivedAt - prevEnd);
+    const prevEnd = reqs[i - 1].closedAtHr;
+    if (prevEnd !== undefined) out.push(reqs[i].receivedAtHr - prevEnd);
   }
   return out;
 }
@@ -386,7 +387,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   }
   s.notes.push(
     `Both harnesses talk to Tack's scripted model server (tests/model-server, in the benchmark's process, 127.0.0.1) serving the same script: ${STEPS} \`exec_command\` calls of \`echo step\` with \`login: false\`, then a final message; "cold start" is the same with no tool call. Each run gets a fresh workspace; every run is checked (the server must see ${STEPS + 1} requests and the last must carry ${STEPS} tool outputs containing the command's output).`,
-    `Per step (turnaround): for every step of every timed run, the time from the end of one model response to the arrival of the next request, as the server saw it (millisecond clock): the harness parses the tool call, runs \`echo\` in its sandbox, builds the next request and sends it. The median over all steps is the per-step overhead used for the target. "From wall times" is (median ${STEPS}-step run − median cold start) / ${STEPS}, the same quantity estimated more noisily; both include the command itself, which both harnesses pay alike.`,
+    `Per step (turnaround): for every step of every timed run, the time from the end of one model response to the arrival of the next request, as the server saw it (its monotonic clock, \`performance.now()\`, to a fraction of a millisecond): the harness parses the tool call, runs \`echo\` in its sandbox, builds the next request and sends it. The median over all steps is the per-step overhead used for the target. "From wall times" is (median ${STEPS}-step run − median cold start) / ${STEPS}, the same quantity estimated more noisily; both include the command itself, which both harnesses pay alike.`,
     'Both run in their workspace-write sandbox: Tack through its sidecar (Landlock + seccomp), Codex through its bundled bubblewrap (user namespace + seccomp). Codex is run as its native binary (the npm `codex` launcher would add a Node process in front of it); Tack as `node extension/dist/cli.js` (a small loader that loads the CLI bundle, dist/chunks/cli-main.js, through the V8 code cache the warm-up run left in the state directory).',
     `Peak memory: bench/lib/peakmem.py samples the summed RSS of the whole process tree (harness, sidecar, sandbox helpers, commands) every 2 ms during a ${STEPS}-step run; median of ${memReps} runs. "Largest process" is the highest VmHWM of any one process.`,
     `Repetitions: ${reps} of each case per harness, interleaved, after one warm-up run (a warm state directory, as for someone who has used the tool before).`,

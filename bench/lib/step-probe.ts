@@ -59,7 +59,7 @@ async function once(home: string): Promise<{ parts: Map<string, number[]>; total
     const { parts, totals } = stepPartsOf(err, 2, PARTS);
     const reqs = server.modelRequests();
     let turnaround: number[] = [];
-    for (let i = 3; i < reqs.length; i++) if (reqs[i - 1].closedAt !== undefined) turnaround.push(reqs[i].receivedAt - reqs[i - 1].closedAt!);
+    for (let i = 3; i < reqs.length; i++) if (reqs[i - 1].closedAtHr !== undefined) turnaround.push(reqs[i].receivedAtHr - reqs[i - 1].closedAtHr!);
     if (tail > 0) {
       for (const [k, v] of parts) parts.set(k, v.slice(-tail));
       for (const [k, v] of totals) totals.set(k, v.slice(-tail));

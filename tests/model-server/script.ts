@@ -20,9 +20,13 @@ export interface RecordedRequest {
   scriptIndex: number | null;
   /** What the server did with it. */
   outcome: 'streamed' | 'status' | 'dropped' | 'response-failed' | 'incomplete' | 'hung' | 'exhausted' | 'unauthorized' | 'models' | 'unknown-route' | 'bad-json' | 'rejected' | 'props';
+  /** When the request's body had arrived (epoch milliseconds, `Date.now()`). */
   receivedAt: number;
-  /** Set when the server's answer ended or the connection closed. */
+  /** Set when the server's answer ended or the connection closed (epoch milliseconds). */
   closedAt?: number;
+  /** The same two moments on the monotonic clock (`performance.now()`, fractional milliseconds). */
+  receivedAtHr: number;
+  closedAtHr?: number;
   /** True when the client went away before the server finished answering. */
   clientClosed: boolean;
   /** Why the request did not match the scripted response's `expect`, if it did not. */

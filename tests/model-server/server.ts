@@ -126,11 +126,13 @@ export async function startModelServer(scriptInput: ModelScript | ScriptedRespon
       scriptIndex: null,
       outcome: 'unknown-route',
       receivedAt: Date.now(),
+      receivedAtHr: performance.now(),
       clientClosed: false,
     };
     requests.push(rec);
     res.on('close', () => {
       rec.closedAt = Date.now();
+      rec.closedAtHr = performance.now();
       if (!res.writableFinished) rec.clientClosed = true;
       notify();
     });
