@@ -24,7 +24,6 @@ use crate::diff::{DiffHunk, DiffRow, DiffSection, FileDiff, HighlightRange, RowK
 use crate::vec_map::VecMap;
 use serde::de::{Deserialize, Error as _, Unexpected, Visitor};
 use serde_json::{Error, Map, Value};
-use std::collections::BTreeMap;
 use std::fmt;
 
 pub(crate) type Fields = Map<String, Value>;
@@ -106,23 +105,6 @@ impl<T: FromJson> FromJson for VecMap<String, T> {
         match value {
             Value::Object(map) => {
                 let mut out = VecMap::new();
-                for (k, v) in map {
-                    out.insert(k, T::from_json(v)?);
-                }
-                Ok(out)
-            }
-            other => Err(invalid_type(other, "a map")),
-        }
-    }
-}
-
-impl<T: FromJson> FromJson for BTreeMap<String, T> {
-    fn from_json(value: Value) -> Result<Self, Error> {
-        match value {
-            // Inserted one by one: `collect` into a BTreeMap sorts first, and each sort instance
-            // is several KB of module (the keys come sorted and unique from the JSON map anyway).
-            Value::Object(map) => {
-                let mut out = BTreeMap::new();
                 for (k, v) in map {
                     out.insert(k, T::from_json(v)?);
                 }

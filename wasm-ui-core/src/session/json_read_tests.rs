@@ -253,8 +253,8 @@ fn nested_faults_and_containers_read_as_derived() {
         same::<Vec<HunkState>>(&bad);
         same::<Option<Usage>>(&bad);
         same::<Box<Usage>>(&bad);
-        same::<std::collections::BTreeMap<String, HunkState>>(&bad);
-        same::<std::collections::BTreeMap<String, HunkState>>(
+        same::<crate::vec_map::VecMap<String, HunkState>>(&bad);
+        same::<crate::vec_map::VecMap<String, HunkState>>(
             &json!({"h1": "accepted", "h2": bad.clone()}),
         );
     }
