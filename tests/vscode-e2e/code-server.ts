@@ -127,11 +127,17 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, ...existing, ...opts.settings, ...trust }, null, 2));
   installVsix(opts.vsix, extensionsDir, userDataDir);
   const port = opts.port ?? (await freePort());
+  // VS Code's server makes a `vscode-ipc-*.sock` for each window's extension host in XDG_RUNTIME_DIR,
+  // else in the temp dir, and leaves it there when stopped by a signal: a test's server keeps them in
+  // its own state folder, removed on stop. (`npm start` leaves the person's XDG_RUNTIME_DIR alone: its
+  // terminals pass it on to what runs there.)
+  const runtime = ownState ? { XDG_RUNTIME_DIR: path.join(stateDir, 'run') } : {};
+  if (runtime.XDG_RUNTIME_DIR) fs.mkdirSync(runtime.XDG_RUNTIME_DIR, { mode: 0o700 });
   const child: ChildProcess = spawn(
     node24,
     [csEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
       ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, opts.workspace],
-    { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { env: { ...process.env, ...runtime, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let out = '';
   const keep = (b: Buffer) => { out += b.toString(); if (out.length > 200_000) out = out.slice(-100_000); };
