@@ -11,7 +11,7 @@ import path from 'node:path';
 import { buildSidecarFor, hostTarget, packageFor, placeSidecar, TARGETS } from './platforms.mjs';
 import { checkWasmImports } from './wasm-imports.mjs';
 import {
-  capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, toolsDir,
+  capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, cacheDir,
 } from './lib.mjs';
 
 const WASM_TARGET = 'wasm32-unknown-unknown';
@@ -25,16 +25,27 @@ function ensureWasmTarget() {
   }
 }
 
-/** The wasm-bindgen CLI must match the wasm-bindgen crate exactly; install it into .tools if needed. */
+/**
+ * The wasm-bindgen CLI must match the wasm-bindgen crate exactly. Built once per version into the
+ * cache outside the clone (a few minutes on 2 cores), with its build in a folder there that is removed
+ * after, not in the temp dir. One already on PATH at that version is used as it is.
+ */
 function ensureWasmBindgen() {
   const want = lockedCrateVersion('wasm-bindgen');
-  const local = path.join(toolsDir, 'bin', 'wasm-bindgen');
+  const installDir = path.join(cacheDir, `wasm-bindgen-cli-${want}`);
+  const local = path.join(installDir, 'bin', 'wasm-bindgen');
   for (const candidate of [local, 'wasm-bindgen']) {
     const v = capture(candidate, ['--version']);
     if (v && v.trim().endsWith(` ${want}`)) return candidate;
   }
-  step(`installing wasm-bindgen-cli ${want} into .tools (once; takes a few minutes)`);
-  run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--root', toolsDir]);
+  step(`installing wasm-bindgen-cli ${want} into ${installDir} (once per machine; takes a few minutes)`);
+  const buildDir = `${installDir}.build`;
+  fs.rmSync(buildDir, { recursive: true, force: true });
+  try {
+    run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--root', installDir, '--target-dir', buildDir]);
+  } finally {
+    fs.rmSync(buildDir, { recursive: true, force: true });
+  }
   return local;
 }
 

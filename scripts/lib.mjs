@@ -3,13 +3,18 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ext = path.join(root, 'extension');
 export const dist = path.join(ext, 'dist');
-export const toolsDir = path.join(root, '.tools');
+/**
+ * Where slow one-time builds are kept, outside any clone so that a fresh clone (CI's) reuses them:
+ * $XDG_CACHE_HOME/tack or ~/.cache/tack. Each entry's name carries its version.
+ */
+export const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'tack');
 
 const useColor = process.stderr.isTTY;
 export function step(msg) {

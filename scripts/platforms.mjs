@@ -5,9 +5,8 @@
 // virtualenv under ~/.cache/tack (Linux arm64, macOS). No prebuilt toolchain is downloaded.
 // Outputs: target/<triple>/release/tack-sidecar[.exe] (stripped), extension/tack-<target>-<version>.vsix.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { capture, dist, ext, isMain, mtime, newestMtime, root, run, runMain, step } from './lib.mjs';
+import { cacheDir, capture, dist, ext, isMain, mtime, newestMtime, root, run, runMain, step } from './lib.mjs';
 
 /** Marketplace target -> how its sidecar is built. alpine-x64 ships the same static binary as linux-x64. */
 export const TARGETS = {
@@ -25,7 +24,6 @@ export const TARGETS = {
 export const MAX_LINUX_SIDECAR = 3 * 1024 * 1024;
 
 const ZIGBUILD = { ziglang: '0.17.1', 'cargo-zigbuild': '0.24.1' };
-const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'tack');
 
 export const sidecarFileName = (target) => (target.startsWith('win32-') ? 'tack-sidecar.exe' : 'tack-sidecar');
 
