@@ -14,6 +14,20 @@ import { fmt, fmtSummary, lower, speedup, summarize, type Summary } from './lib/
 const MODEL = 'gpt-5.1-codex';
 const PROMPT = 'Run the command the script asks for.';
 const KEY = 'tack-bench-not-a-secret';
+/**
+ * The workspace of the "real-size" step runs: as many directories as a JavaScript project with its
+ * node_modules commonly has (this repository's own node_modules holds about 2,400; larger projects
+ * tens of thousands). Per-step costs that grow with the workspace show there, not in an empty one.
+ */
+const BIG_DIRS = 20_000;
+
+/** `n` directories under `root`: n/100 folders of 99 subfolders each, and one file per folder. */
+function dirTree(root: string, n: number): void {
+  for (let i = 0; i < n / 100; i++) {
+    for (let j = 0; j < 99; j++) fs.mkdirSync(path.join(root, `pkg${i}`, `sub${j}`), { recursive: true });
+    fs.writeFileSync(path.join(root, `pkg${i}`, 'index.js'), 'module.exports = 1;\n');
+  }
+}
 
 /** The same script for both harnesses: `steps` exec_command calls of `echo`, then a final answer. */
 function script(steps: number): ScriptedResponse[] {
@@ -137,9 +151,10 @@ function phases(server: ModelServer, spawnedAt: number): { toFirstMs: number; af
   return { toFirstMs: reqs[0].receivedAt - spawnedAt, afterLastMs: exitedAt - (reqs[reqs.length - 1].closedAt ?? exitedAt) };
 }
 
-async function oneRun(h: Harness, steps: number, dir: string, mem: boolean): Promise<OneRun> {
+/** One run in a fresh workspace under `dir`, or in `given` (kept). */
+async function oneRun(h: Harness, steps: number, dir: string, mem: boolean, given?: string): Promise<OneRun> {
   const server = await startModelServer(script(steps));
-  const ws = fs.mkdtempSync(path.join(dir, 'ws-'));
+  const ws = given ?? fs.mkdtempSync(path.join(dir, 'ws-'));
   try {
     const { argv, env, shown } = h.command(server.url, ws);
     const spawnedAt = Date.now();
@@ -154,7 +169,7 @@ async function oneRun(h: Harness, steps: number, dir: string, mem: boolean): Pro
     return { ms: r.ms, gaps: turnarounds(server), ...phases(server, spawnedAt), shown, stderr: r.stderr, spawnedAt };
   } finally {
     await server.close();
-    fs.rmSync(ws, { recursive: true, force: true });
+    if (!given) fs.rmSync(ws, { recursive: true, force: true });
   }
 }
 
@@ -172,6 +187,8 @@ interface HarnessResult {
   afterLast?: Summary;
   treePeakMb?: number;
   procPeakMb?: number;
+  /** Turnaround per step in the workspace of BIG_DIRS directories (every step of `bigReps` runs). */
+  bigTurnaround?: Summary;
   error?: string;
   shown?: string;
 }
@@ -181,7 +198,10 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
   const STEPS = 20;
   const reps = ctx.reps(10, 2);
   const memReps = ctx.reps(3, 1);
+  const bigReps = ctx.reps(3, 1);
   const home = ctx.tmp('agent');
+  const bigWs = path.join(ctx.tmp('agent-big'), 'ws');
+  dirTree(bigWs, BIG_DIRS);
   const codexBin = findCodexBinary();
   const harnesses: Harness[] = [];
   const results: HarnessResult[] = [];
@@ -230,6 +250,12 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
       }
       r.treePeakMb = summarize(tree).median;
       r.procPeakMb = summarize(proc).median;
+      // The same steps in a workspace of real size. Each run is a new process, so nothing it learned
+      // about the workspace in an earlier run helps it.
+      ctx.log(`${h.name}: ${STEPS} steps in a workspace of ${BIG_DIRS.toLocaleString('en-US')} directories`);
+      const bigGaps: number[] = [];
+      for (let i = 0; i < bigReps; i++) bigGaps.push(...(await oneRun(h, STEPS, home, false, bigWs)).gaps);
+      r.bigTurnaround = summarize(bigGaps);
     } catch (e) {
       r.error = e instanceof Error ? e.message : String(e);
     }
@@ -327,6 +353,21 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
       numericFrom: 1,
     });
   }
+  const bigMeasured = results.filter((r) => r.bigTurnaround && r.turnaround);
+  if (bigMeasured.length) {
+    s.tables.push({
+      caption: `Per step in a workspace of ${BIG_DIRS.toLocaleString('en-US')} directories (${bigReps} runs of ${STEPS} steps each, every step's turnaround), next to the empty workspace above:`,
+      headers: ['harness', 'per step, empty workspace', `per step, ${BIG_DIRS.toLocaleString('en-US')} directories`, 'min–max (ms)', 'difference'],
+      rows: bigMeasured.map((r) => [
+        r.name,
+        `${fmt(r.perStepMs!)} ms`,
+        `${fmt(r.bigTurnaround!.median)} ms`,
+        `${fmt(r.bigTurnaround!.min)}–${fmt(r.bigTurnaround!.max)}`,
+        `${r.bigTurnaround!.median >= r.perStepMs! ? '+' : ''}${fmt(r.bigTurnaround!.median - r.perStepMs!)} ms`,
+      ]),
+      numericFrom: 1,
+    });
+  }
   if (stepParts?.length) {
     s.tables.push({
       caption: `Where a Tack step goes (TACK_TIMING=1, one extra ${STEPS}-step run, steps 3 to ${STEPS}; medians), and the floor:`,
@@ -391,6 +432,7 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
     'Both run in their workspace-write sandbox: Tack through its sidecar (Landlock + seccomp), Codex through its bundled bubblewrap (user namespace + seccomp). Codex is run as its native binary (the npm `codex` launcher would add a Node process in front of it); Tack as `node extension/dist/cli.js` (a small loader that loads the CLI bundle, dist/chunks/cli-main.js, through the V8 code cache the warm-up run left in the state directory).',
     `Peak memory: bench/lib/peakmem.py samples the summed RSS of the whole process tree (harness, sidecar, sandbox helpers, commands) every 2 ms during a ${STEPS}-step run; median of ${memReps} runs. "Largest process" is the highest VmHWM of any one process.`,
     `Repetitions: ${reps} of each case per harness, interleaved, after one warm-up run (a warm state directory, as for someone who has used the tool before).`,
+    `Real-size workspace: the same ${STEPS}-step script in one workspace of ${BIG_DIRS.toLocaleString('en-US')} directories (${BIG_DIRS / 100} folders of 99 subfolders, as many as a JavaScript project with its node_modules commonly has), ${bigReps} runs per harness, each a new process. Not a target of its own: it shows whether a step's cost grows with the workspace. In workspace-write Tack's sidecar looks for \`.git\` entries in the whole workspace before and after every command (SECURITY.md, the .git rule), so its first step there pays a full walk; Codex's sandbox keeps only each writable root's top-level \`.git\` read-only and does not walk the workspace.`,
   );
   for (const r of results) if (r.shown) s.commands.push(r.shown);
   s.commands.push('node --import tsx bench/run.ts --only 1');
