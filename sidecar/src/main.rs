@@ -17,6 +17,8 @@ mod protocol;
 mod sandbox;
 mod server;
 mod shell;
+#[cfg(target_os = "linux")]
+mod spawn;
 mod tree;
 
 use std::ffi::OsString;
