@@ -1668,10 +1668,10 @@ fn signal_name(sig: i32) -> String {
         .unwrap_or_else(|_| format!("signal {sig}"))
 }
 
-/// Where output notifications go; `send` waits when the client reads slowly.
+/// Where output notifications go (outbox.rs); `send` waits when the client reads slowly.
 /// (Lines are UTF-8, without the newline; bytes so an `exec/output` line, escaped straight into a
 /// byte buffer, needs no second pass to become a String.)
-pub type Outbox = mpsc::Sender<Vec<u8>>;
+pub use crate::outbox::Outbox;
 
 pub fn notification_line<T: serde::Serialize>(method: &str, params: &T) -> String {
     serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()

@@ -11,6 +11,7 @@ mod fs_write;
 mod fs_write;
 mod image_prep;
 mod names;
+mod outbox;
 mod output;
 mod pool;
 mod protocol;

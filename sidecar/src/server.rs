@@ -1,6 +1,7 @@
 //! The JSON-RPC 2.0 server on stdio: reads one message per line, answers each request (many at
 //! once), and funnels every response and notification through one bounded writer.
-use crate::exec::{self, notification_line, ExecControl, Outbox, RpcError};
+use crate::exec::{self, notification_line, ExecControl, RpcError};
+use crate::outbox::Outbox;
 use crate::protocol::{
     codes, ExecExitedNotification, ExecKillParams, ExecResizeParams, ExecStartParams,
     ExecStartResult, ExecWriteParams, FsApplyChangesParams, FsCheckWriteParams, InitializeParams,
@@ -12,14 +13,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, Notify, OnceCell};
+use tokio::sync::{oneshot, Notify, OnceCell};
 
 /// Longest accepted message line; longer ones are answered with an error and skipped.
 /// (64 MiB: an fs/applyChanges request carries whole files, each up to 16 MiB.)
 const MAX_LINE: usize = 64 * 1024 * 1024;
-/// Lines waiting for stdout. Small, so a slow client stops the commands' output at the source.
-/// (An `exec/output` line carries up to 256 KiB of text.)
-const OUTBOX_LINES: usize = 8;
 
 pub struct Server {
     out: Outbox,
@@ -459,93 +457,6 @@ fn envelope(bytes: &[u8]) -> Envelope {
     }
 }
 
-/// The writer, on a thread of its own: it blocks in write() while the client is slow, which is the
-/// back-pressure (the outbox fills, then the commands' runners wait, then their commands). Whatever
-/// lines are already queued go out together, in one vectored write where the system allows.
-fn write_lines(mut rx: mpsc::Receiver<Vec<u8>>) {
-    use std::io::{IoSlice, Write};
-    /// Lines gathered into one write, at most.
-    const BATCH: usize = 32;
-    widen_stdout_pipe();
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
-    let mut broken = false;
-    let mut done = false;
-    while !done {
-        let Some(first) = rx.blocking_recv() else {
-            break;
-        };
-        lines.clear();
-        let mut next = Some(first);
-        while let Some(line) = next.take() {
-            if line.is_empty() {
-                done = true;
-                break;
-            }
-            lines.push(line);
-            if lines.len() < BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        if !broken && !lines.is_empty() {
-            let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * lines.len());
-            for line in &lines {
-                slices.push(IoSlice::new(line));
-                slices.push(IoSlice::new(b"\n"));
-            }
-            if write_all_vectored(&mut stdout, &mut slices)
-                .and_then(|()| stdout.flush())
-                .is_err()
-            {
-                eprintln!("tack-sidecar: stdout is closed; output is dropped");
-                // The client is gone; keep draining so no command blocks on a full outbox.
-                broken = true;
-            }
-        }
-        for line in lines.drain(..) {
-            crate::pool::give(line);
-        }
-    }
-}
-
-/// The kernel buffer of the pipe the client reads, when stdout is a pipe (64 KiB by default): 1 MiB,
-/// so a batch of output lines goes in with one write instead of sixteen, each waiting for the client
-/// to drain the last, and the client finds a whole batch waiting each time it wakes. Refused (above
-/// /proc/sys/fs/pipe-max-size or the user's pipe quota) it stays as it was. Node's spawn gives its
-/// child a Unix socket pair for each piped stdio stream, not a pipe: under the extension and the CLI
-/// this does nothing, and the socket's default send buffer holds.
-fn widen_stdout_pipe() {
-    #[cfg(target_os = "linux")]
-    {
-        const STDOUT_PIPE: libc::c_int = 1024 * 1024;
-        // SAFETY: fcntl on fd 1 with integer arguments; F_GETPIPE_SZ fails (harmlessly) on a
-        // descriptor that is not a pipe.
-        unsafe {
-            let now = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETPIPE_SZ);
-            if now > 0 && now < STDOUT_PIPE {
-                libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE);
-            }
-        }
-    }
-}
-
-/// `write_all` for a list of slices (Write::write_all_vectored is not stable yet).
-fn write_all_vectored(
-    w: &mut impl std::io::Write,
-    mut slices: &mut [std::io::IoSlice<'_>],
-) -> std::io::Result<()> {
-    while !slices.is_empty() {
-        match w.write_vectored(slices) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => std::io::IoSlice::advance_slices(&mut slices, n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
 /// The stdin reader, on a thread of its own: blocking reads of whole message lines, each checked
 /// (`envelope`) and its handler spawned onto the runtime from here. A request reaches a worker in
 /// one hand-off; through tokio's stdin it took three (a blocking-pool thread's read woke the task
@@ -593,8 +504,8 @@ fn read_requests(server: &Arc<Server>, rt: &tokio::runtime::Handle) {
 
 /// Serves until `shutdown` or the end of stdin, then ends every command and returns.
 pub async fn serve() {
-    let (tx, rx) = mpsc::channel(OUTBOX_LINES);
-    let writer = tokio::task::spawn_blocking(move || write_lines(rx));
+    let (tx, writer) = Outbox::stdout();
+    let writer = tokio::task::spawn_blocking(move || crate::outbox::write_lines(writer));
     let server = Arc::new(Server {
         out: tx.clone(),
         execs: Mutex::new(HashMap::new()),
@@ -631,7 +542,7 @@ pub async fn serve() {
     }
     // Flush what is queued; a client that stopped reading but keeps stdout open cannot hold us.
     let flushed = async {
-        let _ = tx.send(Vec::new()).await;
+        tx.stop().await;
         let _ = writer.await;
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
