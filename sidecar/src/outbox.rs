@@ -130,12 +130,20 @@ impl Outbox {
     }
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 enum Sent {
     All,
     /// This many bytes of the line (not all of it and its newline).
     Part(usize),
     Nothing,
 }
+
+/// A send to a closed socket fails with EPIPE instead of raising SIGPIPE (which the Rust runtime
+/// ignores anyway; macOS has no such flag).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const NO_SIGPIPE: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+const NO_SIGPIPE: libc::c_int = 0;
 
 /// One send of the line and its newline that never blocks (a full socket, an error: nothing or
 /// part of it went; the writer deals with the rest, and with errors, as for any line).
@@ -155,12 +163,8 @@ fn send_now(line: &[u8]) -> Sent {
     let n = unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
-        msg.msg_iovlen = 2;
-        libc::sendmsg(
-            libc::STDOUT_FILENO,
-            &msg,
-            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-        )
+        msg.msg_iovlen = 2 as _;
+        libc::sendmsg(libc::STDOUT_FILENO, &msg, libc::MSG_DONTWAIT | NO_SIGPIPE)
     };
     match n {
         n if n < 0 => Sent::Nothing,
