@@ -469,7 +469,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     }
     become_subreaper();
     let tty = params.tty.unwrap_or(true);
-    let env = child_env::build(std::env::vars_os(), tty, params.env.as_ref());
+    let env = child_env::build_own(tty, params.env.as_ref());
     #[cfg(unix)]
     let program = resolve_program(&params.argv[0], &cwd, env.get(&OsString::from("PATH")));
     #[cfg(windows)]
