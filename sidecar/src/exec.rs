@@ -303,6 +303,33 @@ fn orphans_by_scan(known: &[i32]) -> Vec<i32> {
         .collect()
 }
 
+/// Whether `end_orphans` could find anything now: not while a command runs (it would not look),
+/// nor when the sidecar has no child at all, zombie or not (one waitid that reaps nothing). That
+/// is the common case after a command, so the scan of the sidecar's children lists, and the hop
+/// to a blocking thread for it, are off the way to `exec/exited` unless something was left.
+pub fn orphans_possible() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let known = commands();
+        if !known.is_empty() {
+            return false;
+        }
+        // SAFETY: waitid with WNOWAIT fills `info` and reaps nothing.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_ALL,
+                0,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+            )
+        };
+        !(r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
 /// Ends (SIGKILL) and reaps every orphan the commands left behind, once no command is running: a
 /// detached process of a command that still runs may still be in use by it. Also called at
 /// shutdown (after every command was ended).
@@ -442,7 +469,7 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
     }
     become_subreaper();
     let tty = params.tty.unwrap_or(true);
-    let env = child_env::build(std::env::vars_os(), tty, params.env.as_ref());
+    let env = child_env::build_own(tty, params.env.as_ref());
     #[cfg(unix)]
     let program = resolve_program(&params.argv[0], &cwd, env.get(&OsString::from("PATH")));
     #[cfg(windows)]
@@ -1018,7 +1045,6 @@ fn spawn_in_pty(
     sandbox: Option<&LaunchSpec>,
 ) -> Result<Option<(u32, Option<sandbox::DirectChild>)>, RpcError> {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
     let peer = unsafe {
         libc::ioctl(
             master,
@@ -1080,55 +1106,29 @@ fn spawn_in_pty(
             }
         }
     };
-    let parent = std::process::id() as libc::pid_t;
-    let mut cmd = std::process::Command::new(&program);
-    cmd.arg0(&argv[0])
-        .args(&argv[1..])
-        .current_dir(cwd)
-        .env_clear()
-        .envs(&env)
-        .stdin(Stdio::from(slave))
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err));
-    unsafe {
-        cmd.pre_exec(move || {
-            for sig in [
-                libc::SIGCHLD,
-                libc::SIGHUP,
-                libc::SIGINT,
-                libc::SIGQUIT,
-                libc::SIGTERM,
-                libc::SIGALRM,
-            ] {
-                libc::signal(sig, libc::SIG_DFL);
-            }
-            let mut empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut empty);
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-            // Own session (so own process group: kill reaches grandchildren), this terminal its
-            // controlling one (job control, SIGWINCH on resize, SIGHUP when it closes).
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if libc::getppid() != parent {
-                // The sidecar died before the line above: end as its death would have ended us.
-                libc::_exit(137);
-            }
-            // Whatever the sidecar holds open stays out of the command (EINVAL/ENOSYS before
-            // Linux 5.11: the sidecar opens everything close-on-exec anyway).
-            libc::syscall(
-                libc::SYS_close_range,
-                3u32,
-                u32::MAX,
-                libc::CLOSE_RANGE_CLOEXEC,
-            );
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().map_err(failed)?;
-    // Reaped by `reap` (the waiter thread), never through the Child.
-    Ok(Some((child.id(), None)))
+    // Own session with this terminal as its controlling one (job control, SIGWINCH on resize,
+    // SIGHUP when it closes), default dispositions, the parent-death signal, nothing inherited:
+    // see spawn.rs. Reaped through its pidfd (or by `reap`), never through a Child.
+    let pid = crate::spawn::spawn(&crate::spawn::Plain {
+        program: &program,
+        argv: &argv,
+        env: &env,
+        cwd,
+        stdio: [slave.as_raw_fd(), out.as_raw_fd(), err.as_raw_fd()],
+        controlling_tty: true,
+        default_signals: &[
+            libc::SIGCHLD,
+            libc::SIGHUP,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGTERM,
+            libc::SIGALRM,
+            libc::SIGPIPE,
+        ],
+    })
+    .map_err(failed)?;
+    drop((slave, out, err));
+    Ok(Some((pid as u32, None)))
 }
 
 /// Blocks until `pid` exits and returns its status (a lost child counts as killed, rather than hang).
@@ -1155,6 +1155,10 @@ fn spawn_pipes(
     env: &BTreeMap<OsString, OsString>,
 ) -> Result<Spawned, RpcError> {
     let mut cmd = match spec {
+        // Linux: started by the sidecar's own vfork-like clone (spawn.rs), reaped through a pidfd.
+        #[cfg(target_os = "linux")]
+        None => return spawn_pipes_plain(&params.argv, program, cwd, env),
+        #[cfg(not(target_os = "linux"))]
         None => {
             let mut c = tokio::process::Command::new(program);
             #[cfg(unix)]
@@ -1272,6 +1276,94 @@ fn spawn_pipes(
             turn: 0,
         }),
         tree,
+    })
+}
+
+/// Our ends of a new pipe, close-on-exec: (read, write).
+#[cfg(target_os = "linux")]
+fn cloexec_pipe() -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both just made by pipe2 and owned nowhere else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// An unsandboxed pipe command (Linux): its pipes made here, the command started by the
+/// vfork-like clone of spawn.rs (own session, parent-death signal, SIGPIPE back to the default,
+/// nothing else inherited), its end learned through a pidfd, as for the sandboxed ones.
+#[cfg(target_os = "linux")]
+fn spawn_pipes_plain(
+    argv: &[String],
+    program: &Path,
+    cwd: &Path,
+    env: &BTreeMap<OsString, OsString>,
+) -> Result<Spawned, RpcError> {
+    use std::os::fd::AsRawFd;
+    let failed = |e: std::io::Error| {
+        RpcError::with_reason(
+            codes::SPAWN_FAILED,
+            "spawn-failed",
+            format!("cannot start {:?}: {e}", argv[0]),
+        )
+    };
+    let (in_r, in_w) = cloexec_pipe().map_err(failed)?;
+    let (out_r, out_w) = cloexec_pipe().map_err(failed)?;
+    let (err_r, err_w) = cloexec_pipe().map_err(failed)?;
+    for fd in [out_r.as_raw_fd(), err_r.as_raw_fd()] {
+        // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
+        unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
+    }
+    // Our ends, registered with the runtime before there is a child to lose.
+    let stdin = tokio::process::ChildStdin::from_std(std::process::ChildStdin::from(in_w))
+        .map_err(failed)?;
+    let stdout = tokio::process::ChildStdout::from_std(std::process::ChildStdout::from(out_r))
+        .map_err(failed)?;
+    let stderr = tokio::process::ChildStderr::from_std(std::process::ChildStderr::from(err_r))
+        .map_err(failed)?;
+    let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+    let mut registry = commands();
+    let pid = {
+        let _guard = spawn_lock();
+        crate::spawn::spawn(&crate::spawn::Plain {
+            program,
+            argv: &argv,
+            env,
+            cwd,
+            stdio: [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+            controlling_tty: false,
+            default_signals: &[libc::SIGPIPE],
+        })
+    }
+    .map_err(failed)?;
+    drop((in_r, out_w, err_w));
+    registry.push(pid);
+    drop(registry);
+    let pidfd = match watch_pid(pid, None) {
+        Ok(p) => p,
+        Err(e) => {
+            Tree::group(pid).end(End::Kill);
+            reap(pid);
+            commands().retain(|p| *p != pid);
+            return Err(failed(e));
+        }
+    };
+    Ok(Spawned {
+        pid: pid as u32,
+        exit: Exit::Direct(Box::new(DirectExit {
+            pid,
+            pidfd,
+            child: None,
+        })),
+        input: Input::Pipe(Some(stdin)),
+        output: Output::Pipes(PipeReader {
+            pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
+            bufs: [Vec::new(), Vec::new()],
+            turn: 0,
+        }),
+        tree: Tree::group(pid),
     })
 }
 
@@ -1576,10 +1668,10 @@ fn signal_name(sig: i32) -> String {
         .unwrap_or_else(|_| format!("signal {sig}"))
 }
 
-/// Where output notifications go; `send` waits when the client reads slowly.
+/// Where output notifications go (outbox.rs); `send` waits when the client reads slowly.
 /// (Lines are UTF-8, without the newline; bytes so an `exec/output` line, escaped straight into a
 /// byte buffer, needs no second pass to become a String.)
-pub type Outbox = mpsc::Sender<Vec<u8>>;
+pub use crate::outbox::Outbox;
 
 pub fn notification_line<T: serde::Serialize>(method: &str, params: &T) -> String {
     serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()
@@ -1780,7 +1872,9 @@ impl Started {
         }
         pending.flush(&out).await;
         commands().retain(|p| *p != pgid);
-        let _ = tokio::task::spawn_blocking(end_orphans).await;
+        if orphans_possible() {
+            let _ = tokio::task::spawn_blocking(end_orphans).await;
+        }
         let status = status.expect("loop ends after exit");
         ExecExitedNotification {
             exec_id,

@@ -11,12 +11,15 @@ mod fs_write;
 mod fs_write;
 mod image_prep;
 mod names;
+mod outbox;
 mod output;
 mod pool;
 mod protocol;
 mod sandbox;
 mod server;
 mod shell;
+#[cfg(target_os = "linux")]
+mod spawn;
 mod tree;
 
 use std::ffi::OsString;

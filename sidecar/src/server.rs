@@ -1,6 +1,7 @@
 //! The JSON-RPC 2.0 server on stdio: reads one message per line, answers each request (many at
 //! once), and funnels every response and notification through one bounded writer.
-use crate::exec::{self, notification_line, ExecControl, Outbox, RpcError};
+use crate::exec::{self, notification_line, ExecControl, RpcError};
+use crate::outbox::Outbox;
 use crate::protocol::{
     codes, ExecExitedNotification, ExecKillParams, ExecResizeParams, ExecStartParams,
     ExecStartResult, ExecWriteParams, FsApplyChangesParams, FsCheckWriteParams, InitializeParams,
@@ -12,15 +13,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::sync::{mpsc, Notify, OnceCell};
+use tokio::sync::{oneshot, Notify, OnceCell};
 
 /// Longest accepted message line; longer ones are answered with an error and skipped.
 /// (64 MiB: an fs/applyChanges request carries whole files, each up to 16 MiB.)
 const MAX_LINE: usize = 64 * 1024 * 1024;
-/// Lines waiting for stdout. Small, so a slow client stops the commands' output at the source.
-/// (An `exec/output` line carries up to 256 KiB of text.)
-const OUTBOX_LINES: usize = 8;
 
 pub struct Server {
     out: Outbox,
@@ -335,14 +332,16 @@ enum Line {
     Eof,
 }
 
-async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
-    r: &mut R,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Line> {
+/// One message line from `r` (blocking): the reader thread's loop (`read_requests`).
+fn read_line<R: std::io::BufRead>(r: &mut R, buf: &mut Vec<u8>) -> std::io::Result<Line> {
     buf.clear();
     let mut too_long = false;
     loop {
-        let avail = r.fill_buf().await?;
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if avail.is_empty() {
             return Ok(if too_long {
                 Line::TooLong
@@ -374,190 +373,139 @@ async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// Checks the envelope; Some((id, method, params)) for a request, None when the line was a
-/// notification or has been answered with an error.
-async fn envelope(server: &Server, bytes: &[u8]) -> Option<(Value, String, Value)> {
+/// What a line asks for.
+enum Envelope {
+    /// A request: id, method, params.
+    Request(Value, String, Value),
+    /// A well-formed notification: no answer (the sidecar defines none it acts on).
+    Notification,
+    /// Not a valid request: the error line that answers it.
+    Rejected(String),
+}
+
+/// Checks the envelope of one message line. Pure: the caller sends what it answers.
+fn envelope(bytes: &[u8]) -> Envelope {
     let reject = |id: Value, code: i64, msg: String| error_line(&id, &RpcError::new(code, msg));
     let v: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
-            server
-                .send(reject(
-                    Value::Null,
-                    codes::PARSE_ERROR,
-                    format!("parse error: the line is not valid JSON ({e})"),
-                ))
-                .await;
-            return None;
+            return Envelope::Rejected(reject(
+                Value::Null,
+                codes::PARSE_ERROR,
+                format!("parse error: the line is not valid JSON ({e})"),
+            ));
         }
     };
     let mut obj = match v {
         Value::Object(o) => o,
         Value::Array(_) => {
-            server
-                .send(reject(
-                    Value::Null,
-                    codes::INVALID_REQUEST,
-                    "invalid request: batches are not supported; send one request per line".into(),
-                ))
-                .await;
-            return None;
+            return Envelope::Rejected(reject(
+                Value::Null,
+                codes::INVALID_REQUEST,
+                "invalid request: batches are not supported; send one request per line".into(),
+            ));
         }
         _ => {
-            server
-                .send(reject(
-                    Value::Null,
-                    codes::INVALID_REQUEST,
-                    "invalid request: a message must be a JSON object".into(),
-                ))
-                .await;
-            return None;
+            return Envelope::Rejected(reject(
+                Value::Null,
+                codes::INVALID_REQUEST,
+                "invalid request: a message must be a JSON object".into(),
+            ));
         }
     };
     let id = obj.remove("id");
     let reply_id = match &id {
         Some(v @ (Value::String(_) | Value::Number(_) | Value::Null)) => v.clone(),
         Some(_) => {
-            server
-                .send(reject(
-                    Value::Null,
-                    codes::INVALID_REQUEST,
-                    "invalid request: id must be a string, a number or null".into(),
-                ))
-                .await;
-            return None;
+            return Envelope::Rejected(reject(
+                Value::Null,
+                codes::INVALID_REQUEST,
+                "invalid request: id must be a string, a number or null".into(),
+            ));
         }
         None => Value::Null,
     };
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        server
-            .send(reject(
-                reply_id,
-                codes::INVALID_REQUEST,
-                "invalid request: \"jsonrpc\" must be \"2.0\"".into(),
-            ))
-            .await;
-        return None;
+        return Envelope::Rejected(reject(
+            reply_id,
+            codes::INVALID_REQUEST,
+            "invalid request: \"jsonrpc\" must be \"2.0\"".into(),
+        ));
     }
     let method = match obj.remove("method") {
         Some(Value::String(m)) => m,
         _ => {
-            server
-                .send(reject(
-                    reply_id,
-                    codes::INVALID_REQUEST,
-                    "invalid request: \"method\" must be a string".into(),
-                ))
-                .await;
-            return None;
+            return Envelope::Rejected(reject(
+                reply_id,
+                codes::INVALID_REQUEST,
+                "invalid request: \"method\" must be a string".into(),
+            ));
         }
     };
     let params = obj.remove("params").unwrap_or(Value::Null);
     if !matches!(params, Value::Object(_) | Value::Null) {
-        server
-            .send(reject(
-                reply_id,
-                codes::INVALID_PARAMS,
-                format!("invalid params for {method}: params must be an object"),
-            ))
-            .await;
-        return None;
+        return Envelope::Rejected(reject(
+            reply_id,
+            codes::INVALID_PARAMS,
+            format!("invalid params for {method}: params must be an object"),
+        ));
     }
     // Notifications (no id) get no answer; the sidecar defines none it acts on.
-    id.map(|_| (reply_id, method, params))
-}
-
-/// The writer, on a thread of its own: it blocks in write() while the client is slow, which is the
-/// back-pressure (the outbox fills, then the commands' runners wait, then their commands). Whatever
-/// lines are already queued go out together, in one vectored write where the system allows.
-fn write_lines(mut rx: mpsc::Receiver<Vec<u8>>) {
-    use std::io::{IoSlice, Write};
-    /// Lines gathered into one write, at most.
-    const BATCH: usize = 32;
-    widen_stdout_pipe();
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
-    let mut broken = false;
-    let mut done = false;
-    while !done {
-        let Some(first) = rx.blocking_recv() else {
-            break;
-        };
-        lines.clear();
-        let mut next = Some(first);
-        while let Some(line) = next.take() {
-            if line.is_empty() {
-                done = true;
-                break;
-            }
-            lines.push(line);
-            if lines.len() < BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        if !broken && !lines.is_empty() {
-            let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * lines.len());
-            for line in &lines {
-                slices.push(IoSlice::new(line));
-                slices.push(IoSlice::new(b"\n"));
-            }
-            if write_all_vectored(&mut stdout, &mut slices)
-                .and_then(|()| stdout.flush())
-                .is_err()
-            {
-                eprintln!("tack-sidecar: stdout is closed; output is dropped");
-                // The client is gone; keep draining so no command blocks on a full outbox.
-                broken = true;
-            }
-        }
-        for line in lines.drain(..) {
-            crate::pool::give(line);
-        }
+    match id {
+        Some(_) => Envelope::Request(reply_id, method, params),
+        None => Envelope::Notification,
     }
 }
 
-/// The kernel buffer of the pipe the client reads, when stdout is a pipe (64 KiB by default): 1 MiB,
-/// so a batch of output lines goes in with one write instead of sixteen, each waiting for the client
-/// to drain the last, and the client finds a whole batch waiting each time it wakes. Refused (above
-/// /proc/sys/fs/pipe-max-size or the user's pipe quota) it stays as it was. Node's spawn gives its
-/// child a Unix socket pair for each piped stdio stream, not a pipe: under the extension and the CLI
-/// this does nothing, and the socket's default send buffer holds.
-fn widen_stdout_pipe() {
-    #[cfg(target_os = "linux")]
-    {
-        const STDOUT_PIPE: libc::c_int = 1024 * 1024;
-        // SAFETY: fcntl on fd 1 with integer arguments; F_GETPIPE_SZ fails (harmlessly) on a
-        // descriptor that is not a pipe.
-        unsafe {
-            let now = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETPIPE_SZ);
-            if now > 0 && now < STDOUT_PIPE {
-                libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE);
+/// The stdin reader, on a thread of its own: blocking reads of whole message lines, each checked
+/// (`envelope`) and its handler spawned onto the runtime from here. A request reaches a worker in
+/// one hand-off; through tokio's stdin it took three (a blocking-pool thread's read woke the task
+/// that parsed it, which spawned the handler and woke the pool thread again for the next read),
+/// and parsing a big request (fs/applyChanges) no longer occupies the runtime. Returns at the end
+/// of stdin (or a read error).
+fn read_requests(server: &Arc<Server>, rt: &tokio::runtime::Handle) {
+    let mut stdin = std::io::BufReader::with_capacity(64 * 1024, std::io::stdin());
+    let mut buf = Vec::new();
+    let answer = |line: String| server.out.blocking_send(line.into_bytes()).is_ok();
+    loop {
+        match read_line(&mut stdin, &mut buf) {
+            Ok(Line::Message(bytes)) => {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match envelope(&bytes) {
+                    Envelope::Request(id, method, params) => {
+                        drop(rt.spawn(server.clone().handle(id, method, params)));
+                    }
+                    Envelope::Notification => {}
+                    Envelope::Rejected(line) => {
+                        if !answer(line) {
+                            return;
+                        }
+                    }
+                }
             }
+            Ok(Line::TooLong) => {
+                let line = error_line(
+                    &Value::Null,
+                    &RpcError::new(
+                        codes::INVALID_REQUEST,
+                        format!("invalid request: message longer than {MAX_LINE} bytes"),
+                    ),
+                );
+                if !answer(line) {
+                    return;
+                }
+            }
+            Ok(Line::Eof) | Err(_) => return,
         }
     }
-}
-
-/// `write_all` for a list of slices (Write::write_all_vectored is not stable yet).
-fn write_all_vectored(
-    w: &mut impl std::io::Write,
-    mut slices: &mut [std::io::IoSlice<'_>],
-) -> std::io::Result<()> {
-    while !slices.is_empty() {
-        match w.write_vectored(slices) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => std::io::IoSlice::advance_slices(&mut slices, n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Serves until `shutdown` or the end of stdin, then ends every command and returns.
 pub async fn serve() {
-    let (tx, rx) = mpsc::channel(OUTBOX_LINES);
-    let writer = tokio::task::spawn_blocking(move || write_lines(rx));
+    let (tx, writer) = Outbox::stdout();
+    let writer = tokio::task::spawn_blocking(move || crate::outbox::write_lines(writer));
     let server = Arc::new(Server {
         out: tx.clone(),
         execs: Mutex::new(HashMap::new()),
@@ -566,43 +514,35 @@ pub async fn serve() {
         shutting_down: AtomicBool::new(false),
         stop: Notify::new(),
     });
-    let mut stdin = BufReader::with_capacity(64 * 1024, tokio::io::stdin());
-    let mut buf = Vec::new();
-    let mut stopped_by_request = false;
-    loop {
-        let line = tokio::select! {
-            l = read_line(&mut stdin, &mut buf) => l,
-            _ = server.stop.notified() => { stopped_by_request = true; break }
-        };
-        match line {
-            Ok(Line::Message(bytes)) => {
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                if let Some((id, method, params)) = envelope(&server, &bytes).await {
-                    tokio::spawn(server.clone().handle(id, method, params));
-                }
-            }
-            Ok(Line::TooLong) => {
-                server
-                    .send(error_line(
-                        &Value::Null,
-                        &RpcError::new(
-                            codes::INVALID_REQUEST,
-                            format!("invalid request: message longer than {MAX_LINE} bytes"),
-                        ),
-                    ))
-                    .await;
-            }
-            Ok(Line::Eof) | Err(_) => break,
+    // Requests are read, parsed and handed to the runtime on a thread of their own (see
+    // `read_requests`); this task only waits for the end of stdin or a `shutdown` request.
+    let (eof_tx, eof_rx) = oneshot::channel::<()>();
+    let reader = {
+        let server = server.clone();
+        let rt = tokio::runtime::Handle::current();
+        std::thread::Builder::new()
+            .name("stdin-reader".into())
+            .spawn(move || {
+                read_requests(&server, &rt);
+                let _ = eof_tx.send(());
+            })
+    };
+    let stopped_by_request = match reader {
+        Ok(_) => tokio::select! {
+            _ = eof_rx => false,
+            _ = server.stop.notified() => true,
+        },
+        Err(e) => {
+            eprintln!("tack-sidecar: cannot start the stdin reader: {e}");
+            false
         }
-    }
+    };
     if !stopped_by_request {
         server.shutdown().await;
     }
     // Flush what is queued; a client that stopped reading but keeps stdout open cannot hold us.
     let flushed = async {
-        let _ = tx.send(Vec::new()).await;
+        tx.stop().await;
         let _ = writer.await;
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
@@ -615,38 +555,16 @@ mod fuzz {
     use super::*;
     use proptest::prelude::*;
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    }
-
-    fn server() -> (Arc<Server>, mpsc::Receiver<Vec<u8>>) {
-        let (tx, rx) = mpsc::channel(64);
-        let server = Arc::new(Server {
-            out: tx,
-            execs: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(0),
-            sandbox: OnceCell::new(),
-            shutting_down: AtomicBool::new(false),
-            stop: Notify::new(),
-        });
-        (server, rx)
-    }
-
     /// Runs one line through `envelope`; returns what it accepted and every line it answered.
     fn check(bytes: &[u8]) -> (Option<(Value, String, Value)>, Vec<Value>) {
-        runtime().block_on(async {
-            let (server, mut rx) = server();
-            let accepted = envelope(&server, bytes).await;
-            drop(server);
-            let mut answers = vec![];
-            while let Some(line) = rx.recv().await {
-                answers.push(serde_json::from_slice::<Value>(&line).expect("answers are JSON"));
-            }
-            (accepted, answers)
-        })
+        match envelope(bytes) {
+            Envelope::Request(id, method, params) => (Some((id, method, params)), vec![]),
+            Envelope::Notification => (None, vec![]),
+            Envelope::Rejected(line) => (
+                None,
+                vec![serde_json::from_str::<Value>(&line).expect("answers are JSON")],
+            ),
+        }
     }
 
     fn assert_rpc_error(answer: &Value) {
@@ -795,19 +713,19 @@ mod fuzz {
             if trailing_newline && !lines.is_empty() {
                 input.push(b'\n');
             }
-            let got = runtime().block_on(async {
-                let mut r = BufReader::with_capacity(capacity, &input[..]);
+            let got = {
+                let mut r = std::io::BufReader::with_capacity(capacity, &input[..]);
                 let mut buf = Vec::new();
                 let mut out = vec![];
                 loop {
-                    match read_line(&mut r, &mut buf).await.expect("reads from memory") {
+                    match read_line(&mut r, &mut buf).expect("reads from memory") {
                         Line::Message(m) => out.push(m),
                         Line::TooLong => panic!("no line here is too long"),
                         Line::Eof => break,
                     }
                 }
                 out
-            });
+            };
             let mut want = lines.clone();
             // An empty last piece without a newline is the end of input, not a line.
             if !trailing_newline && want.last().is_some_and(Vec::is_empty) {
@@ -821,13 +739,13 @@ mod fuzz {
     fn a_line_past_the_limit_is_reported_and_the_next_one_read() {
         let mut input = vec![b'x'; MAX_LINE + 10];
         input.extend_from_slice(b"\n{\"next\":1}\n");
-        let got = runtime().block_on(async {
-            let mut r = BufReader::with_capacity(64 * 1024, &input[..]);
+        let got = {
+            let mut r = std::io::BufReader::with_capacity(64 * 1024, &input[..]);
             let mut buf = Vec::new();
-            let first = read_line(&mut r, &mut buf).await.expect("read");
-            let second = read_line(&mut r, &mut buf).await.expect("read");
+            let first = read_line(&mut r, &mut buf).expect("read");
+            let second = read_line(&mut r, &mut buf).expect("read");
             (matches!(first, Line::TooLong), second)
-        });
+        };
         assert!(got.0);
         assert!(matches!(got.1, Line::Message(m) if m == b"{\"next\":1}"));
     }

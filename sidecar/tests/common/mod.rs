@@ -45,6 +45,37 @@ impl Sidecar {
             .spawn()
             .expect("start tack-sidecar");
         let stdout = child.stdout.take().unwrap();
+        Self::reading(child, Box::new(stdout), throttle)
+    }
+
+    /// Starts the sidecar with a Unix socket as its stdout, as Node's spawn gives it one.
+    #[cfg(unix)]
+    pub fn start_on_socket(throttle: Option<Duration>) -> Self {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+        let child = Command::new(BIN)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tack-sidecar");
+        Self::reading(child, Box::new(ours), throttle)
+    }
+
+    /// Messages that arrived and were not taken yet (waits `quiet` for more).
+    pub fn leftovers(&mut self, quiet: Duration) -> Vec<Value> {
+        let mut out = std::mem::take(&mut self.backlog);
+        while let Ok(m) = self.rx.recv_timeout(quiet) {
+            out.push(m);
+        }
+        out
+    }
+
+    fn reading(
+        child: Child,
+        stdout: Box<dyn std::io::Read + Send>,
+        throttle: Option<Duration>,
+    ) -> Self {
+        let mut child = child;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {

@@ -279,3 +279,55 @@ test('secret-looking variables never reach the sidecar process', async (t) => {
   assert.ok(environ.includes('PATH='));
   assert.ok(!environ.includes('TACK_TEST_API_KEY'));
 });
+
+test('answers settle the request they name, in any order; a stray or empty answer settles nothing else', async (t) => {
+  // A stand-in sidecar that holds three exec/start requests, then answers them last to first,
+  // after an answer to an id never sent; the second one gets an error, the first a result-less answer.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-client-order-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fake = path.join(dir, 'fake-sidecar');
+  fs.writeFileSync(
+    fake,
+    `#!${process.execPath}
+let buf = '';
+const held = [];
+const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
+process.stdin.on('data', (d) => {
+  buf += d;
+  let nl;
+  while ((nl = buf.indexOf('\\n')) >= 0) {
+    const m = JSON.parse(buf.slice(0, nl));
+    buf = buf.slice(nl + 1);
+    if (m.method === 'initialize') send({ id: m.id, result: { rawOutput: true } });
+    if (m.method === 'exec/start') held.push(m);
+    if (held.length === 3) {
+      send({ id: 987654, result: { execId: 'stray', pid: 9 } });
+      const [a, b, c] = held.splice(0);
+      send({ id: c.id, result: { execId: 'e-' + c.params.argv[0], pid: 3 } });
+      send({ method: 'exec/exited', params: { execId: 'e-' + c.params.argv[0], exitCode: 0, signal: null, timedOut: false, durationMs: 1 } });
+      send({ id: b.id, error: { code: -32001, message: 'refused ' + b.params.argv[0], data: { reason: 'spawn-failed' } } });
+      send({ id: a.id });
+    }
+    if (m.method === 'shutdown') { send({ id: m.id, result: null }); process.exit(0); }
+  }
+});
+`,
+    { mode: 0o755 },
+  );
+  const client = new SidecarClient({ binaryPath: fake });
+  t.after(() => client.dispose());
+  await client.initialize();
+  const start = (name: string) => client.exec({ argv: [name], cwd: os.tmpdir(), sandbox: full, tty: false });
+  const [a, b, c] = await Promise.allSettled([start('first'), start('second'), start('third')]);
+  assert.equal(c.status, 'fulfilled');
+  assert.equal(c.status === 'fulfilled' && c.value.execId, 'e-third');
+  assert.equal(c.status === 'fulfilled' && (await c.value.exited).exitCode, 0);
+  assert.equal(b.status, 'rejected');
+  const err = b.status === 'rejected' ? b.reason : undefined;
+  assert.ok(err instanceof SidecarRpcError, String(err));
+  assert.equal(err.code, -32001);
+  assert.equal(err.message, 'refused second');
+  assert.deepEqual(err.data, { reason: 'spawn-failed' });
+  assert.equal(a.status, 'rejected');
+  assert.match(String(a.status === 'rejected' && a.reason), /neither a result nor an error/);
+});

@@ -3,7 +3,6 @@
 // belong to, and turns a dying sidecar into SidecarCrashedError everywhere instead of a hang.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import { childProcess } from '../child-process';
 import { currentHost, locateSidecar, sidecarFileName, targetOf, type SidecarLocation } from './platform';
 import { StdoutReader, type FrameStart } from './stdout';
@@ -136,10 +135,28 @@ const STDERR_KEPT = 20;
 /** The largest raw `exec/output` payload accepted (the sidecar sends at most 256 KiB plus one read). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+interface PendingRequest {
+  resolve: (result: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** A JSON-RPC response as the sidecar writes it. */
+interface RpcResponse {
+  id?: unknown;
+  result?: unknown;
+  error?: { code?: unknown; message?: unknown; data?: unknown };
+}
+
 /** One sidecar process and everything waiting on it. */
 class Connection {
   readonly proc: ChildProcessWithoutNullStreams;
-  readonly rpc: JSONRPCClient;
+  /**
+   * Requests waiting for their answer, by id. Kept here rather than by a JSON-RPC library: an
+   * answer settles its request's promise directly (one promise per request; a command's round trip
+   * is two requests' worth of this), and the sidecar's death rejects every one of them.
+   */
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 0;
   readonly execs = new Map<string, RunningExec>();
   /** Notifications that arrived before their exec's handle was registered (same tick as the answer). */
   private early = new Map<string, object[]>();
@@ -166,10 +183,6 @@ class Connection {
     private readonly missing?: string,
   ) {
     this.died = new Promise((resolve) => (this.markDead = resolve));
-    this.rpc = new JSONRPCClient((payload) => {
-      if (this.crash) throw this.crash;
-      this.proc.stdin.write(JSON.stringify(payload) + '\n');
-    });
     this.proc = childProcess().spawn(binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'], env: sidecarEnv() });
     this.proc.stderr.setEncoding('utf8');
     this.proc.stdout.on('data', (chunk: Buffer) => this.stdout.push(chunk));
@@ -203,7 +216,9 @@ class Connection {
     if (this.crash) return;
     this.crash = err;
     this.markDead(err);
-    this.rpc.rejectAllPendingRequests(err.message);
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(err);
     for (const e of this.execs.values()) e.reject(err);
     this.execs.clear();
     this.early.clear();
@@ -261,7 +276,23 @@ class Connection {
       }
       return;
     }
-    this.rpc.receive(msg as Parameters<JSONRPCClient['receive']>[0]);
+    this.answer(msg as RpcResponse);
+  }
+
+  /** A response: settles the request it answers (an unknown id is ignored, as it always was). */
+  private answer(msg: RpcResponse): void {
+    const waiting = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+    if (!waiting) return;
+    this.pending.delete(msg.id as number);
+    const e = msg.error;
+    if (e && typeof e === 'object') {
+      const message = typeof e.message === 'string' ? e.message : 'the sidecar answered with an error';
+      waiting.reject(new SidecarRpcError(message, typeof e.code === 'number' ? e.code : 0, e.data));
+    } else if (msg.result !== undefined) {
+      waiting.resolve(msg.result);
+    } else {
+      waiting.reject(new Error('tack-sidecar sent an answer with neither a result nor an error'));
+    }
   }
 
   private route(execId: string, msg: { method?: string; params?: unknown }): void {
@@ -286,16 +317,20 @@ class Connection {
     for (const m of queued ?? []) this.route(execId, m as { method?: string; params?: unknown });
   }
 
-  async request<T>(method: string, params: object | null): Promise<T> {
-    if (this.crash) throw this.crash;
-    try {
-      const answer = Promise.resolve(this.rpc.request(method, params ?? undefined) as PromiseLike<T>);
-      return await Promise.race([answer, this.died.then((e) => Promise.reject(e))]);
-    } catch (err) {
-      if (this.crash) throw this.crash;
-      if (err instanceof JSONRPCErrorException) throw new SidecarRpcError(err.message, err.code, err.data);
-      throw err;
-    }
+  /** Rejects with SidecarRpcError (the sidecar's error answer) or SidecarCrashedError (it died first). */
+  request<T>(method: string, params: object | null): Promise<T> {
+    if (this.crash) return Promise.reject(this.crash);
+    const id = ++this.nextId;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      const message = params == null ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      try {
+        this.proc.stdin.write(JSON.stringify(message) + '\n');
+      } catch (err) {
+        this.pending.delete(id);
+        reject(this.crash ?? err);
+      }
+    });
   }
 }
 
