@@ -18,6 +18,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// A descriptor number (a parent directory opened for fstatat; Linux only).
 type RawFd = std::ffi::c_int;
 
+#[cfg(target_os = "linux")]
+#[path = "git_watch.rs"]
+mod git_watch;
+#[cfg(target_os = "linux")]
+use git_watch::{Drained, Watcher, Wd};
+
 /// How many directories one scan reads at most (a big `node_modules` has tens of thousands).
 pub const DIR_LIMIT: usize = 100_000;
 /// How deep below a root a scan goes at most.
@@ -94,21 +100,92 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = &mut *cache;
     cache.generation += 1;
+    let watches_ok = cache.drain();
     let mut s = Scanner {
         cache,
         cutoff: Cutoff::now(),
         fs_ok: HashMap::new(),
+        walk,
+        watches_ok,
+        orphans: Vec::new(),
     };
     let out = s.run(walk, shallow);
+    let orphans = std::mem::take(&mut s.orphans);
     // Keep what this scan saw, and what other areas' scans saw (another workspace), but not the
     // directories below these areas that are gone.
     let generation = s.cache.generation;
-    let dirs = &mut s.cache.dirs;
-    dirs.retain(|p, d| d.seen == generation || !walk.iter().any(|r| p.starts_with(r)));
+    let Cache { dirs, watcher, .. } = &mut *s.cache;
+    // A watch found held for another path (the inode moved): that path's listing is no longer
+    // watched.
+    for (path, wd) in orphans {
+        if let Some(d) = dirs.get_mut(&path) {
+            if d.wd == Some(wd) {
+                d.wd = None;
+                d.clean = false;
+            }
+        }
+    }
+    dirs.retain(|p, d| {
+        let keep = d.seen == generation || !walk.iter().any(|r| p.starts_with(r));
+        if !keep {
+            forget(watcher, p, d);
+        }
+        keep
+    });
     if dirs.len() > CACHE_LIMIT {
         dirs.clear();
+        #[cfg(target_os = "linux")]
+        if let Some(w) = watcher {
+            w.reset();
+        }
     }
     out
+}
+
+/// Removes the watch of a directory the cache forgets.
+#[cfg(target_os = "linux")]
+fn forget(watcher: &mut WatcherSlot, path: &Path, d: &Dir) {
+    if let (Some(wd), Some(w)) = (d.wd, watcher.as_mut()) {
+        w.remove(wd, path);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn forget(_watcher: &mut WatcherSlot, _path: &Path, _d: &Dir) {}
+
+impl Cache {
+    /// Linux: reads the watches' queued events (see git_watch.rs), marking the listings they
+    /// concern as not clean; drops everything when events were lost. Returns whether a clean
+    /// listing may be trusted without a stat in this scan (not after a mount table change).
+    #[cfg(target_os = "linux")]
+    fn drain(&mut self) -> bool {
+        let watcher = self.watcher.get_or_insert_with(Watcher::new);
+        if !watcher.enabled() {
+            return false;
+        }
+        let dirs = &mut self.dirs;
+        let drained = watcher.drain(|path, wd, gone| {
+            if let Some(d) = dirs.get_mut(path) {
+                d.clean = false;
+                if gone && d.wd == Some(wd) {
+                    d.wd = None;
+                }
+            }
+        });
+        match drained {
+            Drained::Events { mounts_changed } => !mounts_changed,
+            Drained::Lost => {
+                // Nothing remembered is trusted: the cache starts again (the watches are gone).
+                self.dirs.clear();
+                false
+            }
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn drain(&mut self) -> bool {
+        false
+    }
 }
 
 /// How many directories the cache holds at most across workspaces (beyond it, it starts empty).
@@ -128,9 +205,22 @@ struct Cache {
     dirs: HashMap<PathBuf, Dir>,
     /// Counts scans; `Dir::seen` says which scan last visited a directory.
     generation: u64,
+    /// Counts listings read and bindings checked (`Dir::listed`, `Dir::verified`): an order.
+    tick: u64,
     /// The buffer directory listings are read into (Linux), kept for the next scan.
     buf: ListingBuffer,
+    /// Linux: the inotify watches (made at the first scan).
+    watcher: WatcherSlot,
 }
+
+#[cfg(target_os = "linux")]
+type WatcherSlot = Option<Watcher>;
+#[cfg(not(target_os = "linux"))]
+type WatcherSlot = ();
+
+/// Elsewhere nothing is watched.
+#[cfg(not(target_os = "linux"))]
+type Wd = i32;
 
 #[cfg(target_os = "linux")]
 type ListingBuffer = Vec<u8>;
@@ -154,6 +244,56 @@ struct Dir {
     head: Option<Identity>,
     /// Subdirectories (not symlinks, not `.git`) to walk.
     subdirs: Vec<OsString>,
+    /// Linux: the inotify watch on this directory's inode, added before the listing was read.
+    wd: Option<Wd>,
+    /// The listing is complete, was read with `wd` in place, and no event for `wd` has arrived
+    /// since (see git_watch.rs): it is the directory's listing now, whatever its times say.
+    clean: bool,
+    /// The device and inode of this directory's parent (`..`), taken after the watch was added.
+    parent: Option<(u64, u64)>,
+    /// When (`Cache::tick`) this listing was read.
+    listed: u64,
+    /// When its path was last seen to lead to this inode (read, or checked by stat).
+    verified: u64,
+    /// The scan that found its path to lead to this inode (see `Scanner::visit`).
+    anchored: u64,
+}
+
+/// What a child's visit needs of its parent for the watch rule: the parent's path led to its inode
+/// in this scan, and its listing is clean.
+#[derive(Debug, Clone, Copy)]
+struct Parent {
+    dev: u64,
+    ino: u64,
+    listed: u64,
+}
+
+impl Dir {
+    fn new(key: DirKey) -> Self {
+        Dir {
+            key,
+            seen: 0,
+            trusted: false,
+            git: None,
+            head: None,
+            subdirs: Vec::new(),
+            wd: None,
+            clean: false,
+            parent: None,
+            listed: 0,
+            verified: 0,
+            anchored: 0,
+        }
+    }
+
+    /// This directory as the parent of the ones it lists, when the watch rule holds for it.
+    fn as_parent(&self, generation: u64, watches_ok: bool) -> Option<Parent> {
+        (watches_ok && self.clean && self.anchored == generation).then_some(Parent {
+            dev: self.key.dev,
+            ino: self.key.ino,
+            listed: self.listed,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +365,12 @@ struct Scanner<'c> {
     cutoff: Cutoff,
     /// Per device: whether its file system is one known to keep directory change times.
     fs_ok: HashMap<u64, bool>,
+    /// The walked areas: directories below them are watched.
+    walk: &'c [PathBuf],
+    /// Whether clean listings may be trusted without a stat in this scan (see `Cache::drain`).
+    watches_ok: bool,
+    /// Watches found held for another path while reading (that path, the watch).
+    orphans: Vec<(PathBuf, Wd)>,
 }
 
 impl Scanner<'_> {
@@ -244,7 +390,7 @@ impl Scanner<'_> {
             }
         }
         for area in shallow {
-            let Some(d) = self.visit(area, None) else {
+            let Some(d) = self.visit(area, None, None) else {
                 continue;
             };
             // Lent out while the children are visited (none of them is the area itself).
@@ -252,7 +398,7 @@ impl Scanner<'_> {
             let parent = open_area(area, &d.key);
             for n in names.iter().take(DIR_LIMIT) {
                 let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
-                if let Some(d) = self.visit(&area.join(n), at) {
+                if let Some(d) = self.visit(&area.join(n), at, None) {
                     record(d, &mut out, || area.join(n));
                 }
             }
@@ -261,15 +407,17 @@ impl Scanner<'_> {
             }
         }
         let mut budget = DIR_LIMIT;
+        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
         for root in walk {
-            let mut stack = vec![(root.clone(), 0usize)];
-            while let Some((dir, depth)) = stack.pop() {
+            // A root is always checked by stat (its own parent is not watched).
+            let mut stack = vec![(root.clone(), 0usize, None)];
+            while let Some((dir, depth, parent)) = stack.pop() {
                 if budget == 0 {
                     out.complete = false;
                     break;
                 }
                 budget -= 1;
-                let Some(d) = self.visit(&dir, None) else {
+                let Some(d) = self.visit(&dir, None, parent) else {
                     continue;
                 };
                 // A repository directory is protected as a whole: no need to walk its objects.
@@ -283,8 +431,9 @@ impl Scanner<'_> {
                     out.complete = false;
                     continue;
                 }
+                let me = d.as_parent(generation, watches_ok);
                 for n in &d.subdirs {
-                    stack.push((dir.join(n), depth + 1));
+                    stack.push((dir.join(n), depth + 1, me));
                 }
             }
         }
@@ -294,11 +443,33 @@ impl Scanner<'_> {
     /// The directory at `path` as it is now: from the cache when unchanged, else read (one lookup
     /// in the cache). `at`: its parent, open, and its name there (Linux: one fstatat instead of
     /// resolving the whole path again).
-    fn visit(&mut self, path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<&mut Dir> {
+    ///
+    /// A remembered listing is used without a stat (the watch rule) when it is clean (its watch
+    /// was added before it was read and no event for it has arrived since), its parent's path led
+    /// to the parent's inode in this scan and the parent's listing is clean and was read before
+    /// this directory's path was last seen to lead to this inode, and this inode's `..` was that
+    /// parent when its watch was in place: then no entry of the parent changed since, so the name
+    /// still leads here, and no entry of this directory changed. Otherwise a stat: the same
+    /// device, inode and times as when read, and read long enough after its last change (see
+    /// `Cutoff`) or clean, keeps the listing; anything else reads it again.
+    fn visit(
+        &mut self,
+        path: &Path,
+        at: Option<(RawFd, &OsStr)>,
+        parent: Option<Parent>,
+    ) -> Option<&mut Dir> {
         use std::collections::hash_map::Entry;
-        let cache = &mut *self.cache;
-        let generation = cache.generation;
-        let mut o = match cache.dirs.entry(path.to_path_buf()) {
+        let Cache {
+            dirs,
+            generation,
+            tick,
+            buf,
+            watcher,
+        } = &mut *self.cache;
+        let generation = *generation;
+        *tick += 1;
+        let now = *tick;
+        let mut o = match dirs.entry(path.to_path_buf()) {
             Entry::Occupied(o) => o,
             Entry::Vacant(v) => {
                 let (key, keyed) = dir_stat(path, at)?;
@@ -306,49 +477,114 @@ impl Scanner<'_> {
                     path,
                     key,
                     keyed,
-                    generation,
-                    &mut self.fs_ok,
-                    &self.cutoff,
-                    &mut cache.buf,
+                    Read {
+                        generation,
+                        now,
+                        fs_ok: &mut self.fs_ok,
+                        cutoff: &self.cutoff,
+                        buf,
+                        watcher: watch_for(watcher, self.walk, path),
+                        orphans: &mut self.orphans,
+                    },
                 );
                 return Some(v.insert(d));
             }
         };
-        if o.get().seen == generation {
+        let d = o.get_mut();
+        if d.seen == generation {
             return Some(o.into_mut());
+        }
+        if let Some(p) = parent {
+            if d.clean && d.parent == Some((p.dev, p.ino)) && p.listed < d.verified {
+                d.seen = generation;
+                d.anchored = generation;
+                return Some(o.into_mut());
+            }
         }
         let (key, keyed) = dir_stat(path, at)?;
         let d = o.get_mut();
-        if !(d.trusted && d.key == key) {
-            *d = fresh(
-                path,
-                key,
-                keyed,
-                generation,
-                &mut self.fs_ok,
-                &self.cutoff,
-                &mut cache.buf,
-            );
+        if d.key == key && (d.trusted || d.clean) {
+            d.seen = generation;
+            d.anchored = generation;
+            d.verified = now;
+            return Some(o.into_mut());
         }
-        d.seen = generation;
+        let old = d.wd;
+        let new = fresh(
+            path,
+            key,
+            keyed,
+            Read {
+                generation,
+                now,
+                fs_ok: &mut self.fs_ok,
+                cutoff: &self.cutoff,
+                buf,
+                watcher: watch_for(watcher, self.walk, path),
+                orphans: &mut self.orphans,
+            },
+        );
+        #[cfg(target_os = "linux")]
+        if let (Some(w), Some(watcher)) = (old, watcher.as_mut()) {
+            if new.wd != Some(w) {
+                watcher.remove(w, path);
+            }
+        }
+        let _ = old;
+        *d = new;
         Some(o.into_mut())
     }
 }
 
-/// The directory at `path` read now (its key taken just before), and whether it may be remembered.
-fn fresh(
+/// The watcher when `path` is to be watched (below a walked area; the temp dir's shallow scan
+/// keeps the stat rule).
+#[cfg(target_os = "linux")]
+fn watch_for<'w>(
+    watcher: &'w mut WatcherSlot,
+    walk: &[PathBuf],
     path: &Path,
-    key: DirKey,
-    keyed: bool,
+) -> Option<&'w mut Watcher> {
+    watcher
+        .as_mut()
+        .filter(|w| w.enabled() && walk.iter().any(|r| path.starts_with(r)))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch_for(_watcher: &mut WatcherSlot, _walk: &[PathBuf], _path: &Path) -> Option<NoWatch> {
+    None
+}
+
+/// Elsewhere nothing is watched.
+#[cfg(not(target_os = "linux"))]
+enum NoWatch {}
+
+/// What reading a directory needs besides its path and key.
+struct Read<'a> {
     generation: u64,
-    fs_ok: &mut HashMap<u64, bool>,
-    cutoff: &Cutoff,
-    buf: &mut ListingBuffer,
-) -> Dir {
-    let fs_ok = *fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
-    let mut d = read(path, key, buf);
-    d.seen = generation;
-    d.trusted = d.trusted && keyed && fs_ok && cutoff.trusts(&key);
+    now: u64,
+    fs_ok: &'a mut HashMap<u64, bool>,
+    cutoff: &'a Cutoff,
+    buf: &'a mut ListingBuffer,
+    #[cfg(target_os = "linux")]
+    watcher: Option<&'a mut Watcher>,
+    #[cfg(not(target_os = "linux"))]
+    watcher: Option<NoWatch>,
+    orphans: &'a mut Vec<(PathBuf, Wd)>,
+}
+
+/// The directory at `path` read now (its key taken just before), and whether it may be remembered:
+/// by the stat rule (`trusted`) and by the watch rule (`clean`).
+fn fresh(path: &Path, key: DirKey, keyed: bool, r: Read<'_>) -> Dir {
+    let fs_ok = *r.fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
+    // Only where every local change to a directory is seen (the same file systems).
+    let watcher = r.watcher.filter(|_| fs_ok && keyed);
+    let mut d = read(path, key, r.buf, watcher, r.orphans);
+    d.seen = r.generation;
+    d.listed = r.now;
+    d.verified = r.now;
+    d.anchored = r.generation;
+    d.clean = d.trusted && d.clean && keyed && fs_ok;
+    d.trusted = d.trusted && keyed && fs_ok && r.cutoff.trusts(&key);
     d
 }
 
@@ -482,17 +718,19 @@ fn look_at(dir: &Path, out: &mut GitScan) -> bool {
 /// still be the one `key` was taken from, else the listing is not remembered; the entries come in
 /// reads of up to `LISTING_BUFFER` bytes with their file types (an fstatat only where the file
 /// system gives none, and for a `.git` or `HEAD` found, whose identity is recorded).
+///
+/// With `watcher`: the watch is added on the open directory before its entries are read, and its
+/// `..` taken after; `clean` says both happened.
 #[cfg(target_os = "linux")]
-fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
+fn read(
+    path: &Path,
+    key: DirKey,
+    buf: &mut ListingBuffer,
+    watcher: Option<&mut Watcher>,
+    orphans: &mut Vec<(PathBuf, Wd)>,
+) -> Dir {
     use std::os::unix::ffi::OsStrExt as _;
-    let mut d = Dir {
-        key,
-        seen: 0,
-        trusted: false,
-        git: None,
-        head: None,
-        subdirs: Vec::new(),
-    };
+    let mut d = Dir::new(key);
     let unreadable = |mut d: Dir| {
         // What lstat alone can tell, and nothing to walk; never cached.
         d.git = identity(&path.join(".git"));
@@ -518,6 +756,16 @@ fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
     // Replaced between the lstat and the open: listed, but not remembered under the old key.
     d.trusted =
         unsafe { libc::fstat(dir, &mut st) } == 0 && st.st_dev == key.dev && st.st_ino == key.ino;
+    if let Some(w) = watcher.filter(|_| d.trusted) {
+        if let Some((wd, before)) = w.add(dir, path) {
+            d.wd = Some(wd);
+            if let Some(p) = before {
+                orphans.push((p, wd));
+            }
+            d.parent = stat_at(b"..").map(|st| (st.st_dev, st.st_ino));
+            d.clean = d.parent.is_some();
+        }
+    }
     if buf.len() < LISTING_BUFFER {
         buf.resize(LISTING_BUFFER, 0);
     }
@@ -588,15 +836,15 @@ fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
 /// Reads a directory's entries: file types come from readdir (an lstat only where the file system
 /// does not give them, and for a `.git` or `HEAD` found, whose identity is recorded).
 #[cfg(not(target_os = "linux"))]
-fn read(path: &Path, key: DirKey, _buf: &mut ListingBuffer) -> Dir {
-    let mut d = Dir {
-        key,
-        seen: 0,
-        trusted: true,
-        git: None,
-        head: None,
-        subdirs: Vec::new(),
-    };
+fn read(
+    path: &Path,
+    key: DirKey,
+    _buf: &mut ListingBuffer,
+    _watcher: Option<NoWatch>,
+    _orphans: &mut Vec<(PathBuf, Wd)>,
+) -> Dir {
+    let mut d = Dir::new(key);
+    d.trusted = true;
     let Ok(rd) = fs::read_dir(path) else {
         // Not readable: what lstat alone can tell, and nothing to walk; never cached.
         d.trusted = false;
