@@ -321,3 +321,39 @@ fn a_mount_over_a_watched_directory_is_seen() {
     assert!(out.contains("a/b/x/y/.git"), "{out}");
     assert!(tmp.join("m/x/y/.git.tack-blocked-1").is_dir(), "{out}");
 }
+
+/// A workspace whose parent directory is renamed away and made again (outside the sandbox) with a
+/// repository at the workspace's path: no watch of the workspace reports anything (its own
+/// directory was not moved), so only the workspace's own stat before each scan tells it is another
+/// directory now. The next command finds the repository existing (read-only for it).
+#[test]
+fn a_workspace_replaced_through_its_parent_is_walked_again() {
+    let base = scratch("watch-parent");
+    let (ws, tmp) = (base.join("p/ws"), base.join("tmp"));
+    for d in [ws.join("a/b"), tmp.clone()] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let (ws, tmp) = (ws.canonicalize().unwrap(), tmp.canonicalize().unwrap());
+    let mut s = Sidecar::start_with(&[("TMPDIR", tmp.to_str().unwrap())], None);
+    if !sandbox_or_skip(&mut s) {
+        return;
+    }
+    let user_ns = s.request("initialize", json!({})).unwrap()["sandbox"]["userNamespaces"] == true;
+    for _ in 0..3 {
+        run(&mut s, &ws, "true");
+    }
+    std::fs::rename(base.join("p"), base.join("p-old")).unwrap();
+    std::fs::create_dir_all(ws.join("a/b/repo/.git")).unwrap();
+    let out = run(
+        &mut s,
+        &ws,
+        "touch a/b/repo/.git/probe 2>/dev/null && echo writable || echo refused; mkdir a/b/.git",
+    );
+    assert_eq!(blocked(&out), 1, "{out}");
+    assert!(ws.join("a/b/.git.tack-blocked-1").is_dir(), "{out}");
+    assert!(ws.join("a/b/repo/.git").is_dir(), "{out}");
+    if user_ns {
+        assert!(out.contains("refused"), "{out}");
+        assert!(!ws.join("a/b/repo/.git/probe").exists(), "{out}");
+    }
+}

@@ -100,7 +100,10 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = &mut *cache;
     cache.generation += 1;
-    let watches_ok = cache.drain();
+    let (watches_ok, quiet) = cache.drain();
+    if !quiet {
+        cache.memo = None;
+    }
     let mut s = Scanner {
         cache,
         cutoff: Cutoff::now(),
@@ -108,24 +111,40 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
         walk,
         watches_ok,
         orphans: Vec::new(),
+        quiet,
+        memo_used: false,
     };
     let out = s.run(walk, shallow);
     let orphans = std::mem::take(&mut s.orphans);
+    if !orphans.is_empty() {
+        s.cache.memo = None;
+    }
+    let memo_used = s.memo_used;
     // Keep what this scan saw, and what other areas' scans saw (another workspace), but not the
     // directories below these areas that are gone.
     let generation = s.cache.generation;
-    let Cache { dirs, watcher, .. } = &mut *s.cache;
+    let Cache {
+        dirs,
+        watcher,
+        memo,
+        ..
+    } = &mut *s.cache;
     // A watch found held for another path (the inode moved): that path's listing is no longer
     // watched.
     for (path, wd) in orphans {
-        if let Some(d) = dirs.get_mut(&path) {
+        if let Some(d) = dirs.get_mut(path.as_os_str()) {
             if d.wd == Some(wd) {
                 d.wd = None;
                 d.clean = false;
             }
         }
     }
+    if memo_used {
+        // Nothing below the walked areas was visited, and nothing there changed.
+        return out;
+    }
     dirs.retain(|p, d| {
+        let p = Path::new(p);
         let keep = d.seen == generation || !walk.iter().any(|r| p.starts_with(r));
         if !keep {
             forget(watcher, p, d);
@@ -134,6 +153,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     });
     if dirs.len() > CACHE_LIMIT {
         dirs.clear();
+        *memo = None;
         #[cfg(target_os = "linux")]
         if let Some(w) = watcher {
             w.reset();
@@ -156,16 +176,17 @@ fn forget(_watcher: &mut WatcherSlot, _path: &Path, _d: &Dir) {}
 impl Cache {
     /// Linux: reads the watches' queued events (see git_watch.rs), marking the listings they
     /// concern as not clean; drops everything when events were lost. Returns whether a clean
-    /// listing may be trusted without a stat in this scan (not after a mount table change).
+    /// listing may be trusted without a stat in this scan (not after a mount table change), and
+    /// whether nothing at all was reported since the last scan (see `Memo`).
     #[cfg(target_os = "linux")]
-    fn drain(&mut self) -> bool {
+    fn drain(&mut self) -> (bool, bool) {
         let watcher = self.watcher.get_or_insert_with(Watcher::new);
         if !watcher.enabled() {
-            return false;
+            return (false, false);
         }
         let dirs = &mut self.dirs;
         let drained = watcher.drain(|path, wd, gone| {
-            if let Some(d) = dirs.get_mut(path) {
+            if let Some(d) = dirs.get_mut(path.as_os_str()) {
                 d.clean = false;
                 if gone && d.wd == Some(wd) {
                     d.wd = None;
@@ -173,18 +194,21 @@ impl Cache {
             }
         });
         match drained {
-            Drained::Events { mounts_changed } => !mounts_changed,
+            Drained::Events {
+                mounts_changed,
+                quiet,
+            } => (!mounts_changed, quiet),
             Drained::Lost => {
                 // Nothing remembered is trusted: the cache starts again (the watches are gone).
                 self.dirs.clear();
-                false
+                (false, false)
             }
         }
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn drain(&mut self) -> bool {
-        false
+    fn drain(&mut self) -> (bool, bool) {
+        (false, false)
     }
 }
 
@@ -202,7 +226,9 @@ static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
 
 #[derive(Default)]
 struct Cache {
-    dirs: HashMap<PathBuf, Dir>,
+    /// Keyed by the path's bytes (all built the same way from canonical areas; hashing them whole
+    /// is cheaper than hashing a Path's components).
+    dirs: HashMap<OsString, Dir>,
     /// Counts scans; `Dir::seen` says which scan last visited a directory.
     generation: u64,
     /// Counts listings read and bindings checked (`Dir::listed`, `Dir::verified`): an order.
@@ -211,6 +237,22 @@ struct Cache {
     buf: ListingBuffer,
     /// Linux: the inotify watches (made at the first scan).
     watcher: WatcherSlot,
+    /// What the last walk found, while it may be used again.
+    memo: Option<Memo>,
+}
+
+/// The result of a walk in which every directory visited was watched and its listing clean. While
+/// no event at all arrives and the mount table does not change, none of those listings changes and
+/// every name in them leads to the same directory, so a walk of the same areas, found at the same
+/// inodes by stat, finds the same entries. Dropped at any event, mount table change, lost event,
+/// watch taken over by another path, or cache clear.
+#[derive(Debug)]
+struct Memo {
+    roots: Vec<PathBuf>,
+    /// Each root's device and inode.
+    ids: Vec<(u64, u64)>,
+    entries: Vec<(PathBuf, Identity)>,
+    complete: bool,
 }
 
 #[cfg(target_os = "linux")]
@@ -371,6 +413,10 @@ struct Scanner<'c> {
     watches_ok: bool,
     /// Watches found held for another path while reading (that path, the watch).
     orphans: Vec<(PathBuf, Wd)>,
+    /// Nothing reported since the last scan (see `Memo`).
+    quiet: bool,
+    /// The walk was not done: the memo's entries were used.
+    memo_used: bool,
 }
 
 impl Scanner<'_> {
@@ -402,33 +448,59 @@ impl Scanner<'_> {
                     record(d, &mut out, || area.join(n));
                 }
             }
-            if let Some(d) = self.cache.dirs.get_mut(area) {
+            if let Some(d) = self.cache.dirs.get_mut(area.as_os_str()) {
                 d.subdirs = names;
+            }
+        }
+        if self.quiet {
+            if let Some(m) = &self.cache.memo {
+                let same = m.roots == walk
+                    && walk.iter().zip(&m.ids).all(|(r, id)| {
+                        dir_stat(r, None).is_some_and(|(k, _)| (k.dev, k.ino) == *id)
+                    });
+                if same {
+                    out.entries.extend(m.entries.iter().cloned());
+                    out.complete &= m.complete;
+                    self.memo_used = true;
+                    return out;
+                }
             }
         }
         let mut budget = DIR_LIMIT;
         let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
+        // What the walk finds, kept apart for the memo.
+        let mut w = GitScan {
+            entries: BTreeMap::new(),
+            complete: true,
+        };
+        let mut memo_ok = true;
+        let mut ids = Vec::new();
         for root in walk {
             // A root is always checked by stat (its own parent is not watched).
             let mut stack = vec![(root.clone(), 0usize, None)];
             while let Some((dir, depth, parent)) = stack.pop() {
                 if budget == 0 {
-                    out.complete = false;
+                    w.complete = false;
                     break;
                 }
                 budget -= 1;
                 let Some(d) = self.visit(&dir, None, parent) else {
+                    memo_ok = false;
                     continue;
                 };
+                memo_ok &= d.clean;
+                if depth == 0 {
+                    ids.push((d.key.dev, d.key.ino));
+                }
                 // A repository directory is protected as a whole: no need to walk its objects.
-                if record(d, &mut out, || dir.clone()) && depth > 0 {
+                if record(d, &mut w, || dir.clone()) && depth > 0 {
                     continue;
                 }
                 if d.subdirs.is_empty() {
                     continue;
                 }
                 if depth + 1 > DEPTH_LIMIT {
-                    out.complete = false;
+                    w.complete = false;
                     continue;
                 }
                 let me = d.as_parent(generation, watches_ok);
@@ -437,6 +509,14 @@ impl Scanner<'_> {
                 }
             }
         }
+        self.cache.memo = (memo_ok && ids.len() == walk.len()).then(|| Memo {
+            roots: walk.to_vec(),
+            ids,
+            entries: w.entries.iter().map(|(p, id)| (p.clone(), *id)).collect(),
+            complete: w.complete,
+        });
+        out.complete &= w.complete;
+        out.entries.extend(w.entries);
         out
     }
 
@@ -465,11 +545,28 @@ impl Scanner<'_> {
             tick,
             buf,
             watcher,
+            ..
         } = &mut *self.cache;
         let generation = *generation;
         *tick += 1;
         let now = *tick;
-        let mut o = match dirs.entry(path.to_path_buf()) {
+        // Seen already, or kept by the watch rule: found without making a key.
+        let kept = match dirs.get_mut(path.as_os_str()) {
+            Some(d) if d.seen == generation => true,
+            Some(d) => match parent {
+                Some(p) if d.clean && d.parent == Some((p.dev, p.ino)) && p.listed < d.verified => {
+                    d.seen = generation;
+                    d.anchored = generation;
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        };
+        if kept {
+            return dirs.get_mut(path.as_os_str());
+        }
+        let mut o = match dirs.entry(path.as_os_str().to_os_string()) {
             Entry::Occupied(o) => o,
             Entry::Vacant(v) => {
                 let (key, keyed) = dir_stat(path, at)?;
@@ -490,17 +587,6 @@ impl Scanner<'_> {
                 return Some(v.insert(d));
             }
         };
-        let d = o.get_mut();
-        if d.seen == generation {
-            return Some(o.into_mut());
-        }
-        if let Some(p) = parent {
-            if d.clean && d.parent == Some((p.dev, p.ino)) && p.listed < d.verified {
-                d.seen = generation;
-                d.anchored = generation;
-                return Some(o.into_mut());
-            }
-        }
         let (key, keyed) = dir_stat(path, at)?;
         let d = o.get_mut();
         if d.key == key && (d.trusted || d.clean) {
@@ -1154,7 +1240,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn cached(path: &Path) -> Option<bool> {
         let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        cache.dirs.get(path).map(|d| d.trusted)
+        cache.dirs.get(path.as_os_str()).map(|d| d.trusted)
     }
 
     /// A `.git` made right after a scan, in the same clock tick as the scan's reads and the

@@ -50,8 +50,9 @@ pub(super) struct Watcher {
 
 /// What a drain found.
 pub(super) enum Drained {
-    /// Every event was read; the mount table changed since the last drain when true.
-    Events { mounts_changed: bool },
+    /// Every event was read; the mount table changed since the last drain when true; `quiet`:
+    /// there was no event at all and the mount table is unchanged.
+    Events { mounts_changed: bool, quiet: bool },
     /// Events were lost: nothing remembered may be trusted (the watches are gone too).
     Lost,
 }
@@ -89,6 +90,7 @@ impl Watcher {
         let Some((ino, mounts)) = &self.fds else {
             return Drained::Events {
                 mounts_changed: false,
+                quiet: false,
             };
         };
         let (ino, mounts) = (ino.as_raw_fd(), mounts.as_raw_fd());
@@ -96,6 +98,7 @@ impl Watcher {
             self.buf.resize(64 * 1024, 0);
         }
         let mut lost = false;
+        let mut any = false;
         loop {
             let n = unsafe { libc::read(ino, self.buf.as_mut_ptr().cast(), self.buf.len()) };
             if n < 0 {
@@ -111,6 +114,7 @@ impl Watcher {
                 break;
             }
             let n = n as usize;
+            any = true;
             let mut at = 0usize;
             // struct inotify_event: wd i32, mask u32, cookie u32, len u32, name[len].
             while at + 16 <= n {
@@ -153,7 +157,10 @@ impl Watcher {
         };
         let r = unsafe { libc::poll(&mut p, 1, 0) };
         let mounts_changed = r != 0 && (r < 0 || p.revents & (libc::POLLPRI | libc::POLLERR) != 0);
-        Drained::Events { mounts_changed }
+        Drained::Events {
+            mounts_changed,
+            quiet: !any && !mounts_changed,
+        }
     }
 
     /// Adds (or finds) the watch of the directory open as `fd`, read next for `path`. Returns the
