@@ -589,7 +589,15 @@ impl Scanner<'_> {
         };
         let (key, keyed) = dir_stat(path, at)?;
         let d = o.get_mut();
-        if d.key == key && (d.trusted || d.clean) {
+        // Kept without a watch though one could be added now (first seen outside a walked area,
+        // or the budget was used up): read again, watched.
+        let unwatched = d.wd.is_none()
+            && watch_for(watcher, self.walk, path).is_some_and(|w| w.can_add())
+            && *self
+                .fs_ok
+                .entry(key.dev)
+                .or_insert_with(|| keeps_ctime(path));
+        if d.key == key && (d.trusted || d.clean) && !unwatched {
             d.seen = generation;
             d.anchored = generation;
             d.verified = now;
@@ -643,6 +651,13 @@ fn watch_for(_watcher: &mut WatcherSlot, _walk: &[PathBuf], _path: &Path) -> Opt
 /// Elsewhere nothing is watched.
 #[cfg(not(target_os = "linux"))]
 enum NoWatch {}
+
+#[cfg(not(target_os = "linux"))]
+impl NoWatch {
+    fn can_add(&self) -> bool {
+        match *self {}
+    }
+}
 
 /// What reading a directory needs besides its path and key.
 struct Read<'a> {
@@ -1241,6 +1256,69 @@ mod tests {
     fn cached(path: &Path) -> Option<bool> {
         let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         cache.dirs.get(path.as_os_str()).map(|d| d.trusted)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn watched_below(dir: &Path) -> usize {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache.watcher.as_ref().map_or(0, |w| w.watched_below(dir))
+    }
+
+    /// Watches: one per directory walked (none for the temp dir's shallow scan), none left for
+    /// directories the cache forgets, none on a directory swapped for a symlink, and the listings
+    /// they keep clean are used without a stat (a directory whose times say nothing changed but
+    /// whose watch reported an event is read again).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn watches_follow_the_walked_directories() {
+        let base = std::env::temp_dir().join(format!("tack-git-watch-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        for i in 0..20 {
+            fs::create_dir_all(base.join(format!("ws/d{i}/e"))).unwrap();
+            fs::create_dir_all(base.join(format!("tmp/t{i}/u"))).unwrap();
+        }
+        let base = base.canonicalize().unwrap();
+        let (ws, tmp) = (base.join("ws"), base.join("tmp"));
+        if !keeps_ctime(&base) {
+            eprintln!("skipped: {base:?} is not on a file system the watches are used on");
+            return;
+        }
+        let walk = std::slice::from_ref(&ws);
+        let shallow = [ws.clone(), tmp.clone()];
+        scan(walk, &shallow);
+        if watched_below(&base) == 0 {
+            eprintln!("skipped: no inotify here");
+            return;
+        }
+        assert_eq!(watched_below(&ws), 41);
+        assert_eq!(watched_below(&tmp), 0);
+        // Gone, or a symlink now: their watches go with them.
+        for i in 0..10 {
+            fs::remove_dir_all(ws.join(format!("d{i}"))).unwrap();
+        }
+        fs::remove_dir_all(ws.join("d10")).unwrap();
+        std::os::unix::fs::symlink(&tmp, ws.join("d10")).unwrap();
+        // Moved out of the workspace (the kernel keeps these watches: the sidecar removes them).
+        for i in [11, 12] {
+            fs::rename(ws.join(format!("d{i}")), base.join(format!("out{i}"))).unwrap();
+        }
+        scan(walk, &shallow);
+        assert_eq!(watched_below(&ws), 15);
+        // Another workspace's scan keeps these.
+        let other = tmp.join("t0");
+        let others = std::slice::from_ref(&other);
+        scan(others, others);
+        assert_eq!(watched_below(&ws), 15);
+        assert_eq!(watched_below(&other), 2);
+        // A `.git` made in a watched directory whose times are then set back as they were (as far
+        // as a process can: ctime moves, but the watch rule does not look at it): found.
+        let e = ws.join("d15/e");
+        fs::create_dir(e.join(".git")).unwrap();
+        let s = scan(walk, &shallow);
+        assert!(s.entries.contains_key(&e.join(".git")), "{s:?}");
+        let _ = fs::remove_dir_all(&base);
+        scan(walk, &shallow);
+        assert_eq!(watched_below(&ws), 0);
     }
 
     /// A `.git` made right after a scan, in the same clock tick as the scan's reads and the

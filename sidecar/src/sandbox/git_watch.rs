@@ -43,7 +43,7 @@ pub(super) struct Watcher {
     /// Which path each live watch was added for (the cache's key).
     paths: HashMap<Wd, PathBuf>,
     limit: usize,
-    /// ENOSPC/ENOMEM in this scan: no more adds until the next one.
+    /// An add failed in this scan (ENOSPC/ENOMEM, or any other error): none until the next one.
     full: bool,
     buf: Vec<u8>,
 }
@@ -179,14 +179,18 @@ impl Watcher {
         // The magic link resolves to the open file itself, not to its path again.
         let wd = unsafe { libc::inotify_add_watch(ino.as_raw_fd(), proc.as_ptr(), MASK) };
         if wd < 0 {
-            let e = std::io::Error::last_os_error().raw_os_error();
-            if e == Some(libc::ENOSPC) || e == Some(libc::ENOMEM) {
-                self.full = true;
-            }
+            // ENOSPC/ENOMEM (the user's limit, kernel memory) or anything else (no /proc): no
+            // more tries in this scan, the rest keep the stat rule.
+            self.full = true;
             return None;
         }
         let prev = self.paths.insert(wd, path.to_path_buf());
         Some((wd, prev.filter(|p| p != path)))
+    }
+
+    /// Whether a watch may be added now (within the budget).
+    pub(super) fn can_add(&self) -> bool {
+        self.fds.is_some() && !self.full && self.paths.len() < self.limit
     }
 
     /// Removes the watch held for `path` (not when another path owns it now).
@@ -206,6 +210,14 @@ impl Watcher {
         if self.fds.is_some() {
             self.fds = open_fds();
         }
+    }
+}
+
+#[cfg(test)]
+impl Watcher {
+    /// How many watches are held for paths below `dir`.
+    pub(super) fn watched_below(&self, dir: &Path) -> usize {
+        self.paths.values().filter(|p| p.starts_with(dir)).count()
     }
 }
 
