@@ -283,8 +283,9 @@ fn a_mount_over_a_watched_directory_is_seen() {
     let probe = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "true"])
         .status();
-    if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: cannot make a mount namespace here (not root)");
+    let nsenter = Command::new("nsenter").arg("--version").output();
+    if !probe.is_ok_and(|s| s.success()) || !nsenter.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot make a mount namespace here (not root, or no unshare/nsenter)");
         return;
     }
     let base = scratch("watch-mount");
