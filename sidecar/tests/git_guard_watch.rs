@@ -87,6 +87,17 @@ fn a_git_made_deep_inside_watched_directories_by_the_next_command_is_found() {
     // A gitfile too (a `.git` that is a file).
     let out = run(&mut s, &ws, "echo 'gitdir: /nowhere' > a3/b3/c3/.git");
     assert_eq!(blocked(&out), 1, "{out}");
+    // In a terminal, and by a background process the command leaves behind (the PID namespace
+    // ends it with the command, so it either made its `.git` before the check or never does).
+    let e = s.run(json!({
+        "argv": ["bash", "-c", "mkdir a2/b2/c2/.git; (sleep 0.05; mkdir a2/b2/c1/.git) & sleep 0.2"],
+        "cwd": ws, "tty": true,
+        "sandbox": {"mode": "workspace-write", "writableRoots": [&ws]},
+    }));
+    let out = format!("{}{}", e.output, e.stderr);
+    assert_eq!(blocked(&out), 2, "{out}");
+    assert!(ws.join("a2/b2/c2/.git.tack-blocked-1").is_dir(), "{out}");
+    assert!(ws.join("a2/b2/c1/.git.tack-blocked-1").is_dir(), "{out}");
 }
 
 #[test]
