@@ -113,6 +113,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
         orphans: Vec::new(),
         quiet,
         memo_used: false,
+        gone: std::collections::HashSet::new(),
     };
     let out = s.run(walk, shallow);
     let orphans = std::mem::take(&mut s.orphans);
@@ -123,6 +124,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     // Keep what this scan saw, and what other areas' scans saw (another workspace), but not the
     // directories below these areas that are gone.
     let generation = s.cache.generation;
+    let gone = std::mem::take(&mut s.gone);
     let Cache {
         dirs,
         watcher,
@@ -131,6 +133,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     } = &mut *s.cache;
     // A watch found held for another path (the inode moved): that path's listing is no longer
     // watched.
+    let mut done = std::collections::HashSet::new();
     for (path, wd) in orphans {
         if let Some(d) = dirs.get_mut(path.as_os_str()) {
             if d.wd == Some(wd) {
@@ -138,19 +141,31 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
                 d.clean = false;
             }
         }
+        unsettle(dirs, &path, &mut done);
     }
     if memo_used {
         // Nothing below the walked areas was visited, and nothing there changed.
         return out;
     }
-    dirs.retain(|p, d| {
-        let p = Path::new(p);
-        let keep = d.seen == generation || !walk.iter().any(|r| p.starts_with(r));
-        if !keep {
-            forget(watcher, p, d);
-        }
-        keep
-    });
+    // Forget the directories below these areas that are gone: only a listing read again can have
+    // lost a name (a directory deleted, moved away or replaced by something else); the rest was
+    // visited, or is below a subtree that did not change.
+    if !gone.is_empty() {
+        dirs.retain(|p, d| {
+            let p = Path::new(p);
+            let Some(root) = walk.iter().find(|r| p.starts_with(r)) else {
+                return true; // another area's
+            };
+            let lost = d.seen != generation
+                && p.ancestors()
+                    .take_while(|a| a.starts_with(root))
+                    .any(|a| gone.contains(a.as_os_str()));
+            if lost {
+                forget(watcher, p, d);
+            }
+            !lost
+        });
+    }
     if dirs.len() > CACHE_LIMIT {
         dirs.clear();
         *memo = None;
@@ -160,6 +175,23 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
         }
     }
     out
+}
+
+/// Drops the `Sub` of `path` and of each of its ancestors (`done`: the paths already dropped in
+/// this pass, whose ancestors were too).
+fn unsettle(
+    dirs: &mut HashMap<OsString, Dir>,
+    path: &Path,
+    done: &mut std::collections::HashSet<PathBuf>,
+) {
+    for a in path.ancestors() {
+        if !done.insert(a.to_path_buf()) {
+            break;
+        }
+        if let Some(d) = dirs.get_mut(a.as_os_str()) {
+            d.sub = None;
+        }
+    }
 }
 
 /// Removes the watch of a directory the cache forgets.
@@ -185,6 +217,7 @@ impl Cache {
             return (false, false);
         }
         let dirs = &mut self.dirs;
+        let mut done = std::collections::HashSet::new();
         let drained = watcher.drain(|path, wd, gone| {
             if let Some(d) = dirs.get_mut(path.as_os_str()) {
                 d.clean = false;
@@ -192,6 +225,7 @@ impl Cache {
                     d.wd = None;
                 }
             }
+            unsettle(dirs, path, &mut done);
         });
         match drained {
             Drained::Events {
@@ -299,6 +333,21 @@ struct Dir {
     verified: u64,
     /// The scan that found its path to lead to this inode (see `Scanner::visit`).
     anchored: u64,
+    /// What a walk of everything below found, while nothing there changed (see `Sub`).
+    sub: Option<Box<Sub>>,
+}
+
+/// A subtree walked whole (no limit cut it) in which every directory was watched and clean: the
+/// entries found in it, how many directories it has and how deep it goes. Dropped (with every
+/// ancestor's) at any event for a directory in it, or when a watch of one is taken over; a walk
+/// that reaches its top, clean and found at its path, uses it instead of walking on (while no
+/// mount table change was seen in this scan): no listing below changed, so every name below still
+/// leads where it did.
+#[derive(Debug)]
+struct Sub {
+    entries: Vec<(PathBuf, Identity)>,
+    dirs: usize,
+    depth: usize,
 }
 
 /// What a child's visit needs of its parent for the watch rule: the parent's path led to its inode
@@ -325,6 +374,7 @@ impl Dir {
             listed: 0,
             verified: 0,
             anchored: 0,
+            sub: None,
         }
     }
 
@@ -417,6 +467,8 @@ struct Scanner<'c> {
     quiet: bool,
     /// The walk was not done: the memo's entries were used.
     memo_used: bool,
+    /// Paths that a listing read again no longer has (see `scan`).
+    gone: std::collections::HashSet<OsString>,
 }
 
 impl Scanner<'_> {
@@ -477,8 +529,15 @@ impl Scanner<'_> {
         let mut ids = Vec::new();
         for root in walk {
             // A root is always checked by stat (its own parent is not watched).
-            let mut stack = vec![(root.clone(), 0usize, None)];
-            while let Some((dir, depth, parent)) = stack.pop() {
+            let mut stack = vec![Step::Enter(root.clone(), 0, None)];
+            while let Some(step) = stack.pop() {
+                let (dir, depth, parent) = match step {
+                    Step::Enter(dir, depth, parent) => (dir, depth, parent),
+                    Step::Exit(dir) => {
+                        self.settle(&dir);
+                        continue;
+                    }
+                };
                 if budget == 0 {
                     w.complete = false;
                     break;
@@ -486,26 +545,36 @@ impl Scanner<'_> {
                 budget -= 1;
                 let Some(d) = self.visit(&dir, None, parent) else {
                     memo_ok = false;
+                    if depth == 0 {
+                        // The area itself is gone (or no directory now): so is all below it.
+                        self.gone.insert(dir.into_os_string());
+                    }
                     continue;
                 };
                 memo_ok &= d.clean;
                 if depth == 0 {
                     ids.push((d.key.dev, d.key.ino));
                 }
+                // Nothing below changed since it was walked whole: what it found then.
+                if let Some(sub) = d.sub.as_ref().filter(|_| watches_ok && d.clean) {
+                    if sub.dirs - 1 <= budget && depth + sub.depth <= DEPTH_LIMIT {
+                        budget -= sub.dirs - 1;
+                        w.entries.extend(sub.entries.iter().cloned());
+                        continue;
+                    }
+                }
                 // A repository directory is protected as a whole: no need to walk its objects.
                 if record(d, &mut w, || dir.clone()) && depth > 0 {
                     continue;
                 }
-                if d.subdirs.is_empty() {
-                    continue;
-                }
-                if depth + 1 > DEPTH_LIMIT {
+                if !d.subdirs.is_empty() && depth + 1 > DEPTH_LIMIT {
                     w.complete = false;
                     continue;
                 }
                 let me = d.as_parent(generation, watches_ok);
+                stack.push(Step::Exit(dir.clone()));
                 for n in &d.subdirs {
-                    stack.push((dir.join(n), depth + 1, me));
+                    stack.push(Step::Enter(dir.join(n), depth + 1, me));
                 }
             }
         }
@@ -604,6 +673,7 @@ impl Scanner<'_> {
             return Some(o.into_mut());
         }
         let old = d.wd;
+        let old_subdirs = std::mem::take(&mut d.subdirs);
         let new = fresh(
             path,
             key,
@@ -625,8 +695,73 @@ impl Scanner<'_> {
             }
         }
         let _ = old;
+        for n in old_subdirs {
+            if !new.subdirs.contains(&n) {
+                self.gone.insert(path.join(n).into_os_string());
+            }
+        }
         *d = new;
         Some(o.into_mut())
+    }
+}
+
+/// A step of the walk: visit a directory (its path, depth and parent), or sum up its subtree once
+/// everything below it was walked.
+enum Step {
+    Enter(PathBuf, usize, Option<Parent>),
+    Exit(PathBuf),
+}
+
+impl Scanner<'_> {
+    /// After everything below `dir` was walked in this scan: its `Sub`, when it and every
+    /// directory below it were visited in this scan, watched and clean (a repository directory
+    /// below counts as itself: it is not walked).
+    fn settle(&mut self, dir: &Path) {
+        let generation = self.cache.generation;
+        let dirs = &self.cache.dirs;
+        let Some(d) = dirs.get(dir.as_os_str()) else {
+            return;
+        };
+        if d.seen != generation || !d.clean || d.head.is_some() {
+            return;
+        }
+        let mut sub = Sub {
+            entries: Vec::new(),
+            dirs: 1,
+            depth: 0,
+        };
+        if let Some(id) = d.git {
+            sub.entries.push((dir.join(".git"), id));
+        }
+        for n in &d.subdirs {
+            let path = dir.join(n);
+            let Some(c) = dirs.get(path.as_os_str()) else {
+                return;
+            };
+            if c.seen != generation || !c.clean {
+                return;
+            }
+            if c.head.is_some() {
+                if let Some(id) = c.git {
+                    sub.entries.push((path.join(".git"), id));
+                }
+                if let Some(id) = c.head {
+                    sub.entries.push((path.join("HEAD"), id));
+                }
+                sub.dirs += 1;
+                sub.depth = sub.depth.max(1);
+                continue;
+            }
+            let Some(cs) = &c.sub else {
+                return;
+            };
+            sub.entries.extend(cs.entries.iter().cloned());
+            sub.dirs += cs.dirs;
+            sub.depth = sub.depth.max(cs.depth + 1);
+        }
+        if let Some(d) = self.cache.dirs.get_mut(dir.as_os_str()) {
+            d.sub = Some(Box::new(sub));
+        }
     }
 }
 
@@ -1316,9 +1451,11 @@ mod tests {
         fs::create_dir(e.join(".git")).unwrap();
         let s = scan(walk, &shallow);
         assert!(s.entries.contains_key(&e.join(".git")), "{s:?}");
-        let _ = fs::remove_dir_all(&base);
+        // The workspace itself moved away: its watches go too.
+        fs::rename(&ws, base.join("ws-moved")).unwrap();
         scan(walk, &shallow);
         assert_eq!(watched_below(&ws), 0);
+        let _ = fs::remove_dir_all(&base);
     }
 
     /// A `.git` made right after a scan, in the same clock tick as the scan's reads and the
