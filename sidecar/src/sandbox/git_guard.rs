@@ -18,6 +18,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// A descriptor number (a parent directory opened for fstatat; Linux only).
 type RawFd = std::ffi::c_int;
 
+#[cfg(target_os = "linux")]
+#[path = "git_watch.rs"]
+mod git_watch;
+#[cfg(target_os = "linux")]
+use git_watch::{Drained, Watcher, Wd};
+
 /// How many directories one scan reads at most (a big `node_modules` has tens of thousands).
 pub const DIR_LIMIT: usize = 100_000;
 /// How deep below a root a scan goes at most.
@@ -94,21 +100,150 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = &mut *cache;
     cache.generation += 1;
+    let (watches_ok, quiet) = cache.drain();
+    if !quiet {
+        cache.memo = None;
+    }
     let mut s = Scanner {
         cache,
         cutoff: Cutoff::now(),
         fs_ok: HashMap::new(),
+        walk,
+        watches_ok,
+        orphans: Vec::new(),
+        quiet,
+        memo_used: false,
+        gone: std::collections::HashSet::new(),
     };
     let out = s.run(walk, shallow);
+    let orphans = std::mem::take(&mut s.orphans);
+    if !orphans.is_empty() {
+        s.cache.memo = None;
+    }
+    let memo_used = s.memo_used;
     // Keep what this scan saw, and what other areas' scans saw (another workspace), but not the
     // directories below these areas that are gone.
     let generation = s.cache.generation;
-    let dirs = &mut s.cache.dirs;
-    dirs.retain(|p, d| d.seen == generation || !walk.iter().any(|r| p.starts_with(r)));
+    let gone = std::mem::take(&mut s.gone);
+    let Cache {
+        dirs,
+        watcher,
+        memo,
+        ..
+    } = &mut *s.cache;
+    // A watch found held for another path (the inode moved): that path's listing is no longer
+    // watched.
+    let mut done = std::collections::HashSet::new();
+    for (path, wd) in orphans {
+        if let Some(d) = dirs.get_mut(path.as_os_str()) {
+            if d.wd == Some(wd) {
+                d.wd = None;
+                d.clean = false;
+            }
+        }
+        unsettle(dirs, &path, &mut done);
+    }
+    if memo_used {
+        // Nothing below the walked areas was visited, and nothing there changed.
+        return out;
+    }
+    // Forget the directories below these areas that are gone: only a listing read again can have
+    // lost a name (a directory deleted, moved away or replaced by something else); the rest was
+    // visited, or is below a subtree that did not change.
+    if !gone.is_empty() {
+        dirs.retain(|p, d| {
+            let p = Path::new(p);
+            let Some(root) = walk.iter().find(|r| p.starts_with(r)) else {
+                return true; // another area's
+            };
+            let lost = d.seen != generation
+                && p.ancestors()
+                    .take_while(|a| a.starts_with(root))
+                    .any(|a| gone.contains(a.as_os_str()));
+            if lost {
+                forget(watcher, p, d);
+            }
+            !lost
+        });
+    }
     if dirs.len() > CACHE_LIMIT {
         dirs.clear();
+        *memo = None;
+        #[cfg(target_os = "linux")]
+        if let Some(w) = watcher {
+            w.reset();
+        }
     }
     out
+}
+
+/// Drops the `Sub` of `path` and of each of its ancestors (`done`: the paths already dropped in
+/// this pass, whose ancestors were too).
+fn unsettle(
+    dirs: &mut HashMap<OsString, Dir>,
+    path: &Path,
+    done: &mut std::collections::HashSet<PathBuf>,
+) {
+    for a in path.ancestors() {
+        if !done.insert(a.to_path_buf()) {
+            break;
+        }
+        if let Some(d) = dirs.get_mut(a.as_os_str()) {
+            d.sub = None;
+        }
+    }
+}
+
+/// Removes the watch of a directory the cache forgets.
+#[cfg(target_os = "linux")]
+fn forget(watcher: &mut WatcherSlot, path: &Path, d: &Dir) {
+    if let (Some(wd), Some(w)) = (d.wd, watcher.as_mut()) {
+        w.remove(wd, path);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn forget(_watcher: &mut WatcherSlot, _path: &Path, _d: &Dir) {}
+
+impl Cache {
+    /// Linux: reads the watches' queued events (see git_watch.rs), marking the listings they
+    /// concern as not clean; drops everything when events were lost. Returns whether a clean
+    /// listing may be trusted without a stat in this scan (not after a mount table change), and
+    /// whether nothing at all was reported since the last scan (see `Memo`).
+    #[cfg(target_os = "linux")]
+    fn drain(&mut self) -> (bool, bool) {
+        let watcher = self.watcher.get_or_insert_with(Watcher::new);
+        if !watcher.enabled() {
+            return (false, false);
+        }
+        let dirs = &mut self.dirs;
+        let mut done = std::collections::HashSet::new();
+        let drained = watcher.drain(|path, wd, gone| {
+            if let Some(d) = dirs.get_mut(path.as_os_str()) {
+                d.clean = false;
+                if gone && d.wd == Some(wd) {
+                    d.wd = None;
+                }
+            }
+            unsettle(dirs, path, &mut done);
+        });
+        match drained {
+            Drained::Events {
+                mounts_changed,
+                quiet,
+            } => (!mounts_changed, quiet),
+            Drained::Lost => {
+                // Nothing remembered is trusted: the cache starts again (the watches are gone).
+                self.dirs.clear();
+                (false, false)
+            }
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn drain(&mut self) -> (bool, bool) {
+        (false, false)
+    }
 }
 
 /// How many directories the cache holds at most across workspaces (beyond it, it starts empty).
@@ -125,12 +260,43 @@ static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
 
 #[derive(Default)]
 struct Cache {
-    dirs: HashMap<PathBuf, Dir>,
+    /// Keyed by the path's bytes (all built the same way from canonical areas; hashing them whole
+    /// is cheaper than hashing a Path's components).
+    dirs: HashMap<OsString, Dir>,
     /// Counts scans; `Dir::seen` says which scan last visited a directory.
     generation: u64,
+    /// Counts listings read and bindings checked (`Dir::listed`, `Dir::verified`): an order.
+    tick: u64,
     /// The buffer directory listings are read into (Linux), kept for the next scan.
     buf: ListingBuffer,
+    /// Linux: the inotify watches (made at the first scan).
+    watcher: WatcherSlot,
+    /// What the last walk found, while it may be used again.
+    memo: Option<Memo>,
 }
+
+/// The result of a walk in which every directory visited was watched and its listing clean. While
+/// no event at all arrives and the mount table does not change, none of those listings changes and
+/// every name in them leads to the same directory, so a walk of the same areas, found at the same
+/// inodes by stat, finds the same entries. Dropped at any event, mount table change, lost event,
+/// watch taken over by another path, or cache clear.
+#[derive(Debug)]
+struct Memo {
+    roots: Vec<PathBuf>,
+    /// Each root's device and inode.
+    ids: Vec<(u64, u64)>,
+    entries: Vec<(PathBuf, Identity)>,
+    complete: bool,
+}
+
+#[cfg(target_os = "linux")]
+type WatcherSlot = Option<Watcher>;
+#[cfg(not(target_os = "linux"))]
+type WatcherSlot = ();
+
+/// Elsewhere nothing is watched.
+#[cfg(not(target_os = "linux"))]
+type Wd = i32;
 
 #[cfg(target_os = "linux")]
 type ListingBuffer = Vec<u8>;
@@ -154,6 +320,72 @@ struct Dir {
     head: Option<Identity>,
     /// Subdirectories (not symlinks, not `.git`) to walk.
     subdirs: Vec<OsString>,
+    /// Linux: the inotify watch on this directory's inode, added before the listing was read.
+    wd: Option<Wd>,
+    /// The listing is complete, was read with `wd` in place, and no event for `wd` has arrived
+    /// since (see git_watch.rs): it is the directory's listing now, whatever its times say.
+    clean: bool,
+    /// The device and inode of this directory's parent (`..`), taken after the watch was added.
+    parent: Option<(u64, u64)>,
+    /// When (`Cache::tick`) this listing was read.
+    listed: u64,
+    /// When its path was last seen to lead to this inode (read, or checked by stat).
+    verified: u64,
+    /// The scan that found its path to lead to this inode (see `Scanner::visit`).
+    anchored: u64,
+    /// What a walk of everything below found, while nothing there changed (see `Sub`).
+    sub: Option<Box<Sub>>,
+}
+
+/// A subtree walked whole (no limit cut it) in which every directory was watched and clean: the
+/// entries found in it, how many directories it has and how deep it goes. Dropped (with every
+/// ancestor's) at any event for a directory in it, or when a watch of one is taken over; a walk
+/// that reaches its top, clean and found at its path, uses it instead of walking on (while no
+/// mount table change was seen in this scan): no listing below changed, so every name below still
+/// leads where it did.
+#[derive(Debug)]
+struct Sub {
+    entries: Vec<(PathBuf, Identity)>,
+    dirs: usize,
+    depth: usize,
+}
+
+/// What a child's visit needs of its parent for the watch rule: the parent's path led to its inode
+/// in this scan, and its listing is clean.
+#[derive(Debug, Clone, Copy)]
+struct Parent {
+    dev: u64,
+    ino: u64,
+    listed: u64,
+}
+
+impl Dir {
+    fn new(key: DirKey) -> Self {
+        Dir {
+            key,
+            seen: 0,
+            trusted: false,
+            git: None,
+            head: None,
+            subdirs: Vec::new(),
+            wd: None,
+            clean: false,
+            parent: None,
+            listed: 0,
+            verified: 0,
+            anchored: 0,
+            sub: None,
+        }
+    }
+
+    /// This directory as the parent of the ones it lists, when the watch rule holds for it.
+    fn as_parent(&self, generation: u64, watches_ok: bool) -> Option<Parent> {
+        (watches_ok && self.clean && self.anchored == generation).then_some(Parent {
+            dev: self.key.dev,
+            ino: self.key.ino,
+            listed: self.listed,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +457,18 @@ struct Scanner<'c> {
     cutoff: Cutoff,
     /// Per device: whether its file system is one known to keep directory change times.
     fs_ok: HashMap<u64, bool>,
+    /// The walked areas: directories below them are watched.
+    walk: &'c [PathBuf],
+    /// Whether clean listings may be trusted without a stat in this scan (see `Cache::drain`).
+    watches_ok: bool,
+    /// Watches found held for another path while reading (that path, the watch).
+    orphans: Vec<(PathBuf, Wd)>,
+    /// Nothing reported since the last scan (see `Memo`).
+    quiet: bool,
+    /// The walk was not done: the memo's entries were used.
+    memo_used: bool,
+    /// Paths that a listing read again no longer has (see `scan`).
+    gone: std::collections::HashSet<OsString>,
 }
 
 impl Scanner<'_> {
@@ -244,7 +488,7 @@ impl Scanner<'_> {
             }
         }
         for area in shallow {
-            let Some(d) = self.visit(area, None) else {
+            let Some(d) = self.visit(area, None, None) else {
                 continue;
             };
             // Lent out while the children are visited (none of them is the area itself).
@@ -252,53 +496,146 @@ impl Scanner<'_> {
             let parent = open_area(area, &d.key);
             for n in names.iter().take(DIR_LIMIT) {
                 let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
-                if let Some(d) = self.visit(&area.join(n), at) {
+                if let Some(d) = self.visit(&area.join(n), at, None) {
                     record(d, &mut out, || area.join(n));
                 }
             }
-            if let Some(d) = self.cache.dirs.get_mut(area) {
+            if let Some(d) = self.cache.dirs.get_mut(area.as_os_str()) {
                 d.subdirs = names;
             }
         }
-        let mut budget = DIR_LIMIT;
-        for root in walk {
-            let mut stack = vec![(root.clone(), 0usize)];
-            while let Some((dir, depth)) = stack.pop() {
-                if budget == 0 {
-                    out.complete = false;
-                    break;
-                }
-                budget -= 1;
-                let Some(d) = self.visit(&dir, None) else {
-                    continue;
-                };
-                // A repository directory is protected as a whole: no need to walk its objects.
-                if record(d, &mut out, || dir.clone()) && depth > 0 {
-                    continue;
-                }
-                if d.subdirs.is_empty() {
-                    continue;
-                }
-                if depth + 1 > DEPTH_LIMIT {
-                    out.complete = false;
-                    continue;
-                }
-                for n in &d.subdirs {
-                    stack.push((dir.join(n), depth + 1));
+        if self.quiet {
+            if let Some(m) = &self.cache.memo {
+                let same = m.roots == walk
+                    && walk.iter().zip(&m.ids).all(|(r, id)| {
+                        dir_stat(r, None).is_some_and(|(k, _)| (k.dev, k.ino) == *id)
+                    });
+                if same {
+                    out.entries.extend(m.entries.iter().cloned());
+                    out.complete &= m.complete;
+                    self.memo_used = true;
+                    return out;
                 }
             }
         }
+        let mut budget = DIR_LIMIT;
+        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
+        // What the walk finds, kept apart for the memo.
+        let mut w = GitScan {
+            entries: BTreeMap::new(),
+            complete: true,
+        };
+        let mut memo_ok = true;
+        let mut ids = Vec::new();
+        for root in walk {
+            // A root is always checked by stat (its own parent is not watched).
+            let mut stack = vec![Step::Enter(root.clone(), 0, None)];
+            while let Some(step) = stack.pop() {
+                let (dir, depth, parent) = match step {
+                    Step::Enter(dir, depth, parent) => (dir, depth, parent),
+                    Step::Exit(dir) => {
+                        self.settle(&dir);
+                        continue;
+                    }
+                };
+                if budget == 0 {
+                    w.complete = false;
+                    break;
+                }
+                budget -= 1;
+                let Some(d) = self.visit(&dir, None, parent) else {
+                    memo_ok = false;
+                    if depth == 0 {
+                        // The area itself is gone (or no directory now): so is all below it.
+                        self.gone.insert(dir.into_os_string());
+                    }
+                    continue;
+                };
+                memo_ok &= d.clean;
+                if depth == 0 {
+                    ids.push((d.key.dev, d.key.ino));
+                }
+                // Nothing below changed since it was walked whole: what it found then.
+                if let Some(sub) = d.sub.as_ref().filter(|_| watches_ok && d.clean) {
+                    if sub.dirs - 1 <= budget && depth + sub.depth <= DEPTH_LIMIT {
+                        budget -= sub.dirs - 1;
+                        w.entries.extend(sub.entries.iter().cloned());
+                        continue;
+                    }
+                }
+                // A repository directory is protected as a whole: no need to walk its objects.
+                if record(d, &mut w, || dir.clone()) && depth > 0 {
+                    continue;
+                }
+                if !d.subdirs.is_empty() && depth + 1 > DEPTH_LIMIT {
+                    w.complete = false;
+                    continue;
+                }
+                let me = d.as_parent(generation, watches_ok);
+                stack.push(Step::Exit(dir.clone()));
+                for n in &d.subdirs {
+                    stack.push(Step::Enter(dir.join(n), depth + 1, me));
+                }
+            }
+        }
+        self.cache.memo = (memo_ok && ids.len() == walk.len()).then(|| Memo {
+            roots: walk.to_vec(),
+            ids,
+            entries: w.entries.iter().map(|(p, id)| (p.clone(), *id)).collect(),
+            complete: w.complete,
+        });
+        out.complete &= w.complete;
+        out.entries.extend(w.entries);
         out
     }
 
     /// The directory at `path` as it is now: from the cache when unchanged, else read (one lookup
     /// in the cache). `at`: its parent, open, and its name there (Linux: one fstatat instead of
     /// resolving the whole path again).
-    fn visit(&mut self, path: &Path, at: Option<(RawFd, &OsStr)>) -> Option<&mut Dir> {
+    ///
+    /// A remembered listing is used without a stat (the watch rule) when it is clean (its watch
+    /// was added before it was read and no event for it has arrived since), its parent's path led
+    /// to the parent's inode in this scan and the parent's listing is clean and was read before
+    /// this directory's path was last seen to lead to this inode, and this inode's `..` was that
+    /// parent when its watch was in place: then no entry of the parent changed since, so the name
+    /// still leads here, and no entry of this directory changed. Otherwise a stat: the same
+    /// device, inode and times as when read, and read long enough after its last change (see
+    /// `Cutoff`) or clean, keeps the listing; anything else reads it again.
+    fn visit(
+        &mut self,
+        path: &Path,
+        at: Option<(RawFd, &OsStr)>,
+        parent: Option<Parent>,
+    ) -> Option<&mut Dir> {
         use std::collections::hash_map::Entry;
-        let cache = &mut *self.cache;
-        let generation = cache.generation;
-        let mut o = match cache.dirs.entry(path.to_path_buf()) {
+        let Cache {
+            dirs,
+            generation,
+            tick,
+            buf,
+            watcher,
+            ..
+        } = &mut *self.cache;
+        let generation = *generation;
+        *tick += 1;
+        let now = *tick;
+        // Seen already, or kept by the watch rule: found without making a key.
+        let kept = match dirs.get_mut(path.as_os_str()) {
+            Some(d) if d.seen == generation => true,
+            Some(d) => match parent {
+                Some(p) if d.clean && d.parent == Some((p.dev, p.ino)) && p.listed < d.verified => {
+                    d.seen = generation;
+                    d.anchored = generation;
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        };
+        if kept {
+            return dirs.get_mut(path.as_os_str());
+        }
+        let mut o = match dirs.entry(path.as_os_str().to_os_string()) {
             Entry::Occupied(o) => o,
             Entry::Vacant(v) => {
                 let (key, keyed) = dir_stat(path, at)?;
@@ -306,49 +643,184 @@ impl Scanner<'_> {
                     path,
                     key,
                     keyed,
-                    generation,
-                    &mut self.fs_ok,
-                    &self.cutoff,
-                    &mut cache.buf,
+                    Read {
+                        generation,
+                        now,
+                        fs_ok: &mut self.fs_ok,
+                        cutoff: &self.cutoff,
+                        buf,
+                        watcher: watch_for(watcher, self.walk, path),
+                        orphans: &mut self.orphans,
+                    },
                 );
                 return Some(v.insert(d));
             }
         };
-        if o.get().seen == generation {
-            return Some(o.into_mut());
-        }
         let (key, keyed) = dir_stat(path, at)?;
         let d = o.get_mut();
-        if !(d.trusted && d.key == key) {
-            *d = fresh(
-                path,
-                key,
-                keyed,
-                generation,
-                &mut self.fs_ok,
-                &self.cutoff,
-                &mut cache.buf,
-            );
+        // Kept without a watch though one could be added now (first seen outside a walked area,
+        // or the budget was used up): read again, watched.
+        let unwatched = d.wd.is_none()
+            && watch_for(watcher, self.walk, path).is_some_and(|w| w.can_add())
+            && *self
+                .fs_ok
+                .entry(key.dev)
+                .or_insert_with(|| keeps_ctime(path));
+        if d.key == key && (d.trusted || d.clean) && !unwatched {
+            d.seen = generation;
+            d.anchored = generation;
+            d.verified = now;
+            return Some(o.into_mut());
         }
-        d.seen = generation;
+        let old = d.wd;
+        let old_subdirs = std::mem::take(&mut d.subdirs);
+        let new = fresh(
+            path,
+            key,
+            keyed,
+            Read {
+                generation,
+                now,
+                fs_ok: &mut self.fs_ok,
+                cutoff: &self.cutoff,
+                buf,
+                watcher: watch_for(watcher, self.walk, path),
+                orphans: &mut self.orphans,
+            },
+        );
+        #[cfg(target_os = "linux")]
+        if let (Some(w), Some(watcher)) = (old, watcher.as_mut()) {
+            if new.wd != Some(w) {
+                watcher.remove(w, path);
+            }
+        }
+        let _ = old;
+        for n in old_subdirs {
+            if !new.subdirs.contains(&n) {
+                self.gone.insert(path.join(n).into_os_string());
+            }
+        }
+        *d = new;
         Some(o.into_mut())
     }
 }
 
-/// The directory at `path` read now (its key taken just before), and whether it may be remembered.
-fn fresh(
+/// A step of the walk: visit a directory (its path, depth and parent), or sum up its subtree once
+/// everything below it was walked.
+enum Step {
+    Enter(PathBuf, usize, Option<Parent>),
+    Exit(PathBuf),
+}
+
+impl Scanner<'_> {
+    /// After everything below `dir` was walked in this scan: its `Sub`, when it and every
+    /// directory below it were visited in this scan, watched and clean (a repository directory
+    /// below counts as itself: it is not walked).
+    fn settle(&mut self, dir: &Path) {
+        let generation = self.cache.generation;
+        let dirs = &self.cache.dirs;
+        let Some(d) = dirs.get(dir.as_os_str()) else {
+            return;
+        };
+        if d.seen != generation || !d.clean || d.head.is_some() {
+            return;
+        }
+        let mut sub = Sub {
+            entries: Vec::new(),
+            dirs: 1,
+            depth: 0,
+        };
+        if let Some(id) = d.git {
+            sub.entries.push((dir.join(".git"), id));
+        }
+        for n in &d.subdirs {
+            let path = dir.join(n);
+            let Some(c) = dirs.get(path.as_os_str()) else {
+                return;
+            };
+            if c.seen != generation || !c.clean {
+                return;
+            }
+            if c.head.is_some() {
+                if let Some(id) = c.git {
+                    sub.entries.push((path.join(".git"), id));
+                }
+                if let Some(id) = c.head {
+                    sub.entries.push((path.join("HEAD"), id));
+                }
+                sub.dirs += 1;
+                sub.depth = sub.depth.max(1);
+                continue;
+            }
+            let Some(cs) = &c.sub else {
+                return;
+            };
+            sub.entries.extend(cs.entries.iter().cloned());
+            sub.dirs += cs.dirs;
+            sub.depth = sub.depth.max(cs.depth + 1);
+        }
+        if let Some(d) = self.cache.dirs.get_mut(dir.as_os_str()) {
+            d.sub = Some(Box::new(sub));
+        }
+    }
+}
+
+/// The watcher when `path` is to be watched (below a walked area; the temp dir's shallow scan
+/// keeps the stat rule).
+#[cfg(target_os = "linux")]
+fn watch_for<'w>(
+    watcher: &'w mut WatcherSlot,
+    walk: &[PathBuf],
     path: &Path,
-    key: DirKey,
-    keyed: bool,
+) -> Option<&'w mut Watcher> {
+    watcher
+        .as_mut()
+        .filter(|w| w.enabled() && walk.iter().any(|r| path.starts_with(r)))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch_for(_watcher: &mut WatcherSlot, _walk: &[PathBuf], _path: &Path) -> Option<NoWatch> {
+    None
+}
+
+/// Elsewhere nothing is watched.
+#[cfg(not(target_os = "linux"))]
+enum NoWatch {}
+
+#[cfg(not(target_os = "linux"))]
+impl NoWatch {
+    fn can_add(&self) -> bool {
+        match *self {}
+    }
+}
+
+/// What reading a directory needs besides its path and key.
+struct Read<'a> {
     generation: u64,
-    fs_ok: &mut HashMap<u64, bool>,
-    cutoff: &Cutoff,
-    buf: &mut ListingBuffer,
-) -> Dir {
-    let fs_ok = *fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
-    let mut d = read(path, key, buf);
-    d.seen = generation;
-    d.trusted = d.trusted && keyed && fs_ok && cutoff.trusts(&key);
+    now: u64,
+    fs_ok: &'a mut HashMap<u64, bool>,
+    cutoff: &'a Cutoff,
+    buf: &'a mut ListingBuffer,
+    #[cfg(target_os = "linux")]
+    watcher: Option<&'a mut Watcher>,
+    #[cfg(not(target_os = "linux"))]
+    watcher: Option<NoWatch>,
+    orphans: &'a mut Vec<(PathBuf, Wd)>,
+}
+
+/// The directory at `path` read now (its key taken just before), and whether it may be remembered:
+/// by the stat rule (`trusted`) and by the watch rule (`clean`).
+fn fresh(path: &Path, key: DirKey, keyed: bool, r: Read<'_>) -> Dir {
+    let fs_ok = *r.fs_ok.entry(key.dev).or_insert_with(|| keeps_ctime(path));
+    // Only where every local change to a directory is seen (the same file systems).
+    let watcher = r.watcher.filter(|_| fs_ok && keyed);
+    let mut d = read(path, key, r.buf, watcher, r.orphans);
+    d.seen = r.generation;
+    d.listed = r.now;
+    d.verified = r.now;
+    d.anchored = r.generation;
+    d.clean = d.trusted && d.clean && keyed && fs_ok;
+    d.trusted = d.trusted && keyed && fs_ok && r.cutoff.trusts(&key);
     d
 }
 
@@ -482,17 +954,19 @@ fn look_at(dir: &Path, out: &mut GitScan) -> bool {
 /// still be the one `key` was taken from, else the listing is not remembered; the entries come in
 /// reads of up to `LISTING_BUFFER` bytes with their file types (an fstatat only where the file
 /// system gives none, and for a `.git` or `HEAD` found, whose identity is recorded).
+///
+/// With `watcher`: the watch is added on the open directory before its entries are read, and its
+/// `..` taken after; `clean` says both happened.
 #[cfg(target_os = "linux")]
-fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
+fn read(
+    path: &Path,
+    key: DirKey,
+    buf: &mut ListingBuffer,
+    watcher: Option<&mut Watcher>,
+    orphans: &mut Vec<(PathBuf, Wd)>,
+) -> Dir {
     use std::os::unix::ffi::OsStrExt as _;
-    let mut d = Dir {
-        key,
-        seen: 0,
-        trusted: false,
-        git: None,
-        head: None,
-        subdirs: Vec::new(),
-    };
+    let mut d = Dir::new(key);
     let unreadable = |mut d: Dir| {
         // What lstat alone can tell, and nothing to walk; never cached.
         d.git = identity(&path.join(".git"));
@@ -518,6 +992,16 @@ fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
     // Replaced between the lstat and the open: listed, but not remembered under the old key.
     d.trusted =
         unsafe { libc::fstat(dir, &mut st) } == 0 && st.st_dev == key.dev && st.st_ino == key.ino;
+    if let Some(w) = watcher.filter(|_| d.trusted) {
+        if let Some((wd, before)) = w.add(dir, path) {
+            d.wd = Some(wd);
+            if let Some(p) = before {
+                orphans.push((p, wd));
+            }
+            d.parent = stat_at(b"..").map(|st| (st.st_dev, st.st_ino));
+            d.clean = d.parent.is_some();
+        }
+    }
     if buf.len() < LISTING_BUFFER {
         buf.resize(LISTING_BUFFER, 0);
     }
@@ -588,15 +1072,15 @@ fn read(path: &Path, key: DirKey, buf: &mut ListingBuffer) -> Dir {
 /// Reads a directory's entries: file types come from readdir (an lstat only where the file system
 /// does not give them, and for a `.git` or `HEAD` found, whose identity is recorded).
 #[cfg(not(target_os = "linux"))]
-fn read(path: &Path, key: DirKey, _buf: &mut ListingBuffer) -> Dir {
-    let mut d = Dir {
-        key,
-        seen: 0,
-        trusted: true,
-        git: None,
-        head: None,
-        subdirs: Vec::new(),
-    };
+fn read(
+    path: &Path,
+    key: DirKey,
+    _buf: &mut ListingBuffer,
+    _watcher: Option<NoWatch>,
+    _orphans: &mut Vec<(PathBuf, Wd)>,
+) -> Dir {
+    let mut d = Dir::new(key);
+    d.trusted = true;
     let Ok(rd) = fs::read_dir(path) else {
         // Not readable: what lstat alone can tell, and nothing to walk; never cached.
         d.trusted = false;
@@ -906,7 +1390,72 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn cached(path: &Path) -> Option<bool> {
         let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        cache.dirs.get(path).map(|d| d.trusted)
+        cache.dirs.get(path.as_os_str()).map(|d| d.trusted)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn watched_below(dir: &Path) -> usize {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache.watcher.as_ref().map_or(0, |w| w.watched_below(dir))
+    }
+
+    /// Watches: one per directory walked (none for the temp dir's shallow scan), none left for
+    /// directories the cache forgets, none on a directory swapped for a symlink, and the listings
+    /// they keep clean are used without a stat (a directory whose times say nothing changed but
+    /// whose watch reported an event is read again).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn watches_follow_the_walked_directories() {
+        let base = std::env::temp_dir().join(format!("tack-git-watch-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        for i in 0..20 {
+            fs::create_dir_all(base.join(format!("ws/d{i}/e"))).unwrap();
+            fs::create_dir_all(base.join(format!("tmp/t{i}/u"))).unwrap();
+        }
+        let base = base.canonicalize().unwrap();
+        let (ws, tmp) = (base.join("ws"), base.join("tmp"));
+        if !keeps_ctime(&base) {
+            eprintln!("skipped: {base:?} is not on a file system the watches are used on");
+            return;
+        }
+        let walk = std::slice::from_ref(&ws);
+        let shallow = [ws.clone(), tmp.clone()];
+        scan(walk, &shallow);
+        if watched_below(&base) == 0 {
+            eprintln!("skipped: no inotify here");
+            return;
+        }
+        assert_eq!(watched_below(&ws), 41);
+        assert_eq!(watched_below(&tmp), 0);
+        // Gone, or a symlink now: their watches go with them.
+        for i in 0..10 {
+            fs::remove_dir_all(ws.join(format!("d{i}"))).unwrap();
+        }
+        fs::remove_dir_all(ws.join("d10")).unwrap();
+        std::os::unix::fs::symlink(&tmp, ws.join("d10")).unwrap();
+        // Moved out of the workspace (the kernel keeps these watches: the sidecar removes them).
+        for i in [11, 12] {
+            fs::rename(ws.join(format!("d{i}")), base.join(format!("out{i}"))).unwrap();
+        }
+        scan(walk, &shallow);
+        assert_eq!(watched_below(&ws), 15);
+        // Another workspace's scan keeps these.
+        let other = tmp.join("t0");
+        let others = std::slice::from_ref(&other);
+        scan(others, others);
+        assert_eq!(watched_below(&ws), 15);
+        assert_eq!(watched_below(&other), 2);
+        // A `.git` made in a watched directory whose times are then set back as they were (as far
+        // as a process can: ctime moves, but the watch rule does not look at it): found.
+        let e = ws.join("d15/e");
+        fs::create_dir(e.join(".git")).unwrap();
+        let s = scan(walk, &shallow);
+        assert!(s.entries.contains_key(&e.join(".git")), "{s:?}");
+        // The workspace itself moved away: its watches go too.
+        fs::rename(&ws, base.join("ws-moved")).unwrap();
+        scan(walk, &shallow);
+        assert_eq!(watched_below(&ws), 0);
+        let _ = fs::remove_dir_all(&base);
     }
 
     /// A `.git` made right after a scan, in the same clock tick as the scan's reads and the
