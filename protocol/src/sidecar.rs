@@ -292,6 +292,29 @@ pub struct FsCheckWriteParams {
     pub deletes: Option<Vec<String>>,
 }
 
+/// `sandbox/prepare`: look for the `.git` entries of a workspace-write sandbox ahead of its first
+/// command, so that command's scan finds what it needs remembered (docs/sidecar-protocol.md).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export)]
+pub struct SandboxPrepareParams {
+    /// The writable roots the session's commands will have (absolute, existing directories).
+    pub writable_roots: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SandboxPrepareResult {
+    /// False where no sandbox runs workspace-write (nothing was scanned).
+    pub scanned: bool,
+    /// How many `.git` entries (and repository-looking directories) the scan found in and above
+    /// the roots and in the temp dir's top level.
+    pub git_entries: u32,
+    /// False when the walk stopped at its directory or depth limit somewhere.
+    pub complete: bool,
+}
+
 /// `error.data` of a sidecar application error, when it has more to say.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -501,20 +501,11 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
                 ),
             ));
         }
-        let mut roots = Vec::new();
-        if mode == SandboxMode::WorkspaceWrite {
-            for r in policy.writable_roots.iter().flatten() {
-                let p = PathBuf::from(r);
-                if !p.is_absolute() || !p.is_dir() {
-                    return Err(RpcError::with_reason(
-                        codes::SPAWN_FAILED,
-                        "writable-root-missing",
-                        format!("writable root {r:?} is not an existing absolute directory"),
-                    ));
-                }
-                roots.push(p);
-            }
-        }
+        let roots = if mode == SandboxMode::WorkspaceWrite {
+            writable_roots(policy.writable_roots.iter().flatten(), codes::SPAWN_FAILED)?
+        } else {
+            Vec::new()
+        };
         Some(LaunchSpec {
             mode,
             writable_roots: roots,
@@ -598,6 +589,51 @@ pub fn start(params: &ExecStartParams, sandbox_info: &SandboxInfo) -> Result<Sta
 
 type Chunks = mpsc::Sender<(OutputStream, Vec<u8>)>;
 
+/// A request's writable roots, each an existing absolute directory, else an error with `code`.
+pub fn writable_roots<'a>(
+    given: impl IntoIterator<Item = &'a String>,
+    code: i64,
+) -> Result<Vec<PathBuf>, RpcError> {
+    let mut roots = Vec::new();
+    for r in given {
+        let p = PathBuf::from(r);
+        if !p.is_absolute() || !p.is_dir() {
+            return Err(RpcError::with_reason(
+                code,
+                "writable-root-missing",
+                format!("writable root {r:?} is not an existing absolute directory"),
+            ));
+        }
+        roots.push(p);
+    }
+    Ok(roots)
+}
+
+/// What the `.git` scans of a workspace-write command cover: the writable roots (walked) and
+/// those plus the temp dir (each one's top level looked at), canonical. A root that cannot be
+/// resolved is left out (the sandbox then refuses it, or it is gone).
+fn guard_areas(
+    writable_roots: &[PathBuf],
+    temp_dir: Option<&Path>,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let roots: Vec<PathBuf> = writable_roots
+        .iter()
+        .filter_map(|r| r.canonicalize().ok())
+        .collect();
+    let mut writable = roots.clone();
+    writable.extend(temp_dir.and_then(|t| t.canonicalize().ok()));
+    (roots, writable)
+}
+
+/// `sandbox/prepare`: the scan a workspace-write command with these writable roots starts with,
+/// made ahead of it, so that its listings (and on Linux its watches) are remembered when the first
+/// command comes. Blocking. The roots were checked by the caller as exec/start checks them.
+pub fn prepare_git_scan(writable_roots: &[PathBuf]) -> git_guard::GitScan {
+    let temp = sandbox::temp_dir();
+    let (roots, writable) = guard_areas(writable_roots, Some(&temp));
+    git_guard::scan(&roots, &writable)
+}
+
 /// workspace-write: the `.git` entries seen before the command, to find the ones it created.
 struct GitWatch {
     roots: Vec<PathBuf>,
@@ -608,13 +644,7 @@ struct GitWatch {
 
 impl GitWatch {
     fn new(spec: &LaunchSpec, tty: bool) -> Self {
-        let roots: Vec<PathBuf> = spec
-            .writable_roots
-            .iter()
-            .filter_map(|r| r.canonicalize().ok())
-            .collect();
-        let mut writable = roots.clone();
-        writable.extend(spec.temp_dir.as_ref().and_then(|t| t.canonicalize().ok()));
+        let (roots, writable) = guard_areas(&spec.writable_roots, spec.temp_dir.as_deref());
         let before = tokio::task::block_in_place(|| git_guard::scan(&roots, &writable));
         GitWatch {
             roots,

@@ -5,7 +5,7 @@ use crate::outbox::Outbox;
 use crate::protocol::{
     codes, ExecExitedNotification, ExecKillParams, ExecResizeParams, ExecStartParams,
     ExecStartResult, ExecWriteParams, FsApplyChangesParams, FsCheckWriteParams, InitializeParams,
-    InitializeResult, SandboxInfo, SidecarErrorData,
+    InitializeResult, SandboxInfo, SandboxPrepareParams, SandboxPrepareResult, SidecarErrorData,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -102,6 +102,7 @@ impl Server {
             "fs/applyChanges" => fs_apply_changes(params).await,
             "fs/checkWrite" => fs_check_write(params).await,
             "image/prepare" => image_prepare(params).await,
+            "sandbox/prepare" => self.sandbox_prepare(params).await,
             m if m.starts_with("checkpoint/") => checkpoint_method(m, params).await,
             "shutdown" => {
                 self.shutdown().await;
@@ -111,7 +112,7 @@ impl Server {
             }
             other => Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
-                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, image/prepare, checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, shutdown"),
+                format!("unknown method {other:?}; the sidecar knows initialize, exec/start, exec/write, exec/resize, exec/kill, fs/applyChanges, fs/checkWrite, image/prepare, sandbox/prepare, checkpoint/create, checkpoint/finish, checkpoint/list, checkpoint/diff, checkpoint/restore, shutdown"),
             )),
         };
         let line = match result {
@@ -119,6 +120,31 @@ impl Server {
             Err(e) => error_line(&id, &e),
         };
         self.send(line).await;
+    }
+
+    /// `sandbox/prepare`: the first workspace-write command's `.git` scan, made ahead of it (on a
+    /// blocking thread; a command arriving meanwhile waits for the scan's lock, as it would for its
+    /// own scan).
+    async fn sandbox_prepare(&self, params: Value) -> Result<Value, RpcError> {
+        let p: SandboxPrepareParams = parse_params("sandbox/prepare", params)?;
+        let roots = exec::writable_roots(&p.writable_roots, codes::INVALID_PARAMS)?;
+        let result = if self.sandbox_info().await.available {
+            let scan = tokio::task::spawn_blocking(move || exec::prepare_git_scan(&roots))
+                .await
+                .map_err(|e| RpcError::new(codes::IO_FAILED, format!("the scan failed: {e}")))?;
+            SandboxPrepareResult {
+                scanned: true,
+                git_entries: u32::try_from(scan.entries.len()).unwrap_or(u32::MAX),
+                complete: scan.complete,
+            }
+        } else {
+            SandboxPrepareResult {
+                scanned: false,
+                git_entries: 0,
+                complete: true,
+            }
+        };
+        Ok(serde_json::to_value(result).expect("serializable"))
     }
 
     async fn initialize(&self, params: Value) -> Result<Value, RpcError> {

@@ -225,6 +225,25 @@ export class AgentSession {
         },
       });
     }
+    if (config.sandboxMode === 'workspace-write' && !config.noOsSandbox) this.prepareSandbox();
+  }
+
+  /**
+   * workspace-write: the sidecar looks for `.git` entries in the whole workspace before and after
+   * every command, and its first look walks every directory (a noticeable fraction of a second in a
+   * workspace with node_modules). `sandbox/prepare` makes that walk now, while the first model
+   * request is under way, for the roots the core gives every command (cwd, then the extra roots).
+   * Nothing waits for it, and a failure only costs the first command the walk.
+   */
+  private prepareSandbox(): void {
+    const writableRoots = [this.config.cwd, ...this.config.writableRoots];
+    this.sidecar.prepareSandbox({ writableRoots }).then(
+      (r) => {
+        timingMark('sandbox prepared');
+        if (r.scanned && !r.complete) this.log(`sandbox/prepare: the .git scan of ${writableRoots.join(', ')} stopped at its directory or depth limit`);
+      },
+      (e: unknown) => this.log(`sandbox/prepare failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   private syncMcpTools(): void {

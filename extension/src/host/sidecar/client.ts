@@ -25,6 +25,8 @@ import type { FsApplyChangesResult } from '../../generated/types/FsApplyChangesR
 import type { FsCheckWriteParams } from '../../generated/types/FsCheckWriteParams';
 import type { ImagePrepareParams } from '../../generated/types/ImagePrepareParams';
 import type { ImagePrepareResult } from '../../generated/types/ImagePrepareResult';
+import type { SandboxPrepareParams } from '../../generated/types/SandboxPrepareParams';
+import type { SandboxPrepareResult } from '../../generated/types/SandboxPrepareResult';
 import type { InitializeParams } from '../../generated/types/InitializeParams';
 import type { InitializeResult } from '../../generated/types/InitializeResult';
 
@@ -444,6 +446,16 @@ export class SidecarClient {
     const { conn, ready } = this.connection();
     await ready;
     return conn.request<ImagePrepareResult>('image/prepare', params);
+  }
+
+  /**
+   * The `.git` scan a workspace-write command with these writable roots starts with, made ahead of
+   * it (`sandbox/prepare`, docs/sidecar-protocol.md). Changes nothing on disk.
+   */
+  async prepareSandbox(params: SandboxPrepareParams): Promise<SandboxPrepareResult> {
+    const { conn, ready } = this.connection();
+    await ready;
+    return conn.request<SandboxPrepareResult>('sandbox/prepare', params);
   }
 
   /** A `checkpoint/*` request (docs/checkpoints.md); rejects with SidecarRpcError code -32008. */
