@@ -463,31 +463,3 @@ test('view_image attaches the workspace image after the tool outputs', async () 
     project.cleanup();
   }
 });
-
-test('a workspace-write session has the sidecar make its first .git scan before the first command, and a read-only one does not', async () => {
-  const project = makeProject({ 'sub/.git/HEAD': 'ref: refs/heads/main\n', 'sub/.git/hooks/.keep': '' });
-  try {
-    for (const sandbox of ['workspace-write', 'read-only']) {
-      await withServer(
-        [{ toolCalls: [{ name: 'exec_command', callId: 'c1', arguments: { cmd: 'echo x > sub/.git/hooks/pre-commit; echo rc=$?' } }] }, { text: 'Done.' }],
-        async (server) => {
-          const r = await runTack(['exec', '--json', '--sandbox', sandbox, '--base-url', server.url, 'try the hook'], project, { env: { TACK_TIMING: '1' } });
-          assert.equal(r.code, 0, r.stderr);
-          const marks = r.stderr.split('\n').filter((l) => l.startsWith('tack timing ')).map((l) => l.split(' ').slice(3).join(' '));
-          if (sandbox === 'workspace-write') {
-            assert.ok(marks.includes('sandbox prepared'), `no sandbox/prepare answer: ${marks.join(' | ')}`);
-            // Asked before the first model request, answered before the command started.
-            assert.ok(marks.indexOf('sandbox prepared') < marks.indexOf('exec: started (sidecar answered)'), marks.join(' | '));
-          } else {
-            assert.ok(!marks.includes('sandbox prepared'), marks.join(' | '));
-          }
-          // The nested repository stays protected either way.
-          assert.match(toolOutputs(bodies(server)[1]).get('c1')!, /rc=1/);
-          assert.ok(!fs.existsSync(path.join(project.dir, 'sub/.git/hooks/pre-commit')));
-        },
-      );
-    }
-  } finally {
-    project.cleanup();
-  }
-});

@@ -101,3 +101,57 @@ test('interrupt while an approval is pending ends the turn at once and withdraws
     project.cleanup();
   }
 });
+
+test('prepareSandbox: a workspace-write session has the sidecar make its first .git scan when it starts; read-only, or without the option, it does not', async () => {
+  const project = makeProject({ 'sub/.git/HEAD': 'ref: refs/heads/main\n', 'sub/.git/hooks/.keep': '' });
+  try {
+    for (const [sandboxMode, prepare] of [['workspace-write', true], ['read-only', true], ['workspace-write', false]] as const) {
+      const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+      // The real client, watched: each call still goes to the real sidecar.
+      const asked: { writableRoots: string[] }[] = [];
+      const answers: Promise<unknown>[] = [];
+      const real = sidecar.prepareSandbox.bind(sidecar);
+      sidecar.prepareSandbox = (p) => {
+        asked.push(p);
+        const answer = real(p);
+        answers.push(answer);
+        return answer;
+      };
+      try {
+        await withServer(
+          [{ toolCalls: [{ name: 'exec_command', callId: 'c1', arguments: { cmd: 'echo x > sub/.git/hooks/pre-commit; echo rc=$?' } }] }, { text: 'Done.' }],
+          async (server) => {
+            const session = await AgentSession.create({
+              host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor(sandboxMode, project.dir), emit: () => undefined }),
+              sidecar,
+              endpoint: { baseUrl: server.url, apiKey: 'sk-test-agent-0123456789abcdef', wire: 'responses' },
+              config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode, cwd: project.dir, writableRoots: [project.dir] },
+              prepareSandbox: prepare,
+            });
+            const label = `${sandboxMode}, prepareSandbox ${prepare}`;
+            if (sandboxMode === 'workspace-write' && prepare) {
+              // Asked as the session starts, for the roots the core gives every command.
+              assert.deepEqual(asked, [{ writableRoots: [project.dir, project.dir] }], label);
+              const answer = (await answers[0]) as { scanned: boolean; gitEntries: number; complete: boolean };
+              // The project's own .git and sub/.git at least (the temp dir's top level is looked at too).
+              assert.ok(answer.scanned && answer.complete && answer.gitEntries >= 2, `${label}: ${JSON.stringify(answer)}`);
+            } else {
+              assert.deepEqual(asked, [], label);
+            }
+            const result = await session.submit('try the hook');
+            assert.equal(result.status, 'completed', label);
+            // The nested repository stays protected either way.
+            assert.match(toolOutputs(bodies(server)[1]).get('c1')!, /rc=1/, label);
+            assert.equal(project.exists('sub/.git/hooks/pre-commit'), false, label);
+            assert.equal(asked.length, sandboxMode === 'workspace-write' && prepare ? 1 : 0, label);
+            await session.dispose();
+          },
+        );
+      } finally {
+        await sidecar.dispose();
+      }
+    }
+  } finally {
+    project.cleanup();
+  }
+});

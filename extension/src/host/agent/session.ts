@@ -59,6 +59,13 @@ export interface AgentSessionOptions {
   checkpoints?: { storeDir: string; maxStoreBytes?: number };
   /** How large view_image's images are sent ("high": 2048 px on the longest edge; "low": 768). */
   imageDetail?: ImageDetail;
+  /**
+   * workspace-write: have the sidecar make its first `.git` scan when the session starts (see
+   * prepareSandbox), starting the sidecar for it if it is not running. VS Code sets it (its sidecar
+   * lives as long as the window and the person will run commands); `tack exec` does not, since a
+   * run that starts no command would pay for the sidecar's start and stop.
+   */
+  prepareSandbox?: boolean;
 }
 
 /** Output kept for a command item the host has to close itself (the tail; the UI saw it live). */
@@ -225,15 +232,16 @@ export class AgentSession {
         },
       });
     }
-    if (config.sandboxMode === 'workspace-write' && !config.noOsSandbox) this.prepareSandbox();
+    if (opts.prepareSandbox && config.sandboxMode === 'workspace-write' && !config.noOsSandbox) this.prepareSandbox();
   }
 
   /**
    * workspace-write: the sidecar looks for `.git` entries in the whole workspace before and after
    * every command, and its first look walks every directory (a noticeable fraction of a second in a
-   * workspace with node_modules). `sandbox/prepare` makes that walk now, while the first model
-   * request is under way, for the roots the core gives every command (cwd, then the extra roots).
-   * Nothing waits for it, and a failure only costs the first command the walk.
+   * workspace with node_modules; later looks cost little). `sandbox/prepare` makes that walk now,
+   * while the person writes and the first model request is under way, for the roots the core gives
+   * every command (cwd, then the extra roots). Nothing waits for it, and a failure only costs the
+   * first command the walk.
    */
   private prepareSandbox(): void {
     const writableRoots = [this.config.cwd, ...this.config.writableRoots];
