@@ -1331,7 +1331,6 @@ fn spawn_pipes_plain(
     cwd: &Path,
     env: &BTreeMap<OsString, OsString>,
 ) -> Result<Spawned, RpcError> {
-    use std::os::fd::AsRawFd;
     let failed = |e: std::io::Error| {
         RpcError::with_reason(
             codes::SPAWN_FAILED,
@@ -1339,22 +1338,9 @@ fn spawn_pipes_plain(
             format!("cannot start {:?}: {e}", argv[0]),
         )
     };
-    let (in_r, in_w) = cloexec_pipe().map_err(failed)?;
-    let (out_r, out_w) = cloexec_pipe().map_err(failed)?;
-    let (err_r, err_w) = cloexec_pipe().map_err(failed)?;
-    for fd in [out_r.as_raw_fd(), err_r.as_raw_fd()] {
-        // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
-        unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
-    }
-    // Our ends, registered with the runtime before there is a child to lose.
-    let stdin = tokio::process::ChildStdin::from_std(std::process::ChildStdin::from(in_w))
-        .map_err(failed)?;
-    let stdout = tokio::process::ChildStdout::from_std(std::process::ChildStdout::from(out_r))
-        .map_err(failed)?;
-    let stderr = tokio::process::ChildStderr::from_std(std::process::ChildStderr::from(err_r))
-        .map_err(failed)?;
+    let pipes = CommandPipes::new().map_err(failed)?;
     let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
-    let mut registry = commands();
+    let registry = commands();
     let pid = {
         let _guard = spawn_lock();
         crate::spawn::spawn(&crate::spawn::Plain {
@@ -1362,39 +1348,13 @@ fn spawn_pipes_plain(
             argv: &argv,
             env,
             cwd,
-            stdio: [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+            stdio: pipes.child_fds(),
             controlling_tty: false,
             default_signals: &[libc::SIGPIPE],
         })
     }
     .map_err(failed)?;
-    drop((in_r, out_w, err_w));
-    registry.push(pid);
-    drop(registry);
-    let pidfd = match watch_pid(pid, None) {
-        Ok(p) => p,
-        Err(e) => {
-            Tree::group(pid).end(End::Kill);
-            reap(pid);
-            commands().retain(|p| *p != pid);
-            return Err(failed(e));
-        }
-    };
-    Ok(Spawned {
-        pid: pid as u32,
-        exit: Exit::Direct(Box::new(DirectExit {
-            pid,
-            pidfd,
-            child: None,
-        })),
-        input: Input::Pipe(Some(stdin)),
-        output: Output::Pipes(PipeReader {
-            pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
-            bufs: [Vec::new(), Vec::new()],
-            turn: 0,
-        }),
-        tree: Tree::group(pid),
-    })
+    pipes.started(pid, None, None, registry, failed)
 }
 
 /// A sandboxed pipe command started by the sidecar's own clone (Linux): the child is the PID
@@ -1406,7 +1366,6 @@ fn spawn_pipes_direct(
     prepared: &sandbox::Prepared,
     cwd: &Path,
 ) -> Result<Spawned, RpcError> {
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::os::unix::ffi::OsStrExt;
     let failed = |e: std::io::Error| {
         RpcError::with_reason(
@@ -1415,74 +1374,105 @@ fn spawn_pipes_direct(
             format!("cannot start {argv0:?}: {e}"),
         )
     };
-    let pipe = || -> std::io::Result<(OwnedFd, OwnedFd)> {
-        let mut fds = [0; 2];
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: both just made by pipe2 and owned nowhere else.
-        Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-    };
     let cwd_c = std::ffi::CString::new(cwd.as_os_str().as_bytes()).map_err(|_| {
         failed(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "the working directory contains a NUL byte",
         ))
     })?;
-    let (in_r, in_w) = pipe().map_err(failed)?;
-    let (out_r, out_w) = pipe().map_err(failed)?;
-    let (err_r, err_w) = pipe().map_err(failed)?;
-    for fd in [out_r.as_raw_fd(), err_r.as_raw_fd()] {
-        // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
-        unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
-    }
-    // Our ends, registered with the runtime before there is a child to lose.
-    let stdin = tokio::process::ChildStdin::from_std(std::process::ChildStdin::from(in_w))
-        .map_err(failed)?;
-    let stdout = tokio::process::ChildStdout::from_std(std::process::ChildStdout::from(out_r))
-        .map_err(failed)?;
-    let stderr = tokio::process::ChildStderr::from_std(std::process::ChildStderr::from(err_r))
-        .map_err(failed)?;
-    let mut registry = commands();
-    let child = {
+    let pipes = CommandPipes::new().map_err(failed)?;
+    let registry = commands();
+    let mut child = {
         let _guard = spawn_lock();
-        prepared.spawn(
-            [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
-            &cwd_c,
-            false,
-        )
+        prepared.spawn(pipes.child_fds(), &cwd_c, false)
     }
     .map_err(failed)?;
-    drop((in_r, out_w, err_w));
-    let mut child = child;
-    let pid = child.pid;
-    registry.push(pid);
-    drop(registry);
-    let pidfd = watch_pid(pid, child.take_pidfd());
-    let pidfd = match pidfd {
-        Ok(p) => p,
-        Err(e) => {
-            Tree::group(pid).end(End::Kill);
-            reap(pid);
-            commands().retain(|p| *p != pid);
-            return Err(failed(e));
+    let (pid, pidfd) = (child.pid, child.take_pidfd());
+    pipes.started(pid, pidfd, Some(child), registry, failed)
+}
+
+/// A pipe command's three pipes (Linux), made before its spawn: the child's ends (stdin's read
+/// end, stdout's and stderr's write ends) to hand to it, and ours, close-on-exec and registered with
+/// the runtime before there is a child to lose.
+#[cfg(target_os = "linux")]
+struct CommandPipes {
+    child: [std::os::fd::OwnedFd; 3],
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::process::ChildStdout,
+    stderr: tokio::process::ChildStderr,
+}
+
+#[cfg(target_os = "linux")]
+impl CommandPipes {
+    fn new() -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd;
+        let (in_r, in_w) = cloexec_pipe()?;
+        let (out_r, out_w) = cloexec_pipe()?;
+        let (err_r, err_w) = cloexec_pipe()?;
+        for fd in [out_r.as_raw_fd(), err_r.as_raw_fd()] {
+            // Refused above /proc/sys/fs/pipe-max-size or the user's pipe quota: keep the default.
+            unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BUFFER) };
         }
-    };
-    Ok(Spawned {
-        pid: pid as u32,
-        exit: Exit::Direct(Box::new(DirectExit {
-            pid,
-            pidfd,
-            child: Some(child),
-        })),
-        input: Input::Pipe(Some(stdin)),
-        output: Output::Pipes(PipeReader {
-            pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
-            bufs: [Vec::new(), Vec::new()],
-            turn: 0,
-        }),
-        tree: Tree::group(pid),
-    })
+        Ok(CommandPipes {
+            child: [in_r, out_w, err_w],
+            stdin: tokio::process::ChildStdin::from_std(std::process::ChildStdin::from(in_w))?,
+            stdout: tokio::process::ChildStdout::from_std(std::process::ChildStdout::from(out_r))?,
+            stderr: tokio::process::ChildStderr::from_std(std::process::ChildStderr::from(err_r))?,
+        })
+    }
+
+    /// The child's ends, as the spawn takes them (0, 1, 2).
+    fn child_fds(&self) -> [libc::c_int; 3] {
+        use std::os::fd::AsRawFd;
+        self.child.each_ref().map(|fd| fd.as_raw_fd())
+    }
+
+    /// After the spawn of `pid` (a sandboxed command's init when `init` is given): the child's ends
+    /// closed here, the pid added to the commands `registry` (held since before the spawn) and
+    /// watched through a pidfd (the one the clone made, else a new one); a command whose end
+    /// cannot be watched is killed and reaped, and the error is `failed`'s.
+    fn started(
+        self,
+        pid: i32,
+        made_pidfd: Option<std::os::fd::OwnedFd>,
+        init: Option<sandbox::DirectChild>,
+        mut registry: std::sync::MutexGuard<'static, Vec<i32>>,
+        failed: impl Fn(std::io::Error) -> RpcError,
+    ) -> Result<Spawned, RpcError> {
+        let CommandPipes {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        } = self;
+        drop(child);
+        registry.push(pid);
+        drop(registry);
+        let pidfd = match watch_pid(pid, made_pidfd) {
+            Ok(p) => p,
+            Err(e) => {
+                Tree::group(pid).end(End::Kill);
+                reap(pid);
+                commands().retain(|p| *p != pid);
+                return Err(failed(e));
+            }
+        };
+        Ok(Spawned {
+            pid: pid as u32,
+            exit: Exit::Direct(Box::new(DirectExit {
+                pid,
+                pidfd,
+                child: init,
+            })),
+            input: Input::Pipe(Some(stdin)),
+            output: Output::Pipes(PipeReader {
+                pipes: [Some(Box::new(stdout)), Some(Box::new(stderr))],
+                bufs: [Vec::new(), Vec::new()],
+                turn: 0,
+            }),
+            tree: Tree::group(pid),
+        })
+    }
 }
 
 /// A pidfd for `pid` (our child), registered with the runtime: readable once it has ended.

@@ -146,8 +146,10 @@ pub fn spawn(p: &Plain<'_>) -> std::io::Result<libc::pid_t> {
     Ok(pid)
 }
 
-/// Maps the child stack (reserved, not committed) with a guard page below it; returns its top.
-fn map_stack() -> std::io::Result<usize> {
+/// Maps a child stack of STACK_SIZE (reserved, not committed) with a guard page below it, so an
+/// overflow faults instead of writing into other memory; returns its top. Also the stack of a
+/// sandboxed command between init's clone and its exec (sandbox/linux_start.rs).
+pub fn map_stack() -> std::io::Result<usize> {
     let page = 4096usize.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize);
     let len = STACK_SIZE + page;
     let base = unsafe {

@@ -558,11 +558,9 @@ extern "C" fn command_main(arg: *mut libc::c_void) -> libc::c_int {
         .become_command(start.status_fd, start.ruleset, start.private_pts)
 }
 
-/// Size of the stack the command's process runs on between init's clone and its exec: the
-/// default main-thread stack limit (exec* may put a copy of a long argv on it for a script).
-const COMMAND_STACK_SIZE: usize = 8 << 20;
-
-/// The top of the command's stack (`fork_command`), or None if it could not be mapped. One
+/// The top of the command's stack (`fork_command`; `spawn::map_stack`: the default main-thread
+/// stack limit, since exec* may put a copy of a long argv on it for a script, and a guard page
+/// below), or None if it could not be mapped. One
 /// mapping for the process's life, made before any fork (`Prepared::new`) and never touched by
 /// the process that made it: every init has its own copy of it (its memory is a copy of the
 /// sidecar's), so commands started at the same time never share one. Reserved, not committed
@@ -578,28 +576,7 @@ static COMMAND_STACK: OnceLock<usize> = OnceLock::new();
 
 /// Maps the command's stack once (before any fork; see `command_stack`).
 fn map_command_stack() {
-    COMMAND_STACK.get_or_init(|| {
-        let page = 4096usize.max(unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize);
-        let len = COMMAND_STACK_SIZE + page;
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return 0;
-        }
-        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } != 0 {
-            unsafe { libc::munmap(base, len) };
-            return 0;
-        }
-        base as usize + len
-    });
+    COMMAND_STACK.get_or_init(|| crate::spawn::map_stack().unwrap_or(0));
 }
 
 /// fork(2) as a raw system call: no at-fork handlers, no allocator locks.
