@@ -101,7 +101,17 @@ function buildToolsFor(target) {
 export function buildSidecarFor(target) {
   const { t, env, args } = buildToolsFor(target);
   step(`building the sidecar for ${target} (${t.triple})`);
-  run('cargo', args, { env });
+  // The build's temp files in a folder of its own, removed after: mingw's dlltool, which rustc runs
+  // for every raw-dylib import library of windows-sys, leaves an empty ccXXXXXX file in the temp
+  // dir for each (about 90 per Windows build).
+  const tmp = path.join(root, 'target', `tmp-${t.triple}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    run('cargo', args, { env: { ...env, TMPDIR: tmp } });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   const built = path.join(root, 'target', t.triple, 'release', sidecarFileName(target));
   if (t.triple.includes('-linux-') && fs.statSync(built).size > MAX_LINUX_SIDECAR) {
     throw new Error(`${built} is ${fs.statSync(built).size} bytes; Linux sidecars must stay under ${MAX_LINUX_SIDECAR}`);
