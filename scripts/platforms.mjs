@@ -102,8 +102,8 @@ export function buildSidecarFor(target) {
   const { t, env, args } = buildToolsFor(target);
   step(`building the sidecar for ${target} (${t.triple})`);
   // The build's temp files in a folder of its own, removed after: mingw's dlltool, which rustc runs
-  // for every raw-dylib import library of windows-sys, leaves an empty ccXXXXXX file in the temp
-  // dir for each (about 90 per Windows build).
+  // for every raw-dylib import library of windows-sys, leaves an empty temp file named `cc` and six
+  // random characters for each in the temp dir (about 90 per Windows build).
   const tmp = path.join(root, 'target', `tmp-${t.triple}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });

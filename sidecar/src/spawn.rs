@@ -173,6 +173,24 @@ pub fn map_stack() -> std::io::Result<usize> {
     Ok(base as usize + len)
 }
 
+/// Puts `stdio` in place as descriptors 0, 1 and 2 of a child between its clone and its exec (raw
+/// system calls only); one already in place only loses close-on-exec. -1 (errno set) on failure.
+/// Also the sandboxed command's (sandbox/linux_start.rs).
+pub fn place_stdio(stdio: [libc::c_int; 3]) -> libc::c_int {
+    for (target, fd) in stdio.into_iter().enumerate() {
+        let target = target as libc::c_int;
+        let r = if fd == target {
+            unsafe { libc::fcntl(fd, libc::F_SETFD, 0) }
+        } else {
+            unsafe { libc::dup2(fd, target) }
+        };
+        if r < 0 {
+            return -1;
+        }
+    }
+    0
+}
+
 fn errno() -> libc::c_int {
     std::io::Error::last_os_error()
         .raw_os_error()
@@ -206,17 +224,8 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
                 libc::sigaction(sig, &dfl, std::ptr::null_mut());
             }
         }
-        for (target, &fd) in s.stdio.iter().enumerate() {
-            let target = target as libc::c_int;
-            let r = if fd == target {
-                // Already in place: only let it survive the exec.
-                libc::fcntl(fd, libc::F_SETFD, 0)
-            } else {
-                libc::dup2(fd, target)
-            };
-            if r < 0 {
-                return fail(errno());
-            }
+        if place_stdio(s.stdio) < 0 {
+            return fail(errno());
         }
         if libc::chdir(s.cwd.as_ptr()) != 0 {
             return fail(errno());

@@ -1647,16 +1647,8 @@ impl Prepared {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        for (target, fd) in stdio.into_iter().enumerate() {
-            let target = target as libc::c_int;
-            let r = if fd == target {
-                libc::fcntl(fd, libc::F_SETFD, 0)
-            } else {
-                libc::dup2(fd, target)
-            };
-            if r < 0 {
-                libc::_exit(126);
-            }
+        if crate::spawn::place_stdio(stdio) < 0 {
+            libc::_exit(126);
         }
         if libc::chdir(cwd.as_ptr()) != 0 {
             fail(b"cannot enter the working directory: ");
