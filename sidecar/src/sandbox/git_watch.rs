@@ -8,9 +8,18 @@
 //! each event marks its directory's listing as no longer clean. A lost event (IN_Q_OVERFLOW, a read
 //! error) drops every listing and every watch; a change of the mount table (which no inotify event
 //! reports: a mount over a directory) makes that scan check every directory by stat.
+//!
+//! Watches count against a per-user limit that VS Code's own file watcher shares, and every VS Code
+//! window has a sidecar of its own: the budget (a quarter of the limit at most) is divided among the
+//! user's serving sidecars, counted in /proc by a thread every few seconds (`Peers`). A sidecar
+//! holding more than its share when another one starts drops every watch (as after a lost event)
+//! and takes its share again at the next scan.
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// A watch descriptor.
 pub(super) type Wd = i32;
@@ -27,14 +36,14 @@ const MASK: u32 = libc::IN_CREATE
     | libc::IN_MOVE_SELF
     | libc::IN_ONLYDIR;
 
-/// The most watches the sidecar takes. Watches count against a per-user limit
-/// (/proc/sys/fs/inotify/max_user_watches) that VS Code's own file watcher and every other
-/// program of the user share, and each one pins an inode in kernel memory: at most a quarter of
-/// that limit, and never more than this (a workspace of 32k directories; beyond it the rest keep
-/// the stat rule).
+/// The most watches one sidecar takes (a workspace of 32k directories; beyond it the rest keep the
+/// stat rule).
 const MAX_WATCHES: usize = 32_768;
 
-/// Test hook: a smaller budget (it can only lower the one above).
+/// How often the user's sidecars are counted again (`Peers`).
+const PEER_COUNT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Test hook: a smaller budget for all the user's sidecars together (it can only lower it).
 const LIMIT_ENV: &str = "TACK_SIDECAR_GIT_WATCH_LIMIT";
 
 pub(super) struct Watcher {
@@ -42,7 +51,13 @@ pub(super) struct Watcher {
     fds: Option<(OwnedFd, OwnedFd)>,
     /// Which path each live watch was added for (the cache's key).
     paths: HashMap<Wd, PathBuf>,
+    /// The budget of all the user's sidecars together. Watches count against a per-user limit
+    /// (/proc/sys/fs/inotify/max_user_watches) that VS Code's own file watcher and every other
+    /// program of the user share, and each one pins an inode in kernel memory: a quarter of it.
     limit: usize,
+    /// This sidecar's share of `limit` (divided among the serving sidecars counted last, at most
+    /// `MAX_WATCHES`), as of the last drain.
+    share: usize,
     /// An add failed in this scan (ENOSPC/ENOMEM, or any other error): none until the next one.
     full: bool,
     buf: Vec<u8>,
@@ -63,20 +78,30 @@ impl Watcher {
             .ok()
             .and_then(|s| s.trim().parse::<usize>().ok())
             .unwrap_or(8_192);
-        let mut limit = MAX_WATCHES.min(user_limit / 4);
+        let mut limit = user_limit / 4;
         if let Some(n) = std::env::var(LIMIT_ENV)
             .ok()
             .and_then(|s| s.parse::<usize>().ok())
         {
             limit = limit.min(n);
         }
-        Watcher {
-            fds: open_fds(),
+        let fds = open_fds();
+        let mut w = Watcher {
+            fds,
             paths: HashMap::new(),
             limit,
+            share: 0,
             full: false,
             buf: Vec::new(),
+        };
+        if w.enabled() {
+            w.share = w.share_now();
         }
+        w
+    }
+
+    fn share_now(&self) -> usize {
+        MAX_WATCHES.min(self.limit / Peers::count())
     }
 
     pub(super) fn enabled(&self) -> bool {
@@ -146,7 +171,10 @@ impl Watcher {
                 break;
             }
         }
-        if lost {
+        // Another sidecar of the user started: holding more than this one's share now, all of
+        // them are dropped and the share taken again from the next walk on.
+        self.share = self.share_now();
+        if lost || self.paths.len() > self.share {
             self.reset();
             return Drained::Lost;
         }
@@ -172,7 +200,7 @@ impl Watcher {
         path: &Path,
     ) -> Option<(Wd, Option<PathBuf>)> {
         let (ino, _) = self.fds.as_ref()?;
-        if self.full || self.paths.len() >= self.limit {
+        if self.full || self.paths.len() >= self.share {
             return None;
         }
         let proc = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).ok()?;
@@ -190,7 +218,7 @@ impl Watcher {
 
     /// Whether a watch may be added now (within the budget).
     pub(super) fn can_add(&self) -> bool {
-        self.fds.is_some() && !self.full && self.paths.len() < self.limit
+        self.fds.is_some() && !self.full && self.paths.len() < self.share
     }
 
     /// Removes the watch held for `path` (not when another path owns it now).
@@ -219,6 +247,84 @@ impl Watcher {
     pub(super) fn watched_below(&self, dir: &Path) -> usize {
         self.paths.values().filter(|p| p.starts_with(dir)).count()
     }
+}
+
+/// How many sidecars of this user serve the protocol (this one included), as last counted. The
+/// first call counts at once and starts a thread that counts again every `PEER_COUNT_INTERVAL`.
+struct Peers;
+
+impl Peers {
+    fn count() -> usize {
+        static COUNT: OnceLock<&'static AtomicUsize> = OnceLock::new();
+        let n = COUNT.get_or_init(|| {
+            let n: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(count_sidecars())));
+            let _ = std::thread::Builder::new()
+                .name("watch-peers".into())
+                .spawn(move || loop {
+                    std::thread::sleep(PEER_COUNT_INTERVAL);
+                    n.store(count_sidecars(), Ordering::Relaxed);
+                });
+            n
+        });
+        n.load(Ordering::Relaxed).max(1)
+    }
+}
+
+/// The processes of this user in /proc that are serving sidecars: named `tack-sidecar`, started
+/// with no argument (not `sandbox ...`), and not a child of another one (a sandboxed command's
+/// namespace init is a clone of the sidecar that does not exec: it carries the name of the thread
+/// that made it, a runtime worker's, but would count if the main thread made one). Processes /proc
+/// does not show (another PID namespace, hidepid) are not counted.
+fn count_sidecars() -> usize {
+    let me = unsafe { libc::getuid() };
+    let Ok(proc) = std::fs::read_dir("/proc") else {
+        return 1;
+    };
+    let name = |pid: &[u8]| -> Option<(Vec<u8>, Vec<u8>)> {
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+        let mut p = b"/proc/".to_vec();
+        p.extend_from_slice(pid);
+        p.extend_from_slice(b"/stat");
+        let stat = std::fs::read(std::ffi::OsStr::from_bytes(&p)).ok()?;
+        let open = stat.iter().position(|&b| b == b'(')?;
+        let close = stat.iter().rposition(|&b| b == b')')?;
+        let comm = stat.get(open + 1..close)?.to_vec();
+        let ppid = stat
+            .get(close + 2..)?
+            .split(|&b| b == b' ')
+            .nth(1)?
+            .to_vec();
+        Some((comm, ppid))
+    };
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let mut n = 0;
+    for entry in proc.flatten() {
+        let pid = entry.file_name();
+        let pid = pid.as_bytes();
+        if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        if entry.metadata().map_or(true, |m| m.uid() != me) {
+            continue;
+        }
+        let Some((comm, ppid)) = name(pid) else {
+            continue;
+        };
+        if comm != b"tack-sidecar" {
+            continue;
+        }
+        let mut p = b"/proc/".to_vec();
+        p.extend_from_slice(pid);
+        p.extend_from_slice(b"/cmdline");
+        let serving = std::fs::read(std::ffi::OsStr::from_bytes(&p))
+            .is_ok_and(|c| c.iter().filter(|&&b| b == 0).count() == 1);
+        let forked = name(&ppid).is_some_and(|(parent, _)| parent == b"tack-sidecar");
+        if serving && !forked {
+            n += 1;
+        }
+    }
+    n.max(1)
 }
 
 fn open_fds() -> Option<(OwnedFd, OwnedFd)> {
