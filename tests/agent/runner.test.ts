@@ -55,6 +55,65 @@ test('a reviewed patch: one file accepted, one rejected; the model is told exact
   }
 });
 
+test("prepareSandbox 'model-wait': the scan is asked for while a slow model request runs, once, before the first command; not for a model that answers at once", async () => {
+  const project = makeProject({ 'sub/.git/HEAD': 'ref: refs/heads/main\n' });
+  const slow = { reasoning: 'weighing the options', chunkSize: 2, delayMs: 25 };
+  const scripts = {
+    slow: [{ ...slow, toolCalls: [{ name: 'exec_command', callId: 'c1', arguments: { cmd: 'echo hi' } }] }, { ...slow, text: 'Done.' }],
+    fast: [{ text: 'Nothing to run.' }],
+  };
+  try {
+    for (const [name, script] of Object.entries(scripts)) {
+      const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+      // The real client, watched: each call still goes to the real sidecar.
+      const calls: string[] = [];
+      const answers: Promise<unknown>[] = [];
+      const realPrepare = sidecar.prepareSandbox.bind(sidecar);
+      sidecar.prepareSandbox = (p) => {
+        calls.push(`prepare ${p.writableRoots.join(',')}`);
+        const answer = realPrepare(p);
+        answers.push(answer);
+        return answer;
+      };
+      const realExec = sidecar.exec.bind(sidecar);
+      sidecar.exec = (params, onOutput) => {
+        calls.push('exec');
+        return realExec(params, onOutput);
+      };
+      try {
+        await withServer(script, async (server) => {
+          const session = await AgentSession.create({
+            host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: () => undefined }),
+            sidecar,
+            endpoint: { baseUrl: server.url, apiKey: 'sk-test-agent-0123456789abcdef', wire: 'responses' },
+            config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode: 'workspace-write', cwd: project.dir },
+            prepareSandbox: 'model-wait',
+          });
+          assert.deepEqual(calls, [], `${name}: nothing asked as the session starts`);
+          const started = performance.now();
+          const result = await session.submit('go');
+          const took = performance.now() - started;
+          assert.equal(result.status, 'completed', name);
+          if (name === 'slow') {
+            // Two slow requests (200 ms each): asked during the first, and only then.
+            assert.deepEqual(calls, [`prepare ${project.dir}`, 'exec'], name);
+            const answer = (await answers[0]) as { scanned: boolean; gitEntries: number };
+            assert.ok(answer.scanned && answer.gitEntries >= 1, JSON.stringify(answer));
+          } else if (took < 50) {
+            // No request ran long enough (checked only when the machine let the turn finish in time).
+            assert.deepEqual(calls, [], `${name}: ${took} ms`);
+          }
+          await session.dispose();
+        });
+      } finally {
+        await sidecar.dispose();
+      }
+    }
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('interrupt while an approval is pending ends the turn at once and withdraws the question', async () => {
   const project = makeProject();
   const sidecar = new SidecarClient({ binaryPath: sidecarBin });
@@ -105,7 +164,7 @@ test('interrupt while an approval is pending ends the turn at once and withdraws
 test('prepareSandbox: a workspace-write session has the sidecar make its first .git scan when it starts; read-only, or without the option, it does not', async () => {
   const project = makeProject({ 'sub/.git/HEAD': 'ref: refs/heads/main\n', 'sub/.git/hooks/.keep': '' });
   try {
-    for (const [sandboxMode, prepare] of [['workspace-write', true], ['read-only', true], ['workspace-write', false]] as const) {
+    for (const [sandboxMode, prepare] of [['workspace-write', 'start'], ['read-only', 'start'], ['workspace-write', undefined]] as const) {
       const sidecar = new SidecarClient({ binaryPath: sidecarBin });
       // The real client, watched: each call still goes to the real sidecar.
       const asked: { writableRoots: string[] }[] = [];
@@ -126,7 +185,7 @@ test('prepareSandbox: a workspace-write session has the sidecar make its first .
               sidecar,
               endpoint: { baseUrl: server.url, apiKey: 'sk-test-agent-0123456789abcdef', wire: 'responses' },
               config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode, cwd: project.dir, writableRoots: [project.dir] },
-              prepareSandbox: prepare,
+              ...(prepare ? { prepareSandbox: prepare } : {}),
             });
             const label = `${sandboxMode}, prepareSandbox ${prepare}`;
             if (sandboxMode === 'workspace-write' && prepare) {

@@ -236,7 +236,7 @@ export class AgentController implements ChatBackend, AgentHost {
         mcp: this.deps.mcp?.(),
         ...(s.checkpoints.enabled ? { checkpoints: { storeDir: defaultCheckpointsDir(), maxStoreBytes: s.checkpoints.maxStoreBytes } } : {}),
         imageDetail: s.imageDetail,
-        prepareSandbox: true,
+        prepareSandbox: 'start',
         log: (line) => this.deps.log.debug(line),
         onRetry: (info) => {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);

@@ -192,6 +192,9 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: opts.onRetry,
       log: opts.debug,
+      // The sidecar is started for the first command; while the model thinks, it may as well be
+      // started and scan the workspace.
+      prepareSandbox: 'model-wait',
       ...(opts.mcp ? { mcp: opts.mcp } : {}),
       ...(opts.checkpoints ? { checkpoints: opts.checkpoints } : {}),
       ...(opts.imageDetail ? { imageDetail: opts.imageDetail } : {}),

@@ -60,14 +60,23 @@ export interface AgentSessionOptions {
   /** How large view_image's images are sent ("high": 2048 px on the longest edge; "low": 768). */
   imageDetail?: ImageDetail;
   /**
-   * workspace-write: have the sidecar make its first `.git` scan when the session starts (see
-   * prepareSandbox), starting the sidecar for it if it is not running. VS Code sets it (its sidecar
-   * lives as long as the window and the person will run commands); `tack exec` does not, since a
-   * run that starts no command would pay for the sidecar's start and stop.
+   * workspace-write: have the sidecar make its first `.git` scan ahead of the first command (see
+   * prepareSandbox), starting the sidecar for it if it is not running.
+   * - `'start'`: when the session starts. VS Code's choice: its sidecar lives as long as the window
+   *   and the person will run commands.
+   * - `'model-wait'`: once a model request has been under way for PREPARE_AFTER_MS with no command
+   *   started yet in the session, while the model thinks. `tack exec`'s choice: a run whose model
+   *   answers at once, or that ends before, pays nothing for a sidecar's start and stop.
    */
-  prepareSandbox?: boolean;
+  prepareSandbox?: 'start' | 'model-wait';
 }
 
+/**
+ * How long a model request runs (until its stream ends) before `prepareSandbox: 'model-wait'`
+ * starts the scan: longer than a scripted or local server takes to answer a short turn, far
+ * shorter than a hosted model's time to its first token.
+ */
+const PREPARE_AFTER_MS = 50;
 /** Output kept for a command item the host has to close itself (the tail; the UI saw it live). */
 const MAX_CLOSING_OUTPUT = 64 * 1024;
 /** How long the turn's end waits for its killed commands to be reported gone. */
@@ -183,6 +192,8 @@ export class AgentSession {
 
   /** The model request in flight: aborted on cancel; its events are dropped once it is not current. */
   private model: { abort: AbortController; generation: number } | undefined;
+  /** `prepareSandbox: 'model-wait'` and neither a scan asked for nor a command started yet. */
+  private prepareWhileWaiting: boolean;
   private generation = 0;
   /** Commands by the call that started them (kept while they run, for write_stdin and kill). */
   private readonly execs = new Map<string, LiveExec>();
@@ -232,7 +243,9 @@ export class AgentSession {
         },
       });
     }
-    if (opts.prepareSandbox && config.sandboxMode === 'workspace-write' && !config.noOsSandbox) this.prepareSandbox();
+    const scans = config.sandboxMode === 'workspace-write' && !config.noOsSandbox;
+    this.prepareWhileWaiting = scans && opts.prepareSandbox === 'model-wait';
+    if (scans && opts.prepareSandbox === 'start') this.prepareSandbox();
   }
 
   /**
@@ -244,6 +257,7 @@ export class AgentSession {
    * first command the walk.
    */
   private prepareSandbox(): void {
+    this.prepareWhileWaiting = false;
     const writableRoots = [this.config.cwd, ...this.config.writableRoots];
     this.sidecar.prepareSandbox({ writableRoots }).then(
       (r) => {
@@ -649,6 +663,7 @@ export class AgentSession {
     timingFlush();
     timingMark('model request');
     let first = true;
+    const prepare = this.prepareWhileWaiting ? setTimeout(() => this.prepareWhileWaiting && this.prepareSandbox(), PREPARE_AFTER_MS) : undefined;
     try {
       for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log, model: this.config.model })) {
         if (!current()) return;
@@ -670,6 +685,8 @@ export class AgentSession {
       const retryable = err instanceof ModelError ? err.retryable : false;
       this.lastModelErrorKind = err instanceof ModelError ? err.kind : undefined;
       this.dispatch({ type: 'modelFailed', message, retryable });
+    } finally {
+      clearTimeout(prepare);
     }
   }
 
@@ -697,6 +714,8 @@ export class AgentSession {
     // Output can arrive before the start answer is handled: keep it until `live` exists.
     const early: string[] = [];
     timingMark('exec effect');
+    // The command's own scan comes first now.
+    this.prepareWhileWaiting = false;
     if (this.checkpoints && commandMayWrite(params, this.config.shell)) await this.checkpoints.beforeChange();
     timingMark('exec: checkpoint ready');
     try {
