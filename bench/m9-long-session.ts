@@ -13,12 +13,15 @@ import { fmt, summarize } from './lib/stats';
 const MODEL = 'gpt-5.1-codex';
 const PROMPT = 'Run the command the script asks for.';
 
-/** The per-step turnarounds (end of one response -> next request), as the server saw them. */
-function turnarounds(reqs: { receivedAt: number; closedAt?: number }[]): number[] {
+/**
+ * The per-step turnarounds (end of one response -> next request), as the server saw them on its
+ * monotonic clock (`performance.now()`, to a fraction of a millisecond, as section 1).
+ */
+function turnarounds(reqs: { receivedAtHr: number; closedAtHr?: number }[]): number[] {
   const out: number[] = [];
   for (let i = 1; i < reqs.length; i++) {
-    const prev = reqs[i - 1].closedAt;
-    if (prev !== undefined) out.push(reqs[i].receivedAt - prev);
+    const prev = reqs[i - 1].closedAtHr;
+    if (prev !== undefined) out.push(reqs[i].receivedAtHr - prev);
   }
   return out;
 }
@@ -99,7 +102,7 @@ export async function longSessionBench(ctx: Ctx): Promise<Section> {
   });
   s.headline.push(`Long session (${STEPS} steps): ${fmt(e)} ms per step early, ${fmt(l)} ms at the end (${ratio.toFixed(2)}x); peak memory ${fmt(tree)} MB.`);
   s.notes.push(
-    `One \`tack exec\` per run: ${STEPS} \`exec_command\` calls of \`echo step\` (no login shell) from the scripted model server, then a final answer; workspace-write sandbox, approval never. Per step: the server-observed time from the end of one response to the next request (the harness runs the command, records the step and builds the next request, whose history grows by two items a step). ${runs} run(s) under bench/lib/peakmem.py (process-tree RSS sampled every 2 ms).`,
+    `One \`tack exec\` per run: ${STEPS} \`exec_command\` calls of \`echo step\` (no login shell) from the scripted model server, then a final answer; workspace-write sandbox, approval never. Per step: the server-observed time from the end of one response to the next request (its monotonic clock, to a fraction of a millisecond; the harness runs the command, records the step and builds the next request, whose history grows by two items a step). ${runs} run(s) under bench/lib/peakmem.py (process-tree RSS sampled every 2 ms).`,
   );
   s.commands.push(shown, 'node --import tsx bench/run.ts --only 9');
   s.raw = { steps: STEPS, early, late, treePeaks, procPeaks, walls };
