@@ -1,7 +1,7 @@
 // `npm test`: builds everything, then runs every check and every suite, and ends with one line
 // "N passed, N failed" counting the tests of all suites.
 //   node scripts/test.mjs [--skip-build] [--only NAME[,NAME...]]   (names: see `suites` below)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build } from './build.mjs';
@@ -41,8 +41,9 @@ const suites = {
   'tsc-tests': () => ({ cmd: bin('tsc'), args: ['--noEmit', '-p', 'tests'] }),
   'tsc-bench': () => ({ cmd: bin('tsc'), args: ['--noEmit', '-p', 'bench'] }),
   eslint: () => ({ cmd: bin('eslint'), args: ['--no-error-on-unmatched-pattern', 'extension/src', 'tests', 'bench', 'scripts', 'eslint.config.mjs'] }),
-  // Unit tests of the TypeScript host and the wasm module, then the cross-component suites.
-  'node-unit': () => nodeTest(findTests(path.join(root, 'extension', 'src'), '.test.ts')),
+  // Unit tests of the TypeScript host and the wasm module (the webview's in Chromium, the theme
+  // contrast against code-server's theme files: both required here), then the cross-component suites.
+  'node-unit': () => nodeTest(findTests(path.join(root, 'extension', 'src'), '.test.ts'), { TACK_REQUIRE_BROWSER: '1' }),
   integration: () =>
     nodeTest(findTests(path.join(root, 'tests'), '.test.ts').filter((f) => !f.includes(`${path.sep}vscode-e2e${path.sep}`))),
   'vscode-e2e': () => nodeTest(findTests(path.join(root, 'tests', 'vscode-e2e'), '.test.ts')),
@@ -50,6 +51,15 @@ const suites = {
   // llama-server is not built; here a missing build is a failure.
   'local-model': () => nodeTest(findTests(path.join(root, 'tests', 'local-model'), '.test.ts'), { TACK_REQUIRE_LOCAL_MODEL: '1' }),
 };
+
+/** Debian's Chromium, Node 24 and code-server into .e2e/, once (tests/vscode-e2e/code-server.ts). */
+function ensureBrowserTools() {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "require('./tests/vscode-e2e/code-server.ts').ensureCodeServer()"], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`installing Chromium and code-server failed (exit ${r.status ?? r.signal})`);
+}
 
 function runSuite(name, spec) {
   return new Promise((resolve) => {
@@ -94,6 +104,9 @@ export async function test(argv) {
     // The Windows and arm64 sidecars and packages the emulator tests need (tests/platforms).
     if (only.includes('integration')) prepareCrossTests();
   }
+  // Chromium and code-server (installed once), before the first suite that uses them: node-unit's
+  // webview tests skipped on a fresh machine while only vscode-e2e installed them.
+  if (only.includes('node-unit') || only.includes('vscode-e2e')) ensureBrowserTools();
   const results = [];
   for (const name of only) results.push(await runSuite(name, suites[name]()));
   process.stderr.write('\nSummary:\n');
