@@ -125,6 +125,24 @@ test('the same task over Chat Completions: shell, apply_patch as a function, too
   }
 });
 
+test('a turn of many commands runs them all without warnings on stderr (no listener left per command)', async () => {
+  const project = makeProject();
+  try {
+    const steps = 14; // Node warns past 10 listeners on one AbortSignal, the turn's
+    await withServer(
+      [{ toolCalls: [{ name: 'exec_command', arguments: { cmd: 'echo step', login: false } }], times: steps }, { text: 'ok' }],
+      async (server) => {
+        const r = await runTack(['exec', '--json', '--base-url', server.url, 'run them'], project);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(completedItems(r.events, 'command_execution').filter((c) => c.exit_code === 0).length, steps);
+        assert.doesNotMatch(r.stderr, /Warning/);
+      },
+    );
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('apply_patch sent through exec_command as a heredoc is applied by the patch tool', async () => {
   const project = makeProject({ 'greet.txt': 'hello\n' });
   try {

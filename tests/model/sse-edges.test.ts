@@ -51,6 +51,42 @@ test('unknown events, SSE comments and CRLF line ends are passed over; the strea
   );
 });
 
+test('streams that end as they should leave their connection to the next request, on both wires', async () => {
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      sse(res);
+      if (req.url?.endsWith('/chat/completions')) {
+        res.write('data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
+        res.write('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.write('data: {"type":"response.output_text.delta","sequence_number":0,"delta":"hi"}\n\n');
+      // The terminal event in one write and the body's end in the next, as a server may send them.
+      res.write('data: {"type":"response.completed","sequence_number":1,"response":{"status":"completed"}}\n\n');
+      setTimeout(() => res.end(), 20);
+    });
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    for (const wire of ['responses', 'chat', 'responses', 'chat'] as const) {
+      const { events, error } = await drain({ baseUrl, wire }, body);
+      assert.equal(error, undefined);
+      assert.ok(events.length >= 2, wire);
+      // The body's rest is read after the last event; give it the time it takes.
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    assert.equal(connections, 1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('a multi-byte character split across two writes arrives whole', async () => {
   await withRawServer(
     async (_req, res) => {

@@ -37,6 +37,14 @@ pub(crate) fn function_tool(wire: Wire, name: &str, description: &str, parameter
     }
 }
 
+/// `SPECS_JSON` parsed, once per instance: every model request offers the tools, and parsing the
+/// 7 KB text again for each one cost more than copying the parsed values.
+fn parsed_specs() -> &'static serde_json::Map<String, Value> {
+    static PARSED: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
+    // The text is a constant the tests parse: it cannot fail here.
+    PARSED.get_or_init(|| serde_json::from_str(SPECS_JSON).unwrap_or_default())
+}
+
 /// The tool declarations for a request, in the wire's shape.
 pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
     let names: &[&str] = match (family, wire) {
@@ -56,12 +64,10 @@ pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
         ],
         (ToolFamily::Generic, _) => &["shell", "apply_patch", "update_plan"],
     };
-    // The text is a constant the tests parse: it cannot fail here.
-    let mut all: serde_json::Map<String, Value> =
-        serde_json::from_str(SPECS_JSON).unwrap_or_default();
+    let all = parsed_specs();
     names
         .iter()
-        .filter_map(|name| all.remove(*name))
+        .filter_map(|name| all.get(*name).cloned())
         .map(|tool| match wire {
             Wire::Responses => tool,
             Wire::Chat => {

@@ -61,11 +61,16 @@ export class LiveExec {
 
   /** Waits for the exit, or at most `yieldMs` when given; `since` is when this wait's call began. */
   async wait(yieldMs: number | undefined, since: number, signal: AbortSignal): Promise<WaitResult> {
-    const waits: Promise<unknown>[] = [this.settled, aborted(signal)];
+    // The turn's signal outlives this wait (a turn runs many commands): the listener goes with it.
+    let onAbort: (() => void) | undefined;
+    const waits: Promise<unknown>[] = [this.settled];
+    if (signal.aborted) waits.push(Promise.resolve());
+    else waits.push(new Promise<void>((r) => signal.addEventListener('abort', (onAbort = () => r()), { once: true })));
     let timer: NodeJS.Timeout | undefined;
     if (yieldMs !== undefined) waits.push(new Promise<void>((r) => (timer = setTimeout(r, yieldMs))));
     await Promise.race(waits);
     if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
     // Output notifications precede exec/exited on the wire; give queued ones a turn to land.
     await new Promise<void>((r) => setImmediate(r));
     const durationMs = Date.now() - since;
@@ -77,13 +82,6 @@ export class LiveExec {
     }
     return { kind: 'yielded', durationMs, output: this.take().output };
   }
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };

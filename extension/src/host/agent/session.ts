@@ -186,6 +186,8 @@ export class AgentSession {
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
+  /** The caller's log, unset when there is none: the transport then builds no per-request lines. */
+  private readonly debug?: (line: string) => void;
   private readonly config: AgentConfig;
   private readonly checkpoints?: TurnCheckpoints;
   private readonly imageDetail: ImageDetail;
@@ -223,6 +225,7 @@ export class AgentSession {
     this.onRetry = opts.onRetry;
     this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
+    this.debug = opts.log;
     this.mcp = opts.mcp;
     this.imageDetail = opts.imageDetail ?? 'high';
     // A server's tool list changed (list_changed, a restart): the next request offers the new one.
@@ -665,7 +668,7 @@ export class AgentSession {
     let first = true;
     const prepare = this.prepareWhileWaiting ? setTimeout(() => this.prepareWhileWaiting && this.prepareSandbox(), PREPARE_AFTER_MS) : undefined;
     try {
-      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.log, model: this.config.model })) {
+      for await (const item of streamModel(this.endpoint, body, { signal: abort.signal, onRetry: this.onRetry, idleTimeoutMs: this.streamIdleTimeoutMs, debug: this.debug, model: this.config.model })) {
         if (!current()) return;
         if (first) {
           first = false;

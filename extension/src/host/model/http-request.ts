@@ -126,6 +126,10 @@ export function httpRequest(url: string, init: HttpRequestInit): Promise<HttpRes
           const timer = setTimeout(() => r.destroy(), DRAIN_MS);
           timer.unref();
           r.once('close', () => clearTimeout(timer));
+          // The body iterator reads through a 'readable' listener, and a stream with one ignores
+          // resume(): without this the rest was never read, and the connection, still busy, was
+          // dropped by the timer instead of serving the next request.
+          r.removeAllListeners('readable');
           r.resume();
         },
       };

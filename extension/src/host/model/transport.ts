@@ -286,6 +286,9 @@ async function* attemptOnce(
     active();
     if (opts.signal.aborted) throw abortedError();
   };
+  // Set when the stream ended as it should (its last event read): the request needs no abort then
+  // (see the last finally).
+  let finished = false;
   const idleError = () => {
     const err = new ModelError('network', `no data from the model server for ${formatSeconds(idleMs)} (the stream stalled)`, { retryable: true });
     err.stalled = true;
@@ -371,6 +374,7 @@ async function* attemptOnce(
           if (raw === '') continue;
           if (raw === '[DONE]') {
             opts.debug?.(`model: stream ended ([DONE]) after ${state.yielded} events, ${Date.now() - sentAt} ms`);
+            finished = true;
             return;
           }
           let data: unknown;
@@ -417,6 +421,7 @@ async function* attemptOnce(
         }
         if (terminal) {
           opts.debug?.(`model: stream ended after ${state.yielded} events, ${Date.now() - sentAt} ms`);
+          finished = true;
           return;
         }
         if (chunk.done) break;
@@ -426,14 +431,21 @@ async function* attemptOnce(
     }
     if (endpoint.wire === 'chat') {
       // Some OpenAI-compatible servers end without `[DONE]`; a finish_reason already says it is over.
-      if (sawFinishReason) return;
+      if (sawFinishReason) {
+        finished = true;
+        return;
+      }
       throw new ModelError('network', 'the stream ended before [DONE]', { retryable: true });
     }
     throw new ModelError('network', 'the stream ended before response.completed', { retryable: true });
   } finally {
     if (idleTimer) clearTimeout(idleTimer);
     opts.signal.removeEventListener('abort', onAbort);
-    ctl.abort(); // frees the connection whether the stream finished, failed or the consumer stopped early
+    // A stream that failed, or that its consumer stopped reading early, is cut here, which frees its
+    // connection. One that finished was let go by reader.cancel() above (the rest of its body read
+    // so the connection serves the next request): aborting it would only make an AbortError nobody
+    // reads, on the way from the model's last event to the tool call it asked for.
+    if (!finished) ctl.abort();
   }
 }
 
