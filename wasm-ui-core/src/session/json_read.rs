@@ -45,7 +45,7 @@ macro_rules! through_serde {
     )*};
 }
 
-through_serde!(String, bool, u8, u32, u64, i32,);
+through_serde!(String, bool, u8, u32, u64, i32, f64,);
 
 /// The flattened and internally tagged types of session/tagged.rs, read from their map in place.
 macro_rules! from_map {
@@ -173,7 +173,7 @@ pub(crate) fn or_default<T: FromJson + Default>(
 
 /// The index in `names` of a unit variant, as serde_json's `Value` gives it to a derived enum: a
 /// string, or an object with a single key whose value is `null`.
-fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
+pub(crate) fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
     let (name, content) = match value {
         Value::String(s) => (s, None),
         Value::Object(map) => {
