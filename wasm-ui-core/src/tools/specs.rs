@@ -58,8 +58,11 @@ pub fn tool_specs(family: ToolFamily, wire: Wire) -> Vec<Value> {
         (ToolFamily::Generic, _) => &["shell", "apply_patch", "update_plan"],
     };
     // The text is a constant the tests parse: it cannot fail here.
-    let mut all: serde_json::Map<String, Value> =
-        serde_json::from_str(SPECS_JSON).unwrap_or_default();
+    // Read as a `Value` (the boundary's one parser instance), not straight into a `Map`.
+    let mut all = match serde_json::from_str(SPECS_JSON) {
+        Ok(Value::Object(all)) => all,
+        _ => serde_json::Map::new(),
+    };
     names
         .iter()
         .filter_map(|name| all.remove(*name))
