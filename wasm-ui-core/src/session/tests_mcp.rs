@@ -346,9 +346,18 @@ fn size_tenths_are_the_float_formatting() {
     }
     let mib = 1u64 << 20;
     for k in 0..2_000u64 {
-        for n in [k * mib / 20, k * mib / 20 + 1, (k * mib / 20).saturating_sub(1), k * 52_429] {
+        for n in [
+            k * mib / 20,
+            k * mib / 20 + 1,
+            (k * mib / 20).saturating_sub(1),
+            k * 52_429,
+        ] {
             let n = n.max(mib);
-            assert_eq!(tenths(n, mib), format!("{:.1}", n as f64 / mib as f64), "{n}");
+            assert_eq!(
+                tenths(n, mib),
+                format!("{:.1}", n as f64 / mib as f64),
+                "{n}"
+            );
         }
     }
 }
