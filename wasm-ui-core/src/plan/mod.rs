@@ -1,9 +1,13 @@
 //! Plan state: the `update_plan` tool's arguments, checked. A plan has at most one step in progress.
 
-use serde::Deserialize;
+use crate::session::json_read::{self, opt, req, FromJson};
+use crate::tools::{arg, args_object, at, parse_args};
+use serde_json::{Error, Value};
 
-#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+// The derived readers are kept for the tests only (they read every sample both ways); the module
+// reads the arguments by hand (tools::parse_args).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum StepStatus {
     Pending,
     InProgress,
@@ -20,25 +24,57 @@ impl StepStatus {
     }
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct PlanStep {
     pub step: String,
     pub status: StepStatus,
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct PlanUpdate {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub explanation: Option<String>,
     pub plan: Vec<PlanStep>,
 }
 
+impl FromJson for StepStatus {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        const NAMES: &[&str] = &["pending", "in_progress", "completed"];
+        const VALUES: &[StepStatus] = &[
+            StepStatus::Pending,
+            StepStatus::InProgress,
+            StepStatus::Completed,
+        ];
+        Ok(VALUES[json_read::unit_variant(value, NAMES)?])
+    }
+}
+
+impl FromJson for PlanUpdate {
+    /// As the tools' arguments (tools::parse_args); a fault inside a step names it by its index
+    /// in `plan` (`` at `plan[1].status` ``).
+    fn from_json(value: Value) -> Result<Self, Error> {
+        let f = &mut args_object(value, "struct PlanUpdate", &["explanation", "plan"])?;
+        let explanation = arg(f, "explanation", opt, &|| "explanation".into())?;
+        let steps: Vec<Value> = arg(f, "plan", req, &|| "plan".into())?;
+        let mut plan = Vec::with_capacity(steps.len());
+        for (i, step) in steps.into_iter().enumerate() {
+            let s = &mut args_object(step, "struct PlanStep", &["step", "status"])
+                .map_err(|e| at(e, &format!("plan[{i}]")))?;
+            plan.push(PlanStep {
+                step: arg(s, "step", req, &|| format!("plan[{i}].step"))?,
+                status: arg(s, "status", req, &|| format!("plan[{i}].status"))?,
+            });
+        }
+        Ok(PlanUpdate { explanation, plan })
+    }
+}
+
 /// Parses and checks `update_plan` arguments; the error text goes back to the model.
 pub fn parse_update(arguments: &str) -> Result<PlanUpdate, String> {
-    let update: PlanUpdate = serde_json::from_str(arguments)
-        .map_err(|e| format!("failed to parse update_plan arguments: {e}"))?;
+    let update: PlanUpdate =
+        parse_args(arguments).map_err(|e| format!("failed to parse update_plan arguments: {e}"))?;
     validate(&update.plan)?;
     Ok(update)
 }

@@ -6,7 +6,7 @@
 //! variant matcher, each instantiated for serde_json's `Value` deserialiser: together the largest
 //! part of the wasm module. Here a struct is a JSON object whose fields are taken out by name and
 //! read as their types, and a unit enum a string matched against its names; the primitives
-//! (strings, numbers, booleans) are still read by serde (one small instance each, shared).
+//! (strings, numbers, booleans) are read by hand too, with serde's messages.
 //!
 //! They accept what the derive accepted (json_read_tests.rs checks each type against it, the derive
 //! being kept on the types for that and for the sidecar-facing code that still uses it) with the same
@@ -22,9 +22,8 @@ use super::mcp::{McpApprovalInfo, McpCallStatus, McpItemResult, McpToolSpec};
 use super::protocol::*;
 use crate::diff::{DiffHunk, DiffRow, DiffSection, FileDiff, HighlightRange, RowKind};
 use crate::vec_map::VecMap;
-use serde::de::{Deserialize, Error as _, Unexpected, Visitor};
+use serde::de::Error as _;
 use serde_json::{Error, Map, Value};
-use std::fmt;
 
 pub(crate) type Fields = Map<String, Value>;
 
@@ -33,19 +32,55 @@ pub(crate) trait FromJson: Sized {
     fn from_json(value: Value) -> Result<Self, Error>;
 }
 
-/// Types whose serde reader stays: the primitives (one instance each for `Value`) and the types
-/// whose `Deserialize` is already written by hand over a JSON map (session/tagged.rs, readers.rs).
-macro_rules! through_serde {
-    ($($ty:ty),* $(,)?) => {$(
+/// The primitives, read from the value by hand with serde's messages (`invalid type: string "x",
+/// expected u32`, `invalid value: integer `-1`, expected u64`). Going through serde's readers
+/// instead would reach serde's `Unexpected` display, which prints a float through `f64`'s Display
+/// and so carries core's float formatter (about 17 KB of the wasm module).
+impl FromJson for String {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(invalid_type(other, "a string")),
+        }
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(invalid_type(other, "a boolean")),
+        }
+    }
+}
+
+impl FromJson for f64 {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value.as_f64() {
+            Some(n) => Ok(n),
+            None => Err(invalid_type(value, "f64")),
+        }
+    }
+}
+
+/// Integers: any JSON integer in the type's range; another integer is an `invalid value`, a float
+/// or anything else an `invalid type`, as serde said.
+macro_rules! integers {
+    ($($ty:ty = $name:literal),* $(,)?) => {$(
         impl FromJson for $ty {
             fn from_json(value: Value) -> Result<Self, Error> {
-                <$ty>::deserialize(value)
+                let fits = match &value {
+                    Value::Number(n) if n.is_u64() => n.as_u64().and_then(|n| <$ty>::try_from(n).ok()),
+                    Value::Number(n) if n.is_i64() => n.as_i64().and_then(|n| <$ty>::try_from(n).ok()),
+                    _ => return Err(invalid_type(value, $name)),
+                };
+                fits.ok_or_else(|| Error::custom(format_args!("invalid value: integer `{value}`, expected {}", $name)))
             }
         }
     )*};
 }
 
-through_serde!(String, bool, u8, u32, u64, i32,);
+integers!(u8 = "u8", u32 = "u32", u64 = "u64", i32 = "i32");
 
 /// The flattened and internally tagged types of session/tagged.rs, read from their map in place.
 macro_rules! from_map {
@@ -115,25 +150,20 @@ impl<T: FromJson> FromJson for VecMap<String, T> {
     }
 }
 
-/// A visitor that takes nothing: `deserialize_any` with it gives serde_json's own `invalid type`
-/// error for whatever the value is (`null`, `string "x"`, `sequence`, ...), expecting `.0`.
-struct Expecting(&'static str);
-
-impl<'de> Visitor<'de> for Expecting {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-/// `invalid type: <what value is>, expected <expected>`, as serde_json writes it.
-pub(crate) fn invalid_type(value: Value, expected: &'static str) -> Error {
-    use serde::Deserializer as _;
-    match value.deserialize_any(Expecting(expected)) {
-        Err(e) => e,
-        // Only `deserialize_ignored_any` would take anything; `deserialize_any` never does.
-        Ok(()) => Error::custom(expected),
-    }
+/// `invalid type: <what value is>, expected <expected>`, as serde_json writes it (`null`,
+/// `boolean `true``, `integer `5``, `floating point `1.5``, `string "x"`, `sequence`, `map`).
+pub(crate) fn invalid_type(value: Value, expected: &str) -> Error {
+    let what = match &value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        // A `Number` displays a float as serde_json's error did (the shortest form, `1.5`, `1e20`).
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".to_string(),
+        Value::Object(_) => "map".to_string(),
+    };
+    Error::custom(format_args!("invalid type: {what}, expected {expected}"))
 }
 
 /// The fields of a struct's object (`expected` is `struct Name`, serde's word for it).
@@ -173,14 +203,13 @@ pub(crate) fn or_default<T: FromJson + Default>(
 
 /// The index in `names` of a unit variant, as serde_json's `Value` gives it to a derived enum: a
 /// string, or an object with a single key whose value is `null`.
-fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
+pub(crate) fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
     let (name, content) = match value {
         Value::String(s) => (s, None),
         Value::Object(map) => {
             if map.len() != 1 {
-                return Err(Error::invalid_value(
-                    Unexpected::Map,
-                    &"map with a single key",
+                return Err(Error::custom(
+                    "invalid value: map, expected map with a single key",
                 ));
             }
             let (k, v) = map.into_iter().next().expect("one key");
@@ -192,8 +221,9 @@ fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, E
         .iter()
         .position(|n| *n == name)
         .ok_or_else(|| Error::unknown_variant(&name, names))?;
-    if let Some(v) = content {
-        <()>::deserialize(v)?;
+    match content {
+        None | Some(Value::Null) => {}
+        Some(other) => return Err(invalid_type(other, "unit")),
     }
     Ok(index)
 }

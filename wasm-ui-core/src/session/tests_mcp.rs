@@ -335,3 +335,29 @@ fn chat_wire_declares_the_tools_in_its_shape() {
     assert_eq!(t["type"], "function");
     assert_eq!(t["function"]["parameters"]["type"], "object");
 }
+
+/// An attachment's size in KiB and MiB is written from the integer, with the text the f64
+/// formatter gave, ties (an exact .x5) to the even tenth included.
+#[test]
+fn size_tenths_are_the_float_formatting() {
+    use super::mcp::tenths;
+    for n in 1024..300_000u64 {
+        assert_eq!(tenths(n, 1024), format!("{:.1}", n as f64 / 1024.0), "{n}");
+    }
+    let mib = 1u64 << 20;
+    for k in 0..2_000u64 {
+        for n in [
+            k * mib / 20,
+            k * mib / 20 + 1,
+            (k * mib / 20).saturating_sub(1),
+            k * 52_429,
+        ] {
+            let n = n.max(mib);
+            assert_eq!(
+                tenths(n, mib),
+                format!("{:.1}", n as f64 / mib as f64),
+                "{n}"
+            );
+        }
+    }
+}

@@ -92,6 +92,13 @@ pub fn chunk_id(seed: &str) -> String {
     format!("{:06x}", (h ^ (h >> 24)) & 0xff_ffff)
 }
 
+/// Milliseconds as seconds with four decimals (`1234` -> `1.2340`), the text of
+/// `format!("{:.4}", wall_ms as f64 / 1000.0)` written from the integer: formatting an f64 would
+/// bring core's float formatter (about 17 KB of the wasm module) for this one line.
+pub(crate) fn wall_seconds(wall_ms: u64) -> String {
+    format!("{}.{:03}0", wall_ms / 1000, wall_ms % 1000)
+}
+
 /// The text the model gets for an exec_command / write_stdin call.
 pub fn format_exec_output(
     seed: &str,
@@ -107,9 +114,9 @@ pub fn format_exec_output(
         ExecState::Running(id) => format!("Process running with session ID {id}"),
     };
     format!(
-        "Chunk ID: {}\nWall time: {:.4} seconds\n{}\nOriginal token count: {}\nOutput:\n{}",
+        "Chunk ID: {}\nWall time: {} seconds\n{}\nOriginal token count: {}\nOutput:\n{}",
         chunk_id(seed),
-        wall_ms as f64 / 1000.0,
+        wall_seconds(wall_ms),
         status,
         approx_tokens(&clean),
         bounded

@@ -60,3 +60,16 @@ proptest! {
         prop_assert!(!s.contains('\r'), "CR left in {:?}", s);
     }
 }
+
+/// The wall time is written from the integer, with the text the f64 formatter gave.
+#[test]
+fn wall_seconds_is_the_float_formatting() {
+    let samples = (0..20_000u64).chain([59_999, 86_400_000, u32::MAX as u64, 1 << 40]);
+    for ms in samples {
+        assert_eq!(
+            output::wall_seconds(ms),
+            format!("{:.4}", ms as f64 / 1000.0),
+            "{ms}"
+        );
+    }
+}

@@ -1,11 +1,12 @@
 //! A past session for the chat: which messages the harness wrote, and the replay of a session file.
 
-use super::json::{from_text, to_text, too_deep};
+use super::json::{parse, to_text, too_deep};
 use super::session::RECORDS_DEPTH;
 use crate::prompt::harness;
+use crate::session::json_read::FromJson;
 use crate::session::replay;
 use crate::session::SessionRecord;
-use serde_json::value::RawValue;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 /// Which harness-written message `text` is (`HarnessMessage` as JSON text), or `null` for the
@@ -23,12 +24,14 @@ pub fn replay_session(records: &str) -> Result<String, JsError> {
     if too_deep(records, RECORDS_DEPTH) {
         return Err(JsError::new("replaySession: records nested too deeply"));
     }
-    let raw: Vec<&RawValue> = from_text_borrowed(records)
-        .map_err(|_| JsError::new("replaySession: records is not an array"))?;
-    let parsed: Vec<SessionRecord> = raw.iter().filter_map(|r| from_text(r.get()).ok()).collect();
+    // Parsed once as a whole by the boundary's one text parser; each element is then read as a
+    // record on its own, so one that is not a `SessionRecord` is skipped.
+    let Ok(Value::Array(raw)) = parse(records) else {
+        return Err(JsError::new("replaySession: records is not an array"));
+    };
+    let parsed: Vec<SessionRecord> = raw
+        .into_iter()
+        .filter_map(|r| SessionRecord::from_json(r).ok())
+        .collect();
     to_text(&replay::replay(&parsed))
-}
-
-fn from_text_borrowed(text: &str) -> serde_json::Result<Vec<&RawValue>> {
-    serde_json::from_str(text)
 }

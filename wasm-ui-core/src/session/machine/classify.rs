@@ -73,7 +73,7 @@ impl Session {
         };
         match raw.name.as_str() {
             "exec_command" => {
-                let a: tools::ExecCommandArgs = match serde_json::from_str(args) {
+                let a: tools::ExecCommandArgs = match tools::parse_args(args) {
                     Ok(a) => a,
                     Err(e) => return bad(e),
                 };
@@ -110,7 +110,7 @@ impl Session {
                 }
             }
             "shell" => {
-                let a: tools::ShellArgs = match serde_json::from_str(args) {
+                let a: tools::ShellArgs = match tools::parse_args(args) {
                     Ok(a) => a,
                     Err(e) => return bad(e),
                 };
@@ -138,7 +138,7 @@ impl Session {
                 }
             }
             "write_stdin" => {
-                let a: tools::WriteStdinArgs = match serde_json::from_str(args) {
+                let a: tools::WriteStdinArgs = match tools::parse_args(args) {
                     Ok(a) => a,
                     Err(e) => return bad(e),
                 };
@@ -152,7 +152,7 @@ impl Session {
             "apply_patch" => {
                 let text = match &raw.input {
                     Some(input) => input.clone(),
-                    None => match serde_json::from_str::<tools::ApplyPatchArgs>(args) {
+                    None => match tools::parse_args::<tools::ApplyPatchArgs>(args) {
                         Ok(a) => a.input,
                         // Some models send the patch itself instead of `{"input": ...}`.
                         Err(_) if args.trim_start().starts_with("*** Begin Patch") => {
@@ -167,7 +167,7 @@ impl Session {
                 }
             }
             "view_image" if !self.takes_images() => Action::Invalid(NO_VISION_VIEW_IMAGE.into()),
-            "view_image" => match serde_json::from_str::<tools::ViewImageArgs>(args) {
+            "view_image" => match tools::parse_args::<tools::ViewImageArgs>(args) {
                 Ok(a) if !a.path.trim().is_empty() => Action::ViewImage {
                     path: resolve_dir(&self.cfg.cwd, Some(a.path.trim())),
                 },
