@@ -2,6 +2,9 @@
 //! randomness. The extension and the CLI feed it events and carry out the effects it returns.
 
 pub use tack_diff as diff;
+pub mod json_write;
+#[cfg(test)]
+mod json_write_tests;
 pub mod patch;
 pub mod plan;
 pub mod prompt;
