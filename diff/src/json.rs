@@ -144,8 +144,9 @@ fn number(out: &mut String, mut n: u32) {
 }
 
 /// A JSON string, escaped as serde_json escapes: `"` and `\`, the short forms \b \f \n \r \t, any
-/// other control character as \u00XX; everything else (non-ASCII included) as it is.
-fn string(out: &mut String, s: &str) {
+/// other control character as \u00XX; everything else (non-ASCII included) as it is. The core's
+/// hand writers (wasm-ui-core's json_write.rs) use it too, as `json_string`.
+pub fn string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let bytes = s.as_bytes();

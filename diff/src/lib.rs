@@ -27,7 +27,7 @@ mod lockstep;
 mod myers;
 mod words;
 
-pub use json::file_diff_json;
+pub use json::{file_diff_json, string as json_string};
 pub use line_diff::{hunk_id_text, DiffLines, HunkLines, LineDiff, LineLevel};
 pub use lines::{decide_hunk_lines, LineDecision};
 

@@ -8,7 +8,7 @@ use crate::session::protocol::{
     AgentConfig, ApprovalPolicy, EditorContext, SandboxMode, ToolFamily, Wire,
 };
 use crate::tools;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub mod harness;
 pub use harness::{COMPACT_PROMPT, SUMMARY_PREFIX};
@@ -33,11 +33,11 @@ Follow AGENTS.md instructions for the files they cover; deeper directories overr
 the user's own requests override both.";
 
 fn user_text(text: String) -> Value {
-    json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+    crate::json_value!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
 }
 
 fn developer_text(text: String) -> Value {
-    json!({"type": "message", "role": "developer", "content": [{"type": "input_text", "text": text}]})
+    crate::json_value!({"type": "message", "role": "developer", "content": [{"type": "input_text", "text": text}]})
 }
 
 fn policy_name(p: ApprovalPolicy) -> &'static str {
@@ -209,7 +209,7 @@ pub fn sendable_arguments(name: &str, arguments: &str) -> String {
     match serde_json::from_str::<Value>(arguments) {
         Ok(v) if v.is_object() => arguments.to_string(),
         _ if name == "apply_patch" && arguments.trim_start().starts_with("*** Begin Patch") => {
-            crate::json_text(&json!({"input": arguments}))
+            crate::json_text(&crate::json_value!({"input": arguments}))
         }
         _ => "{}".to_string(),
     }
@@ -234,7 +234,7 @@ pub fn responses_input(history: &[Value], join_user_messages: bool) -> Vec<Value
                 let args = item["arguments"].as_str().unwrap_or("");
                 let sendable = sendable_arguments(item["name"].as_str().unwrap_or(""), args);
                 if sendable != args {
-                    item["arguments"] = json!(sendable);
+                    item["arguments"] = crate::json_value!(sendable);
                 }
                 input.push(item);
             }
@@ -272,7 +272,7 @@ pub fn responses_input(history: &[Value], join_user_messages: bool) -> Vec<Value
 pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
     // No `instructions`: Tack's instructions are the first (developer) message, and imitating
     // servers turn an empty `instructions` into an empty system message that strict templates reject.
-    let mut body = json!({
+    let mut body = crate::json_value!({
         "model": cfg.model,
         "input": responses_input(history, family != ToolFamily::Codex),
         "tools": tools::tool_specs(family, Wire::Responses),
@@ -283,15 +283,15 @@ pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) 
         "prompt_cache_key": cfg.session_id,
     });
     if let Some(cap) = max_output_tokens(cfg) {
-        body["max_output_tokens"] = json!(cap);
+        body["max_output_tokens"] = crate::json_value!(cap);
     }
     if family == ToolFamily::Codex || cfg.reasoning_effort.is_some() {
-        let mut reasoning = json!({"summary": "auto"});
+        let mut reasoning = crate::json_value!({"summary": "auto"});
         if let Some(effort) = cfg.reasoning_effort {
-            reasoning["effort"] = json!(effort.as_str());
+            reasoning["effort"] = crate::json_value!(effort.as_str());
         }
         body["reasoning"] = reasoning;
-        body["include"] = json!(["reasoning.encrypted_content"]);
+        body["include"] = crate::json_value!(["reasoning.encrypted_content"]);
     }
     body
 }
@@ -317,17 +317,17 @@ fn push_merged(messages: &mut Vec<Value>, role: &str, text: String) {
         if let Some(last) = messages.last_mut() {
             if last["role"] == role && last.get("tool_calls").is_none() {
                 if let Some(prev) = last["content"].as_str() {
-                    last["content"] = json!(format!("{prev}\n\n{text}"));
+                    last["content"] = crate::json_value!(format!("{prev}\n\n{text}"));
                     return;
                 }
                 if let Some(parts) = last["content"].as_array_mut() {
-                    parts.push(json!({"type": "text", "text": text}));
+                    parts.push(crate::json_value!({"type": "text", "text": text}));
                     return;
                 }
             }
         }
     }
-    messages.push(json!({"role": role, "content": text}));
+    messages.push(crate::json_value!({"role": role, "content": text}));
 }
 
 /// Appends a message of content parts (text and images), joining it to a previous user message as
@@ -337,7 +337,7 @@ fn push_parts(messages: &mut Vec<Value>, role: &str, mut parts: Vec<Value>) {
         if let Some(last) = messages.last_mut() {
             if last["role"] == "user" {
                 let mut joined = match &last["content"] {
-                    Value::String(prev) => vec![json!({"type": "text", "text": prev})],
+                    Value::String(prev) => vec![crate::json_value!({"type": "text", "text": prev})],
                     Value::Array(prev) => prev.clone(),
                     _ => vec![],
                 };
@@ -347,7 +347,7 @@ fn push_parts(messages: &mut Vec<Value>, role: &str, mut parts: Vec<Value>) {
             }
         }
     }
-    messages.push(json!({"role": role, "content": parts}));
+    messages.push(crate::json_value!({"role": role, "content": parts}));
 }
 
 /// The history as Chat Completions messages.
@@ -368,9 +368,9 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                         .iter()
                         .map(|p| match p["type"].as_str() {
                             Some("input_image") => {
-                                json!({"type": "image_url", "image_url": {"url": p["image_url"]}})
+                                crate::json_value!({"type": "image_url", "image_url": {"url": p["image_url"]}})
                             }
-                            _ => json!({"type": "text", "text": p["text"]}),
+                            _ => crate::json_value!({"type": "text", "text": p["text"]}),
                         })
                         .collect();
                     push_parts(&mut messages, role, content);
@@ -388,9 +388,9 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                         item["name"].as_str().unwrap_or(""),
                         item["arguments"].as_str().unwrap_or(""),
                     ),
-                    _ => crate::json_text(&json!({"input": item["input"]})),
+                    _ => crate::json_text(&crate::json_value!({"input": item["input"]})),
                 };
-                let call = json!({
+                let call = crate::json_value!({
                     "id": item["call_id"],
                     "type": "function",
                     "function": {"name": item["name"], "arguments": arguments},
@@ -399,16 +399,16 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
                 match messages.last_mut() {
                     Some(last) if last["role"] == "assistant" => {
                         if last.get("tool_calls").is_none() {
-                            last["tool_calls"] = json!([]);
+                            last["tool_calls"] = crate::json_value!([]);
                         }
                         last["tool_calls"].as_array_mut().unwrap().push(call);
                     }
                     _ => messages
-                        .push(json!({"role": "assistant", "content": null, "tool_calls": [call]})),
+                        .push(crate::json_value!({"role": "assistant", "content": null, "tool_calls": [call]})),
                 }
             }
             Some("function_call_output") | Some("custom_tool_call_output") => {
-                messages.push(json!({
+                messages.push(crate::json_value!({
                     "role": "tool",
                     "tool_call_id": item["call_id"],
                     "content": item["output"],
@@ -423,7 +423,7 @@ pub fn chat_messages(history: &[Value]) -> Vec<Value> {
 
 /// The Chat Completions request body.
 pub fn chat_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
-    let mut body = json!({
+    let mut body = crate::json_value!({
         "model": cfg.model,
         "messages": chat_messages(history),
         "tools": tools::tool_specs(family, Wire::Chat),
@@ -432,7 +432,7 @@ pub fn chat_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Va
         "stream_options": {"include_usage": true},
     });
     if let Some(cap) = max_output_tokens(cfg) {
-        body[chat_cap_field(&cfg.model)] = json!(cap);
+        body[chat_cap_field(&cfg.model)] = crate::json_value!(cap);
     }
     body
 }

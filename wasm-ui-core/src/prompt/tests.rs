@@ -1,5 +1,6 @@
 use super::*;
 use crate::session::protocol::{AgentsMd, Diagnostic, ReasoningEffort, Selection, Severity};
+use serde_json::json;
 
 pub(crate) fn config() -> AgentConfig {
     AgentConfig {

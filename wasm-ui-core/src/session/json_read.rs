@@ -69,12 +69,17 @@ macro_rules! integers {
     ($($ty:ty = $name:literal),* $(,)?) => {$(
         impl FromJson for $ty {
             fn from_json(value: Value) -> Result<Self, Error> {
-                let fits = match &value {
-                    Value::Number(n) if n.is_u64() => n.as_u64().and_then(|n| <$ty>::try_from(n).ok()),
-                    Value::Number(n) if n.is_i64() => n.as_i64().and_then(|n| <$ty>::try_from(n).ok()),
+                let n = match &value {
+                    Value::Number(n) if n.is_u64() || n.is_i64() => n.clone(),
                     _ => return Err(invalid_type(value, $name)),
                 };
-                fits.ok_or_else(|| Error::custom(format_args!("invalid value: integer `{value}`, expected {}", $name)))
+                let fits = match n.as_u64() {
+                    Some(u) => <$ty>::try_from(u).ok(),
+                    None => n.as_i64().and_then(|i| <$ty>::try_from(i).ok()),
+                };
+                // The `Number`, not the `Value`: `Value`'s Display would bring serde_json's pretty
+                // printer (it honours `{:#}`) into the module for this message alone.
+                fits.ok_or_else(|| Error::custom(format_args!("invalid value: integer `{n}`, expected {}", $name)))
             }
         }
     )*};

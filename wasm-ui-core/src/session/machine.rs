@@ -9,7 +9,7 @@ use crate::plan::{self, PlanUpdate};
 use crate::prompt;
 use crate::tools::{self, ExecState, SandboxPermissions};
 use crate::vec_map::VecMap;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 mod mcp_calls;
 mod media;

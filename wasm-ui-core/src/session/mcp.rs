@@ -4,7 +4,7 @@
 
 use crate::tools;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use ts_rs::TS;
 
 /// One tool of one MCP server, as the host found it (`tools/list`).
@@ -178,7 +178,7 @@ const DROPPED_KEYWORDS: &[&str] = &["$schema", "$id", "$comment", "$anchor", "$d
 /// without changing the tool's meaning.
 pub fn api_schema(schema: &Value) -> Result<Value, String> {
     if schema.is_null() {
-        return Ok(json!({"type": "object", "properties": {}}));
+        return Ok(crate::json_value!({"type": "object", "properties": {}}));
     }
     let Some(top) = schema.as_object() else {
         return Err("its input schema is not a JSON object".to_string());
@@ -208,9 +208,9 @@ pub fn api_schema(schema: &Value) -> Result<Value, String> {
     }
     let mut out = clean_schema(schema);
     let obj = out.as_object_mut().expect("an object stays an object");
-    obj.insert("type".into(), json!("object"));
+    obj.insert("type".into(), crate::json_value!("object"));
     if !obj.get("properties").is_some_and(Value::is_object) {
-        obj.insert("properties".into(), json!({}));
+        obj.insert("properties".into(), crate::json_value!({}));
     }
     let props: Vec<String> = obj["properties"]
         .as_object()
@@ -234,8 +234,8 @@ pub fn api_schema(schema: &Value) -> Result<Value, String> {
 fn clean_schema(schema: &Value) -> Value {
     match schema {
         // `true` accepts anything; `false` nothing (kept as a schema nothing matches).
-        Value::Bool(true) => json!({}),
-        Value::Bool(false) => json!({"not": {}}),
+        Value::Bool(true) => crate::json_value!({}),
+        Value::Bool(false) => crate::json_value!({"not": {}}),
         Value::Object(map) => {
             let mut out = Map::new();
             for (k, v) in map {
@@ -287,7 +287,7 @@ fn clean_schema(schema: &Value) -> Value {
                 _ => false,
             };
             if is_array && !out.contains_key("items") {
-                out.insert("items".into(), json!({}));
+                out.insert("items".into(), crate::json_value!({}));
             }
             Value::Object(out)
         }
@@ -448,15 +448,15 @@ pub fn result_text(server: &str, tool: &str, result: &Value) -> Result<ResultTex
             let mut c = c.clone();
             if let Some(d) = c.get("data").and_then(Value::as_str) {
                 let note = format!("<{} of base64>", size_note(d));
-                c["data"] = json!(note);
+                c["data"] = crate::json_value!(note);
             }
             if let Some(b) = c.pointer("/resource/blob").and_then(Value::as_str) {
                 let note = format!("<{} of base64>", size_note(b));
-                c["resource"]["blob"] = json!(note);
+                c["resource"]["blob"] = crate::json_value!(note);
             }
             if let Some(t) = c.get("text").and_then(Value::as_str) {
                 if t.len() > MAX_RESULT_BYTES {
-                    c["text"] = json!(tools::bound_output(t, MAX_RESULT_BYTES));
+                    c["text"] = crate::json_value!(tools::bound_output(t, MAX_RESULT_BYTES));
                 }
             }
             c
@@ -491,6 +491,7 @@ pub fn describe_call(server: &str, tool: &str, arguments: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn spec(server: &str, tool: &str, schema: Value) -> McpToolSpec {
         McpToolSpec {

@@ -4,7 +4,7 @@
 
 use super::protocol::{Usage, Wire};
 use crate::vec_map::VecMap;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The most output items (Responses), reasoning parts (by item id) or tool calls (Chat) one
 /// response may carry. Real responses carry a handful. They are kept in maps sorted by key
@@ -408,7 +408,7 @@ impl ResponseStream {
                     match item["type"].as_str() {
                         // Hosted web searches go back as the model sent them (store is false).
                         Some("reasoning") | Some("web_search_call") => history.push(item.clone()),
-                        Some("message") => history.push(json!({
+                        Some("message") => history.push(crate::json_value!({
                             "type": "message",
                             "role": "assistant",
                             "content": item["content"],
@@ -422,7 +422,7 @@ impl ResponseStream {
                                 ),
                                 input: None,
                             };
-                            history.push(json!({
+                            history.push(crate::json_value!({
                                 "type": "function_call",
                                 "call_id": call.call_id,
                                 "name": call.name,
@@ -437,7 +437,7 @@ impl ResponseStream {
                                 arguments: None,
                                 input: Some(item["input"].as_str().unwrap_or("").to_string()),
                             };
-                            history.push(json!({
+                            history.push(crate::json_value!({
                                 "type": "custom_tool_call",
                                 "call_id": call.call_id,
                                 "name": call.name,
@@ -451,7 +451,7 @@ impl ResponseStream {
             }
             Wire::Chat => {
                 if !self.chat_text.is_empty() {
-                    history.push(json!({
+                    history.push(crate::json_value!({
                         "type": "message",
                         "role": "assistant",
                         "content": [{"type": "output_text", "text": self.chat_text}],
@@ -469,7 +469,7 @@ impl ResponseStream {
                         arguments: Some(c.arguments.clone()),
                         input: None,
                     };
-                    history.push(json!({
+                    history.push(crate::json_value!({
                         "type": "function_call",
                         "call_id": call.call_id,
                         "name": call.name,
@@ -501,6 +501,7 @@ impl ResponseStream {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
 
     #[test]
     fn assembles_chat_tool_call_deltas_by_index() {

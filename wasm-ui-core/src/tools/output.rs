@@ -3,7 +3,6 @@
 //! says the sandbox refused something.
 
 use super::specs::DEFAULT_MAX_OUTPUT_TOKENS;
-use serde_json::json;
 
 /// Rough token count: the peer's budget unit is about four bytes.
 pub fn approx_tokens(text: &str) -> u64 {
@@ -135,7 +134,7 @@ pub fn format_shell_output(
     if timed_out {
         bounded = format!("command timed out\n{bounded}");
     }
-    crate::json_text(&json!({
+    crate::json_text(&crate::json_value!({
         "output": bounded,
         "metadata": {"exit_code": exit_code, "duration_seconds": ((wall_ms as f64) / 100.0).round() / 10.0},
     }))

@@ -4,7 +4,7 @@
 use crate::session::json_read::{self, opt, or_default, req, Fields, FromJson};
 use crate::session::protocol::{ToolFamily, Wire};
 use serde::de::Error as _;
-use serde_json::{json, Error, Value};
+use serde_json::{Error, Value};
 
 /// Codex-family models were trained on the PTY tools and the grammar apply_patch; others get `shell`.
 pub fn family_for(model: &str, wire: Wire) -> ToolFamily {
@@ -24,14 +24,14 @@ pub(crate) const SPECS_JSON: &str = include_str!("specs.json");
 
 pub(crate) fn function_tool(wire: Wire, name: &str, description: &str, parameters: Value) -> Value {
     match wire {
-        Wire::Responses => json!({
+        Wire::Responses => crate::json_value!({
             "type": "function",
             "name": name,
             "description": description,
             "strict": false,
             "parameters": parameters,
         }),
-        Wire::Chat => json!({
+        Wire::Chat => crate::json_value!({
             "type": "function",
             "function": {"name": name, "description": description, "parameters": parameters},
         }),

@@ -1,9 +1,10 @@
-//! The one wire format at the wasm boundary: JSON text in (`&str`), JSON text out (`String`), read and
-//! written by serde_json, so each boundary type has one set of (de)serialisers in the module.
+//! The one wire format at the wasm boundary: JSON text in (`&str`), parsed by serde_json into a
+//! `Value` and read from it by hand (session/json_read.rs); JSON text out (`String`), written by hand
+//! (crate::json_write), so no boundary type has a serialiser or deserialiser instance of its own.
 
+use crate::json_write::{to_json, WriteJson};
 use crate::session::depth;
 use crate::session::json_read::FromJson;
-use serde::Serialize;
 use wasm_bindgen::JsError;
 
 /// Parses JSON text into `T`. Call `too_deep` first: serde_json refuses nesting past 128 levels by
@@ -20,10 +21,10 @@ pub(super) fn parse(text: &str) -> serde_json::Result<serde_json::Value> {
     serde_json::from_str(text)
 }
 
-/// Writes a value as JSON text for the host to `JSON.parse`.
-pub(super) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, JsError> {
-    serde_json::to_string(value)
-        .map_err(|e| JsError::new(&format!("could not convert the result: {e}")))
+/// Writes a value as JSON text for the host to `JSON.parse`, by hand (crate::json_write), not
+/// through a derived `Serialize`. It cannot fail; the `Result` is the exports' own.
+pub(super) fn to_text<T: WriteJson + ?Sized>(value: &T) -> Result<String, JsError> {
+    Ok(to_json(value))
 }
 
 /// Whether the text nests deeper than `max` (brackets counted outside strings, no parsing).

@@ -1,5 +1,6 @@
 //! The JavaScript face of the core (wasm-bindgen). Every structured value crosses as JSON text
-//! (`json.rs`: serde_json on this side, `JSON.stringify`/`JSON.parse` in extension/src/host/core.ts),
+//! (`json.rs`: serde_json's parser and hand readers and writers on this side, `JSON.stringify`/
+//! `JSON.parse` in extension/src/host/core.ts),
 //! typed on the host by the TypeScript types ts-rs generates from the Rust types.
 
 use wasm_bindgen::prelude::*;

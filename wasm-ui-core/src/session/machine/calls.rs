@@ -7,9 +7,9 @@ use super::*;
 impl Session {
     pub(super) fn output_item(&self, raw: &RawCall, output: String) -> Value {
         if raw.arguments.is_none() {
-            json!({"type": "custom_tool_call_output", "call_id": raw.call_id, "output": output})
+            crate::json_value!({"type": "custom_tool_call_output", "call_id": raw.call_id, "output": output})
         } else {
-            json!({"type": "function_call_output", "call_id": raw.call_id, "output": output})
+            crate::json_value!({"type": "function_call_output", "call_id": raw.call_id, "output": output})
         }
     }
 
@@ -54,11 +54,11 @@ impl Session {
         let images: Vec<Value> = calls
             .iter()
             .filter_map(|c| c.image.as_ref())
-            .map(|url| json!({"type": "input_image", "image_url": url}))
+            .map(|url| crate::json_value!({"type": "input_image", "image_url": url}))
             .collect();
         if !images.is_empty() {
             self.push_history(
-                json!({"type": "message", "role": "user", "content": images}),
+                crate::json_value!({"type": "message", "role": "user", "content": images}),
                 out,
             );
         }

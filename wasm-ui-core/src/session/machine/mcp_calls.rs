@@ -91,7 +91,7 @@ impl Session {
     pub(super) fn classify_mcp(&self, name: &str, args: &str) -> Option<Action> {
         if let Some(t) = self.mcp.set.offered.iter().find(|t| t.name == name) {
             let arguments = if args.trim().is_empty() {
-                json!({})
+                crate::json_value!({})
             } else {
                 match serde_json::from_str::<Value>(args) {
                     Ok(v @ Value::Object(_)) => v,

@@ -32,7 +32,7 @@ pub fn user_message_with_images(text: &str, images: &[String]) -> Value {
             images
                 .iter()
                 .filter(|url| url.starts_with("data:image/"))
-                .map(|url| json!({"type": "input_image", "image_url": url})),
+                .map(|url| crate::json_value!({"type": "input_image", "image_url": url})),
         );
     }
     message
@@ -103,7 +103,7 @@ impl Session {
             tools.retain(|t| t["name"] != "view_image" && t["function"]["name"] != "view_image");
         }
         if self.cfg.web_search == Some(true) && self.cfg.wire == Wire::Responses {
-            tools.push(json!({"type": "web_search"}));
+            tools.push(crate::json_value!({"type": "web_search"}));
         }
     }
 
@@ -119,6 +119,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_query_is_read_from_each_action_shape() {
