@@ -15,10 +15,12 @@ fn run(s: &mut Sidecar, root: &Path, script: &str) -> String {
         "argv": ["bash", "-c", script], "cwd": root, "tty": false,
         "sandbox": {"mode": "workspace-write", "writableRoots": [root]},
     }));
+    // The whole exit event in the message: a command that ended with no code (a signal, a refused
+    // start) says why there, not in its output.
     assert_eq!(
         e.exited["exitCode"], 0,
-        "{script}: {}{}",
-        e.output, e.stderr
+        "{script}: {}{} (exit event: {})",
+        e.output, e.stderr, e.exited
     );
     format!("{}{}", e.output, e.stderr)
 }
