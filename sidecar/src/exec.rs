@@ -873,6 +873,8 @@ fn spawn_pty(
         .as_raw_fd()
         .ok_or_else(|| pty_error("cannot set up the terminal", "no descriptor"))?;
 
+    // The terminal's other end: the launcher's (below) or nobody's (a direct start opens its own).
+    let mut slave = Some(pair.slave);
     let mut registry = commands();
     #[cfg(target_os = "linux")]
     let direct = start_direct_pty(fd, spec, program, cwd, env)?;
@@ -893,7 +895,19 @@ fn spawn_pty(
             }
             // portable-pty makes the child a session leader with this terminal as its controlling
             // one, so its process group id is its pid.
-            let child = pair.slave.spawn_command(cmd).map_err(|e| {
+            // Linux: the launcher's parent-death signal is tied to the thread that forks it
+            // (spawner.rs).
+            #[cfg(target_os = "linux")]
+            let child = match slave.take() {
+                Some(s) => crate::spawner::run(move || s.spawn_command(cmd)),
+                None => unreachable!("the terminal's other end is taken only here"),
+            };
+            #[cfg(not(target_os = "linux"))]
+            let child = match slave.take() {
+                Some(s) => s.spawn_command(cmd),
+                None => unreachable!("the terminal's other end is taken only here"),
+            };
+            let child = child.map_err(|e| {
                 RpcError::with_reason(
                     codes::SPAWN_FAILED,
                     "spawn-failed",
@@ -908,7 +922,7 @@ fn spawn_pty(
         }
     };
     // Our copy of the terminal's other end must go, or reading would never see the output end.
-    drop(pair.slave);
+    drop(slave);
     registry.push(pid as i32);
     drop(registry);
     let master: PtyMaster = Arc::new(std::sync::Mutex::new(pair.master));
@@ -1245,6 +1259,17 @@ fn spawn_pipes(
     let mut registry = commands();
     let mut child = {
         let _guard = spawn_lock();
+        // Linux: the launcher's parent-death signal is tied to the thread that forks it
+        // (spawner.rs). tokio registers the child with the runtime the spawn runs in.
+        #[cfg(target_os = "linux")]
+        {
+            let runtime = tokio::runtime::Handle::current();
+            crate::spawner::run(|| {
+                let _entered = runtime.enter();
+                cmd.spawn()
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
         cmd.spawn()
     }
     .map_err(|e| {

@@ -20,6 +20,8 @@ mod server;
 mod shell;
 #[cfg(target_os = "linux")]
 mod spawn;
+#[cfg(target_os = "linux")]
+mod spawner;
 mod tree;
 
 use std::ffi::OsString;

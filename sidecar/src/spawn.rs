@@ -66,7 +66,13 @@ fn cstring(s: &OsStr) -> std::io::Result<CString> {
 }
 
 /// Starts the command; returns its pid once it has exec'd. The child is the caller's to reap.
+/// Forked on the spawner thread (spawner.rs), which outlives the command: its parent-death signal
+/// is tied to the thread that forks it.
 pub fn spawn(p: &Plain<'_>) -> std::io::Result<libc::pid_t> {
+    crate::spawner::run(|| spawn_here(p))
+}
+
+fn spawn_here(p: &Plain<'_>) -> std::io::Result<libc::pid_t> {
     let argv: Vec<CString> = p
         .argv
         .iter()

@@ -588,6 +588,45 @@ fn a_killed_sidecar_leaves_no_process_of_its_sandboxed_commands() {
     }
 }
 
+#[test]
+fn a_sandboxed_command_runs_past_the_sidecar_threads_idle_time() {
+    // A command's parent-death signal is tied to the thread that forked it. The sidecar's async
+    // threads come and go (one that blocks in the git guard's scan gives its place away and is
+    // ended after 10 idle seconds), and a command forked from one was killed ten seconds in:
+    // every sandboxed build or test run longer than that ended with SIGKILL and no exit code.
+    let l = layout("long-run");
+    let mut s = sidecar_for(&l);
+    if !sandbox_available(&mut s) {
+        return;
+    }
+    let ids: Vec<(String, bool)> = [false, true]
+        .into_iter()
+        .map(|tty| {
+            let id = s.start_exec(json!({
+                "argv": ["bash", "-c", "echo started; sleep 12; echo finished"],
+                "cwd": l.ws, "tty": tty,
+                "sandbox": {"mode": "workspace-write", "writableRoots": [l.ws]},
+            }));
+            (id, tty)
+        })
+        .collect();
+    for (id, tty) in ids {
+        let e = s.wait_exit(&id);
+        assert_eq!(
+            e.exited["exitCode"],
+            0,
+            "tty {tty}: {} (exit event: {})",
+            all_output(&e),
+            e.exited
+        );
+        assert!(
+            e.output.contains("finished"),
+            "tty {tty}: {}",
+            all_output(&e)
+        );
+    }
+}
+
 /// Opens a pseudo-terminal in the test process; returns (master fd, /dev/pts/N).
 fn open_other_pty() -> (i32, String) {
     unsafe {

@@ -1544,7 +1544,18 @@ impl Prepared {
     /// a pipe the sidecar reads (`Spawned::command_status`; init, as PID 1, cannot end by the
     /// command's signal). Where the namespaces cannot be had, the child is a plain fork that
     /// says so (workspace-write with `.git` entries) and runs the command confined in place.
+    /// Cloned on the spawner thread (spawner.rs), which outlives the command: the child's
+    /// parent-death signal is tied to the thread that clones it.
     pub fn spawn(
+        &self,
+        stdio: [libc::c_int; 3],
+        cwd: &CString,
+        terminal: bool,
+    ) -> std::io::Result<Spawned> {
+        crate::spawner::run(|| self.spawn_here(stdio, cwd, terminal))
+    }
+
+    fn spawn_here(
         &self,
         stdio: [libc::c_int; 3],
         cwd: &CString,
