@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSidecarFor, hostTarget, packageFor, placeSidecar, TARGETS } from './platforms.mjs';
 import { checkWasmImports } from './wasm-imports.mjs';
+import { checkWasmSizeRules } from './wasm-size-rules.mjs';
 import {
   capture, dist, ext, hashFiles, isMain, lockedCrateVersion, mtime, newestMtime, root, run, runMain, step, cacheDir,
 } from './lib.mjs';
@@ -81,9 +82,13 @@ function buildWasm(wasmBindgen) {
   const built = path.join(root, 'target', WASM_TARGET, 'wasm', 'wasm_ui_core.wasm');
   const glueDir = path.join(generated, 'wasm');
   const outWasm = path.join(dist, 'wasm', 'wasm_ui_core_bg.wasm');
-  if (mtime(outWasm) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) {
+  // wasm-bindgen's module, kept beside cargo's for the size rules: its function names are
+  // demangled (cargo's are mangled, std's in the v0 scheme), and wasm-opt below drops them.
+  const named = path.join(path.dirname(built), 'wasm_ui_core_named.wasm');
+  if (mtime(outWasm) >= mtime(built) && mtime(named) >= mtime(built) && fs.existsSync(path.join(glueDir, 'wasm_ui_core.js'))) {
     addDiscardToGlue(glueDir);
     checkWasmImports(outWasm);
+    checkWasmSizeRules(named);
     return;
   }
   // --target web gives an ES module with initSync(), which the host feeds with bytes it read itself,
@@ -91,6 +96,8 @@ function buildWasm(wasmBindgen) {
   run(wasmBindgen, ['--target', 'web', '--out-dir', glueDir, '--out-name', 'wasm_ui_core', built]);
   fs.mkdirSync(path.dirname(outWasm), { recursive: true });
   const raw = path.join(glueDir, 'wasm_ui_core_bg.wasm');
+  fs.renameSync(raw, named);
+  checkWasmSizeRules(named);
   const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
   // -Oz --converge: 6 KB (0.9%) smaller than -Os on this module, per-step time within noise. (The
   // Rust side stays at opt-level "s": "z" is another 87 KB smaller but builds the request body and
@@ -108,8 +115,7 @@ function buildWasm(wasmBindgen) {
   // would be reached only by a stack a few bytes short of overflowing (the core's readers cap nesting
   // depth, session/depth.rs).
   run(wasmOpt, ['-Oz', '--converge', '--one-caller-inline-max-function-size', '200', '--low-memory-unused', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', raw, '-o', outWasm]);
-  fs.rmSync(raw);
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', named, '-o', outWasm]);
   addDiscardToGlue(glueDir);
   checkWasmImports(outWasm);
 }
