@@ -10,16 +10,7 @@ use serde_json::json;
 use std::path::Path;
 
 fn run(s: &mut Sidecar, root: &Path, mode: &str, script: &str) -> String {
-    let e = s.run(json!({
-        "argv": ["bash", "-c", script], "cwd": root, "tty": false,
-        "sandbox": {"mode": mode, "writableRoots": [root]},
-    }));
-    assert_eq!(
-        e.exited["exitCode"], 0,
-        "{script}: {}{}",
-        e.output, e.stderr
-    );
-    format!("{}{}", e.output, e.stderr)
+    s.sh_ok(root, mode, script)
 }
 
 /// Long enough for the coarse clock to tick past a change (a tick is 1 to 10 ms).

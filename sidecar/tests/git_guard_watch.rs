@@ -11,18 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn run(s: &mut Sidecar, root: &Path, script: &str) -> String {
-    let e = s.run(json!({
-        "argv": ["bash", "-c", script], "cwd": root, "tty": false,
-        "sandbox": {"mode": "workspace-write", "writableRoots": [root]},
-    }));
-    // The whole exit event in the message: a command that ended with no code (a signal, a refused
-    // start) says why there, not in its output.
-    assert_eq!(
-        e.exited["exitCode"], 0,
-        "{script}: {}{} (exit event: {})",
-        e.output, e.stderr, e.exited
-    );
-    format!("{}{}", e.output, e.stderr)
+    s.sh_ok(root, "workspace-write", script)
 }
 
 /// A workspace `ws` with a tree of directories (three levels of four), its temp dir `tmp` beside
@@ -34,13 +23,7 @@ fn setup(
 ) -> Option<(std::path::PathBuf, std::path::PathBuf, Sidecar)> {
     let base = scratch(name);
     let (ws, tmp) = (base.join("ws"), base.join("tmp"));
-    for a in 0..4 {
-        for b in 0..4 {
-            for c in 0..4 {
-                std::fs::create_dir_all(ws.join(format!("a{a}/b{b}/c{c}"))).unwrap();
-            }
-        }
-    }
+    dir_tree(&ws, [4, 4, 4]);
     std::fs::create_dir_all(&tmp).unwrap();
     let (ws, tmp) = (ws.canonicalize().unwrap(), tmp.canonicalize().unwrap());
     let mut all = vec![("TMPDIR", tmp.to_str().unwrap())];

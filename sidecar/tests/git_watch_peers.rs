@@ -18,16 +18,7 @@ use std::time::{Duration, Instant};
 const BUDGET: usize = 120;
 
 fn run(s: &mut Sidecar, root: &Path, script: &str) -> String {
-    let e = s.run(json!({
-        "argv": ["bash", "-c", script], "cwd": root, "tty": false,
-        "sandbox": {"mode": "workspace-write", "writableRoots": [root]},
-    }));
-    assert_eq!(
-        e.exited["exitCode"], 0,
-        "{script}: {}{}",
-        e.output, e.stderr
-    );
-    format!("{}{}", e.output, e.stderr)
+    s.sh_ok(root, "workspace-write", script)
 }
 
 /// The inotify watches process `pid` holds (each is one `inotify wd:` line in its fdinfo).
@@ -65,13 +56,7 @@ fn the_watch_budget_is_shared_by_the_users_sidecars() {
     let base = scratch("watch-peers");
     let (ws, tmp) = (base.join("ws"), base.join("tmp"));
     // 4 + 24 + 144 directories: more than the budget.
-    for a in 0..4 {
-        for b in 0..6 {
-            for c in 0..6 {
-                std::fs::create_dir_all(ws.join(format!("a{a}/b{b}/c{c}"))).unwrap();
-            }
-        }
-    }
+    dir_tree(&ws, [4, 6, 6]);
     std::fs::create_dir_all(&tmp).unwrap();
     let (ws, tmp) = (ws.canonicalize().unwrap(), tmp.canonicalize().unwrap());
     let budget = BUDGET.to_string();

@@ -237,6 +237,33 @@ impl Sidecar {
         let id = self.start_exec(params);
         self.wait_exit(&id)
     }
+
+    /// Runs `bash -c script` with pipes in `root`, sandboxed in `mode` with `root` writable, and
+    /// asserts that it exits 0: the message has the whole exit event, so a command that ended
+    /// with no code (a signal, a refused start) says why. Returns its stdout, then its stderr.
+    pub fn sh_ok(&mut self, root: &std::path::Path, mode: &str, script: &str) -> String {
+        let e = self.run(json!({
+            "argv": ["bash", "-c", script], "cwd": root, "tty": false,
+            "sandbox": {"mode": mode, "writableRoots": [root]},
+        }));
+        assert_eq!(
+            e.exited["exitCode"], 0,
+            "{script}: {}{} (exit event: {})",
+            e.output, e.stderr, e.exited
+        );
+        format!("{}{}", e.output, e.stderr)
+    }
+}
+
+/// Makes `root/aA/bB/cC` for every A, B, C below `widths`.
+pub fn dir_tree(root: &std::path::Path, widths: [usize; 3]) {
+    for a in 0..widths[0] {
+        for b in 0..widths[1] {
+            for c in 0..widths[2] {
+                std::fs::create_dir_all(root.join(format!("a{a}/b{b}/c{c}"))).unwrap();
+            }
+        }
+    }
 }
 
 impl Drop for Sidecar {
