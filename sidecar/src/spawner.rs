@@ -30,9 +30,11 @@ fn start() {
     STARTED.call_once(|| {
         std::thread::Builder::new()
             .name("spawner".into())
-            // Small: a job only prepares a clone's arguments (the vfork-like clone runs the child on
-            // a stack of its own, spawn.rs).
-            .stack_size(256 * 1024)
+            // A sandboxed command's init and the command itself are forks of this thread, so they
+            // run on a copy of its stack up to their exec, glibc's execvpe included, which copies
+            // the argument list onto the stack to run a script without `#!` through /bin/sh: as
+            // big as a main thread's default, like spawn.rs's (reserved; only touched pages count).
+            .stack_size(8 << 20)
             .spawn(serve)
             .expect("cannot start the sidecar's spawner thread");
     });
