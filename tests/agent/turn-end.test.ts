@@ -124,3 +124,42 @@ test('runner: a core trap fails the turn; both conversations of the process cont
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('runner: a session file that can no longer be written is said once in the log, and the turns go on', async () => {
+  const project = makeProject();
+  const sidecar = new SidecarClient({ binaryPath: sidecarBin });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-sessions-'));
+  const store = new SessionStore({ dir });
+  const logged: string[] = [];
+  try {
+    await withServer([{ text: 'one' }, { text: 'two' }, { text: 'three' }], async (server) => {
+      const session = await AgentSession.create({
+        host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: () => undefined }),
+        sidecar,
+        store,
+        log: (line) => logged.push(line),
+        endpoint: { baseUrl: server.url, apiKey: API_KEY, wire: 'responses' },
+        config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode: 'workspace-write', cwd: project.dir },
+      });
+      assert.equal((await session.submit('first')).status, 'completed');
+      assert.deepEqual(logged.filter((l) => l.includes('could not be saved')), []);
+      // The records file's place taken by a directory: every append from here on fails (EISDIR).
+      const file = path.join(dir, `${session.id}.jsonl`);
+      fs.renameSync(file, `${file}.moved`);
+      fs.mkdirSync(file);
+      const second = await session.submit('second');
+      assert.equal(second.status, 'completed', second.error);
+      assert.equal(second.finalMessage, 'two');
+      const third = await session.submit('third');
+      assert.equal(third.finalMessage, 'three');
+      await session.dispose();
+      const said = logged.filter((l) => l.includes('could not be saved'));
+      assert.equal(said.length, 1, logged.join('\n'));
+      assert.match(said[0], new RegExp(`^session ${session.id}: a record could not be saved \\(EISDIR`));
+    });
+  } finally {
+    await sidecar.dispose();
+    project.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -186,6 +186,8 @@ export class AgentSession {
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
+  /** A record of this session failed to save (logged once). */
+  private saveFailed = false;
   /** The caller's log, unset when there is none: the transport then builds no per-request lines. */
   private readonly debug?: (line: string) => void;
   private readonly config: AgentConfig;
@@ -543,7 +545,19 @@ export class AgentSession {
       const t0 = performance.now();
       void p.finally(() => timingAdd('session file write (start to done)', performance.now() - t0)).catch(() => undefined);
     }
-    this.pendingWrites = this.pendingWrites.then(() => p).catch(() => undefined);
+    // Handled at once: a write that fails (a full disk) rejects every record of its batch together,
+    // and a rejection that waited for the chain below to reach it was an unhandled one.
+    const settled = p.then(
+      () => undefined,
+      (e: unknown) => {
+        // The conversation goes on (its state is in memory), but its file now lacks a record: said
+        // once per session rather than for every record of a full disk.
+        if (this.saveFailed) return;
+        this.saveFailed = true;
+        this.log(`session ${this.id}: a record could not be saved (${e instanceof Error ? e.message : String(e)}); the saved session lacks it, and resuming it later will not show it`);
+      },
+    );
+    this.pendingWrites = this.pendingWrites.then(() => settled);
   }
 
   /**

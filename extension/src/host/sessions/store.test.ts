@@ -1,6 +1,7 @@
 // The JSONL session store on a real temporary directory.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -306,4 +307,48 @@ test('records appended while a write is in flight go out together, in order; one
   // A later append after the batch still lands after it.
   await store.append(id, { n: 5 });
   assert.deepEqual(((await store.read(id)) as Array<{ n: number }>).map((r) => r.n), [0, 1, 3, 4, 5]);
+});
+
+test('a full disk: the append that fails is an error, and once there is room again nothing after it is lost', async (t) => {
+  // A 64 KiB tmpfs in a user + mount namespace of its own (as for the sidecar's full-disk test).
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']);
+  if (probe.status !== 0) {
+    t.skip('no user + mount namespaces here');
+    return;
+  }
+  const script = path.join(dir, 'full-disk.mts');
+  await fs.writeFile(
+    script,
+    `import fs from 'node:fs';
+import path from 'node:path';
+import { SessionStore } from ${JSON.stringify(path.join(import.meta.dirname, 'store.ts'))};
+const dir = path.join(process.argv[2], 'sessions');
+const store = new SessionStore({ dir });
+const id = await store.createSession({ cwd: '/', model: 'm' });
+await store.append(id, { n: 1 });
+// Most of the disk taken by another file; the next record does not fit and is written in part.
+const filler = path.join(process.argv[2], 'filler');
+fs.writeFileSync(filler, Buffer.alloc(40 * 1024));
+let failed = '';
+await store.append(id, { n: 2, text: 'x'.repeat(64 * 1024) }).catch((e) => { failed = String(e.code); });
+fs.rmSync(filler);
+await store.append(id, { n: 3 });
+const loaded = await new SessionStore({ dir }).load(id);
+console.log(JSON.stringify({ failed, records: loaded.records, problems: loaded.problems.length }));
+`,
+  );
+  const mnt = path.join(dir, 'small');
+  await fs.mkdir(mnt);
+  const tsx = path.join(import.meta.dirname, '..', '..', '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const run = spawnSync(
+    'unshare',
+    ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" --import "$3" "$4" "$1"', 'sh', mnt, process.execPath, tsx, script],
+    { encoding: 'utf8' },
+  );
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { failed: string; records: unknown[]; problems: number };
+  assert.equal(result.failed, 'ENOSPC', run.stdout);
+  // The torn second record is skipped (and reported); the third, written after it, is whole.
+  assert.deepEqual(result.records, [{ n: 1 }, { n: 3 }]);
+  assert.equal(result.problems, 1);
 });

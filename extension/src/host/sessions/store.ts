@@ -326,7 +326,15 @@ export class SessionStore {
     // back: a tool step's records (two batches) cost about 350 us of CPU that way, in the middle of
     // the step, and about 110 us this way, serialising and redacting included. The batch is still
     // written behind afterIoPoll, and the line is in the file when the promise resolves.
-    fsSync.appendFileSync(file, `${prefix}${lines.join('\n')}\n`, 'utf8');
+    try {
+      fsSync.appendFileSync(file, `${prefix}${lines.join('\n')}\n`, 'utf8');
+    } catch (e) {
+      // A write that failed part-way (a full disk) leaves a torn line at the end: the next append
+      // must look again and start on a fresh line, or its first record is glued to the torn one
+      // and lost with it.
+      this.clean.delete(id);
+      throw e;
+    }
     // The file's mtime is the session's "last activity"; set it from the store's clock, which is
     // finer than the kernel's coarse file timestamps and lets the list order be exact.
     const at = this.now();
