@@ -131,6 +131,7 @@ test('runner: a session file that can no longer be written is said once in the l
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-sessions-'));
   const store = new SessionStore({ dir });
   const logged: string[] = [];
+  const told: string[] = [];
   try {
     await withServer([{ text: 'one' }, { text: 'two' }, { text: 'three' }], async (server) => {
       const session = await AgentSession.create({
@@ -138,6 +139,7 @@ test('runner: a session file that can no longer be written is said once in the l
         sidecar,
         store,
         log: (line) => logged.push(line),
+        onSaveFailed: (message) => told.push(message),
         endpoint: { baseUrl: server.url, apiKey: API_KEY, wire: 'responses' },
         config: { model: 'gpt-5.1-codex', wire: 'responses', approvalPolicy: 'never', sandboxMode: 'workspace-write', cwd: project.dir },
       });
@@ -156,6 +158,7 @@ test('runner: a session file that can no longer be written is said once in the l
       const said = logged.filter((l) => l.includes('could not be saved'));
       assert.equal(said.length, 1, logged.join('\n'));
       assert.match(said[0], new RegExp(`^session ${session.id}: a record could not be saved \\(EISDIR`));
+      assert.deepEqual(told, said, 'the host is told the same, once');
     });
   } finally {
     await sidecar.dispose();

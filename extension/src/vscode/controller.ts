@@ -242,6 +242,10 @@ export class AgentController implements ChatBackend, AgentHost {
           this.deps.log.warn(`model request retried: ${JSON.stringify(info)}`);
           this.deps.chat().showRetry(info);
         },
+        onSaveFailed: (message) => {
+          this.deps.log.warn(message);
+          void vscode.window.showWarningMessage(`Tack could not save this conversation: ${message}`);
+        },
         ...(this.resumeId ? { resumeId: this.resumeId } : {}),
       });
       this.deps.log.info(`session ${this.session.id} ${this.resumeId ? 'reopened' : 'started'} (model ${s.model}, ${s.wireApi} at ${s.baseUrl})`);

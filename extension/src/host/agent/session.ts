@@ -49,6 +49,11 @@ export interface AgentSessionOptions {
   resumeId?: string;
   /** Told about model retries (rate limits, dropped streams). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Told, once per session, that a record could not be saved to the session file (a full disk,
+   * say): the conversation goes on from memory, but the saved session lacks what was not written.
+   */
+  onSaveFailed?: (message: string) => void;
   /** A model stream with no event for this long is stalled (default: the transport's). */
   streamIdleTimeoutMs?: number;
   /** Diagnostic lines (never secrets). */
@@ -186,8 +191,9 @@ export class AgentSession {
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly streamIdleTimeoutMs?: number;
   private readonly log: (line: string) => void;
-  /** A record of this session failed to save (logged once). */
+  /** A record of this session failed to save (said once). */
   private saveFailed = false;
+  private readonly onSaveFailed: ((message: string) => void) | undefined;
   /** The caller's log, unset when there is none: the transport then builds no per-request lines. */
   private readonly debug?: (line: string) => void;
   private readonly config: AgentConfig;
@@ -225,6 +231,7 @@ export class AgentSession {
     this.endpoint = opts.endpoint;
     this.store = opts.store;
     this.onRetry = opts.onRetry;
+    this.onSaveFailed = opts.onSaveFailed;
     this.streamIdleTimeoutMs = opts.streamIdleTimeoutMs;
     this.log = opts.log ?? (() => undefined);
     this.debug = opts.log;
@@ -554,7 +561,13 @@ export class AgentSession {
         // once per session rather than for every record of a full disk.
         if (this.saveFailed) return;
         this.saveFailed = true;
-        this.log(`session ${this.id}: a record could not be saved (${e instanceof Error ? e.message : String(e)}); the saved session lacks it, and resuming it later will not show it`);
+        const message = `session ${this.id}: a record could not be saved (${e instanceof Error ? e.message : String(e)}); the conversation goes on, but the saved session lacks it, and resuming it later will not show it`;
+        this.log(message);
+        try {
+          this.onSaveFailed?.(message);
+        } catch {
+          // A listener's failure must not become the write's.
+        }
       },
     );
     this.pendingWrites = this.pendingWrites.then(() => settled);
