@@ -2,8 +2,9 @@
 // (BENCHMARKS.md section 7) took a family of generic code out of the module, and one ordinary line
 // of Rust brings it back: an f64 printed with `{}`, a serde_json Value printed, a derived
 // Deserialize of an internally tagged enum. Clippy can name a macro or a function but not a trait
-// impl for one type (wasm-ui-core/clippy.toml keeps `json!` out), so this reads the module cargo
-// built (its "name" section lists every function) and the build fails on a name from the list.
+// impl for one type (wasm-ui-core/clippy.toml keeps `json!` out), so this reads the module
+// wasm-bindgen wrote (its "name" section lists every function, demangled) and the build fails on a
+// name from the list.
 // tests/wasm-size-rules.test.ts proves the check can fail. Node built-ins only (the build runs it).
 import fs from 'node:fs';
 
@@ -97,28 +98,28 @@ export function plainName(name) {
   return name.replace(/\[[0-9a-f]{1,16}\]/g, '');
 }
 
+/** The functions of `names` each rule refuses (rules with none left out), by their plain names. */
+function brokenRules(names) {
+  const plain = names.map(plainName);
+  return RULES.map((rule) => ({ rule, hits: plain.filter((n) => rule.pattern.test(n)) })).filter((b) => b.hits.length > 0);
+}
+
 /** Every function of the module in `bytes` that a rule refuses: its name, and why. */
 export function sizeRuleBreaches(bytes) {
-  const breaches = [];
-  for (const name of functionNames(bytes)) {
-    const plain = plainName(name);
-    const rule = RULES.find((r) => r.pattern.test(plain));
-    if (rule) breaches.push(`${name}: ${rule.why}`);
-  }
-  return breaches;
+  return functionNames(bytes).flatMap((name) => brokenRules([name]).slice(0, 1).map(({ rule }) => `${name}: ${rule.why}`));
 }
 
 /**
- * Throws, naming each refused function, when the .wasm at `file` (cargo's build of the core, which
- * keeps the names section) breaks a size rule; also when it has no function names to check.
+ * Throws, naming the refused functions rule by rule, when the .wasm at `file` (wasm-bindgen's
+ * module, which keeps the names section) breaks a size rule; also when it has no function names
+ * to check.
  */
 export function checkWasmSizeRules(file) {
-  const bytes = fs.readFileSync(file);
-  if (functionNames(bytes).length === 0) {
+  const names = functionNames(fs.readFileSync(file));
+  if (names.length === 0) {
     throw new Error(`${file} has no function names to check the size rules against (is the wasm profile stripping them?)`);
   }
-  const names = functionNames(bytes).map(plainName);
-  const broken = RULES.map((rule) => ({ rule, hits: names.filter((n) => rule.pattern.test(n)) })).filter((b) => b.hits.length > 0);
+  const broken = brokenRules(names);
   if (broken.length > 0) {
     const said = broken.map(({ rule, hits }) => {
       const shown = hits.slice(0, 4).map((n) => `\n    ${n}`).join('');

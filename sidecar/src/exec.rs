@@ -894,20 +894,12 @@ fn spawn_pty(
                 cmd.env(k, v);
             }
             // portable-pty makes the child a session leader with this terminal as its controlling
-            // one, so its process group id is its pid.
-            // Linux: the launcher's parent-death signal is tied to the thread that forks it
-            // (spawner.rs).
-            #[cfg(target_os = "linux")]
-            let child = match slave.take() {
-                Some(s) => crate::spawner::run(move || s.spawn_command(cmd)),
-                None => unreachable!("the terminal's other end is taken only here"),
+            // one, so its process group id is its pid. The launcher's parent-death signal (Linux)
+            // is tied to the thread that forks it (spawner.rs).
+            let Some(s) = slave.take() else {
+                unreachable!("the terminal's other end is taken only here")
             };
-            #[cfg(not(target_os = "linux"))]
-            let child = match slave.take() {
-                Some(s) => s.spawn_command(cmd),
-                None => unreachable!("the terminal's other end is taken only here"),
-            };
-            let child = child.map_err(|e| {
+            let child = crate::spawner::run(move || s.spawn_command(cmd)).map_err(|e| {
                 RpcError::with_reason(
                     codes::SPAWN_FAILED,
                     "spawn-failed",
@@ -1259,18 +1251,13 @@ fn spawn_pipes(
     let mut registry = commands();
     let mut child = {
         let _guard = spawn_lock();
-        // Linux: the launcher's parent-death signal is tied to the thread that forks it
-        // (spawner.rs). tokio registers the child with the runtime the spawn runs in.
-        #[cfg(target_os = "linux")]
-        {
-            let runtime = tokio::runtime::Handle::current();
-            crate::spawner::run(|| {
-                let _entered = runtime.enter();
-                cmd.spawn()
-            })
-        }
-        #[cfg(not(target_os = "linux"))]
-        cmd.spawn()
+        // The launcher's parent-death signal (Linux) is tied to the thread that forks it
+        // (spawner.rs); tokio registers the child with the runtime the spawn runs in.
+        let runtime = tokio::runtime::Handle::current();
+        crate::spawner::run(|| {
+            let _entered = runtime.enter();
+            cmd.spawn()
+        })
     }
     .map_err(|e| {
         RpcError::with_reason(

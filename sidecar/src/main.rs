@@ -20,7 +20,6 @@ mod server;
 mod shell;
 #[cfg(target_os = "linux")]
 mod spawn;
-#[cfg(target_os = "linux")]
 mod spawner;
 mod tree;
 
