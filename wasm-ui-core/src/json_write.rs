@@ -192,10 +192,59 @@ impl<T: WriteJson + ?Sized> WriteJson for &T {
     }
 }
 
+/// A JSON value by hand, the bytes `serde_json::to_string` writes for it, its strings through the
+/// diff crate's escaper (built for speed). A model request's body is mostly the history's values, so
+/// this is the core's busiest writer; serde_json's writer is not in the module.
 impl WriteJson for Value {
     fn write_json(&self, out: &mut String) {
-        out.push_str(&crate::json_text(self));
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => b.write_json(out),
+            Value::Number(n) => {
+                // Number's Display is serde_json's own form of it (itoa, or the shortest float).
+                let _ = std::fmt::Write::write_fmt(out, format_args!("{n}"));
+            }
+            Value::String(s) => diff::json_string(out, s),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Object(map) => write_entries(out, map, |_, value, out| value.write_json(out)),
+        }
     }
+}
+
+/// An object's entries as `{"key":value,...}`, each value written by `value`, which may write
+/// another value in its place or nothing at all (the entry is then left out).
+pub(crate) fn write_entries(
+    out: &mut String,
+    map: &serde_json::Map<String, Value>,
+    mut value: impl FnMut(&str, &Value, &mut String),
+) {
+    out.push('{');
+    let mut empty = true;
+    for (key, v) in map {
+        let mark = out.len();
+        if !empty {
+            out.push(',');
+        }
+        diff::json_string(out, key);
+        out.push(':');
+        let before_value = out.len();
+        value(key, v, out);
+        if out.len() == before_value {
+            out.truncate(mark);
+        } else {
+            empty = false;
+        }
+    }
+    out.push('}');
 }
 
 impl WriteJson for FileDiff {

@@ -17,12 +17,10 @@ pub mod tools;
 pub mod vec_map;
 pub mod wasm_api;
 
-/// A JSON value as compact text, as `value.to_string()` writes it. `Value`'s `Display` carries
-/// serde_json's pretty printer as well (it honours `{:#}`), a second and third writer instance in
-/// the module; this goes through the writer the boundary already uses.
+/// A JSON value as compact text, the bytes `value.to_string()` gives, written by hand
+/// (json_write.rs): `Value`'s `Display` would carry serde_json's writer and its pretty printer.
 pub fn json_text(value: &serde_json::Value) -> String {
-    // Writing a `Value` cannot fail: its map keys are strings.
-    serde_json::to_string(value).unwrap_or_default()
+    json_write::to_json(value)
 }
 
 /// A JSON value built in place, as `serde_json::json!` writes it: objects (`{"key": value, ...}`),

@@ -10,7 +10,9 @@ use crate::session::protocol::{
 use crate::tools;
 use serde_json::Value;
 
+pub mod body;
 pub mod harness;
+pub use body::RequestBody;
 pub use harness::{COMPACT_PROMPT, SUMMARY_PREFIX};
 
 /// Tack's own instructions, written for its tool surface.
@@ -215,16 +217,10 @@ pub fn sendable_arguments(name: &str, arguments: &str) -> String {
     }
 }
 
-/// The history as sent on the Responses API: invalid arguments replaced, reasoning items sent back
-/// only when they carry `encrypted_content` (with `store: false` a bare id cannot be resolved, and
-/// local servers' plain reasoning text is not wanted back).
-///
-/// With `join_user_messages`, consecutive user messages travel as one message holding all their
-/// parts: servers that imitate the API (llama.cpp, vLLM) render the input through the model's chat
-/// template, and strict ones (Gemma, Mistral) refuse two user turns in a row. Codex-family models get
-/// the peer's layout (one item each) instead: they were trained on it, and it keeps every request's
-/// input a strict extension of the previous one (joining only breaks that after an interrupted or
-/// failed request, where the history ended with a user message).
+/// The history as sent on the Responses API, built as values: what `body::write_input` writes
+/// (prompt/tests.rs checks the two agree on every kind of history). The module writes the text
+/// directly; this stays as the readable statement of the rules.
+#[cfg(test)]
 pub fn responses_input(history: &[Value], join_user_messages: bool) -> Vec<Value> {
     let mut input: Vec<Value> = Vec::with_capacity(history.len());
     for item in history {
@@ -268,13 +264,15 @@ pub fn responses_input(history: &[Value], join_user_messages: bool) -> Vec<Value
     input
 }
 
-/// The Responses request body.
-pub fn responses_body(cfg: &AgentConfig, family: ToolFamily, history: &[Value]) -> Value {
+/// The Responses request body without its history: `input` is a placeholder that
+/// `body::with_input` fills from the history as it writes the text. The session adjusts the rest
+/// (MCP tools, view_image, web search) before that.
+pub fn responses_body(cfg: &AgentConfig, family: ToolFamily) -> Value {
     // No `instructions`: Tack's instructions are the first (developer) message, and imitating
     // servers turn an empty `instructions` into an empty system message that strict templates reject.
     let mut body = crate::json_value!({
         "model": cfg.model,
-        "input": responses_input(history, family != ToolFamily::Codex),
+        "input": null,
         "tools": tools::tool_specs(family, Wire::Responses),
         "tool_choice": "auto",
         "parallel_tool_calls": true,

@@ -109,7 +109,9 @@ fn editor_context_lists_file_selection_and_diagnostics() {
 #[test]
 fn responses_body_has_the_peer_fields() {
     let cfg = config();
-    let body = responses_body(&cfg, ToolFamily::Codex, &initial_context(&cfg));
+    let history = initial_context(&cfg);
+    let refs: Vec<&Value> = history.iter().collect();
+    let body = body::with_input(&responses_body(&cfg, ToolFamily::Codex), &refs, false).value();
     assert_eq!(body["store"], false);
     assert_eq!(body["stream"], true);
     assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
@@ -150,4 +152,79 @@ fn chat_messages_group_calls_and_answer_them_as_tool_messages() {
     assert_eq!(m[5]["tool_calls"][0]["function"]["name"], "update_plan");
     let body = chat_body(&config(), ToolFamily::Generic, &history);
     assert_eq!(body["stream_options"], json!({"include_usage": true}));
+}
+
+/// History items of every kind `write_input` treats apart: user messages (array or string
+/// content), reasoning with and without what it takes to be sent, tool calls with arguments that
+/// are and are not sendable, and something that is not an object.
+fn history_item() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let text = || "[a\"\n\u{1}é]{0,3}";
+    let parts = proptest::collection::vec(
+        text().prop_map(|t| json!({"type": "input_text", "text": t})),
+        0..3,
+    );
+    prop_oneof![
+        (parts.clone(), any::<bool>()).prop_map(|(p, id)| {
+            let mut m = json!({"type": "message", "role": "user", "content": p});
+            if id {
+                m["id"] = json!("msg_1");
+            }
+            m
+        }),
+        text().prop_map(|t| json!({"type": "message", "role": "user", "content": t})),
+        parts.prop_map(|p| json!({"type": "message", "role": "assistant", "content": p})),
+        (proptest::option::of(prop_oneof![Just(""), Just("gAAA")]), any::<bool>()).prop_map(|(enc, content)| {
+            let mut r = json!({"type": "reasoning", "id": "rs_1", "summary": []});
+            if let Some(e) = enc {
+                r["encrypted_content"] = json!(e);
+            }
+            if content {
+                r["content"] = json!([{"type": "reasoning_text", "text": "plain"}]);
+            }
+            r
+        }),
+        (
+            prop_oneof![Just("exec_command"), Just("apply_patch")],
+            prop_oneof![
+                Just("{\"cmd\":\"ls\"}"),
+                Just("{"),
+                Just("[1]"),
+                Just("*** Begin Patch\n*** End Patch"),
+                Just(""),
+            ]
+        )
+            .prop_map(|(name, args)| json!({"type": "function_call", "call_id": "c", "name": name, "arguments": args})),
+        Just(json!({"type": "function_call", "call_id": "c", "name": "x", "arguments": 7})),
+        Just(json!({"type": "function_call_output", "call_id": "c", "output": "ok"})),
+        Just(json!("not an object")),
+    ]
+}
+
+proptest::proptest! {
+    /// The text written from the history is, byte for byte, serde_json's text of the input built as
+    /// values by the rules (`responses_input`), joined or not.
+    #[test]
+    fn the_written_input_is_the_input_built_as_values(
+        history in proptest::collection::vec(history_item(), 0..8),
+        join in proptest::prelude::any::<bool>(),
+    ) {
+        let refs: Vec<&Value> = history.iter().collect();
+        let mut written = String::new();
+        body::write_input(&mut written, &refs, join);
+        let built = serde_json::to_string(&responses_input(&history, join)).unwrap();
+        proptest::prop_assert_eq!(written, built);
+    }
+}
+
+#[test]
+fn a_body_is_written_in_its_keys_order_with_the_history_in_place() {
+    let cfg = config();
+    let history = initial_context(&cfg);
+    let refs: Vec<&Value> = history.iter().collect();
+    let skeleton = responses_body(&cfg, ToolFamily::Generic);
+    let written = body::with_input(&skeleton, &refs, true);
+    let mut whole = skeleton.clone();
+    whole["input"] = Value::Array(responses_input(&history, true));
+    assert_eq!(written.text(), serde_json::to_string(&whole).unwrap());
 }

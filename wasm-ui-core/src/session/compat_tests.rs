@@ -31,7 +31,7 @@ fn requests(effects: &[Effect]) -> Vec<Value> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::ModelRequest { body, .. } => Some(body.clone()),
+            Effect::ModelRequest { body, .. } => Some(body.value()),
             _ => None,
         })
         .collect()

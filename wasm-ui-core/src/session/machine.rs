@@ -6,7 +6,7 @@ use super::stream::{RawCall, ResponseStream, StreamUi};
 use crate::diff;
 use crate::patch::{self, ChangeKind, FileChange, FileMap, Patch};
 use crate::plan::{self, PlanUpdate};
-use crate::prompt;
+use crate::prompt::{self, RequestBody};
 use crate::tools::{self, ExecState, SandboxPermissions};
 use crate::vec_map::VecMap;
 use serde_json::Value;

@@ -511,7 +511,11 @@ pub enum SessionEvent {
 pub enum Effect {
     /// POST `body` (exact JSON) to `{base}/responses` or `{base}/chat/completions`, stream the answer
     /// back as `modelEvent`s, then `modelStreamEnded` (or `modelFailed`).
-    ModelRequest { wire: Wire, body: serde_json::Value },
+    ModelRequest {
+        wire: Wire,
+        #[ts(as = "serde_json::Value")]
+        body: crate::prompt::RequestBody,
+    },
     /// Abort the model request in flight.
     CancelModel,
     /// Start a command: `params` go to the sidecar's `exec/start` as they are. Answer with

@@ -63,7 +63,7 @@ pub(super) fn requests(effects: &[Effect]) -> Vec<Value> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::ModelRequest { body, .. } => Some(body.clone()),
+            Effect::ModelRequest { body, .. } => Some(body.value()),
             _ => None,
         })
         .collect()

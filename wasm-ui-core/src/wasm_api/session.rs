@@ -100,8 +100,7 @@ impl Session {
         self.request_bodies.clear();
         for effect in effects.iter_mut() {
             if let session::Effect::ModelRequest { body, .. } = effect {
-                self.request_bodies.push_back(to_text(body)?);
-                *body = serde_json::Value::Null;
+                self.request_bodies.push_back(body.take());
             }
         }
         to_text(&effects)

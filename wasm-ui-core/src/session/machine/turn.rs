@@ -90,14 +90,30 @@ impl Session {
         Some(window * pct / 100)
     }
 
-    pub(super) fn body(&self, history: &[Value]) -> Value {
-        let mut body = match self.cfg.wire {
-            Wire::Responses => prompt::responses_body(&self.cfg, self.family, history),
-            Wire::Chat => prompt::chat_body(&self.cfg, self.family, history),
-        };
-        self.add_mcp_tools(&mut body);
-        self.adjust_tools(&mut body);
-        body
+    /// The request body for the history and, when compacting, one more message after it.
+    pub(super) fn body(&self, extra: Option<&Value>) -> RequestBody {
+        match self.cfg.wire {
+            Wire::Responses => {
+                let mut skeleton = prompt::responses_body(&self.cfg, self.family);
+                self.add_mcp_tools(&mut skeleton);
+                self.adjust_tools(&mut skeleton);
+                let history: Vec<&Value> = self.history.iter().chain(extra).collect();
+                prompt::body::with_input(&skeleton, &history, self.family != ToolFamily::Codex)
+            }
+            Wire::Chat => {
+                let mut body = match extra {
+                    Some(extra) => {
+                        let mut history = self.history.clone();
+                        history.push(extra.clone());
+                        prompt::chat_body(&self.cfg, self.family, &history)
+                    }
+                    None => prompt::chat_body(&self.cfg, self.family, &self.history),
+                };
+                self.add_mcp_tools(&mut body);
+                self.adjust_tools(&mut body);
+                RequestBody::of(&body)
+            }
+        }
     }
 
     /// Sends the next request of the turn, compacting first when the context is nearly full.
@@ -113,12 +129,10 @@ impl Session {
         turn.cursor = 0;
         let body = if compact {
             turn.phase = Phase::Compacting;
-            let mut history = self.history.clone();
-            history.push(prompt::user_message(prompt::COMPACT_PROMPT));
-            self.body(&history)
+            self.body(Some(&prompt::user_message(prompt::COMPACT_PROMPT)))
         } else {
             turn.phase = Phase::Streaming;
-            self.body(&self.history)
+            self.body(None)
         };
         out.push(Effect::ModelRequest {
             wire: self.cfg.wire,
