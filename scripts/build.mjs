@@ -100,8 +100,7 @@ function buildWasm(wasmBindgen) {
   checkWasmSizeRules(named);
   const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
   // -Oz --converge: 6 KB (0.9%) smaller than -Os on this module, per-step time within noise. (The
-  // Rust side stays at opt-level "s": "z" is another 87 KB smaller but builds the request body and
-  // runs a tool step about 1.6x slower.)
+  // Rust side is built at opt-level "z", the diff crate at 3: Cargo.toml's wasm profile says why.)
   // --one-caller-inline-max-function-size 200: by default wasm-opt inlines every function that has
   // one caller, whatever its size, so Session::handle held every event's handler (85 KB). V8
   // compiles a wasm function on its first call (lazily, on the main thread), so the first
