@@ -125,17 +125,18 @@ test('runner: a core trap fails the turn; both conversations of the process cont
   }
 });
 
-test('runner: a session file that can no longer be written is said once in the log, and the turns go on', async () => {
+test('runner: a session file that can no longer be written is said once in the log and in the conversation, and the turns go on', async () => {
   const project = makeProject();
   const sidecar = new SidecarClient({ binaryPath: sidecarBin });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tack-sessions-'));
   const store = new SessionStore({ dir });
   const logged: string[] = [];
   const told: string[] = [];
+  const events: ThreadEvent[] = [];
   try {
     await withServer([{ text: 'one' }, { text: 'two' }, { text: 'three' }], async (server) => {
       const session = await AgentSession.create({
-        host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: () => undefined }),
+        host: createFsHost({ root: project.dir, writer: sidecar, policy: writePolicyFor('workspace-write', project.dir), emit: (e) => events.push(e) }),
         sidecar,
         store,
         log: (line) => logged.push(line),
@@ -159,6 +160,9 @@ test('runner: a session file that can no longer be written is said once in the l
       assert.equal(said.length, 1, logged.join('\n'));
       assert.match(said[0], new RegExp(`^session ${session.id}: a record could not be saved \\(EISDIR`));
       assert.deepEqual(told, said, 'the host is told the same, once');
+      const shown = events.flatMap((e) => (e.type === 'item.completed' && e.item.type === 'error' ? [e.item.message] : []));
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.match(shown[0], /^This conversation could not be saved: EISDIR/);
     });
   } finally {
     await sidecar.dispose();

@@ -191,7 +191,6 @@ export async function startHeadlessTask(opts: HeadlessTaskOptions): Promise<Head
       },
       streamIdleTimeoutMs: opts.streamIdleTimeoutMs,
       onRetry: opts.onRetry,
-      onSaveFailed: (message) => opts.warn(`warning: ${message}`),
       log: opts.debug,
       // The sidecar is started for the first command; while the model thinks, it may as well be
       // started and scan the workspace.

@@ -52,6 +52,7 @@ export interface AgentSessionOptions {
   /**
    * Told, once per session, that a record could not be saved to the session file (a full disk,
    * say): the conversation goes on from memory, but the saved session lacks what was not written.
+   * The conversation shows it too, as an error item.
    */
   onSaveFailed?: (message: string) => void;
   /** A model stream with no event for this long is stalled (default: the transport's). */
@@ -561,8 +562,12 @@ export class AgentSession {
         // once per session rather than for every record of a full disk.
         if (this.saveFailed) return;
         this.saveFailed = true;
-        const message = `session ${this.id}: a record could not be saved (${e instanceof Error ? e.message : String(e)}); the conversation goes on, but the saved session lacks it, and resuming it later will not show it`;
+        const reason = e instanceof Error ? e.message : String(e);
+        const message = `session ${this.id}: a record could not be saved (${reason}); the conversation goes on, but the saved session lacks it, and resuming it later will not show it`;
         this.log(message);
+        // In the conversation itself, where the person is looking (the chat, `tack exec`'s output
+        // and its --json events); the host may say it elsewhere as well (onSaveFailed).
+        this.showHostError(`This conversation could not be saved: ${reason}. It goes on, but the saved session lacks what was not written, and resuming it later will not show that.`);
         try {
           this.onSaveFailed?.(message);
         } catch {
