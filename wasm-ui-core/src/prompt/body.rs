@@ -4,8 +4,9 @@
 //! every step. Building it as a `Value` first deep-copied every history item (its maps, strings and
 //! the base instructions) on every request and dropped the copy once written, which was most of the
 //! core's work on a step of a long session. Here the parts of the body that are not the history are
-//! a `Value` (small, and adjusted by the session: MCP tools, view_image), and the history is written
-//! from the session's own items, changed on the way where the wire needs it (`write_input`).
+//! a `Value` (small, and adjusted by the session: MCP tools, view_image), and the history is copied
+//! in from the text each item was given when it joined the history (`super::History`), changed on
+//! the way only where user messages join (`write_input`).
 
 use crate::json_write::{write_entries, WriteJson};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -60,13 +61,25 @@ impl<'de> Deserialize<'de> for RequestBody {
     }
 }
 
+/// A history item and its text in `input` when nothing joins it (`sent_alone`; `None`: not sent).
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub item: &'a Value,
+    pub text: Option<&'a str>,
+}
+
 /// The body `skeleton` (an object) with the history written as the value of its `input` key, which
 /// the skeleton holds as a placeholder. Key order is the skeleton's, as writing it whole would give.
-pub fn with_input(skeleton: &Value, history: &[&Value], join_user_messages: bool) -> RequestBody {
+pub fn with_input(
+    skeleton: &Value,
+    history: &[Entry<'_>],
+    join_user_messages: bool,
+) -> RequestBody {
     let Value::Object(map) = skeleton else {
         return RequestBody::of(skeleton);
     };
-    let mut out = String::with_capacity(history_len_hint(history));
+    let history_len: usize = history.iter().map(|e| e.text.map_or(0, str::len) + 1).sum();
+    let mut out = String::with_capacity(history_len + 4096);
     write_entries(&mut out, map, |key, value, out| {
         if key == "input" {
             write_input(out, history, join_user_messages);
@@ -75,24 +88,6 @@ pub fn with_input(skeleton: &Value, history: &[&Value], join_user_messages: bool
         }
     });
     RequestBody(out)
-}
-
-/// A guess at the body's length (string lengths of the items' top-level text fields), so the text
-/// is not copied again and again as it grows.
-fn history_len_hint(history: &[&Value]) -> usize {
-    let mut n = 4096;
-    for item in history {
-        if let Value::Object(map) = item {
-            for v in map.values() {
-                n += match v {
-                    Value::String(s) => s.len() + 16,
-                    Value::Array(parts) => parts.len() * 64,
-                    _ => 16,
-                };
-            }
-        }
-    }
-    n
 }
 
 fn is_user_message(item: &Value) -> bool {
@@ -109,9 +104,46 @@ fn is_sent(item: &Value) -> bool {
             .is_some_and(|e| !e.is_empty())
 }
 
-/// The history as the Responses API's `input` array: invalid tool-call arguments replaced
-/// (`super::sendable_arguments`), reasoning sent back without its plain `content` and only when it
-/// carries `encrypted_content`.
+/// The item's text in the Responses API's `input` when no other item joins it, or `None` when it is
+/// not sent: invalid tool-call arguments replaced (`super::sendable_arguments`), reasoning sent back
+/// without its plain `content` and only when it carries `encrypted_content`; anything else as it is.
+pub fn sent_alone(item: &Value) -> Option<String> {
+    if !is_sent(item) {
+        return None;
+    }
+    let mut out = String::new();
+    let Value::Object(map) = item else {
+        item.write_json(&mut out);
+        return Some(out);
+    };
+    match item["type"].as_str() {
+        Some("function_call") => {
+            let args = item["arguments"].as_str().unwrap_or("");
+            let sendable = super::sendable_arguments(item["name"].as_str().unwrap_or(""), args);
+            if sendable == args {
+                item.write_json(&mut out);
+            } else {
+                write_entries(&mut out, map, |key, value, out| match key {
+                    "arguments" => sendable.write_json(out),
+                    _ => value.write_json(out),
+                });
+            }
+        }
+        Some("reasoning") => {
+            // Plain reasoning text is the server's own copy; only the opaque form goes back.
+            write_entries(&mut out, map, |key, value, out| {
+                if key != "content" {
+                    value.write_json(out);
+                }
+            });
+        }
+        _ => item.write_json(&mut out),
+    }
+    Some(out)
+}
+
+/// The history as the Responses API's `input` array: each sent item's text (`sent_alone`), except
+/// where user messages join.
 ///
 /// With `join_user_messages`, consecutive user messages (reasoning that is not sent does not part
 /// them) travel as the first of them, its content array holding every one's parts: servers that
@@ -122,73 +154,48 @@ fn is_sent(item: &Value) -> bool {
 /// where the history ended with a user message). Only content arrays join: a first message whose
 /// content is not an array goes as it is, and a joining message's content that is not an array
 /// adds nothing (Tack's own user messages always hold an array).
-pub fn write_input(out: &mut String, history: &[&Value], join_user_messages: bool) {
+pub fn write_input(out: &mut String, history: &[Entry<'_>], join_user_messages: bool) {
     out.push('[');
     let mut first = true;
     let mut i = 0;
     while i < history.len() {
-        let item = history[i];
+        let Entry { item, text } = history[i];
         i += 1;
-        if !is_sent(item) {
+        let Some(text) = text else {
             continue;
-        }
+        };
         if !first {
             out.push(',');
         }
         first = false;
-        let Value::Object(map) = item else {
-            item.write_json(out);
+        if !(join_user_messages && is_user_message(item)) {
+            out.push_str(text);
             continue;
-        };
-        match item["type"].as_str() {
-            Some("function_call") => {
-                let args = item["arguments"].as_str().unwrap_or("");
-                let sendable = super::sendable_arguments(item["name"].as_str().unwrap_or(""), args);
-                if sendable == args {
-                    item.write_json(out);
-                } else {
-                    write_entries(out, map, |key, value, out| match key {
-                        "arguments" => sendable.write_json(out),
-                        _ => value.write_json(out),
-                    });
-                }
+        }
+        // The user messages that follow (past items that are not sent) join this one.
+        let mut joined: Vec<&Value> = vec![];
+        let mut j = i;
+        while j < history.len() {
+            let next = history[j];
+            if is_user_message(next.item) {
+                joined.push(next.item);
+                i = j + 1;
+            } else if next.text.is_some() {
+                break;
             }
-            Some("reasoning") => {
-                // Plain reasoning text is the server's own copy; only the opaque form goes back.
+            j += 1;
+        }
+        match (item, item["content"].as_array()) {
+            (Value::Object(map), Some(parts)) if !joined.is_empty() => {
                 write_entries(out, map, |key, value, out| {
                     if key != "content" {
-                        value.write_json(out);
+                        return value.write_json(out);
                     }
+                    let more = joined.iter().filter_map(|m| m["content"].as_array());
+                    write_array(out, parts.iter().chain(more.flatten()));
                 });
             }
-            Some("message") if join_user_messages && is_user_message(item) => {
-                // The user messages that follow (past reasoning that is not sent) join this one.
-                let mut joined: Vec<&Value> = vec![];
-                let mut j = i;
-                while j < history.len() {
-                    let next = history[j];
-                    if is_user_message(next) {
-                        joined.push(next);
-                        i = j + 1;
-                    } else if is_sent(next) {
-                        break;
-                    }
-                    j += 1;
-                }
-                match item["content"].as_array() {
-                    Some(parts) if !joined.is_empty() => {
-                        write_entries(out, map, |key, value, out| {
-                            if key != "content" {
-                                return value.write_json(out);
-                            }
-                            let more = joined.iter().filter_map(|m| m["content"].as_array());
-                            write_array(out, parts.iter().chain(more.flatten()));
-                        });
-                    }
-                    _ => item.write_json(out),
-                }
-            }
-            _ => item.write_json(out),
+            _ => out.push_str(text),
         }
     }
     out.push(']');

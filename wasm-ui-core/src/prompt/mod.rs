@@ -12,8 +12,10 @@ use serde_json::Value;
 
 pub mod body;
 pub mod harness;
+pub mod history;
 pub use body::RequestBody;
 pub use harness::{COMPACT_PROMPT, SUMMARY_PREFIX};
+pub use history::History;
 
 /// Tack's own instructions, written for its tool surface.
 pub const BASE_INSTRUCTIONS: &str = "You are Tack, a coding agent working in the user's repository \

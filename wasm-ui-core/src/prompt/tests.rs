@@ -109,9 +109,9 @@ fn editor_context_lists_file_selection_and_diagnostics() {
 #[test]
 fn responses_body_has_the_peer_fields() {
     let cfg = config();
-    let history = initial_context(&cfg);
-    let refs: Vec<&Value> = history.iter().collect();
-    let body = body::with_input(&responses_body(&cfg, ToolFamily::Codex), &refs, false).value();
+    let history = History::from(initial_context(&cfg));
+    let entries: Vec<_> = history.entries().collect();
+    let body = body::with_input(&responses_body(&cfg, ToolFamily::Codex), &entries, false).value();
     assert_eq!(body["store"], false);
     assert_eq!(body["stream"], true);
     assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
@@ -209,9 +209,10 @@ proptest::proptest! {
         history in proptest::collection::vec(history_item(), 0..8),
         join in proptest::prelude::any::<bool>(),
     ) {
-        let refs: Vec<&Value> = history.iter().collect();
+        let kept = History::from(history.clone());
+        let entries: Vec<_> = kept.entries().collect();
         let mut written = String::new();
-        body::write_input(&mut written, &refs, join);
+        body::write_input(&mut written, &entries, join);
         let built = serde_json::to_string(&responses_input(&history, join)).unwrap();
         proptest::prop_assert_eq!(written, built);
     }
@@ -221,9 +222,10 @@ proptest::proptest! {
 fn a_body_is_written_in_its_keys_order_with_the_history_in_place() {
     let cfg = config();
     let history = initial_context(&cfg);
-    let refs: Vec<&Value> = history.iter().collect();
+    let kept = History::from(history.clone());
+    let entries: Vec<_> = kept.entries().collect();
     let skeleton = responses_body(&cfg, ToolFamily::Generic);
-    let written = body::with_input(&skeleton, &refs, true);
+    let written = body::with_input(&skeleton, &entries, true);
     let mut whole = skeleton.clone();
     whole["input"] = Value::Array(responses_input(&history, true));
     assert_eq!(written.text(), serde_json::to_string(&whole).unwrap());

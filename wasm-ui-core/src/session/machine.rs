@@ -137,7 +137,7 @@ struct LiveExec {
 pub struct Session {
     cfg: AgentConfig,
     family: ToolFamily,
-    history: Vec<Value>,
+    history: prompt::History,
     initial_len: usize,
     persisted_initial: bool,
     thread_started: bool,
@@ -162,7 +162,7 @@ impl Session {
         let family = cfg
             .tool_family
             .unwrap_or_else(|| tools::family_for(&cfg.model, cfg.wire));
-        let history = prompt::initial_context(&cfg);
+        let history: prompt::History = prompt::initial_context(&cfg).into();
         let initial_len = history.len();
         Session {
             cfg,
@@ -205,7 +205,7 @@ impl Session {
         if history.is_empty() {
             return Err("the session file holds no conversation".to_string());
         }
-        s.history = history;
+        s.history = history.into();
         s.persisted_initial = true;
         Ok(s)
     }

@@ -124,8 +124,9 @@ impl RewindPoints {
         self.points.len()
     }
 
-    /// Rewinds `history` to just before typed message `n`; returns that message's text.
-    pub(super) fn rewind(&mut self, history: &mut Vec<Value>, n: u32) -> Result<String, String> {
+    /// Rewinds to just before typed message `n` in a history of `history_len` items; returns the
+    /// length to cut the history to and that message's text.
+    pub(super) fn rewind(&mut self, history_len: usize, n: u32) -> Result<(usize, String), String> {
         let count = self.points.len();
         let Some(point) = self.points.get(n as usize) else {
             return Err(format!(
@@ -133,7 +134,7 @@ impl RewindPoints {
                 n + 1
             ));
         };
-        let Some(at) = point.at.filter(|&at| at <= history.len()) else {
+        let Some(at) = point.at.filter(|&at| at <= history_len) else {
             return Err(format!(
                 "Cannot rewind to message {}: the conversation was compacted after it, so the \
                  history before it is no longer kept. Rewind to a later message, or start a new \
@@ -142,9 +143,8 @@ impl RewindPoints {
             ));
         };
         let text = point.text.clone();
-        history.truncate(at);
         self.truncate(n);
-        Ok(text)
+        Ok((at, text))
     }
 }
 
@@ -164,9 +164,10 @@ pub(super) fn rebuild(records: &[SessionRecord]) -> Result<(Vec<Value>, RewindPo
                 points.forget();
             }
             SessionRecord::Rewind { to_user_message } => {
-                points
-                    .rewind(&mut history, *to_user_message)
+                let (at, _) = points
+                    .rewind(history.len(), *to_user_message)
                     .map_err(|e| format!("session record {}: {e}", i + 1))?;
+                history.truncate(at);
             }
             SessionRecord::TurnEnded { status, .. } => {
                 points.note_turn_ended(*status == TurnStatus::Failed);

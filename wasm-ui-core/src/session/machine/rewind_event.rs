@@ -14,8 +14,9 @@ impl Session {
             );
             return;
         }
-        match self.rewind.rewind(&mut self.history, to_user_message) {
-            Ok(text) => {
+        match self.rewind.rewind(self.history.len(), to_user_message) {
+            Ok((at, text)) => {
+                self.history.truncate(at);
                 // The context figure belonged to the longer history; the next response sets it.
                 self.context_tokens = 0;
                 out.push(Effect::Persist {

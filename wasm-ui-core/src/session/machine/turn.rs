@@ -57,7 +57,7 @@ impl Session {
                     config: Box::new(self.cfg.clone()),
                 },
             });
-            for item in self.history.clone() {
+            for item in self.history.iter().cloned() {
                 out.push(Effect::Persist {
                     record: SessionRecord::Item { item },
                 });
@@ -97,13 +97,18 @@ impl Session {
                 let mut skeleton = prompt::responses_body(&self.cfg, self.family);
                 self.add_mcp_tools(&mut skeleton);
                 self.adjust_tools(&mut skeleton);
-                let history: Vec<&Value> = self.history.iter().chain(extra).collect();
+                let extra = extra.map(|item| (item, prompt::body::sent_alone(item)));
+                let extra = extra.iter().map(|(item, text)| prompt::body::Entry {
+                    item,
+                    text: text.as_deref(),
+                });
+                let history: Vec<_> = self.history.entries().chain(extra).collect();
                 prompt::body::with_input(&skeleton, &history, self.family != ToolFamily::Codex)
             }
             Wire::Chat => {
                 let mut body = match extra {
                     Some(extra) => {
-                        let mut history = self.history.clone();
+                        let mut history = self.history.to_vec();
                         history.push(extra.clone());
                         prompt::chat_body(&self.cfg, self.family, &history)
                     }
@@ -408,7 +413,7 @@ impl Session {
                 items: items.clone(),
             },
         });
-        self.history = items;
+        self.history = items.into();
         self.rewind.forget();
         self.context_tokens = 0;
         self.send_request(out);
