@@ -68,26 +68,58 @@ pub struct Entry<'a> {
     pub text: Option<&'a str>,
 }
 
-/// The body `skeleton` (an object) with the history written as the value of its `input` key, which
-/// the skeleton holds as a placeholder. Key order is the skeleton's, as writing it whole would give.
-pub fn with_input(
-    skeleton: &Value,
-    history: &[Entry<'_>],
-    join_user_messages: bool,
-) -> RequestBody {
-    let Value::Object(map) = skeleton else {
-        return RequestBody::of(skeleton);
-    };
-    let history_len: usize = history.iter().map(|e| e.text.map_or(0, str::len) + 1).sum();
-    let mut out = String::with_capacity(history_len + 4096);
-    write_entries(&mut out, map, |key, value, out| {
-        if key == "input" {
-            write_input(out, history, join_user_messages);
-        } else {
-            value.write_json(out);
-        }
-    });
-    RequestBody(out)
+/// A Responses body's text around its history: the model, the tools and the options, written once
+/// and kept (they are the same from one request to the next; the session writes them again when
+/// they change), with the history written in between for each request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skeleton {
+    /// The text up to the value of `input`, or all of it when the body has no `input`.
+    head: String,
+    /// The text after the value of `input`, when there is one.
+    tail: Option<String>,
+}
+
+impl Skeleton {
+    /// The text of `body` (an object), with its `input` key's value (a placeholder) left out to be
+    /// filled. Key order is the body's, as writing it whole would give.
+    pub fn of(body: &Value) -> Skeleton {
+        let Value::Object(map) = body else {
+            return Skeleton {
+                head: crate::json_text(body),
+                tail: None,
+            };
+        };
+        let mut head = String::new();
+        let mut at = None;
+        write_entries(&mut head, map, |key, value, out| {
+            if key == "input" {
+                // Something must be written, or the entry is left out; it is cut out below.
+                at = Some(out.len());
+                out.push_str("null");
+            } else {
+                value.write_json(out);
+            }
+        });
+        let tail = at.map(|at| {
+            let tail = head[at + "null".len()..].to_string();
+            head.truncate(at);
+            tail
+        });
+        Skeleton { head, tail }
+    }
+
+    /// The body with `history` as its `input`.
+    pub fn with_input(&self, history: &[Entry<'_>], join_user_messages: bool) -> RequestBody {
+        let Some(tail) = &self.tail else {
+            return RequestBody(self.head.clone());
+        };
+        let history_len: usize = history.iter().map(|e| e.text.map_or(0, str::len) + 1).sum();
+        let mut out = String::with_capacity(self.head.len() + history_len + tail.len() + 2);
+        out.push_str(&self.head);
+        write_input(&mut out, history, join_user_messages);
+        out.push_str(tail);
+        RequestBody(out)
+    }
 }
 
 fn is_user_message(item: &Value) -> bool {

@@ -111,7 +111,9 @@ fn responses_body_has_the_peer_fields() {
     let cfg = config();
     let history = History::from(initial_context(&cfg));
     let entries: Vec<_> = history.entries().collect();
-    let body = body::with_input(&responses_body(&cfg, ToolFamily::Codex), &entries, false).value();
+    let body = body::Skeleton::of(&responses_body(&cfg, ToolFamily::Codex))
+        .with_input(&entries, false)
+        .value();
     assert_eq!(body["store"], false);
     assert_eq!(body["stream"], true);
     assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
@@ -225,8 +227,29 @@ fn a_body_is_written_in_its_keys_order_with_the_history_in_place() {
     let kept = History::from(history.clone());
     let entries: Vec<_> = kept.entries().collect();
     let skeleton = responses_body(&cfg, ToolFamily::Generic);
-    let written = body::with_input(&skeleton, &entries, true);
+    let written = body::Skeleton::of(&skeleton).with_input(&entries, true);
     let mut whole = skeleton.clone();
     whole["input"] = Value::Array(responses_input(&history, true));
     assert_eq!(written.text(), serde_json::to_string(&whole).unwrap());
+}
+
+#[test]
+fn a_skeleton_takes_its_input_wherever_the_key_is_and_is_whole_without_one() {
+    let item = json!({"type": "function_call_output", "call_id": "c", "output": "é\"\n"});
+    let kept = History::from(vec![item.clone()]);
+    let entries: Vec<_> = kept.entries().collect();
+    for body in [
+        json!({"input": null}),
+        json!({"model": "m", "input": null}),
+        json!({"input": null, "tools": [{"name": "null"}], "stream": true}),
+    ] {
+        let mut whole = body.clone();
+        whole["input"] = json!([item]);
+        let written = body::Skeleton::of(&body).with_input(&entries, false);
+        assert_eq!(written.text(), serde_json::to_string(&whole).unwrap());
+    }
+    for body in [json!({"model": "m"}), json!([1]), json!(null)] {
+        let written = body::Skeleton::of(&body).with_input(&entries, false);
+        assert_eq!(written.text(), serde_json::to_string(&body).unwrap());
+    }
 }

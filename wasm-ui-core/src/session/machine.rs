@@ -155,6 +155,10 @@ pub struct Session {
     context_tokens: u64,
     mcp: mcp_calls::McpState,
     rewind: super::rewind::RewindPoints,
+    /// The Responses body's text around the history, written for the first request. Architecture
+    /// invariant: what it is written from (the config, the family, the MCP tool set) does not
+    /// change once it is written, except the MCP tools, and `set_mcp_tools` clears it.
+    request_skeleton: std::cell::OnceCell<prompt::body::Skeleton>,
 }
 
 impl Session {
@@ -182,6 +186,7 @@ impl Session {
             context_tokens: 0,
             mcp: Default::default(),
             rewind: Default::default(),
+            request_skeleton: Default::default(),
         }
     }
 

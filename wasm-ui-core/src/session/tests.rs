@@ -51,7 +51,7 @@ pub(super) fn respond(s: &mut Session, items: &[Value], input_tokens: u64) -> Ve
     out
 }
 
-fn msg(text: &str) -> Value {
+pub(super) fn msg(text: &str) -> Value {
     json!({"type":"message","id":"msg_1","role":"assistant","status":"completed","content":[{"type":"output_text","text":text,"annotations":[]}]})
 }
 

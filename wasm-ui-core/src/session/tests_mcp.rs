@@ -361,3 +361,31 @@ fn size_tenths_are_the_float_formatting() {
         }
     }
 }
+
+#[test]
+fn the_tools_offered_follow_the_mcp_servers_from_one_request_to_the_next() {
+    let offered = |out: &[Effect]| {
+        let body = requests(out).pop().expect("a request");
+        body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(str::to_string))
+            .filter(|n| n.starts_with("mcp__"))
+            .collect::<Vec<_>>()
+    };
+    let mut s = Session::new(config(ApprovalPolicy::Never));
+    assert!(offered(&start(&mut s, "one")).is_empty());
+    // A server that connects during the turn: its tools are offered from the next request on.
+    s.handle(tools(false));
+    let out = respond(
+        &mut s,
+        &[fcall("c1", "update_plan", json!({"plan": []}))],
+        10,
+    );
+    assert_eq!(offered(&out), ["mcp__mem__read_graph"]);
+    respond(&mut s, &[msg("done")], 10);
+    // The server goes away between turns: the next turn's request no longer offers them.
+    s.handle(SessionEvent::McpTools { tools: vec![] });
+    assert!(offered(&start(&mut s, "two")).is_empty());
+}

@@ -55,6 +55,7 @@ impl Session {
     /// offered are reported to the person once (at once during a turn, else when the next starts).
     pub(super) fn set_mcp_tools(&mut self, specs: Vec<McpToolSpec>, out: &mut Vec<Effect>) {
         self.mcp.set = mcp::build_tool_set(&specs);
+        self.request_skeleton = Default::default();
         if self.turn.is_some() {
             self.show_mcp_refusals(out);
         }

@@ -94,16 +94,19 @@ impl Session {
     pub(super) fn body(&self, extra: Option<&Value>) -> RequestBody {
         match self.cfg.wire {
             Wire::Responses => {
-                let mut skeleton = prompt::responses_body(&self.cfg, self.family);
-                self.add_mcp_tools(&mut skeleton);
-                self.adjust_tools(&mut skeleton);
+                let skeleton = self.request_skeleton.get_or_init(|| {
+                    let mut body = prompt::responses_body(&self.cfg, self.family);
+                    self.add_mcp_tools(&mut body);
+                    self.adjust_tools(&mut body);
+                    prompt::body::Skeleton::of(&body)
+                });
                 let extra = extra.map(|item| (item, prompt::body::sent_alone(item)));
                 let extra = extra.iter().map(|(item, text)| prompt::body::Entry {
                     item,
                     text: text.as_deref(),
                 });
                 let history: Vec<_> = self.history.entries().chain(extra).collect();
-                prompt::body::with_input(&skeleton, &history, self.family != ToolFamily::Codex)
+                skeleton.with_input(&history, self.family != ToolFamily::Codex)
             }
             Wire::Chat => {
                 let mut body = match extra {
