@@ -3,7 +3,8 @@
 // listing hundreds of sessions reads only those small files. API keys never reach either file: every
 // line is checked for the configured secrets and for key-shaped strings, and those are replaced.
 
-import fsSync, { promises as fs } from 'node:fs';
+import fsSync from 'node:fs';
+import * as fs from './fs-async';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -310,19 +311,10 @@ export class SessionStore {
         .catch(() => {
           throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
         });
-      if (size > 0) {
-        const handle = await fs.open(file, 'r');
-        try {
-          const last = Buffer.alloc(1);
-          await handle.read(last, 0, 1, size - 1);
-          if (last[0] !== 0x0a) prefix = '\n';
-        } finally {
-          await handle.close();
-        }
-      }
+      if (size > 0 && (await fs.byteAt(file, size - 1)) !== 0x0a) prefix = '\n';
     }
     // Synchronous: a batch is four small system calls (open, write, close, utimes), well under a
-    // millisecond on a local disk. Through fs/promises each was a trip to libuv's thread pool and
+    // millisecond on a local disk. Asynchronous, each call was a trip to libuv's thread pool and
     // back: a tool step's records (two batches) cost about 350 us of CPU that way, in the middle of
     // the step, and about 110 us this way, serialising and redacting included. The batch is still
     // written behind afterIoPoll, and the line is in the file when the promise resolves.
@@ -355,7 +347,7 @@ export class SessionStore {
     const meta = await this.readMeta(id);
     let text: string;
     try {
-      text = await fs.readFile(this.recordsPath(id), 'utf8');
+      text = await fs.readFile(this.recordsPath(id));
     } catch {
       throw new SessionNotFoundError(`session ${id} has no records file in ${this.dir}`);
     }
@@ -432,7 +424,7 @@ export class SessionStore {
    */
   private secure(): Promise<void> {
     this.secured ??= (async () => {
-      await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      await fs.mkdirp(this.dir, DIR_MODE);
       await fs.chmod(this.dir, DIR_MODE);
     })().catch((e: unknown) => {
       // Not fatal here (a read-only directory can still be listed); a write fails on its own.
@@ -486,7 +478,7 @@ export class SessionStore {
   private async readMeta(id: string): Promise<MetaFile> {
     let text: string;
     try {
-      text = await fs.readFile(this.metaPath(id), 'utf8');
+      text = await fs.readFile(this.metaPath(id));
     } catch {
       throw new SessionNotFoundError(`no session ${id} in ${this.dir}`);
     }
@@ -507,7 +499,7 @@ export class SessionStore {
     const { text } = this.redact(JSON.stringify(meta));
     const target = this.metaPath(id);
     const tmp = `${target}.${process.pid}.${randomHex(6)}.tmp`;
-    await fs.writeFile(tmp, `${text}\n`, { encoding: 'utf8', mode: FILE_MODE });
+    await fs.writeFile(tmp, `${text}\n`, FILE_MODE);
     await fs.chmod(tmp, FILE_MODE);
     await fs.rename(tmp, target);
   }
