@@ -16,10 +16,6 @@ export function readFile(file: string): Promise<string> {
   return new Promise((resolve, reject) => fs.readFile(file, 'utf8', settle(resolve, reject)));
 }
 
-export function writeFile(file: string, text: string, mode: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.writeFile(file, text, { encoding: 'utf8', mode }, (err) => (err ? reject(err) : resolve())));
-}
-
 export function readdir(dir: string): Promise<string[]> {
   return new Promise((resolve, reject) => fs.readdir(dir, settle(resolve, reject)));
 }
@@ -34,10 +30,6 @@ export function lstat(file: string): Promise<fs.Stats> {
 
 export function unlink(file: string): Promise<void> {
   return new Promise((resolve, reject) => fs.unlink(file, (err) => (err ? reject(err) : resolve())));
-}
-
-export function rename(from: string, to: string): Promise<void> {
-  return new Promise((resolve, reject) => fs.rename(from, to, (err) => (err ? reject(err) : resolve())));
 }
 
 export function chmod(file: string, mode: number): Promise<void> {
