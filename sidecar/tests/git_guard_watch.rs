@@ -248,6 +248,51 @@ fn git_is_read_only(s: &mut Sidecar, ws: &Path, dir: &str) -> String {
     )
 }
 
+/// The temp dir and its subdirectories are watched too, so a scan of an unchanged temp dir stats
+/// only the temp dir itself: a `.git` made in one of its subdirectories, by a command or by a
+/// process outside the sandbox, is still found while nothing else in the temp dir changes.
+#[test]
+fn a_git_made_in_a_subdirectory_of_the_temp_dir_is_found() {
+    let Some((ws, tmp, mut s)) = setup("watch-tmp", &[]) else {
+        return;
+    };
+    for i in 0..4 {
+        std::fs::create_dir_all(tmp.join(format!("t{i}/inner"))).unwrap();
+    }
+    // Read with their watches in place, then kept by the watch rule.
+    for _ in 0..2 {
+        run(&mut s, &ws, "true");
+    }
+    let t1 = tmp.join("t1");
+    let out = run(&mut s, &ws, &format!("mkdir {}/.git", t1.display()));
+    assert_eq!(blocked(&out), 1, "{out}");
+    assert!(t1.join(".git.tack-blocked-1").is_dir(), "{out}");
+    assert!(!t1.join(".git").exists(), "{out}");
+    // A repository-looking directory made in one (HEAD, objects/, refs/), in two commands.
+    let t3 = tmp.join("t3");
+    run(
+        &mut s,
+        &ws,
+        &format!("mkdir {0}/objects {0}/refs", t3.display()),
+    );
+    let out = run(
+        &mut s,
+        &ws,
+        &format!("echo 'ref: refs/heads/main' > {}/HEAD", t3.display()),
+    );
+    assert_eq!(blocked(&out), 1, "{out}");
+    assert!(!t3.join("HEAD").exists(), "{out}");
+    let user_ns = s.request("initialize", json!({})).unwrap()["sandbox"]["userNamespaces"] == true;
+    if user_ns {
+        // Plain std::fs from this process: read-only for the next command.
+        std::fs::create_dir_all(tmp.join("t2/.git")).unwrap();
+        let out = git_is_read_only(&mut s, &ws, tmp.join("t2").to_str().unwrap());
+        assert!(out.contains("refused"), "{out}");
+        assert_eq!(blocked(&out), 0, "{out}");
+        assert!(!tmp.join("t2/.git/config-probe").exists());
+    }
+}
+
 #[test]
 fn a_git_made_outside_the_sandbox_between_commands_is_read_only_for_the_next() {
     let Some((ws, _tmp, mut s)) = setup("watch-outside", &[]) else {

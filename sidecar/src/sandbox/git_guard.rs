@@ -109,6 +109,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
         cutoff: Cutoff::now(),
         fs_ok: HashMap::new(),
         walk,
+        shallow,
         watches_ok,
         orphans: Vec::new(),
         quiet,
@@ -459,6 +460,9 @@ struct Scanner<'c> {
     fs_ok: HashMap<u64, bool>,
     /// The walked areas: directories below them are watched.
     walk: &'c [PathBuf],
+    /// The areas scanned one level deep (the temp dir): each of them and its subdirectories are
+    /// watched too.
+    shallow: &'c [PathBuf],
     /// Whether clean listings may be trusted without a stat in this scan (see `Cache::drain`).
     watches_ok: bool,
     /// Watches found held for another path while reading (that path, the watch).
@@ -487,6 +491,7 @@ impl Scanner<'_> {
                 }
             }
         }
+        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
         for area in shallow {
             let Some(d) = self.visit(area, None, None) else {
                 continue;
@@ -494,9 +499,14 @@ impl Scanner<'_> {
             // Lent out while the children are visited (none of them is the area itself).
             let names = std::mem::take(&mut d.subdirs);
             let parent = open_area(area, &d.key);
+            // The area, watched and checked by stat just now, as the parent of its subdirectories:
+            // a watched one whose listing is clean is then used without a stat (the watch rule),
+            // so a scan of an unchanged temp dir stats only the temp dir itself, however many
+            // directories other programs keep in it.
+            let me = d.as_parent(generation, watches_ok);
             for n in names.iter().take(DIR_LIMIT) {
                 let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
-                if let Some(d) = self.visit(&area.join(n), at, None) {
+                if let Some(d) = self.visit(&area.join(n), at, me) {
                     record(d, &mut out, || area.join(n));
                 }
             }
@@ -519,7 +529,6 @@ impl Scanner<'_> {
             }
         }
         let mut budget = DIR_LIMIT;
-        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
         // What the walk finds, kept apart for the memo.
         let mut w = GitScan {
             entries: BTreeMap::new(),
@@ -649,7 +658,7 @@ impl Scanner<'_> {
                         fs_ok: &mut self.fs_ok,
                         cutoff: &self.cutoff,
                         buf,
-                        watcher: watch_for(watcher, self.walk, path),
+                        watcher: watch_for(watcher, self.walk, self.shallow, path),
                         orphans: &mut self.orphans,
                     },
                 );
@@ -661,7 +670,7 @@ impl Scanner<'_> {
         // Kept without a watch though one could be added now (first seen outside a walked area,
         // or the budget was used up): read again, watched.
         let unwatched = d.wd.is_none()
-            && watch_for(watcher, self.walk, path).is_some_and(|w| w.can_add())
+            && watch_for(watcher, self.walk, self.shallow, path).is_some_and(|w| w.can_add())
             && *self
                 .fs_ok
                 .entry(key.dev)
@@ -684,7 +693,7 @@ impl Scanner<'_> {
                 fs_ok: &mut self.fs_ok,
                 cutoff: &self.cutoff,
                 buf,
-                watcher: watch_for(watcher, self.walk, path),
+                watcher: watch_for(watcher, self.walk, self.shallow, path),
                 orphans: &mut self.orphans,
             },
         );
@@ -765,21 +774,28 @@ impl Scanner<'_> {
     }
 }
 
-/// The watcher when `path` is to be watched (below a walked area; the temp dir's shallow scan
-/// keeps the stat rule).
+/// The watcher when `path` is to be watched: below a walked area, or a shallow area (the temp
+/// dir) or one of its subdirectories.
 #[cfg(target_os = "linux")]
 fn watch_for<'w>(
     watcher: &'w mut WatcherSlot,
     walk: &[PathBuf],
+    shallow: &[PathBuf],
     path: &Path,
 ) -> Option<&'w mut Watcher> {
-    watcher
-        .as_mut()
-        .filter(|w| w.enabled() && walk.iter().any(|r| path.starts_with(r)))
+    let shallow_dir = |a: &PathBuf| path == a || path.parent() == Some(a.as_path());
+    watcher.as_mut().filter(|w| {
+        w.enabled() && (walk.iter().any(|r| path.starts_with(r)) || shallow.iter().any(shallow_dir))
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
-fn watch_for(_watcher: &mut WatcherSlot, _walk: &[PathBuf], _path: &Path) -> Option<NoWatch> {
+fn watch_for(
+    _watcher: &mut WatcherSlot,
+    _walk: &[PathBuf],
+    _shallow: &[PathBuf],
+    _path: &Path,
+) -> Option<NoWatch> {
     None
 }
 
@@ -1399,7 +1415,8 @@ mod tests {
         cache.watcher.as_ref().map_or(0, |w| w.watched_below(dir))
     }
 
-    /// Watches: one per directory walked (none for the temp dir's shallow scan), none left for
+    /// Watches: one per directory walked and one on the temp dir and on each of its subdirectories
+    /// (the shallow scan goes no deeper), none left for
     /// directories the cache forgets, none on a directory swapped for a symlink, and the listings
     /// they keep clean are used without a stat (a directory whose times say nothing changed but
     /// whose watch reported an event is read again).
@@ -1426,7 +1443,14 @@ mod tests {
             return;
         }
         assert_eq!(watched_below(&ws), 41);
-        assert_eq!(watched_below(&tmp), 0);
+        assert_eq!(watched_below(&tmp), 21);
+        // A `.git` made in a subdirectory of the temp dir whose listing the watch rule keeps (the
+        // temp dir itself unchanged): found.
+        scan(walk, &shallow);
+        fs::create_dir(tmp.join("t7/.git")).unwrap();
+        let s = scan(walk, &shallow);
+        assert!(s.entries.contains_key(&tmp.join("t7/.git")), "{s:?}");
+        fs::remove_dir(tmp.join("t7/.git")).unwrap();
         // Gone, or a symlink now: their watches go with them.
         for i in 0..10 {
             fs::remove_dir_all(ws.join(format!("d{i}"))).unwrap();
