@@ -775,7 +775,8 @@ impl Scanner<'_> {
 }
 
 /// The watcher when `path` is to be watched: below a walked area, or a shallow area (the temp
-/// dir) or one of its subdirectories.
+/// dir) or one of its subdirectories while the shallow scan's part of the budget allows
+/// (`Watcher::shallow_room`).
 #[cfg(target_os = "linux")]
 fn watch_for<'w>(
     watcher: &'w mut WatcherSlot,
@@ -785,7 +786,9 @@ fn watch_for<'w>(
 ) -> Option<&'w mut Watcher> {
     let shallow_dir = |a: &PathBuf| path == a || path.parent() == Some(a.as_path());
     watcher.as_mut().filter(|w| {
-        w.enabled() && (walk.iter().any(|r| path.starts_with(r)) || shallow.iter().any(shallow_dir))
+        w.enabled()
+            && (walk.iter().any(|r| path.starts_with(r))
+                || (shallow.iter().any(shallow_dir) && w.shallow_room()))
     })
 }
 

@@ -221,6 +221,14 @@ impl Watcher {
         self.fds.is_some() && !self.full && self.paths.len() < self.share
     }
 
+    /// Whether a directory of the temp dir's shallow scan may be watched: only while this sidecar
+    /// holds under a quarter of its share, so that a temp dir that other programs fill with
+    /// directories cannot leave the workspace's walk (which comes after it in every scan) without
+    /// watches. Past that, the temp dir's directories keep the stat rule.
+    pub(super) fn shallow_room(&self) -> bool {
+        self.can_add() && self.paths.len() < self.share / 4
+    }
+
     /// Removes the watch held for `path` (not when another path owns it now).
     pub(super) fn remove(&mut self, wd: Wd, path: &Path) {
         if self.paths.get(&wd).map(PathBuf::as_path) != Some(path) {
