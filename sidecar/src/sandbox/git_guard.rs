@@ -91,12 +91,18 @@ fn repository_head(dir: &Path) -> Option<(PathBuf, Identity)> {
 /// (see `repository_head`, recorded as `X/HEAD`) for each area and each of its ancestors, every
 /// such entry below each area in `walk` (walking), and `X/*/.git` / `X/*` for each area in
 /// `shallow` (the temp dir: a repository checked out in /tmp/foo is protected, /tmp itself is not
-/// walked). Paths should be canonical.
+/// walked; for an area also in `walk`, that level is the walk's own, looked at again only when the
+/// walk stopped at its directory limit). Paths should be canonical.
 ///
 /// Directories are read once each (readdir's file types, no lstat per directory) and remembered
 /// for the next scan of this process (see `Dir`): a directory whose identity and change time are
 /// the same as when it was read has the same entries, so a second scan re-reads only what changed.
 pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
+    scan_with(walk, shallow, DIR_LIMIT)
+}
+
+/// `scan` with a walk that reads at most `dir_limit` directories (the tests cut a walk short).
+fn scan_with(walk: &[PathBuf], shallow: &[PathBuf], dir_limit: usize) -> GitScan {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = &mut *cache;
     cache.generation += 1;
@@ -110,6 +116,7 @@ pub fn scan(walk: &[PathBuf], shallow: &[PathBuf]) -> GitScan {
         fs_ok: HashMap::new(),
         walk,
         shallow,
+        dir_limit,
         watches_ok,
         orphans: Vec::new(),
         quiet,
@@ -463,6 +470,8 @@ struct Scanner<'c> {
     /// The areas scanned one level deep (the temp dir): each of them and its subdirectories are
     /// watched too.
     shallow: &'c [PathBuf],
+    /// How many directories the walk reads at most (`DIR_LIMIT`).
+    dir_limit: usize,
     /// Whether clean listings may be trusted without a stat in this scan (see `Cache::drain`).
     watches_ok: bool,
     /// Watches found held for another path while reading (that path, the watch).
@@ -491,28 +500,10 @@ impl Scanner<'_> {
                 }
             }
         }
-        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
-        for area in shallow {
-            let Some(d) = self.visit(area, None, None) else {
-                continue;
-            };
-            // Lent out while the children are visited (none of them is the area itself).
-            let names = std::mem::take(&mut d.subdirs);
-            let parent = open_area(area, &d.key);
-            // The area, watched and checked by stat just now, as the parent of its subdirectories:
-            // a watched one whose listing is clean is then used without a stat (the watch rule),
-            // so a scan of an unchanged temp dir stats only the temp dir itself, however many
-            // directories other programs keep in it.
-            let me = d.as_parent(generation, watches_ok);
-            for n in names.iter().take(DIR_LIMIT) {
-                let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
-                if let Some(d) = self.visit(&area.join(n), at, me) {
-                    record(d, &mut out, || area.join(n));
-                }
-            }
-            if let Some(d) = self.cache.dirs.get_mut(area.as_os_str()) {
-                d.subdirs = names;
-            }
+        // A walked area's top level is the walk's own first level: looked at here only if the walk
+        // is cut short (DIR_LIMIT), below.
+        for area in shallow.iter().filter(|a| !walk.contains(a)) {
+            self.shallow_scan(area, &mut out);
         }
         if self.quiet {
             if let Some(m) = &self.cache.memo {
@@ -524,11 +515,17 @@ impl Scanner<'_> {
                     out.entries.extend(m.entries.iter().cloned());
                     out.complete &= m.complete;
                     self.memo_used = true;
+                    if !m.complete {
+                        for area in shallow.iter().filter(|a| walk.contains(a)) {
+                            self.shallow_scan(area, &mut out);
+                        }
+                    }
                     return out;
                 }
             }
         }
-        let mut budget = DIR_LIMIT;
+        let mut budget = self.dir_limit;
+        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
         // What the walk finds, kept apart for the memo.
         let mut w = GitScan {
             entries: BTreeMap::new(),
@@ -595,7 +592,38 @@ impl Scanner<'_> {
         });
         out.complete &= w.complete;
         out.entries.extend(w.entries);
+        if !w.complete {
+            for area in shallow.iter().filter(|a| walk.contains(a)) {
+                self.shallow_scan(area, &mut out);
+            }
+        }
         out
+    }
+
+    /// `area/*/.git` and a repository-looking `area/*`: the top level of a shallow area (the temp
+    /// dir, or a walked area whose walk was cut short).
+    fn shallow_scan(&mut self, area: &Path, out: &mut GitScan) {
+        let (generation, watches_ok) = (self.cache.generation, self.watches_ok);
+        let Some(d) = self.visit(area, None, None) else {
+            return;
+        };
+        // Lent out while the children are visited (none of them is the area itself).
+        let names = std::mem::take(&mut d.subdirs);
+        let parent = open_area(area, &d.key);
+        // The area, watched and checked by stat just now, as the parent of its subdirectories:
+        // a watched one whose listing is clean is then used without a stat (the watch rule),
+        // so a scan of an unchanged temp dir stats only the temp dir itself, however many
+        // directories other programs keep in it.
+        let me = d.as_parent(generation, watches_ok);
+        for n in names.iter().take(DIR_LIMIT) {
+            let at = parent.as_ref().map(|fd| (fd.as_raw_fd(), n.as_os_str()));
+            if let Some(d) = self.visit(&area.join(n), at, me) {
+                record(d, out, || area.join(n));
+            }
+        }
+        if let Some(d) = self.cache.dirs.get_mut(area.as_os_str()) {
+            d.subdirs = names;
+        }
     }
 
     /// The directory at `path` as it is now: from the cache when unchanged, else read (one lookup
@@ -1482,6 +1510,39 @@ mod tests {
         fs::rename(&ws, base.join("ws-moved")).unwrap();
         scan(walk, &shallow);
         assert_eq!(watched_below(&ws), 0);
+        let _ = fs::remove_dir_all(&base);
+    }
+
+    /// A walked area's top level is looked at by the walk alone, unless the walk is cut short at
+    /// its directory limit: then every `.git` one level below the area is still found.
+    #[test]
+    fn a_walk_cut_short_still_looks_at_the_top_level() {
+        let base = std::env::temp_dir().join(format!("tack-git-cut-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        for i in 0..30 {
+            fs::create_dir_all(base.join(format!("ws/p{i:02}/deep/deeper"))).unwrap();
+            fs::create_dir(base.join(format!("ws/p{i:02}/.git"))).unwrap();
+        }
+        let ws = base.join("ws").canonicalize().unwrap();
+        let walk = std::slice::from_ref(&ws);
+        // A file made before each scan: an event, so no scan reuses the last one's walk (whose
+        // memo does not say the limit it was made with).
+        let touch = |n: usize| fs::write(ws.join(format!("f{n}")), "").unwrap();
+        for round in 0..2 {
+            // A walk of 10 directories reaches a few of the 30; the rest come from the top level.
+            touch(2 * round);
+            let s = scan_with(walk, walk, 10);
+            assert!(!s.complete);
+            for i in 0..30 {
+                let git = ws.join(format!("p{i:02}/.git"));
+                assert!(s.entries.contains_key(&git), "{git:?} not found: {s:?}");
+            }
+            // Whole, the walk finds them itself.
+            touch(2 * round + 1);
+            let s = scan_with(walk, walk, DIR_LIMIT);
+            assert!(s.complete);
+            assert_eq!(s.entries.keys().filter(|p| p.starts_with(&ws)).count(), 30);
+        }
         let _ = fs::remove_dir_all(&base);
     }
 
