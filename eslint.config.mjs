@@ -2,6 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const onlyVscodeImportsVscode = { name: 'vscode', message: 'Only extension/src/vscode may import vscode (see ARCHITECTURE.md).' };
+const noFsPromises = 'node:fs/promises is not in Node\'s start-up snapshot: loading it cost tack exec\'s first turn ~4.5 ms. Use node:fs\'s calls (sessions/fs-async.ts; see ARCHITECTURE.md).';
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'extension/src/generated/**', 'tests/artifacts/**', 'bench/results/**', 'target/**', '.e2e/**', '.tools/**'] },
   js.configs.recommended,
@@ -21,7 +24,26 @@ export default tseslint.config(
     files: ['extension/src/**/*.ts', 'tests/**/*.ts'],
     ignores: ['extension/src/vscode/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only extension/src/vscode may import vscode (see ARCHITECTURE.md).' }] }],
+      'no-restricted-imports': ['error', { paths: [onlyVscodeImportsVscode] }],
+    },
+  },
+  // Architecture invariant (ARCHITECTURE.md, sessions/): the host does not load node:fs/promises.
+  {
+    files: ['extension/src/host/**/*.ts'],
+    ignores: ['extension/src/host/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            onlyVscodeImportsVscode,
+            { name: 'node:fs/promises', message: noFsPromises },
+            { name: 'fs/promises', message: noFsPromises },
+            { name: 'node:fs', importNames: ['promises'], message: noFsPromises },
+            { name: 'fs', importNames: ['promises'], message: noFsPromises },
+          ],
+        },
+      ],
     },
   },
 );

@@ -478,7 +478,8 @@ export async function agentBench(ctx: Ctx): Promise<Section> {
     `Repetitions: ${reps} of each case per harness, interleaved, after one warm-up run (a warm state directory, as for someone who has used the tool before).`,
     `Real-size workspace: the same ${STEPS}-step script in one workspace of ${BIG_DIRS.toLocaleString('en-US')} directories (${BIG_DIRS / 100} folders of 99 subfolders, as many as a JavaScript project with its node_modules commonly has), ${bigReps} runs per harness, each a new process. Not a target of its own: it shows whether a step's cost grows with the workspace. In workspace-write Tack's sidecar looks for \`.git\` entries in the whole workspace before and after every command (SECURITY.md, the .git rule), so its first step there pays a full walk; Codex's sandbox keeps only each writable root's top-level \`.git\` read-only and does not walk the workspace.`,
   );
-  if (nodeStart && codex?.cold) s.notes.push(nodeStartText(nodeStart, codex));
+  // Said in the cold start's gap when that target is missed; otherwise here.
+  if (nodeStart && both && coldRatio >= 2) s.notes.push(nodeStartText(nodeStart, codex));
   for (const r of results) if (r.shown) s.commands.push(r.shown);
   s.commands.push('node --import tsx bench/run.ts --only 1');
   return s;

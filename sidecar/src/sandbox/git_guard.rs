@@ -516,9 +516,7 @@ impl Scanner<'_> {
                     out.complete &= m.complete;
                     self.memo_used = true;
                     if !m.complete {
-                        for area in shallow.iter().filter(|a| walk.contains(a)) {
-                            self.shallow_scan(area, &mut out);
-                        }
+                        self.shallow_walked(walk, shallow, &mut out);
                     }
                     return out;
                 }
@@ -593,11 +591,16 @@ impl Scanner<'_> {
         out.complete &= w.complete;
         out.entries.extend(w.entries);
         if !w.complete {
-            for area in shallow.iter().filter(|a| walk.contains(a)) {
-                self.shallow_scan(area, &mut out);
-            }
+            self.shallow_walked(walk, shallow, &mut out);
         }
         out
+    }
+
+    /// The top level of the shallow areas that are also walked, after a walk cut short.
+    fn shallow_walked(&mut self, walk: &[PathBuf], shallow: &[PathBuf], out: &mut GitScan) {
+        for area in shallow.iter().filter(|a| walk.contains(a)) {
+            self.shallow_scan(area, out);
+        }
     }
 
     /// `area/*/.git` and a repository-looking `area/*`: the top level of a shallow area (the temp

@@ -80,8 +80,8 @@ pub struct Skeleton {
 }
 
 impl Skeleton {
-    /// The text of `body` (an object), with its `input` key's value (a placeholder) left out to be
-    /// filled. Key order is the body's, as writing it whole would give.
+    /// The text of `body` (an object) with the value of its `input` key, a placeholder, cut out;
+    /// `with_input` writes the history there. Key order is the body's, as writing it whole gives.
     pub fn of(body: &Value) -> Skeleton {
         let Value::Object(map) = body else {
             return Skeleton {

@@ -6,39 +6,26 @@
 // just after the first model request went out, so the response waited for it (a CPU profile of a
 // 0-step run, 2026-12-02). The callback functions are part of node:fs, which every start loads.
 // Errors are the same objects either way (code, errno, syscall, path).
+// The plain calls go through util.promisify (node:util is loaded at every start as well).
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 
-function settle<T>(resolve: (v: T) => void, reject: (e: Error) => void) {
-  return (err: NodeJS.ErrnoException | null, value: T) => (err ? reject(err) : resolve(value));
-}
+const readFileWith = promisify(fs.readFile);
+const mkdir = promisify(fs.mkdir);
+
+export const readdir = promisify(fs.readdir);
+export const stat = promisify(fs.stat);
+export const lstat = promisify(fs.lstat);
+export const unlink = promisify(fs.unlink);
+export const chmod = promisify(fs.chmod);
 
 export function readFile(file: string): Promise<string> {
-  return new Promise((resolve, reject) => fs.readFile(file, 'utf8', settle(resolve, reject)));
-}
-
-export function readdir(dir: string): Promise<string[]> {
-  return new Promise((resolve, reject) => fs.readdir(dir, settle(resolve, reject)));
-}
-
-export function stat(file: string): Promise<fs.Stats> {
-  return new Promise((resolve, reject) => fs.stat(file, settle(resolve, reject)));
-}
-
-export function lstat(file: string): Promise<fs.Stats> {
-  return new Promise((resolve, reject) => fs.lstat(file, settle(resolve, reject)));
-}
-
-export function unlink(file: string): Promise<void> {
-  return new Promise((resolve, reject) => fs.unlink(file, (err) => (err ? reject(err) : resolve())));
-}
-
-export function chmod(file: string, mode: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.chmod(file, mode, (err) => (err ? reject(err) : resolve())));
+  return readFileWith(file, 'utf8');
 }
 
 /** mkdir -p with `mode` for the directories it creates. */
-export function mkdirp(dir: string, mode: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.mkdir(dir, { recursive: true, mode }, (err) => (err ? reject(err) : resolve())));
+export async function mkdirp(dir: string, mode: number): Promise<void> {
+  await mkdir(dir, { recursive: true, mode });
 }
 
 /** The byte at `position` of `file` (which must be at least that long), or undefined if the read came up short. */
